@@ -1,0 +1,96 @@
+"""The command line. Bare `alloy-tui` opens the setup wizard; subcommands are headless.
+
+Only click and the light core modules load here, so `alloy-tui log` and `status` start fast;
+Textual, msal, httpx and exchangelib load inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from alloy_tui import __version__
+from alloy_tui.commands import MODULES
+from alloy_tui.commands.context import CliContext
+from alloy_tui.core import paths
+from alloy_tui.core.errors import AlloyError, ExplainedError
+from alloy_tui.core.settings import SettingsError
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=True, path_type=str),
+    default=None,
+    help="Config file (default: $ALLOY_TUI_CONFIG, else the platform's config folder).",
+)
+@click.option(
+    "--sandbox",
+    is_flag=True,
+    help="Run against a fresh local sandbox and a throwaway config; never touches your settings.",
+)
+@click.version_option(__version__, prog_name="alloy-tui")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, sandbox: bool) -> None:
+    """Set up and watch this server's outgoing notification e-mail.
+
+    Run with no command to open the setup wizard.
+    """
+    obj = CliContext(config_path=paths.config_path(config), explicit_config=config is not None)
+    if sandbox:
+        from alloy_tui.sandbox.session import open_sandbox_session
+
+        obj.sandbox = ctx.with_resource(open_sandbox_session())
+        obj.config_path = obj.sandbox.config_path
+    ctx.obj = obj
+    if ctx.invoked_subcommand is None:
+        _open_wizard(obj)
+
+
+def _open_wizard(obj: CliContext) -> None:
+    try:
+        from alloy_tui.ui.app import run_wizard
+    except ImportError:
+        click.echo(f"Config: {obj.config_path}")
+        click.echo("The setup wizard is not built yet. Try `alloy-tui config show` or `alloy-tui --help`.")
+        return
+    run_wizard(obj)
+
+
+for _name in MODULES:
+    for _command in importlib.import_module(f"alloy_tui.commands.{_name}").COMMANDS:
+        cli.add_command(_command)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="alloy-tui", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except ExplainedError as e:
+        ex = e.explanation
+        click.echo(f"alloy-tui: {ex.title}", err=True)
+        click.echo(f"  Why: {ex.cause}", err=True)
+        click.echo(f"  Fix: {ex.fix}", err=True)
+        sys.exit(1)
+    except SettingsError as e:
+        for line in e.lines:
+            click.echo(f"alloy-tui: {line}", err=True)
+        sys.exit(2)
+    except AlloyError as e:
+        click.echo(f"alloy-tui: {e}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

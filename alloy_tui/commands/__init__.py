@@ -1,0 +1,7 @@
+"""Headless subcommands. Each module exposes COMMANDS, a list of click commands.
+
+Modules must import only light things at top level (click, core.settings, core.paths):
+msal, httpx, exchangelib and textual load inside the command that needs them.
+"""
+
+MODULES = ("config_cmd", "log_cmd", "account_cmd", "send_cmd", "sandbox_cmd")

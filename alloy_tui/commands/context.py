@@ -1,0 +1,26 @@
+"""What every subcommand gets: which config file, and the running sandbox when --sandbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+@dataclass
+class CliContext:
+    config_path: Path
+    sandbox: Any = None  # alloy_tui.sandbox.session.SandboxSession when --sandbox
+    explicit_config: bool = False
+
+    @property
+    def in_sandbox(self) -> bool:
+        return self.sandbox is not None
+
+
+def fail(message: str, code: int = 2) -> None:
+    """One clear line on stderr and a non-zero exit; never a traceback."""
+    click.echo(f"alloy-tui: {message}", err=True)
+    raise SystemExit(code)

@@ -1,0 +1,41 @@
+"""Errors a person can act on: a title, a plain-English cause and the exact fix.
+
+Every failure that reaches the admin (CLI line, wizard panel, alert log entry) is an
+`ExplainedError`. Its text never holds a token or a password.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Explanation:
+    title: str  # "Public client flows are turned off"
+    cause: str  # what happened, in words
+    fix: str  # the exact steps to change it
+    code: str = ""  # "AADSTS7000218", "ErrorSendAsDenied", "smtp.535", "tls", "dns" ...
+    request_id: str = ""  # Microsoft request id when there is one
+    retryable: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def one_line(self) -> str:
+        code = f" [{self.code}]" if self.code else ""
+        return f"{self.title}{code}: {self.cause} Fix: {self.fix}"
+
+
+class AlloyError(Exception):
+    """Base for every error alloy-tui raises on purpose."""
+
+
+class ExplainedError(AlloyError):
+    """An error that already carries its explanation."""
+
+    def __init__(self, explanation: Explanation) -> None:
+        self.explanation = explanation
+        super().__init__(explanation.one_line())
+
+
+class UserInputError(AlloyError):
+    """Bad input from the admin (an address, a GUID, a path): one clear sentence."""

@@ -1,0 +1,249 @@
+"""The typed settings model: one source of truth for every key in config.toml.
+
+Parsing (`from_mapping`) validates every key and returns each problem with its dotted key,
+so the store can turn it into ``config.toml:12: exchange_online.api must be ...``.
+`to_mapping` gives back plain values for the store to merge into the tomlkit document
+(keeping the admin's comments, key order and unknown keys).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
+
+SERVICES = ("exchange-online", "smtp", "exchange-server")
+APIS = ("graph", "ews")
+CLOUDS = ("global", "usgov-high", "usgov-dod", "china")
+SMTP_SECURITY = ("none", "starttls", "ssl")
+EXCHANGE_AUTH = ("ntlm", "basic")
+MESSAGE_FORMATS = ("text", "html")
+
+Service = Literal["exchange-online", "smtp", "exchange-server"]
+Api = Literal["graph", "ews"]
+Cloud = Literal["global", "usgov-high", "usgov-dod", "china"]
+
+GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# A tenant is a GUID, a verified domain (contoso.onmicrosoft.com), or "organizations".
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the settings: the dotted key and a sentence for a person."""
+
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.message}" if self.key else self.message
+
+
+class SettingsError(ValueError):
+    """Raised when settings do not validate; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem], lines: list[str] | None = None) -> None:
+        self.problems = problems
+        self.lines = lines or [str(p) for p in problems]
+        super().__init__("\n".join(self.lines))
+
+
+@dataclass(frozen=True)
+class ExchangeOnline:
+    api: Api = "graph"
+    tenant: str = ""
+    client_id: str = ""
+    cloud: Cloud = "global"
+    account: str = ""  # the signed-in account's UPN, kept so the cache lookup is exact
+    from_delegation: bool = False
+    token_cache: str = ""  # empty: the platform's state folder
+    login_endpoint: str = ""  # override of the authority host, e.g. https://login.microsoftonline.com
+    graph_endpoint: str = ""  # override of the Graph service root, e.g. https://graph.microsoft.com
+    ews_endpoint: str = ""  # override of the full EWS URL
+
+
+@dataclass(frozen=True)
+class Network:
+    ca_bundle: str = ""  # PEM file of extra trusted CAs, added to the system store
+    timeout: float = 30.0  # seconds for each HTTP request
+
+
+@dataclass(frozen=True)
+class MessageDefaults:
+    default_from: str = ""  # empty: the signed-in account (Exchange Online) or smtp username
+    format: Literal["text", "html"] = "text"
+
+
+@dataclass(frozen=True)
+class AlertLog:
+    path: str = ""  # empty: the platform's state folder
+    max_bytes: int = 10 * 1024 * 1024
+    keep: int = 5
+    retention_days: int = 90  # entries older than this are dropped when the log rotates
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str = ""
+    port: int = 587
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username: str = ""
+    password_command: str = ""
+    password_env: str = ""
+
+
+@dataclass(frozen=True)
+class ExchangeServer:
+    ews_endpoint: str = ""
+    username: str = ""
+    auth: Literal["ntlm", "basic"] = "ntlm"
+    password_command: str = ""
+    password_env: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: Service = "exchange-online"
+    exchange_online: ExchangeOnline = field(default_factory=ExchangeOnline)
+    network: Network = field(default_factory=Network)
+    message: MessageDefaults = field(default_factory=MessageDefaults)
+    alert_log: AlertLog = field(default_factory=AlertLog)
+    smtp: Smtp = field(default_factory=Smtp)
+    exchange_server: ExchangeServer = field(default_factory=ExchangeServer)
+
+    def with_section(self, name: str, **changes: Any) -> Settings:
+        """A copy with some keys of one section changed (sections are frozen)."""
+        return replace(self, **{name: replace(getattr(self, name), **changes)})
+
+
+SECTIONS: dict[str, type] = {
+    "exchange_online": ExchangeOnline,
+    "network": Network,
+    "message": MessageDefaults,
+    "alert_log": AlertLog,
+    "smtp": Smtp,
+    "exchange_server": ExchangeServer,
+}
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "service": SERVICES,
+    "exchange_online.api": APIS,
+    "exchange_online.cloud": CLOUDS,
+    "message.format": MESSAGE_FORMATS,
+    "smtp.security": SMTP_SECURITY,
+    "exchange_server.auth": EXCHANGE_AUTH,
+}
+
+# (minimum, maximum) for whole-number keys.
+RANGES: dict[str, tuple[float, float]] = {
+    "alert_log.max_bytes": (4096, 2**40),
+    "alert_log.keep": (0, 1000),
+    "alert_log.retention_days": (0, 36500),
+    "smtp.port": (1, 65535),
+    "network.timeout": (1, 600),
+}
+
+URL_KEYS = {
+    "exchange_online.login_endpoint",
+    "exchange_online.graph_endpoint",
+    "exchange_online.ews_endpoint",
+    "exchange_server.ews_endpoint",
+}
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "true/false", int: "a whole number", float: "a number", str: "text"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _check_value(key: str, default: Any, value: Any) -> tuple[Any, Problem | None]:
+    """Coerce one value to the type of its default, or say why it can't be."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            return default, Problem(key, f"must be true or false, got {value!r}")
+    elif isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return default, Problem(key, f"must be a whole number, got {value!r}")
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return default, Problem(key, f"must be a number, got {value!r}")
+        value = float(value)
+    elif isinstance(default, str):
+        if not isinstance(value, str):
+            return default, Problem(key, f"must be text (in quotes), got {_type_name(value)} {value!r}")
+        value = str(value)
+    if key in CHOICES and value not in CHOICES[key]:
+        options = " or ".join(f'"{c}"' for c in CHOICES[key])
+        return default, Problem(key, f'must be {options}, got "{value}"')
+    if key in RANGES:
+        lo, hi = RANGES[key]
+        if not lo <= value <= hi:
+            return default, Problem(key, f"must be between {lo:g} and {hi:g}, got {value}")
+    problem = _check_text(key, value) if isinstance(value, str) and value else None
+    return value, problem
+
+
+def _check_text(key: str, value: str) -> Problem | None:
+    if any(c in value for c in "\r\n\x00"):
+        return Problem(key, "must be a single line")
+    if key in URL_KEYS and not re.match(r"^https?://[^\s/]+", value):
+        return Problem(key, f'must be a URL starting with https://, got "{value}"')
+    if key == "exchange_online.client_id" and not GUID_RE.match(value):
+        return Problem(
+            key,
+            f'must be the application (client) ID, a GUID like "00000000-0000-0000-0000-000000000000", got "{value}"',
+        )
+    if key == "exchange_online.tenant" and not (
+        GUID_RE.match(value) or DOMAIN_RE.match(value) or value == "organizations"
+    ):
+        return Problem(
+            key, f'must be the directory (tenant) ID GUID or a domain like contoso.onmicrosoft.com, got "{value}"'
+        )
+    if key == "smtp.host" and re.search(r"\s", value):
+        return Problem(key, f'must be a host name without spaces, got "{value}"')
+    return None
+
+
+def from_mapping(data: Mapping[str, Any]) -> tuple[Settings, list[Problem]]:
+    """Build Settings from parsed TOML. Unknown keys are kept by the store, and ignored here.
+
+    Returns the settings (with defaults where a value was wrong) and every problem found.
+    """
+    problems: list[Problem] = []
+    kwargs: dict[str, Any] = {}
+    service = data.get("service", Settings.service)
+    kwargs["service"], p = _check_value("service", Settings.service, service)
+    if p:
+        problems.append(p)
+    for name, cls in SECTIONS.items():
+        raw = data.get(name, {})
+        if not isinstance(raw, Mapping):
+            problems.append(Problem(name, f"must be a table ([{name}]), got {_type_name(raw)}"))
+            raw = {}
+        defaults = cls()
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in raw:
+                key = f"{name}.{f.name}"
+                values[f.name], p = _check_value(key, getattr(defaults, f.name), raw[f.name])
+                if p:
+                    problems.append(p)
+        kwargs[name] = cls(**values)
+    return Settings(**kwargs), problems
+
+
+def to_mapping(settings: Settings) -> dict[str, Any]:
+    """Plain nested dict of every key, for the store to merge into the TOML document."""
+    out: dict[str, Any] = {"service": settings.service}
+    for name in SECTIONS:
+        section = getattr(settings, name)
+        out[name] = {f.name: getattr(section, f.name) for f in fields(section)}
+    return out
+
+
+def validate(settings: Settings) -> list[Problem]:
+    """Problems with a Settings built in code (the wizard's draft), same rules as loading."""
+    _, problems = from_mapping(to_mapping(settings))
+    return problems
