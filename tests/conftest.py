@@ -1,0 +1,17 @@
+"""Shared fixtures. Every test runs with its own config and state folders, never the admin's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point config and state at a temp folder so no test can touch real settings."""
+    monkeypatch.setenv("ALLOY_TUI_CONFIG", str(tmp_path / "config" / "config.toml"))
+    monkeypatch.setenv("ALLOY_TUI_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    yield
