@@ -1,0 +1,319 @@
+"""Passwords for the SMTP and Exchange Server services; never kept in config.toml.
+
+Where a password comes from, first match wins:
+
+1. ``password_command``: run through ``/bin/sh -c`` like msmtp's ``passwordeval``; the first
+   line of its standard output is the password. A command that is missing, fails, times out or
+   prints nothing is a clear error that shows the exit code and the first line of its standard
+   error, never its output.
+2. ``password_env``: the named environment variable, which must exist and not be empty.
+3. The secrets file, ``secrets.toml`` in the state folder (``$ALLOY_TUI_STATE_DIR``): mode 0600,
+   owned by the user; it is refused when group or others can read or write it. The wizard
+   stores the password typed into it with `store_password`.
+
+Nothing here ever puts a password into an exception, a log line or a return value other than
+`resolve_password`'s.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core import paths
+from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
+
+SECRETS_FILE = "secrets.toml"
+SERVICES = ("smtp", "exchange-server")
+COMMAND_TIMEOUT = 30.0
+_SECTION = {"smtp": "smtp", "exchange-server": "exchange_server"}
+
+
+@dataclass(frozen=True)
+class PasswordSource:
+    """Where a service's password would come from, for status lines and the wizard."""
+
+    kind: str  # "command" | "env" | "file" | "none"
+    detail: str  # the command, the variable's name, or the file path (never the password)
+
+    def describe(self) -> str:
+        return {
+            "command": f"from the command `{self.detail}`",
+            "env": f"from the environment variable ${self.detail}",
+            "file": f"from the secrets file {self.detail}",
+        }.get(self.kind, "not set")
+
+
+def secrets_path() -> Path:
+    return paths.state_dir() / SECRETS_FILE
+
+
+def _section(settings: Any, service: str) -> Any:
+    if service not in _SECTION:
+        raise ValueError(f"unknown service {service!r}; expected one of {SERVICES}")
+    return getattr(settings, _SECTION[service])
+
+
+def password_source(settings: Any, service: str) -> PasswordSource:
+    """Which source `get_password` would use (without running or reading anything secret)."""
+    section = _section(settings, service)
+    if section.password_command.strip():
+        return PasswordSource("command", section.password_command.strip())
+    if section.password_env.strip():
+        return PasswordSource("env", section.password_env.strip())
+    if has_stored_password(service, section.username):
+        return PasswordSource("file", str(secrets_path()))
+    return PasswordSource("none", "")
+
+
+def get_password(settings: Any, service: str, *, timeout: float = COMMAND_TIMEOUT) -> str:
+    """The password for `service` ("smtp" or "exchange-server") from its configured source."""
+    section = _section(settings, service)
+    return resolve_password(
+        service,
+        section.username,
+        password_command=section.password_command,
+        password_env=section.password_env,
+        timeout=timeout,
+    )
+
+
+def resolve_password(
+    service: str,
+    username: str,
+    *,
+    password_command: str = "",
+    password_env: str = "",
+    timeout: float = COMMAND_TIMEOUT,
+) -> str:
+    """The password from the command, else the environment variable, else the secrets file."""
+    key = _SECTION.get(service, service)
+    if password_command.strip():
+        return run_password_command(password_command.strip(), timeout=timeout, key=key)
+    if password_env.strip():
+        return read_password_env(password_env.strip(), key=key)
+    stored = load_password(service, username)
+    if stored is None:
+        who = f" for {username}" if username else ""
+        raise ExplainedError(
+            Explanation(
+                title="No password is set",
+                cause=f"The {service} account{who} needs a password, and none is configured.",
+                fix=(
+                    f"Run the setup wizard to store it in {secrets_path()}, or set "
+                    f"{key}.password_command (a command that prints it) or "
+                    f"{key}.password_env (the name of an environment variable holding it)."
+                ),
+                code="password.missing",
+            )
+        )
+    return stored
+
+
+def run_password_command(
+    command: str, *, timeout: float = COMMAND_TIMEOUT, key: str = "smtp"
+) -> str:
+    """Run `command` with /bin/sh -c; the first line of its output is the password."""
+    setting = f"{key}.password_command"
+    try:
+        proc = subprocess.run(
+            ["/bin/sh", "-c", command],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise _command_error(
+            setting,
+            command,
+            f"It did not finish within {timeout:g} seconds.",
+            "Make the command print the password without waiting for input "
+            "(e.g. unlock the password store first), or fix it.",
+        ) from None
+    except OSError as e:
+        raise _command_error(
+            setting,
+            command,
+            f"It could not be started ({e.strerror}).",
+            "Check that /bin/sh exists.",
+        ) from None
+    stdout = proc.stdout.decode("utf-8", "replace")
+    first = stdout.splitlines()[0] if stdout.splitlines() else ""
+    err_line = _first_line(proc.stderr.decode("utf-8", "replace"))
+    if first and err_line:
+        err_line = err_line.replace(first, "***")
+    if proc.returncode != 0:
+        said = f' It said: "{err_line}".' if err_line else ""
+        if proc.returncode == 127:
+            cause = f"The command was not found (exit code 127).{said}"
+            fix = f"Install the program or give its full path in {setting}."
+        else:
+            cause = f"It exited with code {proc.returncode}.{said}"
+            fix = f"Run the command yourself to see what is wrong, or change {setting}."
+        raise _command_error(setting, command, cause, fix)
+    if not first:
+        raise _command_error(
+            setting,
+            command,
+            "It succeeded but printed nothing on its first line.",
+            "Make the command print the password on the first line of its output.",
+        )
+    return first
+
+
+def read_password_env(name: str, *, key: str = "smtp") -> str:
+    """The value of environment variable `name`, which must exist and not be empty."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        state = "is not set" if value is None else "is empty"
+        raise ExplainedError(
+            Explanation(
+                title="The password environment variable is not set",
+                cause=f"{key}.password_env names ${name}, which {state} in this process's environment.",
+                fix=(
+                    f"Export {name} in the environment alloy-tui runs in (service unit, cron job, "
+                    f"shell), or change {key}.password_env."
+                ),
+                code="password.env",
+            )
+        )
+    return value
+
+
+# --- the secrets file -------------------------------------------------------------------------
+
+
+def _check_file(path: Path) -> None:
+    st = path.stat()
+    if stat.S_IMODE(st.st_mode) & 0o077:
+        raise UserInputError(
+            f"{path} can be read or written by other users (mode {stat.S_IMODE(st.st_mode):03o}); "
+            f"refusing to read passwords from it. Fix it with: chmod 600 {path}"
+        )
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        raise UserInputError(
+            f"{path} belongs to another user (uid {st.st_uid}); refusing to read passwords from it."
+        )
+
+
+def _read_all() -> dict[str, dict[str, str]]:
+    path = secrets_path()
+    if not path.exists():
+        return {}
+    _check_file(path)
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        # The parser's message can quote the file's text; keep only where it broke.
+        where = str(e).rsplit("(", 1)[-1].rstrip(")") if "(" in str(e) else "unknown place"
+        raise UserInputError(
+            f"{path} is not valid TOML ({where}); fix or delete it and store the password again."
+        ) from None
+    out: dict[str, dict[str, str]] = {}
+    for service, table in data.items():
+        if isinstance(table, dict):
+            out[service] = {str(u): v for u, v in table.items() if isinstance(v, str)}
+    return out
+
+
+def _write_all(data: dict[str, dict[str, str]]) -> Path:
+    import tomlkit
+
+    path = secrets_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    doc = tomlkit.document()
+    doc.add(
+        tomlkit.comment("alloy-tui passwords (SMTP, Exchange Server). Keep this file mode 0600.")
+    )
+    for service in sorted(data):
+        if data[service]:
+            table = tomlkit.table()
+            for user in sorted(data[service]):
+                table.add(user, data[service][user])
+            doc.add(service, table)
+    text = tomlkit.dumps(doc)
+    fd, tmp = tempfile.mkstemp(prefix=".secrets-", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _check_service(service: str) -> str:
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}; expected one of {SERVICES}")
+    return service
+
+
+def load_password(service: str, username: str) -> str | None:
+    """The stored password for (service, username), or None when there is none."""
+    return _read_all().get(_check_service(service), {}).get(username)
+
+
+def has_stored_password(service: str, username: str) -> bool:
+    return load_password(service, username) is not None
+
+
+def store_password(service: str, username: str, password: str) -> Path:
+    """Keep `password` for (service, username) in the secrets file (atomic, mode 0600)."""
+    _check_service(service)
+    if not password:
+        raise UserInputError("The password is empty; type it again.")
+    if any(c in password for c in "\r\n\x00"):
+        raise UserInputError("The password cannot contain line breaks or NUL characters.")
+    if any(c in username for c in "\r\n\x00"):
+        raise UserInputError("The username must be a single line.")
+    data = _read_all()
+    data.setdefault(service, {})[username] = password
+    return _write_all(data)
+
+
+def clear_password(service: str, username: str | None = None) -> bool:
+    """Forget the stored password for (service, username), or all of the service's if None.
+
+    Returns whether anything was removed.
+    """
+    _check_service(service)
+    data = _read_all()
+    table = data.get(service, {})
+    if username is None:
+        removed = bool(table)
+        data.pop(service, None)
+    else:
+        removed = table.pop(username, None) is not None
+    if removed:
+        _write_all(data)
+    return removed
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return ""
+
+
+def _command_error(setting: str, command: str, cause: str, fix: str) -> ExplainedError:
+    return ExplainedError(
+        Explanation(
+            title="The password command failed",
+            cause=f"{setting} `{command}`: {cause}",
+            fix=fix,
+            code="password.command",
+        )
+    )
