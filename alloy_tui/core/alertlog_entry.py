@@ -1,0 +1,163 @@
+"""One alert-log entry: the JSON Lines shape, parsing a line, and redacting secrets.
+
+An entry is one JSON object on one line::
+
+    {"ts": "2026-05-01T12:34:56.789Z", "level": "error", "event": "test_message.failed",
+     "message": "The test message was not sent.", "details": {...}}
+
+A line that is not a JSON object parses to ``Entry(valid=False, raw=...)``: shown as raw text,
+flagged, never an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+LEVELS = ("info", "warning", "error")
+LEVEL_SYMBOLS = {"info": "i", "warning": "!", "error": "x"}
+LEVEL_WORDS = {"info": "INFO", "warning": "WARN", "error": "ERROR"}
+
+REDACTED = "[redacted]"
+
+# The longest line we parse as JSON; longer ones are shown cut and flagged.
+MAX_PARSE_BYTES = 1024 * 1024
+
+# A details key whose last word is one of these holds a secret, whatever its value looks like.
+_SECRET_KEY_RE = re.compile(
+    r"(?:^|[_.\-])(token|secret|password|passwd|pwd|passphrase|authorization|"
+    r"api_?key|cookie|credentials?|assertion|code_verifier)s?$",
+    re.IGNORECASE,
+)
+# A JWT: three base64url parts, the first one starting with '{"' encoded (eyJ).
+_JWT_RE = re.compile(r"eyJ[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]*")
+# "Bearer <anything token-like>" in a header value or an error text.
+_BEARER_RE = re.compile(r"(?i)\b(bearer|basic|ntlm|negotiate)\s+[A-Za-z0-9\-._~+/]{16,}=*")
+# A bare long opaque token (refresh tokens, access tokens that are not JWTs): 80+ chars, no spaces.
+_OPAQUE_RE = re.compile(r"^[A-Za-z0-9\-._~+/!*]{80,}=*$")
+
+
+@dataclass
+class Entry:
+    """One line of the log. ``valid`` is False when the line is not a JSON object."""
+
+    raw: str
+    valid: bool
+    ts: str = ""
+    level: str = ""
+    event: str = ""
+    message: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    truncated: bool = False  # the line was longer than we parse and was cut
+
+    def local_time(self, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+        """The timestamp in the local time zone, or the raw text if it does not parse."""
+        when = parse_ts(self.ts)
+        if when is None:
+            return self.ts
+        return when.astimezone().strftime(fmt)
+
+    def as_dict(self) -> dict[str, Any]:
+        if not self.valid:
+            return {"raw": self.raw, "valid": False}
+        return {
+            "ts": self.ts,
+            "level": self.level,
+            "event": self.event,
+            "message": self.message,
+            "details": self.details,
+        }
+
+
+def now_ts(now: datetime | None = None) -> str:
+    """UTC ISO 8601 with milliseconds and a Z, e.g. 2026-05-01T12:34:56.789Z."""
+    when = (now or datetime.now(UTC)).astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def parse_ts(ts: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(ts)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when
+
+
+def parse_line(data: bytes | str) -> Entry:
+    """Parse one line (without or with its newline). Never raises."""
+    if isinstance(data, bytes):
+        truncated = len(data) > MAX_PARSE_BYTES
+        if truncated:
+            data = data[:MAX_PARSE_BYTES]
+        text = data.decode("utf-8", errors="replace")
+    else:
+        truncated = False
+        text = data
+    text = text.rstrip("\r\n")
+    if truncated:
+        return Entry(raw=text, valid=False, truncated=True)
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        return Entry(raw=text, valid=False)
+    if not isinstance(obj, dict):
+        return Entry(raw=text, valid=False)
+    details = obj.get("details", {})
+    if details is None:
+        details = {}
+    elif not isinstance(details, dict):
+        details = {"value": details}
+    return Entry(
+        raw=text,
+        valid=True,
+        ts=_text(obj.get("ts")),
+        level=_text(obj.get("level")),
+        event=_text(obj.get("event")),
+        message=_text(obj.get("message")),
+        details=details,
+    )
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def is_secret_key(key: str) -> bool:
+    return bool(_SECRET_KEY_RE.search(key))
+
+
+def redact_text(text: str) -> str:
+    """Replace JWTs, bearer-style credentials and bare long tokens inside a string."""
+    if _OPAQUE_RE.match(text) and not text.startswith(("/", "http")):
+        return REDACTED
+    text = _JWT_RE.sub(REDACTED, text)
+    return _BEARER_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+
+
+def redact(value: Any, _depth: int = 0) -> Any:
+    """A copy of ``value`` with secrets replaced by "[redacted]" (keys by name, strings by look)."""
+    if _depth > 20:
+        return REDACTED
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            key = str(k)
+            if is_secret_key(key) and v not in (None, "", False):
+                out[key] = REDACTED
+            else:
+                out[key] = redact(v, _depth + 1)
+        return out
+    if isinstance(value, list | tuple | set | frozenset):
+        return [redact(v, _depth + 1) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact_text(str(value))

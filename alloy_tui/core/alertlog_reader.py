@@ -1,0 +1,260 @@
+"""Reading the alert log from its end: the newest N, paging backwards, following like ``tail -F``.
+
+Nothing here reads the whole file to show its end: lines are found by scanning backwards in blocks
+with ``os.pread``. Lines longer than ``MAX_PARSE_BYTES`` are read only up to that size.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alloy_tui.core.alertlog_entry import MAX_PARSE_BYTES, Entry, parse_line
+
+BLOCK = 64 * 1024
+
+
+def read_line_at(fd: int, start: int, limit: int = MAX_PARSE_BYTES) -> tuple[bytes, bool]:
+    """The line starting at ``start`` (without its newline), read up to ``limit`` bytes.
+
+    Returns (data, complete); complete is False when the line is longer than ``limit`` or has no
+    newline yet.
+    """
+    chunk = 4096
+    parts: list[bytes] = []
+    got = 0
+    pos = start
+    while got < limit:
+        data = os.pread(fd, min(chunk, limit - got), pos)
+        if not data:
+            return b"".join(parts), False
+        nl = data.find(b"\n")
+        if nl >= 0:
+            parts.append(data[:nl])
+            return b"".join(parts), True
+        parts.append(data)
+        got += len(data)
+        pos += len(data)
+        chunk = min(chunk * 4, 1024 * 1024)
+    return b"".join(parts), False
+
+
+def iter_line_starts_backwards(fd: int, end: int, block: int = BLOCK) -> Iterator[list[int]]:
+    """Start offsets of the lines that end before ``end``, newest first, one batch per block.
+
+    ``end`` must be just after a newline (or 0). The line at offset 0 comes last.
+    """
+    # The scan looks for the newline *before* each line; the last line's own newline is at end-1.
+    search_end = end - 1
+    while search_end > 0:
+        lo = max(0, search_end - block)
+        data = os.pread(fd, search_end - lo, lo)
+        batch: list[int] = []
+        i = len(data)
+        while True:
+            j = data.rfind(b"\n", 0, i)
+            if j < 0:
+                break
+            batch.append(lo + j + 1)
+            i = j
+        if batch:
+            yield batch
+        search_end = lo
+    if end > 0:
+        yield [0]
+
+
+def complete_end(fd: int, size: int) -> int:
+    """The offset just after the last newline at or before ``size`` (0 if none)."""
+    pos = size
+    while pos > 0:
+        lo = max(0, pos - BLOCK)
+        data = os.pread(fd, pos - lo, lo)
+        j = data.rfind(b"\n")
+        if j >= 0:
+            return lo + j + 1
+        pos = lo
+    return 0
+
+
+@dataclass
+class FollowUpdate:
+    """What changed since the last poll. ``reset``: the file was rotated or truncated."""
+
+    reset: bool = False
+    lines: list[tuple[int, bytes]] = field(default_factory=list)  # (start offset, line)
+
+
+class Follower:
+    """Polls one path like ``tail -F``: new complete lines, rotation (inode) and truncation (size)."""
+
+    def __init__(self, path: Path, start: int | None = None, ino: int | None = None) -> None:
+        self.path = Path(path)
+        self.fd = -1
+        self.ino = -1
+        self.pos = 0
+        self._pending_reset = False
+        self._open(start, ino)
+
+    def _open(self, start: int | None = None, ino: int | None = None) -> bool:
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except (FileNotFoundError, NotADirectoryError, PermissionError, IsADirectoryError):
+            return False
+        st = os.fstat(fd)
+        if self.fd >= 0:
+            os.close(self.fd)
+        self.fd = fd
+        if start is not None and (ino is None or ino == st.st_ino) and start <= st.st_size:
+            self.pos = start
+        elif start is not None:
+            self.pos = 0  # a different file than the one the caller read: take it all
+        else:
+            self.pos = complete_end(fd, st.st_size)
+        self.ino = st.st_ino
+        return True
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def poll(self, max_bytes: int = 4 * 1024 * 1024) -> FollowUpdate:
+        update = FollowUpdate()
+        if self.fd < 0:
+            if self._open(0):
+                update.reset = True
+            return update
+        size = os.fstat(self.fd).st_size
+        if size < self.pos:  # truncated in place
+            self.pos = 0
+            update.reset = True
+            size = os.fstat(self.fd).st_size
+        self._read_new(update, size, max_bytes)
+        if update.lines:
+            return update
+        try:
+            st = os.stat(self.path)
+        except (FileNotFoundError, NotADirectoryError):
+            return update  # rotated and not yet recreated: keep waiting
+        if st.st_ino != self.ino:
+            # Rotated: whatever reached the old file before the rename is read first.
+            self._read_new(update, os.fstat(self.fd).st_size, max_bytes)
+            if update.lines:
+                return update
+            self._open(0)
+            update.reset = True
+            self._read_new(update, os.fstat(self.fd).st_size, max_bytes)
+        return update
+
+    def _read_new(self, update: FollowUpdate, size: int, max_bytes: int) -> None:
+        if size <= self.pos:
+            return
+        want = min(size - self.pos, max_bytes)
+        data = os.pread(self.fd, want, self.pos)
+        last = data.rfind(b"\n")
+        if last < 0:
+            if len(data) >= max_bytes:  # one enormous line: deliver it cut, skip to its end
+                line, _ = read_line_at(self.fd, self.pos)
+                end = self._find_newline(self.pos + len(data))
+                if end is None:
+                    return
+                update.lines.append((self.pos, line))
+                self.pos = end
+            return
+        base = self.pos
+        i = 0
+        while i <= last:
+            j = data.index(b"\n", i)
+            update.lines.append((base + i, data[i:j]))
+            i = j + 1
+        self.pos = base + last + 1
+
+    def _find_newline(self, pos: int) -> int | None:
+        while True:
+            data = os.pread(self.fd, 1024 * 1024, pos)
+            if not data:
+                return None
+            j = data.find(b"\n")
+            if j >= 0:
+                return pos + j + 1
+            pos += len(data)
+
+
+class AlertLogReader:
+    """Reads one alert log file from its end."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._end: int | None = None  # where the last tail() stopped, for follow() to go on from
+        self._ino: int | None = None
+
+    def tail(self, n: int) -> list[Entry]:
+        """The newest ``n`` entries, oldest first. Reads only the end of the file."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            self._end, self._ino = 0, None
+            return []
+        try:
+            st = os.fstat(fd)
+            end = complete_end(fd, st.st_size)
+            entries: list[Entry] = []
+            tail_frag = b""
+            if end < st.st_size:  # an unterminated last line: show it only if it is whole JSON
+                tail_frag, _ = read_line_at(fd, end)
+                if parse_line(tail_frag).valid and n > 0:
+                    entries.append(parse_line(tail_frag))
+                    self._end = st.st_size
+                else:
+                    self._end = end
+            else:
+                self._end = end
+            self._ino = st.st_ino
+            for batch in iter_line_starts_backwards(fd, end):
+                for start in batch:
+                    if len(entries) >= n:
+                        break
+                    line, _ = read_line_at(fd, start)
+                    if line.strip():
+                        entries.append(parse_line(line))
+                if len(entries) >= n:
+                    break
+            entries.reverse()
+            return entries
+        finally:
+            os.close(fd)
+
+    def iter_backwards(self) -> Iterator[Entry]:
+        """Every entry, newest first, reading the file backwards block by block."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return
+        try:
+            end = complete_end(fd, os.fstat(fd).st_size)
+            for batch in iter_line_starts_backwards(fd, end):
+                for start in batch:
+                    line, _ = read_line_at(fd, start)
+                    if line.strip():
+                        yield parse_line(line)
+        finally:
+            os.close(fd)
+
+    def follow(self, stop: threading.Event, poll: float = 0.1) -> Iterator[Entry]:
+        """New entries as they arrive, until ``stop`` is set. Goes on from where tail() stopped
+        (else from the current end); follows rotation and truncation like ``tail -F``."""
+        follower = Follower(self.path, self._end, self._ino)
+        try:
+            while not stop.is_set():
+                update = follower.poll()
+                for _, line in update.lines:
+                    if line.strip():
+                        yield parse_line(line)
+                if not update.lines:
+                    stop.wait(poll)
+        finally:
+            follower.close()

@@ -1,0 +1,222 @@
+"""Appending to the alert log: safe with many processes, rotated by size, secrets redacted.
+
+Each append opens the log with O_APPEND, takes an exclusive ``fcntl.flock`` on it, checks the
+path still names the file it locked (another process may have rotated it meanwhile), rotates if
+the line would push the file past ``max_bytes``, and writes the whole line with one ``os.write``.
+The file is created 0600 and its folder (when we create it) 0700.
+
+Rotation (under the same lock): ``alert_log.jsonl`` -> ``.1`` -> ``.2`` ... -> ``.keep``, the
+oldest dropped; then archives are pruned of entries older than ``retention_days`` (0: no limit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core.alertlog_entry import LEVELS, now_ts, parse_line, parse_ts, redact, redact_text
+from alloy_tui.core.errors import AlloyError
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_KEEP = 5
+DEFAULT_RETENTION_DAYS = 90
+
+_EVENT_RE = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$")
+
+
+class AlertLogError(AlloyError):
+    """The alert log could not be written (permissions, a folder in the way, disk full)."""
+
+
+def archive_path(path: Path, n: int) -> Path:
+    return path.with_name(f"{path.name}.{n}")
+
+
+class AlertLogWriter:
+    def __init__(
+        self,
+        path: Path,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        keep: int = DEFAULT_KEEP,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+    ) -> None:
+        self.path = Path(path)
+        self.max_bytes = max_bytes
+        self.keep = keep
+        self.retention_days = retention_days
+
+    # -- public ---------------------------------------------------------------------------------
+    def write(
+        self, level: str, event: str, message: str, details: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Append one entry and return it (as written, redacted)."""
+        if level not in LEVELS:
+            raise ValueError(f"alert log level must be one of {', '.join(LEVELS)}, got {level!r}")
+        if not _EVENT_RE.match(event or ""):
+            raise ValueError(f"alert log event must be dotted words like 'test_message.sent', got {event!r}")
+        entry: dict[str, Any] = {
+            "ts": now_ts(),
+            "level": level,
+            "event": event,
+            "message": redact_text(" ".join(str(message).split())),
+            "details": redact(dict(details or {})),
+        }
+        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+        self._append(line.encode("utf-8", errors="replace"))
+        return entry
+
+    def rotate(self) -> Path | None:
+        """Archive the current log now (the screen's "clear"). Returns the archive, if any."""
+        with self._locked() as fd:
+            if os.fstat(fd).st_size == 0:
+                return None
+            self._rotate_locked()
+            return archive_path(self.path, 1) if self.keep > 0 else None
+
+    # -- internals ------------------------------------------------------------------------------
+    def _append(self, data: bytes) -> None:
+        with self._locked() as fd:
+            size = os.fstat(fd).st_size
+            if size > 0 and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data  # a torn line left by a crash: never glue onto it
+            if size > 0 and size + len(data) > self.max_bytes:
+                self._rotate_locked()
+                with self._open_locked() as new_fd:
+                    _write_all(new_fd, data.lstrip(b"\n"), self.path)
+                return
+            _write_all(fd, data, self.path)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[int]:
+        """Open the log and hold an exclusive lock on the file the path names right now."""
+        for _ in range(1000):
+            fd = self._open()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                try:
+                    same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+                except FileNotFoundError:
+                    same = False
+                if not same:  # rotated while we waited: lock the new file instead
+                    os.close(fd)
+                    fd = -1
+                    continue
+                yield fd
+                return
+            finally:
+                if fd >= 0:
+                    os.close(fd)  # closing releases the lock
+        raise AlertLogError(f"cannot lock the alert log {self.path}: it keeps being replaced")
+
+    @contextlib.contextmanager
+    def _open_locked(self) -> Iterator[int]:
+        fd = self._open()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield fd
+        finally:
+            os.close(fd)
+
+    def _open(self) -> int:
+        _make_folder(self.path.parent)
+        try:
+            return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except IsADirectoryError:
+            raise AlertLogError(f"cannot write the alert log: {self.path} is a folder") from None
+        except PermissionError:
+            raise AlertLogError(f"cannot write the alert log {self.path}: permission denied") from None
+        except OSError as e:
+            raise AlertLogError(f"cannot write the alert log {self.path}: {e.strerror}") from None
+
+    def _rotate_locked(self) -> None:
+        """Shift the archives up by one and move the live file to .1. Caller holds the lock."""
+        if self.keep <= 0:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+            return
+        with contextlib.suppress(FileNotFoundError):
+            archive_path(self.path, self.keep).unlink()
+        for n in range(self.keep - 1, 0, -1):
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(archive_path(self.path, n), archive_path(self.path, n + 1))
+        os.replace(self.path, archive_path(self.path, 1))
+        self._apply_retention()
+
+    def _apply_retention(self) -> None:
+        if self.retention_days <= 0:
+            return
+        cutoff = datetime.now(UTC) - timedelta(days=self.retention_days)
+        for n in range(1, self.keep + 1):
+            prune_archive(archive_path(self.path, n), cutoff)
+
+
+def prune_archive(path: Path, cutoff: datetime) -> None:
+    """Drop entries older than ``cutoff`` from an archive (delete it if nothing is left).
+
+    Lines without a readable timestamp (malformed ones) are kept: we never drop what we can't date.
+    """
+    try:
+        f = open(path, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        return
+    with f:
+        first = f.readline()
+        when = parse_ts(parse_line(first).ts)
+        if when is None or when >= cutoff:
+            return  # the oldest entry is young enough (or undatable): keep the whole archive
+        tmp = path.with_name(path.name + ".tmp")
+        kept = 0
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                f.seek(0)
+                for line in f:
+                    when = parse_ts(parse_line(line).ts)
+                    if when is None or when >= cutoff:
+                        out.write(line)
+                        kept += 1
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    if kept:
+        os.replace(tmp, path)
+    else:
+        tmp.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+
+
+def _make_folder(folder: Path) -> None:
+    if folder.is_dir():
+        return
+    missing = []
+    p = folder
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            os.mkdir(d, 0o700)
+        except FileExistsError:
+            pass
+        except OSError as e:
+            raise AlertLogError(f"cannot create the alert log folder {d}: {e.strerror}") from None
+
+
+def _write_all(fd: int, data: bytes, path: Path) -> None:
+    view = memoryview(data)
+    try:
+        while view:
+            n = os.write(fd, view)  # one call for the whole line in practice
+            view = view[n:]
+    except OSError as e:
+        if e.errno == errno.ENOSPC:
+            raise AlertLogError(f"cannot write the alert log {path}: the disk is full") from None
+        raise AlertLogError(f"cannot write the alert log {path}: {e.strerror}") from None
