@@ -128,7 +128,7 @@ class AlertLogWriter:
     def _open(self) -> int:
         _make_folder(self.path.parent)
         try:
-            return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            return os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except IsADirectoryError:
             raise AlertLogError(f"cannot write the alert log: {self.path} is a folder") from None
         except PermissionError:
