@@ -1,5 +1,148 @@
-"""Placeholder until its issue lands."""
+"""`alloy-tui log`: the alert log for pipes and scripts (oldest to newest, like tail).
+
+`--live` opens the full-screen live view instead (Textual, loaded only then).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Iterable
+from pathlib import Path
 
 import click
 
-COMMANDS: list[click.Command] = []
+from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.core.alertlog import LEVEL_WORDS, LEVELS, AlertLogReader, Entry, log_path
+from alloy_tui.core.settings import Settings
+
+_COLOURS = {"info": "cyan", "warning": "yellow", "error": "red"}
+
+
+def _settings(obj: CliContext) -> Settings:
+    try:
+        from alloy_tui.core.store import load_or_default
+    except ImportError:  # the store is not there yet: defaults
+        return Settings()
+    return load_or_default(obj.config_path).settings
+
+
+def _wanted(entry: Entry, level: str | None) -> bool:
+    if level is None:
+        return True
+    if not entry.valid or entry.level not in LEVELS:
+        return False
+    return LEVELS.index(entry.level) >= LEVELS.index(level)
+
+
+def format_entry(entry: Entry, colour: bool = False) -> str:
+    """One line for a person: local time, level word, event, message."""
+    if not entry.valid:
+        why = "line too long, cut" if entry.truncated else "not a valid entry"
+        raw = entry.raw if len(entry.raw) <= 2000 else entry.raw[:2000] + "..."
+        word = "?BAD"
+        if colour:
+            word = click.style(word, fg="magenta", bold=True)
+        return f"{'-' * 19}  {word:<5}  ({why}) {raw}"
+    word = LEVEL_WORDS.get(entry.level, entry.level.upper()[:5] or "?")
+    padded = f"{word:<5}"
+    if colour and entry.level in _COLOURS:
+        padded = click.style(padded, fg=_COLOURS[entry.level], bold=entry.level == "error")
+    message = " ".join(entry.message.split())
+    return f"{entry.local_time()}  {padded}  {entry.event}  {message}"
+
+
+def _emit(entries: Iterable[Entry], as_json: bool, colour: bool) -> None:
+    for entry in entries:
+        click.echo(entry.raw if as_json else format_entry(entry, colour))
+
+
+def _quiet_exit() -> None:
+    """Broken pipe or Ctrl-C: stop without a traceback or a flush error at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+    raise SystemExit(0)
+
+
+@click.command("log")
+@click.option(
+    "-n",
+    "lines",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="How many of the newest entries to show.",
+)
+@click.option(
+    "-f", "--follow", is_flag=True, help="Keep printing new entries as they arrive (Ctrl-C stops)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the raw JSON lines.")
+@click.option(
+    "--level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default=None,
+    help="Only entries at this level or above (hides lines that are not valid entries).",
+)
+@click.option("--live", is_flag=True, help="Open the full-screen live view (newest at the top).")
+@click.pass_obj
+def log_command(
+    obj: CliContext, lines: int, follow: bool, as_json: bool, level: str | None, live: bool
+) -> None:
+    """Show the alert log: every send attempt, oldest to newest like tail."""
+    path = log_path(_settings(obj), obj.config_path)
+    level = level.lower() if level else None
+    if live:
+        _run_live(path)
+        return
+    if path.is_dir():
+        fail(f"the alert log path {path} is a folder, not a file")
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    reader = AlertLogReader(path)
+    try:
+        if level is None:
+            entries = reader.tail(lines)
+        else:
+            entries = _tail_filtered(reader, lines, level)
+        _emit(entries, as_json, colour)
+        if not follow:
+            if not path.exists() and not as_json:
+                click.echo(f"The alert log {path} is empty (nothing has been sent yet).", err=True)
+            return
+        stop = threading.Event()
+        for entry in reader.follow(stop):
+            if _wanted(entry, level):
+                _emit([entry], as_json, colour)
+    except PermissionError:
+        fail(f"cannot read the alert log {path}: permission denied")
+    except (KeyboardInterrupt, BrokenPipeError):
+        _quiet_exit()
+
+
+def _tail_filtered(reader: AlertLogReader, n: int, level: str) -> list[Entry]:
+    # Position follow() at the current end first, then walk back for matches.
+    reader.tail(0)
+    found: list[Entry] = []
+    if n == 0:
+        return found
+    for entry in reader.iter_backwards(reader.position):
+        if _wanted(entry, level):
+            found.append(entry)
+            if len(found) >= n:
+                break
+    found.reverse()
+    return found
+
+
+def _run_live(path: Path) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("--live needs a terminal; use `alloy-tui log --follow` in pipes")
+    from alloy_tui.ui.alertlog.app import run_live
+
+    run_live(path)
+
+
+COMMANDS: list[click.Command] = [log_command]

@@ -228,14 +228,23 @@ class AlertLogReader:
         finally:
             os.close(fd)
 
-    def iter_backwards(self) -> Iterator[Entry]:
-        """Every entry, newest first, reading the file backwards block by block."""
+    @property
+    def position(self) -> int | None:
+        """Where the last tail() stopped (follow() goes on from there); None before any tail()."""
+        return self._end
+
+    def iter_backwards(self, end: int | None = None) -> Iterator[Entry]:
+        """Every entry, newest first, reading the file backwards block by block.
+
+        ``end``: start from this offset instead of the current end (e.g. ``position``).
+        """
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
             return
         try:
-            end = complete_end(fd, os.fstat(fd).st_size)
+            size = os.fstat(fd).st_size
+            end = complete_end(fd, size if end is None else min(end, size))
             for batch in iter_line_starts_backwards(fd, end):
                 for start in batch:
                     line, _ = read_line_at(fd, start)
