@@ -1,0 +1,104 @@
+"""Writing a file so that a crash, a full disk or a second writer never leaves it half-written.
+
+``atomic_write`` puts the bytes in a temp file in the same folder (mode 0600 from the moment it
+exists), fsyncs it and renames it over the target; ``fsync_folder`` makes the rename durable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+class FolderError(Exception):
+    """A folder on the way to the file could not be created; the message is a sentence."""
+
+
+def make_folder(folder: Path) -> None:
+    """Create the folder and any missing parents, each 0700 (the umask does not loosen it)."""
+    missing = []
+    p = folder
+    while not p.exists():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            os.mkdir(d, 0o700)
+            os.chmod(d, 0o700)
+        except FileExistsError:
+            pass
+        except OSError as e:
+            raise FolderError(f"cannot create the folder {d}: {why(e)}") from None
+    if not folder.is_dir():
+        raise FolderError(f"{folder} is not a folder")
+
+
+def why(e: OSError) -> str:
+    """A few words on why a write failed."""
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return "the disk is full (or over quota)"
+    if e.errno == errno.EFBIG:
+        return "the file would be larger than this process may write (file size limit)"
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if e.errno == errno.EROFS:
+        return "the file system is read-only"
+    return e.strerror or str(e)
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Serialize savers in this folder (so check-then-replace is not raced by another alloy-tui)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; the content check still catches most races
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(target: Path, data: bytes) -> None:
+    """Temp file (0600 from birth) in the same folder, fsync, rename over target."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        try:
+            os.fchmod(fd, 0o600)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,420 @@
+"""Load and save config.toml without ever losing the admin's file.
+
+Loading reports every problem as ``path:line: dotted.key message``. Saving merges the
+settings into the tomlkit document (comments, key order and unknown keys survive), writes
+only what changed, and replaces the file atomically (temp file in the same folder, fsync,
+rename, fsync of the folder) with mode 0600, keeping the previous version as ``<name>.bak``.
+It refuses to write if the file changed on disk since it was loaded, and it never overwrites
+a file that is not valid TOML.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alloy_tui.core.atomicfile import (
+    FolderError,
+    atomic_write,
+    folder_lock,
+    fsync_folder,
+    make_folder,
+    why,
+)
+from alloy_tui.core.errors import AlloyError
+from alloy_tui.core.settings import (
+    SECTIONS,
+    Problem,
+    Settings,
+    SettingsError,
+    from_mapping,
+    to_mapping,
+    validate,
+)
+from alloy_tui.core.toml_lines import key_lines, line_of
+
+if TYPE_CHECKING:
+    import tomlkit
+
+MAX_CONFIG_BYTES = 1024 * 1024  # a config file is a few KB; anything this big is the wrong file
+HEADER = (
+    "alloy-tui settings (TOML). Saved by alloy-tui: your comments, key order and extra keys are kept.",
+    "Keys left out use their defaults; `alloy-tui config show` prints every effective value.",
+)
+
+
+class ConfigError(AlloyError):
+    """The config file can't be used; ``lines`` holds one sentence per problem."""
+
+    def __init__(self, lines: list[str] | str) -> None:
+        self.lines = [lines] if isinstance(lines, str) else list(lines)
+        super().__init__("\n".join(self.lines))
+
+
+class ConfigChangedError(ConfigError):
+    """The file on disk is not the one that was loaded: saving would lose someone's edit."""
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What was on disk when loaded. ``sha256`` is None when there was no file."""
+
+    sha256: str | None
+    size: int = 0
+    mtime_ns: int = 0
+
+    @classmethod
+    def of(cls, data: bytes | None, st: os.stat_result | None = None) -> Fingerprint:
+        if data is None:
+            return cls(None)
+        return cls(hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns if st else 0)
+
+    def same_content(self, other: Fingerprint) -> bool:
+        return self.sha256 == other.sha256
+
+
+@dataclass
+class LoadedConfig:
+    path: Path
+    settings: Settings
+    exists: bool  # False: defaults, nothing on disk yet
+    document: tomlkit.TOMLDocument
+    fingerprint: Fingerprint
+    problems: list[str] = field(default_factory=list)  # only with strict=False
+    text: str = ""
+
+    def line_of(self, dotted_key: str) -> int | None:
+        return line_of(key_lines(self.text), dotted_key)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _read(path: Path, missing_ok: bool) -> tuple[bytes, os.stat_result] | None:
+    """The file's bytes, or None if it does not exist (and that is allowed); else ConfigError."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise ConfigError(
+                f"{path} is a symbolic link to {os.readlink(path)}, which does not exist."
+            ) from None
+        if missing_ok:
+            return None
+        raise ConfigError(f"{path} does not exist.") from None
+    except IsADirectoryError:
+        raise ConfigError(_folder_message(path)) from None
+    except NotADirectoryError:
+        raise ConfigError(
+            f"{path} cannot be opened: a part of that path is a file, not a folder."
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            f"cannot read {path}: permission denied; run alloy-tui as the user who owns it, or fix its permissions."
+        ) from None
+    except OSError as e:
+        raise ConfigError(f"cannot read {path}: {e.strerror or e}.") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise ConfigError(_folder_message(path))
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(
+                f"{path} is not a regular file (a pipe, socket or device); the config must be a plain file."
+            )
+        if st.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{path} is {st.st_size // 1024} KB, too large to be an alloy-tui config file; check the path."
+            )
+        chunks = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks), st
+    except PermissionError:
+        raise ConfigError(f"cannot read {path}: permission denied.") from None
+    except IsADirectoryError:
+        raise ConfigError(_folder_message(path)) from None
+    except OSError as e:
+        raise ConfigError(f"cannot read {path}: {e.strerror or e}.") from None
+    finally:
+        os.close(fd)
+
+
+def _folder_message(path: Path) -> str:
+    return (
+        f"{path} is a folder, not a config file; point --config (or $ALLOY_TUI_CONFIG) "
+        f"at a file such as {path / 'config.toml'}."
+    )
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[e.start]:02x}); save the file as UTF-8."
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+_AT_LINE = re.compile(r"\s*\(?at line (\d+),? col(?:umn)? (\d+)\)?\s*$")
+
+
+def _invalid(path: Path, message: str, col_base: int) -> ConfigError:
+    m = _AT_LINE.search(message)
+    reason = (message[: m.start()] if m else message).rstrip(".")
+    where = f"{path}:{m.group(1)}:{int(m.group(2)) + 1 - col_base}" if m else str(path)
+    return ConfigError(f"{where}: not valid TOML: {reason}.")
+
+
+def _parse(path: Path, text: str) -> tuple[tomlkit.TOMLDocument, dict[str, Any]]:
+    """Parse with tomlkit (keeps comments; clearer messages) and tomllib (strict, plain values)."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        doc = tomlkit.parse(text)
+    except TOMLKitError as e:
+        message = str(e).replace("'\\n'", "end of line")
+        if not _AT_LINE.search(message):  # e.g. a duplicate key: borrow tomllib's position
+            try:
+                tomllib.loads(text)
+            except tomllib.TOMLDecodeError as strict:
+                m = _AT_LINE.search(str(strict))
+                if m:
+                    message = (
+                        f"{message.rstrip('.')} at line {m.group(1)} col {int(m.group(2)) - 1}"
+                    )
+        raise _invalid(path, message, col_base=0) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:  # tomlkit is lenient about a few things tomllib is not
+        raise _invalid(path, str(e), col_base=1) from None
+    return doc, data
+
+
+def _problem_lines(path: Path, text: str, problems: list[Problem]) -> list[str]:
+    lines = key_lines(text)
+    out = []
+    for p in problems:
+        number = line_of(lines, p.key) if p.key else None
+        out.append(f"{path}:{number}: {p}" if number else f"{path}: {p}")
+    return out
+
+
+def _loaded(path: Path, raw: tuple[bytes, os.stat_result] | None, strict: bool) -> LoadedConfig:
+    import tomlkit
+
+    if raw is None:
+        return LoadedConfig(path, Settings(), False, tomlkit.document(), Fingerprint(None))
+    data, st = raw
+    text = _decode(path, data)
+    doc, plain = _parse(path, text)
+    settings, problems = from_mapping(plain)
+    lines = _problem_lines(path, text, problems)
+    if lines and strict:
+        raise ConfigError(lines)
+    return LoadedConfig(path, settings, True, doc, Fingerprint.of(data, st), lines, text)
+
+
+def load(path: Path, *, strict: bool = True) -> LoadedConfig:
+    """Read and validate the config. Raises ConfigError (every problem, with file:line).
+
+    ``strict=False`` returns the settings anyway (defaults where a value was wrong) with the
+    problems in ``.problems``, so the wizard can show them and let the admin fix them.
+    """
+    path = Path(path)
+    return _loaded(path, _read(path, missing_ok=False), strict)
+
+
+def load_or_default(path: Path, *, strict: bool = True) -> LoadedConfig:
+    """Like load, but a missing file gives the defaults with ``exists=False``."""
+    path = Path(path)
+    return _loaded(path, _read(path, missing_ok=True), strict)
+
+
+def unknown_keys(loaded: LoadedConfig) -> list[str]:
+    """Warnings for keys alloy-tui does not know (kept in the file, ignored)."""
+    lines = key_lines(loaded.text)
+    known_top = ["service", *SECTIONS]
+    out = []
+
+    def warn(key: str, candidates: list[str]) -> None:
+        close = difflib.get_close_matches(key.rsplit(".", 1)[-1], candidates, n=1)
+        hint = (
+            f" (did you mean {key.rsplit('.', 1)[0] + '.' if '.' in key else ''}{close[0]}?)"
+            if close
+            else ""
+        )
+        number = line_of(lines, key)
+        where = f"{loaded.path}:{number}" if number else str(loaded.path)
+        out.append(f"{where}: unknown key {key} is ignored{hint}")
+
+    data = loaded.document.unwrap()
+    for name, value in data.items():
+        if name not in known_top:
+            warn(name, known_top)
+        elif name in SECTIONS and isinstance(value, Mapping):
+            names = [f.name for f in fields(SECTIONS[name])]
+            for key in value:
+                if key not in names:
+                    warn(f"{name}.{key}", names)
+    return out
+
+
+def diff(loaded: LoadedConfig, settings: Settings) -> list[tuple[str, object, object]]:
+    """(dotted key, old, new) for every key whose effective value changes."""
+    return [
+        (k, old, new)
+        for k, old, new in _pairs(to_mapping(loaded.settings), to_mapping(settings))
+        if not _same(old, new)
+    ]
+
+
+def _pairs(old: dict[str, Any], new: dict[str, Any]) -> Iterator[tuple[str, Any, Any]]:
+    for key, value in new.items():
+        if isinstance(value, dict):
+            for sub, sub_value in value.items():
+                yield f"{key}.{sub}", old[key][sub], sub_value
+        else:
+            yield key, old[key], value
+
+
+# ---------------------------------------------------------------- saving
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return a == b and isinstance(a, str) == isinstance(b, str)
+
+
+def _merge(doc: tomlkit.TOMLDocument, settings: Settings) -> None:
+    """Write into doc only the keys that differ from it (or that it lacks and are not defaults)."""
+    import tomlkit
+
+    defaults = to_mapping(Settings())
+    wanted = to_mapping(settings)
+
+    def put(container: Any, key: str, value: Any, default: Any) -> None:
+        if key in container:
+            current = container[key]
+            current = current.unwrap() if hasattr(current, "unwrap") else current
+            if not _same(current, value):
+                container[key] = value
+        elif not _same(value, default):
+            container[key] = value
+
+    put(doc, "service", wanted["service"], defaults["service"])
+    for name in SECTIONS:
+        changes = wanted[name]
+        section = doc.get(name)
+        if section is not None and not isinstance(section, Mapping):
+            del doc[name]  # e.g. `network = 5`: a wrong value the admin was told about
+            section = None
+        if section is None:
+            needed = {k: v for k, v in changes.items() if not _same(v, defaults[name][k])}
+            if not needed:
+                continue
+            section = tomlkit.table()
+            doc[name] = section
+            section = doc[name]
+        for key, value in changes.items():
+            put(section, key, value, defaults[name][key])
+
+
+def _render(loaded: LoadedConfig, settings: Settings) -> str:
+    import tomlkit
+
+    doc = tomlkit.parse(loaded.document.as_string())  # a copy: the caller's stays as loaded
+    if not loaded.exists and not doc.body:
+        for line in HEADER:
+            doc.add(tomlkit.comment(line))
+        doc.add(tomlkit.nl())
+    _merge(doc, settings)
+    text = doc.as_string()
+    # Never write a file we could not read back as exactly these settings.
+    again, problems = from_mapping(tomllib.loads(text))
+    if problems or again != settings:
+        raise ConfigError(
+            f"{loaded.path}: internal error: the saved text would not read back the same; nothing was written."
+        )
+    return text
+
+
+def _write_target(path: Path) -> Path:
+    """Write through a symlink to its file (so a linked config stays linked)."""
+    return Path(os.path.realpath(path)) if os.path.islink(path) else path
+
+
+def save(loaded: LoadedConfig, settings: Settings) -> LoadedConfig:
+    """Merge settings into the file and replace it atomically. Returns the new LoadedConfig.
+
+    Raises SettingsError if the settings don't validate, ConfigChangedError if the file changed
+    on disk since ``loaded`` was read, ConfigError if it can't be written (the old file is intact).
+    """
+    problems = validate(settings)
+    if problems:
+        raise SettingsError(problems)
+    text = _render(loaded, settings)
+    data = text.encode("utf-8")
+    target = _write_target(loaded.path)
+    try:
+        make_folder(target.parent)
+    except FolderError as e:
+        raise ConfigError(f"cannot save {loaded.path}: {e}; nothing was written.") from None
+    with folder_lock(target.parent):
+        raw = _read(target, missing_ok=True)
+        current = Fingerprint.of(raw[0] if raw else None, raw[1] if raw else None)
+        if not current.same_content(loaded.fingerprint):
+            what = (
+                "was created"
+                if loaded.fingerprint.sha256 is None
+                else ("was removed" if raw is None else "changed")
+            )
+            raise ConfigChangedError(
+                f"{loaded.path} {what} on disk since it was loaded; nothing was written. "
+                "Load it again (to see the other change) and save once more."
+            )
+        if raw is not None:
+            try:
+                tomllib.loads(_decode(target, raw[0]))
+            except (tomllib.TOMLDecodeError, ConfigError):
+                raise ConfigError(
+                    f"{loaded.path} is not valid TOML; it was not overwritten."
+                ) from None
+            if raw[0] == data:
+                return _after(loaded, settings, text, raw)
+        try:
+            if raw is not None:
+                atomic_write(target.with_name(target.name + ".bak"), raw[0])
+            atomic_write(target, data)
+        except OSError as e:
+            raise ConfigError(
+                f"cannot save {loaded.path}: {why(e)}; the old file is unchanged."
+            ) from None
+        fsync_folder(target.parent)
+        st = os.stat(target)
+    return _after(loaded, settings, text, (data, st))
+
+
+def _after(
+    loaded: LoadedConfig, settings: Settings, text: str, raw: tuple[bytes, os.stat_result]
+) -> LoadedConfig:
+    import tomlkit
+
+    return LoadedConfig(
+        loaded.path, settings, True, tomlkit.parse(text), Fingerprint.of(*raw), [], text
+    )
