@@ -87,7 +87,8 @@ def main() -> None:
             click.echo(f"alloy-tui: {line}", err=True)
         sys.exit(2)
     except AlloyError as e:
-        click.echo(f"alloy-tui: {e}", err=True)
+        for line in getattr(e, "lines", None) or [str(e)]:  # store.ConfigError: one per problem
+            click.echo(f"alloy-tui: {line}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -1,5 +1,137 @@
-"""Placeholder until its issue lands."""
+"""`alloy-tui config path|show|validate`: where the settings live and what they say.
+
+Problems print one per line on stderr (``config.toml:12: exchange_online.api must be ...``)
+and exit 2; nothing here ever writes the config.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 import click
 
-COMMANDS: list[click.Command] = []
+from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.core import paths
+from alloy_tui.core.settings import SECTIONS, Settings, to_mapping
+
+
+@click.group("config")
+def config_group() -> None:
+    """Show where the settings live, print them, or check them."""
+
+
+@config_group.command("path")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Also print the token cache and alert log paths."
+)
+@click.pass_obj
+def path_command(obj: CliContext, show_all: bool) -> None:
+    """Print the config file's path (it may not exist yet)."""
+    if not show_all:
+        click.echo(str(obj.config_path))
+        return
+    from alloy_tui.core.store import ConfigError, load_or_default
+
+    settings = Settings()
+    note = ""
+    try:
+        loaded = load_or_default(obj.config_path, strict=False)
+    except ConfigError as e:  # still say where things are; the token/log paths are then defaults
+        note = "  (cannot be read: see below)"
+        problems = e.lines
+    else:
+        settings = loaded.settings
+        problems = loaded.problems
+        if not loaded.exists:
+            note = "  (not created yet)"
+    rows = [
+        ("config", f"{obj.config_path}{note}"),
+        (
+            "token cache",
+            str(paths.token_cache_path(settings.exchange_online.token_cache, obj.config_path)),
+        ),
+        ("alert log", str(paths.alert_log_path(settings.alert_log.path, obj.config_path))),
+    ]
+    for name, value in rows:
+        click.echo(f"{name + ':':<13}{value}")
+    for line in problems:
+        click.echo(f"alloy-tui: {line}", err=True)
+
+
+def _toml_value(value: Any) -> str:
+    import tomlkit
+
+    return tomlkit.item(value).as_string()
+
+
+def render_effective(settings: Settings, in_file: dict[str, Any]) -> list[str]:
+    """The effective settings as TOML, every key, with ``# default`` on keys not in the file."""
+    mapping = to_mapping(settings)
+    rows: list[tuple[str, str]] = []
+
+    def line(key: str, value: Any, is_set: bool) -> None:
+        rows.append((f"{key} = {_toml_value(value)}", "" if is_set else "# default"))
+
+    line("service", mapping["service"], "service" in in_file)
+    out_sections: list[tuple[str, list[tuple[str, str]]]] = [("", rows)]
+    for name in SECTIONS:
+        rows = []
+        section = in_file.get(name)
+        section = section if isinstance(section, dict) else {}
+        for key, value in mapping[name].items():
+            line(key, value, key in section)
+        out_sections.append((name, rows))
+    width = max(len(text) for _, rs in out_sections for text, _ in rs)
+    out: list[str] = []
+    for name, rs in out_sections:
+        if name:
+            out += ["", f"[{name}]"]
+        out += [f"{text:<{width}}  {mark}".rstrip() if mark else text for text, mark in rs]
+    return out
+
+
+@config_group.command("show")
+@click.pass_obj
+def show_command(obj: CliContext) -> None:
+    """Print the effective settings as TOML; `# default` marks keys not set in the file."""
+    from alloy_tui.core.store import load_or_default, unknown_keys
+
+    loaded = load_or_default(obj.config_path)
+    click.echo(f"# Effective settings from {obj.config_path}")
+    if loaded.exists:
+        click.echo('# Keys marked "# default" are not set in the file.')
+        in_file = loaded.document.unwrap()
+    else:
+        click.echo("# The file does not exist yet: every value below is a default.")
+        click.echo("# Run `alloy-tui` to set up, and the wizard will save it.")
+        in_file = {}
+    click.echo("")
+    for text in render_effective(loaded.settings, in_file):
+        click.echo(text)
+    for warning in unknown_keys(loaded) if loaded.exists else []:
+        click.echo(f"alloy-tui: {warning}", err=True)
+
+
+@config_group.command("validate")
+@click.pass_obj
+def validate_command(obj: CliContext) -> None:
+    """Check the config file; print OK, or each problem on its own line (exit 2)."""
+    from alloy_tui.core.store import ConfigError, load_or_default, unknown_keys
+
+    try:
+        loaded = load_or_default(obj.config_path)
+    except ConfigError as e:
+        for line in e.lines:
+            click.echo(line, err=True)
+        raise SystemExit(2) from None
+    if not loaded.exists:
+        fail(
+            f"{obj.config_path} does not exist, so there is nothing to check; "
+            "run `alloy-tui` to set up, or pass --config PATH."
+        )
+    for warning in unknown_keys(loaded):
+        click.echo(f"{warning} (warning)", err=True)
+    click.echo("OK")
+
+
+COMMANDS: list[click.Command] = [config_group]
