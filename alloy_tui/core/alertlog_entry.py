@@ -88,15 +88,17 @@ def parse_ts(ts: str) -> datetime | None:
     return when
 
 
-def parse_line(data: bytes | str) -> Entry:
-    """Parse one line (without or with its newline). Never raises."""
+def parse_line(data: bytes | str, truncated: bool = False) -> Entry:
+    """Parse one line (without or with its newline). Never raises.
+
+    ``truncated``: the caller read only the start of a longer line (shown cut, flagged).
+    """
     if isinstance(data, bytes):
-        truncated = len(data) > MAX_PARSE_BYTES
+        truncated = truncated or len(data) > MAX_PARSE_BYTES
         if truncated:
             data = data[:MAX_PARSE_BYTES]
         text = data.decode("utf-8", errors="replace")
     else:
-        truncated = False
         text = data
     text = text.rstrip("\r\n")
     if truncated:

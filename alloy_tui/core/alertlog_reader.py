@@ -42,6 +42,12 @@ def read_line_at(fd: int, start: int, limit: int = MAX_PARSE_BYTES) -> tuple[byt
     return b"".join(parts), False
 
 
+def read_entry_at(fd: int, start: int) -> Entry:
+    """Parse the line at ``start``; a line longer than we parse comes back cut and flagged."""
+    line, complete = read_line_at(fd, start)
+    return parse_line(line, truncated=not complete and len(line) >= MAX_PARSE_BYTES)
+
+
 def iter_line_starts_backwards(fd: int, end: int, block: int = BLOCK) -> Iterator[list[int]]:
     """Start offsets of the lines that end before ``end``, newest first, one batch per block.
 
@@ -218,9 +224,9 @@ class AlertLogReader:
                 for start in batch:
                     if len(entries) >= n:
                         break
-                    line, _ = read_line_at(fd, start)
-                    if line.strip():
-                        entries.append(parse_line(line))
+                    entry = read_entry_at(fd, start)
+                    if entry.raw.strip():
+                        entries.append(entry)
                 if len(entries) >= n:
                     break
             entries.reverse()
@@ -247,9 +253,9 @@ class AlertLogReader:
             end = complete_end(fd, size if end is None else min(end, size))
             for batch in iter_line_starts_backwards(fd, end):
                 for start in batch:
-                    line, _ = read_line_at(fd, start)
-                    if line.strip():
-                        yield parse_line(line)
+                    entry = read_entry_at(fd, start)
+                    if entry.raw.strip():
+                        yield entry
         finally:
             os.close(fd)
 
