@@ -1,5 +1,244 @@
-"""Placeholder until its issue lands."""
+"""`alloy-tui login`, `logout`, `status`: the Microsoft 365 account and whether sending is ready.
+
+Headless: works with stdin closed, TERM=dumb and NO_COLOR=1. msal/httpx load inside the command.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
 
 import click
 
-COMMANDS: list[click.Command] = []
+from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.core.settings import Settings
+
+SANDBOX_AUTO_APPROVE = 3.0  # seconds before the sandbox approves a --sandbox sign-in by itself
+
+
+def load(obj: CliContext) -> Any:
+    from alloy_tui.core.store import load_or_default
+
+    return load_or_default(obj.config_path)
+
+
+def _when(ts: float) -> str:
+    left = ts - time.time()
+    clock = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(ts))
+    if left <= 0:
+        return f"{clock} (expired)"
+    if left < 120:
+        return f"{clock} (in {int(left)} s)"
+    return f"{clock} (in {int(left // 60)} min)"
+
+
+def device_sign_in(
+    obj: CliContext, settings: Settings, signin: Any = None, *, err: bool = False
+) -> Any:
+    """Run the device-code flow: print URL and code, wait (Ctrl+C cancels), return the Account."""
+    from alloy_tui.core.auth import SignIn, SignInCancelled
+
+    signin = signin or SignIn(settings, obj.config_path)
+    sandbox = getattr(obj.sandbox, "sandbox", None) if obj.in_sandbox else None
+    if sandbox is not None and getattr(sandbox, "auto_approve_after", None) is None:
+        sandbox.auto_approve_after = SANDBOX_AUTO_APPROVE
+    code = signin.start_device_flow()
+    echo = lambda text="": click.echo(text, err=err)  # noqa: E731
+    echo(f"To sign in, open {code.verification_uri} in a browser on any device")
+    echo(f"and enter the code: {code.user_code}")
+    echo(f"The code expires at {_when(code.expires_at)}.")
+    if sandbox is not None:
+        echo(
+            f"(Sandbox: the code is approved automatically after {sandbox.auto_approve_after:g} s.)"
+        )
+    echo("Waiting for the sign-in to finish... (Ctrl+C cancels)")
+    cancel = threading.Event()
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["account"] = signin.wait_for_device_flow(cancel)
+        except BaseException as e:  # handed to the main thread
+            box["error"] = e
+
+    t = threading.Thread(target=work, name="alloy-device-flow", daemon=True)
+    t.start()
+    try:
+        while t.is_alive():
+            t.join(0.2)
+    except KeyboardInterrupt:
+        cancel.set()
+        t.join(5)
+        click.echo("Sign-in cancelled.", err=True)
+        raise SystemExit(130) from None
+    if "error" in box:
+        if isinstance(box["error"], SignInCancelled):
+            fail("Sign-in cancelled.", 130)
+        raise box["error"]
+    return box["account"]
+
+
+def remember_account(obj: CliContext, loaded: Any, username: str) -> Any:
+    """Save exchange_online.account so status and cron sends use exactly this account."""
+    from alloy_tui.core.store import save
+
+    if loaded.settings.exchange_online.account == username:
+        return loaded
+    return save(loaded, loaded.settings.with_section("exchange_online", account=username))
+
+
+def ensure_signed_in(obj: CliContext, loaded: Any) -> Any:
+    """In --sandbox mode, sign in first when no account is cached. Returns the (re)loaded config."""
+    if not obj.in_sandbox or loaded.settings.service != "exchange-online":
+        return loaded
+    from alloy_tui.core.auth import SignIn
+
+    signin = SignIn(loaded.settings, obj.config_path)
+    if signin.current_account() is not None:
+        return loaded
+    click.echo("Sandbox: no account signed in yet; signing in first.", err=True)
+    account = device_sign_in(obj, loaded.settings, signin, err=True)
+    click.echo(f"Signed in as {account.name} <{account.username}>.", err=True)
+    return remember_account(obj, loaded, account.username)
+
+
+def _need_exchange_online(settings: Settings, what: str) -> None:
+    if settings.service != "exchange-online":
+        fail(
+            f'{what} is for Exchange Online (Microsoft 365) sign-in, but service = "{settings.service}"; '
+            'set service = "exchange-online" (or run the wizard) first.'
+        )
+
+
+@click.command("login")
+@click.pass_obj
+def login_command(obj: CliContext) -> None:
+    """Sign in to the Microsoft 365 account that sends (device code: works over SSH)."""
+    loaded = load(obj)
+    _need_exchange_online(loaded.settings, "login")
+    account = device_sign_in(obj, loaded.settings)
+    remember_account(obj, loaded, account.username)
+    click.echo(f"Signed in as {account.name} <{account.username}>.")
+    if loaded.settings.exchange_online.api == "ews":
+        _ews_warning(loaded.settings)
+
+
+@click.command("logout")
+@click.pass_obj
+def logout_command(obj: CliContext) -> None:
+    """Sign out: forget the account's tokens in the token cache."""
+    from alloy_tui.core.auth import SignIn
+
+    loaded = load(obj)
+    _need_exchange_online(loaded.settings, "logout")
+    signin = SignIn(loaded.settings, obj.config_path)
+    current = signin.current_account()
+    signin.sign_out()
+    if current is None:
+        click.echo("No account was signed in.")
+    else:
+        click.echo(
+            f"Signed out {current.username}; its tokens were removed from {signin.cache_path}."
+        )
+
+
+def _ews_warning(settings: Settings) -> None:
+    try:
+        from alloy_tui.core.explain import ews_retirement_warning
+
+        w = ews_retirement_warning()
+    except ImportError:
+        return
+    click.echo(f"Warning: {w.title}. {w.cause} {w.fix}", err=True)
+
+
+def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]:
+    from alloy_tui.core import clouds
+    from alloy_tui.core.auth import SignIn, check_app_settings
+    from alloy_tui.core.errors import AlloyError, ExplainedError
+    from alloy_tui.core.sending import API_LABELS
+
+    eo = settings.exchange_online
+    ep = clouds.endpoints(settings)
+    lines = [
+        "Service: Exchange Online (Microsoft 365)",
+        f"API: {API_LABELS[eo.api]}",
+        f"Cloud: {ep.cloud.label}",
+        f"Sign-in: {ep.login}",
+        f"Sends to: {ep.send_mail_url if eo.api == 'graph' else ep.ews}",
+    ]
+    try:
+        check_app_settings(settings)
+    except AlloyError as e:
+        return False, [*lines, f"Not ready: {e}"]
+    lines.append(f"App (client) ID: {eo.client_id}   Tenant: {eo.tenant}")
+    delegation = (
+        "on (From may be another mailbox that granted Send On Behalf)"
+        if eo.from_delegation
+        else "off"
+    )
+    lines.append(f"'From' address delegation: {delegation}")
+    try:
+        signin = SignIn(settings, obj.config_path)
+        health = signin.token_health()
+    except ExplainedError as e:
+        return False, [
+            *lines,
+            f"Not ready: {e.explanation.title}: {e.explanation.cause}",
+            f"Fix: {e.explanation.fix}",
+        ]
+    except AlloyError as e:
+        return False, [*lines, f"Not ready: {e}"]
+    lines.append(f"Token cache: {signin.cache_path}")
+    if health.account is None:
+        return False, [
+            *lines,
+            "Account: not signed in",
+            f"Not ready: {health.detail} Fix: run `alloy-tui login`.",
+        ]
+    lines.append(f"Account: {health.account.name} <{health.account.username}>")
+    lines.append(f"Refresh token cached: {'yes' if health.cached else 'no'}")
+    if health.access_expires_at:
+        lines.append(f"Access token valid until: {_when(health.access_expires_at)}")
+    else:
+        lines.append("Access token: none cached (a new one is fetched at the next send)")
+    if health.refresh_ok is True:
+        lines.append("Token refresh: works")
+    elif health.refresh_ok is False:
+        lines.append(f"Token refresh: FAILED - {health.detail}")
+    ready = health.cached and health.refresh_ok is not False
+    return ready, lines
+
+
+@click.command("status")
+@click.pass_obj
+def status_command(obj: CliContext) -> None:
+    """Service, API, account and token health; exit 0 only when ready to send."""
+    loaded = load(obj)
+    settings = loaded.settings
+    click.echo(
+        f"Config: {obj.config_path}{'' if loaded.exists else ' (not created yet: defaults)'}"
+    )
+    if settings.service == "exchange-online":
+        ready, lines = _status_lines(obj, settings)
+    elif settings.service == "smtp":
+        from alloy_tui.core.mail import smtp
+
+        click.echo("Service: SMTP")
+        ready, lines = smtp.status(settings, obj.config_path)
+    else:
+        from alloy_tui.core.mail import exchange_server
+
+        click.echo("Service: Exchange Server (on-premises, EWS)")
+        ready, lines = exchange_server.status(settings, obj.config_path)
+    for line in lines:
+        click.echo(line)
+    if settings.service == "exchange-online" and settings.exchange_online.api == "ews":
+        _ews_warning(settings)
+    click.echo("Ready to send: yes" if ready else "Ready to send: no")
+    if not ready:
+        raise SystemExit(1)
+
+
+COMMANDS: list[click.Command] = [login_command, logout_command, status_command]

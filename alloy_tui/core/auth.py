@@ -1,0 +1,405 @@
+"""Microsoft sign-in: MSAL device-code flow as a public client, silent tokens, sign-out.
+
+The token cache file (msal-extensions, 0600) is the only place a token lives; nothing here
+puts a token in an exception, a log entry or a return value other than `get_token`.
+msal and httpx load inside the methods that need them.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core import auth_cache, clouds, paths
+from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
+from alloy_tui.core.settings import GUID_RE, Settings, validate
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    username: str
+    home_account_id: str
+
+
+@dataclass(frozen=True)
+class DeviceCode:
+    user_code: str
+    verification_uri: str
+    expires_at: float
+    message: str
+
+
+@dataclass(frozen=True)
+class TokenHealth:
+    account: Account | None
+    cached: bool
+    access_expires_at: float | None
+    refresh_ok: bool | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_at: float
+
+    def __repr__(self) -> str:  # never show the token
+        return f"AccessToken(expires_at={self.expires_at})"
+
+
+class SignInCancelled(AlloyError):
+    """The admin cancelled a device-code sign-in."""
+
+
+def _alert(
+    settings: Settings,
+    config_path: Path,
+    level: str,
+    event: str,
+    message: str,
+    details: dict[str, Any],
+) -> None:
+    """One alert-log entry; a log that can't be written never hides the sign-in's own result."""
+    from alloy_tui.core import alertlog
+
+    try:
+        alertlog.open_writer(settings, config_path).write(level, event, message, details)
+    except OSError:
+        pass
+
+
+def check_app_settings(settings: Settings) -> None:
+    """Client id and tenant present and well-formed, before any request."""
+    eo = settings.exchange_online
+    if not eo.client_id:
+        raise UserInputError(
+            "exchange_online.client_id is not set: enter the Application (client) ID of your app "
+            "registration (Entra admin center > App registrations > your app > Overview)."
+        )
+    if not eo.tenant:
+        raise UserInputError(
+            "exchange_online.tenant is not set: enter the Directory (tenant) ID GUID or your "
+            "domain, e.g. contoso.onmicrosoft.com."
+        )
+    if not GUID_RE.match(eo.client_id):
+        raise UserInputError(
+            f"exchange_online.client_id must be the Application (client) ID, a GUID like "
+            f'"00000000-0000-0000-0000-000000000000", got "{eo.client_id}".'
+        )
+    for p in validate(settings):
+        if p.key.startswith("exchange_online.") or p.key.startswith("network."):
+            raise UserInputError(str(p))
+
+
+class SignIn:
+    """Device-code sign-in and silent tokens for the configured app registration."""
+
+    def __init__(self, settings: Settings, config_path: Path) -> None:
+        self.settings = settings
+        self.config_path = config_path
+        self.endpoints = clouds.endpoints(settings)
+        self.cache_path = paths.token_cache_path(settings.exchange_online.token_cache, config_path)
+        self._cache: Any = None
+        self._app: Any = None
+        self._http: Any = None
+        self._flow: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+        self._signed_in: str = ""  # home_account_id of a sign-in made by this object
+
+    # ------------------------------------------------------------------ plumbing
+    @property
+    def login_host(self) -> str:
+        from urllib.parse import urlsplit
+
+        return (urlsplit(self.endpoints.login).hostname or "").lower()
+
+    def explain_context(self, account: str = "") -> Any:
+        from alloy_tui.core.explain import ExplainContext
+
+        eo = self.settings.exchange_online
+        return ExplainContext(
+            service="exchange-online",
+            api=eo.api,
+            account=account or eo.account,
+            cloud=eo.cloud,
+            client_id=eo.client_id,
+            tenant=eo.tenant,
+            host=self.login_host,
+        )
+
+    def cache(self) -> Any:
+        if self._cache is None:
+            self._cache = auth_cache.open_cache(self.cache_path)
+        return self._cache
+
+    def _application(self) -> Any:
+        """The MSAL public client (built once; its constructor fetches OIDC metadata)."""
+        with self._lock:
+            if self._app is not None:
+                return self._app
+            check_app_settings(self.settings)
+            import msal
+
+            from alloy_tui.core import net
+
+            eo = self.settings.exchange_online
+            self._http = net.http_client(self.settings, self.config_path)
+            kwargs: dict[str, Any] = {}
+            if self.endpoints.login_overridden:
+                # The admin named the host; MSAL must not ask login.microsoftonline.com about it.
+                kwargs["instance_discovery"] = False
+            try:
+                self._app = msal.PublicClientApplication(
+                    eo.client_id,
+                    authority=self.endpoints.authority(eo.tenant),
+                    http_client=self._http,
+                    token_cache=self.cache(),
+                    **kwargs,
+                )
+            except ValueError as e:
+                raise ExplainedError(self._explain_discovery(e)) from None
+            except Exception as e:  # network: DNS, TLS, refused, timeout
+                raise ExplainedError(self._explain_exc(e)) from None
+            return self._app
+
+    def _explain_discovery(self, e: ValueError) -> Explanation:
+        from alloy_tui.core.explain import explain_aad
+        from alloy_tui.core.explain_aad import explain_msal_value_error
+
+        ex = explain_msal_value_error(e, self.explain_context())
+        if ex is not None:
+            return ex
+        text = str(e)
+        m = re.search(r"AADSTS(\d+)", text)
+        err = {"error": "invalid_request", "error_description": text}
+        if m:
+            err["error_codes"] = [int(m.group(1))]  # type: ignore[assignment]
+        return explain_aad(err, self.explain_context())
+
+    def _explain_exc(self, e: BaseException) -> Explanation:
+        from alloy_tui.core.explain import explain
+
+        return explain(e, self.explain_context())
+
+    def _explain_result(self, result: dict[str, Any], account: str = "") -> Explanation:
+        from alloy_tui.core.explain import explain_aad
+
+        return explain_aad(result, self.explain_context(account))
+
+    def _msal_accounts(self) -> list[dict[str, Any]]:
+        return auth_cache.accounts(
+            self.cache(), self.login_host, self.settings.exchange_online.client_id
+        )
+
+    def _current(self) -> dict[str, Any] | None:
+        accts = self._msal_accounts()
+        if self._signed_in:
+            for a in accts:
+                if a.get("home_account_id") == self._signed_in:
+                    return a
+        wanted = self.settings.exchange_online.account.lower()
+        if wanted:
+            for a in accts:
+                if str(a.get("username", "")).lower() == wanted:
+                    return a
+            return None
+        return accts[0] if accts else None
+
+    def _account(self, a: dict[str, Any]) -> Account:
+        return Account(
+            name=auth_cache.display_name(self.cache(), a) or str(a.get("username", "")),
+            username=str(a.get("username", "")),
+            home_account_id=str(a.get("home_account_id", "")),
+        )
+
+    def _log(self, level: str, event: str, message: str, **details: Any) -> None:
+        eo = self.settings.exchange_online
+        base = {"client_id": eo.client_id, "tenant": eo.tenant, "cloud": eo.cloud, "api": eo.api}
+        base.update(details)
+        _alert(self.settings, self.config_path, level, event, message, base)
+
+    # ------------------------------------------------------------------ contract
+    def current_account(self) -> Account | None:
+        """The signed-in account from the cache (no network)."""
+        a = self._current()
+        return self._account(a) if a else None
+
+    def sign_in_scopes(self) -> list[str]:
+        return clouds.scopes(self.settings, self.settings.exchange_online.api)
+
+    def start_device_flow(self) -> DeviceCode:
+        """Ask the service for a user code; raises ExplainedError (or UserInputError)."""
+        self._log("info", "signin.started", "Device-code sign-in started")
+        try:
+            app = self._application()
+            try:
+                flow = app.initiate_device_flow(scopes=self.sign_in_scopes())
+            except Exception as e:  # MsalServiceError (5xx), network errors
+                raise ExplainedError(self._explain_exc(e)) from None
+            if "user_code" not in flow:
+                raise ExplainedError(self._explain_result(flow))
+        except (ExplainedError, UserInputError) as e:
+            self._log_failure(e)
+            raise
+        self._flow = flow
+        return DeviceCode(
+            user_code=str(flow["user_code"]),
+            verification_uri=str(flow.get("verification_uri") or flow.get("verification_url", "")),
+            expires_at=float(
+                flow.get("expires_at") or time.time() + float(flow.get("expires_in", 900))
+            ),
+            message=str(flow.get("message", "")),
+        )
+
+    def _log_failure(self, e: BaseException) -> None:
+        if isinstance(e, ExplainedError):
+            ex = e.explanation
+            self._log(
+                "error",
+                "signin.failed",
+                f"Sign-in failed: {ex.title}",
+                error_code=ex.code,
+                error=ex.cause,
+            )
+        else:
+            self._log("error", "signin.failed", f"Sign-in failed: {e}", error_code="input")
+
+    def wait_for_device_flow(self, cancel: threading.Event) -> Account:
+        """Poll until the code is entered, the code expires, or `cancel` is set (within ~1 s)."""
+        flow = self._flow
+        if flow is None:
+            raise UserInputError("No sign-in in progress: start the device flow first.")
+        app = self._application()
+
+        def stop(f: dict[str, Any]) -> bool:
+            return cancel.is_set() or float(f.get("expires_at", 0)) < time.time()
+
+        try:
+            try:
+                result = app.acquire_token_by_device_flow(flow, exit_condition=stop)
+            except Exception as e:
+                raise ExplainedError(self._explain_exc(e)) from None
+            if cancel.is_set():
+                self._log("info", "signin.cancelled", "Sign-in cancelled")
+                raise SignInCancelled("Sign-in cancelled.")
+            if "access_token" not in result:
+                if result.get("error") in ("authorization_pending", "slow_down"):
+                    result = {
+                        "error": "expired_token",
+                        "error_description": "AADSTS70019: the device code expired before it was entered.",
+                        "error_codes": [70019],
+                    }
+                raise ExplainedError(self._explain_result(result))
+        except ExplainedError as e:
+            self._log_failure(e)
+            raise
+        finally:
+            self._flow = None
+        claims = result.get("id_token_claims") or {}
+        username = str(claims.get("preferred_username") or claims.get("upn") or "")
+        home = ""
+        for a in self._msal_accounts():
+            if str(a.get("username", "")).lower() == username.lower():
+                home = str(a.get("home_account_id", ""))
+        self._signed_in = home
+        account = Account(
+            name=str(claims.get("name") or username), username=username, home_account_id=home
+        )
+        self._log("info", "signin.succeeded", f"Signed in as {username}", account=username)
+        return account
+
+    def get_token_info(self, resource: str, *, force_refresh: bool = False) -> AccessToken:
+        """A valid access token for "graph" or "ews", silently (refreshing as needed)."""
+        app = self._application()
+        a = self._current()
+        if a is None:
+            raise ExplainedError(self.not_signed_in())
+        scopes = clouds.scopes(self.settings, resource)
+        try:
+            result = app.acquire_token_silent_with_error(
+                scopes, account=a, force_refresh=force_refresh
+            )
+        except Exception as e:
+            raise ExplainedError(self._explain_exc(e)) from None
+        if result is None:
+            raise ExplainedError(self.not_signed_in(str(a.get("username", ""))))
+        if "access_token" not in result:
+            raise ExplainedError(self._explain_result(result, str(a.get("username", ""))))
+        expires_in = float(result.get("expires_in") or 0)
+        return AccessToken(str(result["access_token"]), time.time() + expires_in)
+
+    def get_token(self, resource: str) -> str:
+        return self.get_token_info(resource).token
+
+    def username(self) -> str:
+        a = self._current()
+        return str(a.get("username", "")) if a else ""
+
+    def not_signed_in(self, username: str = "") -> Explanation:
+        who = username or self.settings.exchange_online.account
+        cause = (
+            f"The token cache ({self.cache_path}) holds no usable sign-in for {who}."
+            if who
+            else f"No Microsoft 365 account is signed in (token cache {self.cache_path})."
+        )
+        return Explanation(
+            title="Not signed in",
+            cause=cause,
+            fix="Run `alloy-tui login` (or the wizard's Sign in step) and enter the code shown.",
+            code="not_signed_in",
+        )
+
+    def token_health(self, check_refresh: bool = True) -> TokenHealth:
+        """Cached account, access-token expiry and (optionally) whether a refresh works now."""
+        a = self._current()
+        if a is None:
+            return TokenHealth(None, False, None, None, self.not_signed_in().cause)
+        account = self._account(a)
+        resource = self.settings.exchange_online.api
+        c = clouds.cloud(self.settings)
+        ident = c.graph_resource if resource == "graph" else c.ews_resource
+        cached = bool(
+            auth_cache.refresh_tokens(self.cache(), a, self.settings.exchange_online.client_id)
+        )
+        refresh_ok: bool | None = None
+        detail = "refresh token cached" if cached else "no refresh token cached"
+        if check_refresh and cached:
+            try:
+                app = self._application()
+                result = app.acquire_token_silent_with_error(
+                    clouds.scopes(self.settings, resource), account=a, force_refresh=True
+                )
+                if result and "access_token" in result:
+                    refresh_ok, detail = True, "token refresh works"
+                else:
+                    refresh_ok = False
+                    ex = (
+                        self._explain_result(result)
+                        if result
+                        else self.not_signed_in(account.username)
+                    )
+                    detail = ex.one_line()
+            except (ExplainedError, UserInputError) as e:
+                refresh_ok = False
+                detail = e.explanation.one_line() if isinstance(e, ExplainedError) else str(e)
+            except Exception as e:
+                refresh_ok = False
+                detail = self._explain_exc(e).one_line()
+        expires = auth_cache.access_token_expiry(self.cache(), a, ident)
+        return TokenHealth(account, cached, expires, refresh_ok, detail)
+
+    def sign_out(self) -> None:
+        """Forget the current account (every other account too when none is configured)."""
+        cache = self.cache()
+        a = self._current()
+        targets = [a] if a else self._msal_accounts()
+        for t in targets:
+            auth_cache.forget(cache, t)
+        self._signed_in = ""
+        names = ", ".join(str(t.get("username", "")) for t in targets) or "(none)"
+        self._log("info", "signin.signed_out", f"Signed out {names}", account=names)

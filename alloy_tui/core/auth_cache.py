@@ -1,0 +1,169 @@
+"""The token cache file: msal-extensions persistence, mode 0600, read without the network.
+
+The cache file is the only place a token lives. On Linux without PyGObject the encrypted
+persistence is unavailable (protocol-notes gotcha 16), so this is plain `FilePersistence`
+(with its lock file, safe to share between the wizard and a cron job), kept at mode 0600 in a
+folder we create 0700.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core.errors import UserInputError
+
+# Aliases MSAL treats as the worldwide cloud (the cache's "environment" is the login host).
+_GLOBAL_ALIASES = {
+    "login.microsoftonline.com",
+    "login.windows.net",
+    "login.microsoft.com",
+    "sts.windows.net",
+}
+
+
+def open_cache(path: Path) -> Any:
+    """A PersistedTokenCache on `path`, making sure of the folder (0700) and file (0600) modes."""
+    from msal_extensions import FilePersistence, PersistedTokenCache
+
+    secure_location(path)
+    try:
+        persistence = FilePersistence(str(path))
+    except OSError as e:
+        raise UserInputError(
+            f"exchange_online.token_cache: cannot use {path} for the token cache: {e.strerror or e}."
+        ) from None
+    return PersistedTokenCache(persistence)
+
+
+def secure_location(path: Path) -> None:
+    folder = path.parent
+    try:
+        if not folder.exists():
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+        if path.exists():
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+        else:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+            os.chmod(path, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as e:
+        raise UserInputError(
+            f"exchange_online.token_cache: cannot create {path}: {e.strerror or e}; "
+            "choose a folder this user can write."
+        ) from None
+
+
+def same_environment(env: str, login_host: str) -> bool:
+    env, login_host = env.lower(), login_host.lower()
+    if env == login_host:
+        return True
+    return env in _GLOBAL_ALIASES and login_host in _GLOBAL_ALIASES
+
+
+def accounts(cache: Any, login_host: str, client_id: str = "") -> list[dict[str, Any]]:
+    """Account entries for this login host that hold a refresh token for `client_id`."""
+    from msal import TokenCache
+
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for a in cache.search(TokenCache.CredentialType.ACCOUNT):
+        hid = a.get("home_account_id", "")
+        if hid in seen or not same_environment(a.get("environment", ""), login_host):
+            continue
+        if client_id and not refresh_tokens(cache, a, client_id):
+            continue
+        seen.add(hid)
+        out.append(a)
+    return out
+
+
+def refresh_tokens(cache: Any, account: dict[str, Any], client_id: str) -> list[dict[str, Any]]:
+    from msal import TokenCache
+
+    q = {
+        "home_account_id": account.get("home_account_id"),
+        "environment": account.get("environment"),
+    }
+    return [
+        rt
+        for rt in cache.search(TokenCache.CredentialType.REFRESH_TOKEN, query=q)
+        if not client_id or rt.get("client_id") == client_id
+    ]
+
+
+def access_token_expiry(cache: Any, account: dict[str, Any], resource: str) -> float | None:
+    """The latest expiry (epoch seconds) of a cached access token for the resource identity."""
+    from msal import TokenCache
+
+    q = {
+        "home_account_id": account.get("home_account_id"),
+        "environment": account.get("environment"),
+    }
+    best: float | None = None
+    for at in cache.search(TokenCache.CredentialType.ACCESS_TOKEN, query=q, now=time.time()):
+        target = str(at.get("target", "")).lower()
+        if resource.lower() not in target:
+            continue
+        try:
+            exp = float(at.get("expires_on", 0))
+        except (TypeError, ValueError):
+            continue
+        best = exp if best is None else max(best, exp)
+    return best
+
+
+def display_name(cache: Any, account: dict[str, Any]) -> str:
+    """The account's display name, from its cached ID token claims ('' when unknown)."""
+    from msal import TokenCache
+
+    q = {
+        "home_account_id": account.get("home_account_id"),
+        "environment": account.get("environment"),
+    }
+    for idt in cache.search(TokenCache.CredentialType.ID_TOKEN, query=q):
+        claims = decode_claims(str(idt.get("secret", "")))
+        if claims.get("name"):
+            return str(claims["name"])
+    return ""
+
+
+def decode_claims(jwt: str) -> dict[str, Any]:
+    parts = jwt.split(".")
+    if len(parts) < 2:
+        return {}
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload))
+    except (ValueError, TypeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def forget(cache: Any, account: dict[str, Any]) -> None:
+    """Remove every token and the account entry for one account (no network needed)."""
+    from msal import TokenCache
+
+    ct = TokenCache.CredentialType
+    q = {
+        "home_account_id": account.get("home_account_id"),
+        "environment": account.get("environment"),
+    }
+    removers: Iterable[tuple[str, Any]] = (
+        (ct.REFRESH_TOKEN, cache.remove_rt),
+        (ct.ACCESS_TOKEN, cache.remove_at),
+        (ct.ID_TOKEN, cache.remove_idt),
+        (ct.ACCOUNT, cache.remove_account),
+    )
+    for kind, remove in removers:
+        for item in list(cache.search(kind, query=q)):
+            remove(item)

@@ -1,0 +1,123 @@
+"""Endpoints per Microsoft cloud, and the overrides.
+
+Two different things per cloud (protocol-notes §3 and its closing rules):
+- *where requests go*: the authority host, the Graph service root, the EWS URL. The settings
+  ``login_endpoint``, ``graph_endpoint`` and ``ews_endpoint`` override these (a gateway, a proxy,
+  the sandbox);
+- *what a token is for*: the resource identity named in scopes (``https://graph.microsoft.com``,
+  ``https://outlook.office365.com``). Overrides never change it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alloy_tui.core.settings import Settings
+
+
+@dataclass(frozen=True)
+class Cloud:
+    name: str
+    label: str
+    login: str  # authority host, e.g. https://login.microsoftonline.com
+    graph: str  # Graph service root (requests go to {graph}/v1.0/...)
+    ews: str  # the full EWS URL
+    graph_resource: str  # resource identity in Graph scopes
+    ews_resource: str  # resource identity in the EWS scope
+
+
+CLOUDS: dict[str, Cloud] = {
+    "global": Cloud(
+        "global",
+        "Microsoft 365 (worldwide, including GCC)",
+        "https://login.microsoftonline.com",
+        "https://graph.microsoft.com",
+        "https://outlook.office365.com/EWS/Exchange.asmx",
+        "https://graph.microsoft.com",
+        "https://outlook.office365.com",
+    ),
+    "usgov-high": Cloud(
+        "usgov-high",
+        "Microsoft 365 GCC High",
+        "https://login.microsoftonline.us",
+        "https://graph.microsoft.us",
+        "https://outlook.office365.us/EWS/Exchange.asmx",
+        "https://graph.microsoft.us",
+        "https://outlook.office365.us",
+    ),
+    # DoD's EWS host is not verified (protocol-notes §3); ews_endpoint can override it.
+    "usgov-dod": Cloud(
+        "usgov-dod",
+        "Microsoft 365 DoD",
+        "https://login.microsoftonline.us",
+        "https://dod-graph.microsoft.us",
+        "https://webmail.apps.mil/EWS/Exchange.asmx",
+        "https://dod-graph.microsoft.us",
+        "https://webmail.apps.mil",
+    ),
+    "china": Cloud(
+        "china",
+        "Microsoft 365 operated by 21Vianet (China)",
+        "https://login.partner.microsoftonline.cn",
+        "https://microsoftgraph.chinacloudapi.cn",
+        "https://partner.outlook.cn/EWS/Exchange.asmx",
+        "https://microsoftgraph.chinacloudapi.cn",
+        "https://partner.outlook.cn",
+    ),
+}
+
+GRAPH_SCOPES = ("Mail.Send", "User.Read")
+GRAPH_SHARED_SCOPE = "Mail.Send.Shared"
+EWS_SCOPE = "EWS.AccessAsUser.All"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    cloud: Cloud
+    login: str  # where sign-in requests go
+    graph: str  # where Graph requests go
+    ews: str  # where EWS requests go
+    login_overridden: bool
+
+    def authority(self, tenant: str) -> str:
+        return f"{self.login}/{tenant}"
+
+    @property
+    def send_mail_url(self) -> str:
+        return f"{self.graph}/v1.0/me/sendMail"
+
+
+def _strip(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
+def cloud(settings: Settings) -> Cloud:
+    return CLOUDS[settings.exchange_online.cloud]
+
+
+def endpoints(settings: Settings) -> Endpoints:
+    eo = settings.exchange_online
+    c = CLOUDS[eo.cloud]
+    graph = _strip(eo.graph_endpoint) or c.graph
+    if graph.endswith("/v1.0"):
+        graph = graph[: -len("/v1.0")]
+    return Endpoints(
+        cloud=c,
+        login=_strip(eo.login_endpoint) or c.login,
+        graph=graph,
+        ews=eo.ews_endpoint.strip() or c.ews,
+        login_overridden=bool(eo.login_endpoint.strip()),
+    )
+
+
+def scopes(settings: Settings, resource: str) -> list[str]:
+    """The scopes for one resource ("graph" or "ews"), named with the cloud's resource identity."""
+    c = cloud(settings)
+    if resource == "graph":
+        names = list(GRAPH_SCOPES)
+        if settings.exchange_online.from_delegation:
+            names.insert(1, GRAPH_SHARED_SCOPE)
+        return [f"{c.graph_resource}/{n}" for n in names]
+    if resource == "ews":
+        return [f"{c.ews_resource}/{EWS_SCOPE}"]
+    raise ValueError(f"unknown resource {resource!r}; expected 'graph' or 'ews'")

@@ -1,0 +1,228 @@
+"""EWS transport for Exchange Online: exchangelib with the MSAL bearer token.
+
+Version pinned (Exchange2016 / build 15.20) so there is no version probe, autodiscover off,
+delegate access, `author` for on-behalf sends, and `send(save_copy=False)`: exactly one
+CreateItem (SendOnly) request. ErrorServerBusy / 503 are retried after the server's back-off,
+bounded. exchangelib loads only here (and never on the Graph path).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alloy_tui.core import clouds
+from alloy_tui.core.errors import ExplainedError
+from alloy_tui.core.mail import m365
+from alloy_tui.core.mail.message import OutgoingMessage, SendResult
+from alloy_tui.core.settings import Settings
+
+if TYPE_CHECKING:
+    from alloy_tui.core.auth import AccessToken, SignIn
+
+_classes: dict[str, Any] = {}
+
+
+def _token_dict(token: AccessToken) -> dict[str, Any]:
+    return {
+        "access_token": token.token,
+        "token_type": "Bearer",
+        "expires_in": max(0, int(token.expires_at - time.time())),
+        "expires_at": token.expires_at,
+    }
+
+
+def _exchangelib_classes() -> dict[str, Any]:
+    """The credentials and retry-policy subclasses, built once exchangelib is imported."""
+    if _classes:
+        return _classes
+    from exchangelib.credentials import OAuth2AuthorizationCodeCredentials
+    from exchangelib.errors import ErrorInternalServerTransientError, ErrorServerBusy
+    from exchangelib.protocol import FailFast
+
+    # exchangelib logs failed POSTs at ERROR with the SOAP text; keep that off the admin's screen.
+    logging.getLogger("exchangelib").addHandler(logging.NullHandler())
+    logging.getLogger("exchangelib").propagate = False
+
+    class MsalCredentials(OAuth2AuthorizationCodeCredentials):  # type: ignore[misc]
+        """Bearer token from MSAL; exchangelib asks `refresh(session=...)` when it expired locally.
+
+        Attributes must be hashable (exchangelib hashes them, protocol-notes gotcha 11).
+        """
+
+        def __init__(self, signin: SignIn, token: AccessToken) -> None:
+            super().__init__(access_token=_token_dict(token))
+            self._signin = signin  # hashable by identity
+
+        def refresh(self, session: Any = None) -> None:
+            self.access_token = _token_dict(self._signin.get_token_info("ews"))
+
+    class RetryAfterFailFast(FailFast):  # type: ignore[misc]
+        """Fail fast (we retry ourselves), but keep a 503's Retry-After as the back-off."""
+
+        def raise_response_errors(self, response: Any) -> Any:
+            try:
+                return super().raise_response_errors(response)
+            except (ErrorInternalServerTransientError, ErrorServerBusy) as e:
+                after = response.headers.get("Retry-After")
+                if after and getattr(e, "back_off", None) is None:
+                    raise ErrorServerBusy(
+                        str(e.args[0] if e.args else e),
+                        back_off=m365.retry_after_seconds(after, 1.0),
+                    ) from None
+                raise
+
+    _classes.update(credentials=MsalCredentials, retry_policy=RetryAfterFailFast)
+    return _classes
+
+
+class EwsTransport:
+    api = "ews"
+
+    def __init__(
+        self,
+        settings: Settings,
+        config_path: Path,
+        signin: SignIn | None = None,
+        *,
+        max_attempts: int = m365.MAX_ATTEMPTS,
+        max_total_wait: float = m365.MAX_TOTAL_WAIT,
+    ) -> None:
+        self.settings = settings
+        self.config_path = config_path
+        self.signin = m365.sign_in(settings, config_path, signin)
+        self.endpoints = clouds.endpoints(settings)
+        self.max_attempts = max_attempts
+        self.max_total_wait = max_total_wait
+        self.last_attempts = 0
+        self.last_request_id = ""
+
+    def _ctx(self, account: str, from_address: str) -> Any:
+        from urllib.parse import urlsplit
+
+        from alloy_tui.core.explain import ExplainContext
+
+        return ExplainContext.from_settings(
+            self.settings,
+            account=account,
+            from_address=from_address,
+            host=urlsplit(self.endpoints.ews).hostname or "",
+        )
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        m365.check_message(message)
+        from alloy_tui.core import net
+
+        net.ssl_context(
+            self.settings, self.config_path
+        )  # a bad CA bundle stops us before any request
+        account = self.signin.username()
+        from_address = m365.resolve_from(self.settings, account, message.from_address)
+        token = self.signin.get_token_info("ews")
+        account = self.signin.username() or account
+
+        from exchangelib import (
+            DELEGATE,
+            OAUTH2,
+            UTC,
+            Body,
+            Build,
+            Configuration,
+            HTMLBody,
+            Mailbox,
+            Message,
+            Version,
+        )
+        from exchangelib import Account as ExAccount
+        from exchangelib.errors import ErrorInternalServerTransientError, ErrorServerBusy
+
+        classes = _exchangelib_classes()
+        net.register_requests_host(self.endpoints.ews, self.settings, self.config_path)
+        config = Configuration(
+            service_endpoint=self.endpoints.ews,
+            credentials=classes["credentials"](self.signin, token),
+            auth_type=OAUTH2,
+            version=Version(build=Build(15, 20), api_version="Exchange2016"),
+            retry_policy=classes["retry_policy"](),
+            max_connections=1,
+        )
+        ctx = self._ctx(account, from_address)
+        backoff = m365.Backoff(self.max_attempts, self.max_total_wait)
+        started = time.monotonic()
+        ex_account: Any = None
+        try:
+            ex_account = ExAccount(
+                primary_smtp_address=account,
+                config=config,
+                autodiscover=False,
+                access_type=DELEGATE,
+                default_timezone=UTC,
+            )
+            msg = Message(
+                account=ex_account,
+                subject=message.subject,
+                body=HTMLBody(message.body) if message.html else Body(message.body),
+                to_recipients=[Mailbox(email_address=a) for a in message.to],
+            )
+            if from_address:
+                msg.author = Mailbox(email_address=from_address)
+            while True:
+                backoff.next_attempt()
+                self.last_attempts = backoff.attempts
+                try:
+                    msg.send(save_copy=False)
+                    break
+                except (ErrorServerBusy, ErrorInternalServerTransientError) as e:
+                    wait = getattr(e, "back_off", None)
+                    wait = float(wait) if wait else 2.0**backoff.attempts
+                    if backoff.wait(wait):
+                        continue
+                    raise
+        except ExplainedError:
+            raise
+        except Exception as e:
+            raise ExplainedError(self._explain(e, ctx, backoff)) from None
+        finally:
+            self.last_request_id = net.last_request_id()
+            if ex_account is not None:
+                try:
+                    ex_account.protocol.close()
+                except Exception:
+                    pass
+        return SendResult(
+            api="ews",
+            account=account,
+            from_address=from_address or account,
+            to=tuple(message.to),
+            duration_ms=int((time.monotonic() - started) * 1000),
+            request_id=self.last_request_id,
+            attempts=backoff.attempts,
+        )
+
+    def _explain(self, e: BaseException, ctx: Any, backoff: m365.Backoff) -> Any:
+        from exchangelib.errors import (
+            ErrorInternalServerTransientError,
+            ErrorServerBusy,
+            ErrorTimeoutExpired,
+            TransportError,
+        )
+
+        from alloy_tui.core.explain import explain_ews, explain_network
+
+        if isinstance(e, ErrorTimeoutExpired | TransportError) or not type(e).__module__.startswith(
+            "exchangelib"
+        ):
+            ex = explain_network(e, ctx)
+        else:
+            ex = explain_ews(e, ctx)
+        from alloy_tui.core import net
+
+        if not ex.request_id:
+            ex.request_id = net.last_request_id()
+        extra: dict[str, Any] = {}
+        if isinstance(e, ErrorServerBusy | ErrorInternalServerTransientError):
+            extra["gave_up"] = backoff.summary()
+            ex.cause = f"{ex.cause} alloy-tui tried {backoff.summary()} and gave up."
+        return m365.with_attempts(ex, backoff, extra)

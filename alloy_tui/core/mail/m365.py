@@ -1,0 +1,127 @@
+"""Pieces shared by the Graph and EWS transports (no heavy imports here)."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
+from alloy_tui.core.mail.message import OutgoingMessage
+from alloy_tui.core.settings import Settings
+
+if TYPE_CHECKING:
+    from alloy_tui.core.auth import SignIn
+
+MAX_ATTEMPTS = 4  # the first try and three retries after throttling
+MAX_TOTAL_WAIT = 60.0  # seconds spent waiting on Retry-After across one send, at most
+
+
+def sign_in(settings: Settings, config_path: Path, signin: SignIn | None) -> SignIn:
+    if signin is not None:
+        return signin
+    from alloy_tui.core.auth import SignIn
+
+    return SignIn(settings, config_path)
+
+
+def check_message(message: OutgoingMessage) -> None:
+    """Recipients present and valid, subject one line; raises UserInputError before any request."""
+    from alloy_tui.core.addresses import check_header_text, parse_addresses
+
+    if not message.to:
+        raise UserInputError("No recipient: give at least one address to send to (--to).")
+    parse_addresses(list(message.to))
+    check_header_text(message.subject, "subject")
+    if message.from_address:
+        from alloy_tui.core.addresses import parse_address
+
+        parse_address(message.from_address, "From address")
+
+
+def resolve_from(settings: Settings, account: str, from_address: str) -> str:
+    """'' when the message goes out From the account itself, else the other mailbox.
+
+    A different From with delegation off is refused here, before any request.
+    """
+    if not from_address or from_address.lower() == account.lower():
+        return ""
+    if not settings.exchange_online.from_delegation:
+        raise ExplainedError(delegation_off(account, from_address))
+    return from_address
+
+
+def delegation_off(account: str, from_address: str) -> Explanation:
+    return Explanation(
+        title="Sending as another address is turned off",
+        cause=(
+            f"The message asks for From: {from_address}, but 'From' address delegation is off, so "
+            f"alloy-tui sends only as the signed-in account {account or '(the signed-in account)'}. "
+            "Nothing was sent."
+        ),
+        fix=(
+            "Leave the From address empty (or set it to the signed-in account), or turn on 'From' "
+            "address delegation (exchange_online.from_delegation = true, or the wizard's Delegation step) "
+            f"and sign in again so the app is granted Mail.Send.Shared; {from_address} must also grant "
+            f"{account or 'the account'} Send On Behalf (Outlook: File > Info > Account Settings > "
+            "Delegate Access > Add > choose the account's mailbox > None for each folder > OK)."
+        ),
+        code="delegation_off",
+    )
+
+
+def retry_after_seconds(value: str | None, default: float) -> float:
+    """Retry-After as seconds (a number or an HTTP date); `default` when absent or unreadable."""
+    if not value:
+        return default
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, when.timestamp() - time.time())
+
+
+class Backoff:
+    """Bounded retries: at most `max_attempts` tries and `max_total_wait` seconds of waiting.
+
+    `wait(seconds)` sleeps at least the server's wait and returns True, or returns False at once
+    when another try would go past either bound (the caller then gives up, explained).
+    """
+
+    def __init__(
+        self, max_attempts: int = MAX_ATTEMPTS, max_total_wait: float = MAX_TOTAL_WAIT
+    ) -> None:
+        self.max_attempts = max_attempts
+        self.max_total_wait = max_total_wait
+        self.attempts = 0
+        self.waited = 0.0
+        self.waits: list[float] = []
+
+    def next_attempt(self) -> int:
+        self.attempts += 1
+        return self.attempts
+
+    def wait(self, seconds: float) -> bool:
+        if self.attempts >= self.max_attempts or self.waited + seconds > self.max_total_wait:
+            return False
+        time.sleep(seconds)
+        self.waited += seconds
+        self.waits.append(seconds)
+        return True
+
+    def summary(self) -> str:
+        waits = ", ".join(f"{w:g} s" for w in self.waits) or "none"
+        return f"{self.attempts} attempt(s), waited {waits}"
+
+
+def with_attempts(
+    ex: Explanation, backoff: Backoff, extra: dict[str, Any] | None = None
+) -> Explanation:
+    ex.details = {**ex.details, "attempts": backoff.attempts, **(extra or {})}
+    return ex

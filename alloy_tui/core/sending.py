@@ -1,0 +1,224 @@
+"""Send a message or the test message through the configured service; log and explain.
+
+Every attempt writes exactly one alert-log entry (``<event>.sent`` or ``<event>.failed``) with
+recipient, From, account, API, duration, Microsoft request id and error code, never a token.
+Addresses and header text are validated before any network traffic. Failures raise ExplainedError.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
+from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport
+from alloy_tui.core.settings import Settings
+
+API_LABELS = {
+    "graph": "Microsoft Graph",
+    "ews": "EWS",
+    "smtp": "SMTP",
+    "exchange-server": "Exchange Server (EWS)",
+}
+
+
+def api_of(settings: Settings) -> str:
+    return (
+        settings.exchange_online.api if settings.service == "exchange-online" else settings.service
+    )
+
+
+def make_transport(settings: Settings, config_path: Path, signin: Any = None) -> Transport:
+    """The transport for settings.service (and exchange_online.api); imports only that one."""
+    if settings.service == "exchange-online":
+        if settings.exchange_online.api == "ews":
+            from alloy_tui.core.mail.ews import EwsTransport
+
+            return EwsTransport(settings, config_path, signin)
+        from alloy_tui.core.mail.graph import GraphTransport
+
+        return GraphTransport(settings, config_path, signin)
+    if settings.service == "smtp":
+        from alloy_tui.core.mail.smtp import SmtpTransport
+
+        return SmtpTransport(settings, config_path)
+    from alloy_tui.core.mail.exchange_server import ExchangeServerTransport
+
+    return ExchangeServerTransport(settings, config_path)
+
+
+def _account_hint(settings: Settings, transport: Any) -> str:
+    if settings.service == "smtp":
+        return settings.smtp.username
+    if settings.service == "exchange-server":
+        return settings.exchange_server.username
+    signin = getattr(transport, "signin", None)
+    try:
+        return (signin.username() if signin is not None else "") or settings.exchange_online.account
+    except AlloyError:
+        return settings.exchange_online.account
+
+
+def validate_message(message: OutgoingMessage) -> OutgoingMessage:
+    """Recipients, From and subject checked (CR/LF, syntax) and normalised; UserInputError if not."""
+    from alloy_tui.core.addresses import check_header_text, parse_address, parse_addresses
+
+    if not message.to:
+        raise UserInputError("No recipient: give at least one address to send to (--to).")
+    to = parse_addresses(list(message.to))
+    subject = check_header_text(message.subject, "subject")
+    from_address = (
+        parse_address(message.from_address, "From address") if message.from_address else ""
+    )
+    return dataclasses.replace(message, to=tuple(to), subject=subject, from_address=from_address)
+
+
+def _input_explanation(e: UserInputError) -> Explanation:
+    return Explanation(
+        title="The message was not sent: invalid input",
+        cause=f"{e} Nothing was sent.",
+        fix="Correct the value and send again.",
+        code="input",
+    )
+
+
+def _log(
+    settings: Settings,
+    config_path: Path,
+    level: str,
+    event: str,
+    message: str,
+    details: dict[str, Any],
+) -> None:
+    from alloy_tui.core import alertlog
+
+    try:
+        alertlog.open_writer(settings, config_path).write(level, event, message, details)
+    except OSError:
+        pass  # an unwritable log must not turn a sent message into a failure
+
+
+def send_message(
+    settings: Settings,
+    config_path: Path,
+    message: OutgoingMessage,
+    *,
+    event: str = "notification",
+    transport: Transport | None = None,
+    signin: Any = None,
+) -> SendResult:
+    """Send one message; one alert-log entry; ExplainedError on any failure."""
+    started = time.monotonic()
+    api = api_of(settings)
+    details: dict[str, Any] = {
+        "to": list(message.to),
+        "from": message.from_address,
+        "account": "",
+        "api": api,
+        "service": settings.service,
+        "subject": message.subject,
+    }
+    what = "Test message" if event == "test_message" else "Notification"
+    try:
+        try:
+            message = validate_message(message)
+            details.update(to=list(message.to), subject=message.subject)
+            if transport is None:
+                transport = make_transport(settings, config_path, signin)
+            details["account"] = _account_hint(settings, transport)
+            result = transport.send(message)
+        except UserInputError as e:
+            raise ExplainedError(_input_explanation(e)) from None
+        except ExplainedError:
+            raise
+        except AlloyError as e:
+            raise ExplainedError(
+                Explanation(
+                    title=f"{what} not sent",
+                    cause=str(e),
+                    fix="Correct the settings and try again.",
+                    code="config",
+                )
+            ) from None
+        except Exception as e:
+            from alloy_tui.core.explain import ExplainContext, explain
+
+            ctx = ExplainContext.from_settings(
+                settings, account=str(details["account"]), from_address=message.from_address
+            )
+            raise ExplainedError(explain(e, ctx)) from None
+    except ExplainedError as e:
+        ex = e.explanation
+        details.update(
+            duration_ms=int((time.monotonic() - started) * 1000),
+            request_id=ex.request_id or getattr(transport, "last_request_id", ""),
+            error_code=ex.code,
+            attempts=ex.details.get("attempts", getattr(transport, "last_attempts", 0) or 1),
+            error=ex.title,
+            cause=ex.cause,
+            fix=ex.fix,
+        )
+        if not details["account"] and transport is not None:
+            details["account"] = _account_hint(settings, transport)
+        _log(
+            settings,
+            config_path,
+            "error",
+            f"{event}.failed",
+            f"{what} to {', '.join(details['to']) or '(nobody)'} failed: {ex.title}",
+            details,
+        )
+        raise
+    details.update(
+        account=result.account,
+        **{"from": result.from_address},
+        duration_ms=int((time.monotonic() - started) * 1000),
+        request_id=result.request_id,
+        error_code="",
+        attempts=result.attempts,
+        transport_ms=result.duration_ms,
+    )
+    label = API_LABELS.get(result.api, result.api)
+    _log(
+        settings,
+        config_path,
+        "info",
+        f"{event}.sent",
+        f"{what} sent to {', '.join(result.to)} via {label} from {result.from_address}",
+        details,
+    )
+    return result
+
+
+def send_test_message(
+    settings: Settings,
+    config_path: Path,
+    to: str,
+    from_address: str = "",
+    *,
+    signin: Any = None,
+) -> SendResult:
+    """Build the test message (says host, service, API, account, From, time) and send it."""
+    from alloy_tui.core.testmessage import build_test_message
+
+    transport: Any = None
+    account = ""
+    try:
+        transport = make_transport(settings, config_path, signin)
+        account = _account_hint(settings, transport)
+    except AlloyError:
+        transport = None
+    try:
+        message = build_test_message(settings, account, to, from_address)
+    except UserInputError:
+        message = OutgoingMessage(
+            to=(to,) if to else (),
+            subject="alloy-tui test message",
+            body="",
+            from_address=from_address,
+        )
+    return send_message(
+        settings, config_path, message, event="test_message", transport=transport, signin=signin
+    )
