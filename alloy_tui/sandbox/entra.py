@@ -1,0 +1,446 @@
+"""Entra ID stand-in: OIDC discovery, device code, and the token endpoint (device code + refresh).
+
+Error bodies follow Entra's shape: error, error_description "AADSTSnnnn: ...", error_codes,
+timestamp, trace_id, correlation_id, error_uri and suberror where Entra gives one.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from typing import TYPE_CHECKING
+
+from alloy_tui.sandbox.store import DeviceCode, normalise_user_code
+from alloy_tui.sandbox.wire import Request, Response, json_response, new_id, now_utc
+
+if TYPE_CHECKING:
+    from alloy_tui.sandbox.server import Sandbox
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+RESERVED_SCOPES = {"openid", "profile", "offline_access", "email"}
+GRAPH_HOSTS = (
+    "graph.microsoft.com",
+    "graph.microsoft.us",
+    "dod-graph.microsoft.us",
+    "microsoftgraph.chinacloudapi.cn",
+    "00000003-0000-0000-c000-000000000000",
+)
+EWS_HOSTS = (
+    "outlook.office365.com",
+    "outlook.office.com",
+    "outlook.office365.us",
+    "partner.outlook.cn",
+    "00000002-0000-0ff1-ce00-000000000000",
+)
+GRAPH_SHORT = {"mail.send", "mail.send.shared", "user.read", "mail.readwrite", "mail.read"}
+
+PATH_RE = re.compile(
+    r"^/(?P<tenant>[^/]+)(?P<rest>/v2\.0/\.well-known/openid-configuration|/\.well-known/openid-configuration"
+    r"|/oauth2/v2\.0/devicecode|/oauth2/v2\.0/token|/oauth2/devicecode|/oauth2/token"
+    r"|/discovery/v2\.0/keys)$"
+)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def aad_error(
+    sandbox: Sandbox,
+    req: Request,
+    error: str,
+    code: int,
+    text: str,
+    *,
+    status: int = 400,
+    suberror: str = "",
+) -> Response:
+    trace_id, correlation_id = new_id(), req.header("client-request-id") or new_id()
+    stamp = now_utc().strftime("%Y-%m-%d %H:%M:%SZ")
+    body: dict[str, object] = {
+        "error": error,
+        "error_description": (
+            f"AADSTS{code}: {text} Trace ID: {trace_id} Correlation ID: {correlation_id} Timestamp: {stamp}"
+        ),
+        "error_codes": [code],
+        "timestamp": stamp,
+        "trace_id": trace_id,
+        "correlation_id": correlation_id,
+        "error_uri": f"{sandbox.base_url}/error?code={code}",
+    }
+    if suberror:
+        body["suberror"] = suberror
+    return json_response(status, body)
+
+
+def handle(sandbox: Sandbox, req: Request) -> Response | None:
+    m = PATH_RE.match(req.path)
+    if not m:
+        return None
+    tenant, rest = m.group("tenant"), m.group("rest")
+    if not sandbox.knows_tenant(tenant):
+        return aad_error(
+            sandbox,
+            req,
+            "invalid_tenant",
+            90002,
+            f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are "
+            "signing into the correct cloud. Check with your subscription administrator, this may happen "
+            "if there are no active subscriptions for the tenant.",
+        )
+    if rest.endswith("openid-configuration"):
+        return json_response(200, discovery(sandbox, tenant))
+    if rest.endswith("keys"):
+        return json_response(200, {"keys": []})
+    if req.method != "POST":
+        return aad_error(
+            sandbox, req, "invalid_request", 900561, "The endpoint only accepts POST requests."
+        )
+    form = req.form()
+    if tenant.lower() == "common":
+        return aad_error(
+            sandbox,
+            req,
+            "invalid_request",
+            50059,
+            "No tenant-identifying information found in either the request or implied by any provided "
+            "credentials.",
+        )
+    client_id = form.get("client_id", "")
+    if not client_id:
+        return aad_error(
+            sandbox,
+            req,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+        )
+    if client_id.lower() != sandbox.client_id.lower():
+        return aad_error(
+            sandbox,
+            req,
+            "unauthorized_client",
+            700016,
+            f"Application with identifier '{client_id}' was not found in the directory 'Contoso Sandbox'. "
+            "This can happen if the application has not been installed by the administrator of the tenant "
+            "or consented to by any user in the tenant. You may have sent your authentication request to the "
+            "wrong tenant.",
+        )
+    if rest.endswith("devicecode"):
+        return device_code(sandbox, req, tenant, form)
+    return token(sandbox, req, form)
+
+
+def discovery(sandbox: Sandbox, tenant: str) -> dict[str, object]:
+    base = f"{sandbox.base_url}/{tenant}"
+    issuer_tenant = (
+        sandbox.tenant if tenant.lower() not in ("organizations", "common") else "{tenantid}"
+    )
+    return {
+        "token_endpoint": f"{base}/oauth2/v2.0/token",
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_post",
+            "private_key_jwt",
+            "client_secret_basic",
+        ],
+        "jwks_uri": f"{base}/discovery/v2.0/keys",
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "issuer": f"{sandbox.base_url}/{issuer_tenant}/v2.0",
+        "request_uri_parameter_supported": False,
+        "userinfo_endpoint": f"{sandbox.graph_endpoint}/oidc/userinfo",
+        "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+        "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+        "http_logout_supported": True,
+        "frontchannel_logout_supported": True,
+        "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+        "claims_supported": [
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "name",
+            "oid",
+            "tid",
+            "preferred_username",
+        ],
+        "tenant_region_scope": "EU",
+        "cloud_instance_name": "sandbox.local",
+    }
+
+
+def classify(scopes: tuple[str, ...]) -> tuple[str, str]:
+    """(audience, problem): audience "graph" | "ews"; problem is an AADSTS text when invalid."""
+    audiences: set[str] = set()
+    for s in scopes:
+        low = s.lower()
+        if low in RESERVED_SCOPES:
+            continue
+        if low in GRAPH_SHORT:
+            audiences.add("graph")
+        elif any(low.startswith(f"https://{h}/") or low.startswith(f"{h}/") for h in GRAPH_HOSTS):
+            audiences.add("graph")
+        elif any(low.startswith(f"https://{h}/") or low.startswith(f"{h}/") for h in EWS_HOSTS):
+            audiences.add("ews")
+        else:
+            return (
+                "",
+                f"The provided value for the input parameter 'scope' is not valid. The scope {s} is not valid.",
+            )
+    if len(audiences) > 1:
+        return "", (
+            "Provided value for the input parameter scope is not valid because it contains more than one "
+            f"resource. Scope {' '.join(scopes)} is not valid."
+        )
+    return (audiences.pop() if audiences else "graph"), ""
+
+
+def scope_list(form: dict[str, str]) -> tuple[str, ...]:
+    return tuple(s for s in form.get("scope", "").split() if s)
+
+
+def device_code(sandbox: Sandbox, req: Request, tenant: str, form: dict[str, str]) -> Response:
+    scopes = scope_list(form)
+    _, problem = classify(scopes)
+    if problem:
+        return aad_error(sandbox, req, "invalid_scope", 70011, problem)
+    expired = sandbox.state.take("device_code_expired", "entra") is not None
+    lifetime = 0.0 if expired else sandbox.device_code_lifetime
+    dc = sandbox.state.new_device_code(sandbox.client_id, tenant, scopes, lifetime)
+    expires_in = max(int(sandbox.device_code_lifetime), 1)
+    return json_response(
+        200,
+        {
+            "user_code": dc.user_code,
+            "device_code": dc.device_code,
+            "verification_uri": sandbox.verification_url,
+            "expires_in": expires_in,
+            "interval": sandbox.interval,
+            "message": (
+                f"To sign in, use a web browser to open the page {sandbox.verification_url} and enter "
+                f"the code {dc.user_code} to authenticate."
+            ),
+        },
+    )
+
+
+def token(sandbox: Sandbox, req: Request, form: dict[str, str]) -> Response:
+    grant = form.get("grant_type", "")
+    if grant not in (DEVICE_GRANT, "refresh_token"):
+        return aad_error(
+            sandbox,
+            req,
+            "unsupported_grant_type",
+            70003,
+            f"The app requested an unsupported grant type '{grant}'.",
+        )
+    if sandbox.state.take("public_client_disabled", "entra"):
+        return aad_error(
+            sandbox,
+            req,
+            "invalid_client",
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            status=401,
+        )
+    if grant == DEVICE_GRANT:
+        return device_grant(sandbox, req, form)
+    return refresh_grant(sandbox, req, form)
+
+
+def common_blocks(sandbox: Sandbox, req: Request, scopes: tuple[str, ...]) -> Response | None:
+    """Scenarios that stop any token request once the user is known."""
+    sc = sandbox.state.active("consent_required")
+    if sc is not None:
+        wanted = str(sc.options.get("scope", "")).lower()
+        if not wanted or any(s.lower().endswith(wanted) for s in scopes):
+            sandbox.state.take("consent_required")
+            return aad_error(
+                sandbox,
+                req,
+                "invalid_grant",
+                65001,
+                f"The user or administrator has not consented to use the application with ID "
+                f"'{sandbox.client_id}' named 'Alloy Sandbox App'. Send an interactive authorization "
+                "request for this user and resource.",
+                suberror="consent_required",
+            )
+    if sandbox.state.take("ca_blocked", "entra"):
+        return aad_error(
+            sandbox,
+            req,
+            "invalid_grant",
+            53003,
+            "Access has been blocked by Conditional Access policies. The access policy does not allow "
+            "token issuance.",
+            suberror="message_only",
+        )
+    return None
+
+
+def device_grant(sandbox: Sandbox, req: Request, form: dict[str, str]) -> Response:
+    code = form.get("device_code") or form.get("code", "")
+    state = sandbox.state
+    with state.lock:
+        dc = state.device_codes.get(code)
+        if dc is None or dc.status == "redeemed":
+            return aad_error(
+                sandbox, req, "invalid_grant", 70000, "Provided grant is invalid or malformed."
+            )
+        now = time.time()
+        if dc.status == "pending" and state.take("declined", "entra"):
+            dc.status = "declined"
+        if dc.status == "pending" and now >= dc.expires_at:
+            dc.status = "expired"
+        if dc.status == "expired":
+            return aad_error(sandbox, req, "expired_token", 70019, "Verification code expired.")
+        if dc.status == "declined":
+            return aad_error(
+                sandbox,
+                req,
+                "authorization_declined",
+                70000,
+                "The user declined the authorization request.",
+            )
+        if (
+            dc.status == "pending"
+            and sandbox.auto_approve_after is not None
+            and now - dc.issued_at >= sandbox.auto_approve_after
+        ):
+            dc.status, dc.account = "approved", sandbox.auto_approve_account
+        if dc.status == "pending":
+            return aad_error(
+                sandbox,
+                req,
+                "authorization_pending",
+                70016,
+                "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+            )
+        blocked = common_blocks(sandbox, req, dc.scopes)
+        if blocked is not None:
+            dc.status = "redeemed"
+            return blocked
+        dc.status = "redeemed"
+    scopes = scope_list(form) or dc.scopes
+    return issue_tokens(sandbox, dc.account, scopes, dc)
+
+
+def refresh_grant(sandbox: Sandbox, req: Request, form: dict[str, str]) -> Response:
+    rec = sandbox.state.lookup(form.get("refresh_token", ""), "refresh")
+    if rec is None:
+        return aad_error(
+            sandbox,
+            req,
+            "invalid_grant",
+            9002313,
+            "Invalid request. Request is malformed or invalid.",
+        )
+    if rec.expired() or sandbox.state.take("refresh_token_expired", "entra"):
+        return aad_error(
+            sandbox,
+            req,
+            "invalid_grant",
+            70008,
+            "The provided authorization code or refresh token has expired due to inactivity. Send a new "
+            "interactive authorization request for this user and resource.",
+        )
+    scopes = scope_list(form) or rec.scopes
+    audience, problem = classify(scopes)
+    if problem:
+        return aad_error(sandbox, req, "invalid_scope", 70011, problem)
+    if sandbox.state.take("mfa_required", "entra"):
+        resource = (
+            "00000003-0000-0000-c000-000000000000"
+            if audience == "graph"
+            else "00000002-0000-0ff1-ce00-000000000000"
+        )
+        return aad_error(
+            sandbox,
+            req,
+            "invalid_grant",
+            50076,
+            "Due to a configuration change made by your administrator, or because you moved to a new "
+            f"location, you must use multi-factor authentication to access '{resource}'.",
+            suberror="basic_action",
+        )
+    blocked = common_blocks(sandbox, req, scopes)
+    if blocked is not None:
+        return blocked
+    return issue_tokens(sandbox, rec.account, scopes, None)
+
+
+def issue_tokens(
+    sandbox: Sandbox, account: str, scopes: tuple[str, ...], dc: DeviceCode | None
+) -> Response:
+    audience, problem = classify(scopes)
+    granted = tuple(s for s in scopes if s.lower() not in RESERVED_SCOPES)
+    state = sandbox.state
+    at = state.issue(
+        "access", account, audience, granted, sandbox.access_token_lifetime, sandbox.client_id
+    )
+    rt = state.issue(
+        "refresh", account, "", granted, sandbox.refresh_token_lifetime, sandbox.client_id
+    )
+    oid, tid, now = state.oid(account), sandbox.tenant, int(time.time())
+    claims = {
+        "aud": sandbox.client_id,
+        "iss": f"{sandbox.base_url}/{tid}/v2.0",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 3600,
+        "name": state.display_name(account),
+        "oid": oid,
+        "preferred_username": account,
+        "sub": b64url(oid.encode())[:43],
+        "tid": tid,
+        "ver": "2.0",
+    }
+    header = {"typ": "JWT", "alg": "RS256", "kid": "sandbox"}
+    id_token = ".".join(
+        [
+            b64url(json.dumps(header).encode()),
+            b64url(json.dumps(claims).encode()),
+            b64url(b"sandbox-signature"),
+        ]
+    )
+    lifetime = int(sandbox.access_token_lifetime)
+    return json_response(
+        200,
+        {
+            "token_type": "Bearer",
+            "scope": " ".join(granted),
+            "expires_in": lifetime,
+            "ext_expires_in": lifetime,
+            "access_token": at.value,
+            "refresh_token": rt.value,
+            "id_token": id_token,
+            "client_info": b64url(json.dumps({"uid": oid, "utid": tid}).encode()),
+        },
+    )
+
+
+def approve(sandbox: Sandbox, user_code: str, account: str, decline: bool = False) -> str:
+    """Approve (or decline) a pending sign-in from the verification page. Returns "" or a problem."""
+    state = sandbox.state
+    with state.lock:
+        dc = state.find_user_code(user_code)
+        if dc is None or not normalise_user_code(user_code):
+            return "That code wasn't recognised. Check the code and try again."
+        if dc.status != "pending":
+            return f"That code was already used ({dc.status})."
+        if time.time() >= dc.expires_at:
+            dc.status = "expired"
+            return "That code has expired. Start the sign-in again to get a new code."
+        if decline:
+            dc.status = "declined"
+            return ""
+        if not state.has_mailbox(account):
+            return f"There is no account {account} in this directory."
+        dc.status, dc.account = "approved", account.lower()
+        return ""

@@ -1,0 +1,251 @@
+"""Microsoft Graph stand-in: POST /v1.0/me/sendMail and GET /v1.0/me (under the /graph prefix).
+
+Errors use Graph's body: {"error": {"code", "message", "innerError": {"date", "request-id",
+"client-request-id"}}} with request-id / client-request-id headers on every answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from alloy_tui.sandbox.mailbox import deliver
+from alloy_tui.sandbox.store import TokenRecord
+from alloy_tui.sandbox.wire import Request, Response, iso_now, json_response, new_id
+
+if TYPE_CHECKING:
+    from alloy_tui.sandbox.server import Sandbox
+
+PREFIX = "/graph"
+ADDRESS_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+SEND_AS_DENIED = (
+    "The user account which was used to submit this request does not have the right to send mail on "
+    "behalf of the specified sending account., Cannot submit message."
+)
+
+
+def has_scope(rec: TokenRecord, name: str) -> bool:
+    name = name.lower()
+    return any(s.lower() == name or s.lower().endswith("/" + name) for s in rec.scopes)
+
+
+class GraphCall:
+    def __init__(self, sandbox: Sandbox, req: Request) -> None:
+        self.sandbox, self.req = sandbox, req
+        self.request_id = new_id()
+        self.client_request_id = req.header("client-request-id") or self.request_id
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str | list[str]]:
+        h: dict[str, str | list[str]] = {
+            "request-id": self.request_id,
+            "client-request-id": self.client_request_id,
+        }
+        h.update(extra or {})
+        return h
+
+    def error(
+        self, status: int, code: str, message: str, extra: dict[str, str] | None = None
+    ) -> Response:
+        body = {
+            "error": {
+                "code": code,
+                "message": message,
+                "innerError": {
+                    "date": iso_now(),
+                    "request-id": self.request_id,
+                    "client-request-id": self.client_request_id,
+                },
+            }
+        }
+        return json_response(status, body, self.headers(extra))
+
+    def authenticate(self) -> TokenRecord | Response:
+        state = self.sandbox.state
+        token = self.req.bearer()
+        if not token:
+            return self.error(401, "InvalidAuthenticationToken", "Access token is empty.")
+        if state.take("invalid_token", "graph"):
+            return self.error(401, "InvalidAuthenticationToken", "Access token validation failure.")
+        rec = state.lookup(token, "access")
+        if rec is None:
+            return self.error(
+                401, "InvalidAuthenticationToken", "IDX14100: JWT is not well formed."
+            )
+        if rec.expired():
+            return self.error(
+                401,
+                "InvalidAuthenticationToken",
+                "Lifetime validation failed, the token is expired.",
+            )
+        if rec.audience != "graph":
+            return self.error(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token validation failure. Invalid audience.",
+            )
+        return rec
+
+    def busy(self) -> Response | None:
+        state = self.sandbox.state
+        sc = state.take("throttle", "graph")
+        if sc is not None:
+            wait = str(sc.options.get("retry_after", 1))
+            return self.error(
+                429,
+                "ApplicationThrottled",
+                "Application is over its MailboxConcurrency limit.",
+                {"Retry-After": wait},
+            )
+        sc = state.take("server_busy", "graph")
+        if sc is not None:
+            wait = str(sc.options.get("retry_after", 1))
+            return self.error(
+                503,
+                "ServiceUnavailable",
+                "The service is temporarily unavailable. Please try again later.",
+                {"Retry-After": wait},
+            )
+        return None
+
+
+def handle(sandbox: Sandbox, req: Request) -> Response:
+    call = GraphCall(sandbox, req)
+    path = req.path[len(PREFIX) :].rstrip("/").lower()
+    if path not in ("/v1.0/me/sendmail", "/v1.0/me"):
+        return call.error(
+            400, "BadRequest", f"Resource not found for the segment '{path.rsplit('/', 1)[-1]}'."
+        )
+    rec = call.authenticate()
+    if isinstance(rec, Response):
+        return rec
+    busy = call.busy()
+    if busy is not None:
+        return busy
+    if sandbox.state.take("mailbox_not_enabled", "graph"):
+        return call.error(
+            404,
+            "MailboxNotEnabledForRESTAPI",
+            "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
+        )
+    if path == "/v1.0/me":
+        if req.method != "GET":
+            return call.error(
+                405,
+                "Request_BadRequest",
+                "Specified HTTP method is not allowed for the request target.",
+            )
+        return json_response(200, me(sandbox, rec.account), call.headers())
+    if req.method != "POST":
+        return call.error(
+            405,
+            "Request_BadRequest",
+            "Specified HTTP method is not allowed for the request target.",
+        )
+    return send_mail(sandbox, call, rec)
+
+
+def me(sandbox: Sandbox, account: str) -> dict[str, Any]:
+    return {
+        "@odata.context": f"{sandbox.graph_endpoint}/v1.0/$metadata#users/$entity",
+        "id": sandbox.state.oid(account),
+        "displayName": sandbox.state.display_name(account),
+        "userPrincipalName": account,
+        "mail": account,
+    }
+
+
+def recipients(value: Any, field: str) -> list[str] | str:
+    """Addresses from a Graph recipient list, or a problem text."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return f"Invalid value for property '{field}': expected an array of recipients."
+    out: list[str] = []
+    for item in value:
+        addr = item.get("emailAddress", {}).get("address") if isinstance(item, dict) else None
+        if not isinstance(addr, str) or not ADDRESS_RE.match(addr):
+            return f"At least one recipient is not valid., Recipient '{addr}' is not resolved. All recipients must be resolved before a message can be submitted."
+        out.append(addr)
+    return out
+
+
+def send_mail(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
+    try:
+        payload = json.loads(call.req.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return call.error(
+            400,
+            "BadRequest",
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+        )
+    msg = payload.get("message") if isinstance(payload, dict) else None
+    if not isinstance(msg, dict):
+        return call.error(
+            400, "ErrorInvalidParameter", "The value of the parameter 'Message' is empty."
+        )
+    if not has_scope(rec, "Mail.Send"):
+        return call.error(
+            403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+        )
+    lists: dict[str, list[str]] = {}
+    for field in ("toRecipients", "ccRecipients", "bccRecipients"):
+        got = recipients(msg.get(field), field)
+        if isinstance(got, str):
+            return call.error(400, "ErrorInvalidRecipients", got)
+        lists[field] = got
+    if not any(lists.values()):
+        return call.error(
+            400,
+            "ErrorInvalidRecipients",
+            "At least one recipient isn't valid., A message can't be sent because it contains no recipients.",
+        )
+    body = msg.get("body") or {}
+    if not isinstance(body, dict):
+        return call.error(400, "RequestBodyRead", "Invalid value for property 'body'.")
+    content_type = str(body.get("contentType", "text")).lower()
+    if content_type not in ("text", "html"):
+        return call.error(
+            400, "RequestBodyRead", f"Requested value '{body.get('contentType')}' was not found."
+        )
+    subject = msg.get("subject", "")
+    if not isinstance(subject, str) or not isinstance(body.get("content", ""), str):
+        return call.error(400, "RequestBodyRead", "Invalid value for property 'subject' or 'body'.")
+    from_address, sender = rec.account, ""
+    sent_from = msg.get("from")
+    if sent_from is not None:
+        addr = (
+            sent_from.get("emailAddress", {}).get("address")
+            if isinstance(sent_from, dict)
+            else None
+        )
+        if not isinstance(addr, str) or not ADDRESS_RE.match(addr):
+            return call.error(
+                400, "ErrorInvalidRecipients", f"The From address '{addr}' is not valid."
+            )
+        if addr.lower() != rec.account.lower():
+            if not has_scope(rec, "Mail.Send.Shared"):
+                return call.error(
+                    403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+                )
+            if not sandbox.state.has_mailbox(addr):
+                return call.error(
+                    404, "ErrorInvalidUser", f"The requested user '{addr}' is invalid."
+                )
+            if not sandbox.state.may_send_on_behalf(addr, rec.account):
+                return call.error(403, "ErrorSendAsDenied", SEND_AS_DENIED)
+            from_address, sender = addr.lower(), rec.account
+    deliver(
+        sandbox,
+        api="graph",
+        account=rec.account,
+        from_address=from_address,
+        sender=sender,
+        to=lists["toRecipients"],
+        cc=lists["ccRecipients"],
+        bcc=lists["bccRecipients"],
+        subject=subject,
+        body=str(body.get("content", "")),
+        html=content_type == "html",
+    )
+    return Response(202, b"", "", call.headers())

@@ -1,0 +1,114 @@
+"""Delivered mail: each accepted message becomes an .eml file in the messages folder."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import itertools
+import time
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, getaddresses, localtime, make_msgid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alloy_tui.sandbox.store import DeliveredMessage
+
+if TYPE_CHECKING:
+    from alloy_tui.sandbox.server import Sandbox
+
+API_HEADER = "X-Alloy-Sandbox-Api"
+ACCOUNT_HEADER = "X-Alloy-Sandbox-Account"
+BCC_HEADER = "X-Alloy-Sandbox-Bcc"
+_counter = itertools.count(1)
+
+
+def deliver(
+    sandbox: Sandbox,
+    *,
+    api: str,
+    account: str,
+    from_address: str,
+    sender: str,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
+    subject: str,
+    body: str,
+    html: bool,
+) -> DeliveredMessage:
+    state = sandbox.state
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = formataddr((state.display_name(from_address), from_address))
+    if sender:
+        msg["Sender"] = formataddr((state.display_name(sender), sender))
+    if to:
+        msg["To"] = ", ".join(to)
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    msg["Subject"] = subject.replace("\r", " ").replace("\n", " ")
+    msg["Date"] = format_datetime(localtime())
+    message_id = make_msgid(domain="sandbox.contoso.example")
+    msg["Message-ID"] = message_id
+    msg[API_HEADER] = api
+    msg[ACCOUNT_HEADER] = account
+    if bcc:
+        msg[BCC_HEADER] = ", ".join(bcc)
+    msg.set_content(body, subtype="html" if html else "plain")
+    folder = sandbox.messages_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    with state.lock:
+        n = len(state.messages) + 1
+        path = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{n:04d}-{next(_counter)}-{api}.eml"
+        path.write_bytes(msg.as_bytes())
+        delivered = DeliveredMessage(
+            api=api,
+            account=account,
+            from_address=from_address,
+            sender=sender,
+            to=tuple(to),
+            subject=subject,
+            body=body,
+            html=html,
+            path=str(path),
+            cc=tuple(cc),
+            bcc=tuple(bcc),
+            message_id=message_id,
+        )
+        state.messages.append(delivered)
+    return delivered
+
+
+def _addresses(value: str | None) -> tuple[str, ...]:
+    return tuple(a for _, a in getaddresses([value])) if value else ()
+
+
+def read_message(path: Path) -> DeliveredMessage:
+    """Parse one delivered .eml back into a DeliveredMessage."""
+    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    part = msg.get_body(preferencelist=("html", "plain"))
+    content = part.get_content() if part is not None else ""
+    senders = _addresses(msg.get("Sender"))
+    froms = _addresses(msg.get("From"))
+    return DeliveredMessage(
+        api=str(msg.get(API_HEADER, "")),
+        account=str(msg.get(ACCOUNT_HEADER, "")),
+        from_address=froms[0] if froms else "",
+        sender=senders[0] if senders else "",
+        to=_addresses(msg.get("To")),
+        subject=str(msg.get("Subject", "")),
+        body=content.rstrip("\n") if isinstance(content, str) else "",
+        html=part is not None and part.get_content_subtype() == "html",
+        path=str(path),
+        cc=_addresses(msg.get("Cc")),
+        bcc=_addresses(msg.get(BCC_HEADER)),
+        message_id=str(msg.get("Message-ID", "")),
+    )
+
+
+def load_messages(folder: Path) -> list[DeliveredMessage]:
+    """Every delivered message in a folder, oldest first (for `alloy-tui sandbox messages`)."""
+    if not folder.is_dir():
+        return []
+    return [read_message(p) for p in sorted(folder.glob("*.eml"))]
