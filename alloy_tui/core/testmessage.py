@@ -1,0 +1,124 @@
+"""The test message: says it is a test from alloy-tui, from which host, through what, as whom, when."""
+
+from __future__ import annotations
+
+import html
+import socket
+from datetime import UTC, datetime
+from typing import Any
+
+from alloy_tui.core.addresses import check_header_text, parse_address, parse_addresses
+from alloy_tui.core.mail.message import OutgoingMessage
+
+SERVICE_NAMES = {
+    "exchange-online": "Exchange Online (Microsoft 365)",
+    "smtp": "SMTP",
+    "exchange-server": "Microsoft Exchange Server (on-premises)",
+}
+API_NAMES = {"graph": "Microsoft Graph", "ews": "Exchange Web Services (EWS)"}
+CLOUD_NAMES = {
+    "global": "",
+    "usgov-high": "US Government GCC High",
+    "usgov-dod": "US Government DoD",
+    "china": "China (21Vianet)",
+}
+
+
+def _service_and_api(settings: Any) -> tuple[str, str]:
+    service = settings.service
+    name = SERVICE_NAMES.get(service, service)
+    if service == "exchange-online":
+        eo = settings.exchange_online
+        cloud = CLOUD_NAMES.get(eo.cloud, eo.cloud)
+        if cloud:
+            name = f"{name}, {cloud}"
+        return name, API_NAMES.get(eo.api, eo.api)
+    if service == "smtp":
+        smtp = settings.smtp
+        security = {"none": "no encryption", "starttls": "STARTTLS", "ssl": "SSL/TLS"}.get(
+            smtp.security, smtp.security
+        )
+        return name, f"SMTP to {smtp.host or '(no host set)'}:{smtp.port} ({security})"
+    if service == "exchange-server":
+        ex = settings.exchange_server
+        return name, f"EWS at {ex.ews_endpoint or '(no endpoint set)'} ({ex.auth.upper()})"
+    return name, ""
+
+
+def _when(now: datetime) -> tuple[str, str]:
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    utc = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    local_dt = now.astimezone()
+    local = (
+        local_dt.strftime("%Y-%m-%d %H:%M:%S") + f" {local_dt.tzname() or local_dt.strftime('%z')}"
+    )
+    return utc, local
+
+
+def build_test_message(
+    settings: Any,
+    account: str,
+    to: str,
+    from_address: str = "",
+    *,
+    host: str | None = None,
+    now: datetime | None = None,
+) -> OutgoingMessage:
+    """The test message for `to`, sent by `account` (From `from_address` when sending on behalf).
+
+    Raises UserInputError for a bad recipient or From address.
+    """
+    recipients = parse_addresses(to, "recipient")
+    sender = parse_address(from_address, "From") if from_address.strip() else ""
+    default_from = settings.message.default_from.strip()
+    if not sender and default_from:
+        sender = parse_address(default_from, "default From")
+    host = host or socket.getfqdn() or socket.gethostname() or "this server"
+    # The host name ends up in the Subject header: keep it one line.
+    host = " ".join(host.split())
+    now = now or datetime.now(UTC)
+    utc, local = _when(now)
+    service, api = _service_and_api(settings)
+    who = account or "(not signed in)"
+    if sender and account and sender.lower() != account.lower():
+        from_line = f"{sender} (sent by {account} on behalf of {sender})"
+    else:
+        from_line = sender or who
+    subject = check_header_text(f"alloy-tui test message from {host}", "subject")
+
+    rows = [
+        ("Host", host),
+        ("Service", service),
+        ("API", api),
+        ("Account", who),
+        ("From", from_line),
+        ("To", ", ".join(recipients)),
+        ("Sent at", f"{utc} ({local} local time on {host})"),
+    ]
+    intro = "This is a test message from alloy-tui."
+    works = "If you can read this, outgoing notification e-mail from this server works."
+    outro = "No action is needed. alloy-tui records every send attempt in its alert log (`alloy-tui log`)."
+    html_body = settings.message.format == "html"
+    if html_body:
+        cells = "\n".join(
+            f'<tr><th style="text-align:left;padding-right:1em">{html.escape(k)}</th><td>{html.escape(v)}</td></tr>'
+            for k, v in rows
+        )
+        body = (
+            '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>'
+            f"{html.escape(subject)}</title></head><body>\n"
+            f"<p><strong>{html.escape(intro)}</strong></p>\n<p>{html.escape(works)}</p>\n"
+            f"<table>\n{cells}\n</table>\n<p>{html.escape(outro)}</p>\n</body></html>\n"
+        )
+    else:
+        width = max(len(k) for k, _ in rows) + 2
+        lines = [f"{(k + ':').ljust(width)}{v}" for k, v in rows]
+        body = f"{intro}\n\n{works}\n\n" + "\n".join(lines) + f"\n\n{outro}\n"
+    return OutgoingMessage(
+        to=recipients,
+        subject=subject,
+        body=body,
+        html=html_body,
+        from_address=sender if sender and sender.lower() != (account or "").lower() else "",
+    )
