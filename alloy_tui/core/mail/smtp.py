@@ -1,0 +1,390 @@
+"""Send through an SMTP server with smtplib: no encryption, STARTTLS, or SSL/TLS from the start.
+
+Certificates are always checked against the system store plus ``[network] ca_bundle``
+(`alloy_tui.core.net.ssl_context`). With ``security = "starttls"`` a server that does not offer
+STARTTLS is an error; there is never a fallback to plain text. The password comes from
+`alloy_tui.core.secrets` (command, environment variable or the 0600 secrets file) and never appears
+in an exception, a result or a log line.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import smtplib
+import socket
+import ssl
+import time
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.policy import SMTPUTF8 as SMTPUTF8_POLICY
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
+from alloy_tui.core.explain_smtp import (
+    AuthNotOffered,
+    SmtpExplainContext,
+    StartTlsNotOffered,
+    explain_smtp,
+)
+from alloy_tui.core.mail.message import OutgoingMessage, SendResult
+from alloy_tui.core.settings import SMTP_SECURITY, Settings
+
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+_QUEUE_ID_RES = (
+    re.compile(r"queued as ([A-Za-z0-9._-]+)", re.I),  # Postfix
+    re.compile(r"InternalId=(\d+)", re.I),  # Exchange Server
+    re.compile(r"\bid=([A-Za-z0-9._-]+)", re.I),  # Exim
+    re.compile(r"^(?:\d\.\d\.\d+\s+)?([A-Za-z0-9]{6,})\s+Message accepted", re.I),  # sendmail
+)
+_NETWORK_ERRORS = (smtplib.SMTPException, OSError)  # ssl.SSLError and socket errors are OSErrors
+
+
+def default_port(security: str) -> int:
+    return DEFAULT_PORTS.get(security, 587)
+
+
+class _BannerMixin:
+    """Keeps the server's greeting for `status`."""
+
+    banner: tuple[int, bytes] = (0, b"")
+
+    def connect(
+        self, host: str = "localhost", port: int = 0, source_address: Any = None
+    ) -> tuple[int, bytes]:
+        code, msg = super().connect(host, port, source_address)  # type: ignore[misc]
+        self.banner = (code, msg)
+        return code, msg
+
+
+class _SMTP(_BannerMixin, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_BannerMixin, smtplib.SMTP_SSL):
+    pass
+
+
+def _local_hostname() -> str:
+    # smtplib's default, socket.getfqdn(), does a reverse DNS lookup that can take seconds.
+    name = socket.gethostname()
+    return name if name and name.isascii() and " " not in name else "localhost"
+
+
+def check_smtp_settings(settings: Settings) -> None:
+    """Raise UserInputError for a host, port or security that can't work (before any traffic)."""
+    s = settings.smtp
+    if not s.host.strip():
+        raise UserInputError(
+            "smtp.host is empty: give the SMTP server's name, e.g. smtp.example.com."
+        )
+    if re.search(r"\s", s.host) or any(c in s.host for c in "/@"):
+        raise UserInputError(f'smtp.host must be a host name without spaces, got "{s.host}".')
+    if isinstance(s.port, bool) or not isinstance(s.port, int):
+        raise UserInputError(f"smtp.port must be a whole number, got {s.port!r}.")
+    if not 1 <= s.port <= 65535:
+        raise UserInputError(f"smtp.port must be between 1 and 65535, got {s.port}.")
+    if s.security not in SMTP_SECURITY:
+        raise UserInputError(
+            f'smtp.security must be "none", "starttls" or "ssl", got "{s.security}".'
+        )
+    if any(c in s.username for c in "\r\n\x00"):
+        raise UserInputError("smtp.username must be a single line.")
+
+
+def from_address_for(settings: Settings, message: OutgoingMessage | None = None) -> str:
+    """From: the message's, else [message] default_from, else the username if it is an address."""
+    if message is not None and message.from_address:
+        return message.from_address
+    if settings.message.default_from:
+        return settings.message.default_from
+    user = settings.smtp.username
+    return user if "@" in user else ""
+
+
+class SmtpTransport:
+    """Sends one message per `send` over a fresh SMTP connection."""
+
+    api = "smtp"
+
+    def __init__(
+        self, settings: Settings, config_path: Path, *, password: str | None = None
+    ) -> None:
+        self.settings = settings
+        self.config_path = config_path
+        self._password = password  # the wizard tests a typed password before storing it
+
+    # ------------------------------------------------------------------------- helpers
+    def _get_password(self) -> str:
+        if self._password is not None:
+            return self._password
+        from alloy_tui.core import secrets
+
+        return secrets.get_password(
+            self.settings, "smtp", timeout=float(self.settings.network.timeout)
+        )
+
+    def _context(self, from_address: str = "") -> SmtpExplainContext:
+        s = self.settings.smtp
+        return SmtpExplainContext(
+            service="smtp",
+            api="smtp",
+            account=s.username,
+            from_address=from_address,
+            host=s.host,
+            port=s.port,
+            security=s.security,
+        )
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        from alloy_tui.core import net
+
+        return net.ssl_context(self.settings, self.config_path)
+
+    def connect(self, tls: ssl.SSLContext | None = None) -> smtplib.SMTP:
+        """Open, greet and (for starttls) secure a connection. Raises smtplib/ssl/socket errors."""
+        s = self.settings.smtp
+        timeout = float(self.settings.network.timeout)
+        local = _local_hostname()
+        conn: smtplib.SMTP
+        if s.security == "ssl":
+            conn = _SMTP_SSL(s.host, s.port, local_hostname=local, timeout=timeout, context=tls)
+        else:
+            conn = _SMTP(s.host, s.port, local_hostname=local, timeout=timeout)
+        try:
+            code, resp = conn.ehlo()
+            if code != 250:
+                code, resp = conn.helo()
+                if code != 250:
+                    raise smtplib.SMTPHeloError(code, resp)
+            if s.security == "starttls":
+                if not conn.has_extn("starttls"):
+                    raise StartTlsNotOffered("STARTTLS extension not supported by server.")
+                conn.starttls(context=tls)
+                conn.ehlo()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @staticmethod
+    def login(conn: smtplib.SMTP, username: str, password: str) -> None:
+        if not conn.has_extn("auth"):
+            raise AuthNotOffered("SMTP AUTH extension not supported by server.")
+        if (username + password).isascii():
+            conn.login(username, password)
+            return
+        # smtplib sends credentials as ASCII only; RFC 4616 PLAIN is UTF-8.
+        if "PLAIN" not in conn.esmtp_features.get("auth", "").upper().split():
+            raise UserInputError(
+                "The username or password has non-ASCII characters and the server does not offer "
+                "AUTH PLAIN, the only method that can carry them."
+            )
+        blob = base64.b64encode(b"\0" + username.encode() + b"\0" + password.encode()).decode()
+        code, resp = conn.docmd("AUTH", "PLAIN " + blob)
+        del blob
+        if code not in (235, 503):
+            raise smtplib.SMTPAuthenticationError(code, resp)
+
+    def _fail(
+        self, exc: BaseException, started: float, from_address: str, password: str
+    ) -> ExplainedError:
+        ex = explain_smtp(exc, self._context(from_address))
+        ex = scrub(ex, password)
+        s = self.settings.smtp
+        ex.details.update(
+            duration_ms=int((time.monotonic() - started) * 1000),
+            host=s.host,
+            port=s.port,
+            security=s.security,
+            api="smtp",
+        )
+        return ExplainedError(ex)
+
+    # ------------------------------------------------------------------------- sending
+    def send(self, message: OutgoingMessage) -> SendResult:
+        started = time.monotonic()
+        check_smtp_settings(self.settings)
+        s = self.settings.smtp
+        from_address = from_address_for(self.settings, message)
+        if not from_address:
+            raise UserInputError(
+                "No From address: set message.default_from (or use an e-mail address as smtp.username)."
+            )
+        if not message.to:
+            raise UserInputError("The message has no recipients.")
+        password = self._get_password() if s.username else ""
+        email = build_email(message, from_address, sender=s.username)
+        tls = self._ssl_context() if s.security != "none" else None
+        try:
+            conn = self.connect(tls)
+            try:
+                if s.username:
+                    self.login(conn, s.username, password)
+                reply, refused = transmit(conn, email, from_address, list(message.to))
+            finally:
+                _close(conn)
+        except _NETWORK_ERRORS as e:
+            raise self._fail(e, started, from_address, password) from e
+        extra = {"host": s.host, "port": str(s.port), "security": s.security, "reply": reply}
+        extra["message_id"] = str(email["Message-ID"])
+        if refused:
+            extra["refused"] = "; ".join(f"{a}: {c} {t}" for a, (c, t) in sorted(refused.items()))
+        if s.security == "none" and s.username:
+            extra["warning"] = "the password was sent over an unencrypted connection"
+        return SendResult(
+            api="smtp",
+            account=s.username,
+            from_address=from_address,
+            to=tuple(message.to),
+            duration_ms=int((time.monotonic() - started) * 1000),
+            request_id=queue_id(reply),
+            extra=extra,
+        )
+
+
+def build_email(message: OutgoingMessage, from_address: str, *, sender: str = "") -> EmailMessage:
+    """The RFC 5322 message: From, To, Subject, Date, Message-ID, and a text or HTML body."""
+    msg = EmailMessage()
+    msg["From"] = from_address
+    if sender and "@" in sender and sender.lower() != from_address.lower():
+        msg["Sender"] = sender
+    msg["To"] = ", ".join(message.to)
+    msg["Subject"] = message.subject
+    msg["Date"] = formatdate(localtime=True)
+    domain = from_address.rpartition("@")[2]
+    msg["Message-ID"] = make_msgid(
+        domain=domain if domain.isascii() and domain else _local_hostname()
+    )
+    from alloy_tui import __version__
+
+    msg["X-Mailer"] = f"alloy-tui {__version__}"
+    subtype = "html" if message.html else "plain"
+    cte = None if message.body.isascii() else "quoted-printable"
+    msg.set_content(message.body, subtype=subtype, charset="utf-8", cte=cte)
+    return msg
+
+
+def transmit(
+    conn: smtplib.SMTP, email: EmailMessage, from_address: str, to: list[str]
+) -> tuple[str, dict[str, tuple[int, str]]]:
+    """MAIL, RCPT, DATA; returns the DATA reply (for the queue id) and any refused recipients."""
+    international = not all(a.isascii() for a in [from_address, *to])
+    options: list[str] = []
+    if international:
+        if not conn.has_extn("smtputf8"):
+            raise smtplib.SMTPNotSupportedError(
+                "The server does not support international (non-ASCII) addresses (no SMTPUTF8)."
+            )
+        options += ["SMTPUTF8", "BODY=8BITMIME"]
+    data = email.as_bytes(policy=SMTPUTF8_POLICY if international else SMTP_POLICY)
+    code, resp = conn.mail(from_address, options)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, resp, from_address)
+    refused: dict[str, tuple[int, str]] = {}
+    raw_refused: dict[str, tuple[int, bytes]] = {}
+    for rcpt in to:
+        code, resp = conn.rcpt(rcpt)
+        if code not in (250, 251):
+            raw_refused[rcpt] = (code, resp)
+            refused[rcpt] = (code, _text(resp))
+    if len(raw_refused) == len(to):
+        raise smtplib.SMTPRecipientsRefused(raw_refused)
+    code, resp = conn.data(data)
+    if code != 250:
+        raise smtplib.SMTPDataError(code, resp)
+    return f"{code} {_text(resp)}", refused
+
+
+def queue_id(reply: str) -> str:
+    """The server's queue id from the DATA reply, when it gives one in a known form."""
+    for rx in _QUEUE_ID_RES:
+        m = rx.search(reply.partition(" ")[2] if rx.pattern.startswith("^") else reply)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def scrub(ex: Explanation, secret: str) -> Explanation:
+    """Replace the password wherever it might have slipped into an explanation."""
+    if not secret:
+        return ex
+    for name in ("title", "cause", "fix"):
+        setattr(ex, name, getattr(ex, name).replace(secret, "***"))
+    ex.details = {
+        k: (v.replace(secret, "***") if isinstance(v, str) else v) for k, v in ex.details.items()
+    }
+    return ex
+
+
+def _text(resp: bytes | str) -> str:
+    text = resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
+    return " ".join(text.split())[:300]
+
+
+def _close(conn: smtplib.SMTP) -> None:
+    try:
+        conn.quit()
+    except Exception:  # noqa: BLE001 - the message is already accepted (or already failed)
+        conn.close()
+
+
+# ----------------------------------------------------------------------------- status
+
+
+def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
+    """Connect, greet, secure and (when a username is set) sign in; report what was found."""
+    s = settings.smtp
+    lines = [f"Service: SMTP server {s.host or '(no host)'}:{s.port}, security {s.security}"]
+    transport = SmtpTransport(settings, config_path)
+    started = time.monotonic()
+    password = ""
+    try:
+        check_smtp_settings(settings)
+        if s.username:
+            from alloy_tui.core import secrets
+
+            lines.append(f"Password: {secrets.password_source(settings, 'smtp').describe()}")
+            password = transport._get_password()
+        tls = transport._ssl_context() if s.security != "none" else None
+        conn = transport.connect(tls)
+        try:
+            code, banner = getattr(conn, "banner", (0, b""))
+            if code:
+                lines.append(f"Connected: {code} {_text(banner)}")
+            sock = conn.sock
+            if isinstance(sock, ssl.SSLSocket):
+                cipher = sock.cipher()
+                lines.append(
+                    f"Encrypted: {sock.version()}{', ' + cipher[0] if cipher else ''}; certificate verified for {s.host}"
+                )
+            else:
+                lines.append("Encrypted: no (smtp.security = none)")
+            features = ", ".join(f"{k.upper()} {v}".strip() for k, v in conn.esmtp_features.items())
+            lines.append(f"Server offers: {features or '(nothing beyond plain SMTP)'}")
+            if s.username:
+                transport.login(conn, s.username, password)
+                lines.append(f"Signed in as {s.username}")
+                if s.security == "none":
+                    lines.append("Warning: the password travels unencrypted (smtp.security = none)")
+            else:
+                lines.append(
+                    "Authentication: none configured (the server must accept relay from here)"
+                )
+        finally:
+            _close(conn)
+    except _NETWORK_ERRORS as e:
+        ex = transport._fail(e, started, from_address_for(settings), password).explanation
+        lines += [f"FAILED: {ex.title}", f"  Why: {ex.cause}", f"  Fix: {ex.fix}"]
+        return False, lines
+    except ExplainedError as e:
+        ex = scrub(e.explanation, password)
+        lines += [f"FAILED: {ex.title}", f"  Why: {ex.cause}", f"  Fix: {ex.fix}"]
+        return False, lines
+    except AlloyError as e:
+        lines.append(f"FAILED: {str(e).replace(password, '***') if password else e}")
+        return False, lines
+    lines.append(f"OK ({int((time.monotonic() - started) * 1000)} ms)")
+    return True, lines
