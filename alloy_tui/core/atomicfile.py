@@ -85,20 +85,37 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(target: Path, data: bytes) -> None:
-    """Temp file (0600 from birth) in the same folder, fsync, rename over target."""
+def write_temp(target: Path, data: bytes) -> Path:
+    """Write data to a new temp file (mode 0600 from birth) next to target and fsync it.
+
+    The caller renames it over target (``os.replace``) or removes it; on failure it is removed here.
+    """
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         try:
-            os.fchmod(fd, 0o600)
+            os.fchmod(fd, 0o600)  # mkstemp already uses 0600; make sure whatever the platform
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)
+    except BaseException:
+        remove_quietly(Path(tmp))
+        raise
+    return Path(tmp)
+
+
+def remove_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def atomic_write(target: Path, data: bytes) -> None:
+    """Temp file (0600 from birth) in the same folder, fsync, rename over target."""
+    tmp = write_temp(target, data)
+    try:
         os.replace(tmp, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        remove_quietly(tmp)
         raise

@@ -180,7 +180,7 @@ def _check_value(key: str, default: Any, value: Any) -> tuple[Any, Problem | Non
     if key in RANGES:
         lo, hi = RANGES[key]
         if not lo <= value <= hi:
-            return default, Problem(key, f"must be between {lo:g} and {hi:g}, got {value}")
+            return default, Problem(key, f"must be between {lo:n} and {hi:n}, got {value}")
     problem = _check_text(key, value) if isinstance(value, str) and value else None
     return value, problem
 

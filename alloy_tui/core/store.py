@@ -27,7 +27,9 @@ from alloy_tui.core.atomicfile import (
     folder_lock,
     fsync_folder,
     make_folder,
+    remove_quietly,
     why,
+    write_temp,
 )
 from alloy_tui.core.errors import AlloyError
 from alloy_tui.core.settings import (
@@ -397,14 +399,20 @@ def save(loaded: LoadedConfig, settings: Settings) -> LoadedConfig:
                 ) from None
             if raw[0] == data:
                 return _after(loaded, settings, text, raw)
+        tmp: Path | None = None
         try:
+            tmp = write_temp(target, data)  # the new version first: a full disk stops us here
             if raw is not None:
                 atomic_write(target.with_name(target.name + ".bak"), raw[0])
-            atomic_write(target, data)
+            os.replace(tmp, target)
+            tmp = None
         except OSError as e:
             raise ConfigError(
                 f"cannot save {loaded.path}: {why(e)}; the old file is unchanged."
             ) from None
+        finally:
+            if tmp is not None:
+                remove_quietly(tmp)
         fsync_folder(target.parent)
         st = os.stat(target)
     return _after(loaded, settings, text, (data, st))
