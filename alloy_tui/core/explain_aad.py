@@ -405,6 +405,9 @@ def explain_aad(result: Mapping[str, Any], ctx: ExplainContext) -> Explanation:
         error == "invalid_grant" and code in ("65001", "90094", "90095")
     ):
         title, cause, fix = AADSTS[code if code in AADSTS else "65001"](ctx, desc)
+    elif error == "authorization_declined" and error in _ERRORS:
+        # A declined device code may carry AADSTS70000, which otherwise reads as a dead refresh token.
+        title, cause, fix = _ERRORS[error](ctx, desc)
     elif code in AADSTS:
         title, cause, fix = AADSTS[code](ctx, desc)
     elif suberror in _SUBERRORS:

@@ -1,0 +1,65 @@
+"""Helpers for the Microsoft 365 tests: settings pointing at a real sandbox, quick sign-in.
+
+Everything runs for real (msal, httpx, exchangelib over HTTPS to the sandbox); nothing is patched.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core.auth import SignIn
+from alloy_tui.core.settings import Settings
+from alloy_tui.sandbox import Sandbox
+
+ACCOUNT = "alerts@contoso.example"
+
+
+def settings_for(sb: Sandbox, workdir: Path, *, api: str = "graph", **eo: Any) -> Settings:
+    s = Settings()
+    s = s.with_section(
+        "exchange_online",
+        api=api,
+        tenant=sb.tenant,
+        client_id=sb.client_id,
+        token_cache=str(workdir / "cache" / "token_cache.json"),
+        login_endpoint=sb.login_endpoint,
+        graph_endpoint=sb.graph_endpoint,
+        ews_endpoint=sb.ews_endpoint,
+        **eo,
+    )
+    s = s.with_section("network", ca_bundle=str(sb.ca_path), timeout=10.0)
+    return s.with_section("alert_log", path=str(workdir / "alert_log.jsonl"))
+
+
+def sign_in(sb: Sandbox, settings: Settings, config_path: Path, account: str = ACCOUNT) -> SignIn:
+    """Device flow approved by the sandbox at once; returns the SignIn used."""
+    signin = SignIn(settings, config_path)
+    code = signin.start_device_flow()
+    sb.approve(code.user_code, account)
+    got = signin.wait_for_device_flow(threading.Event())
+    assert got.username == account
+    return signin
+
+
+def copy_cache(src: Settings, dst_dir: Path) -> Path:
+    """Copy a signed-in token cache so a test starts signed in without a device flow."""
+    src_path = Path(src.exchange_online.token_cache)
+    dst = dst_dir / "cache" / "token_cache.json"
+    dst.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    shutil.copy2(src_path, dst)
+    return dst
+
+
+def log_entries(settings: Settings) -> list[dict[str, Any]]:
+    p = Path(settings.alert_log.path)
+    if not p.exists():
+        return []
+    return [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
+
+
+def requests_of(sb: Sandbox, api: str) -> list[Any]:
+    return sb.requests(api)

@@ -1,0 +1,101 @@
+"""One SSL context (system store + ca_bundle), never overridden by REQUESTS_CA_BUNDLE; no request
+ever reaches a server whose certificate does not verify."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from alloy_tui.core import net
+from alloy_tui.core.errors import UserInputError
+from alloy_tui.core.settings import Settings
+from alloy_tui.sandbox import Sandbox
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    with Sandbox() as s:
+        yield s
+
+
+def with_bundle(path: str) -> Settings:
+    return Settings().with_section("network", ca_bundle=path, timeout=5.0)
+
+
+def test_missing_bundle_is_a_clear_sentence(tmp_path: Path) -> None:
+    with pytest.raises(
+        UserInputError, match=r"network\.ca_bundle: the CA bundle .*nope\.pem does not exist"
+    ):
+        net.ssl_context(with_bundle(str(tmp_path / "nope.pem")))
+
+
+def test_bundle_that_is_not_pem(tmp_path: Path) -> None:
+    der = tmp_path / "ca.der"
+    der.write_bytes(b"\x30\x82\x01\x0a" + b"\x00" * 64)
+    with pytest.raises(UserInputError, match="is not a PEM certificate file"):
+        net.ssl_context(with_bundle(str(der)))
+    broken = tmp_path / "broken.pem"
+    broken.write_text(
+        "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n"
+    )
+    with pytest.raises(UserInputError, match="no usable CA certificate"):
+        net.ssl_context(with_bundle(str(broken)))
+
+
+def test_relative_bundle_is_next_to_the_config(tmp_path: Path, sb: Sandbox) -> None:
+    (tmp_path / "ca.pem").write_bytes(sb.ca_path.read_bytes())
+    ctx = net.ssl_context(with_bundle("ca.pem"), tmp_path / "config.toml")
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+
+
+def test_httpx_trusts_bundle_even_with_env_ca_vars(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The environment points requests/curl at the system bundle (which lacks the sandbox CA).
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    with net.http_client(with_bundle(str(sb.ca_path))) as c:
+        r = c.get(f"{sb.authority}/v2.0/.well-known/openid-configuration")
+    assert r.status_code == 200 and "token_endpoint" in r.json()
+
+
+def test_unverified_server_gets_no_request(sb: Sandbox) -> None:
+    import httpx
+
+    sb.clear_requests()
+    with (
+        net.http_client(Settings()) as c,
+        pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"),
+    ):
+        c.post(
+            f"{sb.graph_endpoint}/v1.0/me/sendMail", json={}, headers={"Authorization": "Bearer x"}
+        )
+    assert sb.requests() == []
+
+
+def test_requests_adapter_uses_our_context_for_registered_host_only(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import requests
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    settings = with_bundle(str(sb.ca_path))
+    cls = net.register_requests_host(sb.ews_endpoint, settings)
+    from exchangelib.protocol import BaseProtocol
+
+    assert BaseProtocol.HTTP_ADAPTER_CLS is cls
+    session = requests.Session()  # trust_env: the env CA bundle is merged into verify...
+    session.mount("https://", cls())
+    r = session.get(f"{sb.base_url}/devicelogin")  # ...but our context decides for this host
+    assert r.status_code == 200
+    assert net.last_request_id() == r.headers.get("request-id", "")
+    # A host:port we did not register keeps requests' own (env) trust, so it fails to verify.
+    with Sandbox() as other:
+        other_session = requests.Session()
+        other_session.mount("https://", cls())
+        with pytest.raises(requests.exceptions.SSLError):
+            other_session.get(f"{other.base_url}/devicelogin")
+        assert other.requests() == []
