@@ -1,0 +1,303 @@
+"""Send through Microsoft Exchange Server (on-premises) with exchangelib: EWS with NTLM or Basic.
+
+The EWS URL is ``[exchange_server] ews_endpoint`` (https only: Basic sends the password with
+every request). The version is pinned to Exchange 2013 SP1, which every supported on-premises
+Exchange (2013 SP1, 2016, 2019, Subscription Edition) accepts, so there is no version probe and
+no autodiscover. One CreateItem (SendOnly) request per message, ``author`` for From delegation.
+TLS trusts the system store plus ``[network] ca_bundle`` through `net.register_requests_host`,
+limited to the EWS host. The password comes from `alloy_tui.core.secrets` and never appears in
+an exception, a result or a log line. exchangelib loads only inside these functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
+from alloy_tui.core.explain_common import ExplainContext
+from alloy_tui.core.mail.message import OutgoingMessage, SendResult
+from alloy_tui.core.settings import EXCHANGE_AUTH, Settings
+
+PINNED_VERSION = "Exchange2013_SP1"
+_VERSION_ERRORS = {
+    "ErrorInvalidServerVersion",
+    "ErrorIncorrectSchemaVersion",
+    "ErrorInvalidSchemaVersionForMailboxVersion",
+}
+
+
+def check_exchange_settings(settings: Settings) -> None:
+    """Raise UserInputError for an endpoint, username or auth that can't work (before traffic)."""
+    s = settings.exchange_server
+    url = s.ews_endpoint.strip()
+    if not url:
+        raise UserInputError(
+            "exchange_server.ews_endpoint is empty: give the EWS URL, usually "
+            "https://mail.example.com/EWS/Exchange.asmx."
+        )
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        raise UserInputError(
+            f'exchange_server.ews_endpoint must be an https:// URL, got "{url}" '
+            "(the password would otherwise cross the network unencrypted)."
+        )
+    if not s.username.strip():
+        raise UserInputError(
+            "exchange_server.username is empty: give the account as DOMAIN\\user or user@example.com."
+        )
+    if any(c in s.username for c in "\r\n\x00"):
+        raise UserInputError("exchange_server.username must be a single line.")
+    if s.auth not in EXCHANGE_AUTH:
+        raise UserInputError(f'exchange_server.auth must be "ntlm" or "basic", got "{s.auth}".')
+
+
+def mailbox_address(settings: Settings, message: OutgoingMessage | None = None) -> str:
+    """The address exchangelib anchors requests on (X-AnchorMailbox): the username if it is a
+    UPN, else message.default_from, else the message's From."""
+    user = settings.exchange_server.username.strip()
+    if "@" in user and "\\" not in user:
+        return user
+    if settings.message.default_from:
+        return settings.message.default_from
+    return message.from_address if message is not None else ""
+
+
+class ExchangeServerTransport:
+    api = "exchange-server"
+
+    def __init__(
+        self, settings: Settings, config_path: Path, *, password: str | None = None
+    ) -> None:
+        self.settings = settings
+        self.config_path = config_path
+        self._password = password  # the wizard tests a typed password before storing it
+        self.last_request_id = ""
+        self.last_attempts = 0
+
+    # ------------------------------------------------------------------------- helpers
+    @property
+    def endpoint(self) -> str:
+        return self.settings.exchange_server.ews_endpoint.strip()
+
+    def _get_password(self) -> str:
+        if self._password is not None:
+            return self._password
+        from alloy_tui.core import secrets
+
+        return secrets.get_password(
+            self.settings, "exchange-server", timeout=float(self.settings.network.timeout)
+        )
+
+    def _ctx(self, account: str, from_address: str) -> ExplainContext:
+        return ExplainContext(
+            service="exchange-server",
+            api="exchange-server",
+            account=account,
+            from_address=from_address,
+            host=urlsplit(self.endpoint).hostname or "",
+        )
+
+    def _account(self, password: str, primary: str) -> Any:
+        """An exchangelib Account: pinned version, no autodiscover, our TLS for this host only."""
+        from alloy_tui.core import net
+
+        net.ssl_context(
+            self.settings, self.config_path
+        )  # a bad CA bundle stops us before any request
+        from exchangelib import (
+            BASIC,
+            DELEGATE,
+            NTLM,
+            UTC,
+            Configuration,
+            Credentials,
+            FailFast,
+            Version,
+        )
+        from exchangelib import Account as ExAccount
+        from exchangelib.version import EXCHANGE_2013_SP1
+
+        # exchangelib logs failed POSTs at ERROR with the SOAP text; keep that off the screen.
+        logging.getLogger("exchangelib").addHandler(logging.NullHandler())
+        logging.getLogger("exchangelib").propagate = False
+        net.register_requests_host(self.endpoint, self.settings, self.config_path)
+        s = self.settings.exchange_server
+        config = Configuration(
+            service_endpoint=self.endpoint,
+            credentials=Credentials(s.username.strip(), password),
+            auth_type=NTLM if s.auth == "ntlm" else BASIC,
+            version=Version(build=EXCHANGE_2013_SP1, api_version=PINNED_VERSION),
+            retry_policy=FailFast(),
+            max_connections=1,
+        )
+        _forget_protocol(config)  # exchangelib's cache ignores auth_type: never reuse a stale one
+        return ExAccount(
+            primary_smtp_address=primary,
+            config=config,
+            autodiscover=False,
+            access_type=DELEGATE,
+            default_timezone=UTC,
+        )
+
+    def explain(
+        self, exc: BaseException, account: str, from_address: str, password: str
+    ) -> Explanation:
+        from alloy_tui.core.explain import explain_network
+        from alloy_tui.core.explain_ews import explain_ews, is_exchangelib_error
+
+        ctx = self._ctx(account, from_address)
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        if names & _VERSION_ERRORS:
+            ex = Explanation(
+                title="The Exchange server does not accept this EWS version",
+                cause=(
+                    f"{ctx.host} refused requests for {PINNED_VERSION} ({type(exc).__name__}). alloy-tui "
+                    "supports Exchange Server 2013 SP1 and later."
+                ),
+                fix="Check that the URL points at Exchange 2013 SP1 or later (Exchange 2010 is out of support).",
+                code=type(exc).__name__,
+            )
+        elif "ResponseMessageError" in names and "ErrorTimeoutExpired" not in names:
+            ex = explain_ews(exc, ctx)  # a SOAP answer (ErrorSendAsDenied...): not a network error
+        elif is_exchangelib_error(exc) and "TransportError" not in names:
+            ex = explain_ews(exc, ctx)
+        else:
+            ex = explain_network(exc, ctx)
+        from alloy_tui.core.mail.smtp import scrub
+
+        return scrub(ex, password)
+
+    # ------------------------------------------------------------------------- sending
+    def send(self, message: OutgoingMessage) -> SendResult:
+        started = time.monotonic()
+        check_exchange_settings(self.settings)
+        if not message.to:
+            raise UserInputError("The message has no recipients.")
+        s = self.settings.exchange_server
+        from_address = message.from_address or self.settings.message.default_from
+        primary = mailbox_address(self.settings, message)
+        if not primary:
+            raise UserInputError(
+                "With a DOMAIN\\user username, set message.default_from to this account's e-mail address "
+                "(or use the account's user@domain name as exchange_server.username)."
+            )
+        account_label = s.username.strip()
+        password = self._get_password()
+        from alloy_tui.core import net
+
+        ex_account: Any = None
+        self.last_attempts = 1
+        try:
+            from exchangelib import Body, HTMLBody, Mailbox, Message
+
+            ex_account = self._account(password, primary)
+            msg = Message(
+                account=ex_account,
+                subject=message.subject,
+                body=HTMLBody(message.body) if message.html else Body(message.body),
+                to_recipients=[Mailbox(email_address=a) for a in message.to],
+            )
+            if from_address:
+                msg.author = Mailbox(email_address=from_address)
+            msg.send(save_copy=False)
+        except AlloyError:
+            raise
+        except Exception as e:
+            ex = self.explain(e, account_label, from_address, password)
+            ex.request_id = ex.request_id or net.last_request_id()
+            ex.details.update(
+                duration_ms=int((time.monotonic() - started) * 1000),
+                endpoint=self.endpoint,
+                auth=s.auth,
+                api="exchange-server",
+            )
+            raise ExplainedError(ex) from None
+        finally:
+            self.last_request_id = net.last_request_id()
+            _close(ex_account)
+        return SendResult(
+            api="exchange-server",
+            account=account_label,
+            from_address=from_address or primary,
+            to=tuple(message.to),
+            duration_ms=int((time.monotonic() - started) * 1000),
+            request_id=self.last_request_id,
+            extra={"endpoint": self.endpoint, "auth": s.auth, "version": PINNED_VERSION},
+        )
+
+
+def _forget_protocol(config: Any) -> None:
+    """Drop exchangelib's process-wide cached Protocol (it holds the credentials) for `config`."""
+    from exchangelib.protocol import Protocol
+
+    try:
+        del Protocol[config]
+    except KeyError:
+        pass
+
+
+def _close(ex_account: Any) -> None:
+    if ex_account is None:
+        return
+    try:
+        ex_account.protocol.close()
+    except Exception:  # noqa: BLE001 - closing must never mask the real outcome
+        pass
+    _forget_protocol(ex_account.protocol.config)
+
+
+# ----------------------------------------------------------------------------- status
+
+
+def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
+    """Check TLS and the credentials with one harmless EWS request (ResolveNames of the mailbox)."""
+    s = settings.exchange_server
+    lines = [
+        f"Service: Exchange Server (on-premises) {s.ews_endpoint or '(no EWS URL)'}",
+        f"Account: {s.username or '(none)'}, {s.auth.upper()} authentication, EWS {PINNED_VERSION}",
+    ]
+    transport = ExchangeServerTransport(settings, config_path)
+    started = time.monotonic()
+    password = ""
+    ex_account: Any = None
+    try:
+        check_exchange_settings(settings)
+        from alloy_tui.core import secrets
+
+        lines.append(f"Password: {secrets.password_source(settings, 'exchange-server').describe()}")
+        password = transport._get_password()
+        primary = mailbox_address(settings)
+        if not primary:
+            raise UserInputError(
+                "With a DOMAIN\\user username, set message.default_from to this account's e-mail address."
+            )
+        ex_account = transport._account(password, primary)
+        from exchangelib.errors import ResponseMessageError
+
+        try:
+            found = ex_account.protocol.resolve_names([primary])
+            lines.append(
+                f"Signed in; mailbox {primary} {'found' if found else 'not found by ResolveNames'}"
+            )
+        except ResponseMessageError as e:
+            # A SOAP-level answer means TLS and the credentials were accepted.
+            lines.append(f"Signed in; the server answered ResolveNames with {type(e).__name__}")
+    except ExplainedError as e:
+        ex = e.explanation
+        lines += [f"FAILED: {ex.title}", f"  Why: {ex.cause}", f"  Fix: {ex.fix}"]
+        return False, lines
+    except AlloyError as e:
+        lines.append(f"FAILED: {str(e).replace(password, '***') if password else e}")
+        return False, lines
+    except Exception as e:
+        ex = transport.explain(e, s.username, "", password)
+        lines += [f"FAILED: {ex.title}", f"  Why: {ex.cause}", f"  Fix: {ex.fix}"]
+        return False, lines
+    finally:
+        _close(ex_account)
+    lines.append(f"OK ({int((time.monotonic() - started) * 1000)} ms)")
+    return True, lines
