@@ -119,6 +119,7 @@ def _explain_smtp(exc: BaseException, ctx: ExplainContext) -> Explanation:
 
 
 def _explain_msal(exc: BaseException, ctx: ExplainContext) -> Explanation:
+    names = class_names(exc)
     # MsalServiceError (a 5xx from /token, gotcha 7) carries error/error_description privately.
     error = str(getattr(exc, "_error", "") or getattr(exc, "error", "") or "")
     desc = str(
@@ -127,7 +128,7 @@ def _explain_msal(exc: BaseException, ctx: ExplainContext) -> Explanation:
     if error or "AADSTS" in desc:
         result = {"error": error, "error_description": desc}
         explanation = explain_aad(result, ctx)
-        if not aad_code(result) and error not in ("", "invalid_grant"):
+        if "MsalServiceError" in names:  # raised for a 5xx from the token endpoint: worth a retry
             explanation.retryable = True
         return explanation
     if is_network_error(exc):

@@ -373,6 +373,7 @@ _SUBERRORS: dict[str, tuple[str, str]] = {
 }
 
 _CODE_RE = re.compile(r"AADSTS(\d{4,7})")
+_CODE_PREFIX = re.compile(r"^AADSTS\d+:\s*")
 
 
 def aad_code(result: Mapping[str, Any]) -> str:
@@ -416,11 +417,11 @@ def explain_aad(result: Mapping[str, Any], ctx: ExplainContext) -> Explanation:
     elif error in _ERRORS:
         title, cause, fix = _ERRORS[error](ctx, desc)
         if code and desc:
-            cause = (
-                f"{cause} Microsoft says: AADSTS{code}: {first_sentence(desc.split(':', 1)[-1])}"
-            )
+            cause = f"{cause} Microsoft says: AADSTS{code}: {first_sentence(_CODE_PREFIX.sub('', desc.strip(), count=1))}"
     else:
-        said = first_sentence(desc) or error or "no description"
+        said = (
+            first_sentence(_CODE_PREFIX.sub("", desc.strip(), count=1)) or error or "no description"
+        )
         number = f"AADSTS{code}" if code else (error or "an error")
         title = f"Sign-in failed ({number})"
         cause = f"Microsoft Entra ID refused the sign-in with {number}: {said}"
@@ -429,7 +430,8 @@ def explain_aad(result: Mapping[str, Any], ctx: ExplainContext) -> Explanation:
             if code
             else "Check the Entra sign-in logs (Entra admin center > Identity > Monitoring & health > Sign-in logs) "
         ) + "and the alert log entry for details; then run `alloy-tui login` again."
-    retryable = code in ("70016",) or error in (
+    retryable = code in ("70016", "90033") or error in (
+        "server_error",
         "authorization_pending",
         "slow_down",
         "temporarily_unavailable",

@@ -136,7 +136,7 @@ _SECRET_KV = re.compile(
     r"assertion|device_code|password|passwd|pwd|secret|api_?key)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;}]+"
 )
 # key=value in query strings / form bodies for names that hold secrets there
-_SECRET_QS = re.compile(r"(?i)((?<![A-Za-z0-9])(?:code|sig|signature|token|key)=)[^\s\"'&,;}]+")
+_SECRET_QS = re.compile(r"(?i)((?<![A-Za-z0-9])(?:code|sig|signature|token|key)=)([^\s\"'&,;}]+)")
 # Long opaque runs (refresh tokens, SAS signatures, cookies): 32+ base64-ish characters
 _LONG_RUN = re.compile(r"(?<![A-Za-z0-9+/_.-])[A-Za-z0-9+/_.-]{32,}={0,2}")
 
@@ -183,7 +183,9 @@ def redact(text: str) -> str:
         out,
     )
     out = _SECRET_KV.sub(lambda m: m.group(1) + _REDACTED, out)
-    out = _SECRET_QS.sub(lambda m: m.group(1) + _REDACTED, out)
+    out = _SECRET_QS.sub(
+        lambda m: m.group(0) if m.group(2).isdigit() else m.group(1) + _REDACTED, out
+    )
     out = _LONG_RUN.sub(_long_run, out)
     return out
 
