@@ -1,0 +1,115 @@
+"""The two small screens of the alert log: an entry's details, and "archive the log?"."""
+
+from __future__ import annotations
+
+import json
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from alloy_tui.core.alertlog import Entry
+from alloy_tui.ui.alertlog.view import LEVEL_LABELS
+
+MAX_DETAIL_CHARS = 200_000  # a huge line is shown cut, never hangs the screen
+
+
+def details_text(entry: Entry) -> str:
+    """Every field of an entry for a person, details pretty-printed."""
+    if not entry.valid:
+        why = (
+            "It is longer than 1 MiB and was cut."
+            if entry.truncated
+            else "It is not a valid JSON entry."
+        )
+        raw = entry.raw
+        if len(raw) > MAX_DETAIL_CHARS:
+            raw = (
+                raw[:MAX_DETAIL_CHARS]
+                + f"\n… ({len(entry.raw) - MAX_DETAIL_CHARS:,} more characters)"
+            )
+        return f"? This line is shown as it is in the file. {why}\n\n{raw}"
+    local = entry.local_time("%Y-%m-%d %H:%M:%S %Z")
+    lines = [
+        f"Time     {local}",
+        f"         {entry.ts} (UTC, as logged)",
+        f"Level    {LEVEL_LABELS.get(entry.level, entry.level).strip()}",
+        f"Event    {entry.event}",
+        f"Message  {entry.message}",
+        "",
+        "Details",
+    ]
+    if entry.details:
+        pretty = json.dumps(
+            entry.details, indent=2, ensure_ascii=False, sort_keys=False, default=str
+        )
+        if len(pretty) > MAX_DETAIL_CHARS:
+            pretty = pretty[:MAX_DETAIL_CHARS] + "\n… (cut)"
+        lines.append(pretty)
+    else:
+        lines.append("  (none)")
+    return "\n".join(lines)
+
+
+class DetailsScreen(ModalScreen[None]):
+    """One entry, every field. Escape, Enter or q closes."""
+
+    BINDINGS = [
+        Binding("escape,enter,q", "dismiss", "Close"),
+    ]
+
+    def __init__(self, entry: Entry) -> None:
+        super().__init__()
+        self.entry = entry
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="details-box"):
+            yield Static(Content("Entry details"), id="details-title")
+            with VerticalScroll(id="details-scroll"):
+                yield Static(Content(details_text(self.entry)), id="details-body")
+            yield Static(Content("Esc/Enter close · ↑↓ scroll"), id="details-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#details-scroll").focus()
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)
+
+
+class ConfirmClearScreen(ModalScreen[bool]):
+    """Archive (rotate) the log after a confirmation; nothing is deleted."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Archive"),
+        Binding("n,escape", "answer(False)", "Cancel"),
+    ]
+
+    def __init__(self, archive_name: str) -> None:
+        super().__init__()
+        self.archive_name = archive_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(
+                Content(
+                    "Clear the alert log?\n\n"
+                    f"The current entries are archived to {self.archive_name} (nothing is deleted; "
+                    "the oldest archive beyond the configured count is dropped) and the log starts empty."
+                ),
+                id="confirm-text",
+            )
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Archive (y)", id="confirm-yes", variant="warning")
+                yield Button("Cancel (n)", id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,0 +1,204 @@
+"""The screen's view of the log file: line start offsets only, never a parsed object per line.
+
+``Rows`` holds the start offsets of the rows shown, newest first, in two ``array('q')``:
+``older`` is filled backwards from where the file ended when the scan began, ``newer`` grows as
+entries arrive (both 8 bytes per line). Scans run in a thread; they only *produce* offset batches
+(``scan_backwards``) and the UI thread adds them, so the arrays are touched by one thread.
+
+Nothing here imports Textual: it is tested on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
+from itertools import accumulate
+from operator import add
+from pathlib import Path
+
+from alloy_tui.core.alertlog import LEVELS, Entry, parse_line
+from alloy_tui.core.alertlog_reader import complete_end, read_line_at
+
+FIRST_BLOCK = 64 * 1024  # the first rows show after reading only this much
+BLOCK = 1024 * 1024
+ROW_READ_LIMIT = 256 * 1024  # a row longer than this is shown cut and flagged
+
+_LEVEL_RE = re.compile(rb'"level"\s*:\s*"(info|warning|error)"')
+
+
+class Rows:
+    """Start offsets of the rows, newest first: ``newer`` (reversed) then ``older``."""
+
+    def __init__(self) -> None:
+        self.older: array[int] = array("q")  # newest first
+        self.newer: array[int] = array("q")  # oldest first (appended as entries arrive)
+
+    def __len__(self) -> int:
+        return len(self.older) + len(self.newer)
+
+    def start(self, row: int) -> int:
+        n = len(self.newer)
+        if row < n:
+            return self.newer[n - 1 - row]
+        return self.older[row - n]
+
+    def add_older(self, batch: array[int]) -> None:
+        self.older.extend(batch)
+
+    def add_newer(self, starts: list[int]) -> None:
+        self.newer.extend(starts)
+
+    def row_of(self, start: int) -> int | None:
+        """The row showing the line at ``start`` (binary search), or None."""
+        n = len(self.newer)
+        i = bisect_left(self.newer, start)
+        if i < n and self.newer[i] == start:
+            return n - 1 - i
+        j = bisect_left(self.older, -start, key=lambda v: -v)
+        if j < len(self.older) and self.older[j] == start:
+            return n + j
+        return None
+
+    def row_at_or_after(self, start: int, downwards: bool) -> int | None:
+        """The nearest row at ``start`` going down (older) or up (newer), for search next/prev."""
+        count = len(self)
+        if count == 0:
+            return None
+        # rows are ordered by offset descending: find the first row with offset <= start
+        lo, hi = 0, count
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.start(mid) > start:
+                lo = mid + 1
+            else:
+                hi = mid
+        if downwards:
+            return lo if lo < count else None
+        if lo < count and self.start(lo) == start:
+            return lo
+        return lo - 1 if lo - 1 >= 0 else None
+
+
+def scan_backwards(
+    fd: int, end: int, cancelled: Callable[[], bool], first_block: int = FIRST_BLOCK
+) -> Iterator[tuple[array[int], int]]:
+    """Line starts before ``end``, newest first, in batches; with the offset reached so far.
+
+    Each block is split with C-level calls (split/accumulate/map) rather than a loop per line.
+    """
+    search_end = end - 1  # the last line's own newline is at end - 1
+    block = first_block
+    while search_end > 0:
+        if cancelled():
+            return
+        lo = max(0, search_end - block)
+        data = os.pread(fd, search_end - lo, lo)
+        parts = data.split(b"\n")
+        # newline k sits at lo + (sum of the lengths of parts[:k+1]) + k; the next line starts after it
+        starts = array(
+            "q", map(add, accumulate(map(len, parts[:-1])), range(lo + 1, lo + len(parts)))
+        )
+        starts.reverse()
+        if lo == 0:
+            starts.append(0)
+        yield starts, lo
+        search_end = lo
+        block = BLOCK
+    if end > 0 and search_end == 0 and end - 1 <= 0:
+        yield array("q", [0]), 0
+
+
+def scan_matches(
+    fd: int,
+    end: int,
+    pattern: re.Pattern[bytes],
+    cancelled: Callable[[], bool],
+    fold_case: bool = False,
+) -> Iterator[tuple[array[int], int]]:
+    """Starts of the lines (before ``end``) where ``pattern`` matches, newest first, in batches."""
+    hi = end
+    while hi > 0:
+        if cancelled():
+            return
+        lo = max(0, hi - BLOCK)
+        data = os.pread(fd, hi - lo, lo)
+        cut = 0
+        if lo > 0:
+            cut = data.find(b"\n") + 1  # a partial first line belongs to the next block down
+            if cut == 0:  # one line longer than a block: take it whole
+                lo2 = _line_start_before(fd, lo)
+                data = os.pread(fd, hi - lo2, lo2)
+                lo, cut = lo2, 0
+        hay = data.lower() if fold_case else data
+        found: list[int] = []
+        last = -1
+        for m in pattern.finditer(hay, cut):
+            line_start = hay.rfind(b"\n", 0, m.start()) + 1
+            if line_start != last:
+                found.append(lo + line_start)
+                last = line_start
+        found.reverse()
+        yield array("q", found), lo + cut
+        hi = lo + cut
+
+
+def _line_start_before(fd: int, pos: int) -> int:
+    while pos > 0:
+        lo = max(0, pos - BLOCK)
+        j = os.pread(fd, pos - lo, lo).rfind(b"\n")
+        if j >= 0:
+            return lo + j + 1
+        pos = lo
+    return 0
+
+
+def level_pattern(minimum: str) -> re.Pattern[bytes]:
+    wanted = LEVELS[LEVELS.index(minimum) :]
+    return re.compile(rb'"level"\s*:\s*"(' + b"|".join(w.encode() for w in wanted) + rb')"')
+
+
+def search_pattern(text: str) -> re.Pattern[bytes]:
+    """Case-insensitive (ASCII) text search; the file is lowered block by block."""
+    return re.compile(re.escape(text.lower().encode("utf-8")))
+
+
+def line_matches(line: bytes, level_min: str | None, needle: bytes | None) -> bool:
+    if level_min is not None and not level_pattern(level_min).search(line):
+        return False
+    return not (needle is not None and needle not in line.lower())
+
+
+class LogFile:
+    """An open log file: the fd the rows point into, and reading one row."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.fd = -1
+        self.ino = -1
+        self.end = 0  # just after the last complete line when opened
+
+    def open(self) -> bool:
+        self.close()
+        try:
+            self.fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except (FileNotFoundError, NotADirectoryError, PermissionError, IsADirectoryError):
+            self.fd, self.ino, self.end = -1, -1, 0
+            return False
+        st = os.fstat(self.fd)
+        self.ino = st.st_ino
+        self.end = complete_end(self.fd, st.st_size)
+        return True
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+        self.fd = -1
+
+    def read_row(self, start: int, limit: int = ROW_READ_LIMIT) -> Entry:
+        if self.fd < 0:
+            return Entry(raw="", valid=False)
+        line, complete = read_line_at(self.fd, start, limit)
+        return parse_line(line, truncated=not complete and len(line) >= limit)

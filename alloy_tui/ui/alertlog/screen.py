@@ -1,0 +1,456 @@
+"""The live alert-log screen: newest at the top, filter, search, details, follows the file.
+
+Thread workers do the file work (the backwards scan that indexes line offsets, the follower that
+polls like ``tail -F``, whole-file filter and search) and hand offset batches to the UI thread,
+which alone changes the row arrays. Rotation or truncation restarts the view on the new file.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from array import array
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
+
+from alloy_tui.core.alertlog import AlertLogWriter, FollowUpdate, archive_path
+from alloy_tui.core.alertlog_entry import MAX_PARSE_BYTES
+from alloy_tui.core.alertlog_reader import Follower
+from alloy_tui.core.alertlog_writer import DEFAULT_KEEP, DEFAULT_MAX_BYTES, DEFAULT_RETENTION_DAYS
+from alloy_tui.ui.alertlog.dialogs import ConfirmClearScreen, DetailsScreen
+from alloy_tui.ui.alertlog.index import (
+    LogFile,
+    Rows,
+    level_pattern,
+    line_matches,
+    scan_backwards,
+    scan_matches,
+    search_pattern,
+)
+from alloy_tui.ui.alertlog.view import LogView, header_text
+
+LEVEL_FILTERS: tuple[str | None, ...] = (None, "warning", "error")
+FILTER_NAMES = {None: "all levels", "warning": "warnings and errors", "error": "errors only"}
+POST_EVERY = 0.05  # seconds between batches a scan hands to the UI
+
+
+class ColumnHeader(Widget):
+    def render(self) -> Content:
+        return Content(header_text(self.size.width))
+
+
+class AlertLogScreen(Screen[None]):
+    """The alert log at ``path``, live. Push it from anywhere; Escape closes it."""
+
+    CSS_PATH = "alertlog.tcss"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("l", "cycle_level", "Level"),
+        Binding("slash", "search", "Search"),
+        Binding("n", "next_match", "Next", show=False),
+        Binding("N,shift+n", "prev_match", "Prev", show=False),
+        Binding("f5", "refresh", "Refresh"),
+        Binding("c", "clear", "Clear"),
+        Binding("q", "back", "Close", show=False),
+    ]
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        keep: int = DEFAULT_KEEP,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+        poll: float = 0.02,
+    ) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.rotation = (max_bytes, keep, retention_days)
+        self.poll = poll
+        self.logfile = LogFile(self.path)
+        self.base = Rows()
+        self.filtered: Rows | None = None
+        self.matches: Rows | None = None
+        self.level_filter: str | None = None
+        self.search_text = ""
+        self.gen = 0  # bumps on every restart; stale worker results are dropped
+        self.query_ids = {"filter": 0, "search": 0}
+        self.scanning = False
+        self.scan_left = 0.0  # fraction of the file still to index
+        self.query_progress: dict[str, float] = {}
+        self.pending_new = 0
+        self.notice = ""
+        self.known_end = 0  # just after the newest line the rows know of
+        self._stop = threading.Event()
+
+    # -- layout ------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(Content(f"Alert log · {self.path}"), id="al-title")
+        yield ColumnHeader(id="al-columns")
+        yield LogView(self.logfile, self.base, id="al-view")
+        yield Static("", id="al-status")
+        yield Input(
+            placeholder="Search text · Enter find · Esc close", id="al-search", classes="hidden"
+        )
+        yield Footer()
+
+    @property
+    def view(self) -> LogView:
+        return self.query_one(LogView)
+
+    def on_mount(self) -> None:
+        self._start()
+        self.view.focus()
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+        self.logfile.close()
+
+    # -- (re)starting --------------------------------------------------------------------------------
+    def _start(self) -> None:
+        self._stop.set()
+        self._stop = threading.Event()
+        self.gen += 1
+        self.workers.cancel_group(self, "scan")
+        self.logfile.open()
+        self.base = Rows()
+        self.known_end = self.logfile.end
+        self.pending_new = 0
+        self.view.clear_cache()
+        self._apply_rows(reset_cursor=True)
+        if self.logfile.end > 0:
+            self.scanning, self.scan_left = True, 1.0
+            self._scan(self.gen, os.dup(self.logfile.fd), self.logfile.end)
+        else:
+            self.scanning = False
+        self._follow(
+            self.gen,
+            self._stop,
+            self.logfile.end,
+            self.logfile.ino if self.logfile.fd >= 0 else None,
+        )
+        if self.level_filter is not None:
+            self._start_query("filter")
+        if self.search_text:
+            self._start_query("search")
+        self._update_status()
+
+    def _apply_rows(self, reset_cursor: bool = False) -> None:
+        rows = self.filtered if self.filtered is not None else self.base
+        if self.view.rows is not rows:
+            self.view.set_rows(rows, keep_cursor=not reset_cursor)
+        else:
+            self.view.rows_changed()
+
+    # -- indexing the file (thread) ------------------------------------------------------------------
+    @work(thread=True, group="scan", exclusive=True, exit_on_error=False)
+    def _scan(self, gen: int, fd: int, end: int) -> None:
+        worker = get_current_worker()
+        try:
+            pending = array("q")
+            last = 0.0
+            for batch, reached in scan_backwards(
+                fd, end, lambda: worker.is_cancelled or self._stop.is_set()
+            ):
+                pending.extend(batch)
+                now = time.monotonic()
+                if now - last >= POST_EVERY or reached == 0:
+                    if not self._post(self._add_scanned, gen, pending, reached / end):
+                        return
+                    pending, last = array("q"), now
+            if not worker.is_cancelled:
+                self._post(self._add_scanned, gen, pending, 0.0)
+        finally:
+            os.close(fd)
+
+    def _add_scanned(self, gen: int, batch: array[int], left: float) -> None:
+        if gen != self.gen:
+            return
+        self.base.add_older(batch)
+        self.scan_left = left
+        self.scanning = left > 0
+        if self.filtered is None:
+            self.view.rows_changed()
+        self._update_status()
+
+    def _post(self, callback: object, *args: object) -> bool:
+        """Run ``callback`` on the UI thread; False when the app is gone (stop the worker)."""
+        try:
+            self.app.call_from_thread(callback, *args)  # type: ignore[arg-type]
+        except Exception:
+            return False
+        return True
+
+    # -- following the file (thread) -----------------------------------------------------------------
+    @work(thread=True, group="follow", exit_on_error=False)
+    def _follow(self, gen: int, stop: threading.Event, start: int, ino: int | None) -> None:
+        follower = Follower(self.path, start if ino is not None else 0, ino)
+        try:
+            while not stop.is_set():
+                update = follower.poll()
+                if update.reset or update.lines:
+                    if not self._post(self._on_update, gen, update):
+                        return
+                    if update.reset:
+                        return  # the UI restarts on the new file with a fresh follower
+                else:
+                    stop.wait(self.poll)
+        finally:
+            follower.close()
+
+    def _on_update(self, gen: int, update: FollowUpdate) -> None:
+        if gen != self.gen:
+            return
+        if update.reset:
+            self.notice = "The log was rotated or truncated: showing the new file."
+            self._start()
+            return
+        starts = [s for s, _ in update.lines]
+        self.base.add_newer(starts)
+        self.known_end = update.end
+        shown = len(starts)
+        if self.filtered is not None:
+            picked = [s for s, line in update.lines if line_matches(line, self.level_filter, None)]
+            self.filtered.add_newer(picked)
+            shown = len(picked)
+        if self.matches is not None:
+            needle = self.search_text.lower().encode()
+            self.matches.add_newer([s for s, line in update.lines if needle in line.lower()])
+        if shown:
+            view = self.view
+            if view.at_top:
+                view.added_at_top(shown, follow=True)
+            else:
+                view.added_at_top(shown, follow=False)
+                self.pending_new += shown
+        self._update_status()
+
+    @on(LogView.MovedToTop)
+    def _back_at_top(self) -> None:
+        if self.pending_new:
+            self.pending_new = 0
+            self._update_status()
+
+    # -- filter and search over the whole file (thread) ----------------------------------------------
+    def _start_query(self, kind: str) -> None:
+        self.query_ids[kind] += 1
+        rows = Rows()
+        if kind == "filter":
+            assert self.level_filter is not None
+            self.filtered = rows
+            pattern, fold = level_pattern(self.level_filter), False
+            self._apply_rows(reset_cursor=True)
+        else:
+            self.matches = rows
+            pattern, fold = search_pattern(self.search_text), True
+        if self.logfile.fd < 0 or self.known_end == 0:
+            self.query_progress.pop(kind, None)
+            return
+        end = self.known_end  # lines arriving later are matched as they come
+        self.query_progress[kind] = 0.0
+        self._query(
+            kind, self.gen, self.query_ids[kind], os.dup(self.logfile.fd), end, pattern, fold
+        )
+
+    @work(thread=True, group="query", exit_on_error=False)
+    def _query(
+        self, kind: str, gen: int, qid: int, fd: int, end: int, pattern: object, fold: bool
+    ) -> None:
+        worker = get_current_worker()
+
+        def cancelled() -> bool:
+            return worker.is_cancelled or self.query_ids[kind] != qid or self._stop.is_set()
+
+        try:
+            pending = array("q")
+            last = 0.0
+            for batch, reached in scan_matches(fd, end, pattern, cancelled, fold_case=fold):  # type: ignore[arg-type]
+                pending.extend(batch)
+                now = time.monotonic()
+                if now - last >= POST_EVERY:
+                    if not self._post(self._add_query, kind, gen, qid, pending, 1 - reached / end):
+                        return
+                    pending, last = array("q"), now
+            if not cancelled():
+                self._post(self._add_query, kind, gen, qid, pending, 1.0)
+        finally:
+            os.close(fd)
+
+    def _add_query(self, kind: str, gen: int, qid: int, batch: array[int], progress: float) -> None:
+        if gen != self.gen or qid != self.query_ids[kind]:
+            return
+        rows = self.filtered if kind == "filter" else self.matches
+        if rows is None:
+            return
+        rows.add_older(batch)
+        if progress >= 1.0:
+            self.query_progress.pop(kind, None)
+        else:
+            self.query_progress[kind] = progress
+        if kind == "filter":
+            self.view.rows_changed()
+        self._update_status()
+
+    def _cancel_queries(self) -> bool:
+        if not self.query_progress:
+            return False
+        for kind in list(self.query_progress):
+            self.query_ids[kind] += 1
+        self.query_progress.clear()
+        self.notice = "Search cancelled: showing what was found so far."
+        self._update_status()
+        return True
+
+    # -- actions ---------------------------------------------------------------------------------------
+    def action_cycle_level(self) -> None:
+        i = LEVEL_FILTERS.index(self.level_filter)
+        self.level_filter = LEVEL_FILTERS[(i + 1) % len(LEVEL_FILTERS)]
+        self.pending_new = 0
+        if self.level_filter is None:
+            self.query_ids["filter"] += 1
+            self.query_progress.pop("filter", None)
+            self.filtered = None
+            self._apply_rows(reset_cursor=True)
+        else:
+            self._start_query("filter")
+        self.notice = ""
+        self._update_status()
+
+    def action_search(self) -> None:
+        box = self.query_one("#al-search", Input)
+        box.remove_class("hidden")
+        box.value = self.search_text
+        box.focus()
+
+    @on(Input.Submitted, "#al-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self._close_search_box()
+        text = event.value.strip()
+        self.search_text = text
+        self.view.highlight = text
+        self.view.refresh()
+        self.notice = ""
+        if text:
+            self._start_query("search")
+        else:
+            self.matches = None
+            self.query_progress.pop("search", None)
+        self._update_status()
+
+    def _close_search_box(self) -> None:
+        box = self.query_one("#al-search", Input)
+        box.add_class("hidden")
+        self.view.focus()
+
+    def action_next_match(self) -> None:
+        self._jump(downwards=True)
+
+    def action_prev_match(self) -> None:
+        self._jump(downwards=False)
+
+    def _jump(self, downwards: bool) -> None:
+        if self.matches is None:
+            self.notice = "Press / to search first."
+            self._update_status()
+            return
+        view = self.view
+        here = view.cursor_start
+        if here is None:
+            return
+        target = here - 1 if downwards else here + 1
+        r = self.matches.row_at_or_after(target, downwards)
+        step = 1 if downwards else -1
+        while r is not None and 0 <= r < len(self.matches):
+            row = view.rows.row_of(self.matches.start(r))
+            if row is not None:
+                view.move_to(row)
+                self.notice = ""
+                self._update_status()
+                return
+            r += step
+        searching = "search" in self.query_progress
+        self.notice = (
+            "No match found yet (still searching)."
+            if searching
+            else f"No more matches {'below' if downwards else 'above'}."
+        )
+        self._update_status()
+
+    def action_refresh(self) -> None:
+        self.notice = "Refreshed."
+        self._start()
+
+    def action_back(self) -> None:
+        search_box = self.query_one("#al-search", Input)
+        if search_box.has_focus:
+            self._close_search_box()
+            return
+        if self._cancel_queries():
+            return
+        self.dismiss(None)
+
+    @on(LogView.Open)
+    def _open_details(self, event: LogView.Open) -> None:
+        entry = self.logfile.read_row(event.start, MAX_PARSE_BYTES)
+        self.app.push_screen(DetailsScreen(entry))
+
+    def action_clear(self) -> None:
+        self.app.push_screen(
+            ConfirmClearScreen(archive_path(self.path, 1).name), self._clear_confirmed
+        )
+
+    def _clear_confirmed(self, yes: bool | None) -> None:
+        if not yes:
+            return
+        max_bytes, keep, retention = self.rotation
+        try:
+            archived = AlertLogWriter(self.path, max_bytes, keep, retention).rotate()
+        except Exception as e:  # an AlertLogError (permissions): say it, keep the view
+            self.notice = f"Could not archive the log: {e}"
+        else:
+            self.notice = (
+                f"Archived to {archived.name}." if archived else "The log was already empty."
+            )
+        self._start()
+
+    # -- status line -----------------------------------------------------------------------------------
+    def _update_status(self) -> None:
+        parts: list[str] = []
+        total = len(self.base)
+        if self.filtered is not None:
+            parts.append(f"{len(self.filtered):,} of {total:,} · {FILTER_NAMES[self.level_filter]}")
+        else:
+            parts.append(f"{total:,} entries")
+        if self.scanning:
+            parts.append(f"indexing {100 * (1 - self.scan_left):.0f}%")
+        if "filter" in self.query_progress:
+            parts.append(f"filtering {100 * self.query_progress['filter']:.0f}% (Esc stops)")
+        if self.search_text:
+            found = len(self.matches) if self.matches is not None else 0
+            s = f'"{self.search_text}": {found:,} found'
+            if "search" in self.query_progress:
+                s += f", searching {100 * self.query_progress['search']:.0f}% (Esc stops)"
+            else:
+                s += " (n next, N previous)"
+            parts.append(s)
+        if self.pending_new:
+            parts.append(
+                f"▲ {self.pending_new:,} new {'entry' if self.pending_new == 1 else 'entries'} (Home)"
+            )
+        if self.notice:
+            parts.append(self.notice)
+        if self.logfile.fd < 0:
+            parts.append("no log yet: waiting for the first entry")
+        status = self.query_one("#al-status", Static)
+        status.update(Content(" · ".join(parts)))
+        status.set_class(bool(self.pending_new), "-new")

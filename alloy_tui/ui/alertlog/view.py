@@ -1,0 +1,289 @@
+"""The rows of the alert log, drawn with the Line API: only the visible rows are read and parsed.
+
+The widget gets a ``Rows`` (start offsets, newest first) and a ``LogFile`` to read them from; it
+keeps a small cache of parsed rows for the screen in view, nothing per line of the file.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from alloy_tui.core.alertlog import Entry
+from alloy_tui.ui.alertlog.index import LogFile, Rows
+
+LEVEL_LABELS = {
+    "info": "● INFO ",
+    "warning": "▲ WARN ",
+    "error": "✖ ERROR",
+}
+BAD_LABEL = "? BAD  "
+CACHE_ROWS = 512
+_CONTROL = {c: " " for c in range(32)} | {127: " "}
+
+
+def columns(width: int) -> tuple[int, int, int]:
+    """(time, event, message) widths for a row of ``width`` cells."""
+    wide = width >= 100
+    time_w = 19 if wide else 14
+    event_w = 28 if wide else 18
+    # marker(1) time sp level(7) sp event sp message
+    message_w = max(0, width - (1 + time_w + 1 + 7 + 1 + event_w + 1))
+    return time_w, event_w, message_w
+
+
+def fit(text: str, width: int) -> str:
+    """Cut (with an ellipsis) or pad ``text`` to exactly ``width`` cells."""
+    if width <= 0:
+        return ""
+    if len(text) > width * 4:
+        text = text[: width * 4]
+    text = text.translate(_CONTROL)
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
+
+
+def header_text(width: int) -> str:
+    time_w, event_w, message_w = columns(width)
+    text = (
+        " "
+        + fit("Time", time_w)
+        + " "
+        + fit("Level", 7)
+        + " "
+        + fit("Event", event_w)
+        + " "
+        + fit("Message", message_w)
+    )
+    return set_cell_size(text, width)
+
+
+class LogView(ScrollView, can_focus=True):
+    """Newest entry at the top; a cursor row; Enter asks for the details."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "newest", "Newest", show=False),
+        Binding("end", "oldest", "Oldest", show=False),
+        Binding("enter", "open", "Details"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "logview--cursor",
+        "logview--time",
+        "logview--info",
+        "logview--warning",
+        "logview--error",
+        "logview--bad",
+        "logview--event",
+        "logview--match",
+    }
+
+    cursor_row: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class Open(Message):
+        """Enter (or a double click) on a row."""
+
+        def __init__(self, start: int) -> None:
+            self.start = start
+            super().__init__()
+
+    class MovedToTop(Message):
+        """The view is back at the newest entry (Home, or scrolled up to it)."""
+
+    def __init__(self, logfile: LogFile, rows: Rows, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.logfile = logfile
+        self.rows = rows
+        self.highlight: str = ""  # search text to mark in the rows
+        self._cache: OrderedDict[tuple[int, int], Entry] = OrderedDict()
+
+    # -- data ----------------------------------------------------------------------------------
+    def set_rows(self, rows: Rows, keep_cursor: bool = False) -> None:
+        self.rows = rows
+        if not keep_cursor:
+            self.cursor_row = 0
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self.rows_changed()
+
+    def rows_changed(self) -> None:
+        self.virtual_size = Size(
+            self.scrollable_content_region.width or self.size.width, len(self.rows)
+        )
+        if self.cursor_row >= len(self.rows):
+            self.cursor_row = max(0, len(self.rows) - 1)
+        self.refresh()
+
+    def added_at_top(self, n: int, follow: bool) -> None:
+        """``n`` rows arrived above row 0. ``follow``: show them; else keep the view where it is."""
+        self.virtual_size = Size(self.virtual_size.width, len(self.rows))
+        if follow:
+            if self.cursor_row > 0:
+                self.cursor_row += n
+        else:
+            self.cursor_row += n
+            self.scroll_to(y=self.scroll_y + n, animate=False, immediate=True)
+        self.refresh()
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def entry_at(self, row: int) -> Entry | None:
+        if not 0 <= row < len(self.rows):
+            return None
+        start = self.rows.start(row)
+        key = (self.logfile.ino, start)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self.logfile.read_row(start)
+            self._cache[key] = entry
+            if len(self._cache) > CACHE_ROWS:
+                self._cache.popitem(last=False)
+        return entry
+
+    @property
+    def at_top(self) -> bool:
+        return round(self.scroll_y) == 0
+
+    @property
+    def cursor_start(self) -> int | None:
+        if 0 <= self.cursor_row < len(self.rows):
+            return self.rows.start(self.cursor_row)
+        return None
+
+    # -- moving ----------------------------------------------------------------------------------
+    def move_to(self, row: int) -> None:
+        count = len(self.rows)
+        if count == 0:
+            return
+        row = max(0, min(count - 1, row))
+        self.cursor_row = row
+        height = self.scrollable_content_region.height
+        top = round(self.scroll_y)
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif height and row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
+        self.refresh()
+        if round(self.scroll_y) == 0:
+            self.post_message(self.MovedToTop())
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_to(self.cursor_row + delta)
+
+    def action_page(self, direction: int) -> None:
+        height = max(1, self.scrollable_content_region.height - 1)
+        self.scroll_to(y=self.scroll_y + direction * height, animate=False, immediate=True)
+        self.move_to(self.cursor_row + direction * height)
+
+    def action_newest(self) -> None:
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.move_to(0)
+
+    def action_oldest(self) -> None:
+        self.move_to(len(self.rows) - 1)
+
+    def action_open(self) -> None:
+        start = self.cursor_start
+        if start is not None:
+            self.post_message(self.Open(start))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(new_value) == 0 and round(old_value) != 0:
+            self.post_message(self.MovedToTop())
+
+    def on_click(self, event: events.Click) -> None:
+        row = round(self.scroll_y) + event.y
+        if 0 <= row < len(self.rows):
+            self.move_to(row)
+            if event.chain >= 2:
+                self.action_open()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.rows_changed()
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width or self.size.width
+        row = round(self.scroll_y) + y
+        base = self.rich_style
+        if row >= len(self.rows):
+            return Strip.blank(width, base)
+        entry = self.entry_at(row)
+        assert entry is not None
+        segments = self._row_segments(entry, width, base, row == self.cursor_row)
+        strip = Strip(segments, width)
+        if row == self.cursor_row:
+            strip = strip.apply_style(self.get_component_rich_style("logview--cursor"))
+        return strip.apply_offsets(0, row)
+
+    def _row_segments(
+        self, entry: Entry, width: int, base: Style, is_cursor: bool
+    ) -> list[Segment]:
+        time_w, event_w, message_w = columns(width)
+        style = self.get_component_rich_style
+        marker = Segment("›" if is_cursor else " ", base)
+        if entry.valid:
+            fmt = "%Y-%m-%d %H:%M:%S" if time_w >= 19 else "%m-%d %H:%M:%S"
+            when = fit(entry.local_time(fmt), time_w)
+            label = LEVEL_LABELS.get(entry.level, fit("? " + entry.level.upper(), 7))
+            level_style = (
+                style(f"logview--{entry.level}")
+                if entry.level in LEVEL_LABELS
+                else style("logview--bad")
+            )
+            event = fit(entry.event, event_w)
+            message = entry.message
+        else:
+            when = fit("-", time_w)
+            label = BAD_LABEL
+            level_style = style("logview--bad")
+            event = fit("(cut: long line)" if entry.truncated else "(not an entry)", event_w)
+            message = entry.raw
+        segments = [
+            marker,
+            Segment(when, base + style("logview--time")),
+            Segment(" ", base),
+            Segment(label, base + level_style),
+            Segment(" ", base),
+            Segment(event, base + style("logview--event")),
+            Segment(" ", base),
+        ]
+        segments.extend(self._message_segments(fit(message, message_w), base))
+        return segments
+
+    def _message_segments(self, text: str, base: Style) -> list[Segment]:
+        needle = self.highlight.lower()
+        lower = text.lower()
+        if not needle or needle not in lower or len(lower) != len(text):
+            return [Segment(text, base)]
+        match_style = base + self.get_component_rich_style("logview--match")
+        out: list[Segment] = []
+        i = 0
+        while True:
+            j = lower.find(needle, i)
+            if j < 0:
+                break
+            if j > i:
+                out.append(Segment(text[i:j], base))
+            out.append(Segment(text[j : j + len(needle)], match_style))
+            i = j + len(needle)
+        if i < len(text):
+            out.append(Segment(text[i:], base))
+        return out

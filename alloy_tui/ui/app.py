@@ -1,0 +1,135 @@
+"""The wizard's App: loads the config, runs the steps in order, and asks before quitting unsaved.
+
+`AlloyApp(config_path, sandbox=None)` is the factory tests use; `run_wizard(ctx)` is what the
+command line calls for a bare `alloy-tui`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from alloy_tui.ui.wizard.state import WizardState
+
+if TYPE_CHECKING:
+    from alloy_tui.commands.context import CliContext
+
+
+class AlloyApp(App[Path | None]):
+    """The setup wizard. Returns the saved config path, or None when quit without saving."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "alloy-tui setup"
+    ENABLE_COMMAND_PALETTE = False
+    ESCAPE_TO_MINIMIZE = False
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-narrow"),
+        (110, "-wide"),
+        (150, "-wide -xwide"),
+    ]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "request_quit", "Quit", key_display="^Q", priority=True),
+    ]
+
+    def __init__(
+        self,
+        config_path: Path,
+        sandbox: Any = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        today: date | None = None,
+        start_flow: bool = True,
+    ) -> None:
+        super().__init__()
+        self.state = WizardState(config_path=Path(config_path), sandbox=sandbox)
+        self.clock = clock
+        self.today = today  # None: the real date (the EWS warning's wording follows it)
+        self._start_flow = start_flow
+
+    def on_mount(self) -> None:
+        self.load_config()
+        if self._start_flow:
+            self.run_flow()
+
+    def load_config(self) -> None:
+        """Read the config (or defaults when there is none). A broken file is shown, never overwritten."""
+        from alloy_tui.core import store
+        from alloy_tui.core.errors import AlloyError
+
+        state = self.state
+        try:
+            loaded = store.load_or_default(state.config_path)
+        except (AlloyError, OSError, ValueError) as e:
+            state.loaded = None
+            state.load_error = str(e).splitlines() or [type(e).__name__]
+            return
+        state.loaded = loaded
+        state.load_error = []
+        state.draft = loaded.settings
+
+    @work(exclusive=True, group="wizard-flow")
+    async def run_flow(self) -> None:
+        from alloy_tui.ui.wizard.flow import run_steps
+
+        await run_steps(self)
+
+    # -- app-wide actions -----------------------------------------------------------------------
+    def action_request_quit(self) -> None:
+        from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen
+
+        if any(isinstance(s, ConfirmQuitScreen) for s in self.screen_stack):
+            return
+        changes = self.state.changes() if self.state.saved_path is None else []
+        if not changes:
+            self.exit(self.state.saved_path)
+            return
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self.exit(None)
+
+        self.push_screen(ConfirmQuitScreen(changes), answered)
+
+    def alert_log_path(self) -> Path:
+        from alloy_tui.core import paths
+
+        return paths.alert_log_path(self.state.draft.alert_log.path, self.state.config_path)
+
+    def open_alert_log(self) -> None:
+        """The live alert-log screen when it is installed, else a plain list of the last entries."""
+        from alloy_tui.ui.wizard.dialogs import SimpleAlertLogScreen
+
+        path = self.alert_log_path()
+        try:
+            from alloy_tui.ui.alertlog import AlertLogScreen
+        except ImportError:
+            AlertLogScreen = None  # noqa: N806
+        if any(
+            type(s).__name__ in ("AlertLogScreen", "SimpleAlertLogScreen")
+            for s in self.screen_stack
+        ):
+            return
+        if AlertLogScreen is not None:
+            self.push_screen(AlertLogScreen(path))
+        else:
+            self.push_screen(SimpleAlertLogScreen(path))
+
+
+def run_wizard(ctx: CliContext) -> None:
+    """Open the wizard for `ctx.config_path` (with `--sandbox`, the throwaway sandbox config)."""
+    import click
+
+    app = AlloyApp(ctx.config_path, sandbox=ctx.sandbox)
+    saved = app.run()
+    if saved is not None:
+        click.echo(f"alloy-tui: settings saved to {saved}")
+    elif app.return_code:
+        raise SystemExit(app.return_code)

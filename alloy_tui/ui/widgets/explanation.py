@@ -1,0 +1,50 @@
+"""An explained failure (or warning): title, why, fix; words and symbols, never colour alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+def explanation_text(ex: Any, *, kind: str = "error") -> Text:
+    """`ex` is an alloy_tui.core.errors.Explanation."""
+    mark = {"error": "✗ ", "warning": "⚠ "}.get(kind, "")
+    text = Text()
+    text.append(mark + ex.title, style="bold")
+    if ex.code:
+        text.append(f"  [{ex.code}]")
+    text.append("\n\n")
+    text.append("Why: ", style="bold")
+    text.append(ex.cause.strip())
+    text.append("\n\n")
+    text.append("Fix: ", style="bold")
+    text.append(ex.fix.strip())
+    if ex.request_id:
+        text.append(f"\n\nMicrosoft request id: {ex.request_id}")
+    return text
+
+
+class ExplanationPanel(Static):
+    """Shows an Explanation with a border; `kind` is error or warning."""
+
+    def __init__(self, explanation: Any = None, *, kind: str = "error", **kwargs: Any) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.kind = kind
+        self.add_class(f"-{kind}")
+        if explanation is not None:
+            self.show(explanation, kind=kind)
+
+    def show(self, explanation: Any, *, kind: str | None = None) -> None:
+        if kind is not None:
+            self.remove_class(f"-{self.kind}")
+            self.kind = kind
+            self.add_class(f"-{kind}")
+        self.border_title = "Warning" if self.kind == "warning" else "Error"
+        self.update(explanation_text(explanation, kind=self.kind))
+        self.display = True
+
+    def clear(self) -> None:
+        self.update("")
+        self.display = False

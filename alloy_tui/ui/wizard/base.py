@@ -1,0 +1,156 @@
+"""The frame every wizard step shares, and the `Step` record the flow is built from.
+
+A step is one `WizardScreen[R]`: it shows its body, and dismisses with a typed result `R`
+(Next) or `BACK` (Esc). The flow applies the result to the `WizardState` with the step's
+`apply` function, so a screen never has to know what comes before or after it.
+
+To add steps for another service (SMTP, Exchange Server), make a module with
+``STEPS: list[Step]`` and name it in `flow.SERVICE_STEP_MODULES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from alloy_tui.ui.wizard.state import BACK, Back, WizardState
+
+R = TypeVar("R")
+
+
+def _never(state: WizardState) -> bool:
+    return False
+
+
+def _ignore(state: WizardState, result: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the wizard: how to build its screen and how to fold its result into the state."""
+
+    key: str  # stable id, e.g. "signin"
+    title: str  # shown in the step list, e.g. "Sign in"
+    make: Callable[[WizardState], WizardScreen[Any]]
+    apply: Callable[[WizardState, Any], None] = _ignore
+    skip: Callable[[WizardState], bool] = _never
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a screen sits in the flow, for the title bar and the step list."""
+
+    index: int  # 0-based among the numbered steps
+    titles: tuple[str, ...]
+    done: frozenset[int] = frozenset()
+
+
+class WizardScreen(Screen[R | Back], Generic[R]):
+    """Title bar, step list (wide terminals), scrolling body, status line, footer."""
+
+    STEP_TITLE: ClassVar[str] = ""
+    HELP: ClassVar[str] = ""
+    NEXT_LABEL: ClassVar[str] = "Next"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", key_display="Esc"),
+        Binding("enter", "next", "Next", key_display="Enter"),
+        Binding("ctrl+n", "next", "Next", key_display="^N"),
+        Binding("f1", "help", "Help", key_display="F1"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+l", "alert_log", "Alert log", key_display="^L"),
+    ]
+
+    def __init__(self, state: WizardState) -> None:
+        super().__init__()
+        self.state = state
+        self.progress: Progress | None = None
+
+    # -- layout -------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(self._title_text(), id="titlebar", markup=False)
+        with Horizontal(id="frame"):
+            yield Static(self._steps_text(), id="steps", markup=False)
+            with VerticalScroll(id="body"):
+                yield Static(self._heading_text(), classes="step-heading", markup=False)
+                yield from self.compose_body()
+                yield Static("", id="status", markup=False)
+        yield Footer(compact=True)
+
+    def compose_body(self) -> Iterable[Any]:
+        """The step's own widgets."""
+        return ()
+
+    def _title_text(self) -> str:
+        left = "alloy-tui setup"
+        tags = []
+        if self.state.sandbox is not None:
+            tags.append("SANDBOX")
+        if self.state.edit_mode:
+            tags.append("editing " + self.state.config_path.name)
+        return left + ("  [" + " | ".join(tags) + "]" if tags else "")
+
+    def _heading_text(self) -> str:
+        if self.progress is None:
+            return self.STEP_TITLE
+        n = len(self.progress.titles)
+        return f"Step {self.progress.index + 1} of {n}: {self.STEP_TITLE}"
+
+    def _steps_text(self) -> str:
+        if self.progress is None:
+            return ""
+        lines = ["Steps", ""]
+        for i, title in enumerate(self.progress.titles):
+            if i == self.progress.index:
+                mark = ">"
+            elif i in self.progress.done:
+                mark = "✓"
+            else:
+                mark = " "
+            lines.append(f"{mark} {i + 1}. {title}")
+        lines += ["", "✓ done  > here"]
+        return "\n".join(lines)
+
+    # -- helpers for steps --------------------------------------------------------------------
+    def say(self, text: str, kind: str = "info") -> None:
+        """One line under the body: validation problems, hints. Kind: info, error, ok, warning."""
+        status = self.query_one("#status", Static)
+        prefix = {"error": "✗ ", "ok": "✓ ", "warning": "⚠ "}.get(kind, "")
+        status.update(prefix + text if text else "")
+        status.set_classes(f"-{kind}" if text else "")
+
+    def collect(self) -> R | None:
+        """The step's result when Next is pressed, or None (after saying why) if not ready."""
+        raise NotImplementedError
+
+    # -- actions ------------------------------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a text field means Next, as everywhere else."""
+        event.stop()
+        self.action_next()
+
+    def action_back(self) -> None:
+        self.dismiss(BACK)
+
+    def action_next(self) -> None:
+        result = self.collect()
+        if result is not None:
+            self.dismiss(result)
+
+    def action_help(self) -> None:
+        from alloy_tui.ui.wizard.dialogs import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.STEP_TITLE or "Help", self.HELP))
+
+    def action_alert_log(self) -> None:
+        open_log = getattr(self.app, "open_alert_log", None)
+        if open_log is not None:
+            open_log()

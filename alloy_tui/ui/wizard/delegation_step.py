@@ -1,0 +1,88 @@
+"""Step 5: 'From' address delegation: send on behalf of other users, and what each must do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from textual.widgets import Static
+
+from alloy_tui.ui.widgets.choice import Tick
+from alloy_tui.ui.wizard.base import Step, WizardScreen
+from alloy_tui.ui.wizard.state import WizardState
+
+OUTLOOK_STEPS = """\
+Each user whose address goes in From must allow it once, in Outlook (desktop):
+  1. File > Info > Account Settings > Delegate Access
+  2. Add... and choose the mailbox {account}
+  3. Set every folder to None (sending needs no folder access), then OK
+An Exchange admin can do the same in PowerShell:
+  Set-Mailbox -Identity user@example.com -GrantSendOnBehalfTo {account}"""
+
+
+@dataclass(frozen=True)
+class Delegation:
+    enabled: bool
+
+
+class DelegationScreen(WizardScreen[Delegation]):
+    STEP_TITLE = "'From' address delegation"
+    HELP = """\
+By default every notification is From the signed-in account.
+
+With 'From' address delegation on, a notification can name another user in
+From. It is sent on their behalf: recipients see
+  From: <signed-in account> on behalf of <user>
+Each such user must first grant the signed-in account Send On Behalf (the
+Outlook steps on this step). If they have not, Microsoft refuses the message
+(ErrorSendAsDenied) and the alert log says which user must grant it.
+
+On-behalf sending through Graph also needs the Mail.Send.Shared permission; if
+it was not consented when you signed in, sign in again after turning this on.
+
+Space toggles; Enter goes on."""
+
+    def compose_body(self) -> Iterable[Any]:
+        yield Tick(
+            "Send on behalf of other users ('From' address delegation)",
+            self.state.draft.exchange_online.from_delegation,
+            id="delegation",
+        )
+        yield Static("", id="delegation-explained", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#delegation", Tick).focus()
+        self._explain(self.query_one("#delegation", Tick).value)
+
+    def on_tick_changed(self, event: Tick.Changed) -> None:
+        self._explain(event.value)
+
+    def _account(self) -> str:
+        if self.state.account is not None:
+            return self.state.account.username
+        return self.state.draft.exchange_online.account or "<the signed-in account>"
+
+    def _explain(self, on: bool) -> None:
+        account = self._account()
+        text = self.query_one("#delegation-explained", Static)
+        if on:
+            text.update(
+                "On: a notification may name another user in From. Recipients then see\n"
+                f'  "From: {account} on behalf of <user>"\n\n'
+                + OUTLOOK_STEPS.format(account=account)
+            )
+        else:
+            text.update(f"Off: every notification is From {account}. Space turns delegation on.")
+
+    def collect(self) -> Delegation:
+        return Delegation(self.query_one("#delegation", Tick).value)
+
+
+def apply(state: WizardState, result: Delegation) -> None:
+    state.draft = state.draft.with_section("exchange_online", from_delegation=result.enabled)
+    if not result.enabled:
+        state.test_from = ""
+
+
+STEP = Step(key="delegation", title="'From' delegation", make=DelegationScreen, apply=apply)

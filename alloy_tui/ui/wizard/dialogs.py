@@ -1,0 +1,112 @@
+"""Small screens every step can open: help, quit confirmation, and a plain alert-log list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    """The help text of one step. Esc, F1, ? or q closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,question_mark,q", "close", "Close help"),
+    ]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box", classes="dialog"):
+            yield Static(f"Help: {self.title_text}", classes="dialog-title", markup=False)
+            with VerticalScroll(id="help-text"):
+                yield Static(self.text.strip() or "No help for this step.", markup=False)
+            yield Static("Esc, F1 or q: close", classes="dialog-keys", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmQuitScreen(ModalScreen[bool]):
+    """Asked before quitting with unsaved changes. y quits without saving; n or Esc stays."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Quit without saving"),
+        Binding("n,escape", "answer(False)", "Stay"),
+    ]
+
+    def __init__(self, changes: list[tuple[str, object, object]]) -> None:
+        super().__init__()
+        self.changes = changes
+
+    def compose(self) -> ComposeResult:
+        n = len(self.changes)
+        keys = ", ".join(k for k, _, _ in self.changes[:4]) + (", ..." if n > 4 else "")
+        with Vertical(id="quit-box", classes="dialog"):
+            yield Static("Quit without saving?", classes="dialog-title", markup=False)
+            yield Static(
+                f"{n} unsaved change{'s' if n != 1 else ''} ({keys}).\n"
+                "The config file on disk stays as it is.",
+                markup=False,
+            )
+            yield Static(
+                "y: quit without saving    n or Esc: go back to the wizard", classes="dialog-keys"
+            )
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class SimpleAlertLogScreen(Screen[None]):
+    """The last entries of the alert log, newest first (until the live alert-log screen lands)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close"),
+        Binding("f5", "refresh_log", "Refresh"),
+    ]
+    LIMIT: ClassVar[int] = 200
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Alert log: {self.path}", id="titlebar", markup=False)
+        with VerticalScroll(id="log-body"):
+            yield Static("", id="log-lines", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.action_refresh_log()
+
+    def action_refresh_log(self) -> None:
+        self.query_one("#log-lines", Static).update(self._render_entries())
+
+    def _render_entries(self) -> str:
+        if not self.path.exists():
+            return "No alert log yet: nothing has been sent or signed in from this machine."
+        from alloy_tui.core.alertlog import AlertLogReader
+
+        entries = AlertLogReader(self.path).tail(self.LIMIT)
+        if not entries:
+            return "The alert log is empty."
+        marks = {"info": "i INFO ", "warning": "! WARN ", "error": "x ERROR"}
+        lines = []
+        for e in reversed(entries):
+            if not e.valid:
+                lines.append(f"? (not JSON) {e.raw[:200]}")
+                continue
+            ts = e.ts.replace("T", " ")[:19]
+            lines.append(f"{ts}  {marks.get(e.level, e.level):7}  {e.event:<12} {e.message}")
+        return "\n".join(lines)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,49 @@
+"""After saving: where the file is and what to run next. Enter or ^Q quits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from textual.widgets import Static
+
+from alloy_tui.ui.wizard.base import Step, WizardScreen
+
+
+@dataclass(frozen=True)
+class Finished:
+    pass
+
+
+class DoneScreen(WizardScreen[Finished]):
+    STEP_TITLE = "Saved"
+    NEXT_LABEL = "Quit"
+    HELP = """\
+The settings are saved. Enter quits the wizard. Esc goes back to the review
+step (you can change things and save again). ^L opens the alert log."""
+
+    def compose_body(self) -> Iterable[Any]:
+        path = self.state.saved_path or self.state.config_path
+        lines = [f"✓ Settings saved to {path}", ""]
+        if self.state.test_result is None:
+            lines += [
+                "⚠ No test message went through in this session. Check with:",
+                "    alloy-tui test-send --to you@example.com",
+                "",
+            ]
+        lines += [
+            "From now on:",
+            "    alloy-tui status            is the account signed in, is sending ready?",
+            "    alloy-tui log --live        watch every send as it happens",
+            "    alloy-tui send --to ADDR --subject S  < body.txt",
+            "",
+            "Press Enter to quit.",
+        ]
+        yield Static("\n".join(lines), markup=False)
+
+    def collect(self) -> Finished:
+        return Finished()
+
+
+STEP = Step(key="done", title="Saved", make=DoneScreen)

@@ -1,0 +1,105 @@
+"""The order of the steps, per e-mail service, and the loop that walks them.
+
+The flow is data: `steps_for(state)` builds the list from the shared head and tail and the
+chosen service's own steps. Exchange Online's steps live here; SMTP and Exchange Server bring
+theirs as modules exposing ``STEPS: list[Step]`` (see `SERVICE_STEP_MODULES`). A service whose
+module is not there yet gets one plain "not available yet" step.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from alloy_tui.ui.wizard.base import Progress, Step
+from alloy_tui.ui.wizard.state import Back
+
+if TYPE_CHECKING:
+    from alloy_tui.ui.app import AlloyApp
+    from alloy_tui.ui.wizard.state import WizardState
+
+SERVICE_STEP_MODULES: dict[str, str] = {
+    "smtp": "alloy_tui.ui.wizard.smtp_step",
+    "exchange-server": "alloy_tui.ui.wizard.exchange_server_step",
+}
+
+
+def _exchange_online_steps() -> list[Step]:
+    from alloy_tui.ui.wizard import api_step, delegation_step, registration_step, signin_step
+
+    return [registration_step.STEP, api_step.STEP, signin_step.STEP, delegation_step.STEP]
+
+
+def service_steps(service: str) -> list[Step]:
+    if service == "exchange-online":
+        return _exchange_online_steps()
+    module_name = SERVICE_STEP_MODULES.get(service)
+    if module_name:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            module = None
+        steps = list(getattr(module, "STEPS", []) or [])
+        if steps:
+            return steps
+    from alloy_tui.ui.wizard import not_yet_step
+
+    return [not_yet_step.make_step(service)]
+
+
+def steps_for(state: WizardState) -> list[Step]:
+    """Welcome, service choice, the service's steps, test, review, done."""
+    from alloy_tui.ui.wizard import done_step, review_step, service_step, test_step, welcome_step
+
+    return [
+        welcome_step.STEP,
+        service_step.STEP,
+        *service_steps(state.draft.service),
+        test_step.STEP,
+        review_step.STEP,
+        done_step.STEP,
+    ]
+
+
+UNNUMBERED = {"welcome", "done"}
+
+
+def progress_for(steps: list[Step], key: str, state: WizardState) -> Progress | None:
+    numbered = [s for s in steps if s.key not in UNNUMBERED]
+    keys = [s.key for s in numbered]
+    if key not in keys:
+        return None
+    done = frozenset(i for i, s in enumerate(numbered) if s.key in state.done)
+    return Progress(index=keys.index(key), titles=tuple(s.title for s in numbered), done=done)
+
+
+async def run_steps(app: AlloyApp) -> None:
+    """Walk the steps: Next applies the result and moves on, Back (Esc) moves back."""
+    state = app.state
+    key = "welcome"
+    forward = True
+    while True:
+        steps = steps_for(state)
+        keys = [s.key for s in steps]
+        i = keys.index(key) if key in keys else 0
+        step = steps[i]
+        if step.skip(state) and 0 < i < len(steps) - 1:
+            key = keys[i + 1] if forward else keys[i - 1]
+            continue
+        screen = step.make(state)
+        screen.progress = progress_for(steps, step.key, state)
+        result = await app.push_screen_wait(screen)
+        if isinstance(result, Back):
+            if i == 0:
+                app.action_request_quit()
+                continue
+            key, forward = keys[i - 1], False
+            continue
+        step.apply(state, result)
+        state.done.add(step.key)
+        if i == len(steps) - 1:
+            app.exit(state.saved_path)
+            return
+        steps = steps_for(state)  # the service may have changed
+        keys = [s.key for s in steps]
+        key, forward = keys[keys.index(step.key) + 1], True

@@ -1,0 +1,173 @@
+"""Step 7: the settings, what changes against the file on disk, and the (atomic) save."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from alloy_tui.ui.widgets.explanation import ExplanationPanel
+from alloy_tui.ui.wizard.base import Step, WizardScreen
+from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.summary import format_rows, format_value, summary_lines
+
+
+@dataclass(frozen=True)
+class Saved:
+    path: Path
+    loaded: Any  # the new store.LoadedConfig
+
+
+def changes_text(state: WizardState) -> str:
+    if state.loaded is None:
+        return ""
+    changes = state.changes()
+    if not changes:
+        return "No changes against the file on disk: saving keeps it as it is."
+    head = (
+        "Changes against the file on disk:"
+        if state.edit_mode
+        else "New file; these keys differ from the defaults:"
+    )
+    width = max(len(k) for k, _, _ in changes)
+    lines = [head]
+    for key, old, new in changes:
+        lines.append(f"  ~ {key:<{width}}  {format_value(old)}  ->  {format_value(new)}")
+    return "\n".join(lines)
+
+
+class ReviewScreen(WizardScreen[Saved]):
+    STEP_TITLE = "Review and save"
+    NEXT_LABEL = "Save"
+    HELP = """\
+What will be saved, and what changes against the config file on disk.
+
+Saving is atomic: the new file is written next to the old one and then
+replaces it in one step, so the file is never half-written (the previous
+version is kept as config.toml.bak). Comments, key order and keys alloy-tui
+does not know are kept. If another program changed the file since the wizard
+read it, nothing is written and you are told.
+
+A warning shows when no test message went through with exactly these
+settings. You can save anyway.
+
+Enter (or ^N) saves; Esc goes back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "next", "Save", key_display="Enter"),
+        Binding("ctrl+n", "next", "Save", key_display="^N"),
+        Binding("o", "overwrite", "Save over it"),
+    ]
+
+    def __init__(self, state: WizardState) -> None:
+        super().__init__(state)
+        self.changed_on_disk = False
+
+    def compose_body(self) -> Iterable[Any]:
+        state = self.state
+        yield Static("Settings:\n" + format_rows(summary_lines(state.draft)), markup=False)
+        yield Static(changes_text(state), id="changes", markup=False)
+        yield Static(f"Saves to: {state.config_path}", id="save-path", classes="path", markup=False)
+        if not state.test_passed:
+            yield Static(
+                "⚠ No test message went through with these settings. You can save anyway,\n"
+                "  or press Esc to go back to Test settings.",
+                id="no-test",
+                classes="notice -warning",
+                markup=False,
+            )
+        else:
+            yield Static(
+                "✓ A test message went through with these settings.", id="test-ok", markup=False
+            )
+        yield ExplanationPanel(id="save-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#save-error", ExplanationPanel).clear()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "overwrite":
+            return True if self.changed_on_disk else False
+        return True
+
+    def collect(self) -> Saved | None:
+        return self._save(self.state.loaded)
+
+    def action_overwrite(self) -> None:
+        """The file changed on disk: read it again and save these choices over the keys they set."""
+        from alloy_tui.core import store
+        from alloy_tui.core.errors import AlloyError
+
+        try:
+            fresh = store.load_or_default(self.state.config_path)
+        except (AlloyError, OSError) as e:
+            self._fail(
+                "The config file cannot be read now",
+                str(e),
+                "Fix or move the file, then save again.",
+            )
+            return
+        result = self._save(fresh)
+        if result is not None:
+            self.dismiss(result)
+
+    def _fail(self, title: str, cause: str, fix: str, code: str = "") -> None:
+        from alloy_tui.core.errors import Explanation
+
+        self.query_one("#save-error", ExplanationPanel).show(
+            Explanation(title=title, cause=cause, fix=fix, code=code)
+        )
+        self.say("Not saved.", "error")
+
+    def _save(self, loaded: Any) -> Saved | None:
+        from alloy_tui.core import store
+        from alloy_tui.core.errors import AlloyError
+        from alloy_tui.core.settings import SettingsError
+
+        if loaded is None:
+            self._fail(
+                "The config file could not be read",
+                "\n".join(self.state.load_error) or "The file could not be loaded.",
+                "Fix the file (or move it away) and start the wizard again; it was not changed.",
+            )
+            return None
+        try:
+            new = store.save(loaded, self.state.draft)
+        except store.ConfigChangedError as e:
+            self.changed_on_disk = True
+            self.refresh_bindings()
+            self._fail(
+                "The file changed on disk",
+                str(e),
+                "Press o to read it again and save these choices over the keys they set (other "
+                "edits in the file are kept), or ^Q to leave it as it is.",
+                code="config.changed",
+            )
+            return None
+        except SettingsError as e:
+            self._fail(
+                "Some settings are not valid",
+                "\n".join(e.lines),
+                "Press Esc to go back to the step that sets them.",
+            )
+            return None
+        except (AlloyError, OSError) as e:
+            self._fail(
+                "Could not save",
+                str(e),
+                "Check the folder's permissions and free space, then press Enter again.",
+            )
+            return None
+        return Saved(path=self.state.config_path, loaded=new)
+
+
+def apply(state: WizardState, result: Saved) -> None:
+    state.loaded = result.loaded
+    state.saved_path = result.path
+
+
+STEP = Step(key="review", title="Review and save", make=ReviewScreen, apply=apply)

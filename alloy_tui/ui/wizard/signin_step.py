@@ -1,0 +1,336 @@
+"""Step 4: device-code sign-in. The code big, the URL, a QR code, OSC 52 copy, a countdown.
+
+The wait runs in a thread worker that calls the core (`SignIn`); cancelling sets its
+`threading.Event`, and leaving the step or quitting cancels too, so no thread outlives the app.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Static
+
+from alloy_tui.ui.widgets.bigcode import BigCode
+from alloy_tui.ui.widgets.explanation import ExplanationPanel
+from alloy_tui.ui.widgets.qr import QRCode
+from alloy_tui.ui.wizard.base import Step, WizardScreen
+from alloy_tui.ui.wizard.state import BACK, WizardState
+
+if TYPE_CHECKING:
+    from alloy_tui.core.auth import Account, DeviceCode
+
+QR_MIN_HEIGHT = 30  # lines the window needs before the QR code is shown
+QR_MIN_WIDTH = 80
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    account: Account
+
+
+def format_remaining(seconds: float) -> str:
+    s = max(0, int(seconds + 0.999))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+class SignInScreen(WizardScreen[SignedIn]):
+    STEP_TITLE = "Sign in"
+    HELP = """\
+Sign in to the Microsoft 365 account that sends the notifications (it needs a
+mailbox; many admins make a dedicated one). This server has no browser, so the
+sign-in happens on any other device:
+
+  1. Open the address shown (or scan the QR code with your phone).
+  2. Enter the code. c copies it to YOUR clipboard through your terminal
+     (OSC 52, works over SSH in most terminals).
+  3. Sign in and accept. This step notices by itself and shows the account.
+
+No password is typed here or stored. The tokens are kept in the token cache
+file (mode 0600), never in the config or the alert log.
+
+Keys: c copy code, x cancel, r try again, a sign in with another account
+(Change), Enter goes on once signed in.
+
+If Microsoft refuses the sign-in, the reason and the fix are shown here, and
+the attempt is in the alert log (^L)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "copy_code", "Copy code"),
+        Binding("x", "cancel", "Cancel"),
+        Binding("r", "retry", "Retry"),
+        Binding("a", "change", "Change account"),
+    ]
+
+    def __init__(self, state: WizardState, *, autostart: bool = True) -> None:
+        super().__init__(state)
+        self.autostart = autostart
+        self.phase = "idle"  # idle, checking, starting, waiting, signed-in, failed, cancelled
+        self.device_code: DeviceCode | None = None
+        self.account: Account | None = state.account
+        self.cancel_event = threading.Event()
+        self._ticker: Timer | None = None
+
+    # -- layout -------------------------------------------------------------------------------
+    def compose_body(self) -> Iterable[Any]:
+        yield Static("", id="signin-intro", markup=False)
+        with Vertical(id="code-box"):
+            yield BigCode(id="bigcode")
+            yield Static("", id="code-line", markup=False)
+        with Horizontal(id="signin-row"):
+            with Vertical(id="signin-info"):
+                yield Static("", id="signin-url", markup=False)
+                yield Static("", id="countdown", markup=False)
+                yield Static("", id="qr-note", markup=False)
+            yield QRCode(id="qr")
+        yield Static("", id="account", markup=False)
+        yield ExplanationPanel(id="signin-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#signin-error", ExplanationPanel).clear()
+        self._set_phase("idle")
+        if self.account is not None and self.autostart:
+            self.show_account(self.account, already=True)
+        elif self.autostart:
+            self.start(force=False)
+
+    def on_unmount(self) -> None:
+        self.cancel_event.set()
+
+    def on_resize(self) -> None:
+        self._place_qr()
+        self.query_one("#bigcode", BigCode).call_after_refresh(
+            self.query_one("#bigcode", BigCode).set_code, self.query_one("#bigcode", BigCode).code
+        )
+
+    # -- phases -------------------------------------------------------------------------------
+    def _set_phase(self, phase: str) -> None:
+        self.phase = phase
+        waiting = phase == "waiting"
+        self.query_one("#code-box").display = waiting
+        self.query_one("#signin-row").display = waiting
+        self.query_one("#account").display = phase == "signed-in"
+        if phase != "waiting" and self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        self.refresh_bindings()
+        self._place_qr()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        phase = self.phase
+        if action == "copy_code":
+            return True if phase == "waiting" else False
+        if action == "cancel":
+            return True if phase in ("starting", "waiting", "checking") else False
+        if action == "retry":
+            return True if phase in ("failed", "cancelled") else False
+        if action == "change":
+            return True if phase == "signed-in" else False
+        return True
+
+    def _place_qr(self) -> None:
+        if not self.is_mounted:
+            return
+        qr = self.query_one("#qr", QRCode)
+        note = self.query_one("#qr-note", Static)
+        size = self.app.size
+        fits = size.height >= QR_MIN_HEIGHT and size.width >= QR_MIN_WIDTH
+        qr.display = bool(qr.lines) and fits and self.phase == "waiting"
+        if qr.lines and not fits:
+            note.update(
+                f"(QR code hidden: the window is too small; {QR_MIN_WIDTH}x{QR_MIN_HEIGHT} shows it)"
+            )
+        elif qr.lines:
+            note.update("Or scan the QR code with your phone's camera.")
+        else:
+            note.update("")
+
+    def start(self, *, force: bool) -> None:
+        """Check the token cache (unless force), else start a device-code sign-in."""
+        self.cancel_event = threading.Event()
+        self.query_one("#signin-error", ExplanationPanel).clear()
+        self._set_phase("checking" if not force else "starting")
+        self.query_one("#signin-intro", Static).update(
+            "Checking the token cache..." if not force else "Asking Microsoft for a sign-in code..."
+        )
+        self.say("")
+        self._sign_in(force, self.cancel_event)
+
+    def show_code(self, code: DeviceCode) -> None:
+        self.device_code = code
+        self._set_phase("waiting")
+        self.query_one("#signin-intro", Static).update(
+            "On any device with a browser (your phone works), open the address below and\n"
+            "enter this code. Sign in as the account that will send the notifications."
+        )
+        self.query_one("#bigcode", BigCode).set_code(code.user_code)
+        self.query_one("#code-line", Static).update(
+            f"Code: {code.user_code}    (c copies it to your clipboard)"
+        )
+        self.query_one("#signin-url", Static).update(f"Open:  {code.verification_uri}")
+        self.query_one("#qr", QRCode).set_data(code.verification_uri)
+        self._place_qr()
+        self._tick()
+        self._ticker = self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        if self.device_code is None:
+            return
+        left = self.device_code.expires_at - self.app.clock()  # type: ignore[attr-defined]
+        line = self.query_one("#countdown", Static)
+        if left > 0:
+            line.update(
+                f"Waiting for you to sign in. The code expires in {format_remaining(left)}."
+            )
+        else:
+            line.update("✗ The code has expired. Press r for a new one.")
+
+    def show_account(self, account: Account, *, already: bool = False) -> None:
+        self.account = account
+        self._set_phase("signed-in")
+        self.query_one("#signin-intro", Static).update(
+            "Already signed in (found in the token cache)." if already else "Signed in."
+        )
+        name = f"{account.name} <{account.username}>" if account.name else account.username
+        self.query_one("#account", Static).update(
+            f"✓ Signed in as {name}\n\n"
+            "Notifications will be sent from this account. Enter goes on; a signs in\n"
+            "with another account (Change)."
+        )
+
+    def show_failure(self, explanation: Any) -> None:
+        self._set_phase("failed")
+        self.query_one("#signin-intro", Static).update("The sign-in did not work. r tries again.")
+        self.query_one("#signin-error", ExplanationPanel).show(explanation)
+
+    def show_cancelled(self) -> None:
+        self._set_phase("cancelled")
+        self.query_one("#signin-intro", Static).update(
+            "Sign-in cancelled. Press r to start again, or Esc to go back."
+        )
+
+    # -- the worker ---------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="signin", exit_on_error=False)
+    def _sign_in(self, force: bool, cancel: threading.Event) -> None:
+        from alloy_tui.core import auth
+        from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
+
+        cancelled_exc: Any = getattr(auth, "SignInCancelled", ())
+        post = self._poster(cancel)
+        try:
+            signin = auth.SignIn(self.state.draft, self.state.config_path)
+            if not force:
+                account = signin.current_account()
+                if account is not None:
+                    post(self.show_account, account, already=True)
+                    return
+                post(self._set_intro, "Asking Microsoft for a sign-in code...")
+            code = signin.start_device_flow()
+            if cancel.is_set():
+                raise_cancelled = True
+            else:
+                raise_cancelled = False
+                post(self.show_code, code)
+                account = signin.wait_for_device_flow(cancel)
+                post(self.show_account, account)
+            if raise_cancelled:
+                post(self.show_cancelled)
+        except cancelled_exc:
+            post(self.show_cancelled)
+        except ExplainedError as e:
+            post(
+                self.show_cancelled if cancel.is_set() else self.show_failure,
+                *(() if cancel.is_set() else (e.explanation,)),
+            )
+        except AlloyError as e:  # bad input the core refused before any request
+            post(
+                self.show_failure,
+                Explanation(
+                    title="Cannot start the sign-in",
+                    cause=str(e),
+                    fix="Press Esc to go back to the app registration step and correct it.",
+                ),
+            )
+        except Exception as e:  # an unexpected library error: still explained, never a crash
+            post(
+                self.show_failure,
+                Explanation(
+                    title="Sign-in failed unexpectedly",
+                    cause=f"{type(e).__name__}: {e}",
+                    fix="Press r to try again. If it keeps failing, run `alloy-tui login` for details.",
+                ),
+            )
+
+    def _poster(self, cancel: threading.Event) -> Any:
+        """Run a UI update from the worker, unless the step is gone or a newer attempt started."""
+
+        def post(fn: Any, *args: Any, **kwargs: Any) -> None:
+            def guarded() -> None:
+                if not self.is_attached or cancel is not self.cancel_event:
+                    return
+                if cancel.is_set() and fn != self.show_cancelled:
+                    return
+                fn(*args, **kwargs)
+
+            try:
+                self.app.call_from_thread(guarded)
+            except RuntimeError:
+                pass  # the app is closing
+
+        return post
+
+    def _set_intro(self, text: str) -> None:
+        self._set_phase("starting")
+        self.query_one("#signin-intro", Static).update(text)
+
+    # -- actions ------------------------------------------------------------------------------
+    def action_copy_code(self) -> None:
+        if self.device_code is None:
+            return
+        self.app.copy_to_clipboard(self.device_code.user_code)
+        self.notify(
+            f"Sent {self.device_code.user_code} to your clipboard through the terminal (OSC 52). "
+            "If nothing arrived, your terminal blocks OSC 52: type the code instead.",
+            title="Code copied",
+        )
+
+    def action_cancel(self) -> None:
+        self.cancel_event.set()
+        if self.phase in ("starting", "waiting", "checking"):
+            self.show_cancelled()
+
+    def action_retry(self) -> None:
+        self.start(force=True)
+
+    def action_change(self) -> None:
+        self.start(force=True)
+
+    def action_back(self) -> None:
+        self.cancel_event.set()
+        self.dismiss(BACK)
+
+    def collect(self) -> SignedIn | None:
+        if self.phase == "signed-in" and self.account is not None:
+            return SignedIn(self.account)
+        if self.phase == "waiting":
+            self.say(
+                "Not signed in yet: enter the code in a browser first, or Esc to go back.",
+                "warning",
+            )
+        else:
+            self.say("Not signed in yet: press r to start the sign-in.", "warning")
+        return None
+
+
+def apply(state: WizardState, result: SignedIn) -> None:
+    state.account = result.account
+    state.draft = state.draft.with_section("exchange_online", account=result.account.username)
+
+
+STEP = Step(key="signin", title="Sign in", make=SignInScreen, apply=apply)

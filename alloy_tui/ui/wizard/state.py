@@ -1,0 +1,72 @@
+"""What the wizard knows while it runs: the draft settings and what each step found out.
+
+Nothing here touches the disk; only `store.save` (on the review step) writes the config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from alloy_tui.core.settings import Settings
+
+if TYPE_CHECKING:
+    from alloy_tui.core.auth import Account
+    from alloy_tui.core.mail.message import SendResult
+
+
+class Back:
+    """The result a step dismisses with when the admin goes back."""
+
+    _instance: Back | None = None
+
+    def __new__(cls) -> Back:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "BACK"
+
+
+BACK: Final = Back()
+
+
+@dataclass
+class WizardState:
+    config_path: Path
+    draft: Settings = field(default_factory=Settings)
+    loaded: Any = None  # alloy_tui.core.store.LoadedConfig once the file is read
+    load_error: list[str] = field(default_factory=list)  # the file exists but could not be read
+    sandbox: Any = None  # a running SandboxSession with `alloy-tui --sandbox`
+    account: Account | None = None  # who signed in (this session or from the token cache)
+    test_result: SendResult | None = None  # the last test message that went through
+    tested_with: Settings | None = None  # the draft that test message was sent with
+    test_to: str = ""
+    test_from: str = ""
+    saved_path: Path | None = None
+    done: set[str] = field(default_factory=set)  # keys of steps completed at least once
+
+    @property
+    def edit_mode(self) -> bool:
+        return bool(self.loaded is not None and getattr(self.loaded, "exists", False))
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """What differs between the draft and the file on disk (empty when nothing to save)."""
+        if self.loaded is None:
+            return []
+        from alloy_tui.core import store
+
+        return list(store.diff(self.loaded, self.draft))
+
+    @property
+    def test_passed(self) -> bool:
+        """A test message went through with exactly the settings about to be saved."""
+        return self.test_result is not None and self.tested_with == self.draft
+
+    @property
+    def dirty(self) -> bool:
+        if self.loaded is None:
+            return False
+        return bool(self.changes())

@@ -1,0 +1,70 @@
+"""Settings as short labelled lines, for the welcome (edit mode) and review steps."""
+
+from __future__ import annotations
+
+from alloy_tui.core.settings import Settings
+
+SERVICE_NAMES = {
+    "exchange-online": "Exchange Online with OAuth authentication",
+    "smtp": "SMTP server",
+    "exchange-server": "Microsoft Exchange Server (on-premises)",
+}
+API_NAMES = {"graph": "Microsoft Graph", "ews": "Exchange Web Services (EWS)"}
+CLOUD_NAMES = {
+    "global": "Global (commercial, GCC)",
+    "usgov-high": "US Government GCC High",
+    "usgov-dod": "US Government DoD",
+    "china": "China (21Vianet)",
+}
+
+
+def _or_unset(value: str) -> str:
+    return value if value else "(not set)"
+
+
+def summary_lines(settings: Settings) -> list[tuple[str, str]]:
+    """(label, value) pairs for what matters to the chosen service."""
+    rows: list[tuple[str, str]] = [
+        ("E-mail service", SERVICE_NAMES.get(settings.service, settings.service))
+    ]
+    if settings.service == "exchange-online":
+        eo = settings.exchange_online
+        rows += [
+            ("Tenant", _or_unset(eo.tenant)),
+            ("Client id", _or_unset(eo.client_id)),
+            ("Cloud", CLOUD_NAMES.get(eo.cloud, eo.cloud)),
+            ("API", API_NAMES.get(eo.api, eo.api)),
+            ("Account", _or_unset(eo.account)),
+            ("'From' delegation", "on" if eo.from_delegation else "off"),
+        ]
+    elif settings.service == "smtp":
+        s = settings.smtp
+        rows += [
+            ("Host", _or_unset(s.host)),
+            ("Port", str(s.port)),
+            ("Security", s.security),
+            ("User name", _or_unset(s.username)),
+        ]
+    else:
+        x = settings.exchange_server
+        rows += [
+            ("EWS URL", _or_unset(x.ews_endpoint)),
+            ("User name", _or_unset(x.username)),
+            ("Authentication", x.auth),
+        ]
+    if settings.message.default_from:
+        rows.append(("Default From", settings.message.default_from))
+    return rows
+
+
+def format_rows(rows: list[tuple[str, str]], indent: str = "  ") -> str:
+    width = max((len(k) for k, _ in rows), default=0)
+    return "\n".join(f"{indent}{k + ':':<{width + 1}} {v}" for k, v in rows)
+
+
+def format_value(value: object) -> str:
+    if value is None or value == "":
+        return "(not set)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

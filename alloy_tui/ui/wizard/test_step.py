@@ -1,0 +1,276 @@
+"""Step 6: send a test message. Recipient (and From with delegation) validated as typed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+from textual.widgets import Input, Static
+
+from alloy_tui.ui.widgets.explanation import ExplanationPanel
+from alloy_tui.ui.wizard.base import Step, WizardScreen
+from alloy_tui.ui.wizard.state import WizardState
+
+if TYPE_CHECKING:
+    from alloy_tui.core.mail.message import SendResult
+
+SPINNER = "|/-\\"
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    __test__ = False  # not a pytest class
+    to: str
+    from_address: str
+    result: SendResult | None  # None: not sent (or it failed); the review step warns
+    tested_with: Any = None  # the Settings the message went through with
+
+
+def check_address(text: str, what: str, required: bool) -> str:
+    """'' when fine, else the problem in words (the core's own address rules)."""
+    text = text.strip()
+    if not text:
+        return "required" if required else ""
+    from alloy_tui.core.addresses import parse_address
+    from alloy_tui.core.errors import UserInputError
+
+    try:
+        parse_address(text, what)
+    except UserInputError as e:
+        return str(e)
+    return ""
+
+
+class TestScreen(WizardScreen[TestOutcome]):
+    __test__ = False  # not a pytest class
+    STEP_TITLE = "Test settings"
+    HELP = """\
+Sends one real test message with the settings so far (nothing is saved yet).
+The message says it is a test from alloy-tui, from which host, through which
+service, API and account, From whom, and when.
+
+Recipient: any address you can read. From (only with 'From' address
+delegation on): leave it empty to send as the signed-in account, or name a
+user who has granted that account Send On Behalf.
+
+If it fails, the reason and the exact fix are shown here. Every attempt, sent
+or failed, is in the alert log (^L).
+
+Keys: ^T or Enter in a field sends; Tab moves between fields; Enter elsewhere
+(or ^N) goes on to review, also without a test."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+t", "send", "Send test", key_display="^T"),
+    ]
+
+    def __init__(self, state: WizardState) -> None:
+        super().__init__(state)
+        self.sending = False
+        self.result: SendResult | None = None
+        self.sent_to = ""
+        self.sent_from = ""
+        self._started = 0.0
+        self._spin: Timer | None = None
+        self._frame = 0
+
+    @property
+    def delegation(self) -> bool:
+        s = self.state.draft
+        return s.service == "exchange-online" and s.exchange_online.from_delegation
+
+    def compose_body(self) -> Iterable[Any]:
+        yield Static(
+            "Send a test message with these settings (nothing is saved yet).", markup=False
+        )
+        yield Static("Recipient", classes="label", markup=False)
+        yield Input(self.state.test_to, placeholder="you@example.com", id="to")
+        yield Static("", id="to-check", classes="check", markup=False)
+        if self.delegation:
+            yield Static("From (empty: the signed-in account)", classes="label", markup=False)
+            yield Input(
+                self.state.test_from, placeholder="user@example.com (on behalf of)", id="from"
+            )
+            yield Static("", id="from-check", classes="check", markup=False)
+        yield Static("", id="progress", markup=False)
+        yield Static("", id="sent", markup=False)
+        yield ExplanationPanel(id="send-error")
+        yield Static("", id="log-hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#send-error", ExplanationPanel).clear()
+        self.query_one("#sent").display = False
+        self.query_one("#to", Input).focus()
+        if self.state.test_to:
+            self._check("to")
+
+    def _fields(self) -> list[str]:
+        return ["to", "from"] if self.delegation else ["to"]
+
+    def _check(self, key: str) -> bool:
+        field = self.query_one(f"#{key}", Input)
+        what = "recipient" if key == "to" else "From address"
+        problem = check_address(field.value, what, required=key == "to")
+        line = self.query_one(f"#{key}-check", Static)
+        if problem:
+            line.update(f"✗ {problem}")
+            line.set_classes("check -error")
+        elif field.value.strip():
+            line.update("✓ looks right")
+            line.set_classes("check -ok")
+        else:
+            line.update("")
+            line.set_classes("check")
+        return not problem
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id in ("to", "from"):
+            self._check(event.input.id)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_send()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "send":
+            return None if self.sending else True
+        return True
+
+    def action_send(self) -> None:
+        if self.sending:
+            return
+        ok = all([self._check(k) for k in self._fields()])
+        if not ok:
+            self.say("Fix the fields marked ✗ first.", "error")
+            return
+        to = self.query_one("#to", Input).value.strip()
+        from_address = self.query_one("#from", Input).value.strip() if self.delegation else ""
+        self.sending = True
+        self.refresh_bindings()
+        self.say("")
+        self.query_one("#send-error", ExplanationPanel).clear()
+        self.query_one("#sent").display = False
+        self.query_one("#log-hint", Static).update("")
+        self._started = time.monotonic()
+        self._spin = self.set_interval(0.1, self._progress)
+        self._progress()
+        self._send(to, from_address, self.state.draft)
+
+    def _progress(self) -> None:
+        self._frame += 1
+        elapsed = time.monotonic() - self._started
+        spin = SPINNER[self._frame % len(SPINNER)]
+        self.query_one("#progress", Static).update(
+            f"{spin} Sending the test message... {elapsed:.1f} s"
+        )
+
+    @work(thread=True, exclusive=True, group="test-send", exit_on_error=False)
+    def _send(self, to: str, from_address: str, settings: Any) -> None:
+        from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
+        from alloy_tui.core.sending import send_test_message
+
+        try:
+            result = send_test_message(settings, self.state.config_path, to, from_address)
+        except ExplainedError as e:
+            self._post(self.show_failure, e.explanation, to, from_address)
+        except AlloyError as e:
+            self._post(
+                self.show_failure,
+                Explanation(title="Not sent", cause=str(e), fix="Correct it and press ^T again."),
+                to,
+                from_address,
+            )
+        except Exception as e:  # never a crash: show what happened
+            self._post(
+                self.show_failure,
+                Explanation(
+                    title="Sending failed unexpectedly",
+                    cause=f"{type(e).__name__}: {e}",
+                    fix="Press ^T to try again; `alloy-tui test-send --to ADDR` shows the same from the shell.",
+                ),
+                to,
+                from_address,
+            )
+        else:
+            self._post(self.show_sent, result, to, from_address, settings)
+
+    def _post(self, fn: Any, *args: Any) -> None:
+        def guarded() -> None:
+            if self.is_attached:
+                fn(*args)
+
+        try:
+            self.app.call_from_thread(guarded)
+        except RuntimeError:
+            pass
+
+    def _done_sending(self) -> None:
+        self.sending = False
+        if self._spin is not None:
+            self._spin.stop()
+            self._spin = None
+        self.query_one("#progress", Static).update("")
+        self.refresh_bindings()
+
+    def show_sent(
+        self, result: SendResult, to: str, from_address: str, settings: Any = None
+    ) -> None:
+        self._done_sending()
+        self.result = result
+        self.sent_to, self.sent_from = to, from_address
+        self.tested_with = settings if settings is not None else self.state.draft
+        lines = ["✓ Test message has been sent", ""]
+        lines.append(f"  To:       {', '.join(result.to) or to}")
+        if result.from_address and result.from_address.lower() != result.account.lower():
+            lines.append(f"  From:     {result.account} on behalf of {result.from_address}")
+        else:
+            lines.append(f"  From:     {result.from_address or result.account}")
+        lines.append(f"  Through:  {result.api}, as {result.account}")
+        lines.append(
+            f"  Took:     {result.duration_ms} ms"
+            + (f" ({result.attempts} attempts)" if result.attempts > 1 else "")
+        )
+        if result.request_id:
+            lines.append(f"  Request:  {result.request_id}")
+        sent = self.query_one("#sent", Static)
+        sent.update("\n".join(lines))
+        sent.display = True
+        self.query_one("#log-hint", Static).update(
+            "Logged in the alert log (^L). Enter goes on to review and save."
+        )
+
+    def show_failure(self, explanation: Any, to: str = "", from_address: str = "") -> None:
+        self._done_sending()
+        self.result = None
+        self.query_one("#send-error", ExplanationPanel).show(explanation)
+        self.query_one("#log-hint", Static).update(
+            "The attempt is in the alert log (^L). Fix it and press ^T to send again;\n"
+            "Esc goes back to change a setting."
+        )
+
+    def collect(self) -> TestOutcome | None:
+        if self.sending:
+            self.say("Still sending: wait for the result.", "warning")
+            return None
+        to = self.query_one("#to", Input).value.strip()
+        from_address = self.query_one("#from", Input).value.strip() if self.delegation else ""
+        if self.result is not None:
+            return TestOutcome(
+                self.sent_to, self.sent_from, self.result, getattr(self, "tested_with", None)
+            )
+        return TestOutcome(to, from_address, None)
+
+
+def apply(state: WizardState, result: TestOutcome) -> None:
+    state.test_to = result.to
+    state.test_from = result.from_address
+    if result.result is not None:
+        state.test_result = result.result
+        state.tested_with = result.tested_with
+
+
+STEP = Step(key="test", title="Test settings", make=TestScreen, apply=apply)

@@ -1,0 +1,95 @@
+"""Step 0: what will happen; in edit mode, what is set now."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from textual.widgets import Static
+
+from alloy_tui.ui.wizard.base import Step, WizardScreen
+from alloy_tui.ui.wizard.summary import format_rows, summary_lines
+
+
+@dataclass(frozen=True)
+class Started:
+    edit_mode: bool
+
+
+PLAN = """\
+This wizard sets up the e-mail this server sends its notifications with:
+
+  1. Choose the e-mail service (Exchange Online, SMTP or Exchange Server).
+  2. Name the app registration (tenant, client id) and the cloud.
+  3. Choose the API: Microsoft Graph (recommended) or EWS.
+  4. Sign in with a code on any device with a browser (your phone works).
+  5. Decide whether notifications may come 'From' other users.
+  6. Send a test message.
+  7. Review the changes and save them.
+
+Nothing is written until you save on the last step. Esc goes back, Enter goes
+on, F1 explains the step you are on, ^L shows the alert log, ^Q quits."""
+
+
+class WelcomeScreen(WizardScreen[Started]):
+    STEP_TITLE = "Welcome"
+    HELP = """\
+alloy-tui sets up outgoing notification e-mail for this server and keeps a log
+of every message it sends (the alert log).
+
+Keys, on every step:
+  Enter or ^N   Next step
+  Esc           Back one step (on this first step: quit)
+  F1 or ?       Help for the step you are on
+  ^L            The alert log (every sign-in and send attempt)
+  ^Q            Quit (asks first if you have unsaved changes)
+  Tab           Move between the fields of a step
+
+Nothing is written to the config file until you save on the last step. If
+the connection drops, the file on disk stays as it was.
+
+The same settings can be read and checked without this wizard:
+  alloy-tui config show       alloy-tui status       alloy-tui log"""
+
+    def compose_body(self) -> Iterable[Any]:
+        state = self.state
+        where = f"Config file: {state.config_path}"
+        if state.sandbox is not None:
+            yield Static(
+                "⚠ Sandbox: this runs against a local stand-in for Microsoft 365 on this\n"
+                "machine and a throwaway config. Nothing reaches Microsoft.",
+                classes="notice -warning",
+                markup=False,
+            )
+        if state.load_error:
+            yield Static(
+                "✗ The config file could not be read, so the wizard will not change it:\n\n"
+                + "\n".join("  " + line for line in state.load_error)
+                + "\n\nFix the file (or move it away), then start the wizard again.\n"
+                "`alloy-tui config validate` shows the same problems.",
+                classes="notice -error",
+                markup=False,
+            )
+            yield Static(where, markup=False)
+            return
+        if state.edit_mode:
+            yield Static(
+                "Edit mode: a config already exists. What is set now:\n\n"
+                + format_rows(summary_lines(state.draft))
+                + "\n\nEvery step starts from these values; change what you need.",
+                markup=False,
+            )
+            yield Static(where, classes="path", markup=False)
+            return
+        yield Static(PLAN, markup=False)
+        yield Static(where + " (not created yet)", classes="path", markup=False)
+
+    def collect(self) -> Started | None:
+        if self.state.load_error:
+            self.say("The config file has problems (above); the wizard cannot continue.", "error")
+            return None
+        return Started(edit_mode=self.state.edit_mode)
+
+
+STEP = Step(key="welcome", title="Welcome", make=WelcomeScreen)
