@@ -38,7 +38,7 @@ def deliver(
     html: bool,
 ) -> DeliveredMessage:
     state = sandbox.state
-    msg = EmailMessage(policy=email.policy.SMTP)
+    msg = EmailMessage(policy=email.policy.default)
     msg["From"] = formataddr((state.display_name(from_address), from_address))
     if sender:
         msg["Sender"] = formataddr((state.display_name(sender), sender))
@@ -61,20 +61,7 @@ def deliver(
         n = len(state.messages) + 1
         path = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{n:04d}-{next(_counter)}-{api}.eml"
         path.write_bytes(msg.as_bytes())
-        delivered = DeliveredMessage(
-            api=api,
-            account=account,
-            from_address=from_address,
-            sender=sender,
-            to=tuple(to),
-            subject=subject,
-            body=body,
-            html=html,
-            path=str(path),
-            cc=tuple(cc),
-            bcc=tuple(bcc),
-            message_id=message_id,
-        )
+        delivered = read_message(path)  # what is on disk is what tests and `messages` see
         state.messages.append(delivered)
     return delivered
 
@@ -98,7 +85,7 @@ def read_message(path: Path) -> DeliveredMessage:
         sender=senders[0] if senders else "",
         to=_addresses(msg.get("To")),
         subject=str(msg.get("Subject", "")),
-        body=content.rstrip("\n") if isinstance(content, str) else "",
+        body=content.rstrip("\r\n") if isinstance(content, str) else "",
         html=part is not None and part.get_content_subtype() == "html",
         path=str(path),
         cc=_addresses(msg.get("Cc")),
