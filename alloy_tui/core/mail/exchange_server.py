@@ -257,7 +257,7 @@ def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
     """Check TLS and the credentials with one harmless EWS request (ResolveNames of the mailbox)."""
     s = settings.exchange_server
     lines = [
-        f"Service: Exchange Server (on-premises) {s.ews_endpoint or '(no EWS URL)'}",
+        f"EWS URL: {s.ews_endpoint or '(none)'}",
         f"Account: {s.username or '(none)'}, {s.auth.upper()} authentication, EWS {PINNED_VERSION}",
     ]
     transport = ExchangeServerTransport(settings, config_path)

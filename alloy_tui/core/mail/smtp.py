@@ -337,7 +337,7 @@ def _close(conn: smtplib.SMTP) -> None:
 def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
     """Connect, greet, secure and (when a username is set) sign in; report what was found."""
     s = settings.smtp
-    lines = [f"Service: SMTP server {s.host or '(no host)'}:{s.port}, security {s.security}"]
+    lines = [f"Server: {s.host or '(no host)'}:{s.port}, security {s.security}"]
     transport = SmtpTransport(settings, config_path)
     started = time.monotonic()
     password = ""
