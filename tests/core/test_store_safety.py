@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -204,3 +206,45 @@ def test_any_valid_settings_survive_save_then_load_exactly(
         fresh = Path(d) / "new" / "config.toml"
         store.save(store.load_or_default(fresh), second)
         assert store.load(fresh).settings == second
+
+
+def test_savers_racing_from_the_same_version_lose_nothing(tmp_path: Path) -> None:
+    """Several processes load the same file, then all save at once: one wins, the rest refuse."""
+    p = tmp_path / "config.toml"
+    p.write_text(OLD)
+    go = tmp_path / "go"
+    code = (
+        "import json, os, sys, time\n"
+        "from pathlib import Path\n"
+        "from alloy_tui.core import store\n"
+        "p, go, port = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])\n"
+        "loaded = store.load(p)\n"
+        "print('ready', flush=True)\n"
+        "while not go.exists():\n"
+        "    time.sleep(0.001)\n"
+        "try:\n"
+        "    store.save(loaded, loaded.settings.with_section('smtp', port=port))\n"
+        "    print('saved', flush=True)\n"
+        "except store.ConfigChangedError:\n"
+        "    print('refused', flush=True)\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(p), str(go), str(1000 + i)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        go.touch()
+        results = [proc.communicate(timeout=60)[0].strip() for proc in procs]
+    finally:
+        for proc in procs:
+            proc.kill()
+    assert sorted(results) == ["refused", "refused", "refused", "saved"]
+    winner = 1000 + results.index("saved")
+    assert store.load(p).settings.smtp.port == winner
+    assert (tmp_path / "config.toml.bak").read_text() == OLD
