@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
+from alloy_tui.sandbox import ntlm
 from alloy_tui.sandbox.graph import ADDRESS_RE, has_scope
 from alloy_tui.sandbox.mailbox import deliver
 from alloy_tui.sandbox.store import DEFAULT_DOMAIN
@@ -88,11 +89,20 @@ def unauthorized(sandbox: Sandbox, reason: str) -> Response:
                 'Bearer client_id="00000002-0000-0ff1-ce00-000000000000", '
                 f'trusted_issuers="00000001-0000-0000-c000-000000000000@{sandbox.tenant}", '
                 'token_types="app_asserted_user_v1 service_asserted_app_v1", error="invalid_token"',
+                "NTLM",
+                "Negotiate",
                 f"Basic realm={quoteattr(host)}",
             ],
             "x-ms-diagnostics": f'2000001;reason="{reason}";error_category="invalid_token"',
         },
     )
+
+
+def mailbox_of(user: str) -> str:
+    """The mailbox of an on-premises user name (DOMAIN\\user or a UPN)."""
+    if "@" in user:
+        return user.lower()
+    return f"{user.rsplit(chr(92), 1)[-1]}@{DEFAULT_DOMAIN}".lower()
 
 
 def basic_account(sandbox: Sandbox, header: str) -> str | None:
@@ -106,16 +116,27 @@ def basic_account(sandbox: Sandbox, header: str) -> str | None:
         return None
     for name, expected in sandbox.ews_basic_users.items():
         if name.lower() == user.lower() and expected == password:
-            if "@" in name:
-                return name.lower()
-            return f"{name.rsplit(chr(92), 1)[-1]}@{DEFAULT_DOMAIN}".lower()
+            return mailbox_of(name)
     return None
 
 
 def authenticate(sandbox: Sandbox, req: Request) -> tuple[str, bool] | Response:
-    """(account, via_oauth) or a 401."""
+    """(account, via_oauth) or a 401 (carrying the NTLM challenge while that handshake runs)."""
     auth = req.header("authorization")
-    if auth[:6].lower() == "basic ":
+    scheme = auth.split(" ", 1)[0].lower()
+    if scheme in ("ntlm", "negotiate"):
+        assert sandbox.workdir is not None
+        challenge, principal = ntlm.step(req.conn, auth, sandbox.ews_basic_users, sandbox.workdir)
+        if challenge:
+            return Response(401, b"", "", {"WWW-Authenticate": challenge})
+        req.conn.pop("ntlm_account", None)
+        if not principal:
+            return unauthorized(sandbox, "The user name or password is incorrect.")
+        req.conn["ntlm_account"] = mailbox_of(principal)
+        return req.conn["ntlm_account"], False
+    if not auth and req.conn.get("ntlm_account"):
+        return req.conn["ntlm_account"], False  # like IIS, the NTLM connection stays authenticated
+    if scheme == "basic":
         account = basic_account(sandbox, auth)
         if account is None:
             return unauthorized(sandbox, "The user name or password is incorrect.")

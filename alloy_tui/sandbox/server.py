@@ -306,6 +306,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "AlloySandbox/1.0"
 
+    def setup(self) -> None:
+        super().setup()
+        self.conn: dict[str, Any] = {}
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
         pass
 
@@ -318,7 +322,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         headers = {k.lower(): v for k, v in self.headers.items()}
-        req = Request(self.command, parts.path, query, headers, body)
+        req = Request(self.command, parts.path, query, headers, body, self.conn)
         try:
             api, resp = self.sandbox.dispatch(req)
         except Exception as e:  # a bug in the sandbox: answer 500, don't kill the thread

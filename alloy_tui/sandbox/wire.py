@@ -17,6 +17,7 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]  # lower-cased names
     body: bytes
+    conn: dict[str, Any] = field(default_factory=dict)  # lives as long as the TCP connection (NTLM)
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)

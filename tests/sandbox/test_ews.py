@@ -208,7 +208,7 @@ def test_401_without_credentials(sandbox: Sandbox, http: Any) -> None:
     r = http.post(sandbox.ews_endpoint, content=SOAP_GET_FOLDER)
     assert r.status_code == 401
     schemes = [v.split()[0] for v in r.headers.get_list("www-authenticate")]
-    assert schemes == ["Bearer", "Basic"]
+    assert schemes == ["Bearer", "NTLM", "Negotiate", "Basic"]
     bad = base64.b64encode(b"nobody:nothing").decode()
     assert (
         http.post(
@@ -216,3 +216,29 @@ def test_401_without_credentials(sandbox: Sandbox, http: Any) -> None:
         ).status_code
         == 401
     )
+
+
+def ntlm_account(sandbox: Sandbox, user: str, password: str) -> Any:
+    from exchangelib import NTLM, Credentials
+
+    return account_for(sandbox, Credentials(user, password), NTLM, "svc-alerts@contoso.example")
+
+
+def test_ntlm_for_on_premises_users(sandbox: Sandbox) -> None:
+    import os
+
+    from exchangelib.errors import UnauthorizedError
+
+    before = os.environ.get("NTLM_USER_FILE")
+    send(
+        ntlm_account(sandbox, "CONTOSO\\svc-alerts", "Sandbox-Passw0rd"),
+        author="svc-alerts@contoso.example",
+    )
+    send(ntlm_account(sandbox, "svc-alerts@contoso.example", "Sandbox-Passw0rd"))
+    assert [m.account for m in sandbox.messages()] == ["svc-alerts@contoso.example"] * 2
+    statuses = [r.status for r in sandbox.requests("ews")]
+    assert statuses.count(200) == 2 and 401 in statuses  # the NTLM challenge round trips
+    with pytest.raises(UnauthorizedError):
+        send(ntlm_account(sandbox, "CONTOSO\\svc-alerts", "wrong"))
+    assert len(sandbox.messages()) == 2
+    assert os.environ.get("NTLM_USER_FILE") == before  # only set while the acceptor works
