@@ -96,6 +96,10 @@ class ExplainContext:
         return self.account or "the signed-in account"
 
     @property
+    def on_premises(self) -> bool:
+        return self.service == "exchange-server" or self.api == "exchange-server"
+
+    @property
     def on_behalf(self) -> bool:
         return bool(self.from_address) and self.from_address.lower() != self.account.lower()
 

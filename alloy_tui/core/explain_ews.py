@@ -40,6 +40,11 @@ def ews_allow_list_fix(ctx: ExplainContext) -> str:
 
 
 def _mailbox_fix(ctx: ExplainContext) -> str:
+    if ctx.on_premises:
+        return (
+            "Check the addresses are real mailboxes (Exchange admin center > Recipients > Mailboxes, or "
+            f"`Get-Mailbox {ctx.from_address or ctx.account_ref}` in the Exchange Management Shell)."
+        )
     return (
         "Check the addresses are real mailboxes in this tenant (Exchange admin center > Recipients > Mailboxes); "
         f"the signed-in account ({ctx.account_ref}) needs an Exchange Online licence."
@@ -91,10 +96,17 @@ def explain_ews(exc: BaseException, ctx: ExplainContext) -> Explanation:
             + (f" to the mailbox of {ctx.from_address}" if ctx.on_behalf else "")
             + f". Exchange says: {said or name}"
         )
-        fix = (
-            "Check the token carries Office 365 Exchange Online > Delegated > EWS.AccessAsUser.All with admin "
-            f"consent ({ctx.admin_consent_url()}), then `alloy-tui login`."
-        )
+        if ctx.on_premises:
+            fix = (
+                f"Check {account} has a mailbox and may use EWS (Exchange Management Shell: "
+                f"`Get-CASMailbox {account} | Format-List EwsEnabled` should not be False; "
+                f"`Set-CASMailbox {account} -EwsEnabled $true` turns it on)."
+            )
+        else:
+            fix = (
+                "Check the token carries Office 365 Exchange Online > Delegated > EWS.AccessAsUser.All with admin "
+                f"consent ({ctx.admin_consent_url()}), then `alloy-tui login`."
+            )
         if ctx.on_behalf:
             fix += " For sending on behalf: " + send_on_behalf_texts(ctx)[2]
         if ctx.service == "exchange-online":
@@ -135,7 +147,7 @@ def explain_ews(exc: BaseException, ctx: ExplainContext) -> Explanation:
             fix = (
                 "Wait for the lockout to end or ask an admin to unlock the account, then try again."
             )
-        elif ctx.service == "exchange-server" or ctx.api == "exchange-server":
+        elif ctx.on_premises:
             title = "Exchange rejected the credentials"
             cause = f"Exchange answered 401 for {account}: wrong user name or password, or the authentication method is not enabled."
             fix = (

@@ -20,7 +20,7 @@ def send_on_behalf_fix(ctx: ExplainContext) -> str:
     steps = OUTLOOK_DELEGATE_STEPS.format(account=f"{delegate}'s mailbox")
     return (
         f"{owner} grants Send On Behalf to {delegate}: in Outlook signed in as {owner}, {steps}. "
-        "Or an Exchange admin runs (Exchange Online PowerShell): "
+        f"Or an Exchange admin runs ({'Exchange Management Shell' if ctx.on_premises else 'Exchange Online PowerShell'}): "
         f'`Set-Mailbox -Identity {owner} -GrantSendOnBehalfTo @{{Add="{delegate}"}}`. '
         "Changes can take up to an hour to apply; then send again."
     )

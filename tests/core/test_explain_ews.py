@@ -223,3 +223,21 @@ def test_ews_retirement_warning_names_client_id() -> None:
 def test_ews_retirement_warning_default_today() -> None:
     ex = ews_retirement_warning()
     assert ex.code in ("ews-retirement", "ews-retired")
+
+
+def test_on_premises_wording() -> None:
+    ctx = ExplainContext(
+        service="exchange-server",
+        api="exchange-server",
+        account="svc@contoso.example",
+        from_address=OWNER,
+    )
+    denied = explain_ews(_errors().ErrorSendAsDenied("denied"), ctx)
+    assert (
+        "Exchange Management Shell" in denied.fix and "Exchange Online PowerShell" not in denied.fix
+    )
+    access = explain_ews(_errors().ErrorAccessDenied("denied"), ctx)
+    assert "Set-CASMailbox svc@contoso.example -EwsEnabled $true" in access.fix
+    assert "adminconsent" not in access.fix and "EwsAllowedAppIDs" not in access.fix
+    missing = explain_ews(_errors().ErrorNonExistentMailbox("No mailbox"), ctx)
+    assert f"Get-Mailbox {OWNER}" in missing.fix and "licence" not in missing.fix
