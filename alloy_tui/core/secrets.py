@@ -9,7 +9,9 @@ Where a password comes from, first match wins:
 2. ``password_env``: the named environment variable, which must exist and not be empty.
 3. The secrets file, ``secrets.toml`` in the state folder (``$ALLOY_TUI_STATE_DIR``): mode 0600,
    owned by the user; it is refused when group or others can read or write it. The wizard
-   stores the password typed into it with `store_password`.
+   keeps the password typed into it *pending* in memory (`set_pending`, used by the test send)
+   and writes it with `committing_pending` together with the config, so quitting the wizard
+   without saving writes nothing.
 
 Nothing here ever puts a password into an exception, a log line or a return value other than
 `resolve_password`'s.
@@ -21,6 +23,9 @@ import os
 import stat
 import subprocess
 import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +43,7 @@ _SECTION = {"smtp": "smtp", "exchange-server": "exchange_server"}
 class PasswordSource:
     """Where a service's password would come from, for status lines and the wizard."""
 
-    kind: str  # "command" | "env" | "file" | "none"
+    kind: str  # "command" | "env" | "pending" | "file" | "none"
     detail: str  # the command, the variable's name, or the file path (never the password)
 
     def describe(self) -> str:
@@ -46,6 +51,7 @@ class PasswordSource:
             "command": f"from the command `{self.detail}`",
             "env": f"from the environment variable ${self.detail}",
             "file": f"from the secrets file {self.detail}",
+            "pending": f"typed in the setup wizard (kept in {self.detail} when saved)",
         }.get(self.kind, "not set")
 
 
@@ -66,6 +72,8 @@ def password_source(settings: Any, service: str) -> PasswordSource:
         return PasswordSource("command", section.password_command.strip())
     if section.password_env.strip():
         return PasswordSource("env", section.password_env.strip())
+    if pending_password(service, section.username) is not None:
+        return PasswordSource("pending", str(secrets_path()))
     if has_stored_password(service, section.username):
         return PasswordSource("file", str(secrets_path()))
     return PasswordSource("none", "")
@@ -97,6 +105,9 @@ def resolve_password(
         return run_password_command(password_command.strip(), timeout=timeout, key=key)
     if password_env.strip():
         return read_password_env(password_env.strip(), key=key)
+    pending = pending_password(service, username)
+    if pending is not None:
+        return pending
     stored = load_password(service, username)
     if stored is None:
         who = f" for {username}" if username else ""
@@ -269,15 +280,20 @@ def has_stored_password(service: str, username: str) -> bool:
     return load_password(service, username) is not None
 
 
-def store_password(service: str, username: str, password: str) -> Path:
-    """Keep `password` for (service, username) in the secrets file (atomic, mode 0600)."""
-    _check_service(service)
+def check_password(password: str, username: str = "") -> None:
+    """UserInputError when the password (or username) can't be stored or sent."""
     if not password:
         raise UserInputError("The password is empty; type it again.")
     if any(c in password for c in "\r\n\x00"):
         raise UserInputError("The password cannot contain line breaks or NUL characters.")
     if any(c in username for c in "\r\n\x00"):
         raise UserInputError("The username must be a single line.")
+
+
+def store_password(service: str, username: str, password: str) -> Path:
+    """Keep `password` for (service, username) in the secrets file (atomic, mode 0600)."""
+    _check_service(service)
+    check_password(password, username)
     data = _read_all()
     data.setdefault(service, {})[username] = password
     return _write_all(data)
@@ -299,6 +315,72 @@ def clear_password(service: str, username: str | None = None) -> bool:
     if removed:
         _write_all(data)
     return removed
+
+
+# --- pending passwords (typed in the wizard, not saved yet) --------------------------------------
+
+_pending: dict[tuple[str, str], str] = {}
+_pending_lock = threading.Lock()
+
+
+def set_pending(service: str, username: str, password: str) -> None:
+    """Hold a typed password in memory: transports use it, nothing is written until committed."""
+    _check_service(service)
+    check_password(password, username)
+    with _pending_lock:
+        _pending[(service, username)] = password
+
+
+def pending_password(service: str, username: str) -> str | None:
+    with _pending_lock:
+        return _pending.get((service, username))
+
+
+def clear_pending(service: str | None = None) -> None:
+    with _pending_lock:
+        for key in [k for k in _pending if service is None or k[0] == service]:
+            del _pending[key]
+
+
+def commit_pending(settings: Any) -> Callable[[], None]:
+    """Store the pending password for the settings' service and username, if that is where its
+    password comes from (no command, no environment variable). Returns a function that puts the
+    secrets file back as it was (for when saving the config then fails)."""
+    service = settings.service
+    if service not in _SECTION:
+        return lambda: None
+    section = _section(settings, service)
+    if section.password_command.strip() or section.password_env.strip():
+        return lambda: None
+    password = pending_password(service, section.username)
+    if password is None:
+        return lambda: None
+    before = load_password(service, section.username)
+    store_password(service, section.username, password)
+    with _pending_lock:
+        _pending.pop((service, section.username), None)
+
+    def undo() -> None:
+        with _pending_lock:
+            _pending[(service, section.username)] = password
+        if before is None:
+            clear_password(service, section.username)
+        else:
+            store_password(service, section.username, before)
+
+    return undo
+
+
+@contextmanager
+def committing_pending(settings: Any) -> Iterator[None]:
+    """``with committing_pending(draft): store.save(...)``: the password and the config are
+    saved together; if the block fails the secrets file is put back as it was."""
+    undo = commit_pending(settings)
+    try:
+        yield
+    except BaseException:
+        undo()
+        raise
 
 
 def _first_line(text: str) -> str:

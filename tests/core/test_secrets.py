@@ -16,7 +16,7 @@ SECRET = "s3cr3t-Pa55"
 
 
 def _smtp(**kw: str) -> Settings:
-    return Settings().with_section(
+    return Settings(service="smtp").with_section(
         "smtp", host="mail.example.com", username="app@example.com", **kw
     )
 
@@ -165,3 +165,54 @@ def test_broken_file_is_a_clear_error_without_its_content() -> None:
     with pytest.raises(UserInputError, match="not valid TOML") as e:
         secrets.load_password("smtp", "a@example.com")
     assert SECRET not in str(e.value)
+
+
+def test_pending_password_is_used_but_not_written_until_committed() -> None:
+    s = _smtp()
+    secrets.set_pending("smtp", "app@example.com", SECRET)
+    try:
+        assert secrets.get_password(s, "smtp") == SECRET
+        assert secrets.password_source(s, "smtp").kind == "pending"
+        assert not secrets.secrets_path().exists()
+        with secrets.committing_pending(s):
+            pass
+        assert secrets.load_password("smtp", "app@example.com") == SECRET
+        assert secrets.pending_password("smtp", "app@example.com") is None
+        assert stat.S_IMODE(secrets.secrets_path().stat().st_mode) == 0o600
+    finally:
+        secrets.clear_pending()
+
+
+def test_failed_save_puts_the_secrets_file_back() -> None:
+    s = _smtp()
+    secrets.store_password("smtp", "app@example.com", "old-one")
+    secrets.set_pending("smtp", "app@example.com", "new-one")
+    try:
+        with pytest.raises(RuntimeError), secrets.committing_pending(s):
+            assert secrets.load_password("smtp", "app@example.com") == "new-one"
+            raise RuntimeError("config save failed")
+        assert secrets.load_password("smtp", "app@example.com") == "old-one"
+        assert secrets.pending_password("smtp", "app@example.com") == "new-one"
+        secrets.clear_pending("smtp")
+        secrets.set_pending("smtp", "fresh@example.com", "x1")
+        fresh = _smtp().with_section("smtp", username="fresh@example.com")
+        with pytest.raises(RuntimeError), secrets.committing_pending(fresh):
+            raise RuntimeError("again")
+        assert secrets.load_password("smtp", "fresh@example.com") is None
+    finally:
+        secrets.clear_pending()
+
+
+def test_commit_skips_command_env_and_other_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets.set_pending("smtp", "app@example.com", SECRET)
+    try:
+        for s in (
+            _smtp(password_command="echo x"),
+            _smtp(password_env="X"),
+            Settings(service="exchange-online"),
+        ):
+            with secrets.committing_pending(s):
+                pass
+        assert not secrets.secrets_path().exists()
+    finally:
+        secrets.clear_pending()

@@ -27,14 +27,14 @@ def changes_text(state: WizardState) -> str:
         return ""
     changes = state.changes()
     if not changes:
-        return "No changes against the file on disk: saving keeps it as it is."
+        return "\nNo changes against the file on disk: saving keeps it as it is."
     head = (
         "Changes against the file on disk:"
         if state.edit_mode
         else "New file; these keys differ from the defaults:"
     )
     width = max(len(k) for k, _, _ in changes)
-    lines = [head]
+    lines = ["", head]
     for key, old, new in changes:
         lines.append(f"  ~ {key:<{width}}  {format_value(old)}  ->  {format_value(new)}")
     return "\n".join(lines)
@@ -135,8 +135,12 @@ Enter (or ^N) saves; Esc goes back."""
                 "Fix the file (or move it away) and start the wizard again; it was not changed.",
             )
             return None
+        from alloy_tui.core.secrets import committing_pending
+
         try:
-            new = store.save(loaded, self.state.draft)
+            # A password typed in the wizard is written with the config, or not at all.
+            with committing_pending(self.state.draft):
+                new = store.save(loaded, self.state.draft)
         except store.ConfigChangedError as e:
             self.changed_on_disk = True
             self.refresh_bindings()
