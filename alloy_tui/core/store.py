@@ -13,11 +13,9 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-import re
-import stat
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +29,14 @@ from alloy_tui.core.atomicfile import (
     why,
     write_temp,
 )
-from alloy_tui.core.errors import AlloyError
+from alloy_tui.core.configfile import (
+    MAX_CONFIG_BYTES,
+    ConfigChangedError,
+    ConfigError,
+    decode,
+    parse,
+    read_bytes,
+)
 from alloy_tui.core.settings import (
     SECTIONS,
     Problem,
@@ -46,23 +51,24 @@ from alloy_tui.core.toml_lines import key_lines, line_of
 if TYPE_CHECKING:
     import tomlkit
 
-MAX_CONFIG_BYTES = 1024 * 1024  # a config file is a few KB; anything this big is the wrong file
+__all__ = [
+    "MAX_CONFIG_BYTES",
+    "ConfigChangedError",
+    "ConfigError",
+    "Fingerprint",
+    "LoadedConfig",
+    "diff",
+    "load",
+    "load_or_default",
+    "rebase",
+    "save",
+    "unknown_keys",
+]
+
 HEADER = (
     "alloy-tui settings (TOML). Saved by alloy-tui: your comments, key order and extra keys are kept.",
     "Keys left out use their defaults; `alloy-tui config show` prints every effective value.",
 )
-
-
-class ConfigError(AlloyError):
-    """The config file can't be used; ``lines`` holds one sentence per problem."""
-
-    def __init__(self, lines: list[str] | str) -> None:
-        self.lines = [lines] if isinstance(lines, str) else list(lines)
-        super().__init__("\n".join(self.lines))
-
-
-class ConfigChangedError(ConfigError):
-    """The file on disk is not the one that was loaded: saving would lose someone's edit."""
 
 
 @dataclass(frozen=True)
@@ -100,113 +106,6 @@ class LoadedConfig:
 # ---------------------------------------------------------------- reading
 
 
-def _read(path: Path, missing_ok: bool) -> tuple[bytes, os.stat_result] | None:
-    """The file's bytes, or None if it does not exist (and that is allowed); else ConfigError."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        if os.path.islink(path):
-            raise ConfigError(
-                f"{path} is a symbolic link to {os.readlink(path)}, which does not exist."
-            ) from None
-        if missing_ok:
-            return None
-        raise ConfigError(f"{path} does not exist.") from None
-    except IsADirectoryError:
-        raise ConfigError(_folder_message(path)) from None
-    except NotADirectoryError:
-        raise ConfigError(
-            f"{path} cannot be opened: a part of that path is a file, not a folder."
-        ) from None
-    except PermissionError:
-        raise ConfigError(
-            f"cannot read {path}: permission denied; run alloy-tui as the user who owns it, or fix its permissions."
-        ) from None
-    except OSError as e:
-        raise ConfigError(f"cannot read {path}: {e.strerror or e}.") from None
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise ConfigError(_folder_message(path))
-        if not stat.S_ISREG(st.st_mode):
-            raise ConfigError(
-                f"{path} is not a regular file (a pipe, socket or device); the config must be a plain file."
-            )
-        if st.st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(
-                f"{path} is {st.st_size // 1024} KB, too large to be an alloy-tui config file; check the path."
-            )
-        chunks = []
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks), st
-    except PermissionError:
-        raise ConfigError(f"cannot read {path}: permission denied.") from None
-    except IsADirectoryError:
-        raise ConfigError(_folder_message(path)) from None
-    except OSError as e:
-        raise ConfigError(f"cannot read {path}: {e.strerror or e}.") from None
-    finally:
-        os.close(fd)
-
-
-def _folder_message(path: Path) -> str:
-    return (
-        f"{path} is a folder, not a config file; point --config (or $ALLOY_TUI_CONFIG) "
-        f"at a file such as {path / 'config.toml'}."
-    )
-
-
-def _decode(path: Path, data: bytes) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise ConfigError(
-            f"{path}:{line}: not UTF-8 text (byte 0x{data[e.start]:02x}); save the file as UTF-8."
-        ) from None
-    return text.removeprefix("\ufeff")
-
-
-_AT_LINE = re.compile(r"\s*\(?at line (\d+),? col(?:umn)? (\d+)\)?\s*$")
-
-
-def _invalid(path: Path, message: str, col_base: int) -> ConfigError:
-    m = _AT_LINE.search(message)
-    reason = (message[: m.start()] if m else message).rstrip(".")
-    where = f"{path}:{m.group(1)}:{int(m.group(2)) + 1 - col_base}" if m else str(path)
-    return ConfigError(f"{where}: not valid TOML: {reason}.")
-
-
-def _parse(path: Path, text: str) -> tuple[tomlkit.TOMLDocument, dict[str, Any]]:
-    """Parse with tomlkit (keeps comments; clearer messages) and tomllib (strict, plain values)."""
-    import tomlkit
-    from tomlkit.exceptions import TOMLKitError
-
-    try:
-        doc = tomlkit.parse(text)
-    except TOMLKitError as e:
-        message = str(e).replace("'\\n'", "end of line")
-        if not _AT_LINE.search(message):  # e.g. a duplicate key: borrow tomllib's position
-            try:
-                tomllib.loads(text)
-            except tomllib.TOMLDecodeError as strict:
-                m = _AT_LINE.search(str(strict))
-                if m:
-                    message = (
-                        f"{message.rstrip('.')} at line {m.group(1)} col {int(m.group(2)) - 1}"
-                    )
-        raise _invalid(path, message, col_base=0) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:  # tomlkit is lenient about a few things tomllib is not
-        raise _invalid(path, str(e), col_base=1) from None
-    return doc, data
-
-
 def _problem_lines(path: Path, text: str, problems: list[Problem]) -> list[str]:
     lines = key_lines(text)
     out = []
@@ -222,8 +121,8 @@ def _loaded(path: Path, raw: tuple[bytes, os.stat_result] | None, strict: bool) 
     if raw is None:
         return LoadedConfig(path, Settings(), False, tomlkit.document(), Fingerprint(None))
     data, st = raw
-    text = _decode(path, data)
-    doc, plain = _parse(path, text)
+    text = decode(path, data)
+    doc, plain = parse(path, text)
     settings, problems = from_mapping(plain)
     lines = _problem_lines(path, text, problems)
     if lines and strict:
@@ -238,13 +137,13 @@ def load(path: Path, *, strict: bool = True) -> LoadedConfig:
     problems in ``.problems``, so the wizard can show them and let the admin fix them.
     """
     path = Path(path)
-    return _loaded(path, _read(path, missing_ok=False), strict)
+    return _loaded(path, read_bytes(path, missing_ok=False), strict)
 
 
 def load_or_default(path: Path, *, strict: bool = True) -> LoadedConfig:
     """Like load, but a missing file gives the defaults with ``exists=False``."""
     path = Path(path)
-    return _loaded(path, _read(path, missing_ok=True), strict)
+    return _loaded(path, read_bytes(path, missing_ok=True), strict)
 
 
 def unknown_keys(loaded: LoadedConfig) -> list[str]:
@@ -283,6 +182,23 @@ def diff(loaded: LoadedConfig, settings: Settings) -> list[tuple[str, object, ob
         for k, old, new in _pairs(to_mapping(loaded.settings), to_mapping(settings))
         if not _same(old, new)
     ]
+
+
+def rebase(base: LoadedConfig, draft: Settings, onto: LoadedConfig) -> Settings:
+    """The draft's changes (made on top of ``base``) applied to ``onto``, a fresh load.
+
+    For saving after ConfigChangedError: keys the other editor changed and the draft did not
+    keep the other editor's value, so ``save(onto, rebase(base, draft, onto))`` loses nothing.
+    """
+    result = onto.settings
+    for key, _old, new in diff(base, draft):
+        section, _, name = key.rpartition(".")
+        result = (
+            result.with_section(section, **{name: new})
+            if section
+            else replace(result, **{name: new})
+        )
+    return result
 
 
 def _pairs(old: dict[str, Any], new: dict[str, Any]) -> Iterator[tuple[str, Any, Any]]:
@@ -378,7 +294,7 @@ def save(loaded: LoadedConfig, settings: Settings) -> LoadedConfig:
     except FolderError as e:
         raise ConfigError(f"cannot save {loaded.path}: {e}; nothing was written.") from None
     with folder_lock(target.parent):
-        raw = _read(target, missing_ok=True)
+        raw = read_bytes(target, missing_ok=True)
         current = Fingerprint.of(raw[0] if raw else None, raw[1] if raw else None)
         if not current.same_content(loaded.fingerprint):
             what = (
@@ -392,7 +308,7 @@ def save(loaded: LoadedConfig, settings: Settings) -> LoadedConfig:
             )
         if raw is not None:
             try:
-                tomllib.loads(_decode(target, raw[0]))
+                tomllib.loads(decode(target, raw[0]))
             except (tomllib.TOMLDecodeError, ConfigError):
                 raise ConfigError(
                     f"{loaded.path} is not valid TOML; it was not overwritten."

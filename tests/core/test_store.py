@@ -387,3 +387,16 @@ def test_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
     p = tmp_path / "config.toml"
     p.write_bytes('\ufeffservice = "smtp"\n'.encode())
     assert store.load(p).settings.service == "smtp"
+
+
+def test_rebase_keeps_the_other_editors_change(tmp_path: Path) -> None:
+    p = write(tmp_path / "config.toml", COMMENTED)
+    base = store.load(p)
+    draft = base.settings.with_section("exchange_online", api="ews")
+    p.write_text(COMMENTED.replace("timeout = 30", "timeout = 45"))  # someone else, meanwhile
+    with pytest.raises(ConfigChangedError):
+        store.save(base, draft)
+    fresh = store.load(p)
+    store.save(fresh, store.rebase(base, draft, fresh))
+    final = store.load(p).settings
+    assert final.exchange_online.api == "ews" and final.network.timeout == 45.0
