@@ -206,7 +206,10 @@ def first_line(text: str, limit: int = 300) -> str:
 
 def first_sentence(text: str, limit: int = 300) -> str:
     """First sentence of a Microsoft error description (drops Trace ID / Timestamp lines)."""
-    line = first_line(text, limit=10_000)
+    line = first_line(
+        re.split(r"\s(?:Trace ID|Correlation ID|Timestamp):", str(text), maxsplit=1)[0],
+        limit=10_000,
+    )
     match = re.match(r"(.+?[.!?])(\s|$)", line)
     sentence = match.group(1) if match else line
     return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"

@@ -240,3 +240,15 @@ def test_msal_value_error_for_unknown_tenant_message() -> None:
     assert "contso.onmicrosoft.com" in ex.cause
     assert explain(exc, ExplainContext()).code == "AADSTS90002"
     assert explain_msal_value_error(ValueError("something else"), CTX) is None
+
+
+def test_one_line_description_without_final_period() -> None:
+    """The sandbox (and some Entra answers) put Trace ID on the same line."""
+    result = {
+        "error": "invalid_request",
+        "error_description": "AADSTS9999997: No period here Trace ID: 0f0f Correlation ID: 9e9e Timestamp: 2026-11-01",
+        "error_codes": [9999997],
+    }
+    ex = explain_aad(result, CTX)
+    assert "No period here" in ex.cause
+    assert "Trace ID" not in ex.cause and "0f0f" not in ex.cause
