@@ -100,7 +100,7 @@ def show_command(obj: CliContext) -> None:
     click.echo(f"# Effective settings from {obj.config_path}")
     if loaded.exists:
         click.echo('# Keys marked "# default" are not set in the file.')
-        in_file = loaded.document.unwrap()
+        in_file = loaded.data
     else:
         click.echo("# The file does not exist yet: every value below is a default.")
         click.echo("# Run `alloy-tui` to set up, and the wizard will save it.")

@@ -113,13 +113,27 @@ def _invalid(path: Path, message: str, col_base: int) -> ConfigError:
     return ConfigError(f"{where}: not valid TOML: {reason}.")
 
 
-def parse(path: Path, text: str) -> tuple[tomlkit.TOMLDocument, dict[str, Any]]:
-    """Parse with tomlkit (keeps comments; clearer messages) and tomllib (strict, plain values)."""
+def parse_plain(path: Path, text: str) -> dict[str, Any]:
+    """Plain values with tomllib (strict and fast); ConfigError with file:line:col if invalid."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        strict = str(e)
+    # tomlkit's messages say more ("Key "port" already exists"); use them when it agrees.
+    try:
+        parse_document(path, text)
+    except ConfigError as e:
+        raise e from None
+    raise _invalid(path, strict, col_base=1)
+
+
+def parse_document(path: Path, text: str) -> tomlkit.TOMLDocument:
+    """The comment-preserving document (tomlkit), parsed only when it is needed."""
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
 
     try:
-        doc = tomlkit.parse(text)
+        return tomlkit.parse(text)
     except TOMLKitError as e:
         message = str(e).replace("'\\n'", "end of line")
         if not _AT_LINE.search(message):  # e.g. a duplicate key: borrow tomllib's position
@@ -132,8 +146,3 @@ def parse(path: Path, text: str) -> tuple[tomlkit.TOMLDocument, dict[str, Any]]:
                         f"{message.rstrip('.')} at line {m.group(1)} col {int(m.group(2)) - 1}"
                     )
         raise _invalid(path, message, col_base=0) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:  # tomlkit is lenient about a few things tomllib is not
-        raise _invalid(path, str(e), col_base=1) from None
-    return doc, data

@@ -34,7 +34,8 @@ from alloy_tui.core.configfile import (
     ConfigChangedError,
     ConfigError,
     decode,
-    parse,
+    parse_document,
+    parse_plain,
     read_bytes,
 )
 from alloy_tui.core.settings import (
@@ -94,10 +95,18 @@ class LoadedConfig:
     path: Path
     settings: Settings
     exists: bool  # False: defaults, nothing on disk yet
-    document: tomlkit.TOMLDocument
-    fingerprint: Fingerprint
+    fingerprint: Fingerprint  # what was on disk when loaded (to refuse stale saves)
     problems: list[str] = field(default_factory=list)  # only with strict=False
-    text: str = ""
+    text: str = ""  # the file as read ("" when it did not exist)
+    data: dict[str, Any] = field(default_factory=dict)  # its plain values, unknown keys too
+    _document: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def document(self) -> tomlkit.TOMLDocument:
+        """The tomlkit document (comments and all); parsed on first use, so a plain load is fast."""
+        if self._document is None:
+            self._document = parse_document(self.path, self.text)
+        return self._document
 
     def line_of(self, dotted_key: str) -> int | None:
         return line_of(key_lines(self.text), dotted_key)
@@ -116,18 +125,16 @@ def _problem_lines(path: Path, text: str, problems: list[Problem]) -> list[str]:
 
 
 def _loaded(path: Path, raw: tuple[bytes, os.stat_result] | None, strict: bool) -> LoadedConfig:
-    import tomlkit
-
     if raw is None:
-        return LoadedConfig(path, Settings(), False, tomlkit.document(), Fingerprint(None))
+        return LoadedConfig(path, Settings(), False, Fingerprint(None))
     data, st = raw
     text = decode(path, data)
-    doc, plain = parse(path, text)
+    plain = parse_plain(path, text)
     settings, problems = from_mapping(plain)
     lines = _problem_lines(path, text, problems)
     if lines and strict:
         raise ConfigError(lines)
-    return LoadedConfig(path, settings, True, doc, Fingerprint.of(data, st), lines, text)
+    return LoadedConfig(path, settings, True, Fingerprint.of(data, st), lines, text, plain)
 
 
 def load(path: Path, *, strict: bool = True) -> LoadedConfig:
@@ -163,7 +170,7 @@ def unknown_keys(loaded: LoadedConfig) -> list[str]:
         where = f"{loaded.path}:{number}" if number else str(loaded.path)
         out.append(f"{where}: unknown key {key} is ignored{hint}")
 
-    data = loaded.document.unwrap()
+    data = loaded.data
     for name, value in data.items():
         if name not in known_top:
             warn(name, known_top)
@@ -256,7 +263,7 @@ def _merge(doc: tomlkit.TOMLDocument, settings: Settings) -> None:
 def _render(loaded: LoadedConfig, settings: Settings) -> str:
     import tomlkit
 
-    doc = tomlkit.parse(loaded.document.as_string())  # a copy: the caller's stays as loaded
+    doc = parse_document(loaded.path, loaded.text)  # a fresh copy: the caller's stays as loaded
     if not loaded.exists and not doc.body:
         for line in HEADER:
             doc.add(tomlkit.comment(line))
@@ -337,8 +344,6 @@ def save(loaded: LoadedConfig, settings: Settings) -> LoadedConfig:
 def _after(
     loaded: LoadedConfig, settings: Settings, text: str, raw: tuple[bytes, os.stat_result]
 ) -> LoadedConfig:
-    import tomlkit
-
     return LoadedConfig(
-        loaded.path, settings, True, tomlkit.parse(text), Fingerprint.of(*raw), [], text
+        loaded.path, settings, True, Fingerprint.of(*raw), [], text, tomllib.loads(text)
     )

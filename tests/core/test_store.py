@@ -400,3 +400,20 @@ def test_rebase_keeps_the_other_editors_change(tmp_path: Path) -> None:
     store.save(fresh, store.rebase(base, draft, fresh))
     final = store.load(p).settings
     assert final.exchange_online.api == "ews" and final.network.timeout == 45.0
+
+
+def test_a_plain_load_does_not_import_tomlkit(tmp_path: Path) -> None:
+    """`alloy-tui log` and `status` load the config on every run: keep that cheap."""
+    import subprocess
+    import sys
+
+    p = write(tmp_path / "config.toml", COMMENTED)
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom alloy_tui.core import store\n"
+        f"loaded = store.load(Path({str(p)!r}))\n"
+        "print('tomlkit' in sys.modules, loaded.settings.exchange_online.tenant)\n"
+        "loaded.document\n"
+        "print('tomlkit' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "contoso.onmicrosoft.com", "True"]
