@@ -13,7 +13,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,7 +24,9 @@ from gen_log import cached  # noqa: E402
 def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall time (s) and peak RSS (KiB) of one child."""
     t0 = time.perf_counter()
-    pid = os.posix_spawn(argv[0], argv, env, file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)])
+    pid = os.posix_spawn(
+        argv[0], argv, env, file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]
+    )
     _, status, usage = os.wait4(pid, 0)
     elapsed = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
@@ -50,7 +51,9 @@ def main() -> None:
     py = sys.executable
     base_env = {k: v for k, v in os.environ.items() if k != "ALLOY_TUI_CONFIG"}
     floor_t, floor_m = measure([py, "-c", "pass"], base_env, args.runs)
-    print(f"python -c pass            median {floor_t * 1000:7.1f} ms   peak {floor_m / 1024:6.1f} MiB")
+    print(
+        f"python -c pass            median {floor_t * 1000:7.1f} ms   peak {floor_m / 1024:6.1f} MiB"
+    )
     results = {}
     for n in (10_000, 1_000_000):
         log = cached(n)

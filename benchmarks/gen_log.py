@@ -1,6 +1,6 @@
 """Generate an alert log of N entries (about 200 bytes each), fast, deterministic.
 
-    python benchmarks/gen_log.py 1000000 /tmp/alert_log.jsonl
+python benchmarks/gen_log.py 1000000 /tmp/alert_log.jsonl
 """
 
 from __future__ import annotations
@@ -11,7 +11,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 LEVELS = ("info", "info", "info", "warning", "error")
-EVENTS = ("notification.sent", "test_message.sent", "notification.failed", "signin.refreshed", "smtp.retry")
+EVENTS = (
+    "notification.sent",
+    "test_message.sent",
+    "signin.refreshed",
+    "smtp.retry",
+    "notification.failed",
+)
 
 
 def entry(i: int, start: datetime) -> str:

@@ -93,10 +93,11 @@ def log_command(
     obj: CliContext, lines: int, follow: bool, as_json: bool, level: str | None, live: bool
 ) -> None:
     """Show the alert log: every send attempt, oldest to newest like tail."""
-    path = log_path(_settings(obj), obj.config_path)
+    settings = _settings(obj)
+    path = log_path(settings, obj.config_path)
     level = level.lower() if level else None
     if live:
-        _run_live(path)
+        _run_live(path, settings)
         return
     if path.is_dir():
         fail(f"the alert log path {path} is a folder, not a file")
@@ -137,12 +138,15 @@ def _tail_filtered(reader: AlertLogReader, n: int, level: str) -> list[Entry]:
     return found
 
 
-def _run_live(path: Path) -> None:
+def _run_live(path: Path, settings: Settings) -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         fail("--live needs a terminal; use `alloy-tui log --follow` in pipes")
+    if path.is_dir():
+        fail(f"the alert log path {path} is a folder, not a file")
     from alloy_tui.ui.alertlog.app import run_live
 
-    run_live(path)
+    cfg = settings.alert_log
+    run_live(path, max_bytes=cfg.max_bytes, keep=cfg.keep, retention_days=cfg.retention_days)
 
 
 COMMANDS: list[click.Command] = [log_command]

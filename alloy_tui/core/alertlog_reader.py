@@ -92,6 +92,7 @@ class FollowUpdate:
 
     reset: bool = False
     lines: list[tuple[int, bytes]] = field(default_factory=list)  # (start offset, line)
+    end: int = 0  # just after the last line read: where the next poll goes on from
 
 
 class Follower:
@@ -118,6 +119,7 @@ class Follower:
             self.pos = start
         elif start is not None:
             self.pos = 0  # a different file than the one the caller read: take it all
+            self._pending_reset = True
         else:
             self.pos = complete_end(fd, st.st_size)
         self.ino = st.st_ino
@@ -129,6 +131,13 @@ class Follower:
             self.fd = -1
 
     def poll(self, max_bytes: int = 4 * 1024 * 1024) -> FollowUpdate:
+        update = self._poll(max_bytes)
+        if self._pending_reset:
+            update.reset, self._pending_reset = True, False
+        update.end = self.pos
+        return update
+
+    def _poll(self, max_bytes: int) -> FollowUpdate:
         update = FollowUpdate()
         if self.fd < 0:
             if self._open(0):

@@ -24,7 +24,7 @@ from alloy_tui.core.alertlog_reader import complete_end, read_line_at
 
 FIRST_BLOCK = 64 * 1024  # the first rows show after reading only this much
 BLOCK = 1024 * 1024
-ROW_READ_LIMIT = 256 * 1024  # a row longer than this is shown cut and flagged
+ROW_READ_LIMIT = 1024 * 1024  # a row longer than this is shown cut and flagged (cached, so rare)
 
 _LEVEL_RE = re.compile(rb'"level"\s*:\s*"(info|warning|error)"')
 

@@ -199,7 +199,7 @@ class AlertLogScreen(Screen[None]):
             while not stop.is_set():
                 update = follower.poll()
                 if update.reset or update.lines:
-                    if not self._post(self._on_update, gen, update):
+                    if not self._post(self._apply_follow, gen, update):
                         return
                     if update.reset:
                         return  # the UI restarts on the new file with a fresh follower
@@ -208,7 +208,7 @@ class AlertLogScreen(Screen[None]):
         finally:
             follower.close()
 
-    def _on_update(self, gen: int, update: FollowUpdate) -> None:
+    def _apply_follow(self, gen: int, update: FollowUpdate) -> None:
         if gen != self.gen:
             return
         if update.reset:
