@@ -180,7 +180,7 @@ def handle(sandbox: Sandbox, req: Request) -> Response:
             503,
             b"Service Unavailable",
             "text/plain",
-            {"Retry-After": str(sc.options.get("retry_after", 1))},
+            {"Retry-After": str(sc.retry_after())},
         )
     try:
         root = ET.fromstring(req.body)

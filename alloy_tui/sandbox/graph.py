@@ -90,7 +90,7 @@ class GraphCall:
         state = self.sandbox.state
         sc = state.take("throttle", "graph")
         if sc is not None:
-            wait = str(sc.options.get("retry_after", 1))
+            wait = str(sc.retry_after())
             return self.error(
                 429,
                 "ApplicationThrottled",
@@ -99,7 +99,7 @@ class GraphCall:
             )
         sc = state.take("server_busy", "graph")
         if sc is not None:
-            wait = str(sc.options.get("retry_after", 1))
+            wait = str(sc.retry_after())
             return self.error(
                 503,
                 "ServiceUnavailable",

@@ -25,6 +25,7 @@ from alloy_tui.sandbox import entra, ews, graph, pages
 from alloy_tui.sandbox.mailbox import load_messages
 from alloy_tui.sandbox.store import (
     DEFAULT_ACCOUNT,
+    DEFAULT_BASIC_USERS,
     DeliveredMessage,
     RecordedRequest,
     State,
@@ -77,7 +78,8 @@ class Sandbox:
             "common",
         }
         self.state = State()
-        self.ews_basic_users: dict[str, str] = self.state.basic_users
+        # On-premises users for EWS Basic and NTLM (Exchange Server): user name -> password.
+        self.ews_basic_users: dict[str, str] = dict(DEFAULT_BASIC_USERS)
         self._own_workdir = workdir is None
         self.workdir = Path(workdir) if workdir is not None else None
         self._server: ThreadingHTTPServer | None = None

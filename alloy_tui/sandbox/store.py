@@ -5,6 +5,7 @@ Everything here is guarded by one lock (`State.lock`); the HTTP handlers run in 
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
 import time
@@ -48,6 +49,8 @@ SCENARIOS: dict[str, str] = {
     "ews_blocked": "EWS turned off for the tenant: ErrorAccessDenied (mode='http': HTTP 403)",
 }
 
+SCENARIO_OPTIONS = {"count", "api", "retry_after", "scope", "mode"}
+
 # Scenarios that answer a limited number of requests unless told otherwise.
 COUNTED_BY_DEFAULT = {"throttle": 1, "server_busy": 1}
 
@@ -61,6 +64,10 @@ class Scenario:
     name: str
     options: dict[str, Any]
     remaining: int | None  # None: until cleared
+
+    def retry_after(self) -> int:
+        """Whole seconds for a Retry-After header (0 allowed: tests that retry at once)."""
+        return max(0, math.ceil(float(self.options.get("retry_after", 1))))
 
     def applies_to(self, api: str) -> bool:
         wanted = self.options.get("api")
@@ -129,7 +136,6 @@ class State:
         self.mailboxes: dict[str, str] = dict(DEFAULT_MAILBOXES)
         self.oids: dict[str, str] = {m: str(uuid.uuid4()) for m in self.mailboxes}
         self.grants: set[tuple[str, str]] = set(DEFAULT_GRANTS)
-        self.basic_users: dict[str, str] = dict(DEFAULT_BASIC_USERS)
         self.device_codes: dict[str, DeviceCode] = {}
         self.tokens: dict[str, TokenRecord] = {}
         self.scenarios: dict[str, Scenario] = {}
@@ -161,7 +167,18 @@ class State:
         if name not in SCENARIOS:
             known = ", ".join(sorted(SCENARIOS))
             raise ValueError(f"unknown sandbox scenario {name!r}; known: {known}")
+        unknown = set(options) - SCENARIO_OPTIONS
+        if unknown:
+            raise ValueError(
+                f"unknown option(s) for scenario {name!r}: {', '.join(sorted(unknown))}"
+            )
+        if options.get("api") not in (None, "graph", "ews"):
+            raise ValueError(f"api must be 'graph' or 'ews', got {options['api']!r}")
         count = options.pop("count", COUNTED_BY_DEFAULT.get(name))
+        if count is not None and (not isinstance(count, int) or count < 1):
+            raise ValueError(
+                f"count must be a whole number of requests (1 or more) or None, got {count!r}"
+            )
         with self.lock:
             self.scenarios[name] = Scenario(name, options, count)
 

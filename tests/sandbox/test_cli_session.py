@@ -139,3 +139,16 @@ def test_session_cleans_up_on_error() -> None:
     except RuntimeError:
         pass
     assert not workdir.exists()
+
+
+def test_serve_reports_a_busy_port() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        result = CliRunner().invoke(cli, ["sandbox", "serve", "--port", str(port)])
+    assert (
+        result.exit_code == 1 and f"cannot start the sandbox on 127.0.0.1:{port}" in result.output
+    )

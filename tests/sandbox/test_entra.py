@@ -248,3 +248,76 @@ def test_revoked_refresh_token(sandbox: Sandbox, sign_in: Callable) -> None:
 def test_unknown_scenario_is_refused(sandbox: Sandbox) -> None:
     with pytest.raises(ValueError, match="unknown sandbox scenario 'nope'"):
         sandbox.set_scenario("nope")
+
+
+def test_scenario_options_are_checked(sandbox: Sandbox) -> None:
+    with pytest.raises(ValueError, match="unknown option"):
+        sandbox.set_scenario("throttle", retry=5)
+    with pytest.raises(ValueError, match="api must be"):
+        sandbox.set_scenario("throttle", api="smtp")
+    with pytest.raises(ValueError, match="count must be"):
+        sandbox.set_scenario("throttle", count=0)
+    assert sandbox.state.scenarios == {}
+
+
+def test_consent_needed_again_when_delegation_is_turned_on(
+    sandbox: Sandbox, sign_in: Callable
+) -> None:
+    app = sign_in([GRAPH_SEND])["_app"]
+    sandbox.set_scenario("consent_required", scope="Mail.Send.Shared")
+    account = app.get_accounts()[0]
+    result = app.acquire_token_silent_with_error([GRAPH_SEND, GRAPH_SHARED], account=account)
+    assert result["error_codes"] == [65001] and result["suberror"] == "consent_required"
+
+
+def raw_token(sandbox: Sandbox, http: Any, **form: str) -> Any:
+    return http.post(f"{sandbox.authority}/oauth2/v2.0/token", data=form)
+
+
+def test_token_endpoint_refuses_bad_requests(sandbox: Sandbox, http: Any) -> None:
+    cid = sandbox.client_id
+    cases = [
+        ({"grant_type": "refresh_token"}, 400, 900144),
+        ({"client_id": cid, "grant_type": "password"}, 400, 70003),
+        (
+            {
+                "client_id": cid,
+                "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+                "device_code": "x",
+            },
+            400,
+            70000,
+        ),
+        (
+            {"client_id": cid, "grant_type": "refresh_token", "refresh_token": "forged"},
+            400,
+            9002313,
+        ),
+    ]
+    for form, status, code in cases:
+        r = raw_token(sandbox, http, **form)
+        assert r.status_code == status and r.json()["error_codes"] == [code], (form, r.text)
+    assert http.get(f"{sandbox.authority}/oauth2/v2.0/token").json()["error_codes"] == [900561]
+    common = http.post(f"{sandbox.base_url}/common/oauth2/v2.0/devicecode", data={"client_id": cid})
+    assert common.json()["error_codes"] == [50059]
+    assert http.get(f"{sandbox.base_url}/no/such/path").status_code == 404
+    bad_scope = http.post(
+        f"{sandbox.authority}/oauth2/v2.0/devicecode",
+        data={"client_id": cid, "scope": "https://evil.example/x"},
+    )
+    assert bad_scope.json()["error"] == "invalid_scope"
+
+
+def test_tenant_by_domain_works(sandbox: Sandbox, ssl_ctx: Any) -> None:
+    import httpx
+    import msal
+
+    app = msal.PublicClientApplication(
+        sandbox.client_id,
+        authority=f"{sandbox.base_url}/contoso.onmicrosoft.com",
+        instance_discovery=False,
+        http_client=httpx.Client(verify=ssl_ctx),
+    )
+    sandbox.auto_approve_after = 0
+    result = app.acquire_token_by_device_flow(app.initiate_device_flow([GRAPH_SEND]))
+    assert result["id_token_claims"]["tid"] == sandbox.tenant

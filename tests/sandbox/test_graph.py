@@ -188,3 +188,23 @@ def test_me(sandbox: Sandbox, http: Any, sign_in: Callable) -> None:
     me = r.json()
     assert me["userPrincipalName"] == me["mail"] == "ops@contoso.example"
     assert me["displayName"] == "Ops Team"
+
+
+def test_parallel_sends_all_delivered(sandbox: Sandbox, send: Callable) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    send(payload())
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(
+            pool.map(lambda i: send(payload([f"user{i}@example.com"])).status_code, range(16))
+        )
+    assert codes == [202] * 16
+    delivered = sandbox.load_messages()
+    assert len(delivered) == 17 and len({m.path for m in delivered}) == 17
+    assert {m.to[0] for m in delivered} >= {f"user{i}@example.com" for i in range(16)}
+
+
+def test_zero_retry_after_for_quick_tests(sandbox: Sandbox, send: Callable) -> None:
+    send(payload())
+    sandbox.set_scenario("throttle", retry_after=0)
+    assert send(payload()).headers["Retry-After"] == "0"
