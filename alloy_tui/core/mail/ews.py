@@ -45,6 +45,8 @@ def _exchangelib_classes() -> dict[str, Any]:
     # exchangelib logs failed POSTs at ERROR with the SOAP text; keep that off the admin's screen.
     logging.getLogger("exchangelib").addHandler(logging.NullHandler())
     logging.getLogger("exchangelib").propagate = False
+    # requests-oauthlib logs the Authorization header at DEBUG: never let a token reach a log.
+    logging.getLogger("requests_oauthlib").setLevel(logging.WARNING)
 
     class MsalCredentials(OAuth2AuthorizationCodeCredentials):  # type: ignore[misc]
         """Bearer token from MSAL; exchangelib asks `refresh(session=...)` when it expired locally.
@@ -59,6 +61,13 @@ def _exchangelib_classes() -> dict[str, Any]:
         def refresh(self, session: Any = None) -> None:
             self.access_token = _token_dict(self._signin.get_token_info("ews"))
 
+    class ServerBusy(ErrorServerBusy):  # type: ignore[misc]
+        """ErrorServerBusy that remembers what the server asked for (None: it did not say)."""
+
+        def __init__(self, text: str, server_back_off: float | None) -> None:
+            super().__init__(text, back_off=server_back_off)
+            self.server_back_off = server_back_off
+
     class RetryAfterFailFast(FailFast):  # type: ignore[misc]
         """Fail fast (we retry ourselves), but keep a 503's Retry-After as the back-off."""
 
@@ -67,14 +76,13 @@ def _exchangelib_classes() -> dict[str, Any]:
                 return super().raise_response_errors(response)
             except (ErrorInternalServerTransientError, ErrorServerBusy) as e:
                 after = response.headers.get("Retry-After")
-                if after and getattr(e, "back_off", None) is None:
-                    raise ErrorServerBusy(
-                        str(e.args[0] if e.args else e),
-                        back_off=m365.retry_after_seconds(after, 1.0),
-                    ) from None
-                raise
+                wait = m365.retry_after_seconds(after, -1.0) if after else -1.0
+                text = str(e.args[0] if e.args else e)
+                raise ServerBusy(text, wait if wait >= 0 else None) from None
 
-    _classes.update(credentials=MsalCredentials, retry_policy=RetryAfterFailFast)
+    _classes.update(
+        credentials=MsalCredentials, retry_policy=RetryAfterFailFast, server_busy=ServerBusy
+    )
     return _classes
 
 
@@ -175,8 +183,11 @@ class EwsTransport:
                     msg.send(save_copy=False)
                     break
                 except (ErrorServerBusy, ErrorInternalServerTransientError) as e:
-                    wait = getattr(e, "back_off", None)
-                    wait = float(wait) if wait else 2.0**backoff.attempts
+                    if isinstance(e, classes["server_busy"]):
+                        wait = e.server_back_off
+                    else:  # a SOAP ErrorServerBusy carries BackOffMilliseconds
+                        wait = getattr(e, "back_off", None)
+                    wait = float(wait) if wait is not None else 2.0**backoff.attempts
                     if backoff.wait(wait):
                         continue
                     raise
@@ -205,18 +216,11 @@ class EwsTransport:
         from exchangelib.errors import (
             ErrorInternalServerTransientError,
             ErrorServerBusy,
-            ErrorTimeoutExpired,
-            TransportError,
         )
 
-        from alloy_tui.core.explain import explain_ews, explain_network
+        from alloy_tui.core.explain import explain
 
-        if isinstance(e, ErrorTimeoutExpired | TransportError) or not type(e).__module__.startswith(
-            "exchangelib"
-        ):
-            ex = explain_network(e, ctx)
-        else:
-            ex = explain_ews(e, ctx)
+        ex = explain(e, ctx)
         from alloy_tui.core import net
 
         if not ex.request_id:
