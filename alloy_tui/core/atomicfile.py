@@ -85,15 +85,20 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_temp(target: Path, data: bytes) -> Path:
+def write_temp(target: Path, data: bytes, owner: tuple[int, int] | None = None) -> Path:
     """Write data to a new temp file (mode 0600 from birth) next to target and fsync it.
 
+    ``owner`` (uid, gid): when root rewrites a file that belongs to someone else (a service
+    account's config), the new file keeps that owner, or the service could no longer read it.
     The caller renames it over target (``os.replace``) or removes it; on failure it is removed here.
     """
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         try:
-            os.fchmod(fd, 0o600)  # mkstemp already uses 0600; make sure whatever the platform
+            if hasattr(os, "fchmod"):  # mkstemp already uses 0600; make sure (not on Windows)
+                os.fchmod(fd, 0o600)
+            if owner is not None and hasattr(os, "fchown") and os.geteuid() == 0:
+                os.fchown(fd, *owner)
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
@@ -107,13 +112,14 @@ def write_temp(target: Path, data: bytes) -> Path:
 
 
 def remove_quietly(path: Path) -> None:
+    """Remove a temp file we made, ignoring a file that is already gone."""
     with contextlib.suppress(OSError):
         os.unlink(path)
 
 
-def atomic_write(target: Path, data: bytes) -> None:
+def atomic_write(target: Path, data: bytes, owner: tuple[int, int] | None = None) -> None:
     """Temp file (0600 from birth) in the same folder, fsync, rename over target."""
-    tmp = write_temp(target, data)
+    tmp = write_temp(target, data, owner)
     try:
         os.replace(tmp, target)
     except BaseException:

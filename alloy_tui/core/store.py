@@ -324,9 +324,10 @@ def save(loaded: LoadedConfig, settings: Settings) -> LoadedConfig:
                 return _after(loaded, settings, text, raw)
         tmp: Path | None = None
         try:
-            tmp = write_temp(target, data)  # the new version first: a full disk stops us here
+            owner = (raw[1].st_uid, raw[1].st_gid) if raw is not None else None
+            tmp = write_temp(target, data, owner)  # the new version first: a full disk stops here
             if raw is not None:
-                atomic_write(target.with_name(target.name + ".bak"), raw[0])
+                atomic_write(target.with_name(target.name + ".bak"), raw[0], owner)
             os.replace(tmp, target)
             tmp = None
         except OSError as e:

@@ -417,3 +417,14 @@ def test_a_plain_load_does_not_import_tomlkit(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "contoso.onmicrosoft.com", "True"]
+
+
+def test_root_saving_a_service_accounts_config_keeps_its_owner(tmp_path: Path) -> None:
+    owner = 65534 if os.geteuid() == 0 else os.getuid()  # only root can give a file away
+    p = write(tmp_path / "config.toml", COMMENTED, mode=0o600)
+    os.chown(p, owner, owner if os.geteuid() == 0 else os.getgid())
+    loaded = store.load(p)
+    store.save(loaded, loaded.settings.with_section("exchange_online", api="ews"))
+    for f in (p, tmp_path / "config.toml.bak"):
+        st = os.stat(f)
+        assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (owner, 0o600)
