@@ -6,6 +6,7 @@ path must not load it, and an exception object already tells us everything we ne
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -196,6 +197,8 @@ def explain_ews(exc: BaseException, ctx: ExplainContext) -> Explanation:
         title = "EWS version mismatch"
         cause = f"The Exchange server does not accept the EWS schema version alloy-tui uses. Exchange says: {said or name}"
         fix = "Check the EWS endpoint points at the right Exchange server (Exchange 2013 or later is required)."
+    elif has("MalformedResponseError") and _http_status(said):
+        return _http_failure(exc, ctx, _http_status(said), said)
     elif has("MalformedResponseError", "RedirectError"):
         title = "The EWS address does not answer like EWS"
         cause = f"The server at the EWS endpoint did not give an EWS answer ({said or name})."
@@ -223,6 +226,68 @@ def explain_ews(exc: BaseException, ctx: ExplainContext) -> Explanation:
         fix=redact(fix),
         code=code,
         retryable=retryable,
+        details=details,
+    )
+
+
+def _http_status(text: str) -> int:
+    match = re.search(r"Code: (\d{3})\b", text)
+    return int(match.group(1)) if match else 0
+
+
+def _http_failure(exc: BaseException, ctx: ExplainContext, status: int, said: str) -> Explanation:
+    """exchangelib's 'Unknown failure in response. Code: 403 headers: ... content: ...'."""
+    content = said.split("content:", 1)[1].strip() if "content:" in said else ""
+    content = redact(content[:200])
+    details: dict[str, Any] = {"error_type": type(exc).__name__, "status": status}
+    if content:
+        details["exchange_says"] = content
+    host = ctx.host or "the EWS endpoint"
+    if status == 403:
+        if ctx.on_premises:
+            fix = (
+                f"Check {ctx.account_ref} may use EWS (Exchange Management Shell: `Set-CASMailbox {ctx.account_ref} "
+                "-EwsEnabled $true`), and the EWS virtual directory's authentication settings in IIS / "
+                "`Get-WebServicesVirtualDirectory | Format-List *Authentication*`."
+            )
+        else:
+            fix = ews_allow_list_fix(ctx)
+        return Explanation(
+            "EWS access forbidden (403)",
+            f"{host} refused EWS for {ctx.account_ref} with HTTP 403"
+            + (
+                ": EWS is turned off for this mailbox or organisation, or this app's id is not on the tenant's "
+                "EWSAllowedAppIDs list (required since 1 Oct 2026)."
+                if not ctx.on_premises
+                else ": EWS is turned off for this mailbox, or the server refuses this authentication method."
+            ),
+            fix,
+            code="http.403",
+            details=details,
+        )
+    if status == 404:
+        return Explanation(
+            "EWS address not found (404)",
+            f"{host} has nothing at the EWS path.",
+            "Check the EWS endpoint: it is the full URL ending in /EWS/Exchange.asmx.",
+            code="http.404",
+            details=details,
+        )
+    if status >= 500:
+        return Explanation(
+            f"Exchange server error ({status})",
+            f"{host} answered HTTP {status}: the server had a problem{': ' + content if content else ''}.",
+            "Usually temporary: try again in a few minutes; if it persists, check the server's health "
+            "(Service health in the Microsoft 365 admin center, or the Exchange server's event log).",
+            code=f"http.{status}",
+            retryable=True,
+            details=details,
+        )
+    return Explanation(
+        f"EWS request refused ({status})",
+        f"{host} answered HTTP {status}{': ' + content if content else ''}.",
+        "Check the EWS endpoint and the account; see the alert log entry for details.",
+        code=f"http.{status}",
         details=details,
     )
 

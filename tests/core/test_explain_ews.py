@@ -241,3 +241,33 @@ def test_on_premises_wording() -> None:
     assert "adminconsent" not in access.fix and "EwsAllowedAppIDs" not in access.fix
     missing = explain_ews(_errors().ErrorNonExistentMailbox("No mailbox"), ctx)
     assert f"Get-Mailbox {OWNER}" in missing.fix and "licence" not in missing.fix
+
+
+@pytest.mark.parametrize(
+    ("status", "title", "retryable"),
+    [
+        (403, "forbidden (403)", False),
+        (404, "not found (404)", False),
+        (500, "server error (500)", True),
+        (418, "refused (418)", False),
+    ],
+)
+def test_real_exchangelib_http_failures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int, title: str, retryable: bool
+) -> None:
+    """exchangelib turns a non-SOAP HTTP answer into MalformedResponseError('... Code: 403 ...')."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+
+    def respond(_h: Any) -> tuple[int, dict[str, str], bytes]:
+        return status, {"Content-Type": "text/plain"}, b"Nope"
+
+    with tls_server(tmp_path, respond=respond, tls=False) as srv:
+        exc = _ews_send(f"http://127.0.0.1:{srv.port}/EWS/Exchange.asmx")
+    assert type(exc).__name__ == "MalformedResponseError"
+    ex = explain(exc, PLAIN)
+    assert title in ex.title
+    assert ex.retryable is retryable
+    assert ex.details["status"] == status
+    assert "headers" not in ex.cause
+    if status == 403:
+        assert "EWSAllowedAppIDs" in ex.cause and "EwsAllowedAppIDs" in ex.fix
