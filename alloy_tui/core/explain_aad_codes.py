@@ -76,7 +76,8 @@ def _mfa(ctx: ExplainContext, _d: str) -> tuple[str, str, str]:
         "Multi-factor authentication required",
         f"A Conditional Access or security-defaults rule requires {ctx.account_ref} to complete MFA. If this "
         "appeared while refreshing a saved sign-in, the saved sign-in no longer satisfies that rule.",
-        f"Sign in again with `alloy-tui login` and complete the MFA prompt in the browser on https://{ctx.login_host}/devicelogin. "
+        "Sign in again with `alloy-tui login` and complete the MFA prompt in the browser, on the verification page "
+        "shown with the code. "
         "A dedicated notification mailbox needs an MFA method registered (https://aka.ms/mfasetup) or an "
         "exclusion from the MFA policy (Entra admin center > Protection > Conditional Access).",
     )
@@ -168,7 +169,7 @@ def _70016(ctx: ExplainContext, _d: str) -> tuple[str, str, str]:
     return (
         "Waiting for the sign-in to be approved",
         "The code has not been entered and approved yet.",
-        f"Open https://{ctx.login_host}/devicelogin in any browser, enter the code shown, and sign in as the "
+        "Open the verification page shown with the code (on any device with a browser), enter the code, and sign in as the "
         "notification account.",
     )
 

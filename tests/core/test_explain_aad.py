@@ -81,7 +81,7 @@ CASES: list[tuple[int, str, str, list[str]]] = [
     (700082, "invalid_grant", "sign in again", ["alloy-tui login", "alloy-tui status"]),
     (50173, "invalid_grant", "sign in again", ["alloy-tui login"]),
     (70043, "invalid_grant", "sign in again", ["alloy-tui login", "Sign-in frequency"]),
-    (70016, "authorization_pending", "Waiting", ["https://login.microsoftonline.com/devicelogin"]),
+    (70016, "authorization_pending", "Waiting", ["verification page", "enter the code"]),
     (70018, "bad_verification_code", "Wrong code", ["alloy-tui login"]),
     (70019, "expired_token", "expired", ["alloy-tui login"]),
     (
