@@ -20,7 +20,10 @@ def config_group() -> None:
     """Show where the settings live, print them, or check them."""
 
 
-@config_group.command("path")
+@config_group.command(
+    "path",
+    short_help="Print the config path (--all: token cache and alert log too).",
+)
 @click.option(
     "--all", "show_all", is_flag=True, help="Also print the token cache and alert log paths."
 )
@@ -90,7 +93,7 @@ def render_effective(settings: Settings, in_file: dict[str, Any]) -> list[str]:
     return out
 
 
-@config_group.command("show")
+@config_group.command("show", short_help="Print the effective settings as TOML, defaults marked.")
 @click.pass_obj
 def show_command(obj: CliContext) -> None:
     """Print the effective settings as TOML; `# default` marks keys not set in the file."""
@@ -112,7 +115,9 @@ def show_command(obj: CliContext) -> None:
         click.echo(f"alloy-tui: {warning}", err=True)
 
 
-@config_group.command("validate")
+@config_group.command(
+    "validate", short_help="Check the config file: OK, or each problem with its line."
+)
 @click.pass_obj
 def validate_command(obj: CliContext) -> None:
     """Check the config file; print OK, or each problem on its own line (exit 2)."""
