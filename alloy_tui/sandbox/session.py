@@ -33,7 +33,9 @@ def _q(value: str) -> str:
     return json.dumps(value)
 
 
-def config_text(sandbox: Sandbox, workdir: Path, *, api: str = "graph") -> str:
+def config_text(
+    sandbox: Sandbox, workdir: Path, *, api: str = "graph", from_delegation: bool = False
+) -> str:
     """A complete config.toml for this sandbox; keys as in alloy_tui.core.settings."""
     return "\n".join(
         [
@@ -45,6 +47,7 @@ def config_text(sandbox: Sandbox, workdir: Path, *, api: str = "graph") -> str:
             f"tenant = {_q(sandbox.tenant)}",
             f"client_id = {_q(sandbox.client_id)}",
             'cloud = "global"',
+            f"from_delegation = {'true' if from_delegation else 'false'}",
             f"token_cache = {_q(str(workdir / 'token_cache.json'))}",
             f"login_endpoint = {_q(sandbox.login_endpoint)}",
             f"graph_endpoint = {_q(sandbox.graph_endpoint)}",
@@ -75,6 +78,7 @@ def open_sandbox_session(
     *,
     auto_approve_after: float | None = DEFAULT_AUTO_APPROVE,
     api: str = "graph",
+    from_delegation: bool = False,
     **sandbox_options: Any,
 ) -> Iterator[SandboxSession]:
     """Start a sandbox in a temporary folder with a config pointing at it; remove it all on exit."""
@@ -86,7 +90,9 @@ def open_sandbox_session(
     try:
         sandbox.start()
         config_path = workdir / "config.toml"
-        write_config(config_path, config_text(sandbox, workdir, api=api))
+        write_config(
+            config_path, config_text(sandbox, workdir, api=api, from_delegation=from_delegation)
+        )
         yield SandboxSession(config_path=config_path, sandbox=sandbox, workdir=workdir)
     finally:
         sandbox.stop()

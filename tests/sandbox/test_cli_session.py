@@ -152,3 +152,10 @@ def test_serve_reports_a_busy_port() -> None:
     assert (
         result.exit_code == 1 and f"cannot start the sandbox on 127.0.0.1:{port}" in result.output
     )
+
+
+def test_session_for_ews_with_delegation() -> None:
+    with open_sandbox_session(api="ews", from_delegation=True) as session:
+        settings, problems = from_mapping(tomllib.loads(session.config_path.read_text()))
+    assert problems == []
+    assert settings.exchange_online.api == "ews" and settings.exchange_online.from_delegation
