@@ -52,24 +52,28 @@ def device_sign_in(
         echo(
             f"(Sandbox: the code is approved automatically after {sandbox.auto_approve_after:g} s.)"
         )
-    echo("Waiting for the sign-in to finish... (Ctrl+C cancels)")
     cancel = threading.Event()
     box: dict[str, Any] = {}
+
+    done = threading.Event()  # not Thread.is_alive(): an interrupted join() can misreport it
 
     def work() -> None:
         try:
             box["account"] = signin.wait_for_device_flow(cancel)
         except BaseException as e:  # handed to the main thread
             box["error"] = e
+        finally:
+            done.set()
 
     t = threading.Thread(target=work, name="alloy-device-flow", daemon=True)
-    t.start()
     try:
-        while t.is_alive():
-            t.join(0.2)
+        t.start()
+        echo("Waiting for the sign-in to finish... (Ctrl+C cancels)")
+        while not done.wait(0.2):
+            pass
     except KeyboardInterrupt:
         cancel.set()
-        t.join(5)
+        done.wait(5)  # the worker logs the cancellation within about a second
         click.echo("Sign-in cancelled.", err=True)
         raise SystemExit(130) from None
     if "error" in box:

@@ -46,8 +46,12 @@ def _sent_line(r: SendResult, what: str) -> str:
 @click.pass_obj
 def test_send_command(obj: CliContext, to: str, from_address: str) -> None:
     """Send the test message (says host, service, API, account, From and time)."""
+    from alloy_tui.core.addresses import parse_address
     from alloy_tui.core.sending import send_test_message
 
+    parse_address(to)  # a typo costs no sign-in and no round trip (exit 2, one clear line)
+    if from_address:
+        parse_address(from_address, "From address")
     loaded = ensure_signed_in(obj, load(obj))
     settings = loaded.settings
     result = send_test_message(
@@ -86,11 +90,16 @@ def send_command(
     obj: CliContext, to: tuple[str, ...], subject: str, from_address: str, html: bool
 ) -> None:
     """Send a message; the body is read from stdin (for scripts and cron)."""
+    from alloy_tui.core.addresses import check_header_text, parse_address, parse_addresses
     from alloy_tui.core.mail.message import OutgoingMessage
     from alloy_tui.core.sending import send_message
 
     if not to:
         fail("No recipient: give at least one --to ADDR.")
+    parse_addresses(list(to))
+    check_header_text(subject, "subject")
+    if from_address:
+        parse_address(from_address, "From address")
     loaded = ensure_signed_in(obj, load(obj))
     settings = loaded.settings
     body = _read_body()
