@@ -101,7 +101,11 @@ class Sandbox:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(ctx)
         handler = type("SandboxHandler", (_Handler,), {"sandbox": self})
-        server = _Server((self.host, self.port), handler)
+        try:
+            server = _Server((self.host, self.port), handler)
+        except OSError:
+            self.stop()  # the port is taken: leave no folder behind
+            raise
         # The handshake happens on first read, in the request's own thread.
         server.socket = ctx.wrap_socket(
             server.socket, server_side=True, do_handshake_on_connect=False

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from alloy_tui.cli import cli
@@ -152,6 +153,18 @@ def test_serve_reports_a_busy_port() -> None:
     assert (
         result.exit_code == 1 and f"cannot start the sandbox on 127.0.0.1:{port}" in result.output
     )
+
+
+def test_failed_start_leaves_no_folder() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        sb = Sandbox(port=s.getsockname()[1])
+        with pytest.raises(OSError):
+            sb.start()
+    assert sb.workdir is not None and not sb.workdir.exists() and not sb.running
 
 
 def test_session_for_ews_with_delegation() -> None:
