@@ -44,8 +44,14 @@ POST_EVERY = 0.05  # seconds between batches a scan hands to the UI
 
 
 class ColumnHeader(Widget):
+    """Column titles, laid out like the rows below (same width, scrollbar excluded)."""
+
     def render(self) -> Content:
-        return Content(header_text(self.size.width))
+        width = self.size.width
+        view = self.screen.query(LogView)
+        if view:
+            width = view.first().scrollable_content_region.width or width
+        return Content(header_text(width))
 
 
 class AlertLogScreen(Screen[None]):
@@ -454,3 +460,4 @@ class AlertLogScreen(Screen[None]):
         status = self.query_one("#al-status", Static)
         status.update(Content(" · ".join(parts)))
         status.set_class(bool(self.pending_new), "-new")
+        self.query_one(ColumnHeader).refresh()

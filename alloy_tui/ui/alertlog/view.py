@@ -219,6 +219,19 @@ class LogView(ScrollView, can_focus=True):
         self.rows_changed()
 
     # -- drawing ---------------------------------------------------------------------------------
+    def overlay_style(self, name: str) -> Style:
+        """Only what a component class sets, with translucent colours blended onto the background."""
+        full = self.get_component_rich_style(name)
+        only = self.get_component_rich_style(name, partial=True)
+        return Style(
+            color=full.color if only.color else None,
+            bgcolor=full.bgcolor if only.bgcolor else None,
+            bold=only.bold,
+            italic=only.italic,
+            underline=only.underline,
+            reverse=only.reverse,
+        )
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
         row = round(self.scroll_y) + y
@@ -227,17 +240,17 @@ class LogView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         entry = self.entry_at(row)
         assert entry is not None
-        segments = self._row_segments(entry, width, base, row == self.cursor_row)
-        strip = Strip(segments, width)
-        if row == self.cursor_row:
-            strip = strip.apply_style(self.get_component_rich_style("logview--cursor"))
-        return strip.apply_offsets(0, row)
+        is_cursor = row == self.cursor_row
+        if is_cursor:
+            base = base + self.overlay_style("logview--cursor")
+        segments = self._row_segments(entry, width, base, is_cursor)
+        return Strip(segments, width).apply_offsets(0, row)
 
     def _row_segments(
         self, entry: Entry, width: int, base: Style, is_cursor: bool
     ) -> list[Segment]:
         time_w, event_w, message_w = columns(width)
-        style = self.get_component_rich_style
+        style = self.overlay_style
         marker = Segment("›" if is_cursor else " ", base)
         if entry.valid:
             fmt = "%Y-%m-%d %H:%M:%S" if time_w >= 19 else "%m-%d %H:%M:%S"
@@ -273,7 +286,7 @@ class LogView(ScrollView, can_focus=True):
         lower = text.lower()
         if not needle or needle not in lower or len(lower) != len(text):
             return [Segment(text, base)]
-        match_style = base + self.get_component_rich_style("logview--match")
+        match_style = base + self.overlay_style("logview--match")
         out: list[Segment] = []
         i = 0
         while True:

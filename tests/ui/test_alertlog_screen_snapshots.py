@@ -1,0 +1,108 @@
+"""Snapshots of the alert-log screen at 80x24 and 120x40 (fixed time zone and log content)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from alloy_tui.ui.alertlog.app import AlertLogApp
+from alloy_tui.ui.alertlog.screen import AlertLogScreen
+
+LEVELS = ("info", "warning", "error")
+EVENTS = ("notification.sent", "test_message.sent", "smtp.retry", "signin.refreshed")
+
+
+def _content() -> bytes:
+    lines = []
+    for i in range(60):
+        level = LEVELS[i % 3]
+        lines.append(
+            json.dumps(
+                {
+                    "ts": f"2026-03-01T10:{i // 60:02d}:{i % 60:02d}.000Z",
+                    "level": level,
+                    "event": EVENTS[i % 4],
+                    "message": f"Notification {i} to ops{i}@contoso.com: {'sent' if level == 'info' else 'delayed, will retry'}.",
+                    "details": {"id": i, "transport": "graph", "request_id": f"req-{i:04d}"},
+                },
+                separators=(",", ":"),
+            )
+        )
+    lines.insert(57, "a line that is not JSON: the disk was full")
+    lines.insert(
+        55,
+        json.dumps(
+            {
+                "ts": "2026-03-01T10:00:55.500Z",
+                "level": "error",
+                "event": "send.failed",
+                "message": "Very long " + "x" * 3000,
+                "details": {},
+            }
+        ),
+    )
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AlertLogApp:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    Path("alert_log.jsonl").write_bytes(_content())
+    return AlertLogApp(Path("alert_log.jsonl"), poll=0.05)
+
+
+async def _settle(pilot: object) -> None:
+    app = pilot.app  # type: ignore[attr-defined]
+    for _ in range(200):
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+        if isinstance(app.screen, AlertLogScreen) and not app.screen.scanning:
+            break
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _restore_tz() -> object:
+    yield
+    time.tzset()
+
+
+def test_snapshot_80x24(snap_compare: object, app: AlertLogApp) -> None:
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_settle)  # type: ignore[operator]
+
+
+def test_snapshot_120x40(snap_compare: object, app: AlertLogApp) -> None:
+    async def run_before(pilot: object) -> None:
+        await _settle(pilot)
+        await pilot.press("down", "down", "down")  # type: ignore[attr-defined]
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)  # type: ignore[operator]
+
+
+def test_snapshot_details_80x24(snap_compare: object, app: AlertLogApp) -> None:
+    async def run_before(pilot: object) -> None:
+        await _settle(pilot)
+        await pilot.press("down", "enter")  # type: ignore[attr-defined]
+        await pilot.pause()  # type: ignore[attr-defined]
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)  # type: ignore[operator]
+
+
+def test_snapshot_errors_and_search_120x40(snap_compare: object, app: AlertLogApp) -> None:
+    async def run_before(pilot: object) -> None:
+        await _settle(pilot)
+        await pilot.press("l", "l", "slash", *"retry", "enter")  # type: ignore[attr-defined]
+        screen = pilot.app.screen  # type: ignore[attr-defined]
+        for _ in range(100):
+            await pilot.pause(0.02)  # type: ignore[attr-defined]
+            if not screen.query_progress:
+                break
+        await pilot.press("n")  # type: ignore[attr-defined]
+        await pilot.pause()  # type: ignore[attr-defined]
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)  # type: ignore[operator]
