@@ -436,7 +436,7 @@ class AlertLogScreen(Screen[None]):
         if self.filtered is not None:
             parts.append(f"{len(self.filtered):,} of {total:,} · {FILTER_NAMES[self.level_filter]}")
         else:
-            parts.append(f"{total:,} entries")
+            parts.append(f"{total:,} {'entry' if total == 1 else 'entries'}")
         if self.scanning:
             parts.append(f"indexing {100 * (1 - self.scan_left):.0f}%")
         if "filter" in self.query_progress:

@@ -1,0 +1,98 @@
+"""A real terminal: `alloy-tui log --live` in tmux; another process appends; the entry shows."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def _capture(sock: str) -> str:
+    out = subprocess.run(
+        ["tmux", "-L", sock, "capture-pane", "-p", "-t", "live"], capture_output=True, text=True
+    )
+    return out.stdout
+
+
+def _wait_for(sock: str, text: str, timeout: float = 15.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = _capture(sock)
+        if text in screen:
+            return screen
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} did not appear; the screen was:\n{screen}")
+
+
+def test_live_view_shows_an_entry_appended_by_another_process(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    log = state / "alert_log.jsonl"
+    append = (
+        "import sys; from pathlib import Path; from alloy_tui.core.alertlog import AlertLogWriter; "
+        "AlertLogWriter(Path(sys.argv[1])).write(sys.argv[2], 'e2e.append', sys.argv[3])"
+    )
+    subprocess.run(
+        [sys.executable, "-c", append, str(log), "info", "written before start"], check=True
+    )
+    sock = f"alloy-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    env = {
+        "ALLOY_TUI_STATE_DIR": str(state),
+        "ALLOY_TUI_CONFIG": str(tmp_path / "config.toml"),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "TEXTUAL_ANIMATIONS": "none",
+    }
+    exports = " ".join(f"{k}='{v}'" for k, v in env.items())
+    shell = f"env -i {exports} {sys.executable} -m alloy_tui log --live"
+    subprocess.run(
+        [
+            "tmux",
+            "-L",
+            sock,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "live",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            shell,
+        ],
+        check=True,
+    )
+    try:
+        first = _wait_for(sock, "written before start")
+        assert "1 entry" in first
+        subprocess.run(
+            [sys.executable, "-c", append, str(log), "error", "appended by another process"],
+            check=True,
+        )
+        screen = _wait_for(sock, "appended by another process", timeout=5)
+        rows = [line for line in screen.splitlines() if "e2e.append" in line]
+        assert "appended by another process" in rows[0] and "ERROR" in rows[0]  # newest at the top
+        assert "written before start" in rows[1]
+        subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "live", "q"], check=True)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            alive = subprocess.run(
+                ["tmux", "-L", sock, "has-session", "-t", "live"], capture_output=True
+            )
+            if alive.returncode != 0:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("q did not close the live view:\n" + _capture(sock))
+    finally:
+        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
