@@ -133,9 +133,16 @@ class SignIn:
         )
 
     def cache(self) -> Any:
+        """The msal-extensions cache (locked writes); imports msal."""
         if self._cache is None:
             self._cache = auth_cache.open_cache(self.cache_path)
         return self._cache
+
+    def view(self) -> Any:
+        """For reads: the MSAL cache once it is open, else a plain snapshot of the file (no msal)."""
+        if self._cache is not None:
+            return self._cache
+        return auth_cache.CacheSnapshot(self.cache_path)
 
     def _application(self) -> Any:
         """The MSAL public client (built once; its constructor fetches OIDC metadata)."""
@@ -193,7 +200,7 @@ class SignIn:
 
     def _msal_accounts(self) -> list[dict[str, Any]]:
         return auth_cache.accounts(
-            self.cache(), self.login_host, self.settings.exchange_online.client_id
+            self.view(), self.login_host, self.settings.exchange_online.client_id
         )
 
     def _current(self) -> dict[str, Any] | None:
@@ -212,7 +219,7 @@ class SignIn:
 
     def _account(self, a: dict[str, Any]) -> Account:
         return Account(
-            name=auth_cache.display_name(self.cache(), a) or str(a.get("username", "")),
+            name=auth_cache.display_name(self.view(), a) or str(a.get("username", "")),
             username=str(a.get("username", "")),
             home_account_id=str(a.get("home_account_id", "")),
         )
@@ -315,11 +322,18 @@ class SignIn:
 
     def get_token_info(self, resource: str, *, force_refresh: bool = False) -> AccessToken:
         """A valid access token for "graph" or "ews", silently (refreshing as needed)."""
-        app = self._application()
+        check_app_settings(self.settings)
         a = self._current()
         if a is None:
             raise ExplainedError(self.not_signed_in())
         scopes = clouds.scopes(self.settings, resource)
+        if not force_refresh:
+            hit = auth_cache.cached_access_token(
+                self.view(), a, self.settings.exchange_online.client_id, scopes
+            )
+            if hit is not None:
+                return AccessToken(hit[0], hit[1])
+        app = self._application()
         try:
             result = app.acquire_token_silent_with_error(
                 scopes, account=a, force_refresh=force_refresh
@@ -364,7 +378,7 @@ class SignIn:
         c = clouds.cloud(self.settings)
         ident = c.graph_resource if resource == "graph" else c.ews_resource
         cached = bool(
-            auth_cache.refresh_tokens(self.cache(), a, self.settings.exchange_online.client_id)
+            auth_cache.refresh_tokens(self.view(), a, self.settings.exchange_online.client_id)
         )
         refresh_ok: bool | None = None
         detail = "refresh token cached" if cached else "no refresh token cached"
@@ -390,7 +404,7 @@ class SignIn:
             except Exception as e:
                 refresh_ok = False
                 detail = self._explain_exc(e).one_line()
-        expires = auth_cache.access_token_expiry(self.cache(), a, ident)
+        expires = auth_cache.access_token_expiry(self.view(), a, ident)
         return TokenHealth(account, cached, expires, refresh_ok, detail)
 
     def sign_out(self) -> None:

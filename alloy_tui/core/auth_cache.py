@@ -27,6 +27,58 @@ _GLOBAL_ALIASES = {
 }
 
 
+# MSAL's unified cache schema: top-level sections of the cache JSON.
+ACCOUNT = "Account"
+ACCESS_TOKEN = "AccessToken"
+REFRESH_TOKEN = "RefreshToken"
+ID_TOKEN = "IdToken"
+
+
+class CacheSnapshot:
+    """Read-only view of the cache file without importing msal (the fast path for `status`,
+    the wizard and sends with a still-valid access token). Same `search` shape as MSAL's cache.
+    Writes (sign-in, refresh, sign-out) always go through msal-extensions and its lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, Any] = {}
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            raise UserInputError(
+                f"exchange_online.token_cache: cannot read {path}: {e.strerror or e}."
+            ) from None
+        if text.strip():
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = {}  # a torn or foreign file reads as empty; MSAL rewrites it on the next sign-in
+            self.data = data if isinstance(data, dict) else {}
+
+    def search(
+        self, kind: str, query: dict[str, Any] | None = None, now: float | None = None
+    ) -> list[dict[str, Any]]:
+        section = self.data.get(kind)
+        if not isinstance(section, dict):
+            return []
+        out = []
+        for entry in section.values():
+            if not isinstance(entry, dict):
+                continue
+            if query and any(entry.get(k) != v for k, v in query.items()):
+                continue
+            if kind == ACCESS_TOKEN and now is not None:
+                try:
+                    if float(entry.get("expires_on", 0)) < now:
+                        continue
+                except (TypeError, ValueError):
+                    continue
+            out.append(entry)
+        return out
+
+
 def open_cache(path: Path) -> Any:
     """A PersistedTokenCache on `path`, making sure of the folder (0700) and file (0600) modes."""
     from msal_extensions import FilePersistence, PersistedTokenCache
@@ -72,11 +124,9 @@ def same_environment(env: str, login_host: str) -> bool:
 
 def accounts(cache: Any, login_host: str, client_id: str = "") -> list[dict[str, Any]]:
     """Account entries for this login host that hold a refresh token for `client_id`."""
-    from msal import TokenCache
-
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for a in cache.search(TokenCache.CredentialType.ACCOUNT):
+    for a in cache.search(ACCOUNT):
         hid = a.get("home_account_id", "")
         if hid in seen or not same_environment(a.get("environment", ""), login_host):
             continue
@@ -88,29 +138,25 @@ def accounts(cache: Any, login_host: str, client_id: str = "") -> list[dict[str,
 
 
 def refresh_tokens(cache: Any, account: dict[str, Any], client_id: str) -> list[dict[str, Any]]:
-    from msal import TokenCache
-
     q = {
         "home_account_id": account.get("home_account_id"),
         "environment": account.get("environment"),
     }
     return [
         rt
-        for rt in cache.search(TokenCache.CredentialType.REFRESH_TOKEN, query=q)
+        for rt in cache.search(REFRESH_TOKEN, query=q)
         if not client_id or rt.get("client_id") == client_id
     ]
 
 
 def access_token_expiry(cache: Any, account: dict[str, Any], resource: str) -> float | None:
     """The latest expiry (epoch seconds) of a cached access token for the resource identity."""
-    from msal import TokenCache
-
     q = {
         "home_account_id": account.get("home_account_id"),
         "environment": account.get("environment"),
     }
     best: float | None = None
-    for at in cache.search(TokenCache.CredentialType.ACCESS_TOKEN, query=q, now=time.time()):
+    for at in cache.search(ACCESS_TOKEN, query=q, now=time.time()):
         target = str(at.get("target", "")).lower()
         if resource.lower() not in target:
             continue
@@ -122,15 +168,49 @@ def access_token_expiry(cache: Any, account: dict[str, Any], resource: str) -> f
     return best
 
 
+def cached_access_token(
+    cache: Any, account: dict[str, Any], client_id: str, scopes: list[str], min_valid: float = 300.0
+) -> tuple[str, float] | None:
+    """A cached access token covering `scopes` with at least `min_valid` seconds left, read
+    straight from MSAL's cache (same rule as MSAL: under 5 minutes left counts as expired).
+
+    Saves building the MSAL app (and its OIDC discovery request) when nothing needs refreshing.
+    """
+    now = time.time()
+    q = {
+        "home_account_id": account.get("home_account_id"),
+        "environment": account.get("environment"),
+        "client_id": client_id,
+    }
+    wanted = {s.lower() for s in scopes}
+    best: tuple[str, float] | None = None
+    for at in cache.search(ACCESS_TOKEN, query=q, now=now):
+        target = {t.lower() for t in str(at.get("target", "")).split()}
+        if (
+            not wanted <= target
+            or "ext_cache_key" in at
+            or str(at.get("token_type", "Bearer")).lower() != "bearer"
+        ):
+            continue
+        try:
+            exp = float(at.get("expires_on", 0))
+            refresh_on = float(at.get("refresh_on", exp))
+        except (TypeError, ValueError):
+            continue
+        if exp - now < min_valid or refresh_on < now:
+            continue
+        if best is None or exp > best[1]:
+            best = (str(at.get("secret", "")), exp)
+    return best if best and best[0] else None
+
+
 def display_name(cache: Any, account: dict[str, Any]) -> str:
     """The account's display name, from its cached ID token claims ('' when unknown)."""
-    from msal import TokenCache
-
     q = {
         "home_account_id": account.get("home_account_id"),
         "environment": account.get("environment"),
     }
-    for idt in cache.search(TokenCache.CredentialType.ID_TOKEN, query=q):
+    for idt in cache.search(ID_TOKEN, query=q):
         claims = decode_claims(str(idt.get("secret", "")))
         if claims.get("name"):
             return str(claims["name"])
@@ -151,18 +231,15 @@ def decode_claims(jwt: str) -> dict[str, Any]:
 
 def forget(cache: Any, account: dict[str, Any]) -> None:
     """Remove every token and the account entry for one account (no network needed)."""
-    from msal import TokenCache
-
-    ct = TokenCache.CredentialType
     q = {
         "home_account_id": account.get("home_account_id"),
         "environment": account.get("environment"),
     }
     removers: Iterable[tuple[str, Any]] = (
-        (ct.REFRESH_TOKEN, cache.remove_rt),
-        (ct.ACCESS_TOKEN, cache.remove_at),
-        (ct.ID_TOKEN, cache.remove_idt),
-        (ct.ACCOUNT, cache.remove_account),
+        (REFRESH_TOKEN, cache.remove_rt),
+        (ACCESS_TOKEN, cache.remove_at),
+        (ID_TOKEN, cache.remove_idt),
+        (ACCOUNT, cache.remove_account),
     )
     for kind, remove in removers:
         for item in list(cache.search(kind, query=q)):
