@@ -151,7 +151,7 @@ def _ews_warning(settings: Settings) -> None:
     try:
         from alloy_tui.core.explain import ews_retirement_warning
 
-        w = ews_retirement_warning()
+        w = ews_retirement_warning(client_id=settings.exchange_online.client_id)
     except ImportError:
         return
     click.echo(f"Warning: {w.title}. {w.cause} {w.fix}", err=True)

@@ -3,6 +3,7 @@ ever reaches a server whose certificate does not verify."""
 
 from __future__ import annotations
 
+import socket
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,3 +100,84 @@ def test_requests_adapter_uses_our_context_for_registered_host_only(
         with pytest.raises(requests.exceptions.SSLError):
             other_session.get(f"{other.base_url}/devicelogin")
         assert other.requests() == []
+
+
+class ConnectProxy:
+    """A tiny real HTTP CONNECT proxy on 127.0.0.1 that records the tunnels it opened."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.tunnels: list[str] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self._stop = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import threading
+
+        while not self._stop:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, c: socket.socket) -> None:
+        import select
+
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = c.recv(4096)
+            if not chunk:
+                c.close()
+                return
+            head += chunk
+        target = head.split(b" ")[1].decode()
+        self.tunnels.append(target)
+        host, port = target.rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)))
+        c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        pair = [c, upstream]
+        try:
+            while True:
+                ready, _, _ = select.select(pair, [], [], 5)
+                if not ready:
+                    break
+                for r in ready:
+                    data = r.recv(65536)
+                    if not data:
+                        return
+                    (upstream if r is c else c).sendall(data)
+        finally:
+            c.close()
+            upstream.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self.sock.close()
+
+
+def test_https_proxy_is_honoured_by_httpx_and_requests(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import requests
+
+    proxy = ConnectProxy()
+    try:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        settings = with_bundle(str(sb.ca_path))
+        with net.http_client(settings) as c:
+            assert c.get(f"{sb.base_url}/devicelogin").status_code == 200
+        cls = net.register_requests_host(sb.ews_endpoint, settings)
+        session = requests.Session()
+        session.mount("https://", cls())
+        assert session.get(f"{sb.base_url}/devicelogin").status_code == 200
+        assert proxy.tunnels == [f"127.0.0.1:{sb.port}"] * 2
+    finally:
+        proxy.close()
