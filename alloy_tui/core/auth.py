@@ -10,90 +10,31 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alloy_tui.core import auth_cache, clouds, paths
-from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
-from alloy_tui.core.settings import GUID_RE, Settings, validate
+from alloy_tui.core.auth_model import (
+    AccessToken,
+    Account,
+    DeviceCode,
+    SignInCancelled,
+    TokenHealth,
+    _alert,
+    check_app_settings,
+)
+from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
+from alloy_tui.core.settings import Settings
 
-
-@dataclass(frozen=True)
-class Account:
-    name: str
-    username: str
-    home_account_id: str
-
-
-@dataclass(frozen=True)
-class DeviceCode:
-    user_code: str
-    verification_uri: str
-    expires_at: float
-    message: str
-
-
-@dataclass(frozen=True)
-class TokenHealth:
-    account: Account | None
-    cached: bool
-    access_expires_at: float | None
-    refresh_ok: bool | None
-    detail: str
-
-
-@dataclass(frozen=True)
-class AccessToken:
-    token: str
-    expires_at: float
-
-    def __repr__(self) -> str:  # never show the token
-        return f"AccessToken(expires_at={self.expires_at})"
-
-
-class SignInCancelled(AlloyError):
-    """The admin cancelled a device-code sign-in."""
-
-
-def _alert(
-    settings: Settings,
-    config_path: Path,
-    level: str,
-    event: str,
-    message: str,
-    details: dict[str, Any],
-) -> None:
-    """One alert-log entry; a log that can't be written never hides the sign-in's own result."""
-    from alloy_tui.core import alertlog
-
-    try:
-        alertlog.open_writer(settings, config_path).write(level, event, message, details)
-    except OSError:
-        pass
-
-
-def check_app_settings(settings: Settings) -> None:
-    """Client id and tenant present and well-formed, before any request."""
-    eo = settings.exchange_online
-    if not eo.client_id:
-        raise UserInputError(
-            "exchange_online.client_id is not set: enter the Application (client) ID of your app "
-            "registration (Entra admin center > App registrations > your app > Overview)."
-        )
-    if not eo.tenant:
-        raise UserInputError(
-            "exchange_online.tenant is not set: enter the Directory (tenant) ID GUID or your "
-            "domain, e.g. contoso.onmicrosoft.com."
-        )
-    if not GUID_RE.match(eo.client_id):
-        raise UserInputError(
-            f"exchange_online.client_id must be the Application (client) ID, a GUID like "
-            f'"00000000-0000-0000-0000-000000000000", got "{eo.client_id}".'
-        )
-    for p in validate(settings):
-        if p.key.startswith("exchange_online.") or p.key.startswith("network."):
-            raise UserInputError(str(p))
+__all__ = [
+    "AccessToken",
+    "Account",
+    "DeviceCode",
+    "SignIn",
+    "SignInCancelled",
+    "TokenHealth",
+    "check_app_settings",
+]
 
 
 class SignIn:
