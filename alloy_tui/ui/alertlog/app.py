@@ -25,7 +25,7 @@ class AlertLogApp(App[None]):
         max_bytes: int = DEFAULT_MAX_BYTES,
         keep: int = DEFAULT_KEEP,
         retention_days: int = DEFAULT_RETENTION_DAYS,
-        poll: float = 0.02,
+        poll: float = 0.005,
     ) -> None:
         super().__init__()
         self.screen_args = dict(

@@ -29,12 +29,18 @@ ROW_READ_LIMIT = 1024 * 1024  # a row longer than this is shown cut and flagged 
 _LEVEL_RE = re.compile(rb'"level"\s*:\s*"(info|warning|error)"')
 
 
+def typecode_for(size: int) -> str:
+    """4-byte offsets while the file is under 4 GiB (half the memory), else 8-byte."""
+    return "I" if size < 2**32 - 1 - 2**30 else "q"
+
+
 class Rows:
     """Start offsets of the rows, newest first: ``newer`` (reversed) then ``older``."""
 
-    def __init__(self) -> None:
-        self.older: array[int] = array("q")  # newest first
-        self.newer: array[int] = array("q")  # oldest first (appended as entries arrive)
+    def __init__(self, typecode: str = "q") -> None:
+        self.typecode = typecode
+        self.older: array[int] = array(typecode)  # newest first
+        self.newer: array[int] = array(typecode)  # oldest first (appended as entries arrive)
 
     def __len__(self) -> int:
         return len(self.older) + len(self.newer)
@@ -83,7 +89,11 @@ class Rows:
 
 
 def scan_backwards(
-    fd: int, end: int, cancelled: Callable[[], bool], first_block: int = FIRST_BLOCK
+    fd: int,
+    end: int,
+    cancelled: Callable[[], bool],
+    first_block: int = FIRST_BLOCK,
+    typecode: str = "q",
 ) -> Iterator[tuple[array[int], int]]:
     """Line starts before ``end``, newest first, in batches; with the offset reached so far.
 
@@ -99,7 +109,7 @@ def scan_backwards(
         parts = data.split(b"\n")
         # newline k sits at lo + (sum of the lengths of parts[:k+1]) + k; the next line starts after it
         starts = array(
-            "q", map(add, accumulate(map(len, parts[:-1])), range(lo + 1, lo + len(parts)))
+            typecode, map(add, accumulate(map(len, parts[:-1])), range(lo + 1, lo + len(parts)))
         )
         starts.reverse()
         if lo == 0:
@@ -107,8 +117,8 @@ def scan_backwards(
         yield starts, lo
         search_end = lo
         block = BLOCK
-    if end > 0 and search_end == 0 and end - 1 <= 0:
-        yield array("q", [0]), 0
+    if end == 1:  # the file is a single empty line
+        yield array(typecode, [0]), 0
 
 
 def scan_matches(
@@ -117,6 +127,7 @@ def scan_matches(
     pattern: re.Pattern[bytes],
     cancelled: Callable[[], bool],
     fold_case: bool = False,
+    typecode: str = "q",
 ) -> Iterator[tuple[array[int], int]]:
     """Starts of the lines (before ``end``) where ``pattern`` matches, newest first, in batches."""
     hi = end
@@ -141,7 +152,7 @@ def scan_matches(
                 found.append(lo + line_start)
                 last = line_start
         found.reverse()
-        yield array("q", found), lo + cut
+        yield array(typecode, found), lo + cut
         hi = lo + cut
 
 
@@ -179,6 +190,7 @@ class LogFile:
         self.fd = -1
         self.ino = -1
         self.end = 0  # just after the last complete line when opened
+        self.typecode = "q"
 
     def open(self) -> bool:
         self.close()
@@ -190,6 +202,7 @@ class LogFile:
         st = os.fstat(self.fd)
         self.ino = st.st_ino
         self.end = complete_end(self.fd, st.st_size)
+        self.typecode = typecode_for(st.st_size)
         return True
 
     def close(self) -> None:

@@ -77,7 +77,7 @@ class AlertLogScreen(Screen[None]):
         max_bytes: int = DEFAULT_MAX_BYTES,
         keep: int = DEFAULT_KEEP,
         retention_days: int = DEFAULT_RETENTION_DAYS,
-        poll: float = 0.02,
+        poll: float = 0.005,
     ) -> None:
         super().__init__()
         self.path = Path(path)
@@ -129,7 +129,7 @@ class AlertLogScreen(Screen[None]):
         self.gen += 1
         self.workers.cancel_group(self, "scan")
         self.logfile.open()
-        self.base = Rows()
+        self.base = Rows(self.logfile.typecode)
         self.known_end = self.logfile.end
         self.pending_new = 0
         self.view.clear_cache()
@@ -163,17 +163,20 @@ class AlertLogScreen(Screen[None]):
     def _scan(self, gen: int, fd: int, end: int) -> None:
         worker = get_current_worker()
         try:
-            pending = array("q")
+            code = self.logfile.typecode
+            pending = array(code)
             last = 0.0
-            for batch, reached in scan_backwards(
-                fd, end, lambda: worker.is_cancelled or self._stop.is_set()
-            ):
+
+            def stopped() -> bool:
+                return worker.is_cancelled or self._stop.is_set()
+
+            for batch, reached in scan_backwards(fd, end, stopped, typecode=code):
                 pending.extend(batch)
                 now = time.monotonic()
                 if now - last >= POST_EVERY or reached == 0:
                     if not self._post(self._add_scanned, gen, pending, reached / end):
                         return
-                    pending, last = array("q"), now
+                    pending, last = array(code), now
             if not worker.is_cancelled:
                 self._post(self._add_scanned, gen, pending, 0.0)
         finally:
@@ -250,7 +253,7 @@ class AlertLogScreen(Screen[None]):
     # -- filter and search over the whole file (thread) ----------------------------------------------
     def _start_query(self, kind: str) -> None:
         self.query_ids[kind] += 1
-        rows = Rows()
+        rows = Rows(self.logfile.typecode)
         if kind == "filter":
             assert self.level_filter is not None
             self.filtered = rows
@@ -278,15 +281,17 @@ class AlertLogScreen(Screen[None]):
             return worker.is_cancelled or self.query_ids[kind] != qid or self._stop.is_set()
 
         try:
-            pending = array("q")
+            code = self.logfile.typecode
+            pending = array(code)
             last = 0.0
-            for batch, reached in scan_matches(fd, end, pattern, cancelled, fold_case=fold):  # type: ignore[arg-type]
+            matches = scan_matches(fd, end, pattern, cancelled, fold_case=fold, typecode=code)  # type: ignore[arg-type]
+            for batch, reached in matches:
                 pending.extend(batch)
                 now = time.monotonic()
                 if now - last >= POST_EVERY:
                     if not self._post(self._add_query, kind, gen, qid, pending, 1 - reached / end):
                         return
-                    pending, last = array("q"), now
+                    pending, last = array(code), now
             if not cancelled():
                 self._post(self._add_query, kind, gen, qid, pending, 1.0)
         finally:
