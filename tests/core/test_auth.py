@@ -294,3 +294,16 @@ def test_http_client_is_httpx_with_our_context(sb: Sandbox, tmp_path: Path) -> N
     c = net.http_client(s)
     assert isinstance(c, httpx.Client)
     c.close()
+
+
+def test_unknown_client_id_fails_at_the_device_code_request(sb: Sandbox, tmp_path: Path) -> None:
+    # MSAL does not raise here: the flow dict carries the error and no user_code.
+    s = settings_for(sb, tmp_path).with_section(
+        "exchange_online", client_id="11111111-2222-3333-4444-555555555555"
+    )
+    with pytest.raises(ExplainedError) as ei:
+        SignIn(s, tmp_path / "config.toml").start_device_flow()
+    ex = ei.value.explanation
+    assert ex.code == "AADSTS700016" and "11111111-2222-3333-4444-555555555555" in ex.cause + ex.fix
+    entry = log_entries(s)[-1]
+    assert entry["event"] == "signin.failed" and entry["details"]["error_code"] == "AADSTS700016"

@@ -129,13 +129,18 @@ def test_ews_blocked_for_the_tenant(
         EwsTransport(settings, tmp_path / "c.toml").send(msg())
     ex = ei.value.explanation
     assert "EWS" in ex.title + ex.cause + ex.fix
+    if mode == "http":
+        assert ex.code == "http.403" and "EwsEnabled" in ex.fix
+    else:
+        assert ex.code == "ErrorAccessDenied"
 
 
 def test_invalid_token_is_explained(sb: Sandbox, settings: Settings, tmp_path: Path) -> None:
     sb.set_scenario("invalid_token", api="ews", count=1)
     with pytest.raises(ExplainedError) as ei:
         EwsTransport(settings, tmp_path / "c.toml").send(msg())
-    assert "login" in ei.value.explanation.fix or "sign" in ei.value.explanation.fix.lower()
+    ex = ei.value.explanation
+    assert ex.code == "UnauthorizedError" and "alloy-tui login" in ex.fix
 
 
 def test_expired_token_is_refreshed_through_msal(tmp_path: Path) -> None:
