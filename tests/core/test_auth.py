@@ -307,3 +307,20 @@ def test_unknown_client_id_fails_at_the_device_code_request(sb: Sandbox, tmp_pat
     assert ex.code == "AADSTS700016" and "11111111-2222-3333-4444-555555555555" in ex.cause + ex.fix
     entry = log_entries(s)[-1]
     assert entry["event"] == "signin.failed" and entry["details"]["error_code"] == "AADSTS700016"
+
+
+def test_silent_server_times_out_after_network_timeout(sb: Sandbox, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as mute:  # accepts connections, never answers (not even TLS)
+        mute.bind(("127.0.0.1", 0))
+        mute.listen(8)
+        url = f"https://127.0.0.1:{mute.getsockname()[1]}"
+        s = settings_for(sb, tmp_path).with_section("exchange_online", login_endpoint=url)
+        s = s.with_section("network", timeout=1.0)
+        t0 = time.monotonic()
+        with pytest.raises(ExplainedError) as ei:
+            SignIn(s, tmp_path / "config.toml").start_device_flow()
+        assert time.monotonic() - t0 < 5
+    ex = ei.value.explanation
+    assert "time" in (ex.title + ex.cause).lower(), ex
