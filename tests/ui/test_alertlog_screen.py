@@ -299,3 +299,27 @@ async def test_refresh_and_close(log: Path) -> None:
         await pilot.press("escape")
         await asyncio.wait_for(pilot.pause(), 2)
     assert app.return_code == 0
+
+
+async def test_fast_typing_after_slash_lands_in_the_search_box(log: Path) -> None:
+    from textual import events
+
+    app = AlertLogApp(log, poll=0.01)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ready(pilot, app)
+        for key, char in [
+            ("slash", "/"),
+            ("o", "o"),
+            ("p", "p"),
+            ("s", "s"),
+            ("1", "1"),
+            ("0", "0"),
+        ]:
+            app.post_message(
+                events.Key(key, char)
+            )  # all queued at once, like a paste or fast typist
+        await pilot.pause(0.2)
+        assert screen.query_one("#al-search", Input).value == "ops10"
+        await pilot.press("enter")
+        await _until(pilot, lambda: "search" not in screen.query_progress)
+        assert screen.search_text == "ops10" and len(screen.matches or []) == 11

@@ -13,7 +13,7 @@ import time
 from array import array
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -105,9 +105,7 @@ class AlertLogScreen(Screen[None]):
         yield ColumnHeader(id="al-columns")
         yield LogView(self.logfile, self.base, id="al-view")
         yield Static("", id="al-status")
-        yield Input(
-            placeholder="Search text · Enter find · Esc close", id="al-search", classes="hidden"
-        )
+        yield Input(placeholder="Search text · Enter find · Esc close", id="al-search")
         yield Footer()
 
     @property
@@ -115,6 +113,7 @@ class AlertLogScreen(Screen[None]):
         return self.query_one(LogView)
 
     def on_mount(self) -> None:
+        self.query_one("#al-search", Input).display = False
         self._start()
         self.view.focus()
 
@@ -339,9 +338,24 @@ class AlertLogScreen(Screen[None]):
 
     def action_search(self) -> None:
         box = self.query_one("#al-search", Input)
-        box.remove_class("hidden")
+        box.display = True  # set directly (not a class) so focus lands before the next key
         box.value = self.search_text
-        box.focus()
+        self.set_focus(box)  # now, not after the next refresh: fast typing lands in the box
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed right after / can reach the list before the box has focus: keep them."""
+        box = self.query_one("#al-search", Input)
+        if event.key == "slash" and not box.display:
+            # Open the box here, not via the binding (which runs only once the key has bubbled
+            # up to the app, after the keys typed next have already gone to the list).
+            event.stop()
+            event.prevent_default()
+            self.action_search()
+            return
+        if box.display and event.is_printable and event.character and event.control is not box:
+            box.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
 
     @on(Input.Submitted, "#al-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
@@ -360,7 +374,7 @@ class AlertLogScreen(Screen[None]):
 
     def _close_search_box(self) -> None:
         box = self.query_one("#al-search", Input)
-        box.add_class("hidden")
+        box.display = False
         self.view.focus()
 
     def action_next_match(self) -> None:

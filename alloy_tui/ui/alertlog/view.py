@@ -223,6 +223,12 @@ class LogView(ScrollView, can_focus=True):
         """Only what a component class sets, with translucent colours blended onto the background."""
         full = self.get_component_rich_style(name)
         only = self.get_component_rich_style(name, partial=True)
+        if getattr(self.app, "no_color", False) and name != "logview--cursor":
+            # NO_COLOR turns colours into greys that can vanish on the background: words, symbols,
+            # bold, italic, underline and reverse carry the meaning instead.
+            return Style(
+                bold=only.bold, italic=only.italic, underline=only.underline, reverse=only.reverse
+            )
         return Style(
             color=full.color if only.color else None,
             bgcolor=full.bgcolor if only.bgcolor else None,
