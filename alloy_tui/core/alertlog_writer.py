@@ -61,7 +61,9 @@ class AlertLogWriter:
         if level not in LEVELS:
             raise ValueError(f"alert log level must be one of {', '.join(LEVELS)}, got {level!r}")
         if not _EVENT_RE.match(event or ""):
-            raise ValueError(f"alert log event must be dotted words like 'test_message.sent', got {event!r}")
+            raise ValueError(
+                f"alert log event must be dotted words like 'test_message.sent', got {event!r}"
+            )
         entry: dict[str, Any] = {
             "ts": now_ts(),
             "level": level,
@@ -132,7 +134,9 @@ class AlertLogWriter:
         except IsADirectoryError:
             raise AlertLogError(f"cannot write the alert log: {self.path} is a folder") from None
         except PermissionError:
-            raise AlertLogError(f"cannot write the alert log {self.path}: permission denied") from None
+            raise AlertLogError(
+                f"cannot write the alert log {self.path}: permission denied"
+            ) from None
         except OSError as e:
             raise AlertLogError(f"cannot write the alert log {self.path}: {e.strerror}") from None
 
