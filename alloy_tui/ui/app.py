@@ -118,7 +118,12 @@ class AlloyApp(App[Path | None]):
         ):
             return
         if AlertLogScreen is not None:
-            self.push_screen(AlertLogScreen(path))
+            al = self.state.draft.alert_log
+            self.push_screen(
+                AlertLogScreen(
+                    path, max_bytes=al.max_bytes, keep=al.keep, retention_days=al.retention_days
+                )
+            )
         else:
             self.push_screen(SimpleAlertLogScreen(path))
 
@@ -130,6 +135,7 @@ def run_wizard(ctx: CliContext) -> None:
     app = AlloyApp(ctx.config_path, sandbox=ctx.sandbox)
     saved = app.run()
     if saved is not None:
-        click.echo(f"alloy-tui: settings saved to {saved}")
+        note = " (sandbox: removed now)" if ctx.sandbox is not None else ""
+        click.echo(f"alloy-tui: settings saved to {saved}{note}")
     elif app.return_code:
         raise SystemExit(app.return_code)

@@ -48,7 +48,7 @@ class Step:
 class Progress:
     """Where a screen sits in the flow, for the title bar and the step list."""
 
-    index: int  # 0-based among the numbered steps
+    index: int  # 0-based among the numbered steps; -1 for welcome and done
     titles: tuple[str, ...]
     done: frozenset[int] = frozenset()
 
@@ -99,7 +99,7 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         return left + ("  [" + " | ".join(tags) + "]" if tags else "")
 
     def _heading_text(self) -> str:
-        if self.progress is None:
+        if self.progress is None or self.progress.index < 0:
             return self.STEP_TITLE
         n = len(self.progress.titles)
         return f"Step {self.progress.index + 1} of {n}: {self.STEP_TITLE}"

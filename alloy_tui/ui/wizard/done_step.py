@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from alloy_tui.ui.wizard.base import Step, WizardScreen
@@ -23,6 +24,11 @@ class DoneScreen(WizardScreen[Finished]):
 The settings are saved. Enter quits the wizard. Esc goes back to the review
 step (you can change things and save again). ^L opens the alert log."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "next", "Quit", key_display="Enter"),
+        Binding("ctrl+n", "next", "Quit", key_display="^N"),
+    ]
+
     def compose_body(self) -> Iterable[Any]:
         path = self.state.saved_path or self.state.config_path
         lines = [f"✓ Settings saved to {path}", ""]
@@ -30,6 +36,12 @@ step (you can change things and save again). ^L opens the alert log."""
             lines += [
                 "⚠ No test message went through in this session. Check with:",
                 "    alloy-tui test-send --to you@example.com",
+                "",
+            ]
+        if self.state.sandbox is not None:
+            lines += [
+                "⚠ Sandbox: this throwaway config and the sandbox are removed when you quit.",
+                "  Run `alloy-tui` without --sandbox to set up the real thing.",
                 "",
             ]
         lines += [

@@ -64,13 +64,12 @@ def steps_for(state: WizardState) -> list[Step]:
 UNNUMBERED = {"welcome", "done"}
 
 
-def progress_for(steps: list[Step], key: str, state: WizardState) -> Progress | None:
+def progress_for(steps: list[Step], key: str, state: WizardState) -> Progress:
     numbered = [s for s in steps if s.key not in UNNUMBERED]
     keys = [s.key for s in numbered]
-    if key not in keys:
-        return None
     done = frozenset(i for i, s in enumerate(numbered) if s.key in state.done)
-    return Progress(index=keys.index(key), titles=tuple(s.title for s in numbered), done=done)
+    index = keys.index(key) if key in keys else -1  # -1: welcome and done carry no number
+    return Progress(index=index, titles=tuple(s.title for s in numbered), done=done)
 
 
 async def run_steps(app: AlloyApp) -> None:

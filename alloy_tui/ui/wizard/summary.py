@@ -9,7 +9,12 @@ SERVICE_NAMES = {
     "smtp": "SMTP server",
     "exchange-server": "Microsoft Exchange Server (on-premises)",
 }
-API_NAMES = {"graph": "Microsoft Graph", "ews": "Exchange Web Services (EWS)"}
+API_NAMES = {
+    "graph": "Microsoft Graph",
+    "ews": "Exchange Web Services (EWS)",
+    "smtp": "SMTP",
+    "exchange-server": "Exchange Server (EWS)",
+}
 CLOUD_NAMES = {
     "global": "Global (commercial, GCC)",
     "usgov-high": "US Government GCC High",

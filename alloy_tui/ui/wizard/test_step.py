@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.summary import API_NAMES
 
 if TYPE_CHECKING:
     from alloy_tui.core.mail.message import SendResult
@@ -104,6 +105,7 @@ Keys: ^T or Enter in a field sends; Tab moves between fields; Enter elsewhere
     def on_mount(self) -> None:
         self.query_one("#send-error", ExplanationPanel).clear()
         self.query_one("#sent").display = False
+        self.query_one("#progress").display = False
         self.query_one("#to", Input).focus()
         if self.state.test_to:
             self._check("to")
@@ -157,7 +159,9 @@ Keys: ^T or Enter in a field sends; Tab moves between fields; Enter elsewhere
         self.query_one("#log-hint", Static).update("")
         self._started = time.monotonic()
         self._spin = self.set_interval(0.1, self._progress)
+        self.query_one("#progress").display = True
         self._progress()
+        self.query_one("#progress").scroll_visible()
         self._send(to, from_address, self.state.draft)
 
     def _progress(self) -> None:
@@ -214,6 +218,7 @@ Keys: ^T or Enter in a field sends; Tab moves between fields; Enter elsewhere
             self._spin.stop()
             self._spin = None
         self.query_one("#progress", Static).update("")
+        self.query_one("#progress").display = False
         self.refresh_bindings()
 
     def show_sent(
@@ -229,7 +234,8 @@ Keys: ^T or Enter in a field sends; Tab moves between fields; Enter elsewhere
             lines.append(f"  From:     {result.account} on behalf of {result.from_address}")
         else:
             lines.append(f"  From:     {result.from_address or result.account}")
-        lines.append(f"  Through:  {result.api}, as {result.account}")
+        api = API_NAMES.get(result.api, result.api)
+        lines.append(f"  Through:  {api}, as {result.account}")
         lines.append(
             f"  Took:     {result.duration_ms} ms"
             + (f" ({result.attempts} attempts)" if result.attempts > 1 else "")
@@ -240,8 +246,9 @@ Keys: ^T or Enter in a field sends; Tab moves between fields; Enter elsewhere
         sent.update("\n".join(lines))
         sent.display = True
         self.query_one("#log-hint", Static).update(
-            "Logged in the alert log (^L). Enter goes on to review and save."
+            "Logged in the alert log (^L). ^N goes on to review and save."
         )
+        self.call_after_refresh(self.query_one("#log-hint").scroll_visible)
 
     def show_failure(self, explanation: Any, to: str = "", from_address: str = "") -> None:
         self._done_sending()
@@ -251,6 +258,7 @@ Keys: ^T or Enter in a field sends; Tab moves between fields; Enter elsewhere
             "The attempt is in the alert log (^L). Fix it and press ^T to send again;\n"
             "Esc goes back to change a setting."
         )
+        self.call_after_refresh(self.query_one("#log-hint").scroll_visible)
 
     def collect(self) -> TestOutcome | None:
         if self.sending:

@@ -1,0 +1,249 @@
+"""Exchange Server (on-premises) steps: the EWS URL and authentication, then the account.
+
+Same rules as the SMTP steps (`smtp_step`): checked as typed, the password typed once and kept
+pending until the review step saves it to the secrets file with the config, or taken from a
+command / environment variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from textual.widgets import Input, Static
+
+from alloy_tui.ui.widgets.choice import ChoiceList, Option
+from alloy_tui.ui.widgets.explanation import ExplanationPanel
+from alloy_tui.ui.wizard.base import Step, WizardScreen
+from alloy_tui.ui.wizard.smtp_step import (
+    PasswordChoice,
+    PasswordFields,
+    SignInScreenBase,
+    apply_password,
+    check_from,
+)
+from alloy_tui.ui.wizard.state import WizardState
+
+AUTH_OPTIONS = [
+    Option("ntlm", "NTLM", "Windows authentication; the default on Exchange's EWS directory."),
+    Option("basic", "Basic", "User name and password over HTTPS; must be enabled on EWS."),
+]
+
+
+def check_ews_url(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return "required"
+    if any(c.isspace() for c in value):
+        return "a URL has no spaces"
+    parts = urlsplit(value)
+    if parts.scheme.lower() == "http":
+        return "must be https:// (the password would cross the network unencrypted)"
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        return "a URL like https://mail.example.com/EWS/Exchange.asmx"
+    return ""
+
+
+def ews_url_hint(value: str) -> str:
+    """A nudge when the URL does not end like an EWS endpoint (still allowed)."""
+    path = urlsplit(value.strip()).path.lower()
+    if not path or path == "/":
+        host = urlsplit(value.strip()).hostname or "mail.example.com"
+        return f"✓ usually https://{host}/EWS/Exchange.asmx"
+    if not path.endswith("/ews/exchange.asmx"):
+        return "✓ (EWS usually ends in /EWS/Exchange.asmx)"
+    return "✓ looks right"
+
+
+def check_username(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return "required"
+    if any(c in value for c in "\r\n\x00"):
+        return "one line only"
+    if "\\" not in value and "@" not in value:
+        return "DOMAIN\\user or user@example.com"
+    if "\\" in value and (value.startswith("\\") or value.endswith("\\")):
+        return "DOMAIN\\user: both the domain and the user"
+    return ""
+
+
+# --------------------------------------------------------------------------- step 1: server
+
+
+@dataclass(frozen=True)
+class ExchangeServerChoice:
+    ews_endpoint: str
+    auth: str
+
+
+class ExchangeServerScreen(WizardScreen[ExchangeServerChoice]):
+    STEP_TITLE = "Exchange server"
+    HELP = """\
+Your own Exchange Server (2013 SP1 or later), through Exchange Web Services.
+
+EWS URL: usually https://<your mail host>/EWS/Exchange.asmx, the host being the
+name on the server's certificate. Certificate checks are always on; an internal
+CA goes in [network] ca_bundle. Plain http:// is refused.
+
+Authentication: NTLM (Windows authentication) is what Exchange enables on its
+EWS virtual directory by default; Basic must be turned on there first
+(Get-WebServicesVirtualDirectory | fl *Authentication*).
+
+Tab moves between fields; Up/Down choose; Enter goes on."""
+
+    def compose_body(self) -> Iterable[Any]:
+        x = self.state.draft.exchange_server
+        yield Static("EWS URL", classes="label", markup=False)
+        yield Input(
+            x.ews_endpoint, placeholder="https://mail.example.com/EWS/Exchange.asmx", id="ews_url"
+        )
+        yield Static("", id="ews_url-check", classes="check", markup=False)
+        yield Static("Authentication", classes="label", markup=False)
+        yield ChoiceList(AUTH_OPTIONS, x.auth, id="auth")
+
+    def on_mount(self) -> None:
+        if self.query_one("#ews_url", Input).value:
+            self._check()
+        self.query_one("#ews_url", Input).focus()
+
+    def _check(self) -> bool:
+        value = self.query_one("#ews_url", Input).value
+        problem = check_ews_url(value)
+        line = self.query_one("#ews_url-check", Static)
+        if problem:
+            line.update(f"✗ {problem}")
+            line.set_classes("check -error")
+        else:
+            line.update(ews_url_hint(value))
+            line.set_classes("check -ok")
+        return not problem
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._check()
+
+    def collect(self) -> ExchangeServerChoice | None:
+        if not self._check():
+            self.query_one("#ews_url", Input).focus()
+            self.say("Fix the field marked ✗ first.", "error")
+            return None
+        return ExchangeServerChoice(
+            ews_endpoint=self.query_one("#ews_url", Input).value.strip(),
+            auth=self.query_one("#auth", ChoiceList).value,
+        )
+
+
+def apply_server(state: WizardState, result: ExchangeServerChoice) -> None:
+    state.draft = state.draft.with_section(
+        "exchange_server", ews_endpoint=result.ews_endpoint, auth=result.auth
+    )
+
+
+# --------------------------------------------------------------------------- step 2: account
+
+
+@dataclass(frozen=True)
+class ExchangeAccount:
+    username: str
+    password: PasswordChoice
+    default_from: str
+
+
+class ExchangeAccountScreen(SignInScreenBase):
+    STEP_TITLE = "Account and From address"
+    SERVICE = "exchange-server"
+    HELP = """\
+The account alloy-tui signs in as: DOMAIN\\user or user@example.com (the user
+principal name). It needs a mailbox.
+
+Password: typed here once, it is kept in the secrets file next to the alert
+log (mode 0600) when you save, never in config.toml. Or name a command that
+prints it (run through /bin/sh, first line of its output), or an environment
+variable that holds it.
+
+From address: with DOMAIN\\user, this account's own e-mail address is needed.
+Another user's address sends on their behalf: that user must first grant this
+account Send On Behalf (Outlook: File > Info > Account Settings > Delegate
+Access > Add). If they have not, Exchange refuses (ErrorSendAsDenied) and the
+alert log says who must grant it.
+
+Tab moves between fields; Up/Down choose; Enter goes on."""
+
+    def compose_body(self) -> Iterable[Any]:
+        x = self.state.draft.exchange_server
+        yield Static("User name", classes="label", markup=False)
+        yield Input(x.username, placeholder="CONTOSO\\alerts or alerts@contoso.com", id="username")
+        yield Static("", id="username-check", classes="check", markup=False)
+        yield PasswordFields("exchange-server", x)
+        yield ExplanationPanel(id="pw-error")
+        yield Static("From address", classes="label", markup=False)
+        yield Input(
+            self.state.draft.message.default_from, placeholder="alerts@contoso.com", id="from"
+        )
+        yield Static("", id="from-check", classes="check", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#pw-error", ExplanationPanel).clear()
+        if self.query_one("#username", Input).value:
+            self.fields_ok()
+        self.query_one("#username", Input).focus()
+
+    def fields_ok(self) -> bool:
+        username = self.query_one("#username", Input).value.strip()
+        problem = check_username(username)
+        line = self.query_one("#username-check", Static)
+        if problem:
+            line.update(f"✗ {problem}")
+            line.set_classes("check -error")
+        else:
+            line.update("✓")
+            line.set_classes("check -ok")
+        ok = not problem
+        ok = self.password_fields().check(username or " ") and ok
+        from_value = self.query_one("#from", Input).value
+        need_from = "\\" in username or not username
+        problem = check_from(from_value, required=need_from)
+        from_line = self.query_one("#from-check", Static)
+        if problem:
+            hint = " (with DOMAIN\\user: this account's address)" if problem == "required" else ""
+            from_line.update(f"✗ {problem}{hint}")
+            from_line.set_classes("check -error")
+            ok = False
+        elif from_value.strip():
+            from_line.update("✓ looks right")
+            from_line.set_classes("check -ok")
+        else:
+            from_line.update(f"Empty: notifications come from {username}.")
+            from_line.set_classes("check")
+        return ok
+
+    def build_result(self, choice: PasswordChoice) -> ExchangeAccount:
+        return ExchangeAccount(
+            username=self.query_one("#username", Input).value.strip(),
+            password=choice,
+            default_from=self.query_one("#from", Input).value.strip(),
+        )
+
+
+def apply_account(state: WizardState, result: ExchangeAccount) -> None:
+    state.draft = state.draft.with_section("exchange_server", username=result.username)
+    state.draft = state.draft.with_section("message", default_from=result.default_from)
+    apply_password(state, "exchange-server", result.username, result.password)
+
+
+STEPS = [
+    Step(
+        key="exchange-server",
+        title="Exchange server",
+        make=ExchangeServerScreen,
+        apply=apply_server,
+    ),
+    Step(
+        key="exchange-server-account",
+        title="Account and From",
+        make=ExchangeAccountScreen,
+        apply=apply_account,
+    ),
+]

@@ -1,0 +1,495 @@
+"""SMTP steps: the server (host, port, security), then the sign-in and From address.
+
+Everything is checked as it is typed. The password is typed once into a password field and
+held pending in memory (`core.secrets.set_pending`): the test step sends with it, and the review
+step writes it to the 0600 secrets file together with the config, never into the config. It
+can also come from a command (msmtp's passwordeval) or an environment variable; a command is
+run once on Next so a missing or failing one is caught here, with its exit code.
+
+`PasswordFields` and `PasswordChoice` are shared with the Exchange Server steps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from textual import work
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Static
+
+from alloy_tui.ui.widgets.choice import ChoiceList, Option
+from alloy_tui.ui.widgets.explanation import ExplanationPanel
+from alloy_tui.ui.wizard.base import Step, WizardScreen
+from alloy_tui.ui.wizard.state import WizardState
+
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+SECURITY_OPTIONS = [
+    Option("starttls", "STARTTLS", "Plain connection made secure first; usually port 587."),
+    Option("ssl", "SSL/TLS", "Encrypted from the first byte; usually port 465."),
+    Option("none", "None", "No encryption; port 25, for internal relays only."),
+]
+SOURCE_OPTIONS = [
+    Option("typed", "Type it here (kept in the secrets file, mode 0600)"),
+    Option("command", "A command prints it (like msmtp's passwordeval)"),
+    Option("env", "An environment variable holds it"),
+]
+SOURCE_LABELS = {
+    "typed": "Password",
+    "command": "Command that prints the password",
+    "env": "Environment variable name",
+}
+SOURCE_PLACEHOLDERS = {
+    "typed": "typed once, never shown",
+    "command": "pass show mail/alerts",
+    "env": "ALLOY_SMTP_PASSWORD",
+}
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+# --------------------------------------------------------------------------- checks (pure)
+
+
+def check_host(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return "required"
+    if re.search(r"\s", value):
+        return "a host name has no spaces"
+    if any(c in value for c in "/@:"):
+        return "just the host name, e.g. smtp.example.com (no URL, port or user)"
+    return ""
+
+
+def check_port(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return "required"
+    if not value.isdigit():
+        return "a whole number, e.g. 587"
+    if not 1 <= int(value) <= 65535:
+        return "between 1 and 65535"
+    return ""
+
+
+def check_from(value: str, required: bool) -> str:
+    from alloy_tui.ui.wizard.test_step import check_address
+
+    return check_address(value, "From address", required)
+
+
+@dataclass(frozen=True)
+class PasswordChoice:
+    """Where the password comes from; `password` only for "typed" (never printed)."""
+
+    source: str  # "typed" | "command" | "env"
+    command: str = ""
+    env: str = ""
+    password: str = field(default="", repr=False)
+
+
+def current_source(section: Any) -> str:
+    if section.password_command:
+        return "command"
+    if section.password_env:
+        return "env"
+    return "typed"
+
+
+# --------------------------------------------------------------------------- shared widget
+
+
+class PasswordFields(Vertical):
+    """A source choice and one field whose meaning follows it (password / command / variable)."""
+
+    DEFAULT_CSS = """
+    PasswordFields { height: auto; }
+    """
+
+    def __init__(self, service: str, section: Any, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.service = service
+        self.values = {
+            "typed": "",
+            "command": section.password_command,
+            "env": section.password_env,
+        }
+        self.source = current_source(section)
+
+    def compose(self) -> Iterable[Any]:
+        yield Static("Password from", classes="label", markup=False)
+        yield ChoiceList(SOURCE_OPTIONS, self.source, id="pw-source")
+        yield Static(SOURCE_LABELS[self.source], id="pw-label", classes="label", markup=False)
+        yield Input(
+            self.values[self.source],
+            placeholder=SOURCE_PLACEHOLDERS[self.source],
+            password=self.source == "typed",
+            id="pw-value",
+        )
+        yield Static("", id="pw-check", classes="check", markup=False)
+
+    def on_choice_list_changed(self, event: ChoiceList.Changed) -> None:
+        if event.choice_list.id != "pw-source":
+            return
+        event.stop()
+        field_ = self.query_one("#pw-value", Input)
+        self.values[self.source] = field_.value
+        self.source = event.value
+        field_.password = self.source == "typed"
+        field_.placeholder = SOURCE_PLACEHOLDERS[self.source]
+        field_.value = self.values[self.source]
+        self.query_one("#pw-label", Static).update(SOURCE_LABELS[self.source])
+        self.check(self.username())
+
+    def username(self) -> str:
+        screen = self.screen
+        try:
+            return screen.query_one("#username", Input).value.strip()
+        except Exception:  # noqa: BLE001 - not mounted in a screen with a username
+            return ""
+
+    def stored(self, username: str) -> bool:
+        from alloy_tui.core import secrets
+        from alloy_tui.core.errors import AlloyError
+
+        if not username:
+            return False
+        try:
+            return secrets.pending_password(
+                self.service, username
+            ) is not None or secrets.has_stored_password(self.service, username)
+        except AlloyError:
+            return False
+
+    def problem(self, username: str) -> str:
+        """'' when fine (or no sign-in), else the problem in words."""
+        if not username:
+            return ""
+        value = self.query_one("#pw-value", Input).value
+        if self.source == "typed":
+            if not value:
+                return "" if self.stored(username) else "required: type the password"
+            if any(c in value for c in "\r\n\x00"):
+                return "a password cannot contain line breaks"
+            return ""
+        if self.source == "command":
+            return "" if value.strip() else "required: the command that prints the password"
+        name = value.strip()
+        if not name:
+            return "required: the name of the environment variable"
+        if not ENV_NAME_RE.match(name):
+            return "a variable name: letters, digits and _, e.g. ALLOY_SMTP_PASSWORD"
+        import os
+
+        if name not in os.environ:
+            return f"${name} is not set in this environment"
+        return ""
+
+    def check(self, username: str) -> bool:
+        line = self.query_one("#pw-check", Static)
+        problem = self.problem(username)
+        value = self.query_one("#pw-value", Input).value
+        if not username:
+            line.update("No user name: the server is used without signing in.")
+            line.set_classes("check")
+        elif problem:
+            line.update(f"✗ {problem}")
+            line.set_classes("check -error")
+        elif self.source == "typed" and not value:
+            line.update("✓ a password is stored for this user; leave empty to keep it")
+            line.set_classes("check -ok")
+        elif self.source == "typed":
+            line.update("✓ saved to the secrets file (0600) with the settings, never in the config")
+            line.set_classes("check -ok")
+        elif self.source == "command":
+            line.update("✓ it runs on Next: the first line it prints is the password")
+            line.set_classes("check -ok")
+        else:
+            line.update("✓ set in this environment (it must be set wherever alloy-tui runs)")
+            line.set_classes("check -ok")
+        return not problem
+
+    def choice(self) -> PasswordChoice:
+        value = self.query_one("#pw-value", Input).value
+        if self.source == "command":
+            return PasswordChoice("command", command=value.strip())
+        if self.source == "env":
+            return PasswordChoice("env", env=value.strip())
+        return PasswordChoice("typed", password=value)
+
+
+class SignInScreenBase(WizardScreen[Any]):
+    """Shared behaviour of the two "sign-in" screens: live checks, and running the password
+    command (in a thread) before moving on."""
+
+    SERVICE: ClassVar[str] = "smtp"
+
+    def __init__(self, state: WizardState) -> None:
+        super().__init__(state)
+        self.checking = False
+
+    def password_fields(self) -> PasswordFields:
+        return self.query_one(PasswordFields)
+
+    def fields_ok(self) -> bool:
+        raise NotImplementedError
+
+    def build_result(self, choice: PasswordChoice) -> Any:
+        raise NotImplementedError
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#pw-error", ExplanationPanel).clear()
+        self.fields_ok()
+
+    def collect(self) -> Any:
+        if self.checking:
+            self.say("Still running the password command: wait for it.", "warning")
+            return None
+        self.query_one("#pw-error", ExplanationPanel).clear()
+        if not self.fields_ok():
+            self.say("Fix the fields marked ✗ first.", "error")
+            return None
+        choice = self.password_fields().choice()
+        username = self.query_one("#username", Input).value.strip()
+        if username and choice.source == "command":
+            self.checking = True
+            self.say("Running the password command...")
+            self._run_command(choice)
+            return None
+        return self.build_result(choice)
+
+    @work(thread=True, exclusive=True, group="password-command", exit_on_error=False)
+    def _run_command(self, choice: PasswordChoice) -> None:
+        from alloy_tui.core import secrets
+        from alloy_tui.core.errors import ExplainedError
+
+        key = "smtp" if self.SERVICE == "smtp" else "exchange_server"
+        try:
+            secrets.run_password_command(choice.command, timeout=15.0, key=key)
+        except ExplainedError as e:
+            self.app.call_from_thread(self._command_failed, e.explanation)
+        else:
+            self.app.call_from_thread(self._command_ok, choice)
+
+    def _command_failed(self, explanation: Any) -> None:
+        self.checking = False
+        self.query_one("#pw-error", ExplanationPanel).show(explanation)
+        self.say("The password command failed; nothing was changed.", "error")
+
+    def _command_ok(self, choice: PasswordChoice) -> None:
+        self.checking = False
+        self.say("✓ The password command works.", "ok")
+        if self.is_current:
+            self.dismiss(self.build_result(choice))
+
+
+def apply_password(state: WizardState, service: str, username: str, choice: PasswordChoice) -> None:
+    """Fold the password choice into the draft (and the pending password), never the config."""
+    from alloy_tui.core import secrets
+
+    section = "smtp" if service == "smtp" else "exchange_server"
+    command = choice.command if choice.source == "command" else ""
+    env = choice.env if choice.source == "env" else ""
+    state.draft = state.draft.with_section(section, password_command=command, password_env=env)
+    if username and choice.source == "typed" and choice.password:
+        secrets.set_pending(service, username, choice.password)
+
+
+# --------------------------------------------------------------------------- step 1: server
+
+
+@dataclass(frozen=True)
+class SmtpServerChoice:
+    host: str
+    port: int
+    security: str
+
+
+class SmtpServerScreen(WizardScreen[SmtpServerChoice]):
+    STEP_TITLE = "SMTP server"
+    HELP = """\
+The mail server (or relay) this server hands its notifications to.
+
+Host: its name, e.g. smtp.example.com. Use the name on its TLS certificate
+(certificate checks are always on; an internal CA goes in [network] ca_bundle).
+
+Security: STARTTLS (port 587) starts plain and switches to TLS; if the server
+does not offer STARTTLS, nothing is sent (never a fallback to plain text).
+SSL/TLS (port 465) is encrypted from the start. None (port 25) sends in the
+clear: only for a relay inside your network.
+
+Changing the security sets its usual port, unless you typed another one.
+Tab moves between fields; Up/Down choose; Enter goes on."""
+
+    DEFAULT_CSS = """
+    SmtpServerScreen #smtp-hostport { height: auto; }
+    SmtpServerScreen #host-col { width: 1fr; height: auto; }
+    SmtpServerScreen #port-col { width: 22; height: auto; margin-left: 1; }
+    """
+
+    def compose_body(self) -> Iterable[Any]:
+        s = self.state.draft.smtp
+        with Horizontal(id="smtp-hostport"):
+            with Vertical(id="host-col"):
+                yield Static("Host", classes="label", markup=False)
+                yield Input(s.host, placeholder="smtp.example.com", id="host")
+                yield Static("", id="host-check", classes="check", markup=False)
+            with Vertical(id="port-col"):
+                yield Static("Port", classes="label", markup=False)
+                yield Input(
+                    str(s.port), placeholder="587", id="port", restrict=r"[0-9]*", max_length=5
+                )
+                yield Static("", id="port-check", classes="check", markup=False)
+        yield Static("Security", classes="label", markup=False)
+        yield ChoiceList(SECURITY_OPTIONS, s.security, id="security")
+
+    def on_mount(self) -> None:
+        for key in ("host", "port"):
+            if self.query_one(f"#{key}", Input).value:
+                self._check(key)
+        self.query_one("#host", Input).focus()
+
+    def _check(self, key: str) -> bool:
+        value = self.query_one(f"#{key}", Input).value
+        problem = check_host(value) if key == "host" else check_port(value)
+        line = self.query_one(f"#{key}-check", Static)
+        if problem:
+            line.update(f"✗ {problem}")
+            line.set_classes("check -error")
+        else:
+            line.update("✓")
+            line.set_classes("check -ok")
+        return not problem
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id in ("host", "port"):
+            self._check(event.input.id)
+
+    def on_choice_list_changed(self, event: ChoiceList.Changed) -> None:
+        if event.choice_list.id != "security":
+            return
+        port = self.query_one("#port", Input)
+        if port.value.strip() in ("", *(str(p) for p in DEFAULT_PORTS.values())):
+            port.value = str(DEFAULT_PORTS[event.value])
+
+    def collect(self) -> SmtpServerChoice | None:
+        ok = True
+        for key in ("host", "port"):
+            if not self._check(key):
+                if ok:
+                    self.query_one(f"#{key}", Input).focus()
+                ok = False
+        if not ok:
+            self.say("Fix the fields marked ✗ first.", "error")
+            return None
+        return SmtpServerChoice(
+            host=self.query_one("#host", Input).value.strip(),
+            port=int(self.query_one("#port", Input).value.strip()),
+            security=self.query_one("#security", ChoiceList).value,
+        )
+
+
+def apply_server(state: WizardState, result: SmtpServerChoice) -> None:
+    state.draft = state.draft.with_section(
+        "smtp", host=result.host, port=result.port, security=result.security
+    )
+
+
+# --------------------------------------------------------------------------- step 2: sign-in
+
+
+@dataclass(frozen=True)
+class SmtpSignIn:
+    username: str
+    password: PasswordChoice
+    default_from: str
+
+
+class SmtpSignInScreen(SignInScreenBase):
+    STEP_TITLE = "Sign-in and From address"
+    SERVICE = "smtp"
+    HELP = """\
+User name: leave it empty when the server accepts mail from this host without
+signing in (an internal relay). Otherwise it is usually the full address of
+the mailbox that sends, e.g. alerts@example.com.
+
+Password: typed here once, it is kept in the secrets file next to the alert
+log (mode 0600) when you save, never in config.toml. Or name a command that
+prints it (run through /bin/sh, first line of its output; e.g. `pass show
+mail/alerts`), or an environment variable that holds it.
+
+From address: who the notifications come from. Empty means the user name (when
+it is an address). Microsoft 365 refuses a From the account may not send as
+(5.7.60).
+
+Tab moves between fields; Up/Down choose; Enter goes on."""
+
+    def compose_body(self) -> Iterable[Any]:
+        s = self.state.draft.smtp
+        yield Static("User name (empty: no sign-in)", classes="label", markup=False)
+        yield Input(s.username, placeholder="alerts@example.com", id="username")
+        yield Static("", id="username-check", classes="check", markup=False)
+        yield PasswordFields("smtp", s)
+        yield ExplanationPanel(id="pw-error")
+        yield Static("From address", classes="label", markup=False)
+        yield Input(
+            self.state.draft.message.default_from, placeholder="alerts@example.com", id="from"
+        )
+        yield Static("", id="from-check", classes="check", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#pw-error", ExplanationPanel).clear()
+        self.fields_ok()
+        self.query_one("#username", Input).focus()
+
+    def fields_ok(self) -> bool:
+        username = self.query_one("#username", Input).value.strip()
+        ok = True
+        line = self.query_one("#username-check", Static)
+        if any(c in username for c in "\r\n\x00"):
+            line.update("✗ one line only")
+            line.set_classes("check -error")
+            ok = False
+        else:
+            line.update("")
+            line.set_classes("check")
+        ok = self.password_fields().check(username) and ok
+        from_value = self.query_one("#from", Input).value
+        need_from = "@" not in username
+        problem = check_from(from_value, required=need_from)
+        from_line = self.query_one("#from-check", Static)
+        if problem:
+            hint = (
+                " (the user name is not an address)" if problem == "required" and username else ""
+            )
+            from_line.update(f"✗ {problem}{hint}")
+            from_line.set_classes("check -error")
+            ok = False
+        elif from_value.strip():
+            from_line.update("✓ looks right")
+            from_line.set_classes("check -ok")
+        else:
+            from_line.update(f"Empty: notifications come from {username}.")
+            from_line.set_classes("check")
+        return ok
+
+    def build_result(self, choice: PasswordChoice) -> SmtpSignIn:
+        return SmtpSignIn(
+            username=self.query_one("#username", Input).value.strip(),
+            password=choice,
+            default_from=self.query_one("#from", Input).value.strip(),
+        )
+
+
+def apply_signin(state: WizardState, result: SmtpSignIn) -> None:
+    state.draft = state.draft.with_section("smtp", username=result.username)
+    state.draft = state.draft.with_section("message", default_from=result.default_from)
+    apply_password(state, "smtp", result.username, result.password)
+
+
+STEPS = [
+    Step(key="smtp-server", title="SMTP server", make=SmtpServerScreen, apply=apply_server),
+    Step(key="smtp-signin", title="Sign-in and From", make=SmtpSignInScreen, apply=apply_signin),
+]
