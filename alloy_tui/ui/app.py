@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class AlloyApp(App[Path | None]):
     """The setup wizard. Returns the saved config path, or None when quit without saving."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses in tests find it too
     TITLE = "alloy-tui setup"
     ENABLE_COMMAND_PALETTE = False
     ESCAPE_TO_MINIMIZE = False

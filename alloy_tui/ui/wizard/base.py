@@ -133,8 +133,12 @@ class WizardScreen(Screen[R | Back], Generic[R]):
 
     # -- actions ------------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in a text field means Next, as everywhere else."""
+        # Textual calls this handler for every class in the MRO: steps override `input_submitted`.
         event.stop()
+        self.input_submitted(event)
+
+    def input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a text field means Next, as everywhere else."""
         self.action_next()
 
     def action_back(self) -> None:

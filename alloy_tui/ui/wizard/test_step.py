@@ -133,8 +133,8 @@ Keys: ^T or Enter in a field sends; Tab moves between fields; Enter elsewhere
         if event.input.id in ("to", "from"):
             self._check(event.input.id)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a field sends (Next is ^N here)."""
         self.action_send()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
