@@ -215,7 +215,8 @@ class SignInOnly(AlloyApp):
     def __init__(self, path: Path) -> None:
         super().__init__(path, clock=lambda: 1_000_000.0, start_flow=False)
 
-    def on_mount(self) -> None:  # runs after AlloyApp.on_mount (Textual calls both)
+    def load_config(self) -> None:  # called from AlloyApp.on_mount, once the config is read
+        super().load_config()
         screen = SignInScreen(self.state, autostart=False)
         self.push_screen(screen, callback=lambda _r: None)
         self.call_after_refresh(screen.show_code, fixed_code(1_000_000.0))

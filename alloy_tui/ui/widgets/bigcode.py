@@ -103,10 +103,10 @@ class BigCode(Static):
 
     def set_code(self, code: str) -> None:
         self.code = code
-        self._redraw()
+        self.redraw()
 
     def on_resize(self) -> None:
-        self._redraw()
+        self.redraw()
 
     def _room(self) -> int:
         """Columns available: the nearest ancestor with a fixed width (the step's body), less a margin."""
@@ -116,9 +116,9 @@ class BigCode(Static):
         return max(self.app.size.width - 12, 0)
 
     def on_mount(self) -> None:
-        self._redraw()
+        self.redraw()
 
-    def _redraw(self) -> None:
+    def redraw(self) -> None:
         if not self.code:
             self.update("")
             return

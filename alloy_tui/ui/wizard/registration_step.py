@@ -201,5 +201,5 @@ def apply(state: WizardState, result: Registration) -> None:
 
 
 STEP = Step(
-    key="registration", title="App registration and cloud", make=RegistrationScreen, apply=apply
+    key="registration", title="App registration & cloud", make=RegistrationScreen, apply=apply
 )

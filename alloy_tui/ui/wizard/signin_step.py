@@ -105,9 +105,8 @@ the attempt is in the alert log (^L)."""
 
     def on_resize(self) -> None:
         self._place_qr()
-        self.query_one("#bigcode", BigCode).call_after_refresh(
-            self.query_one("#bigcode", BigCode).set_code, self.query_one("#bigcode", BigCode).code
-        )
+        bigcode = self.query_one("#bigcode", BigCode)
+        bigcode.call_after_refresh(bigcode.redraw)
 
     # -- phases -------------------------------------------------------------------------------
     def _set_phase(self, phase: str) -> None:
