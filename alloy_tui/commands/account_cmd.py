@@ -119,11 +119,18 @@ def _need_exchange_online(settings: Settings, what: str) -> None:
 @click.pass_obj
 def login_command(obj: CliContext) -> None:
     """Sign in to the Microsoft 365 account that sends (device code: works over SSH)."""
+    from alloy_tui.core.auth import SignIn
+
     loaded = load(obj)
     _need_exchange_online(loaded.settings, "login")
-    account = device_sign_in(obj, loaded.settings)
+    signin = SignIn(loaded.settings, obj.config_path)
+    account = device_sign_in(obj, loaded.settings, signin)
     remember_account(obj, loaded, account.username)
     click.echo(f"Signed in as {account.name} <{account.username}>.")
+    if signin.replaced:  # change account: the config is bound to exactly one account
+        click.echo(
+            f"Signed out {', '.join(signin.replaced)}: its tokens were removed from {signin.cache_path}."
+        )
     if loaded.settings.exchange_online.api == "ews":
         _ews_warning(loaded.settings)
 

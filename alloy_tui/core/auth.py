@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core import auth_cache, clouds, paths
+from alloy_tui.core import auth_cache, auth_file, clouds, paths
 from alloy_tui.core.auth_model import (
     AccessToken,
     Account,
@@ -23,7 +23,7 @@ from alloy_tui.core.auth_model import (
     _alert,
     check_app_settings,
 )
-from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
+from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
 from alloy_tui.core.settings import Settings
 
 __all__ = [
@@ -51,6 +51,8 @@ class SignIn:
         self._flow: dict[str, Any] | None = None
         self._lock = threading.Lock()
         self._signed_in: str = ""  # home_account_id of a sign-in made by this object
+        # Accounts a successful sign-in replaced (change account): their tokens were removed.
+        self.replaced: list[str] = []
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -76,7 +78,7 @@ class SignIn:
     def cache(self) -> Any:
         """The msal-extensions cache (locked writes); imports msal."""
         if self._cache is None:
-            self._cache = auth_cache.open_cache(self.cache_path)
+            self._cache = auth_file.open_cache(self.cache_path)
         return self._cache
 
     def view(self) -> Any:
@@ -85,15 +87,21 @@ class SignIn:
             return self._cache
         return auth_cache.CacheSnapshot(self.cache_path)
 
+    @property
+    def realm(self) -> str:
+        """The tenant segment MSAL keys this config's tokens under (see `cached_access_token`)."""
+        return self.settings.exchange_online.tenant.strip().lower()
+
     def _application(self) -> Any:
         """The MSAL public client (built once; its constructor fetches OIDC metadata)."""
         with self._lock:
             if self._app is not None:
                 return self._app
             check_app_settings(self.settings)
-            import msal
+            from alloy_tui.core import logsafety, net
 
-            from alloy_tui.core import net
+            logsafety.guard_loggers()  # before msal logs anything: no token or device code in logs
+            import msal
 
             eo = self.settings.exchange_online
             self._http = net.http_client(self.settings, self.config_path)
@@ -111,6 +119,8 @@ class SignIn:
                 )
             except ValueError as e:
                 raise ExplainedError(self._explain_discovery(e)) from None
+            except AlloyError:
+                raise
             except Exception as e:  # network: DNS, TLS, refused, timeout
                 raise ExplainedError(self._explain_exc(e)) from None
             return self._app
@@ -187,6 +197,8 @@ class SignIn:
             app = self._application()
             try:
                 flow = app.initiate_device_flow(scopes=self.sign_in_scopes())
+            except AlloyError:
+                raise
             except Exception as e:  # MsalServiceError (5xx), network errors
                 raise ExplainedError(self._explain_exc(e)) from None
             if "user_code" not in flow:
@@ -230,6 +242,8 @@ class SignIn:
         try:
             try:
                 result = app.acquire_token_by_device_flow(flow, exit_condition=stop)
+            except AlloyError:
+                raise
             except Exception as e:
                 raise ExplainedError(self._explain_exc(e)) from None
             if cancel.is_set():
@@ -243,7 +257,7 @@ class SignIn:
                         "error_codes": [70019],
                     }
                 raise ExplainedError(self._explain_result(result))
-        except ExplainedError as e:
+        except (ExplainedError, UserInputError) as e:
             self._log_failure(e)
             raise
         finally:
@@ -259,7 +273,28 @@ class SignIn:
             name=str(claims.get("name") or username), username=username, home_account_id=home
         )
         self._log("info", "signin.succeeded", f"Signed in as {username}", account=username)
+        if home:
+            self._forget_others(home, username)
         return account
+
+    def _forget_others(self, keep: str, username: str) -> None:
+        """Change account: one account per app registration in this cache. The accounts the new
+        sign-in replaced lose their tokens (the config is bound to exactly one account)."""
+        others = [a for a in self._msal_accounts() if a.get("home_account_id") != keep]
+        if not others:
+            return
+        cache = self.cache()
+        for a in others:
+            auth_cache.forget(cache, a)
+        self.replaced = [str(a.get("username", "")) for a in others]
+        names = ", ".join(self.replaced)
+        self._log(
+            "info",
+            "signin.signed_out",
+            f"Signed out {names} (replaced by {username})",
+            account=names,
+            replaced_by=username,
+        )
 
     def get_token_info(self, resource: str, *, force_refresh: bool = False) -> AccessToken:
         """A valid access token for "graph" or "ews", silently (refreshing as needed)."""
@@ -270,7 +305,7 @@ class SignIn:
         scopes = clouds.scopes(self.settings, resource)
         if not force_refresh:
             hit = auth_cache.cached_access_token(
-                self.view(), a, self.settings.exchange_online.client_id, scopes
+                self.view(), a, self.settings.exchange_online.client_id, scopes, self.realm
             )
             if hit is not None:
                 return AccessToken(hit[0], hit[1])
@@ -279,14 +314,27 @@ class SignIn:
             result = app.acquire_token_silent_with_error(
                 scopes, account=a, force_refresh=force_refresh
             )
+        except AlloyError:
+            raise
         except Exception as e:
             raise ExplainedError(self._explain_exc(e)) from None
         if result is None:
             raise ExplainedError(self.not_signed_in(str(a.get("username", ""))))
         if "access_token" not in result:
-            raise ExplainedError(self._explain_result(result, str(a.get("username", ""))))
+            username = str(a.get("username", ""))
+            raise ExplainedError(self._explain_silent(result, username, resource, a))
         expires_in = float(result.get("expires_in") or 0)
         return AccessToken(str(result["access_token"]), time.time() + expires_in)
+
+    def _explain_silent(
+        self, result: dict[str, Any], username: str, resource: str, a: dict[str, Any]
+    ) -> Explanation:
+        from alloy_tui.core.auth_explain import delegation_consent
+
+        ex = self._explain_result(result, username)
+        if resource == "graph" and self.settings.exchange_online.from_delegation:
+            ex = delegation_consent(ex, result, self.settings, self.view(), a, username)
+        return ex
 
     def get_token(self, resource: str) -> str:
         return self.get_token_info(resource).token
@@ -296,18 +344,10 @@ class SignIn:
         return str(a.get("username", "")) if a else ""
 
     def not_signed_in(self, username: str = "") -> Explanation:
+        from alloy_tui.core.auth_explain import not_signed_in
+
         who = username or self.settings.exchange_online.account
-        cause = (
-            f"The token cache ({self.cache_path}) holds no usable sign-in for {who}."
-            if who
-            else f"No Microsoft 365 account is signed in (token cache {self.cache_path})."
-        )
-        return Explanation(
-            title="Not signed in",
-            cause=cause,
-            fix="Run `alloy-tui login` (or the wizard's Sign in step) and enter the code shown.",
-            code="not_signed_in",
-        )
+        return not_signed_in(self.cache_path, who, bool(getattr(self.view(), "damaged", False)))
 
     def token_health(self, check_refresh: bool = True) -> TokenHealth:
         """Cached account, access-token expiry and (optionally) whether a refresh works now."""
@@ -316,8 +356,6 @@ class SignIn:
             return TokenHealth(None, False, None, None, self.not_signed_in().cause)
         account = self._account(a)
         resource = self.settings.exchange_online.api
-        c = clouds.cloud(self.settings)
-        ident = c.graph_resource if resource == "graph" else c.ews_resource
         cached = bool(
             auth_cache.refresh_tokens(self.view(), a, self.settings.exchange_online.client_id)
         )
@@ -345,7 +383,13 @@ class SignIn:
             except Exception as e:
                 refresh_ok = False
                 detail = self._explain_exc(e).one_line()
-        expires = auth_cache.access_token_expiry(self.view(), a, ident)
+        expires = auth_cache.access_token_expiry(
+            self.view(),
+            a,
+            self.settings.exchange_online.client_id,
+            self.realm,
+            clouds.scopes(self.settings, resource),
+        )
         return TokenHealth(account, cached, expires, refresh_ok, detail)
 
     def sign_out(self) -> None:

@@ -1,16 +1,14 @@
 """The token cache file: msal-extensions persistence, mode 0600, read without the network.
 
-The cache file is the only place a token lives. On Linux without PyGObject the encrypted
-persistence is unavailable (protocol-notes gotcha 16), so this is plain `FilePersistence`
-(with its lock file, safe to share between the wizard and a cron job), kept at mode 0600 in a
-folder we create 0700.
+The cache file is the only place a token lives. Opening it for writes (msal-extensions
+persistence, its lock, modes, a damaged file) is in `auth_file`; this module reads it: the
+accounts, tokens and expiries MSAL keeps, with the same matching rules MSAL uses.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -42,20 +40,19 @@ class CacheSnapshot:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.data: dict[str, Any] = {}
+        self.damaged = False  # the file is there but is not a token cache (see `open_cache`)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return
-        except OSError as e:
+        except (OSError, UnicodeDecodeError) as e:
+            if isinstance(e, UnicodeDecodeError):
+                self.damaged = True
+                return
             raise UserInputError(
                 f"exchange_online.token_cache: cannot read {path}: {e.strerror or e}."
             ) from None
-        if text.strip():
-            try:
-                data = json.loads(text)
-            except ValueError:
-                data = {}  # a torn or foreign file reads as empty; MSAL rewrites it on the next sign-in
-            self.data = data if isinstance(data, dict) else {}
+        self.data, self.damaged = parse(text)
 
     def search(
         self, kind: str, query: dict[str, Any] | None = None, now: float | None = None
@@ -79,40 +76,16 @@ class CacheSnapshot:
         return out
 
 
-def open_cache(path: Path) -> Any:
-    """A PersistedTokenCache on `path`, making sure of the folder (0700) and file (0600) modes."""
-    from msal_extensions import FilePersistence, PersistedTokenCache
-
-    secure_location(path)
+def parse(text: str) -> tuple[dict[str, Any], bool]:
+    """(cache data, damaged). Our writes are atomic, so a file that is not a JSON object was
+    damaged outside alloy-tui (or is not a token cache at all)."""
+    if not text.strip():
+        return {}, False
     try:
-        persistence = FilePersistence(str(path))
-    except OSError as e:
-        raise UserInputError(
-            f"exchange_online.token_cache: cannot use {path} for the token cache: {e.strerror or e}."
-        ) from None
-    return PersistedTokenCache(persistence)
-
-
-def secure_location(path: Path) -> None:
-    folder = path.parent
-    try:
-        if not folder.exists():
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(folder, 0o700)
-        if path.exists():
-            if path.stat().st_mode & 0o077:
-                os.chmod(path, 0o600)
-        else:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            os.close(fd)
-            os.chmod(path, 0o600)
-    except FileExistsError:
-        pass
-    except OSError as e:
-        raise UserInputError(
-            f"exchange_online.token_cache: cannot create {path}: {e.strerror or e}; "
-            "choose a folder this user can write."
-        ) from None
+        data = json.loads(text)
+    except ValueError:
+        return {}, True
+    return (data, False) if isinstance(data, dict) else ({}, True)
 
 
 def same_environment(env: str, login_host: str) -> bool:
@@ -149,46 +122,33 @@ def refresh_tokens(cache: Any, account: dict[str, Any], client_id: str) -> list[
     ]
 
 
-def access_token_expiry(cache: Any, account: dict[str, Any], resource: str) -> float | None:
-    """The latest expiry (epoch seconds) of a cached access token for the resource identity."""
-    q = {
-        "home_account_id": account.get("home_account_id"),
-        "environment": account.get("environment"),
-    }
-    best: float | None = None
-    for at in cache.search(ACCESS_TOKEN, query=q, now=time.time()):
-        target = str(at.get("target", "")).lower()
-        if resource.lower() not in target:
-            continue
-        try:
-            exp = float(at.get("expires_on", 0))
-        except (TypeError, ValueError):
-            continue
-        best = exp if best is None else max(best, exp)
-    return best
-
-
-def cached_access_token(
-    cache: Any, account: dict[str, Any], client_id: str, scopes: list[str], min_valid: float = 300.0
-) -> tuple[str, float] | None:
-    """A cached access token covering `scopes` with at least `min_valid` seconds left, read
-    straight from MSAL's cache (same rule as MSAL: under 5 minutes left counts as expired).
-
-    Saves building the MSAL app (and its OIDC discovery request) when nothing needs refreshing.
-    """
-    now = time.time()
+def _usable_access_tokens(
+    cache: Any,
+    account: dict[str, Any],
+    client_id: str,
+    realm: str,
+    scopes: list[str],
+    now: float,
+) -> Iterable[tuple[str, float, float]]:
+    """(secret, expires_on, refresh_on) of each cached access token MSAL itself would accept
+    for this account, app, tenant and scopes: same account (home_account_id), same login
+    environment, same client id, same realm (the tenant the token was issued in), every wanted
+    scope in its target, a plain Bearer token."""
     q = {
         "home_account_id": account.get("home_account_id"),
         "environment": account.get("environment"),
         "client_id": client_id,
     }
     wanted = {s.lower() for s in scopes}
-    best: tuple[str, float] | None = None
     for at in cache.search(ACCESS_TOKEN, query=q, now=now):
         target = {t.lower() for t in str(at.get("target", "")).split()}
         if (
-            not wanted <= target
+            not wanted
+            or not wanted <= target
+            or str(at.get("realm", "")).lower() != realm.lower()
+            or not realm
             or "ext_cache_key" in at
+            or "key_id" in at
             or str(at.get("token_type", "Bearer")).lower() != "bearer"
         ):
             continue
@@ -197,11 +157,48 @@ def cached_access_token(
             refresh_on = float(at.get("refresh_on", exp))
         except (TypeError, ValueError):
             continue
-        if exp - now < min_valid or refresh_on < now:
+        yield str(at.get("secret", "")), exp, refresh_on
+
+
+def access_token_expiry(
+    cache: Any, account: dict[str, Any], client_id: str, realm: str, scopes: list[str]
+) -> float | None:
+    """The latest expiry (epoch seconds) of a cached access token for these scopes."""
+    found = [
+        exp
+        for _, exp, _ in _usable_access_tokens(
+            cache, account, client_id, realm, scopes, time.time()
+        )
+    ]
+    return max(found) if found else None
+
+
+def cached_access_token(
+    cache: Any,
+    account: dict[str, Any],
+    client_id: str,
+    scopes: list[str],
+    realm: str,
+    min_valid: float = 300.0,
+) -> tuple[str, float] | None:
+    """A cached access token covering `scopes` with at least `min_valid` seconds left, read
+    straight from MSAL's cache (same rule as MSAL: under 5 minutes left counts as expired, and
+    a token past its refresh_on is refreshed). `realm` is the tenant segment MSAL keys the token
+    under; only a token of that tenant is used (for a tenant given as a domain name MSAL keys by
+    the tenant id it discovers, so the fast path misses and MSAL decides).
+
+    Saves building the MSAL app (and its OIDC discovery request) when nothing needs refreshing.
+    """
+    now = time.time()
+    best: tuple[str, float] | None = None
+    for secret, exp, refresh_on in _usable_access_tokens(
+        cache, account, client_id, realm, scopes, now
+    ):
+        if exp - now < min_valid or refresh_on < now or not secret:
             continue
         if best is None or exp > best[1]:
-            best = (str(at.get("secret", "")), exp)
-    return best if best and best[0] else None
+            best = (secret, exp)
+    return best
 
 
 def display_name(cache: Any, account: dict[str, Any]) -> str:

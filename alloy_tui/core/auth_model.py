@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +36,8 @@ class TokenHealth:
 
 @dataclass(frozen=True)
 class AccessToken:
-    token: str
+    token: str = field(repr=False)  # never in repr()/str(), so never in a log or a traceback
     expires_at: float
-
-    def __repr__(self) -> str:  # never show the token
-        return f"AccessToken(expires_at={self.expires_at})"
 
 
 class SignInCancelled(AlloyError):

@@ -107,6 +107,9 @@ def http_client(
     """An httpx client with our SSL context, the configured timeout and env proxies."""
     import httpx
 
+    from alloy_tui.core.logsafety import guard_loggers
+
+    guard_loggers()
     ctx = ssl_context(settings, config_path)
     h = {"User-Agent": USER_AGENT}
     h.update(headers or {})
@@ -207,6 +210,9 @@ def requests_adapter_class() -> Any:
 def register_requests_host(url: str, settings: Settings, config_path: Path | None = None) -> Any:
     """Make requests (exchangelib) use our SSL context and timeout for `url`'s host, and
     install the adapter class in exchangelib. Returns the adapter class."""
+    from alloy_tui.core.logsafety import guard_loggers
+
+    guard_loggers()
     ctx = ssl_context(settings, config_path)
     cls = requests_adapter_class()
     with _adapter_lock:

@@ -76,7 +76,7 @@ class Scenario:
 
 @dataclass
 class DeviceCode:
-    device_code: str
+    device_code: str = field(repr=False)
     user_code: str
     client_id: str
     tenant: str
@@ -89,7 +89,7 @@ class DeviceCode:
 
 @dataclass
 class TokenRecord:
-    value: str
+    value: str = field(repr=False)
     kind: str  # "access" | "refresh"
     account: str
     audience: str  # "graph" | "ews" | "" for refresh tokens

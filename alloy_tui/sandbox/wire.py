@@ -15,9 +15,10 @@ class Request:
     method: str
     path: str  # without the query string
     query: dict[str, str]
-    headers: dict[str, str]  # lower-cased names
-    body: bytes
-    conn: dict[str, Any] = field(default_factory=dict)  # lives as long as the TCP connection (NTLM)
+    # Authorization headers and token-request forms: never in repr() (a log line, a traceback).
+    headers: dict[str, str] = field(repr=False)  # lower-cased names
+    body: bytes = field(repr=False)
+    conn: dict[str, Any] = field(default_factory=dict, repr=False)  # per TCP connection (NTLM)
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
@@ -40,7 +41,7 @@ class Request:
 @dataclass
 class Response:
     status: int
-    body: bytes = b""
+    body: bytes = field(default=b"", repr=False)  # token responses carry tokens
     content_type: str = ""
     headers: dict[str, str | list[str]] = field(default_factory=dict)  # a list: repeated header
 

@@ -1,0 +1,189 @@
+"""The token cache file on disk: msal-extensions persistence, its lock, modes, damage.
+
+On Linux without PyGObject the encrypted persistence is unavailable (protocol-notes gotcha 16),
+so this is `FilePersistence` (with its lock file, safe to share between the wizard and a cron
+job), kept at mode 0600 in a folder we create 0700, with two changes to msal-extensions:
+- a write replaces the whole file atomically, so a reader without the lock (`CacheSnapshot`, or
+  another process's MSAL search) sees the old or the new cache, never a torn or empty one;
+- the lock file is created 0600, and one left behind by a crashed process is taken over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core.auth_cache import CacheSnapshot
+from alloy_tui.core.errors import UserInputError
+
+LOCK_TIMEOUT = 5.0  # seconds to wait for another process's cache write (msal-extensions waits 5 s)
+STALE_LOCK_AGE = 30.0  # a lock file this old whose process is gone is left over from a crash
+
+
+class TokenCacheLocked(UserInputError):
+    """Another process held the token cache's lock file for longer than LOCK_TIMEOUT."""
+
+
+class PrivateLock:
+    """msal-extensions' cross-process lock (exclusive creation of `<cache>.lockfile`, the same
+    file its own lock uses), but the lock file is created 0600, and one left behind by a crashed
+    process (older than STALE_LOCK_AGE, its process gone) is taken over instead of blocking
+    every later sign-in."""
+
+    def __init__(self, path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT) -> None:
+        self.path = os.fspath(path)
+        self.timeout = timeout
+
+    def __enter__(self) -> PrivateLock:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                if self._stale():
+                    with contextlib.suppress(OSError):
+                        os.remove(self.path)
+                    continue
+                if time.monotonic() >= deadline:
+                    raise TokenCacheLocked(
+                        f"exchange_online.token_cache: the token cache is locked by another process "
+                        f"(lock file {self.path}); try again, or remove that file if no alloy-tui is running."
+                    ) from None
+                time.sleep(0.05)
+                continue
+            except OSError as e:
+                raise UserInputError(
+                    f"exchange_online.token_cache: cannot create the lock file {self.path}: "
+                    f"{e.strerror or e}; choose a folder this user can write."
+                ) from None
+            with os.fdopen(fd, "wb") as f:
+                f.write(f"{os.getpid()} {os.path.basename(sys.argv[0] or '')}".encode())
+            return self
+
+    def _stale(self) -> bool:
+        try:
+            age = time.time() - os.stat(self.path).st_mtime
+            with open(self.path, "rb") as f:
+                pid = int((f.read(64).split() or [b"0"])[0])
+        except (OSError, ValueError):
+            return False
+        if age < STALE_LOCK_AGE or pid <= 0:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.path)
+
+
+_cache_cls: Any = None
+
+
+def _cache_class() -> Any:
+    """msal-extensions' PersistedTokenCache and FilePersistence with two changes: a write
+    replaces the whole file atomically (a reader without the lock, like `CacheSnapshot` or
+    another process's search, sees the old or the new cache, never a torn or empty one), and the
+    lock file is 0600 (`PrivateLock`)."""
+    global _cache_cls
+    if _cache_cls is not None:
+        return _cache_cls
+    import msal
+    from msal_extensions import FilePersistence, PersistedTokenCache
+
+    class AtomicFilePersistence(FilePersistence):  # type: ignore[misc]
+        def save(self, content: str) -> None:
+            target = os.path.realpath(self.get_location())  # a symlinked cache stays a symlink
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=os.path.dirname(target)
+            )  # mkstemp creates 0600
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(content)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+
+    class AlloyTokenCache(PersistedTokenCache):  # type: ignore[misc]
+        def modify(
+            self, credential_type: Any, old_entry: Any, new_key_value_pairs: Any = None
+        ) -> None:
+            with PrivateLock(self._lock_location):
+                self._reload_if_necessary()
+                msal.SerializableTokenCache.modify(
+                    self, credential_type, old_entry, new_key_value_pairs=new_key_value_pairs
+                )
+                self._persistence.save(self.serialize())
+                self._last_sync = time.time()
+
+    AlloyTokenCache.persistence_class = AtomicFilePersistence
+    _cache_cls = AlloyTokenCache
+    return _cache_cls
+
+
+def open_cache(path: Path) -> Any:
+    """A PersistedTokenCache on `path`, making sure of the folder (0700) and file (0600) modes.
+
+    A file that is not a token cache (damaged outside alloy-tui) is moved aside to
+    `<name>.damaged` (kept, 0600) so the next sign-in can write a fresh cache."""
+    cls = _cache_class()
+    secure_location(path)
+    set_aside_if_damaged(path)
+    try:
+        persistence = cls.persistence_class(str(path))
+    except OSError as e:
+        raise UserInputError(
+            f"exchange_online.token_cache: cannot use {path} for the token cache: {e.strerror or e}."
+        ) from None
+    return cls(persistence)
+
+
+def set_aside_if_damaged(path: Path) -> Path | None:
+    """Move a damaged cache file to `<name>.damaged` and leave an empty 0600 file in its place."""
+    snap = CacheSnapshot(path)
+    if not snap.damaged:
+        return None
+    aside = path.with_name(path.name + ".damaged")
+    with PrivateLock(str(path) + ".lockfile"):
+        if not CacheSnapshot(path).damaged:  # another process repaired it meanwhile
+            return None
+        os.replace(path, aside)
+        os.chmod(aside, 0o600)
+        secure_location(path)
+    return aside
+
+
+def secure_location(path: Path) -> None:
+    folder = path.parent
+    try:
+        if not folder.exists():
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+        if path.exists():
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+        else:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+            os.chmod(path, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as e:
+        raise UserInputError(
+            f"exchange_online.token_cache: cannot create {path}: {e.strerror or e}; "
+            "choose a folder this user can write."
+        ) from None
