@@ -1,0 +1,156 @@
+"""The real program in a real terminal (tmux, 80x24): the whole wizard against `--sandbox`, and a
+dropped SSH session (SIGHUP) that must leave the config file untouched."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"),
+]
+
+
+class Tmux:
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def run(self, *args: str, check: bool = True) -> str:
+        out = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=check
+        )
+        return out.stdout
+
+    def start(self, command: str, env: dict[str, str], width: int = 80, height: int = 24) -> None:
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        self.run(
+            "new-session",
+            "-d",
+            "-x",
+            str(width),
+            "-y",
+            str(height),
+            f"env {exports} {command}; echo EXIT=$?; sleep 120",
+        )
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", *keys)
+
+    def type(self, text: str) -> None:
+        self.run("send-keys", "-l", text)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", check=False)
+
+    def wait(self, text: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{text!r} did not appear within {timeout} s. Screen:\n{screen}"
+                )
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        self.run("kill-server", check=False)
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    t = Tmux(f"alloy-wizard-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        yield t
+    finally:
+        t.kill()
+
+
+def program_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "TERM": "xterm-256color",
+        "ALLOY_TUI_CONFIG": os.environ["ALLOY_TUI_CONFIG"],
+        "ALLOY_TUI_STATE_DIR": os.environ["ALLOY_TUI_STATE_DIR"],
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+
+
+def alloy_tui() -> str:
+    return f"{shlex.quote(sys.executable)} -m alloy_tui"
+
+
+def test_whole_wizard_against_the_sandbox(tmux: Tmux, tmp_path: Path) -> None:
+    tmux.start(f"{alloy_tui()} --sandbox", program_env(tmp_path))
+    screen = tmux.wait("Welcome", timeout=20)
+    assert "Sandbox" in screen and "Esc Back" in screen and "^Q Quit" in screen
+    tmux.keys("Enter")
+    tmux.wait("Step 1 of 7")
+    tmux.keys("Enter")
+    tmux.wait("Step 2 of 7")
+    assert "✓ looks right" in tmux.screen()
+    tmux.keys("C-n")
+    tmux.wait("Step 3 of 7")
+    tmux.keys("Enter")
+    screen = tmux.wait("Step 4 of 7")
+    screen = tmux.wait("Signed in as", timeout=30)  # the sandbox approves by itself after 3 s
+    assert "alerts@contoso.example" in screen
+    tmux.keys("Enter")
+    tmux.wait("Step 5 of 7")
+    tmux.keys("Enter")
+    tmux.wait("Step 6 of 7")
+    tmux.type("bob@example.com")
+    tmux.keys("Enter")  # Enter in the recipient field sends
+    tmux.wait("Test message has been sent", timeout=30)
+    tmux.keys("C-n")
+    screen = tmux.wait("Step 7 of 7")
+    assert "A test message went through" in screen
+    tmux.keys("Enter")
+    tmux.wait("Settings saved to")
+    tmux.keys("Enter")
+    screen = tmux.wait("EXIT=", timeout=20)
+    assert "alloy-tui: settings saved to" in screen and "EXIT=0" in screen
+
+
+def test_dropped_session_leaves_config_untouched(tmux: Tmux, tmp_path: Path) -> None:
+    config = tmp_path / "cfg" / "config.toml"
+    config.parent.mkdir()
+    original = (
+        '# production settings\nservice = "exchange-online"\n\n[exchange_online]\n'
+        'tenant = "contoso.onmicrosoft.com"\nclient_id = "11111111-2222-3333-4444-555555555555"\n'
+    )
+    config.write_text(original, encoding="utf-8")
+    pidfile = tmp_path / "pid"
+    command = f"sh -c 'echo $$ > {shlex.quote(str(pidfile))}; exec {alloy_tui()} --config {shlex.quote(str(config))}'"
+    tmux.start(command, program_env(tmp_path))
+    tmux.wait("Edit mode", timeout=20)
+    tmux.keys("Enter")
+    tmux.wait("Step 1 of 7")
+    tmux.keys("Down")
+    tmux.keys("Enter")  # SMTP chosen: the draft now differs from the file, unsaved
+    tmux.wait("Step 2 of")
+    pid = int(pidfile.read_text())
+    tmux.kill()  # the terminal goes away: the program gets SIGHUP
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("alloy-tui still running 10 s after its terminal closed")
+    assert config.read_text(encoding="utf-8") == original
+    assert sorted(p.name for p in config.parent.iterdir()) == ["config.toml"]
