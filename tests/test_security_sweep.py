@@ -114,3 +114,13 @@ def test_certificate_checks_are_never_turned_off_in_the_product() -> None:
                 if re.search(pattern, line):
                     hits.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert hits == []
+
+
+def test_no_microsoft_first_party_client_id_is_a_default() -> None:
+    from alloy_tui.core.settings import Settings
+
+    assert Settings().exchange_online.client_id == "" and Settings().exchange_online.tenant == ""
+    first_party = ("14d82eec", "04b07795", "1950a258", "d3590ed6", "1fec8e78", "9ba1a5c7")
+    for path in [*(ROOT / "alloy_tui").rglob("*.py"), ROOT / "config.example.toml"]:
+        text = path.read_text().lower()
+        assert not [i for i in first_party if i in text], path

@@ -231,6 +231,8 @@ def status_command(obj: CliContext) -> None:
     click.echo(
         f"Config: {obj.config_path}{'' if loaded.exists else ' (not created yet: defaults)'}"
     )
+    if not loaded.exists:
+        click.echo("Nothing is set up yet: run `alloy-tui` to open the setup wizard.")
     if settings.service == "exchange-online":
         ready, lines = _status_lines(obj, settings)
     elif settings.service == "smtp":

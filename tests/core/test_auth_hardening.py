@@ -324,6 +324,7 @@ def test_status_exit_codes_from_no_config_to_ready(sb: Sandbox, tmp_path: Path) 
     cfg = tmp_path / "config.toml"
     code, out = status(cfg)  # no config at all
     assert code == 1 and "not created yet" in out and "client_id is not set" in out
+    assert "run `alloy-tui` to open the setup wizard" in out
     assert out.rstrip().endswith("Ready to send: no")
     assert not cfg.exists()  # status never writes a config
 
