@@ -45,9 +45,13 @@ class PrivateLock:
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
-                if self._stale():
+                stale = self._stale()
+                if stale is not None:
+                    # Remove only the very file judged stale (another process may have taken it
+                    # over and made a fresh lock meanwhile).
                     with contextlib.suppress(OSError):
-                        os.remove(self.path)
+                        if os.stat(self.path).st_ino == stale:
+                            os.remove(self.path)
                     continue
                 if time.monotonic() >= deadline:
                     raise TokenCacheLocked(
@@ -65,22 +69,23 @@ class PrivateLock:
                 f.write(f"{os.getpid()} {os.path.basename(sys.argv[0] or '')}".encode())
             return self
 
-    def _stale(self) -> bool:
+    def _stale(self) -> int | None:
+        """The lock file's inode when it was left by a process that is gone, else None."""
         try:
-            age = time.time() - os.stat(self.path).st_mtime
+            st = os.stat(self.path)
             with open(self.path, "rb") as f:
                 pid = int((f.read(64).split() or [b"0"])[0])
         except (OSError, ValueError):
-            return False
-        if age < STALE_LOCK_AGE or pid <= 0:
-            return False
+            return None
+        if time.time() - st.st_mtime < STALE_LOCK_AGE or pid <= 0:
+            return None
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            return True
-        except OSError:
-            return False
-        return False
+            return st.st_ino
+        except OSError:  # alive, owned by another user
+            return None
+        return None
 
     def __exit__(self, *exc: object) -> None:
         with contextlib.suppress(FileNotFoundError):
