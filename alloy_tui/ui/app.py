@@ -55,7 +55,10 @@ class AlloyApp(App[Path | None]):
         self._start_flow = start_flow
 
     def on_mount(self) -> None:
-        self.load_config()
+        if self.state.config_path.exists():
+            self.load_config()  # the welcome step shows what is set now
+        else:
+            self.call_after_refresh(self.load_config)  # first run: draw first, read defaults after
         if self._start_flow:
             self.run_flow()
 

@@ -322,3 +322,38 @@ def test_thread_stops_promptly_on_quit(tmp_path: Path) -> None:
 
         started = asyncio.run(run())
         assert time.monotonic() - started < 4
+
+
+def test_lazy_step_list_matches_the_step_modules() -> None:
+    """The flow names each step without importing it; the names must match the modules' own."""
+    import importlib
+
+    for step in [flow.WELCOME, flow.SERVICE, *flow.EXCHANGE_ONLINE, *flow.TAIL]:
+        module = importlib.import_module(f"alloy_tui.ui.wizard.{step.key}_step")
+        assert (module.STEP.key, module.STEP.title) == (step.key, step.title)
+
+
+def test_first_screen_does_not_load_heavy_libraries(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio, sys\n"
+        "from pathlib import Path\n"
+        "from alloy_tui.ui.app import AlloyApp\n"
+        "async def main():\n"
+        "    app = AlloyApp(Path(sys.argv[1]))\n"
+        "    async with app.run_test() as pilot:\n"
+        "        while type(app.screen).__name__ != 'WelcomeScreen':\n"
+        "            await pilot.pause(0.01)\n"
+        "        await pilot.pause(0.1)\n"
+        "    print('HEAVY=' + ','.join(m for m in ('msal', 'httpx', 'exchangelib') if m in sys.modules))\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(existing(tmp_path))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip().endswith("HEAVY="), out.stdout + out.stderr

@@ -9,6 +9,7 @@ module is not there yet gets one plain "not available yet" step.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING
 
 from alloy_tui.ui.wizard.base import Progress, Step
@@ -24,15 +25,41 @@ SERVICE_STEP_MODULES: dict[str, str] = {
 }
 
 
-def _exchange_online_steps() -> list[Step]:
-    from alloy_tui.ui.wizard import api_step, delegation_step, registration_step, signin_step
+def lazy_step(key: str, title: str, module: str) -> Step:
+    """A step whose module (and its imports) loads only when the step is first shown."""
 
-    return [registration_step.STEP, api_step.STEP, signin_step.STEP, delegation_step.STEP]
+    def real() -> Step:
+        step: Step = importlib.import_module(module).STEP
+        return step
+
+    return Step(
+        key=key,
+        title=title,
+        make=lambda state: real().make(state),
+        apply=lambda state, result: real().apply(state, result),
+        skip=lambda state: real().skip(state) if module in sys.modules else False,
+    )
+
+
+_W = "alloy_tui.ui.wizard."
+WELCOME = lazy_step("welcome", "Welcome", _W + "welcome_step")
+SERVICE = lazy_step("service", "Choose e-mail service", _W + "service_step")
+EXCHANGE_ONLINE = [
+    lazy_step("registration", "App registration & cloud", _W + "registration_step"),
+    lazy_step("api", "Choose the API", _W + "api_step"),
+    lazy_step("signin", "Sign in", _W + "signin_step"),
+    lazy_step("delegation", "'From' delegation", _W + "delegation_step"),
+]
+TAIL = [
+    lazy_step("test", "Test settings", _W + "test_step"),
+    lazy_step("review", "Review and save", _W + "review_step"),
+    lazy_step("done", "Saved", _W + "done_step"),
+]
 
 
 def service_steps(service: str) -> list[Step]:
     if service == "exchange-online":
-        return _exchange_online_steps()
+        return list(EXCHANGE_ONLINE)
     module_name = SERVICE_STEP_MODULES.get(service)
     if module_name:
         try:
@@ -49,16 +76,7 @@ def service_steps(service: str) -> list[Step]:
 
 def steps_for(state: WizardState) -> list[Step]:
     """Welcome, service choice, the service's steps, test, review, done."""
-    from alloy_tui.ui.wizard import done_step, review_step, service_step, test_step, welcome_step
-
-    return [
-        welcome_step.STEP,
-        service_step.STEP,
-        *service_steps(state.draft.service),
-        test_step.STEP,
-        review_step.STEP,
-        done_step.STEP,
-    ]
+    return [WELCOME, SERVICE, *service_steps(state.draft.service), *TAIL]
 
 
 UNNUMBERED = {"welcome", "done"}
