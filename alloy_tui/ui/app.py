@@ -16,13 +16,14 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from alloy_tui.ui.crash import NoLocalsCrashMixin
 from alloy_tui.ui.wizard.state import WizardState
 
 if TYPE_CHECKING:
     from alloy_tui.commands.context import CliContext
 
 
-class AlloyApp(App[Path | None]):
+class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
     """The setup wizard. Returns the saved config path, or None when quit without saving."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses in tests find it too

@@ -9,9 +9,10 @@ from textual.binding import Binding
 
 from alloy_tui.core.alertlog_writer import DEFAULT_KEEP, DEFAULT_MAX_BYTES, DEFAULT_RETENTION_DAYS
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
+from alloy_tui.ui.crash import NoLocalsCrashMixin
 
 
-class AlertLogApp(App[None]):
+class AlertLogApp(NoLocalsCrashMixin, App[None]):
     """Shows the alert log at ``path``; closing the screen quits."""
 
     TITLE = "alloy-tui alert log"
