@@ -15,8 +15,7 @@ from alloy_tui import __version__
 from alloy_tui.commands import MODULES
 from alloy_tui.commands.context import CliContext
 from alloy_tui.core import paths
-from alloy_tui.core.errors import AlloyError, ExplainedError
-from alloy_tui.core.settings import SettingsError
+from alloy_tui.exits import run_guarded
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,12 +50,8 @@ def cli(ctx: click.Context, config: str | None, sandbox: bool) -> None:
 
 
 def _open_wizard(obj: CliContext) -> None:
-    try:
-        from alloy_tui.ui.app import run_wizard
-    except ImportError:
-        click.echo(f"Config: {obj.config_path}")
-        click.echo("The setup wizard is not built yet. Try `alloy-tui config show` or `alloy-tui --help`.")
-        return
+    from alloy_tui.ui.app import run_wizard
+
     run_wizard(obj)
 
 
@@ -65,7 +60,7 @@ for _name in MODULES:
         cli.add_command(_command)
 
 
-def main() -> None:
+def _run_click() -> None:
     try:
         cli.main(prog_name="alloy-tui", standalone_mode=False)
     except click.exceptions.Abort:
@@ -76,22 +71,7 @@ def main() -> None:
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
-    except ExplainedError as e:
-        ex = e.explanation
-        click.echo(f"alloy-tui: {ex.title}", err=True)
-        click.echo(f"  Why: {ex.cause}", err=True)
-        click.echo(f"  Fix: {ex.fix}", err=True)
-        sys.exit(1)
-    except SettingsError as e:
-        for line in e.lines:
-            click.echo(f"alloy-tui: {line}", err=True)
-        sys.exit(2)
-    except AlloyError as e:
-        for line in getattr(e, "lines", None) or [str(e)]:  # store.ConfigError: one per problem
-            click.echo(f"alloy-tui: {line}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(0)
+
+
+def main() -> None:
+    run_guarded(_run_click)

@@ -79,7 +79,7 @@ def test_textual_is_pinned_exactly_and_there_is_a_test_extra() -> None:
     textual = [d for d in project["dependencies"] if d.startswith("textual")]
     assert len(textual) == 1 and "==" in textual[0]
     assert "pytest" in " ".join(project["optional-dependencies"]["test"])
-    assert project["scripts"]["alloy-tui"] == "alloy_tui.cli:main"
+    assert project["scripts"]["alloy-tui"] == "alloy_tui.launch:main"
 
 
 def test_readme_has_setup_tests_command_tour_and_file_locations() -> None:

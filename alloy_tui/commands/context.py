@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
-
 
 @dataclass
 class CliContext:
@@ -22,5 +20,7 @@ class CliContext:
 
 def fail(message: str, code: int = 2) -> None:
     """One clear line on stderr and a non-zero exit; never a traceback."""
+    import click
+
     click.echo(f"alloy-tui: {message}", err=True)
     raise SystemExit(code)

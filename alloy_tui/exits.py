@@ -1,0 +1,41 @@
+"""How every entry point ends on an error: one clear line on stderr, a non-zero exit, no traceback.
+
+Exit 1: a send or sign-in failed (the explanation says why and how to fix it).
+Exit 2: bad input or settings. Exit 130: interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from alloy_tui.core.errors import AlloyError, ExplainedError
+from alloy_tui.core.settings import SettingsError
+
+
+def _err(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def run_guarded(fn: Callable[[], object]) -> None:
+    try:
+        fn()
+    except ExplainedError as e:
+        ex = e.explanation
+        _err(f"alloy-tui: {ex.title}")
+        _err(f"  Why: {ex.cause}")
+        _err(f"  Fix: {ex.fix}")
+        sys.exit(1)
+    except SettingsError as e:
+        for line in e.lines:
+            _err(f"alloy-tui: {line}")
+        sys.exit(2)
+    except AlloyError as e:
+        for line in getattr(e, "lines", None) or [str(e)]:
+            _err(f"alloy-tui: {line}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        _err("Interrupted.")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,45 @@
+"""The entry point sends only the bare wizard forms down the fast path; all else to click."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from alloy_tui.launch import wizard_config
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], (True, None)),
+        (["--config", "/etc/a.toml"], (True, "/etc/a.toml")),
+        (["--config=/etc/a.toml"], (True, "/etc/a.toml")),
+        (["--sandbox"], (False, None)),
+        (["--config", "--sandbox"], (False, None)),
+        (["--config", "a.toml", "status"], (False, None)),
+        (["status"], (False, None)),
+        (["--help"], (False, None)),
+        (["--config"], (False, None)),
+    ],
+)
+def test_wizard_config(argv: list[str], expected: tuple[bool, str | None]) -> None:
+    assert wizard_config(argv) == expected
+
+
+def test_entry_point_runs_click_commands() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "alloy_tui", "--version"], capture_output=True, text=True, timeout=30
+    )
+    assert out.returncode == 0 and "alloy-tui, version" in out.stdout
+
+
+def test_fast_path_does_not_load_click_before_the_wizard() -> None:
+    code = (
+        "import sys\n"
+        "import alloy_tui.launch, alloy_tui.commands.context, alloy_tui.core.paths, alloy_tui.exits\n"
+        "print('click' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
