@@ -243,6 +243,17 @@ class SignInScreenBase(WizardScreen[Any]):
         self.query_one("#pw-error", ExplanationPanel).clear()
         self.fields_ok()
 
+    def focus_first_problem(self) -> None:
+        """Put the cursor in the first field marked ✗ (small terminals may not show them all)."""
+        for field_id, check_id in (
+            ("username", "username-check"),
+            ("pw-value", "pw-check"),
+            ("from", "from-check"),
+        ):
+            if self.query_one(f"#{check_id}", Static).has_class("-error"):
+                self.query_one(f"#{field_id}", Input).focus()
+                return
+
     def collect(self) -> Any:
         if self.checking:
             self.say("Still running the password command: wait for it.", "warning")
@@ -250,6 +261,7 @@ class SignInScreenBase(WizardScreen[Any]):
         self.query_one("#pw-error", ExplanationPanel).clear()
         if not self.fields_ok():
             self.say("Fix the fields marked ✗ first.", "error")
+            self.focus_first_problem()
             return None
         choice = self.password_fields().choice()
         username = self.query_one("#username", Input).value.strip()
@@ -275,8 +287,10 @@ class SignInScreenBase(WizardScreen[Any]):
 
     def _command_failed(self, explanation: Any) -> None:
         self.checking = False
-        self.query_one("#pw-error", ExplanationPanel).show(explanation)
+        panel = self.query_one("#pw-error", ExplanationPanel)
+        panel.show(explanation)
         self.say("The password command failed; nothing was changed.", "error")
+        self.call_after_refresh(panel.scroll_visible, animate=False)
 
     def _command_ok(self, choice: PasswordChoice) -> None:
         self.checking = False
