@@ -119,6 +119,8 @@ async def test_smtp_path_with_test_send_and_save(tmp_path: Path) -> None:
             await type_into(pilot, "pw-value", PASSWORD, keys=True)
             assert "never in the config" in status_text(pilot, "pw-check")
             await type_into(pilot, "from", "noc@contoso.test")
+            app.screen.query_one("#format").focus()
+            await pilot.press("down")  # HTML
             await pilot.press("enter")
             await wait_for(pilot, TestScreen)
             assert secrets.pending_password("smtp", USER) == PASSWORD
@@ -135,7 +137,9 @@ async def test_smtp_path_with_test_send_and_save(tmp_path: Path) -> None:
             await pilot.pause()
             assert app.state.saved_path == config_path()
         assert server.messages[0].login == USER
+        assert b"Content-Type: text/html" in server.messages[0].data
     text = config_path().read_text()
+    assert 'format = "html"' in text
     assert 'host = "127.0.0.1"' in text and f"port = {server.port}" in text
     assert f'username = "{USER}"' in text and 'default_from = "noc@contoso.test"' in text
     assert PASSWORD not in text

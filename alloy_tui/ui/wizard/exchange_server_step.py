@@ -18,6 +18,7 @@ from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.smtp_step import (
+    FORMAT_OPTIONS,
     PasswordChoice,
     PasswordFields,
     SignInScreenBase,
@@ -149,6 +150,7 @@ class ExchangeAccount:
     username: str
     password: PasswordChoice
     default_from: str
+    format: str = "text"
 
 
 class ExchangeAccountScreen(SignInScreenBase):
@@ -183,6 +185,8 @@ Tab moves between fields; Up/Down choose; Enter goes on."""
             self.state.draft.message.default_from, placeholder="alerts@contoso.com", id="from"
         )
         yield Static("", id="from-check", classes="check", markup=False)
+        yield Static("Messages are sent as", classes="label", markup=False)
+        yield ChoiceList(FORMAT_OPTIONS, self.state.draft.message.format, id="format")
 
     def on_mount(self) -> None:
         self.query_one("#pw-error", ExplanationPanel).clear()
@@ -224,12 +228,15 @@ Tab moves between fields; Up/Down choose; Enter goes on."""
             username=self.query_one("#username", Input).value.strip(),
             password=choice,
             default_from=self.query_one("#from", Input).value.strip(),
+            format=self.query_one("#format", ChoiceList).value,
         )
 
 
 def apply_account(state: WizardState, result: ExchangeAccount) -> None:
     state.draft = state.draft.with_section("exchange_server", username=result.username)
-    state.draft = state.draft.with_section("message", default_from=result.default_from)
+    state.draft = state.draft.with_section(
+        "message", default_from=result.default_from, format=result.format
+    )
     apply_password(state, "exchange-server", result.username, result.password)
 
 

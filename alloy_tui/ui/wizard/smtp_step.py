@@ -46,6 +46,10 @@ SOURCE_PLACEHOLDERS = {
     "command": "pass show mail/alerts",
     "env": "ALLOY_SMTP_PASSWORD",
 }
+FORMAT_OPTIONS = [
+    Option("text", "Plain text"),
+    Option("html", "HTML"),
+]
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -419,6 +423,7 @@ class SmtpSignIn:
     username: str
     password: PasswordChoice
     default_from: str
+    format: str = "text"
 
 
 class SmtpSignInScreen(SignInScreenBase):
@@ -438,6 +443,8 @@ From address: who the notifications come from. Empty means the user name (when
 it is an address). Microsoft 365 refuses a From the account may not send as
 (5.7.60).
 
+Messages are sent as plain text or HTML ([message] format).
+
 Tab moves between fields; Up/Down choose; Enter goes on."""
 
     def compose_body(self) -> Iterable[Any]:
@@ -452,6 +459,8 @@ Tab moves between fields; Up/Down choose; Enter goes on."""
             self.state.draft.message.default_from, placeholder="alerts@example.com", id="from"
         )
         yield Static("", id="from-check", classes="check", markup=False)
+        yield Static("Messages are sent as", classes="label", markup=False)
+        yield ChoiceList(FORMAT_OPTIONS, self.state.draft.message.format, id="format")
 
     def on_mount(self) -> None:
         self.query_one("#pw-error", ExplanationPanel).clear()
@@ -494,12 +503,15 @@ Tab moves between fields; Up/Down choose; Enter goes on."""
             username=self.query_one("#username", Input).value.strip(),
             password=choice,
             default_from=self.query_one("#from", Input).value.strip(),
+            format=self.query_one("#format", ChoiceList).value,
         )
 
 
 def apply_signin(state: WizardState, result: SmtpSignIn) -> None:
     state.draft = state.draft.with_section("smtp", username=result.username)
-    state.draft = state.draft.with_section("message", default_from=result.default_from)
+    state.draft = state.draft.with_section(
+        "message", default_from=result.default_from, format=result.format
+    )
     apply_password(state, "smtp", result.username, result.password)
 
 
