@@ -100,11 +100,16 @@ def test_wrong_password_is_explained_without_it(sandbox: Sandbox, tmp_path: Path
     assert not _find(sandbox, "wrong-pw")
 
 
-def test_ntlm_against_a_basic_only_server_is_explained(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_ntlm_send_and_wrong_password(sandbox: Sandbox, tmp_path: Path) -> None:
+    s = settings_for(sandbox, auth="ntlm")
+    result = send(s, tmp_path, msg(subject="ntlm-ok"), password=PASSWORD)
+    (got,) = _find(sandbox, "ntlm-ok")
+    assert got.account == UPN and result.extra["auth"] == "ntlm"  # type: ignore[attr-defined]
     with pytest.raises(ExplainedError) as e:
-        send(settings_for(sandbox, auth="ntlm"), tmp_path, password=PASSWORD)
-    assert "credentials" in e.value.explanation.title
-    assert PASSWORD not in str(e.value)
+        send(s, tmp_path, msg(subject="ntlm-wrong"), password="Not-The-One-9")
+    assert e.value.explanation.title == "Exchange rejected the credentials"
+    assert "Not-The-One-9" not in f"{e.value} {e.value.explanation.details}"
+    assert not _find(sandbox, "ntlm-wrong")
 
 
 def test_on_behalf_denied_then_allowed(sandbox: Sandbox, tmp_path: Path) -> None:
