@@ -146,8 +146,7 @@ class ExchangeServerTransport:
     def explain(
         self, exc: BaseException, account: str, from_address: str, password: str
     ) -> Explanation:
-        from alloy_tui.core.explain import explain_network
-        from alloy_tui.core.explain_ews import explain_ews, is_exchangelib_error
+        from alloy_tui.core.explain import explain
 
         ctx = self._ctx(account, from_address)
         names = {cls.__name__ for cls in type(exc).__mro__}
@@ -161,12 +160,10 @@ class ExchangeServerTransport:
                 fix="Check that the URL points at Exchange 2013 SP1 or later (Exchange 2010 is out of support).",
                 code=type(exc).__name__,
             )
-        elif "ResponseMessageError" in names and "ErrorTimeoutExpired" not in names:
-            ex = explain_ews(exc, ctx)  # a SOAP answer (ErrorSendAsDenied...): not a network error
-        elif is_exchangelib_error(exc) and "TransportError" not in names:
-            ex = explain_ews(exc, ctx)
         else:
-            ex = explain_network(exc, ctx)
+            ex = explain(
+                exc, ctx
+            )  # exchangelib -> explain_ews; TLS, DNS, refused -> explain_network
         from alloy_tui.core.mail.smtp import scrub
 
         return scrub(ex, password)
