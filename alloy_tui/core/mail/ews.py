@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core import clouds
 from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.mail import m365
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
-from alloy_tui.core.settings import Settings
 
 if TYPE_CHECKING:
     from alloy_tui.core.auth import AccessToken, SignIn
@@ -86,51 +83,11 @@ def _exchangelib_classes() -> dict[str, Any]:
     return _classes
 
 
-class EwsTransport:
+class EwsTransport(m365.M365Transport):
     api = "ews"
 
-    def __init__(
-        self,
-        settings: Settings,
-        config_path: Path,
-        signin: SignIn | None = None,
-        *,
-        max_attempts: int = m365.MAX_ATTEMPTS,
-        max_total_wait: float = m365.MAX_TOTAL_WAIT,
-    ) -> None:
-        self.settings = settings
-        self.config_path = config_path
-        self.signin = m365.sign_in(settings, config_path, signin)
-        self.endpoints = clouds.endpoints(settings)
-        self.max_attempts = max_attempts
-        self.max_total_wait = max_total_wait
-        self.last_attempts = 0
-        self.last_request_id = ""
-
-    def _ctx(self, account: str, from_address: str) -> Any:
-        from urllib.parse import urlsplit
-
-        from alloy_tui.core.explain import ExplainContext
-
-        return ExplainContext.from_settings(
-            self.settings,
-            account=account,
-            from_address=from_address,
-            host=urlsplit(self.endpoints.ews).hostname or "",
-        )
-
     def send(self, message: OutgoingMessage) -> SendResult:
-        m365.check_message(message)
-        from alloy_tui.core import net
-
-        net.ssl_context(
-            self.settings, self.config_path
-        )  # a bad CA bundle stops us before any request
-        account = self.signin.username()
-        from_address = m365.resolve_from(self.settings, account, message.from_address)
-        token = self.signin.get_token_info("ews")
-        account = self.signin.username() or account
-
+        account, from_address, token = self._prepare(message)
         from exchangelib import (
             DELEGATE,
             OAUTH2,
@@ -145,6 +102,8 @@ class EwsTransport:
         )
         from exchangelib import Account as ExAccount
         from exchangelib.errors import ErrorInternalServerTransientError, ErrorServerBusy
+
+        from alloy_tui.core import net
 
         classes = _exchangelib_classes()
         net.register_requests_host(self.endpoints.ews, self.settings, self.config_path)

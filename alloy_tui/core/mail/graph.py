@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core import clouds
 from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.mail import m365
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
-from alloy_tui.core.settings import Settings
 
 if TYPE_CHECKING:
-    from alloy_tui.core.auth import SignIn
+    pass
 
 RETRY_STATUSES = (429, 503)
 
@@ -34,50 +31,13 @@ def payload(message: OutgoingMessage, from_address: str) -> dict[str, Any]:
     return {"message": msg, "saveToSentItems": True}
 
 
-class GraphTransport:
+class GraphTransport(m365.M365Transport):
     api = "graph"
 
-    def __init__(
-        self,
-        settings: Settings,
-        config_path: Path,
-        signin: SignIn | None = None,
-        *,
-        max_attempts: int = m365.MAX_ATTEMPTS,
-        max_total_wait: float = m365.MAX_TOTAL_WAIT,
-    ) -> None:
-        self.settings = settings
-        self.config_path = config_path
-        self.signin = m365.sign_in(settings, config_path, signin)
-        self.endpoints = clouds.endpoints(settings)
-        self.max_attempts = max_attempts
-        self.max_total_wait = max_total_wait
-        self.last_attempts = 0
-        self.last_request_id = ""
-
-    def _ctx(self, account: str, from_address: str) -> Any:
-        from urllib.parse import urlsplit
-
-        from alloy_tui.core.explain import ExplainContext
-
-        return ExplainContext.from_settings(
-            self.settings,
-            account=account,
-            from_address=from_address,
-            host=urlsplit(self.endpoints.graph).hostname or "",
-        )
-
     def send(self, message: OutgoingMessage) -> SendResult:
-        m365.check_message(message)
+        account, from_address, token = self._prepare(message)
         from alloy_tui.core import net
 
-        net.ssl_context(
-            self.settings, self.config_path
-        )  # a bad CA bundle stops us before any request
-        account = self.signin.username()
-        from_address = m365.resolve_from(self.settings, account, message.from_address)
-        token = self.signin.get_token_info("graph")
-        account = self.signin.username() or account
         body = payload(message, from_address)
         backoff = m365.Backoff(self.max_attempts, self.max_total_wait)
         refreshed = False

@@ -125,3 +125,58 @@ def with_attempts(
 ) -> Explanation:
     ex.details = {**ex.details, "attempts": backoff.attempts, **(extra or {})}
     return ex
+
+
+class M365Transport:
+    """What the Graph and EWS transports share: settings, sign-in, endpoints, retry limits."""
+
+    api = ""
+
+    def __init__(
+        self,
+        settings: Settings,
+        config_path: Path,
+        signin: SignIn | None = None,
+        *,
+        max_attempts: int = MAX_ATTEMPTS,
+        max_total_wait: float = MAX_TOTAL_WAIT,
+    ) -> None:
+        from alloy_tui.core import clouds
+
+        self.settings = settings
+        self.config_path = config_path
+        self.signin = sign_in(settings, config_path, signin)
+        self.endpoints = clouds.endpoints(settings)
+        self.max_attempts = max_attempts
+        self.max_total_wait = max_total_wait
+        self.last_attempts = 0
+        self.last_request_id = ""
+
+    def _endpoint(self) -> str:
+        return str(getattr(self.endpoints, self.api))
+
+    def _ctx(self, account: str, from_address: str) -> Any:
+        from urllib.parse import urlsplit
+
+        from alloy_tui.core.explain import ExplainContext
+
+        return ExplainContext.from_settings(
+            self.settings,
+            account=account,
+            from_address=from_address,
+            host=urlsplit(self._endpoint()).hostname or "",
+        )
+
+    def _prepare(self, message: OutgoingMessage) -> tuple[str, str, Any]:
+        """Check everything local before any request: message, CA bundle, From, token.
+
+        Returns (account, from_address, token info).
+        """
+        from alloy_tui.core import net
+
+        check_message(message)
+        net.ssl_context(self.settings, self.config_path)  # a bad CA bundle stops us here
+        account = self.signin.username()
+        from_address = resolve_from(self.settings, account, message.from_address)
+        token = self.signin.get_token_info(self.api)
+        return self.signin.username() or account, from_address, token
