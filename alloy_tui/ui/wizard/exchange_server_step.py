@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
-from alloy_tui.ui.wizard.smtp_step import (
+from alloy_tui.ui.wizard.password_fields import (
     FORMAT_OPTIONS,
     PasswordChoice,
     PasswordFields,

@@ -6,23 +6,30 @@ step writes it to the 0600 secrets file together with the config, never into the
 can also come from a command (msmtp's passwordeval) or an environment variable; a command is
 run once on Next so a missing or failing one is caught here, with its exit code.
 
-`PasswordFields` and `PasswordChoice` are shared with the Exchange Server steps.
+The password fields live in `password_fields` (shared with the Exchange Server steps).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any
 
-from textual import work
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
+from alloy_tui.ui.wizard.password_fields import (
+    FORMAT_OPTIONS,
+    PasswordChoice,
+    PasswordFields,
+    SignInScreenBase,
+    apply_password,
+    check_from,
+)
 from alloy_tui.ui.wizard.state import WizardState
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -31,26 +38,6 @@ SECURITY_OPTIONS = [
     Option("ssl", "SSL/TLS", "Encrypted from the first byte; usually port 465."),
     Option("none", "None", "No encryption; port 25, for internal relays only."),
 ]
-SOURCE_OPTIONS = [
-    Option("typed", "Type it here (kept in the secrets file, mode 0600)"),
-    Option("command", "A command prints it (like msmtp's passwordeval)"),
-    Option("env", "An environment variable holds it"),
-]
-SOURCE_LABELS = {
-    "typed": "Password",
-    "command": "Command that prints the password",
-    "env": "Environment variable name",
-}
-SOURCE_PLACEHOLDERS = {
-    "typed": "typed once, never shown",
-    "command": "pass show mail/alerts",
-    "env": "ALLOY_SMTP_PASSWORD",
-}
-FORMAT_OPTIONS = [
-    Option("text", "Plain text"),
-    Option("html", "HTML"),
-]
-ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 # --------------------------------------------------------------------------- checks (pure)
@@ -76,243 +63,6 @@ def check_port(value: str) -> str:
     if not 1 <= int(value) <= 65535:
         return "between 1 and 65535"
     return ""
-
-
-def check_from(value: str, required: bool) -> str:
-    from alloy_tui.ui.wizard.test_step import check_address
-
-    return check_address(value, "From address", required)
-
-
-@dataclass(frozen=True)
-class PasswordChoice:
-    """Where the password comes from; `password` only for "typed" (never printed)."""
-
-    source: str  # "typed" | "command" | "env"
-    command: str = ""
-    env: str = ""
-    password: str = field(default="", repr=False)
-
-
-def current_source(section: Any) -> str:
-    if section.password_command:
-        return "command"
-    if section.password_env:
-        return "env"
-    return "typed"
-
-
-# --------------------------------------------------------------------------- shared widget
-
-
-class PasswordFields(Vertical):
-    """A source choice and one field whose meaning follows it (password / command / variable)."""
-
-    DEFAULT_CSS = """
-    PasswordFields { height: auto; }
-    """
-
-    def __init__(self, service: str, section: Any, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.service = service
-        self.values = {
-            "typed": "",
-            "command": section.password_command,
-            "env": section.password_env,
-        }
-        self.source = current_source(section)
-
-    def compose(self) -> Iterable[Any]:
-        yield Static("Password from", classes="label", markup=False)
-        yield ChoiceList(SOURCE_OPTIONS, self.source, id="pw-source")
-        yield Static(SOURCE_LABELS[self.source], id="pw-label", classes="label", markup=False)
-        yield Input(
-            self.values[self.source],
-            placeholder=SOURCE_PLACEHOLDERS[self.source],
-            password=self.source == "typed",
-            id="pw-value",
-        )
-        yield Static("", id="pw-check", classes="check", markup=False)
-
-    def on_choice_list_changed(self, event: ChoiceList.Changed) -> None:
-        if event.choice_list.id != "pw-source":
-            return
-        event.stop()
-        field_ = self.query_one("#pw-value", Input)
-        self.values[self.source] = field_.value
-        self.source = event.value
-        field_.password = self.source == "typed"
-        field_.placeholder = SOURCE_PLACEHOLDERS[self.source]
-        field_.value = self.values[self.source]
-        self.query_one("#pw-label", Static).update(SOURCE_LABELS[self.source])
-        self.check(self.username())
-
-    def username(self) -> str:
-        screen = self.screen
-        try:
-            return screen.query_one("#username", Input).value.strip()
-        except Exception:  # noqa: BLE001 - not mounted in a screen with a username
-            return ""
-
-    def stored(self, username: str) -> bool:
-        from alloy_tui.core import secrets
-        from alloy_tui.core.errors import AlloyError
-
-        if not username:
-            return False
-        try:
-            return secrets.pending_password(
-                self.service, username
-            ) is not None or secrets.has_stored_password(self.service, username)
-        except AlloyError:
-            return False
-
-    def problem(self, username: str) -> str:
-        """'' when fine (or no sign-in), else the problem in words."""
-        if not username:
-            return ""
-        value = self.query_one("#pw-value", Input).value
-        if self.source == "typed":
-            if not value:
-                return "" if self.stored(username) else "required: type the password"
-            if any(c in value for c in "\r\n\x00"):
-                return "a password cannot contain line breaks"
-            return ""
-        if self.source == "command":
-            return "" if value.strip() else "required: the command that prints the password"
-        name = value.strip()
-        if not name:
-            return "required: the name of the environment variable"
-        if not ENV_NAME_RE.match(name):
-            return "a variable name: letters, digits and _, e.g. ALLOY_SMTP_PASSWORD"
-        import os
-
-        if name not in os.environ:
-            return f"${name} is not set in this environment"
-        return ""
-
-    def check(self, username: str) -> bool:
-        line = self.query_one("#pw-check", Static)
-        problem = self.problem(username)
-        value = self.query_one("#pw-value", Input).value
-        if not username:
-            line.update("No user name: the server is used without signing in.")
-            line.set_classes("check")
-        elif problem:
-            line.update(f"✗ {problem}")
-            line.set_classes("check -error")
-        elif self.source == "typed" and not value:
-            line.update("✓ a password is stored for this user; leave empty to keep it")
-            line.set_classes("check -ok")
-        elif self.source == "typed":
-            line.update("✓ saved to the secrets file (0600) with the settings, never in the config")
-            line.set_classes("check -ok")
-        elif self.source == "command":
-            line.update("✓ it runs on Next: the first line it prints is the password")
-            line.set_classes("check -ok")
-        else:
-            line.update("✓ set in this environment (it must be set wherever alloy-tui runs)")
-            line.set_classes("check -ok")
-        return not problem
-
-    def choice(self) -> PasswordChoice:
-        value = self.query_one("#pw-value", Input).value
-        if self.source == "command":
-            return PasswordChoice("command", command=value.strip())
-        if self.source == "env":
-            return PasswordChoice("env", env=value.strip())
-        return PasswordChoice("typed", password=value)
-
-
-class SignInScreenBase(WizardScreen[Any]):
-    """Shared behaviour of the two "sign-in" screens: live checks, and running the password
-    command (in a thread) before moving on."""
-
-    SERVICE: ClassVar[str] = "smtp"
-
-    def __init__(self, state: WizardState) -> None:
-        super().__init__(state)
-        self.checking = False
-
-    def password_fields(self) -> PasswordFields:
-        return self.query_one(PasswordFields)
-
-    def fields_ok(self) -> bool:
-        raise NotImplementedError
-
-    def build_result(self, choice: PasswordChoice) -> Any:
-        raise NotImplementedError
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one("#pw-error", ExplanationPanel).clear()
-        self.fields_ok()
-
-    def focus_first_problem(self) -> None:
-        """Put the cursor in the first field marked ✗ (small terminals may not show them all)."""
-        for field_id, check_id in (
-            ("username", "username-check"),
-            ("pw-value", "pw-check"),
-            ("from", "from-check"),
-        ):
-            if self.query_one(f"#{check_id}", Static).has_class("-error"):
-                self.query_one(f"#{field_id}", Input).focus()
-                return
-
-    def collect(self) -> Any:
-        if self.checking:
-            self.say("Still running the password command: wait for it.", "warning")
-            return None
-        self.query_one("#pw-error", ExplanationPanel).clear()
-        if not self.fields_ok():
-            self.say("Fix the fields marked ✗ first.", "error")
-            self.focus_first_problem()
-            return None
-        choice = self.password_fields().choice()
-        username = self.query_one("#username", Input).value.strip()
-        if username and choice.source == "command":
-            self.checking = True
-            self.say("Running the password command...")
-            self._run_command(choice)
-            return None
-        return self.build_result(choice)
-
-    @work(thread=True, exclusive=True, group="password-command", exit_on_error=False)
-    def _run_command(self, choice: PasswordChoice) -> None:
-        from alloy_tui.core import secrets
-        from alloy_tui.core.errors import ExplainedError
-
-        key = "smtp" if self.SERVICE == "smtp" else "exchange_server"
-        try:
-            secrets.run_password_command(choice.command, timeout=15.0, key=key)
-        except ExplainedError as e:
-            self.app.call_from_thread(self._command_failed, e.explanation)
-        else:
-            self.app.call_from_thread(self._command_ok, choice)
-
-    def _command_failed(self, explanation: Any) -> None:
-        self.checking = False
-        panel = self.query_one("#pw-error", ExplanationPanel)
-        panel.show(explanation)
-        self.say("The password command failed; nothing was changed.", "error")
-        self.call_after_refresh(panel.scroll_visible, animate=False)
-
-    def _command_ok(self, choice: PasswordChoice) -> None:
-        self.checking = False
-        self.say("✓ The password command works.", "ok")
-        if self.is_current:
-            self.dismiss(self.build_result(choice))
-
-
-def apply_password(state: WizardState, service: str, username: str, choice: PasswordChoice) -> None:
-    """Fold the password choice into the draft (and the pending password), never the config."""
-    from alloy_tui.core import secrets
-
-    section = "smtp" if service == "smtp" else "exchange_server"
-    command = choice.command if choice.source == "command" else ""
-    env = choice.env if choice.source == "env" else ""
-    state.draft = state.draft.with_section(section, password_command=command, password_env=env)
-    if username and choice.source == "typed" and choice.password:
-        secrets.set_pending(service, username, choice.password)
 
 
 # --------------------------------------------------------------------------- step 1: server
