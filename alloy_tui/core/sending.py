@@ -8,6 +8,7 @@ Addresses and header text are validated before any network traffic. Failures rai
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,24 @@ def _input_explanation(e: UserInputError) -> Explanation:
         fix="Correct the value and send again.",
         code="input",
     )
+
+
+_SECRET_KEY_RE = re.compile(r"pass|secret|token|auth_header|credential", re.I)
+
+
+def _transport_details(details: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """What a transport reported beyond the common fields (the server's reply, refused
+    recipients, a warning, the server or endpoint used), for the alert-log entry. Keys that
+    look secret are dropped here, not left to the writer's redaction."""
+    out: dict[str, Any] = {}
+    for key, value in extra.items():
+        if key in details or _SECRET_KEY_RE.search(key):
+            continue
+        if isinstance(value, str | int | float | bool) or value is None:
+            out[key] = value
+        elif isinstance(value, list | tuple) and all(isinstance(v, str | int) for v in value):
+            out[key] = list(value)
+    return out
 
 
 def _log(
@@ -162,6 +181,7 @@ def send_message(
         )
         if not details["account"] and transport is not None:
             details["account"] = _account_hint(settings, transport)
+        details.update(_transport_details(details, ex.details))
         _log(
             settings,
             config_path,
@@ -180,15 +200,15 @@ def send_message(
         attempts=result.attempts,
         transport_ms=result.duration_ms,
     )
+    details.update(_transport_details(details, result.extra))
     label = API_LABELS.get(result.api, result.api)
-    _log(
-        settings,
-        config_path,
-        "info",
-        f"{event}.sent",
-        f"{what} sent to {', '.join(result.to)} via {label} from {result.from_address}",
-        details,
-    )
+    text = f"{what} sent to {', '.join(result.to)} via {label} from {result.from_address}"
+    # Some recipients refused, or the password crossed the network unencrypted: still sent,
+    # but someone should look.
+    notable = bool(result.extra.get("refused") or result.extra.get("warning"))
+    if result.extra.get("refused"):
+        text += f"; refused: {result.extra['refused']}"
+    _log(settings, config_path, "warning" if notable else "info", f"{event}.sent", text, details)
     return result
 
 
