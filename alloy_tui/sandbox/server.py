@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from alloy_tui.sandbox import entra, ews, graph, pages
+from alloy_tui.sandbox import autodiscover, entra, ews, graph, pages
 from alloy_tui.sandbox.mailbox import load_messages
 from alloy_tui.sandbox.store import (
     DEFAULT_ACCOUNT,
@@ -80,6 +80,8 @@ class Sandbox:
         self.state = State()
         # On-premises users for EWS Basic and NTLM (Exchange Server): user name -> password.
         self.ews_basic_users: dict[str, str] = dict(DEFAULT_BASIC_USERS)
+        # Exchange Server Autodiscover (POX): address -> the address it redirects to.
+        self.autodiscover_redirects: dict[str, str] = {}
         self._own_workdir = workdir is None
         self.workdir = Path(workdir) if workdir is not None else None
         self._server: ThreadingHTTPServer | None = None
@@ -253,6 +255,7 @@ class Sandbox:
                 f"  graph endpoint:    {self.graph_endpoint}",
                 f"  ews endpoint:      {self.ews_endpoint}",
                 f"  verification URL:  {self.verification_url}",
+                f"  autodiscover:      {self.base_url}{autodiscover.PATH} (Exchange Server)",
                 f"  CA file:           {self.ca_path}",
             ]
         )
@@ -265,6 +268,8 @@ class Sandbox:
             return "graph", graph.handle(self, req)
         if low == ews.PATH:
             return "ews", ews.handle(self, req)
+        if low == autodiscover.PATH:
+            return "autodiscover", autodiscover.handle(self, req)
         if low == pages.PATH:
             return "page", pages.handle(self, req)
         if path in ("/", ""):

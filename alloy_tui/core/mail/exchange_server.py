@@ -3,7 +3,7 @@
 The EWS URL is ``[exchange_server] ews_endpoint`` (https only: Basic sends the password with
 every request). The version is pinned to Exchange 2013 SP1, which every supported on-premises
 Exchange (2013 SP1, 2016, 2019, Subscription Edition) accepts, so there is no version probe and
-no autodiscover. One CreateItem (SendOnly) request per message, ``author`` for From delegation.
+no autodiscover when sending (`exchange_server_discover` finds the URL for `status` and the wizard). One CreateItem (SendOnly) request per message, ``author`` for From delegation.
 TLS trusts the system store plus ``[network] ca_bundle`` through `net.register_requests_host`,
 limited to the EWS host. The password comes from `alloy_tui.core.secrets` and never appears in
 an exception, a result or a log line. exchangelib loads only inside these functions.
@@ -30,14 +30,13 @@ _VERSION_ERRORS = {
 }
 
 
-def check_exchange_settings(settings: Settings) -> None:
-    """Raise UserInputError for an endpoint, username or auth that can't work (before traffic)."""
-    s = settings.exchange_server
-    url = s.ews_endpoint.strip()
+def _check_url(url: str) -> None:
     if not url:
         raise UserInputError(
             "exchange_server.ews_endpoint is empty: give the EWS URL, usually "
-            "https://mail.example.com/EWS/Exchange.asmx."
+            "https://<mail server>/EWS/Exchange.asmx (`alloy-tui status` finds it by Autodiscover "
+            "from the account's address; on the Exchange server, "
+            "`Get-WebServicesVirtualDirectory | Format-List InternalUrl,ExternalUrl` shows it)."
         )
     parts = urlsplit(url)
     if parts.scheme.lower() != "https" or not parts.hostname:
@@ -45,6 +44,20 @@ def check_exchange_settings(settings: Settings) -> None:
             f'exchange_server.ews_endpoint must be an https:// URL, got "{url}" '
             "(the password would otherwise cross the network unencrypted)."
         )
+    if parts.path in ("", "/"):
+        raise UserInputError(
+            f'exchange_server.ews_endpoint "{url}" names a server, not the EWS URL: usually '
+            f"https://{parts.netloc}/EWS/Exchange.asmx (`alloy-tui status` asks that server "
+            "by Autodiscover)."
+        )
+
+
+def check_exchange_settings(settings: Settings, *, check_url: bool = True) -> None:
+    """Raise UserInputError for an endpoint, username or auth that can't work (before traffic)."""
+    s = settings.exchange_server
+    url = s.ews_endpoint.strip()
+    if check_url:
+        _check_url(url)
     if not s.username.strip():
         raise UserInputError(
             "exchange_server.username is empty: give the account as DOMAIN\\user or user@example.com."
@@ -251,18 +264,27 @@ def _close(ex_account: Any) -> None:
 
 
 def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
-    """Check TLS and the credentials with one harmless EWS request (ResolveNames of the mailbox)."""
+    """Check TLS and the credentials with one harmless EWS request (ResolveNames of the mailbox).
+
+    With no EWS URL (or only a server's), Autodiscover looks for it first; what it finds is
+    checked but not saved, so the answer is still "not ready" until it is in the config.
+    """
+    from alloy_tui.core.mail.exchange_server_discover import discover_ews_url, needs_discovery
+
     s = settings.exchange_server
+    discover = needs_discovery(s.ews_endpoint)
     lines = [
-        f"EWS URL: {s.ews_endpoint or '(none)'}",
+        f"EWS URL: {s.ews_endpoint or '(none)'}"
+        + (" (looking for it by Autodiscover)" if discover else ""),
         f"Account: {s.username or '(none)'}, {s.auth.upper()} authentication, EWS {PINNED_VERSION}",
     ]
     transport = ExchangeServerTransport(settings, config_path)
     started = time.monotonic()
     password = ""
+    found = ""
     ex_account: Any = None
     try:
-        check_exchange_settings(settings)
+        check_exchange_settings(settings, check_url=not discover)
         from alloy_tui.core import secrets
 
         lines.append(f"Password: {secrets.password_source(settings, 'exchange-server').describe()}")
@@ -272,13 +294,21 @@ def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
             raise UserInputError(
                 "With a DOMAIN\\user username, set message.default_from to this account's e-mail address."
             )
+        if discover:
+            result = discover_ews_url(
+                settings, config_path, primary, server=s.ews_endpoint, password=password
+            )
+            found = result.ews_url
+            lines.append(f"Autodiscover found: {found} (asked {result.source})")
+            settings = settings.with_section("exchange_server", ews_endpoint=found)
+            transport = ExchangeServerTransport(settings, config_path)
         ex_account = transport._account(password, primary)
         from exchangelib.errors import ResponseMessageError
 
         try:
-            found = ex_account.protocol.resolve_names([primary])
+            resolved = ex_account.protocol.resolve_names([primary])
             lines.append(
-                f"Signed in; mailbox {primary} {'found' if found else 'not found by ResolveNames'}"
+                f"Signed in; mailbox {primary} {'found' if resolved else 'not found by ResolveNames'}"
             )
         except ResponseMessageError as e:
             # A SOAP-level answer means TLS and the credentials were accepted.
@@ -296,5 +326,11 @@ def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
         return False, lines
     finally:
         _close(ex_account)
+    if found:
+        lines.append(
+            f'Not saved: set ews_endpoint = "{found}" in [exchange_server] of the config '
+            "(or run the setup wizard); nothing can be sent until then."
+        )
+        return False, lines
     lines.append(f"OK ({int((time.monotonic() - started) * 1000)} ms)")
     return True, lines
