@@ -27,7 +27,7 @@ async def _to_signed_in(app: AlloyApp, pilot: object, sb: Sandbox, *, ews: bool 
     await wait_for(pilot, lambda: on(app, RegistrationScreen), what="registration step")
     set_input(app, "#tenant", sb.tenant)
     set_input(app, "#client_id", sb.client_id)
-    await pilot.press("enter")
+    await pilot.press("enter", "enter")  # client id -> cloud -> on
     await wait_for(pilot, lambda: on(app, ApiScreen), what="API step")
     if ews:
         await pilot.press("down")
@@ -129,9 +129,11 @@ async def test_edit_mode_already_signed_in_keeps_comments(sandbox: Sandbox, tmp_
         await wait_for(pilot, lambda: on(app, WelcomeScreen))
         text = screen_text(app)
         assert "Edit mode" in text and sandbox.client_id in text
-        for screen in (ServiceScreen, RegistrationScreen, ApiScreen):
+        for screen in (ServiceScreen, RegistrationScreen):
             await pilot.press("enter")
             await wait_for(pilot, lambda s=screen: on(app, s))
+        await pilot.press("enter", "enter", "enter")  # tenant -> client id -> cloud -> on
+        await wait_for(pilot, lambda: on(app, ApiScreen))
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, SignInScreen))
         await wait_for(pilot, lambda: "Already signed in" in screen_text(app), what="cache check")
@@ -161,7 +163,7 @@ async def test_sign_in_cancelled_then_approved(tmp_path: Path) -> None:
         path.write_text(endpoints_toml(sb, tmp_path), encoding="utf-8")
         app = AlloyApp(path)
         async with app.run_test(size=(80, 24)) as pilot:
-            for _ in range(4):
+            for _ in range(6):  # welcome, service, tenant, client id, cloud, API
                 await pilot.press("enter")
                 await pilot.pause(0.05)
             await wait_for(pilot, lambda: on(app, SignInScreen))
@@ -196,7 +198,7 @@ async def test_sign_in_expired_explained_then_retried(
         await wait_for(pilot, lambda: on(app, RegistrationScreen))
         set_input(app, "#tenant", sandbox.tenant)
         set_input(app, "#client_id", sandbox.client_id)
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # client id -> cloud -> on
         await wait_for(pilot, lambda: on(app, ApiScreen))
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, SignInScreen))

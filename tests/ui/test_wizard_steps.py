@@ -116,7 +116,7 @@ async def test_api_step_warns_about_ews_in_words(tmp_path: Path) -> None:
     app = AlloyApp(existing(tmp_path))
     async with app.run_test() as pilot:
         await to_registration(app, pilot)
-        await pilot.press("enter")
+        await pilot.press("enter", "enter", "enter")  # tenant -> client id -> cloud -> on
         await wait_for(pilot, lambda: on(app, ApiScreen))
         assert not app.screen.query_one("#ews-warning").display
         await pilot.press("down")
@@ -310,7 +310,7 @@ def test_thread_stops_promptly_on_quit(tmp_path: Path) -> None:
 
         async def run() -> float:
             async with app.run_test() as pilot:
-                for _ in range(4):
+                for _ in range(6):  # welcome, service, tenant, client id, cloud, API
                     await pilot.press("enter")
                     await pilot.pause(0.05)
                 await wait_for(

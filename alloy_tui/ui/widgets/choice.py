@@ -28,8 +28,9 @@ class ChoiceList(Widget, can_focus=True):
     ChoiceList:focus { border: tall $border; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "move(1)", "Choose", key_display="↑↓"),
         Binding("up,k", "move(-1)", "Previous", show=False),
-        Binding("down,j", "move(1)", "Next option", show=False),
+        Binding("j", "move(1)", "Next option", show=False),
         Binding("home", "first", show=False),
         Binding("end", "last", show=False),
     ]
@@ -111,7 +112,7 @@ class Tick(Widget, can_focus=True):
     Tick:focus { border: tall $border; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle", "Toggle", show=False),
+        Binding("space", "toggle", "Toggle", key_display="Space"),
     ]
 
     value: reactive[bool] = reactive(False, init=False)

@@ -23,9 +23,15 @@ from textual.widgets import Footer, Static
 from alloy_tui.ui.wizard.state import BACK, Back, WizardState
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
     from textual.widgets import Input
 
 R = TypeVar("R")
+
+EVERY_STEP_KEYS = """\
+On every step: Esc goes back, ^N goes on, Tab and Shift+Tab move between fields,
+PgUp/PgDn scroll, ^L opens the alert log, F1 or ? this help, ^Q quits (asking
+first if something is not saved)."""
 
 
 def _never(state: WizardState) -> bool:
@@ -56,33 +62,54 @@ class Progress:
     done: frozenset[int] = frozenset()
 
 
+class Body(VerticalScroll, can_focus=False):
+    """The step's scrolling body. Not a Tab stop (typing there would go nowhere): PgUp/PgDn,
+    the mouse wheel and the focused field scroll it; its scroll bar shows there is more."""
+
+
 class WizardScreen(Screen[R | Back], Generic[R]):
     """Title bar, step list (wide terminals), scrolling body, status line, footer."""
 
     STEP_TITLE: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
     NEXT_LABEL: ClassVar[str] = "Next"
+    #: Enter in a text field moves to the next field; Enter in the last one goes on (submits).
+    #: False: Enter in any field goes on at once.
+    ENTER_NEXT_FIELD: ClassVar[bool] = False
+    #: What Enter in the last text field does, for the footer: "next" (Next) or "send".
+    ENTER_SUBMITS: ClassVar[str] = "next"
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority: Tab and Enter act before the next key is handed to a field, so text typed
+        # right after them (a paste, a fast typist over SSH) lands in the field they moved to.
+        Binding("tab", "focus_field(1)", "Next field", show=False, priority=True),
+        Binding("shift+tab", "focus_field(-1)", "Previous field", show=False, priority=True),
+        Binding("enter", "field_enter('field')", "Next field", key_display="Enter", priority=True),
+        Binding("enter", "field_enter('next')", "Next", key_display="Enter", priority=True),
+        Binding("enter", "field_enter('send')", "Send test", key_display="Enter", priority=True),
         Binding("escape", "back", "Back", key_display="Esc"),
         Binding("enter", "next", "Next", key_display="Enter"),
         Binding("ctrl+n", "next", "Next", key_display="^N"),
         Binding("f1", "help", "Help", key_display="F1"),
         Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+l", "alert_log", "Alert log", key_display="^L"),
+        # Scrolling is navigation, like Tab: in the help of each step, not in the footer.
+        Binding("pagedown", "scroll_body(1)", "Scroll down", show=False),
+        Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
     ]
 
     def __init__(self, state: WizardState) -> None:
         super().__init__()
         self.state = state
         self.progress: Progress | None = None
+        self._leaving = False
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(self._title_text(), id="titlebar", markup=False)
         with Horizontal(id="frame"):
             yield Static(self._steps_text(), id="steps", markup=False)
-            with VerticalScroll(id="body"):
+            with Body(id="body"):
                 yield Static(self._heading_text(), classes="step-heading", markup=False)
                 yield from self.compose_body()
                 yield Static("", id="status", markup=False)
@@ -134,6 +161,71 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         """The step's result when Next is pressed, or None (after saying why) if not ready."""
         raise NotImplementedError
 
+    # -- keys ---------------------------------------------------------------------------------
+    def fields(self) -> list[Widget]:
+        """The step's focusable fields in Tab order (the scrolling body itself is not one)."""
+        return [w for w in self.focus_chain if w.id != "body"]
+
+    def _enter_mode(self) -> str:
+        """What Enter does in the focused field: 'field', 'next', 'send' or '' (not in a field)."""
+        from textual.widgets import Input
+
+        focused = self.focused
+        if not isinstance(focused, Input):
+            return ""
+        if self.ENTER_NEXT_FIELD:
+            chain = self.fields()
+            if focused in chain and chain.index(focused) < len(chain) - 1:
+                return "field"
+        return self.ENTER_SUBMITS
+
+    @property
+    def ready(self) -> bool:
+        """Built, on top, and not on its way out. Keys typed ahead of a step change (Enter Enter
+        in quick succession) must not act on a step that is leaving or not built yet."""
+        return not self._leaving and self.is_mounted and self.is_active
+
+    def dismiss(self, result: Any = None) -> Any:
+        self._leaving = True
+        return super().dismiss(result)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.ready:
+            return False
+        if action == "field_enter":
+            return parameters[0] == self._enter_mode()
+        return True
+
+    def action_focus_field(self, delta: int) -> None:
+        if delta > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
+    def field_problem(self, field: Input) -> str:
+        """What is wrong with this field's value ('' when fine); Enter stays in a field with one."""
+        return ""
+
+    def action_field_enter(self, mode: str) -> None:
+        from textual.widgets import Input
+
+        focused = self.focused
+        if mode == "field" and isinstance(focused, Input):
+            if self.field_problem(focused):
+                self.say("Fix the fields marked ✗ first.", "error")
+                return
+            self.say("")
+            self.focus_next()
+        elif isinstance(focused, Input):
+            self.input_submitted(Input.Submitted(focused, focused.value))
+
+    def action_scroll_body(self, direction: int) -> None:
+        body = self.query_one("#body", Body)
+        if direction > 0:
+            body.scroll_page_down()
+        else:
+            body.scroll_page_up()
+
     # -- actions ------------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
         # Textual calls this handler for every class in the MRO: steps override `input_submitted`.
@@ -145,9 +237,12 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         self.action_next()
 
     def action_back(self) -> None:
-        self.dismiss(BACK)
+        if self.ready:
+            self.dismiss(BACK)
 
     def action_next(self) -> None:
+        if not self.ready:
+            return
         result = self.collect()
         if result is not None:
             self.dismiss(result)
@@ -155,7 +250,8 @@ class WizardScreen(Screen[R | Back], Generic[R]):
     def action_help(self) -> None:
         from alloy_tui.ui.wizard.dialogs import HelpScreen
 
-        self.app.push_screen(HelpScreen(self.STEP_TITLE or "Help", self.HELP))
+        text = (self.HELP.strip() + "\n\n" + EVERY_STEP_KEYS).strip()
+        self.app.push_screen(HelpScreen(self.STEP_TITLE or "Help", text))
 
     def action_alert_log(self) -> None:
         open_log = getattr(self.app, "open_alert_log", None)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from alloy_tui.ui.widgets.choice import Tick
@@ -17,8 +18,19 @@ Each user whose address goes in From must allow it once, in Outlook (desktop):
   1. File > Info > Account Settings > Delegate Access
   2. Add... and choose the mailbox {account}
   3. Set every folder to None (sending needs no folder access), then OK
-An Exchange admin can do the same in PowerShell:
-  Set-Mailbox -Identity user@example.com -GrantSendOnBehalfTo {account}"""
+Or an Exchange admin runs, for each user (Exchange Online PowerShell; ^Y copies
+it, then put the user's address in place of <user>):"""
+
+
+def powershell_command(account: str, user: str = "<user>") -> str:
+    """The one-line command that grants `account` Send On Behalf on `user`'s mailbox."""
+    return f'Set-Mailbox -Identity {user} -GrantSendOnBehalfTo @{{Add="{account}"}}'
+
+
+def powershell_lines(account: str) -> str:
+    """The same command split with PowerShell's line continuation (a backtick), so it reads
+    whole at 80 columns and still runs as pasted."""
+    return f'  Set-Mailbox -Identity <user> `\n    -GrantSendOnBehalfTo @{{Add="{account}"}}'
 
 
 @dataclass(frozen=True)
@@ -41,7 +53,12 @@ Outlook steps on this step). If they have not, Microsoft refuses the message
 On-behalf sending through Graph also needs the Mail.Send.Shared permission; if
 it was not consented when you signed in, sign in again after turning this on.
 
-Space toggles; Enter goes on."""
+Keys: Space toggles; ^Y copies the PowerShell command (through your terminal,
+OSC 52; works over SSH in most terminals); Enter goes on."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+y", "copy_command", "Copy command", key_display="^Y"),
+    ]
 
     def compose_body(self) -> Iterable[Any]:
         yield Tick(
@@ -50,6 +67,7 @@ Space toggles; Enter goes on."""
             id="delegation",
         )
         yield Static("", id="delegation-explained", markup=False)
+        yield Static("", id="powershell", classes="code", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#delegation", Tick).focus()
@@ -66,14 +84,33 @@ Space toggles; Enter goes on."""
     def _explain(self, on: bool) -> None:
         account = self._account()
         text = self.query_one("#delegation-explained", Static)
+        command = self.query_one("#powershell", Static)
+        command.display = on
         if on:
             text.update(
                 "On: a notification may name another user in From. Recipients then see\n"
                 f'  "From: {account} on behalf of <user>"\n\n'
                 + OUTLOOK_STEPS.format(account=account)
             )
+            command.update(powershell_lines(account))
         else:
             text.update(f"Off: every notification is From {account}. Space turns delegation on.")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.ready:
+            return False
+        if action == "copy_command":
+            return self.query_one("#delegation", Tick).value
+        return super().check_action(action, parameters)
+
+    def action_copy_command(self) -> None:
+        self.app.copy_to_clipboard(powershell_command(self._account()))
+        self.notify(
+            "Sent the command to your clipboard through the terminal (OSC 52); replace <user> "
+            "before running it. If nothing arrived, your terminal blocks OSC 52: select the text.",
+            title="Copied",
+        )
 
     def collect(self) -> Delegation:
         return Delegation(self.query_one("#delegation", Tick).value)

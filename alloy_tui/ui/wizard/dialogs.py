@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import ClassVar
 
@@ -10,6 +11,29 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
+
+_LIST_START = re.compile(r"^(\s|[•*-] |\d+[.)] |Keys:)")
+
+
+def reflow(text: str) -> str:
+    """Join the lines of each paragraph so the help wraps to the window, not at 80 columns.
+
+    Lines that start indented, or with a bullet, a number or "Keys:", stay lines of their own
+    (lists, commands, examples); a line ending in ':' ends its paragraph."""
+    out: list[str] = []
+    joinable = False  # the last line in `out` is prose that the next prose line continues
+    for line in text.strip().splitlines():
+        if not line.strip():
+            out.append("")
+            joinable = False
+            continue
+        starts_item = bool(_LIST_START.match(line))
+        if joinable and not starts_item:
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line.rstrip())
+        joinable = not line.startswith((" ", "\t")) and not line.rstrip().endswith(":")
+    return "\n".join(out)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -25,11 +49,12 @@ class HelpScreen(ModalScreen[None]):
         self.text = text
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-box", classes="dialog"):
+        with Vertical(id="help-box", classes="dialog") as box:
+            # On the border: always in sight, however long the text (it scrolls with Up/Down).
+            box.border_subtitle = "Esc, F1 or q: close · Up/Down, PgUp/PgDn: scroll"
             yield Static(f"Help: {self.title_text}", classes="dialog-title", markup=False)
             with VerticalScroll(id="help-text"):
-                yield Static(self.text.strip() or "No help for this step.", markup=False)
-            yield Static("Esc, F1 or q: close", classes="dialog-keys", markup=False)
+                yield Static(reflow(self.text) or "No help for this step.", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -29,8 +29,8 @@ with `alloy-tui config validate` and `alloy-tui status`."""
         name = SERVICE_NAMES.get(self.service, self.service)
         yield Static(
             f"⚠ The wizard cannot set up {name} yet.\n\n"
-            f"Press Esc to go back and choose another service, or quit (^Q) and set the\n"
-            f"{SECTION.get(self.service, '')} keys in {self.state.config_path} by hand, then check\n"
+            f"Press Esc to go back and choose another service, or quit (^Q) and set the "
+            f"{SECTION.get(self.service, '')} keys in {self.state.config_path} by hand, then check "
             "them with `alloy-tui config validate` and `alloy-tui status`.",
             classes="notice -warning",
             markup=False,

@@ -97,6 +97,7 @@ def check_field(key: str, value: str) -> str:
 
 class RegistrationScreen(WizardScreen[Registration]):
     STEP_TITLE = "App registration and cloud"
+    ENTER_NEXT_FIELD = True
     HELP = (
         """\
 alloy-tui signs in as a public client of YOUR OWN app registration in
@@ -111,10 +112,12 @@ the Azure CLI commands shown on this step (^Y copies them to your clipboard).
 Cloud: Global covers commercial and GCC tenants. GCC High, DoD and China
 (21Vianet) use their own sign-in and Graph hosts.
 
-Tab moves between fields; Enter goes on when both fields are right."""
+Keys: Enter moves to the next field (tenant, client id, cloud) and, on the
+cloud, goes on; Tab and Shift+Tab move between fields; Up/Down choose the
+cloud; ^N goes on from anywhere."""
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+y", "copy_commands", "Copy az commands", key_display="^Y"),
+        Binding("ctrl+y", "copy_commands", "Copy az", key_display="^Y"),
     ]
 
     def compose_body(self) -> Iterable[Any]:
@@ -155,6 +158,11 @@ Tab moves between fields; Enter goes on when both fields are right."""
             line.update("✓ looks right")
             line.set_classes("check -ok")
         return not problem
+
+    def field_problem(self, field: Input) -> str:
+        if field.id in ("tenant", "client_id"):
+            return "" if self._show_check(field.id, field.value) else "✗"
+        return ""
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("tenant", "client_id"):

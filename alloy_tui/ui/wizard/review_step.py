@@ -74,8 +74,8 @@ Enter (or ^N) saves; Esc goes back."""
         yield Static(f"Saves to: {state.config_path}", id="save-path", classes="path", markup=False)
         if not state.test_passed:
             yield Static(
-                "⚠ No test message went through with these settings. You can save anyway,\n"
-                "  or press Esc to go back to Test settings.",
+                "⚠ No test message went through with these settings. You can save anyway, "
+                "or press Esc to go back to Test settings.",
                 id="no-test",
                 classes="notice -warning",
                 markup=False,
@@ -90,9 +90,11 @@ Enter (or ^N) saves; Esc goes back."""
         self.query_one("#save-error", ExplanationPanel).clear()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.ready:
+            return False
         if action == "overwrite":
             return True if self.changed_on_disk else False
-        return True
+        return super().check_action(action, parameters)
 
     def collect(self) -> Saved | None:
         return self._save(self.state.loaded)

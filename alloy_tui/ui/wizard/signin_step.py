@@ -122,6 +122,8 @@ the attempt is in the alert log (^L)."""
         self._place_qr()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.ready:
+            return False
         phase = self.phase
         if action == "copy_code":
             return True if phase == "waiting" else False
@@ -131,7 +133,7 @@ the attempt is in the alert log (^L)."""
             return True if phase in ("failed", "cancelled") else False
         if action == "change":
             return True if phase == "signed-in" else False
-        return True
+        return super().check_action(action, parameters)
 
     def _place_qr(self) -> None:
         if not self.is_mounted:
@@ -165,7 +167,7 @@ the attempt is in the alert log (^L)."""
         self.device_code = code
         self._set_phase("waiting")
         self.query_one("#signin-intro", Static).update(
-            "On any device with a browser (your phone works), open the address below and\n"
+            "On any device with a browser (your phone works), open the address below and "
             "enter this code. Sign in as the account that will send the notifications."
         )
         self.query_one("#bigcode", BigCode).set_code(code.user_code)
@@ -199,7 +201,7 @@ the attempt is in the alert log (^L)."""
         name = f"{account.name} <{account.username}>" if account.name else account.username
         self.query_one("#account", Static).update(
             f"✓ Signed in as {name}\n\n"
-            "Notifications will be sent from this account. Enter goes on; a signs in\n"
+            "Notifications will be sent from this account. Enter goes on; a signs in "
             "with another account (Change)."
         )
 
@@ -312,7 +314,8 @@ the attempt is in the alert log (^L)."""
 
     def action_back(self) -> None:
         self.cancel_event.set()
-        self.dismiss(BACK)
+        if self.ready:
+            self.dismiss(BACK)
 
     def collect(self) -> SignedIn | None:
         if self.phase == "signed-in" and self.account is not None:

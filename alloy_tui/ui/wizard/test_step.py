@@ -50,6 +50,8 @@ def check_address(text: str, what: str, required: bool) -> str:
 class TestScreen(WizardScreen[TestOutcome]):
     __test__ = False  # not a pytest class
     STEP_TITLE = "Test settings"
+    ENTER_NEXT_FIELD = True
+    ENTER_SUBMITS = "send"
     HELP = """\
 Sends one real test message with the settings so far (nothing is saved yet).
 The message says it is a test from alloy-tui, from which host, through which
@@ -59,11 +61,12 @@ Recipient: any address you can read. From (only with 'From' address
 delegation on): leave it empty to send as the signed-in account, or name a
 user who has granted that account Send On Behalf.
 
-If it fails, the reason and the exact fix are shown here. Every attempt, sent
-or failed, is in the alert log (^L).
+If it fails, the reason and the exact fix are shown here, and the cursor goes
+back to the field to fix. Every attempt, sent or failed, is in the alert log
+(^L).
 
-Keys: ^T or Enter in a field sends; Tab moves between fields; Enter elsewhere
-(or ^N) goes on to review, also without a test."""
+Keys: Enter in a field moves to the next field, and in the last field sends;
+^T sends from anywhere; ^N goes on to review, also without a test."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+t", "send", "Send test", key_display="^T"),
@@ -129,25 +132,47 @@ Keys: ^T or Enter in a field sends; Tab moves between fields; Enter elsewhere
             line.set_classes("check")
         return not problem
 
+    def field_problem(self, field: Input) -> str:
+        if field.id in ("to", "from"):
+            return "" if self._check(field.id) else "✗"
+        return ""
+
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("to", "from"):
             self._check(event.input.id)
 
     def input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in a field sends (Next is ^N here)."""
+        """Enter in the last field sends (Next is ^N here)."""
         self.action_send()
 
+    def _focus_field(self, key: str) -> None:
+        """Put the cursor in the field to fix, and scroll so it shows above the result."""
+        field = self.query_one(f"#{key}", Input)
+        field.focus(scroll_visible=False)
+        label = field
+        siblings = list(self.query_one("#body").children)
+        i = siblings.index(field)
+        if i > 0:
+            label = siblings[i - 1]  # the field's label
+        self.call_after_refresh(
+            self.query_one("#body").scroll_to_widget, label, top=True, animate=False
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.ready:
+            return False
         if action == "send":
             return None if self.sending else True
-        return True
+        return super().check_action(action, parameters)
 
     def action_send(self) -> None:
         if self.sending:
             return
-        ok = all([self._check(k) for k in self._fields()])
-        if not ok:
+        bad = [k for k in self._fields() if not self._check(k)]
+        if bad:
             self.say("Fix the fields marked ✗ first.", "error")
+            if not (isinstance(self.focused, Input) and self.focused.id in bad):
+                self._focus_field(bad[0])
             return
         to = self.query_one("#to", Input).value.strip()
         from_address = self.query_one("#from", Input).value.strip() if self.delegation else ""
@@ -255,10 +280,25 @@ Keys: ^T or Enter in a field sends; Tab moves between fields; Enter elsewhere
         self.result = None
         self.query_one("#send-error", ExplanationPanel).show(explanation)
         self.query_one("#log-hint", Static).update(
-            "The attempt is in the alert log (^L). Fix it and press ^T to send again;\n"
+            "The attempt is in the alert log (^L). Fix it and press ^T to send again; "
             "Esc goes back to change a setting."
         )
-        self.call_after_refresh(self.query_one("#log-hint").scroll_visible)
+        self._focus_field(self._field_to_fix(explanation))
+
+    def _field_to_fix(self, explanation: Any) -> str:
+        """The field the failure is about: From for a refused on-behalf send, the recipient for
+        a refused address, else the field the cursor was in (the recipient when none)."""
+        code = str(getattr(explanation, "code", "") or "")
+        title = str(getattr(explanation, "title", "") or "").lower()
+        if self.delegation and self.query_one("#from", Input).value.strip():
+            if "SendAs" in code or "on behalf" in title:
+                return "from"
+        if "Recipient" in code or "recipient" in title:
+            return "to"
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id in self._fields():
+            return focused.id or "to"
+        return "to"
 
     def collect(self) -> TestOutcome | None:
         if self.sending:

@@ -57,7 +57,7 @@ The same settings can be read and checked without this wizard:
         where = f"Config file: {state.config_path}"
         if state.sandbox is not None:
             yield Static(
-                "⚠ Sandbox: this runs against a local stand-in for Microsoft 365 on this\n"
+                "⚠ Sandbox: this runs against a local stand-in for Microsoft 365 on this "
                 "machine and a throwaway config. Nothing reaches Microsoft.",
                 classes="notice -warning",
                 markup=False,
