@@ -175,7 +175,7 @@ async def test_bad_input_stays() -> None:
         assert isinstance(app.screen, ExchangeServerScreen)
         assert "must be https://" in text_of(pilot, "ews_url-check")
         await fill(pilot, "ews_url", "https://mail.example.com")
-        assert "/EWS/Exchange.asmx" in text_of(pilot, "ews_url-check")
+        assert "a server: Autodiscover asks it" in text_of(pilot, "ews_url-check")
         await pilot.press("enter")
         await wait_for(pilot, ExchangeAccountScreen)
         await fill(pilot, "username", "svc-alerts")
@@ -189,6 +189,7 @@ async def test_bad_input_stays() -> None:
 
 def test_checks() -> None:
     assert check_ews_url("https://mail.example.com/EWS/Exchange.asmx") == ""
+    assert check_ews_url("") == "" and check_ews_url("https://mail.example.com") == ""
     assert "https" in check_ews_url("mail.example.com")
     assert check_ews_url("https://mail example.com") == "a URL has no spaces"
     assert check_username("CONTOSO\\") != "" and check_username("a@b.example") == ""

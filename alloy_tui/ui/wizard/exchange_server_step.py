@@ -3,6 +3,11 @@
 Same rules as the SMTP steps (`smtp_step`): checked as typed, the password typed once and kept
 pending until the review step saves it to the secrets file with the config, or taken from a
 command / environment variable.
+
+The EWS URL may be left empty, or name only the server (https://mail.example.com): then Next on
+the account step asks Autodiscover (`core.mail.exchange_server_discover`) for it, in a thread,
+with the account's address and password, and the URL found goes into the draft. If nothing is
+found, the step says so (with how to find the URL by hand) and nothing changes.
 """
 
 from __future__ import annotations
@@ -34,9 +39,10 @@ AUTH_OPTIONS = [
 
 
 def check_ews_url(value: str) -> str:
+    """'' when usable: a full EWS URL, an https:// server (Autodiscover asks it), or empty."""
     value = value.strip()
     if not value:
-        return "required"
+        return ""
     if any(c.isspace() for c in value):
         return "a URL has no spaces"
     parts = urlsplit(value)
@@ -49,10 +55,11 @@ def check_ews_url(value: str) -> str:
 
 def ews_url_hint(value: str) -> str:
     """A nudge when the URL does not end like an EWS endpoint (still allowed)."""
+    if not value.strip():
+        return "Empty: found by Autodiscover from the account's address on the next step."
     path = urlsplit(value.strip()).path.lower()
     if not path or path == "/":
-        host = urlsplit(value.strip()).hostname or "mail.example.com"
-        return f"✓ usually https://{host}/EWS/Exchange.asmx"
+        return "✓ a server: Autodiscover asks it for the EWS URL on the next step"
     if not path.endswith("/ews/exchange.asmx"):
         return "✓ (EWS usually ends in /EWS/Exchange.asmx)"
     return "✓ looks right"
@@ -87,7 +94,13 @@ Your own Exchange Server (2013 SP1 or later), through Exchange Web Services.
 
 EWS URL: usually https://<your mail host>/EWS/Exchange.asmx, the host being the
 name on the server's certificate. Certificate checks are always on; an internal
-CA goes in [network] ca_bundle. Plain http:// is refused.
+CA goes in [network] ca_bundle. Plain http:// is refused. On the Exchange
+server, Get-WebServicesVirtualDirectory | fl InternalUrl,ExternalUrl shows it.
+
+Not sure? Leave it empty (Autodiscover asks https://<domain> and
+https://autodiscover.<domain> of the account's address), or give just the
+server, https://mail.example.com (Autodiscover asks that server only). It runs
+when you press Next on the account step, signed in as that account.
 
 Authentication: NTLM (Windows authentication) is what Exchange enables on its
 EWS virtual directory by default; Basic must be turned on there first
@@ -97,7 +110,7 @@ Tab moves between fields; Up/Down choose; Enter goes on."""
 
     def compose_body(self) -> Iterable[Any]:
         x = self.state.draft.exchange_server
-        yield Static("EWS URL", classes="label", markup=False)
+        yield Static("EWS URL (empty: find it by Autodiscover)", classes="label", markup=False)
         yield Input(
             x.ews_endpoint, placeholder="https://mail.example.com/EWS/Exchange.asmx", id="ews_url"
         )
@@ -106,8 +119,7 @@ Tab moves between fields; Up/Down choose; Enter goes on."""
         yield ChoiceList(AUTH_OPTIONS, x.auth, id="auth")
 
     def on_mount(self) -> None:
-        if self.query_one("#ews_url", Input).value:
-            self._check()
+        self._check()
         self.query_one("#ews_url", Input).focus()
 
     def _check(self) -> bool:
@@ -119,7 +131,7 @@ Tab moves between fields; Up/Down choose; Enter goes on."""
             line.set_classes("check -error")
         else:
             line.update(ews_url_hint(value))
-            line.set_classes("check -ok")
+            line.set_classes("check -ok" if value.strip() else "check")
         return not problem
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -151,6 +163,7 @@ class ExchangeAccount:
     password: PasswordChoice
     default_from: str
     format: str = "text"
+    ews_endpoint: str = ""  # found by Autodiscover on this step ('' when it was typed)
 
 
 class ExchangeAccountScreen(SignInScreenBase):
@@ -229,11 +242,67 @@ Tab moves between fields; Up/Down choose; Enter goes on."""
             password=choice,
             default_from=self.query_one("#from", Input).value.strip(),
             format=self.query_one("#format", ChoiceList).value,
+            ews_endpoint=self.found_url,
         )
+
+    # -- Autodiscover (in the shared background check, after the password command if any) -----
+    found_url = ""
+
+    def background_check_message(self, username: str, choice: PasswordChoice) -> str:
+        from alloy_tui.core.mail.exchange_server_discover import needs_discovery
+
+        self.found_url = ""
+        server = self.state.draft.exchange_server.ews_endpoint.strip()
+        if needs_discovery(server):
+            where = urlsplit(server).hostname if server else "the address's domain"
+            return f"Asking {where} for the EWS URL (Autodiscover)..."
+        return super().background_check_message(username, choice)
+
+    def background_check(self, username: str, choice: PasswordChoice) -> str:
+        from alloy_tui.core import secrets
+        from alloy_tui.core.mail.exchange_server import mailbox_address
+        from alloy_tui.core.mail.exchange_server_discover import (
+            discover_ews_url,
+            needs_discovery,
+        )
+
+        draft = self.state.draft
+        server = draft.exchange_server.ews_endpoint.strip()
+        if not needs_discovery(server):
+            return super().background_check(username, choice)
+        if choice.source == "typed" and choice.password:
+            password = choice.password
+        else:  # the command, the variable, or the password already kept for this user
+            password = secrets.resolve_password(
+                "exchange-server",
+                username,
+                password_command=choice.command,
+                password_env=choice.env,
+                timeout=15.0,
+            )
+        settings = draft.with_section("exchange_server", username=username)
+        from_value = self.query_one("#from", Input).value.strip()
+        settings = settings.with_section("message", default_from=from_value)
+        found = discover_ews_url(
+            settings,
+            self.state.config_path,
+            mailbox_address(settings),
+            server=server,
+            password=password,
+        )
+        self.found_url = found.ews_url
+        return f"✓ Autodiscover found the EWS URL: {found.ews_url}"
+
+    def failure_status(self, explanation: Any) -> str:
+        if explanation.code.startswith("autodiscover"):
+            return "Autodiscover failed: Esc goes back to type the EWS URL."
+        return super().failure_status(explanation)
 
 
 def apply_account(state: WizardState, result: ExchangeAccount) -> None:
     state.draft = state.draft.with_section("exchange_server", username=result.username)
+    if result.ews_endpoint:
+        state.draft = state.draft.with_section("exchange_server", ews_endpoint=result.ews_endpoint)
     state.draft = state.draft.with_section(
         "message", default_from=result.default_from, format=result.format
     )

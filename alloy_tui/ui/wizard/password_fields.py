@@ -236,36 +236,60 @@ class SignInScreenBase(WizardScreen[Any]):
             return None
         choice = self.password_fields().choice()
         username = self.query_one("#username", Input).value.strip()
-        if username and choice.source == "command":
+        busy = self.background_check_message(username, choice)
+        if busy:
             self.checking = True
-            self.say("Running the password command...")
-            self._run_command(choice)
+            self.say(busy)
+            self._run_command(choice, username)
             return None
         return self.build_result(choice)
 
-    @work(thread=True, exclusive=True, group="password-command", exit_on_error=False)
-    def _run_command(self, choice: PasswordChoice) -> None:
+    def background_check_message(self, username: str, choice: PasswordChoice) -> str:
+        """What runs in a thread before moving on ('' for nothing): the password command."""
+        if username and choice.source == "command":
+            return "Running the password command..."
+        return ""
+
+    def background_check(self, username: str, choice: PasswordChoice) -> str:
+        """In a thread: raise ExplainedError (or AlloyError) if the step can't go on; returns
+        what to say once it passed."""
         from alloy_tui.core import secrets
-        from alloy_tui.core.errors import ExplainedError
 
         key = "smtp" if self.SERVICE == "smtp" else "exchange_server"
+        secrets.run_password_command(choice.command, timeout=15.0, key=key)
+        return "✓ The password command works."
+
+    @work(thread=True, exclusive=True, group="password-command", exit_on_error=False)
+    def _run_command(self, choice: PasswordChoice, username: str = "") -> None:
+        from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
+
         try:
-            secrets.run_password_command(choice.command, timeout=15.0, key=key)
+            said = self.background_check(username, choice)
         except ExplainedError as e:
             self.app.call_from_thread(self._command_failed, e.explanation)
+        except AlloyError as e:
+            ex = Explanation(title="Not ready", cause=str(e), fix="Correct it and press Enter.")
+            self.app.call_from_thread(self._command_failed, ex)
         else:
-            self.app.call_from_thread(self._command_ok, choice)
+            self.app.call_from_thread(self._command_ok, choice, said)
+
+    def failure_status(self, explanation: Any) -> str:
+        if explanation.code == "password.command":
+            return "The password command failed; nothing was changed."
+        return f"{explanation.title}; nothing was changed."
 
     def _command_failed(self, explanation: Any) -> None:
         self.checking = False
         panel = self.query_one("#pw-error", ExplanationPanel)
         panel.show(explanation)
-        self.say("The password command failed; nothing was changed.", "error")
+        self.say(self.failure_status(explanation), "error")
         self.call_after_refresh(panel.scroll_visible, animate=False)
 
-    def _command_ok(self, choice: PasswordChoice) -> None:
+    def _command_ok(
+        self, choice: PasswordChoice, said: str = "✓ The password command works."
+    ) -> None:
         self.checking = False
-        self.say("✓ The password command works.", "ok")
+        self.say(said, "ok")
         if self.is_current:
             self.dismiss(self.build_result(choice))
 
