@@ -386,5 +386,12 @@ def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
     except AlloyError as e:
         lines.append(f"FAILED: {str(e).replace(password, '***') if password else e}")
         return False, lines
+    if not from_address_for(settings):
+        lines.append(
+            "FAILED: No From address: set message.default_from "
+            "(or use an e-mail address as smtp.username); nothing can be sent without one."
+        )
+        return False, lines
+    lines.append(f"From: {from_address_for(settings)}")
     lines.append(f"OK ({int((time.monotonic() - started) * 1000)} ms)")
     return True, lines
