@@ -1,6 +1,7 @@
-"""What an SMTP send leaves in the alert log (and `status` without a From address): the server's reply, refused recipients and the
+"""What an SMTP send leaves in the alert log: the server's reply, refused recipients and the
 unencrypted-password warning (sending.py folds SendResult.extra into the entry), never the
-password. Real aiosmtpd server, real smtplib, the real alert-log writer."""
+password; and `status` without a From address. Real aiosmtpd server, real smtplib, the real
+alert-log writer."""
 
 from __future__ import annotations
 
