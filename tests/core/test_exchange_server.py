@@ -203,7 +203,7 @@ def test_status(sandbox: Sandbox, tmp_path: Path) -> None:
     secrets.store_password("exchange-server", USER, PASSWORD)
     ok, lines = status(settings_for(sandbox), tmp_path / "config.toml")
     assert ok, lines
-    assert any(line.startswith("Signed in") for line in lines)
+    assert any(line.startswith("Signed in: the credentials were accepted") for line in lines)
     assert any("from the secrets file" in line for line in lines)
     secrets.store_password("exchange-server", USER, "Nope-123")
     ok, lines = status(settings_for(sandbox), tmp_path / "config.toml")

@@ -50,6 +50,7 @@ async def test_a_server_name_is_turned_into_the_ews_url_and_saved(sandbox: Sandb
         await to_exchange_server(pilot)
         assert "Autodiscover" in text_of(pilot, "ews_url-check")  # empty is allowed
         await to_account_from_server(pilot, sandbox.base_url)
+        assert "Autodiscover asks 127.0.0.1" in text_of(pilot, "discover-note")
         await fill(pilot, "username", UPN)
         await fill(pilot, "pw-value", PASSWORD)
         await pilot.press("enter")

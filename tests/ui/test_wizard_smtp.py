@@ -282,13 +282,23 @@ async def test_no_username_means_no_password_and_needs_a_from() -> None:
         await pilot.press("enter")
         await wait_for(pilot, SmtpSignInScreen)
         assert "without signing in" in status_text(pilot, "pw-check")
+        # No user name: the password fields are off and Tab goes from the user name to From.
+        assert app.screen.query_one("#pw-value", Input).disabled
+        assert app.screen.focused is app.screen.query_one("#username", Input)
+        await pilot.press("tab")
+        assert app.screen.focused is app.screen.query_one("#from", Input)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, SmtpSignInScreen)
-        assert "required" in status_text(pilot, "from-check")
+        assert "required (who the notifications come from)" in status_text(pilot, "from-check")
         await type_into(pilot, "from", "server@example.com")
         await pilot.press("enter")
         await wait_for(pilot, TestScreen)
+        await pilot.press("escape")  # back: a user name turns the password fields on again
+        await wait_for(pilot, SmtpSignInScreen)
+        await type_into(pilot, "username", "relay-user@example.com")
+        assert not app.screen.query_one("#pw-value", Input).disabled
+        assert "required" in status_text(pilot, "pw-check")
     assert app.state.draft.smtp.security == "none" and app.state.draft.smtp.port == 25
 
 

@@ -312,7 +312,10 @@ def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
             )
         except ResponseMessageError as e:
             # A SOAP-level answer means TLS and the credentials were accepted.
-            lines.append(f"Signed in; the server answered ResolveNames with {type(e).__name__}")
+            lines.append(
+                f"Signed in: the credentials were accepted (the mailbox lookup answered "
+                f"{type(e).__name__})"
+            )
     except ExplainedError as e:
         ex = e.explanation
         lines += [f"FAILED: {ex.title}", f"  Why: {ex.cause}", f"  Fix: {ex.fix}"]

@@ -356,6 +356,10 @@ def discover_ews_url(
         search.close()
     tried = "; ".join(search.tried) or "nothing"
     fix = HOW_TO_FIND
+    if not server.strip():
+        fix += (
+            " Or give just the server, https://<mail server>: Autodiscover then asks it directly."
+        )
     if any("certificate" in t for t in search.tried):
         fix = (
             "If the server's certificate comes from an internal CA, put that CA's PEM file in "

@@ -187,7 +187,18 @@ alert log says who must grant it.
 Tab moves between fields; Up/Down choose; Enter goes on."""
 
     def compose_body(self) -> Iterable[Any]:
+        from alloy_tui.core.mail.exchange_server_discover import needs_discovery
+
         x = self.state.draft.exchange_server
+        if needs_discovery(x.ews_endpoint):
+            where = urlsplit(x.ews_endpoint.strip()).hostname or "the address's domain"
+            yield Static(
+                f"Enter also finds the EWS URL: Autodiscover asks {where}, signed in as this "
+                "account.",
+                id="discover-note",
+                classes="check",
+                markup=False,
+            )
         yield Static("User name", classes="label", markup=False)
         yield Input(x.username, placeholder="CONTOSO\\alerts or alerts@contoso.com", id="username")
         yield Static("", id="username-check", classes="check", markup=False)

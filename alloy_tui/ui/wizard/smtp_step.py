@@ -228,15 +228,23 @@ Tab moves between fields; Up/Down choose; Enter goes on."""
         else:
             line.update("")
             line.set_classes("check")
-        ok = self.password_fields().check(username) and ok
+        fields = self.password_fields()
+        # No user name: no password either (an internal relay); Tab skips those fields.
+        fields.query_one("#pw-source").disabled = not username
+        fields.query_one("#pw-value").disabled = not username
+        ok = fields.check(username) and ok
         from_value = self.query_one("#from", Input).value
         need_from = "@" not in username
         problem = check_from(from_value, required=need_from)
         from_line = self.query_one("#from-check", Static)
         if problem:
-            hint = (
-                " (the user name is not an address)" if problem == "required" and username else ""
-            )
+            hint = ""
+            if problem == "required":
+                hint = (
+                    " (the user name is not an address)"
+                    if username
+                    else " (who the notifications come from)"
+                )
             from_line.update(f"✗ {problem}{hint}")
             from_line.set_classes("check -error")
             ok = False
