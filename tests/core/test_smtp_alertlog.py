@@ -1,7 +1,6 @@
 """What an SMTP send leaves in the alert log: the server's reply, refused recipients and the
 unencrypted-password warning (sending.py folds SendResult.extra into the entry), never the
-password; and `status` without a From address. Real aiosmtpd server, real smtplib, the real
-alert-log writer."""
+password. Real aiosmtpd server, real smtplib, the real alert-log writer."""
 
 from __future__ import annotations
 
@@ -94,14 +93,3 @@ def test_a_failure_logs_the_server_it_tried_without_the_password(tmp_path: Path)
     assert details["host"] == "127.0.0.1" and details["port"] == server.port
     assert details["security"] == "ssl"
     assert PASSWORD not in log_text()
-
-
-def test_status_is_not_ready_without_a_from_address(tmp_path: Path) -> None:
-    from alloy_tui.core.mail.smtp import status
-
-    with SmtpServer(tmp_path, "starttls") as server:
-        ok, lines = status(settings_for(server), tmp_path / "c.toml")
-        assert ok and "From: server@contoso.test" in lines, lines
-        no_from = settings_for(server).with_section("message", default_from="")
-        ok, lines = status(no_from, tmp_path / "c.toml")
-    assert not ok and lines[-1].startswith("FAILED: No From address")
