@@ -86,6 +86,32 @@ def exchange_account_missing_from(screen: ExchangeAccountScreen) -> None:
     screen.collect()
 
 
+def exchange_url_empty(screen: ExchangeServerScreen) -> None:
+    set_values(screen, {"ews_url": ""})
+
+
+def autodiscover_failed(screen: ExchangeAccountScreen) -> None:
+    """Autodiscover found nothing (`autodiscover_failure` shows what the real code says)."""
+    set_values(screen, {"username": "svc-alerts@contoso.com", "pw-value": "hunter2-secret"})
+
+
+def autodiscover_failure(screen: ExchangeAccountScreen) -> None:
+    from alloy_tui.core.errors import Explanation
+    from alloy_tui.core.mail.exchange_server_discover import HOW_TO_FIND
+
+    screen._command_failed(
+        Explanation(
+            title="Autodiscover did not find the EWS URL",
+            cause=(
+                "Asked for svc-alerts@contoso.com: "
+                "https://contoso.com/autodiscover/autodiscover.xml: no such host."
+            ),
+            fix=HOW_TO_FIND,
+            code="autodiscover.not_found",
+        )
+    )
+
+
 CASES: dict[str, Callable[[], StepApp]] = {
     "smtp_server_errors": lambda: StepApp("smtp", "smtp-server", SmtpServerScreen, server_errors),
     "smtp_signin_typed": lambda: StepApp("smtp", "smtp-signin", SmtpSignInScreen, signin_typed),
@@ -101,6 +127,12 @@ CASES: dict[str, Callable[[], StepApp]] = {
         ExchangeAccountScreen,
         exchange_account_missing_from,
     ),
+    "exchange_server_empty_url": lambda: StepApp(
+        "exchange-server", "exchange-server", ExchangeServerScreen, exchange_url_empty
+    ),
+    "exchange_account_autodiscover_failed": lambda: StepApp(
+        "exchange-server", "exchange-server-account", ExchangeAccountScreen, autodiscover_failed
+    ),
 }
 
 
@@ -108,9 +140,10 @@ async def settle(pilot: Any) -> None:
     await pilot.pause()
     pilot.app.after(pilot.app.screen)
     await pilot.pause()
-    if pilot.app.after is signin_command_failed:
+    later = {signin_command_failed: command_failure, autodiscover_failed: autodiscover_failure}
+    if pilot.app.after in later:
         await pilot.pause()
-        command_failure(pilot.app.screen)
+        later[pilot.app.after](pilot.app.screen)
         await pilot.pause()
     await pilot.pause(0.1)
 
