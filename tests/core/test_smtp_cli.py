@@ -155,6 +155,22 @@ default_from = "svc-alerts@contoso.example"
         r = run(config, "status")
         assert r.returncode == 0, r.stdout + r.stderr
         assert "Ready to send: yes" in r.stdout
-        assert [m.to for m in sb.messages()] == [("ops@contoso.example",)]
-    (entry,) = log_entries()
-    assert entry["event"] == "test_message.sent" and entry["details"]["api"] == "exchange-server"  # type: ignore[index]
+        r = run(
+            config,
+            "send",
+            "--to",
+            "ops@contoso.example",
+            "--subject",
+            "Backup",
+            "--html",
+            stdin="<p>Backup <b>done</b></p>",
+        )
+        assert r.returncode == 0, r.stderr
+        assert "Message has been sent to ops@contoso.example via Exchange Server" in r.stdout
+        assert [m.to for m in sb.messages()] == [("ops@contoso.example",)] * 2
+        assert sb.messages()[1].html and "<b>done</b>" in sb.messages()[1].body
+    test, sent = log_entries()
+    assert test["event"] == "test_message.sent" and test["details"]["api"] == "exchange-server"  # type: ignore[index]
+    assert sent["event"] == "notification.sent" and sent["level"] == "info"
+    assert sent["details"]["endpoint"] == sb.ews_endpoint  # type: ignore[index]
+    assert sent["details"]["auth"] == "basic"  # type: ignore[index]
