@@ -90,8 +90,9 @@ async def test_registration_validates_as_typed(tmp_path: Path) -> None:
         await pilot.pause()
         assert "✓ looks right" in str(app.screen.query_one("#tenant-check").content)
         set_input(app, "#client_id", "1234")
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # client id -> cloud -> on: refused
         assert on(app, RegistrationScreen), "Next refused with a bad client id"
+        assert app.screen.focused is app.screen.query_one("#client_id"), "cursor at the problem"
         assert "GUID" in str(app.screen.query_one("#client_id-check").content)
         assert "Fix the fields marked ✗" in str(app.screen.query_one("#status").content)
         set_input(app, "#client_id", CLIENT)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -202,22 +203,13 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         else:
             self.focus_previous()
 
-    def field_problem(self, field: Input) -> str:
-        """What is wrong with this field's value ('' when fine); Enter stays in a field with one."""
-        return ""
-
     def action_field_enter(self, mode: str) -> None:
-        from textual.widgets import Input
-
-        focused = self.focused
-        if mode == "field" and isinstance(focused, Input):
-            if self.field_problem(focused):
-                self.say("Fix the fields marked ✗ first.", "error")
-                return
-            self.say("")
-            self.focus_next()
-        elif isinstance(focused, Input):
-            self.input_submitted(Input.Submitted(focused, focused.value))
+        """Enter in a field. Moving to the next field happens at once (like Tab), so what is typed
+        next lands there. Going on or sending is left to the field's own Enter: it comes after the
+        field has taken every key typed before it, so nothing typed ahead is missed."""
+        if mode != "field":
+            raise SkipAction()
+        self.focus_next()
 
     def action_scroll_body(self, direction: int) -> None:
         body = self.query_one("#body", Body)

@@ -159,11 +159,6 @@ cloud; ^N goes on from anywhere."""
             line.set_classes("check -ok")
         return not problem
 
-    def field_problem(self, field: Input) -> str:
-        if field.id in ("tenant", "client_id"):
-            return "" if self._show_check(field.id, field.value) else "✗"
-        return ""
-
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("tenant", "client_id"):
             self._show_check(event.input.id, event.value)

@@ -132,11 +132,6 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
             line.set_classes("check")
         return not problem
 
-    def field_problem(self, field: Input) -> str:
-        if field.id in ("to", "from"):
-            return "" if self._check(field.id) else "✗"
-        return ""
-
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("to", "from"):
             self._check(event.input.id)
