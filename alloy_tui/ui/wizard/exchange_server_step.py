@@ -258,11 +258,15 @@ Tab moves between fields; Up/Down choose; Enter goes on."""
 
     # -- Autodiscover (in the shared background check, after the password command if any) -----
     found_url = ""
+    from_value = ""
 
     def background_check_message(self, username: str, choice: PasswordChoice) -> str:
         from alloy_tui.core.mail.exchange_server_discover import needs_discovery
 
         self.found_url = ""
+        self.from_value = self.query_one(
+            "#from", Input
+        ).value.strip()  # read here, not in the thread
         server = self.state.draft.exchange_server.ews_endpoint.strip()
         if needs_discovery(server):
             where = urlsplit(server).hostname if server else "the address's domain"
@@ -292,8 +296,7 @@ Tab moves between fields; Up/Down choose; Enter goes on."""
                 timeout=15.0,
             )
         settings = draft.with_section("exchange_server", username=username)
-        from_value = self.query_one("#from", Input).value.strip()
-        settings = settings.with_section("message", default_from=from_value)
+        settings = settings.with_section("message", default_from=self.from_value)
         found = discover_ews_url(
             settings,
             self.state.config_path,
