@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -20,6 +20,8 @@ from alloy_tui.ui.crash import NoLocalsCrashMixin
 from alloy_tui.ui.wizard.state import WizardState
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from alloy_tui.commands.context import CliContext
 
 
@@ -84,6 +86,37 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
         from alloy_tui.ui.wizard.flow import run_steps
 
         await run_steps(self)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keep a text field's keys in the order they were typed.
+
+        Textual runs a field's key bindings (Backspace, Ctrl+U, Home, Enter...) only after the key
+        has bubbled up to the App, while letters are handled by the field at once: "abc" then
+        Ctrl+U then "help" arriving in one burst (a paste, tmux, a batched SSH packet) ends up
+        as "". So a field's own bindings are queued behind the letters already sent to it."""
+        from textual.widgets import Input
+
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and not event.is_printable
+            and isinstance(self.focused, Input)
+        ):
+            focused = self.focused
+            own = [
+                b for b in focused._bindings.key_to_bindings.get(event.key, ()) if not b.priority
+            ]
+            if own:
+                if not await self._check_bindings(event.key, priority=True):
+                    focused.call_later(self._field_key, focused, own[0].action, event.key)
+                return
+        await super().on_event(event)
+
+    async def _field_key(self, field: Widget, action: str, key: str) -> None:
+        """A field's binding, in the field's turn; what it skips goes on up as usual."""
+        if field.is_attached and await self.run_action(action, field):
+            return
+        await self._check_bindings(key)
 
     # -- app-wide actions -----------------------------------------------------------------------
     def action_request_quit(self) -> None:

@@ -94,14 +94,16 @@ def alloy_tui() -> str:
 
 def test_whole_wizard_against_the_sandbox(tmux: Tmux, tmp_path: Path) -> None:
     tmux.start(f"{alloy_tui()} --sandbox", program_env(tmp_path))
-    screen = tmux.wait("Welcome", timeout=20)
+    tmux.wait("Welcome", timeout=20)
+    screen = tmux.wait("^Q Quit")  # the footer may come a frame after the body
     assert "Sandbox" in screen and "Esc Back" in screen and "^Q Quit" in screen
     tmux.keys("Enter")
     tmux.wait("Step 1 of 7")
     tmux.keys("Enter")
     tmux.wait("Step 2 of 7")
-    assert "✓ looks right" in tmux.screen()
-    tmux.keys("C-n")
+    tmux.wait("Enter Next field")  # the footer says what Enter does in a field
+    assert "✓ looks right" in tmux.wait("✓ looks right")
+    tmux.keys("Enter", "Enter", "Enter")  # tenant -> client id -> cloud -> on
     tmux.wait("Step 3 of 7")
     tmux.keys("Enter")
     screen = tmux.wait("Step 4 of 7")
@@ -109,11 +111,25 @@ def test_whole_wizard_against_the_sandbox(tmux: Tmux, tmp_path: Path) -> None:
     assert "alerts@contoso.example" in screen
     tmux.keys("Enter")
     tmux.wait("Step 5 of 7")
+    tmux.keys("Space")  # delegation on: the whole PowerShell command, ready to copy
+    tmux.wait('-GrantSendOnBehalfTo @{Add="alerts@contoso.example"}')
+    assert "Set-Mailbox -Identity <user> `" in tmux.wait("^Y Copy command")
     tmux.keys("Enter")
     tmux.wait("Step 6 of 7")
+    # typed in one go, as a fast typist or a paste over SSH: every key lands where it belongs
     tmux.type("bob@example.com")
-    tmux.keys("Enter")  # Enter in the recipient field sends
+    tmux.keys("Tab")
+    tmux.type("ceo@contoso.example")
+    tmux.keys("Enter")  # Enter in the last field sends
+    tmux.wait("ErrorSendAsDenied", timeout=30)
+    screen = tmux.wait("ceo@contoso.example  ")  # the field to fix, in sight, with the cursor
+    assert "From (empty: the signed-in account)" in screen
+    tmux.keys("C-u")
+    tmux.type("helpdesk@contoso.example")
+    tmux.keys("Enter")
     tmux.wait("Test message has been sent", timeout=30)
+    tmux.wait("To:       bob@example.com")
+    tmux.wait("alerts@contoso.example on behalf of helpdesk@contoso.example")
     tmux.keys("C-n")
     screen = tmux.wait("Step 7 of 7")
     assert "A test message went through" in screen

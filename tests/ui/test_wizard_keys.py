@@ -81,6 +81,18 @@ async def test_enter_moves_field_to_field_then_goes_on(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: on(app, ApiScreen))
 
 
+async def test_editing_keys_in_a_burst_keep_their_order(tmp_path: Path) -> None:
+    """Backspace, Ctrl+U, Home typed in one burst with letters act where they were typed (Textual
+    alone would run them after the letters that followed)."""
+    app = AlloyApp(tmp_path / "config.toml")
+    async with app.run_test() as pilot:
+        await to_registration(app, pilot)
+        burst(app, *chars("wrong"), "ctrl+u", *chars("contoso.onmicrosoft.comm"), "backspace")
+        burst(app, "home", *chars("x"), "backspace", "end", "enter", *chars(CLIENT))
+        await wait_for(pilot, lambda: app.screen.query_one("#client_id", Input).value == CLIENT)
+        assert app.screen.query_one("#tenant", Input).value == TENANT
+
+
 async def test_going_on_with_a_bad_field_puts_the_cursor_in_it(tmp_path: Path) -> None:
     app = AlloyApp(tmp_path / "config.toml")
     async with app.run_test() as pilot:
@@ -170,7 +182,7 @@ async def test_test_step_enter_moves_to_from_then_sends_and_bad_field_gets_focus
         burst(app, *chars("ops@contoso.example"), "tab", *chars("not an address"))
         await wait_for(pilot, lambda: app.screen.query_one("#from", Input).value)
         assert app.screen.query_one("#to", Input).value == "ops@contoso.example"
-        assert footer(app)["enter"] == "Send test"
+        assert footer(app)["enter"] == "Send"
         app.screen.query_one("#to", Input).focus()
         await pilot.press("ctrl+t")  # the From field is wrong: the cursor goes there
         assert app.screen.focused is app.screen.query_one("#from")
@@ -206,11 +218,9 @@ async def test_denied_send_puts_the_cursor_back_in_from_in_sight(
             field = app.screen.query_one("#from", Input)
             assert app.screen.focused is field
             assert app.screen.query_one("#body").region.contains_region(field.region)
-            await pilot.press("ctrl+u", *"helpdesk@contoso.example")
-            assert field.value == "helpdesk@contoso.example"
-            await pilot.press("enter")  # Enter in the last field sends
-            await wait_for(pilot, lambda: not app.screen.sending, timeout=15)
+            burst(app, "ctrl+u", *chars("helpdesk@contoso.example"), "enter")  # Enter sends
             await wait_for(pilot, lambda: app.screen.result is not None, timeout=15)
+            assert field.value == "helpdesk@contoso.example"
             assert "Test message has been sent" in screen_text(app)
             assert "on behalf of helpdesk@contoso.example" in screen_text(app)
 

@@ -81,14 +81,14 @@ class WizardScreen(Screen[R | Back], Generic[R]):
     ENTER_SUBMITS: ClassVar[str] = "next"
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", key_display="Esc"),
         # Priority: Tab and Enter act before the next key is handed to a field, so text typed
         # right after them (a paste, a fast typist over SSH) lands in the field they moved to.
         Binding("tab", "focus_field(1)", "Next field", show=False, priority=True),
         Binding("shift+tab", "focus_field(-1)", "Previous field", show=False, priority=True),
         Binding("enter", "field_enter('field')", "Next field", key_display="Enter", priority=True),
         Binding("enter", "field_enter('next')", "Next", key_display="Enter", priority=True),
-        Binding("enter", "field_enter('send')", "Send test", key_display="Enter", priority=True),
-        Binding("escape", "back", "Back", key_display="Esc"),
+        Binding("enter", "field_enter('send')", "Send", key_display="Enter", priority=True),
         Binding("enter", "next", "Next", key_display="Enter"),
         Binding("ctrl+n", "next", "Next", key_display="^N"),
         Binding("f1", "help", "Help", key_display="F1"),

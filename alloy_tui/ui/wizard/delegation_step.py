@@ -18,8 +18,8 @@ Each user whose address goes in From must allow it once, in Outlook (desktop):
   1. File > Info > Account Settings > Delegate Access
   2. Add... and choose the mailbox {account}
   3. Set every folder to None (sending needs no folder access), then OK
-Or an Exchange admin runs, for each user (Exchange Online PowerShell; ^Y copies
-it, then put the user's address in place of <user>):"""
+Or an Exchange admin runs this for each user in Exchange Online PowerShell (^Y \
+copies it; put the user's address in place of <user>):"""
 
 
 def powershell_command(account: str, user: str = "<user>") -> str:
