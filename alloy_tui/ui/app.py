@@ -35,7 +35,7 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-narrow"),
         (110, "-wide"),
-        (150, "-wide -xwide"),
+        (150, "-xwide"),  # one class per breakpoint: "-wide -xwide" would be a single name
     ]
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [

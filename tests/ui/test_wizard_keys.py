@@ -236,3 +236,19 @@ async def test_no_color_marks_the_focused_field_with_a_heavy_frame(
         assert tenant.styles.border_top[0] == "heavy" and client.styles.border_top[0] != "heavy"
         await pilot.press("tab", "tab")
         assert app.screen.query_one("#cloud").styles.border_top[0] == "heavy"
+
+
+async def test_very_wide_terminal_keeps_the_step_list_and_puts_help_beside_the_fields(
+    tmp_path: Path,
+) -> None:
+    app = AlloyApp(existing(tmp_path))
+    async with app.run_test(size=(170, 40)) as pilot:
+        await to_registration(app, pilot)
+        await pilot.pause()
+        assert app.screen.query_one("#steps").display
+        fields, help_panel = app.screen.query_one("#reg-fields"), app.screen.query_one("#reg-help")
+        assert help_panel.region.x > fields.region.x and help_panel.region.y == fields.region.y
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert app.screen.query_one("#steps").display
+        assert help_panel.region.y > fields.region.y  # stacked below
