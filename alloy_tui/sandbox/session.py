@@ -1,16 +1,21 @@
 """`alloy-tui --sandbox <command>`: a fresh sandbox and a throwaway config pointing at it.
 
 The admin's real config, token cache and alert log are never read or touched: everything lives
-in a temporary folder that is removed on exit.
+in a temporary folder that is removed on exit, also when the terminal closes (SIGHUP) or the
+process is told to stop (SIGTERM): those signals remove the folder at once and then turn into an
+orderly exit (SystemExit), and an atexit hook catches any other way out of the interpreter.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
+import signal
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +24,9 @@ from typing import Any
 from alloy_tui.sandbox.server import Sandbox
 
 DEFAULT_AUTO_APPROVE = 3.0
+#: After SIGHUP/SIGTERM, how long the orderly exit may take before the process ends regardless.
+EXIT_GRACE = 5.0
+CLEANUP_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 
 
 @dataclass
@@ -73,6 +81,44 @@ def write_config(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
+def _remove(workdir: Path) -> None:
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _install_signal_cleanup(workdir: Path) -> Callable[[], None]:
+    """SIGHUP/SIGTERM: remove the folder now, then exit in order (SystemExit runs the context
+    managers' cleanup); if that hangs (a dead terminal), end the process after EXIT_GRACE.
+    Returns what restores the previous handlers. Only the main thread may set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous: dict[int, Any] = {}
+
+    def on_signal(signum: int, frame: Any) -> None:
+        _remove(workdir)
+        for sig, handler in previous.items():  # a second signal: the previous behaviour
+            signal.signal(sig, handler)
+        timer = threading.Timer(EXIT_GRACE, os._exit, args=(128 + signum,))
+        timer.daemon = True
+        timer.start()
+        raise SystemExit(128 + signum)
+
+    for sig in CLEANUP_SIGNALS:
+        try:
+            previous[sig] = signal.signal(sig, on_signal)
+        except (OSError, ValueError):  # pragma: no cover - not settable here
+            pass
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            try:
+                if signal.getsignal(sig) is on_signal:
+                    signal.signal(sig, handler)
+            except (OSError, ValueError):  # pragma: no cover
+                pass
+
+    return restore
+
+
 @contextmanager
 def open_sandbox_session(
     *,
@@ -81,9 +127,16 @@ def open_sandbox_session(
     from_delegation: bool = False,
     **sandbox_options: Any,
 ) -> Iterator[SandboxSession]:
-    """Start a sandbox in a temporary folder with a config pointing at it; remove it all on exit."""
+    """Start a sandbox in a temporary folder with a config pointing at it; remove it all on exit
+    (also on SIGHUP, SIGTERM and interpreter exit)."""
     workdir = Path(tempfile.mkdtemp(prefix="alloy-tui-sandbox-"))
     os.chmod(workdir, 0o700)
+
+    def at_exit() -> None:
+        _remove(workdir)
+
+    atexit.register(at_exit)
+    restore_signals = _install_signal_cleanup(workdir)
     sandbox = Sandbox(
         workdir=workdir / "server", auto_approve_after=auto_approve_after, **sandbox_options
     )
@@ -95,5 +148,9 @@ def open_sandbox_session(
         )
         yield SandboxSession(config_path=config_path, sandbox=sandbox, workdir=workdir)
     finally:
-        sandbox.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        try:
+            sandbox.stop()
+        finally:
+            _remove(workdir)
+            restore_signals()
+            atexit.unregister(at_exit)

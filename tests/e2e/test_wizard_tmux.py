@@ -170,3 +170,37 @@ def test_dropped_session_leaves_config_untouched(tmux: Tmux, tmp_path: Path) -> 
         raise AssertionError("alloy-tui still running 10 s after its terminal closed")
     assert config.read_text(encoding="utf-8") == original
     assert sorted(p.name for p in config.parent.iterdir()) == ["config.toml"]
+
+
+@pytest.mark.parametrize("how", ["hangup", "terminate"])
+def test_sandbox_folder_removed_when_the_terminal_closes(
+    tmux: Tmux, tmp_path: Path, how: str
+) -> None:
+    """`alloy-tui --sandbox` keeps everything in a temporary folder: a closed terminal (SIGHUP)
+    or a `kill` (SIGTERM) must not leave it behind."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = {**program_env(tmp_path), "TMPDIR": str(tmpdir)}
+    pidfile = tmp_path / "pid"
+    command = f"sh -c 'echo $$ > {shlex.quote(str(pidfile))}; exec {alloy_tui()} --sandbox'"
+    tmux.start(command, env)
+    tmux.wait("Welcome", timeout=20)
+    tmux.keys("Enter")
+    tmux.wait("Step 1 of 7")
+    folders = [p.name for p in tmpdir.iterdir()]
+    assert any(name.startswith("alloy-tui-sandbox-") for name in folders), folders
+    pid = int(pidfile.read_text())
+    if how == "hangup":
+        tmux.kill()  # the terminal goes away: the program gets SIGHUP
+    else:
+        os.kill(pid, 15)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"alloy-tui still running 10 s after {how}")
+    assert [p.name for p in tmpdir.iterdir()] == []
