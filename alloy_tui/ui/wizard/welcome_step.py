@@ -9,7 +9,8 @@ from typing import Any
 from textual.widgets import Static
 
 from alloy_tui.ui.wizard.base import Step, WizardScreen
-from alloy_tui.ui.wizard.summary import format_rows, summary_lines
+from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.summary import SERVICE_NAMES, format_rows, summary_lines
 
 
 @dataclass(frozen=True)
@@ -17,19 +18,52 @@ class Started:
     edit_mode: bool
 
 
-PLAN = """\
-This wizard sets up the e-mail this server sends its notifications with:
+#: What each numbered step does, for the plan on the welcome step (keys as in `flow`).
+STEP_PLANS = {
+    "service": "Choose the e-mail service (Exchange Online, SMTP or Exchange Server).",
+    "registration": "Name the app registration (tenant, client id) and the cloud.",
+    "api": "Choose the API: Microsoft Graph (recommended) or EWS.",
+    "signin": "Sign in with a code on any device with a browser (your phone works).",
+    "delegation": "Decide whether notifications may come 'From' other users.",
+    "smtp-server": "Name the SMTP server: host, port and security.",
+    "smtp-signin": "Sign in to it (if it needs that) and choose the From address.",
+    "exchange-server": "Give the EWS URL (or let Autodiscover find it) and NTLM or Basic.",
+    "exchange-server-account": "Name the account, its password and the From address.",
+    "test": "Send a test message.",
+    "review": "Review the changes and save them.",
+}
 
-  1. Choose the e-mail service (Exchange Online, SMTP or Exchange Server).
-  2. Name the app registration (tenant, client id) and the cloud.
-  3. Choose the API: Microsoft Graph (recommended) or EWS.
-  4. Sign in with a code on any device with a browser (your phone works).
-  5. Decide whether notifications may come 'From' other users.
-  6. Send a test message.
-  7. Review the changes and save them.
-
+PLAN_END = """\
 Nothing is written until you save on the last step. Esc goes back, Enter goes
 on, F1 explains the step you are on, ^L shows the alert log, ^Q quits."""
+
+
+def numbered_steps(state: WizardState) -> list[tuple[str, str]]:
+    """(key, title) of the numbered steps for the draft's service, as the flow will run them."""
+    from alloy_tui.ui.wizard import flow
+
+    return [(s.key, s.title) for s in flow.steps_for(state) if s.key not in flow.UNNUMBERED]
+
+
+def plan_text(state: WizardState) -> str:
+    """The plan for the service the draft names: the same steps the "Step N of M" counts."""
+    service = SERVICE_NAMES.get(state.draft.service, state.draft.service)
+    lines = [
+        f"This wizard sets up the e-mail this server sends its notifications with ({service}):",
+        "",
+    ]
+    steps = numbered_steps(state)
+    for n, (key, title) in enumerate(steps, 1):
+        lines.append(f"  {n}. {STEP_PLANS.get(key, title + '.')}")
+    lines += ["", "Another service on step 1 brings its own steps.", "", PLAN_END]
+    return "\n".join(lines)
+
+
+def steps_line(state: WizardState) -> str:
+    """The steps in one wrapped paragraph, for edit mode (the summary takes the room)."""
+    steps = numbered_steps(state)
+    listed = ", ".join(f"{n}. {title}" for n, (_, title) in enumerate(steps, 1))
+    return f"The {len(steps)} steps: {listed}."
 
 
 class WelcomeScreen(WizardScreen[Started]):
@@ -80,9 +114,10 @@ The same settings can be read and checked without this wizard:
                 + "\n\nEvery step starts from these values; change what you need.",
                 markup=False,
             )
+            yield Static(steps_line(state), id="plan", markup=False)
             yield Static(where, classes="path", markup=False)
             return
-        yield Static(PLAN, markup=False)
+        yield Static(plan_text(state), id="plan", markup=False)
         yield Static(where + " (not created yet)", classes="path", markup=False)
 
     def collect(self) -> Started | None:
