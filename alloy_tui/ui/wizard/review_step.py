@@ -22,6 +22,22 @@ class Saved:
     loaded: Any  # the new store.LoadedConfig
 
 
+#: Old and new side by side when both fit in this many columns (80 columns less the frame).
+CHANGE_WIDTH = 66
+
+
+def change_lines(key: str, old: object, new: object) -> list[str]:
+    """One change: the key on its own line, the values below it. Side by side when short,
+    else one per line ("was" / "now"), so a long URL wraps on its own line and stays readable."""
+    before, after = format_value(old, key), format_value(new, key)
+    lines = [f"  ~ {key}"]
+    if len(before) + len(after) + 4 <= CHANGE_WIDTH:
+        lines.append(f"      {before}  ->  {after}")
+    else:
+        lines += [f"      was: {before}", f"      now: {after}"]
+    return lines
+
+
 def changes_text(state: WizardState) -> str:
     if state.loaded is None:
         return ""
@@ -33,10 +49,9 @@ def changes_text(state: WizardState) -> str:
         if state.edit_mode
         else "New file; these keys differ from the defaults:"
     )
-    width = max(len(k) for k, _, _ in changes)
     lines = ["", head]
     for key, old, new in changes:
-        lines.append(f"  ~ {key:<{width}}  {format_value(old)}  ->  {format_value(new)}")
+        lines += change_lines(key, old, new)
     return "\n".join(lines)
 
 

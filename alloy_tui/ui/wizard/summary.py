@@ -21,6 +21,18 @@ CLOUD_NAMES = {
     "usgov-dod": "US Government DoD",
     "china": "China (21Vianet)",
 }
+SECURITY_NAMES = {"starttls": "STARTTLS", "ssl": "SSL/TLS", "none": "None"}
+AUTH_NAMES = {"ntlm": "NTLM", "basic": "Basic"}
+FORMAT_NAMES = {"text": "Plain text", "html": "HTML"}
+#: Keys whose values are one of a few words in the file, shown in words on screen.
+VALUE_NAMES: dict[str, dict[str, str]] = {
+    "service": SERVICE_NAMES,
+    "exchange_online.api": {k: v for k, v in API_NAMES.items() if k in ("graph", "ews")},
+    "exchange_online.cloud": CLOUD_NAMES,
+    "smtp.security": SECURITY_NAMES,
+    "exchange_server.auth": AUTH_NAMES,
+    "message.format": FORMAT_NAMES,
+}
 
 
 def _or_unset(value: str) -> str:
@@ -47,7 +59,7 @@ def summary_lines(settings: Settings) -> list[tuple[str, str]]:
         rows += [
             ("Host", _or_unset(s.host)),
             ("Port", str(s.port)),
-            ("Security", s.security),
+            ("Security", SECURITY_NAMES.get(s.security, s.security)),
             ("User name", _or_unset(s.username)),
         ]
     else:
@@ -55,7 +67,7 @@ def summary_lines(settings: Settings) -> list[tuple[str, str]]:
         rows += [
             ("EWS URL", _or_unset(x.ews_endpoint)),
             ("User name", _or_unset(x.username)),
-            ("Authentication", x.auth),
+            ("Authentication", AUTH_NAMES.get(x.auth, x.auth)),
         ]
     if settings.message.default_from:
         rows.append(("Default From", settings.message.default_from))
@@ -67,9 +79,13 @@ def format_rows(rows: list[tuple[str, str]], indent: str = "  ") -> str:
     return "\n".join(f"{indent}{k + ':':<{width + 1}} {v}" for k, v in rows)
 
 
-def format_value(value: object) -> str:
+def format_value(value: object, key: str = "") -> str:
+    """A value as the admin reads it: words for the few-choice keys (`VALUE_NAMES`)."""
     if value is None or value == "":
         return "(not set)"
     if isinstance(value, bool):
         return "true" if value else "false"
+    names = VALUE_NAMES.get(key)
+    if names is not None and isinstance(value, str):
+        return names.get(value, value)
     return str(value)
