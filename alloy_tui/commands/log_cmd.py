@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import os
+import select
+import stat
 import sys
 import threading
 from collections.abc import Iterable
@@ -31,13 +33,17 @@ def _settings(obj: CliContext) -> Settings:
 def _wanted(entry: Entry, level: str | None) -> bool:
     if level is None:
         return True
-    if not entry.valid or entry.level not in LEVELS:
-        return False
+    if not (entry.valid or entry.truncated) or entry.level not in LEVELS:
+        return False  # a line cut for length keeps the level it starts with
     return LEVELS.index(entry.level) >= LEVELS.index(level)
 
 
 def format_entry(entry: Entry, colour: bool = False) -> str:
     """One line for a person: local time, level word, event, message."""
+    if entry.truncated and entry.level in LEVELS:
+        cut = Entry(raw="", valid=True, ts=entry.ts, level=entry.level, event=entry.event)
+        cut.message = "(line too long, cut) " + entry.message[:2000] + "..."
+        entry = cut
     if not entry.valid:
         why = "line too long, cut" if entry.truncated else "not a valid entry"
         raw = entry.raw if len(entry.raw) <= 2000 else entry.raw[:2000] + "..."
@@ -55,17 +61,50 @@ def format_entry(entry: Entry, colour: bool = False) -> str:
 
 def _emit(entries: Iterable[Entry], as_json: bool, colour: bool) -> None:
     for entry in entries:
-        click.echo(entry.raw if as_json else format_entry(entry, colour))
+        try:
+            click.echo(entry.raw if as_json else format_entry(entry, colour))
+        except BrokenPipeError:
+            raise
+        except OSError as e:  # a full disk behind `> file`, a closed terminal
+            _drop_stdout()
+            fail(f"cannot write to standard output: {e.strerror or e}", 1)
+
+
+def _drop_stdout() -> None:
+    """Point fd 1 at /dev/null so the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def _quiet_exit() -> None:
     """Broken pipe or Ctrl-C: stop without a traceback or a flush error at exit."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except OSError:
-        pass
+    _drop_stdout()
     raise SystemExit(0)
+
+
+def _stop_when_output_closes(stop: threading.Event) -> None:
+    """``log --follow | head -2``: stop once the reader of the pipe is gone, like tail -f, instead
+    of waiting for the next entry to find out."""
+    try:
+        fd = sys.stdout.fileno()
+        mode = os.fstat(fd).st_mode
+    except (OSError, AttributeError, ValueError):
+        return
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        return
+
+    def watch() -> None:
+        poller = select.poll()
+        poller.register(fd, 0)  # POLLERR / POLLHUP are always reported
+        while not stop.is_set():
+            if poller.poll(500):
+                stop.set()
+                return
+
+    threading.Thread(target=watch, name="stdout-watch", daemon=True).start()
 
 
 @click.command("log")
@@ -101,6 +140,8 @@ def log_command(
         return
     if path.is_dir():
         fail(f"the alert log path {path} is a folder, not a file")
+    if sys.stdout is None:
+        fail("standard output is closed: there is nowhere to print the log", 1)
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     reader = AlertLogReader(path)
     try:
@@ -114,13 +155,17 @@ def log_command(
                 click.echo(f"The alert log {path} is empty (nothing has been sent yet).", err=True)
             return
         stop = threading.Event()
+        _stop_when_output_closes(stop)
         for entry in reader.follow(stop):
             if _wanted(entry, level):
                 _emit([entry], as_json, colour)
+        _quiet_exit()  # the reader of the pipe went away
     except PermissionError:
         fail(f"cannot read the alert log {path}: permission denied")
     except (KeyboardInterrupt, BrokenPipeError):
         _quiet_exit()
+    except OSError as e:
+        fail(f"cannot read the alert log {path}: {e.strerror or e}")
 
 
 def _tail_filtered(reader: AlertLogReader, n: int, level: str) -> list[Entry]:
@@ -139,8 +184,12 @@ def _tail_filtered(reader: AlertLogReader, n: int, level: str) -> list[Entry]:
 
 
 def _run_live(path: Path, settings: Settings) -> None:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not (sys.stdin and sys.stdout and sys.stdin.isatty() and sys.stdout.isatty()):
         fail("--live needs a terminal; use `alloy-tui log --follow` in pipes")
+    if os.environ.get("TERM", "") == "dumb":
+        fail(
+            "--live needs a full-screen terminal, and TERM=dumb is not one; use `alloy-tui log --follow`"
+        )
     if path.is_dir():
         fail(f"the alert log path {path} is a folder, not a file")
     from alloy_tui.ui.alertlog.app import run_live

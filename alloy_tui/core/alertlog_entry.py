@@ -36,6 +36,11 @@ _SECRET_KEY_RE = re.compile(
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]*")
 # "Bearer <anything token-like>" in a header value or an error text.
 _BEARER_RE = re.compile(r"(?i)\b(bearer|basic|ntlm|negotiate)\s+[A-Za-z0-9\-._~+/]{16,}=*")
+# The head of an entry as the writer lays it out: what a line too long to parse still shows.
+_HEAD_RE = re.compile(
+    r'\s*\{\s*"ts"\s*:\s*"([^"\\]*)"\s*,\s*"level"\s*:\s*"([^"\\]*)"\s*,'
+    r'\s*"event"\s*:\s*"([^"\\]*)"\s*,\s*"message"\s*:\s*"((?:[^"\\]|\\.){0,4000})'
+)
 # A bare long opaque token (refresh tokens, access tokens that are not JWTs): 80+ chars, no spaces.
 _OPAQUE_RE = re.compile(r"^[A-Za-z0-9\-._~+/!*]{80,}=*$")
 
@@ -102,7 +107,7 @@ def parse_line(data: bytes | str, truncated: bool = False) -> Entry:
         text = data
     text = text.rstrip("\r\n")
     if truncated:
-        return Entry(raw=text, valid=False, truncated=True)
+        return _cut_entry(text)
     try:
         obj = json.loads(text)
     except (ValueError, RecursionError):
@@ -122,6 +127,24 @@ def parse_line(data: bytes | str, truncated: bool = False) -> Entry:
         event=_text(obj.get("event")),
         message=_text(obj.get("message")),
         details=details,
+    )
+
+
+def _cut_entry(text: str) -> Entry:
+    """A line too long to parse: still flagged (not valid), but with the time, level, event and
+    the start of the message when it begins the way the writer lays entries out."""
+    m = _HEAD_RE.match(text, 0, 64 * 1024)
+    if m is None:
+        return Entry(raw=text, valid=False, truncated=True)
+    ts, level, event, message = m.groups()
+    for cut in range(0, 7):  # the message may stop inside an escape like \u00e9
+        try:
+            message = json.loads('"' + m.group(4)[: len(m.group(4)) - cut] + '"')
+            break
+        except ValueError:
+            continue
+    return Entry(
+        raw=text, valid=False, truncated=True, ts=ts, level=level, event=event, message=message
     )
 
 

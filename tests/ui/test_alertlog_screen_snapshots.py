@@ -52,6 +52,9 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AlertLogApp:
     monkeypatch.setenv("TZ", "Europe/Berlin")
     time.tzset()
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # The same colours whatever terminal runs the tests (TERM=xterm would mean 16 colours).
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLORTERM", "truecolor")
     monkeypatch.chdir(tmp_path)
     Path("alert_log.jsonl").write_bytes(_content())
     return AlertLogApp(Path("alert_log.jsonl"), poll=0.05)

@@ -19,6 +19,21 @@ MAX_DETAIL_CHARS = 200_000  # a huge line is shown cut, never hangs the screen
 
 def details_text(entry: Entry) -> str:
     """Every field of an entry for a person, details pretty-printed."""
+    if entry.truncated and entry.level in LEVEL_LABELS:
+        return "\n".join(
+            [
+                f"Time     {entry.local_time('%Y-%m-%d %H:%M:%S %Z')}",
+                f"         {entry.ts} (UTC, as logged)",
+                f"Level    {LEVEL_LABELS[entry.level].strip()}",
+                f"Event    {entry.event}",
+                f"Message  {entry.message[:MAX_DETAIL_CHARS]} …",
+                "",
+                "? This line is longer than 1 MiB and was cut: the message is shown only in",
+                "part and the details not at all. The start of the line, as it is in the file:",
+                "",
+                entry.raw[:MAX_DETAIL_CHARS] + " …",
+            ]
+        )
     if not entry.valid:
         why = (
             "It is longer than 1 MiB and was cut."
@@ -79,30 +94,51 @@ class DetailsScreen(ModalScreen[None]):
         self.dismiss(result)
 
 
+def clear_text(archive_name: str, keep: int, retention_days: int) -> str:
+    """What "clear" will do, honestly: archived, and what the configured limits then drop."""
+    if keep <= 0:
+        return (
+            "Clear the alert log?\n\n"
+            "alert_log.keep is 0, so there are no archives: the current entries are DELETED "
+            "and the log starts empty."
+        )
+    lines = [
+        "Clear the alert log?",
+        "",
+        f"The current entries are archived to {archive_name} and the log starts empty.",
+        f"Only the newest {keep} archive{'s are' if keep != 1 else ' is'} kept.",
+    ]
+    if retention_days > 0:
+        lines.append(
+            f"Archived entries older than {retention_days} day{'s' if retention_days != 1 else ''}"
+            " are dropped (alert_log.retention_days)."
+        )
+    return "\n".join(lines)
+
+
 class ConfirmClearScreen(ModalScreen[bool]):
-    """Archive (rotate) the log after a confirmation; nothing is deleted."""
+    """Archive (rotate) the log after a confirmation; says what the limits will drop."""
 
     BINDINGS = [
         Binding("y", "answer(True)", "Archive"),
         Binding("n,escape", "answer(False)", "Cancel"),
     ]
 
-    def __init__(self, archive_name: str) -> None:
+    def __init__(self, archive_name: str, keep: int = 5, retention_days: int = 0) -> None:
         super().__init__()
         self.archive_name = archive_name
+        self.keep = keep
+        self.retention_days = retention_days
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
             yield Static(
-                Content(
-                    "Clear the alert log?\n\n"
-                    f"The current entries are archived to {self.archive_name} (nothing is deleted; "
-                    "the oldest archive beyond the configured count is dropped) and the log starts empty."
-                ),
+                Content(clear_text(self.archive_name, self.keep, self.retention_days)),
                 id="confirm-text",
             )
             with Horizontal(id="confirm-buttons"):
-                yield Button("Archive (y)", id="confirm-yes", variant="warning")
+                label = "Archive (y)" if self.keep > 0 else "Delete (y)"
+                yield Button(label, id="confirm-yes", variant="warning")
                 yield Button("Cancel (n)", id="confirm-no")
 
     def on_mount(self) -> None:

@@ -26,7 +26,14 @@ FIRST_BLOCK = 64 * 1024  # the first rows show after reading only this much
 BLOCK = 1024 * 1024
 ROW_READ_LIMIT = 1024 * 1024  # a row longer than this is shown cut and flagged (cached, so rare)
 
-_LEVEL_RE = re.compile(rb'"level"\s*:\s*"(info|warning|error)"')
+# The writer puts "ts" then "level" first: a line in that shape is judged by this prefix alone.
+# Any other line (another writer's key order) is parsed; "level" inside "details" never counts.
+_LEVEL_PREFIX_RE = re.compile(
+    rb'[ \t\r]*\{[ \t\r]*(?:"ts"[ \t\r]*:[ \t\r]*"[^"\\\n]*"[ \t\r]*,[ \t\r]*)?'
+    rb'"level"[ \t\r]*:[ \t\r]*"([^"\\\n]*)"'
+)
+
+Verify = Callable[[bytes, int, int], bool]
 
 
 def typecode_for(size: int) -> str:
@@ -128,8 +135,13 @@ def scan_matches(
     cancelled: Callable[[], bool],
     fold_case: bool = False,
     typecode: str = "q",
+    verify: Verify | None = None,
 ) -> Iterator[tuple[array[int], int]]:
-    """Starts of the lines (before ``end``) where ``pattern`` matches, newest first, in batches."""
+    """Starts of the lines (before ``end``) where ``pattern`` matches, newest first, in batches.
+
+    ``verify(data, start, end)``: a second, exact test of a line the pattern found (e.g. that a
+    level is the entry's own, not one inside its details).
+    """
     hi = end
     while hi > 0:
         if cancelled():
@@ -145,12 +157,18 @@ def scan_matches(
                 lo, cut = lo2, 0
         hay = data.lower() if fold_case else data
         found: list[int] = []
-        last = -1
-        for m in pattern.finditer(hay, cut):
+        pos, size = cut, len(hay)
+        while True:
+            m = pattern.search(hay, pos)
+            if m is None:
+                break
             line_start = hay.rfind(b"\n", 0, m.start()) + 1
-            if line_start != last:
+            line_end = hay.find(b"\n", m.end())
+            if line_end < 0:
+                line_end = size
+            if verify is None or verify(data, line_start, line_end):
                 found.append(lo + line_start)
-                last = line_start
+            pos = line_end + 1  # one hit per line is enough
         found.reverse()
         yield array(typecode, found), lo + cut
         hi = lo + cut
@@ -166,20 +184,60 @@ def _line_start_before(fd: int, pos: int) -> int:
     return 0
 
 
+def levels_from(minimum: str) -> tuple[str, ...]:
+    return LEVELS[LEVELS.index(minimum) :]
+
+
 def level_pattern(minimum: str) -> re.Pattern[bytes]:
-    wanted = LEVELS[LEVELS.index(minimum) :]
-    return re.compile(rb'"level"\s*:\s*"(' + b"|".join(w.encode() for w in wanted) + rb')"')
+    """Finds candidate lines fast; ``level_verifier`` then checks the level is the entry's own."""
+    wanted = levels_from(minimum)
+    return re.compile(
+        rb'"level"[ \t\r]*:[ \t\r]*"(' + b"|".join(w.encode() for w in wanted) + rb')"'
+    )
+
+
+def line_level(data: bytes, start: int = 0, end: int | None = None) -> str | None:
+    """The entry's own (top-level) level of the line ``data[start:end]``; None if it is not an entry."""
+    stop = len(data) if end is None else end
+    m = _LEVEL_PREFIX_RE.match(data, start, stop)
+    if m is not None:
+        return m.group(1).decode("utf-8", errors="replace")
+    entry = parse_line(data[start:stop])  # another writer's key order: parse it
+    return entry.level if entry.valid else None
+
+
+def level_verifier(minimum: str) -> Verify:
+    wanted = frozenset(levels_from(minimum))
+
+    def verify(data: bytes, start: int, end: int) -> bool:
+        return line_level(data, start, end) in wanted
+
+    return verify
 
 
 def search_pattern(text: str) -> re.Pattern[bytes]:
-    """Case-insensitive (ASCII) text search; the file is lowered block by block."""
-    return re.compile(re.escape(text.lower().encode("utf-8")))
+    """Case-insensitive text search over raw UTF-8 bytes.
+
+    The haystack is lowered block by block with ``bytes.lower()`` (ASCII letters only, fast);
+    a letter outside ASCII becomes an alternation of its lower and upper case forms, so
+    "ÉCHEC" finds "échec". (Text that another writer stored as \\u escapes is not found.)
+    """
+    parts: list[bytes] = []
+    for ch in text:
+        if ch.isascii():
+            parts.append(re.escape(ch.lower().encode()))
+            continue
+        forms = sorted({f for f in (ch, ch.lower(), ch.upper(), ch.title()) if not f.isascii()})
+        alts = [re.escape(f.encode("utf-8")) for f in forms]
+        parts.append(alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")")
+    return re.compile(b"".join(parts))
 
 
-def line_matches(line: bytes, level_min: str | None, needle: bytes | None) -> bool:
-    if level_min is not None and not level_pattern(level_min).search(line):
+def line_matches(line: bytes, level_min: str | None, search: re.Pattern[bytes] | None) -> bool:
+    """The same tests as the whole-file scans, for one line that just arrived."""
+    if level_min is not None and line_level(line) not in levels_from(level_min):
         return False
-    return not (needle is not None and needle not in line.lower())
+    return search is None or search.search(line.lower()) is not None
 
 
 class LogFile:

@@ -8,6 +8,7 @@ which alone changes the row arrays. Rotation or truncation restarts the view on 
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from array import array
@@ -30,7 +31,9 @@ from alloy_tui.ui.alertlog.dialogs import ConfirmClearScreen, DetailsScreen
 from alloy_tui.ui.alertlog.index import (
     LogFile,
     Rows,
+    Verify,
     level_pattern,
+    level_verifier,
     line_matches,
     scan_backwards,
     scan_matches,
@@ -97,6 +100,7 @@ class AlertLogScreen(Screen[None]):
         self.pending_new = 0
         self.notice = ""
         self.known_end = 0  # just after the newest line the rows know of
+        self.clearing = False  # a clear (rotation) is running in a thread
         self._stop = threading.Event()
 
     # -- layout ------------------------------------------------------------------------------------
@@ -228,12 +232,15 @@ class AlertLogScreen(Screen[None]):
         self.known_end = update.end
         shown = len(starts)
         if self.filtered is not None:
-            picked = [s for s, line in update.lines if line_matches(line, self.level_filter, None)]
+            level = self.level_filter
+            picked = [s for s, line in update.lines if line_matches(line, level, None)]
             self.filtered.add_newer(picked)
             shown = len(picked)
         if self.matches is not None:
-            needle = self.search_text.lower().encode()
-            self.matches.add_newer([s for s, line in update.lines if needle in line.lower()])
+            found = search_pattern(self.search_text)
+            self.matches.add_newer(
+                [s for s, line in update.lines if line_matches(line, None, found)]
+            )
         if shown:
             view = self.view
             if view.at_top:
@@ -257,22 +264,30 @@ class AlertLogScreen(Screen[None]):
             assert self.level_filter is not None
             self.filtered = rows
             pattern, fold = level_pattern(self.level_filter), False
+            verify = level_verifier(self.level_filter)
             self._apply_rows(reset_cursor=True)
         else:
             self.matches = rows
-            pattern, fold = search_pattern(self.search_text), True
+            pattern, fold, verify = search_pattern(self.search_text), True, None
         if self.logfile.fd < 0 or self.known_end == 0:
             self.query_progress.pop(kind, None)
             return
         end = self.known_end  # lines arriving later are matched as they come
         self.query_progress[kind] = 0.0
-        self._query(
-            kind, self.gen, self.query_ids[kind], os.dup(self.logfile.fd), end, pattern, fold
-        )
+        fd = os.dup(self.logfile.fd)
+        self._query(kind, self.gen, self.query_ids[kind], fd, end, pattern, fold, verify)
 
     @work(thread=True, group="query", exit_on_error=False)
     def _query(
-        self, kind: str, gen: int, qid: int, fd: int, end: int, pattern: object, fold: bool
+        self,
+        kind: str,
+        gen: int,
+        qid: int,
+        fd: int,
+        end: int,
+        pattern: re.Pattern[bytes],
+        fold: bool,
+        verify: Verify | None,
     ) -> None:
         worker = get_current_worker()
 
@@ -283,7 +298,9 @@ class AlertLogScreen(Screen[None]):
             code = self.logfile.typecode
             pending = array(code)
             last = 0.0
-            matches = scan_matches(fd, end, pattern, cancelled, fold_case=fold, typecode=code)  # type: ignore[arg-type]
+            matches = scan_matches(
+                fd, end, pattern, cancelled, fold_case=fold, typecode=code, verify=verify
+            )
             for batch, reached in matches:
                 pending.extend(batch)
                 now = time.monotonic()
@@ -430,23 +447,47 @@ class AlertLogScreen(Screen[None]):
         self.app.push_screen(DetailsScreen(entry))
 
     def action_clear(self) -> None:
-        self.app.push_screen(
-            ConfirmClearScreen(archive_path(self.path, 1).name), self._clear_confirmed
-        )
+        if self.clearing:
+            return
+        _, keep, retention = self.rotation
+        dialog = ConfirmClearScreen(archive_path(self.path, 1).name, keep, retention)
+        self.app.push_screen(dialog, self._clear_confirmed)
 
     def _clear_confirmed(self, yes: bool | None) -> None:
-        if not yes:
+        if not yes or self.clearing:
             return
+        self.clearing = True
+        self.notice = "Archiving the log…"
+        self._update_status()
+        self._clear(self.gen)
+
+    @work(thread=True, group="clear", exit_on_error=False)
+    def _clear(self, gen: int) -> None:
+        """Rotate in a thread: applying retention to big archives takes a while."""
         max_bytes, keep, retention = self.rotation
         try:
             archived = AlertLogWriter(self.path, max_bytes, keep, retention).rotate()
         except Exception as e:  # an AlertLogError (permissions): say it, keep the view
-            self.notice = f"Could not archive the log: {e}"
+            notice = f"Could not archive the log: {e}"
         else:
-            self.notice = (
-                f"Archived to {archived.name}." if archived else "The log was already empty."
-            )
+            if archived is not None and archived.exists():
+                notice = f"Archived to {archived.name}."
+            elif keep <= 0:
+                notice = "The log was emptied (alert_log.keep is 0: nothing is archived)."
+            elif archived is not None:  # retention pruned the whole archive away
+                notice = (
+                    f"The log was cleared: every entry was older than {retention} days, "
+                    "so retention dropped them."
+                )
+            else:
+                notice = "The log was already empty."
+        self._post(self._cleared, notice)
+
+    def _cleared(self, notice: str) -> None:
+        self.clearing = False
         self._start()
+        self.notice = notice
+        self._update_status()
 
     # -- status line -----------------------------------------------------------------------------------
     def _update_status(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from rich.cells import cell_len, set_cell_size
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -29,6 +30,14 @@ LEVEL_LABELS = {
 }
 BAD_LABEL = "? BAD  "
 CACHE_ROWS = 512
+# With 16 colours the theme's warning (orange) and error (red) both land on bright red: use exact
+# entries of the 16-colour palette there (bright cyan, bright yellow, bright red), given as RGB so
+# that Textual's ANSI-to-RGB filter leaves them alone. Words and symbols still carry the meaning.
+ANSI16_LEVELS = {
+    "logview--info": Color.from_rgb(85, 255, 255),
+    "logview--warning": Color.from_rgb(255, 255, 85),
+    "logview--error": Color.from_rgb(255, 85, 85),
+}
 _CONTROL = {c: " " for c in range(32)} | {127: " "}
 
 
@@ -229,6 +238,8 @@ class LogView(ScrollView, can_focus=True):
             return Style(
                 bold=only.bold, italic=only.italic, underline=only.underline, reverse=only.reverse
             )
+        if name in ANSI16_LEVELS and self.few_colours:
+            return Style(color=ANSI16_LEVELS[name], bold=only.bold)
         return Style(
             color=full.color if only.color else None,
             bgcolor=full.bgcolor if only.bgcolor else None,
@@ -237,6 +248,11 @@ class LogView(ScrollView, can_focus=True):
             underline=only.underline,
             reverse=only.reverse,
         )
+
+    @property
+    def few_colours(self) -> bool:
+        """True on a 16-colour terminal (TERM=xterm, linux console)."""
+        return self.app.console.color_system in ("standard", "windows")
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
@@ -258,7 +274,9 @@ class LogView(ScrollView, can_focus=True):
         time_w, event_w, message_w = columns(width)
         style = self.overlay_style
         marker = Segment("›" if is_cursor else " ", base)
-        if entry.valid:
+        if entry.valid or (entry.truncated and entry.level in LEVEL_LABELS):
+            # A line too long to parse that starts like an entry keeps its level (an error stays
+            # an error), its message marked as cut.
             fmt = "%Y-%m-%d %H:%M:%S" if time_w >= 19 else "%m-%d %H:%M:%S"
             when = fit(entry.local_time(fmt), time_w)
             label = LEVEL_LABELS.get(entry.level, fit("? " + entry.level.upper(), 7))
@@ -268,7 +286,7 @@ class LogView(ScrollView, can_focus=True):
                 else style("logview--bad")
             )
             event = fit(entry.event, event_w)
-            message = entry.message
+            message = entry.message if entry.valid else "(cut: long line) " + entry.message
         else:
             when = fit("-", time_w)
             label = BAD_LABEL
