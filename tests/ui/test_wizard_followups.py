@@ -3,17 +3,23 @@ was typed survives Back, the test step tells the truth per service, Enter and th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Input
+import pytest
+from smtp_testserver import SmtpServer
+from textual.widgets import Input, Static
 
+from alloy_tui.core import secrets
+from alloy_tui.sandbox import Sandbox
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard import flow
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.smtp_step import SmtpServerScreen
+from alloy_tui.ui.wizard.test_step import TestScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 from tests.ui.wizard_helpers import on, screen_text, wait_for
 
@@ -116,3 +122,103 @@ async def test_review_shows_choices_in_words_and_long_values_readably(tmp_path: 
         assert changes[at + 2].strip() == f"now: {LONG_URL}"
         for raw in ("starttls", "ssl ", "basic", "ntlm"):
             assert raw not in "\n".join(changes)
+
+
+@pytest.fixture
+def _no_pending() -> Any:
+    yield
+    secrets.clear_pending()
+
+
+def shown(app: AlloyApp, widget_id: str) -> str:
+    widget = app.screen.query_one(f"#{widget_id}", Static)
+    return str(widget.content) if widget.display else ""
+
+
+async def send_test(pilot: Any, to: str = "ops@contoso.test") -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: on(app, TestScreen))
+    app.screen.query_one("#to", Input).value = to
+    await pilot.press("ctrl+t")
+    await wait_for(
+        pilot, lambda: shown(app, "sent") or shown(app, "send-error"), 15, "the send's result"
+    )
+
+
+async def test_sent_smtp_relay_without_sign_in(tmp_path: Path) -> None:
+    """An internal relay: the From is the From (no "on behalf of"), nobody signed in."""
+    with SmtpServer(tmp_path, "none") as server:
+        path = config(
+            tmp_path,
+            f'service = "smtp"\n\n[smtp]\nhost = "127.0.0.1"\nport = {server.port}\n'
+            f'security = "none"\n\n[message]\ndefault_from = "noc@contoso.test"\n',
+        )
+        app = OneStep(path, "test", TestScreen, lambda s: None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await send_test(pilot)
+            sent = shown(app, "sent")
+            assert "Test message has been sent" in sent, shown(app, "send-error")
+            assert "  From:     noc@contoso.test\n" in sent
+            assert "on behalf" not in sent and ", as \n" not in sent
+            assert f"SMTP server 127.0.0.1:{server.port} (None), without signing in" in sent
+            assert shown(app, "sent-warnings") == ""
+        assert server.messages[0].login in (None, "")
+
+
+async def test_sent_smtp_warns_the_password_went_unencrypted(
+    tmp_path: Path, _no_pending: None
+) -> None:
+    user, password = "alerts@contoso.test", "Plain-Text-Pass-1"
+    with SmtpServer(tmp_path, "none", users={user: password}, auth_require_tls=False) as server:
+        path = config(
+            tmp_path,
+            f'service = "smtp"\n\n[smtp]\nhost = "127.0.0.1"\nport = {server.port}\n'
+            f'security = "none"\nusername = "{user}"\n',
+        )
+        secrets.set_pending("smtp", user, password)
+        app = OneStep(path, "test", TestScreen, lambda s: None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await send_test(pilot)
+            sent = shown(app, "sent")
+            assert "sent, with a warning" in sent, shown(app, "send-error")
+            assert f"From:     {user}\n" in sent and f"signed in as {user}" in sent
+            warning = shown(app, "sent-warnings")
+            assert "⚠ Warning: the password was sent over an unencrypted connection" in warning
+            assert "Logged as a warning" in shown(app, "log-hint")
+            assert password not in sent + warning
+
+
+@pytest.mark.parametrize(
+    ("username", "default_from", "expected_from"),
+    [
+        ("CONTOSO\\svc-alerts", "svc-alerts@contoso.example", "svc-alerts@contoso.example"),
+        (
+            "svc-alerts@contoso.example",
+            "helpdesk@contoso.example",
+            "svc-alerts@contoso.example on behalf of helpdesk@contoso.example",
+        ),
+    ],
+)
+async def test_sent_exchange_server_on_behalf_only_when_from_is_another_mailbox(
+    tmp_path: Path, _no_pending: None, username: str, default_from: str, expected_from: str
+) -> None:
+    with Sandbox(workdir=tmp_path / "sb") as sandbox:
+        if "helpdesk" in default_from:
+            sandbox.grant_send_on_behalf("helpdesk@contoso.example", "svc-alerts@contoso.example")
+        pw = sandbox.ews_basic_users[username]
+        path = config(
+            tmp_path,
+            'service = "exchange-server"\n\n[exchange_server]\n'
+            f'ews_endpoint = "{sandbox.ews_endpoint}"\nauth = "basic"\n'
+            f"username = {json.dumps(username)}\n\n[message]\ndefault_from = {json.dumps(default_from)}\n"
+            f'\n[network]\nca_bundle = "{sandbox.ca_path}"\ntimeout = 5\n',
+        )
+        secrets.set_pending("exchange-server", username, pw)
+        app = OneStep(path, "test", TestScreen, lambda s: None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await send_test(pilot, "ops@contoso.example")
+            sent = shown(app, "sent")
+            assert "Test message has been sent" in sent, shown(app, "send-error")
+            assert f"  From:     {expected_from}\n" in sent
+            assert f"Exchange Server (EWS), Basic, signed in as {username}" in sent
+            assert f"Server:   {sandbox.ews_endpoint}" in sent

@@ -15,7 +15,6 @@ from textual.widgets import Input, Static
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
-from alloy_tui.ui.wizard.summary import API_NAMES
 
 if TYPE_CHECKING:
     from alloy_tui.core.mail.message import SendResult
@@ -102,12 +101,14 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
             yield Static("", id="from-check", classes="check", markup=False)
         yield Static("", id="progress", markup=False)
         yield Static("", id="sent", markup=False)
+        yield Static("", id="sent-warnings", classes="notice -warning", markup=False)
         yield ExplanationPanel(id="send-error")
         yield Static("", id="log-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#send-error", ExplanationPanel).clear()
         self.query_one("#sent").display = False
+        self.query_one("#sent-warnings").display = False
         self.query_one("#progress").display = False
         self.query_one("#to", Input).focus()
         if self.state.test_to:
@@ -176,6 +177,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         self.say("")
         self.query_one("#send-error", ExplanationPanel).clear()
         self.query_one("#sent").display = False
+        self.query_one("#sent-warnings").display = False
         self.query_one("#log-hint", Static).update("")
         self._started = time.monotonic()
         self._spin = self.set_interval(0.1, self._progress)
@@ -248,25 +250,19 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         self.result = result
         self.sent_to, self.sent_from = to, from_address
         self.tested_with = settings if settings is not None else self.state.draft
-        lines = ["✓ Test message has been sent", ""]
-        lines.append(f"  To:       {', '.join(result.to) or to}")
-        if result.from_address and result.from_address.lower() != result.account.lower():
-            lines.append(f"  From:     {result.account} on behalf of {result.from_address}")
-        else:
-            lines.append(f"  From:     {result.from_address or result.account}")
-        api = API_NAMES.get(result.api, result.api)
-        lines.append(f"  Through:  {api}, as {result.account}")
-        lines.append(
-            f"  Took:     {result.duration_ms} ms"
-            + (f" ({result.attempts} attempts)" if result.attempts > 1 else "")
-        )
-        if result.request_id:
-            lines.append(f"  Request:  {result.request_id}")
+        from alloy_tui.ui.wizard.sent_summary import sent_text, warning_lines
+
+        warnings = warning_lines(result)
+        head = "✓ Test message has been sent" + (", with a warning (below)" if warnings else "")
         sent = self.query_one("#sent", Static)
-        sent.update("\n".join(lines))
+        sent.update(head + "\n\n" + sent_text(result, to, self.tested_with))
         sent.display = True
+        notice = self.query_one("#sent-warnings", Static)
+        notice.update("\n".join(warnings))
+        notice.display = bool(warnings)
+        logged = "Logged as a warning" if warnings else "Logged"
         self.query_one("#log-hint", Static).update(
-            "Logged in the alert log (^L). ^N goes on to review and save."
+            f"{logged} in the alert log (^L). ^N goes on to review and save."
         )
         self.call_after_refresh(self.query_one("#log-hint").scroll_visible)
 
