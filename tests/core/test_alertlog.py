@@ -237,3 +237,39 @@ def test_open_writer_uses_settings(tmp_path: Path) -> None:
     assert (w.max_bytes, w.keep, w.retention_days) == (8192, 2, 7)
     default = open_writer(Settings(), tmp_path / "config.toml")
     assert default.path == Path(os.environ["ALLOY_TUI_STATE_DIR"]) / "alert_log.jsonl"
+
+
+def test_retention_judges_each_shape_of_line_and_keeps_the_young_rest(tmp_path: Path) -> None:
+    path = tmp_path / "alert_log.jsonl"
+    old = now_ts(datetime.now(UTC) - timedelta(days=40))
+    recent = now_ts(datetime.now(UTC) - timedelta(days=1))
+    lines = [
+        f'{{"ts":"{old}","level":"info","event":"e.x","message":"old, writer layout"}}',
+        f'{{"message": "old, other key order", "level": "info", "ts": "{old}"}}',
+        f'{{"ts":"{old}","level":"info","ev',  # torn, but its time is readable: old
+        "no date at all",
+        f'{{"ts": "{recent}", "level": "info", "message": "recent"}}',
+        "garbage after the recent one",
+        f'{{"ts":"{recent}","level":"error","event":"e.x","message":"recent 2"}}',
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    AlertLogWriter(path, keep=2, retention_days=30).rotate()
+    assert archive_path(path, 1).read_text().splitlines() == lines[3:]
+
+
+def test_a_line_too_long_to_parse_keeps_its_time_level_and_event() -> None:
+    line = json.dumps(
+        {
+            "ts": "2026-03-01T10:00:00.000Z",
+            "level": "error",
+            "event": "send.failed",
+            "message": "é" * 10 + "x" * (1024 * 1024),
+            "details": {},
+        }
+    )
+    e = parse_line(line.encode())
+    assert not e.valid and e.truncated
+    assert (e.ts, e.level, e.event) == ("2026-03-01T10:00:00.000Z", "error", "send.failed")
+    assert e.message.startswith("é" * 10 + "xxx")
+    other = parse_line(b'{"level":"error","message":"' + b"y" * (2 * 1024 * 1024) + b'"}')
+    assert other.truncated and other.level == ""  # not the writer's layout: just flagged

@@ -159,3 +159,71 @@ def test_log_broken_pipe_exits_quietly() -> None:
     time.sleep(0.05)
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0 and b"Traceback" not in err and b"Exception" not in err
+
+
+def _run(cmd: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=30, **kw)  # type: ignore[call-overload]
+
+
+def test_log_to_a_closed_or_full_stdout_is_one_line_not_a_traceback() -> None:
+    _seed(3)
+    for redirect, why in [(">&-", "standard output is closed"), ("> /dev/full", "No space left")]:
+        out = _run(f"alloy-tui log -n 3 {redirect}")
+        assert out.returncode == 1, (redirect, out.stderr)
+        assert "Traceback" not in out.stderr and "Exception" not in out.stderr
+        assert out.stderr.startswith("alloy-tui: ") and why in out.stderr
+        assert out.stderr.count("\n") == 1
+
+
+def test_log_follow_into_head_ends_when_head_does() -> None:
+    _seed(3)
+    # One line, then no new entry: like tail -f it must notice by itself that the reader is gone.
+    proc = subprocess.Popen(
+        "alloy-tui log -n 1 --follow | head -1",
+        shell=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=8)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError("log --follow kept running after head exited") from None
+    assert out.splitlines()[0].endswith("entry 2") and err == ""
+
+
+def test_log_live_refuses_a_dumb_terminal() -> None:
+    import pty
+
+    _seed(1)
+    primary, secondary = pty.openpty()
+    try:
+        env = {**os.environ, "TERM": "dumb"}
+        proc = subprocess.run(
+            ["alloy-tui", "log", "--live"],
+            stdin=secondary,
+            stdout=secondary,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=30,
+        )
+    finally:
+        os.close(secondary)
+        os.close(primary)
+    assert proc.returncode == 2
+    assert b"TERM=dumb" in proc.stderr and b"--follow" in proc.stderr
+    assert b"Traceback" not in proc.stderr
+
+
+def test_log_keeps_the_level_of_an_entry_too_long_to_parse() -> None:
+    w = _seed(2)
+    w.write("error", "send.failed", "Server said: " + "x" * (1024 * 1024 + 100))
+    w.write("info", "after.it", "after the long one")
+    result = CliRunner().invoke(cli, ["log", "-n", "2", "--level", "error"])
+    lines = result.output.splitlines()
+    assert len(lines) == 1
+    assert "ERROR  send.failed  (line too long, cut) Server said: xxx" in lines[0]
+    assert len(lines[0]) < 2200  # cut for the terminal, not a megabyte

@@ -96,3 +96,52 @@ def test_live_view_shows_an_entry_appended_by_another_process(tmp_path: Path) ->
             raise AssertionError("q did not close the live view:\n" + _capture(sock))
     finally:
         subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+
+
+def test_sixteen_colour_terminal_tells_warn_from_error(tmp_path: Path) -> None:
+    """TERM=xterm (16 colours): WARN and ERROR used to both come out bright red."""
+    state = tmp_path / "state"
+    log = state / "alert_log.jsonl"
+    state.mkdir()
+    log.write_text(
+        "".join(
+            f'{{"ts":"2026-03-01T10:00:0{i}.000Z","level":"{level}","event":"e2e.colour",'
+            f'"message":"m{i}","details":{{"level":"error"}}}}\n'
+            for i, level in enumerate(("info", "warning", "error", "info"))
+        )
+    )
+    sock = f"alloy-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    env = {
+        "ALLOY_TUI_STATE_DIR": str(state),
+        "ALLOY_TUI_CONFIG": str(tmp_path / "config.toml"),
+        "TERM": "xterm",
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "TEXTUAL_ANIMATIONS": "none",
+    }
+    exports = " ".join(f"{k}='{v}'" for k, v in env.items())
+    shell = f"env -i {exports} {sys.executable} -m alloy_tui log --live"
+    tmux = ["tmux", "-L", sock, "-f", "/dev/null"]
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "live", "-x", "80", "-y", "24", shell], check=True
+    )
+    try:
+        _wait_for(sock, "4 entries")
+        subprocess.run([*tmux, "send-keys", "-t", "live", "Down"], check=True)  # cursor off row 1
+        time.sleep(0.3)
+        raw = subprocess.run(
+            [*tmux, "capture-pane", "-e", "-p", "-t", "live"], capture_output=True, text=True
+        ).stdout
+        codes = {}
+        for word in ("ERROR", "WARN ", "INFO "):
+            line = next(x for x in raw.splitlines() if word in x and "m3" not in x)
+            before = line[: line.index(word)]
+            codes[word] = before[before.rindex("\x1b[") :]  # the colour set just before the word
+        assert len(set(codes.values())) == 3, codes
+        assert "91m" in codes["ERROR"] and "93m" in codes["WARN "], codes
+        # The level filter is exact in a real terminal too: errors only shows the one error.
+        subprocess.run([*tmux, "send-keys", "-t", "live", "l", "l"], check=True)
+        screen = _wait_for(sock, "1 of 4")
+        assert sum("e2e.colour" in row for row in screen.splitlines()) == 1
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)

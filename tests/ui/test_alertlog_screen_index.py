@@ -8,8 +8,12 @@ import re
 from pathlib import Path
 
 from alloy_tui.ui.alertlog.index import (
+    BLOCK,
     Rows,
     level_pattern,
+    level_verifier,
+    line_level,
+    line_matches,
     scan_backwards,
     scan_matches,
     search_pattern,
@@ -95,3 +99,92 @@ def test_rows_lookup() -> None:
     assert rows.row_at_or_after(650, downwards=False) == 3  # 700: the next newer
     assert rows.row_at_or_after(-1, downwards=True) is None
     assert rows.row_at_or_after(5000, downwards=False) is None
+
+
+def _scan_all(fd: int, end: int, **kw: object) -> list[int]:
+    return [s for batch, _ in scan_matches(fd, end, cancelled=lambda: False, **kw) for s in batch]  # type: ignore[arg-type]
+
+
+def test_level_filter_counts_only_the_entrys_own_level(tmp_path: Path) -> None:
+    lines = [
+        # the writer's layout: ts, level first; a "level" inside details must not count
+        b'{"ts":"2026-01-01T00:00:00.000Z","level":"info","event":"a.b","message":"m",'
+        b'"details":{"level":"error"}}',
+        b'{"ts":"2026-01-01T00:00:00.000Z","level":"error","event":"a.b","message":"m",'
+        b'"details":{"level":"info"}}',
+        # another writer's key order and spacing: parsed, the top-level key decides
+        b'{"message": "m", "details": {"level": "error"}, "level": "info"}',
+        b'{"message": "m", "details": {"level": "info"}, "level": "error"}',
+        b'  { "ts" : "x", "level" : "warning" }',
+        # not an entry at all: never a match
+        b'not json "level":"error"',
+        b'["level", {"level":"error"}]',
+    ]
+    data = b"\n".join(lines) + b"\n"
+    starts = _starts(data)
+    fd = _fd(tmp_path, data)
+    try:
+        got = _scan_all(
+            fd, len(data), pattern=level_pattern("error"), verify=level_verifier("error")
+        )
+        assert got == [starts[3], starts[1]]
+        got = _scan_all(
+            fd, len(data), pattern=level_pattern("warning"), verify=level_verifier("warning")
+        )
+        assert got == [starts[4], starts[3], starts[1]]
+    finally:
+        os.close(fd)
+    assert [line_matches(line, "error", None) for line in lines] == [
+        False, True, False, True, False, False, False,
+    ]  # fmt: skip
+    assert line_level(lines[0]) == "info" and line_level(lines[5]) is None
+
+
+def test_search_is_case_insensitive_beyond_ascii(tmp_path: Path) -> None:
+    lines = [
+        "Échec de l'envoi".encode(),
+        "échec again".encode(),
+        "ÉCHEC IN CAPITALS".encode(),
+        b"echec without an accent",
+        "Straße".encode(),
+        b"STRASSE",
+    ]
+    data = b"\n".join(lines) + b"\n"
+    starts = _starts(data)
+    fd = _fd(tmp_path, data)
+    try:
+        for needle in ("échec", "ÉCHEC", "Échec"):
+            got = _scan_all(fd, len(data), pattern=search_pattern(needle), fold_case=True)
+            assert got == [starts[2], starts[1], starts[0]], needle
+        got = _scan_all(fd, len(data), pattern=search_pattern("straße"), fold_case=True)
+        assert got == [starts[4]]  # no case folding of ß to SS: one letter to one letter only
+    finally:
+        os.close(fd)
+    assert line_matches("ÉCHEC".encode(), None, search_pattern("échec"))
+    assert not line_matches(b"echec", None, search_pattern("\u00e9chec"))
+
+
+def test_a_line_longer_than_a_block_is_matched_and_the_scan_ends(tmp_path: Path) -> None:
+    head = b'{"ts":"2026-01-01T00:00:00.000Z","level":"error","event":"a.b","message":"'
+    lines = [b'{"level":"info","message":"before"}', head + b"x" * (3 * BLOCK + 5) + b'"}']
+    lines.append(b'{"level":"info","message":"after"}')
+    data = b"\n".join(lines) + b"\n"
+    starts = _starts(data)
+    fd = _fd(tmp_path, data)
+    try:
+        for kw, want in [
+            (dict(pattern=level_pattern("error"), verify=level_verifier("error")), [starts[1]]),
+            (dict(pattern=search_pattern("XXX"), fold_case=True), [starts[1]]),
+            (dict(pattern=search_pattern("before")), [starts[0]]),
+        ]:
+            steps = iter(range(10_000))
+            got = [
+                s
+                for batch, _ in scan_matches(
+                    fd, len(data), cancelled=lambda it=steps: next(it) > 50, **kw
+                )  # type: ignore[arg-type]
+                for s in batch
+            ]
+            assert got == want  # a scan stuck on the long line would be cancelled without it
+    finally:
+        os.close(fd)

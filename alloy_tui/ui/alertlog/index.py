@@ -150,7 +150,10 @@ def scan_matches(
         data = os.pread(fd, hi - lo, lo)
         cut = 0
         if lo > 0:
-            cut = data.find(b"\n") + 1  # a partial first line belongs to the next block down
+            # A partial first line belongs to the next block down. The block's last byte is the
+            # newline ending its last line: a newline only there means one line longer than a
+            # block (searching up to it would make no progress and loop forever).
+            cut = data.find(b"\n", 0, len(data) - 1) + 1
             if cut == 0:  # one line longer than a block: take it whole
                 lo2 = _line_start_before(fd, lo)
                 data = os.pread(fd, hi - lo2, lo2)

@@ -1,0 +1,212 @@
+"""Acceptance-audit fixes of the live alert-log screen: exact level filter, 16 colours, search
+beyond ASCII, an honest clear off the UI thread, long entries that keep their level."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rich.color import ColorSystem
+from textual.widgets import Input
+
+from alloy_tui.core.alertlog import AlertLogWriter, archive_path
+from alloy_tui.ui.alertlog.app import AlertLogApp
+from alloy_tui.ui.alertlog.dialogs import ConfirmClearScreen, DetailsScreen
+from alloy_tui.ui.alertlog.screen import AlertLogScreen
+
+
+def _entry(i: int, level: str, message: str, details: dict | None = None, ts: str = "") -> str:
+    obj = {
+        "ts": ts or f"2026-03-01T10:00:{i % 60:02d}.000Z",
+        "level": level,
+        "event": "audit.entry",
+        "message": message,
+        "details": details or {},
+    }
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+async def _until(pilot: object, cond: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+        if cond():
+            return
+    raise AssertionError("timed out waiting for the screen")
+
+
+def _screen(app: AlertLogApp) -> AlertLogScreen:
+    assert isinstance(app.screen, AlertLogScreen)
+    return app.screen
+
+
+def _rows(app: AlertLogApp) -> list[str]:
+    view = _screen(app).view
+    return [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+
+
+def _status(app: AlertLogApp) -> str:
+    return str(_screen(app).query_one("#al-status").render())
+
+
+async def _ready(pilot: object, app: AlertLogApp) -> AlertLogScreen:
+    await _until(pilot, lambda: isinstance(app.screen, AlertLogScreen) and not app.screen.scanning)
+    return _screen(app)
+
+
+async def test_errors_only_ignores_a_level_inside_details(tmp_path: Path) -> None:
+    log = tmp_path / "alert_log.jsonl"
+    log.write_text(
+        _entry(1, "info", "info with an error inside", {"level": "error"})
+        + _entry(2, "error", "a real error", {"level": "info"})
+        + '{"message": "other key order", "details": {"level": "info"}, "level": "error"}\n'
+        + 'not an entry but says "level":"error"\n'
+    )
+    app = AlertLogApp(log, poll=0.01)
+    async with app.run_test(size=(100, 20)) as pilot:
+        screen = await _ready(pilot, app)
+        await pilot.press("l", "l")  # errors only
+        await _until(pilot, lambda: "filter" not in screen.query_progress)
+        shown = [r for r in _rows(app) if r.strip()]
+        assert len(shown) == 2
+        assert "other key order" in shown[0] and "a real error" in shown[1]
+        w = AlertLogWriter(log)  # live arrivals go through the same exact test
+        w.write("info", "live.one", "live info, error inside", {"level": "error"})
+        w.write("error", "live.two", "live error")
+        await _until(pilot, lambda: len(screen.base) == 6)
+        await pilot.pause()
+        shown = [r for r in _rows(app) if r.strip()]
+        assert len(shown) == 3 and "live error" in shown[0]
+        assert not any("error inside" in r for r in shown)
+
+
+@pytest.mark.parametrize(
+    ("term", "colorterm", "few"), [("xterm", "", True), ("xterm-256color", "truecolor", False)]
+)
+async def test_warn_and_error_differ_with_16_colours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, term: str, colorterm: str, few: bool
+) -> None:
+    monkeypatch.setenv("TERM", term)
+    monkeypatch.setenv("COLORTERM", colorterm)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    log = tmp_path / "alert_log.jsonl"
+    log.write_text(_entry(1, "info", "i") + _entry(2, "warning", "w") + _entry(3, "error", "e"))
+    app = AlertLogApp(log, poll=0.01)
+    async with app.run_test(size=(80, 12)) as pilot:
+        screen = await _ready(pilot, app)
+        view = screen.view
+        assert view.few_colours is few
+        view.move_to(3)  # the cursor off the three rows
+        colours = {}
+        for y in range(3):
+            for seg in view.render_line(y):
+                for word in ("ERROR", "WARN", "INFO"):
+                    if word in seg.text and seg.style is not None and seg.style.color:
+                        system = ColorSystem.STANDARD if few else ColorSystem.EIGHT_BIT
+                        colours[word] = seg.style.color.downgrade(system).number
+        assert len(set(colours.values())) == 3, colours  # three levels, three colours
+        if few:  # exactly bright red, bright yellow, bright cyan of the 16-colour palette
+            assert colours == {"ERROR": 9, "WARN": 11, "INFO": 14}
+
+
+async def test_search_finds_accented_text_in_any_case(tmp_path: Path) -> None:
+    log = tmp_path / "alert_log.jsonl"
+    log.write_text(
+        _entry(1, "error", "Échec de l'envoi à ops@contoso.com")
+        + _entry(2, "info", "sent fine")
+        + _entry(3, "error", "échec again")
+    )
+    app = AlertLogApp(log, poll=0.01)
+    async with app.run_test(size=(80, 20)) as pilot:
+        screen = await _ready(pilot, app)
+        await pilot.press("slash")
+        box = screen.query_one("#al-search", Input)
+        box.value = "ÉCHEC"
+        await box.action_submit()
+        await _until(pilot, lambda: "search" not in screen.query_progress)
+        assert screen.matches is not None and len(screen.matches) == 2
+        AlertLogWriter(log).write("error", "live.fail", "ÉCHEC en direct")
+        await _until(pilot, lambda: len(screen.matches or []) == 3)
+        assert '"ÉCHEC": 3 found' in _status(app)
+
+
+def _old_log(path: Path, n: int) -> Path:
+    path.write_text(
+        "".join(_entry(i, "info", f"old {i}", ts="2020-01-01T00:00:00.000Z") for i in range(n))
+    )
+    return path
+
+
+async def test_clear_says_what_retention_drops_and_runs_off_the_ui_thread(tmp_path: Path) -> None:
+    log = _old_log(tmp_path / "alert_log.jsonl", 2_000)
+    app = AlertLogApp(log, poll=0.01, keep=3, retention_days=30)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _ready(pilot, app)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmClearScreen)
+        text = str(app.screen.query_one("#confirm-text").render())
+        assert "archived to alert_log.jsonl.1" in text
+        assert "older than 30 days are dropped" in text and "newest 3 archives" in text
+        assert "nothing is deleted" not in text
+        # Another process holds the log's lock (a writer mid-append): the clear has to wait for
+        # it, and the screen must stay alive meanwhile. Released after 1.5 s in any case.
+        holder = os.open(log, os.O_RDONLY)
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        release = threading.Timer(1.5, os.close, (holder,))
+        release.start()
+        try:
+            await pilot.press("y")
+            await pilot.pause()
+            assert "Archiving the log" in _status(app)
+            await pilot.press("l")  # keys still work while the rotation waits
+            await pilot.pause()
+            assert "warnings and errors" in _status(app) and screen.clearing
+        finally:
+            release.join()
+        await _until(pilot, lambda: not screen.clearing, timeout=10)
+        assert len(screen.base) == 0
+        # Every entry was older than the retention: the archive is gone, and the screen says so.
+        assert not archive_path(log, 1).exists()
+        assert "every entry was older than 30 days" in _status(app)
+        assert "Archived to" not in _status(app)
+
+
+async def test_clear_with_keep_zero_warns_that_it_deletes(tmp_path: Path) -> None:
+    log = tmp_path / "alert_log.jsonl"
+    log.write_text(_entry(1, "info", "one"))
+    app = AlertLogApp(log, poll=0.01, keep=0, retention_days=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _ready(pilot, app)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmClearScreen)
+        assert "DELETED" in str(app.screen.query_one("#confirm-text").render())
+        await pilot.press("y")
+        await _until(pilot, lambda: "emptied" in _status(app))
+
+
+async def test_a_long_entry_keeps_its_level_and_time(tmp_path: Path) -> None:
+    log = tmp_path / "alert_log.jsonl"
+    big = _entry(5, "error", "Server said: " + "x" * (1024 * 1024 + 10), {"body": "y" * 100})
+    log.write_text(_entry(1, "info", "before") + big + _entry(2, "info", "after"))
+    app = AlertLogApp(log, poll=0.01)
+    async with app.run_test(size=(100, 20)) as pilot:
+        screen = await _ready(pilot, app)
+        row = _rows(app)[1]
+        assert "✖ ERROR" in row and "audit.entry" in row and "2026-03-01" in row
+        assert "(cut: long line) Server said: xxx" in row and len(row) == 100
+        await pilot.press("l", "l")
+        await _until(pilot, lambda: "filter" not in screen.query_progress)
+        assert screen.filtered is not None and len(screen.filtered) == 1  # errors only: it is one
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen)
+        body = str(app.screen.query_one("#details-body").render())
+        assert "Level    ✖ ERROR" in body and "longer than 1 MiB" in body
