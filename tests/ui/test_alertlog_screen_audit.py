@@ -210,3 +210,20 @@ async def test_a_long_entry_keeps_its_level_and_time(tmp_path: Path) -> None:
         assert isinstance(app.screen, DetailsScreen)
         body = str(app.screen.query_one("#details-body").render())
         assert "Level    ✖ ERROR" in body and "longer than 1 MiB" in body
+
+
+async def test_the_row_cache_does_not_hold_long_lines_whole(tmp_path: Path) -> None:
+    log = tmp_path / "alert_log.jsonl"
+    log.write_text("".join(_entry(i, "error", f"{i} " + "z" * 400_000) for i in range(12)))
+    app = AlertLogApp(log, poll=0.01)
+    async with app.run_test(size=(100, 20)) as pilot:
+        screen = await _ready(pilot, app)
+        await pilot.pause()
+        view = screen.view
+        assert "11 zzz" in _rows(app)[0] and len(view._cache) >= 12
+        held = sum(len(e.raw) + len(e.message) for e in view._cache.values())
+        assert held < 200_000, held  # was 12 x 800,000 characters
+        await pilot.press("enter")  # the details still read the whole line from the file
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen)
+        assert len(app.screen.entry.message) == 400_003

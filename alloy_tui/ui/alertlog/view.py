@@ -7,6 +7,7 @@ keeps a small cache of parsed rows for the screen in view, nothing per line of t
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 
 from rich.cells import cell_len, set_cell_size
 from rich.color import Color
@@ -30,6 +31,7 @@ LEVEL_LABELS = {
 }
 BAD_LABEL = "? BAD  "
 CACHE_ROWS = 512
+SLIM_CHARS = 4096  # more than any row can show
 # With 16 colours the theme's warning (orange) and error (red) both land on bright red: use exact
 # entries of the 16-colour palette there (bright cyan, bright yellow, bright red), given as RGB so
 # that Textual's ANSI-to-RGB filter leaves them alone. Words and symbols still carry the meaning.
@@ -61,6 +63,16 @@ def fit(text: str, width: int) -> str:
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…"
     return set_cell_size(text, width)
+
+
+def slim(entry: Entry) -> Entry:
+    """What a row needs of an entry: a long line kept whole in the row cache would hold up to
+    1 MiB per row (512 MiB for a cache full of them). Details re-read the line from the file."""
+    if len(entry.raw) <= SLIM_CHARS and len(entry.message) <= SLIM_CHARS:
+        return entry
+    return replace(
+        entry, raw=entry.raw[:SLIM_CHARS], message=entry.message[:SLIM_CHARS], details={}
+    )
 
 
 def header_text(width: int) -> str:
@@ -159,7 +171,7 @@ class LogView(ScrollView, can_focus=True):
         key = (self.logfile.ino, start)
         entry = self._cache.get(key)
         if entry is None:
-            entry = self.logfile.read_row(start)
+            entry = slim(self.logfile.read_row(start))
             self._cache[key] = entry
             if len(self._cache) > CACHE_ROWS:
                 self._cache.popitem(last=False)
