@@ -107,12 +107,12 @@ async def test_exchange_server_path_with_test_send_and_save(sandbox: Sandbox) ->
         await fill(pilot, "username", USER)
         app.screen.query_one("#pw-value", Input).focus()
         await pilot.press(*PASSWORD)  # typed once, by keys
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await pilot.pause()
         assert isinstance(app.screen, ExchangeAccountScreen)  # DOMAIN\user needs its address
         assert "this account's address" in text_of(pilot, "from-check")
         await fill(pilot, "from", UPN)
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, TestScreen)
         assert not secrets.secrets_path().exists()
         await fill(pilot, "to", "ops@contoso.example")
@@ -140,12 +140,12 @@ async def test_ntlm_wrong_password_and_on_behalf_denied_are_explained(sandbox: S
     async with app.run_test(size=(80, 24)) as pilot:
         await to_exchange_server(pilot)
         await fill(pilot, "ews_url", sandbox.ews_endpoint)
-        await pilot.press("enter")  # NTLM, the default
+        await pilot.press("ctrl+n")  # NTLM, the default
         await wait_for(pilot, ExchangeAccountScreen)
         await fill(pilot, "username", UPN)
         await fill(pilot, "pw-value", "Wrong-One-1")
         await fill(pilot, "from", "helpdesk@contoso.example")  # on behalf, not granted
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, TestScreen)
         await fill(pilot, "to", "ops@contoso.example")
         await pilot.press("enter")
@@ -155,7 +155,7 @@ async def test_ntlm_wrong_password_and_on_behalf_denied_are_explained(sandbox: S
         await pilot.press("escape")  # back: right password this time
         await wait_for(pilot, ExchangeAccountScreen)
         await fill(pilot, "pw-value", PASSWORD)
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, TestScreen)
         await fill(pilot, "to", "ops@contoso.example")
         await pilot.press("enter")
@@ -170,16 +170,16 @@ async def test_bad_input_stays() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await to_exchange_server(pilot)
         await fill(pilot, "ews_url", "http://mail.example.com/EWS/Exchange.asmx")
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await pilot.pause()
         assert isinstance(app.screen, ExchangeServerScreen)
         assert "must be https://" in text_of(pilot, "ews_url-check")
         await fill(pilot, "ews_url", "https://mail.example.com")
         assert "a server: Autodiscover asks it" in text_of(pilot, "ews_url-check")
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, ExchangeAccountScreen)
         await fill(pilot, "username", "svc-alerts")
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await pilot.pause()
         assert isinstance(app.screen, ExchangeAccountScreen)
         assert "DOMAIN\\user or user@example.com" in text_of(pilot, "username-check")

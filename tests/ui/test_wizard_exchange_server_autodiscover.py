@@ -53,7 +53,7 @@ async def test_a_server_name_is_turned_into_the_ews_url_and_saved(sandbox: Sandb
         assert "Autodiscover asks 127.0.0.1" in text_of(pilot, "discover-note")
         await fill(pilot, "username", UPN)
         await fill(pilot, "pw-value", PASSWORD)
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await settle(pilot)
         await wait_for(pilot, TestScreen)
         assert app.state.draft.exchange_server.ews_endpoint == sandbox.ews_endpoint
@@ -96,7 +96,7 @@ async def test_autodiscover_failure_is_explained_and_nothing_changes(
         await to_account(pilot, sandbox.base_url if server == "base" else server)
         await fill(pilot, "username", UPN)
         await fill(pilot, "pw-value", password)
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await settle(pilot)
         assert isinstance(app.screen, ExchangeAccountScreen)
         panel = str(app.screen.query_one("#pw-error", ExplanationPanel).render())

@@ -222,3 +222,112 @@ async def test_sent_exchange_server_on_behalf_only_when_from_is_another_mailbox(
             assert f"  From:     {expected_from}\n" in sent
             assert f"Exchange Server (EWS), Basic, signed in as {username}" in sent
             assert f"Server:   {sandbox.ews_endpoint}" in sent
+
+
+async def test_back_and_forward_keeps_what_was_typed(tmp_path: Path, _no_pending: None) -> None:
+    from alloy_tui.ui.wizard.smtp_step import SmtpSignInScreen
+
+    path = config(tmp_path, 'service = "smtp"\n')
+    before = path.read_bytes()
+    user, password = "alerts@contoso.test", "Typed-Once-77"
+    app = AlloyApp(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: on(app, WelcomeScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, ServiceScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, SmtpServerScreen))
+        await pilot.press(*"relay.example.com")
+        await pilot.press("escape")  # Back before Next: the host is kept
+        await wait_for(pilot, lambda: on(app, ServiceScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, SmtpServerScreen))
+        assert app.screen.query_one("#host", Input).value == "relay.example.com"
+        await pilot.press("enter", "enter", "enter")  # host -> port -> security -> on
+        await wait_for(pilot, lambda: on(app, SmtpSignInScreen))
+        await pilot.press(*user)
+        await pilot.pause()
+        await pilot.press("tab", "tab")  # user name -> source -> password
+        assert app.screen.focused is app.screen.query_one("#pw-value", Input)
+        await pilot.press(*password, "tab", *"noc@contoso.test")
+        await pilot.press("escape")  # Back: everything typed stays, the password in memory only
+        await wait_for(pilot, lambda: on(app, SmtpServerScreen))
+        assert secrets.pending_password("smtp", user) == password
+        assert not secrets.secrets_path().exists() and path.read_bytes() == before
+        assert password not in repr(app.state.typed)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: on(app, SmtpSignInScreen))
+        assert app.screen.query_one("#username", Input).value == user
+        assert app.screen.query_one("#from", Input).value == "noc@contoso.test"
+        assert app.screen.query_one("#pw-value", Input).value == ""
+        await pilot.pause()
+        assert "typed before is kept" in str(app.screen.query_one("#pw-check", Static).content)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: on(app, TestScreen))
+        await pilot.press(*"ops@contoso.test")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: on(app, SmtpSignInScreen))
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: on(app, TestScreen))
+        assert app.screen.query_one("#to", Input).value == "ops@contoso.test"
+        assert app.state.draft.smtp.username == user
+        assert app.state.draft.smtp.host == "relay.example.com"
+        await pilot.press("ctrl+q", "y")
+    assert path.read_bytes() == before and not secrets.secrets_path().exists()
+
+
+def footer_keys(app: AlloyApp) -> list[str]:
+    """The footer's entries as "key description", as the admin reads them."""
+    from textual.widgets._footer import FooterKey
+
+    return [f"{k.key_display} {k.description}" for k in app.screen.query(FooterKey)]
+
+
+async def test_enter_walks_the_smtp_and_exchange_server_fields(tmp_path: Path) -> None:
+    """Like the registration and test steps: Enter moves to the next field (a choice list in the
+    middle too), Enter in the last field goes on; the footer says which."""
+    from alloy_tui.ui.wizard.exchange_server_step import (
+        ExchangeAccountScreen,
+        ExchangeServerScreen,
+    )
+    from alloy_tui.ui.wizard.smtp_step import SmtpSignInScreen
+
+    path = config(tmp_path, 'service = "smtp"\n\n[smtp]\nhost = "relay.example.com"\n')
+    app = AlloyApp(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: on(app, WelcomeScreen))
+        await pilot.press("enter", "enter")
+        await wait_for(pilot, lambda: on(app, SmtpServerScreen))
+        await pilot.pause()
+        assert "Enter Next field" in footer_keys(app)
+        await pilot.press("enter")
+        assert app.screen.focused.id == "port"
+        await pilot.press("enter")
+        assert app.screen.focused.id == "security"
+        await pilot.pause()
+        assert "Enter Next" in footer_keys(app) and "Enter Next field" not in footer_keys(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, SmtpSignInScreen))
+        await pilot.press(*"alerts@contoso.test")
+        await pilot.pause()
+        walked = [app.screen.focused.id]
+        for _ in range(3):
+            await pilot.press("enter")
+            walked.append(app.screen.focused.id)
+        assert walked == ["username", "pw-source", "pw-value", "from"]
+        assert on(app, SmtpSignInScreen)
+        # the same on the Exchange Server steps
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: on(app, SmtpServerScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: on(app, ServiceScreen))
+        await pilot.press("down", "ctrl+n")
+        await wait_for(pilot, lambda: on(app, ExchangeServerScreen))
+        await pilot.press("enter")
+        assert app.screen.focused.id == "auth" and on(app, ExchangeServerScreen)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, ExchangeAccountScreen))
+        await pilot.pause()
+        assert "Enter Next field" in footer_keys(app)
+        await pilot.press("enter")
+        assert app.screen.focused.id == "pw-source" and on(app, ExchangeAccountScreen)

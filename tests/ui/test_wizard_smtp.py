@@ -113,7 +113,7 @@ async def test_smtp_path_with_test_send_and_save(tmp_path: Path) -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await to_smtp_server(pilot)
             await fill_server(pilot, "127.0.0.1", str(server.port))
-            await pilot.press("enter")
+            await pilot.press("ctrl+n")
             await wait_for(pilot, SmtpSignInScreen)
             await type_into(pilot, "username", USER)
             await type_into(pilot, "pw-value", PASSWORD, keys=True)
@@ -182,7 +182,7 @@ async def test_bad_server_input_stays_and_writes_nothing() -> None:
         await to_smtp_server(pilot)
         for host, port, where, problem in BAD_SERVER_INPUT:
             await fill_server(pilot, host, port)
-            await pilot.press("enter")
+            await pilot.press("ctrl+n")
             await pilot.pause()
             assert isinstance(app.screen, SmtpServerScreen), (host, port)
             assert problem in status_text(pilot, where), (host, port)
@@ -205,7 +205,7 @@ async def test_password_command_is_run_and_explained() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await to_smtp_server(pilot)
         await fill_server(pilot, "smtp.example.com", "587")
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, SmtpSignInScreen)
         await type_into(pilot, "username", USER)
         app.screen.query_one("#pw-source").focus()
@@ -215,7 +215,7 @@ async def test_password_command_is_run_and_explained() -> None:
             ("no-such-password-tool-zz show", "not found (exit code 127)"),
         ]:
             await type_into(pilot, "pw-value", command)
-            await pilot.press("enter")
+            await pilot.press("ctrl+n")
             await settle(pilot)
             assert isinstance(app.screen, SmtpSignInScreen)
             panel = app.screen.query_one("#pw-error", ExplanationPanel)
@@ -223,7 +223,7 @@ async def test_password_command_is_run_and_explained() -> None:
             assert "nothing was changed" in status_text(pilot)
         # fix it: a working command moves on
         await type_into(pilot, "pw-value", "printf 'from-cmd\\n'")
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await settle(pilot)
         await wait_for(pilot, TestScreen)
         assert app.state.draft.smtp.password_command == "printf 'from-cmd\\n'"
@@ -239,19 +239,19 @@ async def test_env_variable_must_exist(monkeypatch: pytest.MonkeyPatch) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await to_smtp_server(pilot)
         await fill_server(pilot, "smtp.example.com", "587")
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, SmtpSignInScreen)
         await type_into(pilot, "username", USER)
         app.screen.query_one("#pw-source").focus()
         await pilot.press("down", "down")  # an environment variable
         await type_into(pilot, "pw-value", "ALLOY_WIZ_PW")
         assert "$ALLOY_WIZ_PW is not set" in status_text(pilot, "pw-check")
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await pilot.pause()
         assert isinstance(app.screen, SmtpSignInScreen)
         monkeypatch.setenv("ALLOY_WIZ_PW", "x")
         await type_into(pilot, "pw-value", "ALLOY_WIZ_PW")
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, TestScreen)
         assert app.state.draft.smtp.password_env == "ALLOY_WIZ_PW"
 
@@ -261,11 +261,11 @@ async def test_quitting_after_typing_a_password_writes_nothing() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await to_smtp_server(pilot)
         await fill_server(pilot, "smtp.example.com", "587")
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, SmtpSignInScreen)
         await type_into(pilot, "username", USER)
         await type_into(pilot, "pw-value", PASSWORD)
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, TestScreen)
         await pilot.press("ctrl+q")
         await pilot.pause()
@@ -279,7 +279,7 @@ async def test_no_username_means_no_password_and_needs_a_from() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await to_smtp_server(pilot)
         await fill_server(pilot, "relay.example.com", "25", downs=2)
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, SmtpSignInScreen)
         assert "without signing in" in status_text(pilot, "pw-check")
         # No user name: the password fields are off and Tab goes from the user name to From.
@@ -287,12 +287,12 @@ async def test_no_username_means_no_password_and_needs_a_from() -> None:
         assert app.screen.focused is app.screen.query_one("#username", Input)
         await pilot.press("tab")
         assert app.screen.focused is app.screen.query_one("#from", Input)
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await pilot.pause()
         assert isinstance(app.screen, SmtpSignInScreen)
         assert "required (who the notifications come from)" in status_text(pilot, "from-check")
         await type_into(pilot, "from", "server@example.com")
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, TestScreen)
         await pilot.press("escape")  # back: a user name turns the password fields on again
         await wait_for(pilot, SmtpSignInScreen)
@@ -309,11 +309,11 @@ async def test_test_send_failure_is_explained(tmp_path: Path) -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await to_smtp_server(pilot)
             await fill_server(pilot, "127.0.0.1", str(server.port), downs=1)
-            await pilot.press("enter")
+            await pilot.press("ctrl+n")
             await wait_for(pilot, SmtpSignInScreen)
             await type_into(pilot, "username", USER)
             await type_into(pilot, "pw-value", PASSWORD)
-            await pilot.press("enter")
+            await pilot.press("ctrl+n")
             await wait_for(pilot, TestScreen)
             await type_into(pilot, "to", "ops@contoso.test")
             await pilot.press("enter")

@@ -55,7 +55,9 @@ Up/Down choose, Enter goes on."""
 
     def compose_body(self) -> Iterable[Any]:
         yield Static("Which API should send the notifications?", markup=False)
-        yield ChoiceList(OPTIONS, self.state.draft.exchange_online.api, id="api")
+        yield ChoiceList(
+            OPTIONS, self.initial("api", self.state.draft.exchange_online.api), id="api"
+        )
         yield ExplanationPanel(kind="warning", id="ews-warning")
 
     def on_mount(self) -> None:

@@ -74,7 +74,7 @@ class WizardScreen(Screen[R | Back], Generic[R]):
     STEP_TITLE: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
     NEXT_LABEL: ClassVar[str] = "Next"
-    #: Enter in a text field moves to the next field; Enter in the last one goes on (submits).
+    #: Enter in a field moves to the next field; Enter in the last one goes on (submits).
     #: False: Enter in any field goes on at once.
     ENTER_NEXT_FIELD: ClassVar[bool] = False
     #: What Enter in the last text field does, for the footer: "next" (Next) or "send".
@@ -172,12 +172,16 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         from textual.widgets import Input
 
         focused = self.focused
-        if not isinstance(focused, Input):
+        if focused is None:
             return ""
         if self.ENTER_NEXT_FIELD:
+            # Any field but the last (a choice list in the middle too): Enter moves on to the
+            # next field, so Enter walks the whole step; on the last one it goes on.
             chain = self.fields()
             if focused in chain and chain.index(focused) < len(chain) - 1:
                 return "field"
+        if not isinstance(focused, Input):
+            return ""  # a choice list or tick: Enter is the step's own Next
         return self.ENTER_SUBMITS
 
     @property
@@ -188,7 +192,40 @@ class WizardScreen(Screen[R | Back], Generic[R]):
 
     def dismiss(self, result: Any = None) -> Any:
         self._leaving = True
+        if isinstance(result, Back):
+            self.remember_typed()  # Back keeps what was typed for when the step comes back
+        else:
+            self.state.typed.pop(self.memory_key, None)  # Next: the draft holds it now
         return super().dismiss(result)
+
+    # -- what was typed survives Back -----------------------------------------------------------
+    @property
+    def memory_key(self) -> str:
+        return type(self).__name__
+
+    def initial(self, widget_id: str, default: Any) -> Any:
+        """A field's starting value: what was typed before going Back, else `default`."""
+        return self.state.typed.get(self.memory_key, {}).get(widget_id, default)
+
+    def remember_typed(self) -> None:
+        """Keep the fields' values in the wizard state (memory only; a password field is left
+        to `keep_secrets`, which holds it pending in `core.secrets`, never on disk)."""
+        from textual.widgets import Input
+
+        from alloy_tui.ui.widgets.choice import ChoiceList, Tick
+
+        values: dict[str, Any] = {}
+        for widget in self.query("Input, ChoiceList, Tick"):
+            if not widget.id or not isinstance(widget, Input | ChoiceList | Tick):
+                continue
+            if isinstance(widget, Input) and widget.password:
+                continue
+            values[widget.id] = widget.value
+        self.keep_secrets()
+        self.state.typed[self.memory_key] = values
+
+    def keep_secrets(self) -> None:
+        """Steps with a password field hold what was typed pending in memory here."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.ready:

@@ -63,7 +63,7 @@ OSC 52; works over SSH in most terminals); Enter goes on."""
     def compose_body(self) -> Iterable[Any]:
         yield Tick(
             "Send on behalf of other users ('From' address delegation)",
-            self.state.draft.exchange_online.from_delegation,
+            self.initial("delegation", self.state.draft.exchange_online.from_delegation),
             id="delegation",
         )
         yield Static("", id="delegation-explained", markup=False)

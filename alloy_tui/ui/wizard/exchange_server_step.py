@@ -89,6 +89,7 @@ class ExchangeServerChoice:
 
 class ExchangeServerScreen(WizardScreen[ExchangeServerChoice]):
     STEP_TITLE = "Exchange server"
+    ENTER_NEXT_FIELD = True
     HELP = """\
 Your own Exchange Server (2013 SP1 or later), through Exchange Web Services.
 
@@ -106,17 +107,20 @@ Authentication: NTLM (Windows authentication) is what Exchange enables on its
 EWS virtual directory by default; Basic must be turned on there first
 (Get-WebServicesVirtualDirectory | fl *Authentication*).
 
-Tab moves between fields; Up/Down choose; Enter goes on."""
+Enter moves to the next field and, on the last one, goes on (^N goes on
+from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
 
     def compose_body(self) -> Iterable[Any]:
         x = self.state.draft.exchange_server
         yield Static("EWS URL (empty: find it by Autodiscover)", classes="label", markup=False)
         yield Input(
-            x.ews_endpoint, placeholder="https://mail.example.com/EWS/Exchange.asmx", id="ews_url"
+            self.initial("ews_url", x.ews_endpoint),
+            placeholder="https://mail.example.com/EWS/Exchange.asmx",
+            id="ews_url",
         )
         yield Static("", id="ews_url-check", classes="check", markup=False)
         yield Static("Authentication", classes="label", markup=False)
-        yield ChoiceList(AUTH_OPTIONS, x.auth, id="auth")
+        yield ChoiceList(AUTH_OPTIONS, self.initial("auth", x.auth), id="auth")
 
     def on_mount(self) -> None:
         self._check()
@@ -184,7 +188,8 @@ account Send On Behalf (Outlook: File > Info > Account Settings > Delegate
 Access > Add). If they have not, Exchange refuses (ErrorSendAsDenied) and the
 alert log says who must grant it.
 
-Tab moves between fields; Up/Down choose; Enter goes on."""
+Enter moves to the next field and, on the last one, goes on (^N goes on
+from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
 
     def compose_body(self) -> Iterable[Any]:
         from alloy_tui.core.mail.exchange_server_discover import needs_discovery
@@ -193,24 +198,32 @@ Tab moves between fields; Up/Down choose; Enter goes on."""
         if needs_discovery(x.ews_endpoint):
             where = urlsplit(x.ews_endpoint.strip()).hostname or "the address's domain"
             yield Static(
-                f"Enter also finds the EWS URL: Autodiscover asks {where}, signed in as this "
-                "account.",
+                f"Going on (^N, or Enter in the last field) also finds the EWS URL: Autodiscover "
+                f"asks {where}, signed in as this account.",
                 id="discover-note",
                 classes="check",
                 markup=False,
             )
         yield Static("User name", classes="label", markup=False)
-        yield Input(x.username, placeholder="CONTOSO\\alerts or alerts@contoso.com", id="username")
+        yield Input(
+            self.initial("username", x.username),
+            placeholder="CONTOSO\\alerts or alerts@contoso.com",
+            id="username",
+        )
         yield Static("", id="username-check", classes="check", markup=False)
-        yield PasswordFields("exchange-server", x)
+        yield PasswordFields("exchange-server", x, initial=self.initial)
         yield ExplanationPanel(id="pw-error")
         yield Static("From address", classes="label", markup=False)
         yield Input(
-            self.state.draft.message.default_from, placeholder="alerts@contoso.com", id="from"
+            self.initial("from", self.state.draft.message.default_from),
+            placeholder="alerts@contoso.com",
+            id="from",
         )
         yield Static("", id="from-check", classes="check", markup=False)
         yield Static("Messages are sent as", classes="label", markup=False)
-        yield ChoiceList(FORMAT_OPTIONS, self.state.draft.message.format, id="format")
+        yield ChoiceList(
+            FORMAT_OPTIONS, self.initial("format", self.state.draft.message.format), id="format"
+        )
 
     def on_mount(self) -> None:
         self.query_one("#pw-error", ExplanationPanel).clear()

@@ -10,7 +10,7 @@ thread) so a missing or failing one is caught on the step, with its exit code.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -79,7 +79,15 @@ class PasswordFields(Vertical):
     PasswordFields { height: auto; }
     """
 
-    def __init__(self, service: str, section: Any, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        service: str,
+        section: Any,
+        *,
+        initial: Callable[[str, Any], Any] | None = None,
+        id: str | None = None,
+    ) -> None:
+        """`initial(widget_id, default)`: what was typed before going Back (never a password)."""
         super().__init__(id=id)
         self.service = service
         self.values = {
@@ -88,6 +96,10 @@ class PasswordFields(Vertical):
             "env": section.password_env,
         }
         self.source = current_source(section)
+        if initial is not None:
+            self.source = initial("pw-source", self.source)
+            if self.source != "typed":
+                self.values[self.source] = initial("pw-value", self.values[self.source])
 
     def compose(self) -> Iterable[Any]:
         yield Static("Password from", classes="label", markup=False)
@@ -134,6 +146,11 @@ class PasswordFields(Vertical):
         except AlloyError:
             return False
 
+    def pending(self, username: str) -> bool:
+        from alloy_tui.core import secrets
+
+        return bool(username) and secrets.pending_password(self.service, username) is not None
+
     def problem(self, username: str) -> str:
         """'' when fine (or no sign-in), else the problem in words."""
         if not username:
@@ -168,6 +185,9 @@ class PasswordFields(Vertical):
         elif problem:
             line.update(f"✗ {problem}")
             line.set_classes("check -error")
+        elif self.source == "typed" and not value and self.pending(username):
+            line.update("✓ the password typed before is kept (in memory until you save)")
+            line.set_classes("check -ok")
         elif self.source == "typed" and not value:
             line.update("✓ a password is stored for this user; leave empty to keep it")
             line.set_classes("check -ok")
@@ -181,6 +201,16 @@ class PasswordFields(Vertical):
             line.update("✓ set in this environment (it must be set wherever alloy-tui runs)")
             line.set_classes("check -ok")
         return not problem
+
+    def keep_typed_password(self) -> None:
+        """Leaving the step by Back: a typed password is held pending in memory (as Next does),
+        so it is there when the step comes back; nothing is written to disk."""
+        from alloy_tui.core import secrets
+
+        username = self.username()
+        value = self.query_one("#pw-value", Input).value
+        if self.source == "typed" and username and value and not self.problem(username):
+            secrets.set_pending(self.service, username, value)
 
     def choice(self) -> PasswordChoice:
         value = self.query_one("#pw-value", Input).value
@@ -196,6 +226,7 @@ class SignInScreenBase(WizardScreen[Any]):
     command (in a thread) before moving on."""
 
     SERVICE: ClassVar[str] = "smtp"
+    ENTER_NEXT_FIELD = True
 
     def __init__(self, state: WizardState) -> None:
         super().__init__(state)
@@ -203,6 +234,9 @@ class SignInScreenBase(WizardScreen[Any]):
 
     def password_fields(self) -> PasswordFields:
         return self.query_one(PasswordFields)
+
+    def keep_secrets(self) -> None:
+        self.password_fields().keep_typed_password()
 
     def fields_ok(self) -> bool:
         raise NotImplementedError

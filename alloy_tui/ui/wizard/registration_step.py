@@ -125,16 +125,24 @@ cloud; ^N goes on from anywhere."""
         with Horizontal(id="reg-columns", classes="columns"):
             with Vertical(id="reg-fields", classes="column"):
                 yield Static("Directory (tenant) ID or domain", classes="label", markup=False)
-                yield Input(eo.tenant, placeholder="contoso.onmicrosoft.com or GUID", id="tenant")
+                yield Input(
+                    self.initial("tenant", eo.tenant),
+                    placeholder="contoso.onmicrosoft.com or GUID",
+                    id="tenant",
+                )
                 yield Static("", id="tenant-check", classes="check", markup=False)
                 yield Static("Application (client) ID", classes="label", markup=False)
                 yield Input(
-                    eo.client_id, placeholder="00000000-0000-0000-0000-000000000000", id="client_id"
+                    self.initial("client_id", eo.client_id),
+                    placeholder="00000000-0000-0000-0000-000000000000",
+                    id="client_id",
                 )
                 yield Static("", id="client_id-check", classes="check", markup=False)
                 yield Static("Cloud", classes="label", markup=False)
                 yield ChoiceList(
-                    [Option(k, v) for k, v in CLOUD_NAMES.items()], eo.cloud, id="cloud"
+                    [Option(k, v) for k, v in CLOUD_NAMES.items()],
+                    self.initial("cloud", eo.cloud),
+                    id="cloud",
                 )
             with Vertical(id="reg-help", classes="column help-panel"):
                 yield Static(NEEDS, markup=False)

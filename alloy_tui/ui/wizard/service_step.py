@@ -50,7 +50,7 @@ Up/Down choose, Enter goes on."""
 
     def compose_body(self) -> Iterable[Any]:
         yield Static("How should this server send its notifications?", markup=False)
-        yield ChoiceList(OPTIONS, self.state.draft.service, id="service")
+        yield ChoiceList(OPTIONS, self.initial("service", self.state.draft.service), id="service")
 
     def on_mount(self) -> None:
         self.query_one("#service", ChoiceList).focus()

@@ -77,6 +77,7 @@ class SmtpServerChoice:
 
 class SmtpServerScreen(WizardScreen[SmtpServerChoice]):
     STEP_TITLE = "SMTP server"
+    ENTER_NEXT_FIELD = True
     HELP = """\
 The mail server (or relay) this server hands its notifications to.
 
@@ -89,7 +90,8 @@ SSL/TLS (port 465) is encrypted from the start. None (port 25) sends in the
 clear: only for a relay inside your network.
 
 Changing the security sets its usual port, unless you typed another one.
-Tab moves between fields; Up/Down choose; Enter goes on."""
+Enter moves to the next field and, on the last one, goes on (^N goes on
+from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
 
     DEFAULT_CSS = """
     SmtpServerScreen #smtp-hostport { height: auto; }
@@ -102,16 +104,20 @@ Tab moves between fields; Up/Down choose; Enter goes on."""
         with Horizontal(id="smtp-hostport"):
             with Vertical(id="host-col"):
                 yield Static("Host", classes="label", markup=False)
-                yield Input(s.host, placeholder="smtp.example.com", id="host")
+                yield Input(self.initial("host", s.host), placeholder="smtp.example.com", id="host")
                 yield Static("", id="host-check", classes="check", markup=False)
             with Vertical(id="port-col"):
                 yield Static("Port", classes="label", markup=False)
                 yield Input(
-                    str(s.port), placeholder="587", id="port", restrict=r"[0-9]*", max_length=5
+                    self.initial("port", str(s.port)),
+                    placeholder="587",
+                    id="port",
+                    restrict=r"[0-9]*",
+                    max_length=5,
                 )
                 yield Static("", id="port-check", classes="check", markup=False)
         yield Static("Security", classes="label", markup=False)
-        yield ChoiceList(SECURITY_OPTIONS, s.security, id="security")
+        yield ChoiceList(SECURITY_OPTIONS, self.initial("security", s.security), id="security")
 
     def on_mount(self) -> None:
         for key in ("host", "port"):
@@ -195,22 +201,29 @@ it is an address). Microsoft 365 refuses a From the account may not send as
 
 Messages are sent as plain text or HTML ([message] format).
 
-Tab moves between fields; Up/Down choose; Enter goes on."""
+Enter moves to the next field and, on the last one, goes on (^N goes on
+from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
 
     def compose_body(self) -> Iterable[Any]:
         s = self.state.draft.smtp
         yield Static("User name (empty: no sign-in)", classes="label", markup=False)
-        yield Input(s.username, placeholder="alerts@example.com", id="username")
+        yield Input(
+            self.initial("username", s.username), placeholder="alerts@example.com", id="username"
+        )
         yield Static("", id="username-check", classes="check", markup=False)
-        yield PasswordFields("smtp", s)
+        yield PasswordFields("smtp", s, initial=self.initial)
         yield ExplanationPanel(id="pw-error")
         yield Static("From address", classes="label", markup=False)
         yield Input(
-            self.state.draft.message.default_from, placeholder="alerts@example.com", id="from"
+            self.initial("from", self.state.draft.message.default_from),
+            placeholder="alerts@example.com",
+            id="from",
         )
         yield Static("", id="from-check", classes="check", markup=False)
         yield Static("Messages are sent as", classes="label", markup=False)
-        yield ChoiceList(FORMAT_OPTIONS, self.state.draft.message.format, id="format")
+        yield ChoiceList(
+            FORMAT_OPTIONS, self.initial("format", self.state.draft.message.format), id="format"
+        )
 
     def on_mount(self) -> None:
         self.query_one("#pw-error", ExplanationPanel).clear()

@@ -47,6 +47,10 @@ class WizardState:
     test_from: str = ""
     saved_path: Path | None = None
     done: set[str] = field(default_factory=set)  # keys of steps completed at least once
+    #: What was typed or chosen on a step the admin went Back from, by screen: shown again when
+    #: the step comes back (Next folds it into the draft). In memory only; never a password
+    #: (a typed one is held by `core.secrets.set_pending`).
+    typed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def edit_mode(self) -> bool:

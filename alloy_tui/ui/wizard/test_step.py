@@ -91,12 +91,14 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
             "Send a test message with these settings (nothing is saved yet).", markup=False
         )
         yield Static("Recipient", classes="label", markup=False)
-        yield Input(self.state.test_to, placeholder="you@example.com", id="to")
+        yield Input(self.initial("to", self.state.test_to), placeholder="you@example.com", id="to")
         yield Static("", id="to-check", classes="check", markup=False)
         if self.delegation:
             yield Static("From (empty: the signed-in account)", classes="label", markup=False)
             yield Input(
-                self.state.test_from, placeholder="user@example.com (on behalf of)", id="from"
+                self.initial("from", self.state.test_from),
+                placeholder="user@example.com (on behalf of)",
+                id="from",
             )
             yield Static("", id="from-check", classes="check", markup=False)
         yield Static("", id="progress", markup=False)
@@ -111,8 +113,9 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         self.query_one("#sent-warnings").display = False
         self.query_one("#progress").display = False
         self.query_one("#to", Input).focus()
-        if self.state.test_to:
-            self._check("to")
+        for key in self._fields():
+            if self.query_one(f"#{key}", Input).value:
+                self._check(key)
 
     def _fields(self) -> list[str]:
         return ["to", "from"] if self.delegation else ["to"]
