@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sys
 
+WIZARD_INSTEAD = "for scripts use `alloy-tui status`, `login`, `test-send` or `send` (see --help)"
+
 
 def wizard_config(argv: list[str]) -> tuple[bool, str | None]:
     """(True, config) when argv only asks for the wizard; (False, None) for anything else."""
@@ -35,6 +37,9 @@ def main() -> None:
     from alloy_tui.exits import run_guarded
 
     def open_wizard() -> None:
+        from alloy_tui.terminal import require_fullscreen
+
+        require_fullscreen("The setup wizard", WIZARD_INSTEAD)
         from alloy_tui.ui.app import run_wizard
 
         obj = CliContext(config_path=paths.config_path(config), explicit_config=config is not None)

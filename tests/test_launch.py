@@ -43,3 +43,31 @@ def test_fast_path_does_not_load_click_before_the_wizard() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("args", [[], ["--sandbox"]])
+def test_wizard_without_a_terminal_says_so(args: list[str]) -> None:
+    """Cron or a pipe running bare `alloy-tui`: one clear line, exit 2, no escape codes."""
+    out = subprocess.run(
+        [sys.executable, "-m", "alloy_tui", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 2
+    assert "needs a terminal" in out.stderr and "alloy-tui status" in out.stderr
+    assert "\x1b" not in out.stdout + out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_wizard_with_term_dumb_says_so() -> None:
+    import os
+
+    env = {**os.environ, "TERM": "dumb"}
+    out = subprocess.run(
+        [sys.executable, "-m", "alloy_tui"], capture_output=True, text=True, timeout=30, env=env
+    )
+    assert out.returncode == 2
+    assert "TERM=dumb" in out.stderr or "needs a terminal" in out.stderr
+    assert "\x1b" not in out.stdout
