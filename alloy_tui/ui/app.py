@@ -119,6 +119,14 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
         await self._check_bindings(key)
 
     # -- app-wide actions -----------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "request_quit":
+            from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen
+
+            # Asking already: y and n answer, and the footer shows just those.
+            return not isinstance(self.screen, ConfirmQuitScreen)
+        return True
+
     def action_request_quit(self) -> None:
         from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen
 

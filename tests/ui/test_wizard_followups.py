@@ -331,3 +331,54 @@ async def test_enter_walks_the_smtp_and_exchange_server_fields(tmp_path: Path) -
         assert "Enter Next field" in footer_keys(app)
         await pilot.press("enter")
         assert app.screen.focused.id == "pw-source" and on(app, ExchangeAccountScreen)
+
+
+async def test_footer_tells_the_truth_on_sign_in_dialogs_and_test_step(tmp_path: Path) -> None:
+    from alloy_tui.core.auth import Account
+    from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen, HelpScreen
+    from alloy_tui.ui.wizard.signin_step import SignInScreen
+
+    app = AlloyApp(tmp_path / "none" / "config.toml", start_flow=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.state.loaded is not None, what="the config read")
+        # Sign in, nobody signed in yet: Enter cannot go on, so the footer does not offer it
+        screen = SignInScreen(app.state, autostart=False)
+        await app.push_screen(screen)
+        await pilot.pause()
+        keys = footer_keys(app)
+        assert not [k for k in keys if k.endswith(" Next")], keys
+        await pilot.press("enter")
+        assert on(app, SignInScreen)
+        assert "Not signed in yet" in str(screen.query_one("#status", Static).content)
+        screen.show_account(Account("Alloy Alerts", "alerts@contoso.example", "x.y"))
+        await pilot.pause()
+        assert "Enter Next" in footer_keys(app)
+        # a help dialog: its own keys, not the step's
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: on(app, HelpScreen))
+        await pilot.pause()
+        keys = footer_keys(app)
+        assert "Esc Close help" in keys
+        assert not [k for k in keys if "Next" in k or "Alert log" in k or "Back" in k], keys
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: on(app, SignInScreen))
+        # the quit question: y, n and Esc, nothing else
+        app.state.draft = app.state.draft.with_section("exchange_online", tenant="contoso.example")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: on(app, ConfirmQuitScreen))
+        await pilot.pause()
+        assert footer_keys(app) == ["y Quit without saving", "n/Esc Stay"]
+        await pilot.press("n")
+        await wait_for(pilot, lambda: on(app, SignInScreen))
+        # the test step: one clear entry for sending, Enter only where it does something else
+        await app.push_screen(TestScreen(app.state))
+        await pilot.pause()
+        keys = footer_keys(app)
+        assert "^T Send test" in keys
+        assert not [k for k in keys if k.startswith("Enter")], keys
+        app.state.draft = app.state.draft.with_section("exchange_online", from_delegation=True)
+        await app.push_screen(TestScreen(app.state))
+        await pilot.pause()
+        keys = footer_keys(app)
+        assert "^T Send test" in keys and "Enter Next field" in keys
+        assert "Enter Send" not in keys

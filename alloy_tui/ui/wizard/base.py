@@ -88,7 +88,8 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         Binding("shift+tab", "focus_field(-1)", "Previous field", show=False, priority=True),
         Binding("enter", "field_enter('field')", "Next field", key_display="Enter", priority=True),
         Binding("enter", "field_enter('next')", "Next", key_display="Enter", priority=True),
-        Binding("enter", "field_enter('send')", "Send", key_display="Enter", priority=True),
+        # Sending has its own key in the footer (^T); Enter sending too goes without saying.
+        Binding("enter", "field_enter('send')", "Send", show=False, priority=True),
         Binding("enter", "next", "Next", key_display="Enter"),
         Binding("ctrl+n", "next", "Next", key_display="^N"),
         Binding("f1", "help", "Help", key_display="F1"),

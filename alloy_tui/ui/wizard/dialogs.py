@@ -37,10 +37,12 @@ def reflow(text: str) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    """The help text of one step. Esc, F1, ? or q closes it."""
+    """The help text of one step. Esc, F1, ? or q closes it. Its own footer: while it is open,
+    the step's keys do nothing, so the footer shows the dialog's."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,f1,question_mark,q", "close", "Close help"),
+        Binding("escape", "close", "Close help", key_display="Esc"),
+        Binding("f1,question_mark,q", "close", "Close help", show=False),
     ]
 
     def __init__(self, title: str, text: str) -> None:
@@ -55,6 +57,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(f"Help: {self.title_text}", classes="dialog-title", markup=False)
             with VerticalScroll(id="help-text"):
                 yield Static(reflow(self.text) or "No help for this step.", markup=False)
+        yield Footer(compact=True)
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -65,7 +68,7 @@ class ConfirmQuitScreen(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Quit without saving"),
-        Binding("n,escape", "answer(False)", "Stay"),
+        Binding("n,escape", "answer(False)", "Stay", key_display="n/Esc"),
     ]
 
     def __init__(self, changes: list[tuple[str, object, object]]) -> None:
@@ -85,6 +88,7 @@ class ConfirmQuitScreen(ModalScreen[bool]):
             yield Static(
                 "y: quit without saving    n or Esc: go back to the wizard", classes="dialog-keys"
             )
+        yield Footer(compact=True)
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)

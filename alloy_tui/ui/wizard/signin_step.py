@@ -66,6 +66,12 @@ the attempt is in the alert log (^L)."""
         Binding("x", "cancel", "Cancel"),
         Binding("r", "retry", "Retry"),
         Binding("a", "change", "Change account"),
+        # Before anyone signed in, Enter and ^N cannot go on: the footer does not offer Next,
+        # and the keys say why instead of doing nothing. (A key bound here replaces the base
+        # class's bindings of it, so Next is repeated; this step has no text field.)
+        Binding("enter", "next", "Next", key_display="Enter"),
+        Binding("ctrl+n", "next", "Next", key_display="^N"),
+        Binding("enter,ctrl+n", "not_signed_in", "Next", show=False),
     ]
 
     def __init__(self, state: WizardState, *, autostart: bool = True) -> None:
@@ -133,6 +139,10 @@ the attempt is in the alert log (^L)."""
             return True if phase in ("failed", "cancelled") else False
         if action == "change":
             return True if phase == "signed-in" else False
+        if action == "next":
+            return phase == "signed-in"
+        if action == "not_signed_in":
+            return phase != "signed-in"
         return super().check_action(action, parameters)
 
     def _place_qr(self) -> None:
@@ -316,6 +326,9 @@ the attempt is in the alert log (^L)."""
         self.cancel_event.set()
         if self.ready:
             self.dismiss(BACK)
+
+    def action_not_signed_in(self) -> None:
+        self.collect()
 
     def collect(self) -> SignedIn | None:
         if self.phase == "signed-in" and self.account is not None:
