@@ -59,7 +59,7 @@ async def test_welcome_lists_the_steps_of_the_configured_service(tmp_path: Path)
         await wait_for(pilot, lambda: on(app, WelcomeScreen))
         plan = str(app.screen.query_one("#plan").content)
         assert plan.startswith("The 5 steps:")
-        assert "2. SMTP server" in plan and "3. Sign-in and From" in plan
+        assert "Choose e-mail service > SMTP server > Sign-in and From > Test" in plan
         assert "Sign in" not in plan.replace("Sign-in", "") and "API" not in plan
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, ServiceScreen))
@@ -160,7 +160,9 @@ async def test_sent_smtp_relay_without_sign_in(tmp_path: Path) -> None:
             assert "Test message has been sent" in sent, shown(app, "send-error")
             assert "  From:     noc@contoso.test\n" in sent
             assert "on behalf" not in sent and ", as \n" not in sent
-            assert f"SMTP server 127.0.0.1:{server.port} (None), without signing in" in sent
+            assert (
+                f"SMTP server 127.0.0.1:{server.port} (no encryption), without signing in" in sent
+            )
             assert shown(app, "sent-warnings") == ""
         assert server.messages[0].login in (None, "")
 

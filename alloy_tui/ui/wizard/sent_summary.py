@@ -43,7 +43,9 @@ def through_lines(result: Any, settings: Any) -> list[tuple[str, str]]:
         port = extra.get("port") or (str(settings.smtp.port) if settings is not None else "")
         security = extra.get("security") or (settings.smtp.security if settings else "")
         where = f"SMTP server {host}:{port}" if host else "SMTP server"
-        if security:
+        if security == "none":
+            where += " (no encryption)"
+        elif security:
             where += f" ({SECURITY_NAMES.get(security, security)})"
         who = f"signed in as {result.account}" if result.account else "without signing in"
         return [("Through", f"{where}, {who}")]

@@ -62,7 +62,7 @@ def plan_text(state: WizardState) -> str:
 def steps_line(state: WizardState) -> str:
     """The steps in one wrapped paragraph, for edit mode (the summary takes the room)."""
     steps = numbered_steps(state)
-    listed = ", ".join(f"{n}. {title}" for n, (_, title) in enumerate(steps, 1))
+    listed = " > ".join(title for _, title in steps)
     return f"The {len(steps)} steps: {listed}."
 
 
