@@ -149,28 +149,20 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
         return paths.alert_log_path(self.state.draft.alert_log.path, self.state.config_path)
 
     def open_alert_log(self) -> None:
-        """The live alert-log screen when it is installed, else a plain list of the last entries."""
-        from alloy_tui.ui.wizard.dialogs import SimpleAlertLogScreen
+        """The live alert-log screen over the current step (Esc comes back to the step)."""
+        from alloy_tui.ui.alertlog import AlertLogScreen
 
-        path = self.alert_log_path()
-        try:
-            from alloy_tui.ui.alertlog import AlertLogScreen
-        except ImportError:
-            AlertLogScreen = None  # noqa: N806
-        if any(
-            type(s).__name__ in ("AlertLogScreen", "SimpleAlertLogScreen")
-            for s in self.screen_stack
-        ):
+        if any(isinstance(s, AlertLogScreen) for s in self.screen_stack):
             return
-        if AlertLogScreen is not None:
-            al = self.state.draft.alert_log
-            self.push_screen(
-                AlertLogScreen(
-                    path, max_bytes=al.max_bytes, keep=al.keep, retention_days=al.retention_days
-                )
+        al = self.state.draft.alert_log
+        self.push_screen(
+            AlertLogScreen(
+                self.alert_log_path(),
+                max_bytes=al.max_bytes,
+                keep=al.keep,
+                retention_days=al.retention_days,
             )
-        else:
-            self.push_screen(SimpleAlertLogScreen(path))
+        )
 
 
 def run_wizard(ctx: CliContext) -> None:

@@ -193,7 +193,7 @@ async def test_help_and_alert_log_from_a_step(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: on(app, RegistrationScreen))
         await pilot.press("ctrl+l")
         await wait_for(
-            pilot, lambda: type(app.screen).__name__ in ("AlertLogScreen", "SimpleAlertLogScreen")
+            pilot, lambda: type(app.screen).__name__ == "AlertLogScreen"
         )
         await pilot.press("escape")
         await wait_for(pilot, lambda: on(app, RegistrationScreen))

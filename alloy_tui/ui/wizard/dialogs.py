@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 _LIST_START = re.compile(r"^(\s|[•*-] |\d+[.)] |Keys:)")
@@ -92,50 +91,3 @@ class ConfirmQuitScreen(ModalScreen[bool]):
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
-
-
-class SimpleAlertLogScreen(Screen[None]):
-    """The last entries of the alert log, newest first (until the live alert-log screen lands)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close"),
-        Binding("f5", "refresh_log", "Refresh"),
-    ]
-    LIMIT: ClassVar[int] = 200
-
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = path
-
-    def compose(self) -> ComposeResult:
-        yield Static(f"Alert log: {self.path}", id="titlebar", markup=False)
-        with VerticalScroll(id="log-body"):
-            yield Static("", id="log-lines", markup=False)
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.action_refresh_log()
-
-    def action_refresh_log(self) -> None:
-        self.query_one("#log-lines", Static).update(self._render_entries())
-
-    def _render_entries(self) -> str:
-        if not self.path.exists():
-            return "No alert log yet: nothing has been sent or signed in from this machine."
-        from alloy_tui.core.alertlog import AlertLogReader
-
-        entries = AlertLogReader(self.path).tail(self.LIMIT)
-        if not entries:
-            return "The alert log is empty."
-        marks = {"info": "i INFO ", "warning": "! WARN ", "error": "x ERROR"}
-        lines = []
-        for e in reversed(entries):
-            if not e.valid:
-                lines.append(f"? (not JSON) {e.raw[:200]}")
-                continue
-            ts = e.ts.replace("T", " ")[:19]
-            lines.append(f"{ts}  {marks.get(e.level, e.level):7}  {e.event:<12} {e.message}")
-        return "\n".join(lines)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
