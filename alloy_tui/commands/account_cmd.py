@@ -104,7 +104,9 @@ def ensure_signed_in(obj: CliContext, loaded: Any) -> Any:
     click.echo("Sandbox: no account signed in yet; signing in first.", err=True)
     account = device_sign_in(obj, loaded.settings, signin, err=True)
     click.echo(f"Signed in as {account.name} <{account.username}>.", err=True)
-    return remember_account(obj, loaded, account.username)
+    saved = remember_account(obj, loaded, account.username)
+    signin.forget_other_accounts(keep=account.username)
+    return saved
 
 
 def _need_exchange_online(settings: Settings, what: str) -> None:
@@ -126,6 +128,8 @@ def login_command(obj: CliContext) -> None:
     signin = SignIn(loaded.settings, obj.config_path)
     account = device_sign_in(obj, loaded.settings, signin)
     remember_account(obj, loaded, account.username)
+    # Only now that the config names the new account do the other accounts' tokens go.
+    signin.forget_other_accounts(keep=account.username)
     click.echo(f"Signed in as {account.name} <{account.username}>.")
     if signin.replaced:  # change account: the config is bound to exactly one account
         click.echo(

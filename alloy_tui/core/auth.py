@@ -51,7 +51,7 @@ class SignIn:
         self._flow: dict[str, Any] | None = None
         self._lock = threading.Lock()
         self._signed_in: str = ""  # home_account_id of a sign-in made by this object
-        # Accounts a successful sign-in replaced (change account): their tokens were removed.
+        # Accounts `forget_other_accounts` removed (change account): their tokens are gone.
         self.replaced: list[str] = []
 
     # ------------------------------------------------------------------ plumbing
@@ -273,28 +273,38 @@ class SignIn:
             name=str(claims.get("name") or username), username=username, home_account_id=home
         )
         self._log("info", "signin.succeeded", f"Signed in as {username}", account=username)
-        if home:
-            self._forget_others(home, username)
+        # Other accounts of this app stay cached: a config that still names one of them keeps
+        # sending until the config naming this account is saved (then `forget_other_accounts`).
         return account
 
-    def _forget_others(self, keep: str, username: str) -> None:
-        """Change account: one account per app registration in this cache. The accounts the new
-        sign-in replaced lose their tokens (the config is bound to exactly one account)."""
-        others = [a for a in self._msal_accounts() if a.get("home_account_id") != keep]
-        if not others:
-            return
+    def forget_other_accounts(self, keep: str) -> list[str]:
+        """Change account, second half: once the config naming `keep` (a username) is saved,
+        remove every other account of this app registration from the cache, so the cache holds
+        one account per app. Returns (and keeps in `replaced`) the usernames removed. Does
+        nothing when `keep` is not cached: the only working account is never removed."""
+        wanted = keep.strip().lower()
+        accts = self._msal_accounts()
+        if not wanted or not any(str(a.get("username", "")).lower() == wanted for a in accts):
+            self.replaced = []
+            return []
+        if all(str(a.get("username", "")).lower() == wanted for a in accts):
+            self.replaced = []
+            return []  # nothing to remove: the msal cache (and msal) is not even opened
         cache = self.cache()
+        others = [a for a in self._msal_accounts() if str(a.get("username", "")).lower() != wanted]
         for a in others:
             auth_cache.forget(cache, a)
         self.replaced = [str(a.get("username", "")) for a in others]
-        names = ", ".join(self.replaced)
-        self._log(
-            "info",
-            "signin.signed_out",
-            f"Signed out {names} (replaced by {username})",
-            account=names,
-            replaced_by=username,
-        )
+        if self.replaced:
+            names = ", ".join(self.replaced)
+            self._log(
+                "info",
+                "signin.signed_out",
+                f"Signed out {names} (replaced by {keep})",
+                account=names,
+                replaced_by=keep,
+            )
+        return list(self.replaced)
 
     def get_token_info(self, resource: str, *, force_refresh: bool = False) -> AccessToken:
         """A valid access token for "graph" or "ews", silently (refreshing as needed)."""

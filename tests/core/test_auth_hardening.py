@@ -69,6 +69,14 @@ def test_change_account_removes_the_old_accounts_tokens(sb: Sandbox, tmp_path: P
 
     # "Change": a new device flow with another account, from the config bound to the old one.
     signin = sign_in(sb, bound, cfg, account=OTHER)
+    # Until the config naming the new account is saved, the old account keeps working.
+    assert signin.replaced == [] and usernames(s) == sorted([ACCOUNT, OTHER])
+    old_again = SignIn(bound, cfg)
+    assert old_again.current_account().username == ACCOUNT  # type: ignore[union-attr]
+    assert old_again.get_token("graph") in old_tokens
+    assert old_again.username() == ACCOUNT
+    # The config now names OTHER: the second half of Change removes the old account.
+    assert signin.forget_other_accounts(keep=OTHER) == [ACCOUNT]
     assert signin.replaced == [ACCOUNT]
     assert usernames(s) == [OTHER]  # exactly one account left for this app
     text = Path(s.exchange_online.token_cache).read_text()
@@ -78,6 +86,20 @@ def test_change_account_removes_the_old_accounts_tokens(sb: Sandbox, tmp_path: P
     out = log_entries(s)[-1]
     assert out["event"] == "signin.signed_out" and out["details"]["replaced_by"] == OTHER
     assert ACCOUNT in out["message"]
+
+
+def test_forget_other_accounts_never_removes_the_only_working_account(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "config.toml"
+    s = settings_for(sb, tmp_path, account=ACCOUNT)
+    sign_in(sb, s, cfg)
+    signin = SignIn(s, cfg)
+    assert signin.forget_other_accounts(keep="nobody@contoso.example") == []
+    assert signin.forget_other_accounts(keep="") == []
+    assert signin.forget_other_accounts(keep=ACCOUNT.upper()) == []
+    assert usernames(s) == [ACCOUNT] and SignIn(s, cfg).get_token("graph")
+    assert "signin.signed_out" not in [e["event"] for e in log_entries(s)]
 
 
 def test_signing_in_again_with_the_same_account_removes_nothing(
