@@ -4,27 +4,35 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from alloy_tui.ui.alertlog import view
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
 
 LEVELS = ("info", "warning", "error")
-EVENTS = ("notification.sent", "test_message.sent", "smtp.retry", "signin.refreshed")
+# The common events, each with a level that fits it: at 80 columns sent and failed read in full.
+EVENTS = {
+    "info": ("notification.sent", "test_message.sent", "signin.succeeded"),
+    "warning": ("smtp.retry", "signin.cancelled", "smtp.retry"),
+    "error": ("notification.failed", "test_message.failed", "signin.failed"),
+}
 
 
 def _content() -> bytes:
     lines = []
     for i in range(60):
         level = LEVELS[i % 3]
+        day = "2026-02-28T18" if i < 2 else "2026-03-01T10"
         lines.append(
             json.dumps(
                 {
-                    "ts": f"2026-03-01T10:{i // 60:02d}:{i % 60:02d}.000Z",
+                    "ts": f"{day}:{i // 60:02d}:{i % 60:02d}.000Z",
                     "level": level,
-                    "event": EVENTS[i % 4],
+                    "event": EVENTS[level][i // 3 % 3],
                     "message": f"Notification {i} to ops{i}@contoso.com: {'sent' if level == 'info' else 'delayed, will retry'}.",
                     "details": {"id": i, "transport": "graph", "request_id": f"req-{i:04d}"},
                 },
@@ -56,6 +64,8 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AlertLogApp:
     monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.setenv("COLORTERM", "truecolor")
     monkeypatch.chdir(tmp_path)
+    # The entries are from "today" (HH:MM:SS at 80 columns) but two, from the day before (a date).
+    monkeypatch.setattr(view, "local_today", lambda: date(2026, 3, 1))
     Path("alert_log.jsonl").write_bytes(_content())
     return AlertLogApp(Path("alert_log.jsonl"), poll=0.05)
 
@@ -85,6 +95,17 @@ def test_snapshot_120x40(snap_compare: object, app: AlertLogApp) -> None:
         await pilot.press("down", "down", "down")  # type: ignore[attr-defined]
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)  # type: ignore[operator]
+
+
+def test_snapshot_oldest_80x24(snap_compare: object, app: AlertLogApp) -> None:
+    """The bottom of the log: the day before shows its date, today its time."""
+
+    async def run_before(pilot: object) -> None:
+        await _settle(pilot)
+        await pilot.press("end")  # type: ignore[attr-defined]
+        await pilot.pause()  # type: ignore[attr-defined]
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)  # type: ignore[operator]
 
 
 def test_snapshot_details_80x24(snap_compare: object, app: AlertLogApp) -> None:

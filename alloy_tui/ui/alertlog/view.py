@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import replace
+from datetime import date, datetime
+from typing import NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.color import Color
@@ -22,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from alloy_tui.core.alertlog import Entry
+from alloy_tui.core.alertlog_entry import parse_ts
 from alloy_tui.ui.alertlog.index import LogFile, Rows
 
 LEVEL_LABELS = {
@@ -43,14 +46,66 @@ ANSI16_LEVELS = {
 _CONTROL = {c: " " for c in range(32)} | {127: " "}
 
 
-def columns(width: int) -> tuple[int, int, int]:
-    """(time, event, message) widths for a row of ``width`` cells."""
-    wide = width >= 100
-    time_w = 19 if wide else 14
-    event_w = 28 if wide else 18
-    # marker(1) time sp level(7) sp event sp message
-    message_w = max(0, width - (1 + time_w + 1 + 7 + 1 + event_w + 1))
-    return time_w, event_w, message_w
+class Columns(NamedTuple):
+    """Cell widths of a row's columns (a one-cell marker and single spaces between them)."""
+
+    time: int
+    level: int
+    event: int
+    message: int
+
+    @property
+    def wide(self) -> bool:
+        return self.time >= 19
+
+
+WIDE_AT = 110  # from here (a 120-column terminal) full dates and times
+# Sized for the longest common events (test_message.failed, notification.failed) so that sent and
+# failed read in full at 80 columns; signin.succeeded/cancelled/started fit with room to spare.
+NARROW_EVENT = 19
+WIDE_EVENT = 28
+
+
+def columns(width: int) -> Columns:
+    """The column widths for a row of ``width`` cells. Narrow (an 80x24 SSH window): HH:MM:SS for
+    today's entries and the date only for older ones, a symbol and the level word, the common
+    event names whole, the message takes the rest. Wide (120+ columns): full dates."""
+    if width >= WIDE_AT:
+        time_w, level_w, event_w = 19, 7, WIDE_EVENT
+    else:
+        time_w, level_w, event_w = 10, 7, NARROW_EVENT
+    # marker(1) time sp level sp event sp message
+    message_w = max(0, width - (1 + time_w + 1 + level_w + 1 + event_w + 1))
+    return Columns(time_w, level_w, event_w, message_w)
+
+
+def local_today() -> date:
+    return datetime.now().astimezone().date()
+
+
+def when_text(entry: Entry, wide: bool, today: date | None = None) -> str:
+    """Local time: full at wide widths; else HH:MM:SS when ``today``, the date when older."""
+    when = parse_ts(entry.ts)
+    if when is None:
+        return entry.ts
+    local = when.astimezone()
+    if wide:
+        return local.strftime("%Y-%m-%d %H:%M:%S")
+    if local.date() == (today or local_today()):
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%Y-%m-%d")
+
+
+def fit_event(event: str, width: int) -> str:
+    """Like ``fit``, but a name too long keeps its last segment (the outcome: sent, failed…)
+    whole and cuts the middle: exchange_server.autodiscover.failed -> exchange_se….failed."""
+    if cell_len(event) <= width or "." not in event:
+        return fit(event, width)
+    tail = "." + event.rsplit(".", 1)[1]
+    head_w = width - cell_len(tail) - 1
+    if head_w < 3:
+        return fit(event, width)
+    return set_cell_size(event.translate(_CONTROL), head_w) + "…" + fit(tail, cell_len(tail))
 
 
 def fit(text: str, width: int) -> str:
@@ -76,16 +131,16 @@ def slim(entry: Entry) -> Entry:
 
 
 def header_text(width: int) -> str:
-    time_w, event_w, message_w = columns(width)
+    cols = columns(width)
     text = (
         " "
-        + fit("Time", time_w)
+        + fit("Time", cols.time)
         + " "
-        + fit("Level", 7)
+        + fit("Level", cols.level)
         + " "
-        + fit("Event", event_w)
+        + fit("Event", cols.event)
         + " "
-        + fit("Message", message_w)
+        + fit("Message", cols.message)
     )
     return set_cell_size(text, width)
 
@@ -283,27 +338,26 @@ class LogView(ScrollView, can_focus=True):
     def _row_segments(
         self, entry: Entry, width: int, base: Style, is_cursor: bool
     ) -> list[Segment]:
-        time_w, event_w, message_w = columns(width)
+        cols = columns(width)
         style = self.overlay_style
         marker = Segment("›" if is_cursor else " ", base)
         if entry.valid or (entry.truncated and entry.level in LEVEL_LABELS):
             # A line too long to parse that starts like an entry keeps its level (an error stays
             # an error), its message marked as cut.
-            fmt = "%Y-%m-%d %H:%M:%S" if time_w >= 19 else "%m-%d %H:%M:%S"
-            when = fit(entry.local_time(fmt), time_w)
-            label = LEVEL_LABELS.get(entry.level, fit("? " + entry.level.upper(), 7))
+            when = fit(when_text(entry, cols.wide), cols.time)
+            label = LEVEL_LABELS.get(entry.level, fit("? " + entry.level.upper(), cols.level))
             level_style = (
                 style(f"logview--{entry.level}")
                 if entry.level in LEVEL_LABELS
                 else style("logview--bad")
             )
-            event = fit(entry.event, event_w)
+            event = fit_event(entry.event, cols.event)
             message = entry.message if entry.valid else "(cut: long line) " + entry.message
         else:
-            when = fit("-", time_w)
-            label = BAD_LABEL
+            when = fit("-", cols.time)
+            label = fit(BAD_LABEL, cols.level)
             level_style = style("logview--bad")
-            event = fit("(cut: long line)" if entry.truncated else "(not an entry)", event_w)
+            event = fit("(cut: long line)" if entry.truncated else "(not an entry)", cols.event)
             message = entry.raw
         segments = [
             marker,
@@ -314,7 +368,7 @@ class LogView(ScrollView, can_focus=True):
             Segment(event, base + style("logview--event")),
             Segment(" ", base),
         ]
-        segments.extend(self._message_segments(fit(message, message_w), base))
+        segments.extend(self._message_segments(fit(message, cols.message), base))
         return segments
 
     def _message_segments(self, text: str, base: Style) -> list[Segment]:
