@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -37,11 +38,13 @@ def test_live_view_shows_an_entry_appended_by_another_process(tmp_path: Path) ->
     log = state / "alert_log.jsonl"
     append = (
         "import sys; from pathlib import Path; from alloy_tui.core.alertlog import AlertLogWriter; "
-        "AlertLogWriter(Path(sys.argv[1])).write(sys.argv[2], 'e2e.append', sys.argv[3])"
+        "AlertLogWriter(Path(sys.argv[1])).write(sys.argv[2], sys.argv[4], sys.argv[3])"
     )
-    subprocess.run(
-        [sys.executable, "-c", append, str(log), "info", "written before start"], check=True
-    )
+
+    def write(level: str, message: str, event: str) -> None:
+        subprocess.run([sys.executable, "-c", append, str(log), level, message, event], check=True)
+
+    write("info", "written before start", "test_message.sent")
     sock = f"alloy-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     env = {
         "ALLOY_TUI_STATE_DIR": str(state),
@@ -75,14 +78,14 @@ def test_live_view_shows_an_entry_appended_by_another_process(tmp_path: Path) ->
     try:
         first = _wait_for(sock, "written before start")
         assert "1 entry" in first
-        subprocess.run(
-            [sys.executable, "-c", append, str(log), "error", "appended by another process"],
-            check=True,
-        )
+        write("error", "appended by another process", "test_message.failed")
         screen = _wait_for(sock, "appended by another process", timeout=5)
-        rows = [line for line in screen.splitlines() if "e2e.append" in line]
+        rows = [line for line in screen.splitlines() if "test_message." in line]
         assert "appended by another process" in rows[0] and "ERROR" in rows[0]  # newest at the top
         assert "written before start" in rows[1]
+        # At 80 columns sent and failed read in full, with today's time as HH:MM:SS.
+        assert " test_message.failed " in rows[0] and " test_message.sent " in rows[1]
+        assert re.match(r"^.\d\d:\d\d:\d\d ", rows[0]), rows[0]
         subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "live", "q"], check=True)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
