@@ -32,7 +32,7 @@ step (you can change things and save again). ^L opens the alert log."""
     def compose_body(self) -> Iterable[Any]:
         path = self.state.saved_path or self.state.config_path
         lines = [f"✓ Settings saved to {path}", ""]
-        if self.state.test_result is None:
+        if not self.state.test_passed:
             lines += [
                 "⚠ No test message went through in this session. Check with:",
                 "    alloy-tui test-send --to you@example.com",

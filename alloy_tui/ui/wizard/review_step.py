@@ -183,7 +183,34 @@ Enter (or ^N) saves; Esc goes back."""
                 "Check the folder's permissions and free space, then press Enter again.",
             )
             return None
+        self._forget_replaced_accounts(new.settings)
         return Saved(path=self.state.config_path, loaded=new)
+
+    def _forget_replaced_accounts(self, settings: Any) -> None:
+        """Change account, second half: the saved config names the new account, so the
+        accounts it replaced leave the token cache now (not at sign-in: quitting without saving
+        keeps the old config and its account working)."""
+        eo = settings.exchange_online
+        if settings.service != "exchange-online" or not eo.account:
+            return
+        from alloy_tui.core.auth import SignIn
+        from alloy_tui.core.errors import AlloyError
+
+        try:
+            removed = SignIn(settings, self.state.config_path).forget_other_accounts(
+                keep=eo.account
+            )
+        except (AlloyError, OSError) as e:
+            self.app.notify(
+                f"Saved, but the replaced account's tokens could not be removed: {e}",
+                severity="warning",
+            )
+            return
+        if removed:
+            self.app.notify(
+                f"Signed out {', '.join(removed)}: its tokens were removed from the token cache.",
+                title="Account changed",
+            )
 
 
 def apply(state: WizardState, result: Saved) -> None:

@@ -66,11 +66,36 @@ class WizardState:
 
     @property
     def test_passed(self) -> bool:
-        """A test message went through with exactly the settings about to be saved."""
-        return self.test_result is not None and self.tested_with == self.draft
+        """A test message went through with the settings about to be saved (every setting a
+        send uses: see `sending_settings`)."""
+        return (
+            self.test_result is not None
+            and self.tested_with is not None
+            and sending_settings(self.tested_with) == sending_settings(self.draft)
+        )
+
+    def keep_test_if_current(self) -> bool:
+        """Drop the last test result when the settings it was sent with changed since;
+        True when it still holds for the draft."""
+        if self.test_result is not None and not self.test_passed:
+            self.test_result = None
+            self.tested_with = None
+        return self.test_result is not None
 
     @property
     def dirty(self) -> bool:
         if self.loaded is None:
             return False
         return bool(self.changes())
+
+
+def sending_settings(s: Settings) -> tuple[object, ...]:
+    """What a send depends on: the service and its own section, network and message defaults.
+    The other services' sections and the alert log's place and size change nothing about
+    whether a message goes through."""
+    own = {
+        "exchange-online": s.exchange_online,
+        "smtp": s.smtp,
+        "exchange-server": s.exchange_server,
+    }.get(s.service)
+    return (s.service, own, s.network, s.message)

@@ -116,6 +116,10 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         for key in self._fields():
             if self.query_one(f"#{key}", Input).value:
                 self._check(key)
+        state = self.state
+        if state.keep_test_if_current() and state.test_result is not None:
+            # Back here after a test that went through with these same settings: still valid.
+            self.show_sent(state.test_result, state.test_to, state.test_from, state.tested_with)
 
     def _fields(self) -> list[str]:
         return ["to", "from"] if self.delegation else ["to"]
@@ -253,6 +257,10 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         self.result = result
         self.sent_to, self.sent_from = to, from_address
         self.tested_with = settings if settings is not None else self.state.draft
+        # Kept at once (not only on Next): going Back must not forget a test that went through.
+        self.state.test_result = result
+        self.state.tested_with = self.tested_with
+        self.state.test_to, self.state.test_from = to, from_address
         from alloy_tui.ui.wizard.sent_summary import sent_text, warning_lines
 
         warnings = warning_lines(result)
