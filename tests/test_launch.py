@@ -71,3 +71,28 @@ def test_wizard_with_term_dumb_says_so() -> None:
     assert out.returncode == 2
     assert "TERM=dumb" in out.stderr or "needs a terminal" in out.stderr
     assert "\x1b" not in out.stdout
+
+
+def test_wizard_path_loads_no_command_line_machinery_before_the_app_runs(tmp_path) -> None:
+    """Up to the moment the wizard App starts, neither click nor a heavy library is loaded."""
+    code = (
+        "import sys, os\n"
+        "sys.stdin.isatty = lambda: True\n"  # the check for a terminal is not what is tested here
+        "sys.stdout.isatty = lambda: True\n"
+        "import alloy_tui.ui.app as ui_app\n"
+        "def fake_run(self, *a, **k):\n"
+        "    bad = [m for m in ('click', 'msal', 'httpx', 'exchangelib', 'tomlkit') if m in sys.modules]\n"
+        "    print('LOADED=' + ','.join(bad))\n"
+        "    return None\n"
+        "ui_app.AlloyApp.run = fake_run\n"
+        f"sys.argv = ['alloy-tui', '--config', {str(tmp_path / 'c.toml')!r}]\n"
+        "from alloy_tui.launch import main\n"
+        "main()\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "TERM"}
+    env["TERM"] = "xterm-256color"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env=env
+    )
+    assert "LOADED=" in out.stdout, out.stdout + out.stderr
+    assert out.stdout.strip().endswith("LOADED="), out.stdout

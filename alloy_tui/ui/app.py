@@ -167,12 +167,10 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
 
 def run_wizard(ctx: CliContext) -> None:
     """Open the wizard for `ctx.config_path` (with `--sandbox`, the throwaway sandbox config)."""
-    import click
-
     app = AlloyApp(ctx.config_path, sandbox=ctx.sandbox)
     saved = app.run()
     if saved is not None:
         note = " (sandbox: removed now)" if ctx.sandbox is not None else ""
-        click.echo(f"alloy-tui: settings saved to {saved}{note}")
+        print(f"alloy-tui: settings saved to {saved}{note}")
     elif app.return_code:
         raise SystemExit(app.return_code)
