@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from alloy_tui.core import auth_cache, auth_file, clouds, paths
+from alloy_tui.core.auth_accounts import AccountsMixin
 from alloy_tui.core.auth_model import (
     AccessToken,
     Account,
@@ -37,8 +38,11 @@ __all__ = [
 ]
 
 
-class SignIn:
-    """Device-code sign-in and silent tokens for the configured app registration."""
+class SignIn(AccountsMixin):
+    """Device-code sign-in and silent tokens for the configured app registration.
+
+    `forget_other_accounts`, `token_health` and `sign_out` come from `AccountsMixin`.
+    """
 
     def __init__(self, settings: Settings, config_path: Path) -> None:
         self.settings = settings
@@ -277,35 +281,6 @@ class SignIn:
         # sending until the config naming this account is saved (then `forget_other_accounts`).
         return account
 
-    def forget_other_accounts(self, keep: str) -> list[str]:
-        """Change account, second half: once the config naming `keep` (a username) is saved,
-        remove every other account of this app registration from the cache, so the cache holds
-        one account per app. Returns (and keeps in `replaced`) the usernames removed. Does
-        nothing when `keep` is not cached: the only working account is never removed."""
-        wanted = keep.strip().lower()
-        accts = self._msal_accounts()
-        if not wanted or not any(str(a.get("username", "")).lower() == wanted for a in accts):
-            self.replaced = []
-            return []
-        if all(str(a.get("username", "")).lower() == wanted for a in accts):
-            self.replaced = []
-            return []  # nothing to remove: the msal cache (and msal) is not even opened
-        cache = self.cache()
-        others = [a for a in self._msal_accounts() if str(a.get("username", "")).lower() != wanted]
-        for a in others:
-            auth_cache.forget(cache, a)
-        self.replaced = [str(a.get("username", "")) for a in others]
-        if self.replaced:
-            names = ", ".join(self.replaced)
-            self._log(
-                "info",
-                "signin.signed_out",
-                f"Signed out {names} (replaced by {keep})",
-                account=names,
-                replaced_by=keep,
-            )
-        return list(self.replaced)
-
     def get_token_info(self, resource: str, *, force_refresh: bool = False) -> AccessToken:
         """A valid access token for "graph" or "ews", silently (refreshing as needed)."""
         check_app_settings(self.settings)
@@ -358,57 +333,3 @@ class SignIn:
 
         who = username or self.settings.exchange_online.account
         return not_signed_in(self.cache_path, who, bool(getattr(self.view(), "damaged", False)))
-
-    def token_health(self, check_refresh: bool = True) -> TokenHealth:
-        """Cached account, access-token expiry and (optionally) whether a refresh works now."""
-        a = self._current()
-        if a is None:
-            return TokenHealth(None, False, None, None, self.not_signed_in().cause)
-        account = self._account(a)
-        resource = self.settings.exchange_online.api
-        cached = bool(
-            auth_cache.refresh_tokens(self.view(), a, self.settings.exchange_online.client_id)
-        )
-        refresh_ok: bool | None = None
-        detail = "refresh token cached" if cached else "no refresh token cached"
-        if check_refresh and cached:
-            try:
-                app = self._application()
-                result = app.acquire_token_silent_with_error(
-                    clouds.scopes(self.settings, resource), account=a, force_refresh=True
-                )
-                if result and "access_token" in result:
-                    refresh_ok, detail = True, "token refresh works"
-                else:
-                    refresh_ok = False
-                    ex = (
-                        self._explain_result(result)
-                        if result
-                        else self.not_signed_in(account.username)
-                    )
-                    detail = ex.one_line()
-            except (ExplainedError, UserInputError) as e:
-                refresh_ok = False
-                detail = e.explanation.one_line() if isinstance(e, ExplainedError) else str(e)
-            except Exception as e:
-                refresh_ok = False
-                detail = self._explain_exc(e).one_line()
-        expires = auth_cache.access_token_expiry(
-            self.view(),
-            a,
-            self.settings.exchange_online.client_id,
-            self.realm,
-            clouds.scopes(self.settings, resource),
-        )
-        return TokenHealth(account, cached, expires, refresh_ok, detail)
-
-    def sign_out(self) -> None:
-        """Forget the current account (every other account too when none is configured)."""
-        cache = self.cache()
-        a = self._current()
-        targets = [a] if a else self._msal_accounts()
-        for t in targets:
-            auth_cache.forget(cache, t)
-        self._signed_in = ""
-        names = ", ".join(str(t.get("username", "")) for t in targets) or "(none)"
-        self._log("info", "signin.signed_out", f"Signed out {names}", account=names)
