@@ -20,9 +20,7 @@ Nothing here ever puts a password into an exception, a log line or a return valu
 from __future__ import annotations
 
 import os
-import stat
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core import paths
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
+from alloy_tui.core.secrets_file import SECRETS_FILE as SECRETS_FILE  # re-exported
+from alloy_tui.core.secrets_file import _read_all, _write_all, secrets_path
 
-SECRETS_FILE = "secrets.toml"
 SERVICES = ("smtp", "exchange-server")
 COMMAND_TIMEOUT = 30.0
 _SECTION = {"smtp": "smtp", "exchange-server": "exchange_server"}
@@ -53,10 +51,6 @@ class PasswordSource:
             "file": f"from the secrets file {self.detail}",
             "pending": f"typed in the setup wizard (kept in {self.detail} when saved)",
         }.get(self.kind, "not set")
-
-
-def secrets_path() -> Path:
-    return paths.state_dir() / SECRETS_FILE
 
 
 def _section(settings: Any, service: str) -> Any:
@@ -198,71 +192,7 @@ def read_password_env(name: str, *, key: str = "smtp") -> str:
 
 
 # --- the secrets file -------------------------------------------------------------------------
-
-
-def _check_file(path: Path) -> None:
-    st = path.stat()
-    if stat.S_IMODE(st.st_mode) & 0o077:
-        raise UserInputError(
-            f"{path} can be read or written by other users (mode {stat.S_IMODE(st.st_mode):03o}); "
-            f"refusing to read passwords from it. Fix it with: chmod 600 {path}"
-        )
-    if hasattr(os, "getuid") and st.st_uid != os.getuid():
-        raise UserInputError(
-            f"{path} belongs to another user (uid {st.st_uid}); refusing to read passwords from it."
-        )
-
-
-def _read_all() -> dict[str, dict[str, str]]:
-    path = secrets_path()
-    if not path.exists():
-        return {}
-    _check_file(path)
-    import tomllib
-
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        # The parser's message can quote the file's text; keep only where it broke.
-        where = str(e).rsplit("(", 1)[-1].rstrip(")") if "(" in str(e) else "unknown place"
-        raise UserInputError(
-            f"{path} is not valid TOML ({where}); fix or delete it and store the password again."
-        ) from None
-    out: dict[str, dict[str, str]] = {}
-    for service, table in data.items():
-        if isinstance(table, dict):
-            out[service] = {str(u): v for u, v in table.items() if isinstance(v, str)}
-    return out
-
-
-def _write_all(data: dict[str, dict[str, str]]) -> Path:
-    import tomlkit
-
-    path = secrets_path()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    doc = tomlkit.document()
-    doc.add(
-        tomlkit.comment("alloy-tui passwords (SMTP, Exchange Server). Keep this file mode 0600.")
-    )
-    for service in sorted(data):
-        if data[service]:
-            table = tomlkit.table()
-            for user in sorted(data[service]):
-                table.add(user, data[service][user])
-            doc.add(service, table)
-    text = tomlkit.dumps(doc)
-    fd, tmp = tempfile.mkstemp(prefix=".secrets-", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+# (reading and writing it, with the mode and owner checks: secrets_file.py)
 
 
 def _check_service(service: str) -> str:

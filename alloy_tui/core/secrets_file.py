@@ -1,0 +1,85 @@
+"""The secrets file: ``secrets.toml`` in the state folder, TOML tables of username = password
+per service. Read only when it is mode 0600 and owned by the user; written atomically (temp file
++ rename, 0600). Used by `secrets`; nothing here puts a password in an exception.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from alloy_tui.core import paths
+from alloy_tui.core.errors import UserInputError
+
+SECRETS_FILE = "secrets.toml"
+
+
+def secrets_path() -> Path:
+    return paths.state_dir() / SECRETS_FILE
+
+
+def _check_file(path: Path) -> None:
+    st = path.stat()
+    if stat.S_IMODE(st.st_mode) & 0o077:
+        raise UserInputError(
+            f"{path} can be read or written by other users (mode {stat.S_IMODE(st.st_mode):03o}); "
+            f"refusing to read passwords from it. Fix it with: chmod 600 {path}"
+        )
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        raise UserInputError(
+            f"{path} belongs to another user (uid {st.st_uid}); refusing to read passwords from it."
+        )
+
+
+def _read_all() -> dict[str, dict[str, str]]:
+    path = secrets_path()
+    if not path.exists():
+        return {}
+    _check_file(path)
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        # The parser's message can quote the file's text; keep only where it broke.
+        where = str(e).rsplit("(", 1)[-1].rstrip(")") if "(" in str(e) else "unknown place"
+        raise UserInputError(
+            f"{path} is not valid TOML ({where}); fix or delete it and store the password again."
+        ) from None
+    out: dict[str, dict[str, str]] = {}
+    for service, table in data.items():
+        if isinstance(table, dict):
+            out[service] = {str(u): v for u, v in table.items() if isinstance(v, str)}
+    return out
+
+
+def _write_all(data: dict[str, dict[str, str]]) -> Path:
+    import tomlkit
+
+    path = secrets_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    doc = tomlkit.document()
+    doc.add(
+        tomlkit.comment("alloy-tui passwords (SMTP, Exchange Server). Keep this file mode 0600.")
+    )
+    for service in sorted(data):
+        if data[service]:
+            table = tomlkit.table()
+            for user in sorted(data[service]):
+                table.add(user, data[service][user])
+            doc.add(service, table)
+    text = tomlkit.dumps(doc)
+    fd, tmp = tempfile.mkstemp(prefix=".secrets-", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
