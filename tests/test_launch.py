@@ -48,12 +48,16 @@ def test_fast_path_does_not_load_click_before_the_wizard() -> None:
 @pytest.mark.parametrize("args", [[], ["--sandbox"]])
 def test_wizard_without_a_terminal_says_so(args: list[str]) -> None:
     """Cron or a pipe running bare `alloy-tui`: one clear line, exit 2, no escape codes."""
+    import os
+
+    env = {**os.environ, "TERM": "xterm-256color"}  # a real TERM: only the missing tty is tested
     out = subprocess.run(
         [sys.executable, "-m", "alloy_tui", *args],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=30,
+        env=env,
     )
     assert out.returncode == 2
     assert "needs a terminal" in out.stderr and "alloy-tui status" in out.stderr
