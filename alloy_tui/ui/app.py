@@ -6,6 +6,7 @@ command line calls for a bare `alloy-tui`.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from datetime import date
@@ -20,6 +21,8 @@ from alloy_tui.ui.crash import NoLocalsCrashMixin
 from alloy_tui.ui.wizard.state import WizardState
 
 if TYPE_CHECKING:
+    import asyncio
+
     from textual.widget import Widget
 
     from alloy_tui.commands.context import CliContext
@@ -63,7 +66,9 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
         else:
             self.call_after_refresh(self.load_config)  # first run: draw first, read defaults after
         if self._start_flow:
-            self.run_flow()
+            from alloy_tui.ui.wizard.flow import push_welcome
+
+            self.run_flow(push_welcome(self))  # the first frame is the welcome step, not blank
 
     def load_config(self) -> None:
         """Read the config (or defaults when there is none). A broken file is shown, never overwritten."""
@@ -82,10 +87,10 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
         state.draft = loaded.settings
 
     @work(exclusive=True, group="wizard-flow")
-    async def run_flow(self) -> None:
+    async def run_flow(self, first: asyncio.Future[Any] | None = None) -> None:
         from alloy_tui.ui.wizard.flow import run_steps
 
-        await run_steps(self)
+        await run_steps(self, first)
 
     async def on_event(self, event: events.Event) -> None:
         """Keep a text field's keys in the order they were typed.
@@ -121,10 +126,10 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
     # -- app-wide actions -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "request_quit":
-            from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen
-
-            # Asking already: y and n answer, and the footer shows just those.
-            return not isinstance(self.screen, ConfirmQuitScreen)
+            # Asking already: y and n answer, and the footer shows just those. (No dialog can
+            # be up before its module is loaded: the first frame does not wait for it.)
+            dialogs = sys.modules.get("alloy_tui.ui.wizard.dialogs")
+            return dialogs is None or not isinstance(self.screen, dialogs.ConfirmQuitScreen)
         return True
 
     def action_request_quit(self) -> None:

@@ -8,9 +8,10 @@ module is not there yet gets one plain "not available yet" step.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.ui.wizard.base import Progress, Step
 from alloy_tui.ui.wizard.state import Back
@@ -90,8 +91,28 @@ def progress_for(steps: list[Step], key: str, state: WizardState) -> Progress:
     return Progress(index=index, titles=tuple(s.title for s in numbered), done=done)
 
 
-async def run_steps(app: AlloyApp) -> None:
-    """Walk the steps: Next applies the result and moves on, Back (Esc) moves back."""
+def push_welcome(app: AlloyApp) -> asyncio.Future[Any]:
+    """Push the first step now (from `on_mount`), so the very first frame drawn is already it;
+    `run_steps(app, first=...)` then waits on the returned future for its result."""
+    state = app.state
+    steps = steps_for(state)
+    step = steps[0]
+    screen = step.make(state)
+    screen.progress = progress_for(steps, step.key, state)
+    result: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def dismissed(value: Any) -> None:
+        if not result.done():
+            result.set_result(value)
+
+    app.push_screen(screen, dismissed)
+    return result
+
+
+async def run_steps(app: AlloyApp, first: asyncio.Future[Any] | None = None) -> None:
+    """Walk the steps: Next applies the result and moves on, Back (Esc) moves back.
+
+    `first`: the first step's result, when `push_welcome` already put it on screen."""
     state = app.state
     key = "welcome"
     forward = True
@@ -103,9 +124,12 @@ async def run_steps(app: AlloyApp) -> None:
         if step.skip(state) and 0 < i < len(steps) - 1:
             key = keys[i + 1] if forward else keys[i - 1]
             continue
-        screen = step.make(state)
-        screen.progress = progress_for(steps, step.key, state)
-        result = await app.push_screen_wait(screen)
+        if first is not None and i == 0:
+            result, first = await first, None
+        else:
+            screen = step.make(state)
+            screen.progress = progress_for(steps, step.key, state)
+            result = await app.push_screen_wait(screen)
         if isinstance(result, Back):
             if i == 0:
                 app.action_request_quit()
