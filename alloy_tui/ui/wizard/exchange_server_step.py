@@ -23,12 +23,9 @@ from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.password_fields import (
-    FORMAT_OPTIONS,
     PasswordChoice,
-    PasswordFields,
     SignInScreenBase,
     apply_password,
-    check_from,
 )
 from alloy_tui.ui.wizard.state import WizardState
 
@@ -211,19 +208,7 @@ from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
             id="username",
         )
         yield Static("", id="username-check", classes="check", markup=False)
-        yield PasswordFields("exchange-server", x, initial=self.initial)
-        yield ExplanationPanel(id="pw-error")
-        yield Static("From address", classes="label", markup=False)
-        yield Input(
-            self.initial("from", self.state.draft.message.default_from),
-            placeholder="alerts@contoso.com",
-            id="from",
-        )
-        yield Static("", id="from-check", classes="check", markup=False)
-        yield Static("Messages are sent as", classes="label", markup=False)
-        yield ChoiceList(
-            FORMAT_OPTIONS, self.initial("format", self.state.draft.message.format), id="format"
-        )
+        yield from self.compose_password_and_from(x, "alerts@contoso.com")
 
     def on_mount(self) -> None:
         self.query_one("#pw-error", ExplanationPanel).clear()
@@ -243,29 +228,15 @@ from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
             line.set_classes("check -ok")
         ok = not problem
         ok = self.password_fields().check(username or " ") and ok
-        from_value = self.query_one("#from", Input).value
-        need_from = "\\" in username or not username
-        problem = check_from(from_value, required=need_from)
-        from_line = self.query_one("#from-check", Static)
-        if problem:
-            hint = " (with DOMAIN\\user: this account's address)" if problem == "required" else ""
-            from_line.update(f"✗ {problem}{hint}")
-            from_line.set_classes("check -error")
-            ok = False
-        elif from_value.strip():
-            from_line.update("✓ looks right")
-            from_line.set_classes("check -ok")
-        else:
-            from_line.update(f"Empty: notifications come from {username}.")
-            from_line.set_classes("check")
-        return ok
+        required = "\\" in username or not username
+        hint = " (with DOMAIN\\user: this account's address)"
+        return self.from_ok(username, required=required, hint=hint) and ok
 
     def build_result(self, choice: PasswordChoice) -> ExchangeAccount:
         return ExchangeAccount(
             username=self.query_one("#username", Input).value.strip(),
             password=choice,
-            default_from=self.query_one("#from", Input).value.strip(),
-            format=self.query_one("#format", ChoiceList).value,
+            **self.message_fields(),
             ews_endpoint=self.found_url,
         )
 

@@ -238,6 +238,46 @@ class SignInScreenBase(WizardScreen[Any]):
     def keep_secrets(self) -> None:
         self.password_fields().keep_typed_password()
 
+    def compose_password_and_from(self, section: Any, from_placeholder: str) -> Iterable[Any]:
+        """The fields both sign-in screens end with: password, From address, message format."""
+        yield PasswordFields(self.SERVICE, section, initial=self.initial)
+        yield ExplanationPanel(id="pw-error")
+        yield Static("From address", classes="label", markup=False)
+        yield Input(
+            self.initial("from", self.state.draft.message.default_from),
+            placeholder=from_placeholder,
+            id="from",
+        )
+        yield Static("", id="from-check", classes="check", markup=False)
+        yield Static("Messages are sent as", classes="label", markup=False)
+        yield ChoiceList(
+            FORMAT_OPTIONS, self.initial("format", self.state.draft.message.format), id="format"
+        )
+
+    def from_ok(self, username: str, required: bool, hint: str) -> bool:
+        """Check the From field and show the result under it; `hint` follows "required"."""
+        from_value = self.query_one("#from", Input).value
+        problem = check_from(from_value, required=required)
+        line = self.query_one("#from-check", Static)
+        if problem:
+            line.update(f"✗ {problem}{hint if problem == 'required' else ''}")
+            line.set_classes("check -error")
+            return False
+        if from_value.strip():
+            line.update("✓ looks right")
+            line.set_classes("check -ok")
+        else:
+            line.update(f"Empty: notifications come from {username}.")
+            line.set_classes("check")
+        return True
+
+    def message_fields(self) -> dict[str, str]:
+        """The From and format the screen's result carries."""
+        return {
+            "default_from": self.query_one("#from", Input).value.strip(),
+            "format": self.query_one("#format", ChoiceList).value,
+        }
+
     def fields_ok(self) -> bool:
         raise NotImplementedError
 

@@ -23,12 +23,9 @@ from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.password_fields import (
-    FORMAT_OPTIONS,
     PasswordChoice,
-    PasswordFields,
     SignInScreenBase,
     apply_password,
-    check_from,
 )
 from alloy_tui.ui.wizard.state import WizardState
 
@@ -211,19 +208,7 @@ from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
             self.initial("username", s.username), placeholder="alerts@example.com", id="username"
         )
         yield Static("", id="username-check", classes="check", markup=False)
-        yield PasswordFields("smtp", s, initial=self.initial)
-        yield ExplanationPanel(id="pw-error")
-        yield Static("From address", classes="label", markup=False)
-        yield Input(
-            self.initial("from", self.state.draft.message.default_from),
-            placeholder="alerts@example.com",
-            id="from",
-        )
-        yield Static("", id="from-check", classes="check", markup=False)
-        yield Static("Messages are sent as", classes="label", markup=False)
-        yield ChoiceList(
-            FORMAT_OPTIONS, self.initial("format", self.state.draft.message.format), id="format"
-        )
+        yield from self.compose_password_and_from(s, "alerts@example.com")
 
     def on_mount(self) -> None:
         self.query_one("#pw-error", ExplanationPanel).clear()
@@ -246,35 +231,18 @@ from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
         fields.query_one("#pw-source").disabled = not username
         fields.query_one("#pw-value").disabled = not username
         ok = fields.check(username) and ok
-        from_value = self.query_one("#from", Input).value
-        need_from = "@" not in username
-        problem = check_from(from_value, required=need_from)
-        from_line = self.query_one("#from-check", Static)
-        if problem:
-            hint = ""
-            if problem == "required":
-                hint = (
-                    " (the user name is not an address)"
-                    if username
-                    else " (who the notifications come from)"
-                )
-            from_line.update(f"✗ {problem}{hint}")
-            from_line.set_classes("check -error")
-            ok = False
-        elif from_value.strip():
-            from_line.update("✓ looks right")
-            from_line.set_classes("check -ok")
-        else:
-            from_line.update(f"Empty: notifications come from {username}.")
-            from_line.set_classes("check")
-        return ok
+        hint = (
+            " (the user name is not an address)"
+            if username
+            else " (who the notifications come from)"
+        )
+        return self.from_ok(username, required="@" not in username, hint=hint) and ok
 
     def build_result(self, choice: PasswordChoice) -> SmtpSignIn:
         return SmtpSignIn(
             username=self.query_one("#username", Input).value.strip(),
             password=choice,
-            default_from=self.query_one("#from", Input).value.strip(),
-            format=self.query_one("#format", ChoiceList).value,
+            **self.message_fields(),
         )
 
 
