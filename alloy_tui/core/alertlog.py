@@ -7,6 +7,7 @@ appends, rotation, retention) and ``alertlog_reader`` (from the end, paging back
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alloy_tui.core.alertlog_entry import (
     LEVEL_SYMBOLS,
@@ -37,6 +38,7 @@ __all__ = [
     "log_path",
     "open_writer",
     "parse_line",
+    "record",
     "redact",
 ]
 
@@ -54,3 +56,19 @@ def open_writer(settings: Settings, config_path: Path) -> AlertLogWriter:
         keep=cfg.keep,
         retention_days=cfg.retention_days,
     )
+
+
+def record(
+    settings: Settings,
+    config_path: Path,
+    level: str,
+    event: str,
+    message: str,
+    details: dict[str, Any],
+) -> None:
+    """Append one entry, best effort: a log that can't be written never hides the result of the
+    sign-in or send it describes."""
+    try:
+        open_writer(settings, config_path).write(level, event, message, details)
+    except OSError:
+        pass

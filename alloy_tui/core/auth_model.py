@@ -55,10 +55,7 @@ def _alert(
     """One alert-log entry; a log that can't be written never hides the sign-in's own result."""
     from alloy_tui.core import alertlog
 
-    try:
-        alertlog.open_writer(settings, config_path).write(level, event, message, details)
-    except OSError:
-        pass
+    alertlog.record(settings, config_path, level, event, message, details)
 
 
 def check_app_settings(settings: Settings) -> None:

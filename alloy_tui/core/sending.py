@@ -113,10 +113,7 @@ def _log(
 ) -> None:
     from alloy_tui.core import alertlog
 
-    try:
-        alertlog.open_writer(settings, config_path).write(level, event, message, details)
-    except OSError:
-        pass  # an unwritable log must not turn a sent message into a failure
+    alertlog.record(settings, config_path, level, event, message, details)
 
 
 def send_message(
