@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.mail import m365
+from alloy_tui.core.mail.ews_message import build_ews_message
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
 
 if TYPE_CHECKING:
@@ -92,12 +93,8 @@ class EwsTransport(m365.M365Transport):
             DELEGATE,
             OAUTH2,
             UTC,
-            Body,
             Build,
             Configuration,
-            HTMLBody,
-            Mailbox,
-            Message,
             Version,
         )
         from exchangelib import Account as ExAccount
@@ -127,14 +124,7 @@ class EwsTransport(m365.M365Transport):
                 access_type=DELEGATE,
                 default_timezone=UTC,
             )
-            msg = Message(
-                account=ex_account,
-                subject=message.subject,
-                body=HTMLBody(message.body) if message.html else Body(message.body),
-                to_recipients=[Mailbox(email_address=a) for a in message.to],
-            )
-            if from_address:
-                msg.author = Mailbox(email_address=from_address)
+            msg = build_ews_message(ex_account, message, from_address)
             while True:
                 backoff.next_attempt()
                 self.last_attempts = backoff.attempts

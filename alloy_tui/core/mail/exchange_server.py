@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
 from alloy_tui.core.explain_common import ExplainContext
+from alloy_tui.core.mail.ews_message import build_ews_message
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
 from alloy_tui.core.settings import EXCHANGE_AUTH, Settings
 
@@ -202,17 +203,8 @@ class ExchangeServerTransport:
         ex_account: Any = None
         self.last_attempts = 1
         try:
-            from exchangelib import Body, HTMLBody, Mailbox, Message
-
             ex_account = self._account(password, primary)
-            msg = Message(
-                account=ex_account,
-                subject=message.subject,
-                body=HTMLBody(message.body) if message.html else Body(message.body),
-                to_recipients=[Mailbox(email_address=a) for a in message.to],
-            )
-            if from_address:
-                msg.author = Mailbox(email_address=from_address)
+            msg = build_ews_message(ex_account, message, from_address)
             msg.send(save_copy=False)
         except AlloyError:
             raise

@@ -1,0 +1,25 @@
+"""The one EWS message both EWS transports send (Exchange Online and Exchange Server).
+
+exchangelib loads only when this is called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alloy_tui.core.mail.message import OutgoingMessage
+
+
+def build_ews_message(ex_account: Any, message: OutgoingMessage, from_address: str) -> Any:
+    """An exchangelib Message; `author` (From) only when sending on behalf of someone else."""
+    from exchangelib import Body, HTMLBody, Mailbox, Message
+
+    msg = Message(
+        account=ex_account,
+        subject=message.subject,
+        body=HTMLBody(message.body) if message.html else Body(message.body),
+        to_recipients=[Mailbox(email_address=a) for a in message.to],
+    )
+    if from_address:
+        msg.author = Mailbox(email_address=from_address)
+    return msg
