@@ -34,15 +34,18 @@ def _sent_line(r: SendResult, what: str) -> str:
     return line + ")."
 
 
-@click.command("test-send")
-@click.option("--to", "to", required=True, metavar="ADDR", help="Who gets the test message.")
-@click.option(
+FROM_OPTION = click.option(
     "--from",
     "from_address",
     default="",
     metavar="ADDR",
     help="Send on behalf of this mailbox (needs delegation).",
 )
+
+
+@click.command("test-send")
+@click.option("--to", "to", required=True, metavar="ADDR", help="Who gets the test message.")
+@FROM_OPTION
 @click.pass_obj
 def test_send_command(obj: CliContext, to: str, from_address: str) -> None:
     """Send the test message (says host, service, API, account, From and time)."""
@@ -75,13 +78,7 @@ def _read_body() -> str:
 @click.command("send")
 @click.option("--to", "to", multiple=True, metavar="ADDR", help="A recipient (repeat for more).")
 @click.option("--subject", required=True, help="The subject line.")
-@click.option(
-    "--from",
-    "from_address",
-    default="",
-    metavar="ADDR",
-    help="Send on behalf of this mailbox (needs delegation).",
-)
+@FROM_OPTION
 @click.option(
     "--html", is_flag=True, help="The body is HTML (default: plain text, or message.format)."
 )
