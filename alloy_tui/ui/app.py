@@ -99,23 +99,23 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
         has bubbled up to the App, while letters are handled by the field at once: "abc" then
         Ctrl+U then "help" arriving in one burst (a paste, tmux, a batched SSH packet) ends up
         as "". So a field's own bindings are queued behind the letters already sent to it."""
-        from textual.widgets import Input
-
-        if (
-            isinstance(event, events.Key)
-            and not event.is_forwarded
-            and not event.is_printable
-            and isinstance(self.focused, Input)
-        ):
-            focused = self.focused
-            own = [
-                b for b in focused._bindings.key_to_bindings.get(event.key, ()) if not b.priority
-            ]
-            if own:
-                if not await self._check_bindings(event.key, priority=True):
-                    focused.call_later(self._field_key, focused, own[0].action, event.key)
-                return
+        own = self._focused_field_bindings(event) if isinstance(event, events.Key) else []
+        if own:
+            if not await self._check_bindings(event.key, priority=True):
+                self.focused.call_later(self._field_key, self.focused, own[0].action, event.key)
+            return
         await super().on_event(event)
+
+    def _focused_field_bindings(self, event: events.Key) -> list[Any]:
+        """The focused text field's own (non-priority) bindings for this non-printable key."""
+        if event.is_forwarded or event.is_printable:
+            return []
+        from textual.widgets import Input  # here, not per event: only keys get this far
+
+        focused = self.focused
+        if not isinstance(focused, Input):
+            return []
+        return [b for b in focused._bindings.key_to_bindings.get(event.key, ()) if not b.priority]
 
     async def _field_key(self, field: Widget, action: str, key: str) -> None:
         """A field's binding, in the field's turn; what it skips goes on up as usual."""
