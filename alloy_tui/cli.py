@@ -14,7 +14,7 @@ import click
 from alloy_tui import __version__
 from alloy_tui.commands import MODULES
 from alloy_tui.commands.context import CliContext
-from alloy_tui.core import paths
+from alloy_tui.core.config import paths
 from alloy_tui.exits import run_guarded
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from alloy_tui.core.config import SettingsError
 from alloy_tui.core.errors import AlloyError, ExplainedError
-from alloy_tui.core.settings import SettingsError
 
 
 def _err(line: str) -> None:

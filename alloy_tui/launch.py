@@ -33,7 +33,7 @@ def main() -> None:
         return
 
     from alloy_tui.commands.context import CliContext
-    from alloy_tui.core import paths
+    from alloy_tui.core.config import paths
     from alloy_tui.exits import run_guarded
 
     def open_wizard() -> None:

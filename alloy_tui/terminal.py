@@ -11,7 +11,9 @@ from alloy_tui.core.errors import UserInputError
 def require_fullscreen(what: str, instead: str) -> None:
     """Refuse, in one sentence, when there is no terminal to draw on (cron, pipes, TERM=dumb)."""
     if os.environ.get("TERM", "") == "dumb":
-        raise UserInputError(f"{what} needs a full-screen terminal, and TERM=dumb is not one; {instead}.")
+        raise UserInputError(
+            f"{what} needs a full-screen terminal, and TERM=dumb is not one; {instead}."
+        )
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserInputError(
             f"{what} needs a terminal (standard input and output are not one here); {instead}."

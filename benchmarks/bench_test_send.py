@@ -45,8 +45,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=9)
     args = ap.parse_args()
 
-    from alloy_tui.core.auth import SignIn
-    from alloy_tui.core.store import load
+    from alloy_tui.core.config.store import load
+    from alloy_tui.core.signin.client import SignIn
     from alloy_tui.sandbox import Sandbox
     from alloy_tui.sandbox.session import config_text, write_config
 

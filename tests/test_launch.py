@@ -38,7 +38,7 @@ def test_entry_point_runs_click_commands() -> None:
 def test_fast_path_does_not_load_click_before_the_wizard() -> None:
     code = (
         "import sys\n"
-        "import alloy_tui.launch, alloy_tui.commands.context, alloy_tui.core.paths, alloy_tui.exits\n"
+        "import alloy_tui.launch, alloy_tui.commands.context, alloy_tui.core.config.paths, alloy_tui.exits\n"
         "print('click' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,11 +10,11 @@ import sys
 import threading
 from pathlib import Path
 
-from alloy_tui.core.auth import SignIn
+from alloy_tui.core.config.store import load
 from alloy_tui.core.errors import AlloyError, ExplainedError
 from alloy_tui.core.mail.message import OutgoingMessage
-from alloy_tui.core.sending import send_message, send_test_message
-from alloy_tui.core.store import load
+from alloy_tui.core.mail.sending import send_message, send_test_message
+from alloy_tui.core.signin.client import SignIn
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
 

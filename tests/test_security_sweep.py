@@ -14,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from alloy_tui.core.auth_model import AccessToken
+from alloy_tui.core.signin.model import AccessToken
 from alloy_tui.sandbox.store import DeviceCode, TokenRecord
 from alloy_tui.sandbox.wire import Request, Response
 
@@ -31,7 +31,7 @@ DEBUG_RUN = textwrap.dedent(
 
     sys.path.insert(0, sys.argv[2])
     from m365_support import settings_for, sign_in
-    from alloy_tui.core.sending import send_test_message
+    from alloy_tui.core.mail.sending import send_test_message
     from alloy_tui.sandbox import Sandbox
 
     with Sandbox(interval=1) as sb:
@@ -117,7 +117,7 @@ def test_certificate_checks_are_never_turned_off_in_the_product() -> None:
 
 
 def test_no_microsoft_first_party_client_id_is_a_default() -> None:
-    from alloy_tui.core.settings import Settings
+    from alloy_tui.core.config.settings import Settings
 
     assert Settings().exchange_online.client_id == "" and Settings().exchange_online.tenant == ""
     first_party = ("14d82eec", "04b07795", "1950a258", "d3590ed6", "1fec8e78", "9ba1a5c7")

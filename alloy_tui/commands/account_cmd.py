@@ -12,13 +12,13 @@ from typing import Any
 import click
 
 from alloy_tui.commands.context import CliContext, fail
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.config import Settings
 
 SANDBOX_AUTO_APPROVE = 3.0  # seconds before the sandbox approves a --sandbox sign-in by itself
 
 
 def load(obj: CliContext) -> Any:
-    from alloy_tui.core.store import load_or_default
+    from alloy_tui.core.config import load_or_default
 
     return load_or_default(obj.config_path)
 
@@ -37,7 +37,7 @@ def device_sign_in(
     obj: CliContext, settings: Settings, signin: Any = None, *, err: bool = False
 ) -> Any:
     """Run the device-code flow: print URL and code, wait (Ctrl+C cancels), return the Account."""
-    from alloy_tui.core.auth import SignIn, SignInCancelled
+    from alloy_tui.core.signin import SignIn, SignInCancelled
 
     signin = signin or SignIn(settings, obj.config_path)
     sandbox = getattr(obj.sandbox, "sandbox", None) if obj.in_sandbox else None
@@ -85,7 +85,7 @@ def device_sign_in(
 
 def remember_account(obj: CliContext, loaded: Any, username: str) -> Any:
     """Save exchange_online.account so status and cron sends use exactly this account."""
-    from alloy_tui.core.store import save
+    from alloy_tui.core.config import save
 
     if loaded.settings.exchange_online.account == username:
         return loaded
@@ -96,7 +96,7 @@ def ensure_signed_in(obj: CliContext, loaded: Any) -> Any:
     """In --sandbox mode, sign in first when no account is cached. Returns the (re)loaded config."""
     if not obj.in_sandbox or loaded.settings.service != "exchange-online":
         return loaded
-    from alloy_tui.core.auth import SignIn
+    from alloy_tui.core.signin import SignIn
 
     signin = SignIn(loaded.settings, obj.config_path)
     if signin.current_account() is not None:
@@ -121,7 +121,7 @@ def _need_exchange_online(settings: Settings, what: str) -> None:
 @click.pass_obj
 def login_command(obj: CliContext) -> None:
     """Sign in to the Microsoft 365 account that sends (device code: works over SSH)."""
-    from alloy_tui.core.auth import SignIn
+    from alloy_tui.core.signin import SignIn
 
     loaded = load(obj)
     _need_exchange_online(loaded.settings, "login")
@@ -143,7 +143,7 @@ def login_command(obj: CliContext) -> None:
 @click.pass_obj
 def logout_command(obj: CliContext) -> None:
     """Sign out: forget the account's tokens in the token cache."""
-    from alloy_tui.core.auth import SignIn
+    from alloy_tui.core.signin import SignIn
 
     loaded = load(obj)
     _need_exchange_online(loaded.settings, "logout")
@@ -169,10 +169,10 @@ def _ews_warning(settings: Settings) -> None:
 
 
 def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]:
-    from alloy_tui.core import clouds
-    from alloy_tui.core.auth import SignIn, check_app_settings
     from alloy_tui.core.errors import AlloyError, ExplainedError
-    from alloy_tui.core.sending import API_LABELS
+    from alloy_tui.core.mail import API_LABELS
+    from alloy_tui.core.net import clouds
+    from alloy_tui.core.signin import SignIn, check_app_settings
 
     eo = settings.exchange_online
     ep = clouds.endpoints(settings)

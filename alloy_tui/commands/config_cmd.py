@@ -11,8 +11,7 @@ from typing import Any
 import click
 
 from alloy_tui.commands.context import CliContext, fail
-from alloy_tui.core import paths
-from alloy_tui.core.settings import SECTIONS, Settings, to_mapping
+from alloy_tui.core.config import SECTIONS, Settings, paths, to_mapping
 
 
 @click.group("config")
@@ -33,7 +32,7 @@ def path_command(obj: CliContext, show_all: bool) -> None:
     if not show_all:
         click.echo(str(obj.config_path))
         return
-    from alloy_tui.core.store import ConfigError, load_or_default
+    from alloy_tui.core.config import ConfigError, load_or_default
 
     settings = Settings()
     note = ""
@@ -97,7 +96,7 @@ def render_effective(settings: Settings, in_file: dict[str, Any]) -> list[str]:
 @click.pass_obj
 def show_command(obj: CliContext) -> None:
     """Print the effective settings as TOML; `# default` marks keys not set in the file."""
-    from alloy_tui.core.store import load_or_default, unknown_keys
+    from alloy_tui.core.config import load_or_default, unknown_keys
 
     loaded = load_or_default(obj.config_path)
     click.echo(f"# Effective settings from {obj.config_path}")
@@ -121,7 +120,7 @@ def show_command(obj: CliContext) -> None:
 @click.pass_obj
 def validate_command(obj: CliContext) -> None:
     """Check the config file; print OK, or each problem on its own line (exit 2)."""
-    from alloy_tui.core.store import ConfigError, load_or_default, unknown_keys
+    from alloy_tui.core.config import ConfigError, load_or_default, unknown_keys
 
     try:
         loaded = load_or_default(obj.config_path)

@@ -17,14 +17,14 @@ import click
 
 from alloy_tui.commands.context import CliContext, fail
 from alloy_tui.core.alertlog import LEVEL_WORDS, LEVELS, AlertLogReader, Entry, log_path
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.config import Settings
 
 _COLOURS = {"info": "cyan", "warning": "yellow", "error": "red"}
 
 
 def _settings(obj: CliContext) -> Settings:
     try:
-        from alloy_tui.core.store import load_or_default
+        from alloy_tui.core.config import load_or_default
     except ImportError:  # the store is not there yet: defaults
         return Settings()
     return load_or_default(obj.config_path).settings

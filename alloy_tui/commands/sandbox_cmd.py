@@ -51,7 +51,7 @@ def serve(
     client_id: str | None,
 ) -> None:
     """Run the sandbox until Ctrl-C; print its endpoints and a config snippet."""
-    from alloy_tui.core.settings import GUID_RE
+    from alloy_tui.core.config import GUID_RE
     from alloy_tui.sandbox.server import Sandbox
     from alloy_tui.sandbox.session import config_text
 

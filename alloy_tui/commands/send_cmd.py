@@ -15,11 +15,11 @@ from alloy_tui.commands.account_cmd import ensure_signed_in, load
 from alloy_tui.commands.context import CliContext, fail
 
 if TYPE_CHECKING:
-    from alloy_tui.core.mail.message import SendResult
+    from alloy_tui.core.mail import SendResult
 
 
 def _sent_line(r: SendResult, what: str) -> str:
-    from alloy_tui.core.sending import API_LABELS
+    from alloy_tui.core.mail import API_LABELS
 
     line = f"{what} has been sent to {', '.join(r.to)} via {API_LABELS.get(r.api, r.api)}"
     if r.account and r.account.lower() != r.from_address.lower():
@@ -49,8 +49,7 @@ FROM_OPTION = click.option(
 @click.pass_obj
 def test_send_command(obj: CliContext, to: str, from_address: str) -> None:
     """Send the test message (says host, service, API, account, From and time)."""
-    from alloy_tui.core.addresses import parse_address
-    from alloy_tui.core.sending import send_test_message
+    from alloy_tui.core.mail import parse_address, send_test_message
 
     parse_address(to)  # a typo costs no sign-in and no round trip (exit 2, one clear line)
     if from_address:
@@ -87,9 +86,13 @@ def send_command(
     obj: CliContext, to: tuple[str, ...], subject: str, from_address: str, html: bool
 ) -> None:
     """Send a message; the body is read from stdin (for scripts and cron)."""
-    from alloy_tui.core.addresses import check_header_text, parse_address, parse_addresses
-    from alloy_tui.core.mail.message import OutgoingMessage
-    from alloy_tui.core.sending import send_message
+    from alloy_tui.core.mail import (
+        OutgoingMessage,
+        check_header_text,
+        parse_address,
+        parse_addresses,
+        send_message,
+    )
 
     if not to:
         fail("No recipient: give at least one --to ADDR.")

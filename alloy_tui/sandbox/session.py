@@ -44,7 +44,7 @@ def _q(value: str) -> str:
 def config_text(
     sandbox: Sandbox, workdir: Path, *, api: str = "graph", from_delegation: bool = False
 ) -> str:
-    """A complete config.toml for this sandbox; keys as in alloy_tui.core.settings."""
+    """A complete config.toml for this sandbox; keys as in alloy_tui.core.config.settings."""
     return "\n".join(
         [
             "# Throwaway config for the alloy-tui sandbox. Nothing here talks to Microsoft.",

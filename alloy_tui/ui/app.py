@@ -72,7 +72,7 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
 
     def load_config(self) -> None:
         """Read the config (or defaults when there is none). A broken file is shown, never overwritten."""
-        from alloy_tui.core import store
+        from alloy_tui.core.config import store
         from alloy_tui.core.errors import AlloyError
 
         state = self.state
@@ -149,7 +149,7 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
         self.push_screen(ConfirmQuitScreen(changes), answered)
 
     def alert_log_path(self) -> Path:
-        from alloy_tui.core import paths
+        from alloy_tui.core.config import paths
 
         return paths.alert_log_path(self.state.draft.alert_log.path, self.state.config_path)
 

@@ -11,8 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.auth import SignIn
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.config.settings import Settings
+from alloy_tui.core.signin.client import SignIn
 from alloy_tui.sandbox import Sandbox
 
 ACCOUNT = "alerts@contoso.example"

@@ -25,8 +25,8 @@ _PRELUDE = """
 import json, os, resource, signal, sys
 from pathlib import Path
 import tomlkit  # imported before any limit or privilege drop
-from alloy_tui.core import store
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.config import store
+from alloy_tui.core.config.settings import Settings
 args = json.loads(sys.argv[1])
 if args.get("drop") and os.geteuid() == 0:
     os.setgroups([])

@@ -6,14 +6,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alloy_tui.core.addresses import (
+from alloy_tui.core.errors import UserInputError
+from alloy_tui.core.mail.addresses import (
     LINE_BREAKS,
     MAX_HEADER_LENGTH,
     check_header_text,
     parse_address,
     parse_addresses,
 )
-from alloy_tui.core.errors import UserInputError
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,8 @@ from alloy_tui.core.alertlog import (
     open_writer,
     parse_line,
 )
-from alloy_tui.core.alertlog_entry import now_ts
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.alertlog.entry import now_ts
+from alloy_tui.core.config.settings import Settings
 
 
 def _all_lines(path: Path) -> list[str]:

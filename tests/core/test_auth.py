@@ -13,8 +13,8 @@ import pytest
 from m365_support import ACCOUNT, log_entries, settings_for, sign_in
 
 from alloy_tui.core import net
-from alloy_tui.core.auth import SignIn, SignInCancelled
 from alloy_tui.core.errors import ExplainedError, UserInputError
+from alloy_tui.core.signin.client import SignIn, SignInCancelled
 from alloy_tui.sandbox import Sandbox
 
 

@@ -20,11 +20,12 @@ from click.testing import CliRunner
 from m365_support import ACCOUNT, log_entries, settings_for, sign_in
 
 from alloy_tui.cli import cli
-from alloy_tui.core import auth_cache, auth_file
-from alloy_tui.core.auth import SignIn
 from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.mail.graph import GraphTransport
 from alloy_tui.core.mail.message import OutgoingMessage
+from alloy_tui.core.signin import cache_file as auth_file
+from alloy_tui.core.signin import cache_read as auth_cache
+from alloy_tui.core.signin.client import SignIn
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
 

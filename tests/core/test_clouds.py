@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from alloy_tui.core import clouds
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.config.settings import Settings
+from alloy_tui.core.net import clouds
 
 
 def eo(**kw: object) -> Settings:

@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from alloy_tui.cli import cli
-from alloy_tui.core.settings import Settings, to_mapping
+from alloy_tui.core.config.settings import Settings, to_mapping
 
 GOOD = """\
 # ops team

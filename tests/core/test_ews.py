@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from m365_support import ACCOUNT, copy_cache, settings_for, sign_in
 
+from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.mail.ews import EwsTransport
 from alloy_tui.core.mail.message import OutgoingMessage
-from alloy_tui.core.settings import Settings
 from alloy_tui.sandbox import Sandbox
 
 

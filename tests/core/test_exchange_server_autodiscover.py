@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from alloy_tui.core import secrets
+from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, UserInputError
 from alloy_tui.core.mail.exchange_server import ExchangeServerTransport, status
 from alloy_tui.core.mail.exchange_server_discover import (
@@ -23,7 +23,7 @@ from alloy_tui.core.mail.exchange_server_discover import (
     server_base,
 )
 from alloy_tui.core.mail.message import OutgoingMessage
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
 
 USER = "CONTOSO\\svc-alerts"

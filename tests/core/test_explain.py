@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from explain_servers import json_responder, tls_server
 
+from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
-from alloy_tui.core.explain import ExplainContext, explain, explained_error, redact
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.explain.dispatch import ExplainContext, explain, explained_error, redact
 
 CTX = ExplainContext(
     api="graph", account="alerts@contoso.example", client_id="11111111-2222-3333-4444-555555555555"

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from alloy_tui.core.explain import ExplainContext, explain, explain_aad
-from alloy_tui.core.explain_aad import aad_code, explain_msal_value_error
+from alloy_tui.core.explain.dispatch import ExplainContext, explain, explain_aad
+from alloy_tui.core.explain.entra import aad_code, explain_msal_value_error
 
 CLIENT = "11111111-2222-3333-4444-555555555555"
 TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"

@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 from explain_servers import tls_server
 
-from alloy_tui.core.explain import ExplainContext, ews_retirement_warning, explain, explain_ews
+from alloy_tui.core.explain.dispatch import (
+    ExplainContext,
+    ews_retirement_warning,
+    explain,
+    explain_ews,
+)
 
 ACCOUNT = "alerts@contoso.example"
 OWNER = "ceo@contoso.example"
@@ -187,7 +192,7 @@ def test_graph_path_does_not_import_exchangelib() -> None:
 
     code = (
         "import sys\n"
-        "from alloy_tui.core.explain import explain, ExplainContext, explain_graph\n"
+        "from alloy_tui.core.explain.dispatch import explain, ExplainContext, explain_graph\n"
         "explain(ConnectionRefusedError(111, 'refused'), ExplainContext())\n"
         "explain_graph(403, {'error': {'code': 'ErrorSendAsDenied'}}, {}, ExplainContext())\n"
         "bad = [m for m in ('exchangelib', 'msal', 'httpx', 'requests', 'textual') if m in sys.modules]\n"

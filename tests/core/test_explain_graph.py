@@ -9,7 +9,7 @@ import httpx
 import pytest
 from explain_servers import json_responder, tls_server
 
-from alloy_tui.core.explain import ExplainContext, explain, explain_graph
+from alloy_tui.core.explain.dispatch import ExplainContext, explain, explain_graph
 
 ACCOUNT = "alerts@contoso.example"
 OWNER = "ceo@contoso.example"

@@ -11,8 +11,8 @@ import pytest
 import requests
 from explain_servers import closed_port, proxy_server, silent_server, tls_server
 
-from alloy_tui.core.explain import ExplainContext, explain
-from alloy_tui.core.explain_network import explain_network, is_network_error
+from alloy_tui.core.explain.dispatch import ExplainContext, explain
+from alloy_tui.core.explain.network import explain_network, is_network_error
 
 CTX = ExplainContext(api="graph", account="alice@contoso.example")
 

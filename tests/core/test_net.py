@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.core import net
+from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import UserInputError
-from alloy_tui.core.settings import Settings
 from alloy_tui.sandbox import Sandbox
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from alloy_tui.core import secrets
+from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, UserInputError
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.secrets import passwords as secrets
 
 SECRET = "s3cr3t-Pa55"
 

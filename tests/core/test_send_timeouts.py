@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from m365_support import log_entries, settings_for, sign_in
 
-from alloy_tui.core.auth import SignIn
 from alloy_tui.core.errors import ExplainedError
-from alloy_tui.core.sending import send_test_message
+from alloy_tui.core.mail.sending import send_test_message
+from alloy_tui.core.signin.client import SignIn
 from alloy_tui.sandbox import Sandbox
 
 

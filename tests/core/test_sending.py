@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from m365_support import ACCOUNT, copy_cache, log_entries, settings_for, sign_in
 
+from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.mail.message import OutgoingMessage
-from alloy_tui.core.sending import make_transport, send_message, send_test_message
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.mail.sending import make_transport, send_message, send_test_message
 from alloy_tui.sandbox import Sandbox
 
 

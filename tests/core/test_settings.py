@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from alloy_tui.core import store
-from alloy_tui.core.settings import (
+from alloy_tui.core.config import store
+from alloy_tui.core.config.settings import (
     CHOICES,
     SECTIONS,
     Problem,

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from smtp_testserver import QUEUE_ID, DroppingServer, SmtpServer, free_port
 
-from alloy_tui.core import secrets
+from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, UserInputError
 from alloy_tui.core.mail.message import OutgoingMessage
 from alloy_tui.core.mail.smtp import SmtpTransport, default_port, queue_id, status
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.secrets import passwords as secrets
 
 PASSWORD = "Tr0ub4dor&3-secret"
 USER = "alerts@contoso.test"
@@ -298,7 +298,7 @@ def test_bad_settings_fail_before_any_traffic(
 
 
 def test_settings_validation_covers_port_and_host() -> None:
-    from alloy_tui.core.settings import from_mapping
+    from alloy_tui.core.config.settings import from_mapping
 
     _, problems = from_mapping({"smtp": {"port": 70000, "host": "a b", "security": "tls"}})
     text = " ".join(str(p) for p in problems)

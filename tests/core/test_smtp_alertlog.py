@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from smtp_testserver import QUEUE_ID, SmtpServer
 
-from alloy_tui.core import secrets
+from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.mail.message import OutgoingMessage
-from alloy_tui.core.sending import send_message
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.mail.sending import send_message
+from alloy_tui.core.secrets import passwords as secrets
 
 PASSWORD = "Plain-Wire-Secret-41"
 USER = "alerts@contoso.test"

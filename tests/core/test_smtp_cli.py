@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from smtp_testserver import QUEUE_ID, SmtpServer
 
-from alloy_tui.core import secrets
+from alloy_tui.core.secrets import passwords as secrets
 
 PASSWORD = "Cli-Secret-77"
 USER = "alerts@contoso.test"

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError
-from alloy_tui.core.explain_common import ExplainContext
-from alloy_tui.core.explain_smtp import SmtpExplainContext, StartTlsNotOffered, explain_smtp
+from alloy_tui.core.explain.common import ExplainContext
+from alloy_tui.core.explain.smtp import SmtpExplainContext, StartTlsNotOffered, explain_smtp
 from alloy_tui.core.mail.message import OutgoingMessage
 from alloy_tui.core.mail.smtp import SmtpTransport
-from alloy_tui.core.settings import Settings
 
 CTX = SmtpExplainContext(
     service="smtp",

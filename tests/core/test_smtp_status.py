@@ -7,8 +7,8 @@ from pathlib import Path
 
 from smtp_testserver import SmtpServer
 
+from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.mail.smtp import status
-from alloy_tui.core.settings import Settings
 
 
 def settings_for(server: SmtpServer) -> Settings:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from alloy_tui.core import store
-from alloy_tui.core.settings import Settings, SettingsError
-from alloy_tui.core.store import ConfigChangedError, ConfigError
+from alloy_tui.core.config import store
+from alloy_tui.core.config.settings import Settings, SettingsError
+from alloy_tui.core.config.store import ConfigChangedError, ConfigError
 
 COMMENTED = """\
 # Mail for the backup server. Ask Dana before changing.
@@ -409,7 +409,7 @@ def test_a_plain_load_does_not_import_tomlkit(tmp_path: Path) -> None:
 
     p = write(tmp_path / "config.toml", COMMENTED)
     code = (
-        "import sys\nfrom pathlib import Path\nfrom alloy_tui.core import store\n"
+        "import sys\nfrom pathlib import Path\nfrom alloy_tui.core.config import store\n"
         f"loaded = store.load(Path({str(p)!r}))\n"
         "print('tomlkit' in sys.modules, loaded.settings.exchange_online.tenant)\n"
         "loaded.document\n"

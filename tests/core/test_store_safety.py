@@ -13,8 +13,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from store_helpers import public_dir, run_child, unprivileged
 
-from alloy_tui.core import store
-from alloy_tui.core.settings import (
+from alloy_tui.core.config import store
+from alloy_tui.core.config.settings import (
     APIS,
     CLOUDS,
     EXCHANGE_AUTH,
@@ -216,7 +216,7 @@ def test_savers_racing_from_the_same_version_lose_nothing(tmp_path: Path) -> Non
     code = (
         "import json, os, sys, time\n"
         "from pathlib import Path\n"
-        "from alloy_tui.core import store\n"
+        "from alloy_tui.core.config import store\n"
         "p, go, port = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])\n"
         "loaded = store.load(p)\n"
         "print('ready', flush=True)\n"

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import UserInputError
-from alloy_tui.core.settings import Settings
-from alloy_tui.core.testmessage import build_test_message
+from alloy_tui.core.mail.testmessage import build_test_message
 
 NOW = datetime(2026, 11, 2, 9, 30, 5, tzinfo=UTC)
 ACCOUNT = "alerts@contoso.example"

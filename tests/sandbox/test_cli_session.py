@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from alloy_tui.cli import cli
-from alloy_tui.core.settings import from_mapping
+from alloy_tui.core.config.settings import from_mapping
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import open_sandbox_session
 

@@ -7,7 +7,7 @@ import random
 import re
 from pathlib import Path
 
-from alloy_tui.ui.alertlog.index import (
+from alloy_tui.core.alertlog.index import (
     BLOCK,
     Rows,
     level_pattern,

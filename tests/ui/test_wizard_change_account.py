@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from alloy_tui.core import store
-from alloy_tui.core.auth import SignIn
-from alloy_tui.core.sending import send_test_message
+from alloy_tui.core.config import store
+from alloy_tui.core.mail.sending import send_test_message
+from alloy_tui.core.signin.client import SignIn
 from alloy_tui.sandbox.server import Sandbox
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard.api_step import ApiScreen

@@ -18,7 +18,7 @@ from test_wizard_exchange_server import (
 )
 from textual.widgets import Input
 
-from alloy_tui.core import secrets
+from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.widgets.explanation import ExplanationPanel

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alloy_tui.core import store
+from alloy_tui.core.config import store
 from alloy_tui.sandbox.server import Sandbox
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard.api_step import ApiScreen
@@ -111,7 +111,7 @@ async def test_ews_without_delegation(sandbox: Sandbox, sandbox_config: Path) ->
 
 
 async def test_edit_mode_already_signed_in_keeps_comments(sandbox: Sandbox, tmp_path: Path) -> None:
-    from alloy_tui.core.auth import SignIn
+    from alloy_tui.core.signin.client import SignIn
 
     path = tmp_path / "cfg" / "config.toml"
     path.parent.mkdir()

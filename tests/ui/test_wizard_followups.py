@@ -12,7 +12,7 @@ import pytest
 from smtp_testserver import SmtpServer
 from textual.widgets import Input, Static
 
-from alloy_tui.core import secrets
+from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard import flow
@@ -336,7 +336,7 @@ async def test_enter_walks_the_smtp_and_exchange_server_fields(tmp_path: Path) -
 
 
 async def test_footer_tells_the_truth_on_sign_in_dialogs_and_test_step(tmp_path: Path) -> None:
-    from alloy_tui.core.auth import Account
+    from alloy_tui.core.signin.client import Account
     from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen, HelpScreen
     from alloy_tui.ui.wizard.signin_step import SignInScreen
 

@@ -16,7 +16,7 @@ from smtp_testserver import QUEUE_ID, SmtpServer
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from alloy_tui.core import secrets
+from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.smtp_step import SmtpServerScreen, SmtpSignInScreen, check_host, check_port

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from alloy_tui.core import secrets
 from alloy_tui.core.errors import ExplainedError
+from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.widgets.choice import ChoiceList
 from alloy_tui.ui.wizard import flow

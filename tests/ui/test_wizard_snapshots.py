@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from alloy_tui.core.auth import Account, DeviceCode
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.mail.message import SendResult
+from alloy_tui.core.signin.client import Account, DeviceCode
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard import flow
 from alloy_tui.ui.wizard.api_step import ApiScreen

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from alloy_tui.core import store
-from alloy_tui.core.auth import DeviceCode
+from alloy_tui.core.config import store
+from alloy_tui.core.signin.client import DeviceCode
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard import flow
 from alloy_tui.ui.wizard.api_step import ApiScreen
@@ -192,9 +192,7 @@ async def test_help_and_alert_log_from_a_step(tmp_path: Path) -> None:
         await pilot.press("escape")
         await wait_for(pilot, lambda: on(app, RegistrationScreen))
         await pilot.press("ctrl+l")
-        await wait_for(
-            pilot, lambda: type(app.screen).__name__ == "AlertLogScreen"
-        )
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "AlertLogScreen")
         await pilot.press("escape")
         await wait_for(pilot, lambda: on(app, RegistrationScreen))
         await pilot.press("?")  # typed into the tenant field: not help

@@ -18,7 +18,7 @@ from alloy_tui.core.mail.ews_message import build_ews_message
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
 
 if TYPE_CHECKING:
-    from alloy_tui.core.auth import AccessToken, SignIn
+    from alloy_tui.core.signin import AccessToken, SignIn
 
 _classes: dict[str, Any] = {}
 

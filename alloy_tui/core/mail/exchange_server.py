@@ -5,7 +5,7 @@ every request). The version is pinned to Exchange 2013 SP1, which every supporte
 Exchange (2013 SP1, 2016, 2019, Subscription Edition) accepts, so there is no version probe and
 no autodiscover when sending (`exchange_server_discover` finds the URL for `status` and the wizard). One CreateItem (SendOnly) request per message, ``author`` for From delegation.
 TLS trusts the system store plus ``[network] ca_bundle`` through `net.register_requests_host`,
-limited to the EWS host. The password comes from `alloy_tui.core.secrets` and never appears in
+limited to the EWS host. The password comes from `alloy_tui.core.secrets.passwords` and never appears in
 an exception, a result or a log line. exchangelib loads only inside these functions.
 """
 
@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from alloy_tui.core.config import EXCHANGE_AUTH, Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
-from alloy_tui.core.explain_common import ExplainContext
+from alloy_tui.core.explain import ExplainContext
 from alloy_tui.core.mail.ews_message import build_ews_message
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
-from alloy_tui.core.settings import EXCHANGE_AUTH, Settings
 
 PINNED_VERSION = "Exchange2013_SP1"
 _VERSION_ERRORS = {

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
-from alloy_tui.core.settings import Settings
 
 PATH = "/autodiscover/autodiscover.xml"
 REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
@@ -304,7 +304,7 @@ def discover_ews_url(
             "exchange_server.username is empty: Autodiscover signs in as the account "
             "(DOMAIN\\user or user@example.com)."
         )
-    from alloy_tui.core.addresses import parse_address
+    from alloy_tui.core.mail.addresses import parse_address
 
     address = parse_address(address.strip(), "Autodiscover address")
     queue = candidates(address, server)  # before the password: a bad server costs nothing

@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
 from alloy_tui.core.mail.message import OutgoingMessage
-from alloy_tui.core.settings import Settings
 
 if TYPE_CHECKING:
-    from alloy_tui.core.auth import SignIn
+    from alloy_tui.core.signin import SignIn
 
 MAX_ATTEMPTS = 4  # the first try and three retries after throttling
 MAX_TOTAL_WAIT = 60.0  # seconds spent waiting on Retry-After across one send, at most
@@ -21,21 +21,21 @@ MAX_TOTAL_WAIT = 60.0  # seconds spent waiting on Retry-After across one send, a
 def sign_in(settings: Settings, config_path: Path, signin: SignIn | None) -> SignIn:
     if signin is not None:
         return signin
-    from alloy_tui.core.auth import SignIn
+    from alloy_tui.core.signin import SignIn
 
     return SignIn(settings, config_path)
 
 
 def check_message(message: OutgoingMessage) -> None:
     """Recipients present and valid, subject one line; raises UserInputError before any request."""
-    from alloy_tui.core.addresses import check_header_text, parse_addresses
+    from alloy_tui.core.mail.addresses import check_header_text, parse_addresses
 
     if not message.to:
         raise UserInputError("No recipient: give at least one address to send to (--to).")
     parse_addresses(list(message.to))
     check_header_text(message.subject, "subject")
     if message.from_address:
-        from alloy_tui.core.addresses import parse_address
+        from alloy_tui.core.mail.addresses import parse_address
 
         parse_address(message.from_address, "From address")
 
@@ -141,7 +141,7 @@ class M365Transport:
         max_attempts: int = MAX_ATTEMPTS,
         max_total_wait: float = MAX_TOTAL_WAIT,
     ) -> None:
-        from alloy_tui.core import clouds
+        from alloy_tui.core.net import clouds
 
         self.settings = settings
         self.config_path = config_path

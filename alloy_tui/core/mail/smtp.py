@@ -1,9 +1,9 @@
 """Send through an SMTP server with smtplib: no encryption, STARTTLS, or SSL/TLS from the start.
 
 Certificates are always checked against the system store plus ``[network] ca_bundle``
-(`alloy_tui.core.net.ssl_context`). With ``security = "starttls"`` a server that does not offer
+(`alloy_tui.core.net.tls.ssl_context`). With ``security = "starttls"`` a server that does not offer
 STARTTLS is an error; there is never a fallback to plain text. The password comes from
-`alloy_tui.core.secrets` (command, environment variable or the 0600 secrets file) and never appears
+`alloy_tui.core.secrets.passwords` (command, environment variable or the 0600 secrets file) and never appears
 in an exception, a result or a log line.
 """
 
@@ -22,15 +22,15 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
+from alloy_tui.core.config import SMTP_SECURITY, Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
-from alloy_tui.core.explain_smtp import (
+from alloy_tui.core.explain import (
     AuthNotOffered,
     SmtpExplainContext,
     StartTlsNotOffered,
     explain_smtp,
 )
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
-from alloy_tui.core.settings import SMTP_SECURITY, Settings
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 _QUEUE_ID_RES = (

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
-from alloy_tui.core.alertlog_writer import DEFAULT_KEEP, DEFAULT_MAX_BYTES, DEFAULT_RETENTION_DAYS
+from alloy_tui.core.alertlog import DEFAULT_KEEP, DEFAULT_MAX_BYTES, DEFAULT_RETENTION_DAYS
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
 from alloy_tui.ui.crash import NoLocalsCrashMixin
 

@@ -16,7 +16,7 @@ from textual import events, work
 from textual.widgets import Input
 from textual.worker import get_current_worker
 
-from alloy_tui.ui.alertlog.index import (
+from alloy_tui.core.alertlog import (
     LogFile,
     Rows,
     Verify,

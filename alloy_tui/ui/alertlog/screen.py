@@ -22,12 +22,22 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from alloy_tui.core.alertlog import AlertLogWriter, FollowUpdate, archive_path
-from alloy_tui.core.alertlog_entry import MAX_PARSE_BYTES
-from alloy_tui.core.alertlog_reader import Follower
-from alloy_tui.core.alertlog_writer import DEFAULT_KEEP, DEFAULT_MAX_BYTES, DEFAULT_RETENTION_DAYS
+from alloy_tui.core.alertlog import (
+    DEFAULT_KEEP,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_RETENTION_DAYS,
+    MAX_PARSE_BYTES,
+    AlertLogWriter,
+    Follower,
+    FollowUpdate,
+    LogFile,
+    Rows,
+    archive_path,
+    line_matches,
+    scan_backwards,
+    search_pattern,
+)
 from alloy_tui.ui.alertlog.dialogs import ConfirmClearScreen, DetailsScreen
-from alloy_tui.ui.alertlog.index import LogFile, Rows, line_matches, scan_backwards, search_pattern
 from alloy_tui.ui.alertlog.queries import FILTER_NAMES, LEVEL_FILTERS, POST_EVERY, QueriesMixin
 from alloy_tui.ui.alertlog.view import LogView, header_text
 

@@ -23,9 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from alloy_tui.core.alertlog import Entry
-from alloy_tui.core.alertlog_entry import parse_ts
-from alloy_tui.ui.alertlog.index import LogFile, Rows
+from alloy_tui.core.alertlog import Entry, LogFile, Rows, parse_ts
 
 LEVEL_LABELS = {
     "info": "● INFO ",

@@ -189,7 +189,7 @@ Enter moves to the next field and, on the last one, goes on (^N goes on
 from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
 
     def compose_body(self) -> Iterable[Any]:
-        from alloy_tui.core.mail.exchange_server_discover import needs_discovery
+        from alloy_tui.core.mail import needs_discovery
 
         x = self.state.draft.exchange_server
         if needs_discovery(x.ews_endpoint):
@@ -245,7 +245,7 @@ from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
     from_value = ""
 
     def background_check_message(self, username: str, choice: PasswordChoice) -> str:
-        from alloy_tui.core.mail.exchange_server_discover import needs_discovery
+        from alloy_tui.core.mail import needs_discovery
 
         self.found_url = ""
         self.from_value = self.query_one(
@@ -259,9 +259,9 @@ from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
 
     def background_check(self, username: str, choice: PasswordChoice) -> str:
         from alloy_tui.core import secrets
-        from alloy_tui.core.mail.exchange_server import mailbox_address
-        from alloy_tui.core.mail.exchange_server_discover import (
+        from alloy_tui.core.mail import (
             discover_ews_url,
+            mailbox_address,
             needs_discovery,
         )
 

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
-from alloy_tui.core import settings as settings_mod
+from alloy_tui.core.config import settings_model as settings_mod
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState

@@ -116,7 +116,7 @@ Enter (or ^N) saves; Esc goes back."""
 
     def action_overwrite(self) -> None:
         """The file changed on disk: read it again and save these choices over the keys they set."""
-        from alloy_tui.core import store
+        from alloy_tui.core.config import store
         from alloy_tui.core.errors import AlloyError
 
         try:
@@ -141,9 +141,8 @@ Enter (or ^N) saves; Esc goes back."""
         self.say("Not saved.", "error")
 
     def _save(self, loaded: Any) -> Saved | None:
-        from alloy_tui.core import store
+        from alloy_tui.core.config import SettingsError, store
         from alloy_tui.core.errors import AlloyError
-        from alloy_tui.core.settings import SettingsError
 
         if loaded is None:
             self._fail(
@@ -193,8 +192,8 @@ Enter (or ^N) saves; Esc goes back."""
         eo = settings.exchange_online
         if settings.service != "exchange-online" or not eo.account:
             return
-        from alloy_tui.core.auth import SignIn
         from alloy_tui.core.errors import AlloyError
+        from alloy_tui.core.signin import SignIn
 
         try:
             removed = SignIn(settings, self.state.config_path).forget_other_accounts(

@@ -27,7 +27,7 @@ def from_line(result: Any, settings: Any) -> str:
             return f"{result.account} on behalf of {result.from_address}"
         return shown
     if result.api == "exchange-server" and settings is not None:
-        from alloy_tui.core.mail.exchange_server import mailbox_address
+        from alloy_tui.core.mail import mailbox_address
 
         mailbox = mailbox_address(settings)
         if mailbox and result.from_address and not _same(result.from_address, mailbox):

@@ -24,7 +24,7 @@ from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import BACK, WizardState
 
 if TYPE_CHECKING:
-    from alloy_tui.core.auth import Account, DeviceCode
+    from alloy_tui.core.signin import Account, DeviceCode
 
 QR_MIN_HEIGHT = 30  # lines the window needs before the QR code is shown
 QR_MIN_WIDTH = 80
@@ -229,7 +229,7 @@ the attempt is in the alert log (^L)."""
     # -- the worker ---------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="signin", exit_on_error=False)
     def _sign_in(self, force: bool, cancel: threading.Event) -> None:
-        from alloy_tui.core import auth
+        from alloy_tui.core import signin as auth
         from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
 
         cancelled_exc: Any = getattr(auth, "SignInCancelled", ())

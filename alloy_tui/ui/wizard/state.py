@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.config import Settings
 
 if TYPE_CHECKING:
-    from alloy_tui.core.auth import Account
-    from alloy_tui.core.mail.message import SendResult
+    from alloy_tui.core.mail import SendResult
+    from alloy_tui.core.signin import Account
 
 
 class Back:
@@ -37,7 +37,7 @@ BACK: Final = Back()
 class WizardState:
     config_path: Path
     draft: Settings = field(default_factory=Settings)
-    loaded: Any = None  # alloy_tui.core.store.LoadedConfig once the file is read
+    loaded: Any = None  # alloy_tui.core.config.store.LoadedConfig once the file is read
     load_error: list[str] = field(default_factory=list)  # the file exists but could not be read
     sandbox: Any = None  # a running SandboxSession with `alloy-tui --sandbox`
     account: Account | None = None  # who signed in (this session or from the token cache)
@@ -60,7 +60,7 @@ class WizardState:
         """What differs between the draft and the file on disk (empty when nothing to save)."""
         if self.loaded is None:
             return []
-        from alloy_tui.core import store
+        from alloy_tui.core.config import store
 
         return list(store.diff(self.loaded, self.draft))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.config import Settings
 
 SERVICE_NAMES = {
     "exchange-online": "Exchange Online with OAuth authentication",

@@ -17,7 +17,7 @@ from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
 
 if TYPE_CHECKING:
-    from alloy_tui.core.mail.message import SendResult
+    from alloy_tui.core.mail import SendResult
 
 SPINNER = "|/-\\"
 
@@ -36,8 +36,8 @@ def check_address(text: str, what: str, required: bool) -> str:
     text = text.strip()
     if not text:
         return "required" if required else ""
-    from alloy_tui.core.addresses import parse_address
     from alloy_tui.core.errors import UserInputError
+    from alloy_tui.core.mail import parse_address
 
     try:
         parse_address(text, what)
@@ -204,7 +204,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
     @work(thread=True, exclusive=True, group="test-send", exit_on_error=False)
     def _send(self, to: str, from_address: str, settings: Any) -> None:
         from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
-        from alloy_tui.core.sending import send_test_message
+        from alloy_tui.core.mail import send_test_message
 
         try:
             result = send_test_message(settings, self.state.config_path, to, from_address)

@@ -20,7 +20,7 @@ from operator import add
 from pathlib import Path
 
 from alloy_tui.core.alertlog import LEVELS, Entry, parse_line
-from alloy_tui.core.alertlog_reader import complete_end, read_line_at
+from alloy_tui.core.alertlog.reader import complete_end, read_line_at
 
 FIRST_BLOCK = 64 * 1024  # the first rows show after reading only this much
 BLOCK = 1024 * 1024

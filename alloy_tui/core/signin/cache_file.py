@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.auth_cache import CacheSnapshot
 from alloy_tui.core.errors import UserInputError
+from alloy_tui.core.signin.cache_read import CacheSnapshot
 
 LOCK_TIMEOUT = 5.0  # seconds to wait for another process's cache write (msal-extensions waits 5 s)
 STALE_LOCK_AGE = 30.0  # a lock file this old whose process is gone is left over from a crash

@@ -12,18 +12,18 @@ from datetime import date
 from typing import Any
 
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
-from alloy_tui.core.explain_aad import aad_code, explain_aad, explain_msal_value_error
-from alloy_tui.core.explain_common import (
+from alloy_tui.core.explain.common import (
     ExplainContext,
     class_names,
     exception_chain,
     first_line,
     redact,
 )
-from alloy_tui.core.explain_ews import ews_retirement_warning as _ews_retirement_warning
-from alloy_tui.core.explain_ews import explain_ews, is_exchangelib_error
-from alloy_tui.core.explain_graph import explain_graph, send_on_behalf_fix
-from alloy_tui.core.explain_network import explain_network, is_network_error
+from alloy_tui.core.explain.entra import aad_code, explain_aad, explain_msal_value_error
+from alloy_tui.core.explain.ews import ews_retirement_warning as _ews_retirement_warning
+from alloy_tui.core.explain.ews import explain_ews, is_exchangelib_error
+from alloy_tui.core.explain.graph import explain_graph, send_on_behalf_fix
+from alloy_tui.core.explain.network import explain_network, is_network_error
 
 __all__ = [
     "ExplainContext",
@@ -95,7 +95,7 @@ def _is_smtp(exc: BaseException) -> bool:
 
 def _explain_smtp(exc: BaseException, ctx: ExplainContext) -> Explanation:
     try:
-        from alloy_tui.core.explain_smtp import explain_smtp
+        from alloy_tui.core.explain.smtp import explain_smtp
     except ImportError:
         explain_smtp = None
     if explain_smtp is not None:

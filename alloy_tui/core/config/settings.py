@@ -24,9 +24,13 @@ Service = Literal["exchange-online", "smtp", "exchange-server"]
 Api = Literal["graph", "ews"]
 Cloud = Literal["global", "usgov-high", "usgov-dod", "china"]
 
-GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+GUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 # A tenant is a GUID, a verified domain (contoso.onmicrosoft.com), or "organizations".
-DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
+DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,9 @@ class ExchangeOnline:
     account: str = ""  # the signed-in account's UPN, kept so the cache lookup is exact
     from_delegation: bool = False
     token_cache: str = ""  # empty: the platform's state folder
-    login_endpoint: str = ""  # override of the authority host, e.g. https://login.microsoftonline.com
+    login_endpoint: str = (
+        ""  # override of the authority host, e.g. https://login.microsoftonline.com
+    )
     graph_endpoint: str = ""  # override of the Graph service root, e.g. https://graph.microsoft.com
     ews_endpoint: str = ""  # override of the full EWS URL
 
@@ -172,7 +178,9 @@ def _check_value(key: str, default: Any, value: Any) -> tuple[Any, Problem | Non
         value = float(value)
     elif isinstance(default, str):
         if not isinstance(value, str):
-            return default, Problem(key, f"must be text (in quotes), got {_type_name(value)} {value!r}")
+            return default, Problem(
+                key, f"must be text (in quotes), got {_type_name(value)} {value!r}"
+            )
         value = str(value)
     if key in CHOICES and value not in CHOICES[key]:
         options = " or ".join(f'"{c}"' for c in CHOICES[key])
@@ -199,7 +207,8 @@ def _check_text(key: str, value: str) -> Problem | None:
         GUID_RE.match(value) or DOMAIN_RE.match(value) or value == "organizations"
     ):
         return Problem(
-            key, f'must be the directory (tenant) ID GUID or a domain like contoso.onmicrosoft.com, got "{value}"'
+            key,
+            f'must be the directory (tenant) ID GUID or a domain like contoso.onmicrosoft.com, got "{value}"',
         )
     if key == "smtp.host" and re.search(r"\s", value):
         return Problem(key, f'must be a host name without spaces, got "{value}"')

@@ -19,7 +19,26 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core.atomicfile import (
+from alloy_tui.core.config.reading import (
+    MAX_CONFIG_BYTES,
+    ConfigChangedError,
+    ConfigError,
+    decode,
+    parse_document,
+    parse_plain,
+    read_bytes,
+)
+from alloy_tui.core.config.settings import (
+    SECTIONS,
+    Problem,
+    Settings,
+    SettingsError,
+    from_mapping,
+    to_mapping,
+    validate,
+)
+from alloy_tui.core.config.toml_lines import key_lines, line_of
+from alloy_tui.core.fs import (
     FolderError,
     atomic_write,
     folder_lock,
@@ -29,25 +48,6 @@ from alloy_tui.core.atomicfile import (
     why,
     write_temp,
 )
-from alloy_tui.core.configfile import (
-    MAX_CONFIG_BYTES,
-    ConfigChangedError,
-    ConfigError,
-    decode,
-    parse_document,
-    parse_plain,
-    read_bytes,
-)
-from alloy_tui.core.settings import (
-    SECTIONS,
-    Problem,
-    Settings,
-    SettingsError,
-    from_mapping,
-    to_mapping,
-    validate,
-)
-from alloy_tui.core.toml_lines import key_lines, line_of
 
 if TYPE_CHECKING:
     import tomlkit

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.explain_common import ExplainContext, first_sentence, header, redact
+from alloy_tui.core.explain.common import ExplainContext, first_sentence, header, redact
 
 OUTLOOK_DELEGATE_STEPS = (
     "File > Info > Account Settings > Delegate Access > Add > {account} > None for each folder > OK"

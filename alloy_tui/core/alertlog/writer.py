@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.alertlog_entry import LEVELS, now_ts, parse_line, parse_ts, redact, redact_text
+from alloy_tui.core.alertlog.entry import LEVELS, now_ts, parse_line, parse_ts, redact, redact_text
 from alloy_tui.core.errors import AlloyError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024

@@ -10,7 +10,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from alloy_tui.core import paths
+from alloy_tui.core.config import paths
 from alloy_tui.core.errors import UserInputError
 
 SECRETS_FILE = "secrets.toml"

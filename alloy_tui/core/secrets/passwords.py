@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
-from alloy_tui.core.secrets_file import SECRETS_FILE as SECRETS_FILE  # re-exported
-from alloy_tui.core.secrets_file import _read_all, _write_all, secrets_path
+from alloy_tui.core.secrets.file import SECRETS_FILE as SECRETS_FILE  # re-exported
+from alloy_tui.core.secrets.file import _read_all, _write_all, secrets_path
 
 SERVICES = ("smtp", "exchange-server")
 COMMAND_TIMEOUT = 30.0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from alloy_tui.core.explain_common import ExplainContext
+from alloy_tui.core.explain.common import ExplainContext
 
 _Builder = Callable[[ExplainContext, str], tuple[str, str, str]]  # (title, cause, fix)
 

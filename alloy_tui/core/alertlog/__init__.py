@@ -1,7 +1,8 @@
 """The alert log: every send attempt, one JSON object per line, written by any process.
 
-The parts live in ``alertlog_entry`` (shape, parsing, redaction), ``alertlog_writer`` (locked
-appends, rotation, retention) and ``alertlog_reader`` (from the end, paging back, following).
+The parts: ``entry`` (shape, parsing, redaction), ``writer`` (locked appends, rotation,
+retention), ``reader`` (from the end, paging back, following) and ``index`` (the offset index,
+filters and searches the live screen pages through). Outside this package, import from here.
 """
 
 from __future__ import annotations
@@ -9,22 +10,45 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.alertlog_entry import (
+from alloy_tui.core.alertlog.entry import (
     LEVEL_SYMBOLS,
     LEVEL_WORDS,
     LEVELS,
+    MAX_PARSE_BYTES,
     REDACTED,
     Entry,
     parse_line,
+    parse_ts,
     redact,
 )
-from alloy_tui.core.alertlog_reader import AlertLogReader, Follower, FollowUpdate
-from alloy_tui.core.alertlog_writer import AlertLogError, AlertLogWriter, archive_path
-from alloy_tui.core.paths import alert_log_path
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.alertlog.index import (
+    LogFile,
+    Rows,
+    Verify,
+    level_pattern,
+    level_verifier,
+    line_matches,
+    scan_backwards,
+    scan_matches,
+    search_pattern,
+)
+from alloy_tui.core.alertlog.reader import AlertLogReader, Follower, FollowUpdate
+from alloy_tui.core.alertlog.writer import (
+    DEFAULT_KEEP,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_RETENTION_DAYS,
+    AlertLogError,
+    AlertLogWriter,
+    archive_path,
+)
+from alloy_tui.core.config import Settings, alert_log_path
 
 __all__ = [
+    "DEFAULT_KEEP",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_RETENTION_DAYS",
     "LEVELS",
+    "MAX_PARSE_BYTES",
     "LEVEL_SYMBOLS",
     "LEVEL_WORDS",
     "REDACTED",
@@ -34,12 +58,22 @@ __all__ = [
     "Entry",
     "FollowUpdate",
     "Follower",
+    "LogFile",
+    "Rows",
+    "Verify",
     "archive_path",
+    "level_pattern",
+    "level_verifier",
+    "line_matches",
     "log_path",
     "open_writer",
     "parse_line",
+    "parse_ts",
     "record",
     "redact",
+    "scan_backwards",
+    "scan_matches",
+    "search_pattern",
 ]
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core import auth_cache, clouds
-from alloy_tui.core.auth_model import Account, TokenHealth
+from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.net import clouds
+from alloy_tui.core.signin import cache_read as auth_cache
+from alloy_tui.core.signin.model import Account, TokenHealth
 
 
 class AccountsMixin:

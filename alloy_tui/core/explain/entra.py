@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.explain_aad_codes import (
+from alloy_tui.core.explain.common import ExplainContext, first_line, first_sentence, redact
+from alloy_tui.core.explain.entra_codes import (
     AADSTS,
     ERRORS,
     SUBERRORS,
     explain_tenant_not_found_texts,
     relogin,
 )
-from alloy_tui.core.explain_common import ExplainContext, first_line, first_sentence, redact
 
 __all__ = ["AADSTS", "aad_code", "explain_aad", "explain_msal_value_error"]
 

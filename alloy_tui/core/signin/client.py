@@ -13,9 +13,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core import auth_cache, auth_file, clouds, paths
-from alloy_tui.core.auth_accounts import AccountsMixin
-from alloy_tui.core.auth_model import (
+from alloy_tui.core.config import Settings, paths
+from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
+from alloy_tui.core.net import clouds
+from alloy_tui.core.signin import cache_file as auth_file
+from alloy_tui.core.signin import cache_read as auth_cache
+from alloy_tui.core.signin.accounts import AccountsMixin
+from alloy_tui.core.signin.model import (
     AccessToken,
     Account,
     DeviceCode,
@@ -24,8 +28,6 @@ from alloy_tui.core.auth_model import (
     _alert,
     check_app_settings,
 )
-from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
-from alloy_tui.core.settings import Settings
 
 __all__ = [
     "AccessToken",
@@ -102,9 +104,9 @@ class SignIn(AccountsMixin):
             if self._app is not None:
                 return self._app
             check_app_settings(self.settings)
-            from alloy_tui.core import logsafety, net
+            from alloy_tui.core import net
 
-            logsafety.guard_loggers()  # before msal logs anything: no token or device code in logs
+            net.guard_loggers()  # before msal logs anything: no token or device code in logs
             import msal
 
             eo = self.settings.exchange_online
@@ -130,8 +132,7 @@ class SignIn(AccountsMixin):
             return self._app
 
     def _explain_discovery(self, e: ValueError) -> Explanation:
-        from alloy_tui.core.explain import explain_aad
-        from alloy_tui.core.explain_aad import explain_msal_value_error
+        from alloy_tui.core.explain import explain_aad, explain_msal_value_error
 
         ex = explain_msal_value_error(e, self.explain_context())
         if ex is not None:
@@ -314,7 +315,7 @@ class SignIn(AccountsMixin):
     def _explain_silent(
         self, result: dict[str, Any], username: str, resource: str, a: dict[str, Any]
     ) -> Explanation:
-        from alloy_tui.core.auth_explain import delegation_consent
+        from alloy_tui.core.signin.explain import delegation_consent
 
         ex = self._explain_result(result, username)
         if resource == "graph" and self.settings.exchange_online.from_delegation:
@@ -329,7 +330,7 @@ class SignIn(AccountsMixin):
         return str(a.get("username", "")) if a else ""
 
     def not_signed_in(self, username: str = "") -> Explanation:
-        from alloy_tui.core.auth_explain import not_signed_in
+        from alloy_tui.core.signin.explain import not_signed_in
 
         who = username or self.settings.exchange_online.account
         return not_signed_in(self.cache_path, who, bool(getattr(self.view(), "damaged", False)))

@@ -7,7 +7,7 @@ import socket
 from datetime import UTC, datetime
 from typing import Any
 
-from alloy_tui.core.addresses import check_header_text, parse_address, parse_addresses
+from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
 from alloy_tui.core.mail.message import OutgoingMessage
 
 SERVICE_NAMES = {

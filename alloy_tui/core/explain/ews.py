@@ -11,8 +11,8 @@ from datetime import date
 from typing import Any
 
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.explain_common import ExplainContext, exception_chain, first_line, redact
-from alloy_tui.core.explain_graph import send_on_behalf_texts
+from alloy_tui.core.explain.common import ExplainContext, exception_chain, first_line, redact
+from alloy_tui.core.explain.graph import send_on_behalf_texts
 
 EWS_BLOCK_DATE = date(2026, 10, 1)
 EWS_SHUTDOWN_DATE = date(2027, 4, 1)
@@ -293,7 +293,7 @@ def _http_failure(exc: BaseException, ctx: ExplainContext, status: int, said: st
 
 
 def _network_cause(exc: BaseException) -> bool:
-    from alloy_tui.core.explain_network import is_network_error
+    from alloy_tui.core.explain.network import is_network_error
 
     return any(
         is_network_error(e) for e in exception_chain(exc) if e is not exc
@@ -301,7 +301,7 @@ def _network_cause(exc: BaseException) -> bool:
 
 
 def _network(exc: BaseException, ctx: ExplainContext) -> Explanation:
-    from alloy_tui.core.explain_network import explain_network
+    from alloy_tui.core.explain.network import explain_network
 
     return explain_network(exc, ctx)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core import auth_cache, clouds
+from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.net import clouds
+from alloy_tui.core.signin import cache_read as auth_cache
 
 CONSENT_CODES = {"65001", "90094", "90095", "65004"}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alloy_tui.core.settings import Settings
+from alloy_tui.core.config import Settings
 
 
 @dataclass(frozen=True)

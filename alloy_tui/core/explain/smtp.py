@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.explain_common import ExplainContext, first_line
-from alloy_tui.core.explain_smtp_replies import (
+from alloy_tui.core.explain.common import ExplainContext, first_line
+from alloy_tui.core.explain.smtp_replies import (
     ctx_get,
     explain_recipients_refused,
     explain_reply,

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from alloy_tui.core.config import GUID_RE, Settings, validate
 from alloy_tui.core.errors import AlloyError, UserInputError
-from alloy_tui.core.settings import GUID_RE, Settings, validate
 
 
 @dataclass(frozen=True)

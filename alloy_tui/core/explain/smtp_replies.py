@@ -8,7 +8,7 @@ import smtplib
 from typing import Any
 
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.explain_common import first_line
+from alloy_tui.core.explain.common import first_line
 
 ENHANCED_RE = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 O365_HOSTS = ("office365.com", "outlook.com", "office365.us", "partner.outlook.cn")

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport
-from alloy_tui.core.settings import Settings
 
 API_LABELS = {
     "graph": "Microsoft Graph",
@@ -64,7 +64,7 @@ def _account_hint(settings: Settings, transport: Any) -> str:
 
 def validate_message(message: OutgoingMessage) -> OutgoingMessage:
     """Recipients, From and subject checked (CR/LF, syntax) and normalised; UserInputError if not."""
-    from alloy_tui.core.addresses import check_header_text, parse_address, parse_addresses
+    from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
 
     if not message.to:
         raise UserInputError("No recipient: give at least one address to send to (--to).")
@@ -218,7 +218,7 @@ def send_test_message(
     signin: Any = None,
 ) -> SendResult:
     """Build the test message (says host, service, API, account, From, time) and send it."""
-    from alloy_tui.core.testmessage import build_test_message
+    from alloy_tui.core.mail.testmessage import build_test_message
 
     transport: Any = None
     account = ""

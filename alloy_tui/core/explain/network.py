@@ -13,7 +13,7 @@ import ssl
 from typing import Any
 
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.explain_common import (
+from alloy_tui.core.explain.common import (
     ExplainContext,
     class_names,
     exception_chain,

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import UserInputError
-from alloy_tui.core.settings import Settings
 
 if TYPE_CHECKING:
     import httpx
@@ -107,7 +107,7 @@ def http_client(
     """An httpx client with our SSL context, the configured timeout and env proxies."""
     import httpx
 
-    from alloy_tui.core.logsafety import guard_loggers
+    from alloy_tui.core.net.logsafety import guard_loggers
 
     guard_loggers()
     ctx = ssl_context(settings, config_path)
@@ -210,7 +210,7 @@ def requests_adapter_class() -> Any:
 def register_requests_host(url: str, settings: Settings, config_path: Path | None = None) -> Any:
     """Make requests (exchangelib) use our SSL context and timeout for `url`'s host, and
     install the adapter class in exchangelib. Returns the adapter class."""
-    from alloy_tui.core.logsafety import guard_loggers
+    from alloy_tui.core.net.logsafety import guard_loggers
 
     guard_loggers()
     ctx = ssl_context(settings, config_path)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alloy_tui.core.alertlog_entry import MAX_PARSE_BYTES, Entry, parse_line
+from alloy_tui.core.alertlog.entry import MAX_PARSE_BYTES, Entry, parse_line
 
 BLOCK = 64 * 1024
 

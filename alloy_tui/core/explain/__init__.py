@@ -1,0 +1,47 @@
+"""Any failure -> an `Explanation` (title, cause in plain words, the exact fix).
+
+`dispatch` picks the source; one module per source: `entra` (AADSTS codes, table in
+`entra_codes`), `graph`, `ews`, `network` (DNS, TLS, refused, timeouts), `smtp` (replies in
+`smtp_replies`); `common` holds the context and redaction. Outside this package, import from here.
+"""
+
+from __future__ import annotations
+
+from alloy_tui.core.explain.common import ExplainContext, redact
+from alloy_tui.core.explain.dispatch import (
+    aad_code,
+    ews_retirement_warning,
+    explain,
+    explain_aad,
+    explain_ews,
+    explain_graph,
+    explain_msal_value_error,
+    explain_network,
+    explained_error,
+    send_on_behalf_fix,
+)
+from alloy_tui.core.explain.smtp import (
+    AuthNotOffered,
+    SmtpExplainContext,
+    StartTlsNotOffered,
+    explain_smtp,
+)
+
+__all__ = [
+    "AuthNotOffered",
+    "ExplainContext",
+    "SmtpExplainContext",
+    "StartTlsNotOffered",
+    "aad_code",
+    "ews_retirement_warning",
+    "explain",
+    "explain_aad",
+    "explain_ews",
+    "explain_graph",
+    "explain_msal_value_error",
+    "explain_network",
+    "explain_smtp",
+    "explained_error",
+    "redact",
+    "send_on_behalf_fix",
+]

@@ -1,0 +1,26 @@
+"""Microsoft sign-in: the device-code flow, silent tokens, the 0600 token cache, its explanations.
+
+Outside this package, import from here. msal loads only when a flow or a refresh needs it.
+"""
+
+from __future__ import annotations
+
+from alloy_tui.core.signin.client import SignIn
+from alloy_tui.core.signin.model import (
+    AccessToken,
+    Account,
+    DeviceCode,
+    SignInCancelled,
+    TokenHealth,
+    check_app_settings,
+)
+
+__all__ = [
+    "AccessToken",
+    "Account",
+    "DeviceCode",
+    "SignIn",
+    "SignInCancelled",
+    "TokenHealth",
+    "check_app_settings",
+]
