@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sandbox_helpers import EWS_SCOPE, GRAPH_SEND, GRAPH_SHARED
 
 from alloy_tui.sandbox import Sandbox
+from tests.helpers.scopes import EWS_SCOPE, GRAPH_SEND, GRAPH_SHARED
 
 TOKEN_KEYS = {
     "token_type",

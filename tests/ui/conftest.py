@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.sandbox.server import Sandbox
-from tests.ui.wizard_helpers import endpoints_toml
+from tests.helpers.wizard import endpoints_toml
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,242 @@
+"""Graph sendMail through real httpx against the sandbox: sent, on behalf, refused, throttled."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from alloy_tui.core.config.settings import Settings
+from alloy_tui.core.errors import ExplainedError, UserInputError
+from alloy_tui.core.mail.graph import GraphTransport
+from alloy_tui.core.mail.message import OutgoingMessage
+from alloy_tui.sandbox import Sandbox
+from tests.helpers.m365 import ACCOUNT, copy_cache, settings_for, sign_in
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    with Sandbox() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def signed_in(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    d = tmp_path_factory.mktemp("template")
+    s = settings_for(sb, d, from_delegation=True)
+    sign_in(sb, s, d / "config.toml")
+    return s
+
+
+@pytest.fixture
+def settings(sb: Sandbox, signed_in: Settings, tmp_path: Path) -> Iterator[Settings]:
+    sb.clear_scenarios()
+    sb.clear_requests()
+    copy_cache(signed_in, tmp_path)
+    yield settings_for(sb, tmp_path)
+    sb.clear_scenarios()
+
+
+def msg(**kw: object) -> OutgoingMessage:
+    base: dict[str, object] = {
+        "to": ("bob@example.com",),
+        "subject": "Disk almost full",
+        "body": "92% used",
+    }
+    base.update(kw)
+    return OutgoingMessage(**base)  # type: ignore[arg-type]
+
+
+def posted(sb: Sandbox) -> list[dict[str, object]]:
+    return [json.loads(r.body) for r in sb.requests("graph")]
+
+
+def test_send_plain_text(sb: Sandbox, settings: Settings, tmp_path: Path) -> None:
+    before = len(sb.messages())
+    result = GraphTransport(settings, tmp_path / "config.toml").send(msg())
+    assert result.api == "graph" and result.account == ACCOUNT and result.from_address == ACCOUNT
+    assert result.to == ("bob@example.com",) and result.attempts == 1 and result.request_id
+    [body] = posted(sb)
+    assert body["saveToSentItems"] is True
+    assert "from" not in body["message"]  # type: ignore[operator]
+    assert body["message"]["body"] == {"contentType": "Text", "content": "92% used"}  # type: ignore[index]
+    [delivered] = sb.messages()[before:]
+    assert delivered.subject == "Disk almost full" and list(delivered.to) == ["bob@example.com"]
+    [req] = sb.requests("graph")
+    assert req.headers.get("request-id") is None  # the sandbox records what we sent, not its answer
+    assert req.headers["client-request-id"] == result.extra["client_request_id"]
+
+
+def test_send_html_to_several(sb: Sandbox, settings: Settings, tmp_path: Path) -> None:
+    GraphTransport(settings, tmp_path / "c.toml").send(
+        msg(to=("a@example.com", "b@example.com"), body="<b>hi</b>", html=True)
+    )
+    [body] = posted(sb)
+    m = body["message"]
+    assert m["body"]["contentType"] == "HTML"  # type: ignore[index]
+    assert [r["emailAddress"]["address"] for r in m["toRecipients"]] == [
+        "a@example.com",
+        "b@example.com",
+    ]  # type: ignore[index]
+
+
+def test_own_address_as_from_is_not_delegation(
+    sb: Sandbox, settings: Settings, tmp_path: Path
+) -> None:
+    r = GraphTransport(settings, tmp_path / "c.toml").send(
+        msg(from_address="Alerts@Contoso.example")
+    )
+    assert r.from_address == ACCOUNT
+    assert "from" not in posted(sb)[0]["message"]  # type: ignore[operator]
+
+
+def test_on_behalf_allowed(sb: Sandbox, settings: Settings, tmp_path: Path) -> None:
+    s = settings.with_section("exchange_online", from_delegation=True)
+    r = GraphTransport(s, tmp_path / "c.toml").send(msg(from_address="helpdesk@contoso.example"))
+    assert r.from_address == "helpdesk@contoso.example" and r.account == ACCOUNT
+    assert posted(sb)[0]["message"]["from"] == {
+        "emailAddress": {"address": "helpdesk@contoso.example"}
+    }  # type: ignore[index]
+    delivered = sb.messages()[-1]
+    assert delivered.from_address == "helpdesk@contoso.example" and delivered.sender == ACCOUNT
+
+
+def test_on_behalf_denied_names_who_must_grant_what(
+    sb: Sandbox, settings: Settings, tmp_path: Path
+) -> None:
+    s = settings.with_section("exchange_online", from_delegation=True)
+    with pytest.raises(ExplainedError) as ei:
+        GraphTransport(s, tmp_path / "c.toml").send(msg(from_address="ceo@contoso.example"))
+    ex = ei.value.explanation
+    assert ex.code == "ErrorSendAsDenied" and ex.request_id
+    text = ex.cause + " " + ex.fix
+    assert "ceo@contoso.example" in text and ACCOUNT in text
+    assert "Delegate Access" in ex.fix and "None" in ex.fix
+
+
+def test_other_from_with_delegation_off_is_refused_before_any_request(
+    sb: Sandbox, settings: Settings, tmp_path: Path
+) -> None:
+    with pytest.raises(ExplainedError) as ei:
+        GraphTransport(settings, tmp_path / "c.toml").send(
+            msg(from_address="helpdesk@contoso.example")
+        )
+    ex = ei.value.explanation
+    assert (
+        ex.code == "delegation_off"
+        and "from_delegation" in ex.fix
+        and "helpdesk@contoso.example" in ex.cause
+    )
+    assert sb.requests() == []
+
+
+def test_throttled_then_sent_after_retry_after(
+    sb: Sandbox, settings: Settings, tmp_path: Path
+) -> None:
+    sb.set_scenario("throttle", api="graph", retry_after=1, count=1)
+    t0 = time.monotonic()
+    r = GraphTransport(settings, tmp_path / "c.toml").send(msg())
+    assert r.attempts == 2
+    assert time.monotonic() - t0 >= 1.0  # waited at least Retry-After
+    assert [q.status for q in sb.requests("graph")] == [429, 202]
+
+
+def test_503_then_sent(sb: Sandbox, settings: Settings, tmp_path: Path) -> None:
+    sb.set_scenario("server_busy", api="graph", retry_after=0, count=2)
+    r = GraphTransport(settings, tmp_path / "c.toml").send(msg())
+    assert r.attempts == 3
+
+
+def test_throttling_gives_up_after_bounded_retries(
+    sb: Sandbox, settings: Settings, tmp_path: Path
+) -> None:
+    sb.set_scenario("throttle", api="graph", retry_after=0, count=None)
+    with pytest.raises(ExplainedError) as ei:
+        GraphTransport(settings, tmp_path / "c.toml", max_attempts=3).send(msg())
+    ex = ei.value.explanation
+    assert ex.details["attempts"] == 3 and "gave up" in ex.cause
+    assert "throttl" in (ex.title + ex.cause).lower()
+    assert [q.status for q in sb.requests("graph")] == [429, 429, 429]
+
+
+def test_throttling_wait_longer_than_the_cap_gives_up_at_once(
+    sb: Sandbox, settings: Settings, tmp_path: Path
+) -> None:
+    sb.set_scenario("throttle", api="graph", retry_after=120, count=None)
+    t0 = time.monotonic()
+    with pytest.raises(ExplainedError) as ei:
+        GraphTransport(settings, tmp_path / "c.toml", max_total_wait=5).send(msg())
+    assert time.monotonic() - t0 < 3
+    assert ei.value.explanation.details["attempts"] == 1
+    assert "120" in ei.value.explanation.cause + ei.value.explanation.fix
+
+
+def test_mailbox_not_enabled(sb: Sandbox, settings: Settings, tmp_path: Path) -> None:
+    sb.set_scenario("mailbox_not_enabled", count=1)
+    with pytest.raises(ExplainedError) as ei:
+        GraphTransport(settings, tmp_path / "c.toml").send(msg())
+    assert ei.value.explanation.code == "MailboxNotEnabledForRESTAPI"
+
+
+def test_401_refreshes_once_then_sends(sb: Sandbox, settings: Settings, tmp_path: Path) -> None:
+    sb.set_scenario("invalid_token", api="graph", count=1)
+    r = GraphTransport(settings, tmp_path / "c.toml").send(msg())
+    assert r.attempts == 2
+    grants = [q.form.get("grant_type") for q in sb.requests("entra") if q.path.endswith("/token")]
+    assert grants == ["refresh_token"]
+
+
+def test_401_twice_is_explained(sb: Sandbox, settings: Settings, tmp_path: Path) -> None:
+    sb.set_scenario("invalid_token", api="graph", count=2)
+    with pytest.raises(ExplainedError) as ei:
+        GraphTransport(settings, tmp_path / "c.toml").send(msg())
+    assert ei.value.explanation.code == "InvalidAuthenticationToken"
+
+
+@pytest.mark.parametrize(
+    ("message", "match"),
+    [
+        (msg(to=()), "No recipient"),
+        (msg(to=("not-an-address",)), "not-an-address"),
+        (msg(to=("bob@example.com\r\nBcc: eve@example.com",)), "line break"),
+        (msg(subject="Hi\r\nBcc: eve@example.com"), "line break"),
+        (msg(from_address="x@y\nz"), "line break"),
+    ],
+)
+def test_bad_input_never_reaches_the_network(
+    sb: Sandbox, settings: Settings, tmp_path: Path, message: OutgoingMessage, match: str
+) -> None:
+    with pytest.raises(UserInputError, match=match):
+        GraphTransport(settings, tmp_path / "c.toml").send(message)
+    assert sb.requests() == []
+
+
+def test_graph_path_never_imports_exchangelib(
+    sb: Sandbox, signed_in: Settings, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    copy_cache(signed_in, tmp_path)
+    s = settings_for(sb, tmp_path)
+    code = (
+        "import sys, pickle\n"
+        "from pathlib import Path\n"
+        "from alloy_tui.core.mail.graph import GraphTransport\n"
+        "from alloy_tui.core.mail.message import OutgoingMessage\n"
+        "s = pickle.loads(bytes.fromhex(sys.argv[1]))\n"
+        "GraphTransport(s, Path(sys.argv[2])).send(OutgoingMessage(('bob@example.com',), 's', 'b'))\n"
+        "print('EXCHANGELIB' if 'exchangelib' in sys.modules else 'CLEAN')\n"
+    )
+    import pickle
+
+    out = subprocess.run(
+        [sys.executable, "-c", code, pickle.dumps(s).hex(), str(tmp_path / "c.toml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.stdout.strip() == "CLEAN", out.stderr

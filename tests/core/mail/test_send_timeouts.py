@@ -1,0 +1,52 @@
+"""A Graph or EWS server that accepts the connection and never answers: the send gives up after
+[network] timeout with a timeout explanation (and one alert-log entry), never hangs."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from alloy_tui.core.errors import ExplainedError
+from alloy_tui.core.mail.sending import send_test_message
+from alloy_tui.core.signin.client import SignIn
+from alloy_tui.sandbox import Sandbox
+from tests.helpers.m365 import log_entries, settings_for, sign_in
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    with Sandbox(interval=1) as s:
+        yield s
+
+
+@pytest.fixture
+def mute() -> Iterator[str]:
+    with socket.socket() as srv:  # accepts connections, never answers (not even TLS)
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        yield f"https://127.0.0.1:{srv.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("api", ["graph", "ews"])
+def test_a_server_that_never_answers_times_out(
+    sb: Sandbox, tmp_path: Path, mute: str, api: str
+) -> None:
+    cfg = tmp_path / "config.toml"
+    s = settings_for(sb, tmp_path, api=api)
+    sign_in(sb, s, cfg)
+    SignIn(s, cfg).get_token(api)  # a cached token: the send itself is the only request
+    key = "graph_endpoint" if api == "graph" else "ews_endpoint"
+    url = mute if api == "graph" else f"{mute}/EWS/Exchange.asmx"
+    s = s.with_section("exchange_online", **{key: url}).with_section("network", timeout=1.0)
+    t0 = time.monotonic()
+    with pytest.raises(ExplainedError) as ei:
+        send_test_message(s, cfg, "bob@example.com")
+    assert time.monotonic() - t0 < 8
+    ex = ei.value.explanation
+    assert "time" in (ex.title + ex.cause).lower() and "127.0.0.1" in ex.cause + ex.fix, ex
+    entry = log_entries(s)[-1]
+    assert entry["event"] == "test_message.failed" and entry["level"] == "error"

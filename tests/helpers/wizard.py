@@ -1,0 +1,97 @@
+"""Small helpers shared by the wizard tests (not a test module)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import Input, Static
+
+from alloy_tui.ui.app import AlloyApp
+from alloy_tui.ui.wizard.registration_step import RegistrationScreen
+from alloy_tui.ui.wizard.service_step import ServiceScreen
+from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
+
+
+def screen_text(app: Any) -> str:
+    """Every Static's text on the active screen, in DOM order."""
+    parts = []
+    for w in app.screen.query(Static):
+        if w.display:
+            parts.append(str(w.content))
+    return "\n".join(parts)
+
+
+def set_input(app: Any, selector: str, value: str) -> None:
+    field = app.screen.query_one(selector, Input)
+    field.value = value
+    field.focus()
+
+
+def on(app: Any, cls: type) -> bool:
+    return isinstance(app.screen, cls)
+
+
+def endpoints_toml(sb: Any, folder: Path, *, ids: bool = True, api: str = "graph") -> str:
+    """A config pointing at the sandbox. Without ids the wizard must be told tenant and client id."""
+    lines = [
+        "# alerts for this server (a comment the wizard must keep)",
+        'service = "exchange-online"',
+        "",
+    ]
+    lines += ["[exchange_online]", f'api = "{api}"']
+    if ids:
+        lines += [f'tenant = "{sb.tenant}"', f'client_id = "{sb.client_id}"']
+    lines += [
+        f'token_cache = "{folder / "token_cache.json"}"',
+        f'login_endpoint = "{sb.login_endpoint}"',
+        f'graph_endpoint = "{sb.graph_endpoint}"',
+        f'ews_endpoint = "{sb.ews_endpoint}"',
+        "",
+        "[network]",
+        f'ca_bundle = "{sb.ca_path}"',
+        "timeout = 10.0",
+        "",
+        "[alert_log]",
+        f'path = "{folder / "alert_log.jsonl"}"',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+async def wait_for(
+    pilot: object, condition: Callable[[], object], timeout: float = 10.0, what: str = ""
+) -> None:
+    """Let the app run until `condition()` is true; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+        await asyncio.sleep(0)
+
+
+TENANT = "contoso.onmicrosoft.com"
+CLIENT = "11111111-2222-3333-4444-555555555555"
+
+
+def existing(tmp_path: Path, text: str | None = None) -> Path:
+    path = tmp_path / "cfg" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        text
+        or f'# keep me\nservice = "exchange-online"\n\n[exchange_online]\ntenant = "{TENANT}"\nclient_id = "{CLIENT}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+async def to_registration(app: AlloyApp, pilot: object) -> None:
+    await wait_for(pilot, lambda: on(app, WelcomeScreen))
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: on(app, ServiceScreen))
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: on(app, RegistrationScreen))

@@ -1,0 +1,179 @@
+"""Every wizard step as an SVG snapshot at 80x24 and 120x40 (NO_COLOR, as the conftest sets).
+
+Deterministic: fixed paths, a fixed clock and date, a fixed device code, no network. Update only
+after looking at the SVGs: `pytest tests/ui/wizard/test_snapshots.py --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alloy_tui.core.errors import Explanation
+from alloy_tui.core.mail.message import SendResult
+from alloy_tui.core.signin.client import Account, DeviceCode
+from alloy_tui.ui.app import AlloyApp
+from alloy_tui.ui.wizard import flow
+from alloy_tui.ui.wizard.api_step import ApiScreen
+from alloy_tui.ui.wizard.delegation_step import DelegationScreen
+from alloy_tui.ui.wizard.done_step import DoneScreen
+from alloy_tui.ui.wizard.registration_step import RegistrationScreen
+from alloy_tui.ui.wizard.review_step import ReviewScreen
+from alloy_tui.ui.wizard.service_step import ServiceScreen
+from alloy_tui.ui.wizard.signin_step import SignInScreen
+from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
+
+CLOCK = 1_790_000_000.0
+NEW_PATH = Path("/nonexistent/alloy-tui/config.toml")  # never created: "new config" screens
+EDIT_DIR = Path("/tmp/alloy-tui-wizard-snapshots")
+TENANT = "contoso.onmicrosoft.com"
+CLIENT = "0b5d3c0e-8a3f-4c1e-9d2b-7f6a5e4d3c2b"
+ACCOUNT = Account(name="Alloy Alerts", username="alerts@contoso.example", home_account_id="x.y")
+SIZES = [(80, 24), (120, 40)]
+
+EDIT_TEXT = f"""\
+# Notification mail for this server
+service = "exchange-online"
+
+[exchange_online]
+tenant = "{TENANT}"
+client_id = "{CLIENT}"
+api = "graph"
+account = "alerts@contoso.example"
+"""
+
+
+def edit_path() -> Path:
+    """A fixed path with fixed content (written atomically: xdist workers may race)."""
+    path = EDIT_DIR / "config.toml"
+    EDIT_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = EDIT_DIR / f".config.{os.getpid()}.tmp"
+    tmp.write_text(EDIT_TEXT, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def filled(state: WizardState) -> None:
+    state.draft = state.draft.with_section(
+        "exchange_online", tenant=TENANT, client_id=CLIENT, account=ACCOUNT.username
+    )
+    state.account = ACCOUNT
+
+
+class StepApp(AlloyApp):
+    """One step on its own, with a prepared state and an optional action once it is shown."""
+
+    def __init__(
+        self,
+        path: Path,
+        key: str,
+        make: Callable[[WizardState], Any],
+        prepare: Callable[[WizardState], None] = lambda s: None,
+        after: Callable[[Any], None] = lambda screen: None,
+    ) -> None:
+        super().__init__(path, clock=lambda: CLOCK, today=date(2026, 9, 1), start_flow=False)
+        self.key, self.make, self.prepare, self.after = key, make, prepare, after
+
+    def load_config(self) -> None:  # Textual runs on_mount handlers subclass-first: hook here
+        super().load_config()
+        self.prepare(self.state)
+        screen = self.make(self.state)
+        screen.progress = flow.progress_for(flow.steps_for(self.state), self.key, self.state)
+        self.push_screen(screen, callback=lambda _r: None)
+
+
+def sign_in_code(screen: SignInScreen) -> None:
+    screen.show_code(
+        DeviceCode(
+            user_code="F7GHK2LQX",
+            verification_uri="https://microsoft.com/devicelogin",
+            expires_at=CLOCK + 900,
+            message="",
+        )
+    )
+
+
+def send_denied(screen: TestScreen) -> None:
+    screen.query_one("#to").value = "bob@example.com"
+    screen.query_one("#from").value = "ceo@contoso.example"
+    screen.show_failure(
+        Explanation(
+            title="Not allowed to send on behalf of this user",
+            cause="alerts@contoso.example tried to send From ceo@contoso.example, but "
+            "ceo@contoso.example has not granted it Send On Behalf.",
+            fix="ceo@contoso.example opens Outlook: File > Info > Account Settings > Delegate "
+            "Access > Add > alerts@contoso.example > None for each folder > OK.",
+            code="ErrorSendAsDenied",
+        )
+    )
+
+
+def send_ok(screen: TestScreen) -> None:
+    screen.query_one("#to").value = "bob@example.com"
+    screen.show_sent(
+        SendResult(
+            api="graph",
+            account=ACCOUNT.username,
+            from_address=ACCOUNT.username,
+            to=("bob@example.com",),
+            duration_ms=412,
+            request_id="5e0c8d7a-1111-2222-3333-444455556666",
+        ),
+        "bob@example.com",
+        "",
+    )
+
+
+def delegation_on(state: WizardState) -> None:
+    filled(state)
+    state.draft = state.draft.with_section("exchange_online", from_delegation=True)
+
+
+def ews_chosen(state: WizardState) -> None:
+    filled(state)
+    state.draft = state.draft.with_section("exchange_online", api="ews")
+
+
+CASES: dict[str, Callable[[], StepApp]] = {
+    "welcome_new": lambda: StepApp(NEW_PATH, "welcome", WelcomeScreen),
+    "welcome_edit": lambda: StepApp(edit_path(), "welcome", WelcomeScreen),
+    "service": lambda: StepApp(NEW_PATH, "service", ServiceScreen),
+    "registration": lambda: StepApp(NEW_PATH, "registration", RegistrationScreen, filled),
+    "api_ews": lambda: StepApp(NEW_PATH, "api", ApiScreen, ews_chosen),
+    "signin_code": lambda: StepApp(
+        NEW_PATH, "signin", lambda s: SignInScreen(s, autostart=False), filled, sign_in_code
+    ),
+    "signin_done": lambda: StepApp(
+        NEW_PATH,
+        "signin",
+        lambda s: SignInScreen(s, autostart=False),
+        filled,
+        lambda screen: screen.show_account(ACCOUNT),
+    ),
+    "delegation_on": lambda: StepApp(NEW_PATH, "delegation", DelegationScreen, delegation_on),
+    "test_denied": lambda: StepApp(NEW_PATH, "test", TestScreen, delegation_on, send_denied),
+    "test_sent": lambda: StepApp(NEW_PATH, "test", TestScreen, filled, send_ok),
+    "review": lambda: StepApp(NEW_PATH, "review", ReviewScreen, delegation_on),
+    "done": lambda: StepApp(edit_path(), "done", DoneScreen, filled),
+}
+
+
+async def settle(pilot: Any) -> None:
+    """Once the step is mounted: run its `after` (show a code, a result), then let it draw."""
+    await pilot.pause()
+    pilot.app.after(pilot.app.screen)
+    await pilot.pause()
+    await pilot.pause(0.1)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("case", list(CASES))
+def test_step_snapshot(snap_compare: Any, case: str, size: tuple[int, int]) -> None:
+    assert snap_compare(CASES[case](), terminal_size=size, run_before=settle)
