@@ -121,7 +121,8 @@ def _explain_smtp(exc: BaseException, ctx: ExplainContext) -> Explanation:
 
 def _explain_msal(exc: BaseException, ctx: ExplainContext) -> Explanation:
     names = class_names(exc)
-    # MsalServiceError (a 5xx from /token, gotcha 7) carries error/error_description privately.
+    # A 5xx from /token raises MsalServiceError (no error dict is returned); it carries
+    # error/error_description in private attributes.
     error = str(getattr(exc, "_error", "") or getattr(exc, "error", "") or "")
     desc = str(
         getattr(exc, "_error_description", "") or getattr(exc, "error_description", "") or ""

@@ -53,7 +53,8 @@ def _exchangelib_classes() -> dict[str, type[Any]]:
     class MsalCredentials(OAuth2AuthorizationCodeCredentials):  # type: ignore[misc]
         """Bearer token from MSAL; exchangelib asks `refresh(session=...)` when it expired locally.
 
-        Attributes must be hashable (exchangelib hashes them, protocol-notes gotcha 11).
+        Attributes must be hashable: exchangelib puts them in the credentials' hash (a dict
+        attribute fails with "TypeError: unhashable").
         """
 
         def __init__(self, signin: SignIn, token: AccessToken) -> None:

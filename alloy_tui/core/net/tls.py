@@ -2,10 +2,11 @@
 
 Trust = the system store plus ``[network] ca_bundle`` (corporate TLS inspection, the sandbox).
 Certificate checks are never turned off. ``HTTPS_PROXY``/``NO_PROXY`` are honoured, but
-``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``/``SSL_CERT_FILE`` never replace our context
-(protocol-notes gotcha 1): httpx gets the SSLContext itself, and requests (exchangelib) gets an
-adapter that ignores the ``verify`` value requests merged in from the environment for the hosts we
-registered (gotcha 13: the adapter class is process-wide, so it only acts for those hosts).
+``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``/``SSL_CERT_FILE`` never replace our context (requests
+merges those environment variables over any ``verify=`` it is given, MSAL's included): httpx gets
+the SSLContext itself, and requests (exchangelib) gets an adapter that ignores the ``verify``
+value requests merged in from the environment for the hosts we registered (exchangelib's
+``HTTP_ADAPTER_CLS`` is process-wide, so the adapter acts only for those hosts).
 
 Heavy imports (httpx, requests) happen inside the functions that need them.
 """

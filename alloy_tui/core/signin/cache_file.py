@@ -1,7 +1,8 @@
 """The token cache file on disk: msal-extensions persistence, its lock, modes, damage.
 
-On Linux without PyGObject the encrypted persistence is unavailable (protocol-notes gotcha 16),
-so this is `FilePersistence` (with its lock file, safe to share between the wizard and a cron
+On Linux without PyGObject the encrypted persistence is unavailable (msal-extensions'
+`build_encrypted_persistence()` raises ImportError for the missing `gi` module), so this is
+`FilePersistence` (with its lock file, safe to share between the wizard and a cron
 job), kept at mode 0600 in a folder we create 0700, with two changes to msal-extensions:
 - a write replaces the whole file atomically, so a reader without the lock (`CacheSnapshot`, or
   another process's MSAL search) sees the old or the new cache, never a torn or empty one;
