@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from alloy_tui.sandbox.session import SandboxSession
 
 
 @dataclass
 class CliContext:
     config_path: Path
-    sandbox: Any = None  # alloy_tui.sandbox.session.SandboxSession when --sandbox
+    sandbox: SandboxSession | None = None  # when --sandbox
     explicit_config: bool = False
 
     @property
@@ -18,7 +21,7 @@ class CliContext:
         return self.sandbox is not None
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """One clear line on stderr and a non-zero exit; never a traceback."""
     import click
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from textual.widget import Widget
 
     from alloy_tui.commands.context import CliContext
+    from alloy_tui.sandbox.session import SandboxSession
 
 
 class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
@@ -35,12 +36,12 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
     TITLE = "alloy-tui setup"
     ENABLE_COMMAND_PALETTE = False
     ESCAPE_TO_MINIMIZE = False
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+    HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"),
         (110, "-wide"),
         (150, "-xwide"),  # one class per breakpoint: "-wide -xwide" would be a single name
     ]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "request_quit", "Quit", key_display="^Q", priority=True),
     ]
@@ -48,7 +49,7 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
     def __init__(
         self,
         config_path: Path,
-        sandbox: Any = None,
+        sandbox: SandboxSession | None = None,
         *,
         clock: Callable[[], float] = time.time,
         today: date | None = None,
@@ -99,14 +100,15 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
         has bubbled up to the App, while letters are handled by the field at once: "abc" then
         Ctrl+U then "help" arriving in one burst (a paste, tmux, a batched SSH packet) ends up
         as "". So a field's own bindings are queued behind the letters already sent to it."""
-        own = self._focused_field_bindings(event) if isinstance(event, events.Key) else []
-        if own:
+        if isinstance(event, events.Key) and (own := self._focused_field_bindings(event)):
             if not await self._check_bindings(event.key, priority=True):
-                self.focused.call_later(self._field_key, self.focused, own[0].action, event.key)
+                field = self.focused  # the Input whose bindings `own` are
+                if field is not None:
+                    field.call_later(self._field_key, field, own[0].action, event.key)
             return
         await super().on_event(event)
 
-    def _focused_field_bindings(self, event: events.Key) -> list[Any]:
+    def _focused_field_bindings(self, event: events.Key) -> list[Binding]:
         """The focused text field's own (non-priority) bindings for this non-printable key."""
         if event.is_forwarded or event.is_printable:
             return []

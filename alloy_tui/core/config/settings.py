@@ -158,7 +158,7 @@ URL_KEYS = {
 }
 
 
-def _type_name(value: Any) -> str:
+def _type_name(value: object) -> str:
     return {bool: "true/false", int: "a whole number", float: "a number", str: "text"}.get(
         type(value), type(value).__name__
     )

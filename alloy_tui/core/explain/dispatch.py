@@ -7,7 +7,7 @@ msal, httpx, requests and exchangelib exceptions are recognised by class name an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -94,6 +94,7 @@ def _is_smtp(exc: BaseException) -> bool:
 
 
 def _explain_smtp(exc: BaseException, ctx: ExplainContext) -> Explanation:
+    explain_smtp: Callable[[BaseException, ExplainContext], Explanation] | None
     try:
         from alloy_tui.core.explain.smtp import explain_smtp
     except ImportError:
@@ -120,7 +121,8 @@ def _explain_smtp(exc: BaseException, ctx: ExplainContext) -> Explanation:
 
 def _explain_msal(exc: BaseException, ctx: ExplainContext) -> Explanation:
     names = class_names(exc)
-    # MsalServiceError (a 5xx from /token, gotcha 7) carries error/error_description privately.
+    # A 5xx from /token raises MsalServiceError (no error dict is returned); it carries
+    # error/error_description in private attributes.
     error = str(getattr(exc, "_error", "") or getattr(exc, "error", "") or "")
     desc = str(
         getattr(exc, "_error_description", "") or getattr(exc, "error_description", "") or ""
@@ -149,7 +151,7 @@ def _explain_http_status(exc: BaseException, ctx: ExplainContext) -> Explanation
     headers = getattr(response, "headers", {}) or {}
     body: Mapping[str, Any] | None
     try:
-        parsed = response.json() if response is not None else None  # type: ignore[union-attr]
+        parsed = response.json() if response is not None else None
         body = parsed if isinstance(parsed, Mapping) else None
     except Exception:  # noqa: BLE001 - not JSON
         body = None

@@ -13,7 +13,6 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
-from typing import Any
 
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.explain.common import ExplainContext, first_line
@@ -43,7 +42,7 @@ class SmtpExplainContext(ExplainContext):
     security: str = ""
 
 
-def explain_smtp(exc: BaseException, ctx: Any) -> Explanation:
+def explain_smtp(exc: BaseException, ctx: ExplainContext) -> Explanation:
     """Explain a failure while connecting, securing, authenticating or sending over SMTP."""
     where = where_text(ctx)
     account = ctx_get(ctx, "account") or "the configured username"
@@ -171,7 +170,7 @@ def _timed_out(exc: BaseException) -> bool:
     return isinstance(exc.__context__, TimeoutError) or str(exc).endswith("timed out")
 
 
-def _certificate(exc: ssl.SSLCertVerificationError, ctx: Any) -> Explanation:
+def _certificate(exc: ssl.SSLCertVerificationError, ctx: ExplainContext) -> Explanation:
     where = where_text(ctx)
     host = ctx_get(ctx, "host")
     vcode = getattr(exc, "verify_code", 0)

@@ -23,11 +23,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+    import requests
+    from requests.auth import AuthBase
 
 PATH = "/autodiscover/autodiscover.xml"
 REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
@@ -114,10 +120,10 @@ def parse_answer(data: bytes) -> Answer:
     except (DefusedXmlException, SyntaxError, ValueError) as e:
         return Answer("error", error=f"the answer is not Autodiscover XML ({type(e).__name__})")
 
-    def local(elem: Any) -> str:
+    def local(elem: Element) -> str:
         return str(elem.tag).rpartition("}")[2]
 
-    def child_text(elem: Any, name: str) -> str:
+    def child_text(elem: Element, name: str) -> str:
         for c in elem:
             if local(c) == name:
                 return (c.text or "").strip()
@@ -181,9 +187,9 @@ class _Search:
         self.config_path = config_path
         self.password = password
         self.tried: list[str] = []
-        self.session: Any = None
+        self.session: requests.Session | None = None
 
-    def _session(self) -> Any:
+    def _session(self) -> requests.Session:
         if self.session is None:
             import requests
 
@@ -193,7 +199,7 @@ class _Search:
             self.session.mount("https://", net.requests_adapter_class()())
         return self.session
 
-    def _auth(self) -> Any:
+    def _auth(self) -> AuthBase:
         s = self.settings.exchange_server
         if s.auth == "ntlm":
             from requests_ntlm import HttpNtlmAuth

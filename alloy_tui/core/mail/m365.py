@@ -12,7 +12,8 @@ from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
 from alloy_tui.core.mail.message import OutgoingMessage
 
 if TYPE_CHECKING:
-    from alloy_tui.core.signin import SignIn
+    from alloy_tui.core.explain import ExplainContext
+    from alloy_tui.core.signin import AccessToken, SignIn
 
 MAX_ATTEMPTS = 4  # the first try and three retries after throttling
 MAX_TOTAL_WAIT = 60.0  # seconds spent waiting on Retry-After across one send, at most
@@ -155,7 +156,7 @@ class M365Transport:
     def _endpoint(self) -> str:
         return str(getattr(self.endpoints, self.api))
 
-    def _ctx(self, account: str, from_address: str) -> Any:
+    def _ctx(self, account: str, from_address: str) -> ExplainContext:
         from urllib.parse import urlsplit
 
         from alloy_tui.core.explain import ExplainContext
@@ -167,7 +168,7 @@ class M365Transport:
             host=urlsplit(self._endpoint()).hostname or "",
         )
 
-    def _prepare(self, message: OutgoingMessage) -> tuple[str, str, Any]:
+    def _prepare(self, message: OutgoingMessage) -> tuple[str, str, AccessToken]:
         """Check everything local before any request: message, CA bundle, From, token.
 
         Returns (account, from_address, token info).

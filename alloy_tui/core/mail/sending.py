@@ -11,11 +11,14 @@ import dataclasses
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport
+
+if TYPE_CHECKING:
+    from alloy_tui.core.signin import SignIn
 
 API_LABELS = {
     "graph": "Microsoft Graph",
@@ -31,7 +34,9 @@ def api_of(settings: Settings) -> str:
     )
 
 
-def make_transport(settings: Settings, config_path: Path, signin: Any = None) -> Transport:
+def make_transport(
+    settings: Settings, config_path: Path, signin: SignIn | None = None
+) -> Transport:
     """The transport for settings.service (and exchange_online.api); imports only that one."""
     if settings.service == "exchange-online":
         if settings.exchange_online.api == "ews":
@@ -50,7 +55,7 @@ def make_transport(settings: Settings, config_path: Path, signin: Any = None) ->
     return ExchangeServerTransport(settings, config_path)
 
 
-def _account_hint(settings: Settings, transport: Any) -> str:
+def _account_hint(settings: Settings, transport: Transport | None) -> str:
     if settings.service == "smtp":
         return settings.smtp.username
     if settings.service == "exchange-server":
@@ -123,7 +128,7 @@ def send_message(
     *,
     event: str = "notification",
     transport: Transport | None = None,
-    signin: Any = None,
+    signin: SignIn | None = None,
 ) -> SendResult:
     """Send one message; one alert-log entry; ExplainedError on any failure."""
     started = time.monotonic()
@@ -215,12 +220,12 @@ def send_test_message(
     to: str,
     from_address: str = "",
     *,
-    signin: Any = None,
+    signin: SignIn | None = None,
 ) -> SendResult:
     """Build the test message (says host, service, API, account, From, time) and send it."""
     from alloy_tui.core.mail.testmessage import build_test_message
 
-    transport: Any = None
+    transport: Transport | None = None
     account = ""
     try:
         transport = make_transport(settings, config_path, signin)

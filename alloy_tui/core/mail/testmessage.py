@@ -5,10 +5,13 @@ from __future__ import annotations
 import html
 import socket
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
 from alloy_tui.core.mail.message import OutgoingMessage
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings
 
 SERVICE_NAMES = {
     "exchange-online": "Exchange Online (Microsoft 365)",
@@ -24,7 +27,7 @@ CLOUD_NAMES = {
 }
 
 
-def _service_and_api(settings: Any) -> tuple[str, str]:
+def _service_and_api(settings: Settings) -> tuple[str, str]:
     service = settings.service
     name = SERVICE_NAMES.get(service, service)
     if service == "exchange-online":
@@ -57,7 +60,7 @@ def _when(now: datetime) -> tuple[str, str]:
 
 
 def build_test_message(
-    settings: Any,
+    settings: Settings,
     account: str,
     to: str,
     from_address: str = "",

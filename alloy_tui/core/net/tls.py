@@ -2,10 +2,11 @@
 
 Trust = the system store plus ``[network] ca_bundle`` (corporate TLS inspection, the sandbox).
 Certificate checks are never turned off. ``HTTPS_PROXY``/``NO_PROXY`` are honoured, but
-``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``/``SSL_CERT_FILE`` never replace our context
-(protocol-notes gotcha 1): httpx gets the SSLContext itself, and requests (exchangelib) gets an
-adapter that ignores the ``verify`` value requests merged in from the environment for the hosts we
-registered (gotcha 13: the adapter class is process-wide, so it only acts for those hosts).
+``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``/``SSL_CERT_FILE`` never replace our context (requests
+merges those environment variables over any ``verify=`` it is given, MSAL's included): httpx gets
+the SSLContext itself, and requests (exchangelib) gets an adapter that ignores the ``verify``
+value requests merged in from the environment for the hosts we registered (exchangelib's
+``HTTP_ADAPTER_CLS`` is process-wide, so the adapter acts only for those hosts).
 
 Heavy imports (httpx, requests) happen inside the functions that need them.
 """
@@ -23,6 +24,8 @@ from alloy_tui.core.errors import UserInputError
 
 if TYPE_CHECKING:
     import httpx
+    from requests import PreparedRequest, Response
+    from requests.adapters import HTTPAdapter
 
 PEM_MARKER = b"-----BEGIN CERTIFICATE-----"
 USER_AGENT = "alloy-tui"
@@ -136,7 +139,7 @@ def _host_key(url: str) -> tuple[str, str, int]:
 
 _adapter_lock = threading.Lock()
 _adapter_hosts: dict[tuple[str, str, int], tuple[ssl.SSLContext, float]] = {}
-_adapter_cls: Any = None
+_adapter_cls: type[HTTPAdapter] | None = None
 _last = threading.local()
 
 
@@ -145,7 +148,7 @@ def last_request_id() -> str:
     return str(getattr(_last, "request_id", ""))
 
 
-def requests_adapter_class() -> Any:
+def requests_adapter_class() -> type[HTTPAdapter]:
     """A requests HTTPAdapter subclass that uses our SSLContext for the hosts registered with
     `register_requests_host`, and behaves exactly like the stock adapter for every other host."""
     global _adapter_cls
@@ -155,13 +158,16 @@ def requests_adapter_class() -> Any:
 
     class AlloyHTTPAdapter(HTTPAdapter):
         @staticmethod
-        def _ours(url: str) -> tuple[ssl.SSLContext, float] | None:
+        def _ours(url: str | None) -> tuple[ssl.SSLContext, float] | None:
             with _adapter_lock:
-                return _adapter_hosts.get(_host_key(url))
+                return _adapter_hosts.get(_host_key(url or ""))
 
         def build_connection_pool_key_attributes(
-            self, request: Any, verify: Any, cert: Any = None
-        ) -> Any:
+            self,
+            request: PreparedRequest,
+            verify: bool | str,
+            cert: str | tuple[str, str] | None = None,
+        ) -> tuple[dict[str, Any], dict[str, Any]]:
             ours = self._ours(request.url)
             if ours is None:
                 return super().build_connection_pool_key_attributes(request, verify, cert)
@@ -174,7 +180,9 @@ def requests_adapter_class() -> Any:
             pool_kwargs["ssl_context"] = ours[0]
             return host_params, pool_kwargs
 
-        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        def cert_verify(
+            self, conn: Any, url: str, verify: bool | str, cert: str | tuple[str, str] | None
+        ) -> None:  # conn: a urllib3 connection pool (requests types it Any)
             if self._ours(url) is None:
                 super().cert_verify(conn, url, verify, cert)
                 return
@@ -185,13 +193,13 @@ def requests_adapter_class() -> Any:
 
         def send(
             self,
-            request: Any,
+            request: PreparedRequest,
             stream: bool = False,
-            timeout: Any = None,
-            verify: Any = True,
-            cert: Any = None,
-            proxies: Any = None,
-        ) -> Any:  # noqa: E501
+            timeout: float | tuple[float | None, float | None] | None = None,
+            verify: bool | str = True,
+            cert: str | tuple[str, str] | None = None,
+            proxies: dict[str, str] | None = None,
+        ) -> Response:
             ours = self._ours(request.url)
             if ours is not None:
                 timeout = ours[1]
@@ -207,7 +215,9 @@ def requests_adapter_class() -> Any:
     return _adapter_cls
 
 
-def register_requests_host(url: str, settings: Settings, config_path: Path | None = None) -> Any:
+def register_requests_host(
+    url: str, settings: Settings, config_path: Path | None = None
+) -> type[HTTPAdapter]:
     """Make requests (exchangelib) use our SSL context and timeout for `url`'s host, and
     install the adapter class in exchangelib. Returns the adapter class."""
     from alloy_tui.core.net.logsafety import guard_loggers

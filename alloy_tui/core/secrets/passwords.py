@@ -26,11 +26,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
 from alloy_tui.core.secrets.file import SECRETS_FILE as SECRETS_FILE  # re-exported
 from alloy_tui.core.secrets.file import _read_all, _write_all, secrets_path
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings, settings_model
 
 SERVICES = ("smtp", "exchange-server")
 COMMAND_TIMEOUT = 30.0
@@ -53,13 +56,18 @@ class PasswordSource:
         }.get(self.kind, "not set")
 
 
-def _section(settings: Any, service: str) -> Any:
+def _section(
+    settings: Settings, service: str
+) -> settings_model.Smtp | settings_model.ExchangeServer:
     if service not in _SECTION:
         raise ValueError(f"unknown service {service!r}; expected one of {SERVICES}")
-    return getattr(settings, _SECTION[service])
+    section: settings_model.Smtp | settings_model.ExchangeServer = getattr(
+        settings, _SECTION[service]
+    )
+    return section
 
 
-def password_source(settings: Any, service: str) -> PasswordSource:
+def password_source(settings: Settings, service: str) -> PasswordSource:
     """Which source `get_password` would use (without running or reading anything secret)."""
     section = _section(settings, service)
     if section.password_command.strip():
@@ -73,7 +81,7 @@ def password_source(settings: Any, service: str) -> PasswordSource:
     return PasswordSource("none", "")
 
 
-def get_password(settings: Any, service: str, *, timeout: float = COMMAND_TIMEOUT) -> str:
+def get_password(settings: Settings, service: str, *, timeout: float = COMMAND_TIMEOUT) -> str:
     """The password for `service` ("smtp" or "exchange-server") from its configured source."""
     section = _section(settings, service)
     return resolve_password(
@@ -272,7 +280,7 @@ def clear_pending(service: str | None = None) -> None:
             del _pending[key]
 
 
-def commit_pending(settings: Any) -> Callable[[], None]:
+def commit_pending(settings: Settings) -> Callable[[], None]:
     """Store the pending password for the settings' service and username, if that is where its
     password comes from (no command, no environment variable). Returns a function that puts the
     secrets file back as it was (for when saving the config then fails)."""
@@ -302,7 +310,7 @@ def commit_pending(settings: Any) -> Callable[[], None]:
 
 
 @contextmanager
-def committing_pending(settings: Any) -> Iterator[None]:
+def committing_pending(settings: Settings) -> Iterator[None]:
     """``with committing_pending(draft): store.save(...)``: the password and the config are
     saved together; if the block fails the secrets file is put back as it was."""
     undo = commit_pending(settings)

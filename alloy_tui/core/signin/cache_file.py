@@ -1,7 +1,8 @@
 """The token cache file on disk: msal-extensions persistence, its lock, modes, damage.
 
-On Linux without PyGObject the encrypted persistence is unavailable (protocol-notes gotcha 16),
-so this is `FilePersistence` (with its lock file, safe to share between the wizard and a cron
+On Linux without PyGObject the encrypted persistence is unavailable (msal-extensions'
+`build_encrypted_persistence()` raises ImportError for the missing `gi` module), so this is
+`FilePersistence` (with its lock file, safe to share between the wizard and a cron
 job), kept at mode 0600 in a folder we create 0700, with two changes to msal-extensions:
 - a write replaces the whole file atomically, so a reader without the lock (`CacheSnapshot`, or
   another process's MSAL search) sees the old or the new cache, never a torn or empty one;
@@ -16,10 +17,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.errors import UserInputError
 from alloy_tui.core.signin.cache_read import CacheSnapshot
+
+if TYPE_CHECKING:
+    from msal_extensions import PersistedTokenCache  # untyped: Any to mypy, a name to readers
 
 LOCK_TIMEOUT = 5.0  # seconds to wait for another process's cache write (msal-extensions waits 5 s)
 STALE_LOCK_AGE = 30.0  # a lock file this old whose process is gone is left over from a crash
@@ -92,10 +96,10 @@ class PrivateLock:
             os.remove(self.path)
 
 
-_cache_cls: Any = None
+_cache_cls: type[PersistedTokenCache] | None = None
 
 
-def _cache_class() -> Any:
+def _cache_class() -> type[PersistedTokenCache]:
     """msal-extensions' PersistedTokenCache and FilePersistence with two changes: a write
     replaces the whole file atomically (a reader without the lock, like `CacheSnapshot` or
     another process's search, sees the old or the new cache, never a torn or empty one), and the
@@ -125,7 +129,10 @@ def _cache_class() -> Any:
 
     class AlloyTokenCache(PersistedTokenCache):  # type: ignore[misc]
         def modify(
-            self, credential_type: Any, old_entry: Any, new_key_value_pairs: Any = None
+            self,
+            credential_type: str,
+            old_entry: dict[str, Any],
+            new_key_value_pairs: dict[str, Any] | None = None,
         ) -> None:
             with PrivateLock(self._lock_location):
                 self._reload_if_necessary()
@@ -140,7 +147,7 @@ def _cache_class() -> Any:
     return _cache_cls
 
 
-def open_cache(path: Path) -> Any:
+def open_cache(path: Path) -> PersistedTokenCache:
     """A PersistedTokenCache on `path`, making sure of the folder (0700) and file (0600) modes.
 
     A file that is not a token cache (damaged outside alloy-tui) is moved aside to

@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from alloy_tui.core.errors import UserInputError
 
@@ -30,6 +30,23 @@ ACCOUNT = "Account"
 ACCESS_TOKEN = "AccessToken"
 REFRESH_TOKEN = "RefreshToken"
 ID_TOKEN = "IdToken"
+
+
+class CacheView(Protocol):
+    """What the readers here need: MSAL's TokenCache and `CacheSnapshot` both have it."""
+
+    def search(
+        self, kind: str, query: dict[str, Any] | None = None, now: float | None = None
+    ) -> Iterable[dict[str, Any]]: ...
+
+
+class TokenCache(CacheView, Protocol):
+    """MSAL's TokenCache as `forget` uses it (msal itself has no type information)."""
+
+    def remove_rt(self, rt_item: dict[str, Any]) -> None: ...
+    def remove_at(self, at_item: dict[str, Any]) -> None: ...
+    def remove_idt(self, idt_item: dict[str, Any]) -> None: ...
+    def remove_account(self, account_item: dict[str, Any]) -> None: ...
 
 
 class CacheSnapshot:
@@ -95,7 +112,7 @@ def same_environment(env: str, login_host: str) -> bool:
     return env in _GLOBAL_ALIASES and login_host in _GLOBAL_ALIASES
 
 
-def accounts(cache: Any, login_host: str, client_id: str = "") -> list[dict[str, Any]]:
+def accounts(cache: CacheView, login_host: str, client_id: str = "") -> list[dict[str, Any]]:
     """Account entries for this login host that hold a refresh token for `client_id`."""
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -110,7 +127,9 @@ def accounts(cache: Any, login_host: str, client_id: str = "") -> list[dict[str,
     return out
 
 
-def refresh_tokens(cache: Any, account: dict[str, Any], client_id: str) -> list[dict[str, Any]]:
+def refresh_tokens(
+    cache: CacheView, account: dict[str, Any], client_id: str
+) -> list[dict[str, Any]]:
     q = {
         "home_account_id": account.get("home_account_id"),
         "environment": account.get("environment"),
@@ -123,7 +142,7 @@ def refresh_tokens(cache: Any, account: dict[str, Any], client_id: str) -> list[
 
 
 def _usable_access_tokens(
-    cache: Any,
+    cache: CacheView,
     account: dict[str, Any],
     client_id: str,
     realm: str,
@@ -161,7 +180,7 @@ def _usable_access_tokens(
 
 
 def access_token_expiry(
-    cache: Any, account: dict[str, Any], client_id: str, realm: str, scopes: list[str]
+    cache: CacheView, account: dict[str, Any], client_id: str, realm: str, scopes: list[str]
 ) -> float | None:
     """The latest expiry (epoch seconds) of a cached access token for these scopes."""
     found = [
@@ -174,7 +193,7 @@ def access_token_expiry(
 
 
 def cached_access_token(
-    cache: Any,
+    cache: CacheView,
     account: dict[str, Any],
     client_id: str,
     scopes: list[str],
@@ -201,7 +220,7 @@ def cached_access_token(
     return best
 
 
-def display_name(cache: Any, account: dict[str, Any]) -> str:
+def display_name(cache: CacheView, account: dict[str, Any]) -> str:
     """The account's display name, from its cached ID token claims ('' when unknown)."""
     q = {
         "home_account_id": account.get("home_account_id"),
@@ -226,13 +245,13 @@ def decode_claims(jwt: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def forget(cache: Any, account: dict[str, Any]) -> None:
+def forget(cache: TokenCache, account: dict[str, Any]) -> None:
     """Remove every token and the account entry for one account (no network needed)."""
     q = {
         "home_account_id": account.get("home_account_id"),
         "environment": account.get("environment"),
     }
-    removers: Iterable[tuple[str, Any]] = (
+    removers: Iterable[tuple[str, Callable[[dict[str, Any]], None]]] = (
         (REFRESH_TOKEN, cache.remove_rt),
         (ACCESS_TOKEN, cache.remove_at),
         (ID_TOKEN, cache.remove_idt),

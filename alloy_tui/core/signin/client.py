@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.config import Settings, paths
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
@@ -28,6 +28,12 @@ from alloy_tui.core.signin.model import (
     _alert,
     check_app_settings,
 )
+
+if TYPE_CHECKING:
+    import httpx
+    import msal  # no type information: the name tells the reader, mypy sees Any
+
+    from alloy_tui.core.explain import ExplainContext
 
 __all__ = [
     "AccessToken",
@@ -51,9 +57,9 @@ class SignIn(AccountsMixin):
         self.config_path = config_path
         self.endpoints = clouds.endpoints(settings)
         self.cache_path = paths.token_cache_path(settings.exchange_online.token_cache, config_path)
-        self._cache: Any = None
-        self._app: Any = None
-        self._http: Any = None
+        self._cache: auth_cache.TokenCache | None = None  # msal-extensions' PersistedTokenCache
+        self._app: msal.PublicClientApplication | None = None
+        self._http: httpx.Client | None = None
         self._flow: dict[str, Any] | None = None
         self._lock = threading.Lock()
         self._signed_in: str = ""  # home_account_id of a sign-in made by this object
@@ -67,7 +73,7 @@ class SignIn(AccountsMixin):
 
         return (urlsplit(self.endpoints.login).hostname or "").lower()
 
-    def explain_context(self, account: str = "") -> Any:
+    def explain_context(self, account: str = "") -> ExplainContext:
         from alloy_tui.core.explain import ExplainContext
 
         eo = self.settings.exchange_online
@@ -81,13 +87,13 @@ class SignIn(AccountsMixin):
             host=self.login_host,
         )
 
-    def cache(self) -> Any:
+    def cache(self) -> auth_cache.TokenCache:
         """The msal-extensions cache (locked writes); imports msal."""
         if self._cache is None:
             self._cache = auth_file.open_cache(self.cache_path)
         return self._cache
 
-    def view(self) -> Any:
+    def view(self) -> auth_cache.CacheView:
         """For reads: the MSAL cache once it is open, else a plain snapshot of the file (no msal)."""
         if self._cache is not None:
             return self._cache
@@ -98,7 +104,7 @@ class SignIn(AccountsMixin):
         """The tenant segment MSAL keys this config's tokens under (see `cached_access_token`)."""
         return self.settings.exchange_online.tenant.strip().lower()
 
-    def _application(self) -> Any:
+    def _application(self) -> msal.PublicClientApplication:
         """The MSAL public client (built once; its constructor fetches OIDC metadata)."""
         with self._lock:
             if self._app is not None:
@@ -139,9 +145,9 @@ class SignIn(AccountsMixin):
             return ex
         text = str(e)
         m = re.search(r"AADSTS(\d+)", text)
-        err = {"error": "invalid_request", "error_description": text}
+        err: dict[str, object] = {"error": "invalid_request", "error_description": text}
         if m:
-            err["error_codes"] = [int(m.group(1))]  # type: ignore[assignment]
+            err["error_codes"] = [int(m.group(1))]
         return explain_aad(err, self.explain_context())
 
     def _explain_exc(self, e: BaseException) -> Explanation:

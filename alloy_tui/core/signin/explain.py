@@ -42,7 +42,9 @@ def is_consent_error(result: dict[str, Any]) -> bool:
     )
 
 
-def has_shared_scope(view: Any, account: dict[str, Any], settings: Settings) -> bool:
+def has_shared_scope(
+    view: auth_cache.CacheView, account: dict[str, Any], settings: Settings
+) -> bool:
     """Whether any cached access token of this account was granted Mail.Send.Shared."""
     shared = f"{clouds.cloud(settings).graph_resource}/{clouds.GRAPH_SHARED_SCOPE}".lower()
     q = {
@@ -59,7 +61,7 @@ def delegation_consent(
     ex: Explanation,
     result: dict[str, Any],
     settings: Settings,
-    view: Any,
+    view: auth_cache.CacheView,
     account: dict[str, Any],
     username: str,
 ) -> Explanation:

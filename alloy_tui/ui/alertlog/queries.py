@@ -29,14 +29,20 @@ from alloy_tui.core.alertlog import (
 if TYPE_CHECKING:
     import threading
 
+    from textual.screen import Screen
+
     from alloy_tui.ui.alertlog.view import LogView
+
+    _MixedInto = Screen[None]  # query_one, set_focus... with Textual's own signatures
+else:
+    _MixedInto = object
 
 LEVEL_FILTERS: tuple[str | None, ...] = (None, "warning", "error")
 FILTER_NAMES = {None: "all levels", "warning": "warnings and errors", "error": "errors only"}
 POST_EVERY = 0.05  # seconds between batches a scan hands to the UI
 
 
-class QueriesMixin:
+class QueriesMixin(_MixedInto):
     """Level filter and text search over the whole log (mixed into `AlertLogScreen`)."""
 
     # State and helpers the screen provides.
@@ -60,8 +66,6 @@ class QueriesMixin:
         def _apply_rows(self, reset_cursor: bool = False) -> None: ...
         def _update_status(self) -> None: ...
         def _post(self, callback: object, *args: object) -> bool: ...
-        def query_one(self, selector: str, expect_type: type[Input]) -> Input: ...
-        def set_focus(self, widget: Input) -> None: ...
 
     # -- filter and search over the whole file (thread) ----------------------------------------------
     def _start_query(self, kind: str) -> None:

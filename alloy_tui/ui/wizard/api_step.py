@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
+from textual.app import ComposeResult
 from textual.widgets import Static
 
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+
+if TYPE_CHECKING:
+    from alloy_tui.core.errors import Explanation
 
 OPTIONS = [
     Option(
@@ -31,7 +34,7 @@ class ApiChoice:
     api: str
 
 
-def retirement_warning(state: WizardState, today: date | None = None) -> Any:
+def retirement_warning(state: WizardState, today: date | None = None) -> Explanation:
     from alloy_tui.core.explain import ews_retirement_warning
 
     return ews_retirement_warning(today, client_id=state.draft.exchange_online.client_id)
@@ -53,7 +56,7 @@ for good on 1 April 2027. Choose it only if Graph is not possible for you.
 
 Up/Down choose, Enter goes on."""
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         yield Static("Which API should send the notifications?", markup=False)
         yield ChoiceList(
             OPTIONS, self.initial("api", self.state.draft.exchange_online.api), id="api"

@@ -10,7 +10,7 @@ To add steps for another service (SMTP, Exchange Server), make a module with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -117,7 +117,7 @@ class WizardScreen(Screen[R | Back], Generic[R]):
                 yield Static("", id="status", markup=False)
         yield Footer(compact=True)
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         """The step's own widgets."""
         return ()
 

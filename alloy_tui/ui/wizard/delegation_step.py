@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
@@ -60,7 +60,7 @@ OSC 52; works over SSH in most terminals); Enter goes on."""
         Binding("ctrl+y", "copy_command", "Copy command", key_display="^Y"),
     ]
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         yield Tick(
             "Send on behalf of other users ('From' address delegation)",
             self.initial("delegation", self.state.draft.exchange_online.from_delegation),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
@@ -29,7 +29,7 @@ step (you can change things and save again). ^L opens the alert log."""
         Binding("ctrl+n", "next", "Quit", key_display="^N"),
     ]
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         path = self.state.saved_path or self.state.config_path
         lines = [f"✓ Settings saved to {path}", ""]
         if not self.state.test_passed:

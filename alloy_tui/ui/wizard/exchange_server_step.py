@@ -12,11 +12,11 @@ found, the step says so (with how to find the URL by hand) and nothing changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
@@ -28,6 +28,9 @@ from alloy_tui.ui.wizard.password_fields import (
     apply_password,
 )
 from alloy_tui.ui.wizard.state import WizardState
+
+if TYPE_CHECKING:
+    from alloy_tui.core.errors import Explanation
 
 AUTH_OPTIONS = [
     Option("ntlm", "NTLM", "Windows authentication; the default on Exchange's EWS directory."),
@@ -107,7 +110,7 @@ EWS virtual directory by default; Basic must be turned on there first
 Enter moves to the next field and, on the last one, goes on (^N goes on
 from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         x = self.state.draft.exchange_server
         yield Static("EWS URL (empty: find it by Autodiscover)", classes="label", markup=False)
         yield Input(
@@ -188,7 +191,7 @@ alert log says who must grant it.
 Enter moves to the next field and, on the last one, goes on (^N goes on
 from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         from alloy_tui.core.mail import needs_discovery
 
         x = self.state.draft.exchange_server
@@ -291,7 +294,7 @@ from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
         self.found_url = found.ews_url
         return f"✓ Autodiscover found the EWS URL: {found.ews_url}"
 
-    def failure_status(self, explanation: Any) -> str:
+    def failure_status(self, explanation: Explanation) -> str:
         if explanation.code.startswith("autodiscover"):
             return "Autodiscover failed: Esc goes back to type the EWS URL."
         return super().failure_status(explanation)

@@ -10,11 +10,12 @@ thread) so a missing or failing one is caught on the step, with its exit code.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
+from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
@@ -22,6 +23,13 @@ from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import settings_model
+    from alloy_tui.core.errors import Explanation
+
+    # The section a password comes from: [smtp] or [exchange_server].
+    PasswordSection = settings_model.Smtp | settings_model.ExchangeServer
 
 SOURCE_OPTIONS = [
     Option("typed", "Type it here (kept in the secrets file, mode 0600)"),
@@ -61,7 +69,7 @@ class PasswordChoice:
     password: str = field(default="", repr=False)
 
 
-def current_source(section: Any) -> str:
+def current_source(section: PasswordSection) -> str:
     if section.password_command:
         return "command"
     if section.password_env:
@@ -82,7 +90,7 @@ class PasswordFields(Vertical):
     def __init__(
         self,
         service: str,
-        section: Any,
+        section: PasswordSection,
         *,
         initial: Callable[[str, Any], Any] | None = None,
         id: str | None = None,
@@ -101,7 +109,7 @@ class PasswordFields(Vertical):
             if self.source != "typed":
                 self.values[self.source] = initial("pw-value", self.values[self.source])
 
-    def compose(self) -> Iterable[Any]:
+    def compose(self) -> ComposeResult:
         yield Static("Password from", classes="label", markup=False)
         yield ChoiceList(SOURCE_OPTIONS, self.source, id="pw-source")
         yield Static(SOURCE_LABELS[self.source], id="pw-label", classes="label", markup=False)
@@ -238,7 +246,9 @@ class SignInScreenBase(WizardScreen[Any]):
     def keep_secrets(self) -> None:
         self.password_fields().keep_typed_password()
 
-    def compose_password_and_from(self, section: Any, from_placeholder: str) -> Iterable[Any]:
+    def compose_password_and_from(
+        self, section: PasswordSection, from_placeholder: str
+    ) -> ComposeResult:
         """The fields both sign-in screens end with: password, From address, message format."""
         yield PasswordFields(self.SERVICE, section, initial=self.initial)
         yield ExplanationPanel(id="pw-error")
@@ -347,12 +357,12 @@ class SignInScreenBase(WizardScreen[Any]):
         else:
             self.app.call_from_thread(self._command_ok, choice, said)
 
-    def failure_status(self, explanation: Any) -> str:
+    def failure_status(self, explanation: Explanation) -> str:
         if explanation.code == "password.command":
             return "The password command failed; nothing was changed."
         return f"{explanation.title}; nothing was changed."
 
-    def _command_failed(self, explanation: Any) -> None:
+    def _command_failed(self, explanation: Explanation) -> None:
         self.checking = False
         panel = self.query_one("#pw-error", ExplanationPanel)
         panel.show(explanation)

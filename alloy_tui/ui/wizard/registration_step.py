@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
@@ -120,7 +120,7 @@ cloud; ^N goes on from anywhere."""
         Binding("ctrl+y", "copy_commands", "Copy az", key_display="^Y"),
     ]
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         eo = self.state.draft.exchange_online
         with Horizontal(id="reg-columns", classes="columns"):
             with Vertical(id="reg-fields", classes="column"):

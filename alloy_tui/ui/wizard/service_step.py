@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from textual.app import ComposeResult
 from textual.widgets import Static
 
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
@@ -48,7 +47,7 @@ Microsoft Exchange Server (on-premises): your own Exchange, through EWS.
 
 Up/Down choose, Enter goes on."""
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         yield Static("How should this server send its notifications?", markup=False)
         yield ChoiceList(OPTIONS, self.initial("service", self.state.draft.service), id="service")
 

@@ -7,11 +7,11 @@ The wait runs in a thread worker that calls the core (`SignIn`); cancelling sets
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
@@ -24,6 +24,7 @@ from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import BACK, WizardState
 
 if TYPE_CHECKING:
+    from alloy_tui.core.errors import Explanation
     from alloy_tui.core.signin import Account, DeviceCode
 
 QR_MIN_HEIGHT = 30  # lines the window needs before the QR code is shown
@@ -84,7 +85,7 @@ the attempt is in the alert log (^L)."""
         self._ticker: Timer | None = None
 
     # -- layout -------------------------------------------------------------------------------
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         yield Static("", id="signin-intro", markup=False)
         with Vertical(id="code-box"):
             yield BigCode(id="bigcode")
@@ -215,7 +216,7 @@ the attempt is in the alert log (^L)."""
             "with another account (Change)."
         )
 
-    def show_failure(self, explanation: Any) -> None:
+    def show_failure(self, explanation: Explanation) -> None:
         self._set_phase("failed")
         self.query_one("#signin-intro", Static).update("The sign-in did not work. r tries again.")
         self.query_one("#signin-error", ExplanationPanel).show(explanation)

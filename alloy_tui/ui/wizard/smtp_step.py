@@ -12,10 +12,9 @@ The password fields live in `password_fields` (shared with the Exchange Server s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
@@ -96,7 +95,7 @@ from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
     SmtpServerScreen #port-col { width: 22; height: auto; margin-left: 1; }
     """
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         s = self.state.draft.smtp
         with Horizontal(id="smtp-hostport"):
             with Vertical(id="host-col"):
@@ -201,7 +200,7 @@ Messages are sent as plain text or HTML ([message] format).
 Enter moves to the next field and, on the last one, goes on (^N goes on
 from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         s = self.state.draft.smtp
         yield Static("User name (empty: no sign-in)", classes="label", markup=False)
         yield Input(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widgets import Input, Static
@@ -17,6 +17,10 @@ from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    from alloy_tui.core.config import Settings
+    from alloy_tui.core.errors import Explanation
     from alloy_tui.core.mail import SendResult
 
 SPINNER = "|/-\\"
@@ -28,7 +32,7 @@ class TestOutcome:
     to: str
     from_address: str
     result: SendResult | None  # None: not sent (or it failed); the review step warns
-    tested_with: Any = None  # the Settings the message went through with
+    tested_with: Settings | None = None  # the Settings the message went through with
 
 
 def check_address(text: str, what: str, required: bool) -> str:
@@ -86,7 +90,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         s = self.state.draft
         return s.service == "exchange-online" and s.exchange_online.from_delegation
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         yield Static(
             "Send a test message with these settings (nothing is saved yet).", markup=False
         )
@@ -152,7 +156,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         """Put the cursor in the field to fix, and scroll so it shows above the result."""
         field = self.query_one(f"#{key}", Input)
         field.focus(scroll_visible=False)
-        label = field
+        label: Widget = field
         siblings = list(self.query_one("#body").children)
         i = siblings.index(field)
         if i > 0:
@@ -202,7 +206,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         )
 
     @work(thread=True, exclusive=True, group="test-send", exit_on_error=False)
-    def _send(self, to: str, from_address: str, settings: Any) -> None:
+    def _send(self, to: str, from_address: str, settings: Settings) -> None:
         from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
         from alloy_tui.core.mail import send_test_message
 
@@ -251,7 +255,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         self.refresh_bindings()
 
     def show_sent(
-        self, result: SendResult, to: str, from_address: str, settings: Any = None
+        self, result: SendResult, to: str, from_address: str, settings: Settings | None = None
     ) -> None:
         self._done_sending()
         self.result = result
@@ -277,7 +281,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         )
         self.call_after_refresh(self.query_one("#log-hint").scroll_visible)
 
-    def show_failure(self, explanation: Any, to: str = "", from_address: str = "") -> None:
+    def show_failure(self, explanation: Explanation, to: str = "", from_address: str = "") -> None:
         self._done_sending()
         self.result = None
         self.query_one("#send-error", ExplanationPanel).show(explanation)
@@ -287,7 +291,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         )
         self._focus_field(self._field_to_fix(explanation))
 
-    def _field_to_fix(self, explanation: Any) -> str:
+    def _field_to_fix(self, explanation: Explanation) -> str:
         """The field the failure is about: From for a refused on-behalf send, the recipient for
         a refused address, else the field the cursor was in (the recipient when none)."""
         code = str(getattr(explanation, "code", "") or "")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from textual.app import ComposeResult
 from textual.widgets import Static
 
 from alloy_tui.ui.wizard.base import Step, WizardScreen
@@ -86,7 +85,7 @@ the connection drops, the file on disk stays as it was.
 The same settings can be read and checked without this wizard:
   alloy-tui config show       alloy-tui status       alloy-tui log"""
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         state = self.state
         where = f"Config file: {state.config_path}"
         if state.sandbox is not None:
