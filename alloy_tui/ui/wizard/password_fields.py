@@ -14,14 +14,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from textual import work
+from textual import on, work
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Input, Static
 
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread
 
 SOURCE_OPTIONS = [
     Option("typed", "Type it here (kept in the secrets file, mode 0600)"),
@@ -333,19 +335,35 @@ class SignInScreenBase(WizardScreen[Any]):
         secrets.run_password_command(choice.command, timeout=15.0, key=key)
         return "✓ The password command works."
 
+    @dataclass
+    class Checked(Message, bubble=False):
+        """The check before moving on passed; `said` is what to show."""
+
+        choice: PasswordChoice
+        said: str
+
     @work(thread=True, exclusive=True, group="password-command", exit_on_error=False)
     def _run_command(self, choice: PasswordChoice, username: str = "") -> None:
-        from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
-
         try:
             said = self.background_check(username, choice)
-        except ExplainedError as e:
-            self.app.call_from_thread(self._command_failed, e.explanation)
-        except AlloyError as e:
-            ex = Explanation(title="Not ready", cause=str(e), fix="Correct it and press Enter.")
-            self.app.call_from_thread(self._command_failed, ex)
+        except Exception as e:  # never a crash: the step says what failed
+            explanation = explain_failure(
+                e,
+                self.state.draft,
+                input_title="Not ready",
+                input_fix="Correct it and press Enter.",
+            )
+            post_from_thread(self, Failed(explanation))
         else:
-            self.app.call_from_thread(self._command_ok, choice, said)
+            post_from_thread(self, self.Checked(choice, said))
+
+    @on(Checked)
+    def _checked(self, message: Checked) -> None:
+        self._command_ok(message.choice, message.said)
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self._command_failed(message.explanation)
 
     def failure_status(self, explanation: Any) -> str:
         if explanation.code == "password.command":

@@ -17,7 +17,7 @@ from alloy_tui.ui.wizard.registration_step import RegistrationScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
-from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 from tests.helpers.wizard import (
     CLIENT,
@@ -231,7 +231,7 @@ async def test_sign_in_code_copy_and_qr_by_size(tmp_path: Path) -> None:
 async def test_test_step_refuses_bad_recipient_before_any_request(tmp_path: Path) -> None:
     app = AlloyApp(existing(tmp_path), start_flow=False)
     async with app.run_test() as pilot:
-        screen = TestScreen(app.state)
+        screen = TrialSendScreen(app.state)
         await app.push_screen(screen, callback=lambda _r: None)
         await pilot.pause()
         set_input(app, "#to", "bob@example.com\r\nBcc: eve@example.com")
