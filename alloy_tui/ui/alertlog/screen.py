@@ -1,8 +1,9 @@
 """The live alert-log screen: newest at the top, filter, search, details, follows the file.
 
-Thread workers do the file work (the backwards scan that indexes line offsets, the follower that
-polls like ``tail -F``, whole-file filter and search) and hand offset batches to the UI thread,
-which alone changes the row arrays. Rotation or truncation restarts the view on the new file.
+Thread workers do the file work (threads.py: the backwards scan that indexes line offsets, the
+follower that polls like ``tail -F``; queries.py: whole-file filter and search) and post offset
+batches as messages (messages.py); the handlers here, on the UI thread, alone change the row
+arrays. Rotation or truncation restarts the view on the new file.
 """
 
 from __future__ import annotations

@@ -359,7 +359,10 @@ class SignInScreenBase(WizardScreen[Any]):
 
     @on(Checked)
     def _checked(self, message: Checked) -> None:
-        self._command_ok(message.choice, message.said)
+        self.checking = False
+        self.say(message.said, "ok")
+        if self.is_current:
+            self.dismiss(self.build_result(message.choice))
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
@@ -376,14 +379,6 @@ class SignInScreenBase(WizardScreen[Any]):
         panel.show(explanation)
         self.say(self.failure_status(explanation), "error")
         self.call_after_refresh(panel.scroll_visible, animate=False)
-
-    def _command_ok(
-        self, choice: PasswordChoice, said: str = "✓ The password command works."
-    ) -> None:
-        self.checking = False
-        self.say(said, "ok")
-        if self.is_current:
-            self.dismiss(self.build_result(choice))
 
 
 def apply_password(state: WizardState, service: str, username: str, choice: PasswordChoice) -> None:

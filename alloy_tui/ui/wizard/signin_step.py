@@ -23,6 +23,7 @@ from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.widgets.qr import QRCode
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import BACK, WizardState
+from alloy_tui.ui.wizard.step_names import heading
 from alloy_tui.ui.workers import Failed, Progress, explain_failure, post_from_thread
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def format_remaining(seconds: float) -> str:
 
 
 class SignInScreen(WizardScreen[SignedIn]):
-    STEP_TITLE = "Sign in"
+    STEP_TITLE = heading("signin")
     HELP = """\
 Sign in to the Microsoft 365 account that sends the notifications (it needs a
 mailbox; many admins make a dedicated one). This server has no browser, so the
@@ -362,4 +363,4 @@ def apply(state: WizardState, result: SignedIn) -> None:
     state.draft = state.draft.with_section("exchange_online", account=result.account.username)
 
 
-STEP = Step(key="signin", title="Sign in", make=SignInScreen, apply=apply)
+STEP = Step.named("signin", SignInScreen, apply)

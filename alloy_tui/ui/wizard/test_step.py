@@ -16,6 +16,7 @@ from textual.widgets import Input, Static
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
 from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def check_address(text: str, what: str, required: bool) -> str:
 
 
 class TrialSendScreen(WizardScreen[TrialSendOutcome]):
-    STEP_TITLE = "Test settings"
+    STEP_TITLE = heading("test")
     ENTER_NEXT_FIELD = True
     ENTER_SUBMITS = "send"
     HELP = """\
@@ -315,4 +316,4 @@ def apply(state: WizardState, result: TrialSendOutcome) -> None:
         state.tested_with = result.tested_with
 
 
-STEP = Step(key="test", title="Test settings", make=TrialSendScreen, apply=apply)
+STEP = Step.named("test", TrialSendScreen, apply)

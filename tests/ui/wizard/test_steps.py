@@ -150,25 +150,6 @@ async def test_quit_with_unsaved_changes_asks_first(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
-async def test_service_without_wizard_steps_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(
-        flow.SERVICE_STEP_MODULES, "exchange-server", "alloy_tui.ui.wizard.no_such_module"
-    )
-    app = AlloyApp(tmp_path / "config.toml")
-    async with app.run_test() as pilot:
-        await wait_for(pilot, lambda: on(app, WelcomeScreen))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, ServiceScreen))
-        await pilot.press("down", "down", "enter")
-        await wait_for(pilot, lambda: "cannot set up Microsoft Exchange Server" in screen_text(app))
-        await pilot.press("enter")
-        assert "Not available yet" in screen_text(app)
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: on(app, ServiceScreen))
-
-
 async def test_help_and_alert_log_from_a_step(tmp_path: Path) -> None:
     app = AlloyApp(tmp_path / "config.toml")
     async with app.run_test() as pilot:
