@@ -233,6 +233,31 @@ async def test_password_command_is_run_and_explained() -> None:
     assert not config_path().exists() and not secrets_file().exists()
 
 
+async def test_an_unexpected_failure_of_the_password_command_is_explained() -> None:
+    """Not only the core's own errors: any failure of the check in the thread is explained on
+    the step (through core.explain), and the step is not left waiting for it forever."""
+    app = AlloyApp(config_path())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_smtp_server(pilot)
+        await fill_server(pilot, "smtp.example.com", "587")
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, SmtpSignInScreen)
+        await type_into(pilot, "username", USER)
+        app.screen.query_one("#pw-source").focus()
+        await pilot.press("down")  # a command prints it
+        await type_into(pilot, "pw-value", "printf 'a\x00b'")  # a NUL: /bin/sh cannot take it
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, SmtpSignInScreen)
+        panel = app.screen.query_one("#pw-error", ExplanationPanel)
+        assert panel.display and "Unexpected error (ValueError)" in str(panel.render())
+        assert "nothing was changed" in status_text(pilot)
+        await type_into(pilot, "pw-value", "printf 'from-cmd\\n'")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await wait_for(pilot, TrialSendScreen)
+
+
 async def test_env_variable_must_exist(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ALLOY_WIZ_PW", raising=False)
     app = AlloyApp(config_path())
