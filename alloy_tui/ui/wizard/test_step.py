@@ -1,4 +1,5 @@
-"""Step 6: send a test message. Recipient (and From with delegation) validated as typed."""
+"""The trial send step (key "test"): one real test message with the settings so far, before
+anything is saved. Recipient (and From with delegation) validated as typed."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ SPINNER = "|/-\\"
 
 @dataclass(frozen=True)
 class TrialSendOutcome:
+    """What the trial send step found: to whom, from whom, and whether it went through."""
+
     to: str
     from_address: str
     result: SendResult | None  # None: not sent (or it failed); the review step warns
@@ -50,6 +53,8 @@ def check_address(text: str, what: str, required: bool) -> str:
 
 
 class TrialSendScreen(WizardScreen[TrialSendOutcome]):
+    """Send a trial message; Next goes on to review, with or without one."""
+
     STEP_TITLE = heading("test")
     ENTER_NEXT_FIELD = True
     ENTER_SUBMITS = "send"
