@@ -166,12 +166,9 @@ def logout_command(obj: CliContext) -> None:
 
 
 def _ews_warning(settings: Settings) -> None:
-    try:
-        from alloy_tui.core.explain import ews_retirement_warning
+    from alloy_tui.core.explain import ews_retirement_warning
 
-        w = ews_retirement_warning(client_id=settings.exchange_online.client_id)
-    except ImportError:
-        return
+    w = ews_retirement_warning(client_id=settings.exchange_online.client_id)
     click.echo(f"Warning: {w.title}. {w.cause} {w.fix}", err=True)
 
 

@@ -13,6 +13,7 @@ from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
 
 if TYPE_CHECKING:
     from alloy_tui.core.errors import Explanation
@@ -41,7 +42,7 @@ def retirement_warning(state: WizardState, today: date | None = None) -> Explana
 
 
 class ApiScreen(WizardScreen[ApiChoice]):
-    STEP_TITLE = "Choose the API"
+    STEP_TITLE = heading("api")
     HELP = """\
 Both APIs send the same message from the same mailbox.
 
@@ -87,4 +88,4 @@ def apply(state: WizardState, result: ApiChoice) -> None:
     state.draft = state.draft.with_section("exchange_online", api=result.api)
 
 
-STEP = Step(key="api", title="Choose the API", make=ApiScreen, apply=apply)
+STEP = Step.named("api", ApiScreen, apply)

@@ -12,6 +12,7 @@ from textual.widgets import Static
 from alloy_tui.ui.widgets.choice import Tick
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
 
 OUTLOOK_STEPS = """\
 Each user whose address goes in From must allow it once, in Outlook (desktop):
@@ -39,7 +40,7 @@ class Delegation:
 
 
 class DelegationScreen(WizardScreen[Delegation]):
-    STEP_TITLE = "'From' address delegation"
+    STEP_TITLE = heading("delegation")
     HELP = """\
 By default every notification is From the signed-in account.
 
@@ -122,4 +123,4 @@ def apply(state: WizardState, result: Delegation) -> None:
         state.test_from = ""
 
 
-STEP = Step(key="delegation", title="'From' delegation", make=DelegationScreen, apply=apply)
+STEP = Step.named("delegation", DelegationScreen, apply)

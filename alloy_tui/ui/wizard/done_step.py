@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from alloy_tui.ui.wizard.base import Step, WizardScreen
+from alloy_tui.ui.wizard.step_names import heading
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class Finished:
 
 
 class DoneScreen(WizardScreen[Finished]):
-    STEP_TITLE = "Saved"
+    STEP_TITLE = heading("done")
     NEXT_LABEL = "Quit"
     HELP = """\
 The settings are saved. Enter quits the wizard. Esc goes back to the review
@@ -58,4 +59,4 @@ step (you can change things and save again). ^L opens the alert log."""
         return Finished()
 
 
-STEP = Step(key="done", title="Saved", make=DoneScreen)
+STEP = Step.named("done", DoneScreen)

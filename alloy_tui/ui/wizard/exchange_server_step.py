@@ -28,6 +28,7 @@ from alloy_tui.ui.wizard.password_fields import (
     apply_password,
 )
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
 
 if TYPE_CHECKING:
     from alloy_tui.core.errors import Explanation
@@ -88,7 +89,7 @@ class ExchangeServerChoice:
 
 
 class ExchangeServerScreen(WizardScreen[ExchangeServerChoice]):
-    STEP_TITLE = "Exchange server"
+    STEP_TITLE = heading("exchange-server")
     ENTER_NEXT_FIELD = True
     HELP = """\
 Your own Exchange Server (2013 SP1 or later), through Exchange Web Services.
@@ -171,7 +172,7 @@ class ExchangeAccount:
 
 
 class ExchangeAccountScreen(SignInScreenBase):
-    STEP_TITLE = "Account and From address"
+    STEP_TITLE = heading("exchange-server-account")
     SERVICE = "exchange-server"
     HELP = """\
 The account alloy-tui signs in as: DOMAIN\\user or user@example.com (the user
@@ -311,16 +312,6 @@ def apply_account(state: WizardState, result: ExchangeAccount) -> None:
 
 
 STEPS = [
-    Step(
-        key="exchange-server",
-        title="Exchange server",
-        make=ExchangeServerScreen,
-        apply=apply_server,
-    ),
-    Step(
-        key="exchange-server-account",
-        title="Account and From",
-        make=ExchangeAccountScreen,
-        apply=apply_account,
-    ),
+    Step.named("exchange-server", ExchangeServerScreen, apply_server),
+    Step.named("exchange-server-account", ExchangeAccountScreen, apply_account),
 ]

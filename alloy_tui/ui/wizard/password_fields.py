@@ -14,15 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Input, Static
 
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread
 
 if TYPE_CHECKING:
     from alloy_tui.core.config import settings_model
@@ -343,19 +345,38 @@ class SignInScreenBase(WizardScreen[Any]):
         secrets.run_password_command(choice.command, timeout=15.0, key=key)
         return "✓ The password command works."
 
+    @dataclass
+    class Checked(Message, bubble=False):
+        """The check before moving on passed; `said` is what to show."""
+
+        choice: PasswordChoice
+        said: str
+
     @work(thread=True, exclusive=True, group="password-command", exit_on_error=False)
     def _run_command(self, choice: PasswordChoice, username: str = "") -> None:
-        from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
-
         try:
             said = self.background_check(username, choice)
-        except ExplainedError as e:
-            self.app.call_from_thread(self._command_failed, e.explanation)
-        except AlloyError as e:
-            ex = Explanation(title="Not ready", cause=str(e), fix="Correct it and press Enter.")
-            self.app.call_from_thread(self._command_failed, ex)
+        except Exception as e:  # never a crash: the step says what failed
+            explanation = explain_failure(
+                e,
+                self.state.draft,
+                input_title="Not ready",
+                input_fix="Correct it and press Enter.",
+            )
+            post_from_thread(self, Failed(explanation))
         else:
-            self.app.call_from_thread(self._command_ok, choice, said)
+            post_from_thread(self, self.Checked(choice, said))
+
+    @on(Checked)
+    def _checked(self, message: Checked) -> None:
+        self.checking = False
+        self.say(message.said, "ok")
+        if self.is_current:
+            self.dismiss(self.build_result(message.choice))
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self._command_failed(message.explanation)
 
     def failure_status(self, explanation: Explanation) -> str:
         if explanation.code == "password.command":
@@ -368,14 +389,6 @@ class SignInScreenBase(WizardScreen[Any]):
         panel.show(explanation)
         self.say(self.failure_status(explanation), "error")
         self.call_after_refresh(panel.scroll_visible, animate=False)
-
-    def _command_ok(
-        self, choice: PasswordChoice, said: str = "✓ The password command works."
-    ) -> None:
-        self.checking = False
-        self.say(said, "ok")
-        if self.is_current:
-            self.dismiss(self.build_result(choice))
 
 
 def apply_password(state: WizardState, service: str, username: str, choice: PasswordChoice) -> None:

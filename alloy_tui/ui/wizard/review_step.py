@@ -13,6 +13,7 @@ from textual.widgets import Static
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
 from alloy_tui.ui.wizard.summary import format_rows, format_value, summary_lines
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def changes_text(state: WizardState) -> str:
 
 
 class ReviewScreen(WizardScreen[Saved]):
-    STEP_TITLE = "Review and save"
+    STEP_TITLE = heading("review")
     NEXT_LABEL = "Save"
     HELP = """\
 What will be saved, and what changes against the config file on disk.
@@ -220,4 +221,4 @@ def apply(state: WizardState, result: Saved) -> None:
     state.saved_path = result.path
 
 
-STEP = Step(key="review", title="Review and save", make=ReviewScreen, apply=apply)
+STEP = Step.named("review", ReviewScreen, apply)

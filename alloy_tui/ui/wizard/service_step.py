@@ -11,6 +11,7 @@ from textual.widgets import Static
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
 
 OPTIONS = [
     Option(
@@ -33,7 +34,7 @@ class ServiceChoice:
 
 
 class ServiceScreen(WizardScreen[ServiceChoice]):
-    STEP_TITLE = "Choose e-mail service"
+    STEP_TITLE = heading("service")
     HELP = """\
 Which service sends this server's notifications.
 
@@ -62,4 +63,4 @@ def apply(state: WizardState, result: ServiceChoice) -> None:
     state.draft = dataclasses.replace(state.draft, service=result.service)  # type: ignore[arg-type]
 
 
-STEP = Step(key="service", title="Choose e-mail service", make=ServiceScreen, apply=apply)
+STEP = Step.named("service", ServiceScreen, apply)

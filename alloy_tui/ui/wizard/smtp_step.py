@@ -27,6 +27,7 @@ from alloy_tui.ui.wizard.password_fields import (
     apply_password,
 )
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 SECURITY_OPTIONS = [
@@ -72,7 +73,7 @@ class SmtpServerChoice:
 
 
 class SmtpServerScreen(WizardScreen[SmtpServerChoice]):
-    STEP_TITLE = "SMTP server"
+    STEP_TITLE = heading("smtp-server")
     ENTER_NEXT_FIELD = True
     HELP = """\
 The mail server (or relay) this server hands its notifications to.
@@ -179,7 +180,7 @@ class SmtpSignIn:
 
 
 class SmtpSignInScreen(SignInScreenBase):
-    STEP_TITLE = "Sign-in and From address"
+    STEP_TITLE = heading("smtp-signin")
     SERVICE = "smtp"
     HELP = """\
 User name: leave it empty when the server accepts mail from this host without
@@ -254,6 +255,6 @@ def apply_signin(state: WizardState, result: SmtpSignIn) -> None:
 
 
 STEPS = [
-    Step(key="smtp-server", title="SMTP server", make=SmtpServerScreen, apply=apply_server),
-    Step(key="smtp-signin", title="Sign-in and From", make=SmtpSignInScreen, apply=apply_signin),
+    Step.named("smtp-server", SmtpServerScreen, apply_server),
+    Step.named("smtp-signin", SmtpSignInScreen, apply_signin),
 ]

@@ -1,20 +1,24 @@
-"""Step 6: send a test message. Recipient (and From with delegation) validated as typed."""
+"""The trial send step (key "test"): one real test message with the settings so far, before
+anything is saved. Recipient (and From with delegation) validated as typed."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
+from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -27,8 +31,9 @@ SPINNER = "|/-\\"
 
 
 @dataclass(frozen=True)
-class TestOutcome:
-    __test__ = False  # not a pytest class
+class TrialSendOutcome:
+    """What the trial send step found: to whom, from whom, and whether it went through."""
+
     to: str
     from_address: str
     result: SendResult | None  # None: not sent (or it failed); the review step warns
@@ -50,9 +55,10 @@ def check_address(text: str, what: str, required: bool) -> str:
     return ""
 
 
-class TestScreen(WizardScreen[TestOutcome]):
-    __test__ = False  # not a pytest class
-    STEP_TITLE = "Test settings"
+class TrialSendScreen(WizardScreen[TrialSendOutcome]):
+    """Send a trial message; Next goes on to review, with or without one."""
+
+    STEP_TITLE = heading("test")
     ENTER_NEXT_FIELD = True
     ENTER_SUBMITS = "send"
     HELP = """\
@@ -205,45 +211,36 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
             f"{spin} Sending the test message... {elapsed:.1f} s"
         )
 
+    @dataclass
+    class Sent(Message, bubble=False):
+        """The trial message went through `settings`."""
+
+        result: SendResult
+        to: str
+        from_address: str
+        settings: Settings
+
     @work(thread=True, exclusive=True, group="test-send", exit_on_error=False)
     def _send(self, to: str, from_address: str, settings: Settings) -> None:
-        from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
         from alloy_tui.core.mail import send_test_message
 
         try:
             result = send_test_message(settings, self.state.config_path, to, from_address)
-        except ExplainedError as e:
-            self._post(self.show_failure, e.explanation, to, from_address)
-        except AlloyError as e:
-            self._post(
-                self.show_failure,
-                Explanation(title="Not sent", cause=str(e), fix="Correct it and press ^T again."),
-                to,
-                from_address,
-            )
         except Exception as e:  # never a crash: show what happened
-            self._post(
-                self.show_failure,
-                Explanation(
-                    title="Sending failed unexpectedly",
-                    cause=f"{type(e).__name__}: {e}",
-                    fix="Press ^T to try again; `alloy-tui test-send --to ADDR` shows the same from the shell.",
-                ),
-                to,
-                from_address,
+            explanation = explain_failure(
+                e, settings, input_title="Not sent", input_fix="Correct it and press ^T again."
             )
+            post_from_thread(self, Failed(explanation))
         else:
-            self._post(self.show_sent, result, to, from_address, settings)
+            post_from_thread(self, self.Sent(result, to, from_address, settings))
 
-    def _post(self, fn: Any, *args: Any) -> None:
-        def guarded() -> None:
-            if self.is_attached:
-                fn(*args)
+    @on(Sent)
+    def _sent(self, message: Sent) -> None:
+        self.show_sent(message.result, message.to, message.from_address, message.settings)
 
-        try:
-            self.app.call_from_thread(guarded)
-        except RuntimeError:
-            pass
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.show_failure(message.explanation)
 
     def _done_sending(self) -> None:
         self.sending = False
@@ -306,20 +303,20 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
             return focused.id or "to"
         return "to"
 
-    def collect(self) -> TestOutcome | None:
+    def collect(self) -> TrialSendOutcome | None:
         if self.sending:
             self.say("Still sending: wait for the result.", "warning")
             return None
         to = self.query_one("#to", Input).value.strip()
         from_address = self.query_one("#from", Input).value.strip() if self.delegation else ""
         if self.result is not None:
-            return TestOutcome(
+            return TrialSendOutcome(
                 self.sent_to, self.sent_from, self.result, getattr(self, "tested_with", None)
             )
-        return TestOutcome(to, from_address, None)
+        return TrialSendOutcome(to, from_address, None)
 
 
-def apply(state: WizardState, result: TestOutcome) -> None:
+def apply(state: WizardState, result: TrialSendOutcome) -> None:
     state.test_to = result.to
     state.test_from = result.from_address
     if result.result is not None:
@@ -327,4 +324,4 @@ def apply(state: WizardState, result: TestOutcome) -> None:
         state.tested_with = result.tested_with
 
 
-STEP = Step(key="test", title="Test settings", make=TestScreen, apply=apply)
+STEP = Step.named("test", TrialSendScreen, apply)
