@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alloy_tui.exits import fail
+
+__all__ = ["CliContext", "fail"]
+
 
 @dataclass
 class CliContext:
@@ -16,11 +20,3 @@ class CliContext:
     @property
     def in_sandbox(self) -> bool:
         return self.sandbox is not None
-
-
-def fail(message: str, code: int = 2) -> None:
-    """One clear line on stderr and a non-zero exit; never a traceback."""
-    import click
-
-    click.echo(f"alloy-tui: {message}", err=True)
-    raise SystemExit(code)

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
+from alloy_tui.core.errors import AlloyError
+
 SERVICES = ("exchange-online", "smtp", "exchange-server")
 APIS = ("graph", "ews")
 CLOUDS = ("global", "usgov-high", "usgov-dod", "china")
@@ -44,7 +46,7 @@ class Problem:
         return f"{self.key} {self.message}" if self.key else self.message
 
 
-class SettingsError(ValueError):
+class SettingsError(AlloyError, ValueError):
     """Raised when settings do not validate; carries every problem found, not just the first."""
 
     def __init__(self, problems: list[Problem], lines: list[str] | None = None) -> None:
