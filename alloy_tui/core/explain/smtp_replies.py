@@ -198,6 +198,19 @@ def explain_reply(exc: smtplib.SMTPResponseException, ctx: Any) -> Explanation:
         )
     if _is_relay_denied(code, enh, text):
         return _relay_denied(ctx, code, text, enh)
+    return _refused(exc, code, enh, said, account, from_address, d)
+
+
+def _refused(
+    exc: smtplib.SMTPResponseException,
+    code: int,
+    enh: str,
+    said: str,
+    account: str,
+    from_address: str,
+    d: dict[str, Any],
+) -> Explanation:
+    """Replies without a special enhanced code: sign-in, try later, From, connect, size, other."""
     if (
         isinstance(exc, smtplib.SMTPAuthenticationError)
         or code in (534, 535)
