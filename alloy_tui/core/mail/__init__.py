@@ -8,7 +8,7 @@ Outside this package, import from here.
 from __future__ import annotations
 
 from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
-from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport
+from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
 from alloy_tui.core.mail.sending import API_LABELS, send_message, send_test_message
 
 # Loaded on first use (PEP 562): smtplib and the Exchange Server code stay out of `--help`.
@@ -46,4 +46,5 @@ __all__ = [
     "send_message",
     "send_test_message",
     "smtp",
+    "validate_message",
 ]
