@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.config import Settings
+from alloy_tui.core.config import ExchangeOnline, Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
 
@@ -50,10 +50,9 @@ def make_transport(settings: Settings, config_path: Path, signin: Any = None) ->
 
 
 def _account_hint(settings: Settings, transport: Any) -> str:
-    if settings.service == "smtp":
-        return settings.smtp.username
-    if settings.service == "exchange-server":
-        return settings.exchange_server.username
+    section = settings.service_section()
+    if not isinstance(section, ExchangeOnline):  # SMTP, Exchange Server: the configured user
+        return section.username
     signin = getattr(transport, "signin", None)
     try:
         return (signin.username() if signin is not None else "") or settings.exchange_online.account

@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alloy_tui.core.config import SERVICE_SECTIONS
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
 from alloy_tui.core.secrets.file import SECRETS_FILE as SECRETS_FILE  # re-exported
 from alloy_tui.core.secrets.file import _read_all, _write_all, secrets_path
 
 SERVICES = ("smtp", "exchange-server")
 COMMAND_TIMEOUT = 30.0
-_SECTION = {"smtp": "smtp", "exchange-server": "exchange_server"}
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,9 @@ class PasswordSource:
 
 
 def _section(settings: Any, service: str) -> Any:
-    if service not in _SECTION:
+    if service not in SERVICES:  # the services with a password
         raise ValueError(f"unknown service {service!r}; expected one of {SERVICES}")
-    return getattr(settings, _SECTION[service])
+    return settings.service_section(service)
 
 
 def password_source(settings: Any, service: str) -> PasswordSource:
@@ -94,7 +94,7 @@ def resolve_password(
     timeout: float = COMMAND_TIMEOUT,
 ) -> str:
     """The password from the command, else the environment variable, else the secrets file."""
-    key = _SECTION.get(service, service)
+    key = SERVICE_SECTIONS.get(service, service)
     if password_command.strip():
         return run_password_command(password_command.strip(), timeout=timeout, key=key)
     if password_env.strip():
@@ -277,7 +277,7 @@ def commit_pending(settings: Any) -> Callable[[], None]:
     password comes from (no command, no environment variable). Returns a function that puts the
     secrets file back as it was (for when saving the config then fails)."""
     service = settings.service
-    if service not in _SECTION:
+    if service not in SERVICES:
         return lambda: None
     section = _section(settings, service)
     if section.password_command.strip() or section.password_env.strip():
