@@ -39,6 +39,16 @@ def printable(text: str, *, multiline: bool = False) -> str:
     return _CONTROLS.sub("", _ESCAPE_SEQUENCE.sub("", text))
 
 
+def clean_fields(obj: object, *names: str, multiline: bool = False) -> None:
+    """Pass the named text fields of a (frozen) dataclass through `printable`, in place: for
+    types whose values a server chose (an account's display name, a device code's message, a
+    request id) and that a command prints."""
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, str) and not value.isprintable():
+            object.__setattr__(obj, name, printable(value, multiline=multiline))
+
+
 @dataclass
 class Explanation:
     title: str  # "Public client flows are turned off"

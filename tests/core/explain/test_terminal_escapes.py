@@ -109,3 +109,17 @@ def test_an_old_entry_is_shown_without_its_escapes() -> None:
         for text in (shown.raw, shown.message, json.dumps(shown.details, ensure_ascii=False)):
             assert clean(text) and "\\u001b" not in text, repr(text)
     assert json.loads(parse_line(old).for_terminal().raw)["details"]["error"][1]["deeper"]
+
+
+def test_what_commands_print_from_a_server_is_cleaned_too() -> None:
+    from alloy_tui.core.mail import SendResult
+    from alloy_tui.core.signin import Account, DeviceCode
+
+    account = Account(HOSTILE, "bob@x.test" + HOSTILE, "home")
+    code = DeviceCode("AB\x1b[2JCD", "https://x.test/device\x1b]0;x\x07", 0.0, HOSTILE + "\nline 2")
+    sent = SendResult("graph", "a@x.test\x1b[2J", "a@x.test", ("b@x.test",), 5, request_id=HOSTILE)
+    for text in (account.name, account.username, code.user_code, code.verification_uri):
+        assert clean(text), repr(text)
+    assert clean(code.message) and code.message.endswith("\nline 2")
+    assert clean(sent.account + sent.request_id) and sent.account == "a@x.test"
+    assert Account("Bob", "bob@x.test", "h") == Account("Bob", "bob@x.test", "h")
