@@ -80,8 +80,7 @@ def device_sign_in(
     except KeyboardInterrupt:
         cancel.set()
         done.wait(5)  # the worker logs the cancellation within about a second
-        click.echo("Sign-in cancelled.", err=True)
-        raise SystemExit(130) from None
+        fail("Sign-in cancelled.", 130, prefix="")
     if "error" in box:
         if isinstance(box["error"], SignInCancelled):
             fail("Sign-in cancelled.", 130)

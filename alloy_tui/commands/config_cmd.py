@@ -125,9 +125,7 @@ def validate_command(obj: CliContext) -> None:
     try:
         loaded = load_or_default(obj.config_path)
     except ConfigError as e:
-        for line in e.lines:
-            click.echo(line, err=True)
-        raise SystemExit(2) from None
+        fail(e.lines, 2, prefix="")  # validate's own format: the problem lines alone
     if not loaded.exists:
         fail(
             f"{obj.config_path} does not exist, so there is nothing to check; "

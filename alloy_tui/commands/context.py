@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alloy_tui.sandbox.session import SandboxSession
+
+from alloy_tui.exits import fail
+
+__all__ = ["CliContext", "fail"]
 
 
 @dataclass
@@ -19,11 +23,3 @@ class CliContext:
     @property
     def in_sandbox(self) -> bool:
         return self.sandbox is not None
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """One clear line on stderr and a non-zero exit; never a traceback."""
-    import click
-
-    click.echo(f"alloy-tui: {message}", err=True)
-    raise SystemExit(code)

@@ -57,6 +57,7 @@ def format_entry(entry: Entry, colour: bool = False) -> str:
 
 def _emit(entries: Iterable[Entry], as_json: bool, colour: bool) -> None:
     for entry in entries:
+        entry = entry.for_terminal()  # no escape sequence from the log reaches the terminal
         try:
             click.echo(entry.raw if as_json else format_entry(entry, colour))
         except BrokenPipeError:

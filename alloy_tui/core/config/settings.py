@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
+from alloy_tui.core.errors import AlloyError
+
 SERVICES = ("exchange-online", "smtp", "exchange-server")
 APIS = ("graph", "ews")
 CLOUDS = ("global", "usgov-high", "usgov-dod", "china")
@@ -44,7 +46,7 @@ class Problem:
         return f"{self.key} {self.message}" if self.key else self.message
 
 
-class SettingsError(ValueError):
+class SettingsError(AlloyError, ValueError):
     """Raised when settings do not validate; carries every problem found, not just the first."""
 
     def __init__(self, problems: list[Problem], lines: list[str] | None = None) -> None:
@@ -121,6 +123,27 @@ class Settings:
     def with_section(self, name: str, **changes: Any) -> Settings:
         """A copy with some keys of one section changed (sections are frozen)."""
         return replace(self, **{name: replace(getattr(self, name), **changes)})
+
+    def section_name(self, service: str = "") -> str:
+        """The table that configures `service` (default: the chosen one): "exchange_online",
+        "smtp" or "exchange_server". ValueError for a service alloy-tui does not know."""
+        service = service or self.service
+        if service not in SERVICE_SECTIONS:
+            raise ValueError(f"unknown service {service!r}; expected one of {SERVICES}")
+        return SERVICE_SECTIONS[service]
+
+    def service_section(self, service: str = "") -> ExchangeOnline | Smtp | ExchangeServer:
+        """The values of that table (default: the chosen service's)."""
+        section: ExchangeOnline | Smtp | ExchangeServer = getattr(self, self.section_name(service))
+        return section
+
+
+# The table that configures each service (see `Settings.section_name`).
+SERVICE_SECTIONS: dict[str, str] = {
+    "exchange-online": "exchange_online",
+    "smtp": "smtp",
+    "exchange-server": "exchange_server",
+}
 
 
 SECTIONS: dict[str, type] = {

@@ -57,15 +57,8 @@ def explain(exc: BaseException | Mapping[str, Any], ctx: ExplainContext) -> Expl
     """Dispatch any failure to the right explainer; unknown ones get a generic, redacted explanation."""
     if isinstance(exc, Mapping):
         return explain_aad(exc, ctx)
-    if isinstance(exc, ExplainedError):
-        return exc.explanation
-    if isinstance(exc, UserInputError):
-        return Explanation(
-            "Invalid input",
-            redact(str(exc)) or "A value that was entered is not valid.",
-            "Correct the value and try again.",
-            code="input",
-        )
+    if isinstance(exc, ExplainedError | UserInputError):
+        return _ours(exc)
     names = class_names(exc)
     module = type(exc).__module__
     if _is_smtp(exc):
@@ -87,6 +80,17 @@ def explain(exc: BaseException | Mapping[str, Any], ctx: ExplainContext) -> Expl
     if isinstance(exc, PermissionError | FileNotFoundError | IsADirectoryError):
         return _explain_file(exc)
     return _generic(exc)
+
+
+def _ours(exc: ExplainedError | UserInputError) -> Explanation:
+    if isinstance(exc, ExplainedError):
+        return exc.explanation
+    return Explanation(
+        "Invalid input",
+        redact(str(exc)) or "A value that was entered is not valid.",
+        "Correct the value and try again.",
+        code="input",
+    )
 
 
 def _is_smtp(exc: BaseException) -> bool:

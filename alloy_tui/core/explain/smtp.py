@@ -92,27 +92,36 @@ def explain_smtp(exc: BaseException, ctx: ExplainContext) -> Explanation:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return _certificate(exc, ctx)
     if isinstance(exc, ssl.SSLError):
-        reason = getattr(exc, "reason", "") or ""
-        if reason in (
-            "WRONG_VERSION_NUMBER",
-            "UNKNOWN_PROTOCOL",
-            "RECORD_LAYER_FAILURE",
-        ) or "wrong version" in str(exc):
-            return make(
-                "TLS does not match this port",
-                f"The TLS handshake with {where} failed ({reason or first_line(str(exc))}): the server "
-                "is not speaking TLS at that point." + port_hint(ctx),
-                'Use smtp.security = "ssl" only with a port that starts TLS at once (465); for port '
-                '587 or 25 use "starttls".',
-                "smtp.tls_mismatch",
-            )
+        return _tls_failed(exc, ctx, where)
+    return _connection_failed(exc, ctx, where)
+
+
+def _tls_failed(exc: ssl.SSLError, ctx: ExplainContext, where: str) -> Explanation:
+    reason = getattr(exc, "reason", "") or ""
+    if reason in (
+        "WRONG_VERSION_NUMBER",
+        "UNKNOWN_PROTOCOL",
+        "RECORD_LAYER_FAILURE",
+    ) or "wrong version" in str(exc):
         return make(
-            "The secure connection failed",
-            f"The TLS handshake with {where} failed: {first_line(str(exc))}.",
-            "Check that the server supports TLS 1.2 or later and that smtp.port and smtp.security "
-            "match the server." + port_hint(ctx),
-            "tls",
+            "TLS does not match this port",
+            f"The TLS handshake with {where} failed ({reason or first_line(str(exc))}): the server "
+            "is not speaking TLS at that point." + port_hint(ctx),
+            'Use smtp.security = "ssl" only with a port that starts TLS at once (465); for port '
+            '587 or 25 use "starttls".',
+            "smtp.tls_mismatch",
         )
+    return make(
+        "The secure connection failed",
+        f"The TLS handshake with {where} failed: {first_line(str(exc))}.",
+        "Check that the server supports TLS 1.2 or later and that smtp.port and smtp.security "
+        "match the server." + port_hint(ctx),
+        "tls",
+    )
+
+
+def _connection_failed(exc: BaseException, ctx: ExplainContext, where: str) -> Explanation:
+    """DNS, refused, timeouts, no route, and anything else while talking to the server."""
     if isinstance(exc, socket.gaierror):
         host = ctx_get(ctx, "host") or "the host"
         return make(

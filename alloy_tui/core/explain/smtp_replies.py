@@ -139,8 +139,8 @@ def explain_reply(exc: smtplib.SMTPResponseException, ctx: ExplainContext) -> Ex
     code, text = _reply(exc)
     enh = _enhanced(text)
     where = where_text(ctx)
-    account = ctx_get(ctx, "account") or "the configured username"
-    from_address = ctx_get(ctx, "from_address") or "the From address"
+    account = str(ctx_get(ctx, "account") or "the configured username")
+    from_address = str(ctx_get(ctx, "from_address") or "the From address")
     d: dict[str, Any] = {"smtp_code": code, "enhanced": enh, "reply": text}
     said = f"{where} answered: {code} {text}"
     if enh == "5.7.139" or (
@@ -201,6 +201,19 @@ def explain_reply(exc: smtplib.SMTPResponseException, ctx: ExplainContext) -> Ex
         )
     if _is_relay_denied(code, enh, text):
         return _relay_denied(ctx, code, text, enh)
+    return _refused(exc, code, enh, said, account, from_address, d)
+
+
+def _refused(
+    exc: smtplib.SMTPResponseException,
+    code: int,
+    enh: str,
+    said: str,
+    account: str,
+    from_address: str,
+    d: dict[str, Any],
+) -> Explanation:
+    """Replies without a special enhanced code: sign-in, try later, From, connect, size, other."""
     if (
         isinstance(exc, smtplib.SMTPAuthenticationError)
         or code in (534, 535)

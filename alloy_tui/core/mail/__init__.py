@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
-from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport
+from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
 from alloy_tui.core.mail.sending import API_LABELS, send_message, send_test_message
 
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
@@ -53,4 +53,5 @@ __all__ = [
     "send_message",
     "send_test_message",
     "smtp",
+    "validate_message",
 ]

@@ -119,34 +119,29 @@ def parse_answer(data: bytes) -> Answer:
         root = DET.fromstring(data)
     except (DefusedXmlException, SyntaxError, ValueError) as e:
         return Answer("error", error=f"the answer is not Autodiscover XML ({type(e).__name__})")
-
-    def local(elem: Element) -> str:
-        return str(elem.tag).rpartition("}")[2]
-
-    def child_text(elem: Element, name: str) -> str:
-        for c in elem:
-            if local(c) == name:
-                return (c.text or "").strip()
-        return ""
-
-    if local(root) != "Autodiscover":
+    if _local(root) != "Autodiscover":
         return Answer("error", error="the answer is not Autodiscover XML")
     for elem in root.iter():
-        if local(elem) == "Error":
-            code, message = child_text(elem, "ErrorCode"), child_text(elem, "Message")
+        if _local(elem) == "Error":
+            code, message = _child_text(elem, "ErrorCode"), _child_text(elem, "Message")
             message = message.rstrip(".") or "no message"
             return Answer("error", error=f"error {code or '?'}: {message}")
+    return _settings_answer(root)
+
+
+def _settings_answer(root: Element) -> Answer:
+    """A redirect, else the EWS URL (Exchange's own protocol first), from an answer without Error."""
     urls: dict[str, str] = {}
     action = ""
     redirect = ""
     for elem in root.iter():
-        name = local(elem)
+        name = _local(elem)
         if name == "Action":
             action = (elem.text or "").strip()
         elif name in ("RedirectAddr", "RedirectUrl"):
             redirect = (elem.text or "").strip()
         elif name == "Protocol":
-            kind, ews = child_text(elem, "Type").upper(), child_text(elem, "EwsUrl")
+            kind, ews = _child_text(elem, "Type").upper(), _child_text(elem, "EwsUrl")
             if kind and ews:
                 urls.setdefault(kind, ews)
     if action in ("redirectAddr", "redirectUrl") and redirect:
@@ -155,6 +150,17 @@ def parse_answer(data: bytes) -> Answer:
     if ews_url:
         return Answer("settings", ews_url=ews_url)
     return Answer("error", error="the answer has no EWS URL")
+
+
+def _local(elem: Element) -> str:
+    return str(elem.tag).rpartition("}")[2]
+
+
+def _child_text(elem: Element, name: str) -> str:
+    for c in elem:
+        if _local(c) == name:
+            return (c.text or "").strip()
+    return ""
 
 
 def _short(exc: BaseException) -> str:
@@ -360,6 +366,12 @@ def discover_ews_url(
         raise ExplainedError(ex) from None
     finally:
         search.close()
+    ex = _with_details(scrub(_not_found(address, server, search), password), search, started)
+    raise ExplainedError(ex)
+
+
+def _not_found(address: str, server: str, search: _Search) -> Explanation:
+    """Every candidate asked, none gave a usable EWS URL: what was tried, and where to look."""
     tried = "; ".join(search.tried) or "nothing"
     fix = HOW_TO_FIND
     if not server.strip():
@@ -371,13 +383,12 @@ def discover_ews_url(
             "If the server's certificate comes from an internal CA, put that CA's PEM file in "
             f"[network] ca_bundle and try again. Or: {HOW_TO_FIND}"
         )
-    ex = Explanation(
+    return Explanation(
         title="Autodiscover did not find the EWS URL",
         cause=f"Asked for {address}: {tried}.",
         fix=fix,
         code="autodiscover.not_found",
     )
-    raise ExplainedError(_with_details(scrub(ex, password), search, started))
 
 
 def _with_details(ex: Explanation, search: _Search, started: float) -> Explanation:

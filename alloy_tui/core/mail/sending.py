@@ -7,15 +7,14 @@ Addresses and header text are validated before any network traffic. Failures rai
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core.config import Settings
+from alloy_tui.core.config import ExchangeOnline, Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
-from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport
+from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
 
 if TYPE_CHECKING:
     from alloy_tui.core.signin import SignIn
@@ -55,30 +54,15 @@ def make_transport(
     return ExchangeServerTransport(settings, config_path)
 
 
-def _account_hint(settings: Settings, transport: Transport | None) -> str:
-    if settings.service == "smtp":
-        return settings.smtp.username
-    if settings.service == "exchange-server":
-        return settings.exchange_server.username
+def _account_hint(settings: Settings, transport: Any) -> str:
+    section = settings.service_section()
+    if not isinstance(section, ExchangeOnline):  # SMTP, Exchange Server: the configured user
+        return section.username
     signin = getattr(transport, "signin", None)
     try:
         return (signin.username() if signin is not None else "") or settings.exchange_online.account
     except AlloyError:
         return settings.exchange_online.account
-
-
-def validate_message(message: OutgoingMessage) -> OutgoingMessage:
-    """Recipients, From and subject checked (CR/LF, syntax) and normalised; UserInputError if not."""
-    from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
-
-    if not message.to:
-        raise UserInputError("No recipient: give at least one address to send to (--to).")
-    to = parse_addresses(list(message.to))
-    subject = check_header_text(message.subject, "subject")
-    from_address = (
-        parse_address(message.from_address, "From address") if message.from_address else ""
-    )
-    return dataclasses.replace(message, to=tuple(to), subject=subject, from_address=from_address)
 
 
 def _input_explanation(e: UserInputError) -> Explanation:

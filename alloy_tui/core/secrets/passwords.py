@@ -28,16 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from alloy_tui.core.config import SERVICE_SECTIONS, ExchangeOnline
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
 from alloy_tui.core.secrets.file import SECRETS_FILE as SECRETS_FILE  # re-exported
 from alloy_tui.core.secrets.file import _read_all, _write_all, secrets_path
 
 if TYPE_CHECKING:
-    from alloy_tui.core.config import Settings, settings_model
+    from alloy_tui.core.config import ExchangeServer, Settings, Smtp
 
 SERVICES = ("smtp", "exchange-server")
 COMMAND_TIMEOUT = 30.0
-_SECTION = {"smtp": "smtp", "exchange-server": "exchange_server"}
 
 
 @dataclass(frozen=True)
@@ -56,14 +56,11 @@ class PasswordSource:
         }.get(self.kind, "not set")
 
 
-def _section(
-    settings: Settings, service: str
-) -> settings_model.Smtp | settings_model.ExchangeServer:
-    if service not in _SECTION:
+def _section(settings: Settings, service: str) -> Smtp | ExchangeServer:
+    if service not in SERVICES:  # the services with a password
         raise ValueError(f"unknown service {service!r}; expected one of {SERVICES}")
-    section: settings_model.Smtp | settings_model.ExchangeServer = getattr(
-        settings, _SECTION[service]
-    )
+    section = settings.service_section(service)
+    assert not isinstance(section, ExchangeOnline)  # SERVICES are the two with a password
     return section
 
 
@@ -102,7 +99,7 @@ def resolve_password(
     timeout: float = COMMAND_TIMEOUT,
 ) -> str:
     """The password from the command, else the environment variable, else the secrets file."""
-    key = _SECTION.get(service, service)
+    key = SERVICE_SECTIONS.get(service, service)
     if password_command.strip():
         return run_password_command(password_command.strip(), timeout=timeout, key=key)
     if password_env.strip():
@@ -285,7 +282,7 @@ def commit_pending(settings: Settings) -> Callable[[], None]:
     password comes from (no command, no environment variable). Returns a function that puts the
     secrets file back as it was (for when saving the config then fails)."""
     service = settings.service
-    if service not in _SECTION:
+    if service not in SERVICES:
         return lambda: None
     section = _section(settings, service)
     if section.password_command.strip() or section.password_env.strip():

@@ -395,7 +395,7 @@ def apply_password(state: WizardState, service: str, username: str, choice: Pass
     """Fold the password choice into the draft (and the pending password), never the config."""
     from alloy_tui.core import secrets
 
-    section = "smtp" if service == "smtp" else "exchange_server"
+    section = state.draft.section_name(service)
     command = choice.command if choice.source == "command" else ""
     env = choice.env if choice.source == "env" else ""
     state.draft = state.draft.with_section(section, password_command=command, password_env=env)

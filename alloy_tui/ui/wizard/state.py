@@ -95,9 +95,5 @@ def sending_settings(s: Settings) -> tuple[object, ...]:
     """What a send depends on: the service and its own section, network and message defaults.
     The other services' sections and the alert log's place and size change nothing about
     whether a message goes through."""
-    own = {
-        "exchange-online": s.exchange_online,
-        "smtp": s.smtp,
-        "exchange-server": s.exchange_server,
-    }.get(s.service)
+    own = s.service_section()
     return (s.service, own, s.network, s.message)
