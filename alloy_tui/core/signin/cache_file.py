@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -20,6 +21,7 @@ from typing import Any
 
 from alloy_tui.core.errors import UserInputError
 from alloy_tui.core.signin.cache_read import CacheSnapshot
+from alloy_tui.core.signin.cache_shape import Damaged, read_bounded
 
 LOCK_TIMEOUT = 5.0  # seconds to wait for another process's cache write (msal-extensions waits 5 s)
 STALE_LOCK_AGE = 30.0  # a lock file this old whose process is gone is left over from a crash
@@ -107,6 +109,22 @@ def _cache_class() -> Any:
     from msal_extensions import FilePersistence, PersistedTokenCache
 
     class AtomicFilePersistence(FilePersistence):  # type: ignore[misc]
+        def load(self) -> str:
+            """The cache text, read bounded (never a FIFO, a device or a huge file)."""
+            from msal_extensions.persistence import PersistenceNotFound
+
+            try:
+                raw = read_bounded(Path(self.get_location()))
+            except Damaged as e:
+                raise UserInputError(
+                    f"exchange_online.token_cache: {self.get_location()} changed while in use "
+                    f"and is no longer a token cache ({e}); run the command again."
+                ) from None
+            if raw is None:
+                raise PersistenceNotFound(location=self.get_location())
+            text = raw.decode("utf-8", "replace")
+            return text if text.strip() else ""  # MSAL reads "" as an empty cache
+
         def save(self, content: str) -> None:
             target = os.path.realpath(self.get_location())  # a symlinked cache stays a symlink
             fd, tmp = tempfile.mkstemp(
@@ -143,11 +161,12 @@ def _cache_class() -> Any:
 def open_cache(path: Path) -> Any:
     """A PersistedTokenCache on `path`, making sure of the folder (0700) and file (0600) modes.
 
-    A file that is not a token cache (damaged outside alloy-tui) is moved aside to
-    `<name>.damaged` (kept, 0600) so the next sign-in can write a fresh cache."""
+    A file that is not a token cache (damaged outside alloy-tui, a FIFO, a device, too large,
+    the wrong JSON shape) is moved aside to `<name>.damaged` (kept) so the next sign-in can
+    write a fresh cache."""
     cls = _cache_class()
-    secure_location(path)
     set_aside_if_damaged(path)
+    secure_location(path)
     try:
         persistence = cls.persistence_class(str(path))
     except OSError as e:
@@ -158,7 +177,10 @@ def open_cache(path: Path) -> Any:
 
 
 def set_aside_if_damaged(path: Path) -> Path | None:
-    """Move a damaged cache file to `<name>.damaged` and leave an empty 0600 file in its place."""
+    """Move a damaged cache file to `<name>.damaged` and leave an empty 0600 file in its place.
+
+    The entry at `path` itself is moved (a symlink stays a symlink, pointing where it did);
+    only a regular file is made 0600 (never the target of a link, such as /dev/zero)."""
     snap = CacheSnapshot(path)
     if not snap.damaged:
         return None
@@ -167,7 +189,8 @@ def set_aside_if_damaged(path: Path) -> Path | None:
         if not CacheSnapshot(path).damaged:  # another process repaired it meanwhile
             return None
         os.replace(path, aside)
-        os.chmod(aside, 0o600)
+        if stat.S_ISREG(os.lstat(aside).st_mode):
+            os.chmod(aside, 0o600)
         secure_location(path)
     return aside
 
@@ -178,13 +201,15 @@ def secure_location(path: Path) -> None:
         if not folder.exists():
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.chmod(folder, 0o700)
-        if path.exists():
-            if path.stat().st_mode & 0o077:
-                os.chmod(path, 0o600)
+        real = Path(os.path.realpath(path))
+        if real.exists():
+            st = os.lstat(real)
+            if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077:
+                os.chmod(real, 0o600)
         else:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             os.close(fd)
-            os.chmod(path, 0o600)
+            os.chmod(real, 0o600)
     except FileExistsError:
         pass
     except OSError as e:

@@ -333,4 +333,6 @@ class SignIn(AccountsMixin):
         from alloy_tui.core.signin.explain import not_signed_in
 
         who = username or self.settings.exchange_online.account
-        return not_signed_in(self.cache_path, who, bool(getattr(self.view(), "damaged", False)))
+        view = self.view()
+        damaged = bool(getattr(view, "damaged", False))
+        return not_signed_in(self.cache_path, who, damaged, str(getattr(view, "why", "")))
