@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,6 +116,24 @@ def remove_quietly(path: Path) -> None:
     """Remove a temp file we made, ignoring a file that is already gone."""
     with contextlib.suppress(OSError):
         os.unlink(path)
+
+
+def remove_leftovers(target: Path, *patterns: str) -> list[Path]:
+    """Remove the temp files a killed writer of `target` left beside it (``.<name>.*.tmp``, the
+    names `write_temp` uses, plus `patterns`): they may hold a whole copy of a secret file.
+
+    Call this only while holding the lock every writer of `target` holds, so no temp file of a
+    write still in progress is taken. Returns what was removed."""
+    removed = []
+    for pattern in (f".{target.name}.*.tmp", *patterns):
+        for p in target.parent.glob(pattern):
+            try:
+                if stat.S_ISREG(os.lstat(p).st_mode):
+                    os.unlink(p)
+                    removed.append(p)
+            except OSError:
+                continue
+    return removed
 
 
 def atomic_write(target: Path, data: bytes, owner: tuple[int, int] | None = None) -> None:

@@ -12,6 +12,7 @@ from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
 from alloy_tui.core.net import clouds
 from alloy_tui.core.signin import cache_read as auth_cache
+from alloy_tui.core.signin.cache_file import remove_killed_writes
 from alloy_tui.core.signin.model import Account, TokenHealth
 
 
@@ -20,6 +21,7 @@ class AccountsMixin:
 
     settings: Settings
     config_path: Path
+    cache_path: Path
     replaced: list[str]
     _signed_in: str
 
@@ -117,6 +119,7 @@ class AccountsMixin:
         targets = [a] if a else self._msal_accounts()
         for t in targets:
             auth_cache.forget(cache, t)
+        remove_killed_writes(self.cache_path)
         self._signed_in = ""
         names = ", ".join(str(t.get("username", "")) for t in targets) or "(none)"
         self._log("info", "signin.signed_out", f"Signed out {names}", account=names)

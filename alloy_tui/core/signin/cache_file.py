@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from alloy_tui.core.errors import UserInputError
+from alloy_tui.core.fs import remove_leftovers
 from alloy_tui.core.signin.cache_read import CacheSnapshot
 from alloy_tui.core.signin.cache_shape import Damaged, read_bounded
 
 LOCK_TIMEOUT = 5.0  # seconds to wait for another process's cache write (msal-extensions waits 5 s)
-STALE_LOCK_AGE = 30.0  # a lock file this old whose process is gone is left over from a crash
+EMPTY_LOCK_GRACE = 2.0  # seconds a lock file may be empty while its maker writes its pid
 
 
 class TokenCacheLocked(UserInputError):
@@ -33,9 +34,9 @@ class TokenCacheLocked(UserInputError):
 
 class PrivateLock:
     """msal-extensions' cross-process lock (exclusive creation of `<cache>.lockfile`, the same
-    file its own lock uses), but the lock file is created 0600, and one left behind by a crashed
-    process (older than STALE_LOCK_AGE, its process gone) is taken over instead of blocking
-    every later sign-in."""
+    file its own lock uses), but the lock file is created 0600, and one left behind is taken over
+    instead of blocking every later sign-in: its process is gone (SIGKILL), or it holds no pid
+    at all and is older than EMPTY_LOCK_GRACE (the disk was full when it was made)."""
 
     def __init__(self, path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT) -> None:
         self.path = os.fspath(path)
@@ -76,11 +77,15 @@ class PrivateLock:
         try:
             st = os.stat(self.path)
             with open(self.path, "rb") as f:
-                pid = int((f.read(64).split() or [b"0"])[0])
-        except (OSError, ValueError):
+                words = f.read(64).split()
+        except OSError:
             return None
-        if time.time() - st.st_mtime < STALE_LOCK_AGE or pid <= 0:
-            return None
+        try:
+            pid = int(words[0]) if words else 0
+        except ValueError:
+            pid = 0
+        if pid <= 0:  # no pid: made by a process that could not write it, unless made just now
+            return st.st_ino if time.time() - st.st_mtime >= EMPTY_LOCK_GRACE else None
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -126,7 +131,9 @@ def _cache_class() -> Any:
             return text if text.strip() else ""  # MSAL reads "" as an empty cache
 
         def save(self, content: str) -> None:
+            """Called with the lock held (`modify`): a leftover temp file is a killed write's."""
             target = os.path.realpath(self.get_location())  # a symlinked cache stays a symlink
+            remove_leftovers(Path(target))
             fd, tmp = tempfile.mkstemp(
                 prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=os.path.dirname(target)
             )  # mkstemp creates 0600
@@ -217,3 +224,13 @@ def secure_location(path: Path) -> None:
             f"exchange_online.token_cache: cannot create {path}: {e.strerror or e}; "
             "choose a folder this user can write."
         ) from None
+
+
+def remove_killed_writes(path: Path) -> list[Path]:
+    """Remove temp files a killed cache write left (each may hold a refresh token), under the
+    cache's lock so no write in progress loses its file. For `logout`."""
+    target = Path(os.path.realpath(path))
+    if not target.parent.is_dir():
+        return []
+    with PrivateLock(str(path) + ".lockfile"):
+        return remove_leftovers(target)
