@@ -5,7 +5,8 @@ Where a password comes from, first match wins:
 1. ``password_command``: run through ``/bin/sh -c`` like msmtp's ``passwordeval``; the first
    line of its standard output is the password. A command that is missing, fails, times out or
    prints nothing is a clear error that shows the exit code and the first line of its standard
-   error, never its output.
+   error with anything but plain words masked, never its output. It runs in its own process
+   group; on a timeout the whole group is killed.
 2. ``password_env``: the named environment variable, which must exist and not be empty.
 3. The secrets file, ``secrets.toml`` in the state folder (``$ALLOY_TUI_STATE_DIR``): mode 0600,
    owned by the user; it is refused when group or others can read or write it. The wizard
@@ -19,7 +20,10 @@ Nothing here ever puts a password into an exception, a log line or a return valu
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -126,18 +130,13 @@ def run_password_command(
     """Run `command` with /bin/sh -c; the first line of its output is the password."""
     setting = f"{key}.password_command"
     try:
-        proc = subprocess.run(
-            ["/bin/sh", "-c", command],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
+        returncode, out, err = _run_in_own_group(command, timeout)
     except subprocess.TimeoutExpired:
         raise _command_error(
             setting,
             command,
-            f"It did not finish within {timeout:g} seconds.",
+            f"It did not finish within {timeout:g} seconds (it was stopped, with every "
+            "process it started).",
             "Make the command print the password without waiting for input "
             "(e.g. unlock the password store first), or fix it.",
         ) from None
@@ -148,18 +147,19 @@ def run_password_command(
             f"It could not be started ({e.strerror}).",
             "Check that /bin/sh exists.",
         ) from None
-    stdout = proc.stdout.decode("utf-8", "replace")
+    stdout = out.decode("utf-8", "replace")
     first = stdout.splitlines()[0] if stdout.splitlines() else ""
-    err_line = _first_line(proc.stderr.decode("utf-8", "replace"))
+    err_line = _first_line(err.decode("utf-8", "replace"))
     if first and err_line:
         err_line = err_line.replace(first, "***")
-    if proc.returncode != 0:
+    err_line = redact_line(err_line)
+    if returncode != 0:
         said = f' It said: "{err_line}".' if err_line else ""
-        if proc.returncode == 127:
+        if returncode == 127:
             cause = f"The command was not found (exit code 127).{said}"
             fix = f"Install the program or give its full path in {setting}."
         else:
-            cause = f"It exited with code {proc.returncode}.{said}"
+            cause = f"It exited with code {returncode}.{said}"
             fix = f"Run the command yourself to see what is wrong, or change {setting}."
         raise _command_error(setting, command, cause, fix)
     if not first:
@@ -170,6 +170,51 @@ def run_password_command(
             "Make the command print the password on the first line of its output.",
         )
     return first
+
+
+def _run_in_own_group(command: str, timeout: float) -> tuple[int, bytes, bytes]:
+    """(exit code, stdout, stderr) of ``/bin/sh -c command`` run in its own process group; on a
+    timeout (or Ctrl+C) the whole group is killed, so nothing it started keeps running."""
+    proc = subprocess.Popen(
+        ["/bin/sh", "-c", command],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException:
+        _kill_group(proc)
+        raise
+    return proc.returncode, out, err
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        proc.kill()
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+    proc.wait()
+
+
+_PLAIN_WORD = re.compile(r"[A-Za-z][a-z]*|\d{1,4}")
+
+
+def redact_line(line: str) -> str:
+    """A helper's stderr line with every word that is not a plain word masked: a password or
+    key it printed is never shown, its words ("vault is locked") are."""
+    out: list[str] = []
+    for word in line.split():
+        core = word.strip("()[]{}\"'`.,;:!?")
+        if not core or _PLAIN_WORD.fullmatch(core):
+            out.append(word)
+        elif not out or out[-1] != "***":
+            out.append("***")
+    return " ".join(out)
 
 
 def read_password_env(name: str, *, key: str = "smtp") -> str:
