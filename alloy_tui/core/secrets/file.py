@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from alloy_tui.core.config import paths
 from alloy_tui.core.errors import UserInputError
+from alloy_tui.core.fs import (
+    FolderError,
+    folder_lock,
+    fsync_folder,
+    make_folder,
+    remove_leftovers,
+    remove_quietly,
+    write_temp,
+)
 
 SECRETS_FILE = "secrets.toml"
 
@@ -59,7 +67,6 @@ def _write_all(data: dict[str, dict[str, str]]) -> Path:
     import tomlkit
 
     path = secrets_path()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     doc = tomlkit.document()
     doc.add(
         tomlkit.comment("alloy-tui passwords (SMTP, Exchange Server). Keep this file mode 0600.")
@@ -71,15 +78,17 @@ def _write_all(data: dict[str, dict[str, str]]) -> Path:
                 table.add(user, data[service][user])
             doc.add(service, table)
     text = tomlkit.dumps(doc)
-    fd, tmp = tempfile.mkstemp(prefix=".secrets-", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        make_folder(path.parent)
+    except FolderError as e:
+        raise UserInputError(f"Cannot store the password: {e}.") from None
+    with folder_lock(path.parent):
+        remove_leftovers(path, ".secrets-*.tmp")  # a killed write's copy of every password
+        tmp = write_temp(path, text.encode("utf-8"))
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            remove_quietly(tmp)
+            raise
+    fsync_folder(path.parent)
     return path

@@ -24,6 +24,7 @@ import contextlib
 import os
 import re
 import signal
+import stat
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -77,9 +78,21 @@ def password_source(settings: Any, service: str) -> PasswordSource:
     return PasswordSource("none", "")
 
 
-def get_password(settings: Any, service: str, *, timeout: float = COMMAND_TIMEOUT) -> str:
-    """The password for `service` ("smtp" or "exchange-server") from its configured source."""
+def get_password(
+    settings: Any,
+    service: str,
+    *,
+    timeout: float = COMMAND_TIMEOUT,
+    config_path: Path | None = None,
+) -> str:
+    """The password for `service` ("smtp" or "exchange-server") from its configured source.
+
+    `config_path`: the file the settings came from; a `password_command` is run only when
+    neither it nor its folder can be written by anyone but its owner (see `check_command_source`).
+    """
     section = _section(settings, service)
+    if section.password_command.strip() and config_path is not None:
+        check_command_source(config_path, f"{_SECTION[service]}.password_command")
     return resolve_password(
         service,
         section.username,
@@ -87,6 +100,36 @@ def get_password(settings: Any, service: str, *, timeout: float = COMMAND_TIMEOU
         password_env=section.password_env,
         timeout=timeout,
     )
+
+
+def check_command_source(config_path: Path, setting: str) -> None:
+    """Refuse to run a command named by a config that others can change (as ssh refuses keys
+    and configs that others can write): whoever can write the file, or replace it through its
+    folder, would decide what /bin/sh runs as this user."""
+    real = Path(os.path.realpath(config_path))
+    for path, what in ((real, "the config file"), (real.parent, "its folder")):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if st.st_mode & 0o022:
+            who = (
+                "its group and others"
+                if st.st_mode & 0o022 == 0o022
+                else ("its group" if st.st_mode & 0o020 else "other users")
+            )
+            raise ExplainedError(
+                Explanation(
+                    title="The password command was not run",
+                    cause=(
+                        f"{setting} comes from {real}, and {what} {path} is writable by {who} "
+                        f"(mode {stat.S_IMODE(st.st_mode):04o}), so someone else could change the "
+                        "command /bin/sh would run as this user. Nothing was run."
+                    ),
+                    fix=f"Make it writable only by its owner: chmod go-w {path}",
+                    code="password.command_unsafe",
+                )
+            )
 
 
 def resolve_password(

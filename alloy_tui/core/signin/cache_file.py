@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from alloy_tui.core.errors import UserInputError
-from alloy_tui.core.fs import remove_leftovers
+from alloy_tui.core.fs import FolderError, make_folder, remove_leftovers
 from alloy_tui.core.signin.cache_read import CacheSnapshot
 from alloy_tui.core.signin.cache_shape import Damaged, read_bounded
 
@@ -134,10 +134,12 @@ def _cache_class() -> Any:
             """Called with the lock held (`modify`): a leftover temp file is a killed write's."""
             target = os.path.realpath(self.get_location())  # a symlinked cache stays a symlink
             remove_leftovers(Path(target))
+            owner = owner_to_keep(Path(target))
             fd, tmp = tempfile.mkstemp(
                 prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=os.path.dirname(target)
             )  # mkstemp creates 0600
             try:
+                chown_fd(fd, owner)
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
                     f.write(content)
                     f.flush()
@@ -203,20 +205,27 @@ def set_aside_if_damaged(path: Path) -> Path | None:
 
 
 def secure_location(path: Path) -> None:
-    folder = path.parent
+    """The cache's folder (each folder made 0700, whatever the umask) and file (0600)."""
     try:
-        if not folder.exists():
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(folder, 0o700)
+        make_folder(path.parent)
+    except FolderError as e:
+        raise UserInputError(
+            f"exchange_online.token_cache: {e}; choose a folder this user can write."
+        ) from None
+    try:
         real = Path(os.path.realpath(path))
         if real.exists():
             st = os.lstat(real)
             if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077:
                 os.chmod(real, 0o600)
         else:
+            owner = owner_to_keep(real)
             fd = os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-            os.close(fd)
-            os.chmod(real, 0o600)
+            try:
+                chown_fd(fd, owner)
+                os.fchmod(fd, 0o600)
+            finally:
+                os.close(fd)
     except FileExistsError:
         pass
     except OSError as e:
@@ -224,6 +233,25 @@ def secure_location(path: Path) -> None:
             f"exchange_online.token_cache: cannot create {path}: {e.strerror or e}; "
             "choose a folder this user can write."
         ) from None
+
+
+def owner_to_keep(target: Path) -> tuple[int, int] | None:
+    """When root writes a service user's cache (`sudo alloy-tui --config ~svc/... login`), the
+    (uid, gid) the new file must get so that user can still read it: the owner of the file it
+    replaces, else of its folder. None when nothing needs changing (not root, or root's own)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = os.stat(target.parent)
+    owner = (st.st_uid, st.st_gid)
+    return None if owner == (os.geteuid(), os.getegid()) else owner
+
+
+def chown_fd(fd: int, owner: tuple[int, int] | None) -> None:
+    if owner is not None:
+        os.fchown(fd, *owner)
 
 
 def remove_killed_writes(path: Path) -> list[Path]:
