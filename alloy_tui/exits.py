@@ -25,7 +25,7 @@ def run_guarded(fn: Callable[[], object]) -> None:
         _err(f"alloy-tui: {ex.title}")
         _err(f"  Why: {ex.cause}")
         _err(f"  Fix: {ex.fix}")
-        sys.exit(1)
+        sys.exit(getattr(e, "exit_code", 1))
     except SettingsError as e:
         for line in e.lines:
             _err(f"alloy-tui: {line}")

@@ -10,7 +10,7 @@ import stat
 from pathlib import Path
 
 from alloy_tui.core.config import paths
-from alloy_tui.core.errors import UserInputError
+from alloy_tui.core.errors import Explanation, LocalProblem, UserInputError
 from alloy_tui.core.fs import (
     FolderError,
     folder_lock,
@@ -30,15 +30,36 @@ def secrets_path() -> Path:
 
 def _check_file(path: Path) -> None:
     st = path.stat()
-    if stat.S_IMODE(st.st_mode) & 0o077:
-        raise UserInputError(
-            f"{path} can be read or written by other users (mode {stat.S_IMODE(st.st_mode):03o}); "
-            f"refusing to read passwords from it. Fix it with: chmod 600 {path}"
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o077:
+        raise _refused(
+            "The secrets file can be read or written by other users",
+            f"{path} has mode {mode:04o}, so users other than its owner can read or change the "
+            "passwords in it; alloy-tui refuses to use it.",
+            f"Make it private: chmod 600 {path}",
         )
-    if hasattr(os, "getuid") and st.st_uid != os.getuid():
-        raise UserInputError(
-            f"{path} belongs to another user (uid {st.st_uid}); refusing to read passwords from it."
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        owner, me = _user(st.st_uid), _user(os.geteuid())
+        raise _refused(
+            "The secrets file belongs to another user",
+            f"{path} belongs to {owner}, but alloy-tui runs as {me}; it reads passwords only "
+            "from a file of its own user.",
+            f"Run alloy-tui as {owner} (e.g. `sudo -u {owner} alloy-tui ...`), or, if {me} "
+            f"should own it: chown {me} {path}",
         )
+
+
+def _refused(title: str, cause: str, fix: str) -> LocalProblem:
+    return LocalProblem(Explanation(title=title, cause=cause, fix=fix, code="secrets.file"))
+
+
+def _user(uid: int) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return f"uid {uid}"
 
 
 def _read_all() -> dict[str, dict[str, str]]:

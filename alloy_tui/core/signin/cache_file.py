@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.errors import UserInputError
+from alloy_tui.core.errors import Explanation, LocalProblem, UserInputError
 from alloy_tui.core.fs import FolderError, make_folder, remove_leftovers
 from alloy_tui.core.signin.cache_read import CacheSnapshot
 from alloy_tui.core.signin.cache_shape import Damaged, read_bounded
@@ -28,8 +28,25 @@ LOCK_TIMEOUT = 5.0  # seconds to wait for another process's cache write (msal-ex
 EMPTY_LOCK_GRACE = 2.0  # seconds a lock file may be empty while its maker writes its pid
 
 
-class TokenCacheLocked(UserInputError):
+class TokenCacheLocked(LocalProblem):
     """Another process held the token cache's lock file for longer than LOCK_TIMEOUT."""
+
+    exit_code = 1  # a send or sign-in that could not run now; the same command works later
+
+    def __init__(self, lock: str, holder: str) -> None:
+        pid = holder.split()[0] if holder.split() else ""
+        who = f"process {holder} (pid {pid})" if pid.isdigit() else "another process"
+        check = f"`ps -p {pid}` shows whether it still runs; if" if pid.isdigit() else "If"
+        super().__init__(
+            Explanation(
+                title="The token cache is locked by another process",
+                cause=f"{who} has held the lock file {lock} for more than {LOCK_TIMEOUT:g} s "
+                "(another alloy-tui writing the token cache, or one that hangs).",
+                fix=f"Try again in a moment. {check} no alloy-tui is running, remove the lock: "
+                f"rm {lock}",
+                code="token_cache.locked",
+            )
+        )
 
 
 class PrivateLock:
@@ -57,10 +74,7 @@ class PrivateLock:
                             os.remove(self.path)
                     continue
                 if time.monotonic() >= deadline:
-                    raise TokenCacheLocked(
-                        f"exchange_online.token_cache: the token cache is locked by another process "
-                        f"(lock file {self.path}); try again, or remove that file if no alloy-tui is running."
-                    ) from None
+                    raise TokenCacheLocked(self.path, self._holder()) from None
                 time.sleep(0.05)
                 continue
             except OSError as e:
@@ -71,6 +85,14 @@ class PrivateLock:
             with os.fdopen(fd, "wb") as f:
                 f.write(f"{os.getpid()} {os.path.basename(sys.argv[0] or '')}".encode())
             return self
+
+    def _holder(self) -> str:
+        """What the lock file says about its process ("1234 alloy-tui"), '' when unreadable."""
+        try:
+            with open(self.path, "rb") as f:
+                return f.read(200).decode("utf-8", "replace").strip()
+        except OSError:
+            return ""
 
     def _stale(self) -> int | None:
         """The lock file's inode when it was left by a process that is gone, else None."""

@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.errors import ExplainedError, Explanation
+from alloy_tui.core.errors import Explanation, LocalProblem
 
 MAX_CACHE_BYTES = 4 * 2**20  # a cache with a few accounts is a few KiB
 
@@ -35,10 +35,10 @@ class Damaged(Exception):
     """The file at the cache path is not a token cache; the message says why, in words."""
 
 
-def unreadable(path: Path, e: OSError) -> ExplainedError:
+def unreadable(path: Path, e: OSError) -> LocalProblem:
     """The cache exists but this user may not open it: say which file and what to run."""
     user = _user_name()
-    return ExplainedError(
+    return LocalProblem(
         Explanation(
             title="The token cache cannot be read",
             cause=f"alloy-tui (running as {user}) may not read the token cache {path} "
