@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import stat
 import tempfile
@@ -125,7 +126,7 @@ def remove_leftovers(target: Path, *patterns: str) -> list[Path]:
     Call this only while holding the lock every writer of `target` holds, so no temp file of a
     write still in progress is taken. Returns what was removed."""
     removed = []
-    for pattern in (f".{target.name}.*.tmp", *patterns):
+    for pattern in (f".{glob.escape(target.name)}.*.tmp", *patterns):
         for p in target.parent.glob(pattern):
             try:
                 if stat.S_ISREG(os.lstat(p).st_mode):

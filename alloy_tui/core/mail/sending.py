@@ -102,7 +102,7 @@ def settings_key(text: str) -> str:
 
 def _settings_explanation(e: UserInputError, key: str, config_path: Path) -> Explanation:
     return Explanation(
-        title="The message was not sent: the settings are not finished",
+        title="The message was not sent: the settings are not ready",
         cause=f"{e} Nothing was sent.",
         fix=(
             f"Set {key}: run `alloy-tui` (the setup wizard) to finish the settings, or edit "
