@@ -20,8 +20,11 @@ class FolderError(Exception):
     """A folder on the way to the file could not be created; the message is a sentence."""
 
 
-def make_folder(folder: Path) -> None:
-    """Create the folder and any missing parents, each 0700 (the umask does not loosen it)."""
+def make_folder(folder: Path, owner: tuple[int, int] | None = None) -> None:
+    """Create the folder and any missing parents, each 0700 (the umask does not loosen it).
+
+    ``owner`` (uid, gid): when root makes folders for another user's file, they are given to
+    that user (or the user could not reach the file)."""
     missing = []
     p = folder
     while not p.exists():
@@ -33,6 +36,8 @@ def make_folder(folder: Path) -> None:
         try:
             os.mkdir(d, 0o700)
             os.chmod(d, 0o700)
+            if owner is not None and hasattr(os, "chown"):
+                os.chown(d, *owner)
         except FileExistsError:
             pass
         except OSError as e:

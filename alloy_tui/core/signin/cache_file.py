@@ -229,7 +229,7 @@ def set_aside_if_damaged(path: Path) -> Path | None:
 def secure_location(path: Path) -> None:
     """The cache's folder (each folder made 0700, whatever the umask) and file (0600)."""
     try:
-        make_folder(path.parent)
+        make_folder(path.parent, owner_to_keep(_nearest_existing(path.parent)))
     except FolderError as e:
         raise UserInputError(
             f"exchange_online.token_cache: {e}; choose a folder this user can write."
@@ -269,6 +269,12 @@ def owner_to_keep(target: Path) -> tuple[int, int] | None:
         st = os.stat(target.parent)
     owner = (st.st_uid, st.st_gid)
     return None if owner == (os.geteuid(), os.getegid()) else owner
+
+
+def _nearest_existing(folder: Path) -> Path:
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder
 
 
 def chown_fd(fd: int, owner: tuple[int, int] | None) -> None:

@@ -59,3 +59,18 @@ def test_root_signing_in_keeps_the_service_users_cache_theirs(sb: Sandbox, tmp_p
     st = cache.stat()
     assert (st.st_uid, st.st_gid) == (NOBODY, NOBODY)
     assert "RefreshToken" in cache.read_text()
+
+
+def test_folders_root_makes_for_a_service_users_cache_are_theirs(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    home = tmp_path / "svc"
+    home.mkdir(mode=0o700)
+    os.chown(home, NOBODY, NOBODY)
+    cache = home / "state" / "alloy" / "token_cache.json"
+    s = settings_for(sb, tmp_path).with_section("exchange_online", token_cache=str(cache))
+    sign_in(sb, s, tmp_path / "config.toml")
+    for p in (home / "state", home / "state" / "alloy", cache):
+        st = p.stat()
+        assert (st.st_uid, st.st_gid) == (NOBODY, NOBODY), p
+    assert stat.S_IMODE((home / "state").stat().st_mode) == 0o700
