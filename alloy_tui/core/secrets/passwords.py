@@ -20,11 +20,7 @@ Nothing here ever puts a password into an exception, a log line or a return valu
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
-import signal
-import stat
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -34,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
+from alloy_tui.core.secrets.command import _run_in_own_group, check_command_source, redact_line
 from alloy_tui.core.secrets.file import SECRETS_FILE as SECRETS_FILE  # re-exported
 from alloy_tui.core.secrets.file import _read_all, _write_all, secrets_path
 
@@ -100,36 +97,6 @@ def get_password(
         password_env=section.password_env,
         timeout=timeout,
     )
-
-
-def check_command_source(config_path: Path, setting: str) -> None:
-    """Refuse to run a command named by a config that others can change (as ssh refuses keys
-    and configs that others can write): whoever can write the file, or replace it through its
-    folder, would decide what /bin/sh runs as this user."""
-    real = Path(os.path.realpath(config_path))
-    for path, what in ((real, "the config file"), (real.parent, "its folder")):
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue
-        if st.st_mode & 0o022:
-            who = (
-                "its group and others"
-                if st.st_mode & 0o022 == 0o022
-                else ("its group" if st.st_mode & 0o020 else "other users")
-            )
-            raise ExplainedError(
-                Explanation(
-                    title="The password command was not run",
-                    cause=(
-                        f"{setting} comes from {real}, and {what} {path} is writable by {who} "
-                        f"(mode {stat.S_IMODE(st.st_mode):04o}), so someone else could change the "
-                        "command /bin/sh would run as this user. Nothing was run."
-                    ),
-                    fix=f"Make it writable only by its owner: chmod go-w {path}",
-                    code="password.command_unsafe",
-                )
-            )
 
 
 def resolve_password(
@@ -213,51 +180,6 @@ def run_password_command(
             "Make the command print the password on the first line of its output.",
         )
     return first
-
-
-def _run_in_own_group(command: str, timeout: float) -> tuple[int, bytes, bytes]:
-    """(exit code, stdout, stderr) of ``/bin/sh -c command`` run in its own process group; on a
-    timeout (or Ctrl+C) the whole group is killed, so nothing it started keeps running."""
-    proc = subprocess.Popen(
-        ["/bin/sh", "-c", command],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except BaseException:
-        _kill_group(proc)
-        raise
-    return proc.returncode, out, err
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        proc.kill()
-    for stream in (proc.stdout, proc.stderr):
-        if stream is not None:
-            stream.close()
-    proc.wait()
-
-
-_PLAIN_WORD = re.compile(r"[A-Za-z][a-z]*|\d{1,4}")
-
-
-def redact_line(line: str) -> str:
-    """A helper's stderr line with every word that is not a plain word masked: a password or
-    key it printed is never shown, its words ("vault is locked") are."""
-    out: list[str] = []
-    for word in line.split():
-        core = word.strip("()[]{}\"'`.,;:!?")
-        if not core or _PLAIN_WORD.fullmatch(core):
-            out.append(word)
-        elif not out or out[-1] != "***":
-            out.append("***")
-    return " ".join(out)
 
 
 def read_password_env(name: str, *, key: str = "smtp") -> str:
