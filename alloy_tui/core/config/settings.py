@@ -219,7 +219,9 @@ def _check_value(key: str, default: Any, value: Any) -> tuple[Any, Problem | Non
 def _check_text(key: str, value: str) -> Problem | None:
     if any(c in value for c in "\r\n\x00"):
         return Problem(key, "must be a single line")
-    if key in URL_KEYS and not re.match(r"^https?://[^\s/]+", value):
+    if key in URL_KEYS and not re.match(r"^https://[^\s/]+", value, re.I):
+        # A token or password goes to every one of these: never over plain http, not even
+        # to a loopback address (the sandbox and the tests use https too).
         return Problem(key, f'must be a URL starting with https://, got "{value}"')
     if key == "exchange_online.client_id" and not GUID_RE.match(value):
         return Problem(
