@@ -124,7 +124,9 @@ async def test_keys_typed_during_a_step_change_do_not_crash(tmp_path: Path) -> N
         steps = (RegistrationScreen, ApiScreen, SignInScreen, ServiceScreen)
         # the burst settles on a step (how soon depends on the machine's load), and never crashes
         for _ in range(3):  # keys still queued may move it on once more: settle, then look again
-            await wait_for(pilot, lambda: isinstance(app.screen, steps), what="a step after the burst")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, steps), what="a step after the burst"
+            )
             await pilot.pause(0.3)
         assert app.is_running
         await wait_for(pilot, lambda: isinstance(app.screen, steps), what="a step after the burst")
