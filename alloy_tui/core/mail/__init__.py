@@ -18,6 +18,14 @@ _LAZY = {
     "mailbox_address": ("alloy_tui.core.mail.exchange_server", "mailbox_address"),
     "needs_discovery": ("alloy_tui.core.mail.exchange_server_discover", "needs_discovery"),
     "discover_ews_url": ("alloy_tui.core.mail.exchange_server_discover", "discover_ews_url"),
+    # sendmail's hand-off: the email package loads only for it.
+    "MAX_MESSAGE_BYTES": ("alloy_tui.core.mail.mime", "MAX_MESSAGE_BYTES"),
+    "MessageRefused": ("alloy_tui.core.mail.mime", "MessageRefused"),
+    "Prepared": ("alloy_tui.core.mail.mime", "Prepared"),
+    "check_size": ("alloy_tui.core.mail.mime", "check_size"),
+    "end_at_lone_dot": ("alloy_tui.core.mail.mime", "end_at_lone_dot"),
+    "prepare": ("alloy_tui.core.mail.mime", "prepare"),
+    "sending_account": ("alloy_tui.core.mail.mime", "sending_account"),
 }
 
 
@@ -33,17 +41,24 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "API_LABELS",
+    "MAX_MESSAGE_BYTES",
+    "MessageRefused",
     "OutgoingMessage",
+    "Prepared",
     "SendResult",
     "Transport",
     "check_header_text",
+    "check_size",
     "discover_ews_url",
+    "end_at_lone_dot",
     "exchange_server",
     "mailbox_address",
     "needs_discovery",
     "parse_address",
     "parse_addresses",
+    "prepare",
     "send_message",
     "send_test_message",
+    "sending_account",
     "smtp",
 ]
