@@ -6,6 +6,8 @@ Errors use Graph's body: {"error": {"code", "message", "innerError": {"date", "r
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from typing import TYPE_CHECKING, Any
@@ -170,7 +172,35 @@ def recipients(value: Any, field: str) -> list[str] | str:
     return out
 
 
+def send_mime(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
+    """sendMail with Content-Type text/plain: the body is the base64 of a MIME message."""
+    from alloy_tui.sandbox.mime import Refusal, accept_mime
+
+    try:
+        raw = base64.b64decode(call.req.body, validate=True)
+    except (binascii.Error, ValueError):
+        return call.error(
+            400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content."
+        )
+    if not has_scope(rec, "Mail.Send"):
+        return call.error(
+            403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+        )
+    got = accept_mime(
+        sandbox,
+        api="graph",
+        account=rec.account,
+        raw=raw,
+        may_send_shared=has_scope(rec, "Mail.Send.Shared"),
+    )
+    if isinstance(got, Refusal):
+        return call.error(got.status, got.code, got.message)
+    return Response(202, b"", "", call.headers())
+
+
 def send_mail(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
+    if call.req.header("content-type").split(";")[0].strip().lower() == "text/plain":
+        return send_mime(sandbox, call, rec)
     try:
         payload = json.loads(call.req.body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):

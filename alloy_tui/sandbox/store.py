@@ -128,6 +128,9 @@ class DeliveredMessage:
     cc: tuple[str, ...] = ()
     bcc: tuple[str, ...] = ()
     message_id: str = ""
+    date: str = ""
+    attachments: tuple[str, ...] = ()  # file names of the attachments, in order
+    mime: bool = False  # handed over as MIME (Graph text/plain sendMail, EWS MimeContent)
 
 
 class State:

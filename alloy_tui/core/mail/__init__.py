@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport
+from alloy_tui.core.mail.raw import MAX_MESSAGE_BYTES, Delivery, header_recipients, open_delivery
 from alloy_tui.core.mail.sending import API_LABELS, send_message, send_test_message
 
 # Loaded on first use (PEP 562): smtplib and the Exchange Server code stay out of `--help`.
@@ -42,6 +43,8 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "API_LABELS",
     "MAX_MESSAGE_BYTES",
+    "Delivery",
+    "MAX_MESSAGE_BYTES",
     "MessageRefused",
     "OutgoingMessage",
     "Prepared",
@@ -53,7 +56,9 @@ __all__ = [
     "end_at_lone_dot",
     "exchange_server",
     "mailbox_address",
+    "header_recipients",
     "needs_discovery",
+    "open_delivery",
     "parse_address",
     "parse_addresses",
     "prepare",
