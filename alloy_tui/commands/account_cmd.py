@@ -226,6 +226,18 @@ def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]
     return ready, lines
 
 
+def _queue_line(obj: CliContext, settings: Settings) -> str:
+    """Pending and failed counts and the oldest pending age (the outbox is only read)."""
+    from alloy_tui.commands.queue_view import queue_summary
+    from alloy_tui.core.outbox import OutboxError, open_outbox
+
+    try:
+        box = open_outbox(settings, obj.config_path)
+        return queue_summary(box.counts(), box.oldest_pending_age())
+    except (OSError, OutboxError) as e:
+        return f"Queue: can't be read ({e})"
+
+
 @click.command("status")
 @click.pass_obj
 def status_command(obj: CliContext) -> None:
@@ -253,6 +265,7 @@ def status_command(obj: CliContext) -> None:
         click.echo(line)
     if settings.service == "exchange-online" and settings.exchange_online.api == "ews":
         _ews_warning(settings)
+    click.echo(_queue_line(obj, settings))
     click.echo("Ready to send: yes" if ready else "Ready to send: no")
     if not ready:
         raise SystemExit(1)

@@ -133,3 +133,17 @@ def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[s
         if a.get("fix"):
             out.append(f"    Fix: {a['fix']}")
     return out
+
+
+def queue_summary(counts: dict[str, int], oldest: timedelta | None) -> str:
+    """`status`'s queue line: "Queue: 2 pending (oldest 5 min), 1 failed" or "Queue: empty"."""
+    pending = counts.get("pending", 0) + counts.get("sending", 0)
+    failed = counts.get("failed", 0)
+    if not pending and not failed:
+        return "Queue: empty"
+    parts = []
+    if pending:
+        parts.append(f"{pending} pending" + (f" (oldest {age(oldest)})" if oldest else ""))
+    if failed:
+        parts.append(f"{failed} failed (see `alloy-tui queue list --state failed`)")
+    return "Queue: " + ", ".join(parts)

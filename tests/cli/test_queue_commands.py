@@ -173,3 +173,20 @@ def test_delete_unknown_id_is_exit_1(setup: tuple[Path, Outbox]) -> None:
     config, _ = setup
     code, out = invoke(config, "queue", "delete", "--yes", "20261202T043512-3f9a1c7e")
     assert code == 1 and "No such queued message" in out
+
+
+def test_status_shows_pending_failed_and_oldest_age(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    # No app registration: status stops before any sign-in check, and still reports the queue.
+    config.write_text(
+        f'[alert_log]\npath = "{tmp_path}/log.jsonl"\n[queue]\npath = "{tmp_path}/queue"\n'
+    )
+    assert "Queue: empty" in invoke(config, "status")[1]
+    box = Outbox(tmp_path / "queue")
+    queue(box, "one")
+    make_failed(box, queue(box, "two"))
+    code, out = invoke(config, "status")
+    assert code == 1  # not ready to send: unchanged by the queue
+    line = next(x for x in out.splitlines() if x.startswith("Queue:"))
+    assert line.startswith("Queue: 1 pending (oldest ") and " s)" in line
+    assert "1 failed" in line
