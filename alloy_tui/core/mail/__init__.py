@@ -20,7 +20,6 @@ _LAZY = {
     "needs_discovery": ("alloy_tui.core.mail.exchange_server_discover", "needs_discovery"),
     "discover_ews_url": ("alloy_tui.core.mail.exchange_server_discover", "discover_ews_url"),
     # sendmail's hand-off: the email package loads only for it.
-    "MAX_MESSAGE_BYTES": ("alloy_tui.core.mail.mime", "MAX_MESSAGE_BYTES"),
     "MessageRefused": ("alloy_tui.core.mail.mime", "MessageRefused"),
     "Prepared": ("alloy_tui.core.mail.mime", "Prepared"),
     "check_size": ("alloy_tui.core.mail.mime", "check_size"),
@@ -44,7 +43,6 @@ __all__ = [
     "API_LABELS",
     "MAX_MESSAGE_BYTES",
     "Delivery",
-    "MAX_MESSAGE_BYTES",
     "MessageRefused",
     "OutgoingMessage",
     "Prepared",

@@ -29,8 +29,8 @@ from typing import Any
 from alloy_tui.core.config import Settings
 from alloy_tui.core.mail.addresses import LINE_BREAKS
 from alloy_tui.core.mail.local_names import Host, LocalNames, MessageRefused
+from alloy_tui.core.mail.raw import MAX_MESSAGE_BYTES, mb
 
-MAX_MESSAGE_BYTES = 35 * 1024 * 1024  # Exchange Online's default maximum message size
 ADDRESS_HEADERS = ("To", "Cc", "Bcc")
 UNREADABLE = ("invalid address", "end of header")  # the email parser's defects that lose text
 # Headers kept byte for byte (never refolded); 8-bit header bytes pass through as they came.
@@ -42,10 +42,6 @@ class Prepared:
     raw: bytes  # the message to deliver: rewritten headers, the original body bytes
     recipients: tuple[str, ...]  # envelope recipients, local names already mapped
     sender: str  # the address the message goes out From
-
-
-def mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def check_size(size: int) -> None:
