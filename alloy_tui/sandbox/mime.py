@@ -60,10 +60,8 @@ def accept_mime(
     froms = _addresses(headers, "From")
     owner = froms[0].lower() if froms else account.lower()
     if owner != account.lower():
-        if not may_send_shared:
-            return Refusal(
-                403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
-            )
+        if not may_send_shared:  # Exchange checks the mailbox's send-as rights: refused From
+            return Refusal(403, "ErrorSendAsDenied", SEND_AS_DENIED)
         if not sandbox.state.has_mailbox(owner):
             return Refusal(404, "ErrorInvalidUser", f"The requested user '{owner}' is invalid.")
         if not sandbox.state.may_send_on_behalf(owner, account):

@@ -5,6 +5,9 @@ runner that delivers it. Outside this package, import from here.
     qid = box.submit(raw, recipients=[...], sender="ops@contoso.com", source="sendmail")
     box.list("pending"); box.get(qid); box.retry(qid); box.delete(qid); box.force(qid)
 
+    run_queue(settings, config_path)              # drain now (daemon=True: keep draining)
+    start_runner_detached(config_path, box.path)  # after submit: a background runner if none runs
+
 `Outbox(path)` alone works too (no alert-log entries). Nothing here imports msal, httpx,
 exchangelib or Textual: the doors stay fast.
 """
@@ -23,15 +26,40 @@ from alloy_tui.core.outbox.model import (
 )
 from alloy_tui.core.outbox.spool import Outbox
 
+# Loaded on first use (PEP 562): the doors (sendmail) import only the spool.
+_LAZY = {
+    "runner_active": "alloy_tui.core.outbox.detached",
+    "start_runner_detached": "alloy_tui.core.outbox.detached",
+    "Clock": "alloy_tui.core.outbox.pacing",
+    "SystemClock": "alloy_tui.core.outbox.pacing",
+    "RunSummary": "alloy_tui.core.outbox.runner",
+    "run_queue": "alloy_tui.core.outbox.runner",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_LAZY[name]), name)
+
+
 __all__ = [
     "EX_CANTCREAT",
     "EX_TEMPFAIL",
     "STATES",
+    "Clock",
     "Outbox",
     "OutboxError",
     "QueuedMessage",
+    "RunSummary",
+    "SystemClock",
     "open_outbox",
     "outbox_path",
+    "run_queue",
+    "runner_active",
+    "start_runner_detached",
 ]
 
 

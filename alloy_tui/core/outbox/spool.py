@@ -187,11 +187,10 @@ class Outbox:
             return []
         return sorted(n[:-5] for n in names if n.endswith(".json") and not n.startswith("."))
 
-    def metas(self) -> Iterator[dict[str, Any]]:
-        for qid in self.ids():
-            meta = self.read_meta(qid)
-            if meta is not None:
-                yield meta
+    def metas(self) -> list[dict[str, Any]]:
+        """Every message's metadata, oldest first (queue time, then id)."""
+        found = [m for m in map(self.read_meta, self.ids()) if m is not None]
+        return sorted(found, key=lambda m: (float(m.get("queued_at", 0)), m["id"]))
 
     def _state(self, meta: dict[str, Any]) -> str:
         """'sending' only while a claim is really held: a killed runner's message is pending."""
