@@ -229,11 +229,15 @@ def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]
 def _queue_line(obj: CliContext, settings: Settings) -> str:
     """Pending and failed counts and the oldest pending age (the outbox is only read)."""
     from alloy_tui.commands.queue_view import queue_summary
-    from alloy_tui.core.outbox import OutboxError, open_outbox
+    from alloy_tui.core.outbox import OutboxError, open_outbox, runner_active
 
     try:
         box = open_outbox(settings, obj.config_path)
-        return queue_summary(box.counts(), box.oldest_pending_age())
+        counts = box.counts()
+        line = queue_summary(counts, box.oldest_pending_age())
+        if counts.get("pending") and not runner_active(box.path):
+            line += "; no runner is retrying them now (run `alloy-tui queue run`)"
+        return line
     except (OSError, OutboxError) as e:
         return f"Queue: can't be read ({e})"
 

@@ -4,6 +4,7 @@
     queue show ID
     queue retry ID... | --failed       back to pending, due now
     queue delete ID... | --failed [--yes]
+    queue flush / queue run [--daemon]  (queue_run_cmd.py)
 
 These only read the outbox or change a message's state file; the runner does the sending.
 """
@@ -19,6 +20,7 @@ import click
 
 from alloy_tui.commands.account_cmd import load
 from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.commands.queue_run_cmd import register as register_runner_commands
 
 
 def open_box(obj: CliContext) -> Any:
@@ -132,6 +134,9 @@ def retry_command(obj: CliContext, ids: tuple[str, ...], failed: bool) -> None:
         click.echo("No failed messages.")
         return
     _each(box, chosen, "retry", "pending, due now")
+    from alloy_tui.commands.send_queue import start_runner
+
+    start_runner(obj.config_path, box.path)
 
 
 @queue_group.command("delete")
@@ -153,4 +158,5 @@ def delete_command(obj: CliContext, ids: tuple[str, ...], failed: bool, yes: boo
     _each(box, chosen, "delete", "deleted")
 
 
+register_runner_commands(queue_group)
 COMMANDS: list[click.Command] = [queue_group]

@@ -91,8 +91,9 @@ def queue_message(args: SendmailArgs, raw: bytes, config_path: Path) -> str:
         )
     except MessageRefused as e:
         raise HandoffError(str(e), e.exit_code) from None
+    box = open_outbox(settings, config_path)
     try:
-        qid = open_outbox(settings, config_path).submit(
+        qid = box.submit(
             prepared.raw,
             recipients=prepared.recipients,
             sender=prepared.sender,
@@ -101,7 +102,18 @@ def queue_message(args: SendmailArgs, raw: bytes, config_path: Path) -> str:
     except OutboxError as e:
         ex = e.explanation
         raise HandoffError(f"{ex.title}: {ex.cause} Fix: {ex.fix}", e.exit_code) from None
+    _start_runner(config_path, box.path)
     return qid
+
+
+def _start_runner(config_path: Path, outbox: Path) -> None:
+    """Delivery starts now in a detached runner; the message is already safe if it can't."""
+    from alloy_tui.core.outbox import start_runner_detached
+
+    try:
+        start_runner_detached(config_path, outbox)
+    except Exception:  # noqa: BLE001 - never fail a hand-off that is already durable
+        pass
 
 
 def run(

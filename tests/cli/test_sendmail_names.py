@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = (
     'service = "exchange-online"\n[exchange_online]\ntenant = "contoso.onmicrosoft.com"\n'
     'client_id = "11111111-2222-3333-4444-555555555555"\naccount = "alerts@contoso.com"\n'
+    # A runner started here must never reach Microsoft: nothing listens on port 9.
+    'login_endpoint = "https://127.0.0.1:9"\ngraph_endpoint = "https://127.0.0.1:9"\n'
     '[alert_log]\npath = "{d}/alert_log.jsonl"\n[queue]\npath = "{d}/queue"\n'
     '[sendmail]\nadmin = "ops@contoso.com"\n'
 )

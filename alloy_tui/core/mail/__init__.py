@@ -26,6 +26,11 @@ _LAZY = {
     "end_at_lone_dot": ("alloy_tui.core.mail.mime", "end_at_lone_dot"),
     "prepare": ("alloy_tui.core.mail.mime", "prepare"),
     "sending_account": ("alloy_tui.core.mail.mime", "sending_account"),
+    # send --attach / --queue: the message built as MIME.
+    "Attachment": ("alloy_tui.core.mail.compose", "Attachment"),
+    "compose_mime": ("alloy_tui.core.mail.compose", "compose_mime"),
+    "read_attachment": ("alloy_tui.core.mail.compose", "read_attachment"),
+    "send_mime": ("alloy_tui.core.mail.compose", "send_mime"),
 }
 
 
@@ -41,6 +46,7 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "API_LABELS",
+    "Attachment",
     "MAX_MESSAGE_BYTES",
     "Delivery",
     "MessageRefused",
@@ -50,6 +56,7 @@ __all__ = [
     "Transport",
     "check_header_text",
     "check_size",
+    "compose_mime",
     "discover_ews_url",
     "end_at_lone_dot",
     "exchange_server",
@@ -60,7 +67,9 @@ __all__ = [
     "parse_address",
     "parse_addresses",
     "prepare",
+    "read_attachment",
     "send_message",
+    "send_mime",
     "send_test_message",
     "sending_account",
     "smtp",
