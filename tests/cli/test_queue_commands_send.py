@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ import pytest
 from alloy_tui.core.outbox import Outbox
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.m365 import ACCOUNT
 
 CLI = [sys.executable, "-m", "alloy_tui"]
 
@@ -131,3 +133,56 @@ def test_send_queue_is_durable_then_delivered_by_the_runner(sb: Sandbox, cfg: Pa
         json.loads(x)["event"] for x in (cfg.parent / "alert_log.jsonl").read_text().splitlines()
     ]
     assert "mail.queued" in events and "mail.sent" in events
+
+
+def submit(cfg: Path, subject: str) -> str:
+    raw = f"From: {ACCOUNT}\nTo: bob@example.com\nSubject: {subject}\n\nbody\n".encode()
+    return Outbox(cfg.parent / "queue").submit(
+        raw, recipients=["bob@example.com"], sender=ACCOUNT, source="test"
+    )
+
+
+def test_flush_sends_everything_pending_with_progress(sb: Sandbox, cfg: Path) -> None:
+    ids = [submit(cfg, f"flush {i}") for i in range(3)]
+    r = run(cfg, "queue", "flush")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Sent 3, deferred 0, failed 0; 0 still pending." in r.stdout
+    assert (
+        all(any(i in line for line in r.stdout.splitlines()) for i in ids)
+        or len(r.stdout.splitlines()) >= 4
+    )
+    for i in range(3):
+        wait_for(sb, f"flush {i}", timeout=1)
+
+
+def test_flush_exit_1_while_something_stays_pending(sb: Sandbox, cfg: Path) -> None:
+    submit(cfg, "during an outage")
+    sb.set_scenario("server_busy", count=100, retry_after=1)
+    try:
+        r = run(cfg, "queue", "flush")
+    finally:
+        sb.clear_scenarios()
+    assert r.returncode == 1
+    assert "1 still pending" in r.stdout and "queue list" in r.stdout
+
+
+def test_run_daemon_keeps_draining_and_stops_on_sigterm(sb: Sandbox, cfg: Path) -> None:
+    env = {**os.environ, "TERM": "dumb"}
+    proc = subprocess.Popen(
+        [*CLI, "--config", str(cfg), "queue", "run", "--daemon"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        time.sleep(1.0)
+        submit(cfg, "to the daemon")
+        wait_for(sb, "to the daemon", timeout=60)
+        assert proc.poll() is None  # still running after the message
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert b"Sent 1" in out and b"Traceback" not in err
