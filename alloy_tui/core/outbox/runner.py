@@ -142,9 +142,7 @@ class Runner:
                 return True
             if not self.pacer.wait_turn(self.stop):
                 return True
-            meta["state"] = "sending"
-            self.box.write_meta(meta)
-            self.send(meta)
+            self.send(meta)  # "sending" while the claim is held: no extra write (see Outbox)
         return True
 
     def send(self, meta: dict[str, Any]) -> None:

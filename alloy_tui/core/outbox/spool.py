@@ -193,11 +193,11 @@ class Outbox:
         return sorted(found, key=lambda m: (float(m.get("queued_at", 0)), m["id"]))
 
     def _state(self, meta: dict[str, Any]) -> str:
-        """'sending' only while a claim is really held: a killed runner's message is pending."""
+        """'sending' exactly while a runner holds its claim: a killed runner's message is pending."""
         state = str(meta.get("state", "pending"))
-        if state == "sending" and not locks.is_locked(self._claim_path(meta["id"])):
-            return "pending"
-        return state
+        if state != "failed" and locks.is_locked(self._claim_path(meta["id"])):
+            return "sending"
+        return "pending" if state == "sending" else state
 
     def list(self, state: str | None = None) -> list[QueuedMessage]:
         """Every queued message, oldest first; `state` "pending", "sending", "failed" or None/"all"."""
