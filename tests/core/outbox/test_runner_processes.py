@@ -16,7 +16,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.outbox import Outbox, runner_active
+import pytest
+
+from alloy_tui.core.outbox import Outbox, runner_active, start_runner_detached
 from alloy_tui.core.outbox.locks import wait_lock
 from tests.helpers.smtp_server import SmtpServer
 
@@ -141,3 +143,32 @@ def test_runner_lock_says_whether_a_runner_is_active(tmp_path: Path) -> None:
     finally:
         held.release()
     assert not runner_active(box.path)
+
+
+def wait_for(check: Any, seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_detached_runner_delivers_unless_one_is_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the detached runner imports this checkout
+    with SmtpServer(tmp_path, "none") as server:
+        cfg = write_config(tmp_path, server.port)
+        [qid] = fill(tmp_path, 1)
+        box = Outbox(tmp_path / "queue")
+        held = wait_lock(box.runner_lock_path, shared=True)  # "a runner is already running"
+        try:
+            start_runner_detached(cfg, box.path)
+            time.sleep(1.5)
+            assert [m.id for m in box.list()] == [qid] and server.messages == []
+        finally:
+            held.release()
+        start_runner_detached(cfg, box.path)
+        assert wait_for(lambda: box.list() == [] and len(server.messages) == 1)
+        assert wait_for(lambda: not runner_active(box.path))  # it exits once nothing is due
