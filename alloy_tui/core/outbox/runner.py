@@ -293,7 +293,7 @@ def run_queue(
     box = open_outbox(settings, config_path)
     box.clock = clock.now
     box.ensure()
-    box.clean_tmp()
+    box.tidy()
     runner = Runner(
         settings, config_path, box, clock, stop=stop, on_progress=on_progress, flush=flush
     )

@@ -304,12 +304,17 @@ class Outbox:
         remove_quietly(self._msg(qid))
         fsync_folder(self.path / "meta")
 
-    def clean_tmp(self, older_than: float = 3600.0) -> None:
-        """Remove temp files left by a writer that died (never listed, just tidied)."""
-        folder = self.path / "tmp"
-        with contextlib.suppress(OSError):
-            for name in os.listdir(folder):
-                p = folder / name
-                with contextlib.suppress(OSError):
-                    if self.clock() - p.stat().st_mtime > older_than:
-                        p.unlink()
+    def tidy(self, older_than: float = 3600.0) -> None:
+        """Remove what a writer killed mid-submit left behind (never listed, just tidied): temp
+        files, and message files whose metadata never landed, once they are an hour old."""
+        listed = set(self.ids())
+        for folder, orphan in (
+            ("tmp", lambda _n: True),
+            ("messages", lambda n: n[:-4] not in listed),
+        ):
+            with contextlib.suppress(OSError):
+                for name in os.listdir(self.path / folder):
+                    p = self.path / folder / name
+                    with contextlib.suppress(OSError):
+                        if orphan(name) and self.clock() - p.stat().st_mtime > older_than:
+                            p.unlink()

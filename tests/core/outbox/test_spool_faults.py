@@ -74,6 +74,12 @@ def test_sigkill_mid_submit_leaves_nothing_half_written(tmp_path: Path) -> None:
     listed = {m.id for m in box.list()}
     metas = {p.stem for p in (box.path / "meta").iterdir()}
     assert metas == listed
+    # An hour later the runner's tidy-up removes those leftovers, and nothing listed.
+    later = Outbox(box.path, clock=lambda: time.time() + 3700)
+    later.tidy()
+    assert list((box.path / "tmp").iterdir()) == []
+    assert {p.stem for p in (box.path / "messages").iterdir()} == listed
+    assert {m.id for m in box.list()} == listed
 
 
 @pytest.fixture
