@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from alloy_tui.sandbox.server import Sandbox
 
 PREFIX = "/graph"
+MAX_REQUEST = 4 * 1024 * 1024  # Graph refuses larger request bodies
 ADDRESS_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 SEND_AS_DENIED = (
     "The user account which was used to submit this request does not have the right to send mail on "
@@ -114,6 +115,19 @@ class GraphCall:
 def handle(sandbox: Sandbox, req: Request) -> Response:
     call = GraphCall(sandbox, req)
     path = req.path[len(PREFIX) :].rstrip("/").lower()
+    if len(req.body) > MAX_REQUEST:
+        return call.error(413, "RequestEntityTooLarge", "The request is larger than 4 MB.")
+    if path.startswith("/upload/"):
+        from alloy_tui.sandbox import drafts
+
+        return drafts.upload_chunk(sandbox, req, path[len("/upload/") :])
+    if path.startswith("/v1.0/me/messages"):
+        rec = call.authenticate()
+        if isinstance(rec, Response):
+            return rec
+        from alloy_tui.sandbox import drafts
+
+        return call.busy() or drafts.handle(sandbox, call, rec, path)
     if path not in ("/v1.0/me/sendmail", "/v1.0/me"):
         return call.error(
             400, "BadRequest", f"Resource not found for the segment '{path.rsplit('/', 1)[-1]}'."

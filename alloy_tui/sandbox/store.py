@@ -144,6 +144,8 @@ class State:
         self.scenarios: dict[str, Scenario] = {}
         self.requests: list[RecordedRequest] = []
         self.messages: list[DeliveredMessage] = []
+        self.drafts: dict[str, dict[str, Any]] = {}  # Graph drafts (large messages) by id
+        self.uploads: dict[str, dict[str, Any]] = {}  # attachment upload sessions by URL token
 
     # mailboxes -------------------------------------------------------------------------------
     def add_mailbox(self, address: str, name: str = "") -> None:

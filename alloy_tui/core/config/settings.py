@@ -66,6 +66,7 @@ class ExchangeOnline:
     cloud: Cloud = "global"
     account: str = ""  # the signed-in account's UPN, kept so the cache lookup is exact
     from_delegation: bool = False
+    large_messages: bool = False  # Graph: over ~3 MB via a draft + upload session (Mail.ReadWrite)
     token_cache: str = ""  # empty: the platform's state folder
     login_endpoint: str = (
         ""  # override of the authority host, e.g. https://login.microsoftonline.com

@@ -25,8 +25,9 @@ TOKEN_MARGIN = 120.0  # renew an access token this many seconds before it expire
 
 def large_message_fix() -> str:
     return (
-        "Send a smaller message (under 3 MB of MIME, about 2.2 MB of attachments), or send through "
-        'EWS (exchange_online.api = "ews") or SMTP, which take messages up to the 35 MB limit.'
+        "Turn on large messages ([exchange_online] large_messages = true; the app then needs the "
+        "delegated permission Mail.ReadWrite, and `alloy-tui login` once more), or send a smaller "
+        "message (under 3 MB of MIME); EWS and SMTP take messages up to the 35 MB limit."
     )
 
 
@@ -66,8 +67,9 @@ class GraphDelivery(m365.M365Transport):
         self, message: bytes, recipients: Sequence[str], *, sender: str = ""
     ) -> SendResult:
         started = time.monotonic()
+        large = len(message) > raw.GRAPH_MAX_RAW_BYTES
         too_big = raw.check_size(len(message))
-        if too_big is None and len(message) > raw.GRAPH_MAX_RAW_BYTES:
+        if too_big is None and large and not self.settings.exchange_online.large_messages:
             too_big = raw.too_big(
                 len(message),
                 raw.GRAPH_MAX_RAW_BYTES,
@@ -77,19 +79,17 @@ class GraphDelivery(m365.M365Transport):
         if too_big is not None:
             raise ExplainedError(too_big)
         self._ready()
-        body = base64.b64encode(raw.for_exchange(message, recipients))
-        refreshed = False
-        while True:
-            resp = self._post(body)
-            if resp.status_code == 401 and not refreshed:
-                refreshed = True  # a token we thought valid was refused: renew it once
-                self._ready(force_refresh=True)
-                continue
-            break
-        request_id = resp.headers.get("request-id", "")
+        if large:
+            from alloy_tui.core.mail.raw_graph_large import send_large
+
+            request_id = send_large(self, message, recipients)
+        else:
+            body = base64.b64encode(raw.for_exchange(message, recipients))
+            resp = self._call("POST", self.endpoints.send_mail_url, content=body, mime=True)
+            if resp.status_code != 202:
+                raise ExplainedError(self._explain(resp))
+            request_id = resp.headers.get("request-id", "")
         self.last_request_id = request_id
-        if resp.status_code != 202:
-            raise ExplainedError(self._explain(resp))
         return SendResult(
             api="graph",
             account=self._account,
@@ -97,22 +97,41 @@ class GraphDelivery(m365.M365Transport):
             to=tuple(recipients),
             duration_ms=int((time.monotonic() - started) * 1000),
             request_id=request_id,
-            extra={"size": str(len(message))},
+            extra={"size": str(len(message)), **({"via": "draft"} if large else {})},
         )
 
-    def _post(self, body: bytes) -> Any:
-        headers = {
-            "Authorization": f"Bearer {self._token.token}",
-            "Content-Type": "text/plain",
-            "client-request-id": str(uuid.uuid4()),
-            "return-client-request-id": "true",
-        }
-        try:
-            return self._client.post(self.endpoints.send_mail_url, content=body, headers=headers)
-        except Exception as e:  # httpx.TransportError and friends: DNS, TLS, refused, timeout
-            from alloy_tui.core.explain import explain_network
+    def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        mime: bool = False,
+        auth: bool = True,
+    ) -> Any:
+        """One Graph request; a 401 renews the token once; network failures are explained."""
+        for attempt in (1, 2):
+            h = dict(headers or {})
+            if auth:
+                h["Authorization"] = f"Bearer {self._token.token}"
+                h.update(
+                    {"client-request-id": str(uuid.uuid4()), "return-client-request-id": "true"}
+                )
+            if mime:
+                h["Content-Type"] = "text/plain"
+            try:
+                resp = self._client.request(method, url, json=json, content=content, headers=h)
+            except Exception as e:  # httpx.TransportError and friends: DNS, TLS, refused, timeout
+                from alloy_tui.core.explain import explain_network
 
-            raise ExplainedError(explain_network(e, self._ctx(self._account, ""))) from None
+                raise ExplainedError(explain_network(e, self._ctx(self._account, ""))) from None
+            if resp.status_code == 401 and auth and attempt == 1:
+                self._ready(force_refresh=True)  # a token we thought valid was refused
+                continue
+            return resp
+        return resp
 
     def _explain(self, resp: Any) -> Explanation:
         from alloy_tui.core.explain import explain_graph
