@@ -1,6 +1,7 @@
 """A message handed to sendmail, made ready for the outbox: recipients, From, local names, size.
 
-Parsing is the stdlib ``email`` package's (headers only); the body is never parsed or
+Parsing is the stdlib ``email`` package's (headers only, its light compat32 parser and
+``email.utils`` address lists: this runs for every cron job); the body is never parsed or
 re-encoded, so 8-bit, non-UTF-8 and binary bodies, MIME structure and attachments are kept byte
 for byte. Only the header block is rewritten:
 
@@ -19,12 +20,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from email import policy as email_policy
 from email import utils as email_utils
-from email.headerregistry import Address, Group
-from email.message import EmailMessage
+from email.message import Message
 from email.parser import BytesParser
-from typing import Any
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.mail.addresses import LINE_BREAKS
@@ -32,9 +30,8 @@ from alloy_tui.core.mail.local_names import Host, LocalNames, MessageRefused
 from alloy_tui.core.mail.raw import MAX_MESSAGE_BYTES, mb
 
 ADDRESS_HEADERS = ("To", "Cc", "Bcc")
-UNREADABLE = ("invalid address", "end of header")  # the email parser's defects that lose text
-# Headers kept byte for byte (never refolded); 8-bit header bytes pass through as they came.
-POLICY = email_policy.default.clone(refold_source="none", cte_type="8bit")
+FOLD_AT = 78  # rewritten address lists are folded to lines of about this length
+Pair = tuple[str, str]  # (display name, address), as email.utils.getaddresses gives them
 
 
 @dataclass(frozen=True)
@@ -97,10 +94,10 @@ def _split(raw: bytes) -> tuple[bytes, bytes, bytes]:
     return head, linesep.encode(), body
 
 
-def _parse_head(head: bytes) -> EmailMessage:
+def _parse_head(head: bytes) -> Message:
     if b"\x00" in head:
         raise MessageRefused("the message's headers contain a NUL byte; it is not RFC 5322.")
-    msg = BytesParser(policy=POLICY, _class=EmailMessage).parsebytes(head, headersonly=True)
+    msg = BytesParser().parsebytes(head, headersonly=True)
     leftover = msg.get_payload()
     if not msg.keys() or (isinstance(leftover, str) and leftover.strip()):
         line = (leftover if isinstance(leftover, str) else "").strip().splitlines() or [""]
@@ -111,22 +108,61 @@ def _parse_head(head: bytes) -> EmailMessage:
     return msg
 
 
-def _addresses(msg: EmailMessage, name: str) -> list[tuple[str, list[Address]]]:
-    """Each header `name` as (group display name or "", its addresses); refuses unreadable ones."""
-    out: list[tuple[str, list[Address]]] = []
-    for header in msg.get_all(name, []):
-        groups: Iterable[Any] = getattr(header, "groups", ())
-        if any(str(d).startswith(UNREADABLE) for d in getattr(header, "defects", ())):
-            raise MessageRefused(
-                f"the {name} header has an address that can't be read: {str(header)[:80]!r}."
-            )
-        for group in groups:
-            for a in group.addresses:
-                if not a.username or any(c in LINE_BREAKS for c in a.addr_spec):
-                    raise MessageRefused(
-                        f"the {name} header has an address that can't be read: {str(header)[:80]!r}."
-                    )
-            out.append((group.display_name or "", list(group.addresses)))
+def _values(msg: Message, name: str) -> list[str]:
+    """The raw values of every `name` header (8-bit bytes surrogate-escaped)."""
+    return [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
+
+
+def _addresses(msg: Message, name: str) -> list[Pair]:
+    """Every address in the `name` headers; refuses one that can't be read (a lone group such
+    as `undisclosed-recipients:;` holds none and is fine)."""
+    out: list[Pair] = []
+    for value in _values(msg, name):
+        group = ":" in value and ";" in value
+        for display, address in email_utils.getaddresses([value]):
+            if not address and group:
+                continue
+            if not address or any(c in LINE_BREAKS for c in address):
+                raise MessageRefused(
+                    f"the {name} header has an address that can't be read: {value[:80]!r}."
+                )
+            out.append((display, address))
+    return out
+
+
+def _text(display: str) -> str:
+    """A display name as a person reads it: encoded words decoded, raw 8-bit bytes as UTF-8
+    (else Latin-1)."""
+    if "=?" in display:
+        from email.header import decode_header, make_header
+
+        try:
+            return str(make_header(decode_header(display)))
+        except (ValueError, LookupError, UnicodeError):
+            return display
+    try:
+        data = display.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return display.encode("utf-8", "replace").decode()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _format(display: str, address: str) -> str:
+    return email_utils.formataddr((_text(display), address), charset="utf-8")
+
+
+def _fold(items: list[str]) -> str:
+    """An address list, folded (newline + space) before it passes FOLD_AT columns."""
+    out, width = "", 4
+    for i, item in enumerate(items):
+        piece = item if i == 0 else ", " + item
+        if i and width + len(piece) > FOLD_AT:
+            out, width, piece = out + ",\n ", 1, item
+        out += piece
+        width += len(piece)
     return out
 
 
@@ -148,58 +184,61 @@ class _Work:
                 self._seen.add(a.lower())
                 self.recipients.append(a)
 
-    def mapped(self, a: Address) -> list[Address]:
-        targets = self.mapper.map(a.username, a.domain)
-        if len(targets) == 1 and targets[0].lower() == a.addr_spec.lower():
-            return [a]
-        return [Address(display_name=a.display_name, addr_spec=t) for t in targets]
+    def mapped(self, display: str, address: str) -> list[Pair]:
+        user, at, domain = address.rpartition("@")
+        targets = self.mapper.map(user if at else address, domain if at else "")
+        if len(targets) == 1 and targets[0].lower() == address.lower():
+            return [(display, address)]
+        return [(display, t) for t in targets]
 
 
 def _arg_recipients(work: _Work, args: Sequence[str]) -> None:
     for arg in args:
         if any(c in LINE_BREAKS for c in arg):
             raise MessageRefused(f"the recipient {arg!r} contains a line break.", os.EX_USAGE)
-        for part in email_utils.getaddresses([arg]):
-            spec = part[1]
+        for _, spec in email_utils.getaddresses([arg]):
             if not spec:
                 raise MessageRefused(f"the recipient {arg!r} is not an address.", os.EX_USAGE)
-            user, _, domain = spec.rpartition("@") if "@" in spec else (spec, "", "")
             try:
-                work.add(work.mapper.map(user, domain))
+                work.add(a for _, a in work.mapped("", spec))
             except MessageRefused as e:
                 if e.exit_code == os.EX_DATAERR:
                     e.exit_code = os.EX_USAGE
                 raise
 
 
-def _rewrite_recipient_headers(msg: EmailMessage, work: _Work, read: bool) -> dict[str, Any]:
+def _rewrite_recipient_headers(msg: Message, work: _Work, read: bool) -> dict[str, str]:
     """New To/Cc values where a local name had to be mapped; adds recipients when `read`."""
-    changed: dict[str, Any] = {}
+    changed: dict[str, str] = {}
     for name in ADDRESS_HEADERS:
         parts = _addresses(msg, name)
-        new_parts: list[tuple[str, list[Address]]] = []
-        for display, addrs in parts:
-            mapped = [m for a in addrs for m in work.mapped(a)]
-            if read:
-                work.add(a.addr_spec for a in mapped)
-            new_parts.append((display, mapped))
-        if name != "Bcc" and parts != new_parts:
-            changed[name] = ", ".join(
-                str(Group(d, a)) if d else ", ".join(str(x) for x in a) for d, a in new_parts
-            )
+        try:
+            mapped = [m for display, address in parts for m in work.mapped(display, address)]
+        except MessageRefused as e:
+            if e.exit_code != os.EX_DATAERR:
+                raise
+            raise MessageRefused(f"the {name} header: {e}") from None
+        if read:
+            work.add(a for _, a in mapped)
+        if name != "Bcc" and mapped != parts:
+            changed[name] = _fold([_format(d, a) for d, a in mapped])
     return changed
 
 
 def _from_header(
-    msg: EmailMessage, work: _Work, settings: Settings, account: str, names: tuple[str, str]
+    msg: Message, work: _Work, settings: Settings, account: str, names: tuple[str, str]
 ) -> tuple[str, str | None]:
     """(sender address, new From value or None when the message's From is kept).
 
     `names` is (-F full name, -f envelope sender): the fallbacks when the message has no From.
+    A comment is a display name too (Vixie cron writes `From: root (Cron Daemon)`).
     """
     full_name, envelope_from = names
-    found = _from_addresses(msg)
-    if not msg.get_all("From") and envelope_from.strip("<>"):
+    try:
+        found = _addresses(msg, "From")
+    except MessageRefused:
+        found = []  # an unreadable From is replaced like any other that is not ours
+    if not _values(msg, "From") and envelope_from.strip("<>"):
         found = [("", envelope_from.strip("<>"))]
     name, spec = found[0] if found else ("", "")
     own = settings.message.default_from or account
@@ -209,7 +248,7 @@ def _from_header(
             "setup wizard).",
             os.EX_CONFIG,
         )
-    user, _, domain = spec.rpartition("@")
+    _, _, domain = spec.rpartition("@")
     if len(found) == 1 and domain and not work.host.is_local(domain):
         if (
             spec.lower() in (own.lower(), account.lower())
@@ -217,36 +256,11 @@ def _from_header(
         ):
             if name or not full_name:
                 return spec, None
-            return spec, str(Address(display_name=full_name, addr_spec=spec))
-    display = name or full_name or (spec.split("@", 1)[0] if spec else _login_name())
+            return spec, _format(full_name, spec)
+    display = _text(name) or full_name or (spec.split("@", 1)[0] if spec else _login_name())
     if display:
         display = f"{display} ({work.host.short})"
-    return own, str(Address(display_name=display, addr_spec=own))
-
-
-def _from_addresses(msg: EmailMessage) -> list[tuple[str, str]]:
-    """(display name, address) of each From address; a comment (`root (Cron Daemon)`) is a name."""
-    out: list[tuple[str, str]] = []
-    raws = [v for k, v in msg.raw_items() if k.lower() == "from"]
-    for header, raw in zip(msg.get_all("From", []), raws, strict=False):
-        comments = email_utils.getaddresses([str(raw)])
-        for i, a in enumerate(getattr(header, "addresses", ())):
-            name = a.display_name or (comments[i][0] if i < len(comments) else "")
-            if a.username:
-                out.append((_unescape(name), a.addr_spec))
-    return out
-
-
-def _unescape(text: str) -> str:
-    """Text from raw 8-bit header bytes (surrogate-escaped): UTF-8, else Latin-1."""
-    try:
-        data = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "replace").decode()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    return own, _format(display, own)
 
 
 def _login_name() -> str:
@@ -301,9 +315,14 @@ def prepare(
     return Prepared(out + linesep + body, tuple(work.recipients), sender)
 
 
-def _headers(msg: EmailMessage, changed: dict[str, Any], sender: str, linesep: str) -> bytes:
+def _line(name: str, value: str, linesep: str) -> bytes:
+    """One header field as bytes: continuation lines on `linesep`, 8-bit bytes as they came."""
+    value = value.replace("\r\n", "\n").replace("\n", linesep)
+    return f"{name}: {value}{linesep}".encode("ascii", "surrogateescape")
+
+
+def _headers(msg: Message, changed: dict[str, str], sender: str, linesep: str) -> bytes:
     """The header block: kept headers byte for byte, changed ones in place, Bcc dropped."""
-    policy = POLICY.clone(linesep=linesep)
     lines: list[bytes] = []
     done: set[str] = set()
     for name, value in msg.raw_items():
@@ -313,14 +332,14 @@ def _headers(msg: EmailMessage, changed: dict[str, Any], sender: str, linesep: s
         if key in changed:
             if key not in done:
                 done.add(key)
-                lines.append(policy.fold_binary(key, policy.header_factory(key, changed[key])))
+                lines.append(_line(key, changed[key], linesep))
             continue
-        lines.append(policy.fold_binary(name, value))
+        lines.append(_line(name, str(value), linesep))
     extra = {k: v for k, v in changed.items() if k not in done}
-    if "date" not in (k.lower() for k in msg.keys()):
+    present = {k.lower() for k in msg.keys()}
+    if "date" not in present:
         extra["Date"] = email_utils.formatdate(localtime=True)
-    if "message-id" not in (k.lower() for k in msg.keys()):
+    if "message-id" not in present:
         extra["Message-ID"] = email_utils.make_msgid(domain=sender.rsplit("@", 1)[-1])
-    for key, value in extra.items():
-        lines.append(policy.fold_binary(key, policy.header_factory(key, value)))
+    lines.extend(_line(key, value, linesep) for key, value in extra.items())
     return b"".join(lines)
