@@ -207,3 +207,34 @@ def test_hand_off_imports_no_heavy_library(tmp_path: Path) -> None:
         [sys.executable, "-c", code], input=CRON_MAIL, capture_output=True, timeout=60
     )
     assert r.stdout.decode().split() == ["0", "[]"], r.stderr
+
+
+def test_alloy_tui_sendmail_subcommand(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "alloy_tui",
+            "--config",
+            str(config),
+            "sendmail",
+            "-FCronDaemon",
+            "-oi",
+            "-t",
+        ],
+        input=CRON_MAIL,
+        capture_output=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert [m.to for m in Outbox(tmp_path / "queue").list()] == [("ops@contoso.com",)]
+    bad = subprocess.run(
+        [sys.executable, "-m", "alloy_tui", "--config", str(config), "sendmail", "-bs"],
+        input=b"",
+        capture_output=True,
+        timeout=60,
+    )
+    assert bad.returncode == 64 and bad.stderr.startswith(
+        b"alloy-tui sendmail: -bs is not supported"
+    )
