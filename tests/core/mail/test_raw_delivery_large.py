@@ -130,3 +130,13 @@ def test_mail_readwrite_not_consented_stays_temporary(sb: Sandbox, tmp_path: Pat
     ex = e.value.explanation
     assert not is_permanent(ex) and ex.code.startswith("AADSTS")
     assert "consent" in (ex.title + ex.cause + ex.fix).lower()
+
+
+def test_permission_texts_name_mail_readwrite_only_with_large_messages() -> None:
+    from alloy_tui.core.explain import ExplainContext
+
+    off = ExplainContext.from_settings(Settings())
+    on = ExplainContext.from_settings(
+        Settings().with_section("exchange_online", large_messages=True)
+    )
+    assert "Mail.ReadWrite" not in off.scopes_text() and "Mail.ReadWrite" in on.scopes_text()
