@@ -23,7 +23,9 @@ def sendmail_command(ctx: click.Context, argv: tuple[str, ...]) -> None:
     from alloy_tui.commands.sendmail_handoff import run
 
     obj: CliContext = ctx.obj
-    ctx.exit(run(list(argv), "alloy-tui sendmail", str(obj.config_path)))
+    code = run(list(argv), "alloy-tui sendmail", str(obj.config_path))
+    if code:
+        raise SystemExit(code)  # ctx.exit's code is lost under standalone_mode=False
 
 
 COMMANDS: list[click.Command] = [sendmail_command]
