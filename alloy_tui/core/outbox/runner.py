@@ -90,8 +90,12 @@ class Runner:
             return False
         return self.flush or float(meta.get("next_attempt_at") or 0) <= now
 
+    def expiry(self, meta: dict[str, Any]) -> float:
+        """When the message fails if still pending (a retried failed one starts afresh)."""
+        return float(meta.get("lifetime_from") or meta["queued_at"]) + self.lifetime
+
     def expired(self, meta: dict[str, Any], now: float) -> bool:
-        return now >= float(meta["queued_at"]) + self.lifetime
+        return now >= self.expiry(meta)
 
     def next_wake(self) -> float | None:
         """When something next becomes due (None: the outbox holds nothing pending)."""
@@ -99,7 +103,7 @@ class Runner:
         for meta in self.box.metas():
             if meta.get("state") == "failed":
                 continue
-            expiry = float(meta["queued_at"]) + self.lifetime
+            expiry = self.expiry(meta)
             times.append(min(max(float(meta.get("next_attempt_at") or 0), self.hold_until), expiry))
         return min(times) if times else None
 
@@ -203,7 +207,7 @@ class Runner:
     def deferred(self, meta: dict[str, Any], ex: Explanation) -> None:
         self._attempted(meta, ex)
         now = self.clock.now()
-        expiry = float(meta["queued_at"]) + self.lifetime
+        expiry = self.expiry(meta)
         when = now + policy.delay(int(meta["attempts"]), ex)
         if when >= expiry and now >= expiry:
             self.fail_expired(meta)

@@ -167,6 +167,7 @@ class Outbox:
             "subject": meta.get("subject", ""),
             "size": meta.get("size", 0),
             "attempts": meta.get("attempts", 0),
+            "source": meta.get("source", ""),
             **extra,
         }
         with contextlib.suppress(Exception):  # the log never hides what happened to the mail
@@ -223,7 +224,8 @@ class Outbox:
     def counts(self) -> dict[str, int]:
         out = {"pending": 0, "sending": 0, "failed": 0}
         for meta in self.metas():
-            out[self._state(meta)] = out.get(self._state(meta), 0) + 1
+            state = self._state(meta)
+            out[state] = out.get(state, 0) + 1
         return out
 
     def oldest_pending_age(self) -> timedelta | None:
@@ -281,7 +283,7 @@ class Outbox:
         """Back to pending, due now (a failed message gets a fresh lifetime)."""
         with self._changing(qid) as meta:
             if meta["state"] == "failed":
-                meta["queued_at"] = self.clock()
+                meta["lifetime_from"] = self.clock()  # queued_at stays as it was
             meta.update(state="pending", next_attempt_at=self.clock())
             self.write_meta(meta)
 

@@ -97,3 +97,33 @@ def test_classification_and_back_off() -> None:
         assert not is_permanent(ex(code)), code
     assert [delay(n, ex("x")) for n in (1, 2, 3, 6, 7, 20)] == [60, 120, 240, 1920, 3600, 3600]
     assert delay(1, ex("x", retry_after=900)) == 900  # never sooner than Retry-After
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1_900_000_000.0
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float, stop: object = None) -> None:
+        self.t += max(0.0, seconds)
+
+
+def test_a_failed_message_retried_gets_a_fresh_lifetime(tmp_path: Path) -> None:
+    clock = Clock()
+    settings = settings_for(tmp_path, free_port())  # nothing listens: temporary failures
+    box = Outbox(tmp_path / "queue", clock=clock.now)
+    qid = box.submit(RAW, recipients=["ops@contoso.test"], sender="", source="cron")
+    run_queue(settings, tmp_path / "c.toml", clock=clock)
+    clock.t += 121 * 3600
+    assert run_queue(settings, tmp_path / "c.toml", clock=clock).failed == 1
+    [failed] = entries(tmp_path, "mail.failed")
+    assert "Not delivered within 120 hours" in failed["message"]
+    assert failed["details"]["source"] == "cron"
+    queued_at = box.get(qid).queued_at
+    with SmtpServer(tmp_path, "none") as server:
+        box.retry(qid)
+        assert box.get(qid).state == "pending" and box.get(qid).queued_at == queued_at
+        summary = run_queue(settings_for(tmp_path, server.port), tmp_path / "c.toml", clock=clock)
+        assert summary.sent == 1 and len(server.messages) == 1
