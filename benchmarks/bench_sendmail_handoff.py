@@ -92,7 +92,7 @@ def heavy_imports(env: dict[str, str], config: Path) -> str:
         f"import io, sys; sys.path.insert(0, {str(ROOT)!r})\n"
         "from alloy_tui.commands.sendmail_handoff import run\n"
         f"run(['-t'], 'sendmail', {str(config)!r}, stdin=io.BytesIO(sys.stdin.buffer.read()))\n"
-        "print(','.join(m for m in ('msal', 'httpx', 'exchangelib', 'textual', 'click', 'tomlkit')"
+        "print(','.join(m for m in ('msal', 'httpx', 'exchangelib', 'textual', 'click', 'tomlkit', 'email_validator')"
         " if m in sys.modules) or 'none')\n"
     )
     r = subprocess.run(

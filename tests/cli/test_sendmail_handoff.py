@@ -200,7 +200,7 @@ def test_hand_off_imports_no_heavy_library(tmp_path: Path) -> None:
         f"sys.path.insert(0, {str(ROOT)!r})\n"
         "from alloy_tui.commands.sendmail_handoff import run\n"
         f"rc = run(['-t'], 'sendmail', {str(config)!r}, stdin=io.BytesIO(sys.stdin.buffer.read()))\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'msal', 'httpx', 'exchangelib', 'textual', 'click', 'tomlkit'})\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'msal', 'httpx', 'exchangelib', 'textual', 'click', 'tomlkit', 'email_validator'})\n"
         "print(rc, heavy)\n"
     )
     r = subprocess.run(
