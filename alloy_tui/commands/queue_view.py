@@ -67,6 +67,11 @@ def _when(m: Any, now: datetime) -> str:
     return f"next try in {age(m.next_attempt_at - now)}"
 
 
+def fit(line: str, width: int = 80) -> str:
+    """One line of at most `width` columns: cut with an ellipsis (`queue show` has it all)."""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def list_lines(messages: list[Any], now: datetime | None = None) -> list[str]:
     """Two lines per message (what, then where it stands); 80 columns wide."""
     now = now or datetime.now(UTC)
@@ -74,16 +79,17 @@ def list_lines(messages: list[Any], now: datetime | None = None) -> list[str]:
         return ["The queue is empty."]
     out: list[str] = []
     for m in messages:
+        head = f"{m.id:<{ID_WIDTH}} {m.state:<8} {age(now - m.queued_at) + ' ago':>12}  "
         to = ", ".join(m.to)
-        out.append(
-            f"{m.id:<{ID_WIDTH}} {m.state:<8} {age(now - m.queued_at) + ' ago':>12}  {to}"[:120]
-        )
+        if len(head) + len(to) > 80 and len(m.to) > 1:
+            to = f"{m.to[0]} +{len(m.to) - 1} more"
+        out.append(fit(head + to))
         tries = f"{m.attempts} attempt{'s' if m.attempts != 1 else ''}"
         status = f"  {(m.subject or '(no subject)')[:40]!s}  ({size_text(m.size)}, {tries}, {_when(m, now)})"
-        out.append(status)
+        out.append(fit(status))
         if m.last_error is not None:
             code = f" [{m.last_error.code}]" if m.last_error.code else ""
-            out.append(f"  last error: {m.last_error.title}{code}")
+            out.append(fit(f"  last error: {m.last_error.title}{code}"))
     counts: dict[str, int] = {}
     for m in messages:
         counts[m.state] = counts.get(m.state, 0) + 1

@@ -193,3 +193,14 @@ def test_status_shows_pending_failed_and_oldest_age(tmp_path: Path) -> None:
     assert line.startswith("Queue: 1 pending (oldest ") and " s)" in line
     assert "1 failed" in line
     assert "no runner is retrying them now (run `alloy-tui queue run`)" in line
+
+
+def test_list_lines_fit_80_columns_with_many_recipients(setup: tuple[Path, Outbox]) -> None:
+    config, box = setup
+    many = [f"person{i}@example.com" for i in range(6)]
+    raw = b"To: x@example.com\nSubject: " + b"s" * 120 + b"\n\nbody\n"
+    box.submit(raw, recipients=many, sender="alerts@contoso.com", source="sendmail")
+    code, out = invoke(config, "queue", "list")
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "person0@example.com +5 more" in out and "…" not in out.splitlines()[0]
