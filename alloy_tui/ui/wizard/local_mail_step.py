@@ -92,6 +92,13 @@ Leave the address empty to skip this; Enter goes on."""
         yield Static("Then, as root (^Y copies it):", classes="label", markup=False)
         yield Static(sendmail_command(), id="sendmail-command", classes="code", markup=False)
         yield Static(sendmail_now(), id="sendmail-now", markup=False)
+        if self.state.sandbox is not None:
+            yield Static(
+                "⚠ Sandbox: this config is thrown away when you quit; run the command only "
+                "after setting up the real thing (`alloy-tui` without --sandbox).",
+                id="sandbox-note",
+                markup=False,
+            )
 
     def on_mount(self) -> None:
         self.query_one("#admin", Input).focus()

@@ -137,3 +137,13 @@ async def test_done_step_says_how_to_watch_the_queue(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: on(app, DoneScreen))
         text = screen_text(app)
     assert "alloy-tui queue list" in text and "mailq" in text
+
+
+async def test_sandbox_says_not_to_run_the_command_yet(tmp_path: Path) -> None:
+    def in_sandbox(state: Any) -> None:
+        state.sandbox = object()
+
+    app = OneStep(config(tmp_path), "local_mail", LocalMailScreen, in_sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: on(app, LocalMailScreen))
+        assert "Sandbox: this config is thrown away" in screen_text(app)
