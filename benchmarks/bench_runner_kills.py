@@ -1,6 +1,7 @@
 """SIGKILL a runner again and again while it drains 200 messages to the sandbox (Graph).
 
-Each round starts a fresh runner process, kills it after a random moment (most land mid-send),
+Each round starts a fresh runner process, kills it once it has delivered a random few more
+messages plus a random fraction of a send (so kills land mid-drain, often mid-request),
 then counts: messages delivered (unique Message-IDs at the sandbox), still queued, lost (neither)
 and duplicates. After the kills one last runner drains the rest. Targets: lost = 0 after every
 kill; duplicates <= kills. Several runs; prints each and the medians.
@@ -47,7 +48,15 @@ def one_run(
     worst_lost, done = 0, 0
     for _ in range(kills):
         p = start_runner(cfg)
-        time.sleep(rng.uniform(0.25, 0.6))
+        # Kill once it is really draining: after a random number of deliveries, plus a random
+        # fraction of one send, so kills land before, during and after requests.
+        target = len(delivered(sb, tag)) + rng.randint(1, 12)
+        deadline = time.monotonic() + 20
+        while len(delivered(sb, tag)) < target and time.monotonic() < deadline:
+            if p.poll() is not None:
+                break
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0.0, 0.03))
         p.send_signal(signal.SIGKILL)
         p.wait()
         done += 1
