@@ -103,12 +103,14 @@ def test_drains_everything_with_one_token(sb: Sandbox, settings: Settings, tmp_p
     assert not [r for r in sb.requests("entra") if r.path.endswith("/token")]
 
 
+@pytest.mark.parametrize("api", ["graph", "ews"])
 def test_throttled_waits_for_retry_after_then_sends(
-    sb: Sandbox, settings: Settings, tmp_path: Path
+    sb: Sandbox, settings: Settings, tmp_path: Path, api: str
 ) -> None:
+    settings = settings.with_section("exchange_online", api=api)
     clock = FakeClock()
-    [qid] = submit(settings, tmp_path, clock, "throttled")
-    sb.set_scenario("throttle", retry_after=300, api="graph")
+    [qid] = submit(settings, tmp_path, clock, f"throttled {api}")
+    sb.set_scenario("throttle", retry_after=300, api=api)
     summary = run_queue(settings, tmp_path / "config.toml", clock=clock)
     assert (summary.sent, summary.deferred) == (0, 1)
     m = box_of(settings).get(qid)
