@@ -5,6 +5,8 @@ Outside this package, import from here. msal loads only when a flow or a refresh
 
 from __future__ import annotations
 
+from alloy_tui.core.signin import app_commands, certificate
+from alloy_tui.core.signin.certificate import AppCredential, CertificateInfo
 from alloy_tui.core.signin.client import SignIn
 from alloy_tui.core.signin.model import (
     AccessToken,
@@ -18,9 +20,13 @@ from alloy_tui.core.signin.model import (
 __all__ = [
     "AccessToken",
     "Account",
+    "AppCredential",
+    "CertificateInfo",
     "DeviceCode",
     "SignIn",
     "SignInCancelled",
     "TokenHealth",
+    "app_commands",
+    "certificate",
     "check_app_settings",
 ]
