@@ -1,4 +1,6 @@
-"""Microsoft Graph stand-in: POST /v1.0/me/sendMail and GET /v1.0/me (under the /graph prefix).
+"""Microsoft Graph stand-in: POST /v1.0/me/sendMail, POST /v1.0/users/{mailbox}/sendMail and
+GET /v1.0/me (under the /graph prefix). App-only tokens may use only /users/{mailbox}, for a
+mailbox in the app's scope (else 403 ErrorAccessDenied, like Exchange RBAC for Applications).
 
 Errors use Graph's body: {"error": {"code", "message", "innerError": {"date", "request-id",
 "client-request-id"}}} with request-id / client-request-id headers on every answer.
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from alloy_tui.sandbox.server import Sandbox
 
 PREFIX = "/graph"
+USERS_SEND_RE = re.compile(r"^/v1\.0/users/(?P<mailbox>[^/]+)/sendmail$")
+ACCESS_DENIED = "Access is denied. Check credentials and try again."
 ADDRESS_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 SEND_AS_DENIED = (
     "The user account which was used to submit this request does not have the right to send mail on "
@@ -112,7 +116,8 @@ class GraphCall:
 def handle(sandbox: Sandbox, req: Request) -> Response:
     call = GraphCall(sandbox, req)
     path = req.path[len(PREFIX) :].rstrip("/").lower()
-    if path not in ("/v1.0/me/sendmail", "/v1.0/me"):
+    users = USERS_SEND_RE.match(path)
+    if users is None and path not in ("/v1.0/me/sendmail", "/v1.0/me"):
         return call.error(
             400, "BadRequest", f"Resource not found for the segment '{path.rsplit('/', 1)[-1]}'."
         )
@@ -122,6 +127,29 @@ def handle(sandbox: Sandbox, req: Request) -> Response:
     busy = call.busy()
     if busy is not None:
         return busy
+    if rec.app and users is None:
+        return call.error(
+            400, "BadRequest", "/me request is only valid with delegated authentication flow."
+        )
+    if users is not None:
+        from urllib.parse import unquote
+
+        mailbox = unquote(users.group("mailbox"))
+        if req.method != "POST":
+            return call.error(
+                405,
+                "Request_BadRequest",
+                "Specified HTTP method is not allowed for the request target.",
+            )
+        if not rec.app and mailbox.lower() != rec.account.lower():
+            return call.error(403, "ErrorAccessDenied", ACCESS_DENIED)
+        if rec.app and not (has_scope(rec, "Mail.Send") and sandbox.app_only.in_scope(mailbox)):
+            return call.error(403, "ErrorAccessDenied", ACCESS_DENIED)
+        if not sandbox.state.has_mailbox(mailbox):
+            return call.error(
+                404, "ErrorInvalidUser", f"The requested user '{mailbox}' is invalid."
+            )
+        return send_mail(sandbox, call, rec, mailbox.lower())
     if sandbox.state.take("mailbox_not_enabled", "graph"):
         return call.error(
             404,
@@ -170,7 +198,9 @@ def recipients(value: Any, field: str) -> list[str] | str:
     return out
 
 
-def send_mail(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
+def send_mail(sandbox: Sandbox, call: GraphCall, rec: TokenRecord, mailbox: str = "") -> Response:
+    """Send as `mailbox` (/users/{mailbox}) or as the token's account (/me)."""
+    account = mailbox or rec.account
     try:
         payload = json.loads(call.req.body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -211,7 +241,7 @@ def send_mail(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
     subject = msg.get("subject", "")
     if not isinstance(subject, str) or not isinstance(body.get("content", ""), str):
         return call.error(400, "RequestBodyRead", "Invalid value for property 'subject' or 'body'.")
-    from_address, sender = rec.account, ""
+    from_address, sender = account, ""
     sent_from = msg.get("from")
     if sent_from is not None:
         addr = (
@@ -223,22 +253,22 @@ def send_mail(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
             return call.error(
                 400, "ErrorInvalidRecipients", f"The From address '{addr}' is not valid."
             )
-        if addr.lower() != rec.account.lower():
-            if not has_scope(rec, "Mail.Send.Shared"):
-                return call.error(
-                    403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
-                )
+        if addr.lower() != account.lower():
+            if rec.app and not sandbox.app_only.in_scope(addr):
+                return call.error(403, "ErrorAccessDenied", ACCESS_DENIED)
+            if not rec.app and not has_scope(rec, "Mail.Send.Shared"):
+                return call.error(403, "ErrorAccessDenied", ACCESS_DENIED)
             if not sandbox.state.has_mailbox(addr):
                 return call.error(
                     404, "ErrorInvalidUser", f"The requested user '{addr}' is invalid."
                 )
-            if not sandbox.state.may_send_on_behalf(addr, rec.account):
+            if not sandbox.state.may_send_on_behalf(addr, account):
                 return call.error(403, "ErrorSendAsDenied", SEND_AS_DENIED)
-            from_address, sender = addr.lower(), rec.account
+            from_address, sender = addr.lower(), account
     deliver(
         sandbox,
         api="graph",
-        account=rec.account,
+        account=account,
         from_address=from_address,
         sender=sender,
         to=lists["toRecipients"],
