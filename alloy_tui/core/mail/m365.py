@@ -13,18 +13,20 @@ from alloy_tui.core.mail.message import OutgoingMessage
 
 if TYPE_CHECKING:
     from alloy_tui.core.explain import ExplainContext
-    from alloy_tui.core.signin import AccessToken, SignIn
+    from alloy_tui.core.signin import AccessToken, AppOnlySignIn, SignIn
 
 MAX_ATTEMPTS = 4  # the first try and three retries after throttling
 MAX_TOTAL_WAIT = 60.0  # seconds spent waiting on Retry-After across one send, at most
 
 
-def sign_in(settings: Settings, config_path: Path, signin: SignIn | None) -> SignIn:
+def sign_in(
+    settings: Settings, config_path: Path, signin: SignIn | AppOnlySignIn | None
+) -> SignIn | AppOnlySignIn:
     if signin is not None:
         return signin
-    from alloy_tui.core.signin import SignIn
+    from alloy_tui.core.signin import sign_in_for
 
-    return SignIn(settings, config_path)
+    return sign_in_for(settings, config_path)
 
 
 def check_message(message: OutgoingMessage) -> None:
@@ -128,6 +130,12 @@ def with_attempts(
     return ex
 
 
+def _app_only_class() -> type[AppOnlySignIn]:
+    from alloy_tui.core.signin import AppOnlySignIn
+
+    return AppOnlySignIn
+
+
 class M365Transport:
     """What the Graph and EWS transports share: settings, sign-in, endpoints, retry limits."""
 
@@ -137,7 +145,7 @@ class M365Transport:
         self,
         settings: Settings,
         config_path: Path,
-        signin: SignIn | None = None,
+        signin: SignIn | AppOnlySignIn | None = None,
         *,
         max_attempts: int = MAX_ATTEMPTS,
         max_total_wait: float = MAX_TOTAL_WAIT,
@@ -152,6 +160,19 @@ class M365Transport:
         self.max_total_wait = max_total_wait
         self.last_attempts = 0
         self.last_request_id = ""
+
+    @property
+    def app_only(self) -> bool:
+        return bool(getattr(self.signin, "app_only", False))
+
+    def _refine(self, ex: Explanation, from_address: str) -> Explanation:
+        """App-only: say which scope, role or grant a refusal is about (and the command)."""
+        signin = self.signin
+        if not isinstance(signin, _app_only_class()):
+            return ex
+        from alloy_tui.core.explain import refine_send
+
+        return refine_send(ex, self._ctx(signin.username(), from_address), signin.hints())
 
     def _endpoint(self) -> str:
         return str(getattr(self.endpoints, self.api))
