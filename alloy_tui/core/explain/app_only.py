@@ -140,22 +140,31 @@ def refine_send(ex: Explanation, ctx: ExplainContext, hints: AppHints) -> Explan
     """A send refusal seen by an app-only sign-in: name the scope, role or grant to fix."""
     box, other = hints.mailbox, ctx.from_address
     code = ex.code
-    if code in ("ErrorAccessDenied", "ErrorImpersonateUserDenied", "http.403"):
+    if ctx.api == "ews" and code in ("ErrorAccessDenied", "http.403"):
+        ex.title = "EWS is blocked for this app"
+        ex.cause = (
+            f"Exchange Online refused EWS to app {ctx.client_id}: EWS is turned off for the "
+            "organisation, or the app is not in its EWSAllowedAppIDs list (or has no EWS role). "
+            f"Exchange says: {ex.cause}"
+        )
+        ex.fix = (
+            "In Exchange Online PowerShell: `Set-OrganizationConfig -EWSEnabled $true` and add "
+            f"{ctx.client_id} to EWSAllowedAppIDs (`Get-OrganizationConfig | Format-List "
+            "EWSEnabled,EWSAllowedAppIDs` shows them; changes take up to 24 hours); the app also "
+            f'needs the role "Application EWS.AccessAsApp" for {box}. EWS for Exchange Online '
+            'shuts down on 1 April 2027: prefer api = "graph".'
+        )
+    elif code in ("ErrorAccessDenied", "ErrorImpersonateUserDenied", "http.403"):
         ex.title = "The app may not send as this mailbox (outside its scope)"
         ex.cause = (
             f"Exchange refused app {ctx.client_id} access to {other or box}: the mailbox is "
-            "outside the app's management scope, the role assignment is missing, admin consent "
-            f"is missing, or EWS app access is blocked. Exchange says: {ex.cause}"
+            "outside the app's management scope, the role assignment is missing, or admin "
+            f"consent is missing. Exchange says: {ex.cause}"
         )
         ex.fix = (
             f"{_scoping(ctx, AppHints(hints.certificate, hints.public_pem, hints.sha1, other or box))} "
             "Check with `Test-ServicePrincipalAuthorization`."
         )
-        if ctx.api == "ews":
-            ex.fix += (
-                " For EWS also allow the app: `Set-OrganizationConfig -EWSEnabled $true "
-                f"-EWSAllowedAppIDs (existing ids),{ctx.client_id}`."
-            )
     elif code == "ErrorSendAsDenied":
         ex.title = f"{other} has not granted {box} Send As or Send on Behalf"
         ex.cause = (
