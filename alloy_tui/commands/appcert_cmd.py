@@ -44,7 +44,7 @@ def create_command(obj: CliContext, out: Path | None, days: int) -> None:
     eo = settings.exchange_online
     configured = certificate.certificate_path(settings, obj.config_path)
     path = (out.expanduser() if out is not None else configured).absolute()
-    kept = _keep_previous(path)
+    kept = certificate.keep_previous(path)
     cred = certificate.write_new(path, days)
     info = cred.info
     public = certificate.public_path(path)
@@ -69,24 +69,6 @@ def create_command(obj: CliContext, out: Path | None, days: int) -> None:
         if not eo.mailbox:
             click.echo('   mailbox = "<the address the app sends as>"')
     click.echo("Check with `alloy-tui login`, then `alloy-tui test-send --to <address>`.")
-
-
-def _keep_previous(path: Path) -> Path | None:
-    """An existing certificate is kept as <name>.old (0600): it may still be the registered one."""
-    if not path.is_file():
-        return None
-    from alloy_tui.core import fs
-
-    old = path.with_name(path.name + ".old")
-    try:
-        fs.atomic_write(old, path.read_bytes())
-    except OSError as e:
-        from alloy_tui.core.errors import UserInputError
-
-        raise UserInputError(
-            f"cannot keep the previous certificate as {old}: {fs.why(e)}."
-        ) from None
-    return old
 
 
 COMMANDS: list[click.Command] = [app_cert_group]

@@ -9,7 +9,12 @@ from pathlib import Path
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.signin import app_commands, certificate
-from alloy_tui.core.signin.app_only import AppOnlySignIn, AppToken, check_app_only_settings
+from alloy_tui.core.signin.app_only import (
+    AppOnlySignIn,
+    AppToken,
+    check_app_only_settings,
+    forget_other_mode_tokens,
+)
 from alloy_tui.core.signin.certificate import AppCredential, CertificateInfo
 from alloy_tui.core.signin.client import SignIn
 from alloy_tui.core.signin.model import (
@@ -36,6 +41,7 @@ __all__ = [
     "certificate",
     "check_app_only_settings",
     "check_app_settings",
+    "forget_other_mode_tokens",
     "sign_in_for",
 ]
 

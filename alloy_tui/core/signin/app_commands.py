@@ -15,7 +15,7 @@ APPLY_DELAY = "30 minutes to 2 hours"
 UNSCOPED_WARNING = (
     "Do not grant the app the Entra ID application permission Mail.Send (API permissions > "
     "Application permissions): it is unscoped and lets the app send as every mailbox in the "
-    "organisation. Grant the Exchange role below instead, limited to the one mailbox."
+    "organisation. Grant the Exchange role of the scoping commands instead, limited to the one mailbox."
 )
 
 

@@ -304,3 +304,22 @@ class AppOnlySignIn:
             "info", "signin.signed_out", f"Forgot {n} cached app token(s)", account=self.username()
         )
         return n
+
+
+def forget_other_mode_tokens(settings: Settings, config_path: Path) -> list[str]:
+    """Once a config that switched sign-in mode is saved: remove the other mode's cached tokens
+    for this app (app tokens after a switch to device code, every user account of this app
+    after a switch to the certificate). Returns what was removed, for a notice."""
+    if settings.exchange_online.auth != "certificate":
+        n = AppOnlySignIn(settings, config_path).forget_tokens()
+        return [f"{n} app token(s)"] if n else []
+    from alloy_tui.core.signin.client import SignIn
+
+    signin = SignIn(settings, config_path)
+    accounts = signin._msal_accounts()
+    if not accounts:
+        return []
+    cache = signin.cache()
+    for a in accounts:
+        cache_read.forget(cache, a)
+    return [str(a.get("username", "")) for a in accounts]

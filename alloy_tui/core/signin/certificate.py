@@ -131,6 +131,23 @@ def write_new(path: Path, days: int = DEFAULT_DAYS) -> AppCredential:
     return parse(data, path)
 
 
+def keep_previous(path: Path) -> Path | None:
+    """Before a new certificate replaces one: keep it as <name>.old (0600); it may still be
+    the one registered on the app. Returns where it went (None: there was none)."""
+    if not path.is_file():
+        return None
+    from alloy_tui.core import fs
+
+    old = path.with_name(path.name + ".old")
+    try:
+        fs.atomic_write(old, path.read_bytes())
+    except OSError as e:
+        raise UserInputError(
+            f"cannot keep the previous certificate as {old}: {fs.why(e)}."
+        ) from None
+    return old
+
+
 def check_file(path: Path) -> None:
     """The file exists, is a regular file, mode 0600 (or stricter) and ours; else one sentence."""
     try:
