@@ -199,6 +199,16 @@ class M365Transport:
         check_message(message)
         net.ssl_context(self.settings, self.config_path)  # a bad CA bundle stops us here
         account = self.signin.username()
-        from_address = resolve_from(self.settings, account, message.from_address)
+        try:
+            from_address = resolve_from(self.settings, account, message.from_address)
+        except ExplainedError as e:
+            if self.app_only:  # no sign-in again and no Mail.Send.Shared for an app
+                e.explanation.fix = (
+                    f"Leave the From address empty (or set it to {account}), or turn on "
+                    "exchange_online.from_delegation = true; then "
+                    f"{message.from_address} must grant {account} Send As or Send on Behalf "
+                    "and be in the app's management scope."
+                )
+            raise
         token = self.signin.get_token_info(self.api)
         return self.signin.username() or account, from_address, token

@@ -93,9 +93,11 @@ def test_from_another_mailbox_with_delegation_off_is_refused_locally(
 ) -> None:
     settings = app_settings(sb, tmp_path, pem)
     sb.clear_requests()
-    with pytest.raises(ExplainedError):
+    with pytest.raises(ExplainedError) as e:
         send_message(settings, tmp_path / "c.toml", msg(HELPDESK))
     assert sb.requests("graph") == []
+    assert "Mail.Send.Shared" not in e.value.explanation.fix
+    assert "from_delegation = true" in e.value.explanation.fix
 
 
 def test_ews_without_impersonation_or_role_is_refused(
