@@ -80,7 +80,7 @@ def status_lines(obj: CliContext, settings: Settings, lines: list[str]) -> tuple
         )
     lines.append(f"Token cache: {signin.cache_path}")
     try:
-        token = signin.check()
+        token = signin.check(log=False)  # status only looks: no alert-log entry for success
     except ExplainedError as e:
         ex = e.explanation
         return False, [*lines, f"App token: FAILED - {ex.title}: {ex.cause}", f"Fix: {ex.fix}"]

@@ -45,6 +45,8 @@ class AppOnly:
     roles: tuple[str, ...] = ("Mail.Send", "EWS.AccessAsApp")
     # The mailboxes the app may act on (its management scope); None: unscoped (every mailbox).
     scope: set[str] | None = field(default_factory=lambda: {DEFAULT_ACCOUNT})
+    # The JOSE header of the last assertion seen (alg, x5t / x5t#S256; nothing secret).
+    last_header: dict[str, Any] = field(default_factory=dict)
 
     def register(self, pem_or_cert: str | bytes | Certificate) -> str:
         """Add a certificate (PEM text, bytes, or a cryptography Certificate); returns its SHA-1."""
@@ -173,6 +175,8 @@ def check_assertion(sandbox: Sandbox, tenant: str, assertion: str) -> tuple[int,
     claims = _b64json(parts[1]) if header is not None else None
     if header is None or claims is None:
         return 50027, "JWT token is invalid or malformed."
+    with sandbox.state.lock:
+        sandbox.app_only.last_header = dict(header)
     client = sandbox.client_id.lower()
     if str(claims.get("iss", "")).lower() != client or str(claims.get("sub", "")).lower() != client:
         return (

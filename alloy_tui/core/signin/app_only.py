@@ -269,7 +269,7 @@ class AppOnlySignIn:
         roles = cache_read.decode_claims(secret).get("roles") or []
         return AppToken(expires, tuple(str(r) for r in roles), from_cache)
 
-    def check(self, resource: str = "") -> AppToken:
+    def check(self, resource: str = "", *, log: bool = True) -> AppToken:
         """`login` / the wizard's Check: a token now, and roles in it (else: consent missing)."""
         resource = resource or self.settings.exchange_online.api
         _, info = self.acquire(resource)
@@ -277,6 +277,8 @@ class AppOnlySignIn:
             from alloy_tui.core.explain import explain_no_roles
 
             raise ExplainedError(explain_no_roles(self.explain_context(), self.hints()))
+        if not log:
+            return info
         self._log(
             "info",
             "signin.succeeded",

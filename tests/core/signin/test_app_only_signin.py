@@ -59,6 +59,19 @@ def test_token_is_cached_0600_and_reused_without_a_request(
     assert ews.token != token.token and len(token_requests(sb)) == 1
 
 
+def test_the_assertion_is_ps256_with_the_sha256_thumbprint(
+    sb: Sandbox, setup: tuple[AppOnlySignIn, Path]
+) -> None:
+    import base64
+
+    signin, _ = setup
+    signin.check()
+    header = sb.app_only.last_header
+    assert header["alg"] == "PS256"
+    thumb = base64.urlsafe_b64decode(header["x5t#S256"] + "==").hex().upper()
+    assert thumb == signin.credential().info.sha256
+
+
 def test_forget_tokens_keeps_delegated_accounts(
     sb: Sandbox, setup: tuple[AppOnlySignIn, Path], tmp_path: Path
 ) -> None:
