@@ -90,6 +90,16 @@ def test_login_status_test_send_logout(sb: Sandbox, cfg: Path) -> None:
     assert again.returncode == 0 and "acquired now" in again.stdout
     for proc in (login, status, sent, out, again):
         assert "sbx-" not in proc.stdout + proc.stderr and "eyJ" not in proc.stdout + proc.stderr
+    log = (cfg.parent / "alert_log.jsonl").read_text()
+    assert "signin.succeeded" in log and "test_message.sent" in log
+    secrets = [
+        *sb.issued_tokens(),
+        "PRIVATE KEY",
+        certificate.load(cfg.parent / "app.pem").private_key_pem[40:80],
+    ]
+    for secret in secrets:
+        assert secret not in log
+        assert secret not in (cfg.parent / "config.toml").read_text()
 
 
 def test_status_warns_30_days_before_expiry(sb: Sandbox, cfg: Path) -> None:
