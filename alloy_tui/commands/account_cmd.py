@@ -102,6 +102,8 @@ def ensure_signed_in(obj: CliContext, loaded: LoadedConfig) -> LoadedConfig:
     """In --sandbox mode, sign in first when no account is cached. Returns the (re)loaded config."""
     if not obj.in_sandbox or loaded.settings.service != "exchange-online":
         return loaded
+    if loaded.settings.exchange_online.auth == "certificate":
+        return loaded  # app-only: no user to sign in
     from alloy_tui.core.signin import SignIn
 
     signin = SignIn(loaded.settings, obj.config_path)
@@ -131,6 +133,11 @@ def login_command(obj: CliContext) -> None:
 
     loaded = load(obj)
     _need_exchange_online(loaded.settings, "login")
+    if loaded.settings.exchange_online.auth == "certificate":
+        from alloy_tui.commands import app_only_account
+
+        app_only_account.login(obj, loaded.settings)
+        return
     signin = SignIn(loaded.settings, obj.config_path)
     account = device_sign_in(obj, loaded.settings, signin)
     remember_account(obj, loaded, account.username)
@@ -153,6 +160,11 @@ def logout_command(obj: CliContext) -> None:
 
     loaded = load(obj)
     _need_exchange_online(loaded.settings, "logout")
+    if loaded.settings.exchange_online.auth == "certificate":
+        from alloy_tui.commands import app_only_account
+
+        app_only_account.logout(obj, loaded.settings)
+        return
     signin = SignIn(loaded.settings, obj.config_path)
     current = signin.current_account()
     signin.sign_out()
@@ -171,6 +183,13 @@ def _ews_warning(settings: Settings) -> None:
     click.echo(f"Warning: {w.title}. {w.cause} {w.fix}", err=True)
 
 
+def _graph_url(settings: Settings) -> str:
+    from alloy_tui.core.net import clouds
+
+    ep, eo = clouds.endpoints(settings), settings.exchange_online
+    return ep.user_send_mail_url(eo.mailbox) if eo.auth == "certificate" else ep.send_mail_url
+
+
 def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]:
     from alloy_tui.core.errors import AlloyError, ExplainedError
     from alloy_tui.core.mail import API_LABELS
@@ -184,8 +203,12 @@ def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]
         f"API: {API_LABELS[eo.api]}",
         f"Cloud: {ep.cloud.label}",
         f"Sign-in: {ep.login}",
-        f"Sends to: {ep.send_mail_url if eo.api == 'graph' else ep.ews}",
+        f"Sends to: {_graph_url(settings) if eo.api == 'graph' else ep.ews}",
     ]
+    if eo.auth == "certificate":
+        from alloy_tui.commands import app_only_account
+
+        return app_only_account.status_lines(obj, settings, lines)
     try:
         check_app_settings(settings)
     except AlloyError as e:

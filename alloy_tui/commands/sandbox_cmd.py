@@ -101,6 +101,11 @@ def serve(
             f"  curl --cacert {sandbox.ca_path} -d code=CODE -d account=alerts@contoso.example "
             f"-d action=approve {sandbox.verification_url}"
         )
+        click.echo("Register an app-only certificate (from `alloy-tui app-cert create`) with curl:")
+        click.echo(
+            f"  curl --cacert {sandbox.ca_path} --data-urlencode cert@app_certificate.public.pem "
+            f"{sandbox.base_url}/appcerts"
+        )
         click.echo("")
         click.echo("Config snippet (config.toml):")
         click.echo("")

@@ -7,6 +7,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
+from alloy_tui.sandbox import app_only
 from alloy_tui.sandbox.aad import (
     DEVICE_GRANT,
     PATH_RE,
@@ -79,6 +80,8 @@ def handle(sandbox: Sandbox, req: Request) -> Response | None:
         )
     if rest.endswith("devicecode"):
         return device_code(sandbox, req, tenant, form)
+    if form.get("grant_type") == app_only.GRANT:
+        return app_only.token(sandbox, req, tenant, form)
     return token(sandbox, req, form)
 
 

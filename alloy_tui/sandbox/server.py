@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from alloy_tui.sandbox import autodiscover, entra, ews, graph, pages
+from alloy_tui.sandbox import app_only, autodiscover, entra, ews, graph, pages
 from alloy_tui.sandbox.mailbox import load_messages
 from alloy_tui.sandbox.store import (
     DEFAULT_ACCOUNT,
@@ -78,6 +78,7 @@ class Sandbox:
             "common",
         }
         self.state = State()
+        self.app_only = app_only.AppOnly()  # certificates, roles and mailbox scope of the app
         # On-premises users for EWS Basic and NTLM (Exchange Server): user name -> password.
         self.ews_basic_users: dict[str, str] = dict(DEFAULT_BASIC_USERS)
         # Exchange Server Autodiscover (POX): address -> the address it redirects to.
@@ -211,6 +212,22 @@ class Sandbox:
         if problem:
             raise ValueError(problem)
 
+    def register_certificate(self, pem_or_cert: str | bytes | Any) -> str:
+        """Register a certificate (PEM or cryptography Certificate) on the sandbox app for
+        app-only sign-in (like `az ad app credential reset --cert`). Returns its SHA-1 thumbprint."""
+        with self.state.lock:
+            return self.app_only.register(pem_or_cert)
+
+    def scope_app_to(self, mailboxes: list[str] | set[str] | None) -> None:
+        """Limit the app's app-only access to these mailboxes (None: every mailbox)."""
+        with self.state.lock:
+            self.app_only.scope = None if mailboxes is None else {m.lower() for m in mailboxes}
+
+    def set_app_roles(self, roles: list[str] | tuple[str, ...]) -> None:
+        """The application roles admin consent granted ([] : consent missing)."""
+        with self.state.lock:
+            self.app_only.roles = tuple(roles)
+
     def expire_access_tokens(self) -> None:
         with self.state.lock:
             for rec in self.state.tokens.values():
@@ -255,6 +272,7 @@ class Sandbox:
                 f"  graph endpoint:    {self.graph_endpoint}",
                 f"  ews endpoint:      {self.ews_endpoint}",
                 f"  verification URL:  {self.verification_url}",
+                f"  app certificates:  {self.base_url}{app_only.PAGE} (app-only sign-in)",
                 f"  autodiscover:      {self.base_url}{autodiscover.PATH} (Exchange Server)",
                 f"  CA file:           {self.ca_path}",
             ]
@@ -272,6 +290,8 @@ class Sandbox:
             return "autodiscover", autodiscover.handle(self, req)
         if low == pages.PATH:
             return "page", pages.handle(self, req)
+        if low == app_only.PAGE:
+            return "page", app_only.page(self, req)
         if path in ("/", ""):
             return "page", pages.index(self)
         resp = entra.handle(self, req)

@@ -97,6 +97,7 @@ class TokenRecord:
     expires_at: float
     client_id: str
     revoked: bool = False
+    app: bool = False  # an app-only token (client credentials): `scopes` holds its roles
 
     def expired(self, now: float | None = None) -> bool:
         return self.revoked or (now or time.time()) >= self.expires_at

@@ -21,10 +21,12 @@ CLOUDS = ("global", "usgov-high", "usgov-dod", "china")
 SMTP_SECURITY = ("none", "starttls", "ssl")
 EXCHANGE_AUTH = ("ntlm", "basic")
 MESSAGE_FORMATS = ("text", "html")
+EXCHANGE_ONLINE_AUTH = ("device-code", "certificate")
 
 Service = Literal["exchange-online", "smtp", "exchange-server"]
 Api = Literal["graph", "ews"]
 Cloud = Literal["global", "usgov-high", "usgov-dod", "china"]
+SignInMode = Literal["device-code", "certificate"]
 
 # One mailbox address, no display name: local@domain, nothing that could break a header.
 ADDRESS_RE = re.compile(r"^[^@\s<>\",;:()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,63}$")
@@ -38,6 +40,9 @@ GUID_RE = re.compile(
 DOMAIN_RE = re.compile(
     r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
 )
+
+# The mailbox an app-only sign-in sends as: one plain address (no name, no brackets, no list).
+MAILBOX_RE = re.compile(r"^[^@\s<>\"',;()]+@[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)+$")
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,9 @@ class ExchangeOnline:
     )
     graph_endpoint: str = ""  # override of the Graph service root, e.g. https://graph.microsoft.com
     ews_endpoint: str = ""  # override of the full EWS URL
+    auth: SignInMode = "device-code"  # "certificate": app-only (client credentials), no user
+    certificate: str = ""  # auth = "certificate": PEM file with the private key and the certificate
+    mailbox: str = ""  # auth = "certificate": the mailbox the app sends as
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "service": SERVICES,
     "exchange_online.api": APIS,
     "exchange_online.cloud": CLOUDS,
+    "exchange_online.auth": EXCHANGE_ONLINE_AUTH,
     "message.format": MESSAGE_FORMATS,
     "smtp.security": SMTP_SECURITY,
     "exchange_server.auth": EXCHANGE_AUTH,
@@ -288,6 +297,10 @@ def _check_text(key: str, value: str) -> Problem | None:
         )
     if key in ADDRESS_KEYS and not ADDRESS_RE.match(value):
         return Problem(key, f'must be one address like alerts@contoso.com, got "{value}"')
+    if key == "exchange_online.mailbox" and not MAILBOX_RE.match(value):
+        return Problem(
+            key, f'must be the e-mail address of the mailbox the app sends as, got "{value}"'
+        )
     if key == "smtp.host" and re.search(r"\s", value):
         return Problem(key, f'must be a host name without spaces, got "{value}"')
     return None

@@ -39,6 +39,11 @@ class GraphTransport(m365.M365Transport):
         from alloy_tui.core import net
 
         body = payload(message, from_address)
+        url = (
+            self.endpoints.user_send_mail_url(account)
+            if self.app_only
+            else self.endpoints.send_mail_url
+        )
         backoff = m365.Backoff(self.max_attempts, self.max_total_wait)
         refreshed = False
         started = time.monotonic()
@@ -53,7 +58,7 @@ class GraphTransport(m365.M365Transport):
                     "return-client-request-id": "true",
                 }
                 try:
-                    resp = client.post(self.endpoints.send_mail_url, json=body, headers=headers)
+                    resp = client.post(url, json=body, headers=headers)
                 except (
                     Exception
                 ) as e:  # httpx.TransportError and friends: DNS, TLS, refused, timeout
@@ -107,4 +112,4 @@ class GraphTransport(m365.M365Transport):
         if resp.status_code in RETRY_STATUSES:
             extra["gave_up"] = backoff.summary()
             ex.cause = f"{ex.cause} alloy-tui tried {backoff.summary()} and gave up."
-        return m365.with_attempts(ex, backoff, extra)
+        return m365.with_attempts(self._refine(ex, from_address), backoff, extra)

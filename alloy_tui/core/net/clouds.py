@@ -88,6 +88,12 @@ class Endpoints:
     def send_mail_url(self) -> str:
         return f"{self.graph}/v1.0/me/sendMail"
 
+    def user_send_mail_url(self, mailbox: str) -> str:
+        """App-only sends name the mailbox: /users/{mailbox}/sendMail."""
+        from urllib.parse import quote
+
+        return f"{self.graph}/v1.0/users/{quote(mailbox, safe='@')}/sendMail"
+
 
 def _strip(url: str) -> str:
     return url.strip().rstrip("/")

@@ -51,7 +51,11 @@ def summary_lines(settings: Settings) -> list[tuple[str, str]]:
             ("Client id", _or_unset(eo.client_id)),
             ("Cloud", CLOUD_NAMES.get(eo.cloud, eo.cloud)),
             ("API", API_NAMES.get(eo.api, eo.api)),
-            ("Account", _or_unset(eo.account)),
+            *(
+                [("Sign-in", "app-only, certificate"), ("Mailbox", _or_unset(eo.mailbox))]
+                if eo.auth == "certificate"
+                else [("Account", _or_unset(eo.account))]
+            ),
             ("'From' delegation", "on" if eo.from_delegation else "off"),
         ]
     elif settings.service == "smtp":
