@@ -1,7 +1,7 @@
 """How every entry point ends on an error: one clear line on stderr, a non-zero exit, no traceback.
 
 Exit 1: a send or sign-in failed (the explanation says why and how to fix it).
-Exit 2: bad input or settings. Exit 130: interrupted.
+Exit 2: bad input or settings. Exit 130: interrupted (128 + the signal: SIGTERM 143, SIGHUP 129).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def run_guarded(fn: Callable[[], object]) -> None:
         _err(f"alloy-tui: {ex.title}")
         _err(f"  Why: {ex.cause}")
         _err(f"  Fix: {ex.fix}")
-        sys.exit(1)
+        sys.exit(getattr(e, "exit_code", 1))  # 2 for a message over the size limit
     except SettingsError as e:
         for line in e.lines:
             _err(f"alloy-tui: {line}")
@@ -34,8 +34,8 @@ def run_guarded(fn: Callable[[], object]) -> None:
         for line in getattr(e, "lines", None) or [str(e)]:
             _err(f"alloy-tui: {line}")
         sys.exit(2)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         _err("Interrupted.")
-        sys.exit(130)
+        sys.exit(getattr(e, "exit_code", 130))
     except BrokenPipeError:
         sys.exit(0)

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.commands.outcome import log_warnings
 from alloy_tui.core.config import Settings
 
 SANDBOX_AUTO_APPROVE = 3.0  # seconds before the sandbox approves a --sandbox sign-in by itself
@@ -126,7 +127,8 @@ def login_command(obj: CliContext) -> None:
     loaded = load(obj)
     _need_exchange_online(loaded.settings, "login")
     signin = SignIn(loaded.settings, obj.config_path)
-    account = device_sign_in(obj, loaded.settings, signin)
+    with log_warnings():  # the sign-in's entries are best effort: it goes on without them
+        account = device_sign_in(obj, loaded.settings, signin)
     remember_account(obj, loaded, account.username)
     # Only now that the config names the new account do the other accounts' tokens go.
     signin.forget_other_accounts(keep=account.username)

@@ -74,7 +74,10 @@ __all__ = [
     "scan_backwards",
     "scan_matches",
     "search_pattern",
+    "take_unwritten",
 ]
+
+_unwritten: list[str] = []  # why entries could not be written, for the command to warn about
 
 
 def log_path(settings: Settings, config_path: Path) -> Path:
@@ -101,8 +104,17 @@ def record(
     details: dict[str, Any],
 ) -> None:
     """Append one entry, best effort: a log that can't be written never hides the result of the
-    sign-in or send it describes."""
+    sign-in or send it describes. Why it failed is kept for `take_unwritten` (the command warns)."""
     try:
         open_writer(settings, config_path).write(level, event, message, details)
-    except OSError:
-        pass
+    except (AlertLogError, OSError) as e:
+        problem = str(e) if isinstance(e, AlertLogError) else f"cannot write the alert log: {e}"
+        if problem not in _unwritten:
+            _unwritten.append(problem)
+
+
+def take_unwritten() -> list[str]:
+    """Why alert-log entries of this process could not be written (each once), then forgets them."""
+    problems = list(_unwritten)
+    _unwritten.clear()
+    return problems

@@ -8,6 +8,7 @@ Outside this package, import from here.
 from __future__ import annotations
 
 from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
+from alloy_tui.core.mail.body import MessageTooLarge, body_limit, decode_body, read_body
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport
 from alloy_tui.core.mail.sending import API_LABELS, send_message, send_test_message
 
@@ -33,16 +34,20 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "API_LABELS",
+    "MessageTooLarge",
     "OutgoingMessage",
     "SendResult",
     "Transport",
+    "body_limit",
     "check_header_text",
+    "decode_body",
     "discover_ews_url",
     "exchange_server",
     "mailbox_address",
     "needs_discovery",
     "parse_address",
     "parse_addresses",
+    "read_body",
     "send_message",
     "send_test_message",
     "smtp",

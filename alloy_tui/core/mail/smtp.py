@@ -280,6 +280,7 @@ def transmit(
             )
         options += ["SMTPUTF8", "BODY=8BITMIME"]
     data = email.as_bytes(policy=SMTPUTF8_POLICY if international else SMTP_POLICY)
+    options += _size_option(conn, len(data))
     code, resp = conn.mail(from_address, options)
     if code != 250:
         raise smtplib.SMTPSenderRefused(code, resp, from_address)
@@ -296,6 +297,22 @@ def transmit(
     if code != 250:
         raise smtplib.SMTPDataError(code, resp)
     return f"{code} {_text(resp)}", refused
+
+
+def _size_option(conn: smtplib.SMTP, size: int) -> list[str]:
+    """["SIZE=n"] when the server announces SIZE (RFC 1870); MessageTooLarge, before MAIL FROM,
+    when the message is over the limit it announced."""
+    if not conn.has_extn("size"):
+        return []
+    limit = (conn.esmtp_features.get("size") or "").strip()
+    if limit.isdigit() and int(limit) > 0 and size > int(limit):
+        from alloy_tui.core.mail.body import too_large
+
+        raise too_large(
+            f"{size:,} bytes as sent",
+            f"the SMTP server accepts at most {int(limit):,} bytes (SIZE)",
+        )
+    return [f"SIZE={size}"]
 
 
 def queue_id(reply: str) -> str:
