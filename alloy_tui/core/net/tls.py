@@ -104,7 +104,8 @@ def http_client(
     *,
     headers: dict[str, str] | None = None,
 ) -> httpx.Client:
-    """An httpx client with our SSL context, the configured timeout and env proxies."""
+    """An httpx client with our SSL context, the configured timeout and env proxies; each
+    request, from connect to the last byte of the answer, ends within the timeout."""
     import httpx
 
     from alloy_tui.core.net.logsafety import guard_loggers
@@ -115,13 +116,19 @@ def http_client(
     h.update(headers or {})
     # trust_env=True: HTTPS_PROXY/NO_PROXY apply. The SSLContext is passed as `verify`, so the
     # CA-bundle environment variables never replace it (httpx only reads them for verify=True).
-    return httpx.Client(
+    from alloy_tui.core.net import deadline_hooks
+
+    # `timeout` bounds each read (httpx) and each whole request (the deadline client).
+    client = deadline_hooks.client_class()(
         verify=ctx,
         timeout=httpx.Timeout(timeout(settings)),
         trust_env=True,
         headers=h,
         follow_redirects=False,
     )
+    client.total_timeout = timeout(settings)
+    deadline_hooks.install_backend(client)
+    return client
 
 
 # ---------------------------------------------------------------------------- requests side
@@ -183,6 +190,16 @@ def requests_adapter_class() -> Any:
             conn.ca_certs = None
             conn.ca_cert_dir = None
 
+        def get_connection_with_tls_context(
+            self, request: Any, verify: Any, proxies: Any = None, cert: Any = None
+        ) -> Any:
+            pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+            if self._ours(request.url) is None:
+                return pool
+            from alloy_tui.core.net.deadline_hooks import watch_pool
+
+            return watch_pool(pool)
+
         def send(
             self,
             request: Any,
@@ -193,14 +210,38 @@ def requests_adapter_class() -> Any:
             proxies: Any = None,
         ) -> Any:  # noqa: E501
             ours = self._ours(request.url)
-            if ours is not None:
-                timeout = ours[1]
-                verify = True
-            resp = super().send(
-                request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
-            )
-            if ours is not None:
-                _last.request_id = resp.headers.get("request-id", "")
+            if ours is None:
+                return super().send(
+                    request,
+                    stream=stream,
+                    timeout=timeout,
+                    verify=verify,
+                    cert=cert,
+                    proxies=proxies,
+                )
+            from requests.exceptions import RequestException
+
+            from alloy_tui.core.net.deadline import deadline
+
+            # One deadline for the request and its whole answer (the body read here, not later
+            # by requests, unless a response hook such as NTLM's needs the connection first).
+            with deadline(ours[1], _host_key(request.url)[1]) as d:
+                try:
+                    resp = super().send(
+                        request,
+                        stream=stream,
+                        timeout=ours[1],
+                        verify=True,
+                        cert=cert,
+                        proxies=proxies,
+                    )
+                    if not stream and not any(request.hooks.get("response") or ()):
+                        _ = resp.content
+                except (RequestException, OSError):
+                    if d.expired:
+                        raise d.exceeded() from None
+                    raise
+            _last.request_id = resp.headers.get("request-id", "")
             return resp
 
     _adapter_cls = AlloyHTTPAdapter
