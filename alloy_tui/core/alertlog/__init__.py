@@ -21,6 +21,7 @@ from alloy_tui.core.alertlog.entry import (
     parse_ts,
     redact,
 )
+from alloy_tui.core.alertlog.follow import Follower, FollowUpdate
 from alloy_tui.core.alertlog.index import (
     LogFile,
     Rows,
@@ -32,7 +33,7 @@ from alloy_tui.core.alertlog.index import (
     scan_matches,
     search_pattern,
 )
-from alloy_tui.core.alertlog.reader import AlertLogReader, Follower, FollowUpdate
+from alloy_tui.core.alertlog.reader import AlertLogReader
 from alloy_tui.core.alertlog.writer import (
     DEFAULT_KEEP,
     DEFAULT_MAX_BYTES,
