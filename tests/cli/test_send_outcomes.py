@@ -71,17 +71,21 @@ def body_of(raw: bytes) -> str:
 
 
 @pytest.mark.parametrize("command", [["test-send", "--to", "ops@contoso.test"], SEND])
-def test_delivered_with_the_log_path_a_folder_exits_0_and_warns(
-    tmp_path: Path, command: list[str]
+@pytest.mark.parametrize(
+    ("log", "why"), [("folder", b"is a folder"), ("/dev/full", b"disk is full")]
+)
+def test_delivered_with_an_unwritable_log_exits_0_and_warns(
+    tmp_path: Path, command: list[str], log: str, why: bytes
 ) -> None:
-    folder = tmp_path / "logdir"
-    folder.mkdir()
+    path = Path(log) if log.startswith("/") else tmp_path / log
+    if log == "folder":
+        path.mkdir()
     with SmtpServer(tmp_path) as server:
-        r = run(smtp_config(tmp_path, server, folder), *command, stdin=b"Disk 3 failed.\n")
+        r = run(smtp_config(tmp_path, server, path), *command, stdin=b"Disk 3 failed.\n")
     assert len(server.messages) == 1
     assert r.returncode == 0, r.stderr
     assert b"has been sent to ops@contoso.test via SMTP" in r.stdout
-    assert b"alert log" in r.stderr and b"is a folder" in r.stderr, r.stderr
+    assert b"alert log" in r.stderr and why in r.stderr, r.stderr
     assert b"Traceback" not in r.stderr
 
 
