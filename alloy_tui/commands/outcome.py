@@ -48,7 +48,7 @@ def warn_unwritten_log() -> None:
     for problem in take_unwritten():
         with contextlib.suppress(OSError):
             click.echo(
-                f"alloy-tui: warning: this attempt is not in the alert log: {problem}. "
+                f"alloy-tui: warning: {problem}; this attempt is not in the log. "
                 "Fix: point [alert_log] path at a file alloy-tui can write (or free disk space).",
                 err=True,
             )
