@@ -68,8 +68,8 @@ def test_follower_reads_every_rotated_file_to_its_end(tmp_path: Path) -> None:
 def test_log_follow_json_reads_every_entry_once_under_fast_rotation(tmp_path: Path) -> None:
     path = tmp_path / "alert_log.jsonl"
     config = tmp_path / "config.toml"
-    config.write_text(f'[alert_log]\npath = "{path}"\nmax_bytes = 4096\nkeep = 40\n')
-    AlertLogWriter(path, max_bytes=4096, keep=40).write("info", "load.ready", "ready")
+    config.write_text(f'[alert_log]\npath = "{path}"\nmax_bytes = 4096\nkeep = 60\n')
+    AlertLogWriter(path, max_bytes=4096, keep=60).write("info", "load.ready", "ready")
     env = {**os.environ, "TERM": "dumb", "PYTHONPATH": os.getcwd()}
     follow = subprocess.Popen(
         [sys.executable, "-m", "alloy_tui", "--config", str(config), "log", "-n", "1"]
@@ -88,7 +88,7 @@ def test_log_follow_json_reads_every_entry_once_under_fast_rotation(tmp_path: Pa
     assert lines, "log --follow printed nothing"
     n = 3000
     subprocess.run(
-        [sys.executable, "-c", WRITER, str(path), str(n), "40"], env=env, check=True, timeout=60
+        [sys.executable, "-c", WRITER, str(path), str(n), "60"], env=env, check=True, timeout=60
     )
     deadline = time.monotonic() + 20
     while len(lines) < n + 1 and time.monotonic() < deadline:
