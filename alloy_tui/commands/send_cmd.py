@@ -10,7 +10,7 @@ The body of `send` is read from stdin as bytes (`alloy_tui.core.mail.body`).
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
@@ -79,7 +79,8 @@ def _read_body(settings: Settings) -> tuple[str, str]:
     try:
         if stream.isatty():
             click.echo("Reading the message body from stdin; end it with Ctrl+D.", err=True)
-        data = read_body(getattr(stream, "buffer", stream), settings)
+        raw: BinaryIO = getattr(stream, "buffer", None) or stream  # type: ignore[assignment]
+        data = read_body(raw, settings)
     except (OSError, ValueError):  # fd 0 closed under us: no body
         return "", "utf-8"
     body, charset = decode_body(data)

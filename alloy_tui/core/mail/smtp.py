@@ -70,7 +70,7 @@ class _BannerMixin:
 
 class _SMTP(_BannerMixin, smtplib.SMTP):
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        sock = super()._get_socket(host, port, timeout)
+        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]
         net.watch_socket(sock)
         return sock
 
