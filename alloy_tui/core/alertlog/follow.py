@@ -86,12 +86,12 @@ class Follower:
 
     def _open(self, start: int | None = None, ino: int | None = None) -> bool:
         if start is not None and ino is not None:  # go on in the file the caller read, wherever
-            for name in self._names():  # it is now
+            for name in self._names():  # it is now (an archive: reset, offsets are its own)
                 if _ino(name) == ino:
                     fd = self._open_path(name)
                     if fd is not None and os.fstat(fd).st_ino == ino:
                         if start <= os.fstat(fd).st_size:
-                            self._take(fd, start, False)
+                            self._take(fd, start, name != self.path)
                             return True
                     if fd is not None:
                         os.close(fd)

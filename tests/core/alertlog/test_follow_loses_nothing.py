@@ -101,3 +101,21 @@ def test_log_follow_json_reads_every_entry_once_under_fast_rotation(tmp_path: Pa
     rotated = len(list(tmp_path.glob("alert_log.jsonl.*")))
     assert (tmp_path / "alert_log.jsonl.40").exists()  # rotated over 40 times while followed
     assert sorted(seqs) == list(range(n)), (len(seqs), len(set(seqs)), rotated)
+
+
+def test_follow_goes_on_in_the_file_tail_read_even_after_it_was_rotated(tmp_path: Path) -> None:
+    from alloy_tui.core.alertlog import AlertLogReader
+
+    path = tmp_path / "alert_log.jsonl"
+    w = AlertLogWriter(path, max_bytes=4096, keep=10, retention_days=0)
+    w.write("info", "load.entry", "seen by tail", {"seq": -1})
+    reader = AlertLogReader(path)
+    assert len(reader.tail(5)) == 1
+    for i in range(100):  # rotated several times between tail() and follow()
+        w.write("info", "load.entry", f"entry {i}", {"seq": i})
+    follower = Follower(path, reader.position, reader._ino)
+    got: list[int] = []
+    for _ in range(50):
+        got += [json.loads(line)["details"]["seq"] for _, line in follower.poll().lines]
+    follower.close()
+    assert got == list(range(100))
