@@ -2,38 +2,46 @@
 
 Exit 1: a send or sign-in failed (the explanation says why and how to fix it).
 Exit 2: bad input or settings. Exit 130: interrupted (128 + the signal: SIGTERM 143, SIGHUP 129).
+
+`fail` is the one way out with an error, for the commands and for `run_guarded` alike; what it
+prints passes through `printable`, so no escape sequence a server sent reaches the terminal.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
-from alloy_tui.core.config import SettingsError
-from alloy_tui.core.errors import AlloyError, ExplainedError
+from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, printable
 
 
 def _err(line: str) -> None:
-    print(line, file=sys.stderr)
+    print(printable(line, multiline=True), file=sys.stderr)
+
+
+def fail(
+    problem: str | Sequence[str] | Explanation, code: int = 2, *, prefix: str = "alloy-tui: "
+) -> NoReturn:
+    """Print the problem on stderr and exit with `code`: each line of a text (or list of
+    lines) as `<prefix><line>`; an Explanation as its title, `Why:` and `Fix:` lines."""
+    if isinstance(problem, Explanation):
+        lines = [f"{prefix}{problem.title}", f"  Why: {problem.cause}", f"  Fix: {problem.fix}"]
+    else:
+        texts = [problem] if isinstance(problem, str) else list(problem)
+        lines = [f"{prefix}{text}" for text in texts]
+    for line in lines:
+        _err(line)
+    raise SystemExit(code)
 
 
 def run_guarded(fn: Callable[[], object]) -> None:
     try:
         fn()
     except ExplainedError as e:
-        ex = e.explanation
-        _err(f"alloy-tui: {ex.title}")
-        _err(f"  Why: {ex.cause}")
-        _err(f"  Fix: {ex.fix}")
-        sys.exit(getattr(e, "exit_code", 1))  # 2 for a message over the size limit
-    except SettingsError as e:
-        for line in e.lines:
-            _err(f"alloy-tui: {line}")
-        sys.exit(2)
-    except AlloyError as e:
-        for line in getattr(e, "lines", None) or [str(e)]:
-            _err(f"alloy-tui: {line}")
-        sys.exit(2)
+        fail(e.explanation, e.exit_code)
+    except AlloyError as e:  # ConfigError and SettingsError carry one line per problem
+        fail(getattr(e, "lines", None) or [str(e)], 2)
     except KeyboardInterrupt as e:
         _err("Interrupted.")
         sys.exit(getattr(e, "exit_code", 130))

@@ -14,7 +14,7 @@ def require_fullscreen(what: str, instead: str) -> None:
         raise UserInputError(
             f"{what} needs a full-screen terminal, and TERM=dumb is not one; {instead}."
         )
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not (sys.stdin and sys.stdout and sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserInputError(
             f"{what} needs a terminal (standard input and output are not one here); {instead}."
         )

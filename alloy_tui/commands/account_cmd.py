@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from alloy_tui.commands.context import CliContext, fail
 from alloy_tui.commands.outcome import log_warnings
-from alloy_tui.core.config import Settings
+from alloy_tui.core.config import LoadedConfig, Settings
+
+if TYPE_CHECKING:
+    from alloy_tui.core.signin import Account, SignIn
 
 SANDBOX_AUTO_APPROVE = 3.0  # seconds before the sandbox approves a --sandbox sign-in by itself
 
 
-def load(obj: CliContext) -> Any:
+def load(obj: CliContext) -> LoadedConfig:
     from alloy_tui.core.config import load_or_default
 
     return load_or_default(obj.config_path)
@@ -35,8 +38,8 @@ def _when(ts: float) -> str:
 
 
 def device_sign_in(
-    obj: CliContext, settings: Settings, signin: Any = None, *, err: bool = False
-) -> Any:
+    obj: CliContext, settings: Settings, signin: SignIn | None = None, *, err: bool = False
+) -> Account:
     """Run the device-code flow: print URL and code, wait (Ctrl+C cancels), return the Account."""
     from alloy_tui.core.signin import SignIn, SignInCancelled
 
@@ -45,7 +48,10 @@ def device_sign_in(
     if sandbox is not None and getattr(sandbox, "auto_approve_after", None) is None:
         sandbox.auto_approve_after = SANDBOX_AUTO_APPROVE
     code = signin.start_device_flow()
-    echo = lambda text="": click.echo(text, err=err)  # noqa: E731
+
+    def echo(text: str = "") -> None:
+        click.echo(text, err=err)
+
     echo(f"To sign in, open {code.verification_uri} in a browser on any device")
     echo(f"and enter the code: {code.user_code}")
     echo(f"The code expires at {_when(code.expires_at)}.")
@@ -54,7 +60,7 @@ def device_sign_in(
             f"(Sandbox: the code is approved automatically after {sandbox.auto_approve_after:g} s.)"
         )
     cancel = threading.Event()
-    box: dict[str, Any] = {}
+    box: dict[str, Any] = {}  # "account": Account, or "error": BaseException
 
     done = threading.Event()  # not Thread.is_alive(): an interrupted join() can misreport it
 
@@ -75,16 +81,16 @@ def device_sign_in(
     except KeyboardInterrupt:
         cancel.set()
         done.wait(5)  # the worker logs the cancellation within about a second
-        click.echo("Sign-in cancelled.", err=True)
-        raise SystemExit(130) from None
+        fail("Sign-in cancelled.", 130, prefix="")
     if "error" in box:
         if isinstance(box["error"], SignInCancelled):
             fail("Sign-in cancelled.", 130)
         raise box["error"]
-    return box["account"]
+    account: Account = box["account"]
+    return account
 
 
-def remember_account(obj: CliContext, loaded: Any, username: str) -> Any:
+def remember_account(obj: CliContext, loaded: LoadedConfig, username: str) -> LoadedConfig:
     """Save exchange_online.account so status and cron sends use exactly this account."""
     from alloy_tui.core.config import save
 
@@ -93,7 +99,7 @@ def remember_account(obj: CliContext, loaded: Any, username: str) -> Any:
     return save(loaded, loaded.settings.with_section("exchange_online", account=username))
 
 
-def ensure_signed_in(obj: CliContext, loaded: Any) -> Any:
+def ensure_signed_in(obj: CliContext, loaded: LoadedConfig) -> LoadedConfig:
     """In --sandbox mode, sign in first when no account is cached. Returns the (re)loaded config."""
     if not obj.in_sandbox or loaded.settings.service != "exchange-online":
         return loaded
@@ -161,12 +167,9 @@ def logout_command(obj: CliContext) -> None:
 
 
 def _ews_warning(settings: Settings) -> None:
-    try:
-        from alloy_tui.core.explain import ews_retirement_warning
+    from alloy_tui.core.explain import ews_retirement_warning
 
-        w = ews_retirement_warning(client_id=settings.exchange_online.client_id)
-    except ImportError:
-        return
+    w = ews_retirement_warning(client_id=settings.exchange_online.client_id)
     click.echo(f"Warning: {w.title}. {w.cause} {w.fix}", err=True)
 
 

@@ -60,7 +60,7 @@ def path_command(obj: CliContext, show_all: bool) -> None:
         click.echo(f"alloy-tui: {line}", err=True)
 
 
-def _toml_value(value: Any) -> str:
+def _toml_value(value: object) -> str:
     import tomlkit
 
     return tomlkit.item(value).as_string()
@@ -71,7 +71,7 @@ def render_effective(settings: Settings, in_file: dict[str, Any]) -> list[str]:
     mapping = to_mapping(settings)
     rows: list[tuple[str, str]] = []
 
-    def line(key: str, value: Any, is_set: bool) -> None:
+    def line(key: str, value: object, is_set: bool) -> None:
         rows.append((f"{key} = {_toml_value(value)}", "" if is_set else "# default"))
 
     line("service", mapping["service"], "service" in in_file)
@@ -125,9 +125,7 @@ def validate_command(obj: CliContext) -> None:
     try:
         loaded = load_or_default(obj.config_path)
     except ConfigError as e:
-        for line in e.lines:
-            click.echo(line, err=True)
-        raise SystemExit(2) from None
+        fail(e.lines, 2, prefix="")  # validate's own format: the problem lines alone
     if not loaded.exists:
         fail(
             f"{obj.config_path} does not exist, so there is nothing to check; "

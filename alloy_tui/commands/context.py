@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alloy_tui.sandbox.session import SandboxSession
+
+from alloy_tui.exits import fail
+
+__all__ = ["CliContext", "fail"]
 
 
 @dataclass
 class CliContext:
     config_path: Path
-    sandbox: Any = None  # alloy_tui.sandbox.session.SandboxSession when --sandbox
+    sandbox: SandboxSession | None = None  # when --sandbox
     explicit_config: bool = False
 
     @property
     def in_sandbox(self) -> bool:
         return self.sandbox is not None
-
-
-def fail(message: str, code: int = 2) -> None:
-    """One clear line on stderr and a non-zero exit; never a traceback."""
-    import click
-
-    click.echo(f"alloy-tui: {message}", err=True)
-    raise SystemExit(code)

@@ -17,16 +17,12 @@ import click
 
 from alloy_tui.commands.context import CliContext, fail
 from alloy_tui.core.alertlog import LEVEL_WORDS, LEVELS, AlertLogReader, Entry, log_path
-from alloy_tui.core.config import Settings
+from alloy_tui.core.config import Settings, load_or_default
 
 _COLOURS = {"info": "cyan", "warning": "yellow", "error": "red"}
 
 
 def _settings(obj: CliContext) -> Settings:
-    try:
-        from alloy_tui.core.config import load_or_default
-    except ImportError:  # the store is not there yet: defaults
-        return Settings()
     return load_or_default(obj.config_path).settings
 
 
@@ -61,6 +57,7 @@ def format_entry(entry: Entry, colour: bool = False) -> str:
 
 def _emit(entries: Iterable[Entry], as_json: bool, colour: bool) -> None:
     for entry in entries:
+        entry = entry.for_terminal()  # no escape sequence from the log reaches the terminal
         try:
             click.echo(entry.raw if as_json else format_entry(entry, colour))
         except BrokenPipeError:
@@ -184,18 +181,14 @@ def _tail_filtered(reader: AlertLogReader, n: int, level: str) -> list[Entry]:
 
 
 def _run_live(path: Path, settings: Settings) -> None:
-    if not (sys.stdin and sys.stdout and sys.stdin.isatty() and sys.stdout.isatty()):
-        fail("--live needs a terminal; use `alloy-tui log --follow` in pipes")
-    if os.environ.get("TERM", "") == "dumb":
-        fail(
-            "--live needs a full-screen terminal, and TERM=dumb is not one; use `alloy-tui log --follow`"
-        )
+    from alloy_tui.terminal import require_fullscreen
+
+    require_fullscreen("--live", "use `alloy-tui log --follow` in pipes")
     if path.is_dir():
         fail(f"the alert log path {path} is a folder, not a file")
     from alloy_tui.ui.alertlog.app import run_live
 
-    cfg = settings.alert_log
-    run_live(path, max_bytes=cfg.max_bytes, keep=cfg.keep, retention_days=cfg.retention_days)
+    run_live(path, settings.alert_log)
 
 
 COMMANDS: list[click.Command] = [log_command]

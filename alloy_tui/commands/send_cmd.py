@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from alloy_tui.commands.account_cmd import ensure_signed_in, load
-from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.commands.context import CliContext
 from alloy_tui.commands.interrupts import interruptible
 from alloy_tui.commands.outcome import echo_result, log_warnings
 
@@ -55,11 +55,15 @@ FROM_OPTION = click.option(
 @click.pass_obj
 def test_send_command(obj: CliContext, to: str, from_address: str) -> None:
     """Send the test message (says host, service, API, account, From and time)."""
-    from alloy_tui.core.mail import parse_address, send_test_message
+    from alloy_tui.core.mail import (
+        OutgoingMessage,
+        parse_address,
+        send_test_message,
+        validate_message,
+    )
 
-    parse_address(to)  # a typo costs no sign-in and no round trip (exit 2, one clear line)
-    if from_address:
-        parse_address(from_address, "From address")
+    # A typo costs no sign-in and no round trip (exit 2, one clear line). One address only.
+    validate_message(OutgoingMessage((parse_address(to),), "", "", from_address=from_address))
     loaded = ensure_signed_in(obj, load(obj))
     settings = loaded.settings
     with log_warnings(), interruptible():
@@ -105,20 +109,11 @@ def send_command(
     obj: CliContext, to: tuple[str, ...], subject: str, from_address: str, html: bool
 ) -> None:
     """Send a message; the body is read from stdin (for scripts and cron)."""
-    from alloy_tui.core.mail import (
-        OutgoingMessage,
-        check_header_text,
-        parse_address,
-        parse_addresses,
-        send_message,
-    )
+    from alloy_tui.core.mail import OutgoingMessage, send_message, validate_message
 
-    if not to:
-        fail("No recipient: give at least one --to ADDR.")
-    parse_addresses(list(to))
-    check_header_text(subject, "subject")
-    if from_address:
-        parse_address(from_address, "From address")
+    # No --to, a typo, a line break in the subject: refused before the sign-in and the body
+    # (exit 2, one clear line), by the same check send_message makes.
+    validate_message(OutgoingMessage(tuple(to), subject, "", from_address=from_address))
     loaded = ensure_signed_in(obj, load(obj))
     settings = loaded.settings
     body, charset = _read_body(settings)

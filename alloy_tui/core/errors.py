@@ -6,8 +6,47 @@ Every failure that reaches the admin (CLI line, wizard panel, alert log entry) i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+# What a terminal would act on rather than show. Escape sequences go whole: CSI (ESC [ ... or
+# the 8-bit 0x9B), OSC (ESC ] ..., 0x9D: the window title, OSC 52 the clipboard) and the other
+# string controls (DCS, SOS, PM, APC) up to their terminator (BEL, ESC \ or 0x9C) or the end;
+# then any other two-character ESC sequence; then the lone C0 and C1 controls and DEL.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])(?:[^\x07\x1b\x9c]|\x1b(?!\\))*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[\x20-\x2f]*[\x30-\x7e]?"
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile(r"\r\n?|[\n\t\v\f\x85\u2028\u2029]")
+
+
+def printable(text: str, *, multiline: bool = False) -> str:
+    """`text` with nothing a terminal would act on: escape sequences (colours, cursor moves,
+    the window title, OSC 52's clipboard writes), other C0/C1 control characters, DEL and the
+    bidirectional overrides are removed. Newlines and tabs stay when `multiline`; else they
+    (and CR) become spaces. For every text that came from a server or a file before it reaches
+    a terminal or the alert log."""
+    text = str(text)
+    if text.isprintable():
+        return text  # the usual case, fast (False for any control character, \n and \t too)
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    else:
+        text = _LINE_BREAKS.sub(" ", text)
+    return _CONTROLS.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+def clean_fields(obj: object, *names: str, multiline: bool = False) -> None:
+    """Pass the named text fields of a (frozen) dataclass through `printable`, in place: for
+    types whose values a server chose (an account's display name, a device code's message, a
+    request id) and that a command prints."""
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, str) and not value.isprintable():
+            object.__setattr__(obj, name, printable(value, multiline=multiline))
 
 
 @dataclass
@@ -19,6 +58,19 @@ class Explanation:
     request_id: str = ""  # Microsoft request id when there is one
     retryable: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # The cause and fix often quote a server (error codes, messages, AADSTS descriptions):
+        # whatever builds an Explanation, no escape sequence reaches a terminal or the log.
+        for name in ("title", "code", "request_id"):
+            if isinstance(value := getattr(self, name), str):
+                setattr(self, name, printable(value))
+        for name in ("cause", "fix"):
+            if isinstance(value := getattr(self, name), str):
+                setattr(self, name, printable(value, multiline=True))
+        for key, value in self.details.items():
+            if isinstance(value, str):
+                self.details[key] = printable(value, multiline=True)
 
     def one_line(self) -> str:
         code = f" [{self.code}]" if self.code else ""
@@ -32,6 +84,8 @@ class AlloyError(Exception):
 class ExplainedError(AlloyError):
     """An error that already carries its explanation."""
 
+    exit_code = 1  # the CLI's exit status: 1 a send or sign-in failed, 2 bad input or settings
+
     def __init__(self, explanation: Explanation) -> None:
         self.explanation = explanation
         super().__init__(explanation.one_line())
@@ -39,3 +93,16 @@ class ExplainedError(AlloyError):
 
 class UserInputError(AlloyError):
     """Bad input from the admin (an address, a GUID, a path): one clear sentence."""
+
+
+class LocalProblem(ExplainedError, UserInputError):
+    """A local file alloy-tui needs is in the way (wrong mode or owner, unreadable, locked): the
+    explanation names the file and the fix. Still a UserInputError for callers that catch one."""
+
+    exit_code = 2
+
+
+class SettingsNotReady(ExplainedError):
+    """The settings are unfinished or invalid (a settings problem: exit 2, as the README says)."""
+
+    exit_code = 2

@@ -141,6 +141,11 @@ def authenticate(sandbox: Sandbox, req: Request) -> tuple[str, bool] | Response:
         if account is None:
             return unauthorized(sandbox, "The user name or password is incorrect.")
         return account, False
+    return bearer_account(sandbox, req)
+
+
+def bearer_account(sandbox: Sandbox, req: Request) -> tuple[str, bool] | Response:
+    """The account of a valid EWS access token (OAuth), or the 401 Exchange Online gives."""
     token = req.bearer()
     if not token:
         return unauthorized(sandbox, "No credentials were presented.")

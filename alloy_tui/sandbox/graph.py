@@ -200,6 +200,32 @@ def send_mail(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
             "ErrorInvalidRecipients",
             "At least one recipient isn't valid., A message can't be sent because it contains no recipients.",
         )
+    content = message_content(call, msg)
+    if isinstance(content, Response):
+        return content
+    subject, text, html = content
+    sender_of = from_and_sender(sandbox, call, rec, msg)
+    if isinstance(sender_of, Response):
+        return sender_of
+    from_address, sender = sender_of
+    deliver(
+        sandbox,
+        api="graph",
+        account=rec.account,
+        from_address=from_address,
+        sender=sender,
+        to=lists["toRecipients"],
+        cc=lists["ccRecipients"],
+        bcc=lists["bccRecipients"],
+        subject=subject,
+        body=text,
+        html=html,
+    )
+    return Response(202, b"", "", call.headers())
+
+
+def message_content(call: GraphCall, msg: dict[str, Any]) -> tuple[str, str, bool] | Response:
+    """(subject, body text, is HTML), or the 400 Graph gives for a malformed body or subject."""
     body = msg.get("body") or {}
     if not isinstance(body, dict):
         return call.error(400, "RequestBodyRead", "Invalid value for property 'body'.")
@@ -211,6 +237,13 @@ def send_mail(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
     subject = msg.get("subject", "")
     if not isinstance(subject, str) or not isinstance(body.get("content", ""), str):
         return call.error(400, "RequestBodyRead", "Invalid value for property 'subject' or 'body'.")
+    return subject, str(body.get("content", "")), content_type == "html"
+
+
+def from_and_sender(
+    sandbox: Sandbox, call: GraphCall, rec: TokenRecord, msg: dict[str, Any]
+) -> tuple[str, str] | Response:
+    """(From, Sender): the account itself, or a mailbox that granted it Send On Behalf."""
     from_address, sender = rec.account, ""
     sent_from = msg.get("from")
     if sent_from is not None:
@@ -235,17 +268,4 @@ def send_mail(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
             if not sandbox.state.may_send_on_behalf(addr, rec.account):
                 return call.error(403, "ErrorSendAsDenied", SEND_AS_DENIED)
             from_address, sender = addr.lower(), rec.account
-    deliver(
-        sandbox,
-        api="graph",
-        account=rec.account,
-        from_address=from_address,
-        sender=sender,
-        to=lists["toRecipients"],
-        cc=lists["ccRecipients"],
-        bcc=lists["bccRecipients"],
-        subject=subject,
-        body=str(body.get("content", "")),
-        html=content_type == "html",
-    )
-    return Response(202, b"", "", call.headers())
+    return from_address, sender

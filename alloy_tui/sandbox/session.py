@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from alloy_tui.sandbox.server import Sandbox
@@ -91,9 +92,9 @@ def _install_signal_cleanup(workdir: Path) -> Callable[[], None]:
     Returns what restores the previous handlers. Only the main thread may set handlers."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
-    previous: dict[int, Any] = {}
+    previous: dict[int, Callable[[int, FrameType | None], object] | int | None] = {}
 
-    def on_signal(signum: int, frame: Any) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         _remove(workdir)
         for sig, handler in previous.items():  # a second signal: the previous behaviour
             signal.signal(sig, handler)

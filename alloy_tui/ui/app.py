@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
-from textual.app import App
 from textual.binding import Binding, BindingType
 
-from alloy_tui.ui.crash import NoLocalsCrashMixin
+from alloy_tui.ui.base_app import BaseApp
 from alloy_tui.ui.wizard.state import WizardState
 
 if TYPE_CHECKING:
@@ -26,21 +25,22 @@ if TYPE_CHECKING:
     from textual.widget import Widget
 
     from alloy_tui.commands.context import CliContext
+    from alloy_tui.sandbox.session import SandboxSession
 
 
-class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
+class AlloyApp(BaseApp[Path | None]):
     """The setup wizard. Returns the saved config path, or None when quit without saving."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses in tests find it too
     TITLE = "alloy-tui setup"
     ENABLE_COMMAND_PALETTE = False
     ESCAPE_TO_MINIMIZE = False
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+    HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"),
         (110, "-wide"),
         (150, "-xwide"),  # one class per breakpoint: "-wide -xwide" would be a single name
     ]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "request_quit", "Quit", key_display="^Q", priority=True),
     ]
@@ -48,7 +48,7 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
     def __init__(
         self,
         config_path: Path,
-        sandbox: Any = None,
+        sandbox: SandboxSession | None = None,
         *,
         clock: Callable[[], float] = time.time,
         today: date | None = None,
@@ -99,14 +99,15 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
         has bubbled up to the App, while letters are handled by the field at once: "abc" then
         Ctrl+U then "help" arriving in one burst (a paste, tmux, a batched SSH packet) ends up
         as "". So a field's own bindings are queued behind the letters already sent to it."""
-        own = self._focused_field_bindings(event) if isinstance(event, events.Key) else []
-        if own:
-            if not await self._check_bindings(event.key, priority=True):
-                self.focused.call_later(self._field_key, self.focused, own[0].action, event.key)
+        if isinstance(event, events.Key) and (own := self._focused_field_bindings(event)):
+            if not await self.run_bindings(event.key, priority=True):
+                field = self.focused  # the Input whose bindings `own` are
+                if field is not None:
+                    field.call_later(self._field_key, field, own[0].action, event.key)
             return
         await super().on_event(event)
 
-    def _focused_field_bindings(self, event: events.Key) -> list[Any]:
+    def _focused_field_bindings(self, event: events.Key) -> list[Binding]:
         """The focused text field's own (non-priority) bindings for this non-printable key."""
         if event.is_forwarded or event.is_printable:
             return []
@@ -115,13 +116,13 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
         focused = self.focused
         if not isinstance(focused, Input):
             return []
-        return [b for b in focused._bindings.key_to_bindings.get(event.key, ()) if not b.priority]
+        return self.own_bindings(focused, event.key)
 
     async def _field_key(self, field: Widget, action: str, key: str) -> None:
         """A field's binding, in the field's turn; what it skips goes on up as usual."""
         if field.is_attached and await self.run_action(action, field):
             return
-        await self._check_bindings(key)
+        await self.run_bindings(key)
 
     # -- app-wide actions -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -159,15 +160,7 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
 
         if any(isinstance(s, AlertLogScreen) for s in self.screen_stack):
             return
-        al = self.state.draft.alert_log
-        self.push_screen(
-            AlertLogScreen(
-                self.alert_log_path(),
-                max_bytes=al.max_bytes,
-                keep=al.keep,
-                retention_days=al.retention_days,
-            )
-        )
+        self.push_screen(AlertLogScreen(self.alert_log_path(), self.state.draft.alert_log))
 
 
 def run_wizard(ctx: CliContext) -> None:

@@ -87,13 +87,8 @@ def log_path(settings: Settings, config_path: Path) -> Path:
 
 
 def open_writer(settings: Settings, config_path: Path) -> AlertLogWriter:
-    cfg = settings.alert_log
-    return AlertLogWriter(
-        log_path(settings, config_path),
-        max_bytes=cfg.max_bytes,
-        keep=cfg.keep,
-        retention_days=cfg.retention_days,
-    )
+    """The writer for these settings' alert log: its path and its rotation limits."""
+    return AlertLogWriter(log_path(settings, config_path), settings.alert_log)
 
 
 def record(

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+
+from alloy_tui.core.errors import printable
 
 LEVELS = ("info", "warning", "error")
 LEVEL_SYMBOLS = {"info": "i", "warning": "!", "error": "x"}
@@ -64,6 +66,24 @@ class Entry:
         if when is None:
             return self.ts
         return when.astimezone().strftime(fmt)
+
+    def for_terminal(self) -> Entry:
+        """This entry with no terminal controls in any text, `raw` too (re-encoded when a
+        value changed). Entries written by older versions, or lines another program appended,
+        may hold escape sequences a hostile server sent."""
+        if not self.valid:
+            return replace(self, raw=printable(self.raw), message=printable(self.message))
+        clean = replace(
+            self,
+            ts=printable(self.ts),
+            level=printable(self.level),
+            event=printable(self.event),
+            message=printable(self.message),
+            details=_printable_value(self.details),
+        )
+        if clean.as_dict() != self.as_dict():
+            clean.raw = json.dumps(clean.as_dict(), ensure_ascii=False, separators=(",", ":"))
+        return clean
 
     def as_dict(self) -> dict[str, Any]:
         if not self.valid:
@@ -148,6 +168,18 @@ def _cut_entry(text: str) -> Entry:
     )
 
 
+def _printable_value(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return printable(value, multiline=True)
+    if depth > 20 and isinstance(value, dict | list):
+        return "[nested too deep]"
+    if isinstance(value, dict):
+        return {printable(str(k)): _printable_value(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable_value(v, depth + 1) for v in value]
+    return value
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -159,7 +191,9 @@ def is_secret_key(key: str) -> bool:
 
 
 def redact_text(text: str) -> str:
-    """Replace JWTs, bearer-style credentials and bare long tokens inside a string."""
+    """Replace JWTs, bearer-style credentials and bare long tokens inside a string, and drop
+    terminal controls (a server's error text may carry ESC sequences: see `printable`)."""
+    text = printable(text, multiline=True)
     if _OPAQUE_RE.match(text) and not text.startswith(("/", "http")):
         return REDACTED
     text = _JWT_RE.sub(REDACTED, text)
@@ -173,7 +207,7 @@ def redact(value: Any, _depth: int = 0) -> Any:
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for k, v in value.items():
-            key = str(k)
+            key = printable(str(k))
             if is_secret_key(key) and v not in (None, "", False):
                 out[key] = REDACTED
             else:

@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from alloy_tui.core.alertlog.entry import LEVELS, now_ts, parse_line, parse_ts, redact, redact_text
+from alloy_tui.core.config import AlertLog
 from alloy_tui.core.errors import AlloyError
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-DEFAULT_KEEP = 5
-DEFAULT_RETENTION_DAYS = 90
+DEFAULT_MAX_BYTES = AlertLog.max_bytes
+DEFAULT_KEEP = AlertLog.keep
+DEFAULT_RETENTION_DAYS = AlertLog.retention_days
 
 _EVENT_RE = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$")
 
@@ -42,17 +43,14 @@ def archive_path(path: Path, n: int) -> Path:
 
 
 class AlertLogWriter:
-    def __init__(
-        self,
-        path: Path,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        keep: int = DEFAULT_KEEP,
-        retention_days: int = DEFAULT_RETENTION_DAYS,
-    ) -> None:
+    def __init__(self, path: Path, settings: AlertLog | None = None) -> None:
+        """The log at ``path``, rotated and pruned as ``settings`` (the ``[alert_log]`` section)
+        say; its defaults when None. (``settings.path`` is not used: ``path`` is where.)"""
+        limits = settings if settings is not None else AlertLog()
         self.path = Path(path)
-        self.max_bytes = max_bytes
-        self.keep = keep
-        self.retention_days = retention_days
+        self.max_bytes = limits.max_bytes
+        self.keep = limits.keep
+        self.retention_days = limits.retention_days
 
     # -- public ---------------------------------------------------------------------------------
     def write(

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     import tomlkit
 
 MAX_CONFIG_BYTES = 1024 * 1024  # a config file is a few KB; anything this big is the wrong file
+# Tables and arrays inside each other: the settings need 3 levels. tomllib and tomlkit recurse
+# once per level (a RecursionError near 500), and so does anything that walks the values.
+MAX_NESTING = 32
 
 
 class ConfigError(AlloyError):
@@ -34,8 +37,27 @@ class ConfigChangedError(ConfigError):
 
 def read_bytes(path: Path, missing_ok: bool) -> tuple[bytes, os.stat_result] | None:
     """The file's bytes, or None if it does not exist (and that is allowed); else ConfigError."""
+    fd = _open(path, missing_ok)
+    if fd is None:
+        return None
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        return _read_regular(path, fd)
+    except PermissionError:
+        raise ConfigError(f"cannot read {path}: permission denied.") from None
+    except IsADirectoryError:
+        raise ConfigError(_folder_message(path)) from None
+    except OSError as e:
+        raise ConfigError(f"cannot read {path}: {e.strerror or e}.") from None
+    finally:
+        os.close(fd)
+
+
+def _open(path: Path, missing_ok: bool) -> int | None:
+    """A read-only descriptor (non-blocking: a FIFO must not hang us); None if missing and ok."""
+    try:
+        return os.open(
+            path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        )
     except FileNotFoundError:
         if os.path.islink(path):
             raise ConfigError(
@@ -56,33 +78,25 @@ def read_bytes(path: Path, missing_ok: bool) -> tuple[bytes, os.stat_result] | N
         ) from None
     except OSError as e:
         raise ConfigError(f"cannot read {path}: {e.strerror or e}.") from None
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise ConfigError(_folder_message(path))
-        if not stat.S_ISREG(st.st_mode):
-            raise ConfigError(
-                f"{path} is not a regular file (a pipe, socket or device); the config must be a plain file."
-            )
-        if st.st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(
-                f"{path} is {st.st_size // 1024} KB, too large to be an alloy-tui config file; check the path."
-            )
-        chunks = []
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks), st
-    except PermissionError:
-        raise ConfigError(f"cannot read {path}: permission denied.") from None
-    except IsADirectoryError:
-        raise ConfigError(_folder_message(path)) from None
-    except OSError as e:
-        raise ConfigError(f"cannot read {path}: {e.strerror or e}.") from None
-    finally:
-        os.close(fd)
+
+
+def _read_regular(path: Path, fd: int) -> tuple[bytes, os.stat_result]:
+    """All bytes of an open regular file of a config's size; ConfigError for anything else."""
+    st = os.fstat(fd)
+    if stat.S_ISDIR(st.st_mode):
+        raise ConfigError(_folder_message(path))
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError(
+            f"{path} is not a regular file (a pipe, socket or device); the config must be a plain file."
+        )
+    if st.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path} is {st.st_size // 1024} KB, too large to be an alloy-tui config file; check the path."
+        )
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks), st
 
 
 def _folder_message(path: Path) -> str:
@@ -113,12 +127,45 @@ def _invalid(path: Path, message: str, col_base: int) -> ConfigError:
     return ConfigError(f"{where}: not valid TOML: {reason}.")
 
 
+def _too_deep(path: Path) -> ConfigError:
+    return ConfigError(
+        f"{path}: not a usable config: values nested more than {MAX_NESTING} deep "
+        "(arrays or tables inside each other); an alloy-tui config needs at most 3."
+    )
+
+
+def nesting_depth(value: object) -> int:
+    """How deep tables and arrays sit inside each other (a scalar is 0), without recursion."""
+    deepest = 0
+    todo: list[tuple[object, int]] = [(value, 0)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, dict):
+            children: list[object] = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING:
+            break
+        todo.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def parse_plain(path: Path, text: str) -> dict[str, Any]:
-    """Plain values with tomllib (strict and fast); ConfigError with file:line:col if invalid."""
+    """Plain values with tomllib (strict and fast); ConfigError with file:line:col if invalid,
+    or if the values nest deeper than MAX_NESTING."""
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         strict = str(e)
+    except RecursionError:
+        raise _too_deep(path) from None
+    else:
+        if nesting_depth(data) > MAX_NESTING:
+            raise _too_deep(path)
+        return data
     # tomlkit's messages say more ("Key "port" already exists"); use them when it agrees.
     try:
         parse_document(path, text)
@@ -134,6 +181,8 @@ def parse_document(path: Path, text: str) -> tomlkit.TOMLDocument:
 
     try:
         return tomlkit.parse(text)
+    except RecursionError:
+        raise _too_deep(path) from None
     except TOMLKitError as e:
         message = str(e).replace("'\\n'", "end of line")
         if not _AT_LINE.search(message):  # e.g. a duplicate key: borrow tomllib's position

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
+from alloy_tui.core.errors import AlloyError
+
 SERVICES = ("exchange-online", "smtp", "exchange-server")
 APIS = ("graph", "ews")
 CLOUDS = ("global", "usgov-high", "usgov-dod", "china")
@@ -44,7 +46,7 @@ class Problem:
         return f"{self.key} {self.message}" if self.key else self.message
 
 
-class SettingsError(ValueError):
+class SettingsError(AlloyError, ValueError):
     """Raised when settings do not validate; carries every problem found, not just the first."""
 
     def __init__(self, problems: list[Problem], lines: list[str] | None = None) -> None:
@@ -122,6 +124,27 @@ class Settings:
         """A copy with some keys of one section changed (sections are frozen)."""
         return replace(self, **{name: replace(getattr(self, name), **changes)})
 
+    def section_name(self, service: str = "") -> str:
+        """The table that configures `service` (default: the chosen one): "exchange_online",
+        "smtp" or "exchange_server". ValueError for a service alloy-tui does not know."""
+        service = service or self.service
+        if service not in SERVICE_SECTIONS:
+            raise ValueError(f"unknown service {service!r}; expected one of {SERVICES}")
+        return SERVICE_SECTIONS[service]
+
+    def service_section(self, service: str = "") -> ExchangeOnline | Smtp | ExchangeServer:
+        """The values of that table (default: the chosen service's)."""
+        section: ExchangeOnline | Smtp | ExchangeServer = getattr(self, self.section_name(service))
+        return section
+
+
+# The table that configures each service (see `Settings.section_name`).
+SERVICE_SECTIONS: dict[str, str] = {
+    "exchange-online": "exchange_online",
+    "smtp": "smtp",
+    "exchange-server": "exchange_server",
+}
+
 
 SECTIONS: dict[str, type] = {
     "exchange_online": ExchangeOnline,
@@ -158,7 +181,7 @@ URL_KEYS = {
 }
 
 
-def _type_name(value: Any) -> str:
+def _type_name(value: object) -> str:
     return {bool: "true/false", int: "a whole number", float: "a number", str: "text"}.get(
         type(value), type(value).__name__
     )
@@ -196,7 +219,9 @@ def _check_value(key: str, default: Any, value: Any) -> tuple[Any, Problem | Non
 def _check_text(key: str, value: str) -> Problem | None:
     if any(c in value for c in "\r\n\x00"):
         return Problem(key, "must be a single line")
-    if key in URL_KEYS and not re.match(r"^https?://[^\s/]+", value):
+    if key in URL_KEYS and not re.match(r"^https://[^\s/]+", value, re.I):
+        # A token or password goes to every one of these: never over plain http, not even
+        # to a loopback address (the sandbox and the tests use https too).
         return Problem(key, f'must be a URL starting with https://, got "{value}"')
     if key == "exchange_online.client_id" and not GUID_RE.match(value):
         return Problem(

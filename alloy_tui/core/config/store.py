@@ -14,7 +14,7 @@ import difflib
 import hashlib
 import os
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,7 @@ from alloy_tui.core.fs import (
     folder_lock,
     fsync_folder,
     make_folder,
+    remove_leftovers,
     remove_quietly,
     why,
     write_temp,
@@ -99,7 +100,7 @@ class LoadedConfig:
     problems: list[str] = field(default_factory=list)  # only with strict=False
     text: str = ""  # the file as read ("" when it did not exist)
     data: dict[str, Any] = field(default_factory=dict)  # its plain values, unknown keys too
-    _document: Any = field(default=None, repr=False, compare=False)
+    _document: tomlkit.TOMLDocument | None = field(default=None, repr=False, compare=False)
 
     @property
     def document(self) -> tomlkit.TOMLDocument:
@@ -200,11 +201,8 @@ def rebase(base: LoadedConfig, draft: Settings, onto: LoadedConfig) -> Settings:
     result = onto.settings
     for key, _old, new in diff(base, draft):
         section, _, name = key.rpartition(".")
-        result = (
-            result.with_section(section, **{name: new})
-            if section
-            else replace(result, **{name: new})
-        )
+        change: dict[str, Any] = {name: new}  # one field of the draft Settings, of its type
+        result = result.with_section(section, **change) if section else replace(result, **change)
     return result
 
 
@@ -220,7 +218,7 @@ def _pairs(old: dict[str, Any], new: dict[str, Any]) -> Iterator[tuple[str, Any,
 # ---------------------------------------------------------------- saving
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: object, b: object) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     return a == b and isinstance(a, str) == isinstance(b, str)
@@ -233,7 +231,7 @@ def _merge(doc: tomlkit.TOMLDocument, settings: Settings) -> None:
     defaults = to_mapping(Settings())
     wanted = to_mapping(settings)
 
-    def put(container: Any, key: str, value: Any, default: Any) -> None:
+    def put(container: MutableMapping[str, Any], key: str, value: object, default: object) -> None:
         if key in container:
             current = container[key]
             current = current.unwrap() if hasattr(current, "unwrap") else current
@@ -246,7 +244,7 @@ def _merge(doc: tomlkit.TOMLDocument, settings: Settings) -> None:
     for name in SECTIONS:
         changes = wanted[name]
         section = doc.get(name)
-        if section is not None and not isinstance(section, Mapping):
+        if section is not None and not isinstance(section, MutableMapping):
             del doc[name]  # e.g. `network = 5`: a wrong value the admin was told about
             section = None
         if section is None:
@@ -301,6 +299,7 @@ def save(loaded: LoadedConfig, settings: Settings) -> LoadedConfig:
     except FolderError as e:
         raise ConfigError(f"cannot save {loaded.path}: {e}; nothing was written.") from None
     with folder_lock(target.parent):
+        remove_leftovers(target)  # what a killed save left (every saver holds this lock)
         raw = read_bytes(target, missing_ok=True)
         current = Fingerprint.of(raw[0] if raw else None, raw[1] if raw else None)
         if not current.same_content(loaded.fingerprint):

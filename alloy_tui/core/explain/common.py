@@ -8,9 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.errors import Explanation
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings
 
 # Where people sign in, per cloud (the host in the admin-consent URL and the device-login page).
 LOGIN_HOSTS: dict[str, str] = {
@@ -48,9 +51,9 @@ class ExplainContext:
 
     @classmethod
     def from_settings(
-        cls, settings: Any, *, account: str = "", from_address: str = "", host: str = ""
+        cls, settings: Settings, *, account: str = "", from_address: str = "", host: str = ""
     ) -> ExplainContext:
-        """Build a context from a Settings object (duck-typed to keep this module light)."""
+        """Build a context from a Settings object."""
         eo = settings.exchange_online
         service = settings.service
         api = eo.api if service == "exchange-online" else service

@@ -7,7 +7,7 @@ msal, httpx, requests and exchangelib exceptions are recognised by class name an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -57,15 +57,8 @@ def explain(exc: BaseException | Mapping[str, Any], ctx: ExplainContext) -> Expl
     """Dispatch any failure to the right explainer; unknown ones get a generic, redacted explanation."""
     if isinstance(exc, Mapping):
         return explain_aad(exc, ctx)
-    if isinstance(exc, ExplainedError):
-        return exc.explanation
-    if isinstance(exc, UserInputError):
-        return Explanation(
-            "Invalid input",
-            redact(str(exc)) or "A value that was entered is not valid.",
-            "Correct the value and try again.",
-            code="input",
-        )
+    if isinstance(exc, ExplainedError | UserInputError):
+        return _ours(exc)
     names = class_names(exc)
     module = type(exc).__module__
     if _is_smtp(exc):
@@ -89,11 +82,23 @@ def explain(exc: BaseException | Mapping[str, Any], ctx: ExplainContext) -> Expl
     return _generic(exc)
 
 
+def _ours(exc: ExplainedError | UserInputError) -> Explanation:
+    if isinstance(exc, ExplainedError):
+        return exc.explanation
+    return Explanation(
+        "Invalid input",
+        redact(str(exc)) or "A value that was entered is not valid.",
+        "Correct the value and try again.",
+        code="input",
+    )
+
+
 def _is_smtp(exc: BaseException) -> bool:
     return any(cls.__module__ == "smtplib" for cls in type(exc).__mro__)
 
 
 def _explain_smtp(exc: BaseException, ctx: ExplainContext) -> Explanation:
+    explain_smtp: Callable[[BaseException, ExplainContext], Explanation] | None
     try:
         from alloy_tui.core.explain.smtp import explain_smtp
     except ImportError:
@@ -120,7 +125,8 @@ def _explain_smtp(exc: BaseException, ctx: ExplainContext) -> Explanation:
 
 def _explain_msal(exc: BaseException, ctx: ExplainContext) -> Explanation:
     names = class_names(exc)
-    # MsalServiceError (a 5xx from /token, gotcha 7) carries error/error_description privately.
+    # A 5xx from /token raises MsalServiceError (no error dict is returned); it carries
+    # error/error_description in private attributes.
     error = str(getattr(exc, "_error", "") or getattr(exc, "error", "") or "")
     desc = str(
         getattr(exc, "_error_description", "") or getattr(exc, "error_description", "") or ""
@@ -149,7 +155,7 @@ def _explain_http_status(exc: BaseException, ctx: ExplainContext) -> Explanation
     headers = getattr(response, "headers", {}) or {}
     body: Mapping[str, Any] | None
     try:
-        parsed = response.json() if response is not None else None  # type: ignore[union-attr]
+        parsed = response.json() if response is not None else None
         body = parsed if isinstance(parsed, Mapping) else None
     except Exception:  # noqa: BLE001 - not JSON
         body = None

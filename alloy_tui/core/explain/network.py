@@ -10,6 +10,7 @@ import errno
 import re
 import socket
 import ssl
+from collections.abc import Callable
 from typing import Any
 
 from alloy_tui.core.errors import Explanation
@@ -122,7 +123,7 @@ def _host_of(exc: BaseException, ctx: ExplainContext) -> str:
     return ctx.host
 
 
-def _find(exc: BaseException, predicate: Any) -> BaseException | None:
+def _find(exc: BaseException, predicate: Callable[[BaseException], bool]) -> BaseException | None:
     for item in exception_chain(exc):
         if predicate(item):
             return item

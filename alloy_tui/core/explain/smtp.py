@@ -13,7 +13,6 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
-from typing import Any
 
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.explain.common import ExplainContext, first_line
@@ -43,7 +42,7 @@ class SmtpExplainContext(ExplainContext):
     security: str = ""
 
 
-def explain_smtp(exc: BaseException, ctx: Any) -> Explanation:
+def explain_smtp(exc: BaseException, ctx: ExplainContext) -> Explanation:
     """Explain a failure while connecting, securing, authenticating or sending over SMTP."""
     where = where_text(ctx)
     account = ctx_get(ctx, "account") or "the configured username"
@@ -93,27 +92,36 @@ def explain_smtp(exc: BaseException, ctx: Any) -> Explanation:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return _certificate(exc, ctx)
     if isinstance(exc, ssl.SSLError):
-        reason = getattr(exc, "reason", "") or ""
-        if reason in (
-            "WRONG_VERSION_NUMBER",
-            "UNKNOWN_PROTOCOL",
-            "RECORD_LAYER_FAILURE",
-        ) or "wrong version" in str(exc):
-            return make(
-                "TLS does not match this port",
-                f"The TLS handshake with {where} failed ({reason or first_line(str(exc))}): the server "
-                "is not speaking TLS at that point." + port_hint(ctx),
-                'Use smtp.security = "ssl" only with a port that starts TLS at once (465); for port '
-                '587 or 25 use "starttls".',
-                "smtp.tls_mismatch",
-            )
+        return _tls_failed(exc, ctx, where)
+    return _connection_failed(exc, ctx, where)
+
+
+def _tls_failed(exc: ssl.SSLError, ctx: ExplainContext, where: str) -> Explanation:
+    reason = getattr(exc, "reason", "") or ""
+    if reason in (
+        "WRONG_VERSION_NUMBER",
+        "UNKNOWN_PROTOCOL",
+        "RECORD_LAYER_FAILURE",
+    ) or "wrong version" in str(exc):
         return make(
-            "The secure connection failed",
-            f"The TLS handshake with {where} failed: {first_line(str(exc))}.",
-            "Check that the server supports TLS 1.2 or later and that smtp.port and smtp.security "
-            "match the server." + port_hint(ctx),
-            "tls",
+            "TLS does not match this port",
+            f"The TLS handshake with {where} failed ({reason or first_line(str(exc))}): the server "
+            "is not speaking TLS at that point." + port_hint(ctx),
+            'Use smtp.security = "ssl" only with a port that starts TLS at once (465); for port '
+            '587 or 25 use "starttls".',
+            "smtp.tls_mismatch",
         )
+    return make(
+        "The secure connection failed",
+        f"The TLS handshake with {where} failed: {first_line(str(exc))}.",
+        "Check that the server supports TLS 1.2 or later and that smtp.port and smtp.security "
+        "match the server." + port_hint(ctx),
+        "tls",
+    )
+
+
+def _connection_failed(exc: BaseException, ctx: ExplainContext, where: str) -> Explanation:
+    """DNS, refused, timeouts, no route, and anything else while talking to the server."""
     if isinstance(exc, socket.gaierror):
         host = ctx_get(ctx, "host") or "the host"
         return make(
@@ -171,7 +179,7 @@ def _timed_out(exc: BaseException) -> bool:
     return isinstance(exc.__context__, TimeoutError) or str(exc).endswith("timed out")
 
 
-def _certificate(exc: ssl.SSLCertVerificationError, ctx: Any) -> Explanation:
+def _certificate(exc: ssl.SSLCertVerificationError, ctx: ExplainContext) -> Explanation:
     where = where_text(ctx)
     host = ctx_get(ctx, "host")
     vcode = getattr(exc, "verify_code", 0)

@@ -8,18 +8,19 @@ import smtplib
 from typing import Any
 
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.explain.common import first_line
+from alloy_tui.core.explain.common import ExplainContext, first_line
 
 ENHANCED_RE = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 O365_HOSTS = ("office365.com", "outlook.com", "office365.us", "partner.outlook.cn")
 
 
-def ctx_get(ctx: Any, name: str, default: Any = "") -> Any:
+def ctx_get(ctx: ExplainContext, name: str, default: str | int = "") -> str | int:
+    """A field of the context; port and security are only on `SmtpExplainContext`."""
     value = getattr(ctx, name, default)
     return default if value is None else value
 
 
-def where_text(ctx: Any) -> str:
+def where_text(ctx: ExplainContext) -> str:
     host = ctx_get(ctx, "host") or "the SMTP server"
     port = ctx_get(ctx, "port", 0)
     return f"{host}:{port}" if port and ":" not in str(host) else str(host)
@@ -39,12 +40,12 @@ def _enhanced(text: str) -> str:
     return ".".join(m.groups()) if m else ""
 
 
-def _is_o365(ctx: Any) -> bool:
+def _is_o365(ctx: ExplainContext) -> bool:
     host = str(ctx_get(ctx, "host")).lower()
     return any(h in host for h in O365_HOSTS)
 
 
-def port_hint(ctx: Any) -> str:
+def port_hint(ctx: ExplainContext) -> str:
     """A sentence when port and security look mismatched (587+ssl, 465+starttls...)."""
     port = ctx_get(ctx, "port", 0)
     security = ctx_get(ctx, "security")
@@ -68,7 +69,9 @@ def make(
     )
 
 
-def explain_recipients_refused(exc: smtplib.SMTPRecipientsRefused, ctx: Any) -> Explanation:
+def explain_recipients_refused(
+    exc: smtplib.SMTPRecipientsRefused, ctx: ExplainContext
+) -> Explanation:
     refused: dict[str, tuple[int, bytes]] = getattr(exc, "recipients", {}) or {}
     who = ", ".join(sorted(refused)) or "every recipient"
     code, text = 0, ""
@@ -111,7 +114,7 @@ def _is_relay_denied(code: int, enh: str, text: str) -> bool:
     )
 
 
-def _relay_denied(ctx: Any, code: int, text: str, enh: str) -> Explanation:
+def _relay_denied(ctx: ExplainContext, code: int, text: str, enh: str) -> Explanation:
     where = where_text(ctx)
     account = ctx_get(ctx, "account")
     auth = (
@@ -132,12 +135,12 @@ def _relay_denied(ctx: Any, code: int, text: str, enh: str) -> Explanation:
     )
 
 
-def explain_reply(exc: smtplib.SMTPResponseException, ctx: Any) -> Explanation:
+def explain_reply(exc: smtplib.SMTPResponseException, ctx: ExplainContext) -> Explanation:
     code, text = _reply(exc)
     enh = _enhanced(text)
     where = where_text(ctx)
-    account = ctx_get(ctx, "account") or "the configured username"
-    from_address = ctx_get(ctx, "from_address") or "the From address"
+    account = str(ctx_get(ctx, "account") or "the configured username")
+    from_address = str(ctx_get(ctx, "from_address") or "the From address")
     d: dict[str, Any] = {"smtp_code": code, "enhanced": enh, "reply": text}
     said = f"{where} answered: {code} {text}"
     if enh == "5.7.139" or (
@@ -198,6 +201,19 @@ def explain_reply(exc: smtplib.SMTPResponseException, ctx: Any) -> Explanation:
         )
     if _is_relay_denied(code, enh, text):
         return _relay_denied(ctx, code, text, enh)
+    return _refused(exc, code, enh, said, account, from_address, d)
+
+
+def _refused(
+    exc: smtplib.SMTPResponseException,
+    code: int,
+    enh: str,
+    said: str,
+    account: str,
+    from_address: str,
+    d: dict[str, Any],
+) -> Explanation:
+    """Replies without a special enhanced code: sign-in, try later, From, connect, size, other."""
     if (
         isinstance(exc, smtplib.SMTPAuthenticationError)
         or code in (534, 535)

@@ -7,10 +7,17 @@ Outside this package, import from here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
 from alloy_tui.core.mail.body import MessageTooLarge, body_limit, decode_body, read_body
-from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport
+from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
 from alloy_tui.core.mail.sending import API_LABELS, send_message, send_test_message
+
+if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
+    from alloy_tui.core.mail import exchange_server, smtp
+    from alloy_tui.core.mail.exchange_server import mailbox_address
+    from alloy_tui.core.mail.exchange_server_discover import discover_ews_url, needs_discovery
 
 # Loaded on first use (PEP 562): smtplib and the Exchange Server code stay out of `--help`.
 _LAZY = {
@@ -51,4 +58,5 @@ __all__ = [
     "send_message",
     "send_test_message",
     "smtp",
+    "validate_message",
 ]

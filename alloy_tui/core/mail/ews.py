@@ -12,15 +12,19 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core.errors import ExplainedError
+from alloy_tui.core.errors import ExplainedError, Explanation
 from alloy_tui.core.mail import m365
 from alloy_tui.core.mail.ews_message import build_ews_message
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
 
 if TYPE_CHECKING:
+    import requests
+    from exchangelib import Account as ExAccount  # untyped: Any to mypy, a name to readers
+
+    from alloy_tui.core.explain import ExplainContext
     from alloy_tui.core.signin import AccessToken, SignIn
 
-_classes: dict[str, Any] = {}
+_classes: dict[str, type[Any]] = {}  # exchangelib subclasses (exchangelib is untyped)
 
 
 def _token_dict(token: AccessToken) -> dict[str, Any]:
@@ -32,7 +36,7 @@ def _token_dict(token: AccessToken) -> dict[str, Any]:
     }
 
 
-def _exchangelib_classes() -> dict[str, Any]:
+def _exchangelib_classes() -> dict[str, type[Any]]:
     """The credentials and retry-policy subclasses, built once exchangelib is imported."""
     if _classes:
         return _classes
@@ -49,14 +53,15 @@ def _exchangelib_classes() -> dict[str, Any]:
     class MsalCredentials(OAuth2AuthorizationCodeCredentials):  # type: ignore[misc]
         """Bearer token from MSAL; exchangelib asks `refresh(session=...)` when it expired locally.
 
-        Attributes must be hashable (exchangelib hashes them, protocol-notes gotcha 11).
+        Attributes must be hashable: exchangelib puts them in the credentials' hash (a dict
+        attribute fails with "TypeError: unhashable").
         """
 
         def __init__(self, signin: SignIn, token: AccessToken) -> None:
             super().__init__(access_token=_token_dict(token))
             self._signin = signin  # hashable by identity
 
-        def refresh(self, session: Any = None) -> None:
+        def refresh(self, session: requests.Session | None = None) -> None:
             self.access_token = _token_dict(self._signin.get_token_info("ews"))
 
     class ServerBusy(ErrorServerBusy):  # type: ignore[misc]
@@ -69,9 +74,9 @@ def _exchangelib_classes() -> dict[str, Any]:
     class RetryAfterFailFast(FailFast):  # type: ignore[misc]
         """Fail fast (we retry ourselves), but keep a 503's Retry-After as the back-off."""
 
-        def raise_response_errors(self, response: Any) -> Any:
+        def raise_response_errors(self, response: requests.Response) -> None:
             try:
-                return super().raise_response_errors(response)
+                super().raise_response_errors(response)  # returns None or raises
             except (ErrorInternalServerTransientError, ErrorServerBusy) as e:
                 after = response.headers.get("Retry-After")
                 wait = m365.retry_after_seconds(after, -1.0) if after else -1.0
@@ -115,7 +120,7 @@ class EwsTransport(m365.M365Transport):
         ctx = self._ctx(account, from_address)
         backoff = m365.Backoff(self.max_attempts, self.max_total_wait)
         started = time.monotonic()
-        ex_account: Any = None
+        ex_account: ExAccount | None = None
         try:
             ex_account = ExAccount(
                 primary_smtp_address=account,
@@ -161,7 +166,7 @@ class EwsTransport(m365.M365Transport):
             attempts=backoff.attempts,
         )
 
-    def _explain(self, e: BaseException, ctx: Any, backoff: m365.Backoff) -> Any:
+    def _explain(self, e: BaseException, ctx: ExplainContext, backoff: m365.Backoff) -> Explanation:
         from exchangelib.errors import (
             ErrorInternalServerTransientError,
             ErrorServerBusy,

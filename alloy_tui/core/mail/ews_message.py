@@ -5,12 +5,15 @@ exchangelib loads only when this is called.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from alloy_tui.core.mail.message import OutgoingMessage
 
+if TYPE_CHECKING:  # exchangelib has no type information: these names are for the reader
+    from exchangelib import Account, Message
 
-def build_ews_message(ex_account: Any, message: OutgoingMessage, from_address: str) -> Any:
+
+def build_ews_message(ex_account: Account, message: OutgoingMessage, from_address: str) -> Message:
     """An exchangelib Message; `author` (From) only when sending on behalf of someone else."""
     from exchangelib import Body, HTMLBody, Mailbox, Message
 

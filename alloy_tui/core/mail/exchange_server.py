@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from alloy_tui.core.config import EXCHANGE_AUTH, Settings
@@ -22,6 +22,9 @@ from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserI
 from alloy_tui.core.explain import ExplainContext
 from alloy_tui.core.mail.ews_message import build_ews_message
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
+
+if TYPE_CHECKING:  # exchangelib has no type information: these names are for the reader
+    from exchangelib import Account, Configuration
 
 PINNED_VERSION = "Exchange2013_SP1"
 _VERSION_ERRORS = {
@@ -103,7 +106,10 @@ class ExchangeServerTransport:
         from alloy_tui.core import secrets
 
         return secrets.get_password(
-            self.settings, "exchange-server", timeout=float(self.settings.network.timeout)
+            self.settings,
+            "exchange-server",
+            timeout=float(self.settings.network.timeout),
+            config_path=self.config_path,
         )
 
     def _ctx(self, account: str, from_address: str) -> ExplainContext:
@@ -115,7 +121,7 @@ class ExchangeServerTransport:
             host=urlsplit(self.endpoint).hostname or "",
         )
 
-    def _account(self, password: str, primary: str) -> Any:
+    def _account(self, password: str, primary: str) -> Account:
         """An exchangelib Account: pinned version, no autodiscover, our TLS for this host only."""
         from alloy_tui.core import net
 
@@ -200,7 +206,7 @@ class ExchangeServerTransport:
         password = self._get_password()
         from alloy_tui.core import net
 
-        ex_account: Any = None
+        ex_account: Account | None = None
         self.last_attempts = 1
         try:
             ex_account = self._account(password, primary)
@@ -232,7 +238,7 @@ class ExchangeServerTransport:
         )
 
 
-def _forget_protocol(config: Any) -> None:
+def _forget_protocol(config: Configuration) -> None:
     """Drop exchangelib's process-wide cached Protocol (it holds the credentials) for `config`."""
     from exchangelib.protocol import Protocol
 
@@ -242,7 +248,7 @@ def _forget_protocol(config: Any) -> None:
         pass
 
 
-def _close(ex_account: Any) -> None:
+def _close(ex_account: Account | None) -> None:
     if ex_account is None:
         return
     try:
@@ -274,7 +280,7 @@ def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
     started = time.monotonic()
     password = ""
     found = ""
-    ex_account: Any = None
+    ex_account: Account | None = None
     try:
         check_exchange_settings(settings, check_url=not discover)
         from alloy_tui.core import secrets

@@ -23,11 +23,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+    import requests
+    from requests.auth import AuthBase
 
 PATH = "/autodiscover/autodiscover.xml"
 REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
@@ -113,34 +119,29 @@ def parse_answer(data: bytes) -> Answer:
         root = DET.fromstring(data)
     except (DefusedXmlException, SyntaxError, ValueError) as e:
         return Answer("error", error=f"the answer is not Autodiscover XML ({type(e).__name__})")
-
-    def local(elem: Any) -> str:
-        return str(elem.tag).rpartition("}")[2]
-
-    def child_text(elem: Any, name: str) -> str:
-        for c in elem:
-            if local(c) == name:
-                return (c.text or "").strip()
-        return ""
-
-    if local(root) != "Autodiscover":
+    if _local(root) != "Autodiscover":
         return Answer("error", error="the answer is not Autodiscover XML")
     for elem in root.iter():
-        if local(elem) == "Error":
-            code, message = child_text(elem, "ErrorCode"), child_text(elem, "Message")
+        if _local(elem) == "Error":
+            code, message = _child_text(elem, "ErrorCode"), _child_text(elem, "Message")
             message = message.rstrip(".") or "no message"
             return Answer("error", error=f"error {code or '?'}: {message}")
+    return _settings_answer(root)
+
+
+def _settings_answer(root: Element) -> Answer:
+    """A redirect, else the EWS URL (Exchange's own protocol first), from an answer without Error."""
     urls: dict[str, str] = {}
     action = ""
     redirect = ""
     for elem in root.iter():
-        name = local(elem)
+        name = _local(elem)
         if name == "Action":
             action = (elem.text or "").strip()
         elif name in ("RedirectAddr", "RedirectUrl"):
             redirect = (elem.text or "").strip()
         elif name == "Protocol":
-            kind, ews = child_text(elem, "Type").upper(), child_text(elem, "EwsUrl")
+            kind, ews = _child_text(elem, "Type").upper(), _child_text(elem, "EwsUrl")
             if kind and ews:
                 urls.setdefault(kind, ews)
     if action in ("redirectAddr", "redirectUrl") and redirect:
@@ -149,6 +150,17 @@ def parse_answer(data: bytes) -> Answer:
     if ews_url:
         return Answer("settings", ews_url=ews_url)
     return Answer("error", error="the answer has no EWS URL")
+
+
+def _local(elem: Element) -> str:
+    return str(elem.tag).rpartition("}")[2]
+
+
+def _child_text(elem: Element, name: str) -> str:
+    for c in elem:
+        if _local(c) == name:
+            return (c.text or "").strip()
+    return ""
 
 
 def _short(exc: BaseException) -> str:
@@ -181,9 +193,9 @@ class _Search:
         self.config_path = config_path
         self.password = password
         self.tried: list[str] = []
-        self.session: Any = None
+        self.session: requests.Session | None = None
 
-    def _session(self) -> Any:
+    def _session(self) -> requests.Session:
         if self.session is None:
             import requests
 
@@ -193,7 +205,7 @@ class _Search:
             self.session.mount("https://", net.requests_adapter_class()())
         return self.session
 
-    def _auth(self) -> Any:
+    def _auth(self) -> AuthBase:
         s = self.settings.exchange_server
         if s.auth == "ntlm":
             from requests_ntlm import HttpNtlmAuth
@@ -312,7 +324,10 @@ def discover_ews_url(
         from alloy_tui.core import secrets
 
         password = secrets.get_password(
-            settings, "exchange-server", timeout=float(settings.network.timeout)
+            settings,
+            "exchange-server",
+            timeout=float(settings.network.timeout),
+            config_path=config_path,
         )
     search = _Search(settings, config_path, password)
     seen_addresses = [address.lower()]
@@ -354,6 +369,12 @@ def discover_ews_url(
         raise ExplainedError(ex) from None
     finally:
         search.close()
+    ex = _with_details(scrub(_not_found(address, server, search), password), search, started)
+    raise ExplainedError(ex)
+
+
+def _not_found(address: str, server: str, search: _Search) -> Explanation:
+    """Every candidate asked, none gave a usable EWS URL: what was tried, and where to look."""
     tried = "; ".join(search.tried) or "nothing"
     fix = HOW_TO_FIND
     if not server.strip():
@@ -365,13 +386,12 @@ def discover_ews_url(
             "If the server's certificate comes from an internal CA, put that CA's PEM file in "
             f"[network] ca_bundle and try again. Or: {HOW_TO_FIND}"
         )
-    ex = Explanation(
+    return Explanation(
         title="Autodiscover did not find the EWS URL",
         cause=f"Asked for {address}: {tried}.",
         fix=fix,
         code="autodiscover.not_found",
     )
-    raise ExplainedError(_with_details(scrub(ex, password), search, started))
 
 
 def _with_details(ex: Explanation, search: _Search, started: float) -> Explanation:

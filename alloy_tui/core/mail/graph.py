@@ -11,12 +11,12 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core.errors import ExplainedError
+from alloy_tui.core.errors import ExplainedError, Explanation
 from alloy_tui.core.mail import m365
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
 
 if TYPE_CHECKING:
-    pass
+    import httpx
 
 RETRY_STATUSES = (429, 503)
 
@@ -102,7 +102,9 @@ class GraphTransport(m365.M365Transport):
                     continue
                 raise ExplainedError(self._explain(resp, account, from_address, backoff))
 
-    def _explain(self, resp: Any, account: str, from_address: str, backoff: m365.Backoff) -> Any:
+    def _explain(
+        self, resp: httpx.Response, account: str, from_address: str, backoff: m365.Backoff
+    ) -> Explanation:
         from alloy_tui.core.explain import explain_graph
 
         try:
@@ -116,7 +118,7 @@ class GraphTransport(m365.M365Transport):
         )
         if not ex.request_id:
             ex.request_id = resp.headers.get("request-id", "")
-        extra = {"status": resp.status_code}
+        extra: dict[str, object] = {"status": resp.status_code}
         if resp.status_code in RETRY_STATUSES:
             extra["gave_up"] = backoff.summary()
             ex.cause = f"{ex.cause} alloy-tui tried {backoff.summary()} and gave up."

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.config import Settings
-from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
-from alloy_tui.core.mail.message import OutgoingMessage
+from alloy_tui.core.errors import ExplainedError, Explanation
+from alloy_tui.core.mail.message import OutgoingMessage, validate_message
 
 if TYPE_CHECKING:
-    from alloy_tui.core.signin import SignIn
+    from alloy_tui.core.explain import ExplainContext
+    from alloy_tui.core.signin import AccessToken, SignIn
 
 MAX_ATTEMPTS = 4  # the first try and three retries after throttling
 MAX_TOTAL_WAIT = 60.0  # seconds spent waiting on Retry-After across one send, at most
@@ -24,20 +25,6 @@ def sign_in(settings: Settings, config_path: Path, signin: SignIn | None) -> Sig
     from alloy_tui.core.signin import SignIn
 
     return SignIn(settings, config_path)
-
-
-def check_message(message: OutgoingMessage) -> None:
-    """Recipients present and valid, subject one line; raises UserInputError before any request."""
-    from alloy_tui.core.mail.addresses import check_header_text, parse_addresses
-
-    if not message.to:
-        raise UserInputError("No recipient: give at least one address to send to (--to).")
-    parse_addresses(list(message.to))
-    check_header_text(message.subject, "subject")
-    if message.from_address:
-        from alloy_tui.core.mail.addresses import parse_address
-
-        parse_address(message.from_address, "From address")
 
 
 def resolve_from(settings: Settings, account: str, from_address: str) -> str:
@@ -155,7 +142,7 @@ class M365Transport:
     def _endpoint(self) -> str:
         return str(getattr(self.endpoints, self.api))
 
-    def _ctx(self, account: str, from_address: str) -> Any:
+    def _ctx(self, account: str, from_address: str) -> ExplainContext:
         from urllib.parse import urlsplit
 
         from alloy_tui.core.explain import ExplainContext
@@ -167,14 +154,14 @@ class M365Transport:
             host=urlsplit(self._endpoint()).hostname or "",
         )
 
-    def _prepare(self, message: OutgoingMessage) -> tuple[str, str, Any]:
+    def _prepare(self, message: OutgoingMessage) -> tuple[str, str, AccessToken]:
         """Check everything local before any request: message, CA bundle, From, token.
 
         Returns (account, from_address, token info).
         """
         from alloy_tui.core import net
 
-        check_message(message)
+        validate_message(message)
         net.ssl_context(self.settings, self.config_path)  # a bad CA bundle stops us here
         account = self.signin.username()
         from_address = resolve_from(self.settings, account, message.from_address)

@@ -1,9 +1,14 @@
-"""What is sent and what came back, independent of the transport."""
+"""What is sent (and the one check of it, `validate_message`) and what came back, independent
+of the transport."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from alloy_tui.core.errors import UserInputError, clean_fields
+from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
 
 
 @dataclass(frozen=True)
@@ -27,8 +32,25 @@ class SendResult:
     attempts: int = 1
     extra: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        clean_fields(self, "account", "from_address", "request_id")  # the server may set these
+
 
 class Transport(Protocol):
     """Sends one message; raises ExplainedError (alloy_tui.core.errors) on any failure."""
 
     def send(self, message: OutgoingMessage) -> SendResult: ...
+
+
+def validate_message(message: OutgoingMessage) -> OutgoingMessage:
+    """The one check of a message before anything is sent (the command line, `send_message`,
+    each transport): at least one valid recipient, a one-line subject, a valid From when given.
+    Returns it normalised; UserInputError (one sentence naming the field) if not."""
+    if not message.to:
+        raise UserInputError("No recipient: give at least one address to send to (--to).")
+    to = parse_addresses(list(message.to))
+    subject = check_header_text(message.subject, "subject")
+    from_address = (
+        parse_address(message.from_address, "From address") if message.from_address else ""
+    )
+    return dataclasses.replace(message, to=tuple(to), subject=subject, from_address=from_address)

@@ -11,11 +11,20 @@ import dataclasses
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core.config import Settings
-from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
-from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport
+from alloy_tui.core.config import SECTIONS, ExchangeOnline, Settings
+from alloy_tui.core.errors import (
+    AlloyError,
+    ExplainedError,
+    Explanation,
+    SettingsNotReady,
+    UserInputError,
+)
+from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
+
+if TYPE_CHECKING:
+    from alloy_tui.core.signin import SignIn
 
 API_LABELS = {
     "graph": "Microsoft Graph",
@@ -31,7 +40,9 @@ def api_of(settings: Settings) -> str:
     )
 
 
-def make_transport(settings: Settings, config_path: Path, signin: Any = None) -> Transport:
+def make_transport(
+    settings: Settings, config_path: Path, signin: SignIn | None = None
+) -> Transport:
     """The transport for settings.service (and exchange_online.api); imports only that one."""
     if settings.service == "exchange-online":
         if settings.exchange_online.api == "ews":
@@ -51,29 +62,14 @@ def make_transport(settings: Settings, config_path: Path, signin: Any = None) ->
 
 
 def _account_hint(settings: Settings, transport: Any) -> str:
-    if settings.service == "smtp":
-        return settings.smtp.username
-    if settings.service == "exchange-server":
-        return settings.exchange_server.username
+    section = settings.service_section()
+    if not isinstance(section, ExchangeOnline):  # SMTP, Exchange Server: the configured user
+        return section.username
     signin = getattr(transport, "signin", None)
     try:
         return (signin.username() if signin is not None else "") or settings.exchange_online.account
     except AlloyError:
         return settings.exchange_online.account
-
-
-def validate_message(message: OutgoingMessage) -> OutgoingMessage:
-    """Recipients, From and subject checked (CR/LF, syntax) and normalised; UserInputError if not."""
-    from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
-
-    if not message.to:
-        raise UserInputError("No recipient: give at least one address to send to (--to).")
-    to = parse_addresses(list(message.to))
-    subject = check_header_text(message.subject, "subject")
-    from_address = (
-        parse_address(message.from_address, "From address") if message.from_address else ""
-    )
-    return dataclasses.replace(message, to=tuple(to), subject=subject, from_address=from_address)
 
 
 def _input_explanation(e: UserInputError) -> Explanation:
@@ -82,6 +78,27 @@ def _input_explanation(e: UserInputError) -> Explanation:
         cause=f"{e} Nothing was sent.",
         fix="Correct the value and send again.",
         code="input",
+    )
+
+
+def settings_key(text: str) -> str:
+    """The settings key a check's message starts with ("smtp.host is empty: ..."), else ''."""
+    m = re.match(r"([a-z_]+)\.([a-z_]+)\b", text)
+    if not m or m.group(1) not in SECTIONS:
+        return ""
+    names = {f.name for f in dataclasses.fields(SECTIONS[m.group(1)])}
+    return m.group(0) if m.group(2) in names else ""
+
+
+def _settings_explanation(e: UserInputError, key: str, config_path: Path) -> Explanation:
+    return Explanation(
+        title="The message was not sent: the settings are not ready",
+        cause=f"{e} Nothing was sent.",
+        fix=(
+            f"Set {key}: run `alloy-tui` (the setup wizard) to finish the settings, or edit "
+            f"{config_path} and check it with `alloy-tui config validate`."
+        ),
+        code="settings",
     )
 
 
@@ -123,7 +140,7 @@ def send_message(
     *,
     event: str = "notification",
     transport: Transport | None = None,
-    signin: Any = None,
+    signin: SignIn | None = None,
 ) -> SendResult:
     """Send one message; one alert-log entry; ExplainedError on any failure."""
     started = time.monotonic()
@@ -147,10 +164,13 @@ def send_message(
                 transport = make_transport(settings, config_path, signin)
             details["account"] = _account_hint(settings, transport)
             result = transport.send(message)
-        except UserInputError as e:
-            raise ExplainedError(_input_explanation(e)) from None
         except ExplainedError:
             raise
+        except UserInputError as e:
+            key = settings_key(str(e))
+            if key:
+                raise SettingsNotReady(_settings_explanation(e, key, config_path)) from None
+            raise ExplainedError(_input_explanation(e)) from None
         except AlloyError as e:
             raise ExplainedError(
                 Explanation(
@@ -244,12 +264,12 @@ def send_test_message(
     to: str,
     from_address: str = "",
     *,
-    signin: Any = None,
+    signin: SignIn | None = None,
 ) -> SendResult:
     """Build the test message (says host, service, API, account, From, time) and send it."""
     from alloy_tui.core.mail.testmessage import build_test_message
 
-    transport: Any = None
+    transport: Transport | None = None
     account = ""
     try:
         transport = make_transport(settings, config_path, signin)

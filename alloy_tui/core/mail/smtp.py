@@ -70,7 +70,7 @@ class _BannerMixin:
 
 class _SMTP(_BannerMixin, smtplib.SMTP):
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+        sock: socket.socket = super()._get_socket(host, port, timeout)  # type: ignore[misc]
         net.watch_socket(sock)
         return sock
 
@@ -139,7 +139,10 @@ class SmtpTransport:
         from alloy_tui.core import secrets
 
         return secrets.get_password(
-            self.settings, "smtp", timeout=float(self.settings.network.timeout)
+            self.settings,
+            "smtp",
+            timeout=float(self.settings.network.timeout),
+            config_path=self.config_path,
         )
 
     def _context(self, from_address: str = "") -> SmtpExplainContext:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import html
 import socket
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
-from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
-from alloy_tui.core.mail.message import OutgoingMessage
+from alloy_tui.core.mail.addresses import check_header_text, parse_address
+from alloy_tui.core.mail.message import OutgoingMessage, validate_message
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings
 
 SERVICE_NAMES = {
     "exchange-online": "Exchange Online (Microsoft 365)",
@@ -24,7 +27,7 @@ CLOUD_NAMES = {
 }
 
 
-def _service_and_api(settings: Any) -> tuple[str, str]:
+def _service_and_api(settings: Settings) -> tuple[str, str]:
     service = settings.service
     name = SERVICE_NAMES.get(service, service)
     if service == "exchange-online":
@@ -57,7 +60,7 @@ def _when(now: datetime) -> tuple[str, str]:
 
 
 def build_test_message(
-    settings: Any,
+    settings: Settings,
     account: str,
     to: str,
     from_address: str = "",
@@ -69,8 +72,10 @@ def build_test_message(
 
     Raises UserInputError for a bad recipient or From address.
     """
-    recipients = parse_addresses(to, "recipient")
-    sender = parse_address(from_address, "From") if from_address.strip() else ""
+    checked = validate_message(
+        OutgoingMessage(to=(to,), subject="", body="", from_address=from_address.strip())
+    )
+    recipients, sender = checked.to, checked.from_address
     default_from = settings.message.default_from.strip()
     if not sender and default_from:
         sender = parse_address(default_from, "default From")

@@ -1,6 +1,6 @@
 """Endpoints per Microsoft cloud, and the overrides.
 
-Two different things per cloud (protocol-notes §3 and its closing rules):
+Two different things per cloud:
 - *where requests go*: the authority host, the Graph service root, the EWS URL. The settings
   ``login_endpoint``, ``graph_endpoint`` and ``ews_endpoint`` override these (a gateway, a proxy,
   the sandbox);
@@ -45,7 +45,8 @@ CLOUDS: dict[str, Cloud] = {
         "https://graph.microsoft.us",
         "https://outlook.office365.us",
     ),
-    # DoD's EWS host is not verified (protocol-notes §3); ews_endpoint can override it.
+    # DoD's EWS host (webmail.apps.mil) is unverified: no Microsoft page confirms it;
+    # ews_endpoint can override it.
     "usgov-dod": Cloud(
         "usgov-dod",
         "Microsoft 365 DoD",

@@ -9,6 +9,7 @@ socket it creates and, when reused, the socket it sends on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from alloy_tui.core.net.deadline import deadline, watch_socket
@@ -16,12 +17,10 @@ from alloy_tui.core.net.deadline import deadline, watch_socket
 _cache: dict[str, Any] = {}
 
 
-def _backend() -> Any:
-    if "backend" in _cache:
-        return _cache["backend"]()
+def _stream_class() -> Any:
     import httpcore
 
-    class Stream(httpcore.NetworkStream):  # type: ignore[misc]
+    class Stream(httpcore.NetworkStream):
         def __init__(self, inner: Any) -> None:
             self._inner = inner
 
@@ -46,7 +45,17 @@ def _backend() -> Any:
         def get_extra_info(self, info: str) -> Any:
             return self._inner.get_extra_info(info)
 
-    class Backend(httpcore.NetworkBackend):  # type: ignore[misc]
+    return Stream
+
+
+def _backend() -> Any:
+    if "backend" in _cache:
+        return _cache["backend"]()
+    import httpcore
+
+    Stream = _stream_class()  # noqa: N806 - a class
+
+    class Backend(httpcore.NetworkBackend):
         def __init__(self) -> None:
             self._inner = httpcore.SyncBackend()
 
@@ -73,7 +82,9 @@ def client_class() -> Any:
     import httpx
 
     class DeadlineClient(httpx.Client):
-        total_timeout = 30.0
+        def __init__(self, *args: Any, total_timeout: float = 30.0, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.total_timeout = total_timeout
 
         def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
             with deadline(self.total_timeout, request.url.host or "the server") as d:
@@ -102,7 +113,7 @@ def connection_class(base: type) -> type:
     if key in _cache:
         return _cache[key]  # type: ignore[no-any-return]
 
-    class Watched(base):  # type: ignore[valid-type, misc]
+    class Watched(base):  # type: ignore[misc]
         def _new_conn(self) -> Any:
             sock = super()._new_conn()
             watch_socket(sock)
@@ -116,6 +127,23 @@ def connection_class(base: type) -> type:
     Watched.__name__ = f"Watched{base.__name__}"
     _cache[key] = Watched
     return Watched
+
+
+def send_within(seconds: float, host: str, send: Callable[[], Any], *, read_body: bool) -> Any:
+    """requests: `send()` (and reading the body, when asked) under one deadline; past it,
+    DeadlineExceeded instead of the connection error the shut-down socket caused."""
+    from requests.exceptions import RequestException
+
+    with deadline(seconds, host) as d:
+        try:
+            resp = send()
+            if read_body:
+                _ = resp.content
+        except (RequestException, OSError):
+            if d.expired:
+                raise d.exceeded() from None
+            raise
+    return resp
 
 
 def watch_pool(pool: Any) -> Any:

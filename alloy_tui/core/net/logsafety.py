@@ -33,10 +33,10 @@ def guard_loggers() -> None:
         logger = logging.getLogger(name)
         if logger.level < logging.WARNING:  # NOTSET (0) too: an inherited DEBUG is refused
             logger.setLevel(logging.WARNING)
-    for name, logger in list(logging.root.manager.loggerDict.items()):
+    for name, child in list(logging.root.manager.loggerDict.items()):
         if (
-            isinstance(logger, logging.Logger)
+            isinstance(child, logging.Logger)
             and name.startswith(tuple(f"{n}." for n in TOKEN_BEARING))
-            and logging.NOTSET < logger.level < logging.WARNING
+            and logging.NOTSET < child.level < logging.WARNING
         ):
-            logger.setLevel(logging.WARNING)
+            child.setLevel(logging.WARNING)

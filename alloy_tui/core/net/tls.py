@@ -2,16 +2,18 @@
 
 Trust = the system store plus ``[network] ca_bundle`` (corporate TLS inspection, the sandbox).
 Certificate checks are never turned off. ``HTTPS_PROXY``/``NO_PROXY`` are honoured, but
-``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``/``SSL_CERT_FILE`` never replace our context
-(protocol-notes gotcha 1): httpx gets the SSLContext itself, and requests (exchangelib) gets an
-adapter that ignores the ``verify`` value requests merged in from the environment for the hosts we
-registered (gotcha 13: the adapter class is process-wide, so it only acts for those hosts).
+``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``/``SSL_CERT_FILE`` never replace our context (requests
+merges those environment variables over any ``verify=`` it is given, MSAL's included): httpx gets
+the SSLContext itself, and requests (exchangelib) gets an adapter that ignores the ``verify``
+value requests merged in from the environment for the hosts we registered (exchangelib's
+``HTTP_ADAPTER_CLS`` is process-wide, so the adapter acts only for those hosts).
 
 Heavy imports (httpx, requests) happen inside the functions that need them.
 """
 
 from __future__ import annotations
 
+import functools
 import ssl
 import threading
 from pathlib import Path
@@ -23,6 +25,8 @@ from alloy_tui.core.errors import UserInputError
 
 if TYPE_CHECKING:
     import httpx
+    from requests import PreparedRequest, Response
+    from requests.adapters import HTTPAdapter
 
 PEM_MARKER = b"-----BEGIN CERTIFICATE-----"
 USER_AGENT = "alloy-tui"
@@ -119,14 +123,14 @@ def http_client(
     from alloy_tui.core.net import deadline_hooks
 
     # `timeout` bounds each read (httpx) and each whole request (the deadline client).
-    client = deadline_hooks.client_class()(
+    client: httpx.Client = deadline_hooks.client_class()(
         verify=ctx,
         timeout=httpx.Timeout(timeout(settings)),
         trust_env=True,
         headers=h,
         follow_redirects=False,
+        total_timeout=timeout(settings),
     )
-    client.total_timeout = timeout(settings)
     deadline_hooks.install_backend(client)
     return client
 
@@ -143,7 +147,7 @@ def _host_key(url: str) -> tuple[str, str, int]:
 
 _adapter_lock = threading.Lock()
 _adapter_hosts: dict[tuple[str, str, int], tuple[ssl.SSLContext, float]] = {}
-_adapter_cls: Any = None
+_adapter_cls: type[HTTPAdapter] | None = None
 _last = threading.local()
 
 
@@ -152,7 +156,7 @@ def last_request_id() -> str:
     return str(getattr(_last, "request_id", ""))
 
 
-def requests_adapter_class() -> Any:
+def requests_adapter_class() -> type[HTTPAdapter]:
     """A requests HTTPAdapter subclass that uses our SSLContext for the hosts registered with
     `register_requests_host`, and behaves exactly like the stock adapter for every other host."""
     global _adapter_cls
@@ -162,13 +166,16 @@ def requests_adapter_class() -> Any:
 
     class AlloyHTTPAdapter(HTTPAdapter):
         @staticmethod
-        def _ours(url: str) -> tuple[ssl.SSLContext, float] | None:
+        def _ours(url: str | None) -> tuple[ssl.SSLContext, float] | None:
             with _adapter_lock:
-                return _adapter_hosts.get(_host_key(url))
+                return _adapter_hosts.get(_host_key(url or ""))
 
         def build_connection_pool_key_attributes(
-            self, request: Any, verify: Any, cert: Any = None
-        ) -> Any:
+            self,
+            request: PreparedRequest,
+            verify: bool | str,
+            cert: str | tuple[str, str] | None = None,
+        ) -> tuple[dict[str, Any], dict[str, Any]]:
             ours = self._ours(request.url)
             if ours is None:
                 return super().build_connection_pool_key_attributes(request, verify, cert)
@@ -181,7 +188,9 @@ def requests_adapter_class() -> Any:
             pool_kwargs["ssl_context"] = ours[0]
             return host_params, pool_kwargs
 
-        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        def cert_verify(
+            self, conn: Any, url: str, verify: bool | str, cert: str | tuple[str, str] | None
+        ) -> None:  # conn: a urllib3 connection pool (requests types it Any)
             if self._ours(url) is None:
                 super().cert_verify(conn, url, verify, cert)
                 return
@@ -202,13 +211,13 @@ def requests_adapter_class() -> Any:
 
         def send(
             self,
-            request: Any,
+            request: PreparedRequest,
             stream: bool = False,
-            timeout: Any = None,
-            verify: Any = True,
-            cert: Any = None,
-            proxies: Any = None,
-        ) -> Any:  # noqa: E501
+            timeout: float | tuple[float | None, float | None] | None = None,
+            verify: bool | str = True,
+            cert: str | tuple[str, str] | None = None,
+            proxies: dict[str, str] | None = None,
+        ) -> Response:
             ours = self._ours(request.url)
             if ours is None:
                 return super().send(
@@ -219,28 +228,17 @@ def requests_adapter_class() -> Any:
                     cert=cert,
                     proxies=proxies,
                 )
-            from requests.exceptions import RequestException
+            from alloy_tui.core.net.deadline_hooks import send_within
 
-            from alloy_tui.core.net.deadline import deadline
-
-            # One deadline for the request and its whole answer (the body read here, not later
+            # One deadline for the request and its whole answer (the body read there, not later
             # by requests, unless a response hook such as NTLM's needs the connection first).
-            with deadline(ours[1], _host_key(request.url)[1]) as d:
-                try:
-                    resp = super().send(
-                        request,
-                        stream=stream,
-                        timeout=ours[1],
-                        verify=True,
-                        cert=cert,
-                        proxies=proxies,
-                    )
-                    if not stream and not any(request.hooks.get("response") or ()):
-                        _ = resp.content
-                except (RequestException, OSError):
-                    if d.expired:
-                        raise d.exceeded() from None
-                    raise
+            hooked = any(request.hooks.get("response") or ())
+            send = functools.partial(
+                HTTPAdapter.send, self, request, stream, ours[1], True, cert, proxies
+            )
+            resp: Response = send_within(
+                ours[1], _host_key(request.url or "")[1], send, read_body=not (stream or hooked)
+            )
             _last.request_id = resp.headers.get("request-id", "")
             return resp
 
@@ -248,7 +246,9 @@ def requests_adapter_class() -> Any:
     return _adapter_cls
 
 
-def register_requests_host(url: str, settings: Settings, config_path: Path | None = None) -> Any:
+def register_requests_host(
+    url: str, settings: Settings, config_path: Path | None = None
+) -> type[HTTPAdapter]:
     """Make requests (exchangelib) use our SSL context and timeout for `url`'s host, and
     install the adapter class in exchangelib. Returns the adapter class."""
     from alloy_tui.core.net.logsafety import guard_loggers

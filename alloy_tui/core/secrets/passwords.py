@@ -5,7 +5,8 @@ Where a password comes from, first match wins:
 1. ``password_command``: run through ``/bin/sh -c`` like msmtp's ``passwordeval``; the first
    line of its standard output is the password. A command that is missing, fails, times out or
    prints nothing is a clear error that shows the exit code and the first line of its standard
-   error, never its output.
+   error with anything but plain words masked, never its output. It runs in its own process
+   group; on a timeout the whole group is killed.
 2. ``password_env``: the named environment variable, which must exist and not be empty.
 3. The secrets file, ``secrets.toml`` in the state folder (``$ALLOY_TUI_STATE_DIR``): mode 0600,
    owned by the user; it is refused when group or others can read or write it. The wizard
@@ -26,15 +27,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from alloy_tui.core.config import SERVICE_SECTIONS, ExchangeOnline
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
+from alloy_tui.core.secrets.command import _run_in_own_group, check_command_source, redact_line
 from alloy_tui.core.secrets.file import SECRETS_FILE as SECRETS_FILE  # re-exported
 from alloy_tui.core.secrets.file import _read_all, _write_all, secrets_path
 
+if TYPE_CHECKING:
+    from alloy_tui.core.config import ExchangeServer, Settings, Smtp
+
 SERVICES = ("smtp", "exchange-server")
 COMMAND_TIMEOUT = 30.0
-_SECTION = {"smtp": "smtp", "exchange-server": "exchange_server"}
 
 
 @dataclass(frozen=True)
@@ -53,13 +58,15 @@ class PasswordSource:
         }.get(self.kind, "not set")
 
 
-def _section(settings: Any, service: str) -> Any:
-    if service not in _SECTION:
+def _section(settings: Settings, service: str) -> Smtp | ExchangeServer:
+    if service not in SERVICES:  # the services with a password
         raise ValueError(f"unknown service {service!r}; expected one of {SERVICES}")
-    return getattr(settings, _SECTION[service])
+    section = settings.service_section(service)
+    assert not isinstance(section, ExchangeOnline)  # SERVICES are the two with a password
+    return section
 
 
-def password_source(settings: Any, service: str) -> PasswordSource:
+def password_source(settings: Settings, service: str) -> PasswordSource:
     """Which source `get_password` would use (without running or reading anything secret)."""
     section = _section(settings, service)
     if section.password_command.strip():
@@ -73,9 +80,21 @@ def password_source(settings: Any, service: str) -> PasswordSource:
     return PasswordSource("none", "")
 
 
-def get_password(settings: Any, service: str, *, timeout: float = COMMAND_TIMEOUT) -> str:
-    """The password for `service` ("smtp" or "exchange-server") from its configured source."""
+def get_password(
+    settings: Settings,
+    service: str,
+    *,
+    timeout: float = COMMAND_TIMEOUT,
+    config_path: Path | None = None,
+) -> str:
+    """The password for `service` ("smtp" or "exchange-server") from its configured source.
+
+    `config_path`: the file the settings came from; a `password_command` is run only when
+    neither it nor its folder can be written by anyone but its owner (see `check_command_source`).
+    """
     section = _section(settings, service)
+    if section.password_command.strip() and config_path is not None:
+        check_command_source(config_path, f"{SERVICE_SECTIONS[service]}.password_command")
     return resolve_password(
         service,
         section.username,
@@ -94,7 +113,7 @@ def resolve_password(
     timeout: float = COMMAND_TIMEOUT,
 ) -> str:
     """The password from the command, else the environment variable, else the secrets file."""
-    key = _SECTION.get(service, service)
+    key = SERVICE_SECTIONS.get(service, service)
     if password_command.strip():
         return run_password_command(password_command.strip(), timeout=timeout, key=key)
     if password_env.strip():
@@ -126,18 +145,13 @@ def run_password_command(
     """Run `command` with /bin/sh -c; the first line of its output is the password."""
     setting = f"{key}.password_command"
     try:
-        proc = subprocess.run(
-            ["/bin/sh", "-c", command],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
+        returncode, out, err = _run_in_own_group(command, timeout)
     except subprocess.TimeoutExpired:
         raise _command_error(
             setting,
             command,
-            f"It did not finish within {timeout:g} seconds.",
+            f"It did not finish within {timeout:g} seconds (it was stopped, with every "
+            "process it started).",
             "Make the command print the password without waiting for input "
             "(e.g. unlock the password store first), or fix it.",
         ) from None
@@ -148,18 +162,19 @@ def run_password_command(
             f"It could not be started ({e.strerror}).",
             "Check that /bin/sh exists.",
         ) from None
-    stdout = proc.stdout.decode("utf-8", "replace")
+    stdout = out.decode("utf-8", "replace")
     first = stdout.splitlines()[0] if stdout.splitlines() else ""
-    err_line = _first_line(proc.stderr.decode("utf-8", "replace"))
+    err_line = _first_line(err.decode("utf-8", "replace"))
     if first and err_line:
         err_line = err_line.replace(first, "***")
-    if proc.returncode != 0:
+    err_line = redact_line(err_line)
+    if returncode != 0:
         said = f' It said: "{err_line}".' if err_line else ""
-        if proc.returncode == 127:
+        if returncode == 127:
             cause = f"The command was not found (exit code 127).{said}"
             fix = f"Install the program or give its full path in {setting}."
         else:
-            cause = f"It exited with code {proc.returncode}.{said}"
+            cause = f"It exited with code {returncode}.{said}"
             fix = f"Run the command yourself to see what is wrong, or change {setting}."
         raise _command_error(setting, command, cause, fix)
     if not first:
@@ -272,12 +287,12 @@ def clear_pending(service: str | None = None) -> None:
             del _pending[key]
 
 
-def commit_pending(settings: Any) -> Callable[[], None]:
+def commit_pending(settings: Settings) -> Callable[[], None]:
     """Store the pending password for the settings' service and username, if that is where its
     password comes from (no command, no environment variable). Returns a function that puts the
     secrets file back as it was (for when saving the config then fails)."""
     service = settings.service
-    if service not in _SECTION:
+    if service not in SERVICES:
         return lambda: None
     section = _section(settings, service)
     if section.password_command.strip() or section.password_env.strip():
@@ -302,7 +317,7 @@ def commit_pending(settings: Any) -> Callable[[], None]:
 
 
 @contextmanager
-def committing_pending(settings: Any) -> Iterator[None]:
+def committing_pending(settings: Settings) -> Iterator[None]:
     """``with committing_pending(draft): store.save(...)``: the password and the config are
     saved together; if the block fails the secrets file is put back as it was."""
     undo = commit_pending(settings)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from alloy_tui.core.errors import UserInputError
+from alloy_tui.core.signin.cache_shape import MAX_CACHE_BYTES as MAX_CACHE_BYTES
+from alloy_tui.core.signin.cache_shape import Damaged, parse_cache, read_bounded
 
 # Aliases MSAL treats as the worldwide cloud (the cache's "environment" is the login host).
 _GLOBAL_ALIASES = {
@@ -32,6 +33,23 @@ REFRESH_TOKEN = "RefreshToken"
 ID_TOKEN = "IdToken"
 
 
+class CacheView(Protocol):
+    """What the readers here need: MSAL's TokenCache and `CacheSnapshot` both have it."""
+
+    def search(
+        self, kind: str, query: dict[str, Any] | None = None, now: float | None = None
+    ) -> Iterable[dict[str, Any]]: ...
+
+
+class TokenCache(CacheView, Protocol):
+    """MSAL's TokenCache as `forget` uses it (msal itself has no type information)."""
+
+    def remove_rt(self, rt_item: dict[str, Any]) -> None: ...
+    def remove_at(self, at_item: dict[str, Any]) -> None: ...
+    def remove_idt(self, idt_item: dict[str, Any]) -> None: ...
+    def remove_account(self, account_item: dict[str, Any]) -> None: ...
+
+
 class CacheSnapshot:
     """Read-only view of the cache file without importing msal (the fast path for `status`,
     the wizard and sends with a still-valid access token). Same `search` shape as MSAL's cache.
@@ -41,18 +59,12 @@ class CacheSnapshot:
         self.path = path
         self.data: dict[str, Any] = {}
         self.damaged = False  # the file is there but is not a token cache (see `open_cache`)
+        self.why = ""  # why it is damaged, in words
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return
-        except (OSError, UnicodeDecodeError) as e:
-            if isinstance(e, UnicodeDecodeError):
-                self.damaged = True
-                return
-            raise UserInputError(
-                f"exchange_online.token_cache: cannot read {path}: {e.strerror or e}."
-            ) from None
-        self.data, self.damaged = parse(text)
+            raw = read_bounded(path)
+            self.data = parse_cache(raw) if raw is not None else {}
+        except Damaged as e:
+            self.damaged, self.why = True, str(e)
 
     def search(
         self, kind: str, query: dict[str, Any] | None = None, now: float | None = None
@@ -76,26 +88,14 @@ class CacheSnapshot:
         return out
 
 
-def parse(text: str) -> tuple[dict[str, Any], bool]:
-    """(cache data, damaged). Our writes are atomic, so a file that is not a JSON object was
-    damaged outside alloy-tui (or is not a token cache at all)."""
-    if not text.strip():
-        return {}, False
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return {}, True
-    return (data, False) if isinstance(data, dict) else ({}, True)
-
-
-def same_environment(env: str, login_host: str) -> bool:
-    env, login_host = env.lower(), login_host.lower()
+def same_environment(env: str | None, login_host: str) -> bool:
+    env, login_host = str(env or "").lower(), login_host.lower()
     if env == login_host:
         return True
     return env in _GLOBAL_ALIASES and login_host in _GLOBAL_ALIASES
 
 
-def accounts(cache: Any, login_host: str, client_id: str = "") -> list[dict[str, Any]]:
+def accounts(cache: CacheView, login_host: str, client_id: str = "") -> list[dict[str, Any]]:
     """Account entries for this login host that hold a refresh token for `client_id`."""
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -110,7 +110,9 @@ def accounts(cache: Any, login_host: str, client_id: str = "") -> list[dict[str,
     return out
 
 
-def refresh_tokens(cache: Any, account: dict[str, Any], client_id: str) -> list[dict[str, Any]]:
+def refresh_tokens(
+    cache: CacheView, account: dict[str, Any], client_id: str
+) -> list[dict[str, Any]]:
     q = {
         "home_account_id": account.get("home_account_id"),
         "environment": account.get("environment"),
@@ -123,7 +125,7 @@ def refresh_tokens(cache: Any, account: dict[str, Any], client_id: str) -> list[
 
 
 def _usable_access_tokens(
-    cache: Any,
+    cache: CacheView,
     account: dict[str, Any],
     client_id: str,
     realm: str,
@@ -161,7 +163,7 @@ def _usable_access_tokens(
 
 
 def access_token_expiry(
-    cache: Any, account: dict[str, Any], client_id: str, realm: str, scopes: list[str]
+    cache: CacheView, account: dict[str, Any], client_id: str, realm: str, scopes: list[str]
 ) -> float | None:
     """The latest expiry (epoch seconds) of a cached access token for these scopes."""
     found = [
@@ -174,7 +176,7 @@ def access_token_expiry(
 
 
 def cached_access_token(
-    cache: Any,
+    cache: CacheView,
     account: dict[str, Any],
     client_id: str,
     scopes: list[str],
@@ -201,7 +203,7 @@ def cached_access_token(
     return best
 
 
-def display_name(cache: Any, account: dict[str, Any]) -> str:
+def display_name(cache: CacheView, account: dict[str, Any]) -> str:
     """The account's display name, from its cached ID token claims ('' when unknown)."""
     q = {
         "home_account_id": account.get("home_account_id"),
@@ -226,13 +228,13 @@ def decode_claims(jwt: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def forget(cache: Any, account: dict[str, Any]) -> None:
+def forget(cache: TokenCache, account: dict[str, Any]) -> None:
     """Remove every token and the account entry for one account (no network needed)."""
     q = {
         "home_account_id": account.get("home_account_id"),
         "environment": account.get("environment"),
     }
-    removers: Iterable[tuple[str, Any]] = (
+    removers: Iterable[tuple[str, Callable[[dict[str, Any]], None]]] = (
         (REFRESH_TOKEN, cache.remove_rt),
         (ACCESS_TOKEN, cache.remove_at),
         (ID_TOKEN, cache.remove_idt),

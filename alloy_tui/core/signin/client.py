@@ -11,14 +11,11 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.config import Settings, paths
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
 from alloy_tui.core.net import clouds
-from alloy_tui.core.signin import cache_file as auth_file
-from alloy_tui.core.signin import cache_read as auth_cache
-from alloy_tui.core.signin.accounts import AccountsMixin
 from alloy_tui.core.signin.model import (
     AccessToken,
     Account,
@@ -28,6 +25,12 @@ from alloy_tui.core.signin.model import (
     _alert,
     check_app_settings,
 )
+from alloy_tui.core.signin.token_cache import TokenCache
+
+if TYPE_CHECKING:
+    import msal  # no type information: the name tells the reader, mypy sees Any
+
+    from alloy_tui.core.explain import ExplainContext
 
 __all__ = [
     "AccessToken",
@@ -40,10 +43,11 @@ __all__ = [
 ]
 
 
-class SignIn(AccountsMixin):
+class SignIn:
     """Device-code sign-in and silent tokens for the configured app registration.
 
-    `forget_other_accounts`, `token_health` and `sign_out` come from `AccountsMixin`.
+    The accounts and tokens live in `tokens` (a `TokenCache`); `forget_other_accounts`,
+    `token_health` and `sign_out` hand over to it.
     """
 
     def __init__(self, settings: Settings, config_path: Path) -> None:
@@ -51,14 +55,11 @@ class SignIn(AccountsMixin):
         self.config_path = config_path
         self.endpoints = clouds.endpoints(settings)
         self.cache_path = paths.token_cache_path(settings.exchange_online.token_cache, config_path)
-        self._cache: Any = None
+        self.tokens = TokenCache(settings, self.cache_path, self.login_host, self._log)
         self._app: Any = None
         self._http: Any = None
         self._flow: dict[str, Any] | None = None
         self._lock = threading.Lock()
-        self._signed_in: str = ""  # home_account_id of a sign-in made by this object
-        # Accounts `forget_other_accounts` removed (change account): their tokens are gone.
-        self.replaced: list[str] = []
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -67,7 +68,7 @@ class SignIn(AccountsMixin):
 
         return (urlsplit(self.endpoints.login).hostname or "").lower()
 
-    def explain_context(self, account: str = "") -> Any:
+    def explain_context(self, account: str = "") -> ExplainContext:
         from alloy_tui.core.explain import ExplainContext
 
         eo = self.settings.exchange_online
@@ -81,24 +82,12 @@ class SignIn(AccountsMixin):
             host=self.login_host,
         )
 
-    def cache(self) -> Any:
-        """The msal-extensions cache (locked writes); imports msal."""
-        if self._cache is None:
-            self._cache = auth_file.open_cache(self.cache_path)
-        return self._cache
-
-    def view(self) -> Any:
-        """For reads: the MSAL cache once it is open, else a plain snapshot of the file (no msal)."""
-        if self._cache is not None:
-            return self._cache
-        return auth_cache.CacheSnapshot(self.cache_path)
-
     @property
-    def realm(self) -> str:
-        """The tenant segment MSAL keys this config's tokens under (see `cached_access_token`)."""
-        return self.settings.exchange_online.tenant.strip().lower()
+    def replaced(self) -> list[str]:
+        """Accounts `forget_other_accounts` removed (change account): their tokens are gone."""
+        return self.tokens.replaced
 
-    def _application(self) -> Any:
+    def _application(self) -> msal.PublicClientApplication:
         """The MSAL public client (built once; its constructor fetches OIDC metadata)."""
         with self._lock:
             if self._app is not None:
@@ -120,7 +109,7 @@ class SignIn(AccountsMixin):
                     eo.client_id,
                     authority=self.endpoints.authority(eo.tenant),
                     http_client=self._http,
-                    token_cache=self.cache(),
+                    token_cache=self.tokens.msal_cache(),
                     **kwargs,
                 )
             except ValueError as e:
@@ -139,9 +128,9 @@ class SignIn(AccountsMixin):
             return ex
         text = str(e)
         m = re.search(r"AADSTS(\d+)", text)
-        err = {"error": "invalid_request", "error_description": text}
+        err: dict[str, object] = {"error": "invalid_request", "error_description": text}
         if m:
-            err["error_codes"] = [int(m.group(1))]  # type: ignore[assignment]
+            err["error_codes"] = [int(m.group(1))]
         return explain_aad(err, self.explain_context())
 
     def _explain_exc(self, e: BaseException) -> Explanation:
@@ -154,32 +143,6 @@ class SignIn(AccountsMixin):
 
         return explain_aad(result, self.explain_context(account))
 
-    def _msal_accounts(self) -> list[dict[str, Any]]:
-        return auth_cache.accounts(
-            self.view(), self.login_host, self.settings.exchange_online.client_id
-        )
-
-    def _current(self) -> dict[str, Any] | None:
-        accts = self._msal_accounts()
-        if self._signed_in:
-            for a in accts:
-                if a.get("home_account_id") == self._signed_in:
-                    return a
-        wanted = self.settings.exchange_online.account.lower()
-        if wanted:
-            for a in accts:
-                if str(a.get("username", "")).lower() == wanted:
-                    return a
-            return None
-        return accts[0] if accts else None
-
-    def _account(self, a: dict[str, Any]) -> Account:
-        return Account(
-            name=auth_cache.display_name(self.view(), a) or str(a.get("username", "")),
-            username=str(a.get("username", "")),
-            home_account_id=str(a.get("home_account_id", "")),
-        )
-
     def _log(self, level: str, event: str, message: str, **details: Any) -> None:
         eo = self.settings.exchange_online
         base = {"client_id": eo.client_id, "tenant": eo.tenant, "cloud": eo.cloud, "api": eo.api}
@@ -189,8 +152,8 @@ class SignIn(AccountsMixin):
     # ------------------------------------------------------------------ contract
     def current_account(self) -> Account | None:
         """The signed-in account from the cache (no network)."""
-        a = self._current()
-        return self._account(a) if a else None
+        a = self.tokens.current()
+        return self.tokens.account(a) if a else None
 
     def sign_in_scopes(self) -> list[str]:
         return clouds.scopes(self.settings, self.settings.exchange_online.api)
@@ -269,13 +232,11 @@ class SignIn(AccountsMixin):
             self._flow = None
         claims = result.get("id_token_claims") or {}
         username = str(claims.get("preferred_username") or claims.get("upn") or "")
-        home = ""
-        for a in self._msal_accounts():
-            if str(a.get("username", "")).lower() == username.lower():
-                home = str(a.get("home_account_id", ""))
-        self._signed_in = home
+        self.tokens.remember_sign_in(username)
         account = Account(
-            name=str(claims.get("name") or username), username=username, home_account_id=home
+            name=str(claims.get("name") or username),
+            username=username,
+            home_account_id=self.tokens.signed_in,
         )
         self._log("info", "signin.succeeded", f"Signed in as {username}", account=username)
         # Other accounts of this app stay cached: a config that still names one of them keeps
@@ -285,14 +246,12 @@ class SignIn(AccountsMixin):
     def get_token_info(self, resource: str, *, force_refresh: bool = False) -> AccessToken:
         """A valid access token for "graph" or "ews", silently (refreshing as needed)."""
         check_app_settings(self.settings)
-        a = self._current()
+        a = self.tokens.current()
         if a is None:
             raise ExplainedError(self.not_signed_in())
         scopes = clouds.scopes(self.settings, resource)
         if not force_refresh:
-            hit = auth_cache.cached_access_token(
-                self.view(), a, self.settings.exchange_online.client_id, scopes, self.realm
-            )
+            hit = self.tokens.cached_access_token(a, scopes)
             if hit is not None:
                 return AccessToken(hit[0], hit[1])
         app = self._application()
@@ -319,18 +278,47 @@ class SignIn(AccountsMixin):
 
         ex = self._explain_result(result, username)
         if resource == "graph" and self.settings.exchange_online.from_delegation:
-            ex = delegation_consent(ex, result, self.settings, self.view(), a, username)
+            ex = delegation_consent(ex, result, self.settings, self.tokens.view(), a, username)
         return ex
 
     def get_token(self, resource: str) -> str:
         return self.get_token_info(resource).token
 
     def username(self) -> str:
-        a = self._current()
+        a = self.tokens.current()
         return str(a.get("username", "")) if a else ""
 
     def not_signed_in(self, username: str = "") -> Explanation:
-        from alloy_tui.core.signin.explain import not_signed_in
+        return self.tokens.not_signed_in(username)
 
-        who = username or self.settings.exchange_online.account
-        return not_signed_in(self.cache_path, who, bool(getattr(self.view(), "damaged", False)))
+    # ------------------------------------------------------------------ the cached accounts
+    def forget_other_accounts(self, keep: str) -> list[str]:
+        """Change account, second half: see `TokenCache.forget_other_accounts`."""
+        return self.tokens.forget_other_accounts(keep)
+
+    def token_health(self, check_refresh: bool = True) -> TokenHealth:
+        """Cached account, access-token expiry and (optionally) whether a refresh works now."""
+        scopes = clouds.scopes(self.settings, self.settings.exchange_online.api)
+        return self.tokens.health(scopes, self._refresh_works if check_refresh else None)
+
+    def sign_out(self) -> None:
+        """Forget the current account (every other account too when none is configured)."""
+        self.tokens.sign_out()
+
+    def _refresh_works(self, a: dict[str, Any], account: Account) -> tuple[bool, str]:
+        """Ask MSAL for a fresh access token now: (worked, one-line detail)."""
+        scopes = clouds.scopes(self.settings, self.settings.exchange_online.api)
+        try:
+            result = self._application().acquire_token_silent_with_error(
+                scopes, account=a, force_refresh=True
+            )
+        except ExplainedError as e:
+            return False, e.explanation.one_line()
+        except UserInputError as e:
+            return False, str(e)
+        except Exception as e:
+            return False, self._explain_exc(e).one_line()
+        if result and "access_token" in result:
+            return True, "token refresh works"
+        ex = self._explain_result(result) if result else self.not_signed_in(account.username)
+        return False, ex.one_line()

@@ -13,7 +13,7 @@ from alloy_tui.core.signin import cache_read as auth_cache
 CONSENT_CODES = {"65001", "90094", "90095", "65004"}
 
 
-def not_signed_in(cache_path: Path, who: str, damaged: bool) -> Explanation:
+def not_signed_in(cache_path: Path, who: str, damaged: bool, why: str = "") -> Explanation:
     cause = (
         f"The token cache ({cache_path}) holds no usable sign-in for {who}."
         if who
@@ -21,9 +21,9 @@ def not_signed_in(cache_path: Path, who: str, damaged: bool) -> Explanation:
     )
     if damaged:
         cause = (
-            f"The token cache {cache_path} is damaged (it is not a token cache alloy-tui wrote), so "
-            f"no sign-in can be read from it. The next sign-in keeps it as {cache_path.name}.damaged "
-            "and writes a fresh cache."
+            f"The token cache {cache_path} is damaged ({why or 'it is not a token cache alloy-tui wrote'}), "
+            "so no sign-in can be read from it. The next sign-in (or `alloy-tui logout`) keeps it as "
+            f"{cache_path.name}.damaged and writes a fresh cache."
         )
     return Explanation(
         title="Not signed in",
@@ -42,7 +42,9 @@ def is_consent_error(result: dict[str, Any]) -> bool:
     )
 
 
-def has_shared_scope(view: Any, account: dict[str, Any], settings: Settings) -> bool:
+def has_shared_scope(
+    view: auth_cache.CacheView, account: dict[str, Any], settings: Settings
+) -> bool:
     """Whether any cached access token of this account was granted Mail.Send.Shared."""
     shared = f"{clouds.cloud(settings).graph_resource}/{clouds.GRAPH_SHARED_SCOPE}".lower()
     q = {
@@ -59,7 +61,7 @@ def delegation_consent(
     ex: Explanation,
     result: dict[str, Any],
     settings: Settings,
-    view: Any,
+    view: auth_cache.CacheView,
     account: dict[str, Any],
     username: str,
 ) -> Explanation:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from alloy_tui.core.config import GUID_RE, Settings, validate
-from alloy_tui.core.errors import AlloyError, UserInputError
+from alloy_tui.core.errors import AlloyError, UserInputError, clean_fields
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,9 @@ class Account:
     username: str
     home_account_id: str
 
+    def __post_init__(self) -> None:
+        clean_fields(self, "name", "username", "home_account_id")  # from the id token
+
 
 @dataclass(frozen=True)
 class DeviceCode:
@@ -23,6 +26,10 @@ class DeviceCode:
     verification_uri: str
     expires_at: float
     message: str
+
+    def __post_init__(self) -> None:
+        clean_fields(self, "user_code", "verification_uri")  # what the login service sent
+        clean_fields(self, "message", multiline=True)
 
 
 @dataclass(frozen=True)

@@ -4,45 +4,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.app import App
 from textual.binding import Binding
 
-from alloy_tui.core.alertlog import DEFAULT_KEEP, DEFAULT_MAX_BYTES, DEFAULT_RETENTION_DAYS
+from alloy_tui.core.config import AlertLog
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
-from alloy_tui.ui.crash import NoLocalsCrashMixin
+from alloy_tui.ui.base_app import BaseApp
 
 
-class AlertLogApp(NoLocalsCrashMixin, App[None]):
-    """Shows the alert log at ``path``; closing the screen quits."""
+class AlertLogApp(BaseApp[None]):
+    """Shows the alert log at ``path`` (rotated as ``settings`` say); closing the screen quits."""
 
     TITLE = "alloy-tui alert log"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, priority=True)]
 
     def __init__(
-        self,
-        path: Path,
-        *,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        keep: int = DEFAULT_KEEP,
-        retention_days: int = DEFAULT_RETENTION_DAYS,
-        poll: float = 0.005,
+        self, path: Path, settings: AlertLog | None = None, *, poll: float = 0.005
     ) -> None:
         super().__init__()
-        self.screen_args = dict(
-            max_bytes=max_bytes, keep=keep, retention_days=retention_days, poll=poll
-        )
         self.log_path = Path(path)
+        self.settings = settings
+        self.poll = poll
 
     def on_mount(self) -> None:
-        self.push_screen(AlertLogScreen(self.log_path, **self.screen_args), lambda _: self.exit())  # type: ignore[arg-type]
+        screen = AlertLogScreen(self.log_path, self.settings, poll=self.poll)
+        self.push_screen(screen, lambda _: self.exit())
 
 
-def run_live(
-    path: Path,
-    *,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    keep: int = DEFAULT_KEEP,
-    retention_days: int = DEFAULT_RETENTION_DAYS,
-) -> None:
-    AlertLogApp(path, max_bytes=max_bytes, keep=keep, retention_days=retention_days).run()
+def run_live(path: Path, settings: AlertLog | None = None) -> None:
+    AlertLogApp(path, settings).run()

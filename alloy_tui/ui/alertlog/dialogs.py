@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from alloy_tui.core.alertlog import Entry
+from alloy_tui.core.config import AlertLog
 from alloy_tui.ui.alertlog.view import LEVEL_LABELS
 
 MAX_DETAIL_CHARS = 200_000  # a huge line is shown cut, never hangs the screen
@@ -94,8 +96,9 @@ class DetailsScreen(ModalScreen[None]):
         self.dismiss(result)
 
 
-def clear_text(archive_name: str, keep: int, retention_days: int) -> str:
+def clear_text(archive_name: str, settings: AlertLog) -> str:
     """What "clear" will do, honestly: archived, and what the configured limits then drop."""
+    keep, retention_days = settings.keep, settings.retention_days
     if keep <= 0:
         return (
             "Clear the alert log?\n\n"
@@ -116,6 +119,20 @@ def clear_text(archive_name: str, keep: int, retention_days: int) -> str:
     return "\n".join(lines)
 
 
+def cleared_text(archived: Path | None, settings: AlertLog) -> str:
+    """What "clear" did, once the rotation (``archived``: the archive it made, if any) is done."""
+    if archived is not None and archived.exists():
+        return f"Archived to {archived.name}."
+    if settings.keep <= 0:
+        return "The log was emptied (alert_log.keep is 0: nothing is archived)."
+    if archived is not None:  # retention pruned the whole archive away
+        return (
+            f"The log was cleared: every entry was older than {settings.retention_days} days, "
+            "so retention dropped them."
+        )
+    return "The log was already empty."
+
+
 class ConfirmClearScreen(ModalScreen[bool]):
     """Archive (rotate) the log after a confirmation; says what the limits will drop."""
 
@@ -124,20 +141,19 @@ class ConfirmClearScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "Cancel"),
     ]
 
-    def __init__(self, archive_name: str, keep: int = 5, retention_days: int = 0) -> None:
+    def __init__(self, archive_name: str, settings: AlertLog) -> None:
         super().__init__()
         self.archive_name = archive_name
-        self.keep = keep
-        self.retention_days = retention_days
+        self.settings = settings
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
             yield Static(
-                Content(clear_text(self.archive_name, self.keep, self.retention_days)),
+                Content(clear_text(self.archive_name, self.settings)),
                 id="confirm-text",
             )
             with Horizontal(id="confirm-buttons"):
-                label = "Archive (y)" if self.keep > 0 else "Delete (y)"
+                label = "Archive (y)" if self.settings.keep > 0 else "Delete (y)"
                 yield Button(label, id="confirm-yes", variant="warning")
                 yield Button("Cancel (n)", id="confirm-no")
 

@@ -1,19 +1,22 @@
-"""Filter and search for the alert-log screen: whole-file queries in a thread, level cycling,
-the search box and jumping between matches. A mixin of `AlertLogScreen` (see screen.py), which
-owns the state these methods use; `@on` handlers stay on the screen (Textual collects them only
-from message-pump classes).
+"""Filter and search for the alert-log screen: the rows they found, and the whole-file scans that
+find them.
+
+`LogQueries` is owned by `AlertLogScreen`. Its scans run in thread workers on the screen and
+post `QueryBatch` messages to it; the screen's handler passes each one back to `add`, on the UI
+thread, which alone changes the row arrays. Lines that arrive later are matched as they come
+(`add_newer`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from array import array
-from typing import TYPE_CHECKING
+from functools import partial
 
-from textual import events, work
-from textual.widgets import Input
+from textual.dom import DOMNode
 from textual.worker import get_current_worker
 
 from alloy_tui.core.alertlog import (
@@ -22,76 +25,88 @@ from alloy_tui.core.alertlog import (
     Verify,
     level_pattern,
     level_verifier,
+    line_matches,
     scan_matches,
     search_pattern,
 )
-
-if TYPE_CHECKING:
-    import threading
-
-    from alloy_tui.ui.alertlog.view import LogView
+from alloy_tui.ui.alertlog.messages import QueryBatch
+from alloy_tui.ui.alertlog.threads import POST_EVERY
+from alloy_tui.ui.workers import post_from_thread
 
 LEVEL_FILTERS: tuple[str | None, ...] = (None, "warning", "error")
 FILTER_NAMES = {None: "all levels", "warning": "warnings and errors", "error": "errors only"}
-POST_EVERY = 0.05  # seconds between batches a scan hands to the UI
 
 
-class QueriesMixin:
-    """Level filter and text search over the whole log (mixed into `AlertLogScreen`)."""
+class LogQueries:
+    """The level filter and the text search over the whole log at ``logfile``.
 
-    # State and helpers the screen provides.
-    logfile: LogFile
-    filtered: Rows | None
-    matches: Rows | None
-    level_filter: str | None
-    search_text: str
-    gen: int
-    query_ids: dict[str, int]
-    query_progress: dict[str, float]
-    pending_new: int
-    notice: str
-    known_end: int
-    _stop: threading.Event
+    `filtered` (None: no level filter) and `matches` (None: no search) hold the rows found so
+    far; `progress` the fraction done of each query still running ("filter", "search")."""
 
-    if TYPE_CHECKING:
+    def __init__(self, owner: DOMNode, logfile: LogFile) -> None:
+        self.owner = owner  # runs the scans and receives their QueryBatch messages
+        self.logfile = logfile
+        self.filtered: Rows | None = None
+        self.matches: Rows | None = None
+        self.level_filter: str | None = None
+        self.search_text = ""
+        self.ids = {"filter": 0, "search": 0}  # bumped to drop a running query's results
+        self.progress: dict[str, float] = {}
 
-        @property
-        def view(self) -> LogView: ...
-        def _apply_rows(self, reset_cursor: bool = False) -> None: ...
-        def _update_status(self) -> None: ...
-        def _post(self, callback: object, *args: object) -> bool: ...
-        def query_one(self, selector: str, expect_type: type[Input]) -> Input: ...
-        def set_focus(self, widget: Input) -> None: ...
-
-    # -- filter and search over the whole file (thread) ----------------------------------------------
-    def _start_query(self, kind: str) -> None:
-        self.query_ids[kind] += 1
+    # -- starting and stopping ---------------------------------------------------------------------
+    def start(self, kind: str, gen: int, end: int, stop: threading.Event) -> None:
+        """(Re)start the filter or the search over the file up to ``end``."""
+        self.ids[kind] += 1
         rows = Rows(self.logfile.typecode)
         if kind == "filter":
             assert self.level_filter is not None
             self.filtered = rows
             pattern, fold = level_pattern(self.level_filter), False
             verify = level_verifier(self.level_filter)
-            self._apply_rows(reset_cursor=True)
         else:
             self.matches = rows
             pattern, fold, verify = search_pattern(self.search_text), True, None
-        if self.logfile.fd < 0 or self.known_end == 0:
-            self.query_progress.pop(kind, None)
+        if self.logfile.fd < 0 or end == 0:
+            self.progress.pop(kind, None)
             return
-        end = self.known_end  # lines arriving later are matched as they come
-        self.query_progress[kind] = 0.0
+        self.progress[kind] = 0.0
         fd = os.dup(self.logfile.fd)
-        self._query(kind, self.gen, self.query_ids[kind], fd, end, pattern, fold, verify)
+        scan = partial(self._scan, kind, gen, self.ids[kind], fd, end, stop, pattern, fold, verify)
+        self.owner.run_worker(scan, thread=True, group="query", exit_on_error=False)
 
-    @work(thread=True, group="query", exit_on_error=False)
-    def _query(
+    def drop(self, kind: str) -> None:
+        """No filter (or no search) any more; a scan still running for it is dropped."""
+        self.ids[kind] += 1
+        self.progress.pop(kind, None)
+        if kind == "filter":
+            self.filtered = None
+        else:
+            self.matches = None
+
+    def cancel(self) -> bool:
+        """Stop the running queries (Esc), keeping what they found. False: none was running."""
+        if not self.progress:
+            return False
+        for kind in list(self.progress):
+            self.ids[kind] += 1
+        self.progress.clear()
+        return True
+
+    def next_level(self) -> str | None:
+        """Cycle all levels -> warnings and errors -> errors only -> all levels."""
+        i = LEVEL_FILTERS.index(self.level_filter)
+        self.level_filter = LEVEL_FILTERS[(i + 1) % len(LEVEL_FILTERS)]
+        return self.level_filter
+
+    # -- the scan (thread) -------------------------------------------------------------------------
+    def _scan(
         self,
         kind: str,
         gen: int,
         qid: int,
         fd: int,
         end: int,
+        stop: threading.Event,
         pattern: re.Pattern[bytes],
         fold: bool,
         verify: Verify | None,
@@ -99,7 +114,7 @@ class QueriesMixin:
         worker = get_current_worker()
 
         def cancelled() -> bool:
-            return worker.is_cancelled or self.query_ids[kind] != qid or self._stop.is_set()
+            return worker.is_cancelled or self.ids[kind] != qid or stop.is_set()
 
         try:
             code = self.logfile.typecode
@@ -112,110 +127,54 @@ class QueriesMixin:
                 pending.extend(batch)
                 now = time.monotonic()
                 if now - last >= POST_EVERY:
-                    if not self._post(self._add_query, kind, gen, qid, pending, 1 - reached / end):
+                    batch_message = QueryBatch(kind, gen, qid, pending, 1 - reached / end)
+                    if not post_from_thread(self.owner, batch_message):
                         return
                     pending, last = array(code), now
             if not cancelled():
-                self._post(self._add_query, kind, gen, qid, pending, 1.0)
+                post_from_thread(self.owner, QueryBatch(kind, gen, qid, pending, 1.0))
         finally:
             os.close(fd)
 
-    def _add_query(self, kind: str, gen: int, qid: int, batch: array[int], progress: float) -> None:
-        if gen != self.gen or qid != self.query_ids[kind]:
-            return
-        rows = self.filtered if kind == "filter" else self.matches
-        if rows is None:
-            return
-        rows.add_older(batch)
-        if progress >= 1.0:
-            self.query_progress.pop(kind, None)
-        else:
-            self.query_progress[kind] = progress
-        if kind == "filter":
-            self.view.rows_changed()
-        self._update_status()
-
-    def _cancel_queries(self) -> bool:
-        if not self.query_progress:
+    # -- results (UI thread) -----------------------------------------------------------------------
+    def add(self, message: QueryBatch) -> bool:
+        """Fold a scan's batch in; False when it belongs to a query since dropped or restarted."""
+        if message.qid != self.ids[message.kind]:
             return False
-        for kind in list(self.query_progress):
-            self.query_ids[kind] += 1
-        self.query_progress.clear()
-        self.notice = "Search cancelled: showing what was found so far."
-        self._update_status()
+        rows = self.filtered if message.kind == "filter" else self.matches
+        if rows is None:
+            return False
+        rows.add_older(message.starts)
+        if message.progress >= 1.0:
+            self.progress.pop(message.kind, None)
+        else:
+            self.progress[message.kind] = message.progress
         return True
 
-    # -- actions ---------------------------------------------------------------------------------------
-    def action_cycle_level(self) -> None:
-        i = LEVEL_FILTERS.index(self.level_filter)
-        self.level_filter = LEVEL_FILTERS[(i + 1) % len(LEVEL_FILTERS)]
-        self.pending_new = 0
-        if self.level_filter is None:
-            self.query_ids["filter"] += 1
-            self.query_progress.pop("filter", None)
-            self.filtered = None
-            self._apply_rows(reset_cursor=True)
-        else:
-            self._start_query("filter")
-        self.notice = ""
-        self._update_status()
+    def add_newer(self, lines: list[tuple[int, bytes]]) -> int | None:
+        """Match lines that just arrived (offset, text); how many the filter shows (None: no
+        filter, every line shows)."""
+        shown = None
+        if self.filtered is not None:
+            picked = [s for s, line in lines if line_matches(line, self.level_filter, None)]
+            self.filtered.add_newer(picked)
+            shown = len(picked)
+        if self.matches is not None:
+            found = search_pattern(self.search_text)
+            self.matches.add_newer([s for s, line in lines if line_matches(line, None, found)])
+        return shown
 
-    def action_search(self) -> None:
-        box = self.query_one("#al-search", Input)
-        box.display = True  # set directly (not a class) so focus lands before the next key
-        box.value = self.search_text
-        self.set_focus(box)  # now, not after the next refresh: fast typing lands in the box
-
-    def on_key(self, event: events.Key) -> None:
-        """Keys typed right after / can reach the list before the box has focus: keep them."""
-        box = self.query_one("#al-search", Input)
-        if event.key == "slash" and not box.display:
-            # Open the box here, not via the binding (which runs only once the key has bubbled
-            # up to the app, after the keys typed next have already gone to the list).
-            event.stop()
-            event.prevent_default()
-            self.action_search()
-            return
-        if box.display and event.is_printable and event.character and event.control is not box:
-            box.insert_text_at_cursor(event.character)
-            event.stop()
-            event.prevent_default()
-
-    def _close_search_box(self) -> None:
-        box = self.query_one("#al-search", Input)
-        box.display = False
-        self.view.focus()
-
-    def action_next_match(self) -> None:
-        self._jump(downwards=True)
-
-    def action_prev_match(self) -> None:
-        self._jump(downwards=False)
-
-    def _jump(self, downwards: bool) -> None:
+    def match_row(self, rows: Rows, here: int, downwards: bool) -> int | None:
+        """The row in ``rows`` of the nearest match below (older than) or above the entry that
+        starts at offset ``here``; None when there is none (yet)."""
         if self.matches is None:
-            self.notice = "Press / to search first."
-            self._update_status()
-            return
-        view = self.view
-        here = view.cursor_start
-        if here is None:
-            return
+            return None
         target = here - 1 if downwards else here + 1
         r = self.matches.row_at_or_after(target, downwards)
         step = 1 if downwards else -1
         while r is not None and 0 <= r < len(self.matches):
-            row = view.rows.row_of(self.matches.start(r))
+            row = rows.row_of(self.matches.start(r))
             if row is not None:
-                view.move_to(row)
-                self.notice = ""
-                self._update_status()
-                return
+                return row
             r += step
-        searching = "search" in self.query_progress
-        self.notice = (
-            "No match found yet (still searching)."
-            if searching
-            else f"No more matches {'below' if downwards else 'above'}."
-        )
-        self._update_status()
+        return None

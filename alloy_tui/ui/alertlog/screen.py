@@ -1,47 +1,44 @@
 """The live alert-log screen: newest at the top, filter, search, details, follows the file.
 
-Thread workers do the file work (the backwards scan that indexes line offsets, the follower that
-polls like ``tail -F``, whole-file filter and search) and hand offset batches to the UI thread,
-which alone changes the row arrays. Rotation or truncation restarts the view on the new file.
+Thread workers do the file work (threads.py: the backwards scan that indexes line offsets, the
+follower that polls like ``tail -F``; queries.py: whole-file filter and search) and post offset
+batches as messages (messages.py); the handlers here, on the UI thread, alone change the row
+arrays. Rotation or truncation restarts the view on the new file.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import time
-from array import array
+from functools import partial
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.events import Key
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
-from textual.worker import get_current_worker
 
 from alloy_tui.core.alertlog import (
-    DEFAULT_KEEP,
-    DEFAULT_MAX_BYTES,
-    DEFAULT_RETENTION_DAYS,
     MAX_PARSE_BYTES,
     AlertLogWriter,
-    Follower,
-    FollowUpdate,
     LogFile,
     Rows,
     archive_path,
-    line_matches,
-    scan_backwards,
-    search_pattern,
 )
-from alloy_tui.ui.alertlog.dialogs import ConfirmClearScreen, DetailsScreen
-from alloy_tui.ui.alertlog.queries import FILTER_NAMES, LEVEL_FILTERS, POST_EVERY, QueriesMixin
+from alloy_tui.core.config import AlertLog
+from alloy_tui.ui.alertlog.dialogs import ConfirmClearScreen, DetailsScreen, cleared_text
+from alloy_tui.ui.alertlog.messages import Cleared, Followed, IndexBatch, QueryBatch
+from alloy_tui.ui.alertlog.queries import FILTER_NAMES, LogQueries
+from alloy_tui.ui.alertlog.threads import follow_file, index_file
 from alloy_tui.ui.alertlog.view import LogView, header_text
+from alloy_tui.ui.workers import explain_failure, post_from_thread
 
-__all__ = ["FILTER_NAMES", "LEVEL_FILTERS", "POST_EVERY", "AlertLogScreen", "ColumnHeader"]
+__all__ = ["AlertLogScreen", "ColumnHeader"]
 
 
 class ColumnHeader(Widget):
@@ -55,15 +52,16 @@ class ColumnHeader(Widget):
         return Content(header_text(width))
 
 
-class AlertLogScreen(QueriesMixin, Screen[None]):
-    """The alert log at ``path``, live. Push it from anywhere; Escape closes it.
+class AlertLogScreen(Screen[None]):
+    """The alert log at ``path``, live, rotated and pruned as ``settings`` say (the `[alert_log]`
+    section; defaults when None). Push it from anywhere; Escape closes it.
 
-    Filter and search (level cycling, the search box, n/N) come from `QueriesMixin`.
+    Filter and search (level cycling, the search box, n/N) are `LogQueries`, in `queries`.
     """
 
     CSS_PATH = "alertlog.tcss"
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("l", "cycle_level", "Level"),
         Binding("slash", "search", "Search"),
@@ -75,34 +73,40 @@ class AlertLogScreen(QueriesMixin, Screen[None]):
     ]
 
     def __init__(
-        self,
-        path: Path,
-        *,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        keep: int = DEFAULT_KEEP,
-        retention_days: int = DEFAULT_RETENTION_DAYS,
-        poll: float = 0.005,
+        self, path: Path, settings: AlertLog | None = None, *, poll: float = 0.005
     ) -> None:
         super().__init__()
         self.path = Path(path)
-        self.rotation = (max_bytes, keep, retention_days)
+        self.settings = settings if settings is not None else AlertLog()
         self.poll = poll
         self.logfile = LogFile(self.path)
         self.base = Rows()
-        self.filtered: Rows | None = None
-        self.matches: Rows | None = None
-        self.level_filter: str | None = None
-        self.search_text = ""
+        self.queries = LogQueries(self, self.logfile)
         self.gen = 0  # bumps on every restart; stale worker results are dropped
-        self.query_ids = {"filter": 0, "search": 0}
         self.scanning = False
         self.scan_left = 0.0  # fraction of the file still to index
-        self.query_progress: dict[str, float] = {}
         self.pending_new = 0
         self.notice = ""
         self.known_end = 0  # just after the newest line the rows know of
         self.clearing = False  # a clear (rotation) is running in a thread
         self._stop = threading.Event()
+
+    # What the filter and search found so far (in `queries`).
+    @property
+    def filtered(self) -> Rows | None:
+        return self.queries.filtered
+
+    @property
+    def matches(self) -> Rows | None:
+        return self.queries.matches
+
+    @property
+    def search_text(self) -> str:
+        return self.queries.search_text
+
+    @property
+    def query_progress(self) -> dict[str, float]:
+        return self.queries.progress
 
     # -- layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -138,22 +142,26 @@ class AlertLogScreen(QueriesMixin, Screen[None]):
         self.pending_new = 0
         self.view.clear_cache()
         self._apply_rows(reset_cursor=True)
-        if self.logfile.end > 0:
-            self.scanning, self.scan_left = True, 1.0
-            self._scan(self.gen, os.dup(self.logfile.fd), self.logfile.end)
-        else:
-            self.scanning = False
-        self._follow(
-            self.gen,
-            self._stop,
-            self.logfile.end,
-            self.logfile.ino if self.logfile.fd >= 0 else None,
-        )
-        if self.level_filter is not None:
+        logfile, gen = self.logfile, self.gen
+        self.scanning = logfile.end > 0
+        if self.scanning:
+            self.scan_left = 1.0
+            fd = os.dup(logfile.fd)
+            scan = partial(index_file, self, gen, fd, logfile.end, logfile.typecode, self._stop)
+            self.run_worker(scan, thread=True, group="scan", exclusive=True, exit_on_error=False)
+        ino = logfile.ino if logfile.fd >= 0 else None
+        follow = partial(follow_file, self, gen, self.path, logfile.end, ino, self._stop, self.poll)
+        self.run_worker(follow, thread=True, group="follow", exit_on_error=False)
+        if self.queries.level_filter is not None:
             self._start_query("filter")
         if self.search_text:
             self._start_query("search")
         self._update_status()
+
+    def _start_query(self, kind: str) -> None:
+        self.queries.start(kind, self.gen, self.known_end, self._stop)
+        if kind == "filter":
+            self._apply_rows(reset_cursor=True)
 
     def _apply_rows(self, reset_cursor: bool = False) -> None:
         rows = self.filtered if self.filtered is not None else self.base
@@ -162,67 +170,30 @@ class AlertLogScreen(QueriesMixin, Screen[None]):
         else:
             self.view.rows_changed()
 
-    # -- indexing the file (thread) ------------------------------------------------------------------
-    @work(thread=True, group="scan", exclusive=True, exit_on_error=False)
-    def _scan(self, gen: int, fd: int, end: int) -> None:
-        worker = get_current_worker()
-        try:
-            code = self.logfile.typecode
-            pending = array(code)
-            last = 0.0
-
-            def stopped() -> bool:
-                return worker.is_cancelled or self._stop.is_set()
-
-            for batch, reached in scan_backwards(fd, end, stopped, typecode=code):
-                pending.extend(batch)
-                now = time.monotonic()
-                if now - last >= POST_EVERY or reached == 0:
-                    if not self._post(self._add_scanned, gen, pending, reached / end):
-                        return
-                    pending, last = array(code), now
-            if not worker.is_cancelled:
-                self._post(self._add_scanned, gen, pending, 0.0)
-        finally:
-            os.close(fd)
-
-    def _add_scanned(self, gen: int, batch: array[int], left: float) -> None:
-        if gen != self.gen:
+    # -- what the threads found ------------------------------------------------------------------------
+    @on(IndexBatch)
+    def _indexed(self, message: IndexBatch) -> None:
+        if message.gen != self.gen:
             return
-        self.base.add_older(batch)
-        self.scan_left = left
-        self.scanning = left > 0
+        self.base.add_older(message.starts)
+        self.scan_left = message.left
+        self.scanning = message.left > 0
         if self.filtered is None:
             self.view.rows_changed()
         self._update_status()
 
-    def _post(self, callback: object, *args: object) -> bool:
-        """Run ``callback`` on the UI thread; False when the app is gone (stop the worker)."""
-        try:
-            self.app.call_from_thread(callback, *args)  # type: ignore[arg-type]
-        except Exception:
-            return False
-        return True
+    @on(QueryBatch)
+    def _query_batch(self, message: QueryBatch) -> None:
+        if message.gen != self.gen or not self.queries.add(message):
+            return
+        if message.kind == "filter":
+            self.view.rows_changed()
+        self._update_status()
 
-    # -- following the file (thread) -----------------------------------------------------------------
-    @work(thread=True, group="follow", exit_on_error=False)
-    def _follow(self, gen: int, stop: threading.Event, start: int, ino: int | None) -> None:
-        follower = Follower(self.path, start if ino is not None else 0, ino)
-        try:
-            while not stop.is_set():
-                update = follower.poll()
-                if update.reset or update.lines:
-                    if not self._post(self._apply_follow, gen, update):
-                        return
-                    if update.reset:
-                        return  # the UI restarts on the new file with a fresh follower
-                else:
-                    stop.wait(self.poll)
-        finally:
-            follower.close()
-
-    def _apply_follow(self, gen: int, update: FollowUpdate) -> None:
-        if gen != self.gen:
+    @on(Followed)
+    def _followed(self, message: Followed) -> None:
+        update = message.update
+        if message.gen != self.gen:
             return
         if update.reset:
             self.notice = "The log was rotated or truncated: showing the new file."
@@ -231,17 +202,9 @@ class AlertLogScreen(QueriesMixin, Screen[None]):
         starts = [s for s, _ in update.lines]
         self.base.add_newer(starts)
         self.known_end = update.end
-        shown = len(starts)
-        if self.filtered is not None:
-            level = self.level_filter
-            picked = [s for s, line in update.lines if line_matches(line, level, None)]
-            self.filtered.add_newer(picked)
-            shown = len(picked)
-        if self.matches is not None:
-            found = search_pattern(self.search_text)
-            self.matches.add_newer(
-                [s for s, line in update.lines if line_matches(line, None, found)]
-            )
+        shown = self.queries.add_newer(update.lines)
+        if shown is None:
+            shown = len(starts)
         if shown:
             view = self.view
             if view.at_top:
@@ -249,6 +212,65 @@ class AlertLogScreen(QueriesMixin, Screen[None]):
             else:
                 view.added_at_top(shown, follow=False)
                 self.pending_new += shown
+        self._update_status()
+
+    # -- filter and search ----------------------------------------------------------------------------
+    def action_cycle_level(self) -> None:
+        self.pending_new = 0
+        if self.queries.next_level() is None:
+            self.queries.drop("filter")
+            self._apply_rows(reset_cursor=True)
+        else:
+            self._start_query("filter")
+        self.notice = ""
+        self._update_status()
+
+    def action_search(self) -> None:
+        box = self.query_one("#al-search", Input)
+        box.display = True  # set directly (not a class) so focus lands before the next key
+        box.value = self.search_text
+        self.set_focus(box)  # now, not after the next refresh: fast typing lands in the box
+
+    def on_key(self, event: Key) -> None:
+        """Keys typed right after / can reach the list before the box has focus: keep them."""
+        box = self.query_one("#al-search", Input)
+        if event.key == "slash" and not box.display:
+            # Open the box here, not via the binding (which runs only once the key has bubbled
+            # up to the app, after the keys typed next have already gone to the list).
+            event.stop()
+            event.prevent_default()
+            self.action_search()
+            return
+        if box.display and event.is_printable and event.character and event.control is not box:
+            box.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
+
+    def _close_search_box(self) -> None:
+        box = self.query_one("#al-search", Input)
+        box.display = False
+        self.view.focus()
+
+    def action_next_match(self) -> None:
+        self._jump(downwards=True)
+
+    def action_prev_match(self) -> None:
+        self._jump(downwards=False)
+
+    def _jump(self, downwards: bool) -> None:
+        view = self.view
+        here = view.cursor_start
+        if self.matches is None:
+            self.notice = "Press / to search first."
+        elif here is None:
+            return
+        elif (row := self.queries.match_row(view.rows, here, downwards)) is not None:
+            view.move_to(row)
+            self.notice = ""
+        elif "search" in self.query_progress:
+            self.notice = "No match found yet (still searching)."
+        else:
+            self.notice = f"No more matches {'below' if downwards else 'above'}."
         self._update_status()
 
     @on(LogView.MovedToTop)
@@ -261,15 +283,14 @@ class AlertLogScreen(QueriesMixin, Screen[None]):
     def _search_submitted(self, event: Input.Submitted) -> None:
         self._close_search_box()
         text = event.value.strip()
-        self.search_text = text
         self.view.highlight = text
         self.view.refresh()
         self.notice = ""
+        self.queries.search_text = text
         if text:
             self._start_query("search")
         else:
-            self.matches = None
-            self.query_progress.pop("search", None)
+            self.queries.drop("search")
         self._update_status()
 
     def action_refresh(self) -> None:
@@ -281,7 +302,9 @@ class AlertLogScreen(QueriesMixin, Screen[None]):
         if search_box.has_focus:
             self._close_search_box()
             return
-        if self._cancel_queries():
+        if self.queries.cancel():
+            self.notice = "Search cancelled: showing what was found so far."
+            self._update_status()
             return
         self.dismiss(None)
 
@@ -293,8 +316,8 @@ class AlertLogScreen(QueriesMixin, Screen[None]):
     def action_clear(self) -> None:
         if self.clearing:
             return
-        _, keep, retention = self.rotation
-        dialog = ConfirmClearScreen(archive_path(self.path, 1).name, keep, retention)
+        name = archive_path(self.path, 1).name
+        dialog = ConfirmClearScreen(name, self.settings)
         self.app.push_screen(dialog, self._clear_confirmed)
 
     def _clear_confirmed(self, yes: bool | None) -> None:
@@ -303,34 +326,24 @@ class AlertLogScreen(QueriesMixin, Screen[None]):
         self.clearing = True
         self.notice = "Archiving the log…"
         self._update_status()
-        self._clear(self.gen)
+        self._clear()
 
     @work(thread=True, group="clear", exit_on_error=False)
-    def _clear(self, gen: int) -> None:
+    def _clear(self) -> None:
         """Rotate in a thread: applying retention to big archives takes a while."""
-        max_bytes, keep, retention = self.rotation
         try:
-            archived = AlertLogWriter(self.path, max_bytes, keep, retention).rotate()
+            archived = AlertLogWriter(self.path, self.settings).rotate()
         except Exception as e:  # an AlertLogError (permissions): say it, keep the view
-            notice = f"Could not archive the log: {e}"
+            notice = f"Could not archive the log: {explain_failure(e).cause}"
         else:
-            if archived is not None and archived.exists():
-                notice = f"Archived to {archived.name}."
-            elif keep <= 0:
-                notice = "The log was emptied (alert_log.keep is 0: nothing is archived)."
-            elif archived is not None:  # retention pruned the whole archive away
-                notice = (
-                    f"The log was cleared: every entry was older than {retention} days, "
-                    "so retention dropped them."
-                )
-            else:
-                notice = "The log was already empty."
-        self._post(self._cleared, notice)
+            notice = cleared_text(archived, self.settings)
+        post_from_thread(self, Cleared(notice))
 
-    def _cleared(self, notice: str) -> None:
+    @on(Cleared)
+    def _cleared(self, message: Cleared) -> None:
         self.clearing = False
         self._start()
-        self.notice = notice
+        self.notice = message.notice
         self._update_status()
 
     # -- status line -----------------------------------------------------------------------------------
@@ -338,7 +351,8 @@ class AlertLogScreen(QueriesMixin, Screen[None]):
         parts: list[str] = []
         total = len(self.base)
         if self.filtered is not None:
-            parts.append(f"{len(self.filtered):,} of {total:,} · {FILTER_NAMES[self.level_filter]}")
+            level = FILTER_NAMES[self.queries.level_filter]
+            parts.append(f"{len(self.filtered):,} of {total:,} · {level}")
         else:
             parts.append(f"{total:,} {'entry' if total == 1 else 'entries'}")
         if self.scanning:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import Static
 
 _FONT_ROWS = """
@@ -111,8 +112,8 @@ class BigCode(Static):
     def _room(self) -> int:
         """Columns available: the nearest ancestor with a fixed width (the step's body), less a margin."""
         for node in self.ancestors_with_self:
-            if node is not self and getattr(node, "id", None) == "body":
-                return max(node.size.width - 10, 0)  # type: ignore[attr-defined]
+            if node is not self and isinstance(node, Widget) and node.id == "body":
+                return max(node.size.width - 10, 0)
         return max(self.app.size.width - 12, 0)
 
     def on_mount(self) -> None:

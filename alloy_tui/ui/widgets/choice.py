@@ -142,7 +142,8 @@ class Tick(Widget, can_focus=True):
     def watch_value(self, value: bool) -> None:
         self.post_message(self.Changed(self, value))
 
-    def action_toggle(self) -> None:
+    # Replaces DOMNode's generic `toggle(attribute_name)` action: here "toggle" flips the box.
+    def action_toggle(self) -> None:  # type: ignore[override]
         self.value = not self.value
 
     def on_click(self) -> None:

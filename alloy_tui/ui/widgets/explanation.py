@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.widgets import Static
 
+if TYPE_CHECKING:
+    from alloy_tui.core.errors import Explanation
 
-def explanation_text(ex: Any, *, kind: str = "error") -> Text:
-    """`ex` is an alloy_tui.core.errors.Explanation."""
+
+def explanation_text(ex: Explanation, *, kind: str = "error") -> Text:
     mark = {"error": "✗ ", "warning": "⚠ "}.get(kind, "")
     text = Text()
     text.append(mark + ex.title, style="bold")
@@ -29,14 +31,16 @@ def explanation_text(ex: Any, *, kind: str = "error") -> Text:
 class ExplanationPanel(Static):
     """Shows an Explanation with a border; `kind` is error or warning."""
 
-    def __init__(self, explanation: Any = None, *, kind: str = "error", **kwargs: Any) -> None:
+    def __init__(
+        self, explanation: Explanation | None = None, *, kind: str = "error", **kwargs: Any
+    ) -> None:
         super().__init__("", markup=False, **kwargs)
         self.kind = kind
         self.add_class(f"-{kind}")
         if explanation is not None:
             self.show(explanation, kind=kind)
 
-    def show(self, explanation: Any, *, kind: str | None = None) -> None:
+    def show(self, explanation: Explanation, *, kind: str | None = None) -> None:
         if kind is not None:
             self.remove_class(f"-{self.kind}")
             self.kind = kind

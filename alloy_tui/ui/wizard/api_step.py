@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
+from textual.app import ComposeResult
 from textual.widgets import Static
 
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
+
+if TYPE_CHECKING:
+    from alloy_tui.core.errors import Explanation
 
 OPTIONS = [
     Option(
@@ -31,14 +35,14 @@ class ApiChoice:
     api: str
 
 
-def retirement_warning(state: WizardState, today: date | None = None) -> Any:
+def retirement_warning(state: WizardState, today: date | None = None) -> Explanation:
     from alloy_tui.core.explain import ews_retirement_warning
 
     return ews_retirement_warning(today, client_id=state.draft.exchange_online.client_id)
 
 
 class ApiScreen(WizardScreen[ApiChoice]):
-    STEP_TITLE = "Choose the API"
+    STEP_TITLE = heading("api")
     HELP = """\
 Both APIs send the same message from the same mailbox.
 
@@ -53,7 +57,7 @@ for good on 1 April 2027. Choose it only if Graph is not possible for you.
 
 Up/Down choose, Enter goes on."""
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         yield Static("Which API should send the notifications?", markup=False)
         yield ChoiceList(
             OPTIONS, self.initial("api", self.state.draft.exchange_online.api), id="api"
@@ -84,4 +88,4 @@ def apply(state: WizardState, result: ApiChoice) -> None:
     state.draft = state.draft.with_section("exchange_online", api=result.api)
 
 
-STEP = Step(key="api", title="Choose the API", make=ApiScreen, apply=apply)
+STEP = Step.named("api", ApiScreen, apply)

@@ -5,12 +5,13 @@ A step is one `WizardScreen[R]`: it shows its body, and dismisses with a typed r
 `apply` function, so a screen never has to know what comes before or after it.
 
 To add steps for another service (SMTP, Exchange Server), make a module with
-``STEPS: list[Step]`` and name it in `flow.SERVICE_STEP_MODULES`.
+``STEPS: list[Step]``, name it in `flow.SERVICE_STEP_MODULES`, and name its steps in
+`step_names.NAMES`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -22,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from alloy_tui.ui.wizard.state import BACK, Back, WizardState
+from alloy_tui.ui.wizard.step_names import NAMES
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -47,11 +49,21 @@ def _ignore(state: WizardState, result: Any) -> None:
 class Step:
     """One step of the wizard: how to build its screen and how to fold its result into the state."""
 
-    key: str  # stable id, e.g. "signin"
+    key: str  # stable id, e.g. "signin" (a key of `step_names.NAMES`)
     title: str  # shown in the step list, e.g. "Sign in"
     make: Callable[[WizardState], WizardScreen[Any]]
     apply: Callable[[WizardState, Any], None] = _ignore
     skip: Callable[[WizardState], bool] = _never
+
+    @classmethod
+    def named(
+        cls,
+        key: str,
+        make: Callable[[WizardState], WizardScreen[Any]],
+        apply: Callable[[WizardState, Any], None] = _ignore,
+    ) -> Step:
+        """Step ``key``, with the title `step_names.NAMES` gives it."""
+        return cls(key=key, title=NAMES[key].title, make=make, apply=apply)
 
 
 @dataclass(frozen=True)
@@ -117,7 +129,7 @@ class WizardScreen(Screen[R | Back], Generic[R]):
                 yield Static("", id="status", markup=False)
         yield Footer(compact=True)
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         """The step's own widgets."""
         return ()
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from alloy_tui.ui.widgets.choice import Tick
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
 
 OUTLOOK_STEPS = """\
 Each user whose address goes in From must allow it once, in Outlook (desktop):
@@ -39,7 +40,7 @@ class Delegation:
 
 
 class DelegationScreen(WizardScreen[Delegation]):
-    STEP_TITLE = "'From' address delegation"
+    STEP_TITLE = heading("delegation")
     HELP = """\
 By default every notification is From the signed-in account.
 
@@ -60,7 +61,7 @@ OSC 52; works over SSH in most terminals); Enter goes on."""
         Binding("ctrl+y", "copy_command", "Copy command", key_display="^Y"),
     ]
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         yield Tick(
             "Send on behalf of other users ('From' address delegation)",
             self.initial("delegation", self.state.draft.exchange_online.from_delegation),
@@ -122,4 +123,4 @@ def apply(state: WizardState, result: Delegation) -> None:
         state.test_from = ""
 
 
-STEP = Step(key="delegation", title="'From' delegation", make=DelegationScreen, apply=apply)
+STEP = Step.named("delegation", DelegationScreen, apply)

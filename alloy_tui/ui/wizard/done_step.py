@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from alloy_tui.ui.wizard.base import Step, WizardScreen
+from alloy_tui.ui.wizard.step_names import heading
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class Finished:
 
 
 class DoneScreen(WizardScreen[Finished]):
-    STEP_TITLE = "Saved"
+    STEP_TITLE = heading("done")
     NEXT_LABEL = "Quit"
     HELP = """\
 The settings are saved. Enter quits the wizard. Esc goes back to the review
@@ -29,7 +30,7 @@ step (you can change things and save again). ^L opens the alert log."""
         Binding("ctrl+n", "next", "Quit", key_display="^N"),
     ]
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         path = self.state.saved_path or self.state.config_path
         lines = [f"✓ Settings saved to {path}", ""]
         if not self.state.test_passed:
@@ -58,4 +59,4 @@ step (you can change things and save again). ^L opens the alert log."""
         return Finished()
 
 
-STEP = Step(key="done", title="Saved", make=DoneScreen)
+STEP = Step.named("done", DoneScreen)

@@ -12,11 +12,11 @@ found, the step says so (with how to find the URL by hand) and nothing changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
@@ -28,6 +28,10 @@ from alloy_tui.ui.wizard.password_fields import (
     apply_password,
 )
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
+
+if TYPE_CHECKING:
+    from alloy_tui.core.errors import Explanation
 
 AUTH_OPTIONS = [
     Option("ntlm", "NTLM", "Windows authentication; the default on Exchange's EWS directory."),
@@ -85,7 +89,7 @@ class ExchangeServerChoice:
 
 
 class ExchangeServerScreen(WizardScreen[ExchangeServerChoice]):
-    STEP_TITLE = "Exchange server"
+    STEP_TITLE = heading("exchange-server")
     ENTER_NEXT_FIELD = True
     HELP = """\
 Your own Exchange Server (2013 SP1 or later), through Exchange Web Services.
@@ -107,7 +111,7 @@ EWS virtual directory by default; Basic must be turned on there first
 Enter moves to the next field and, on the last one, goes on (^N goes on
 from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         x = self.state.draft.exchange_server
         yield Static("EWS URL (empty: find it by Autodiscover)", classes="label", markup=False)
         yield Input(
@@ -168,7 +172,7 @@ class ExchangeAccount:
 
 
 class ExchangeAccountScreen(SignInScreenBase):
-    STEP_TITLE = "Account and From address"
+    STEP_TITLE = heading("exchange-server-account")
     SERVICE = "exchange-server"
     HELP = """\
 The account alloy-tui signs in as: DOMAIN\\user or user@example.com (the user
@@ -188,7 +192,7 @@ alert log says who must grant it.
 Enter moves to the next field and, on the last one, goes on (^N goes on
 from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         from alloy_tui.core.mail import needs_discovery
 
         x = self.state.draft.exchange_server
@@ -291,7 +295,7 @@ from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
         self.found_url = found.ews_url
         return f"✓ Autodiscover found the EWS URL: {found.ews_url}"
 
-    def failure_status(self, explanation: Any) -> str:
+    def failure_status(self, explanation: Explanation) -> str:
         if explanation.code.startswith("autodiscover"):
             return "Autodiscover failed: Esc goes back to type the EWS URL."
         return super().failure_status(explanation)
@@ -308,16 +312,6 @@ def apply_account(state: WizardState, result: ExchangeAccount) -> None:
 
 
 STEPS = [
-    Step(
-        key="exchange-server",
-        title="Exchange server",
-        make=ExchangeServerScreen,
-        apply=apply_server,
-    ),
-    Step(
-        key="exchange-server-account",
-        title="Account and From",
-        make=ExchangeAccountScreen,
-        apply=apply_account,
-    ),
+    Step.named("exchange-server", ExchangeServerScreen, apply_server),
+    Step.named("exchange-server-account", ExchangeAccountScreen, apply_account),
 ]

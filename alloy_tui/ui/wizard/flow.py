@@ -2,8 +2,8 @@
 
 The flow is data: `steps_for(state)` builds the list from the shared head and tail and the
 chosen service's own steps. Exchange Online's steps live here; SMTP and Exchange Server bring
-theirs as modules exposing ``STEPS: list[Step]`` (see `SERVICE_STEP_MODULES`). A service whose
-module is not there yet gets one plain "not available yet" step.
+theirs as modules exposing ``STEPS: list[Step]`` (see `SERVICE_STEP_MODULES`). What each step
+is called (keyed by its stable key) is in `step_names`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from alloy_tui.ui.wizard.base import Progress, Step
 from alloy_tui.ui.wizard.state import Back
+from alloy_tui.ui.wizard.step_names import NAMES
 
 if TYPE_CHECKING:
     from alloy_tui.ui.app import AlloyApp
@@ -26,7 +27,7 @@ SERVICE_STEP_MODULES: dict[str, str] = {
 }
 
 
-def lazy_step(key: str, title: str, module: str) -> Step:
+def lazy_step(key: str, module: str) -> Step:
     """A step whose module (and its imports) loads only when the step is first shown."""
 
     def real() -> Step:
@@ -35,7 +36,7 @@ def lazy_step(key: str, title: str, module: str) -> Step:
 
     return Step(
         key=key,
-        title=title,
+        title=NAMES[key].title,
         make=lambda state: real().make(state),
         apply=lambda state, result: real().apply(state, result),
         skip=lambda state: real().skip(state) if module in sys.modules else False,
@@ -43,36 +44,27 @@ def lazy_step(key: str, title: str, module: str) -> Step:
 
 
 _W = "alloy_tui.ui.wizard."
-WELCOME = lazy_step("welcome", "Welcome", _W + "welcome_step")
-SERVICE = lazy_step("service", "Choose e-mail service", _W + "service_step")
+WELCOME = lazy_step("welcome", _W + "welcome_step")
+SERVICE = lazy_step("service", _W + "service_step")
 EXCHANGE_ONLINE = [
-    lazy_step("registration", "App registration & cloud", _W + "registration_step"),
-    lazy_step("api", "Choose the API", _W + "api_step"),
-    lazy_step("signin", "Sign in", _W + "signin_step"),
-    lazy_step("delegation", "'From' delegation", _W + "delegation_step"),
+    lazy_step("registration", _W + "registration_step"),
+    lazy_step("api", _W + "api_step"),
+    lazy_step("signin", _W + "signin_step"),
+    lazy_step("delegation", _W + "delegation_step"),
 ]
 TAIL = [
-    lazy_step("test", "Test settings", _W + "test_step"),
-    lazy_step("review", "Review and save", _W + "review_step"),
-    lazy_step("done", "Saved", _W + "done_step"),
+    lazy_step("test", _W + "test_step"),
+    lazy_step("review", _W + "review_step"),
+    lazy_step("done", _W + "done_step"),
 ]
 
 
 def service_steps(service: str) -> list[Step]:
+    """The chosen service's own steps (Exchange Online's are here; the others' in their module)."""
     if service == "exchange-online":
         return list(EXCHANGE_ONLINE)
-    module_name = SERVICE_STEP_MODULES.get(service)
-    if module_name:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            module = None
-        steps = list(getattr(module, "STEPS", []) or [])
-        if steps:
-            return steps
-    from alloy_tui.ui.wizard import not_yet_step
-
-    return [not_yet_step.make_step(service)]
+    steps: list[Step] = importlib.import_module(SERVICE_STEP_MODULES[service]).STEPS
+    return list(steps)
 
 
 def steps_for(state: WizardState) -> list[Step]:

@@ -10,18 +10,28 @@ thread) so a missing or failing one is caught on the step, with its exit code.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import on, work
+from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Input, Static
 
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import settings_model
+    from alloy_tui.core.errors import Explanation
+
+    # The section a password comes from: [smtp] or [exchange_server].
+    PasswordSection = settings_model.Smtp | settings_model.ExchangeServer
 
 SOURCE_OPTIONS = [
     Option("typed", "Type it here (kept in the secrets file, mode 0600)"),
@@ -61,7 +71,7 @@ class PasswordChoice:
     password: str = field(default="", repr=False)
 
 
-def current_source(section: Any) -> str:
+def current_source(section: PasswordSection) -> str:
     if section.password_command:
         return "command"
     if section.password_env:
@@ -82,7 +92,7 @@ class PasswordFields(Vertical):
     def __init__(
         self,
         service: str,
-        section: Any,
+        section: PasswordSection,
         *,
         initial: Callable[[str, Any], Any] | None = None,
         id: str | None = None,
@@ -101,7 +111,7 @@ class PasswordFields(Vertical):
             if self.source != "typed":
                 self.values[self.source] = initial("pw-value", self.values[self.source])
 
-    def compose(self) -> Iterable[Any]:
+    def compose(self) -> ComposeResult:
         yield Static("Password from", classes="label", markup=False)
         yield ChoiceList(SOURCE_OPTIONS, self.source, id="pw-source")
         yield Static(SOURCE_LABELS[self.source], id="pw-label", classes="label", markup=False)
@@ -238,7 +248,9 @@ class SignInScreenBase(WizardScreen[Any]):
     def keep_secrets(self) -> None:
         self.password_fields().keep_typed_password()
 
-    def compose_password_and_from(self, section: Any, from_placeholder: str) -> Iterable[Any]:
+    def compose_password_and_from(
+        self, section: PasswordSection, from_placeholder: str
+    ) -> ComposeResult:
         """The fields both sign-in screens end with: password, From address, message format."""
         yield PasswordFields(self.SERVICE, section, initial=self.initial)
         yield ExplanationPanel(id="pw-error")
@@ -333,46 +345,57 @@ class SignInScreenBase(WizardScreen[Any]):
         secrets.run_password_command(choice.command, timeout=15.0, key=key)
         return "✓ The password command works."
 
+    @dataclass
+    class Checked(Message, bubble=False):
+        """The check before moving on passed; `said` is what to show."""
+
+        choice: PasswordChoice
+        said: str
+
     @work(thread=True, exclusive=True, group="password-command", exit_on_error=False)
     def _run_command(self, choice: PasswordChoice, username: str = "") -> None:
-        from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
-
         try:
             said = self.background_check(username, choice)
-        except ExplainedError as e:
-            self.app.call_from_thread(self._command_failed, e.explanation)
-        except AlloyError as e:
-            ex = Explanation(title="Not ready", cause=str(e), fix="Correct it and press Enter.")
-            self.app.call_from_thread(self._command_failed, ex)
+        except Exception as e:  # never a crash: the step says what failed
+            explanation = explain_failure(
+                e,
+                self.state.draft,
+                input_title="Not ready",
+                input_fix="Correct it and press Enter.",
+            )
+            post_from_thread(self, Failed(explanation))
         else:
-            self.app.call_from_thread(self._command_ok, choice, said)
+            post_from_thread(self, self.Checked(choice, said))
 
-    def failure_status(self, explanation: Any) -> str:
+    @on(Checked)
+    def _checked(self, message: Checked) -> None:
+        self.checking = False
+        self.say(message.said, "ok")
+        if self.is_current:
+            self.dismiss(self.build_result(message.choice))
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self._command_failed(message.explanation)
+
+    def failure_status(self, explanation: Explanation) -> str:
         if explanation.code == "password.command":
             return "The password command failed; nothing was changed."
         return f"{explanation.title}; nothing was changed."
 
-    def _command_failed(self, explanation: Any) -> None:
+    def _command_failed(self, explanation: Explanation) -> None:
         self.checking = False
         panel = self.query_one("#pw-error", ExplanationPanel)
         panel.show(explanation)
         self.say(self.failure_status(explanation), "error")
         self.call_after_refresh(panel.scroll_visible, animate=False)
 
-    def _command_ok(
-        self, choice: PasswordChoice, said: str = "✓ The password command works."
-    ) -> None:
-        self.checking = False
-        self.say(said, "ok")
-        if self.is_current:
-            self.dismiss(self.build_result(choice))
-
 
 def apply_password(state: WizardState, service: str, username: str, choice: PasswordChoice) -> None:
     """Fold the password choice into the draft (and the pending password), never the config."""
     from alloy_tui.core import secrets
 
-    section = "smtp" if service == "smtp" else "exchange_server"
+    section = state.draft.section_name(service)
     command = choice.command if choice.source == "command" else ""
     env = choice.env if choice.source == "env" else ""
     state.draft = state.draft.with_section(section, password_command=command, password_env=env)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
@@ -14,6 +14,7 @@ from alloy_tui.core.config import settings_model as settings_mod
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
 from alloy_tui.ui.wizard.summary import CLOUD_NAMES
 
 GRAPH = "00000003-0000-0000-c000-000000000000"
@@ -96,7 +97,7 @@ def check_field(key: str, value: str) -> str:
 
 
 class RegistrationScreen(WizardScreen[Registration]):
-    STEP_TITLE = "App registration and cloud"
+    STEP_TITLE = heading("registration")
     ENTER_NEXT_FIELD = True
     HELP = (
         """\
@@ -120,7 +121,7 @@ cloud; ^N goes on from anywhere."""
         Binding("ctrl+y", "copy_commands", "Copy az", key_display="^Y"),
     ]
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         eo = self.state.draft.exchange_online
         with Horizontal(id="reg-columns", classes="columns"):
             with Vertical(id="reg-fields", classes="column"):
@@ -211,6 +212,4 @@ def apply(state: WizardState, result: Registration) -> None:
     )
 
 
-STEP = Step(
-    key="registration", title="App registration & cloud", make=RegistrationScreen, apply=apply
-)
+STEP = Step.named("registration", RegistrationScreen, apply)

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
 from alloy_tui.ui.wizard.summary import format_rows, format_value, summary_lines
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import LoadedConfig, Settings
 
 
 @dataclass(frozen=True)
 class Saved:
     path: Path
-    loaded: Any  # the new store.LoadedConfig
+    loaded: LoadedConfig  # as saved
 
 
 #: Old and new side by side when both fit in this many columns (80 columns less the frame).
@@ -56,7 +60,7 @@ def changes_text(state: WizardState) -> str:
 
 
 class ReviewScreen(WizardScreen[Saved]):
-    STEP_TITLE = "Review and save"
+    STEP_TITLE = heading("review")
     NEXT_LABEL = "Save"
     HELP = """\
 What will be saved, and what changes against the config file on disk.
@@ -82,7 +86,7 @@ Enter (or ^N) saves; Esc goes back."""
         super().__init__(state)
         self.changed_on_disk = False
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         state = self.state
         yield Static("Settings:\n" + format_rows(summary_lines(state.draft)), markup=False)
         yield Static(changes_text(state), id="changes", markup=False)
@@ -140,7 +144,7 @@ Enter (or ^N) saves; Esc goes back."""
         )
         self.say("Not saved.", "error")
 
-    def _save(self, loaded: Any) -> Saved | None:
+    def _save(self, loaded: LoadedConfig | None) -> Saved | None:
         from alloy_tui.core.config import SettingsError, store
         from alloy_tui.core.errors import AlloyError
 
@@ -185,7 +189,7 @@ Enter (or ^N) saves; Esc goes back."""
         self._forget_replaced_accounts(new.settings)
         return Saved(path=self.state.config_path, loaded=new)
 
-    def _forget_replaced_accounts(self, settings: Any) -> None:
+    def _forget_replaced_accounts(self, settings: Settings) -> None:
         """Change account, second half: the saved config names the new account, so the
         accounts it replaced leave the token cache now (not at sign-in: quitting without saving
         keeps the old config and its account working)."""
@@ -217,4 +221,4 @@ def apply(state: WizardState, result: Saved) -> None:
     state.saved_path = result.path
 
 
-STEP = Step(key="review", title="Review and save", make=ReviewScreen, apply=apply)
+STEP = Step.named("review", ReviewScreen, apply)

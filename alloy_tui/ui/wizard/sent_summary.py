@@ -9,16 +9,20 @@ unencrypted) comes from `SendResult.extra`, the same facts the alert-log entry h
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from alloy_tui.ui.wizard.summary import API_NAMES, AUTH_NAMES, SECURITY_NAMES
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings
+    from alloy_tui.core.mail import SendResult
 
 
 def _same(a: str, b: str) -> bool:
     return a.strip().lower() == b.strip().lower()
 
 
-def from_line(result: Any, settings: Any) -> str:
+def from_line(result: SendResult, settings: Settings | None) -> str:
     """Who the recipients see in From."""
     shown = result.from_address or result.account
     if result.api in ("graph", "ews"):
@@ -35,7 +39,7 @@ def from_line(result: Any, settings: Any) -> str:
     return shown
 
 
-def through_lines(result: Any, settings: Any) -> list[tuple[str, str]]:
+def through_lines(result: SendResult, settings: Settings | None) -> list[tuple[str, str]]:
     """How it went: the service, where, and who signed in (or that nobody did)."""
     extra = result.extra or {}
     if result.api == "smtp":
@@ -65,7 +69,7 @@ def through_lines(result: Any, settings: Any) -> list[tuple[str, str]]:
     return [("Through", f"{api}, signed in as {result.account}")]
 
 
-def warning_lines(result: Any) -> list[str]:
+def warning_lines(result: SendResult) -> list[str]:
     """What still needs attention although the message went through."""
     extra = result.extra or {}
     lines = []
@@ -80,7 +84,7 @@ def warning_lines(result: Any) -> list[str]:
     return lines
 
 
-def sent_text(result: Any, to: str, settings: Any) -> str:
+def sent_text(result: SendResult, to: str, settings: Settings | None) -> str:
     """The lines under "Test message has been sent"."""
     rows: list[tuple[str, str]] = [("To", ", ".join(result.to) or to)]
     rows.append(("From", from_line(result, settings)))

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from textual.app import ComposeResult
 from textual.widgets import Static
 
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
 
 OPTIONS = [
     Option(
@@ -34,7 +34,7 @@ class ServiceChoice:
 
 
 class ServiceScreen(WizardScreen[ServiceChoice]):
-    STEP_TITLE = "Choose e-mail service"
+    STEP_TITLE = heading("service")
     HELP = """\
 Which service sends this server's notifications.
 
@@ -48,7 +48,7 @@ Microsoft Exchange Server (on-premises): your own Exchange, through EWS.
 
 Up/Down choose, Enter goes on."""
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         yield Static("How should this server send its notifications?", markup=False)
         yield ChoiceList(OPTIONS, self.initial("service", self.state.draft.service), id="service")
 
@@ -63,4 +63,4 @@ def apply(state: WizardState, result: ServiceChoice) -> None:
     state.draft = dataclasses.replace(state.draft, service=result.service)  # type: ignore[arg-type]
 
 
-STEP = Step(key="service", title="Choose e-mail service", make=ServiceScreen, apply=apply)
+STEP = Step.named("service", ServiceScreen, apply)

@@ -7,13 +7,14 @@ The wait runs in a thread worker that calls the core (`SignIn`); cancelling sets
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import on, work
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -22,8 +23,11 @@ from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.widgets.qr import QRCode
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import BACK, WizardState
+from alloy_tui.ui.wizard.step_names import heading
+from alloy_tui.ui.workers import Failed, Progress, explain_failure, post_from_thread
 
 if TYPE_CHECKING:
+    from alloy_tui.core.errors import Explanation
     from alloy_tui.core.signin import Account, DeviceCode
 
 QR_MIN_HEIGHT = 30  # lines the window needs before the QR code is shown
@@ -41,7 +45,7 @@ def format_remaining(seconds: float) -> str:
 
 
 class SignInScreen(WizardScreen[SignedIn]):
-    STEP_TITLE = "Sign in"
+    STEP_TITLE = heading("signin")
     HELP = """\
 Sign in to the Microsoft 365 account that sends the notifications (it needs a
 mailbox; many admins make a dedicated one). This server has no browser, so the
@@ -84,7 +88,7 @@ the attempt is in the alert log (^L)."""
         self._ticker: Timer | None = None
 
     # -- layout -------------------------------------------------------------------------------
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         yield Static("", id="signin-intro", markup=False)
         with Vertical(id="code-box"):
             yield BigCode(id="bigcode")
@@ -215,7 +219,7 @@ the attempt is in the alert log (^L)."""
             "with another account (Change)."
         )
 
-    def show_failure(self, explanation: Any) -> None:
+    def show_failure(self, explanation: Explanation) -> None:
         self._set_phase("failed")
         self.query_one("#signin-intro", Static).update("The sign-in did not work. r tries again.")
         self.query_one("#signin-error", ExplanationPanel).show(explanation)
@@ -227,78 +231,89 @@ the attempt is in the alert log (^L)."""
         )
 
     # -- the worker ---------------------------------------------------------------------------
+    @dataclass
+    class Found(Message, bubble=False):
+        """Signed in (`already`: the token cache had the account)."""
+
+        account: Account
+        attempt: threading.Event
+        already: bool = False
+
+    @dataclass
+    class CodeReady(Message, bubble=False):
+        code: DeviceCode
+        attempt: threading.Event
+
+    @dataclass
+    class Cancelled(Message, bubble=False):
+        attempt: threading.Event
+
     @work(thread=True, exclusive=True, group="signin", exit_on_error=False)
     def _sign_in(self, force: bool, cancel: threading.Event) -> None:
         from alloy_tui.core import signin as auth
-        from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
 
-        cancelled_exc: Any = getattr(auth, "SignInCancelled", ())
-        post = self._poster(cancel)
+        settings = self.state.draft
         try:
-            signin = auth.SignIn(self.state.draft, self.state.config_path)
+            signin = auth.SignIn(settings, self.state.config_path)
             if not force:
                 account = signin.current_account()
                 if account is not None:
-                    post(self.show_account, account, already=True)
+                    post_from_thread(self, self.Found(account, cancel, already=True))
                     return
-                post(self._set_intro, "Asking Microsoft for a sign-in code...")
+                post_from_thread(self, Progress("Asking Microsoft for a sign-in code...", cancel))
             code = signin.start_device_flow()
             if cancel.is_set():
-                raise_cancelled = True
-            else:
-                raise_cancelled = False
-                post(self.show_code, code)
-                account = signin.wait_for_device_flow(cancel)
-                post(self.show_account, account)
-            if raise_cancelled:
-                post(self.show_cancelled)
-        except cancelled_exc:
-            post(self.show_cancelled)
-        except ExplainedError as e:
-            post(
-                self.show_cancelled if cancel.is_set() else self.show_failure,
-                *(() if cancel.is_set() else (e.explanation,)),
+                post_from_thread(self, self.Cancelled(cancel))
+                return
+            post_from_thread(self, self.CodeReady(code, cancel))
+            account = signin.wait_for_device_flow(cancel)
+            post_from_thread(self, self.Found(account, cancel))
+        except (
+            Exception
+        ) as e:  # a refusal, or an unexpected library error: explained, never a crash
+            if isinstance(e, auth.SignInCancelled) or cancel.is_set():
+                post_from_thread(self, self.Cancelled(cancel))
+                return
+            explanation = explain_failure(
+                e,
+                settings,
+                input_title="Cannot start the sign-in",
+                input_fix="Press Esc to go back to the app registration step and correct it.",
             )
-        except AlloyError as e:  # bad input the core refused before any request
-            post(
-                self.show_failure,
-                Explanation(
-                    title="Cannot start the sign-in",
-                    cause=str(e),
-                    fix="Press Esc to go back to the app registration step and correct it.",
-                ),
-            )
-        except Exception as e:  # an unexpected library error: still explained, never a crash
-            post(
-                self.show_failure,
-                Explanation(
-                    title="Sign-in failed unexpectedly",
-                    cause=f"{type(e).__name__}: {e}",
-                    fix="Press r to try again. If it keeps failing, run `alloy-tui login` for details.",
-                ),
-            )
+            post_from_thread(self, Failed(explanation, cancel))
 
-    def _poster(self, cancel: threading.Event) -> Any:
-        """Run a UI update from the worker, unless the step is gone or a newer attempt started."""
+    def _current(self, attempt: object, *, cancelled: bool = False) -> bool:
+        """A worker's message is for this attempt (not one started before r or a), and the
+        attempt was not cancelled meanwhile (unless it says so)."""
+        if attempt is not self.cancel_event:
+            return False
+        return cancelled or not self.cancel_event.is_set()
 
-        def post(fn: Any, *args: Any, **kwargs: Any) -> None:
-            def guarded() -> None:
-                if not self.is_attached or cancel is not self.cancel_event:
-                    return
-                if cancel.is_set() and fn != self.show_cancelled:
-                    return
-                fn(*args, **kwargs)
+    @on(Found)
+    def _found(self, message: Found) -> None:
+        if self._current(message.attempt):
+            self.show_account(message.account, already=message.already)
 
-            try:
-                self.app.call_from_thread(guarded)
-            except RuntimeError:
-                pass  # the app is closing
+    @on(CodeReady)
+    def _code_ready(self, message: CodeReady) -> None:
+        if self._current(message.attempt):
+            self.show_code(message.code)
 
-        return post
+    @on(Progress)
+    def _progress(self, message: Progress) -> None:
+        if self._current(message.attempt):
+            self._set_phase("starting")
+            self.query_one("#signin-intro", Static).update(message.text)
 
-    def _set_intro(self, text: str) -> None:
-        self._set_phase("starting")
-        self.query_one("#signin-intro", Static).update(text)
+    @on(Cancelled)
+    def _cancelled(self, message: Cancelled) -> None:
+        if self._current(message.attempt, cancelled=True):
+            self.show_cancelled()
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        if self._current(message.attempt):
+            self.show_failure(message.explanation)
 
     # -- actions ------------------------------------------------------------------------------
     def action_copy_code(self) -> None:
@@ -348,4 +363,4 @@ def apply(state: WizardState, result: SignedIn) -> None:
     state.draft = state.draft.with_section("exchange_online", account=result.account.username)
 
 
-STEP = Step(key="signin", title="Sign in", make=SignInScreen, apply=apply)
+STEP = Step.named("signin", SignInScreen, apply)

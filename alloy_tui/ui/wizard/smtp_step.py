@@ -12,10 +12,9 @@ The password fields live in `password_fields` (shared with the Exchange Server s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
@@ -28,6 +27,7 @@ from alloy_tui.ui.wizard.password_fields import (
     apply_password,
 )
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 SECURITY_OPTIONS = [
@@ -73,7 +73,7 @@ class SmtpServerChoice:
 
 
 class SmtpServerScreen(WizardScreen[SmtpServerChoice]):
-    STEP_TITLE = "SMTP server"
+    STEP_TITLE = heading("smtp-server")
     ENTER_NEXT_FIELD = True
     HELP = """\
 The mail server (or relay) this server hands its notifications to.
@@ -96,7 +96,7 @@ from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
     SmtpServerScreen #port-col { width: 22; height: auto; margin-left: 1; }
     """
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         s = self.state.draft.smtp
         with Horizontal(id="smtp-hostport"):
             with Vertical(id="host-col"):
@@ -180,7 +180,7 @@ class SmtpSignIn:
 
 
 class SmtpSignInScreen(SignInScreenBase):
-    STEP_TITLE = "Sign-in and From address"
+    STEP_TITLE = heading("smtp-signin")
     SERVICE = "smtp"
     HELP = """\
 User name: leave it empty when the server accepts mail from this host without
@@ -201,7 +201,7 @@ Messages are sent as plain text or HTML ([message] format).
 Enter moves to the next field and, on the last one, goes on (^N goes on
 from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         s = self.state.draft.smtp
         yield Static("User name (empty: no sign-in)", classes="label", markup=False)
         yield Input(
@@ -255,6 +255,6 @@ def apply_signin(state: WizardState, result: SmtpSignIn) -> None:
 
 
 STEPS = [
-    Step(key="smtp-server", title="SMTP server", make=SmtpServerScreen, apply=apply_server),
-    Step(key="smtp-signin", title="Sign-in and From", make=SmtpSignInScreen, apply=apply_signin),
+    Step.named("smtp-server", SmtpServerScreen, apply_server),
+    Step.named("smtp-signin", SmtpSignInScreen, apply_signin),
 ]

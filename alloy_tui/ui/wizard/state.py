@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any, Final
 from alloy_tui.core.config import Settings
 
 if TYPE_CHECKING:
+    from alloy_tui.core.config import LoadedConfig
     from alloy_tui.core.mail import SendResult
     from alloy_tui.core.signin import Account
+    from alloy_tui.sandbox.session import SandboxSession
 
 
 class Back:
@@ -37,9 +39,9 @@ BACK: Final = Back()
 class WizardState:
     config_path: Path
     draft: Settings = field(default_factory=Settings)
-    loaded: Any = None  # alloy_tui.core.config.store.LoadedConfig once the file is read
+    loaded: LoadedConfig | None = None  # once the file is read
     load_error: list[str] = field(default_factory=list)  # the file exists but could not be read
-    sandbox: Any = None  # a running SandboxSession with `alloy-tui --sandbox`
+    sandbox: SandboxSession | None = None  # running, with `alloy-tui --sandbox`
     account: Account | None = None  # who signed in (this session or from the token cache)
     test_result: SendResult | None = None  # the last test message that went through
     tested_with: Settings | None = None  # the draft that test message was sent with
@@ -93,9 +95,5 @@ def sending_settings(s: Settings) -> tuple[object, ...]:
     """What a send depends on: the service and its own section, network and message defaults.
     The other services' sections and the alert log's place and size change nothing about
     whether a message goes through."""
-    own = {
-        "exchange-online": s.exchange_online,
-        "smtp": s.smtp,
-        "exchange-server": s.exchange_server,
-    }.get(s.service)
+    own = s.service_section()
     return (s.service, own, s.network, s.message)

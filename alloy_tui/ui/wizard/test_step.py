@@ -1,34 +1,43 @@
-"""Step 6: send a test message. Recipient (and From with delegation) validated as typed."""
+"""The trial send step (key "test"): one real test message with the settings so far, before
+anything is saved. Recipient (and From with delegation) validated as typed."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import on, work
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import heading
+from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    from alloy_tui.core.config import Settings
+    from alloy_tui.core.errors import Explanation
     from alloy_tui.core.mail import SendResult
 
 SPINNER = "|/-\\"
 
 
 @dataclass(frozen=True)
-class TestOutcome:
-    __test__ = False  # not a pytest class
+class TrialSendOutcome:
+    """What the trial send step found: to whom, from whom, and whether it went through."""
+
     to: str
     from_address: str
     result: SendResult | None  # None: not sent (or it failed); the review step warns
-    tested_with: Any = None  # the Settings the message went through with
+    tested_with: Settings | None = None  # the Settings the message went through with
 
 
 def check_address(text: str, what: str, required: bool) -> str:
@@ -46,9 +55,10 @@ def check_address(text: str, what: str, required: bool) -> str:
     return ""
 
 
-class TestScreen(WizardScreen[TestOutcome]):
-    __test__ = False  # not a pytest class
-    STEP_TITLE = "Test settings"
+class TrialSendScreen(WizardScreen[TrialSendOutcome]):
+    """Send a trial message; Next goes on to review, with or without one."""
+
+    STEP_TITLE = heading("test")
     ENTER_NEXT_FIELD = True
     ENTER_SUBMITS = "send"
     HELP = """\
@@ -86,7 +96,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         s = self.state.draft
         return s.service == "exchange-online" and s.exchange_online.from_delegation
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         yield Static(
             "Send a test message with these settings (nothing is saved yet).", markup=False
         )
@@ -152,7 +162,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         """Put the cursor in the field to fix, and scroll so it shows above the result."""
         field = self.query_one(f"#{key}", Input)
         field.focus(scroll_visible=False)
-        label = field
+        label: Widget = field
         siblings = list(self.query_one("#body").children)
         i = siblings.index(field)
         if i > 0:
@@ -201,45 +211,36 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
             f"{spin} Sending the test message... {elapsed:.1f} s"
         )
 
+    @dataclass
+    class Sent(Message, bubble=False):
+        """The trial message went through `settings`."""
+
+        result: SendResult
+        to: str
+        from_address: str
+        settings: Settings
+
     @work(thread=True, exclusive=True, group="test-send", exit_on_error=False)
-    def _send(self, to: str, from_address: str, settings: Any) -> None:
-        from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
+    def _send(self, to: str, from_address: str, settings: Settings) -> None:
         from alloy_tui.core.mail import send_test_message
 
         try:
             result = send_test_message(settings, self.state.config_path, to, from_address)
-        except ExplainedError as e:
-            self._post(self.show_failure, e.explanation, to, from_address)
-        except AlloyError as e:
-            self._post(
-                self.show_failure,
-                Explanation(title="Not sent", cause=str(e), fix="Correct it and press ^T again."),
-                to,
-                from_address,
-            )
         except Exception as e:  # never a crash: show what happened
-            self._post(
-                self.show_failure,
-                Explanation(
-                    title="Sending failed unexpectedly",
-                    cause=f"{type(e).__name__}: {e}",
-                    fix="Press ^T to try again; `alloy-tui test-send --to ADDR` shows the same from the shell.",
-                ),
-                to,
-                from_address,
+            explanation = explain_failure(
+                e, settings, input_title="Not sent", input_fix="Correct it and press ^T again."
             )
+            post_from_thread(self, Failed(explanation))
         else:
-            self._post(self.show_sent, result, to, from_address, settings)
+            post_from_thread(self, self.Sent(result, to, from_address, settings))
 
-    def _post(self, fn: Any, *args: Any) -> None:
-        def guarded() -> None:
-            if self.is_attached:
-                fn(*args)
+    @on(Sent)
+    def _sent(self, message: Sent) -> None:
+        self.show_sent(message.result, message.to, message.from_address, message.settings)
 
-        try:
-            self.app.call_from_thread(guarded)
-        except RuntimeError:
-            pass
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.show_failure(message.explanation)
 
     def _done_sending(self) -> None:
         self.sending = False
@@ -251,7 +252,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         self.refresh_bindings()
 
     def show_sent(
-        self, result: SendResult, to: str, from_address: str, settings: Any = None
+        self, result: SendResult, to: str, from_address: str, settings: Settings | None = None
     ) -> None:
         self._done_sending()
         self.result = result
@@ -277,7 +278,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         )
         self.call_after_refresh(self.query_one("#log-hint").scroll_visible)
 
-    def show_failure(self, explanation: Any, to: str = "", from_address: str = "") -> None:
+    def show_failure(self, explanation: Explanation, to: str = "", from_address: str = "") -> None:
         self._done_sending()
         self.result = None
         self.query_one("#send-error", ExplanationPanel).show(explanation)
@@ -287,7 +288,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         )
         self._focus_field(self._field_to_fix(explanation))
 
-    def _field_to_fix(self, explanation: Any) -> str:
+    def _field_to_fix(self, explanation: Explanation) -> str:
         """The field the failure is about: From for a refused on-behalf send, the recipient for
         a refused address, else the field the cursor was in (the recipient when none)."""
         code = str(getattr(explanation, "code", "") or "")
@@ -302,20 +303,20 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
             return focused.id or "to"
         return "to"
 
-    def collect(self) -> TestOutcome | None:
+    def collect(self) -> TrialSendOutcome | None:
         if self.sending:
             self.say("Still sending: wait for the result.", "warning")
             return None
         to = self.query_one("#to", Input).value.strip()
         from_address = self.query_one("#from", Input).value.strip() if self.delegation else ""
         if self.result is not None:
-            return TestOutcome(
+            return TrialSendOutcome(
                 self.sent_to, self.sent_from, self.result, getattr(self, "tested_with", None)
             )
-        return TestOutcome(to, from_address, None)
+        return TrialSendOutcome(to, from_address, None)
 
 
-def apply(state: WizardState, result: TestOutcome) -> None:
+def apply(state: WizardState, result: TrialSendOutcome) -> None:
     state.test_to = result.to
     state.test_from = result.from_address
     if result.result is not None:
@@ -323,4 +324,4 @@ def apply(state: WizardState, result: TestOutcome) -> None:
         state.tested_with = result.tested_with
 
 
-STEP = Step(key="test", title="Test settings", make=TestScreen, apply=apply)
+STEP = Step.named("test", TrialSendScreen, apply)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from textual.app import ComposeResult
 from textual.widgets import Static
 
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.wizard.step_names import NAMES, heading
 from alloy_tui.ui.wizard.summary import SERVICE_NAMES, format_rows, summary_lines
 
 
@@ -17,21 +17,6 @@ from alloy_tui.ui.wizard.summary import SERVICE_NAMES, format_rows, summary_line
 class Started:
     edit_mode: bool
 
-
-#: What each numbered step does, for the plan on the welcome step (keys as in `flow`).
-STEP_PLANS = {
-    "service": "Choose the e-mail service (Exchange Online, SMTP or Exchange Server).",
-    "registration": "Name the app registration (tenant, client id) and the cloud.",
-    "api": "Choose the API: Microsoft Graph (recommended) or EWS.",
-    "signin": "Sign in with a code on any device with a browser (your phone works).",
-    "delegation": "Decide whether notifications may come 'From' other users.",
-    "smtp-server": "Name the SMTP server: host, port and security.",
-    "smtp-signin": "Sign in to it (if it needs that) and choose the From address.",
-    "exchange-server": "Give the EWS URL (or let Autodiscover find it) and NTLM or Basic.",
-    "exchange-server-account": "Name the account, its password and the From address.",
-    "test": "Send a test message.",
-    "review": "Review the changes and save them.",
-}
 
 PLAN_END = """\
 Nothing is written until you save on the last step. Esc goes back, Enter goes
@@ -54,7 +39,7 @@ def plan_text(state: WizardState) -> str:
     ]
     steps = numbered_steps(state)
     for n, (key, title) in enumerate(steps, 1):
-        lines.append(f"  {n}. {STEP_PLANS.get(key, title + '.')}")
+        lines.append(f"  {n}. {NAMES[key].plan or title + '.'}")
     lines += ["", "Another service on step 1 brings its own steps.", "", PLAN_END]
     return "\n".join(lines)
 
@@ -67,7 +52,7 @@ def steps_line(state: WizardState) -> str:
 
 
 class WelcomeScreen(WizardScreen[Started]):
-    STEP_TITLE = "Welcome"
+    STEP_TITLE = heading("welcome")
     HELP = """\
 alloy-tui sets up outgoing notification e-mail for this server and keeps a log
 of every message it sends (the alert log).
@@ -86,7 +71,7 @@ the connection drops, the file on disk stays as it was.
 The same settings can be read and checked without this wizard:
   alloy-tui config show       alloy-tui status       alloy-tui log"""
 
-    def compose_body(self) -> Iterable[Any]:
+    def compose_body(self) -> ComposeResult:
         state = self.state
         where = f"Config file: {state.config_path}"
         if state.sandbox is not None:
@@ -127,4 +112,4 @@ The same settings can be read and checked without this wizard:
         return Started(edit_mode=self.state.edit_mode)
 
 
-STEP = Step(key="welcome", title="Welcome", make=WelcomeScreen)
+STEP = Step.named("welcome", WelcomeScreen)

@@ -13,11 +13,13 @@ import time
 from pathlib import Path
 
 from alloy_tui.core.alertlog import AlertLogWriter, Follower
+from alloy_tui.core.config import AlertLog
 
 WRITER = """
 import sys, time
 from alloy_tui.core.alertlog import AlertLogWriter
-w = AlertLogWriter(sys.argv[1], max_bytes=4096, keep=int(sys.argv[3]), retention_days=0)
+from alloy_tui.core.config import AlertLog
+w = AlertLogWriter(sys.argv[1], AlertLog(max_bytes=4096, keep=int(sys.argv[3]), retention_days=0))
 n = int(sys.argv[2])
 start = time.monotonic()
 for i in range(n):
@@ -50,7 +52,7 @@ def test_truncate_and_regrow_past_the_position_within_one_poll(tmp_path: Path) -
 
 def test_follower_reads_every_rotated_file_to_its_end(tmp_path: Path) -> None:
     path = tmp_path / "alert_log.jsonl"
-    w = AlertLogWriter(path, max_bytes=4096, keep=50, retention_days=0)
+    w = AlertLogWriter(path, AlertLog(max_bytes=4096, keep=50, retention_days=0))
     w.write("info", "load.entry", "before")
     follower = Follower(path)
     for i in range(300):  # about 20 rotations between two polls
@@ -69,7 +71,7 @@ def test_log_follow_json_reads_every_entry_once_under_fast_rotation(tmp_path: Pa
     path = tmp_path / "alert_log.jsonl"
     config = tmp_path / "config.toml"
     config.write_text(f'[alert_log]\npath = "{path}"\nmax_bytes = 4096\nkeep = 60\n')
-    AlertLogWriter(path, max_bytes=4096, keep=60).write("info", "load.ready", "ready")
+    AlertLogWriter(path, AlertLog(max_bytes=4096, keep=60)).write("info", "load.ready", "ready")
     env = {**os.environ, "TERM": "dumb", "PYTHONPATH": os.getcwd()}
     follow = subprocess.Popen(
         [sys.executable, "-m", "alloy_tui", "--config", str(config), "log", "-n", "1"]
@@ -107,7 +109,7 @@ def test_follow_goes_on_in_the_file_tail_read_even_after_it_was_rotated(tmp_path
     from alloy_tui.core.alertlog import AlertLogReader
 
     path = tmp_path / "alert_log.jsonl"
-    w = AlertLogWriter(path, max_bytes=4096, keep=10, retention_days=0)
+    w = AlertLogWriter(path, AlertLog(max_bytes=4096, keep=10, retention_days=0))
     w.write("info", "load.entry", "seen by tail", {"seq": -1})
     reader = AlertLogReader(path)
     assert len(reader.tail(5)) == 1

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.core.alertlog import AlertLogReader, AlertLogWriter, Entry, Follower, parse_line
+from alloy_tui.core.config import AlertLog
 
 
 def _line(i: int, level: str = "info") -> str:
@@ -151,7 +152,7 @@ def test_follow_sees_new_entries(follow_log: tuple[Path, list[Entry], threading.
 
 def test_follow_across_rotation(follow_log: tuple[Path, list[Entry], threading.Event]) -> None:
     path, got, _ = follow_log
-    w = AlertLogWriter(path, max_bytes=4096, keep=3)
+    w = AlertLogWriter(path, AlertLog(max_bytes=4096, keep=3))
     for i in range(60):  # several rotations while followed (tail -F pace: not two in one poll)
         w.write("info", "rot.f", f"r{i}", {"pad": "z" * 40})
         time.sleep(0.002)

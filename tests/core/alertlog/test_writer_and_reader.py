@@ -21,7 +21,7 @@ from alloy_tui.core.alertlog import (
     parse_line,
 )
 from alloy_tui.core.alertlog.entry import now_ts
-from alloy_tui.core.config.settings import Settings
+from alloy_tui.core.config.settings import AlertLog, Settings
 
 
 def _all_lines(path: Path) -> list[str]:
@@ -34,7 +34,7 @@ def _all_lines(path: Path) -> list[str]:
 
 def _hammer(path: str, proc: int, count: int, max_bytes: int, keep: int, go: object) -> None:
     go.wait()  # type: ignore[attr-defined]
-    w = AlertLogWriter(Path(path), max_bytes=max_bytes, keep=keep, retention_days=0)
+    w = AlertLogWriter(Path(path), AlertLog(max_bytes=max_bytes, keep=keep, retention_days=0))
     for i in range(count):
         w.write(
             "info",
@@ -163,7 +163,7 @@ def test_redaction_by_key_and_by_look(tmp_path: Path) -> None:
 
 def test_rotation_by_size_keeps_n_archives(tmp_path: Path) -> None:
     path = tmp_path / "alert_log.jsonl"
-    w = AlertLogWriter(path, max_bytes=4096, keep=3, retention_days=0)
+    w = AlertLogWriter(path, AlertLog(max_bytes=4096, keep=3, retention_days=0))
     for i in range(400):
         w.write("info", "rot.test", f"entry {i:04d}", {"pad": "y" * 50})
     assert [p.name for p in sorted(tmp_path.iterdir())] == [
@@ -199,7 +199,7 @@ def test_retention_drops_old_entries_at_rotation(tmp_path: Path) -> None:
 
     archive_path(path, 1).write_text(line(older, "all old 1") + line(old, "all old 2"))
     path.write_text(line(old, "old") + "garbage that has no date\n" + line(recent, "recent"))
-    w = AlertLogWriter(path, max_bytes=1 << 20, keep=5, retention_days=30)
+    w = AlertLogWriter(path, AlertLog(max_bytes=1 << 20, keep=5, retention_days=30))
     assert w.rotate() == archive_path(path, 1)
     # The archive that held only old entries is gone; the rotated file lost its old entry.
     assert not archive_path(path, 2).exists()
@@ -253,7 +253,7 @@ def test_retention_judges_each_shape_of_line_and_keeps_the_young_rest(tmp_path: 
         f'{{"ts":"{recent}","level":"error","event":"e.x","message":"recent 2"}}',
     ]
     path.write_text("\n".join(lines) + "\n")
-    AlertLogWriter(path, keep=2, retention_days=30).rotate()
+    AlertLogWriter(path, AlertLog(keep=2, retention_days=30)).rotate()
     assert archive_path(path, 1).read_text().splitlines() == lines[3:]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -134,3 +134,23 @@ def test_with_section_returns_a_changed_copy() -> None:
     assert validate(t.with_section("smtp", port=70000)) == [
         Problem("smtp.port", "must be between 1 and 65535, got 70000")
     ]
+
+
+def test_each_service_has_one_section_on_settings() -> None:
+    from alloy_tui.core.config.settings import SERVICES
+
+    s = Settings()
+    assert s.section_name() == "exchange_online" and s.service_section() is s.exchange_online
+    for service in SERVICES:
+        chosen = replace(s, service=service)
+        assert chosen.service_section() is getattr(s, chosen.section_name())
+        assert s.section_name(service) == chosen.section_name() == service.replace("-", "_")
+    with pytest.raises(ValueError, match="unknown service 'fax'"):
+        s.section_name("fax")
+
+
+def test_settings_error_is_an_alloy_error() -> None:
+    from alloy_tui.core.config import SettingsError
+    from alloy_tui.core.errors import AlloyError
+
+    assert issubclass(SettingsError, AlloyError) and issubclass(SettingsError, ValueError)

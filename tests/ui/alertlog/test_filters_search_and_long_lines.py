@@ -16,6 +16,7 @@ from rich.color import ColorSystem
 from textual.widgets import Input
 
 from alloy_tui.core.alertlog import AlertLogWriter, archive_path
+from alloy_tui.core.config import AlertLog
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.dialogs import ConfirmClearScreen, DetailsScreen
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
@@ -145,7 +146,7 @@ def _old_log(path: Path, n: int) -> Path:
 
 async def test_clear_says_what_retention_drops_and_runs_off_the_ui_thread(tmp_path: Path) -> None:
     log = _old_log(tmp_path / "alert_log.jsonl", 2_000)
-    app = AlertLogApp(log, poll=0.01, keep=3, retention_days=30)
+    app = AlertLogApp(log, AlertLog(keep=3, retention_days=30), poll=0.01)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _ready(pilot, app)
         await pilot.press("c")
@@ -181,7 +182,7 @@ async def test_clear_says_what_retention_drops_and_runs_off_the_ui_thread(tmp_pa
 async def test_clear_with_keep_zero_warns_that_it_deletes(tmp_path: Path) -> None:
     log = tmp_path / "alert_log.jsonl"
     log.write_text(_entry(1, "info", "one"))
-    app = AlertLogApp(log, poll=0.01, keep=0, retention_days=0)
+    app = AlertLogApp(log, AlertLog(keep=0, retention_days=0), poll=0.01)
     async with app.run_test(size=(100, 30)) as pilot:
         await _ready(pilot, app)
         await pilot.press("c")

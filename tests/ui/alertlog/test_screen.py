@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import Input
 
 from alloy_tui.core.alertlog import AlertLogWriter, archive_path
+from alloy_tui.core.config import AlertLog
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.dialogs import ConfirmClearScreen, DetailsScreen
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
@@ -244,7 +245,7 @@ async def test_rotation_and_truncation_while_open(log: Path) -> None:
     app = AlertLogApp(log, poll=0.01)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _ready(pilot, app)
-        w = AlertLogWriter(log, keep=3)
+        w = AlertLogWriter(log, AlertLog(keep=3))
         w.rotate()
         w.write("warning", "after.rotate", "first in the new file")
         await _until(pilot, lambda: "first in the new file" in _rows(app)[0])
@@ -270,7 +271,8 @@ async def test_log_missing_then_created(tmp_path: Path) -> None:
 
 
 async def test_clear_archives_after_confirmation(log: Path) -> None:
-    app = AlertLogApp(log, poll=0.01, retention_days=0)  # the fixture's entries are months old
+    old_entries_kept = AlertLog(retention_days=0)  # the fixture's entries are months old
+    app = AlertLogApp(log, old_entries_kept, poll=0.01)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _ready(pilot, app)
         await pilot.press("c")

@@ -13,7 +13,7 @@ from alloy_tui.ui.wizard.registration_step import RegistrationScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
-from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 from tests.helpers.wizard import on, screen_text, set_input, wait_for
 
@@ -63,11 +63,11 @@ async def test_alert_log_from_every_step(sandbox: Sandbox, sandbox_config: Path)
         await wait_for(pilot, lambda: on(app, DelegationScreen))
         await _round_trip(app, pilot, DelegationScreen)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, TestScreen))
+        await wait_for(pilot, lambda: on(app, TrialSendScreen))
         set_input(app, "#to", "ops@contoso.example")
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: not app.screen.sending, timeout=15, what="the send")
-        await _round_trip(app, pilot, TestScreen, expect="test_message.sent")
+        await _round_trip(app, pilot, TrialSendScreen, expect="test_message.sent")
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: on(app, ReviewScreen))
         await _round_trip(app, pilot, ReviewScreen)

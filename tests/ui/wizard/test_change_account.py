@@ -27,7 +27,7 @@ from alloy_tui.ui.wizard.registration_step import RegistrationScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
-from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 from tests.helpers.wizard import endpoints_toml, on, screen_text, set_input, wait_for
 
@@ -111,7 +111,7 @@ async def test_change_account_then_save_keeps_only_the_new_account_and_the_test_
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, DelegationScreen), what="delegation step")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, TestScreen), what="test step")
+        await wait_for(pilot, lambda: on(app, TrialSendScreen), what="test step")
         set_input(app, "#to", "bob@example.com")
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: not app.screen.sending, timeout=15, what="the send")
@@ -122,12 +122,12 @@ async def test_change_account_then_save_keeps_only_the_new_account_and_the_test_
         await pilot.press("escape")
         await wait_for(pilot, lambda: on(app, DelegationScreen), what="back to delegation")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, TestScreen), what="test step again")
+        await wait_for(pilot, lambda: on(app, TrialSendScreen), what="test step again")
         assert "Test message has been sent" in screen_text(app)
         await pilot.press("escape")  # Back from the test step, straight after the send
         await wait_for(pilot, lambda: on(app, DelegationScreen), what="back again")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, TestScreen))
+        await wait_for(pilot, lambda: on(app, TrialSendScreen))
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: on(app, ReviewScreen), what="review step")
         text = screen_text(app)
@@ -164,7 +164,7 @@ async def test_a_changed_setting_drops_the_earlier_test_result(
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, DelegationScreen))
         await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, TestScreen))
+        await wait_for(pilot, lambda: on(app, TrialSendScreen))
         set_input(app, "#to", "bob@example.com")
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: not app.screen.sending, timeout=15, what="the send")
@@ -173,7 +173,7 @@ async def test_a_changed_setting_drops_the_earlier_test_result(
         await wait_for(pilot, lambda: on(app, DelegationScreen))
         await pilot.press("space")  # delegation on: a setting the send depends on
         await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, TestScreen))
+        await wait_for(pilot, lambda: on(app, TrialSendScreen))
         assert app.state.draft.exchange_online.from_delegation
         assert "Test message has been sent" not in screen_text(app)
         assert app.state.test_result is None  # dropped: sent with other settings

@@ -18,7 +18,7 @@ from alloy_tui.ui.wizard.exchange_server_step import (
     check_ews_url,
     check_username,
 )
-from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from tests.helpers.exchange_server_wizard import (
     PASSWORD,
     UPN,
@@ -65,7 +65,7 @@ async def test_exchange_server_path_with_test_send_and_save(sandbox: Sandbox) ->
         assert "this account's address" in text_of(pilot, "from-check")
         await fill(pilot, "from", UPN)
         await pilot.press("ctrl+n")
-        await wait_for(pilot, TestScreen)
+        await wait_for(pilot, TrialSendScreen)
         assert not secrets.secrets_path().exists()
         await fill(pilot, "to", "ops@contoso.example")
         await pilot.press("enter")
@@ -98,7 +98,7 @@ async def test_ntlm_wrong_password_and_on_behalf_denied_are_explained(sandbox: S
         await fill(pilot, "pw-value", "Wrong-One-1")
         await fill(pilot, "from", "helpdesk@contoso.example")  # on behalf, not granted
         await pilot.press("ctrl+n")
-        await wait_for(pilot, TestScreen)
+        await wait_for(pilot, TrialSendScreen)
         await fill(pilot, "to", "ops@contoso.example")
         await pilot.press("enter")
         await settle(pilot)
@@ -108,7 +108,7 @@ async def test_ntlm_wrong_password_and_on_behalf_denied_are_explained(sandbox: S
         await wait_for(pilot, ExchangeAccountScreen)
         await fill(pilot, "pw-value", PASSWORD)
         await pilot.press("ctrl+n")
-        await wait_for(pilot, TestScreen)
+        await wait_for(pilot, TrialSendScreen)
         await fill(pilot, "to", "ops@contoso.example")
         await pilot.press("enter")
         await settle(pilot)

@@ -12,7 +12,7 @@ from alloy_tui.sandbox import Sandbox
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.exchange_server_step import ExchangeAccountScreen
-from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from tests.helpers.exchange_server_wizard import (
     PASSWORD,
     UPN,
@@ -55,7 +55,7 @@ async def test_a_server_name_is_turned_into_the_ews_url_and_saved(sandbox: Sandb
         await fill(pilot, "pw-value", PASSWORD)
         await pilot.press("ctrl+n")
         await settle(pilot)
-        await wait_for(pilot, TestScreen)
+        await wait_for(pilot, TrialSendScreen)
         assert app.state.draft.exchange_server.ews_endpoint == sandbox.ews_endpoint
         assert len(sandbox.requests("autodiscover")) == 1
         await fill(pilot, "to", "ops@contoso.example")

@@ -14,7 +14,7 @@ from alloy_tui.ui.wizard.registration_step import RegistrationScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
-from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 from tests.helpers.wizard import endpoints_toml, on, screen_text, set_input, wait_for
 
@@ -69,7 +69,7 @@ async def test_graph_with_delegation_denied_then_allowed(
         await pilot.press("space")  # delegation on
         assert "on behalf of" in screen_text(app) and "Delegate Access" in screen_text(app)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, TestScreen), what="test step")
+        await wait_for(pilot, lambda: on(app, TrialSendScreen), what="test step")
 
         # ceo@ has not granted Send On Behalf: explained, with who must grant it
         await _send(app, pilot, "bob@example.com", "ceo@contoso.example")
@@ -100,7 +100,7 @@ async def test_ews_without_delegation(sandbox: Sandbox, sandbox_config: Path) ->
         await _to_signed_in(app, pilot, sandbox, ews=True)
         assert "Off: every notification is From alerts@contoso.example" in screen_text(app)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, TestScreen), what="test step")
+        await wait_for(pilot, lambda: on(app, TrialSendScreen), what="test step")
         assert not app.screen.query("#from"), "no From field without delegation"
         await _send(app, pilot, "ops@contoso.example")
         assert "Test message has been sent" in screen_text(app), screen_text(app)
@@ -140,7 +140,7 @@ async def test_edit_mode_already_signed_in_keeps_comments(sandbox: Sandbox, tmp_
         assert app.screen.device_code is None, "no device flow when already signed in"
         assert account.username in screen_text(app)
         await pilot.press("enter", "enter")
-        await wait_for(pilot, lambda: on(app, TestScreen))
+        await wait_for(pilot, lambda: on(app, TrialSendScreen))
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: on(app, ReviewScreen))
         text = screen_text(app)

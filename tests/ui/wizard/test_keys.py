@@ -18,7 +18,7 @@ from alloy_tui.ui.wizard.registration_step import RegistrationScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
 from alloy_tui.ui.wizard.state import WizardState
-from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from tests.helpers.wizard import (
     CLIENT,
     TENANT,
@@ -185,7 +185,7 @@ async def test_test_step_enter_moves_to_from_then_sends_and_bad_field_gets_focus
     app = AlloyApp(tmp_path / "config.toml", start_flow=False)
     async with app.run_test(size=(80, 24)) as pilot:
         state = await fresh_state(app, pilot, from_delegation=True)
-        await app.push_screen(TestScreen(state))
+        await app.push_screen(TrialSendScreen(state))
         await pilot.pause()
         assert footer(app)["enter"] == "Next field"
         burst(app, *chars("ops@contoso.example"), "tab", *chars("not an address"))
@@ -216,7 +216,7 @@ async def test_denied_send_puts_the_cursor_back_in_from_in_sight(
             await pilot.press("enter")
             await wait_for(pilot, lambda: on(app, DelegationScreen))
             await pilot.press("space", "enter")
-            await wait_for(pilot, lambda: on(app, TestScreen))
+            await wait_for(pilot, lambda: on(app, TrialSendScreen))
             set_input(app, "#to", "ops@contoso.example")
             set_input(app, "#from", "ceo@contoso.example")
             app.screen.query_one("#to", Input).focus()

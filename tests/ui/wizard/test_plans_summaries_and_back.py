@@ -18,7 +18,7 @@ from alloy_tui.ui.wizard import flow
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.smtp_step import SmtpServerScreen
-from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 from tests.helpers.smtp_server import SmtpServer
 from tests.helpers.wizard import on, screen_text, wait_for
@@ -137,7 +137,7 @@ def shown(app: AlloyApp, widget_id: str) -> str:
 
 async def send_test(pilot: Any, to: str = "ops@contoso.test") -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: on(app, TestScreen))
+    await wait_for(pilot, lambda: on(app, TrialSendScreen))
     app.screen.query_one("#to", Input).value = to
     await pilot.press("ctrl+t")
     await wait_for(
@@ -153,7 +153,7 @@ async def test_sent_smtp_relay_without_sign_in(tmp_path: Path) -> None:
             f'service = "smtp"\n\n[smtp]\nhost = "127.0.0.1"\nport = {server.port}\n'
             f'security = "none"\n\n[message]\ndefault_from = "noc@contoso.test"\n',
         )
-        app = OneStep(path, "test", TestScreen, lambda s: None)
+        app = OneStep(path, "test", TrialSendScreen, lambda s: None)
         async with app.run_test(size=(80, 24)) as pilot:
             await send_test(pilot)
             sent = shown(app, "sent")
@@ -178,7 +178,7 @@ async def test_sent_smtp_warns_the_password_went_unencrypted(
             f'security = "none"\nusername = "{user}"\n',
         )
         secrets.set_pending("smtp", user, password)
-        app = OneStep(path, "test", TestScreen, lambda s: None)
+        app = OneStep(path, "test", TrialSendScreen, lambda s: None)
         async with app.run_test(size=(80, 24)) as pilot:
             await send_test(pilot)
             sent = shown(app, "sent")
@@ -216,7 +216,7 @@ async def test_sent_exchange_server_on_behalf_only_when_from_is_another_mailbox(
             f'\n[network]\nca_bundle = "{sandbox.ca_path}"\ntimeout = 5\n',
         )
         secrets.set_pending("exchange-server", username, pw)
-        app = OneStep(path, "test", TestScreen, lambda s: None)
+        app = OneStep(path, "test", TrialSendScreen, lambda s: None)
         async with app.run_test(size=(80, 24)) as pilot:
             await send_test(pilot, "ops@contoso.example")
             sent = shown(app, "sent")
@@ -265,12 +265,12 @@ async def test_back_and_forward_keeps_what_was_typed(tmp_path: Path, _no_pending
         await pilot.pause()
         assert "typed before is kept" in str(app.screen.query_one("#pw-check", Static).content)
         await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, TestScreen))
+        await wait_for(pilot, lambda: on(app, TrialSendScreen))
         await pilot.press(*"ops@contoso.test")
         await pilot.press("escape")
         await wait_for(pilot, lambda: on(app, SmtpSignInScreen))
         await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, TestScreen))
+        await wait_for(pilot, lambda: on(app, TrialSendScreen))
         assert app.screen.query_one("#to", Input).value == "ops@contoso.test"
         assert app.state.draft.smtp.username == user
         assert app.state.draft.smtp.host == "relay.example.com"
@@ -373,13 +373,13 @@ async def test_footer_tells_the_truth_on_sign_in_dialogs_and_test_step(tmp_path:
         await pilot.press("n")
         await wait_for(pilot, lambda: on(app, SignInScreen))
         # the test step: one clear entry for sending, Enter only where it does something else
-        await app.push_screen(TestScreen(app.state))
+        await app.push_screen(TrialSendScreen(app.state))
         await pilot.pause()
         keys = footer_keys(app)
         assert "^T Send test" in keys
         assert not [k for k in keys if k.startswith("Enter")], keys
         app.state.draft = app.state.draft.with_section("exchange_online", from_delegation=True)
-        await app.push_screen(TestScreen(app.state))
+        await app.push_screen(TrialSendScreen(app.state))
         await pilot.pause()
         keys = footer_keys(app)
         assert "^T Send test" in keys and "Enter Next field" in keys

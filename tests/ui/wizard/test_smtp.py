@@ -19,7 +19,7 @@ from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.smtp_step import SmtpServerScreen, SmtpSignInScreen, check_host, check_port
-from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from tests.helpers.smtp_server import QUEUE_ID, SmtpServer
 
 USER = "alerts@contoso.test"
@@ -122,7 +122,7 @@ async def test_smtp_path_with_test_send_and_save(tmp_path: Path) -> None:
             app.screen.query_one("#format").focus()
             await pilot.press("down")  # HTML
             await pilot.press("enter")
-            await wait_for(pilot, TestScreen)
+            await wait_for(pilot, TrialSendScreen)
             assert secrets.pending_password("smtp", USER) == PASSWORD
             assert not secrets_file().exists()  # nothing written before Save
             await type_into(pilot, "to", "ops@contoso.test")
@@ -225,12 +225,37 @@ async def test_password_command_is_run_and_explained() -> None:
         await type_into(pilot, "pw-value", "printf 'from-cmd\\n'")
         await pilot.press("ctrl+n")
         await settle(pilot)
-        await wait_for(pilot, TestScreen)
+        await wait_for(pilot, TrialSendScreen)
         assert app.state.draft.smtp.password_command == "printf 'from-cmd\\n'"
         await pilot.press("ctrl+q")  # quit without saving
         await pilot.pause()
         await pilot.press("y")
     assert not config_path().exists() and not secrets_file().exists()
+
+
+async def test_an_unexpected_failure_of_the_password_command_is_explained() -> None:
+    """Not only the core's own errors: any failure of the check in the thread is explained on
+    the step (through core.explain), and the step is not left waiting for it forever."""
+    app = AlloyApp(config_path())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_smtp_server(pilot)
+        await fill_server(pilot, "smtp.example.com", "587")
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, SmtpSignInScreen)
+        await type_into(pilot, "username", USER)
+        app.screen.query_one("#pw-source").focus()
+        await pilot.press("down")  # a command prints it
+        await type_into(pilot, "pw-value", "printf 'a\x00b'")  # a NUL: /bin/sh cannot take it
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, SmtpSignInScreen)
+        panel = app.screen.query_one("#pw-error", ExplanationPanel)
+        assert panel.display and "Unexpected error (ValueError)" in str(panel.render())
+        assert "nothing was changed" in status_text(pilot)
+        await type_into(pilot, "pw-value", "printf 'from-cmd\\n'")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await wait_for(pilot, TrialSendScreen)
 
 
 async def test_env_variable_must_exist(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -252,7 +277,7 @@ async def test_env_variable_must_exist(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("ALLOY_WIZ_PW", "x")
         await type_into(pilot, "pw-value", "ALLOY_WIZ_PW")
         await pilot.press("ctrl+n")
-        await wait_for(pilot, TestScreen)
+        await wait_for(pilot, TrialSendScreen)
         assert app.state.draft.smtp.password_env == "ALLOY_WIZ_PW"
 
 
@@ -266,7 +291,7 @@ async def test_quitting_after_typing_a_password_writes_nothing() -> None:
         await type_into(pilot, "username", USER)
         await type_into(pilot, "pw-value", PASSWORD)
         await pilot.press("ctrl+n")
-        await wait_for(pilot, TestScreen)
+        await wait_for(pilot, TrialSendScreen)
         await pilot.press("ctrl+q")
         await pilot.pause()
         await pilot.press("y")
@@ -293,7 +318,7 @@ async def test_no_username_means_no_password_and_needs_a_from() -> None:
         assert "required (who the notifications come from)" in status_text(pilot, "from-check")
         await type_into(pilot, "from", "server@example.com")
         await pilot.press("ctrl+n")
-        await wait_for(pilot, TestScreen)
+        await wait_for(pilot, TrialSendScreen)
         await pilot.press("escape")  # back: a user name turns the password fields on again
         await wait_for(pilot, SmtpSignInScreen)
         await type_into(pilot, "username", "relay-user@example.com")
@@ -314,7 +339,7 @@ async def test_test_send_failure_is_explained(tmp_path: Path) -> None:
             await type_into(pilot, "username", USER)
             await type_into(pilot, "pw-value", PASSWORD)
             await pilot.press("ctrl+n")
-            await wait_for(pilot, TestScreen)
+            await wait_for(pilot, TrialSendScreen)
             await type_into(pilot, "to", "ops@contoso.test")
             await pilot.press("enter")
             await settle(pilot)

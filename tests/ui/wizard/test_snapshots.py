@@ -27,7 +27,7 @@ from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
 from alloy_tui.ui.wizard.state import WizardState
-from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 
 CLOCK = 1_790_000_000.0
@@ -100,7 +100,7 @@ def sign_in_code(screen: SignInScreen) -> None:
     )
 
 
-def send_denied(screen: TestScreen) -> None:
+def send_denied(screen: TrialSendScreen) -> None:
     screen.query_one("#to").value = "bob@example.com"
     screen.query_one("#from").value = "ceo@contoso.example"
     screen.show_failure(
@@ -115,7 +115,7 @@ def send_denied(screen: TestScreen) -> None:
     )
 
 
-def send_ok(screen: TestScreen) -> None:
+def send_ok(screen: TrialSendScreen) -> None:
     screen.query_one("#to").value = "bob@example.com"
     screen.show_sent(
         SendResult(
@@ -158,8 +158,8 @@ CASES: dict[str, Callable[[], StepApp]] = {
         lambda screen: screen.show_account(ACCOUNT),
     ),
     "delegation_on": lambda: StepApp(NEW_PATH, "delegation", DelegationScreen, delegation_on),
-    "test_denied": lambda: StepApp(NEW_PATH, "test", TestScreen, delegation_on, send_denied),
-    "test_sent": lambda: StepApp(NEW_PATH, "test", TestScreen, filled, send_ok),
+    "test_denied": lambda: StepApp(NEW_PATH, "test", TrialSendScreen, delegation_on, send_denied),
+    "test_sent": lambda: StepApp(NEW_PATH, "test", TrialSendScreen, filled, send_ok),
     "review": lambda: StepApp(NEW_PATH, "review", ReviewScreen, delegation_on),
     "done": lambda: StepApp(edit_path(), "done", DoneScreen, filled),
 }

@@ -17,7 +17,7 @@ from alloy_tui.ui.wizard.registration_step import RegistrationScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
-from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 from tests.helpers.wizard import (
     CLIENT,
@@ -150,25 +150,6 @@ async def test_quit_with_unsaved_changes_asks_first(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
-async def test_service_without_wizard_steps_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(
-        flow.SERVICE_STEP_MODULES, "exchange-server", "alloy_tui.ui.wizard.no_such_module"
-    )
-    app = AlloyApp(tmp_path / "config.toml")
-    async with app.run_test() as pilot:
-        await wait_for(pilot, lambda: on(app, WelcomeScreen))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, ServiceScreen))
-        await pilot.press("down", "down", "enter")
-        await wait_for(pilot, lambda: "cannot set up Microsoft Exchange Server" in screen_text(app))
-        await pilot.press("enter")
-        assert "Not available yet" in screen_text(app)
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: on(app, ServiceScreen))
-
-
 async def test_help_and_alert_log_from_a_step(tmp_path: Path) -> None:
     app = AlloyApp(tmp_path / "config.toml")
     async with app.run_test() as pilot:
@@ -231,7 +212,7 @@ async def test_sign_in_code_copy_and_qr_by_size(tmp_path: Path) -> None:
 async def test_test_step_refuses_bad_recipient_before_any_request(tmp_path: Path) -> None:
     app = AlloyApp(existing(tmp_path), start_flow=False)
     async with app.run_test() as pilot:
-        screen = TestScreen(app.state)
+        screen = TrialSendScreen(app.state)
         await app.push_screen(screen, callback=lambda _r: None)
         await pilot.pause()
         set_input(app, "#to", "bob@example.com\r\nBcc: eve@example.com")
