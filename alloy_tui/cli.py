@@ -68,9 +68,10 @@ for _name in MODULES:
 def _run_click() -> None:
     try:
         cli.main(prog_name="alloy-tui", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
+    except click.exceptions.Abort as e:  # click turns KeyboardInterrupt into Abort
+        name = getattr(e.__context__, "signal_name", "SIGINT")  # commands.interrupts.Interrupted
+        click.echo("Aborted." if name == "SIGINT" else f"Stopped by {name}.", err=True)
+        sys.exit(getattr(e.__context__, "exit_code", 130))
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.commands.outcome import log_warnings
 from alloy_tui.core.config import LoadedConfig, Settings
 
 if TYPE_CHECKING:
@@ -139,7 +140,8 @@ def login_command(obj: CliContext) -> None:
         app_only_account.login(obj, loaded.settings)
         return
     signin = SignIn(loaded.settings, obj.config_path)
-    account = device_sign_in(obj, loaded.settings, signin)
+    with log_warnings():  # the sign-in's entries are best effort: it goes on without them
+        account = device_sign_in(obj, loaded.settings, signin)
     remember_account(obj, loaded, account.username)
     # Only now that the config names the new account do the other accounts' tokens go.
     signin.forget_other_accounts(keep=account.username)
