@@ -63,7 +63,7 @@ def parse_listen(value: str) -> tuple[str, int]:
     elif ":" in host:
         raise ValueError("an IPv6 address goes in brackets: [::1]:2525")
     port = int(port_text)
-    if not 1 <= port <= 65535:
+    if port > 65535:  # 0: any free port (tests, the benchmark)
         raise ValueError(f"the port must be between 1 and 65535, got {port}")
     if not host or re.search(r"[\s/\[\]]", host):
         raise ValueError(f"the host {host!r} is not an address or a host name")
