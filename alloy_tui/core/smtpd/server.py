@@ -47,10 +47,8 @@ class Session(SMTP):
     def __init__(self, listener: Listener, **kwargs: Any) -> None:
         super().__init__(listener.handler, **kwargs)
         self._listener = listener
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._listener.live.add(self)
-        super().connection_made(transport)
+        # Counted from creation: asyncio accepts a whole backlog before any connection_made.
+        listener.live.add(self)
 
     def connection_lost(self, error: Exception | None) -> None:
         self._listener.live.discard(self)
