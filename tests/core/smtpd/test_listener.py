@@ -162,3 +162,11 @@ def test_a_port_in_use_is_one_clear_error(tmp_path: Path) -> None:
         with pytest.raises(SmtpdError) as caught:
             start_listener(settings, config, f"127.0.0.1:{running.port}")
         assert "can't open its port" in caught.value.explanation.title
+
+
+def test_the_daemon_runs_no_listener_unless_smtpd_listen_is_set(tmp_path: Path) -> None:
+    from alloy_tui.core.smtpd import daemon_listener
+
+    config = write_config(tmp_path)
+    with daemon_listener(load_or_default(config).settings, config) as running:
+        assert running is None
