@@ -17,7 +17,7 @@ from alloy_tui.commands.context import CliContext
 from alloy_tui.exits import fail
 
 
-def _ready_line(listener: object, listen: str) -> None:
+def _ready_line(listener: object) -> None:
     from alloy_tui.core.smtpd import Listener
 
     assert isinstance(listener, Listener)
@@ -57,7 +57,7 @@ def smtpd_command(ctx: click.Context, listen: str, no_deliver: bool) -> None:
         obj.config_path,
         listen,
         deliver=not no_deliver,
-        on_ready=lambda listener: _ready_line(listener, listen),
+        on_ready=_ready_line,
     )
     click.echo("alloy-tui smtpd: stopped.")
 

@@ -44,7 +44,14 @@ class _Kicker:
         delay = max(0.0, self.last + KICK_GAP - time.monotonic())
         asyncio.get_running_loop().call_later(delay, self._fire)
 
+    def finish(self) -> None:
+        """On stop: the start a burst was waiting for happens now, not never."""
+        if self.scheduled:
+            self._fire()
+
     def _fire(self) -> None:
+        if not self.scheduled:
+            return  # already fired by finish()
         self.scheduled = False
         self.last = time.monotonic()
         self.pool.submit(self._start)
@@ -83,6 +90,8 @@ async def open_listener(
     pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="smtpd")
     kick = _Kicker(Path(config_path), box.path, pool) if deliver else None
     listener = Listener(Handler(settings, options, box, pool, kick), options, pool)
+    if kick is not None:
+        listener.on_stopped.append(kick.finish)
     try:
         await listener.start()
     except OSError as e:

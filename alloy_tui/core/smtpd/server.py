@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import hmac
 import socket
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -84,6 +85,7 @@ class Listener:
         self.closing = False
         self.server: asyncio.Server | None = None
         self.hostname = socket.gethostname()
+        self.on_stopped: list[Callable[[], None]] = []  # run once every session is closed
 
     @property
     def port(self) -> int:
@@ -146,3 +148,5 @@ class Listener:
         if self.server is not None:
             await self.server.wait_closed()
         await asyncio.sleep(0)
+        for done in self.on_stopped:
+            done()
