@@ -176,3 +176,21 @@ def test_stopping_tells_open_sessions_421(tmp_path: Path) -> None:
         closed, said = raw.closed_within(5)
         stopper.join()
         assert closed and said.startswith(b"421 4.3.2")
+
+
+def test_an_over_long_line_or_command_is_refused_and_the_session_goes_on(tmp_path: Path) -> None:
+    with listening(tmp_path) as (running, box):
+        raw = session(running.port)
+        assert raw.command(b"MAIL FROM:<" + b"a" * 600 + b"@contoso.com>").startswith("500")
+        raw.command(b"MAIL FROM:<grafana@contoso.com>")
+        raw.command(b"RCPT TO:<ops@contoso.com>")
+        raw.command(b"DATA")
+        raw.send(MESSAGE + b"w" * 20000 + b"\r\n")  # one line of 20 KB: past the 8 KB limit
+        assert raw.command(b".").startswith("500")
+        assert box.ids() == []
+        raw.command(b"MAIL FROM:<grafana@contoso.com>")
+        raw.command(b"RCPT TO:<ops@contoso.com>")
+        raw.command(b"DATA")
+        raw.send(MESSAGE + b"w" * 4000 + b"\r\n")  # 4 KB lines (HTML alerts) are fine
+        assert raw.command(b".").startswith("250")
+        assert len(box.ids()) == 1
