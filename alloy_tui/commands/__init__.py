@@ -13,4 +13,5 @@ MODULES = (
     "sendmail_cmd",
     "queue_cmd",
     "appcert_cmd",
+    "smtpd_cmd",
 )

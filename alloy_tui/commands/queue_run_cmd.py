@@ -8,6 +8,7 @@ the message in flight finish, then exits 0.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from typing import Any
@@ -42,9 +43,15 @@ def _run(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
     stop = threading.Event()
     _stop_on_signals(stop)
     progress = (lambda text: click.echo(text)) if echo else None
-    return run_queue(
-        settings, obj.config_path, daemon=daemon, stop=stop, on_progress=progress, flush=flush
-    )
+    listener: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    if daemon:  # smtpd hook (issue 15): with [smtpd] listen set, the daemon runs the listener
+        from alloy_tui.core.smtpd import daemon_listener
+
+        listener = daemon_listener(settings, obj.config_path)
+    with listener:
+        return run_queue(
+            settings, obj.config_path, daemon=daemon, stop=stop, on_progress=progress, flush=flush
+        )
 
 
 def register(group: click.Group) -> None:

@@ -6,7 +6,7 @@ or the two namespaces `paths` and `store` (`store.load(...)`, `paths.config_path
 
 from __future__ import annotations
 
-from alloy_tui.core.config import paths, store
+from alloy_tui.core.config import paths, smtpd_keys, store
 from alloy_tui.core.config import settings as settings_model
 from alloy_tui.core.config.paths import alert_log_path, token_cache_path
 from alloy_tui.core.config.reading import ConfigChangedError, ConfigError
@@ -31,6 +31,7 @@ from alloy_tui.core.config.settings import (
     to_mapping,
     validate,
 )
+from alloy_tui.core.config.smtpd_keys import Smtpd
 from alloy_tui.core.config.store import (
     LoadedConfig,
     load,
@@ -59,6 +60,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "Smtp",
+    "Smtpd",
     "alert_log_path",
     "from_mapping",
     "load",
@@ -66,6 +68,7 @@ __all__ = [
     "paths",
     "save",
     "settings_model",
+    "smtpd_keys",
     "store",
     "to_mapping",
     "token_cache_path",

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
+from alloy_tui.core.config.smtpd_keys import RANGES as SMTPD_RANGES
+from alloy_tui.core.config.smtpd_keys import Smtpd, check_list, check_smtpd_value
 from alloy_tui.core.errors import AlloyError
 
 SERVICES = ("exchange-online", "smtp", "exchange-server")
@@ -148,6 +150,7 @@ class Settings:
     exchange_server: ExchangeServer = field(default_factory=ExchangeServer)
     queue: Queue = field(default_factory=Queue)
     sendmail: Sendmail = field(default_factory=Sendmail)
+    smtpd: Smtpd = field(default_factory=Smtpd)
 
     def with_section(self, name: str, **changes: Any) -> Settings:
         """A copy with some keys of one section changed (sections are frozen)."""
@@ -184,6 +187,7 @@ SECTIONS: dict[str, type] = {
     "exchange_server": ExchangeServer,
     "queue": Queue,
     "sendmail": Sendmail,
+    "smtpd": Smtpd,
 }
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -205,6 +209,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "network.timeout": (1, 600),
     "queue.lifetime_hours": (1, 24 * 365),
     "queue.max_per_minute": (0, 100000),
+    **SMTPD_RANGES,
 }
 
 URL_KEYS = {
@@ -262,6 +267,9 @@ def _check_value(key: str, default: Any, value: Any) -> tuple[Any, Problem | Non
     """Coerce one value to the type of its default, or say why it can't be."""
     if isinstance(default, dict):
         return _check_aliases(key, value)
+    if isinstance(default, list):
+        why = check_list(value) or check_smtpd_value(key, value)
+        return (default, Problem(key, why)) if why else (list(value), None)
     value, problem = _coerce(key, default, value)
     if problem:
         return value, problem
@@ -303,7 +311,8 @@ def _check_text(key: str, value: str) -> Problem | None:
         )
     if key == "smtp.host" and re.search(r"\s", value):
         return Problem(key, f'must be a host name without spaces, got "{value}"')
-    return None
+    why = check_smtpd_value(key, value)
+    return Problem(key, f'{why}, got "{value}"') if why else None
 
 
 def from_mapping(data: Mapping[str, Any]) -> tuple[Settings, list[Problem]]:

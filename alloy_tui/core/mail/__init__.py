@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         Prepared,
         check_size,
         end_at_lone_dot,
+        map_recipients,
         prepare,
         sending_account,
     )
@@ -46,6 +47,7 @@ _LAZY = {
     "Prepared": ("alloy_tui.core.mail.mime", "Prepared"),
     "check_size": ("alloy_tui.core.mail.mime", "check_size"),
     "end_at_lone_dot": ("alloy_tui.core.mail.mime", "end_at_lone_dot"),
+    "map_recipients": ("alloy_tui.core.mail.mime", "map_recipients"),
     "prepare": ("alloy_tui.core.mail.mime", "prepare"),
     "sending_account": ("alloy_tui.core.mail.mime", "sending_account"),
     # send --attach / --queue: the message built as MIME.
@@ -85,8 +87,9 @@ __all__ = [
     "discover_ews_url",
     "end_at_lone_dot",
     "exchange_server",
-    "header_recipients",
     "mailbox_address",
+    "map_recipients",
+    "header_recipients",
     "needs_discovery",
     "open_delivery",
     "parse_address",
