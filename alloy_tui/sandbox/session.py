@@ -16,11 +16,12 @@ import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alloy_tui.core.config.paths import STATE_ENV
 from alloy_tui.sandbox.server import Sandbox
 
 DEFAULT_AUTO_APPROVE = 3.0
@@ -79,6 +80,22 @@ def write_config(path: Path, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
     os.chmod(path, 0o600)
+
+
+@contextmanager
+def _state_dir_in(folder: Path) -> Iterator[None]:
+    """$ALLOY_TUI_STATE_DIR points into the sandbox folder while it runs, so whatever lives in the
+    state folder (the secrets file, anything added later) never reaches the real one."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    previous = os.environ.get(STATE_ENV)
+    os.environ[STATE_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(STATE_ENV, None)
+        else:
+            os.environ[STATE_ENV] = previous
 
 
 def _remove(workdir: Path) -> None:
@@ -140,7 +157,9 @@ def open_sandbox_session(
     sandbox = Sandbox(
         workdir=workdir / "server", auto_approve_after=auto_approve_after, **sandbox_options
     )
+    stack = ExitStack()
     try:
+        stack.enter_context(_state_dir_in(workdir / "state"))
         sandbox.start()
         config_path = workdir / "config.toml"
         write_config(
@@ -151,6 +170,7 @@ def open_sandbox_session(
         try:
             sandbox.stop()
         finally:
+            stack.close()
             _remove(workdir)
             restore_signals()
             atexit.unregister(at_exit)
