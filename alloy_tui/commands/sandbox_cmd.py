@@ -10,7 +10,7 @@ import click
 
 @click.group("sandbox")
 def sandbox_group() -> None:
-    """A local stand-in for Entra ID, Graph and EWS on https://127.0.0.1 (never talks to Microsoft)."""
+    """A local stand-in for Entra ID, Graph, EWS and SMTP on 127.0.0.1 (never talks to Microsoft)."""
 
 
 @sandbox_group.command("serve")
@@ -125,7 +125,7 @@ def serve(
     help="The folder given to `sandbox serve --dir`.",
 )
 def messages(directory: Path) -> None:
-    """List the messages a sandbox delivered (its .eml files)."""
+    """List the messages a sandbox delivered over Graph, EWS and SMTP (its .eml files)."""
     from alloy_tui.sandbox.mailbox import load_messages
 
     folder = directory / "messages" if (directory / "messages").is_dir() else directory

@@ -55,12 +55,18 @@ def deliver(
     if bcc:
         msg[BCC_HEADER] = ", ".join(bcc)
     msg.set_content(body, subtype="html" if html else "plain")
+    return store_raw(sandbox, msg.as_bytes(), api)
+
+
+def store_raw(sandbox: Sandbox, data: bytes, api: str) -> DeliveredMessage:
+    """Write one message (with the sandbox's headers already in it) as the next .eml."""
+    state = sandbox.state
     folder = sandbox.messages_dir
     folder.mkdir(parents=True, exist_ok=True)
     with state.lock:
         n = len(state.messages) + 1
         path = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{n:04d}-{next(_counter)}-{api}.eml"
-        path.write_bytes(msg.as_bytes())
+        path.write_bytes(data)
         delivered = read_message(path)  # what is on disk is what tests and `messages` see
         state.messages.append(delivered)
     return delivered

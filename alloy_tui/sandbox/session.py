@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.config.paths import STATE_ENV
+from alloy_tui.core.config import paths
 from alloy_tui.sandbox.server import Sandbox
 
 DEFAULT_AUTO_APPROVE = 3.0
@@ -87,15 +87,15 @@ def _state_dir_in(folder: Path) -> Iterator[None]:
     """$ALLOY_TUI_STATE_DIR points into the sandbox folder while it runs, so whatever lives in the
     state folder (the secrets file, anything added later) never reaches the real one."""
     folder.mkdir(mode=0o700, exist_ok=True)
-    previous = os.environ.get(STATE_ENV)
-    os.environ[STATE_ENV] = str(folder)
+    previous = os.environ.get(paths.STATE_ENV)
+    os.environ[paths.STATE_ENV] = str(folder)
     try:
         yield
     finally:
         if previous is None:
-            os.environ.pop(STATE_ENV, None)
+            os.environ.pop(paths.STATE_ENV, None)
         else:
-            os.environ[STATE_ENV] = previous
+            os.environ[paths.STATE_ENV] = previous
 
 
 def _remove(workdir: Path) -> None:
