@@ -126,7 +126,7 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         tags = []
         if self.state.sandbox is not None:
             tags.append("SANDBOX")
-        if self.state.edit_mode:
+        if self.state.edit_mode and self.state.sandbox is None:  # its own throwaway file
             tags.append("editing " + self.state.config_path.name)
         return left + ("  [" + " | ".join(tags) + "]" if tags else "")
 
