@@ -79,6 +79,7 @@ class Network:
 class MessageDefaults:
     default_from: str = ""  # empty: the signed-in account (Exchange Online) or smtp username
     format: Literal["text", "html"] = "text"
+    host_name: str = ""  # empty: the FQDN, else the host name (the test message names it)
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ def _check_text(key: str, value: str) -> Problem | None:
             key,
             f'must be the directory (tenant) ID GUID or a domain like contoso.onmicrosoft.com, got "{value}"',
         )
-    if key == "smtp.host" and re.search(r"\s", value):
+    if key in ("smtp.host", "message.host_name") and re.search(r"\s", value):
         return Problem(key, f'must be a host name without spaces, got "{value}"')
     return None
 
