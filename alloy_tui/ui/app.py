@@ -43,6 +43,8 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "request_quit", "Quit", key_display="^Q", priority=True),
+        # Ctrl+C is what a terminal user presses first: the same question, never a silent no-op.
+        Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(
@@ -137,7 +139,7 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
 
         if any(isinstance(s, ConfirmQuitScreen) for s in self.screen_stack):
             return
-        changes = self.state.changes() if self.state.saved_path is None else []
+        changes = self.state.unsaved() if self.state.saved_path is None else []
         if not changes:
             self.exit(self.state.saved_path)
             return

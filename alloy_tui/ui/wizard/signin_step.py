@@ -204,6 +204,8 @@ the attempt is in the alert log (^L)."""
 
     def show_account(self, account: Account, *, already: bool = False) -> None:
         self.account = account
+        if not already:
+            self.state.signed_in = account.username  # quitting now asks first
         self._set_phase("signed-in")
         self.query_one("#signin-intro", Static).update(
             "Already signed in (found in the token cache)." if already else "Signed in."
