@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
 from alloy_tui.ui.wizard.state import BACK, Back, WizardState
 
@@ -153,11 +154,40 @@ class WizardScreen(Screen[R | Back], Generic[R]):
 
     # -- helpers for steps --------------------------------------------------------------------
     def say(self, text: str, kind: str = "info") -> None:
-        """One line under the body: validation problems, hints. Kind: info, error, ok, warning."""
+        """One line under the body: validation problems, hints. Kind: info, error, ok, warning.
+        A "Fix the fields marked ✗ first" goes by itself once no field is marked ✗, and when the
+        body has scrolled it out of view it is also shown as a notification (a refused Next is
+        never silent)."""
         status = self.query_one("#status", Static)
         prefix = {"error": "✗ ", "ok": "✓ ", "warning": "⚠ "}.get(kind, "")
         status.update(prefix + text if text else "")
         status.set_classes(f"-{kind}" if text else "")
+        self._fix_first_said = text.startswith("Fix the field")
+        if self._fix_first_said:
+            self.call_after_refresh(self._reveal_status, prefix + text, kind)
+
+    def _reveal_status(self, text: str, kind: str) -> None:
+        """Once scrolling to the field to fix has settled: is the status line on screen?"""
+        self.set_timer(0.2, lambda: self._notify_if_hidden(text, kind))
+
+    def _notify_if_hidden(self, text: str, kind: str) -> None:
+        status = self.query_one("#status", Static)
+        if str(status.content) != text or not self.is_active:
+            return
+        if not self.query_one("#body", Body).region.contains_region(status.region):
+            self.notify(text, severity="error" if kind == "error" else "warning", timeout=6)
+
+    @on(Input.Changed)
+    def _forget_fixed_refusal(self) -> None:
+        """After the step's own checks of the field just typed in (they run first)."""
+        if getattr(self, "_fix_first_said", False):
+            self.call_after_refresh(self._clear_fix_first)
+
+    def _clear_fix_first(self) -> None:
+        if not self._fix_first_said or not self.is_mounted:
+            return
+        if not any(w.display for w in self.query(".check.-error")):
+            self.say("")
 
     def collect(self) -> R | None:
         """The step's result when Next is pressed, or None (after saying why) if not ready."""

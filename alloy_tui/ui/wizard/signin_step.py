@@ -220,7 +220,10 @@ the attempt is in the alert log (^L)."""
     def show_failure(self, explanation: Any) -> None:
         self._set_phase("failed")
         self.query_one("#signin-intro", Static).update("The sign-in did not work. r tries again.")
-        self.query_one("#signin-error", ExplanationPanel).show(explanation)
+        from alloy_tui.ui.wizard.fix_words import for_wizard
+
+        panel = self.query_one("#signin-error", ExplanationPanel)
+        panel.show(for_wizard(explanation, on_signin=True))
 
     def show_cancelled(self) -> None:
         self._set_phase("cancelled")
@@ -276,7 +279,7 @@ the attempt is in the alert log (^L)."""
                 Explanation(
                     title="Sign-in failed unexpectedly",
                     cause=f"{type(e).__name__}: {e}",
-                    fix="Press r to try again. If it keeps failing, run `alloy-tui login` for details.",
+                    fix="Press r to try again. If it keeps failing, the alert log (^L) has the details.",
                 ),
             )
 

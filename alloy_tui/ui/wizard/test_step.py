@@ -143,6 +143,20 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("to", "from"):
             self._check(event.input.id)
+            self._sent_box_for_fields()
+
+    def _sent_box_for_fields(self) -> None:
+        """The "✓ sent" box stands beside the addresses it was sent to, and only those."""
+        if self.result is None or self.sending:
+            return
+        to = self.query_one("#to", Input).value.strip()
+        from_address = self.query_one("#from", Input).value.strip() if self.delegation else ""
+        same = (to, from_address) == (self.sent_to, self.sent_from)
+        self.query_one("#sent").display = same
+        self.query_one("#sent-warnings").display = same and bool(
+            str(self.query_one("#sent-warnings", Static).content)
+        )
+        self.query_one("#log-hint").display = same
 
     def input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the last field sends (Next is ^N here)."""
@@ -186,6 +200,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         self.query_one("#sent").display = False
         self.query_one("#sent-warnings").display = False
         self.query_one("#log-hint", Static).update("")
+        self.query_one("#log-hint").display = True
         self._started = time.monotonic()
         self._spin = self.set_interval(0.1, self._progress)
         self.query_one("#progress").display = True
@@ -280,7 +295,9 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
     def show_failure(self, explanation: Any, to: str = "", from_address: str = "") -> None:
         self._done_sending()
         self.result = None
-        self.query_one("#send-error", ExplanationPanel).show(explanation)
+        from alloy_tui.ui.wizard.fix_words import for_wizard
+
+        self.query_one("#send-error", ExplanationPanel).show(for_wizard(explanation))
         self.query_one("#log-hint", Static).update(
             "The attempt is in the alert log (^L). Fix it and press ^T to send again; "
             "Esc goes back to change a setting."
