@@ -18,6 +18,15 @@ class CliContext:
         return self.sandbox is not None
 
 
+#: What a lone `--sandbox COMMAND` says when its fresh sandbox has nothing to show yet.
+SANDBOX_SERIES = (
+    "Sandbox: each `alloy-tui --sandbox COMMAND` gets a fresh sandbox that ends with the "
+    "command, so nothing carries over to the next one. For a series of commands (login, "
+    "status, test-send, log), run `alloy-tui sandbox serve` in another terminal and the "
+    "`export ...` line it prints, then the commands without --sandbox."
+)
+
+
 def fail(message: str, code: int = 2) -> None:
     """One clear line on stderr and a non-zero exit; never a traceback."""
     import click

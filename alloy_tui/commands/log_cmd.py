@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.commands.context import SANDBOX_SERIES, CliContext, fail
 from alloy_tui.core.alertlog import LEVEL_WORDS, LEVELS, AlertLogReader, Entry, log_path
 from alloy_tui.core.config import Settings
 
@@ -153,6 +153,8 @@ def log_command(
         if not follow:
             if not path.exists() and not as_json:
                 click.echo(f"The alert log {path} is empty (nothing has been sent yet).", err=True)
+                if obj.in_sandbox:
+                    click.echo(SANDBOX_SERIES, err=True)
             return
         stop = threading.Event()
         _stop_when_output_closes(stop)
