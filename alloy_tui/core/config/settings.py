@@ -16,6 +16,13 @@ from typing import Any, Literal
 SERVICES = ("exchange-online", "smtp", "exchange-server")
 APIS = ("graph", "ews")
 CLOUDS = ("global", "usgov-high", "usgov-dod", "china")
+#: Each cloud's one name, wherever it is shown (the wizard, `status`, the test message).
+CLOUD_LABELS = {
+    "global": "Global (commercial, GCC)",
+    "usgov-high": "US Government GCC High",
+    "usgov-dod": "US Government DoD",
+    "china": "China (21Vianet)",
+}
 SMTP_SECURITY = ("none", "starttls", "ssl")
 EXCHANGE_AUTH = ("ntlm", "basic")
 MESSAGE_FORMATS = ("text", "html")
