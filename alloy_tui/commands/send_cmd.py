@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from alloy_tui.commands.account_cmd import ensure_signed_in, load
-from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.commands.context import CliContext
 
 if TYPE_CHECKING:
     from alloy_tui.core.mail import SendResult
@@ -75,7 +75,14 @@ def _read_body() -> str:
 
 
 @click.command("send")
-@click.option("--to", "to", multiple=True, metavar="ADDR", help="A recipient (repeat for more).")
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    required=True,
+    metavar="ADDR",
+    help="A recipient (repeat for more).",
+)
 @click.option("--subject", required=True, help="The subject line.")
 @FROM_OPTION
 @click.option(
@@ -94,8 +101,6 @@ def send_command(
         send_message,
     )
 
-    if not to:
-        fail("No recipient: give at least one --to ADDR.")
     parse_addresses(list(to))
     check_header_text(subject, "subject")
     if from_address:
