@@ -38,8 +38,12 @@ def _wanted(entry: Entry, level: str | None) -> bool:
     return LEVELS.index(entry.level) >= LEVELS.index(level)
 
 
-def format_entry(entry: Entry, colour: bool = False) -> str:
-    """One line for a person: local time, level word, event, message."""
+#: The event column's width: the longest event alloy-tui writes (a longer one widens a batch).
+EVENT_WIDTH = len("test_message.sent")
+
+
+def format_entry(entry: Entry, colour: bool = False, event_width: int = EVENT_WIDTH) -> str:
+    """One line for a person: local time, level word, event, message, in columns."""
     if entry.truncated and entry.level in LEVELS:
         cut = Entry(raw="", valid=True, ts=entry.ts, level=entry.level, event=entry.event)
         cut.message = "(line too long, cut) " + entry.message[:2000] + "..."
@@ -56,13 +60,15 @@ def format_entry(entry: Entry, colour: bool = False) -> str:
     if colour and entry.level in _COLOURS:
         padded = click.style(padded, fg=_COLOURS[entry.level], bold=entry.level == "error")
     message = " ".join(entry.message.split())
-    return f"{entry.local_time()}  {padded}  {entry.event}  {message}"
+    return f"{entry.local_time()}  {padded}  {entry.event:<{event_width}}  {message}"
 
 
 def _emit(entries: Iterable[Entry], as_json: bool, colour: bool) -> None:
+    entries = list(entries)
+    width = max([EVENT_WIDTH, *(len(e.event) for e in entries if e.valid)])
     for entry in entries:
         try:
-            click.echo(entry.raw if as_json else format_entry(entry, colour))
+            click.echo(entry.raw if as_json else format_entry(entry, colour, width))
         except BrokenPipeError:
             raise
         except OSError as e:  # a full disk behind `> file`, a closed terminal
