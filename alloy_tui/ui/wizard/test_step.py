@@ -281,7 +281,9 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         warnings = warning_lines(result)
         head = "✓ Test message has been sent" + (", with a warning (below)" if warnings else "")
         sent = self.query_one("#sent", Static)
-        sent.update(head + "\n\n" + sent_text(result, to, self.tested_with))
+        from alloy_tui.ui.widgets.hanging import HangingText
+
+        sent.update(HangingText(head + "\n\n" + sent_text(result, to, self.tested_with)))
         sent.display = True
         notice = self.query_one("#sent-warnings", Static)
         notice.update("\n".join(warnings))
