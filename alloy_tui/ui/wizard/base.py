@@ -74,6 +74,8 @@ class WizardScreen(Screen[R | Back], Generic[R]):
 
     STEP_TITLE: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
+    #: The HELP lists every step's keys itself (the welcome): F1 does not add them again.
+    HELP_LISTS_EVERY_KEY: ClassVar[bool] = False
     NEXT_LABEL: ClassVar[str] = "Next"
     #: Enter in a field moves to the next field; Enter in the last one goes on (submits).
     #: False: Enter in any field goes on at once.
@@ -310,8 +312,13 @@ class WizardScreen(Screen[R | Back], Generic[R]):
     def action_help(self) -> None:
         from alloy_tui.ui.wizard.dialogs import HelpScreen
 
-        text = (self.HELP.strip() + "\n\n" + EVERY_STEP_KEYS).strip()
-        self.app.push_screen(HelpScreen(self.STEP_TITLE or "Help", text))
+        self.app.push_screen(HelpScreen(self.STEP_TITLE or "Help", self.help_text()))
+
+    @classmethod
+    def help_text(cls) -> str:
+        """The step's help and, unless it lists them itself, the keys of every step."""
+        every = "" if cls.HELP_LISTS_EVERY_KEY else EVERY_STEP_KEYS
+        return (cls.HELP.strip() + "\n\n" + every).strip()
 
     def action_alert_log(self) -> None:
         open_log = getattr(self.app, "open_alert_log", None)

@@ -22,7 +22,7 @@ class DoneScreen(WizardScreen[Finished]):
     NEXT_LABEL = "Quit"
     HELP = """\
 The settings are saved. Enter quits the wizard. Esc goes back to the review
-step (you can change things and save again). ^L opens the alert log."""
+step (you can change things and save again)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "next", "Quit", key_display="Enter"),

@@ -68,6 +68,7 @@ def steps_line(state: WizardState) -> str:
 
 class WelcomeScreen(WizardScreen[Started]):
     STEP_TITLE = "Welcome"
+    HELP_LISTS_EVERY_KEY = True
     HELP = """\
 alloy-tui sets up outgoing notification e-mail for this server and keeps a log
 of every message it sends (the alert log).
@@ -77,8 +78,9 @@ Keys, on every step:
   Esc           Back one step (on this first step: quit)
   F1 or ?       Help for the step you are on
   ^L            The alert log (every sign-in and send attempt)
-  ^Q            Quit (asks first if you have unsaved changes)
-  Tab           Move between the fields of a step
+  ^Q or ^C      Quit (asks first if you have unsaved changes)
+  Tab           Move between the fields of a step (Shift+Tab: back)
+  PgUp/PgDn     Scroll a step that is longer than the window
 
 Nothing is written to the config file until you save on the last step. If
 the connection drops, the file on disk stays as it was.
