@@ -57,6 +57,9 @@ class AlloyApp(NoLocalsCrashMixin, App[Path | None]):
         start_flow: bool = True,
     ) -> None:
         super().__init__()
+        from alloy_tui.ui.console_font import use_console_font
+
+        use_console_font(self)  # TERM=linux: glyphs the console font has
         self.state = WizardState(config_path=Path(config_path), sandbox=sandbox)
         self.clock = clock
         self.today = today  # None: the real date (the EWS warning's wording follows it)

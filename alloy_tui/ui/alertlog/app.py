@@ -29,6 +29,9 @@ class AlertLogApp(NoLocalsCrashMixin, App[None]):
         poll: float = 0.005,
     ) -> None:
         super().__init__()
+        from alloy_tui.ui.console_font import use_console_font
+
+        use_console_font(self)  # TERM=linux: glyphs the console font has
         self.screen_args = dict(
             max_bytes=max_bytes, keep=keep, retention_days=retention_days, poll=poll
         )
