@@ -41,7 +41,9 @@ step (you can change things and save again)."""
         if self.state.sandbox is not None:
             lines += [
                 "⚠ Sandbox: this throwaway config and the sandbox are removed when you quit.",
-                "  Run `alloy-tui` without --sandbox to set up the real thing.",
+                "  Run `alloy-tui` without --sandbox to set up the real thing. The commands",
+                "  below use the real config; to try them on a sandbox that stays, run",
+                "  `alloy-tui sandbox serve` and the `export` line it prints.",
                 "",
             ]
         lines += [

@@ -34,3 +34,18 @@ async def test_sandbox_welcome_is_a_first_run_with_what_every_path_needs() -> No
     assert "helpdesk@contoso.example" in granted
     refused = next(line for line in text.splitlines() if line.startswith("not granted"))
     assert "ops@contoso.example" in refused
+
+
+async def test_sandbox_done_step_points_the_commands_at_a_sandbox() -> None:
+    from alloy_tui.ui.wizard.done_step import DoneScreen
+
+    with open_sandbox_session() as session:
+        app = AlloyApp(session.config_path, sandbox=session, start_flow=False)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            app.push_screen(DoneScreen(app.state))
+            await wait_for(
+                pilot, lambda: on(app, DoneScreen) and "Settings saved" in screen_text(app)
+            )
+            text = screen_text(app)
+    assert "alloy-tui sandbox serve" in text
