@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from alloy_tui.commands.account_cmd import ensure_signed_in, load
-from alloy_tui.commands.context import CliContext
+from alloy_tui.commands.context import CliContext, fail
 
 if TYPE_CHECKING:
     from alloy_tui.core.mail import SendResult
@@ -79,9 +79,9 @@ def _read_body() -> str:
     "--to",
     "to",
     multiple=True,
-    required=True,
     metavar="ADDR",
-    help="A recipient (repeat for more).",
+    # Checked below, so a missing --to is one `alloy-tui: ...` line like every other bad input.
+    help="A recipient (repeat for more).  [required]",
 )
 @click.option("--subject", required=True, help="The subject line.")
 @FROM_OPTION
@@ -101,6 +101,8 @@ def send_command(
         send_message,
     )
 
+    if not to:
+        fail("No recipient: give at least one --to ADDR.")
     parse_addresses(list(to))
     check_header_text(subject, "subject")
     if from_address:

@@ -60,11 +60,17 @@ class HangingText:
 
 
 class HangingStatic(Static):
-    """A Static showing HangingText; render() gives it back (str() of it is the plain text)."""
+    """A Static whose wrapped lines keep their indent. `content` is the plain text, as for any
+    Static; render() gives the HangingText (str() of it is that text too)."""
 
-    def __init__(self, text: str, pattern: re.Pattern[str] = CONTENT_START, **kw: Any) -> None:
-        super().__init__("", markup=False, **kw)
+    def __init__(self, text: str = "", pattern: re.Pattern[str] = CONTENT_START, **kw: Any) -> None:
+        super().__init__(text, markup=False, **kw)
+        self._pattern = pattern
         self._hanging = HangingText(text, pattern)
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        self._hanging = HangingText(str(content), self._pattern)
+        super().update(str(content), layout=layout)
 
     def render(self) -> HangingText:  # type: ignore[override]
         return self._hanging

@@ -13,6 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
+from alloy_tui.ui.widgets.hanging import HangingStatic
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
 
@@ -102,7 +103,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
             )
             yield Static("", id="from-check", classes="check", markup=False)
         yield Static("", id="progress", markup=False)
-        yield Static("", id="sent", markup=False)
+        yield HangingStatic("", id="sent")  # a wrapped value stays under its column
         yield Static("", id="sent-warnings", classes="notice -warning", markup=False)
         yield ExplanationPanel(id="send-error")
         yield Static("", id="log-hint", markup=False)
@@ -281,9 +282,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         warnings = warning_lines(result)
         head = "✓ Test message has been sent" + (", with a warning (below)" if warnings else "")
         sent = self.query_one("#sent", Static)
-        from alloy_tui.ui.widgets.hanging import HangingText
-
-        sent.update(HangingText(head + "\n\n" + sent_text(result, to, self.tested_with)))
+        sent.update(head + "\n\n" + sent_text(result, to, self.tested_with))
         sent.display = True
         notice = self.query_one("#sent-warnings", Static)
         notice.update("\n".join(warnings))
