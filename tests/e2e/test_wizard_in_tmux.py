@@ -237,6 +237,7 @@ def test_on_premises_paths_need_only_what_the_welcome_says(
         tmux.keys("C-n")
         tmux.wait("Step 3 of 5")
         tmux.type(creds.group(1))
+    time.sleep(1)  # the password fields come into the Tab order once a user name is typed
     tmux.keys("Tab", "Tab")  # the password source (typed here) -> the password
     tmux.type(creds.group(2))
     if path == "exchange-server":
