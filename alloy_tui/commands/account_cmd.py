@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.commands.context import SANDBOX_SERIES, CliContext, fail
 from alloy_tui.commands.outcome import log_warnings
 from alloy_tui.core.config import LoadedConfig, Settings
 
@@ -235,11 +235,12 @@ def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]
         return False, [*lines, f"Not ready: {e}"]
     lines.append(f"Token cache: {signin.cache_path}")
     if health.account is None:
-        return False, [
-            *lines,
-            "Account: not signed in",
-            f"Not ready: {health.detail} Fix: run `alloy-tui login`.",
-        ]
+        fix = (
+            "run `alloy-tui sandbox serve` to keep one sandbox (see below)"
+            if obj.in_sandbox
+            else "run `alloy-tui login`"
+        )
+        return False, [*lines, "Account: not signed in", f"Not ready: {health.detail} Fix: {fix}."]
     lines.append(f"Account: {health.account.name} <{health.account.username}>")
     lines.append(f"Refresh token cached: {'yes' if health.cached else 'no'}")
     if health.access_expires_at:
@@ -300,6 +301,8 @@ def status_command(obj: CliContext) -> None:
     click.echo(_queue_line(obj, settings))
     click.echo("Ready to send: yes" if ready else "Ready to send: no")
     if not ready:
+        if obj.in_sandbox:
+            click.echo(SANDBOX_SERIES, err=True)
         raise SystemExit(1)
 
 

@@ -21,10 +21,13 @@ def config_group() -> None:
 
 @config_group.command(
     "path",
-    short_help="Print the config path (--all: token cache and alert log too).",
+    short_help="Print the config path (--all: token cache, alert log and secrets too).",
 )
 @click.option(
-    "--all", "show_all", is_flag=True, help="Also print the token cache and alert log paths."
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Also print the token cache, alert log and secrets file paths.",
 )
 @click.pass_obj
 def path_command(obj: CliContext, show_all: bool) -> None:
@@ -33,6 +36,7 @@ def path_command(obj: CliContext, show_all: bool) -> None:
         click.echo(str(obj.config_path))
         return
     from alloy_tui.core.config import ConfigError, load_or_default
+    from alloy_tui.core.secrets import secrets_path
 
     settings = Settings()
     note = ""
@@ -53,6 +57,7 @@ def path_command(obj: CliContext, show_all: bool) -> None:
             str(paths.token_cache_path(settings.exchange_online.token_cache, obj.config_path)),
         ),
         ("alert log", str(paths.alert_log_path(settings.alert_log.path, obj.config_path))),
+        ("secrets", str(secrets_path())),
     ]
     for name, value in rows:
         click.echo(f"{name + ':':<13}{value}")

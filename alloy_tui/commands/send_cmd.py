@@ -98,7 +98,14 @@ def _read_body(settings: Settings) -> tuple[str, str]:
 
 
 @click.command("send")
-@click.option("--to", "to", multiple=True, metavar="ADDR", help="A recipient (repeat for more).")
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    metavar="ADDR",
+    # Checked below, so a missing --to is one `alloy-tui: ...` line like every other bad input.
+    help="A recipient (repeat for more).  [required]",
+)
 @click.option("--subject", required=True, help="The subject line.")
 @FROM_OPTION
 @click.option(

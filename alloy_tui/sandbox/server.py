@@ -1,4 +1,5 @@
-"""The Sandbox: Entra ID + Graph + EWS stand-ins on https://127.0.0.1:PORT with a throwaway CA.
+"""The Sandbox: Entra ID + Graph + EWS stand-ins on https://127.0.0.1:PORT with a throwaway CA,
+and an SMTP stand-in (STARTTLS, same CA) on 127.0.0.1:SMTP_PORT.
 
     with Sandbox(auto_approve_after=1) as sb:
         sb.login_endpoint, sb.tenant, sb.client_id, sb.graph_endpoint, sb.ews_endpoint, sb.ca_path
@@ -60,6 +61,7 @@ class Sandbox:
         refresh_token_lifetime: float = 90 * 86400.0,
         tenant: str | None = None,
         client_id: str | None = None,
+        smtp_port: int = 0,
     ) -> None:
         self.host = host
         self.port = port
@@ -87,6 +89,9 @@ class Sandbox:
         self.workdir = Path(workdir) if workdir is not None else None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.smtp_host = host
+        self.smtp_port = smtp_port
+        self._smtp: Any = None
 
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> Sandbox:
@@ -120,9 +125,24 @@ class Sandbox:
         )
         self._thread.name = f"alloy-sandbox-{self.port}"
         self._thread.start()
+        try:
+            self._start_smtp(ctx)
+        except OSError:
+            self.stop()
+            raise
         return self
 
+    def _start_smtp(self, tls: ssl.SSLContext) -> None:
+        from alloy_tui.sandbox.smtp import SmtpStandIn
+
+        self._smtp = SmtpStandIn(self, tls, self.smtp_port)
+        self.smtp_port = self._smtp.port
+        self._smtp.start()
+
     def stop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.stop()
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
@@ -274,6 +294,7 @@ class Sandbox:
                 f"  verification URL:  {self.verification_url}",
                 f"  app certificates:  {self.base_url}{app_only.PAGE} (app-only sign-in)",
                 f"  autodiscover:      {self.base_url}{autodiscover.PATH} (Exchange Server)",
+                f"  SMTP server:       {self.smtp_host} port {self.smtp_port} (STARTTLS)",
                 f"  CA file:           {self.ca_path}",
             ]
         )

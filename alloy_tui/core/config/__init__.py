@@ -12,6 +12,7 @@ from alloy_tui.core.config.paths import alert_log_path, token_cache_path
 from alloy_tui.core.config.reading import ConfigChangedError, ConfigError
 from alloy_tui.core.config.settings import (
     APIS,
+    CLOUD_LABELS,
     CLOUDS,
     EXCHANGE_AUTH,
     GUID_RE,
@@ -42,6 +43,7 @@ from alloy_tui.core.config.store import (
 
 __all__ = [
     "APIS",
+    "CLOUD_LABELS",
     "CLOUDS",
     "EXCHANGE_AUTH",
     "GUID_RE",

@@ -20,6 +20,13 @@ from alloy_tui.core.errors import AlloyError
 SERVICES = ("exchange-online", "smtp", "exchange-server")
 APIS = ("graph", "ews")
 CLOUDS = ("global", "usgov-high", "usgov-dod", "china")
+#: Each cloud's one name, wherever it is shown (the wizard, `status`, the test message).
+CLOUD_LABELS = {
+    "global": "Global (commercial, GCC)",
+    "usgov-high": "US Government GCC High",
+    "usgov-dod": "US Government DoD",
+    "china": "China (21Vianet)",
+}
 SMTP_SECURITY = ("none", "starttls", "ssl")
 EXCHANGE_AUTH = ("ntlm", "basic")
 MESSAGE_FORMATS = ("text", "html")
@@ -97,6 +104,7 @@ class Network:
 class MessageDefaults:
     default_from: str = ""  # empty: the signed-in account (Exchange Online) or smtp username
     format: Literal["text", "html"] = "text"
+    host_name: str = ""  # empty: the FQDN, else the host name (the test message names it)
 
 
 @dataclass(frozen=True)
@@ -309,7 +317,7 @@ def _check_text(key: str, value: str) -> Problem | None:
         return Problem(
             key, f'must be the e-mail address of the mailbox the app sends as, got "{value}"'
         )
-    if key == "smtp.host" and re.search(r"\s", value):
+    if key in ("smtp.host", "message.host_name") and re.search(r"\s", value):
         return Problem(key, f'must be a host name without spaces, got "{value}"')
     why = check_smtpd_value(key, value)
     return Problem(key, f'{why}, got "{value}"') if why else None

@@ -22,6 +22,9 @@ class AlertLogApp(BaseApp[None]):
         self, path: Path, settings: AlertLog | None = None, *, poll: float = 0.005
     ) -> None:
         super().__init__()
+        from alloy_tui.ui.console_font import use_console_font
+
+        use_console_font(self)  # TERM=linux: glyphs the console font has
         self.log_path = Path(path)
         self.settings = settings
         self.poll = poll

@@ -15,8 +15,10 @@ from textual.widgets import Button, Static
 from alloy_tui.core.alertlog import Entry
 from alloy_tui.core.config import AlertLog
 from alloy_tui.ui.alertlog.view import LEVEL_LABELS
+from alloy_tui.ui.widgets.hanging import COLUMN_START, HangingStatic
 
 MAX_DETAIL_CHARS = 200_000  # a huge line is shown cut, never hangs the screen
+HANGING_MAX = 20_000  # up to this size the details wrap with a hanging indent
 
 
 def details_text(entry: Entry) -> str:
@@ -86,7 +88,12 @@ class DetailsScreen(ModalScreen[None]):
         with Vertical(id="details-box"):
             yield Static(Content("Entry details"), id="details-title")
             with VerticalScroll(id="details-scroll"):
-                yield Static(Content(details_text(self.entry)), id="details-body")
+                text = details_text(self.entry)
+                # Wrapped lines stay under their column; a huge entry is drawn as it is (fast).
+                if len(text) < HANGING_MAX:
+                    yield HangingStatic(text, COLUMN_START, id="details-body")
+                else:
+                    yield Static(Content(text), id="details-body")
             yield Static(Content("Esc/Enter close · ↑↓ scroll"), id="details-hint")
 
     def on_mount(self) -> None:

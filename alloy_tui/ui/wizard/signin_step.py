@@ -211,6 +211,8 @@ the attempt is in the alert log (^L)."""
 
     def show_account(self, account: Account, *, already: bool = False) -> None:
         self.account = account
+        if not already:
+            self.state.signed_in = account.username  # quitting now asks first
         self._set_phase("signed-in")
         self.query_one("#signin-intro", Static).update(
             "Already signed in (found in the token cache)." if already else "Signed in."
@@ -225,7 +227,10 @@ the attempt is in the alert log (^L)."""
     def show_failure(self, explanation: Explanation) -> None:
         self._set_phase("failed")
         self.query_one("#signin-intro", Static).update("The sign-in did not work. r tries again.")
-        self.query_one("#signin-error", ExplanationPanel).show(explanation)
+        from alloy_tui.ui.wizard.fix_words import for_wizard
+
+        panel = self.query_one("#signin-error", ExplanationPanel)
+        panel.show(for_wizard(explanation, on_signin=True))
 
     def show_cancelled(self) -> None:
         self._set_phase("cancelled")
