@@ -12,4 +12,5 @@ MODULES = (
     "sandbox_cmd",
     "sendmail_cmd",
     "queue_cmd",
+    "health_cmd",
 )

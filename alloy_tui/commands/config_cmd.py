@@ -85,6 +85,10 @@ def render_effective(settings: Settings, in_file: dict[str, Any]) -> list[str]:
         section = in_file.get(name)
         section = section if isinstance(section, dict) else {}
         for key, value in mapping[name].items():
+            if (name, key) == ("alerts", "webhook_url") and value:  # a secret: the host only
+                from alloy_tui.core.health import masked
+
+                value = masked(str(value))
             line(key, value, key in section)
         out_sections.append((name, rows))
     width = max(len(text) for _, rs in out_sections for text, _ in rs)
