@@ -10,7 +10,6 @@ never raises: the mail path is never held up by an alert.
 
 from __future__ import annotations
 
-import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +80,8 @@ def notify(
 
 
 def deliver(settings: Settings, config_path: Path, alert: Alert) -> None:
+    import socket
+
     from alloy_tui.core import alertlog
     from alloy_tui.core.health import syslog_out, webhook
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 LOG_TAIL_BYTES = 256 * 1024  # how far back the last mail.sent is looked for
+SENT_EVENTS = ("mail.sent", "notification.sent", "test_message.sent")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ def writable_problem(path: Path) -> str:
     """Why a message could not be written into the outbox now ("" if it could): a probe file
     in its tmp/ folder, or (not created yet) whether its nearest existing folder is writable."""
     tmp = path / "tmp"
+    if tmp.exists() and not tmp.is_dir():
+        return f"the outbox {path} cannot be written: {tmp} is not a folder"
     if not tmp.is_dir():
         p = path
         while not p.exists() and p.parent != p:
@@ -76,7 +79,7 @@ def last_sent_age(log_path: Path, now: float) -> int | None:
             continue
         try:
             entry = json.loads(line)
-            if entry.get("event") not in ("mail.sent", "test_message.sent", "message.sent"):
+            if entry.get("event") not in SENT_EVENTS:
                 continue
             ts = datetime.fromisoformat(str(entry["ts"]).replace("Z", "+00:00")).timestamp()
         except (ValueError, KeyError, TypeError, AttributeError):
