@@ -13,4 +13,5 @@ MODULES = (
     "sendmail_cmd",
     "queue_cmd",
     "health_cmd",
+    "systemd_cmd",
 )

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from alloy_tui.core.health.daemon import holder as daemon_holder
     from alloy_tui.core.health.jobs import Job, daemon_jobs, run_jobs, start_jobs
     from alloy_tui.core.health.refresh import KeepaliveResult, keepalive
+    from alloy_tui.core.health.systemd_units import enable_line, unit_dir, units
     from alloy_tui.core.health.watch import watch_outbox
     from alloy_tui.core.health.webhook import host_of, masked
 
@@ -44,6 +45,9 @@ _LAZY = {
     "KeepaliveResult": "refresh",
     "keepalive": "refresh",
     "watch_outbox": "watch",
+    "enable_line": "systemd_units",
+    "unit_dir": "systemd_units",
+    "units": "systemd_units",
     "host_of": "webhook",
     "masked": "webhook",
 }
@@ -68,6 +72,7 @@ __all__ = [
     "daemon_holder",
     "daemon_jobs",
     "daemon_lock",
+    "enable_line",
     "host_of",
     "keepalive",
     "last_refresh",
@@ -76,6 +81,8 @@ __all__ = [
     "run_check",
     "run_jobs",
     "start_jobs",
+    "unit_dir",
+    "units",
     "watch_outbox",
 ]
 
