@@ -10,6 +10,8 @@ alert, and their recovery is sent.
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -62,17 +64,25 @@ def start_jobs(jobs: list[Job], stop: threading.Event) -> threading.Thread:
 
 
 def keepalive_job(settings: Settings, config_path: Path) -> Job:
-    from alloy_tui.core.health.refresh import keepalive
+    """The keep-alive runs as its own `alloy-tui keepalive` process: msal and httpx never load
+    into the daemon (it stays small at rest), and a hang there cannot stall the runner."""
     from alloy_tui.core.outbox import outbox_path
 
-    def run() -> float:
-        result = keepalive(settings, config_path)
-        if result.ok:
-            return KEEPALIVE_EVERY
-        return KEEPALIVE_NEEDED_RETRY if result.needed else KEEPALIVE_RETRY
+    state_file = health_state.state_path(outbox_path(settings, config_path))
 
-    st = health_state.read_state(health_state.state_path(outbox_path(settings, config_path)))
-    age = time.time() - float(st.get("last_refresh") or 0)
+    def run() -> float:
+        argv = [sys.executable, "-m", "alloy_tui", "--config", str(config_path), "keepalive"]
+        try:
+            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
+        except subprocess.TimeoutExpired:
+            return KEEPALIVE_RETRY
+        if done.returncode == 0:
+            return KEEPALIVE_EVERY
+        signin = health_state.read_state(state_file).get("signin") or {}
+        needed = isinstance(signin, dict) and signin.get("needed")
+        return KEEPALIVE_NEEDED_RETRY if needed else KEEPALIVE_RETRY
+
+    age = time.time() - float(health_state.read_state(state_file).get("last_refresh") or 0)
     return Job("keepalive", run, first_in=max(0.0, KEEPALIVE_EVERY - age))
 
 
