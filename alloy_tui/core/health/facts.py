@@ -19,6 +19,7 @@ class OutboxFacts:
     failed: int = 0
     oldest_pending_s: int | None = None
     problem: str = ""  # why the outbox cannot be read or written ("" when it can)
+    readable: bool = True  # False: nothing is known about the messages
 
 
 def outbox_facts(path: Path, now: float) -> OutboxFacts:
@@ -31,7 +32,8 @@ def outbox_facts(path: Path, now: float) -> OutboxFacts:
     except FileNotFoundError:
         pass
     except OSError as e:
-        return OutboxFacts(problem=f"the outbox {path} cannot be read: {e.strerror or e}")
+        why = f"the outbox {path} cannot be read: {e.strerror or e}"
+        return OutboxFacts(problem=why, readable=False)
     metas = Outbox(path).metas()
     failed = sum(1 for m in metas if m.get("state") == "failed")
     queued = [float(m.get("queued_at") or now) for m in metas if m.get("state") != "failed"]

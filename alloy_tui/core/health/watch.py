@@ -13,7 +13,7 @@ from alloy_tui.core.health.facts import OutboxFacts, outbox_facts
 
 
 def outbox_conditions(settings: Settings, facts: OutboxFacts) -> list[Condition]:
-    if facts.problem and facts.pending == 0 and facts.failed == 0 and "read" in facts.problem:
+    if not facts.readable:
         return []  # nothing known about the messages: neither raise nor clear
     n = facts.failed
     failed = Condition(

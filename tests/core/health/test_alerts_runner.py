@@ -62,7 +62,9 @@ def cfg(sb: Sandbox, tmp_path: Path, hook: WebhookReceiver, syslog: SyslogReceiv
 
 
 def submit(tmp_path: Path, subject: str) -> str:
-    raw = f"From: alerts@contoso.example\nTo: bob@example.com\nSubject: {subject}\n\nbody\n".encode()
+    raw = (
+        f"From: alerts@contoso.example\nTo: bob@example.com\nSubject: {subject}\n\nbody\n".encode()
+    )
     box = Outbox(tmp_path / "queue")
     return box.submit(raw, recipients=["bob@example.com"], sender="", source="sendmail")
 
