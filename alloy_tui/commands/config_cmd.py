@@ -19,6 +19,13 @@ def config_group() -> None:
     """Show where the settings live, print them, or check them."""
 
 
+def _chosen_by(obj: CliContext) -> str:
+    if obj.in_sandbox:
+        return "--sandbox (a throwaway config)"
+    path, why = paths.config_choice(str(obj.config_path) if obj.explicit_config else None)
+    return why if path == obj.config_path else "--config"
+
+
 @config_group.command(
     "path",
     short_help="Print the config path (--all: token cache and alert log too).",
@@ -48,6 +55,7 @@ def path_command(obj: CliContext, show_all: bool) -> None:
             note = "  (not created yet)"
     rows = [
         ("config", f"{obj.config_path}{note}"),
+        ("chosen by", _chosen_by(obj)),
         (
             "token cache",
             str(paths.token_cache_path(settings.exchange_online.token_cache, obj.config_path)),

@@ -40,7 +40,7 @@ def _writable(settings: Settings, config_path: Path) -> list[Path]:
     from alloy_tui.core.outbox import outbox_path
 
     found = [
-        paths.state_dir(),
+        paths.SYSTEM_STATE if paths.is_system_config(config_path) else paths.state_dir(),
         outbox_path(settings, config_path),
         alert_log_path(settings.alert_log.path, config_path).parent,
     ]
@@ -92,8 +92,11 @@ def _service(
         "[Service]",
         f"Type={kind}",
         f"ExecStart={_command(config_path, *args)}",
-        f"Environment={_quote('ALLOY_TUI_STATE_DIR=' + str(paths.state_dir().absolute()))}",
     ]
+    if not paths.is_system_config(config_path):  # the system config's state is fixed
+        lines.append(
+            f"Environment={_quote('ALLOY_TUI_STATE_DIR=' + str(paths.state_dir().absolute()))}"
+        )
     if kind == "simple":
         lines += ["ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure", "RestartSec=30"]
     lines += _hardening(settings, config_path, mode)
