@@ -14,4 +14,6 @@ MODULES = (
     "queue_cmd",
     "appcert_cmd",
     "smtpd_cmd",
+    "health_cmd",
+    "systemd_cmd",
 )

@@ -247,12 +247,25 @@ def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]
         lines.append(f"Access token valid until: {_when(health.access_expires_at)}")
     else:
         lines.append("Access token: none cached (a new one is fetched at the next send)")
+    lines.append(_keepalive_line(obj, settings))
     if health.refresh_ok is True:
         lines.append("Token refresh: works")
     elif health.refresh_ok is False:
         lines.append(f"Token refresh: FAILED - {health.detail}")
     ready = health.cached and health.refresh_ok is not False
     return ready, lines
+
+
+def _keepalive_line(obj: CliContext, settings: Settings) -> str:
+    from alloy_tui.core.health import last_refresh
+
+    last = last_refresh(settings, obj.config_path)
+    if last is None:
+        return "Last keep-alive refresh: never (run `alloy-tui keepalive` daily, or the daemon)"
+    ago = max(0, int(time.time() - last))
+    age = f"{ago // 3600} h" if ago >= 7200 else f"{ago // 60} min"
+    clock = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(last))
+    return f"Last keep-alive refresh: {clock} ({age} ago)"
 
 
 def _queue_line(obj: CliContext, settings: Settings) -> str:
@@ -272,9 +285,18 @@ def _queue_line(obj: CliContext, settings: Settings) -> str:
 
 
 @click.command("status")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Monitoring plugin (Nagios/Icinga/Zabbix): one line, exit 0 OK 1 WARNING 2 CRITICAL 3 UNKNOWN.",
+)
 @click.pass_obj
-def status_command(obj: CliContext) -> None:
+def status_command(obj: CliContext, check: bool) -> None:
     """Service, API, account and token health; exit 0 only when ready to send."""
+    if check:
+        from alloy_tui.commands.health_cmd import status_check
+
+        status_check(obj)
     loaded = load(obj)
     settings = loaded.settings
     click.echo(

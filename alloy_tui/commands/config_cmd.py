@@ -19,6 +19,13 @@ def config_group() -> None:
     """Show where the settings live, print them, or check them."""
 
 
+def _chosen_by(obj: CliContext) -> str:
+    if obj.in_sandbox:
+        return "--sandbox (a throwaway config)"
+    path, why = paths.config_choice(str(obj.config_path) if obj.explicit_config else None)
+    return why if path == obj.config_path else "--config"
+
+
 @config_group.command(
     "path",
     short_help="Print the config path (--all: token cache, alert log and secrets too).",
@@ -52,6 +59,7 @@ def path_command(obj: CliContext, show_all: bool) -> None:
             note = "  (not created yet)"
     rows = [
         ("config", f"{obj.config_path}{note}"),
+        ("chosen by", _chosen_by(obj)),
         (
             "token cache",
             str(paths.token_cache_path(settings.exchange_online.token_cache, obj.config_path)),
@@ -90,6 +98,10 @@ def render_effective(settings: Settings, in_file: dict[str, Any]) -> list[str]:
         section = in_file.get(name)
         section = section if isinstance(section, dict) else {}
         for key, value in mapping[name].items():
+            if (name, key) == ("alerts", "webhook_url") and value:  # a secret: the host only
+                from alloy_tui.core.health import masked
+
+                value = masked(str(value))
             line(key, value, key in section)
         out_sections.append((name, rows))
     width = max(len(text) for _, rs in out_sections for text, _ in rs)

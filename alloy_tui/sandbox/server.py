@@ -214,7 +214,8 @@ class Sandbox:
     def set_scenario(self, name: str, **kw: Any) -> None:
         """Answer like Microsoft does in a failure case. kw: count=N (uses, None = until cleared),
         api="graph"|"ews" (throttle, server_busy, invalid_token), retry_after=seconds,
-        scope="Mail.Send.Shared" (consent_required for that scope only), mode="http" (ews_blocked)."""
+        scope="Mail.Send.Shared" (consent_required for that scope only), mode="http" (ews_blocked),
+        code=700082|50173|50133|70043 (refresh_rejected); slow: retry_after = seconds of delay."""
         self.state.set_scenario(name, dict(kw))
 
     def clear_scenarios(self) -> None:
@@ -304,6 +305,9 @@ class Sandbox:
         path = req.path
         low = path.lower()
         if low.startswith(graph.PREFIX + "/"):
+            slow = self.state.take("slow", "graph")
+            if slow is not None:  # a send that takes a while (signals mid-send)
+                time.sleep(float(slow.options.get("retry_after", 1)))
             return "graph", graph.handle(self, req)
         if low == ews.PATH:
             return "ews", ews.handle(self, req)

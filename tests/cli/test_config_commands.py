@@ -78,14 +78,16 @@ def test_path_all_lists_token_cache_alert_log_and_secrets() -> None:
     assert code == 0 and err == ""
     assert out.splitlines() == [
         f"config:      {config_file()}  (not created yet)",
+        "chosen by:   $ALLOY_TUI_CONFIG",
         f"token cache: {state / 'token_cache.json'}",
         f"alert log:   {state / 'alert_log.jsonl'}",
         f"secrets:     {state / 'secrets.toml'}",
     ]
     p = write_config(GOOD)
     code, out, _ = run("config", "path", "--all")
-    assert out.splitlines()[:2] == [
+    assert out.splitlines()[:3] == [
         f"config:      {p}",
+        "chosen by:   $ALLOY_TUI_CONFIG",
         f"token cache: {p.parent / 'tokens' / 'cache.json'}",  # relative to the config's folder
     ]
 

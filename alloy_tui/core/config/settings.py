@@ -45,6 +45,10 @@ ADDRESS_KEYS = {"sendmail.admin"}
 GUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
+# https://, or plain http:// to this machine only (a local relay).
+WEBHOOK_RE = re.compile(
+    r"^(https://[^\s/?#]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)([/?#]\S*)?$", re.I
+)
 # A tenant is a GUID, a verified domain (contoso.onmicrosoft.com), or "organizations".
 DOMAIN_RE = re.compile(
     r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
@@ -148,6 +152,19 @@ class Sendmail:
 
 
 @dataclass(frozen=True)
+class Monitor:
+    pending_warning_minutes: int = 30  # `status --check`: WARNING when a message waits longer
+    pending_critical_minutes: int = 120  # ...and CRITICAL (an alert is sent) past this
+
+
+@dataclass(frozen=True)
+class Alerts:
+    webhook_url: str = ""  # Slack/Mattermost/Teams incoming webhook; a secret: never logged
+    repeat_hours: int = 6  # at most one alert per condition per this many hours
+    syslog: bool = True  # also to syslog/journald (tag alloy-tui)
+
+
+@dataclass(frozen=True)
 class Settings:
     service: Service = "exchange-online"
     exchange_online: ExchangeOnline = field(default_factory=ExchangeOnline)
@@ -159,6 +176,8 @@ class Settings:
     queue: Queue = field(default_factory=Queue)
     sendmail: Sendmail = field(default_factory=Sendmail)
     smtpd: Smtpd = field(default_factory=Smtpd)
+    monitor: Monitor = field(default_factory=Monitor)
+    alerts: Alerts = field(default_factory=Alerts)
 
     def with_section(self, name: str, **changes: Any) -> Settings:
         """A copy with some keys of one section changed (sections are frozen)."""
@@ -196,6 +215,8 @@ SECTIONS: dict[str, type] = {
     "queue": Queue,
     "sendmail": Sendmail,
     "smtpd": Smtpd,
+    "monitor": Monitor,
+    "alerts": Alerts,
 }
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -218,6 +239,9 @@ RANGES: dict[str, tuple[float, float]] = {
     "queue.lifetime_hours": (1, 24 * 365),
     "queue.max_per_minute": (0, 100000),
     **SMTPD_RANGES,
+    "monitor.pending_warning_minutes": (1, 525600),
+    "monitor.pending_critical_minutes": (1, 525600),
+    "alerts.repeat_hours": (1, 8760),
 }
 
 URL_KEYS = {
@@ -299,6 +323,11 @@ def _check_text(key: str, value: str) -> Problem | None:
         # A token or password goes to every one of these: never over plain http, not even
         # to a loopback address (the sandbox and the tests use https too).
         return Problem(key, f'must be a URL starting with https://, got "{value}"')
+    if key == "alerts.webhook_url" and not WEBHOOK_RE.match(value):
+        # Never echo it back: the URL is the webhook's password.
+        return Problem(
+            key, "must be a URL starting with https:// (http:// only to 127.0.0.1 or localhost)"
+        )
     if key == "exchange_online.client_id" and not GUID_RE.match(value):
         return Problem(
             key,

@@ -23,7 +23,7 @@ from alloy_tui.ui.wizard.registration_step import RegistrationScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
-from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 from tests.helpers.wizard import endpoints_toml, on, screen_text, set_input, wait_for
 
@@ -105,7 +105,7 @@ async def test_switch_to_certificate_test_and_save(sandbox: Sandbox, tmp_path: P
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: on(app, DelegationScreen), what="delegation")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, TestScreen), what="test step")
+        await wait_for(pilot, lambda: on(app, TrialSendScreen), what="test step")
         set_input(app, "#to", "bob@example.com")
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: not app.screen.sending, timeout=15, what="the send")

@@ -8,7 +8,7 @@ from textual.widgets import Input
 
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.ui.app import AlloyApp
-from alloy_tui.ui.wizard.test_step import TestScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from tests.helpers.wizard import (
     TENANT,
     endpoints_toml,
@@ -86,7 +86,7 @@ async def flow_to_test(app: AlloyApp, pilot: object) -> None:
     await pilot.press("enter")  # type: ignore[attr-defined]
     await pilot.pause(0.3)  # type: ignore[attr-defined]
     await pilot.press("enter")  # type: ignore[attr-defined]
-    await wait_for(pilot, lambda: on(app, TestScreen), what="test step")
+    await wait_for(pilot, lambda: on(app, TrialSendScreen), what="test step")
     assert isinstance(app.screen.query_one("#to"), Input)
 
 
