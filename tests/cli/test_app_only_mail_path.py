@@ -87,3 +87,11 @@ def test_sendmail_with_app_only_sends_from_the_mailbox(sb: Sandbox, tmp_path: Pa
     assert r.returncode == 0, r.stderr
     m = wait_for(sb, "cron app-only")
     assert m.from_address == ACCOUNT and m.to == ("ops@contoso.example",)
+
+
+def test_sendmail_with_app_only_and_no_mailbox_says_so(sb: Sandbox, tmp_path: Path) -> None:
+    config = cfg(sb, tmp_path)
+    config.write_text(config.read_text().replace(f'mailbox = "{ACCOUNT}"\n', ""))
+    r = run(config, "sendmail", "-t", stdin=CRON_MAIL)
+    assert r.returncode == 78
+    assert "exchange_online.mailbox" in r.stderr and "Traceback" not in r.stderr

@@ -17,7 +17,7 @@ import pytest
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.outbox import Outbox, open_outbox, run_queue
 from alloy_tui.sandbox import Sandbox
-from tests.helpers.app_only import app_settings, new_certificate
+from tests.helpers.app_only import app_settings, new_certificate, token_requests
 from tests.helpers.m365 import ACCOUNT, log_entries
 
 HELPDESK = "helpdesk@contoso.example"  # granted alerts@ Send On Behalf in the sandbox
@@ -73,19 +73,22 @@ def test_queued_message_arrives_from_the_mailbox(
     sb: Sandbox, pem: Path, tmp_path: Path, api: str
 ) -> None:
     settings = queued(sb, tmp_path, pem, api=api)
+    submit(settings, tmp_path, mime(f"app-only {api} first"))
     submit(settings, tmp_path, mime(f"app-only {api}"))
     summary = run_queue(settings, tmp_path / "config.toml")
-    assert (summary.sent, summary.failed, summary.deferred) == (1, 0, 0)
+    assert (summary.sent, summary.failed, summary.deferred) == (2, 0, 0)
+    assert summary.token_acquisitions == 1 and len(token_requests(sb)) == 1
     got = sb.messages()[-1]
     assert got.mime and got.subject == f"app-only {api}"
     assert got.account == ACCOUNT and got.from_address == ACCOUNT and got.api == api
     assert Outbox(Path(settings.queue.path)).list() == []
     if api == "graph":
-        [post] = sb.requests("graph")
-        assert post.path.lower().endswith(f"/v1.0/users/{ACCOUNT}/sendmail")
+        posts = sb.requests("graph")
+        assert [p.path.lower() for p in posts] == [f"/graph/v1.0/users/{ACCOUNT}/sendmail"] * 2
     else:
-        [post] = sb.requests("ews")
-        assert b"ExchangeImpersonation" in post.body and b"MimeContent" in post.body
+        posts = sb.requests("ews")
+        assert len(posts) == 2
+        assert all(b"ExchangeImpersonation" in p.body and b"MimeContent" in p.body for p in posts)
 
 
 @pytest.mark.parametrize("api", ["graph", "ews"])
