@@ -147,3 +147,18 @@ def test_large_message_without_the_mail_readwrite_role_names_it(
     assert run_queue(settings, tmp_path / "config.toml").sent == 0
     fix = failed_event(settings)["details"]["fix"]
     assert 'Role "Application Mail.ReadWrite"' in fix
+
+
+def test_certificate_with_the_wrong_mode_keeps_the_message_queued(
+    sb: Sandbox, pem: Path, tmp_path: Path
+) -> None:
+    settings = queued(sb, tmp_path, pem)
+    qid = submit(settings, tmp_path, mime("cert mode"))
+    pem.chmod(0o644)
+    summary = run_queue(settings, tmp_path / "config.toml")
+    assert (summary.sent, summary.failed, summary.deferred) == (0, 0, 1)
+    assert Outbox(Path(settings.queue.path)).get(qid).state == "pending"
+    [deferred] = [e for e in log_entries(settings) if e["event"] == "mail.deferred"]
+    assert str(pem) in deferred["message"] + deferred["details"].get("cause", "")
+    pem.chmod(0o600)  # fixed: `queue flush` sends it now
+    assert run_queue(settings, tmp_path / "config.toml", flush=True).sent == 1
