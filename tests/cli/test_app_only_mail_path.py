@@ -95,3 +95,14 @@ def test_sendmail_with_app_only_and_no_mailbox_says_so(sb: Sandbox, tmp_path: Pa
     r = run(config, "sendmail", "-t", stdin=CRON_MAIL)
     assert r.returncode == 78
     assert "exchange_online.mailbox" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_send_queue_with_app_only_is_delivered_from_the_mailbox(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    config = cfg(sb, tmp_path)
+    args = ("send", "--to", "bob@example.com", "--subject", "queued app-only", "--queue")
+    r = run(config, *args, stdin=b"later\n")
+    assert r.returncode == 0, r.stderr
+    m = wait_for(sb, "queued app-only")
+    assert m.from_address == ACCOUNT and m.account == ACCOUNT
