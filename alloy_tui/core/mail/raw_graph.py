@@ -24,11 +24,17 @@ from alloy_tui.core.mail.message import SendResult
 TOKEN_MARGIN = 120.0  # renew an access token this many seconds before it expires
 
 
-def large_message_fix() -> str:
+def large_message_fix(app_only: bool = False) -> str:
+    needs = (
+        'the role assignment "Application Mail.ReadWrite" for the mailbox (`alloy-tui app-cert '
+        "create` prints the commands)"
+        if app_only
+        else "the delegated permission Mail.ReadWrite, and `alloy-tui login` once more"
+    )
     return (
-        "Turn on large messages ([exchange_online] large_messages = true; the app then needs the "
-        "delegated permission Mail.ReadWrite, and `alloy-tui login` once more), or send a smaller "
-        "message (under 3 MB of MIME); EWS and SMTP take messages up to the 35 MB limit."
+        f"Turn on large messages ([exchange_online] large_messages = true; the app then needs "
+        f"{needs}), or send a smaller message (under 3 MB of MIME); EWS and SMTP take messages up "
+        "to the 35 MB limit."
     )
 
 
@@ -75,7 +81,7 @@ class GraphDelivery(m365.M365Transport):
                 len(message),
                 raw.GRAPH_MAX_RAW_BYTES,
                 "the most Graph's sendMail takes in one request (about 4 MB once base64-encoded)",
-                large_message_fix(),
+                large_message_fix(self.app_only),
             )
         if too_big is not None:
             raise ExplainedError(too_big)

@@ -162,3 +162,14 @@ def test_certificate_with_the_wrong_mode_keeps_the_message_queued(
     assert str(pem) in deferred["message"] + deferred["details"].get("cause", "")
     pem.chmod(0o600)  # fixed: `queue flush` sends it now
     assert run_queue(settings, tmp_path / "config.toml", flush=True).sent == 1
+
+
+def test_large_message_with_large_messages_off_names_the_app_role(
+    sb: Sandbox, pem: Path, tmp_path: Path
+) -> None:
+    settings = queued(sb, tmp_path, pem)
+    submit(settings, tmp_path, mime("large off", attachment=os.urandom(4 * 1024 * 1024)))
+    assert run_queue(settings, tmp_path / "config.toml").failed == 1
+    fix = failed_event(settings)["details"]["fix"]
+    assert "large_messages = true" in fix and "Application Mail.ReadWrite" in fix
+    assert "alloy-tui login" not in fix
