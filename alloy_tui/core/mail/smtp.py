@@ -311,9 +311,26 @@ def transmit(
         options += ["SMTPUTF8", "BODY=8BITMIME"]
     data = email.as_bytes(policy=SMTPUTF8_POLICY if international else SMTP_POLICY)
     options += _size_option(conn, len(data))
-    code, resp = conn.mail(from_address, options)
+    return send_envelope(conn, data, from_address, to, options)
+
+
+def send_envelope(
+    conn: smtplib.SMTP,
+    data: bytes,
+    sender: str,
+    to: list[str],
+    options: list[str],
+    *,
+    reset: bool = False,
+) -> tuple[str, dict[str, tuple[int, str]]]:
+    """MAIL FROM, RCPT TO for each recipient, DATA: the DATA reply (for the queue id) and the
+    recipients refused; every recipient refused raises. `reset`: RSET after a refusal, so a
+    connection kept open can carry the next message."""
+    code, resp = conn.mail(sender, options)
     if code != 250:
-        raise smtplib.SMTPSenderRefused(code, resp, from_address)
+        if reset:
+            conn.rset()
+        raise smtplib.SMTPSenderRefused(code, resp, sender)
     refused: dict[str, tuple[int, str]] = {}
     raw_refused: dict[str, tuple[int, bytes]] = {}
     for rcpt in to:
@@ -322,6 +339,8 @@ def transmit(
             raw_refused[rcpt] = (code, resp)
             refused[rcpt] = (code, _text(resp))
     if len(raw_refused) == len(to):
+        if reset:
+            conn.rset()
         raise smtplib.SMTPRecipientsRefused(raw_refused)
     code, resp = conn.data(data)
     if code != 250:
