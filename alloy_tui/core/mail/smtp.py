@@ -32,6 +32,7 @@ from alloy_tui.core.explain import (
     explain_smtp,
 )
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
+from alloy_tui.core.mail.smtp_envelope import send_envelope as send_envelope  # re-exported
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 _QUEUE_ID_RES = (
@@ -314,40 +315,6 @@ def transmit(
     return send_envelope(conn, data, from_address, to, options)
 
 
-def send_envelope(
-    conn: smtplib.SMTP,
-    data: bytes,
-    sender: str,
-    to: list[str],
-    options: list[str],
-    *,
-    reset: bool = False,
-) -> tuple[str, dict[str, tuple[int, str]]]:
-    """MAIL FROM, RCPT TO for each recipient, DATA: the DATA reply (for the queue id) and the
-    recipients refused; every recipient refused raises. `reset`: RSET after a refusal, so a
-    connection kept open can carry the next message."""
-    code, resp = conn.mail(sender, options)
-    if code != 250:
-        if reset:
-            conn.rset()
-        raise smtplib.SMTPSenderRefused(code, resp, sender)
-    refused: dict[str, tuple[int, str]] = {}
-    raw_refused: dict[str, tuple[int, bytes]] = {}
-    for rcpt in to:
-        code, resp = conn.rcpt(rcpt)
-        if code not in (250, 251):
-            raw_refused[rcpt] = (code, resp)
-            refused[rcpt] = (code, _text(resp))
-    if len(raw_refused) == len(to):
-        if reset:
-            conn.rset()
-        raise smtplib.SMTPRecipientsRefused(raw_refused)
-    code, resp = conn.data(data)
-    if code != 250:
-        raise smtplib.SMTPDataError(code, resp)
-    return f"{code} {_text(resp)}", refused
-
-
 def _size_option(conn: smtplib.SMTP, size: int) -> list[str]:
     """["SIZE=n"] when the server announces SIZE (RFC 1870); MessageTooLarge, before MAIL FROM,
     when the message is over the limit it announced."""
@@ -383,11 +350,6 @@ def scrub(ex: Explanation, secret: str) -> Explanation:
         k: (v.replace(secret, "***") if isinstance(v, str) else v) for k, v in ex.details.items()
     }
     return ex
-
-
-def _text(resp: bytes | str) -> str:
-    text = resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
-    return " ".join(text.split())[:300]
 
 
 def _close(conn: smtplib.SMTP) -> None:
