@@ -256,6 +256,8 @@ def test_on_premises_paths_need_only_what_the_welcome_says(
     tmux.keys("C-t")
     tmux.wait("Test message has been sent", timeout=30)
     tmux.keys("C-n")
+    tmux.wait("Local mail for this server")  # optional: skipped with ^N
+    tmux.keys("C-n")
     tmux.wait("A test message went through")
     tmux.keys("Enter")
     tmux.wait("Settings saved to")

@@ -109,5 +109,5 @@ def test_a_failed_message_alerts_and_a_broken_webhook_leaves_mail_alone(
         assert failed == []
     else:
         assert len(failed) == 1
-        assert ("HTTP 500" if fault == "500" else "Timeout") in str(failed[0]["message"])
+        assert ("http 500" if fault == "500" else "timeout") in str(failed[0]["message"]).lower()
     assert "s3cr3t" not in (tmp_path / "alert_log.jsonl").read_text()
