@@ -59,7 +59,10 @@ def create_command(obj: CliContext, out: Path | None, days: int) -> None:
     click.echo(f"Thumbprint (SHA-256): {info.sha256}")
     click.echo(f"Expires: {info.expiry_text()}")
     click.echo("")
-    for line in app_commands.setup_text(eo.client_id, eo.mailbox, public, eo.api):
+    large = eo.large_messages  # drafts for large messages: the Mail.ReadWrite role as well
+    for line in app_commands.setup_text(
+        eo.client_id, eo.mailbox, public, eo.api, large_messages=large
+    ):
         click.echo(line)
     click.echo("")
     if path != configured.absolute() or eo.auth != "certificate":

@@ -64,6 +64,7 @@ def test_create_writes_0600_pem_and_prints_thumbprints_and_commands(tmp_path: Pa
     ):
         assert needed in r.stdout
     assert 'certificate = "' in r.stdout  # the config does not name it yet
+    assert "Mail.ReadWrite" not in r.stdout  # large messages are off: no draft permission
     assert "PRIVATE KEY" not in r.stdout + r.stderr
 
 
@@ -91,3 +92,14 @@ def test_bad_days_is_a_clear_error(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "--days" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "x.pem").exists()
+
+
+def test_large_messages_add_the_mail_readwrite_role_to_the_scoping_commands(
+    tmp_path: Path,
+) -> None:
+    cfg = write_cfg(tmp_path / "config.toml", "large_messages = true\n")
+    r = run(cfg, "app-cert", "create", "--out", str(tmp_path / "app.pem"))
+    assert r.returncode == 0, r.stderr
+    scope = '-CustomResourceScope "alloy-tui alerts@contoso.com"'
+    for role in ("Application Mail.Send", "Application Mail.ReadWrite"):
+        assert f'New-ManagementRoleAssignment -App {CLIENT} -Role "{role}" {scope}' in r.stdout

@@ -32,7 +32,9 @@ def _register(ctx: ExplainContext, hints: AppHints) -> str:
 def _scoping(ctx: ExplainContext, hints: AppHints) -> str:
     from alloy_tui.core.signin import app_commands
 
-    lines = app_commands.scoping_commands(ctx.client_id, hints.mailbox, ctx.api)[1:]
+    lines = app_commands.scoping_commands(
+        ctx.client_id, hints.mailbox, ctx.api, large_messages=ctx.large_messages
+    )[1:]
     cmds = "; ".join(f"`{c}`" for c in lines)
     return (
         f"In Exchange Online PowerShell: {cmds}. Changes take {app_commands.APPLY_DELAY} to apply."
