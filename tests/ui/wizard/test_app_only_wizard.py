@@ -19,6 +19,7 @@ from alloy_tui.ui.wizard.appcert_step import AppCertScreen
 from alloy_tui.ui.wizard.delegation_step import DelegationScreen
 from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen
 from alloy_tui.ui.wizard.done_step import DoneScreen
+from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
 from alloy_tui.ui.wizard.registration_step import RegistrationScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
@@ -116,6 +117,8 @@ async def test_switch_to_certificate_test_and_save(sandbox: Sandbox, tmp_path: P
         ] == f"/graph/v1.0/users/{OLD}/sendMail"
         assert cache(tmp_path).get("Account")  # not yet: nothing saved
         await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: on(app, LocalMailScreen), what="local mail (optional)")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: on(app, ReviewScreen), what="review")
         assert "app-only, certificate" in screen_text(app)
         await pilot.press("enter")
@@ -159,3 +162,41 @@ async def test_back_to_device_code_from_the_certificate_step(
             pilot, lambda: "Signed in as" in screen_text(app), timeout=15, what="cached account"
         )
         assert app.state.draft.exchange_online.auth == "device-code"
+
+
+async def test_large_messages_add_the_mail_readwrite_role_to_the_scoping_commands(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    from alloy_tui.ui.widgets.choice import Tick
+
+    path = tmp_path / "cfg" / "config.toml"
+    path.parent.mkdir()
+    path.write_text(
+        endpoints_toml(sandbox, tmp_path).replace(
+            'api = "graph"', f'api = "graph"\nauth = "certificate"\nmailbox = "{OLD}"'
+        ),
+        encoding="utf-8",
+    )
+    role = f'-Role "Application Mail.ReadWrite" -CustomResourceScope "alloy-tui {OLD}"'
+    app = AlloyApp(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: on(app, WelcomeScreen), what="welcome")
+        for screen in (ServiceScreen, RegistrationScreen):
+            await pilot.press("enter")
+            await wait_for(pilot, lambda s=screen: on(app, s), what=screen.__name__)
+        await pilot.press("enter", "enter", "enter")
+        await wait_for(pilot, lambda: on(app, ApiScreen), what="API step")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, AppCertScreen), what="certificate step")
+        scoping = str(app.screen.query_one("#scoping").content)
+        assert '-Role "Application Mail.Send"' in scoping and "Mail.ReadWrite" not in scoping
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: on(app, ApiScreen), what="API step again")
+        await pilot.press("tab", "space")
+        assert app.screen.query_one("#large", Tick).value
+        text = screen_text(app)
+        assert "Application Mail.ReadWrite role" in text and "az ad app permission" not in text
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, AppCertScreen), what="certificate step again")
+        scoping = str(app.screen.query_one("#scoping").content)
+        assert '-Role "Application Mail.Send"' in scoping and role in scoping
