@@ -6,6 +6,7 @@ and exit 2; nothing here ever writes the config.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -154,7 +155,29 @@ def validate_command(obj: CliContext) -> None:
         )
     for warning in unknown_keys(loaded):
         click.echo(f"{warning} (warning)", err=True)
+    problem = certificate_problem(loaded.settings, obj.config_path)
+    if problem:
+        number = loaded.line_of("exchange_online.certificate")
+        fail(f"{obj.config_path}:{number}: {problem}" if number else problem, 2, prefix="")
     click.echo("OK")
+
+
+def certificate_problem(settings: Settings, config_path: Path) -> str:
+    """'' unless app-only sign-in is on and its certificate file cannot be used: exists, 0600,
+    ours, a key and its certificate, not expired (the checks sign-in makes)."""
+    eo = settings.exchange_online
+    if settings.service != "exchange-online" or eo.auth != "certificate":
+        return ""
+    from alloy_tui.core.errors import UserInputError
+    from alloy_tui.core.signin import certificate
+
+    try:
+        certificate.check_valid(
+            certificate.load(certificate.certificate_path(settings, config_path)).info
+        )
+    except UserInputError as e:
+        return str(e)
+    return ""
 
 
 COMMANDS: list[click.Command] = [config_group]

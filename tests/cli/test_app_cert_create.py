@@ -64,6 +64,7 @@ def test_create_writes_0600_pem_and_prints_thumbprints_and_commands(tmp_path: Pa
     ):
         assert needed in r.stdout
     assert 'certificate = "' in r.stdout  # the config does not name it yet
+    assert "Mail.ReadWrite" not in r.stdout  # large messages are off: no draft permission
     assert "PRIVATE KEY" not in r.stdout + r.stderr
 
 

@@ -165,6 +165,73 @@ def test_validate_a_missing_file_says_so() -> None:
     )
 
 
+def cert_config(pem: Path) -> Path:
+    return write_config(
+        'service = "exchange-online"\n\n[exchange_online]\n'
+        'tenant = "contoso.onmicrosoft.com"\n'
+        'client_id = "11111111-2222-3333-4444-555555555555"\n'
+        f'auth = "certificate"\ncertificate = "{pem}"\nmailbox = "alerts@contoso.com"\n'
+    )
+
+
+def test_validate_checks_the_certificate_file(tmp_path: Path) -> None:
+    from alloy_tui.core.signin import certificate
+
+    pem = tmp_path / "app.pem"
+    p = cert_config(pem)
+    code, out, err = run("config", "validate")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"{p}:7: exchange_online.certificate: {pem} does not exist")
+    assert len(err.splitlines()) == 1
+    certificate.write_new(pem, 30)
+    assert run("config", "validate") == (0, "OK\n", "")
+    pem.chmod(0o644)
+    code, out, err = run("config", "validate")
+    assert (code, out) == (2, "") and "has mode 0644" in err and "chmod 600" in err
+    pem.chmod(0o600)
+    key_only = pem.read_text().split("-----BEGIN CERTIFICATE-----")[0]
+    pem.write_text(key_only)
+    code, out, err = run("config", "validate")
+    assert code == 2 and "holds a private key but no certificate" in err
+
+
+def test_validate_refuses_an_expired_certificate(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "old")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=10))
+        .not_valid_after(now - dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    pem = tmp_path / "old.pem"
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        + cert.public_bytes(serialization.Encoding.PEM)
+    )
+    pem.chmod(0o600)
+    p = cert_config(pem)
+    code, out, err = run("config", "validate")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"{p}:7: exchange_online.certificate: the certificate in {pem} expired")
+
+
 # ---------------------------------------------------------------- the real program: no tracebacks
 
 

@@ -25,6 +25,7 @@ SCOPE_IDS = {
     "User.Read": "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
     "offline_access": "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
     "EWS.AccessAsUser.All": "3b5f3d61-589b-4a3c-a359-5dd4b5ee5bd5",
+    "Mail.ReadWrite": "024d486e-b451-40bb-833d-3e66d98c5c73",  # drafts, for large messages
 }
 AZ_CLOUD = {
     "global": "AzureCloud",
@@ -44,14 +45,23 @@ The app registration needs:
 Tenant: Overview > Directory (tenant) ID, or a domain
 like contoso.onmicrosoft.com. Client id: Overview >
 Application (client) ID."""
+#: NEEDS with large messages on: the draft permission as well.
+NEEDS_LARGE = NEEDS.replace(
+    "   Mail.Send.Shared, User.Read, offline_access",
+    "   Mail.Send.Shared, User.Read, offline_access,\n   Mail.ReadWrite (large messages)",
+)
 
 
-def az_commands(cloud: str = "global") -> str:
-    """Azure CLI commands that create a registration with exactly what alloy-tui needs."""
-    graph = [
-        f"  {SCOPE_IDS[s]}=Scope"
-        for s in ("Mail.Send", "Mail.Send.Shared", "User.Read", "offline_access")
-    ]
+def graph_scopes(large_messages: bool = False) -> tuple[str, ...]:
+    """The delegated Graph permissions the registration needs."""
+    names = ("Mail.Send", "Mail.Send.Shared", "User.Read", "offline_access")
+    return (*names, "Mail.ReadWrite") if large_messages else names
+
+
+def az_commands(cloud: str = "global", large_messages: bool = False) -> str:
+    """Azure CLI commands that create a registration with exactly what alloy-tui needs
+    (Mail.ReadWrite only when large messages are on)."""
+    graph = [f"  {SCOPE_IDS[s]}=Scope" for s in graph_scopes(large_messages)]
     lines = []
     if cloud != "global":
         lines.append(f"az cloud set --name {AZ_CLOUD[cloud]}")
@@ -146,9 +156,9 @@ cloud; ^N goes on from anywhere."""
                     id="cloud",
                 )
             with Vertical(id="reg-help", classes="column help-panel"):
-                yield Static(NEEDS, markup=False)
+                yield Static(NEEDS_LARGE if eo.large_messages else NEEDS, markup=False)
                 yield Static("Azure CLI (^Y copies):", classes="label", markup=False)
-                yield Static(az_commands(eo.cloud), id="az", classes="code", markup=False)
+                yield Static(self._az(eo.cloud), id="az", classes="code", markup=False)
 
     def on_mount(self) -> None:
         for key in ("tenant", "client_id"):
@@ -172,13 +182,16 @@ cloud; ^N goes on from anywhere."""
         if event.input.id in ("tenant", "client_id"):
             self._show_check(event.input.id, event.value)
 
+    def _az(self, cloud: str) -> str:
+        return az_commands(cloud, self.state.draft.exchange_online.large_messages)
+
     def on_choice_list_changed(self, event: ChoiceList.Changed) -> None:
         if event.choice_list.id == "cloud":
-            self.query_one("#az", Static).update(az_commands(event.value))
+            self.query_one("#az", Static).update(self._az(event.value))
 
     def action_copy_commands(self) -> None:
         cloud = self.query_one("#cloud", ChoiceList).value
-        self.app.copy_to_clipboard(az_commands(cloud))
+        self.app.copy_to_clipboard(self._az(cloud))
         self.notify(
             "Sent the commands to your clipboard through the terminal (OSC 52). "
             "If nothing arrived, your terminal blocks OSC 52: select the text instead.",

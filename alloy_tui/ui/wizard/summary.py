@@ -52,6 +52,7 @@ def summary_lines(settings: Settings) -> list[tuple[str, str]]:
                 else [("Account", _or_unset(eo.account))]
             ),
             ("'From' delegation", "on" if eo.from_delegation else "off"),
+            *([("Large messages", "on (Mail.ReadWrite)")] if eo.large_messages else []),
         ]
     elif settings.service == "smtp":
         s = settings.smtp

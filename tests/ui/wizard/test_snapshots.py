@@ -143,12 +143,18 @@ def ews_chosen(state: WizardState) -> None:
     state.draft = state.draft.with_section("exchange_online", api="ews")
 
 
+def large_messages_on(state: WizardState) -> None:
+    filled(state)
+    state.draft = state.draft.with_section("exchange_online", large_messages=True)
+
+
 CASES: dict[str, Callable[[], StepApp]] = {
     "welcome_new": lambda: StepApp(NEW_PATH, "welcome", WelcomeScreen),
     "welcome_edit": lambda: StepApp(edit_path(), "welcome", WelcomeScreen),
     "service": lambda: StepApp(NEW_PATH, "service", ServiceScreen),
     "registration": lambda: StepApp(NEW_PATH, "registration", RegistrationScreen, filled),
     "api_ews": lambda: StepApp(NEW_PATH, "api", ApiScreen, ews_chosen),
+    "api_large": lambda: StepApp(NEW_PATH, "api", ApiScreen, large_messages_on),
     "signin_code": lambda: StepApp(
         NEW_PATH, "signin", lambda s: SignInScreen(s, autostart=False), filled, sign_in_code
     ),

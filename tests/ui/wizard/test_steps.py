@@ -117,6 +117,48 @@ async def test_api_step_warns_about_ews_in_words(tmp_path: Path) -> None:
         assert app.state.draft.exchange_online.api == "ews"
 
 
+async def test_api_step_offers_large_messages_and_the_az_commands_follow(tmp_path: Path) -> None:
+    from alloy_tui.ui.widgets.choice import Tick
+
+    guid = "024d486e-b451-40bb-833d-3e66d98c5c73"  # Graph delegated Mail.ReadWrite
+    app = AlloyApp(existing(tmp_path))
+    async with app.run_test() as pilot:
+        await to_registration(app, pilot)
+        assert guid not in str(app.screen.query_one("#az").content)  # off: never asked for
+        await pilot.press("enter", "enter", "enter")
+        await wait_for(pilot, lambda: on(app, ApiScreen))
+        tick = app.screen.query_one("#large", Tick)
+        assert tick.display and not tick.value
+        assert "Large messages (over ~3 MB, needs Mail.ReadWrite)  (off)" in str(tick.render())
+        assert "Off:" in screen_text(app) and guid not in screen_text(app)
+        await pilot.press("ctrl+y")  # nothing to copy while it is off
+        assert guid not in (app.clipboard or "")
+        await pilot.press("tab")
+        assert app.screen.focused is tick
+        await pilot.press("space")
+        assert tick.value and "[x]" in str(tick.render())
+        text = screen_text(app)
+        assert "On:" in text and "Mail.ReadWrite" in text and f"{guid}=Scope" in text
+        await pilot.press("ctrl+y")
+        assert f"az ad app permission add --id {CLIENT}" in app.clipboard
+        assert f"{guid}=Scope" in app.clipboard and "admin-consent" in app.clipboard
+        app.screen.query_one("#api").focus()
+        await pilot.press("down")  # EWS: no Graph drafts, the choice is not shown
+        assert not tick.display and guid not in screen_text(app)
+        await pilot.press("up", "enter")
+        await wait_for(pilot, lambda: on(app, SignInScreen))
+        assert app.state.draft.exchange_online.large_messages is True
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: on(app, ApiScreen))
+        assert app.screen.query_one("#large", Tick).value  # kept going back
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: on(app, RegistrationScreen))
+        az = str(app.screen.query_one("#az").content)
+        assert f"{guid}=Scope" in az and "Mail.ReadWrite (large messages)" in screen_text(app)
+        await pilot.press("ctrl+y")
+        assert f"{guid}=Scope" in app.clipboard
+
+
 async def test_quit_with_unsaved_changes_asks_first(tmp_path: Path) -> None:
     path = existing(tmp_path)
     before = path.read_bytes()
@@ -324,3 +366,13 @@ def test_first_screen_does_not_load_heavy_libraries(tmp_path: Path) -> None:
         check=True,
     )
     assert out.stdout.strip().endswith("HEAVY="), out.stdout + out.stderr
+
+
+def test_review_names_large_messages_only_when_on() -> None:
+    from alloy_tui.core.config import Settings
+    from alloy_tui.ui.wizard.summary import summary_lines
+
+    off = Settings().with_section("exchange_online", tenant=TENANT)
+    assert all(label != "Large messages" for label, _ in summary_lines(off))
+    on_ = off.with_section("exchange_online", large_messages=True)
+    assert ("Large messages", "on (Mail.ReadWrite)") in summary_lines(on_)
