@@ -22,15 +22,18 @@ from alloy_tui.core.alertlog.entry import (
     redact,
 )
 from alloy_tui.core.alertlog.index import (
+    EVERY_LINE,
     LogFile,
     Rows,
     Verify,
+    both,
     level_pattern,
     level_verifier,
     line_matches,
     scan_backwards,
     scan_matches,
     search_pattern,
+    since_verifier,
 )
 from alloy_tui.core.alertlog.reader import AlertLogReader, Follower, FollowUpdate
 from alloy_tui.core.alertlog.writer import (
@@ -44,6 +47,7 @@ from alloy_tui.core.alertlog.writer import (
 from alloy_tui.core.config import Settings, alert_log_path
 
 __all__ = [
+    "EVERY_LINE",
     "DEFAULT_KEEP",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_RETENTION_DAYS",
@@ -62,6 +66,7 @@ __all__ = [
     "Rows",
     "Verify",
     "archive_path",
+    "both",
     "level_pattern",
     "level_verifier",
     "line_matches",
@@ -74,6 +79,7 @@ __all__ = [
     "scan_backwards",
     "scan_matches",
     "search_pattern",
+    "since_verifier",
 ]
 
 

@@ -16,7 +16,10 @@ class AlertLogApp(BaseApp[None]):
 
     TITLE = "alloy-tui alert log"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", key_display="^Q", priority=True),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
 
     def __init__(
         self, path: Path, settings: AlertLog | None = None, *, poll: float = 0.005

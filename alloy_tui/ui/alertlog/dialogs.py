@@ -71,22 +71,23 @@ def details_text(entry: Entry) -> str:
     return "\n".join(lines)
 
 
-class DetailsScreen(ModalScreen[None]):
-    """One entry, every field. Escape, Enter or q closes."""
+class TextScreen(ModalScreen[None]):
+    """A title and a text that scrolls. Escape, Enter or q closes."""
 
     BINDINGS = [
         Binding("escape,enter,q", "dismiss", "Close"),
     ]
 
-    def __init__(self, entry: Entry) -> None:
+    def __init__(self, title: str, text: str) -> None:
         super().__init__()
-        self.entry = entry
+        self.title_text = title
+        self.text = text
 
     def compose(self) -> ComposeResult:
         with Vertical(id="details-box"):
-            yield Static(Content("Entry details"), id="details-title")
+            yield Static(Content(self.title_text), id="details-title")
             with VerticalScroll(id="details-scroll"):
-                yield Static(Content(details_text(self.entry)), id="details-body")
+                yield Static(Content(self.text), id="details-body")
             yield Static(Content("Esc/Enter close · ↑↓ scroll"), id="details-hint")
 
     def on_mount(self) -> None:
@@ -94,6 +95,22 @@ class DetailsScreen(ModalScreen[None]):
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
+
+
+class DetailsScreen(TextScreen):
+    """One entry, every field."""
+
+    def __init__(self, entry: Entry) -> None:
+        super().__init__("Entry details", details_text(entry))
+        self.entry = entry
+
+
+class HelpScreen(TextScreen):
+    """The alert log's help (F1): what it shows and every key."""
+
+    BINDINGS = [
+        Binding("escape,enter,q,f1,question_mark", "dismiss", "Close"),
+    ]
 
 
 def clear_text(archive_name: str, settings: AlertLog) -> str:
