@@ -54,8 +54,8 @@ def since_hhmm(text: str, now: datetime | None = None) -> TimeFilter | None:
 def next_choice(current: TimeFilter | None, now: datetime | None = None) -> TimeFilter | None:
     """Any time -> last hour -> today -> any time (a "since" filter goes back to any time)."""
     names = (None, *TIME_CHOICES)
-    i = names.index(current.name) if current is not None and current.name in names else -1
-    if current is not None and i < 0:
+    name = current.name if current is not None else None
+    if name not in names:
         return None
-    following = names[(i + 1) % len(names)]
+    following = names[(names.index(name) + 1) % len(names)]
     return None if following is None else named(following, now)
