@@ -39,7 +39,7 @@ def run_guarded(fn: Callable[[], object]) -> None:
     try:
         fn()
     except ExplainedError as e:
-        fail(e.explanation, 1)
+        fail(e.explanation, e.exit_code)
     except AlloyError as e:  # ConfigError and SettingsError carry one line per problem
         fail(getattr(e, "lines", None) or [str(e)], 2)
     except KeyboardInterrupt:

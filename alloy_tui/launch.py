@@ -4,10 +4,14 @@ A bare `alloy-tui` (or `alloy-tui --config PATH`) opens the wizard straight away
 loading the command line's machinery (click and every subcommand module): that is about a
 sixth of the time to the first wizard screen. Anything else goes to the click command line
 in `alloy_tui.cli`, which handles the same bare forms identically.
+
+Run under another name (a symlink), it is that program: `sendmail` (also `/usr/lib/sendmail`)
+takes the message on stdin like `alloy-sendmail`; `mailq` lists the queue.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 WIZARD_INSTEAD = "for scripts use `alloy-tui status`, `login`, `test-send` or `send` (see --help)"
@@ -24,7 +28,19 @@ def wizard_config(argv: list[str]) -> tuple[bool, str | None]:
     return False, None
 
 
+def by_name(argv0: str) -> str | None:
+    """ "sendmail" or "mailq" when the program was started under that name, else None."""
+    name = os.path.basename(argv0)
+    return name if name in ("sendmail", "mailq") else None
+
+
 def main() -> None:
+    role = by_name(sys.argv[0])
+    if role is not None:
+        from alloy_tui.commands.sendmail_handoff import main as sendmail_main
+
+        sendmail_main()
+        return
     is_wizard, config = wizard_config(sys.argv[1:])
     if not is_wizard:
         from alloy_tui.cli import main as cli_main

@@ -4,4 +4,12 @@ Modules must import only light things at top level (click, core.settings, core.p
 msal, httpx, exchangelib and textual load inside the command that needs them.
 """
 
-MODULES = ("config_cmd", "log_cmd", "account_cmd", "send_cmd", "sandbox_cmd")
+MODULES = (
+    "config_cmd",
+    "log_cmd",
+    "account_cmd",
+    "send_cmd",
+    "sandbox_cmd",
+    "sendmail_cmd",
+    "queue_cmd",
+)

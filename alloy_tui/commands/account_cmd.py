@@ -229,6 +229,22 @@ def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]
     return ready, lines
 
 
+def _queue_line(obj: CliContext, settings: Settings) -> str:
+    """Pending and failed counts and the oldest pending age (the outbox is only read)."""
+    from alloy_tui.commands.queue_view import queue_summary
+    from alloy_tui.core.outbox import OutboxError, open_outbox, runner_active
+
+    try:
+        box = open_outbox(settings, obj.config_path)
+        counts = box.counts()
+        line = queue_summary(counts, box.oldest_pending_age())
+        if counts.get("pending") and not runner_active(box.path):
+            line += "; no runner is retrying them now (run `alloy-tui queue run`)"
+        return line
+    except (OSError, OutboxError) as e:
+        return f"Queue: can't be read ({e})"
+
+
 @click.command("status")
 @click.pass_obj
 def status_command(obj: CliContext) -> None:
@@ -256,6 +272,7 @@ def status_command(obj: CliContext) -> None:
         click.echo(line)
     if settings.service == "exchange-online" and settings.exchange_online.api == "ews":
         _ews_warning(settings)
+    click.echo(_queue_line(obj, settings))
     click.echo("Ready to send: yes" if ready else "Ready to send: no")
     if not ready:
         raise SystemExit(1)

@@ -63,6 +63,10 @@ def path_command(obj: CliContext, show_all: bool) -> None:
 def _toml_value(value: object) -> str:
     import tomlkit
 
+    if isinstance(value, dict):  # [sendmail] aliases: shown inline so the line stays one key
+        table = tomlkit.inline_table()
+        table.update(value)
+        return table.as_string()
     return tomlkit.item(value).as_string()
 
 

@@ -85,9 +85,24 @@ def _read_body() -> str:
 @click.option(
     "--html", is_flag=True, help="The body is HTML (default: plain text, or message.format)."
 )
+@click.option(
+    "--attach", "attach", multiple=True, metavar="FILE", help="Attach a file (repeat for more)."
+)
+@click.option(
+    "--queue",
+    "queue",
+    is_flag=True,
+    help="Hand the message to the outbox and exit once it is safe on disk; it is sent in the background.",
+)
 @click.pass_obj
 def send_command(
-    obj: CliContext, to: tuple[str, ...], subject: str, from_address: str, html: bool
+    obj: CliContext,
+    to: tuple[str, ...],
+    subject: str,
+    from_address: str,
+    html: bool,
+    attach: tuple[str, ...] = (),
+    queue: bool = False,
 ) -> None:
     """Send a message; the body is read from stdin (for scripts and cron)."""
     from alloy_tui.core.mail import OutgoingMessage, send_message, validate_message
@@ -95,6 +110,9 @@ def send_command(
     # No --to, a typo, a line break in the subject: refused before the sign-in and the body
     # (exit 2, one clear line), by the same check send_message makes.
     validate_message(OutgoingMessage(tuple(to), subject, "", from_address=from_address))
+    from alloy_tui.commands import send_queue
+
+    attachments = send_queue.read_attachments(attach)
     loaded = ensure_signed_in(obj, load(obj))
     settings = loaded.settings
     body = _read_body()
@@ -105,7 +123,13 @@ def send_command(
         html=html or settings.message.format == "html",
         from_address=from_address or settings.message.default_from,
     )
-    result = send_message(settings, obj.config_path, message)
+    if queue:
+        click.echo(send_queue.queue_message(obj, settings, message, attachments))
+        return
+    if attachments:
+        result = send_queue.send_now(obj, settings, message, attachments)
+    else:
+        result = send_message(settings, obj.config_path, message)
     click.echo(_sent_line(result, "Message"))
 
 

@@ -84,6 +84,8 @@ class AlloyError(Exception):
 class ExplainedError(AlloyError):
     """An error that already carries its explanation."""
 
+    exit_code = 1  # the CLI's exit status: 1 a send or sign-in failed, 2 bad input or settings
+
     def __init__(self, explanation: Explanation) -> None:
         self.explanation = explanation
         super().__init__(explanation.one_line())
@@ -91,3 +93,16 @@ class ExplainedError(AlloyError):
 
 class UserInputError(AlloyError):
     """Bad input from the admin (an address, a GUID, a path): one clear sentence."""
+
+
+class LocalProblem(ExplainedError, UserInputError):
+    """A local file alloy-tui needs is in the way (wrong mode or owner, unreadable, locked): the
+    explanation names the file and the fix. Still a UserInputError for callers that catch one."""
+
+    exit_code = 2
+
+
+class SettingsNotReady(ExplainedError):
+    """The settings are unfinished or invalid (a settings problem: exit 2, as the README says)."""
+
+    exit_code = 2

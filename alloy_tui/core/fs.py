@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +20,11 @@ class FolderError(Exception):
     """A folder on the way to the file could not be created; the message is a sentence."""
 
 
-def make_folder(folder: Path) -> None:
-    """Create the folder and any missing parents, each 0700 (the umask does not loosen it)."""
+def make_folder(folder: Path, owner: tuple[int, int] | None = None) -> None:
+    """Create the folder and any missing parents, each 0700 (the umask does not loosen it).
+
+    ``owner`` (uid, gid): when root makes folders for another user's file, they are given to
+    that user (or the user could not reach the file)."""
     missing = []
     p = folder
     while not p.exists():
@@ -31,6 +36,8 @@ def make_folder(folder: Path) -> None:
         try:
             os.mkdir(d, 0o700)
             os.chmod(d, 0o700)
+            if owner is not None and hasattr(os, "chown"):
+                os.chown(d, *owner)
         except FileExistsError:
             pass
         except OSError as e:
@@ -115,6 +122,24 @@ def remove_quietly(path: Path) -> None:
     """Remove a temp file we made, ignoring a file that is already gone."""
     with contextlib.suppress(OSError):
         os.unlink(path)
+
+
+def remove_leftovers(target: Path, *patterns: str) -> list[Path]:
+    """Remove the temp files a killed writer of `target` left beside it (``.<name>.*.tmp``, the
+    names `write_temp` uses, plus `patterns`): they may hold a whole copy of a secret file.
+
+    Call this only while holding the lock every writer of `target` holds, so no temp file of a
+    write still in progress is taken. Returns what was removed."""
+    removed = []
+    for pattern in (f".{glob.escape(target.name)}.*.tmp", *patterns):
+        for p in target.parent.glob(pattern):
+            try:
+                if stat.S_ISREG(os.lstat(p).st_mode):
+                    os.unlink(p)
+                    removed.append(p)
+            except OSError:
+                continue
+    return removed
 
 
 def atomic_write(target: Path, data: bytes, owner: tuple[int, int] | None = None) -> None:

@@ -237,6 +237,9 @@ def create_item(sandbox: Sandbox, op: ET.Element, account: str) -> Response:
             "CreateItem", "ErrorInvalidOperation", "Expected exactly one Message in Items."
         )
     msg = messages[0]
+    mime = msg.find(f"{{{T}}}MimeContent")
+    if mime is not None:
+        return create_mime_item(sandbox, mime, account, disposition)
     to = _addresses(msg.find(f"{{{T}}}ToRecipients"))
     cc = _addresses(msg.find(f"{{{T}}}CcRecipients"))
     bcc = _addresses(msg.find(f"{{{T}}}BccRecipients"))
@@ -280,4 +283,27 @@ def create_item(sandbox: Sandbox, op: ET.Element, account: str) -> Response:
         body=(body_elem.text or "") if body_elem is not None else "",
         html=body_elem is not None and body_elem.get("BodyType", "").upper() == "HTML",
     )
+    return response_message("CreateItem")
+
+
+def create_mime_item(
+    sandbox: Sandbox, mime: ET.Element, account: str, disposition: str
+) -> Response:
+    """A Message given as MimeContent (base64 of the RFC 5322 bytes): recipients from its headers."""
+    from alloy_tui.sandbox.mime import Refusal, accept_mime
+
+    try:
+        raw = base64.b64decode((mime.text or "").strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return response_message(
+            "CreateItem",
+            "ErrorMimeContentInvalidBase64String",
+            "Invalid base64 string for MIME content.",
+        )
+    if disposition == "SaveOnly":
+        return response_message("CreateItem")
+    got = accept_mime(sandbox, api="ews", account=account, raw=raw, may_send_shared=True)
+    if isinstance(got, Refusal):
+        code = "ErrorNonExistentMailbox" if got.code == "ErrorInvalidUser" else got.code
+        return response_message("CreateItem", code, got.message)
     return response_message("CreateItem")

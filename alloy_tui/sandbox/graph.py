@@ -6,6 +6,8 @@ Errors use Graph's body: {"error": {"code", "message", "innerError": {"date", "r
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from alloy_tui.sandbox.server import Sandbox
 
 PREFIX = "/graph"
+MAX_REQUEST = 4 * 1024 * 1024  # Graph refuses larger request bodies
 ADDRESS_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 SEND_AS_DENIED = (
     "The user account which was used to submit this request does not have the right to send mail on "
@@ -112,6 +115,19 @@ class GraphCall:
 def handle(sandbox: Sandbox, req: Request) -> Response:
     call = GraphCall(sandbox, req)
     path = req.path[len(PREFIX) :].rstrip("/").lower()
+    if len(req.body) > MAX_REQUEST:
+        return call.error(413, "RequestEntityTooLarge", "The request is larger than 4 MB.")
+    if path.startswith("/upload/"):
+        from alloy_tui.sandbox import drafts
+
+        return drafts.upload_chunk(sandbox, req, path[len("/upload/") :])
+    if path.startswith("/v1.0/me/messages"):
+        rec = call.authenticate()
+        if isinstance(rec, Response):
+            return rec
+        from alloy_tui.sandbox import drafts
+
+        return call.busy() or drafts.handle(sandbox, call, rec, path)
     if path not in ("/v1.0/me/sendmail", "/v1.0/me"):
         return call.error(
             400, "BadRequest", f"Resource not found for the segment '{path.rsplit('/', 1)[-1]}'."
@@ -170,7 +186,35 @@ def recipients(value: Any, field: str) -> list[str] | str:
     return out
 
 
+def send_mime(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
+    """sendMail with Content-Type text/plain: the body is the base64 of a MIME message."""
+    from alloy_tui.sandbox.mime import Refusal, accept_mime
+
+    try:
+        raw = base64.b64decode(call.req.body, validate=True)
+    except (binascii.Error, ValueError):
+        return call.error(
+            400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content."
+        )
+    if not has_scope(rec, "Mail.Send"):
+        return call.error(
+            403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+        )
+    got = accept_mime(
+        sandbox,
+        api="graph",
+        account=rec.account,
+        raw=raw,
+        may_send_shared=has_scope(rec, "Mail.Send.Shared"),
+    )
+    if isinstance(got, Refusal):
+        return call.error(got.status, got.code, got.message)
+    return Response(202, b"", "", call.headers())
+
+
 def send_mail(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
+    if call.req.header("content-type").split(";")[0].strip().lower() == "text/plain":
+        return send_mime(sandbox, call, rec)
     try:
         payload = json.loads(call.req.body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):

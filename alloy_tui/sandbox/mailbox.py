@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 API_HEADER = "X-Alloy-Sandbox-Api"
 ACCOUNT_HEADER = "X-Alloy-Sandbox-Account"
 BCC_HEADER = "X-Alloy-Sandbox-Bcc"
+MIME_HEADER = "X-Alloy-Sandbox-Mime"
+SANDBOX_PREFIX = b"X-Alloy-Sandbox-"
 _counter = itertools.count(1)
 
 
@@ -55,13 +57,57 @@ def deliver(
     if bcc:
         msg[BCC_HEADER] = ", ".join(bcc)
     msg.set_content(body, subtype="html" if html else "plain")
+    return _store(sandbox, api, msg.as_bytes())  # what is on disk is what tests see
+
+
+def deliver_mime(
+    sandbox: Sandbox, *, api: str, account: str, raw: bytes, bcc: Sequence[str] = ()
+) -> DeliveredMessage:
+    """Store a MIME message as handed over: the sandbox's own headers first, then the message's
+    bytes unchanged except the Bcc header, which Exchange never shows to recipients."""
+    lines = [
+        f"{API_HEADER}: {api}",
+        f"{ACCOUNT_HEADER}: {account}",
+        f"{MIME_HEADER}: yes",
+    ]
+    if bcc:
+        lines.append(f"{BCC_HEADER}: {', '.join(bcc)}")
+    head = "".join(line + "\r\n" for line in lines).encode()
+    return _store(sandbox, api, head + strip_bcc(raw))
+
+
+def strip_bcc(raw: bytes) -> bytes:
+    end = raw.find(b"\r\n\r\n")
+    head, rest = (raw, b"") if end < 0 else (raw[: end + 2], raw[end + 2 :])
+    out, skipping = [], False
+    for line in head.split(b"\r\n")[:-1]:
+        if line[:1] in (b" ", b"\t"):
+            if not skipping:
+                out.append(line)
+            continue
+        skipping = line.split(b":", 1)[0].strip().lower() == b"bcc"
+        if not skipping:
+            out.append(line)
+    return b"".join(line + b"\r\n" for line in out) + rest
+
+
+def as_handed_over(path: Path) -> bytes:
+    """A MIME-delivered message's bytes without the sandbox's own leading headers."""
+    data = Path(path).read_bytes()
+    while data.startswith(SANDBOX_PREFIX):
+        data = data[data.index(b"\r\n") + 2 :]
+    return data
+
+
+def _store(sandbox: Sandbox, api: str, data: bytes) -> DeliveredMessage:
+    state = sandbox.state
     folder = sandbox.messages_dir
     folder.mkdir(parents=True, exist_ok=True)
     with state.lock:
         n = len(state.messages) + 1
         path = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{n:04d}-{next(_counter)}-{api}.eml"
-        path.write_bytes(msg.as_bytes())
-        delivered = read_message(path)  # what is on disk is what tests and `messages` see
+        path.write_bytes(data)
+        delivered = read_message(path)
         state.messages.append(delivered)
     return delivered
 
@@ -75,7 +121,11 @@ def read_message(path: Path) -> DeliveredMessage:
     msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     part = msg.get_body(preferencelist=("html", "plain"))
-    content = part.get_content() if part is not None else ""
+    try:
+        content = part.get_content() if part is not None else ""
+    except (LookupError, ValueError):  # an unknown charset: show the bytes decoded leniently
+        payload = part.get_payload(decode=True) if part is not None else b""
+        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
     senders = _addresses(msg.get("Sender"))
     froms = _addresses(msg.get("From"))
     return DeliveredMessage(
@@ -91,6 +141,9 @@ def read_message(path: Path) -> DeliveredMessage:
         cc=_addresses(msg.get("Cc")),
         bcc=_addresses(msg.get(BCC_HEADER)),
         message_id=str(msg.get("Message-ID", "")),
+        date=str(msg.get("Date", "")),
+        attachments=tuple(str(a.get_filename() or "") for a in msg.iter_attachments()),
+        mime=bool(msg.get(MIME_HEADER)),
     )
 
 

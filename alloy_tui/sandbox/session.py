@@ -69,6 +69,9 @@ def config_text(
             "[alert_log]",
             f"path = {_q(str(workdir / 'alert_log.jsonl'))}",
             "",
+            "[queue]",
+            f"path = {_q(str(workdir / 'queue'))}",
+            "",
         ]
     )
 

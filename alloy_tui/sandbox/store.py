@@ -128,6 +128,9 @@ class DeliveredMessage:
     cc: tuple[str, ...] = ()
     bcc: tuple[str, ...] = ()
     message_id: str = ""
+    date: str = ""
+    attachments: tuple[str, ...] = ()  # file names of the attachments, in order
+    mime: bool = False  # handed over as MIME (Graph text/plain sendMail, EWS MimeContent)
 
 
 class State:
@@ -141,6 +144,8 @@ class State:
         self.scenarios: dict[str, Scenario] = {}
         self.requests: list[RecordedRequest] = []
         self.messages: list[DeliveredMessage] = []
+        self.drafts: dict[str, dict[str, Any]] = {}  # Graph drafts (large messages) by id
+        self.uploads: dict[str, dict[str, Any]] = {}  # attachment upload sessions by URL token
 
     # mailboxes -------------------------------------------------------------------------------
     def add_mailbox(self, address: str, name: str = "") -> None:

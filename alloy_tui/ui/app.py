@@ -98,7 +98,12 @@ class AlloyApp(BaseApp[Path | None]):
         Textual runs a field's key bindings (Backspace, Ctrl+U, Home, Enter...) only after the key
         has bubbled up to the App, while letters are handled by the field at once: "abc" then
         Ctrl+U then "help" arriving in one burst (a paste, tmux, a batched SSH packet) ends up
-        as "". So a field's own bindings are queued behind the letters already sent to it."""
+        as "". So a field's own bindings are queued behind the letters already sent to it.
+
+        A key that arrives between two steps (one dismissed, the next not pushed yet) has no
+        screen to go to and is dropped, rather than crashing the app with ScreenStackError."""
+        if isinstance(event, events.Key) and not self.screen_stack:
+            return
         if isinstance(event, events.Key) and (own := self._focused_field_bindings(event)):
             if not await self.run_bindings(event.key, priority=True):
                 field = self.focused  # the Input whose bindings `own` are

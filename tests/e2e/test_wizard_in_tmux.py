@@ -131,6 +131,12 @@ def test_whole_wizard_against_the_sandbox(tmux: Tmux, tmp_path: Path) -> None:
     tmux.wait("To:       bob@example.com")
     tmux.wait("alerts@contoso.example on behalf of helpdesk@contoso.example")
     tmux.keys("C-n")
+    screen = tmux.wait("Local mail for this server")  # unnumbered, optional
+    assert 'ln -sf "$(command -v alloy-sendmail)" /usr/sbin/sendmail' in tmux.wait(
+        "^Y Copy command"
+    )
+    tmux.type("ops@contoso.example")
+    tmux.keys("Enter")
     screen = tmux.wait("Step 7 of 7")
     assert "A test message went through" in screen
     tmux.keys("Enter")

@@ -26,6 +26,11 @@ Service = Literal["exchange-online", "smtp", "exchange-server"]
 Api = Literal["graph", "ews"]
 Cloud = Literal["global", "usgov-high", "usgov-dod", "china"]
 
+# One mailbox address, no display name: local@domain, nothing that could break a header.
+ADDRESS_RE = re.compile(r"^[^@\s<>\",;:()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,63}$")
+LOCAL_NAME_RE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
+ADDRESS_KEYS = {"sendmail.admin"}
+
 GUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
@@ -63,6 +68,7 @@ class ExchangeOnline:
     cloud: Cloud = "global"
     account: str = ""  # the signed-in account's UPN, kept so the cache lookup is exact
     from_delegation: bool = False
+    large_messages: bool = False  # Graph: over ~3 MB via a draft + upload session (Mail.ReadWrite)
     token_cache: str = ""  # empty: the platform's state folder
     login_endpoint: str = (
         ""  # override of the authority host, e.g. https://login.microsoftonline.com
@@ -111,6 +117,19 @@ class ExchangeServer:
 
 
 @dataclass(frozen=True)
+class Queue:
+    path: str = ""  # empty: <state dir>/queue; relative: next to the config file
+    lifetime_hours: int = 120  # a message still pending after this becomes failed
+    max_per_minute: int = 30  # sending pace (Exchange Online's per-mailbox limit); 0 = off
+
+
+@dataclass(frozen=True)
+class Sendmail:
+    admin: str = ""  # where mail for root and other local names goes
+    aliases: dict[str, str] = field(default_factory=dict)  # local name -> address
+
+
+@dataclass(frozen=True)
 class Settings:
     service: Service = "exchange-online"
     exchange_online: ExchangeOnline = field(default_factory=ExchangeOnline)
@@ -119,6 +138,8 @@ class Settings:
     alert_log: AlertLog = field(default_factory=AlertLog)
     smtp: Smtp = field(default_factory=Smtp)
     exchange_server: ExchangeServer = field(default_factory=ExchangeServer)
+    queue: Queue = field(default_factory=Queue)
+    sendmail: Sendmail = field(default_factory=Sendmail)
 
     def with_section(self, name: str, **changes: Any) -> Settings:
         """A copy with some keys of one section changed (sections are frozen)."""
@@ -153,6 +174,8 @@ SECTIONS: dict[str, type] = {
     "alert_log": AlertLog,
     "smtp": Smtp,
     "exchange_server": ExchangeServer,
+    "queue": Queue,
+    "sendmail": Sendmail,
 }
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -171,6 +194,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "alert_log.retention_days": (0, 36500),
     "smtp.port": (1, 65535),
     "network.timeout": (1, 600),
+    "queue.lifetime_hours": (1, 24 * 365),
+    "queue.max_per_minute": (0, 100000),
 }
 
 URL_KEYS = {
@@ -187,8 +212,26 @@ def _type_name(value: object) -> str:
     )
 
 
+def _check_aliases(key: str, value: Any) -> tuple[dict[str, str], Problem | None]:
+    """[sendmail.aliases]: local name -> one address, each checked like sendmail.admin."""
+    if not isinstance(value, Mapping):
+        return {}, Problem(key, f"must be a table ([{key}]), got {_type_name(value)}")
+    for name, address in value.items():
+        if not LOCAL_NAME_RE.match(str(name)):
+            return {}, Problem(
+                f"{key}.{name}", "must be a local user name such as root or www-data"
+            )
+        if not isinstance(address, str) or not ADDRESS_RE.match(address):
+            return {}, Problem(
+                f"{key}.{name}", f"must be one address like alerts@contoso.com, got {address!r}"
+            )
+    return {str(k): str(v) for k, v in value.items()}, None
+
+
 def _check_value(key: str, default: Any, value: Any) -> tuple[Any, Problem | None]:
     """Coerce one value to the type of its default, or say why it can't be."""
+    if isinstance(default, dict):
+        return _check_aliases(key, value)
     if isinstance(default, bool):
         if not isinstance(value, bool):
             return default, Problem(key, f"must be true or false, got {value!r}")
@@ -219,7 +262,9 @@ def _check_value(key: str, default: Any, value: Any) -> tuple[Any, Problem | Non
 def _check_text(key: str, value: str) -> Problem | None:
     if any(c in value for c in "\r\n\x00"):
         return Problem(key, "must be a single line")
-    if key in URL_KEYS and not re.match(r"^https?://[^\s/]+", value):
+    if key in URL_KEYS and not re.match(r"^https://[^\s/]+", value, re.I):
+        # A token or password goes to every one of these: never over plain http, not even
+        # to a loopback address (the sandbox and the tests use https too).
         return Problem(key, f'must be a URL starting with https://, got "{value}"')
     if key == "exchange_online.client_id" and not GUID_RE.match(value):
         return Problem(
@@ -233,6 +278,8 @@ def _check_text(key: str, value: str) -> Problem | None:
             key,
             f'must be the directory (tenant) ID GUID or a domain like contoso.onmicrosoft.com, got "{value}"',
         )
+    if key in ADDRESS_KEYS and not ADDRESS_RE.match(value):
+        return Problem(key, f'must be one address like alerts@contoso.com, got "{value}"')
     if key == "smtp.host" and re.search(r"\s", value):
         return Problem(key, f'must be a host name without spaces, got "{value}"')
     return None
@@ -271,8 +318,12 @@ def to_mapping(settings: Settings) -> dict[str, Any]:
     out: dict[str, Any] = {"service": settings.service}
     for name in SECTIONS:
         section = getattr(settings, name)
-        out[name] = {f.name: getattr(section, f.name) for f in fields(section)}
+        out[name] = {f.name: _plain(getattr(section, f.name)) for f in fields(section)}
     return out
+
+
+def _plain(value: Any) -> Any:
+    return dict(value) if isinstance(value, Mapping) else value
 
 
 def validate(settings: Settings) -> list[Problem]:

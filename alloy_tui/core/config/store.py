@@ -44,6 +44,7 @@ from alloy_tui.core.fs import (
     folder_lock,
     fsync_folder,
     make_folder,
+    remove_leftovers,
     remove_quietly,
     why,
     write_temp,
@@ -298,6 +299,7 @@ def save(loaded: LoadedConfig, settings: Settings) -> LoadedConfig:
     except FolderError as e:
         raise ConfigError(f"cannot save {loaded.path}: {e}; nothing was written.") from None
     with folder_lock(target.parent):
+        remove_leftovers(target)  # what a killed save left (every saver holds this lock)
         raw = read_bytes(target, missing_ok=True)
         current = Fingerprint.of(raw[0] if raw else None, raw[1] if raw else None)
         if not current.same_content(loaded.fingerprint):

@@ -48,6 +48,7 @@ class ExplainContext:
     client_id: str = ""
     tenant: str = ""
     host: str = ""  # the server we were talking to, when known
+    large_messages: bool = False  # Graph drafts for large messages need Mail.ReadWrite
 
     @classmethod
     def from_settings(
@@ -66,6 +67,7 @@ class ExplainContext:
             client_id=eo.client_id,
             tenant=eo.tenant,
             host=host,
+            large_messages=bool(getattr(eo, "large_messages", False)),
         )
 
     # Convenience texts used by several explainers --------------------------------------------
@@ -124,7 +126,8 @@ class ExplainContext:
             if self.on_behalf
             else " (plus Mail.Send.Shared when 'From' delegation is on)"
         )
-        return f"Microsoft Graph > Delegated > Mail.Send, User.Read{shared}"
+        drafts = ", Mail.ReadWrite (large messages are on)" if self.large_messages else ""
+        return f"Microsoft Graph > Delegated > Mail.Send, User.Read{drafts}{shared}"
 
 
 # Redaction --------------------------------------------------------------------------------------

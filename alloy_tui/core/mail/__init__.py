@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
+from alloy_tui.core.mail.raw import MAX_MESSAGE_BYTES, Delivery, header_recipients, open_delivery
 from alloy_tui.core.mail.sending import API_LABELS, send_message, send_test_message
 
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
@@ -25,6 +26,18 @@ _LAZY = {
     "mailbox_address": ("alloy_tui.core.mail.exchange_server", "mailbox_address"),
     "needs_discovery": ("alloy_tui.core.mail.exchange_server_discover", "needs_discovery"),
     "discover_ews_url": ("alloy_tui.core.mail.exchange_server_discover", "discover_ews_url"),
+    # sendmail's hand-off: the email package loads only for it.
+    "MessageRefused": ("alloy_tui.core.mail.mime", "MessageRefused"),
+    "Prepared": ("alloy_tui.core.mail.mime", "Prepared"),
+    "check_size": ("alloy_tui.core.mail.mime", "check_size"),
+    "end_at_lone_dot": ("alloy_tui.core.mail.mime", "end_at_lone_dot"),
+    "prepare": ("alloy_tui.core.mail.mime", "prepare"),
+    "sending_account": ("alloy_tui.core.mail.mime", "sending_account"),
+    # send --attach / --queue: the message built as MIME.
+    "Attachment": ("alloy_tui.core.mail.compose", "Attachment"),
+    "compose_mime": ("alloy_tui.core.mail.compose", "compose_mime"),
+    "read_attachment": ("alloy_tui.core.mail.compose", "read_attachment"),
+    "send_mime": ("alloy_tui.core.mail.compose", "send_mime"),
 }
 
 
@@ -40,18 +53,32 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "API_LABELS",
+    "Attachment",
+    "MAX_MESSAGE_BYTES",
+    "Delivery",
+    "MessageRefused",
     "OutgoingMessage",
+    "Prepared",
     "SendResult",
     "Transport",
     "check_header_text",
+    "check_size",
+    "compose_mime",
     "discover_ews_url",
+    "end_at_lone_dot",
     "exchange_server",
     "mailbox_address",
+    "header_recipients",
     "needs_discovery",
+    "open_delivery",
     "parse_address",
     "parse_addresses",
+    "prepare",
+    "read_attachment",
     "send_message",
+    "send_mime",
     "send_test_message",
+    "sending_account",
     "smtp",
     "validate_message",
 ]

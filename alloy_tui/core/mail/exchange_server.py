@@ -106,7 +106,10 @@ class ExchangeServerTransport:
         from alloy_tui.core import secrets
 
         return secrets.get_password(
-            self.settings, "exchange-server", timeout=float(self.settings.network.timeout)
+            self.settings,
+            "exchange-server",
+            timeout=float(self.settings.network.timeout),
+            config_path=self.config_path,
         )
 
     def _ctx(self, account: str, from_address: str) -> ExplainContext:

@@ -324,7 +324,10 @@ def discover_ews_url(
         from alloy_tui.core import secrets
 
         password = secrets.get_password(
-            settings, "exchange-server", timeout=float(settings.network.timeout)
+            settings,
+            "exchange-server",
+            timeout=float(settings.network.timeout),
+            config_path=config_path,
         )
     search = _Search(settings, config_path, password)
     seen_addresses = [address.lower()]

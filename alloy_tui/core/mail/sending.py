@@ -7,13 +7,20 @@ Addresses and header text are validated before any network traffic. Failures rai
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core.config import ExchangeOnline, Settings
-from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
+from alloy_tui.core.config import SECTIONS, ExchangeOnline, Settings
+from alloy_tui.core.errors import (
+    AlloyError,
+    ExplainedError,
+    Explanation,
+    SettingsNotReady,
+    UserInputError,
+)
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
 
 if TYPE_CHECKING:
@@ -71,6 +78,27 @@ def _input_explanation(e: UserInputError) -> Explanation:
         cause=f"{e} Nothing was sent.",
         fix="Correct the value and send again.",
         code="input",
+    )
+
+
+def settings_key(text: str) -> str:
+    """The settings key a check's message starts with ("smtp.host is empty: ..."), else ''."""
+    m = re.match(r"([a-z_]+)\.([a-z_]+)\b", text)
+    if not m or m.group(1) not in SECTIONS:
+        return ""
+    names = {f.name for f in dataclasses.fields(SECTIONS[m.group(1)])}
+    return m.group(0) if m.group(2) in names else ""
+
+
+def _settings_explanation(e: UserInputError, key: str, config_path: Path) -> Explanation:
+    return Explanation(
+        title="The message was not sent: the settings are not ready",
+        cause=f"{e} Nothing was sent.",
+        fix=(
+            f"Set {key}: run `alloy-tui` (the setup wizard) to finish the settings, or edit "
+            f"{config_path} and check it with `alloy-tui config validate`."
+        ),
+        code="settings",
     )
 
 
@@ -134,10 +162,13 @@ def send_message(
                 transport = make_transport(settings, config_path, signin)
             details["account"] = _account_hint(settings, transport)
             result = transport.send(message)
-        except UserInputError as e:
-            raise ExplainedError(_input_explanation(e)) from None
         except ExplainedError:
             raise
+        except UserInputError as e:
+            key = settings_key(str(e))
+            if key:
+                raise SettingsNotReady(_settings_explanation(e, key, config_path)) from None
+            raise ExplainedError(_input_explanation(e)) from None
         except AlloyError as e:
             raise ExplainedError(
                 Explanation(

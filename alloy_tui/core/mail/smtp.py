@@ -123,7 +123,10 @@ class SmtpTransport:
         from alloy_tui.core import secrets
 
         return secrets.get_password(
-            self.settings, "smtp", timeout=float(self.settings.network.timeout)
+            self.settings,
+            "smtp",
+            timeout=float(self.settings.network.timeout),
+            config_path=self.config_path,
         )
 
     def _context(self, from_address: str = "") -> SmtpExplainContext:

@@ -69,6 +69,7 @@ CLOUDS: dict[str, Cloud] = {
 
 GRAPH_SCOPES = ("Mail.Send", "User.Read")
 GRAPH_SHARED_SCOPE = "Mail.Send.Shared"
+GRAPH_DRAFT_SCOPE = "Mail.ReadWrite"
 EWS_SCOPE = "EWS.AccessAsUser.All"
 
 
@@ -118,6 +119,8 @@ def scopes(settings: Settings, resource: str) -> list[str]:
         names = list(GRAPH_SCOPES)
         if settings.exchange_online.from_delegation:
             names.insert(1, GRAPH_SHARED_SCOPE)
+        if settings.exchange_online.large_messages:  # drafts for messages over the request limit
+            names.insert(1, GRAPH_DRAFT_SCOPE)
         return [f"{c.graph_resource}/{n}" for n in names]
     if resource == "ews":
         return [f"{c.ews_resource}/{EWS_SCOPE}"]

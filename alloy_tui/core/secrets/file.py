@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from alloy_tui.core.config import paths
-from alloy_tui.core.errors import UserInputError
+from alloy_tui.core.errors import Explanation, LocalProblem, UserInputError
+from alloy_tui.core.fs import (
+    FolderError,
+    folder_lock,
+    fsync_folder,
+    make_folder,
+    remove_leftovers,
+    remove_quietly,
+    write_temp,
+)
 
 SECRETS_FILE = "secrets.toml"
 
@@ -22,15 +30,36 @@ def secrets_path() -> Path:
 
 def _check_file(path: Path) -> None:
     st = path.stat()
-    if stat.S_IMODE(st.st_mode) & 0o077:
-        raise UserInputError(
-            f"{path} can be read or written by other users (mode {stat.S_IMODE(st.st_mode):03o}); "
-            f"refusing to read passwords from it. Fix it with: chmod 600 {path}"
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o077:
+        raise _refused(
+            "The secrets file can be read or written by other users",
+            f"{path} has mode {mode:04o}, so users other than its owner can read or change the "
+            "passwords in it; alloy-tui refuses to use it.",
+            f"Make it private: chmod 600 {path}",
         )
-    if hasattr(os, "getuid") and st.st_uid != os.getuid():
-        raise UserInputError(
-            f"{path} belongs to another user (uid {st.st_uid}); refusing to read passwords from it."
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        owner, me = _user(st.st_uid), _user(os.geteuid())
+        raise _refused(
+            "The secrets file belongs to another user",
+            f"{path} belongs to {owner}, but alloy-tui runs as {me}; it reads passwords only "
+            "from a file of its own user.",
+            f"Run alloy-tui as {owner} (e.g. `sudo -u {owner} alloy-tui ...`), or, if {me} "
+            f"should own it: chown {me} {path}",
         )
+
+
+def _refused(title: str, cause: str, fix: str) -> LocalProblem:
+    return LocalProblem(Explanation(title=title, cause=cause, fix=fix, code="secrets.file"))
+
+
+def _user(uid: int) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return f"uid {uid}"
 
 
 def _read_all() -> dict[str, dict[str, str]]:
@@ -59,7 +88,6 @@ def _write_all(data: dict[str, dict[str, str]]) -> Path:
     import tomlkit
 
     path = secrets_path()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     doc = tomlkit.document()
     doc.add(
         tomlkit.comment("alloy-tui passwords (SMTP, Exchange Server). Keep this file mode 0600.")
@@ -71,15 +99,17 @@ def _write_all(data: dict[str, dict[str, str]]) -> Path:
                 table.add(user, data[service][user])
             doc.add(service, table)
     text = tomlkit.dumps(doc)
-    fd, tmp = tempfile.mkstemp(prefix=".secrets-", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        make_folder(path.parent)
+    except FolderError as e:
+        raise UserInputError(f"Cannot store the password: {e}.") from None
+    with folder_lock(path.parent):
+        remove_leftovers(path, ".secrets-*.tmp")  # a killed write's copy of every password
+        tmp = write_temp(path, text.encode("utf-8"))
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            remove_quietly(tmp)
+            raise
+    fsync_folder(path.parent)
     return path

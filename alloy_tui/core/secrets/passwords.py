@@ -5,7 +5,8 @@ Where a password comes from, first match wins:
 1. ``password_command``: run through ``/bin/sh -c`` like msmtp's ``passwordeval``; the first
    line of its standard output is the password. A command that is missing, fails, times out or
    prints nothing is a clear error that shows the exit code and the first line of its standard
-   error, never its output.
+   error with anything but plain words masked, never its output. It runs in its own process
+   group; on a timeout the whole group is killed.
 2. ``password_env``: the named environment variable, which must exist and not be empty.
 3. The secrets file, ``secrets.toml`` in the state folder (``$ALLOY_TUI_STATE_DIR``): mode 0600,
    owned by the user; it is refused when group or others can read or write it. The wizard
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from alloy_tui.core.config import SERVICE_SECTIONS, ExchangeOnline
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
+from alloy_tui.core.secrets.command import _run_in_own_group, check_command_source, redact_line
 from alloy_tui.core.secrets.file import SECRETS_FILE as SECRETS_FILE  # re-exported
 from alloy_tui.core.secrets.file import _read_all, _write_all, secrets_path
 
@@ -78,9 +80,21 @@ def password_source(settings: Settings, service: str) -> PasswordSource:
     return PasswordSource("none", "")
 
 
-def get_password(settings: Settings, service: str, *, timeout: float = COMMAND_TIMEOUT) -> str:
-    """The password for `service` ("smtp" or "exchange-server") from its configured source."""
+def get_password(
+    settings: Settings,
+    service: str,
+    *,
+    timeout: float = COMMAND_TIMEOUT,
+    config_path: Path | None = None,
+) -> str:
+    """The password for `service` ("smtp" or "exchange-server") from its configured source.
+
+    `config_path`: the file the settings came from; a `password_command` is run only when
+    neither it nor its folder can be written by anyone but its owner (see `check_command_source`).
+    """
     section = _section(settings, service)
+    if section.password_command.strip() and config_path is not None:
+        check_command_source(config_path, f"{SERVICE_SECTIONS[service]}.password_command")
     return resolve_password(
         service,
         section.username,
@@ -131,18 +145,13 @@ def run_password_command(
     """Run `command` with /bin/sh -c; the first line of its output is the password."""
     setting = f"{key}.password_command"
     try:
-        proc = subprocess.run(
-            ["/bin/sh", "-c", command],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
+        returncode, out, err = _run_in_own_group(command, timeout)
     except subprocess.TimeoutExpired:
         raise _command_error(
             setting,
             command,
-            f"It did not finish within {timeout:g} seconds.",
+            f"It did not finish within {timeout:g} seconds (it was stopped, with every "
+            "process it started).",
             "Make the command print the password without waiting for input "
             "(e.g. unlock the password store first), or fix it.",
         ) from None
@@ -153,18 +162,19 @@ def run_password_command(
             f"It could not be started ({e.strerror}).",
             "Check that /bin/sh exists.",
         ) from None
-    stdout = proc.stdout.decode("utf-8", "replace")
+    stdout = out.decode("utf-8", "replace")
     first = stdout.splitlines()[0] if stdout.splitlines() else ""
-    err_line = _first_line(proc.stderr.decode("utf-8", "replace"))
+    err_line = _first_line(err.decode("utf-8", "replace"))
     if first and err_line:
         err_line = err_line.replace(first, "***")
-    if proc.returncode != 0:
+    err_line = redact_line(err_line)
+    if returncode != 0:
         said = f' It said: "{err_line}".' if err_line else ""
-        if proc.returncode == 127:
+        if returncode == 127:
             cause = f"The command was not found (exit code 127).{said}"
             fix = f"Install the program or give its full path in {setting}."
         else:
-            cause = f"It exited with code {proc.returncode}.{said}"
+            cause = f"It exited with code {returncode}.{said}"
             fix = f"Run the command yourself to see what is wrong, or change {setting}."
         raise _command_error(setting, command, cause, fix)
     if not first:

@@ -13,31 +13,51 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core.errors import UserInputError
+from alloy_tui.core.errors import Explanation, LocalProblem, UserInputError
+from alloy_tui.core.fs import FolderError, make_folder, remove_leftovers
 from alloy_tui.core.signin.cache_read import CacheSnapshot
+from alloy_tui.core.signin.cache_shape import Damaged, read_bounded
 
 if TYPE_CHECKING:
     from msal_extensions import PersistedTokenCache  # untyped: Any to mypy, a name to readers
 
 LOCK_TIMEOUT = 5.0  # seconds to wait for another process's cache write (msal-extensions waits 5 s)
-STALE_LOCK_AGE = 30.0  # a lock file this old whose process is gone is left over from a crash
+EMPTY_LOCK_GRACE = 2.0  # seconds a lock file may be empty while its maker writes its pid
 
 
-class TokenCacheLocked(UserInputError):
+class TokenCacheLocked(LocalProblem):
     """Another process held the token cache's lock file for longer than LOCK_TIMEOUT."""
+
+    exit_code = 1  # a send or sign-in that could not run now; the same command works later
+
+    def __init__(self, lock: str, holder: str) -> None:
+        pid = holder.split()[0] if holder.split() else ""
+        who = f"process {holder} (pid {pid})" if pid.isdigit() else "another process"
+        check = f"`ps -p {pid}` shows whether it still runs; if" if pid.isdigit() else "If"
+        super().__init__(
+            Explanation(
+                title="The token cache is locked by another process",
+                cause=f"{who} has held the lock file {lock} for more than {LOCK_TIMEOUT:g} s "
+                "(another alloy-tui writing the token cache, or one that hangs).",
+                fix=f"Try again in a moment. {check} no alloy-tui is running, remove the lock: "
+                f"rm {lock}",
+                code="token_cache.locked",
+            )
+        )
 
 
 class PrivateLock:
     """msal-extensions' cross-process lock (exclusive creation of `<cache>.lockfile`, the same
-    file its own lock uses), but the lock file is created 0600, and one left behind by a crashed
-    process (older than STALE_LOCK_AGE, its process gone) is taken over instead of blocking
-    every later sign-in."""
+    file its own lock uses), but the lock file is created 0600, and one left behind is taken over
+    instead of blocking every later sign-in: its process is gone (SIGKILL), or it holds no pid
+    at all and is older than EMPTY_LOCK_GRACE (the disk was full when it was made)."""
 
     def __init__(self, path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT) -> None:
         self.path = os.fspath(path)
@@ -58,10 +78,7 @@ class PrivateLock:
                             os.remove(self.path)
                     continue
                 if time.monotonic() >= deadline:
-                    raise TokenCacheLocked(
-                        f"exchange_online.token_cache: the token cache is locked by another process "
-                        f"(lock file {self.path}); try again, or remove that file if no alloy-tui is running."
-                    ) from None
+                    raise TokenCacheLocked(self.path, self._holder()) from None
                 time.sleep(0.05)
                 continue
             except OSError as e:
@@ -73,16 +90,28 @@ class PrivateLock:
                 f.write(f"{os.getpid()} {os.path.basename(sys.argv[0] or '')}".encode())
             return self
 
+    def _holder(self) -> str:
+        """What the lock file says about its process ("1234 alloy-tui"), '' when unreadable."""
+        try:
+            with open(self.path, "rb") as f:
+                return f.read(200).decode("utf-8", "replace").strip()
+        except OSError:
+            return ""
+
     def _stale(self) -> int | None:
         """The lock file's inode when it was left by a process that is gone, else None."""
         try:
             st = os.stat(self.path)
             with open(self.path, "rb") as f:
-                pid = int((f.read(64).split() or [b"0"])[0])
-        except (OSError, ValueError):
+                words = f.read(64).split()
+        except OSError:
             return None
-        if time.time() - st.st_mtime < STALE_LOCK_AGE or pid <= 0:
-            return None
+        try:
+            pid = int(words[0]) if words else 0
+        except ValueError:
+            pid = 0
+        if pid <= 0:  # no pid: made by a process that could not write it, unless made just now
+            return st.st_ino if time.time() - st.st_mtime >= EMPTY_LOCK_GRACE else None
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -111,12 +140,32 @@ def _cache_class() -> type[PersistedTokenCache]:
     from msal_extensions import FilePersistence, PersistedTokenCache
 
     class AtomicFilePersistence(FilePersistence):  # type: ignore[misc]
+        def load(self) -> str:
+            """The cache text, read bounded (never a FIFO, a device or a huge file)."""
+            from msal_extensions.persistence import PersistenceNotFound
+
+            try:
+                raw = read_bounded(Path(self.get_location()))
+            except Damaged as e:
+                raise UserInputError(
+                    f"exchange_online.token_cache: {self.get_location()} changed while in use "
+                    f"and is no longer a token cache ({e}); run the command again."
+                ) from None
+            if raw is None:
+                raise PersistenceNotFound(location=self.get_location())
+            text = raw.decode("utf-8", "replace")
+            return text if text.strip() else ""  # MSAL reads "" as an empty cache
+
         def save(self, content: str) -> None:
+            """Called with the lock held (`modify`): a leftover temp file is a killed write's."""
             target = os.path.realpath(self.get_location())  # a symlinked cache stays a symlink
+            remove_leftovers(Path(target))
+            owner = owner_to_keep(Path(target))
             fd, tmp = tempfile.mkstemp(
                 prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=os.path.dirname(target)
             )  # mkstemp creates 0600
             try:
+                chown_fd(fd, owner)
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
                     f.write(content)
                     f.flush()
@@ -150,11 +199,12 @@ def _cache_class() -> type[PersistedTokenCache]:
 def open_cache(path: Path) -> PersistedTokenCache:
     """A PersistedTokenCache on `path`, making sure of the folder (0700) and file (0600) modes.
 
-    A file that is not a token cache (damaged outside alloy-tui) is moved aside to
-    `<name>.damaged` (kept, 0600) so the next sign-in can write a fresh cache."""
+    A file that is not a token cache (damaged outside alloy-tui, a FIFO, a device, too large,
+    the wrong JSON shape) is moved aside to `<name>.damaged` (kept) so the next sign-in can
+    write a fresh cache."""
     cls = _cache_class()
-    secure_location(path)
     set_aside_if_damaged(path)
+    secure_location(path)
     try:
         persistence = cls.persistence_class(str(path))
     except OSError as e:
@@ -165,7 +215,10 @@ def open_cache(path: Path) -> PersistedTokenCache:
 
 
 def set_aside_if_damaged(path: Path) -> Path | None:
-    """Move a damaged cache file to `<name>.damaged` and leave an empty 0600 file in its place."""
+    """Move a damaged cache file to `<name>.damaged` and leave an empty 0600 file in its place.
+
+    The entry at `path` itself is moved (a symlink stays a symlink, pointing where it did);
+    only a regular file is made 0600 (never the target of a link, such as /dev/zero)."""
     snap = CacheSnapshot(path)
     if not snap.damaged:
         return None
@@ -174,24 +227,34 @@ def set_aside_if_damaged(path: Path) -> Path | None:
         if not CacheSnapshot(path).damaged:  # another process repaired it meanwhile
             return None
         os.replace(path, aside)
-        os.chmod(aside, 0o600)
+        if stat.S_ISREG(os.lstat(aside).st_mode):
+            os.chmod(aside, 0o600)
         secure_location(path)
     return aside
 
 
 def secure_location(path: Path) -> None:
-    folder = path.parent
+    """The cache's folder (each folder made 0700, whatever the umask) and file (0600)."""
     try:
-        if not folder.exists():
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(folder, 0o700)
-        if path.exists():
-            if path.stat().st_mode & 0o077:
-                os.chmod(path, 0o600)
+        make_folder(path.parent, owner_to_keep(_nearest_existing(path.parent)))
+    except FolderError as e:
+        raise UserInputError(
+            f"exchange_online.token_cache: {e}; choose a folder this user can write."
+        ) from None
+    try:
+        real = Path(os.path.realpath(path))
+        if real.exists():
+            st = os.lstat(real)
+            if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077:
+                os.chmod(real, 0o600)
         else:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            os.close(fd)
-            os.chmod(path, 0o600)
+            owner = owner_to_keep(real)
+            fd = os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            try:
+                chown_fd(fd, owner)
+                os.fchmod(fd, 0o600)
+            finally:
+                os.close(fd)
     except FileExistsError:
         pass
     except OSError as e:
@@ -199,3 +262,38 @@ def secure_location(path: Path) -> None:
             f"exchange_online.token_cache: cannot create {path}: {e.strerror or e}; "
             "choose a folder this user can write."
         ) from None
+
+
+def owner_to_keep(target: Path) -> tuple[int, int] | None:
+    """When root writes a service user's cache (`sudo alloy-tui --config ~svc/... login`), the
+    (uid, gid) the new file must get so that user can still read it: the owner of the file it
+    replaces, else of its folder. None when nothing needs changing (not root, or root's own)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = os.stat(target.parent)
+    owner = (st.st_uid, st.st_gid)
+    return None if owner == (os.geteuid(), os.getegid()) else owner
+
+
+def _nearest_existing(folder: Path) -> Path:
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def chown_fd(fd: int, owner: tuple[int, int] | None) -> None:
+    if owner is not None:
+        os.fchown(fd, *owner)
+
+
+def remove_killed_writes(path: Path) -> list[Path]:
+    """Remove temp files a killed cache write left (each may hold a refresh token), under the
+    cache's lock so no write in progress loses its file. For `logout`."""
+    target = Path(os.path.realpath(path))
+    if not target.parent.is_dir():
+        return []
+    with PrivateLock(str(path) + ".lockfile"):
+        return remove_leftovers(target)

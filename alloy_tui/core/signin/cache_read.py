@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from alloy_tui.core.errors import UserInputError
+from alloy_tui.core.signin.cache_shape import MAX_CACHE_BYTES as MAX_CACHE_BYTES
+from alloy_tui.core.signin.cache_shape import Damaged, parse_cache, read_bounded
 
 # Aliases MSAL treats as the worldwide cloud (the cache's "environment" is the login host).
 _GLOBAL_ALIASES = {
@@ -58,18 +59,12 @@ class CacheSnapshot:
         self.path = path
         self.data: dict[str, Any] = {}
         self.damaged = False  # the file is there but is not a token cache (see `open_cache`)
+        self.why = ""  # why it is damaged, in words
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return
-        except (OSError, UnicodeDecodeError) as e:
-            if isinstance(e, UnicodeDecodeError):
-                self.damaged = True
-                return
-            raise UserInputError(
-                f"exchange_online.token_cache: cannot read {path}: {e.strerror or e}."
-            ) from None
-        self.data, self.damaged = parse(text)
+            raw = read_bounded(path)
+            self.data = parse_cache(raw) if raw is not None else {}
+        except Damaged as e:
+            self.damaged, self.why = True, str(e)
 
     def search(
         self, kind: str, query: dict[str, Any] | None = None, now: float | None = None
@@ -93,20 +88,8 @@ class CacheSnapshot:
         return out
 
 
-def parse(text: str) -> tuple[dict[str, Any], bool]:
-    """(cache data, damaged). Our writes are atomic, so a file that is not a JSON object was
-    damaged outside alloy-tui (or is not a token cache at all)."""
-    if not text.strip():
-        return {}, False
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return {}, True
-    return (data, False) if isinstance(data, dict) else ({}, True)
-
-
-def same_environment(env: str, login_host: str) -> bool:
-    env, login_host = env.lower(), login_host.lower()
+def same_environment(env: str | None, login_host: str) -> bool:
+    env, login_host = str(env or "").lower(), login_host.lower()
     if env == login_host:
         return True
     return env in _GLOBAL_ALIASES and login_host in _GLOBAL_ALIASES

@@ -13,7 +13,7 @@ from alloy_tui.core.signin import cache_read as auth_cache
 CONSENT_CODES = {"65001", "90094", "90095", "65004"}
 
 
-def not_signed_in(cache_path: Path, who: str, damaged: bool) -> Explanation:
+def not_signed_in(cache_path: Path, who: str, damaged: bool, why: str = "") -> Explanation:
     cause = (
         f"The token cache ({cache_path}) holds no usable sign-in for {who}."
         if who
@@ -21,9 +21,9 @@ def not_signed_in(cache_path: Path, who: str, damaged: bool) -> Explanation:
     )
     if damaged:
         cause = (
-            f"The token cache {cache_path} is damaged (it is not a token cache alloy-tui wrote), so "
-            f"no sign-in can be read from it. The next sign-in keeps it as {cache_path.name}.damaged "
-            "and writes a fresh cache."
+            f"The token cache {cache_path} is damaged ({why or 'it is not a token cache alloy-tui wrote'}), "
+            "so no sign-in can be read from it. The next sign-in (or `alloy-tui logout`) keeps it as "
+            f"{cache_path.name}.damaged and writes a fresh cache."
         )
     return Explanation(
         title="Not signed in",

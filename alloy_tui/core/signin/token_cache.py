@@ -14,6 +14,7 @@ from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.signin import cache_file as auth_file
 from alloy_tui.core.signin import cache_read as auth_cache
+from alloy_tui.core.signin.cache_file import remove_killed_writes
 from alloy_tui.core.signin.explain import not_signed_in
 from alloy_tui.core.signin.model import Account, TokenHealth
 
@@ -96,7 +97,9 @@ class TokenCache:
 
     def not_signed_in(self, username: str = "") -> Explanation:
         who = username or self.settings.exchange_online.account
-        return not_signed_in(self.path, who, bool(getattr(self.view(), "damaged", False)))
+        view = self.view()
+        damaged = bool(getattr(view, "damaged", False))
+        return not_signed_in(self.path, who, damaged, str(getattr(view, "why", "")))
 
     def forget_other_accounts(self, keep: str) -> list[str]:
         """Change account, second half: once the config naming `keep` (a username) is saved,
@@ -148,6 +151,7 @@ class TokenCache:
         targets = [a] if a else self.accounts()
         for t in targets:
             auth_cache.forget(cache, t)
+        remove_killed_writes(self.path)
         self.signed_in = ""
         names = ", ".join(_username(t) for t in targets) or "(none)"
         self._log("info", "signin.signed_out", f"Signed out {names}", account=names)

@@ -50,6 +50,8 @@ step (you can change things and save again). ^L opens the alert log."""
             "    alloy-tui status            is the account signed in, is sending ready?",
             "    alloy-tui log --live        watch every send as it happens",
             "    alloy-tui send --to ADDR --subject S  < body.txt",
+            "    alloy-tui queue list        mail waiting to be sent, and why (or: mailq)",
+            "    alloy-tui queue flush       send everything waiting now",
             "",
             "Press Enter to quit.",
         ]

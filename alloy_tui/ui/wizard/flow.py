@@ -54,6 +54,7 @@ EXCHANGE_ONLINE = [
 ]
 TAIL = [
     lazy_step("test", _W + "test_step"),
+    lazy_step("local_mail", _W + "local_mail_step"),
     lazy_step("review", _W + "review_step"),
     lazy_step("done", _W + "done_step"),
 ]
@@ -68,11 +69,12 @@ def service_steps(service: str) -> list[Step]:
 
 
 def steps_for(state: WizardState) -> list[Step]:
-    """Welcome, service choice, the service's steps, test, review, done."""
+    """Welcome, service choice, the service's steps, test, local mail, review, done."""
     return [WELCOME, SERVICE, *service_steps(state.draft.service), *TAIL]
 
 
-UNNUMBERED = {"welcome", "done"}
+# Local mail is optional (Enter goes on): unnumbered, so the numbered steps stay the same.
+UNNUMBERED = {"welcome", "local_mail", "done"}
 
 
 def progress_for(steps: list[Step], key: str, state: WizardState) -> Progress:

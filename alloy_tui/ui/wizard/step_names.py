@@ -65,6 +65,7 @@ NAMES: dict[str, StepName] = {
         "Name the account, its password and the From address.",
     ),
     "test": StepName("Test settings", "Test settings", "Send a test message."),
+    "local_mail": StepName("Local mail", "Local mail for this server"),  # optional, unnumbered
     "review": StepName("Review and save", "Review and save", "Review the changes and save them."),
     "done": StepName("Saved", "Saved"),
 }

@@ -102,6 +102,15 @@ def test_example_documents_every_key() -> None:
         ({"message": {"default_from": "a\nb"}}, "message.default_from must be a single line"),
         ({"network": {"timeout": "30"}}, "network.timeout must be a number"),
         ({"network": 5}, "network must be a table ([network]), got a whole number"),
+        ({"queue": {"lifetime_hours": 0}}, "queue.lifetime_hours must be between 1 and 8760"),
+        ({"queue": {"max_per_minute": -1}}, "queue.max_per_minute must be between 0 and"),
+        ({"sendmail": {"admin": "root"}}, "sendmail.admin must be one address like"),
+        ({"sendmail": {"aliases": "root"}}, "sendmail.aliases must be a table"),
+        (
+            {"sendmail": {"aliases": {"root": "a@b.com\nBcc: x@evil.com"}}},
+            "sendmail.aliases.root must be one address like",
+        ),
+        ({"sendmail": {"aliases": {"a b": "a@b.com"}}}, "sendmail.aliases.a b must be a local"),
     ],
 )
 def test_each_bad_value_is_one_problem(data: dict, problem: str) -> None:
@@ -154,3 +163,20 @@ def test_settings_error_is_an_alloy_error() -> None:
     from alloy_tui.core.errors import AlloyError
 
     assert issubclass(SettingsError, AlloyError) and issubclass(SettingsError, ValueError)
+
+
+def test_queue_and_sendmail_sections(tmp_path: Path) -> None:
+    settings, problems = from_mapping(
+        {
+            "queue": {"path": "spool", "lifetime_hours": 2, "max_per_minute": 0},
+            "sendmail": {"admin": "ops@contoso.com", "aliases": {"www-data": "web@contoso.com"}},
+        }
+    )
+    assert problems == []
+    assert settings.queue.max_per_minute == 0 and settings.queue.lifetime_hours == 2
+    assert settings.sendmail.aliases == {"www-data": "web@contoso.com"}
+    # Saved and loaded back unchanged, the aliases as a table.
+    path = tmp_path / "config.toml"
+    saved = store.save(store.load_or_default(path), settings)
+    assert store.load(path).settings == settings == saved.settings
+    assert "web@contoso.com" in path.read_text()

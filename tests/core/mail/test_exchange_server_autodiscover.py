@@ -223,7 +223,9 @@ default_from = "{UPN}"
         )
 
     r = run("test-send", "--to", "ops@contoso.example")
-    assert r.returncode == 1 and "names a server, not the EWS URL" in r.stderr
+    # A settings problem (issue 9 item 13): exit 2, naming the key and the wizard.
+    assert r.returncode == 2 and "names a server, not the EWS URL" in r.stderr
+    assert "Set exchange_server.ews_endpoint: run `alloy-tui`" in r.stderr
     assert sandbox.requests("ews") == []
     r = run("status")
     assert r.returncode == 1, r.stdout + r.stderr

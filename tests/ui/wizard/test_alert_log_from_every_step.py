@@ -9,6 +9,7 @@ from alloy_tui.ui.alertlog import AlertLogScreen
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard.api_step import ApiScreen
 from alloy_tui.ui.wizard.delegation_step import DelegationScreen
+from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
 from alloy_tui.ui.wizard.registration_step import RegistrationScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
@@ -68,6 +69,9 @@ async def test_alert_log_from_every_step(sandbox: Sandbox, sandbox_config: Path)
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: not app.screen.sending, timeout=15, what="the send")
         await _round_trip(app, pilot, TrialSendScreen, expect="test_message.sent")
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: on(app, LocalMailScreen))
+        await _round_trip(app, pilot, LocalMailScreen)
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: on(app, ReviewScreen))
         await _round_trip(app, pilot, ReviewScreen)

@@ -23,6 +23,7 @@ from alloy_tui.ui.wizard.api_step import ApiScreen
 from alloy_tui.ui.wizard.delegation_step import DelegationScreen
 from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen
 from alloy_tui.ui.wizard.done_step import DoneScreen
+from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
 from alloy_tui.ui.wizard.registration_step import RegistrationScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
@@ -129,6 +130,8 @@ async def test_change_account_then_save_keeps_only_the_new_account_and_the_test_
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, TrialSendScreen))
         await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: on(app, LocalMailScreen), what="local mail step")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: on(app, ReviewScreen), what="review step")
         text = screen_text(app)
         assert "A test message went through with these settings" in text
@@ -177,6 +180,8 @@ async def test_a_changed_setting_drops_the_earlier_test_result(
         assert app.state.draft.exchange_online.from_delegation
         assert "Test message has been sent" not in screen_text(app)
         assert app.state.test_result is None  # dropped: sent with other settings
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: on(app, LocalMailScreen))
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: on(app, ReviewScreen))
         assert "No test message went through" in screen_text(app)

@@ -10,6 +10,7 @@ from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard.api_step import ApiScreen
 from alloy_tui.ui.wizard.delegation_step import DelegationScreen
 from alloy_tui.ui.wizard.done_step import DoneScreen
+from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
 from alloy_tui.ui.wizard.registration_step import RegistrationScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
@@ -51,6 +52,8 @@ async def _send(app: AlloyApp, pilot: object, to: str, from_address: str | None 
 
 
 async def _save_and_quit(app: AlloyApp, pilot: object, path: Path) -> None:
+    await pilot.press("ctrl+n")
+    await wait_for(pilot, lambda: on(app, LocalMailScreen), what="local mail step")
     await pilot.press("ctrl+n")
     await wait_for(pilot, lambda: on(app, ReviewScreen), what="review step")
     await pilot.press("enter")
@@ -141,6 +144,8 @@ async def test_edit_mode_already_signed_in_keeps_comments(sandbox: Sandbox, tmp_
         assert account.username in screen_text(app)
         await pilot.press("enter", "enter")
         await wait_for(pilot, lambda: on(app, TrialSendScreen))
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: on(app, LocalMailScreen))
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: on(app, ReviewScreen))
         text = screen_text(app)

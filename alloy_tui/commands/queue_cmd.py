@@ -1,0 +1,162 @@
+"""`alloy-tui queue ...`: what waits in the outbox, and what to do with it.
+
+    queue list [--json] [--state pending|failed|all]   (also `mailq`, `sendmail -bp`)
+    queue show ID
+    queue retry ID... | --failed       back to pending, due now
+    queue delete ID... | --failed [--yes]
+    queue flush / queue run [--daemon]  (queue_run_cmd.py)
+
+These only read the outbox or change a message's state file; the runner does the sending.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+import click
+
+from alloy_tui.commands.account_cmd import load
+from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.commands.queue_run_cmd import register as register_runner_commands
+
+
+def open_box(obj: CliContext) -> Any:
+    from alloy_tui.core.outbox import open_outbox
+
+    return open_outbox(load(obj).settings, obj.config_path)
+
+
+ID_RE = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}$")  # 20261202T043512-3f9a1c7e
+
+
+def check_id(qid: str) -> str:
+    """A queue id as `queue list` prints it; anything else (a path, a typo) is refused."""
+    if not ID_RE.match(qid):
+        fail(
+            f"{qid!r} is not a queue id (like 20261202T043512-3f9a1c7e); see `alloy-tui queue list`."
+        )
+    return qid
+
+
+def _ids(box: Any, ids: tuple[str, ...], failed: bool, what: str) -> list[str]:
+    if ids and failed:
+        fail(f"give message ids or --failed, not both (queue {what}).")
+    if failed:
+        return [m.id for m in box.list("failed")]
+    if not ids:
+        fail(f"name the messages to {what} (ids from `alloy-tui queue list`), or use --failed.")
+    return [check_id(qid) for qid in ids]
+
+
+def _each(box: Any, ids: list[str], action: str, done: str) -> None:
+    """Apply box.<action>(id) to each id; one line per message; exit 1 if any was refused."""
+    from alloy_tui.core.outbox import OutboxError
+
+    bad = 0
+    for qid in ids:
+        try:
+            box.get(qid)  # an unknown id is said at once, not after waiting for its claim
+            getattr(box, action)(qid)
+        except OutboxError as e:
+            bad += 1
+            click.echo(f"alloy-tui: {qid}: {e.explanation.title}. {e.explanation.cause}", err=True)
+        else:
+            click.echo(f"{qid}: {done}.")
+    if bad:
+        raise SystemExit(1)
+
+
+@click.group("queue")
+def queue_group() -> None:
+    """The outbox: mail handed to sendmail (or `send --queue`) waiting to be delivered."""
+
+
+@queue_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option(
+    "--state",
+    type=click.Choice(["pending", "failed", "all"]),
+    default="all",
+    show_default=True,
+    help="Which messages to list.",
+)
+@click.pass_obj
+def list_command(obj: CliContext, as_json: bool, state: str) -> None:
+    """The queued messages, oldest first."""
+    from alloy_tui.commands.queue_view import as_json as json_of
+    from alloy_tui.commands.queue_view import list_lines
+
+    box = open_box(obj)
+    messages = box.list(None if state == "all" else state)
+    if as_json:
+        for m in messages:
+            click.echo(json.dumps(json_of(m), ensure_ascii=False))
+        return
+    for line in list_lines(messages):
+        click.echo(line)
+
+
+@queue_group.command("show")
+@click.argument("qid", metavar="ID")
+@click.pass_obj
+def show_command(obj: CliContext, qid: str) -> None:
+    """One message: its headers, and every attempt with its explained error."""
+    from alloy_tui.commands.queue_view import show_lines
+    from alloy_tui.core.outbox import OutboxError
+
+    box = open_box(obj)
+    check_id(qid)
+    try:
+        m = box.get(qid)
+    except OutboxError as e:
+        fail(f"{e.explanation.title}. {e.explanation.cause} Fix: {e.explanation.fix}")
+        return
+    try:
+        raw = box.read_raw(qid)
+    except OutboxError:
+        raw = None
+    for line in show_lines(m, raw):
+        click.echo(line)
+
+
+@queue_group.command("retry")
+@click.argument("ids", nargs=-1, metavar="ID...")
+@click.option("--failed", is_flag=True, help="Every failed message.")
+@click.pass_obj
+def retry_command(obj: CliContext, ids: tuple[str, ...], failed: bool) -> None:
+    """Back to pending, due now (a failed message gets a fresh lifetime)."""
+    box = open_box(obj)
+    chosen = _ids(box, ids, failed, "retry")
+    if not chosen:
+        click.echo("No failed messages.")
+        return
+    _each(box, chosen, "retry", "pending, due now")
+    from alloy_tui.commands.send_queue import start_runner
+
+    start_runner(obj.config_path, box.path)
+
+
+@queue_group.command("delete")
+@click.argument("ids", nargs=-1, metavar="ID...")
+@click.option("--failed", is_flag=True, help="Every failed message.")
+@click.option("--yes", is_flag=True, help="Do not ask (for scripts).")
+@click.pass_obj
+def delete_command(obj: CliContext, ids: tuple[str, ...], failed: bool, yes: bool) -> None:
+    """Remove messages from the queue; they are never sent (asks first on a terminal)."""
+    box = open_box(obj)
+    chosen = _ids(box, ids, failed, "delete")
+    if not chosen:
+        click.echo("No failed messages.")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            fail(f"deleting {len(chosen)} message(s) needs --yes when not run on a terminal.")
+        click.confirm(f"Delete {len(chosen)} message(s)? They will never be sent", abort=True)
+    _each(box, chosen, "delete", "deleted")
+
+
+register_runner_commands(queue_group)
+COMMANDS: list[click.Command] = [queue_group]

@@ -1,0 +1,155 @@
+"""How the queue reads on the command line: `queue list` lines and JSON, `queue show`, ages.
+
+No click here: the lines are plain strings the commands print.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+ID_WIDTH = 24
+
+
+def iso(when: datetime | None) -> str | None:
+    """ISO 8601 UTC, seconds: 2026-12-02T04:35:12Z."""
+    if when is None:
+        return None
+    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def age(delta: timedelta) -> str:
+    """3 s, 12 min, 5 h 2 min, 2 d 4 h."""
+    s = max(0, int(delta.total_seconds()))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    if s < 86400:
+        h, m = divmod(s // 60, 60)
+        return f"{h} h {m} min" if m else f"{h} h"
+    d, h = divmod(s // 3600, 24)
+    return f"{d} d {h} h" if h else f"{d} d"
+
+
+def size_text(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def as_json(m: Any) -> dict[str, Any]:
+    """The `queue list --json` object (a contract: scripts read it)."""
+    err = m.last_error
+    return {
+        "id": m.id,
+        "state": m.state,
+        "queued_at": iso(m.queued_at),
+        "attempts": m.attempts,
+        "next_attempt_at": iso(m.next_attempt_at),
+        "to": list(m.to),
+        "from": m.sender,
+        "subject": m.subject,
+        "size": m.size,
+        "last_error": {"title": err.title, "code": err.code} if err else None,
+    }
+
+
+def _when(m: Any, now: datetime) -> str:
+    if m.state == "failed":
+        return "failed"
+    if m.state == "sending":
+        return "sending now"
+    if m.next_attempt_at is None or m.next_attempt_at <= now:
+        return "due now"
+    return f"next try in {age(m.next_attempt_at - now)}"
+
+
+def fit(line: str, width: int = 80) -> str:
+    """One line of at most `width` columns: cut with an ellipsis (`queue show` has it all)."""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def list_lines(messages: list[Any], now: datetime | None = None) -> list[str]:
+    """Two lines per message (what, then where it stands); 80 columns wide."""
+    now = now or datetime.now(UTC)
+    if not messages:
+        return ["The queue is empty."]
+    out: list[str] = []
+    for m in messages:
+        head = f"{m.id:<{ID_WIDTH}} {m.state:<8} {age(now - m.queued_at) + ' ago':>12}  "
+        to = ", ".join(m.to)
+        if len(head) + len(to) > 80 and len(m.to) > 1:
+            to = f"{m.to[0]} +{len(m.to) - 1} more"
+        out.append(fit(head + to))
+        tries = f"{m.attempts} attempt{'s' if m.attempts != 1 else ''}"
+        status = f"  {(m.subject or '(no subject)')[:40]!s}  ({size_text(m.size)}, {tries}, {_when(m, now)})"
+        out.append(fit(status))
+        if m.last_error is not None:
+            code = f" [{m.last_error.code}]" if m.last_error.code else ""
+            out.append(fit(f"  last error: {m.last_error.title}{code}"))
+    counts: dict[str, int] = {}
+    for m in messages:
+        counts[m.state] = counts.get(m.state, 0) + 1
+    out.append(", ".join(f"{n} {state}" for state, n in sorted(counts.items())) + ".")
+    return out
+
+
+def header_block(raw: bytes) -> list[str]:
+    """The message's header lines as text (8-bit bytes shown as Latin-1), Bcc already gone."""
+    cut = [x for x in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if x >= 0]
+    head = raw[: min(cut)] if cut else raw
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = head.decode("latin-1")
+    return [line.rstrip("\r") for line in text.split("\n")]
+
+
+def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[str]:
+    """`queue show ID`: where it stands, its headers, and every attempt explained."""
+    now = now or datetime.now(UTC)
+    out = [
+        f"Message {m.id}: {m.state} ({_when(m, now)})",
+        f"  Queued:   {iso(m.queued_at)} ({age(now - m.queued_at)} ago)"
+        + (f" by {m.source}" if getattr(m, "source", "") else ""),
+        f"  To:       {', '.join(m.to)}",
+        f"  From:     {m.sender}",
+        f"  Size:     {size_text(m.size)} ({m.size} bytes)",
+        f"  Attempts: {m.attempts}"
+        + (
+            f", next {iso(m.next_attempt_at)}" if m.state == "pending" and m.next_attempt_at else ""
+        ),
+        "",
+        "Headers:",
+    ]
+    out += (
+        [f"  {line}" for line in header_block(raw)]
+        if raw is not None
+        else ["  (message file missing)"]
+    )
+    out += ["", "Attempts:"] if m.attempts_log else ["", "Attempts: none yet."]
+    for a in m.attempts_log:
+        code = f" [{a.get('code')}]" if a.get("code") else ""
+        out.append(f"  {a.get('at', '')}  {a.get('title', '')}{code}")
+        if a.get("cause"):
+            out.append(f"    Why: {a['cause']}")
+        if a.get("fix"):
+            out.append(f"    Fix: {a['fix']}")
+    return out
+
+
+def queue_summary(counts: dict[str, int], oldest: timedelta | None) -> str:
+    """`status`'s queue line: "Queue: 2 pending (oldest 5 min), 1 failed" or "Queue: empty"."""
+    pending = counts.get("pending", 0) + counts.get("sending", 0)
+    failed = counts.get("failed", 0)
+    if not pending and not failed:
+        return "Queue: empty"
+    parts = []
+    if pending:
+        parts.append(f"{pending} pending" + (f" (oldest {age(oldest)})" if oldest else ""))
+    if failed:
+        parts.append(f"{failed} failed (see `alloy-tui queue list --state failed`)")
+    return "Queue: " + ", ".join(parts)

@@ -1,0 +1,172 @@
+"""sendmail's hand-off: read the message, check it, write it to the outbox durably, exit.
+
+Used by `alloy-sendmail`, by a `sendmail` symlink (launch.py) and by `alloy-tui sendmail`.
+Exit codes follow sysexits.h: 0 queued, 64 usage, 65 bad message or no recipient, 67 a local
+recipient with no address, 73/75 the outbox could not be written, 78 not set up. Errors are one
+line, `<program>: ...`. Delivery starts in a detached runner, so cron never waits for Microsoft.
+This path never imports click, msal, httpx, exchangelib or Textual (a test checks sys.modules).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from alloy_tui.commands.sendmail_args import SendmailArgs, UsageError, parse_argv
+
+READ_CHUNK = 1 << 20
+
+
+class HandoffError(Exception):
+    def __init__(self, message: str, exit_code: int) -> None:
+        self.exit_code = exit_code
+        super().__init__(message)
+
+
+def read_message(stream: BinaryIO | None, limit: int) -> tuple[bytes, int]:
+    """(at most limit + 1 bytes, the full size); the rest is read and dropped, so a writer
+    never gets EPIPE and the refusal can name the real size."""
+    if stream is None:
+        return b"", 0
+    parts: list[bytes] = []
+    kept = size = 0
+    while True:
+        chunk = stream.read(READ_CHUNK)
+        if not chunk:
+            break
+        size += len(chunk)
+        if kept <= limit:
+            parts.append(chunk)
+            kept += len(chunk)
+    return b"".join(parts), size
+
+
+def _not_set_up(settings: Any, exists: bool, config_path: Path) -> str | None:
+    fix = "Fix: run `alloy-tui` (the setup wizard)"
+    if not exists:
+        return f"not set up: {config_path} does not exist. {fix}, or point $ALLOY_TUI_CONFIG at the config."
+    if settings.service == "exchange-online":
+        eo = settings.exchange_online
+        if not (eo.client_id and eo.tenant):
+            return f"not set up: no app registration (exchange_online.client_id and tenant). {fix}."
+    elif settings.service == "smtp" and not settings.smtp.host:
+        return f"not set up: smtp.host is empty. {fix}."
+    elif settings.service == "exchange-server" and not settings.exchange_server.ews_endpoint:
+        return f"not set up: exchange_server.ews_endpoint is empty. {fix}."
+    return None
+
+
+def _load(config_path: Path) -> Any:
+    from alloy_tui.core.config import ConfigError, load_or_default
+
+    try:
+        loaded = load_or_default(config_path)
+    except ConfigError as e:
+        raise HandoffError(f"the config can't be used: {e.lines[0]}", os.EX_CONFIG) from None
+    problem = _not_set_up(loaded.settings, loaded.exists, config_path)
+    if problem:
+        raise HandoffError(problem, os.EX_CONFIG)
+    return loaded.settings
+
+
+def queue_message(args: SendmailArgs, raw: bytes, config_path: Path) -> str:
+    """Check and queue one message; returns its queue id. HandoffError with the exit code."""
+    from alloy_tui.core.mail import MessageRefused, end_at_lone_dot, prepare
+    from alloy_tui.core.outbox import OutboxError, open_outbox
+
+    settings = _load(config_path)
+    if not args.ignore_dots:
+        raw = end_at_lone_dot(raw)
+    try:
+        prepared = prepare(
+            raw,
+            settings=settings,
+            arg_recipients=args.recipients,
+            read_headers=args.read_headers,
+            envelope_from=args.envelope_from,
+            full_name=args.full_name,
+        )
+    except MessageRefused as e:
+        raise HandoffError(str(e), e.exit_code) from None
+    box = open_outbox(settings, config_path)
+    try:
+        qid = box.submit(
+            prepared.raw,
+            recipients=prepared.recipients,
+            sender=prepared.sender,
+            source="sendmail",
+        )
+    except OutboxError as e:
+        ex = e.explanation
+        raise HandoffError(f"{ex.title}: {ex.cause} Fix: {ex.fix}", e.exit_code) from None
+    _start_runner(config_path, box.path)
+    return qid
+
+
+def _start_runner(config_path: Path, outbox: Path) -> None:
+    """Delivery starts now in a detached runner; the message is already safe if it can't."""
+    from alloy_tui.core.outbox import start_runner_detached
+
+    try:
+        start_runner_detached(config_path, outbox)
+    except Exception:  # noqa: BLE001 - never fail a hand-off that is already durable
+        pass
+
+
+def run(
+    argv: list[str],
+    prog: str,
+    config: str | None = None,
+    *,
+    stdin: BinaryIO | None = None,
+    list_queue: Callable[[Path], int] | None = None,
+) -> int:
+    """The whole sendmail command; returns the exit code (errors printed on stderr)."""
+    try:
+        args = parse_argv(argv)
+        from alloy_tui.core.config import paths
+
+        config_path = paths.config_path(config)
+        if args.mode == "list":
+            return (list_queue or _list_queue)(config_path)
+        from alloy_tui.core.mail import MAX_MESSAGE_BYTES, MessageRefused, check_size
+
+        source = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+        raw, size = read_message(source, MAX_MESSAGE_BYTES)
+        try:
+            check_size(size)
+        except MessageRefused as e:
+            raise HandoffError(str(e), e.exit_code) from None
+        queue_message(args, raw, config_path)
+    except UsageError as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return e.exit_code
+    except HandoffError as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; nothing was queued.", file=sys.stderr)
+        return os.EX_TEMPFAIL
+    return 0
+
+
+def _list_queue(config_path: Path | None, extra: tuple[str, ...] = ()) -> int:
+    """-bp and `mailq`: the queue, as `alloy-tui queue list` prints it (exits)."""
+    from alloy_tui.cli import main as cli_main
+
+    config = ["--config", str(config_path)] if config_path else []
+    sys.argv = ["alloy-tui", *config, "queue", "list", *extra]
+    cli_main()
+    return 0
+
+
+def main() -> None:
+    """The `alloy-sendmail` console script; also `sendmail` and `mailq` by name (a symlink to
+    either console script: launch.py sends those names here)."""
+    prog = os.path.basename(sys.argv[0]) or "alloy-sendmail"
+    if prog == "mailq":
+        sys.exit(_list_queue(None, tuple(sys.argv[1:])))
+    sys.exit(run(sys.argv[1:], prog))

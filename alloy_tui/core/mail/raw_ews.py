@@ -1,0 +1,172 @@
+"""Raw delivery through EWS: the message's MIME content as a new item, sent with one CreateItem
+(SendOnly). Exchange Online signs in with the MSAL token (`EwsDelivery`); Exchange Server with
+NTLM/Basic (`ExchangeServerDelivery`). One exchangelib Account, one token or password, and one
+connection serve every message of a run. exchangelib loads only here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core.config import Settings
+from alloy_tui.core.errors import AlloyError, ExplainedError, UserInputError
+from alloy_tui.core.mail import m365, raw
+from alloy_tui.core.mail.exchange_server import (
+    ExchangeServerTransport,
+    check_exchange_settings,
+    mailbox_address,
+)
+from alloy_tui.core.mail.exchange_server import _close as close_account
+from alloy_tui.core.mail.message import SendResult
+
+
+def mime_item(ex_account: Any, message: bytes, recipients: Sequence[str]) -> Any:
+    from exchangelib import Message
+
+    return Message(account=ex_account, mime_content=raw.for_exchange(message, recipients))
+
+
+class _Base:
+    """What both EWS deliveries share: the Account kept across messages, and closing it."""
+
+    _ex_account: Any = None
+    api = ""
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._ex_account is not None:
+            close_account(self._ex_account)
+            self._ex_account = None
+
+    def _result(
+        self, account: str, message: bytes, recipients: Sequence[str], started: float
+    ) -> SendResult:
+        from alloy_tui.core import net
+
+        return SendResult(
+            api=self.api,
+            account=account,
+            from_address=raw.from_header_address(message) or account,
+            to=tuple(recipients),
+            duration_ms=int((time.monotonic() - started) * 1000),
+            request_id=net.last_request_id(),
+            extra={"size": str(len(message))},
+        )
+
+
+class EwsDelivery(_Base, m365.M365Transport):
+    api = "ews"
+
+    def __init__(self, settings: Settings, config_path: Path, *, signin: Any = None) -> None:
+        m365.M365Transport.__init__(self, settings, config_path, signin)
+        self._account = ""
+        self.token_acquisitions = 0
+
+    def _ready(self) -> Any:
+        if self._ex_account is not None:
+            return self._ex_account
+        from exchangelib import DELEGATE, OAUTH2, UTC, Build, Configuration, Version
+        from exchangelib import Account as ExAccount
+
+        from alloy_tui.core import net
+        from alloy_tui.core.mail.ews import _exchangelib_classes
+
+        net.ssl_context(self.settings, self.config_path)  # a bad CA bundle stops us here
+        token = self.signin.get_token_info("ews")
+        self.token_acquisitions += 1
+        self._account = self.signin.username() or self.settings.exchange_online.account
+        classes = _exchangelib_classes()
+        net.register_requests_host(self.endpoints.ews, self.settings, self.config_path)
+        config = Configuration(
+            service_endpoint=self.endpoints.ews,
+            credentials=classes["credentials"](self.signin, token),
+            auth_type=OAUTH2,
+            version=Version(build=Build(15, 20), api_version="Exchange2016"),
+            retry_policy=classes["retry_policy"](),
+            max_connections=1,
+        )
+        self._ex_account = ExAccount(
+            primary_smtp_address=self._account,
+            config=config,
+            autodiscover=False,
+            access_type=DELEGATE,
+            default_timezone=UTC,
+        )
+        return self._ex_account
+
+    def send_raw(
+        self, message: bytes, recipients: Sequence[str], *, sender: str = ""
+    ) -> SendResult:
+        started = time.monotonic()
+        too_big = raw.check_size(len(message))
+        if too_big is not None:
+            raise ExplainedError(too_big)
+        ex_account = self._ready()
+        try:
+            mime_item(ex_account, message, recipients).send(save_copy=False)
+        except AlloyError:
+            raise
+        except Exception as e:
+            from alloy_tui.core import net
+            from alloy_tui.core.explain import explain
+
+            ex = explain(e, self._ctx(self._account, ""))
+            ex.request_id = ex.request_id or net.last_request_id()
+            wait = getattr(e, "server_back_off", None) or getattr(e, "back_off", None)
+            if wait:
+                ex.details["retry_after"] = float(wait)
+            raise ExplainedError(ex) from None
+        return self._result(self._account, message, recipients, started)
+
+
+class ExchangeServerDelivery(_Base, ExchangeServerTransport):
+    api = "exchange-server"
+
+    def __init__(self, settings: Settings, config_path: Path) -> None:
+        ExchangeServerTransport.__init__(self, settings, config_path)
+        self._secret = ""
+
+    def _ready(self) -> Any:
+        if self._ex_account is not None:
+            return self._ex_account
+        check_exchange_settings(self.settings)
+        primary = mailbox_address(self.settings)
+        if not primary:
+            raise UserInputError(
+                "With a DOMAIN\\user username, set message.default_from to this account's e-mail "
+                "address (or use the account's user@domain name as exchange_server.username)."
+            )
+        self._secret = self._secret or self._get_password()
+        self._ex_account = self._account(self._secret, primary)
+        return self._ex_account
+
+    def send_raw(
+        self, message: bytes, recipients: Sequence[str], *, sender: str = ""
+    ) -> SendResult:
+        started = time.monotonic()
+        too_big = raw.check_size(len(message))
+        if too_big is not None:
+            raise ExplainedError(too_big)
+        label = self.settings.exchange_server.username.strip()
+        try:
+            ex_account = self._ready()
+            mime_item(ex_account, message, recipients).send(save_copy=False)
+        except AlloyError:
+            raise
+        except Exception as e:
+            from alloy_tui.core import net
+
+            ex = self.explain(e, label, "", self._secret)
+            ex.request_id = ex.request_id or net.last_request_id()
+            ex.details.update(endpoint=self.endpoint, api="exchange-server")
+            self.close()
+            raise ExplainedError(ex) from None
+        return self._result(label, message, recipients, started)

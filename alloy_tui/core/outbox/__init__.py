@@ -1,0 +1,78 @@
+"""The outbox: the one place a message waits between a door (sendmail, `send --queue`) and the
+runner that delivers it. Outside this package, import from here.
+
+    box = open_outbox(settings, config_path)      # alert-log entries wired in
+    qid = box.submit(raw, recipients=[...], sender="ops@contoso.com", source="sendmail")
+    box.list("pending"); box.get(qid); box.retry(qid); box.delete(qid); box.force(qid)
+
+    run_queue(settings, config_path)              # drain now (daemon=True: keep draining)
+    start_runner_detached(config_path, box.path)  # after submit: a background runner if none runs
+
+`Outbox(path)` alone works too (no alert-log entries). Nothing here imports msal, httpx,
+exchangelib or Textual: the doors stay fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alloy_tui.core.config import Settings, paths
+from alloy_tui.core.outbox.model import (
+    EX_CANTCREAT,
+    EX_TEMPFAIL,
+    STATES,
+    OutboxError,
+    QueuedMessage,
+)
+from alloy_tui.core.outbox.spool import Outbox
+
+# Loaded on first use (PEP 562): the doors (sendmail) import only the spool.
+_LAZY = {
+    "runner_active": "alloy_tui.core.outbox.detached",
+    "start_runner_detached": "alloy_tui.core.outbox.detached",
+    "Clock": "alloy_tui.core.outbox.pacing",
+    "SystemClock": "alloy_tui.core.outbox.pacing",
+    "RunSummary": "alloy_tui.core.outbox.runner",
+    "run_queue": "alloy_tui.core.outbox.runner",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_LAZY[name]), name)
+
+
+__all__ = [
+    "EX_CANTCREAT",
+    "EX_TEMPFAIL",
+    "STATES",
+    "Clock",
+    "Outbox",
+    "OutboxError",
+    "QueuedMessage",
+    "RunSummary",
+    "SystemClock",
+    "open_outbox",
+    "outbox_path",
+    "run_queue",
+    "runner_active",
+    "start_runner_detached",
+]
+
+
+def outbox_path(settings: Settings, config_path: Path) -> Path:
+    """``[queue] path``, else ``<state dir>/queue``; a relative path is next to the config file."""
+    return paths.resolve_setting_path(settings.queue.path, Path(config_path), "queue")
+
+
+def open_outbox(settings: Settings, config_path: Path) -> Outbox:
+    """The configured outbox, writing mail.* entries to the configured alert log."""
+    from alloy_tui.core import alertlog
+
+    def log(level: str, event: str, message: str, details: dict) -> None:
+        alertlog.record(settings, config_path, level, event, message, details)
+
+    return Outbox(outbox_path(settings, config_path), log=log)

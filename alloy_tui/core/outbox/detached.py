@@ -1,0 +1,53 @@
+"""Starting a runner in the background right after a submission, unless one is already running.
+
+Every runner holds ``runner.lock`` shared for as long as it drains; a probe that can take it
+exclusively knows none is running. A runner that is just finishing when the probe sees it looks
+at the outbox once more after releasing the lock (see run_queue), so no submission is missed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from alloy_tui.core.outbox import locks
+
+
+def runner_active(outbox: Path) -> bool:
+    """True while some runner (detached, `queue run`, the daemon) drains this outbox."""
+    path = Path(outbox) / "runner.lock"
+    if not path.exists():
+        return False
+    probe = locks.try_lock(path, remove=False)
+    if probe is None:
+        return True
+    probe.release()
+    return False
+
+
+def runner_command(config_path: Path) -> list[str]:
+    return [sys.executable, "-m", "alloy_tui", "--config", str(config_path), "queue", "run"]
+
+
+def start_runner_detached(config_path: Path, outbox: Path | None = None) -> None:
+    """Spawn `alloy-tui --config P queue run` in its own session (stdin/out/err /dev/null) and
+    return at once, unless a runner already holds the runner lock of ``outbox`` (default: the
+    configured one)."""
+    if outbox is None:
+        from alloy_tui.core.config import load_or_default
+        from alloy_tui.core.outbox import outbox_path
+
+        outbox = outbox_path(load_or_default(config_path, strict=False).settings, config_path)
+    if runner_active(outbox):
+        return
+    subprocess.Popen(
+        runner_command(config_path),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+        env=dict(os.environ),
+    )

@@ -1,0 +1,95 @@
+"""flock-based locks for the outbox: a claim per message, and the runner lock.
+
+A claim is an exclusive ``flock`` on ``claims/<id>.lock``. The kernel drops it when its holder
+exits, however it exits (SIGKILL included), so a killed runner's claim is gone at once and the
+message is simply pending again. Claim files are removed on release; because another process
+may have opened the file just before it was removed, a lock counts only if the path still names
+the very file that was locked (same device and inode), else we try again on the new file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+
+class Lock:
+    """A held flock on one file; `release()` (or the context manager) lets it go."""
+
+    def __init__(self, fd: int, path: Path, remove: bool) -> None:
+        self.fd = fd
+        self.path = path
+        self.remove = remove
+
+    def release(self) -> None:
+        if self.fd < 0:
+            return
+        if self.remove:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)  # still holding the lock: nobody can be inside
+        os.close(self.fd)
+        self.fd = -1
+
+    def __enter__(self) -> Lock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def try_lock(path: Path, *, shared: bool = False, remove: bool = True) -> Lock | None:
+    """The lock on ``path`` if nobody holds it now, else None (never waits)."""
+    mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, mode)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            on_disk = os.stat(path)
+        except FileNotFoundError:
+            os.close(fd)
+            continue  # removed by its last holder between our open and our lock
+        held = os.fstat(fd)
+        if (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino):
+            return Lock(fd, path, remove)
+        os.close(fd)
+
+
+def wait_lock(path: Path, *, shared: bool = False) -> Lock:
+    """Block until the lock is ours (for locks whose file is never removed)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    return Lock(fd, path, remove=False)
+
+
+def is_locked(path: Path) -> bool:
+    """True if some process holds the lock (a quick non-blocking probe; the file is kept)."""
+    if not path.exists():
+        return False
+    probe = try_lock(path, remove=False)
+    if probe is None:
+        return True
+    probe.release()
+    return False
+
+
+@contextlib.contextmanager
+def held(path: Path, *, shared: bool = False) -> Iterator[Lock]:
+    lock = wait_lock(path, shared=shared)
+    try:
+        yield lock
+    finally:
+        lock.release()

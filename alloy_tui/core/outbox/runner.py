@@ -1,0 +1,321 @@
+"""The runner: drains the outbox through the configured service, one claimed message at a time.
+
+One delivery (one token, one connection) serves the whole run and is opened only when a message
+is due. Each outcome is one alert-log entry with ``details.queue_id``: mail.sent, mail.deferred
+(the explained reason and the next attempt) or mail.failed (the reason and the fix). A failure
+that is not the message's own (Microsoft busy, network down, sign-in needed) holds the run: the
+other messages are not tried until that message's next attempt, so an outage costs one request
+per back-off step, not one per message.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core.config import Settings
+from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
+from alloy_tui.core.outbox import locks, policy
+from alloy_tui.core.outbox.model import explanation_dict, iso
+from alloy_tui.core.outbox.pacing import Clock, Pacer, SystemClock
+from alloy_tui.core.outbox.spool import Outbox
+
+IDLE_POLL = 5.0  # the daemon looks for new messages at least this often (seconds)
+BUSY_POLL = 0.05  # waiting for another runner to finish a message it holds
+
+
+@dataclass
+class RunSummary:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    pending: int = 0  # still pending when the run ended
+    token_acquisitions: int = 0
+
+
+def explain_any(e: BaseException, settings: Settings) -> Explanation:
+    if isinstance(e, ExplainedError):
+        return e.explanation
+    if isinstance(e, AlloyError):
+        return Explanation(
+            title="The mail settings are not complete",
+            cause=str(e),
+            fix="Correct the settings (`alloy-tui` or `alloy-tui config show`); the message stays queued.",
+            code="config",
+        )
+    from alloy_tui.core.explain import ExplainContext, explain
+
+    return explain(e, ExplainContext.from_settings(settings))
+
+
+class Runner:
+    def __init__(
+        self,
+        settings: Settings,
+        config_path: Path,
+        box: Outbox,
+        clock: Clock,
+        *,
+        stop: threading.Event | None = None,
+        on_progress: Callable[[str], None] | None = None,
+        flush: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.config_path = config_path
+        self.box = box
+        self.clock = clock
+        self.stop = stop
+        self.progress = on_progress or (lambda _text: None)
+        self.flush = flush
+        self.pacer = Pacer(box.path, settings.queue.max_per_minute, clock)
+        self.lifetime = float(settings.queue.lifetime_hours) * 3600.0
+        self.summary = RunSummary()
+        self.hold_until = 0.0  # a service-wide failure: try nothing before this
+        self.hold_reason: dict[str, Any] | None = None  # ...and what it was
+        self._delivery: Any = None
+
+    # ---------------------------------------------------------------- the loop
+    def stopped(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+    def due(self, meta: dict[str, Any], now: float) -> bool:
+        if meta.get("state") == "failed":
+            return False
+        if self.expired(meta, now):
+            return True
+        if now < self.hold_until:
+            return False
+        return self.flush or float(meta.get("next_attempt_at") or 0) <= now
+
+    def expiry(self, meta: dict[str, Any]) -> float:
+        """When the message fails if still pending (a retried failed one starts afresh)."""
+        return float(meta.get("lifetime_from") or meta["queued_at"]) + self.lifetime
+
+    def expired(self, meta: dict[str, Any], now: float) -> bool:
+        return now >= self.expiry(meta)
+
+    def next_wake(self) -> float | None:
+        """When something next becomes due (None: the outbox holds nothing pending)."""
+        times = []
+        for meta in self.box.metas():
+            if meta.get("state") == "failed":
+                continue
+            expiry = self.expiry(meta)
+            times.append(min(max(float(meta.get("next_attempt_at") or 0), self.hold_until), expiry))
+        return min(times) if times else None
+
+    def drain(self) -> None:
+        """Send everything due now; returns when nothing is due (or held, or stopped)."""
+        while not self.stopped():
+            now = self.clock.now()
+            due = [m["id"] for m in self.box.metas() if self.due(m, now)]
+            if not due:
+                return
+            busy = 0
+            for qid in due:
+                if self.stopped():
+                    return
+                if not self.attempt(qid):
+                    busy += 1
+            if busy == len(due):
+                self.clock.sleep(BUSY_POLL, self.stop)  # all held by other runners right now
+            self.flush = False  # a flush tries each message once, then back-off applies
+
+    def close(self) -> None:
+        if self._delivery is not None:
+            self.summary.token_acquisitions = int(getattr(self._delivery, "token_acquisitions", 0))
+            self._delivery.close()
+            self._delivery = None
+
+    # ---------------------------------------------------------------- one message
+    def attempt(self, qid: str) -> bool:
+        """Claim and try one message; False if another process holds it."""
+        claim = self.box.claim(qid)
+        if claim is None:
+            return False
+        with claim:
+            meta = self.box.read_meta(qid)
+            now = self.clock.now()
+            if meta is None or not self.due(meta, now):
+                return True  # sent, deleted or rescheduled by someone else meanwhile
+            if self.expired(meta, now):
+                self.fail_expired(meta)
+                return True
+            if not self.pacer.wait_turn(self.stop):
+                return True
+            self.send(meta)  # "sending" while the claim is held: no extra write (see Outbox)
+        return True
+
+    def send(self, meta: dict[str, Any]) -> None:
+        qid = meta["id"]
+        try:
+            raw = self.box.read_raw(qid)
+        except AlloyError:
+            ex = Explanation(
+                title="The queued message file is missing",
+                cause=f"The outbox holds the details of {qid} but not the message itself.",
+                fix="Nothing can be sent; delete it with `alloy-tui queue delete`.",
+                code="outbox.unreadable",
+            )
+            self.failed(meta, ex)
+            return
+        try:
+            if self._delivery is None:
+                from alloy_tui.core.mail import open_delivery
+
+                self._delivery = open_delivery(self.settings, self.config_path)
+            result = self._delivery.send_raw(raw, meta["to"], sender=meta.get("sender", ""))
+        except Exception as e:  # every failure is explained, then sorted
+            ex = explain_any(e, self.settings)
+            if policy.is_permanent(ex):
+                self.failed(meta, ex)
+            else:
+                self.deferred(meta, ex)
+            return
+        self.sent(meta, result)
+
+    # ---------------------------------------------------------------- outcomes
+    def _attempted(self, meta: dict[str, Any], ex: Explanation | None) -> None:
+        meta["attempts"] = int(meta.get("attempts", 0)) + 1
+        if ex is not None:
+            entry = {"at": iso(self.clock.now()), **explanation_dict(ex)}
+            meta["attempts_log"] = [*meta.get("attempts_log", []), entry][-50:]
+            meta["last_error"] = explanation_dict(ex)
+
+    def sent(self, meta: dict[str, Any], result: Any) -> None:
+        self._attempted(meta, None)
+        self.box.remove(meta["id"])
+        self.summary.sent += 1
+        refused = result.extra.get("refused", "")
+        text = f"Queued mail {meta['id']} sent to {', '.join(meta['to'])}"
+        self.box.event(
+            "warning" if refused else "info",
+            "mail.sent",
+            text + (f"; refused: {refused}" if refused else ""),
+            meta,
+            api=result.api,
+            account=result.account,
+            request_id=result.request_id,
+            duration_ms=result.duration_ms,
+            **({"refused": refused} if refused else {}),
+        )
+        self.progress(text)
+
+    def deferred(self, meta: dict[str, Any], ex: Explanation) -> None:
+        self._attempted(meta, ex)
+        now = self.clock.now()
+        expiry = self.expiry(meta)
+        when = now + policy.delay(int(meta["attempts"]), ex)
+        if when >= expiry and now >= expiry:
+            self.fail_expired(meta)
+            return
+        when = min(when, expiry)
+        if not policy.is_message_specific(ex):
+            self.hold_until = max(self.hold_until, when)
+            self.hold_reason = explanation_dict(ex)
+        meta.update(state="pending", next_attempt_at=when)
+        self.box.write_meta(meta)
+        self.summary.deferred += 1
+        text = (
+            f"Queued mail {meta['id']} to {', '.join(meta['to'])} not sent yet: {ex.title}; "
+            f"next attempt at {iso(when)}"
+        )
+        self.box.event(
+            "warning",
+            "mail.deferred",
+            text,
+            meta,
+            next_attempt_at=iso(when),
+            **self._error_details(ex),
+        )
+        self.progress(text)
+
+    def failed(self, meta: dict[str, Any], ex: Explanation, *, counted: bool = True) -> None:
+        if counted:
+            self._attempted(meta, ex)
+        meta.update(state="failed", next_attempt_at=None, last_error=explanation_dict(ex))
+        self.box.write_meta(meta)
+        self.summary.failed += 1
+        text = f"Queued mail {meta['id']} to {', '.join(meta['to'])} failed: {ex.title}"
+        self.box.event("error", "mail.failed", text, meta, **self._error_details(ex))
+        self.progress(text)
+
+    def fail_expired(self, meta: dict[str, Any]) -> None:
+        n = self.settings.queue.lifetime_hours
+        hours = f"{n} hour{'s' if n != 1 else ''}"
+        last = meta.get("last_error") or self.hold_reason or {}
+        said = f" The last attempt said: {last.get('title')}: {last.get('cause')}" if last else ""
+        ex = Explanation(
+            title=f"Not delivered within {hours}",
+            cause=(
+                f"The message stayed queued for {hours} ([queue] lifetime_hours) after "
+                f"{meta.get('attempts', 0)} attempt(s) of its own, so alloy-tui stopped trying."
+                f"{said}"
+            ),
+            fix=(
+                (str(last.get("fix", "")) + " Then r" if last.get("fix") else "R")
+                + f"un `alloy-tui queue retry {meta['id']}` to send it again."
+            ),
+            code=str(last.get("code") or "lifetime"),
+        )
+        self.failed(meta, ex, counted=False)
+
+    @staticmethod
+    def _error_details(ex: Explanation) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "error": ex.title,
+            "error_code": ex.code,
+            "cause": ex.cause,
+            "fix": ex.fix,
+        }
+        if ex.request_id:
+            out["request_id"] = ex.request_id
+        for key in ("status", "retry_after"):
+            if key in ex.details:
+                out[key] = ex.details[key]
+        return out
+
+
+def run_queue(
+    settings: Settings,
+    config_path: Path,
+    *,
+    daemon: bool = False,
+    stop: threading.Event | None = None,
+    on_progress: Callable[[str], None] | None = None,
+    clock: Clock | None = None,
+    flush: bool = False,
+) -> RunSummary:
+    """Drain the outbox (``daemon``: keep going until ``stop`` is set). ``flush``: try every
+    pending message once now, whatever its back-off."""
+    from alloy_tui.core.outbox import open_outbox
+
+    clock = clock or SystemClock()
+    box = open_outbox(settings, config_path)
+    box.clock = clock.now
+    box.ensure()
+    box.tidy()
+    runner = Runner(
+        settings, config_path, box, clock, stop=stop, on_progress=on_progress, flush=flush
+    )
+    try:
+        while True:
+            with locks.held(box.runner_lock_path, shared=True):
+                runner.drain()
+                while daemon and not runner.stopped():
+                    wake = runner.next_wake()
+                    gap = IDLE_POLL if wake is None else wake - clock.now()
+                    clock.sleep(max(0.0, min(IDLE_POLL, gap)), stop)
+                    runner.drain()
+            # A message submitted while we were finishing saw our lock and started no runner:
+            # look once more now that the lock is released.
+            now = clock.now()
+            if runner.stopped() or not any(runner.due(m, now) for m in box.metas()):
+                break
+    finally:
+        runner.close()
+    runner.summary.pending = sum(1 for m in box.metas() if m.get("state") != "failed")
+    return runner.summary

@@ -1,0 +1,322 @@
+"""The outbox folder: one raw message and one metadata file per queued message, written like a
+maildir so a crash, SIGKILL or full disk never leaves anything half-written visible.
+
+    <queue>/            0700
+      tmp/              files being written (a leftover here is never listed)
+      messages/<id>.eml the MIME message exactly as handed over (0600)
+      meta/<id>.json    state, recipients, attempts... (0600); its presence makes <id> queued
+      claims/<id>.lock  flock held by whoever is sending or changing <id>
+      runner.lock       shared-locked by every running runner
+
+Submission writes the message, then the metadata (each: temp file, fsync, rename, fsync the
+folder) and returns the id only then. Every later change to a message happens under its claim.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core.errors import Explanation
+from alloy_tui.core.fs import fsync_folder, remove_quietly, why, write_temp
+from alloy_tui.core.outbox import locks
+from alloy_tui.core.outbox.model import (
+    EX_CANTCREAT,
+    EX_TEMPFAIL,
+    OutboxError,
+    QueuedMessage,
+    new_id,
+)
+
+LogFn = Callable[[str, str, str, dict[str, Any]], None]
+_FOLDERS = ("tmp", "messages", "meta", "claims")
+_TEMP_ERRNOS = (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG, errno.EAGAIN)
+
+
+def subject_of(raw: bytes) -> str:
+    """The decoded Subject header, for listings ('' if none or unreadable)."""
+    import email.parser
+    import email.policy
+
+    end = raw.find(b"\n\n")
+    end2 = raw.find(b"\r\n\r\n")
+    cut = min(x for x in (end, end2, len(raw)) if x >= 0)
+    try:
+        headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(
+            raw[: cut + 1]
+        )
+        return " ".join(str(headers.get("Subject", "")).split())
+    except Exception:  # a header the parser can't decode: list it without a subject
+        return ""
+
+
+class Outbox:
+    """The queue in one folder. `log` receives alert-log entries (level, event, message, details)."""
+
+    def __init__(
+        self, path: Path, *, log: LogFn | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.path = Path(path)
+        self.log = log
+        self.clock = clock
+
+    # ------------------------------------------------------------------ paths
+    def _msg(self, qid: str) -> Path:
+        return self.path / "messages" / f"{qid}.eml"
+
+    def _meta(self, qid: str) -> Path:
+        return self.path / "meta" / f"{qid}.json"
+
+    def _claim_path(self, qid: str) -> Path:
+        return self.path / "claims" / f"{qid}.lock"
+
+    @property
+    def runner_lock_path(self) -> Path:
+        return self.path / "runner.lock"
+
+    # ------------------------------------------------------------------ writing
+    def _fail(self, action: str, e: OSError) -> OutboxError:
+        temporary = e.errno in _TEMP_ERRNOS
+        fix = (
+            "Free space on that disk (or raise the quota), then send again; nothing was queued."
+            if temporary
+            else f"Make {self.path} writable by this user (or set [queue] path), then send again."
+        )
+        ex = Explanation(
+            title="The message could not be queued",
+            cause=f"Could not {action} in the outbox {self.path}: {why(e)}. Nothing was queued.",
+            fix=fix,
+            code="outbox.full" if temporary else "outbox.write",
+        )
+        return OutboxError(ex, EX_TEMPFAIL if temporary else EX_CANTCREAT)
+
+    def ensure(self) -> None:
+        """Create the folders (0700) if missing; OutboxError if that is not possible."""
+        try:
+            for d in (self.path, *(self.path / f for f in _FOLDERS)):
+                if not d.is_dir():
+                    with contextlib.suppress(FileExistsError):
+                        os.makedirs(d, 0o700)
+                    os.chmod(d, 0o700)
+        except OSError as e:
+            raise self._fail("create the folders", e) from None
+
+    def _place(self, target: Path, data: bytes) -> None:
+        """temp file in tmp/ (0600, fsynced) renamed to target, folder fsynced."""
+        tmp = write_temp(self.path / "tmp" / target.name, data)
+        try:
+            os.replace(tmp, target)
+        except BaseException:
+            remove_quietly(tmp)
+            raise
+        fsync_folder(target.parent)
+
+    def write_meta(self, meta: dict[str, Any]) -> None:
+        self._place(self._meta(meta["id"]), json.dumps(meta, sort_keys=True).encode())
+
+    def submit(self, raw: bytes, *, recipients: Sequence[str], sender: str, source: str) -> str:
+        """Queue one message; returns its id once both files are durable. OutboxError if not."""
+        self.ensure()
+        now = self.clock()
+        qid = new_id(now)
+        meta: dict[str, Any] = {
+            "id": qid,
+            "state": "pending",
+            "queued_at": now,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "to": list(recipients),
+            "sender": sender,
+            "subject": subject_of(raw),
+            "size": len(raw),
+            "source": source,
+            "last_error": None,
+            "attempts_log": [],
+        }
+        try:
+            self._place(self._msg(qid), raw)
+        except OSError as e:
+            raise self._fail("write the message", e) from None
+        try:
+            self.write_meta(meta)
+        except OSError as e:
+            remove_quietly(self._msg(qid))
+            raise self._fail("write the message's details", e) from None
+        self.event(
+            "info",
+            "mail.queued",
+            f"Queued mail to {', '.join(recipients)} from {source or 'a program'}",
+            meta,
+        )
+        return qid
+
+    def event(self, level: str, name: str, text: str, meta: dict[str, Any], **extra: Any) -> None:
+        if self.log is None:
+            return
+        details = {
+            "queue_id": meta["id"],
+            "to": list(meta.get("to", [])),
+            "from": meta.get("sender", ""),
+            "subject": meta.get("subject", ""),
+            "size": meta.get("size", 0),
+            "attempts": meta.get("attempts", 0),
+            "source": meta.get("source", ""),
+            **extra,
+        }
+        with contextlib.suppress(Exception):  # the log never hides what happened to the mail
+            self.log(level, name, text, details)
+
+    # ------------------------------------------------------------------ reading
+    def read_meta(self, qid: str) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self._meta(qid).read_bytes())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) and data.get("id") == qid else None
+
+    def ids(self) -> list[str]:
+        try:
+            names = os.listdir(self.path / "meta")
+        except FileNotFoundError:
+            return []
+        return sorted(n[:-5] for n in names if n.endswith(".json") and not n.startswith("."))
+
+    def metas(self) -> list[dict[str, Any]]:
+        """Every message's metadata, oldest first (queue time, then id)."""
+        found = [m for m in map(self.read_meta, self.ids()) if m is not None]
+        return sorted(found, key=lambda m: (float(m.get("queued_at", 0)), m["id"]))
+
+    def _state(self, meta: dict[str, Any]) -> str:
+        """'sending' exactly while a runner holds its claim: a killed runner's message is pending."""
+        state = str(meta.get("state", "pending"))
+        if state != "failed" and locks.is_locked(self._claim_path(meta["id"])):
+            return "sending"
+        return "pending" if state == "sending" else state
+
+    def list(self, state: str | None = None) -> list[QueuedMessage]:
+        """Every queued message, oldest first; `state` "pending", "sending", "failed" or None/"all"."""
+        out = []
+        for meta in self.metas():
+            current = self._state(meta)
+            if state in (None, "all") or current == state:
+                out.append(QueuedMessage.from_meta(meta, current))
+        return out
+
+    def get(self, qid: str) -> QueuedMessage:
+        meta = self.read_meta(qid)
+        if meta is None:
+            raise self._unknown(qid)
+        return QueuedMessage.from_meta(meta, self._state(meta))
+
+    def read_raw(self, qid: str) -> bytes:
+        try:
+            return self._msg(qid).read_bytes()
+        except FileNotFoundError:
+            raise self._unknown(qid) from None
+
+    def counts(self) -> dict[str, int]:
+        out = {"pending": 0, "sending": 0, "failed": 0}
+        for meta in self.metas():
+            state = self._state(meta)
+            out[state] = out.get(state, 0) + 1
+        return out
+
+    def oldest_pending_age(self) -> timedelta | None:
+        pending = [m for m in self.list() if m.state in ("pending", "sending")]
+        if not pending:
+            return None
+        oldest = min(m.queued_at for m in pending)
+        return datetime.fromtimestamp(self.clock(), UTC) - oldest
+
+    def _unknown(self, qid: str) -> OutboxError:
+        return OutboxError(
+            Explanation(
+                title="No such queued message",
+                cause=f"The outbox {self.path} holds no message {qid} (sent or deleted already?).",
+                fix="Run `alloy-tui queue list` to see the queued messages and their ids.",
+                code="outbox.unknown",
+            ),
+            EX_CANTCREAT,
+        )
+
+    # ------------------------------------------------------------------ claims
+    def claim(self, qid: str) -> locks.Lock | None:
+        """The claim on one message if nobody else holds it now (never waits)."""
+        try:
+            return locks.try_lock(self._claim_path(qid))
+        except FileNotFoundError:
+            return None
+
+    @contextlib.contextmanager
+    def _changing(self, qid: str) -> Iterator[dict[str, Any]]:
+        """Hold the claim and the current metadata, for retry/delete/force from the CLI."""
+        lock = None
+        for _ in range(100):  # a runner sending it holds the claim for one request at most
+            lock = self.claim(qid)
+            if lock is not None:
+                break
+            time.sleep(0.05)
+        if lock is None:
+            raise OutboxError(
+                Explanation(
+                    title="The message is being sent right now",
+                    cause=f"A runner is sending {qid} at this moment.",
+                    fix="Wait a few seconds and run the command again.",
+                    code="outbox.busy",
+                ),
+                EX_TEMPFAIL,
+            )
+        with lock:
+            meta = self.read_meta(qid)
+            if meta is None:
+                raise self._unknown(qid)
+            yield meta
+
+    def retry(self, qid: str) -> None:
+        """Back to pending, due now (a failed message gets a fresh lifetime)."""
+        with self._changing(qid) as meta:
+            if meta["state"] == "failed":
+                meta["lifetime_from"] = self.clock()  # queued_at stays as it was
+            meta.update(state="pending", next_attempt_at=self.clock())
+            self.write_meta(meta)
+
+    def force(self, qid: str) -> None:
+        """Due now, whatever its back-off said."""
+        with self._changing(qid) as meta:
+            meta["next_attempt_at"] = self.clock()
+            if meta["state"] == "sending":
+                meta["state"] = "pending"
+            self.write_meta(meta)
+
+    def delete(self, qid: str) -> None:
+        with self._changing(qid) as meta:
+            self.remove(qid)
+            self.event("info", "mail.deleted", f"Deleted queued mail {qid}", meta)
+
+    def remove(self, qid: str) -> None:
+        """Drop both files (metadata first, so the message is never listed half-removed)."""
+        remove_quietly(self._meta(qid))
+        remove_quietly(self._msg(qid))
+        fsync_folder(self.path / "meta")
+
+    def tidy(self, older_than: float = 3600.0) -> None:
+        """Remove what a writer killed mid-submit left behind (never listed, just tidied): temp
+        files, and message files whose metadata never landed, once they are an hour old."""
+        listed = set(self.ids())
+        for folder, orphan in (
+            ("tmp", lambda _n: True),
+            ("messages", lambda n: n[:-4] not in listed),
+        ):
+            with contextlib.suppress(OSError):
+                for name in os.listdir(self.path / folder):
+                    p = self.path / folder / name
+                    with contextlib.suppress(OSError):
+                        if orphan(name) and self.clock() - p.stat().st_mtime > older_than:
+                            p.unlink()

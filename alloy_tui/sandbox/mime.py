@@ -1,0 +1,69 @@
+"""MIME messages handed to the sandbox (Graph text/plain sendMail, EWS MimeContent): the same
+checks Exchange makes (recipients from To/Cc/Bcc, a From the account may send as), then the
+message is stored as it came, so tests can check Subject, Date, Message-ID and attachments."""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+from dataclasses import dataclass
+from email.utils import getaddresses
+from typing import TYPE_CHECKING
+
+from alloy_tui.sandbox.mailbox import deliver_mime
+from alloy_tui.sandbox.store import DeliveredMessage
+
+if TYPE_CHECKING:
+    from alloy_tui.sandbox.server import Sandbox
+
+SEND_AS_DENIED = (
+    "The user account which was used to submit this request does not have the right to send mail on "
+    "behalf of the specified sending account., Cannot submit message."
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int  # the HTTP status Graph answers with (EWS answers 200 with this code)
+    code: str
+    message: str
+
+
+def _addresses(headers: email.message.Message, name: str) -> list[str]:
+    return [a for _, a in getaddresses([str(v) for v in headers.get_all(name, [])]) if a]
+
+
+def accept_mime(
+    sandbox: Sandbox, *, api: str, account: str, raw: bytes, may_send_shared: bool
+) -> DeliveredMessage | Refusal:
+    from alloy_tui.sandbox.graph import ADDRESS_RE
+
+    if not raw.strip():
+        return Refusal(400, "ErrorMimeContentInvalid", "The MIME content is empty.")
+    end = raw.find(b"\r\n\r\n")
+    head = raw if end < 0 else raw[: end + 4]
+    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
+    to, cc, bcc = (_addresses(headers, n) for n in ("To", "Cc", "Bcc"))
+    for addr in to + cc + bcc:
+        if not ADDRESS_RE.match(addr):
+            return Refusal(
+                400,
+                "ErrorInvalidRecipients",
+                f"At least one recipient is not valid., Recipient '{addr}' is not resolved.",
+            )
+    if not (to or cc or bcc):
+        return Refusal(
+            400,
+            "ErrorInvalidRecipients",
+            "At least one recipient isn't valid., A message can't be sent because it contains no recipients.",
+        )
+    froms = _addresses(headers, "From")
+    owner = froms[0].lower() if froms else account.lower()
+    if owner != account.lower():
+        if not may_send_shared:  # Exchange checks the mailbox's send-as rights: refused From
+            return Refusal(403, "ErrorSendAsDenied", SEND_AS_DENIED)
+        if not sandbox.state.has_mailbox(owner):
+            return Refusal(404, "ErrorInvalidUser", f"The requested user '{owner}' is invalid.")
+        if not sandbox.state.may_send_on_behalf(owner, account):
+            return Refusal(403, "ErrorSendAsDenied", SEND_AS_DENIED)
+    return deliver_mime(sandbox, api=api, account=account, raw=raw, bcc=bcc)

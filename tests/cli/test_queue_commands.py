@@ -1,0 +1,206 @@
+"""`alloy-tui queue list/show/retry/delete` against a real outbox folder."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from alloy_tui.cli import cli
+from alloy_tui.core.outbox import Outbox
+
+CONFIG = (
+    'service = "exchange-online"\n[exchange_online]\ntenant = "contoso.onmicrosoft.com"\n'
+    'client_id = "11111111-2222-3333-4444-555555555555"\naccount = "alerts@contoso.com"\n'
+    # A runner started here must never reach Microsoft: nothing listens on port 9.
+    'login_endpoint = "https://127.0.0.1:9"\ngraph_endpoint = "https://127.0.0.1:9"\n'
+    '[alert_log]\npath = "{d}/alert_log.jsonl"\n[queue]\npath = "{d}/queue"\n'
+)
+FAILURE = {
+    "title": "The recipient was refused",
+    "code": "ErrorInvalidRecipients",
+    "cause": "nobody@contoso.com does not exist.",
+    "fix": "Correct the address.",
+}
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Path, Outbox]:
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG.format(d=tmp_path))
+    return config, Outbox(tmp_path / "queue")
+
+
+def queue(box: Outbox, subject: str, to: str = "ops@contoso.com") -> str:
+    raw = f"From: a@contoso.com\nTo: {to}\nSubject: {subject}\n\nbody\n".encode()
+    return box.submit(raw, recipients=[to], sender="alerts@contoso.com", source="sendmail")
+
+
+def make_failed(box: Outbox, qid: str) -> None:
+    meta = box.read_meta(qid)
+    assert meta is not None
+    meta.update(state="failed", attempts=1, last_error=FAILURE)
+    meta["attempts_log"] = [{"at": "2026-12-02T04:40:00Z", **FAILURE}]
+    box.write_meta(meta)
+
+
+def invoke(config: Path, *args: str, stdin: str | None = None) -> tuple[int, str]:
+    r = CliRunner().invoke(cli, ["--config", str(config), *args], input=stdin)
+    return r.exit_code, r.output
+
+
+def test_list_text_and_empty(setup: tuple[Path, Outbox]) -> None:
+    config, box = setup
+    assert invoke(config, "queue", "list") == (0, "The queue is empty.\n")
+    qid = queue(box, "Disk /var 95% full")
+    code, out = invoke(config, "queue", "list")
+    assert code == 0
+    assert qid in out and "pending" in out and "ops@contoso.com" in out
+    assert "Disk /var 95% full" in out and "due now" in out and "1 pending." in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_list_json_contract(setup: tuple[Path, Outbox]) -> None:
+    config, box = setup
+    first = queue(box, "one")
+    time.sleep(0.01)
+    second = queue(box, "two", to="b@contoso.com")
+    make_failed(box, second)
+    code, out = invoke(config, "queue", "list", "--json")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert {r["id"] for r in rows} == {first, second}
+    row = next(r for r in rows if r["id"] == first)
+    assert set(row) == {
+        "id",
+        "state",
+        "queued_at",
+        "attempts",
+        "next_attempt_at",
+        "to",
+        "from",
+        "subject",
+        "size",
+        "last_error",
+    }
+    assert (
+        row["state"] == "pending"
+        and row["to"] == ["ops@contoso.com"]
+        and row["from"] == "alerts@contoso.com"
+    )
+    assert (
+        row["queued_at"].endswith("Z") and row["queued_at"][10] == "T" and row["last_error"] is None
+    )
+    assert isinstance(row["size"], int) and row["size"] == len(box.read_raw(first))
+    failed = next(r for r in rows if r["id"] == second)
+    assert failed["state"] == "failed"
+    assert failed["last_error"] == {"title": FAILURE["title"], "code": FAILURE["code"]}
+
+
+@pytest.mark.parametrize(
+    ("state", "subjects"), [("pending", ["one"]), ("failed", ["two"]), ("all", ["one", "two"])]
+)
+def test_list_state_filter(setup: tuple[Path, Outbox], state: str, subjects: list[str]) -> None:
+    config, box = setup
+    queue(box, "one")
+    make_failed(box, queue(box, "two"))
+    code, out = invoke(config, "queue", "list", "--json", "--state", state)
+    assert code == 0
+    assert sorted(json.loads(line)["subject"] for line in out.splitlines()) == subjects
+
+
+def test_show_headers_and_explained_attempts(setup: tuple[Path, Outbox]) -> None:
+    config, box = setup
+    qid = queue(box, "report")
+    make_failed(box, qid)
+    code, out = invoke(config, "queue", "show", qid)
+    assert code == 0
+    assert f"Message {qid}: failed" in out
+    assert "  Subject: report" in out and "  To: ops@contoso.com" in out
+    assert "The recipient was refused [ErrorInvalidRecipients]" in out
+    assert "Why: nobody@contoso.com does not exist." in out and "Fix: Correct the address." in out
+
+
+def test_show_unknown_and_malformed_ids(setup: tuple[Path, Outbox]) -> None:
+    config, _ = setup
+    code, out = invoke(config, "queue", "show", "20261202T043512-3f9a1c7e")
+    assert code == 2 and "No such queued message" in out
+    code, out = invoke(config, "queue", "show", "../../etc/passwd")
+    assert code == 2 and "not a queue id" in out
+
+
+def test_retry_failed_back_to_pending(setup: tuple[Path, Outbox]) -> None:
+    config, box = setup
+    qid = queue(box, "x")
+    make_failed(box, qid)
+    code, out = invoke(config, "queue", "retry", "--failed")
+    assert code == 0 and f"{qid}: pending, due now." in out
+    assert box.get(qid).state in ("pending", "sending")  # the runner retry started may hold it
+    assert invoke(config, "queue", "retry", "--failed") == (0, "No failed messages.\n")
+
+
+def test_retry_needs_ids_or_failed(setup: tuple[Path, Outbox]) -> None:
+    config, box = setup
+    assert invoke(config, "queue", "retry")[0] == 2
+    assert invoke(config, "queue", "retry", "--failed", queue(box, "x"))[0] == 2
+
+
+def test_delete_asks_needs_yes_without_terminal(setup: tuple[Path, Outbox]) -> None:
+    config, box = setup
+    qid = queue(box, "x")
+    code, out = invoke(config, "queue", "delete", qid)  # CliRunner's stdin is not a terminal
+    assert code == 2 and "--yes" in out
+    assert box.get(qid).state == "pending"
+    code, out = invoke(config, "queue", "delete", "--yes", qid)
+    assert code == 0 and f"{qid}: deleted." in out
+    assert box.list() == []
+    events = [
+        json.loads(x)["event"] for x in (config.parent / "alert_log.jsonl").read_text().splitlines()
+    ]
+    assert events == ["mail.deleted"]  # the CLI opens the outbox with the alert log wired in
+
+
+def test_delete_failed_only(setup: tuple[Path, Outbox]) -> None:
+    config, box = setup
+    keep = queue(box, "keep")
+    make_failed(box, queue(box, "drop"))
+    assert invoke(config, "queue", "delete", "--failed", "--yes")[0] == 0
+    assert [m.id for m in box.list()] == [keep]
+
+
+def test_delete_unknown_id_is_exit_1(setup: tuple[Path, Outbox]) -> None:
+    config, _ = setup
+    code, out = invoke(config, "queue", "delete", "--yes", "20261202T043512-3f9a1c7e")
+    assert code == 1 and "No such queued message" in out
+
+
+def test_status_shows_pending_failed_and_oldest_age(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    # No app registration: status stops before any sign-in check, and still reports the queue.
+    config.write_text(
+        f'[alert_log]\npath = "{tmp_path}/log.jsonl"\n[queue]\npath = "{tmp_path}/queue"\n'
+    )
+    assert "Queue: empty" in invoke(config, "status")[1]
+    box = Outbox(tmp_path / "queue")
+    queue(box, "one")
+    make_failed(box, queue(box, "two"))
+    code, out = invoke(config, "status")
+    assert code == 1  # not ready to send: unchanged by the queue
+    line = next(x for x in out.splitlines() if x.startswith("Queue:"))
+    assert line.startswith("Queue: 1 pending (oldest ") and " s)" in line
+    assert "1 failed" in line
+    assert "no runner is retrying them now (run `alloy-tui queue run`)" in line
+
+
+def test_list_lines_fit_80_columns_with_many_recipients(setup: tuple[Path, Outbox]) -> None:
+    config, box = setup
+    many = [f"person{i}@example.com" for i in range(6)]
+    raw = b"To: x@example.com\nSubject: " + b"s" * 120 + b"\n\nbody\n"
+    box.submit(raw, recipients=many, sender="alerts@contoso.com", source="sendmail")
+    code, out = invoke(config, "queue", "list")
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "person0@example.com +5 more" in out and "…" not in out.splitlines()[0]

@@ -1,0 +1,240 @@
+"""The sendmail hand-off as programs run it: a real process, stdin, exit codes per sysexits,
+one-line errors, the message durable in the outbox, and no heavy import on the way."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from alloy_tui.core.outbox import Outbox
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT_ID = "11111111-2222-3333-4444-555555555555"
+
+
+def write_config(folder: Path, *, admin: str = "ops@contoso.com", extra: str = "") -> Path:
+    config = folder / "config.toml"
+    config.write_text(
+        'service = "exchange-online"\n'
+        "[exchange_online]\n"
+        f'tenant = "contoso.onmicrosoft.com"\nclient_id = "{CLIENT_ID}"\n'
+        'account = "alerts@contoso.com"\n'
+        # The runner each hand-off starts must never reach Microsoft: nothing listens here.
+        'login_endpoint = "https://127.0.0.1:9"\ngraph_endpoint = "https://127.0.0.1:9"\n'
+        f'[alert_log]\npath = "{folder / "alert_log.jsonl"}"\n'
+        f'[queue]\npath = "{folder / "queue"}"\n'
+        f'[sendmail]\nadmin = "{admin}"\n' + extra
+    )
+    return config
+
+
+def scripts(folder: Path) -> Path:
+    """`alloy-sendmail` like the console script pip writes, and symlinks to it."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "alloy-sendmail"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+        "from alloy_tui.commands.sendmail_handoff import main\nmain()\n"
+    )
+    script.chmod(0o755)
+    for name in ("sendmail", "mailq"):
+        (bin_dir / name).symlink_to(script)
+    return bin_dir
+
+
+def sendmail(
+    folder: Path,
+    *args: str,
+    stdin: bytes = b"",
+    program: str = "alloy-sendmail",
+    config: Path | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    bin_dir = folder / "bin" if (folder / "bin").exists() else scripts(folder)
+    env = {**os.environ, "ALLOY_TUI_CONFIG": str(config or folder / "config.toml")}
+    return subprocess.run(
+        [str(bin_dir / program), *args], input=stdin, capture_output=True, timeout=60, env=env
+    )
+
+
+CRON_MAIL = (
+    b"From: root (Cron Daemon)\nTo: root\nSubject: Cron <root@web01> /usr/bin/backup\n"
+    b"Content-Type: text/plain; charset=UTF-8\n\nbackup: 3 files\n"
+)
+
+
+def test_cron_hand_off_queues_durably_and_exits_0(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    r = sendmail(tmp_path, "-FCronDaemon", "-odi", "-oem", "-oi", "-t", stdin=CRON_MAIL)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"" and r.stderr == b""
+    [m] = Outbox(tmp_path / "queue").list()
+    assert (
+        m.state == "pending" and m.to == ("ops@contoso.com",) and m.sender == "alerts@contoso.com"
+    )
+    assert m.subject == "Cron <root@web01> /usr/bin/backup"
+    raw = Outbox(tmp_path / "queue").read_raw(m.id)
+    assert raw.endswith(b"\n\nbackup: 3 files\n") and b"To: ops@contoso.com\n" in raw
+    entries = [json.loads(x) for x in (tmp_path / "alert_log.jsonl").read_text().splitlines()]
+    assert [e["event"] for e in entries] == ["mail.queued"]
+
+
+def test_symlink_named_sendmail_uses_its_name_in_errors(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    r = sendmail(tmp_path, "-x", program="sendmail")
+    assert r.returncode == 64
+    assert r.stderr.decode().startswith("sendmail: unknown option -x")
+    assert r.stderr.count(b"\n") == 1
+    r = sendmail(tmp_path, "-x")
+    assert r.returncode == 64 and r.stderr.startswith(b"alloy-sendmail: ")
+
+
+def test_lone_dot_ends_the_message_unless_i(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    mail = b"Subject: dots\n\nbefore\n.\nafter\n"
+    assert sendmail(tmp_path, "root", stdin=mail).returncode == 0
+    assert sendmail(tmp_path, "-i", "root", stdin=mail).returncode == 0
+    box = Outbox(tmp_path / "queue")
+    bodies = sorted(box.read_raw(m.id).split(b"\n\n", 1)[1] for m in box.list())
+    assert bodies == [b"before\n", b"before\n.\nafter\n"]
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "code", "says"),
+    [
+        (("-t",), b"Subject: nobody\n\nhi\n", 65, "no recipient"),
+        (("root",), b"just some text\n", 65, "RFC 5322"),
+        (("root",), b"", 65, "empty"),
+        (("-f", "a@b.com\nBcc: victim@example.com", "root"), b"Subject: x\n\nhi\n", 64, "-f"),
+        (("-bs",), b"", 64, "-bs is not supported"),
+    ],
+)
+def test_bad_input_exit_codes(
+    tmp_path: Path, args: tuple[str, ...], stdin: bytes, code: int, says: str
+) -> None:
+    write_config(tmp_path)
+    r = sendmail(tmp_path, *args, stdin=stdin)
+    assert r.returncode == code
+    err = r.stderr.decode()
+    assert says in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "queue" / "meta").exists() or not list(
+        (tmp_path / "queue" / "meta").iterdir()
+    )
+
+
+def test_local_recipient_without_admin_is_67(tmp_path: Path) -> None:
+    write_config(tmp_path, admin="")
+    r = sendmail(tmp_path, "root", stdin=b"Subject: x\n\nhi\n")
+    assert r.returncode == 67 and b"[sendmail] admin" in r.stderr
+
+
+def test_not_set_up_is_78_with_what_to_run(tmp_path: Path) -> None:
+    scripts(tmp_path)
+    r = sendmail(tmp_path, "root", stdin=b"Subject: x\n\nhi\n", config=tmp_path / "missing.toml")
+    assert r.returncode == 78 and b"run `alloy-tui`" in r.stderr
+
+
+def test_alias_injection_in_the_config_is_78(tmp_path: Path) -> None:
+    write_config(
+        tmp_path,
+        extra='[sendmail.aliases]\nroot = "ops@contoso.com\\r\\nBcc: victim@example.com"\n',
+    )
+    r = sendmail(tmp_path, "root", stdin=b"Subject: x\n\nhi\n")
+    assert r.returncode == 78 and b"aliases" in r.stderr and b"\n" == r.stderr[-1:]
+    assert r.stderr.count(b"\n") == 1
+
+
+def test_50_mb_message_refused_with_sizes_and_nothing_queued(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    big = b"To: root\nSubject: big\n\n" + b"x" * (50 * 1024 * 1024)
+    r = sendmail(tmp_path, "-t", stdin=big)
+    assert r.returncode == 65
+    assert b"50.0 MB" in r.stderr and b"35.0 MB" in r.stderr and str(len(big)).encode() in r.stderr
+    assert Outbox(tmp_path / "queue").list() == []
+
+
+def test_8bit_non_utf8_body_arrives_byte_exact(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    body = b"caf\xe9 \xff\xfe binary\x00 and UTF-8 \xc3\xa9\r\n"
+    r = sendmail(tmp_path, "-t", stdin=b"To: root\nSubject: 8bit\n\n" + body)
+    assert r.returncode == 0, r.stderr
+    box = Outbox(tmp_path / "queue")
+    assert box.read_raw(box.list()[0].id).endswith(b"\n\n" + body)
+
+
+def test_outbox_not_writable_is_73_and_one_line(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_text("a file where the queue folder should be")
+        write_config(tmp_path, extra="")
+        cfg = tmp_path / "config.toml"
+        cfg.write_text(cfg.read_text().replace(str(tmp_path / "queue"), str(blocker / "queue")))
+    else:
+        (tmp_path / "queue").mkdir(mode=0o500)
+        write_config(tmp_path)
+    r = sendmail(tmp_path, "root", stdin=b"Subject: x\n\nhi\n")
+    assert r.returncode in (73, 75), r.stderr
+    assert r.stderr.count(b"\n") == 1 and b"Traceback" not in r.stderr
+
+
+def test_mailq_symlink_lists_the_queue(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    assert sendmail(tmp_path, "-t", stdin=CRON_MAIL).returncode == 0
+    r = sendmail(tmp_path, program="mailq")
+    assert r.returncode == 0, r.stderr
+    assert b"ops@contoso.com" in r.stdout and b"Cron <root@web01> /usr/bin/backup" in r.stdout
+    bp = sendmail(tmp_path, "-bp")
+    assert bp.returncode == 0 and bp.stdout.split()[0] == r.stdout.split()[0]  # the same id
+    assert b"Cron <root@web01> /usr/bin/backup" in bp.stdout
+
+
+def test_hand_off_imports_no_heavy_library(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    code = (
+        "import io, sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from alloy_tui.commands.sendmail_handoff import run\n"
+        f"rc = run(['-t'], 'sendmail', {str(config)!r}, stdin=io.BytesIO(sys.stdin.buffer.read()))\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'msal', 'httpx', 'exchangelib', 'textual', 'click', 'tomlkit', 'email_validator'})\n"
+        "print(rc, heavy)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], input=CRON_MAIL, capture_output=True, timeout=60
+    )
+    assert r.stdout.decode().split() == ["0", "[]"], r.stderr
+
+
+def test_alloy_tui_sendmail_subcommand(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "alloy_tui",
+            "--config",
+            str(config),
+            "sendmail",
+            "-FCronDaemon",
+            "-oi",
+            "-t",
+        ],
+        input=CRON_MAIL,
+        capture_output=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert [m.to for m in Outbox(tmp_path / "queue").list()] == [("ops@contoso.com",)]
+    bad = subprocess.run(
+        [sys.executable, "-m", "alloy_tui", "--config", str(config), "sendmail", "-bs"],
+        input=b"",
+        capture_output=True,
+        timeout=60,
+    )
+    assert bad.returncode == 64 and bad.stderr.startswith(
+        b"alloy-tui sendmail: -bs is not supported"
+    )

@@ -1,0 +1,75 @@
+"""argv[0] dispatch with real symlinks: `sendmail` and `mailq` pointing at the `alloy-tui`
+console script (as pip writes it) behave as sendmail and as `queue list`; the
+`alloy-sendmail` console script is declared in pyproject."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from alloy_tui.core.outbox import Outbox
+from alloy_tui.launch import by_name
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = (
+    'service = "exchange-online"\n[exchange_online]\ntenant = "contoso.onmicrosoft.com"\n'
+    'client_id = "11111111-2222-3333-4444-555555555555"\naccount = "alerts@contoso.com"\n'
+    # A runner started here must never reach Microsoft: nothing listens on port 9.
+    'login_endpoint = "https://127.0.0.1:9"\ngraph_endpoint = "https://127.0.0.1:9"\n'
+    '[alert_log]\npath = "{d}/alert_log.jsonl"\n[queue]\npath = "{d}/queue"\n'
+    '[sendmail]\nadmin = "ops@contoso.com"\n'
+)
+
+
+def alloy_tui_script(folder: Path) -> Path:
+    script = folder / "alloy-tui"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+        "from alloy_tui.launch import main\nmain()\n"
+    )
+    script.chmod(0o755)
+    return script
+
+
+def run(path: Path, *args: str, stdin: bytes, config: Path) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "ALLOY_TUI_CONFIG": str(config)}
+    return subprocess.run([str(path), *args], input=stdin, capture_output=True, timeout=60, env=env)
+
+
+def test_names() -> None:
+    assert by_name("/usr/sbin/sendmail") == "sendmail"
+    assert by_name("/usr/lib/sendmail") == "sendmail"
+    assert by_name("mailq") == "mailq"
+    assert by_name("/usr/local/bin/alloy-tui") is None
+    assert by_name("/x/__main__.py") is None
+
+
+def test_sendmail_and_mailq_symlinks_to_alloy_tui(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG.format(d=tmp_path))
+    script = alloy_tui_script(tmp_path)
+    for folder in ("sbin", "lib"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "sendmail").symlink_to(script)
+    (tmp_path / "sbin" / "mailq").symlink_to(script)
+    mail = b"To: root\nSubject: through the symlink\n\nhello\n"
+    r = run(tmp_path / "sbin" / "sendmail", "-t", stdin=mail, config=config)
+    assert r.returncode == 0, r.stderr
+    assert (
+        run(tmp_path / "lib" / "sendmail", "-t", "-oi", stdin=mail, config=config).returncode == 0
+    )
+    assert len(Outbox(tmp_path / "queue").list()) == 2
+    bad = run(tmp_path / "sbin" / "sendmail", "-bs", stdin=b"", config=config)
+    assert bad.returncode == 64 and bad.stderr.startswith(b"sendmail: ")
+    q = run(tmp_path / "sbin" / "mailq", stdin=b"", config=config)
+    assert q.returncode == 0, q.stderr
+    assert q.stdout.count(b"through the symlink") == 2
+
+
+def test_console_script_declared() -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["alloy-sendmail"] == "alloy_tui.commands.sendmail_handoff:main"
+    assert scripts["alloy-tui"] == "alloy_tui.launch:main"

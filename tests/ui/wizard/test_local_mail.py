@@ -1,0 +1,149 @@
+"""The wizard's "Local mail for this server" step (after the test): the admin address, the
+command that makes alloy-tui the server's sendmail with ^Y, and the Done step's queue lines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import Input
+
+from alloy_tui.ui.app import AlloyApp
+from alloy_tui.ui.wizard import flow
+from alloy_tui.ui.wizard.done_step import DoneScreen
+from alloy_tui.ui.wizard.local_mail_step import (
+    LINK_COMMAND,
+    LocalMail,
+    LocalMailScreen,
+    apply,
+    sendmail_command,
+    sendmail_now,
+)
+from alloy_tui.ui.wizard.review_step import ReviewScreen
+from tests.helpers.wizard import on, screen_text, set_input, wait_for
+
+
+class OneStep(AlloyApp):
+    """One step on its own, after the config is read; keeps what it dismissed with."""
+
+    def __init__(
+        self,
+        path: Path,
+        key: str,
+        make: Callable[[Any], Any],
+        prepare: Callable[[Any], None] = lambda s: None,
+    ) -> None:
+        super().__init__(path, start_flow=False)
+        self.key, self.make, self.prepare = key, make, prepare
+        self.results: list[Any] = []
+
+    def load_config(self) -> None:
+        super().load_config()
+        self.prepare(self.state)
+        screen = self.make(self.state)
+        screen.progress = flow.progress_for(flow.steps_for(self.state), self.key, self.state)
+        self.push_screen(screen, callback=self.results.append)
+
+
+def config(
+    tmp_path: Path, text: str = 'service = "smtp"\n[smtp]\nhost = "mail.example.com"\n'
+) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_step_comes_after_the_test_unnumbered() -> None:
+    from alloy_tui.ui.wizard.state import WizardState
+
+    keys = [s.key for s in flow.steps_for(WizardState(Path("x.toml")))]
+    assert keys[keys.index("test") + 1] == "local_mail"
+    assert keys[keys.index("local_mail") + 1] == "review"
+    assert "local_mail" in flow.UNNUMBERED
+
+
+async def test_shows_the_command_copies_it_and_takes_the_address(tmp_path: Path) -> None:
+    app = OneStep(config(tmp_path), "local_mail", LocalMailScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: on(app, LocalMailScreen), what="local mail step")
+        text = screen_text(app)
+        assert "Local mail for this server" in text
+        assert sendmail_command() in text and "alloy-sendmail" in sendmail_command()
+        assert sendmail_now() in text
+        assert app.screen.focused is app.screen.query_one("#admin", Input)
+        await pilot.press("ctrl+y")
+        assert app.clipboard == sendmail_command()
+        set_input(app, "#admin", "not an address")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert on(app, LocalMailScreen) and app.results == []
+        assert "✗" in screen_text(app)
+        set_input(app, "#admin", "Ops@Contoso.example")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.results != [], what="the step to finish")
+    assert app.results == [LocalMail("Ops@contoso.example")]
+
+
+async def test_empty_address_skips(tmp_path: Path) -> None:
+    app = OneStep(config(tmp_path), "local_mail", LocalMailScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: on(app, LocalMailScreen))
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: app.results != [])
+    assert app.results == [LocalMail("")]
+
+
+async def test_saved_admin_is_shown_again_and_reviewed(tmp_path: Path) -> None:
+    path = config(
+        tmp_path,
+        'service = "smtp"\n[smtp]\nhost = "mail.example.com"\n[sendmail]\nadmin = "old@contoso.example"\n',
+    )
+    app = OneStep(path, "local_mail", LocalMailScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: on(app, LocalMailScreen))
+        assert app.screen.query_one("#admin", Input).value == "old@contoso.example"
+
+    review = OneStep(
+        path, "review", ReviewScreen, lambda s: apply(s, LocalMail("new@contoso.example"))
+    )
+    async with review.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: on(review, ReviewScreen))
+        assert "new@contoso.example" in screen_text(review)
+
+
+def test_update_alternatives_where_the_system_uses_them(tmp_path: Path) -> None:
+    link = tmp_path / "sendmail"
+    link.symlink_to("/etc/alternatives/mta")
+    assert (
+        sendmail_command(link)
+        == f'update-alternatives --install {link} mta "$(command -v alloy-sendmail)" 90'
+    )
+    plain = tmp_path / "plain"
+    plain.symlink_to("exim4")
+    assert sendmail_command(plain) == LINK_COMMAND
+    assert sendmail_command(tmp_path / "missing") == LINK_COMMAND
+    assert "does not exist yet" in sendmail_now(tmp_path / "missing")
+    mine = tmp_path / "bin" / "alloy-sendmail"
+    mine.parent.mkdir()
+    mine.write_text("#!/bin/sh\n")
+    (tmp_path / "ours").symlink_to(mine)
+    assert sendmail_now(tmp_path / "ours").startswith("✓")
+
+
+async def test_done_step_says_how_to_watch_the_queue(tmp_path: Path) -> None:
+    app = OneStep(config(tmp_path), "done", DoneScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: on(app, DoneScreen))
+        text = screen_text(app)
+    assert "alloy-tui queue list" in text and "mailq" in text
+
+
+async def test_sandbox_says_not_to_run_the_command_yet(tmp_path: Path) -> None:
+    def in_sandbox(state: Any) -> None:
+        state.sandbox = object()
+
+    app = OneStep(config(tmp_path), "local_mail", LocalMailScreen, in_sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: on(app, LocalMailScreen))
+        assert "Sandbox: this config is thrown away" in screen_text(app)
