@@ -72,7 +72,37 @@ def details_text(entry: Entry) -> str:
 
 
 class TextScreen(ModalScreen[None]):
-    """A title and a text that scrolls. Escape, Enter or q closes."""
+    """A title and a text that scrolls. Escape, Enter or q closes. (Its CSS here: the queue
+    screen shows it too.)"""
+
+    DEFAULT_CSS = """
+    TextScreen {
+        align: center middle;
+    }
+
+    #details-box {
+        width: 90%;
+        height: 90%;
+        border: round $accent;
+        background: $surface;
+    }
+
+    #details-title, #details-hint {
+        height: 1;
+        padding: 0 1;
+        text-style: bold;
+    }
+
+    #details-hint {
+        color: $text-muted;
+        text-style: none;
+    }
+
+    #details-scroll {
+        height: 1fr;
+        padding: 0 1;
+    }
+    """
 
     BINDINGS = [
         Binding("escape,enter,q", "dismiss", "Close"),
