@@ -228,10 +228,8 @@ def _check_aliases(key: str, value: Any) -> tuple[dict[str, str], Problem | None
     return {str(k): str(v) for k, v in value.items()}, None
 
 
-def _check_value(key: str, default: Any, value: Any) -> tuple[Any, Problem | None]:
-    """Coerce one value to the type of its default, or say why it can't be."""
-    if isinstance(default, dict):
-        return _check_aliases(key, value)
+def _coerce(key: str, default: Any, value: Any) -> tuple[Any, Problem | None]:
+    """`value` as the type of `default` (an int is a float where a float is wanted), or why not."""
     if isinstance(default, bool):
         if not isinstance(value, bool):
             return default, Problem(key, f"must be true or false, got {value!r}")
@@ -248,6 +246,16 @@ def _check_value(key: str, default: Any, value: Any) -> tuple[Any, Problem | Non
                 key, f"must be text (in quotes), got {_type_name(value)} {value!r}"
             )
         value = str(value)
+    return value, None
+
+
+def _check_value(key: str, default: Any, value: Any) -> tuple[Any, Problem | None]:
+    """Coerce one value to the type of its default, or say why it can't be."""
+    if isinstance(default, dict):
+        return _check_aliases(key, value)
+    value, problem = _coerce(key, default, value)
+    if problem:
+        return value, problem
     if key in CHOICES and value not in CHOICES[key]:
         options = " or ".join(f'"{c}"' for c in CHOICES[key])
         return default, Problem(key, f'must be {options}, got "{value}"')

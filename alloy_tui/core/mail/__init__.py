@@ -16,8 +16,22 @@ from alloy_tui.core.mail.sending import API_LABELS, send_message, send_test_mess
 
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
     from alloy_tui.core.mail import exchange_server, smtp
+    from alloy_tui.core.mail.compose import (
+        Attachment,
+        compose_mime,
+        read_attachment,
+        send_mime,
+    )
     from alloy_tui.core.mail.exchange_server import mailbox_address
     from alloy_tui.core.mail.exchange_server_discover import discover_ews_url, needs_discovery
+    from alloy_tui.core.mail.mime import (
+        MessageRefused,
+        Prepared,
+        check_size,
+        end_at_lone_dot,
+        prepare,
+        sending_account,
+    )
 
 # Loaded on first use (PEP 562): smtplib and the Exchange Server code stay out of `--help`.
 _LAZY = {

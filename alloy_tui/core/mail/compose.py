@@ -83,7 +83,10 @@ class _RawTransport:
         self.signin = getattr(delivery, "signin", None)
 
     def send(self, message: OutgoingMessage) -> SendResult:
-        return self.delivery.send_raw(self.raw, list(message.to), sender=message.from_address)
+        result: SendResult = self.delivery.send_raw(
+            self.raw, list(message.to), sender=message.from_address
+        )
+        return result
 
 
 def send_mime(

@@ -26,7 +26,8 @@ from email.parser import BytesParser
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.mail.addresses import LINE_BREAKS
-from alloy_tui.core.mail.local_names import Host, LocalNames, MessageRefused
+from alloy_tui.core.mail.local_names import Host, LocalNames
+from alloy_tui.core.mail.local_names import MessageRefused as MessageRefused  # re-exported
 from alloy_tui.core.mail.raw import MAX_MESSAGE_BYTES, mb
 
 ADDRESS_HEADERS = ("To", "Cc", "Bcc")

@@ -15,6 +15,7 @@ exchangelib or Textual: the doors stay fast.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.config import Settings, paths
 from alloy_tui.core.outbox.model import (
@@ -25,6 +26,11 @@ from alloy_tui.core.outbox.model import (
     QueuedMessage,
 )
 from alloy_tui.core.outbox.spool import Outbox
+
+if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
+    from alloy_tui.core.outbox.detached import runner_active, start_runner_detached
+    from alloy_tui.core.outbox.pacing import Clock, SystemClock
+    from alloy_tui.core.outbox.runner import RunSummary, run_queue
 
 # Loaded on first use (PEP 562): the doors (sendmail) import only the spool.
 _LAZY = {
@@ -72,7 +78,7 @@ def open_outbox(settings: Settings, config_path: Path) -> Outbox:
     """The configured outbox, writing mail.* entries to the configured alert log."""
     from alloy_tui.core import alertlog
 
-    def log(level: str, event: str, message: str, details: dict) -> None:
+    def log(level: str, event: str, message: str, details: dict[str, Any]) -> None:
         alertlog.record(settings, config_path, level, event, message, details)
 
     return Outbox(outbox_path(settings, config_path), log=log)

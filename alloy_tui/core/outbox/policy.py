@@ -68,5 +68,5 @@ def retry_after(ex: Explanation) -> float:
 
 def delay(attempts: int, ex: Explanation) -> float:
     """Seconds until the next try after `attempts` failed tries (1 = the first failure)."""
-    backoff = min(MAX_DELAY, FIRST_DELAY * 2 ** max(0, attempts - 1))
+    backoff = min(MAX_DELAY, FIRST_DELAY * 2.0 ** max(0, attempts - 1))
     return max(backoff, retry_after(ex))

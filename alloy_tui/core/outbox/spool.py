@@ -310,10 +310,11 @@ class Outbox:
         """Remove what a writer killed mid-submit left behind (never listed, just tidied): temp
         files, and message files whose metadata never landed, once they are an hour old."""
         listed = set(self.ids())
-        for folder, orphan in (
+        checks: tuple[tuple[str, Callable[[str], bool]], ...] = (
             ("tmp", lambda _n: True),
             ("messages", lambda n: n[:-4] not in listed),
-        ):
+        )
+        for folder, orphan in checks:
             with contextlib.suppress(OSError):
                 for name in os.listdir(self.path / folder):
                     p = self.path / folder / name
