@@ -128,11 +128,28 @@ class TextScreen(ModalScreen[None]):
 
 
 class DetailsScreen(TextScreen):
-    """One entry, every field."""
+    """One entry, every field. An entry about a queued message (mail.*, details.queue_id)
+    offers o: open it in the queue (the screen dismisses with its id)."""
+
+    BINDINGS = [
+        Binding("escape,enter,q", "dismiss", "Close"),
+        Binding("o", "open_in_queue", "Open in queue"),
+    ]
 
     def __init__(self, entry: Entry) -> None:
         super().__init__("Entry details", details_text(entry))
         self.entry = entry
+        qid = entry.details.get("queue_id") if entry.valid else None
+        self.queue_id = qid if isinstance(qid, str) and qid else None
+
+    def on_mount(self) -> None:  # (TextScreen's on_mount runs too: Textual calls both)
+        if self.queue_id is not None:
+            hint = f"o open {self.queue_id} in the queue · Esc/Enter close · ↑↓ scroll"
+            self.query_one("#details-hint", Static).update(Content(hint))
+
+    def action_open_in_queue(self) -> None:
+        if self.queue_id is not None:
+            self.dismiss(self.queue_id)  # type: ignore[arg-type]
 
 
 class HelpScreen(TextScreen):

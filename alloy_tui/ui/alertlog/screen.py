@@ -62,6 +62,7 @@ class AlertLogScreen(Screen[None]):
         Binding("T,shift+t", "since", "Since a time", show=False),
         Binding("n", "next_match", "Next", show=False),
         Binding("N,shift+n", "prev_match", "Prev", show=False),
+        Binding("o", "queue", "Queue", key_display="o"),
         Binding("f1", "help", "Help", key_display="F1"),
         Binding("question_mark", "help", "Help", show=False),
         # In the help (F1): rarer, and the footer must fit 80 columns with ^Q Quit.
@@ -90,8 +91,7 @@ class AlertLogScreen(Screen[None]):
         self.box_mode = "search"  # what the text box at the bottom asks for: search, since
         self._stop = threading.Event()
 
-    # What the filter and search found so far (in `queries`).
-    @property
+    @property  # what the filter and search found so far (in `queries`)
     def filtered(self) -> Rows | None:
         return self.queries.filtered
 
@@ -355,7 +355,19 @@ class AlertLogScreen(Screen[None]):
     @on(LogView.Open)
     def _open_details(self, event: LogView.Open) -> None:
         entry = self.logfile.read_row(event.start, MAX_PARSE_BYTES)
-        self.app.push_screen(DetailsScreen(entry))
+        self.app.push_screen(DetailsScreen(entry), self._details_closed)
+
+    def _details_closed(self, queue_id: str | None) -> None:
+        if queue_id:
+            self.action_queue(queue_id)
+
+    def action_queue(self, select: str | None = None) -> None:
+        """The queue screen (o; from a mail.* entry's details, on that message)."""
+        open_queue = getattr(self.app, "open_queue", None)
+        if open_queue is None:
+            self._say("The queue is not available here: run `alloy-tui queue --live`.")
+            return
+        open_queue(select)
 
     def action_clear(self) -> None:
         if self.clearing:

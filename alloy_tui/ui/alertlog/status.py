@@ -22,6 +22,8 @@ Keys:
   l                    level: all, warnings and errors, errors only
   t                    time: any, the last hour, today
   T                    time: since a time you type (14:02)
+  o                    the queue (the outbox); on a mail.* entry's details, o opens
+                       that message in the queue
   F5                   read the file again
   c                    clear: archive the log and start it empty (asks first)
   Esc                  stop a running filter or search; else close

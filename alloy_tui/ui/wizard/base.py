@@ -35,8 +35,8 @@ R = TypeVar("R")
 
 EVERY_STEP_KEYS = """\
 On every step: Esc goes back, ^N goes on, Tab and Shift+Tab move between fields,
-PgUp/PgDn scroll, ^L opens the alert log, F1 or ? this help, ^Q quits (asking
-first if something is not saved)."""
+PgUp/PgDn scroll, ^L opens the alert log, ^O the queue (the outbox), F1 or ? this
+help, ^Q quits (asking first if something is not saved)."""
 
 # Below this the step's heading moves into the title bar, which never scrolls away (60x20).
 SMALL_WIDTH, SMALL_HEIGHT = 70, 22
@@ -112,6 +112,8 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         Binding("f1", "help", "Help", key_display="F1"),
         Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+l", "alert_log", "Alert log", key_display="^L"),
+        # In the title bar while the outbox is not empty ("1 failed: ^O queue") and the help.
+        Binding("ctrl+o", "queue", "Queue", key_display="^O", show=False),
         # Scrolling is navigation, like Tab: in the help of each step, not in the footer.
         Binding("pagedown", "scroll_body(1)", "Scroll down", show=False),
         Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
@@ -169,7 +171,14 @@ class WizardScreen(Screen[R | Back], Generic[R]):
             tags.append("SANDBOX")
         if self.state.edit_mode:
             tags.append("editing " + self.state.config_path.name)
-        return left + ("  [" + " | ".join(tags) + "]" if tags else "")
+        text = left + ("  [" + " | ".join(tags) + "]" if tags else "")
+        outbox = getattr(self.app, "outbox_note", "")
+        return text + ("  ·  " + outbox if outbox else "")
+
+    def refresh_title(self) -> None:
+        """The title bar again (the outbox note changed)."""
+        if self.is_mounted:
+            self.query_one("#titlebar", Static).update(self._title_text())
 
     def _heading_text(self) -> str:
         if self.progress is None or self.progress.index < 0:
@@ -323,6 +332,11 @@ class WizardScreen(Screen[R | Back], Generic[R]):
 
         text = "\n\n".join(p for p in (self.HELP.strip(), EVERY_STEP_KEYS, keys_text(self)) if p)
         self.app.push_screen(HelpScreen(self.STEP_TITLE or "Help", text))
+
+    def action_queue(self) -> None:
+        open_queue = getattr(self.app, "open_queue", None)
+        if open_queue is not None:
+            open_queue()
 
     def action_alert_log(self) -> None:
         open_log = getattr(self.app, "open_alert_log", None)
