@@ -12,11 +12,11 @@ from alloy_tui.ui.queue.rows import QueueRow
 @dataclass
 class QueueChanged(Message, bubble=False):
     """Messages new or changed (`rows`) and gone (`removed`: sent or deleted) since the last
-    batch; `loading`: the fraction of the first read still to do (0: all read)."""
+    batch; `reading`: the fraction of the first read still to do (0: all read)."""
 
     rows: list[QueueRow]
     removed: list[str] = field(default_factory=list)
-    loading: float = 0.0
+    reading: float = 0.0
 
 
 @dataclass

@@ -93,7 +93,7 @@ class QueueScreen(Screen[None]):
         self.rows: dict[str, QueueRow] = {}
         self.mode = "pending"
         self.needle = ""
-        self.loading = 1.0
+        self.reading = 1.0
         self.notice = ""
         self._stop = threading.Event()
 
@@ -126,7 +126,7 @@ class QueueScreen(Screen[None]):
             self.rows[row.id] = row
         for qid in message.removed:
             self.rows.pop(qid, None)
-        self.loading = message.loading
+        self.reading = message.reading
         self._reorder()
         if self.select is not None and self._try_select():
             self.select = None
@@ -135,7 +135,7 @@ class QueueScreen(Screen[None]):
     def _try_select(self) -> bool:
         row = self.rows.get(self.select or "")
         if row is None:
-            if self.loading <= 0:
+            if self.reading <= 0:
                 self.notice = f"{self.select} is no longer queued (sent or deleted)."
                 return True
             return False
@@ -295,8 +295,8 @@ class QueueScreen(Screen[None]):
         parts = [f"{shown} · {pending:,} pending, {failed:,} failed"]
         if self.needle:
             parts.append(f'"{self.needle}": {len(self.view.order):,} shown')
-        if self.loading > 0:
-            parts.append(f"reading {100 * (1 - self.loading):.0f}%")
+        if self.reading > 0:
+            parts.append(f"reading {100 * (1 - self.reading):.0f}%")
         elif not self.view.order:
             parts.append("nothing here" + (" (f: failed)" if self.mode == "pending" else ""))
         if self.notice:

@@ -82,9 +82,10 @@ class QueueView(ScrollView, can_focus=True):
     def changed(self, order: list[str], keep: str | None) -> None:
         """New ``order``; the cursor stays on ``keep`` if it is still listed."""
         self.order = order
-        self.virtual_size = Size(
-            self.scrollable_content_region.width or self.size.width, len(order)
-        )
+        # Before the first layout (the first batch can come that early) the region is 0 wide:
+        # take the screen's width then, else no row would ever be drawn.
+        width = self.scrollable_content_region.width or self.size.width or self.app.size.width
+        self.virtual_size = Size(width, len(order))
         if keep is not None:
             try:
                 self.cursor_row = order.index(keep)
