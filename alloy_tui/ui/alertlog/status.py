@@ -7,27 +7,26 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from alloy_tui.ui.alertlog.screen import AlertLogScreen
 
-HELP = """\
-The alert log: every sign-in and send, newest at the top. It follows the file as
-entries arrive; when you have scrolled away, new ones are counted (Home shows them).
-
-A send reads "subject -> recipient" (and the error's title when it failed); Enter
-shows every field of an entry, its full message and details.
-
-Keys:
-  Up/Down, PgUp/PgDn   move; Home the newest, End the oldest
-  Enter                the entry's details
-  e / E                the next / previous warning or error
-  / then Enter         search (moves to the first match); n / N next / previous
-  l                    level: all, warnings and errors, errors only
-  t                    time: any, the last hour, today
-  T                    time: since a time you type (14:02)
-  o                    the queue (the outbox); on a mail.* entry's details, o opens
-                       that message in the queue
-  F5                   read the file again
-  c                    clear: archive the log and start it empty (asks first)
-  Esc                  stop a running filter or search; else close
-  F1 or ?              this help"""
+HELP = (
+    "The alert log: every sign-in and send, newest at the top. It follows the file as entries "
+    "arrive; when you have scrolled away, new ones are counted (Home shows them).\n\n"
+    'A send reads "subject -> recipient" (and the error\'s title when it failed and there is '
+    "room); Enter shows every field of an entry, its full message and details.\n\n"
+    """Keys:
+  Up/Down PgUp/PgDn  move; Home the newest, End the oldest
+  Enter              the entry's details
+  e / E              the next / previous warning or error
+  / then Enter       search, to the first match (n, N: the others)
+  l                  level: all, warnings and errors, errors only
+  t                  time: any, the last hour, today
+  T                  time: since a time you type (14:02)
+  o                  the queue; in a mail.* entry's details, o opens
+                     that message in the queue
+  F5                 read the file again
+  c                  clear: archive the log, start it empty (asks)
+  Esc                stop a running filter or search; else close
+  F1 or ?            this help"""
+)
 
 
 def _plural(n: int, one: str, many: str) -> str:

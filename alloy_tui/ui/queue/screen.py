@@ -33,23 +33,22 @@ from alloy_tui.ui.queue.view import QueueHeader, QueueView
 from alloy_tui.ui.widgets.keys_footer import KeysFooter, keys_text
 from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread
 
-HELP = """\
-The outbox: mail handed to sendmail (or `send --queue`) that is waiting to be delivered,
-newest at the top. The list follows the outbox as the runner works: a new message, a
-retry, a success (the message leaves the list) show within a second.
-
-Pending shows when each message is tried next; Failed shows why it failed. Enter shows
-everything: headers, size, every attempt with its Why and Fix, and the alert-log
-entries of the message.
-
-Keys:
-  f          Pending / Failed
-  Enter      the message's details
-  s          send now: due at once, and a runner started to send it
-  r          retry a failed message (back to pending, due now)
-  d          delete (asks first, naming the message; it is never sent)
-  /          filter by recipient or subject (empty: every message)
-  Esc        close (from the filter box: back to the list)"""
+HELP = (
+    "The outbox: mail handed to sendmail (or `send --queue`) that is waiting to be delivered, "
+    "newest at the top. The list follows the outbox as the runner works: a new message, a "
+    "retry, a success (the message leaves the list) show within a second.\n\n"
+    "Pending says when each message is tried next; Failed says why it failed. Enter shows "
+    "everything: headers, size, every attempt with its Why and Fix, and the message's "
+    "alert-log entries.\n\n"
+    """Keys:
+  f        Pending / Failed
+  Enter    the message's details
+  s        send now: due at once, and a runner started to send it
+  r        retry a failed message (back to pending, due now)
+  d        delete (asks first, naming the message; never sent)
+  /        filter by recipient or subject (empty: every message)
+  Esc      close (from the filter box: back to the list)"""
+)
 
 Runner = Callable[[], None]
 
