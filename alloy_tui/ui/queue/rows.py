@@ -61,11 +61,17 @@ class Columns(NamedTuple):
 
 
 def columns(width: int, view: str) -> Columns:
-    """Queued, to, subject, attempts, and "next try" (pending) or the failure (failed)."""
-    to_w = max(16, width // 4)
-    next_w = (24 if view == "failed" else 16) if width < 110 else 32
-    fixed = 1 + 12 + 1 + to_w + 1 + 1 + 3 + 1 + next_w
-    return Columns(12, to_w, max(0, width - fixed), 3, next_w)
+    """Queued, to, subject, attempts, and "next try" (pending) or the failure (failed). Under
+    76 cells (a 60x20 window) the attempts column goes (the details have it) and the others
+    shrink, so the subject keeps room."""
+    failed = view == "failed"
+    if width < 76:
+        to_w, tries_w, next_w = 14, 0, 16 if failed else 11
+    else:
+        to_w, tries_w = max(16, width // 4), 3
+        next_w = (24 if failed else 16) if width < 110 else 32
+    fixed = 1 + 12 + 1 + to_w + 1 + (tries_w + 1 if tries_w else 0) + 1 + next_w
+    return Columns(12, to_w, max(0, width - fixed), tries_w, next_w)
 
 
 def fit(text: str, width: int) -> str:
@@ -119,26 +125,20 @@ def next_text(row: QueueRow, now: float) -> str:
 
 def row_text(row: QueueRow, width: int, view: str, now: float) -> str:
     cols = columns(width, view)
-    return " ".join(
-        [
-            fit(queued_text(row.queued_at, now), cols.queued),
-            fit(row.to, cols.to),
-            fit(row.subject or "(no subject)", cols.subject),
-            f"{row.attempts:>3}" if row.attempts < 1000 else "999",
-            fit(next_text(row, now), cols.next),
-        ]
-    )
+    cells = [
+        fit(queued_text(row.queued_at, now), cols.queued),
+        fit(row.to, cols.to),
+        fit(row.subject or "(no subject)", cols.subject),
+    ]
+    if cols.tries:
+        cells.append(f"{min(row.attempts, 999):>3}")
+    return " ".join([*cells, fit(next_text(row, now), cols.next)])
 
 
 def header_text(width: int, view: str) -> str:
     cols = columns(width, view)
     last = "Failure" if view == "failed" else "Next try"
-    return " " + " ".join(
-        [
-            fit("Queued", cols.queued),
-            fit("To", cols.to),
-            fit("Subject", cols.subject),
-            "Try",
-            fit(last, cols.next),
-        ]
-    )
+    cells = [fit("Queued", cols.queued), fit("To", cols.to), fit("Subject", cols.subject)]
+    if cols.tries:
+        cells.append("Try")
+    return " " + " ".join([*cells, fit(last, cols.next)])

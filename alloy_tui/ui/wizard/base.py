@@ -173,7 +173,8 @@ class WizardScreen(Screen[R | Back], Generic[R]):
             tags.append("editing " + self.state.config_path.name)
         text = left + ("  [" + " | ".join(tags) + "]" if tags else "")
         outbox = getattr(self.app, "outbox_note", "")
-        return text + ("  ·  " + outbox if outbox else "")
+        gap = " · " if self.has_class("-small") else "  ·  "
+        return text + (gap + outbox if outbox else "")
 
     def refresh_title(self) -> None:
         """The title bar again (the outbox note changed)."""
