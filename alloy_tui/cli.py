@@ -65,14 +65,32 @@ for _name in MODULES:
         cli.add_command(_command)
 
 
+#: Options of `alloy-tui` itself, which go before the command: how each is written there.
+GLOBAL_OPTIONS = {"--sandbox": "--sandbox", "--config": "--config PATH"}
+
+
+def _hint_global_option(e: click.ClickException) -> None:
+    """`alloy-tui status --sandbox`: say where the option goes instead of only "no such option"."""
+    if not isinstance(e, click.NoSuchOption) or e.option_name not in GLOBAL_OPTIONS:
+        return
+    command = e.ctx.command_path.removeprefix("alloy-tui").strip() if e.ctx else "COMMAND"
+    written = GLOBAL_OPTIONS[e.option_name]
+    click.echo(
+        f"alloy-tui: {e.option_name} goes before the command: alloy-tui {written} {command}",
+        err=True,
+    )
+
+
 def _run_click() -> None:
     try:
         cli.main(prog_name="alloy-tui", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
+    except click.exceptions.Abort as e:  # click turns KeyboardInterrupt into Abort
+        name = getattr(e.__context__, "signal_name", "SIGINT")  # commands.interrupts.Interrupted
+        click.echo("Aborted." if name == "SIGINT" else f"Stopped by {name}.", err=True)
+        sys.exit(getattr(e.__context__, "exit_code", 130))
     except click.ClickException as e:
         e.show()
+        _hint_global_option(e)
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)

@@ -1,7 +1,7 @@
 """How every entry point ends on an error: one clear line on stderr, a non-zero exit, no traceback.
 
 Exit 1: a send or sign-in failed (the explanation says why and how to fix it).
-Exit 2: bad input or settings. Exit 130: interrupted.
+Exit 2: bad input or settings. Exit 130: interrupted (128 + the signal: SIGTERM 143, SIGHUP 129).
 
 `fail` is the one way out with an error, for the commands and for `run_guarded` alike; what it
 prints passes through `printable`, so no escape sequence a server sent reaches the terminal.
@@ -42,8 +42,8 @@ def run_guarded(fn: Callable[[], object]) -> None:
         fail(e.explanation, e.exit_code)
     except AlloyError as e:  # ConfigError and SettingsError carry one line per problem
         fail(getattr(e, "lines", None) or [str(e)], 2)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         _err("Interrupted.")
-        sys.exit(130)
+        sys.exit(getattr(e, "exit_code", 130))
     except BrokenPipeError:
         sys.exit(0)

@@ -28,6 +28,15 @@ def wizard_config(argv: list[str]) -> tuple[bool, str | None]:
     return False, None
 
 
+def check_config(argv: list[str]) -> tuple[bool, str | None]:
+    """(True, config) for `[--config P] status --check`: the monitoring plugin, run without
+    click (it runs every minute on every server); (False, None) for anything else."""
+    if argv[-2:] != ["status", "--check"]:
+        return False, None
+    is_bare, config = wizard_config(argv[:-2])
+    return is_bare, config
+
+
 def by_name(argv0: str) -> str | None:
     """ "sendmail" or "mailq" when the program was started under that name, else None."""
     name = os.path.basename(argv0)
@@ -41,6 +50,11 @@ def main() -> None:
 
         sendmail_main()
         return
+    is_check, config = check_config(sys.argv[1:])
+    if is_check:
+        from alloy_tui.commands.health_check import check_main
+
+        sys.exit(check_main(config))
     is_wizard, config = wizard_config(sys.argv[1:])
     if not is_wizard:
         from alloy_tui.cli import main as cli_main

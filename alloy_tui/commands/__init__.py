@@ -12,4 +12,8 @@ MODULES = (
     "sandbox_cmd",
     "sendmail_cmd",
     "queue_cmd",
+    "appcert_cmd",
+    "smtpd_cmd",
+    "health_cmd",
+    "systemd_cmd",
 )

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.commands.context import SANDBOX_SERIES, CliContext, fail
+from alloy_tui.commands.outcome import log_warnings
 from alloy_tui.core.config import LoadedConfig, Settings
 
 if TYPE_CHECKING:
@@ -102,6 +103,8 @@ def ensure_signed_in(obj: CliContext, loaded: LoadedConfig) -> LoadedConfig:
     """In --sandbox mode, sign in first when no account is cached. Returns the (re)loaded config."""
     if not obj.in_sandbox or loaded.settings.service != "exchange-online":
         return loaded
+    if loaded.settings.exchange_online.auth == "certificate":
+        return loaded  # app-only: no user to sign in
     from alloy_tui.core.signin import SignIn
 
     signin = SignIn(loaded.settings, obj.config_path)
@@ -131,8 +134,14 @@ def login_command(obj: CliContext) -> None:
 
     loaded = load(obj)
     _need_exchange_online(loaded.settings, "login")
+    if loaded.settings.exchange_online.auth == "certificate":
+        from alloy_tui.commands import app_only_account
+
+        app_only_account.login(obj, loaded.settings)
+        return
     signin = SignIn(loaded.settings, obj.config_path)
-    account = device_sign_in(obj, loaded.settings, signin)
+    with log_warnings():  # the sign-in's entries are best effort: it goes on without them
+        account = device_sign_in(obj, loaded.settings, signin)
     remember_account(obj, loaded, account.username)
     # Only now that the config names the new account do the other accounts' tokens go.
     signin.forget_other_accounts(keep=account.username)
@@ -153,6 +162,11 @@ def logout_command(obj: CliContext) -> None:
 
     loaded = load(obj)
     _need_exchange_online(loaded.settings, "logout")
+    if loaded.settings.exchange_online.auth == "certificate":
+        from alloy_tui.commands import app_only_account
+
+        app_only_account.logout(obj, loaded.settings)
+        return
     signin = SignIn(loaded.settings, obj.config_path)
     current = signin.current_account()
     signin.sign_out()
@@ -171,6 +185,13 @@ def _ews_warning(settings: Settings) -> None:
     click.echo(f"Warning: {w.title}. {w.cause} {w.fix}", err=True)
 
 
+def _graph_url(settings: Settings) -> str:
+    from alloy_tui.core.net import clouds
+
+    ep, eo = clouds.endpoints(settings), settings.exchange_online
+    return ep.user_send_mail_url(eo.mailbox) if eo.auth == "certificate" else ep.send_mail_url
+
+
 def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]:
     from alloy_tui.core.errors import AlloyError, ExplainedError
     from alloy_tui.core.mail import API_LABELS
@@ -184,8 +205,12 @@ def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]
         f"API: {API_LABELS[eo.api]}",
         f"Cloud: {ep.cloud.label}",
         f"Sign-in: {ep.login}",
-        f"Sends to: {ep.send_mail_url if eo.api == 'graph' else ep.ews}",
+        f"Sends to: {_graph_url(settings) if eo.api == 'graph' else ep.ews}",
     ]
+    if eo.auth == "certificate":
+        from alloy_tui.commands import app_only_account
+
+        return app_only_account.status_lines(obj, settings, lines)
     try:
         check_app_settings(settings)
     except AlloyError as e:
@@ -210,23 +235,37 @@ def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]
         return False, [*lines, f"Not ready: {e}"]
     lines.append(f"Token cache: {signin.cache_path}")
     if health.account is None:
-        return False, [
-            *lines,
-            "Account: not signed in",
-            f"Not ready: {health.detail} Fix: run `alloy-tui login`.",
-        ]
+        fix = (
+            "run `alloy-tui sandbox serve` to keep one sandbox (see below)"
+            if obj.in_sandbox
+            else "run `alloy-tui login`"
+        )
+        return False, [*lines, "Account: not signed in", f"Not ready: {health.detail} Fix: {fix}."]
     lines.append(f"Account: {health.account.name} <{health.account.username}>")
     lines.append(f"Refresh token cached: {'yes' if health.cached else 'no'}")
     if health.access_expires_at:
         lines.append(f"Access token valid until: {_when(health.access_expires_at)}")
     else:
         lines.append("Access token: none cached (a new one is fetched at the next send)")
+    lines.append(_keepalive_line(obj, settings))
     if health.refresh_ok is True:
         lines.append("Token refresh: works")
     elif health.refresh_ok is False:
         lines.append(f"Token refresh: FAILED - {health.detail}")
     ready = health.cached and health.refresh_ok is not False
     return ready, lines
+
+
+def _keepalive_line(obj: CliContext, settings: Settings) -> str:
+    from alloy_tui.core.health import last_refresh
+
+    last = last_refresh(settings, obj.config_path)
+    if last is None:
+        return "Last keep-alive refresh: never (run `alloy-tui keepalive` daily, or the daemon)"
+    ago = max(0, int(time.time() - last))
+    age = f"{ago // 3600} h" if ago >= 7200 else f"{ago // 60} min"
+    clock = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(last))
+    return f"Last keep-alive refresh: {clock} ({age} ago)"
 
 
 def _queue_line(obj: CliContext, settings: Settings) -> str:
@@ -246,9 +285,18 @@ def _queue_line(obj: CliContext, settings: Settings) -> str:
 
 
 @click.command("status")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Monitoring plugin (Nagios/Icinga/Zabbix): one line, exit 0 OK 1 WARNING 2 CRITICAL 3 UNKNOWN.",
+)
 @click.pass_obj
-def status_command(obj: CliContext) -> None:
+def status_command(obj: CliContext, check: bool) -> None:
     """Service, API, account and token health; exit 0 only when ready to send."""
+    if check:
+        from alloy_tui.commands.health_cmd import status_check
+
+        status_check(obj)
     loaded = load(obj)
     settings = loaded.settings
     click.echo(
@@ -275,6 +323,8 @@ def status_command(obj: CliContext) -> None:
     click.echo(_queue_line(obj, settings))
     click.echo("Ready to send: yes" if ready else "Ready to send: no")
     if not ready:
+        if obj.in_sandbox:
+            click.echo(SANDBOX_SERIES, err=True)
         raise SystemExit(1)
 
 

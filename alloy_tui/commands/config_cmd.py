@@ -19,12 +19,22 @@ def config_group() -> None:
     """Show where the settings live, print them, or check them."""
 
 
+def _chosen_by(obj: CliContext) -> str:
+    if obj.in_sandbox:
+        return "--sandbox (a throwaway config)"
+    path, why = paths.config_choice(str(obj.config_path) if obj.explicit_config else None)
+    return why if path == obj.config_path else "--config"
+
+
 @config_group.command(
     "path",
-    short_help="Print the config path (--all: token cache and alert log too).",
+    short_help="Print the config path (--all: token cache, alert log and secrets too).",
 )
 @click.option(
-    "--all", "show_all", is_flag=True, help="Also print the token cache and alert log paths."
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Also print the token cache, alert log and secrets file paths.",
 )
 @click.pass_obj
 def path_command(obj: CliContext, show_all: bool) -> None:
@@ -33,6 +43,7 @@ def path_command(obj: CliContext, show_all: bool) -> None:
         click.echo(str(obj.config_path))
         return
     from alloy_tui.core.config import ConfigError, load_or_default
+    from alloy_tui.core.secrets import secrets_path
 
     settings = Settings()
     note = ""
@@ -48,11 +59,13 @@ def path_command(obj: CliContext, show_all: bool) -> None:
             note = "  (not created yet)"
     rows = [
         ("config", f"{obj.config_path}{note}"),
+        ("chosen by", _chosen_by(obj)),
         (
             "token cache",
             str(paths.token_cache_path(settings.exchange_online.token_cache, obj.config_path)),
         ),
         ("alert log", str(paths.alert_log_path(settings.alert_log.path, obj.config_path))),
+        ("secrets", str(secrets_path())),
     ]
     for name, value in rows:
         click.echo(f"{name + ':':<13}{value}")
@@ -85,6 +98,10 @@ def render_effective(settings: Settings, in_file: dict[str, Any]) -> list[str]:
         section = in_file.get(name)
         section = section if isinstance(section, dict) else {}
         for key, value in mapping[name].items():
+            if (name, key) == ("alerts", "webhook_url") and value:  # a secret: the host only
+                from alloy_tui.core.health import masked
+
+                value = masked(str(value))
             line(key, value, key in section)
         out_sections.append((name, rows))
     width = max(len(text) for _, rs in out_sections for text, _ in rs)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.commands.context import SANDBOX_SERIES, CliContext, fail
 from alloy_tui.core.alertlog import LEVEL_WORDS, LEVELS, AlertLogReader, Entry, log_path
 from alloy_tui.core.config import Settings, load_or_default
 
@@ -34,8 +34,12 @@ def _wanted(entry: Entry, level: str | None) -> bool:
     return LEVELS.index(entry.level) >= LEVELS.index(level)
 
 
-def format_entry(entry: Entry, colour: bool = False) -> str:
-    """One line for a person: local time, level word, event, message."""
+#: The event column's width: the longest event alloy-tui writes (a longer one widens a batch).
+EVENT_WIDTH = len("test_message.sent")
+
+
+def format_entry(entry: Entry, colour: bool = False, event_width: int = EVENT_WIDTH) -> str:
+    """One line for a person: local time, level word, event, message, in columns."""
     if entry.truncated and entry.level in LEVELS:
         cut = Entry(raw="", valid=True, ts=entry.ts, level=entry.level, event=entry.event)
         cut.message = "(line too long, cut) " + entry.message[:2000] + "..."
@@ -52,14 +56,16 @@ def format_entry(entry: Entry, colour: bool = False) -> str:
     if colour and entry.level in _COLOURS:
         padded = click.style(padded, fg=_COLOURS[entry.level], bold=entry.level == "error")
     message = " ".join(entry.message.split())
-    return f"{entry.local_time()}  {padded}  {entry.event}  {message}"
+    return f"{entry.local_time()}  {padded}  {entry.event:<{event_width}}  {message}"
 
 
 def _emit(entries: Iterable[Entry], as_json: bool, colour: bool) -> None:
+    entries = list(entries)
+    width = max([EVENT_WIDTH, *(len(e.event) for e in entries if e.valid)])
     for entry in entries:
         entry = entry.for_terminal()  # no escape sequence from the log reaches the terminal
         try:
-            click.echo(entry.raw if as_json else format_entry(entry, colour))
+            click.echo(entry.raw if as_json else format_entry(entry, colour, width))
         except BrokenPipeError:
             raise
         except OSError as e:  # a full disk behind `> file`, a closed terminal
@@ -104,6 +110,36 @@ def _stop_when_output_closes(stop: threading.Event) -> None:
     threading.Thread(target=watch, name="stdout-watch", daemon=True).start()
 
 
+def _print_log(
+    obj: CliContext,
+    path: Path,
+    lines: int,
+    follow: bool,
+    as_json: bool,
+    level: str | None,
+    colour: bool,
+) -> None:
+    """The last `lines` entries (of `level`), then, with `follow`, each new one as it comes."""
+    reader = AlertLogReader(path)
+    if level is None:
+        entries = reader.tail(lines)
+    else:
+        entries = _tail_filtered(reader, lines, level)
+    _emit(entries, as_json, colour)
+    if not follow:
+        if not path.exists() and not as_json:
+            click.echo(f"The alert log {path} is empty (nothing has been sent yet).", err=True)
+            if obj.in_sandbox:
+                click.echo(SANDBOX_SERIES, err=True)
+        return
+    stop = threading.Event()
+    _stop_when_output_closes(stop)
+    for entry in reader.follow(stop):
+        if _wanted(entry, level):
+            _emit([entry], as_json, colour)
+    _quiet_exit()  # the reader of the pipe went away
+
+
 @click.command("log")
 @click.option(
     "-n",
@@ -140,23 +176,8 @@ def log_command(
     if sys.stdout is None:
         fail("standard output is closed: there is nowhere to print the log", 1)
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    reader = AlertLogReader(path)
     try:
-        if level is None:
-            entries = reader.tail(lines)
-        else:
-            entries = _tail_filtered(reader, lines, level)
-        _emit(entries, as_json, colour)
-        if not follow:
-            if not path.exists() and not as_json:
-                click.echo(f"The alert log {path} is empty (nothing has been sent yet).", err=True)
-            return
-        stop = threading.Event()
-        _stop_when_output_closes(stop)
-        for entry in reader.follow(stop):
-            if _wanted(entry, level):
-                _emit([entry], as_json, colour)
-        _quiet_exit()  # the reader of the pipe went away
+        _print_log(obj, path, lines, follow, as_json, level, colour)
     except PermissionError:
         fail(f"cannot read the alert log {path}: permission denied")
     except (KeyboardInterrupt, BrokenPipeError):

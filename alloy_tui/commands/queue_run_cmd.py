@@ -2,20 +2,24 @@
 
 `flush` tries every pending message now (whatever its back-off) with one progress line per
 message, and exits 0 only when none is left pending. `run` drains what is due and exits;
-`--daemon` keeps draining, waking for new messages and due retries; SIGTERM (or Ctrl-C) lets
-the message in flight finish, then exits 0.
+`--daemon` keeps draining, waking for new messages and due retries, with the health jobs
+beside it (the daily keep-alive, alerts for failed or stuck mail); one daemon per outbox.
+SIGTERM (or Ctrl-C) lets the message in flight finish, then exits 0; SIGHUP does the same,
+then starts the daemon afresh (the config is read again).
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
+from pathlib import Path
 from typing import Any
 
 import click
 
 from alloy_tui.commands.account_cmd import load
-from alloy_tui.commands.context import CliContext
+from alloy_tui.commands.context import CliContext, fail
 
 
 def _summary_line(s: Any) -> str:
@@ -25,26 +29,83 @@ def _summary_line(s: Any) -> str:
     return line
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
-    """SIGTERM and SIGINT set `stop`: the runner finishes the message in flight, then returns."""
+def _stop_on_signals(stop: threading.Event) -> list[int]:
+    """SIGTERM, SIGINT and SIGHUP set `stop`: the runner finishes the message in flight, then
+    returns. The list receives the signal's number (SIGHUP: start again)."""
+    got: list[int] = []
 
     def handler(signum: int, frame: Any) -> None:
+        got.append(signum)
         stop.set()
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, handler)
+    return got
 
 
 def _run(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
-    from alloy_tui.core.outbox import run_queue
+    from alloy_tui.core import health
+    from alloy_tui.core.outbox import outbox_path, run_queue
 
     settings = load(obj).settings
     stop = threading.Event()
-    _stop_on_signals(stop)
+    got = _stop_on_signals(stop)
     progress = (lambda text: click.echo(text)) if echo else None
-    return run_queue(
-        settings, obj.config_path, daemon=daemon, stop=stop, on_progress=progress, flush=flush
-    )
+    lock = _daemon_lock(outbox_path(settings, obj.config_path)) if daemon else None
+    if daemon:
+        health.start_jobs(health.daemon_jobs(settings, obj.config_path), stop)
+    listener: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    if daemon:  # smtpd hook (issue 15): with [smtpd] listen set, the daemon runs the listener
+        from alloy_tui.core.smtpd import daemon_listener
+
+        listener = daemon_listener(settings, obj.config_path)
+    try:
+        with listener:
+            summary = run_queue(
+                settings,
+                obj.config_path,
+                daemon=daemon,
+                stop=stop,
+                on_progress=progress,
+                flush=flush,
+            )
+    finally:
+        if lock is not None:
+            lock.release()
+    health.watch_outbox(settings, obj.config_path)  # failed or stuck mail: alert (or recovery)
+    if daemon and signal.SIGHUP in got:
+        _start_again()
+    return summary
+
+
+def _daemon_lock(outbox: Path) -> Any:
+    """This outbox's daemon lock, or exit 1 when another daemon holds it."""
+    from alloy_tui.core import health
+    from alloy_tui.core.outbox import Outbox
+
+    Outbox(outbox).ensure()
+    lock = health.daemon_lock(outbox)
+    if lock is None:
+        pid = health.daemon_holder(outbox)
+        fail(
+            [
+                f"another `queue run --daemon` already serves the outbox {outbox}"
+                + (f" (pid {pid})" if pid else "")
+                + "; this one exits.",
+                "Fix: stop that one first (systemctl stop alloy-tui-queue), or use `queue run` once.",
+            ],
+            1,
+        )
+    return lock
+
+
+def _start_again() -> None:
+    """SIGHUP: the message in flight finished; run the same command line again (config reread)."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
 
 def register(group: click.Group) -> None:

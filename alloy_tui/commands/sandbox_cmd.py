@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import shlex
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
 
 @click.group("sandbox")
 def sandbox_group() -> None:
-    """A local stand-in for Entra ID, Graph and EWS on https://127.0.0.1 (never talks to Microsoft)."""
+    """A local stand-in for Entra ID, Graph, EWS and SMTP on 127.0.0.1 (never talks to Microsoft)."""
 
 
 @sandbox_group.command("serve")
@@ -34,7 +36,7 @@ def sandbox_group() -> None:
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Keep the CA file and delivered messages here (default: a temporary folder, removed on exit).",
+    help="Keep the CA file, config, state and delivered messages here (default: a temporary folder, removed on exit).",
 )
 @click.option("--tenant", default=None, help="Tenant GUID to use (default: a new random one).")
 @click.option(
@@ -50,10 +52,10 @@ def serve(
     tenant: str | None,
     client_id: str | None,
 ) -> None:
-    """Run the sandbox until Ctrl-C; print its endpoints and a config snippet."""
+    """Run the sandbox until Ctrl-C; print its endpoints, what each setup step asks for, and
+    the export line that points the other commands (and the wizard) at it."""
     from alloy_tui.core.config import GUID_RE
     from alloy_tui.sandbox.server import Sandbox
-    from alloy_tui.sandbox.session import config_text
 
     for name, value in (("--tenant", tenant), ("--client-id", client_id)):
         if value is not None and not GUID_RE.match(value):
@@ -80,32 +82,7 @@ def serve(
 
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        click.echo(sandbox.describe())
-        click.echo(f"  messages folder:   {sandbox.messages_dir}")
-        approve = (
-            f"after {auto_approve:g} s"
-            if auto_approve is not None
-            else "no (use the verification page)"
-        )
-        click.echo(f"  auto-approve:      {approve}")
-        click.echo("  accounts:          " + ", ".join(sorted(sandbox.state.mailboxes)))
-        click.echo(
-            "  send on behalf:    "
-            + ", ".join(f"{d} may send for {o}" for o, d in sorted(sandbox.state.grants))
-        )
-        users = ", ".join(f"{u} / {p}" for u, p in sorted(sandbox.ews_basic_users.items()))
-        click.echo(f"  EWS Basic users:   {users}")
-        click.echo("")
-        click.echo("Approve a sign-in with curl:")
-        click.echo(
-            f"  curl --cacert {sandbox.ca_path} -d code=CODE -d account=alerts@contoso.example "
-            f"-d action=approve {sandbox.verification_url}"
-        )
-        click.echo("")
-        click.echo("Config snippet (config.toml):")
-        click.echo("")
-        workdir = sandbox.workdir or Path(".")
-        click.echo(config_text(sandbox, workdir))
+        _describe(sandbox, auto_approve)
         click.echo("Press Ctrl-C to stop.", err=True)
         try:
             while not stop.wait(0.5):
@@ -114,6 +91,64 @@ def serve(
             click.echo("Stopping the sandbox.", err=True)
     finally:
         sandbox.stop()
+
+
+def _keep_for_a_series(sandbox: Any) -> tuple[Path, Path]:
+    """Write the sandbox's config (and its state folder) into its folder, so commands run with
+    the printed export line talk to this sandbox: (config path, state folder)."""
+    from alloy_tui.sandbox.session import config_text, write_config
+
+    workdir = Path(sandbox.workdir)
+    config_path, state = workdir / "config.toml", workdir / "state"
+    write_config(config_path, config_text(sandbox, workdir))
+    state.mkdir(mode=0o700, exist_ok=True)
+    return config_path, state
+
+
+def _describe(sandbox: Any, auto_approve: float | None) -> None:
+    from alloy_tui.sandbox.guide import guide_lines, messages_command
+    from alloy_tui.sandbox.session import config_text
+
+    config_path, state = _keep_for_a_series(sandbox)
+    click.echo(sandbox.describe())
+    click.echo(f"  messages folder:   {sandbox.messages_dir}")
+    approve = (
+        f"after {auto_approve:g} s"
+        if auto_approve is not None
+        else "no (use the verification page)"
+    )
+    click.echo(f"  auto-approve:      {approve}")
+    click.echo("  accounts:          " + ", ".join(sorted(sandbox.state.mailboxes)))
+    click.echo("")
+    click.echo("What the setup steps ask for:")
+    for line in guide_lines(sandbox):
+        click.echo("  " + line)
+    click.echo("")
+    click.echo("For a series of commands against this sandbox, in another shell:")
+    click.echo(
+        f"  export ALLOY_TUI_CONFIG={shlex.quote(str(config_path))} "
+        f"ALLOY_TUI_STATE_DIR={shlex.quote(str(state))}"
+    )
+    click.echo(
+        "  then: alloy-tui login; alloy-tui status; alloy-tui test-send --to ops@contoso.example"
+    )
+    click.echo("        alloy-tui log; alloy-tui   (the wizard)")
+    click.echo(f"  what was delivered: {messages_command(sandbox)}")
+    click.echo("")
+    click.echo("Approve a sign-in with curl:")
+    click.echo(
+        f"  curl --cacert {sandbox.ca_path} -d code=CODE -d account=alerts@contoso.example "
+        f"-d action=approve {sandbox.verification_url}"
+    )
+    click.echo("Register an app-only certificate (from `alloy-tui app-cert create`) with curl:")
+    click.echo(
+        f"  curl --cacert {sandbox.ca_path} --data-urlencode cert@app_certificate.public.pem "
+        f"{sandbox.base_url}/appcerts"
+    )
+    click.echo("")
+    click.echo(f"Config snippet (config.toml, written to {config_path}):")
+    click.echo("")
+    click.echo(config_text(sandbox, Path(sandbox.workdir)))
 
 
 @sandbox_group.command("messages")
@@ -125,7 +160,7 @@ def serve(
     help="The folder given to `sandbox serve --dir`.",
 )
 def messages(directory: Path) -> None:
-    """List the messages a sandbox delivered (its .eml files)."""
+    """List the messages a sandbox delivered over Graph, EWS and SMTP (its .eml files)."""
     from alloy_tui.sandbox.mailbox import load_messages
 
     folder = directory / "messages" if (directory / "messages").is_dir() else directory

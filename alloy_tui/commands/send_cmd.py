@@ -1,20 +1,26 @@
 """`alloy-tui test-send` and `alloy-tui send`: for the admin, for scripts and for cron.
 
-Exit 0 only when the message was accepted. Failures print the explanation (what, why, fix)
-on stderr and exit 1; bad input exits 2. The body of `send` is read from stdin.
+Exit 0 only when the message was accepted, and always then: an alert log that can't be written
+or a full or closed stdout is a warning, not the outcome. Failures print the explanation (what,
+why, fix) on stderr and exit 1; bad input (and a body over the service's limit) exits 2;
+SIGINT/SIGTERM/SIGHUP during a send leave an `.interrupted` alert-log entry and exit 128 + signal.
+The body of `send` is read from stdin as bytes (`alloy_tui.core.mail.body`).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
 from alloy_tui.commands.account_cmd import ensure_signed_in, load
 from alloy_tui.commands.context import CliContext
+from alloy_tui.commands.interrupts import interruptible
+from alloy_tui.commands.outcome import echo_result, log_warnings
 
 if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings
     from alloy_tui.core.mail import SendResult
 
 
@@ -60,26 +66,46 @@ def test_send_command(obj: CliContext, to: str, from_address: str) -> None:
     validate_message(OutgoingMessage((parse_address(to),), "", "", from_address=from_address))
     loaded = ensure_signed_in(obj, load(obj))
     settings = loaded.settings
-    result = send_test_message(
-        settings, obj.config_path, to, from_address or settings.message.default_from
-    )
-    click.echo(_sent_line(result, "Test message"))
+    with log_warnings(), interruptible():
+        result = send_test_message(
+            settings, obj.config_path, to, from_address or settings.message.default_from
+        )
+    echo_result(_sent_line(result, "Test message"))
 
 
-def _read_body() -> str:
+def _read_body(settings: Settings) -> tuple[str, str]:
+    """(body, charset it was read as) from stdin's bytes; no stdin is an empty body."""
+    from alloy_tui.core.mail import decode_body, read_body
+
     stream = sys.stdin
     if stream is None or stream.closed:
-        return ""
+        return "", "utf-8"
     try:
         if stream.isatty():
             click.echo("Reading the message body from stdin; end it with Ctrl+D.", err=True)
-        return stream.read()
-    except (OSError, ValueError):
-        return ""
+        raw: BinaryIO = getattr(stream, "buffer", None) or stream  # type: ignore[assignment]
+        data = read_body(raw, settings)
+    except (OSError, ValueError):  # fd 0 closed under us: no body
+        return "", "utf-8"
+    body, charset = decode_body(data)
+    if charset not in ("utf-8", "utf-16"):
+        click.echo(
+            f"alloy-tui: note: the message body is not UTF-8; it was read as {charset.upper()} "
+            "(every byte kept).",
+            err=True,
+        )
+    return body, charset
 
 
 @click.command("send")
-@click.option("--to", "to", multiple=True, metavar="ADDR", help="A recipient (repeat for more).")
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    metavar="ADDR",
+    # Checked below, so a missing --to is one `alloy-tui: ...` line like every other bad input.
+    help="A recipient (repeat for more).  [required]",
+)
 @click.option("--subject", required=True, help="The subject line.")
 @FROM_OPTION
 @click.option(
@@ -115,22 +141,24 @@ def send_command(
     attachments = send_queue.read_attachments(attach)
     loaded = ensure_signed_in(obj, load(obj))
     settings = loaded.settings
-    body = _read_body()
+    body, charset = _read_body(settings)
     message = OutgoingMessage(
         to=tuple(to),
         subject=subject,
         body=body,
         html=html or settings.message.format == "html",
         from_address=from_address or settings.message.default_from,
+        body_charset=charset,
     )
     if queue:
         click.echo(send_queue.queue_message(obj, settings, message, attachments))
         return
-    if attachments:
-        result = send_queue.send_now(obj, settings, message, attachments)
-    else:
-        result = send_message(settings, obj.config_path, message)
-    click.echo(_sent_line(result, "Message"))
+    with log_warnings(), interruptible():
+        if attachments:
+            result = send_queue.send_now(obj, settings, message, attachments)
+        else:
+            result = send_message(settings, obj.config_path, message)
+    echo_result(_sent_line(result, "Message"))
 
 
 COMMANDS: list[click.Command] = [test_send_command, send_command]

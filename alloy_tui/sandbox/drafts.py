@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, localtime, make_msgid
 from typing import TYPE_CHECKING, Any
 
-from alloy_tui.sandbox.mailbox import ACCOUNT_HEADER, API_HEADER, BCC_HEADER, _store
+from alloy_tui.sandbox.mailbox import ACCOUNT_HEADER, API_HEADER, BCC_HEADER, store_raw
 from alloy_tui.sandbox.wire import Request, Response, json_response
 
 if TYPE_CHECKING:
@@ -170,5 +170,5 @@ def send(sandbox: Sandbox, call: GraphCall, draft_id: str) -> Response:
     head = f"{API_HEADER}: graph\r\n{ACCOUNT_HEADER}: {draft['account']}\r\n"
     if bcc:
         head += f"{BCC_HEADER}: {', '.join(bcc)}\r\n"
-    _store(sandbox, "graph", head.encode() + msg.as_bytes(policy=email.policy.SMTP))
+    store_raw(sandbox, head.encode() + msg.as_bytes(policy=email.policy.SMTP), "graph")
     return Response(202, b"", "", call.headers())

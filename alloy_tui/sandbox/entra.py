@@ -7,6 +7,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
+from alloy_tui.sandbox import app_only
 from alloy_tui.sandbox.aad import (
     DEVICE_GRANT,
     PATH_RE,
@@ -79,6 +80,8 @@ def handle(sandbox: Sandbox, req: Request) -> Response | None:
         )
     if rest.endswith("devicecode"):
         return device_code(sandbox, req, tenant, form)
+    if form.get("grant_type") == app_only.GRANT:
+        return app_only.token(sandbox, req, tenant, form)
     return token(sandbox, req, form)
 
 
@@ -105,6 +108,18 @@ def device_code(sandbox: Sandbox, req: Request, tenant: str, form: dict[str, str
             ),
         },
     )
+
+
+# What Entra ID says when a refresh token is dead (the `refresh_rejected` scenario's codes).
+REFRESH_REJECTIONS = {
+    700082: "The refresh token has expired due to inactivity. The token was issued on "
+    "2026-09-01T00:00:00Z and was inactive for 90.00:00:00.",
+    50173: "The provided grant has expired due to it being revoked, a fresh auth token is needed. "
+    "The user might have changed or reset their password.",
+    50133: "Session is invalid due to expiration or recent password change.",
+    70043: "The refresh token has expired or is invalid due to sign-in frequency checks by "
+    "conditional access.",
+}
 
 
 def token(sandbox: Sandbox, req: Request, form: dict[str, str]) -> Response:
@@ -227,6 +242,10 @@ def refresh_grant(sandbox: Sandbox, req: Request, form: dict[str, str]) -> Respo
             "The provided authorization code or refresh token has expired due to inactivity. Send a new "
             "interactive authorization request for this user and resource.",
         )
+    rejected = sandbox.state.take("refresh_rejected", "entra")
+    if rejected is not None:
+        code = int(rejected.options.get("code", 700082))
+        return aad_error(sandbox, req, "invalid_grant", code, REFRESH_REJECTIONS[code])
     scopes = scope_list(form) or rec.scopes
     audience, problem = classify(scopes)
     if problem:

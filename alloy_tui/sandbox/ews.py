@@ -158,6 +158,10 @@ def bearer_account(sandbox: Sandbox, req: Request) -> tuple[str, bool] | Respons
         return unauthorized(sandbox, "The token has expired.")
     if rec.audience != "ews":
         return unauthorized(sandbox, "The audience claim value is invalid for current resource.")
+    if rec.app:
+        from alloy_tui.sandbox.app_only_ews import app_account
+
+        return app_account(sandbox, req, rec)
     if not has_scope(rec, "EWS.AccessAsUser.All"):
         return unauthorized(sandbox, "The token does not contain the scope EWS.AccessAsUser.All.")
     return rec.account, True

@@ -1,4 +1,6 @@
-"""Microsoft Graph stand-in: POST /v1.0/me/sendMail and GET /v1.0/me (under the /graph prefix).
+"""Microsoft Graph stand-in: POST /v1.0/me/sendMail, POST /v1.0/users/{mailbox}/sendMail and
+GET /v1.0/me (under the /graph prefix). App-only tokens may use only /users/{mailbox}, for a
+mailbox in the app's scope (else 403 ErrorAccessDenied, like Exchange RBAC for Applications).
 
 Errors use Graph's body: {"error": {"code", "message", "innerError": {"date", "request-id",
 "client-request-id"}}} with request-id / client-request-id headers on every answer.
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
 
 PREFIX = "/graph"
 MAX_REQUEST = 4 * 1024 * 1024  # Graph refuses larger request bodies
+USERS_SEND_RE = re.compile(r"^/v1\.0/users/(?P<mailbox>[^/]+)/sendmail$")
+ACCESS_DENIED = "Access is denied. Check credentials and try again."
 ADDRESS_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 SEND_AS_DENIED = (
     "The user account which was used to submit this request does not have the right to send mail on "
@@ -117,18 +121,10 @@ def handle(sandbox: Sandbox, req: Request) -> Response:
     path = req.path[len(PREFIX) :].rstrip("/").lower()
     if len(req.body) > MAX_REQUEST:
         return call.error(413, "RequestEntityTooLarge", "The request is larger than 4 MB.")
-    if path.startswith("/upload/"):
-        from alloy_tui.sandbox import drafts
-
-        return drafts.upload_chunk(sandbox, req, path[len("/upload/") :])
-    if path.startswith("/v1.0/me/messages"):
-        rec = call.authenticate()
-        if isinstance(rec, Response):
-            return rec
-        from alloy_tui.sandbox import drafts
-
-        return call.busy() or drafts.handle(sandbox, call, rec, path)
-    if path not in ("/v1.0/me/sendmail", "/v1.0/me"):
+    if path.startswith(("/upload/", "/v1.0/me/messages")):
+        return drafts_route(sandbox, call, path)
+    users = USERS_SEND_RE.match(path)
+    if users is None and path not in ("/v1.0/me/sendmail", "/v1.0/me"):
         return call.error(
             400, "BadRequest", f"Resource not found for the segment '{path.rsplit('/', 1)[-1]}'."
         )
@@ -138,6 +134,12 @@ def handle(sandbox: Sandbox, req: Request) -> Response:
     busy = call.busy()
     if busy is not None:
         return busy
+    if rec.app and users is None:
+        return call.error(
+            400, "BadRequest", "/me request is only valid with delegated authentication flow."
+        )
+    if users is not None:
+        return send_as_user(sandbox, call, rec, users.group("mailbox"))
     if sandbox.state.take("mailbox_not_enabled", "graph"):
         return call.error(
             404,
@@ -186,7 +188,7 @@ def recipients(value: Any, field: str) -> list[str] | str:
     return out
 
 
-def send_mime(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
+def send_mime(sandbox: Sandbox, call: GraphCall, rec: TokenRecord, account: str) -> Response:
     """sendMail with Content-Type text/plain: the body is the base64 of a MIME message."""
     from alloy_tui.sandbox.mime import Refusal, accept_mime
 
@@ -203,7 +205,7 @@ def send_mime(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
     got = accept_mime(
         sandbox,
         api="graph",
-        account=rec.account,
+        account=account,
         raw=raw,
         may_send_shared=has_scope(rec, "Mail.Send.Shared"),
     )
@@ -212,9 +214,11 @@ def send_mime(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
     return Response(202, b"", "", call.headers())
 
 
-def send_mail(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
+def send_mail(sandbox: Sandbox, call: GraphCall, rec: TokenRecord, mailbox: str = "") -> Response:
+    """Send as `mailbox` (/users/{mailbox}) or as the token's account (/me)."""
+    account = mailbox or rec.account
     if call.req.header("content-type").split(";")[0].strip().lower() == "text/plain":
-        return send_mime(sandbox, call, rec)
+        return send_mime(sandbox, call, rec, account)
     try:
         payload = json.loads(call.req.body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -248,14 +252,14 @@ def send_mail(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
     if isinstance(content, Response):
         return content
     subject, text, html = content
-    sender_of = from_and_sender(sandbox, call, rec, msg)
+    sender_of = from_and_sender(sandbox, call, rec, msg, account)
     if isinstance(sender_of, Response):
         return sender_of
     from_address, sender = sender_of
     deliver(
         sandbox,
         api="graph",
-        account=rec.account,
+        account=account,
         from_address=from_address,
         sender=sender,
         to=lists["toRecipients"],
@@ -285,10 +289,10 @@ def message_content(call: GraphCall, msg: dict[str, Any]) -> tuple[str, str, boo
 
 
 def from_and_sender(
-    sandbox: Sandbox, call: GraphCall, rec: TokenRecord, msg: dict[str, Any]
+    sandbox: Sandbox, call: GraphCall, rec: TokenRecord, msg: dict[str, Any], account: str
 ) -> tuple[str, str] | Response:
     """(From, Sender): the account itself, or a mailbox that granted it Send On Behalf."""
-    from_address, sender = rec.account, ""
+    from_address, sender = account, ""
     sent_from = msg.get("from")
     if sent_from is not None:
         addr = (
@@ -300,16 +304,48 @@ def from_and_sender(
             return call.error(
                 400, "ErrorInvalidRecipients", f"The From address '{addr}' is not valid."
             )
-        if addr.lower() != rec.account.lower():
-            if not has_scope(rec, "Mail.Send.Shared"):
-                return call.error(
-                    403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
-                )
+        if addr.lower() != account.lower():
+            if rec.app and not sandbox.app_only.in_scope(addr):
+                return call.error(403, "ErrorAccessDenied", ACCESS_DENIED)
+            if not rec.app and not has_scope(rec, "Mail.Send.Shared"):
+                return call.error(403, "ErrorAccessDenied", ACCESS_DENIED)
             if not sandbox.state.has_mailbox(addr):
                 return call.error(
                     404, "ErrorInvalidUser", f"The requested user '{addr}' is invalid."
                 )
-            if not sandbox.state.may_send_on_behalf(addr, rec.account):
+            if not sandbox.state.may_send_on_behalf(addr, account):
                 return call.error(403, "ErrorSendAsDenied", SEND_AS_DENIED)
-            from_address, sender = addr.lower(), rec.account
+            from_address, sender = addr.lower(), account
     return from_address, sender
+
+
+def drafts_route(sandbox: Sandbox, call: GraphCall, path: str) -> Response:
+    """Large messages: upload-session chunks (no token: the URL is the secret) and drafts."""
+    from alloy_tui.sandbox import drafts
+
+    if path.startswith("/upload/"):
+        return drafts.upload_chunk(sandbox, call.req, path[len("/upload/") :])
+    rec = call.authenticate()
+    if isinstance(rec, Response):
+        return rec
+    return call.busy() or drafts.handle(sandbox, call, rec, path)
+
+
+def send_as_user(sandbox: Sandbox, call: GraphCall, rec: TokenRecord, quoted: str) -> Response:
+    """POST /users/{mailbox}/sendMail: the token's own mailbox, or (app-only) one in its scope."""
+    from urllib.parse import unquote
+
+    mailbox = unquote(quoted)
+    if call.req.method != "POST":
+        return call.error(
+            405,
+            "Request_BadRequest",
+            "Specified HTTP method is not allowed for the request target.",
+        )
+    if not rec.app and mailbox.lower() != rec.account.lower():
+        return call.error(403, "ErrorAccessDenied", ACCESS_DENIED)
+    if rec.app and not (has_scope(rec, "Mail.Send") and sandbox.app_only.in_scope(mailbox)):
+        return call.error(403, "ErrorAccessDenied", ACCESS_DENIED)
+    if not sandbox.state.has_mailbox(mailbox):
+        return call.error(404, "ErrorInvalidUser", f"The requested user '{mailbox}' is invalid.")
+    return send_mail(sandbox, call, rec, mailbox.lower())

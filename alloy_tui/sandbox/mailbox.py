@@ -57,7 +57,7 @@ def deliver(
     if bcc:
         msg[BCC_HEADER] = ", ".join(bcc)
     msg.set_content(body, subtype="html" if html else "plain")
-    return _store(sandbox, api, msg.as_bytes())  # what is on disk is what tests see
+    return store_raw(sandbox, msg.as_bytes(), api)  # what is on disk is what tests see
 
 
 def deliver_mime(
@@ -73,7 +73,7 @@ def deliver_mime(
     if bcc:
         lines.append(f"{BCC_HEADER}: {', '.join(bcc)}")
     head = "".join(line + "\r\n" for line in lines).encode()
-    return _store(sandbox, api, head + strip_bcc(raw))
+    return store_raw(sandbox, head + strip_bcc(raw), api)
 
 
 def strip_bcc(raw: bytes) -> bytes:
@@ -99,7 +99,8 @@ def as_handed_over(path: Path) -> bytes:
     return data
 
 
-def _store(sandbox: Sandbox, api: str, data: bytes) -> DeliveredMessage:
+def store_raw(sandbox: Sandbox, data: bytes, api: str) -> DeliveredMessage:
+    """Write one message (with the sandbox's headers already in it) as the next .eml."""
     state = sandbox.state
     folder = sandbox.messages_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -107,7 +108,7 @@ def _store(sandbox: Sandbox, api: str, data: bytes) -> DeliveredMessage:
         n = len(state.messages) + 1
         path = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{n:04d}-{next(_counter)}-{api}.eml"
         path.write_bytes(data)
-        delivered = read_message(path)
+        delivered = read_message(path)  # what is on disk is what tests and `messages` see
         state.messages.append(delivered)
     return delivered
 

@@ -1,4 +1,5 @@
-"""The Sandbox: Entra ID + Graph + EWS stand-ins on https://127.0.0.1:PORT with a throwaway CA.
+"""The Sandbox: Entra ID + Graph + EWS stand-ins on https://127.0.0.1:PORT with a throwaway CA,
+and an SMTP stand-in (STARTTLS, same CA) on 127.0.0.1:SMTP_PORT.
 
     with Sandbox(auto_approve_after=1) as sb:
         sb.login_endpoint, sb.tenant, sb.client_id, sb.graph_endpoint, sb.ews_endpoint, sb.ca_path
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from alloy_tui.sandbox import autodiscover, entra, ews, graph, pages
+from alloy_tui.sandbox import app_only, autodiscover, entra, ews, graph, pages
 from alloy_tui.sandbox.mailbox import load_messages
 from alloy_tui.sandbox.store import (
     DEFAULT_ACCOUNT,
@@ -60,6 +61,7 @@ class Sandbox:
         refresh_token_lifetime: float = 90 * 86400.0,
         tenant: str | None = None,
         client_id: str | None = None,
+        smtp_port: int = 0,
     ) -> None:
         self.host = host
         self.port = port
@@ -78,6 +80,7 @@ class Sandbox:
             "common",
         }
         self.state = State()
+        self.app_only = app_only.AppOnly()  # certificates, roles and mailbox scope of the app
         # On-premises users for EWS Basic and NTLM (Exchange Server): user name -> password.
         self.ews_basic_users: dict[str, str] = dict(DEFAULT_BASIC_USERS)
         # Exchange Server Autodiscover (POX): address -> the address it redirects to.
@@ -86,6 +89,9 @@ class Sandbox:
         self.workdir = Path(workdir) if workdir is not None else None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.smtp_host = host
+        self.smtp_port = smtp_port
+        self._smtp: Any = None
 
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> Sandbox:
@@ -119,9 +125,24 @@ class Sandbox:
         )
         self._thread.name = f"alloy-sandbox-{self.port}"
         self._thread.start()
+        try:
+            self._start_smtp(ctx)
+        except OSError:
+            self.stop()
+            raise
         return self
 
+    def _start_smtp(self, tls: ssl.SSLContext) -> None:
+        from alloy_tui.sandbox.smtp import SmtpStandIn
+
+        self._smtp = SmtpStandIn(self, tls, self.smtp_port)
+        self.smtp_port = self._smtp.port
+        self._smtp.start()
+
     def stop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.stop()
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
@@ -193,7 +214,8 @@ class Sandbox:
     def set_scenario(self, name: str, **kw: Any) -> None:
         """Answer like Microsoft does in a failure case. kw: count=N (uses, None = until cleared),
         api="graph"|"ews" (throttle, server_busy, invalid_token), retry_after=seconds,
-        scope="Mail.Send.Shared" (consent_required for that scope only), mode="http" (ews_blocked)."""
+        scope="Mail.Send.Shared" (consent_required for that scope only), mode="http" (ews_blocked),
+        code=700082|50173|50133|70043 (refresh_rejected); slow: retry_after = seconds of delay."""
         self.state.set_scenario(name, dict(kw))
 
     def clear_scenarios(self) -> None:
@@ -210,6 +232,22 @@ class Sandbox:
         problem = entra.approve(self, user_code, "", decline=True)
         if problem:
             raise ValueError(problem)
+
+    def register_certificate(self, pem_or_cert: str | bytes | Any) -> str:
+        """Register a certificate (PEM or cryptography Certificate) on the sandbox app for
+        app-only sign-in (like `az ad app credential reset --cert`). Returns its SHA-1 thumbprint."""
+        with self.state.lock:
+            return self.app_only.register(pem_or_cert)
+
+    def scope_app_to(self, mailboxes: list[str] | set[str] | None) -> None:
+        """Limit the app's app-only access to these mailboxes (None: every mailbox)."""
+        with self.state.lock:
+            self.app_only.scope = None if mailboxes is None else {m.lower() for m in mailboxes}
+
+    def set_app_roles(self, roles: list[str] | tuple[str, ...]) -> None:
+        """The application roles admin consent granted ([] : consent missing)."""
+        with self.state.lock:
+            self.app_only.roles = tuple(roles)
 
     def expire_access_tokens(self) -> None:
         with self.state.lock:
@@ -255,7 +293,9 @@ class Sandbox:
                 f"  graph endpoint:    {self.graph_endpoint}",
                 f"  ews endpoint:      {self.ews_endpoint}",
                 f"  verification URL:  {self.verification_url}",
+                f"  app certificates:  {self.base_url}{app_only.PAGE} (app-only sign-in)",
                 f"  autodiscover:      {self.base_url}{autodiscover.PATH} (Exchange Server)",
+                f"  SMTP server:       {self.smtp_host} port {self.smtp_port} (STARTTLS)",
                 f"  CA file:           {self.ca_path}",
             ]
         )
@@ -265,6 +305,9 @@ class Sandbox:
         path = req.path
         low = path.lower()
         if low.startswith(graph.PREFIX + "/"):
+            slow = self.state.take("slow", "graph")
+            if slow is not None:  # a send that takes a while (signals mid-send)
+                time.sleep(float(slow.options.get("retry_after", 1)))
             return "graph", graph.handle(self, req)
         if low == ews.PATH:
             return "ews", ews.handle(self, req)
@@ -272,6 +315,8 @@ class Sandbox:
             return "autodiscover", autodiscover.handle(self, req)
         if low == pages.PATH:
             return "page", pages.handle(self, req)
+        if low == app_only.PAGE:
+            return "page", app_only.page(self, req)
         if path in ("/", ""):
             return "page", pages.index(self)
         resp = entra.handle(self, req)

@@ -16,12 +16,13 @@ import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from alloy_tui.core.config import paths
 from alloy_tui.sandbox.server import Sandbox
 
 DEFAULT_AUTO_APPROVE = 3.0
@@ -85,6 +86,22 @@ def write_config(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
+@contextmanager
+def _state_dir_in(folder: Path) -> Iterator[None]:
+    """$ALLOY_TUI_STATE_DIR points into the sandbox folder while it runs, so whatever lives in the
+    state folder (the secrets file, anything added later) never reaches the real one."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    previous = os.environ.get(paths.STATE_ENV)
+    os.environ[paths.STATE_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(paths.STATE_ENV, None)
+        else:
+            os.environ[paths.STATE_ENV] = previous
+
+
 def _remove(workdir: Path) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
@@ -144,7 +161,9 @@ def open_sandbox_session(
     sandbox = Sandbox(
         workdir=workdir / "server", auto_approve_after=auto_approve_after, **sandbox_options
     )
+    stack = ExitStack()
     try:
+        stack.enter_context(_state_dir_in(workdir / "state"))
         sandbox.start()
         config_path = workdir / "config.toml"
         write_config(
@@ -155,6 +174,7 @@ def open_sandbox_session(
         try:
             sandbox.stop()
         finally:
+            stack.close()
             _remove(workdir)
             restore_signals()
             atexit.unregister(at_exit)

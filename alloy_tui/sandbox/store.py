@@ -40,19 +40,22 @@ SCENARIOS: dict[str, str] = {
     "consent_required": "token endpoint: AADSTS65001 invalid_grant, suberror consent_required",
     "public_client_disabled": "token endpoint: AADSTS7000218 invalid_client",
     "refresh_token_expired": "refresh grant: AADSTS70008 invalid_grant",
+    "refresh_rejected": "refresh grant: invalid_grant with code=700082 (idle 90 days), 50173 "
+    "(password changed), 50133 (sessions revoked) or 70043 (sign-in frequency)",
     "mfa_required": "refresh grant: AADSTS50076 invalid_grant, suberror basic_action",
     "ca_blocked": "token endpoint: AADSTS53003 blocked by Conditional Access",
     "device_code_expired": "device codes expire at once: expired_token AADSTS70019",
     "declined": "the user declines the sign-in: authorization_declined",
+    "slow": "Graph answers after retry_after seconds (default 1): a send in flight",
     "mailbox_not_enabled": "Graph 404 MailboxNotEnabledForRESTAPI",
     "invalid_token": "Graph/EWS 401 InvalidAuthenticationToken",
     "ews_blocked": "EWS turned off for the tenant: ErrorAccessDenied (mode='http': HTTP 403)",
 }
 
-SCENARIO_OPTIONS = {"count", "api", "retry_after", "scope", "mode"}
+SCENARIO_OPTIONS = {"count", "api", "retry_after", "scope", "mode", "code"}
 
 # Scenarios that answer a limited number of requests unless told otherwise.
-COUNTED_BY_DEFAULT = {"throttle": 1, "server_busy": 1}
+COUNTED_BY_DEFAULT = {"throttle": 1, "server_busy": 1, "slow": 1}
 
 
 def new_secret(prefix: str) -> str:
@@ -97,6 +100,7 @@ class TokenRecord:
     expires_at: float
     client_id: str
     revoked: bool = False
+    app: bool = False  # an app-only token (client credentials): `scopes` holds its roles
 
     def expired(self, now: float | None = None) -> bool:
         return self.revoked or (now or time.time()) >= self.expires_at

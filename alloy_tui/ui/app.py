@@ -44,6 +44,8 @@ class AlloyApp(BaseApp[Path | None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "request_quit", "Quit", key_display="^Q", priority=True),
+        # Ctrl+C is what a terminal user presses first: the same question, never a silent no-op.
+        Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(
@@ -56,11 +58,14 @@ class AlloyApp(BaseApp[Path | None]):
         start_flow: bool = True,
     ) -> None:
         super().__init__()
+        from alloy_tui.ui.console_font import use_console_font
+
+        use_console_font(self)  # TERM=linux: glyphs the console font has
         self.state = WizardState(config_path=Path(config_path), sandbox=sandbox)
         self.clock = clock
         self.today = today  # None: the real date (the EWS warning's wording follows it)
         self._start_flow = start_flow
-        self.outbox_note = ""  # "3 pending, 1 failed: ^O queue" while the outbox is not empty
+        self.outbox_note = ""  # "3 pending, 1 failed: F2 queue" while the outbox is not empty
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._watch_outbox)  # after the first frame: never delays it
@@ -146,7 +151,7 @@ class AlloyApp(BaseApp[Path | None]):
 
         if any(isinstance(s, ConfirmQuitScreen) for s in self.screen_stack):
             return
-        changes = self.state.changes() if self.state.saved_path is None else []
+        changes = self.state.unsaved() if self.state.saved_path is None else []
         if not changes:
             self.exit(self.state.saved_path)
             return

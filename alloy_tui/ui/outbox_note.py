@@ -1,4 +1,4 @@
-"""The outbox in one line for the wizard's title bar ("3 pending, 1 failed: ^O queue"), kept
+"""The outbox in one line for the wizard's title bar ("3 pending, 1 failed: F2 queue"), kept
 up to date by a thread worker that counts again only when the outbox's `meta/` folder changed.
 """
 
@@ -27,7 +27,7 @@ class OutboxCounts(Message, bubble=False):
 def note(pending: int, failed: int) -> str:
     """ "" when the outbox is empty."""
     parts = [f"{n} {what}" for n, what in ((pending, "pending"), (failed, "failed")) if n]
-    return ", ".join(parts) + ": ^O queue" if parts else ""
+    return ", ".join(parts) + ": F2 queue" if parts else ""
 
 
 def watch_counts(owner: DOMNode, outbox: Path, stop: threading.Event) -> None:

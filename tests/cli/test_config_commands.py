@@ -72,19 +72,22 @@ def test_path_follows_the_config_option(tmp_path: Path) -> None:
     assert run("--config", str(other), "config", "path") == (0, f"{other}\n", "")
 
 
-def test_path_all_lists_token_cache_and_alert_log() -> None:
+def test_path_all_lists_token_cache_alert_log_and_secrets() -> None:
     code, out, err = run("config", "path", "--all")
     state = Path(os.environ["ALLOY_TUI_STATE_DIR"])
     assert code == 0 and err == ""
     assert out.splitlines() == [
         f"config:      {config_file()}  (not created yet)",
+        "chosen by:   $ALLOY_TUI_CONFIG",
         f"token cache: {state / 'token_cache.json'}",
         f"alert log:   {state / 'alert_log.jsonl'}",
+        f"secrets:     {state / 'secrets.toml'}",
     ]
     p = write_config(GOOD)
     code, out, _ = run("config", "path", "--all")
-    assert out.splitlines()[:2] == [
+    assert out.splitlines()[:3] == [
         f"config:      {p}",
+        "chosen by:   $ALLOY_TUI_CONFIG",
         f"token cache: {p.parent / 'tokens' / 'cache.json'}",  # relative to the config's folder
     ]
 

@@ -225,5 +225,16 @@ def test_log_keeps_the_level_of_an_entry_too_long_to_parse() -> None:
     result = CliRunner().invoke(cli, ["log", "-n", "2", "--level", "error"])
     lines = result.output.splitlines()
     assert len(lines) == 1
-    assert "ERROR  send.failed  (line too long, cut) Server said: xxx" in lines[0]
+    assert "ERROR  send.failed" in lines[0]  # the event column is padded to line up
+    assert "send.failed        (line too long, cut) Server said: xxx" in lines[0]
     assert len(lines[0]) < 2200  # cut for the terminal, not a megabyte
+
+
+def test_log_columns_line_up() -> None:
+    w = AlertLogWriter(_log_path())
+    for event in ("smtp.error", "signin.started", "test_message.sent", "config.changed"):
+        w.write("info", event, f"after {event}", {})
+    result = CliRunner().invoke(cli, ["log", "-n", "10"])
+    lines = result.output.splitlines()
+    starts = {line.index("after ") for line in lines}
+    assert len(lines) == 4 and len(starts) == 1, result.output

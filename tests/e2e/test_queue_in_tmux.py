@@ -1,6 +1,6 @@
 """A real terminal with few colours and none at all (TERM=linux, NO_COLOR=1), at 80x24 and
 60x20: `alloy-tui queue --live` shows the outbox and a message another process queues; the
-footer keeps ^Q Quit, which quits; the wizard names the outbox and ^O opens the queue."""
+footer keeps ^Q Quit, which quits; the wizard names the outbox and F2 opens the queue."""
 
 from __future__ import annotations
 
@@ -101,11 +101,11 @@ def test_the_wizard_names_the_outbox_and_opens_it(tmp_path: Path, size: tuple[in
     config = tmp_path / "cfg" / "config.toml"
     pane = Pane(f"{sys.executable} -m alloy_tui --config {config}", _env(tmp_path), size)
     try:
-        screen = pane.wait("1 pending: ^O queue")
+        screen = pane.wait("1 pending: F2 queue")
         assert "^Q Quit" in screen
-        pane.tmux("send-keys", "-t", "q", "C-o")
+        pane.tmux("send-keys", "-t", "q", "F2")
         screen = pane.wait("Disk alert 0")
         pane.tmux("send-keys", "-t", "q", "Escape")
-        pane.wait("1 pending: ^O queue")
+        pane.wait("1 pending: F2 queue")
     finally:
         pane.close()

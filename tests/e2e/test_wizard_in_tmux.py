@@ -210,3 +210,55 @@ def test_sandbox_folder_removed_when_the_terminal_closes(
     else:
         raise AssertionError(f"alloy-tui still running 10 s after {how}")
     assert [p.name for p in tmpdir.iterdir()] == []
+
+
+@pytest.mark.parametrize("path", ["smtp", "exchange-server"])
+def test_on_premises_paths_need_only_what_the_welcome_says(
+    tmux: Tmux, tmp_path: Path, path: str
+) -> None:
+    """The SMTP and Exchange Server paths, filled in from the sandbox's welcome alone."""
+    import re
+
+    tmux.start(f"{alloy_tui()} --sandbox", program_env(tmp_path), width=100, height=50)
+    welcome = tmux.wait("Test messages may go to any address", timeout=20)
+    port = re.search(r"SMTP server: 127\.0\.0\.1 port (\d+), STARTTLS", welcome)
+    url = re.search(r"EWS URL (https://\S+)", welcome)
+    creds = re.search(r"user (CONTOSO\\\S+), password (\S+)", welcome)
+    assert port and url and creds, welcome
+    tmux.keys("Enter")
+    tmux.wait("Step 1 of 7")
+    if path == "smtp":
+        tmux.keys("Down", "Enter")
+        tmux.wait("Step 2 of 5: SMTP server")
+        tmux.type("127.0.0.1")
+        tmux.keys("Tab", "C-u")
+        tmux.type(port.group(1))
+        tmux.keys("C-n")
+        tmux.wait("Step 3 of 5")
+        tmux.type("svc-alerts@contoso.example")
+    else:
+        tmux.keys("Down", "Down", "Enter")
+        tmux.wait("Step 2 of 5: Exchange server")
+        tmux.type(url.group(1))
+        tmux.keys("C-n")
+        tmux.wait("Step 3 of 5")
+        tmux.type(creds.group(1))
+    time.sleep(1)  # the password fields come into the Tab order once a user name is typed
+    tmux.keys("Tab", "Tab")  # the password source (typed here) -> the password
+    tmux.type(creds.group(2))
+    if path == "exchange-server":
+        tmux.keys("Tab")
+        tmux.type("svc-alerts@contoso.example")  # DOMAIN\user: the From address is asked
+    tmux.wait("saved to the secrets file")
+    tmux.keys("C-n")
+    tmux.wait("Step 4 of 5: Test settings")
+    tmux.type("ops@contoso.example")
+    tmux.keys("C-t")
+    tmux.wait("Test message has been sent", timeout=30)
+    tmux.keys("C-n")
+    tmux.wait("A test message went through")
+    tmux.keys("Enter")
+    tmux.wait("Settings saved to")
+    tmux.keys("Enter")
+    assert "EXIT=0" in tmux.wait("EXIT=", timeout=20)
+    assert not (tmp_path / ".local").exists()  # HOME: no real state folder, no secrets file

@@ -8,6 +8,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -157,3 +158,76 @@ def proxy_server(status_line: str = "407 Proxy Authentication Required") -> Iter
         httpd.shutdown()
         httpd.server_close()
         t.join(2)
+
+
+@dataclass
+class Trickle:
+    port: int
+    connected: threading.Event  # set once a client has connected (and finished TLS)
+    ca_path: Path | None = None
+
+
+@contextlib.contextmanager
+def trickle_server(
+    tmp: Path | None = None,
+    *,
+    tls: bool = False,
+    greeting: bytes = b"",
+    drip: bytes = b"",
+    every: float = 0.5,
+    limit: float = 40.0,
+) -> Iterator[Trickle]:
+    """Accepts connections (over TLS with a throwaway CA in `tmp` when tls=True), reads what the
+    client sends first, answers `greeting` at once and then one byte of `drip` (cycled) every
+    `every` seconds for at most `limit` seconds: each read gets data in time, the answer never
+    ends. drip=b"": it stalls after the greeting."""
+    ca_path: Path | None = None
+    sctx: ssl.SSLContext | None = None
+    if tls:
+        assert tmp is not None
+        ca = trustme.CA()
+        ca_path = tmp / "trickle-ca.pem"
+        ca.cert_pem.write_to_path(str(ca_path))
+        sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1", "localhost").configure_cert(sctx)
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    srv.settimeout(0.1)
+    stop = threading.Event()
+    connected = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            if sctx is not None:
+                conn = sctx.wrap_socket(conn, server_side=True)
+            connected.set()
+            conn.settimeout(every)
+            with contextlib.suppress(TimeoutError):
+                conn.recv(65536)
+            conn.sendall(greeting)
+            ends = time.monotonic() + limit
+            i = 0
+            while drip and not stop.is_set() and time.monotonic() < ends:
+                conn.sendall(drip[i % len(drip) : i % len(drip) + 1])
+                i += 1
+                stop.wait(every)
+            stop.wait(max(0.0, ends - time.monotonic()))
+        conn.close()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    try:
+        yield Trickle(port=int(srv.getsockname()[1]), connected=connected, ca_path=ca_path)
+    finally:
+        stop.set()
+        t.join(2)
+        srv.close()

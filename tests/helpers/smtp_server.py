@@ -116,6 +116,7 @@ class SmtpServer:
         cert_names: tuple[str, ...] = ("127.0.0.1", "localhost"),
         offer_starttls: bool = True,
         auth_require_tls: bool | None = None,
+        data_size_limit: int | None = None,
     ) -> None:
         self.mode = mode
         self.port = free_port()
@@ -133,6 +134,8 @@ class SmtpServer:
             if auth_require_tls is None
             else auth_require_tls,
         }
+        if data_size_limit is not None:  # the SIZE the server announces (aiosmtpd: 32 MiB)
+            kw["data_size_limit"] = data_size_limit
         if users is not None:
             kw["authenticator"] = self._authenticate
         if mode == "starttls" and offer_starttls:

@@ -95,3 +95,17 @@ async def to_registration(app: AlloyApp, pilot: object) -> None:
     await wait_for(pilot, lambda: on(app, ServiceScreen))
     await pilot.press("enter")
     await wait_for(pilot, lambda: on(app, RegistrationScreen))
+
+
+async def save_after_test_step(app: AlloyApp, pilot: object) -> None:
+    """From the test step: past the optional local-mail step, review, save, until Done shows."""
+    from alloy_tui.ui.wizard.done_step import DoneScreen
+    from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
+    from alloy_tui.ui.wizard.review_step import ReviewScreen
+
+    await pilot.press("ctrl+n")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: on(app, LocalMailScreen), what="the local mail step")
+    await pilot.press("ctrl+n")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: on(app, ReviewScreen), what="the review step")
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: on(app, DoneScreen), what="saved")

@@ -21,6 +21,7 @@ from alloy_tui.core.alertlog.entry import (
     parse_ts,
     redact,
 )
+from alloy_tui.core.alertlog.follow import Follower, FollowUpdate
 from alloy_tui.core.alertlog.index import (
     EVERY_LINE,
     LogFile,
@@ -35,7 +36,7 @@ from alloy_tui.core.alertlog.index import (
     search_pattern,
     since_verifier,
 )
-from alloy_tui.core.alertlog.reader import AlertLogReader, Follower, FollowUpdate
+from alloy_tui.core.alertlog.reader import AlertLogReader
 from alloy_tui.core.alertlog.writer import (
     DEFAULT_KEEP,
     DEFAULT_MAX_BYTES,
@@ -80,7 +81,10 @@ __all__ = [
     "scan_matches",
     "search_pattern",
     "since_verifier",
+    "take_unwritten",
 ]
+
+_unwritten: list[str] = []  # why entries could not be written, for the command to warn about
 
 
 def log_path(settings: Settings, config_path: Path) -> Path:
@@ -102,8 +106,17 @@ def record(
     details: dict[str, Any],
 ) -> None:
     """Append one entry, best effort: a log that can't be written never hides the result of the
-    sign-in or send it describes."""
+    sign-in or send it describes. Why it failed is kept for `take_unwritten` (the command warns)."""
     try:
         open_writer(settings, config_path).write(level, event, message, details)
-    except OSError:
-        pass
+    except (AlertLogError, OSError) as e:
+        problem = str(e) if isinstance(e, AlertLogError) else f"cannot write the alert log: {e}"
+        if problem not in _unwritten:
+            _unwritten.append(problem)
+
+
+def take_unwritten() -> list[str]:
+    """Why alert-log entries of this process could not be written (each once), then forgets them."""
+    problems = list(_unwritten)
+    _unwritten.clear()
+    return problems

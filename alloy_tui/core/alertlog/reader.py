@@ -1,4 +1,4 @@
-"""Reading the alert log from its end: the newest N, paging backwards, following like ``tail -F``.
+"""Reading the alert log from its end: the newest N, paging backwards, following (`follow.py`).
 
 Nothing here reads the whole file to show its end: lines are found by scanning backwards in blocks
 with ``os.pread``. Lines longer than ``MAX_PARSE_BYTES`` are read only up to that size.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from alloy_tui.core.alertlog.entry import MAX_PARSE_BYTES, Entry, parse_line
@@ -86,119 +85,6 @@ def complete_end(fd: int, size: int) -> int:
     return 0
 
 
-@dataclass
-class FollowUpdate:
-    """What changed since the last poll. ``reset``: the file was rotated or truncated."""
-
-    reset: bool = False
-    lines: list[tuple[int, bytes]] = field(default_factory=list)  # (start offset, line)
-    end: int = 0  # just after the last line read: where the next poll goes on from
-
-
-class Follower:
-    """Polls one path like ``tail -F``: new complete lines, rotation (inode) and truncation (size)."""
-
-    def __init__(self, path: Path, start: int | None = None, ino: int | None = None) -> None:
-        self.path = Path(path)
-        self.fd = -1
-        self.ino = -1
-        self.pos = 0
-        self._pending_reset = False
-        self._open(start, ino)
-
-    def _open(self, start: int | None = None, ino: int | None = None) -> bool:
-        try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
-        except (FileNotFoundError, NotADirectoryError, PermissionError, IsADirectoryError):
-            return False
-        st = os.fstat(fd)
-        if self.fd >= 0:
-            os.close(self.fd)
-        self.fd = fd
-        if start is not None and (ino is None or ino == st.st_ino) and start <= st.st_size:
-            self.pos = start
-        elif start is not None:
-            self.pos = 0  # a different file than the one the caller read: take it all
-            self._pending_reset = True
-        else:
-            self.pos = complete_end(fd, st.st_size)
-        self.ino = st.st_ino
-        return True
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-    def poll(self, max_bytes: int = 4 * 1024 * 1024) -> FollowUpdate:
-        update = self._poll(max_bytes)
-        if self._pending_reset:
-            update.reset, self._pending_reset = True, False
-        update.end = self.pos
-        return update
-
-    def _poll(self, max_bytes: int) -> FollowUpdate:
-        update = FollowUpdate()
-        if self.fd < 0:
-            if self._open(0):
-                update.reset = True
-            return update
-        size = os.fstat(self.fd).st_size
-        if size < self.pos:  # truncated in place
-            self.pos = 0
-            update.reset = True
-            size = os.fstat(self.fd).st_size
-        self._read_new(update, size, max_bytes)
-        if update.lines:
-            return update
-        try:
-            st = os.stat(self.path)
-        except (FileNotFoundError, NotADirectoryError):
-            return update  # rotated and not yet recreated: keep waiting
-        if st.st_ino != self.ino:
-            # Rotated: whatever reached the old file before the rename is read first.
-            self._read_new(update, os.fstat(self.fd).st_size, max_bytes)
-            if update.lines:
-                return update
-            self._open(0)
-            update.reset = True
-            self._read_new(update, os.fstat(self.fd).st_size, max_bytes)
-        return update
-
-    def _read_new(self, update: FollowUpdate, size: int, max_bytes: int) -> None:
-        if size <= self.pos:
-            return
-        want = min(size - self.pos, max_bytes)
-        data = os.pread(self.fd, want, self.pos)
-        last = data.rfind(b"\n")
-        if last < 0:
-            if len(data) >= max_bytes:  # one enormous line: deliver it cut, skip to its end
-                line, _ = read_line_at(self.fd, self.pos)
-                end = self._find_newline(self.pos + len(data))
-                if end is None:
-                    return
-                update.lines.append((self.pos, line))
-                self.pos = end
-            return
-        base = self.pos
-        i = 0
-        while i <= last:
-            j = data.index(b"\n", i)
-            update.lines.append((base + i, data[i:j]))
-            i = j + 1
-        self.pos = base + last + 1
-
-    def _find_newline(self, pos: int) -> int | None:
-        while True:
-            data = os.pread(self.fd, 1024 * 1024, pos)
-            if not data:
-                return None
-            j = data.find(b"\n")
-            if j >= 0:
-                return pos + j + 1
-            pos += len(data)
-
-
 class AlertLogReader:
     """Reads one alert log file from its end."""
 
@@ -271,6 +157,8 @@ class AlertLogReader:
     def follow(self, stop: threading.Event, poll: float = 0.1) -> Iterator[Entry]:
         """New entries as they arrive, until ``stop`` is set. Goes on from where tail() stopped
         (else from the current end); follows rotation and truncation like ``tail -F``."""
+        from alloy_tui.core.alertlog.follow import Follower
+
         follower = Follower(self.path, self._end, self._ino)
         try:
             while not stop.is_set():

@@ -6,12 +6,13 @@ or the two namespaces `paths` and `store` (`store.load(...)`, `paths.config_path
 
 from __future__ import annotations
 
-from alloy_tui.core.config import paths, store
+from alloy_tui.core.config import paths, smtpd_keys, store
 from alloy_tui.core.config import settings as settings_model
 from alloy_tui.core.config.paths import alert_log_path, token_cache_path
 from alloy_tui.core.config.reading import ConfigChangedError, ConfigError
 from alloy_tui.core.config.settings import (
     APIS,
+    CLOUD_LABELS,
     CLOUDS,
     EXCHANGE_AUTH,
     GUID_RE,
@@ -31,6 +32,7 @@ from alloy_tui.core.config.settings import (
     to_mapping,
     validate,
 )
+from alloy_tui.core.config.smtpd_keys import Smtpd
 from alloy_tui.core.config.store import (
     LoadedConfig,
     load,
@@ -41,6 +43,7 @@ from alloy_tui.core.config.store import (
 
 __all__ = [
     "APIS",
+    "CLOUD_LABELS",
     "CLOUDS",
     "EXCHANGE_AUTH",
     "GUID_RE",
@@ -59,6 +62,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "Smtp",
+    "Smtpd",
     "alert_log_path",
     "from_mapping",
     "load",
@@ -66,6 +70,7 @@ __all__ = [
     "paths",
     "save",
     "settings_model",
+    "smtpd_keys",
     "store",
     "to_mapping",
     "token_cache_path",

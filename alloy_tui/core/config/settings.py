@@ -13,18 +13,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
+from alloy_tui.core.config.smtpd_keys import RANGES as SMTPD_RANGES
+from alloy_tui.core.config.smtpd_keys import Smtpd, check_list, check_smtpd_value
 from alloy_tui.core.errors import AlloyError
 
 SERVICES = ("exchange-online", "smtp", "exchange-server")
 APIS = ("graph", "ews")
 CLOUDS = ("global", "usgov-high", "usgov-dod", "china")
+#: Each cloud's one name, wherever it is shown (the wizard, `status`, the test message).
+CLOUD_LABELS = {
+    "global": "Global (commercial, GCC)",
+    "usgov-high": "US Government GCC High",
+    "usgov-dod": "US Government DoD",
+    "china": "China (21Vianet)",
+}
 SMTP_SECURITY = ("none", "starttls", "ssl")
 EXCHANGE_AUTH = ("ntlm", "basic")
 MESSAGE_FORMATS = ("text", "html")
+EXCHANGE_ONLINE_AUTH = ("device-code", "certificate")
 
 Service = Literal["exchange-online", "smtp", "exchange-server"]
 Api = Literal["graph", "ews"]
 Cloud = Literal["global", "usgov-high", "usgov-dod", "china"]
+SignInMode = Literal["device-code", "certificate"]
 
 # One mailbox address, no display name: local@domain, nothing that could break a header.
 ADDRESS_RE = re.compile(r"^[^@\s<>\",;:()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,63}$")
@@ -34,10 +45,17 @@ ADDRESS_KEYS = {"sendmail.admin"}
 GUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
+# https://, or plain http:// to this machine only (a local relay).
+WEBHOOK_RE = re.compile(
+    r"^(https://[^\s/?#]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)([/?#]\S*)?$", re.I
+)
 # A tenant is a GUID, a verified domain (contoso.onmicrosoft.com), or "organizations".
 DOMAIN_RE = re.compile(
     r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
 )
+
+# The mailbox an app-only sign-in sends as: one plain address (no name, no brackets, no list).
+MAILBOX_RE = re.compile(r"^[^@\s<>\"',;()]+@[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)+$")
 
 
 @dataclass(frozen=True)
@@ -75,6 +93,9 @@ class ExchangeOnline:
     )
     graph_endpoint: str = ""  # override of the Graph service root, e.g. https://graph.microsoft.com
     ews_endpoint: str = ""  # override of the full EWS URL
+    auth: SignInMode = "device-code"  # "certificate": app-only (client credentials), no user
+    certificate: str = ""  # auth = "certificate": PEM file with the private key and the certificate
+    mailbox: str = ""  # auth = "certificate": the mailbox the app sends as
 
 
 @dataclass(frozen=True)
@@ -87,6 +108,7 @@ class Network:
 class MessageDefaults:
     default_from: str = ""  # empty: the signed-in account (Exchange Online) or smtp username
     format: Literal["text", "html"] = "text"
+    host_name: str = ""  # empty: the FQDN, else the host name (the test message names it)
 
 
 @dataclass(frozen=True)
@@ -130,6 +152,19 @@ class Sendmail:
 
 
 @dataclass(frozen=True)
+class Monitor:
+    pending_warning_minutes: int = 30  # `status --check`: WARNING when a message waits longer
+    pending_critical_minutes: int = 120  # ...and CRITICAL (an alert is sent) past this
+
+
+@dataclass(frozen=True)
+class Alerts:
+    webhook_url: str = ""  # Slack/Mattermost/Teams incoming webhook; a secret: never logged
+    repeat_hours: int = 6  # at most one alert per condition per this many hours
+    syslog: bool = True  # also to syslog/journald (tag alloy-tui)
+
+
+@dataclass(frozen=True)
 class Settings:
     service: Service = "exchange-online"
     exchange_online: ExchangeOnline = field(default_factory=ExchangeOnline)
@@ -140,6 +175,9 @@ class Settings:
     exchange_server: ExchangeServer = field(default_factory=ExchangeServer)
     queue: Queue = field(default_factory=Queue)
     sendmail: Sendmail = field(default_factory=Sendmail)
+    smtpd: Smtpd = field(default_factory=Smtpd)
+    monitor: Monitor = field(default_factory=Monitor)
+    alerts: Alerts = field(default_factory=Alerts)
 
     def with_section(self, name: str, **changes: Any) -> Settings:
         """A copy with some keys of one section changed (sections are frozen)."""
@@ -176,12 +214,16 @@ SECTIONS: dict[str, type] = {
     "exchange_server": ExchangeServer,
     "queue": Queue,
     "sendmail": Sendmail,
+    "smtpd": Smtpd,
+    "monitor": Monitor,
+    "alerts": Alerts,
 }
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "service": SERVICES,
     "exchange_online.api": APIS,
     "exchange_online.cloud": CLOUDS,
+    "exchange_online.auth": EXCHANGE_ONLINE_AUTH,
     "message.format": MESSAGE_FORMATS,
     "smtp.security": SMTP_SECURITY,
     "exchange_server.auth": EXCHANGE_AUTH,
@@ -196,6 +238,10 @@ RANGES: dict[str, tuple[float, float]] = {
     "network.timeout": (1, 600),
     "queue.lifetime_hours": (1, 24 * 365),
     "queue.max_per_minute": (0, 100000),
+    **SMTPD_RANGES,
+    "monitor.pending_warning_minutes": (1, 525600),
+    "monitor.pending_critical_minutes": (1, 525600),
+    "alerts.repeat_hours": (1, 8760),
 }
 
 URL_KEYS = {
@@ -253,6 +299,9 @@ def _check_value(key: str, default: Any, value: Any) -> tuple[Any, Problem | Non
     """Coerce one value to the type of its default, or say why it can't be."""
     if isinstance(default, dict):
         return _check_aliases(key, value)
+    if isinstance(default, list):
+        why = check_list(value) or check_smtpd_value(key, value)
+        return (default, Problem(key, why)) if why else (list(value), None)
     value, problem = _coerce(key, default, value)
     if problem:
         return value, problem
@@ -274,6 +323,11 @@ def _check_text(key: str, value: str) -> Problem | None:
         # A token or password goes to every one of these: never over plain http, not even
         # to a loopback address (the sandbox and the tests use https too).
         return Problem(key, f'must be a URL starting with https://, got "{value}"')
+    if key == "alerts.webhook_url" and not WEBHOOK_RE.match(value):
+        # Never echo it back: the URL is the webhook's password.
+        return Problem(
+            key, "must be a URL starting with https:// (http:// only to 127.0.0.1 or localhost)"
+        )
     if key == "exchange_online.client_id" and not GUID_RE.match(value):
         return Problem(
             key,
@@ -288,9 +342,14 @@ def _check_text(key: str, value: str) -> Problem | None:
         )
     if key in ADDRESS_KEYS and not ADDRESS_RE.match(value):
         return Problem(key, f'must be one address like alerts@contoso.com, got "{value}"')
-    if key == "smtp.host" and re.search(r"\s", value):
+    if key == "exchange_online.mailbox" and not MAILBOX_RE.match(value):
+        return Problem(
+            key, f'must be the e-mail address of the mailbox the app sends as, got "{value}"'
+        )
+    if key in ("smtp.host", "message.host_name") and re.search(r"\s", value):
         return Problem(key, f'must be a host name without spaces, got "{value}"')
-    return None
+    why = check_smtpd_value(key, value)
+    return Problem(key, f'{why}, got "{value}"') if why else None
 
 
 def from_mapping(data: Mapping[str, Any]) -> tuple[Settings, list[Problem]]:

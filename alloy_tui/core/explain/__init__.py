@@ -7,6 +7,12 @@
 
 from __future__ import annotations
 
+from alloy_tui.core.explain.app_only import (
+    AppHints,
+    explain_app_token,
+    explain_no_roles,
+    refine_send,
+)
 from alloy_tui.core.explain.common import ExplainContext, redact
 from alloy_tui.core.explain.dispatch import (
     aad_code,
@@ -28,6 +34,7 @@ from alloy_tui.core.explain.smtp import (
 )
 
 __all__ = [
+    "AppHints",
     "AuthNotOffered",
     "ExplainContext",
     "SmtpExplainContext",
@@ -36,12 +43,15 @@ __all__ = [
     "ews_retirement_warning",
     "explain",
     "explain_aad",
+    "explain_app_token",
     "explain_ews",
     "explain_graph",
     "explain_msal_value_error",
     "explain_network",
+    "explain_no_roles",
     "explain_smtp",
     "explained_error",
     "redact",
+    "refine_send",
     "send_on_behalf_fix",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
+from alloy_tui.core.mail.body import MessageTooLarge, body_limit, decode_body, read_body
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
 from alloy_tui.core.mail.raw import MAX_MESSAGE_BYTES, Delivery, header_recipients, open_delivery
 from alloy_tui.core.mail.sending import API_LABELS, send_message, send_test_message
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         Prepared,
         check_size,
         end_at_lone_dot,
+        map_recipients,
         prepare,
         sending_account,
     )
@@ -45,6 +47,7 @@ _LAZY = {
     "Prepared": ("alloy_tui.core.mail.mime", "Prepared"),
     "check_size": ("alloy_tui.core.mail.mime", "check_size"),
     "end_at_lone_dot": ("alloy_tui.core.mail.mime", "end_at_lone_dot"),
+    "map_recipients": ("alloy_tui.core.mail.mime", "map_recipients"),
     "prepare": ("alloy_tui.core.mail.mime", "prepare"),
     "sending_account": ("alloy_tui.core.mail.mime", "sending_account"),
     # send --attach / --queue: the message built as MIME.
@@ -68,20 +71,24 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "API_LABELS",
     "Attachment",
-    "MAX_MESSAGE_BYTES",
     "Delivery",
+    "MAX_MESSAGE_BYTES",
     "MessageRefused",
+    "MessageTooLarge",
     "OutgoingMessage",
     "Prepared",
     "SendResult",
     "Transport",
+    "body_limit",
     "check_header_text",
     "check_size",
     "compose_mime",
+    "decode_body",
     "discover_ews_url",
     "end_at_lone_dot",
     "exchange_server",
     "mailbox_address",
+    "map_recipients",
     "header_recipients",
     "needs_discovery",
     "open_delivery",
@@ -89,6 +96,7 @@ __all__ = [
     "parse_addresses",
     "prepare",
     "read_attachment",
+    "read_body",
     "send_message",
     "send_mime",
     "send_test_message",

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from exchangelib import Account as ExAccount  # untyped: Any to mypy, a name to readers
 
     from alloy_tui.core.explain import ExplainContext
-    from alloy_tui.core.signin import AccessToken, SignIn
+    from alloy_tui.core.signin import AccessToken, AppOnlySignIn, SignIn
 
 _classes: dict[str, type[Any]] = {}  # exchangelib subclasses (exchangelib is untyped)
 
@@ -57,8 +57,11 @@ def _exchangelib_classes() -> dict[str, type[Any]]:
         attribute fails with "TypeError: unhashable").
         """
 
-        def __init__(self, signin: SignIn, token: AccessToken) -> None:
-            super().__init__(access_token=_token_dict(token))
+        def __init__(
+            self, signin: SignIn | AppOnlySignIn, token: AccessToken, identity: Any = None
+        ) -> None:
+            # identity (app-only): the mailbox named in the ExchangeImpersonation header.
+            super().__init__(access_token=_token_dict(token), identity=identity)
             self._signin = signin  # hashable by identity
 
         def refresh(self, session: requests.Session | None = None) -> None:
@@ -96,10 +99,12 @@ class EwsTransport(m365.M365Transport):
         account, from_address, token = self._prepare(message)
         from exchangelib import (
             DELEGATE,
+            IMPERSONATION,
             OAUTH2,
             UTC,
             Build,
             Configuration,
+            Identity,
             Version,
         )
         from exchangelib import Account as ExAccount
@@ -111,7 +116,11 @@ class EwsTransport(m365.M365Transport):
         net.register_requests_host(self.endpoints.ews, self.settings, self.config_path)
         config = Configuration(
             service_endpoint=self.endpoints.ews,
-            credentials=classes["credentials"](self.signin, token),
+            credentials=classes["credentials"](
+                self.signin,
+                token,
+                Identity(primary_smtp_address=account) if self.app_only else None,
+            ),
             auth_type=OAUTH2,
             version=Version(build=Build(15, 20), api_version="Exchange2016"),
             retry_policy=classes["retry_policy"](),
@@ -126,7 +135,7 @@ class EwsTransport(m365.M365Transport):
                 primary_smtp_address=account,
                 config=config,
                 autodiscover=False,
-                access_type=DELEGATE,
+                access_type=IMPERSONATION if self.app_only else DELEGATE,
                 default_timezone=UTC,
             )
             msg = build_ews_message(ex_account, message, from_address)
@@ -183,4 +192,4 @@ class EwsTransport(m365.M365Transport):
         if isinstance(e, ErrorServerBusy | ErrorInternalServerTransientError):
             extra["gave_up"] = backoff.summary()
             ex.cause = f"{ex.cause} alloy-tui tried {backoff.summary()} and gave up."
-        return m365.with_attempts(ex, backoff, extra)
+        return m365.with_attempts(self._refine(ex, ctx.from_address), backoff, extra)

@@ -6,6 +6,7 @@ Retry-After (at least that long) with bounded retries. This module never imports
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,19 @@ def payload(message: OutgoingMessage, from_address: str) -> dict[str, Any]:
     return {"message": msg, "saveToSentItems": True}
 
 
+def _encoded(body: dict[str, Any]) -> bytes:
+    """The request body as sent; MessageTooLarge (nothing sent) when over Graph's 4 MB."""
+    from alloy_tui.core.mail.body import GRAPH_MAX_REQUEST, too_large
+
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if len(data) > GRAPH_MAX_REQUEST:
+        raise too_large(
+            f"{len(data):,} bytes as a sendMail request",
+            "Microsoft Graph accepts at most 4 MB in one request",
+        )
+    return data
+
+
 class GraphTransport(m365.M365Transport):
     api = "graph"
 
@@ -38,7 +52,12 @@ class GraphTransport(m365.M365Transport):
         account, from_address, token = self._prepare(message)
         from alloy_tui.core import net
 
-        body = payload(message, from_address)
+        body = _encoded(payload(message, from_address))
+        url = (
+            self.endpoints.user_send_mail_url(account)
+            if self.app_only
+            else self.endpoints.send_mail_url
+        )
         backoff = m365.Backoff(self.max_attempts, self.max_total_wait)
         refreshed = False
         started = time.monotonic()
@@ -51,9 +70,10 @@ class GraphTransport(m365.M365Transport):
                     "Authorization": f"Bearer {token.token}",
                     "client-request-id": client_request_id,
                     "return-client-request-id": "true",
+                    "Content-Type": "application/json",
                 }
                 try:
-                    resp = client.post(self.endpoints.send_mail_url, json=body, headers=headers)
+                    resp = client.post(url, content=body, headers=headers)
                 except (
                     Exception
                 ) as e:  # httpx.TransportError and friends: DNS, TLS, refused, timeout
@@ -107,4 +127,4 @@ class GraphTransport(m365.M365Transport):
         if resp.status_code in RETRY_STATUSES:
             extra["gave_up"] = backoff.summary()
             ex.cause = f"{ex.cause} alloy-tui tried {backoff.summary()} and gave up."
-        return m365.with_attempts(ex, backoff, extra)
+        return m365.with_attempts(self._refine(ex, from_address), backoff, extra)

@@ -13,18 +13,20 @@ from alloy_tui.core.mail.message import OutgoingMessage, validate_message
 
 if TYPE_CHECKING:
     from alloy_tui.core.explain import ExplainContext
-    from alloy_tui.core.signin import AccessToken, SignIn
+    from alloy_tui.core.signin import AccessToken, AppOnlySignIn, SignIn
 
 MAX_ATTEMPTS = 4  # the first try and three retries after throttling
 MAX_TOTAL_WAIT = 60.0  # seconds spent waiting on Retry-After across one send, at most
 
 
-def sign_in(settings: Settings, config_path: Path, signin: SignIn | None) -> SignIn:
+def sign_in(
+    settings: Settings, config_path: Path, signin: SignIn | AppOnlySignIn | None
+) -> SignIn | AppOnlySignIn:
     if signin is not None:
         return signin
-    from alloy_tui.core.signin import SignIn
+    from alloy_tui.core.signin import sign_in_for
 
-    return SignIn(settings, config_path)
+    return sign_in_for(settings, config_path)
 
 
 def resolve_from(settings: Settings, account: str, from_address: str) -> str:
@@ -114,6 +116,12 @@ def with_attempts(
     return ex
 
 
+def _app_only_class() -> type[AppOnlySignIn]:
+    from alloy_tui.core.signin import AppOnlySignIn
+
+    return AppOnlySignIn
+
+
 class M365Transport:
     """What the Graph and EWS transports share: settings, sign-in, endpoints, retry limits."""
 
@@ -123,7 +131,7 @@ class M365Transport:
         self,
         settings: Settings,
         config_path: Path,
-        signin: SignIn | None = None,
+        signin: SignIn | AppOnlySignIn | None = None,
         *,
         max_attempts: int = MAX_ATTEMPTS,
         max_total_wait: float = MAX_TOTAL_WAIT,
@@ -138,6 +146,19 @@ class M365Transport:
         self.max_total_wait = max_total_wait
         self.last_attempts = 0
         self.last_request_id = ""
+
+    @property
+    def app_only(self) -> bool:
+        return bool(getattr(self.signin, "app_only", False))
+
+    def _refine(self, ex: Explanation, from_address: str) -> Explanation:
+        """App-only: say which scope, role or grant a refusal is about (and the command)."""
+        signin = self.signin
+        if not isinstance(signin, _app_only_class()):
+            return ex
+        from alloy_tui.core.explain import refine_send
+
+        return refine_send(ex, self._ctx(signin.username(), from_address), signin.hints())
 
     def _endpoint(self) -> str:
         return str(getattr(self.endpoints, self.api))
@@ -164,6 +185,16 @@ class M365Transport:
         validate_message(message)
         net.ssl_context(self.settings, self.config_path)  # a bad CA bundle stops us here
         account = self.signin.username()
-        from_address = resolve_from(self.settings, account, message.from_address)
+        try:
+            from_address = resolve_from(self.settings, account, message.from_address)
+        except ExplainedError as e:
+            if self.app_only:  # no sign-in again and no Mail.Send.Shared for an app
+                e.explanation.fix = (
+                    f"Leave the From address empty (or set it to {account}), or turn on "
+                    "exchange_online.from_delegation = true; then "
+                    f"{message.from_address} must grant {account} Send As or Send on Behalf "
+                    "and be in the app's management scope."
+                )
+            raise
         token = self.signin.get_token_info(self.api)
         return self.signin.username() or account, from_address, token

@@ -18,6 +18,7 @@ class OutgoingMessage:
     body: str
     html: bool = False
     from_address: str = ""  # empty: the account's own address (no delegation)
+    body_charset: str = "utf-8"  # what the body bytes were read as (core.mail.body.decode_body)
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,15 @@ def _arg_recipients(work: _Work, args: Sequence[str]) -> None:
                 raise
 
 
+def map_recipients(settings: Settings, addresses: Sequence[str]) -> tuple[str, ...]:
+    """Envelope recipients as prepare() will queue them (local names mapped, duplicates
+    dropped), for a door that checks each recipient before the message (smtpd's RCPT).
+    MessageRefused (64 usage, 67 no user) for one that can't be used."""
+    work = _Work(settings)
+    _arg_recipients(work, addresses)
+    return tuple(work.recipients)
+
+
 def _rewrite_recipient_headers(msg: Message, work: _Work, read: bool) -> dict[str, str]:
     """New To/Cc values where a local name had to be mapped; adds recipients when `read`."""
     changed: dict[str, str] = {}

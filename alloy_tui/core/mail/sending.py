@@ -153,6 +153,8 @@ def send_message(
         "service": settings.service,
         "subject": message.subject,
     }
+    if message.body_charset != "utf-8":
+        details["body_charset"] = message.body_charset
     what = "Test message" if event == "test_message" else "Notification"
     try:
         try:
@@ -185,6 +187,9 @@ def send_message(
                 settings, account=str(details["account"]), from_address=message.from_address
             )
             raise ExplainedError(explain(e, ctx)) from None
+    except KeyboardInterrupt as e:  # Ctrl+C, or SIGTERM/SIGHUP raised as one by the command line
+        _log_interrupted(settings, config_path, event, what, details, e, started)
+        raise
     except ExplainedError as e:
         ex = e.explanation
         details.update(
@@ -227,6 +232,30 @@ def send_message(
         text += f"; refused: {result.extra['refused']}"
     _log(settings, config_path, "warning" if notable else "info", f"{event}.sent", text, details)
     return result
+
+
+def _log_interrupted(
+    settings: Settings,
+    config_path: Path,
+    event: str,
+    what: str,
+    details: dict[str, Any],
+    e: KeyboardInterrupt,
+    started: float,
+) -> None:
+    """The one entry for a send stopped by a signal: the service may or may not have it."""
+    name = str(getattr(e, "signal_name", "") or "SIGINT")
+    details.update(
+        duration_ms=int((time.monotonic() - started) * 1000),
+        error_code="interrupted",
+        signal=name,
+        error=f"Interrupted by {name}",
+        cause=f"alloy-tui was stopped by {name} before the service confirmed the message.",
+        fix="Check whether the message arrived, and send it again if not.",
+    )
+    to = ", ".join(details["to"]) or "(nobody)"
+    text = f"{what} to {to} interrupted by {name}; it may or may not have been delivered"
+    _log(settings, config_path, "error", f"{event}.interrupted", text, details)
 
 
 def send_test_message(

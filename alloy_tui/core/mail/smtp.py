@@ -22,8 +22,9 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
+from alloy_tui.core import net
 from alloy_tui.core.config import SMTP_SECURITY, Settings
-from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
+from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
 from alloy_tui.core.explain import (
     AuthNotOffered,
     SmtpExplainContext,
@@ -47,9 +48,17 @@ def default_port(security: str) -> int:
 
 
 class _BannerMixin:
-    """Keeps the server's greeting for `status`."""
+    """Keeps the server's greeting for `status`; gives the sockets to the current deadline and
+    starts its window again with every command (each command and its reply must finish within
+    [network] timeout, however slowly the server trickles it)."""
 
     banner: tuple[int, bytes] = (0, b"")
+
+    def send(self, s: Any) -> None:
+        d = net.current_deadline()
+        if d is not None:
+            d.restart()
+        super().send(s)  # type: ignore[misc]
 
     def connect(
         self, host: str = "localhost", port: int = 0, source_address: Any = None
@@ -60,11 +69,18 @@ class _BannerMixin:
 
 
 class _SMTP(_BannerMixin, smtplib.SMTP):
-    pass
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock: socket.socket = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+        net.watch_socket(sock)
+        return sock
 
 
 class _SMTP_SSL(_BannerMixin, smtplib.SMTP_SSL):
-    pass
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        # smtplib's own, but the socket is watched before the TLS handshake, not after it.
+        raw = socket.create_connection((host, port), timeout, self.source_address)
+        net.watch_socket(raw)
+        return self.context.wrap_socket(raw, server_hostname=self._host)  # type: ignore[attr-defined]
 
 
 def _local_hostname() -> str:
@@ -142,15 +158,20 @@ class SmtpTransport:
         )
 
     def _ssl_context(self) -> ssl.SSLContext:
-        from alloy_tui.core import net
-
         return net.ssl_context(self.settings, self.config_path)
+
+    def _deadline(self) -> net.Deadline:
+        s = self.settings.smtp
+        return net.Deadline(float(self.settings.network.timeout), f"{s.host}:{s.port}")
 
     def connect(self, tls: ssl.SSLContext | None = None) -> smtplib.SMTP:
         """Open, greet and (for starttls) secure a connection. Raises smtplib/ssl/socket errors."""
         s = self.settings.smtp
         timeout = float(self.settings.network.timeout)
         local = _local_hostname()
+        d = net.current_deadline()
+        if d is not None:  # the greeting's window starts now, not when the deadline was made
+            d.restart()
         conn: smtplib.SMTP
         if s.security == "ssl":
             conn = _SMTP_SSL(s.host, s.port, local_hostname=local, timeout=timeout, context=tls)
@@ -222,13 +243,19 @@ class SmtpTransport:
         email = build_email(message, from_address, sender=s.username)
         tls = self._ssl_context() if s.security != "none" else None
         try:
-            conn = self.connect(tls)
-            try:
-                if s.username:
-                    self.login(conn, s.username, password)
-                reply, refused = transmit(conn, email, from_address, list(message.to))
-            finally:
-                _close(conn)
+            with self._deadline() as d:
+                try:
+                    conn = self.connect(tls)
+                    try:
+                        if s.username:
+                            self.login(conn, s.username, password)
+                        reply, refused = transmit(conn, email, from_address, list(message.to))
+                    finally:
+                        _close(conn)
+                except _NETWORK_ERRORS:
+                    if d.expired:
+                        raise d.exceeded() from None
+                    raise
         except _NETWORK_ERRORS as e:
             raise self._fail(e, started, from_address, password) from e
         extra = {"host": s.host, "port": str(s.port), "security": s.security, "reply": reply}
@@ -283,6 +310,7 @@ def transmit(
             )
         options += ["SMTPUTF8", "BODY=8BITMIME"]
     data = email.as_bytes(policy=SMTPUTF8_POLICY if international else SMTP_POLICY)
+    options += _size_option(conn, len(data))
     code, resp = conn.mail(from_address, options)
     if code != 250:
         raise smtplib.SMTPSenderRefused(code, resp, from_address)
@@ -299,6 +327,22 @@ def transmit(
     if code != 250:
         raise smtplib.SMTPDataError(code, resp)
     return f"{code} {_text(resp)}", refused
+
+
+def _size_option(conn: smtplib.SMTP, size: int) -> list[str]:
+    """["SIZE=n"] when the server announces SIZE (RFC 1870); MessageTooLarge, before MAIL FROM,
+    when the message is over the limit it announced."""
+    if not conn.has_extn("size"):
+        return []
+    limit = (conn.esmtp_features.get("size") or "").strip()
+    if limit.isdigit() and int(limit) > 0 and size > int(limit):
+        from alloy_tui.core.mail.body import too_large
+
+        raise too_large(
+            f"{size:,} bytes as sent",
+            f"the SMTP server accepts at most {int(limit):,} bytes (SIZE)",
+        )
+    return [f"SIZE={size}"]
 
 
 def queue_id(reply: str) -> str:
@@ -338,63 +382,7 @@ def _close(conn: smtplib.SMTP) -> None:
 
 
 def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
-    """Connect, greet, secure and (when a username is set) sign in; report what was found."""
-    s = settings.smtp
-    lines = [f"Server: {s.host or '(no host)'}:{s.port}, security {s.security}"]
-    transport = SmtpTransport(settings, config_path)
-    started = time.monotonic()
-    password = ""
-    try:
-        check_smtp_settings(settings)
-        if s.username:
-            from alloy_tui.core import secrets
+    """Connect, greet, secure and sign in; report what was found (`smtp_status`)."""
+    from alloy_tui.core.mail.smtp_status import status as probe
 
-            lines.append(f"Password: {secrets.password_source(settings, 'smtp').describe()}")
-            password = transport._get_password()
-        tls = transport._ssl_context() if s.security != "none" else None
-        conn = transport.connect(tls)
-        try:
-            code, banner = getattr(conn, "banner", (0, b""))
-            if code:
-                lines.append(f"Connected: {code} {_text(banner)}")
-            sock = conn.sock
-            if isinstance(sock, ssl.SSLSocket):
-                cipher = sock.cipher()
-                lines.append(
-                    f"Encrypted: {sock.version()}{', ' + cipher[0] if cipher else ''}; certificate verified for {s.host}"
-                )
-            else:
-                lines.append("Encrypted: no (smtp.security = none)")
-            features = ", ".join(f"{k.upper()} {v}".strip() for k, v in conn.esmtp_features.items())
-            lines.append(f"Server offers: {features or '(nothing beyond plain SMTP)'}")
-            if s.username:
-                transport.login(conn, s.username, password)
-                lines.append(f"Signed in as {s.username}")
-                if s.security == "none":
-                    lines.append("Warning: the password travels unencrypted (smtp.security = none)")
-            else:
-                lines.append(
-                    "Authentication: none configured (the server must accept relay from here)"
-                )
-        finally:
-            _close(conn)
-    except _NETWORK_ERRORS as e:
-        ex = transport._fail(e, started, from_address_for(settings), password).explanation
-        lines += [f"FAILED: {ex.title}", f"  Why: {ex.cause}", f"  Fix: {ex.fix}"]
-        return False, lines
-    except ExplainedError as e:
-        ex = scrub(e.explanation, password)
-        lines += [f"FAILED: {ex.title}", f"  Why: {ex.cause}", f"  Fix: {ex.fix}"]
-        return False, lines
-    except AlloyError as e:
-        lines.append(f"FAILED: {str(e).replace(password, '***') if password else e}")
-        return False, lines
-    if not from_address_for(settings):
-        lines.append(
-            "FAILED: No From address: set message.default_from "
-            "(or use an e-mail address as smtp.username); nothing can be sent without one."
-        )
-        return False, lines
-    lines.append(f"From: {from_address_for(settings)}")
-    lines.append(f"OK ({int((time.monotonic() - started) * 1000)} ms)")
-    return True, lines
+    return probe(settings, config_path)

@@ -59,6 +59,15 @@ def _when(now: datetime) -> tuple[str, str]:
     return utc, local
 
 
+def host_name() -> str:
+    """The name an admin knows this server by: its FQDN, else its host name. ("localhost" is
+    what getfqdn() says where /etc/hosts maps the host name to 127.0.0.1: nobody's name.)"""
+    fqdn = socket.getfqdn().strip()
+    if "." in fqdn and not fqdn.lower().startswith("localhost"):
+        return fqdn
+    return socket.gethostname().strip() or fqdn or "this server"
+
+
 def build_test_message(
     settings: Settings,
     account: str,
@@ -79,7 +88,7 @@ def build_test_message(
     default_from = settings.message.default_from.strip()
     if not sender and default_from:
         sender = parse_address(default_from, "default From")
-    host = host or socket.getfqdn() or socket.gethostname() or "this server"
+    host = host or settings.message.host_name.strip() or host_name()
     # The host name ends up in the Subject header: keep it one line.
     host = " ".join(host.split())
     now = now or datetime.now(UTC)

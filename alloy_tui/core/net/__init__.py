@@ -7,6 +7,8 @@ Outside this package, import from here: `from alloy_tui.core import net; net.htt
 from __future__ import annotations
 
 from alloy_tui.core.net import clouds
+from alloy_tui.core.net.deadline import Deadline, DeadlineExceeded, deadline, watch_socket
+from alloy_tui.core.net.deadline import current as current_deadline
 from alloy_tui.core.net.logsafety import guard_loggers
 from alloy_tui.core.net.tls import (
     USER_AGENT,
@@ -21,10 +23,14 @@ from alloy_tui.core.net.tls import (
 )
 
 __all__ = [
+    "Deadline",
+    "DeadlineExceeded",
     "USER_AGENT",
     "ca_bundle_path",
     "check_ca_bundle",
     "clouds",
+    "current_deadline",
+    "deadline",
     "guard_loggers",
     "http_client",
     "last_request_id",
@@ -32,4 +38,5 @@ __all__ = [
     "requests_adapter_class",
     "ssl_context",
     "timeout",
+    "watch_socket",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alloy_tui.core.config import Settings
+from alloy_tui.core.config import CLOUD_LABELS, Settings
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Cloud:
 CLOUDS: dict[str, Cloud] = {
     "global": Cloud(
         "global",
-        "Microsoft 365 (worldwide, including GCC)",
+        CLOUD_LABELS["global"],
         "https://login.microsoftonline.com",
         "https://graph.microsoft.com",
         "https://outlook.office365.com/EWS/Exchange.asmx",
@@ -38,7 +38,7 @@ CLOUDS: dict[str, Cloud] = {
     ),
     "usgov-high": Cloud(
         "usgov-high",
-        "Microsoft 365 GCC High",
+        CLOUD_LABELS["usgov-high"],
         "https://login.microsoftonline.us",
         "https://graph.microsoft.us",
         "https://outlook.office365.us/EWS/Exchange.asmx",
@@ -49,7 +49,7 @@ CLOUDS: dict[str, Cloud] = {
     # ews_endpoint can override it.
     "usgov-dod": Cloud(
         "usgov-dod",
-        "Microsoft 365 DoD",
+        CLOUD_LABELS["usgov-dod"],
         "https://login.microsoftonline.us",
         "https://dod-graph.microsoft.us",
         "https://webmail.apps.mil/EWS/Exchange.asmx",
@@ -58,7 +58,7 @@ CLOUDS: dict[str, Cloud] = {
     ),
     "china": Cloud(
         "china",
-        "Microsoft 365 operated by 21Vianet (China)",
+        CLOUD_LABELS["china"],
         "https://login.partner.microsoftonline.cn",
         "https://microsoftgraph.chinacloudapi.cn",
         "https://partner.outlook.cn/EWS/Exchange.asmx",
@@ -87,6 +87,12 @@ class Endpoints:
     @property
     def send_mail_url(self) -> str:
         return f"{self.graph}/v1.0/me/sendMail"
+
+    def user_send_mail_url(self, mailbox: str) -> str:
+        """App-only sends name the mailbox: /users/{mailbox}/sendMail."""
+        from urllib.parse import quote
+
+        return f"{self.graph}/v1.0/users/{quote(mailbox, safe='@')}/sendMail"
 
 
 def _strip(url: str) -> str:

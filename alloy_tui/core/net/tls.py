@@ -13,6 +13,7 @@ Heavy imports (httpx, requests) happen inside the functions that need them.
 
 from __future__ import annotations
 
+import functools
 import ssl
 import threading
 from pathlib import Path
@@ -107,7 +108,8 @@ def http_client(
     *,
     headers: dict[str, str] | None = None,
 ) -> httpx.Client:
-    """An httpx client with our SSL context, the configured timeout and env proxies."""
+    """An httpx client with our SSL context, the configured timeout and env proxies; each
+    request, from connect to the last byte of the answer, ends within the timeout."""
     import httpx
 
     from alloy_tui.core.net.logsafety import guard_loggers
@@ -118,13 +120,19 @@ def http_client(
     h.update(headers or {})
     # trust_env=True: HTTPS_PROXY/NO_PROXY apply. The SSLContext is passed as `verify`, so the
     # CA-bundle environment variables never replace it (httpx only reads them for verify=True).
-    return httpx.Client(
+    from alloy_tui.core.net import deadline_hooks
+
+    # `timeout` bounds each read (httpx) and each whole request (the deadline client).
+    client: httpx.Client = deadline_hooks.client_class()(
         verify=ctx,
         timeout=httpx.Timeout(timeout(settings)),
         trust_env=True,
         headers=h,
         follow_redirects=False,
+        total_timeout=timeout(settings),
     )
+    deadline_hooks.install_backend(client)
+    return client
 
 
 # ---------------------------------------------------------------------------- requests side
@@ -191,6 +199,16 @@ def requests_adapter_class() -> type[HTTPAdapter]:
             conn.ca_certs = None
             conn.ca_cert_dir = None
 
+        def get_connection_with_tls_context(
+            self, request: Any, verify: Any, proxies: Any = None, cert: Any = None
+        ) -> Any:
+            pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+            if self._ours(request.url) is None:
+                return pool
+            from alloy_tui.core.net.deadline_hooks import watch_pool
+
+            return watch_pool(pool)
+
         def send(
             self,
             request: PreparedRequest,
@@ -201,14 +219,27 @@ def requests_adapter_class() -> type[HTTPAdapter]:
             proxies: dict[str, str] | None = None,
         ) -> Response:
             ours = self._ours(request.url)
-            if ours is not None:
-                timeout = ours[1]
-                verify = True
-            resp = super().send(
-                request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
+            if ours is None:
+                return super().send(
+                    request,
+                    stream=stream,
+                    timeout=timeout,
+                    verify=verify,
+                    cert=cert,
+                    proxies=proxies,
+                )
+            from alloy_tui.core.net.deadline_hooks import send_within
+
+            # One deadline for the request and its whole answer (the body read there, not later
+            # by requests, unless a response hook such as NTLM's needs the connection first).
+            hooked = any(request.hooks.get("response") or ())
+            send = functools.partial(
+                HTTPAdapter.send, self, request, stream, ours[1], True, cert, proxies
             )
-            if ours is not None:
-                _last.request_id = resp.headers.get("request-id", "")
+            resp: Response = send_within(
+                ours[1], _host_key(request.url or "")[1], send, read_body=not (stream or hooked)
+            )
+            _last.request_id = resp.headers.get("request-id", "")
             return resp
 
     _adapter_cls = AlloyHTTPAdapter

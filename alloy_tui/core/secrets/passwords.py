@@ -210,9 +210,13 @@ def read_password_env(name: str, *, key: str = "smtp") -> str:
 # (reading and writing it, with the mode and owner checks: secrets_file.py)
 
 
+# The secrets file's tables: the two services, and the local SMTP listener's users ([smtpd]).
+STORED = (*SERVICES, "smtpd")
+
+
 def _check_service(service: str) -> str:
-    if service not in SERVICES:
-        raise ValueError(f"unknown service {service!r}; expected one of {SERVICES}")
+    if service not in STORED:
+        raise ValueError(f"unknown service {service!r}; expected one of {STORED}")
     return service
 
 

@@ -30,6 +30,9 @@ class AlertLogApp(BaseApp[None]):
         queue: tuple[Settings, Path] | None = None,
     ) -> None:
         super().__init__()
+        from alloy_tui.ui.console_font import use_console_font
+
+        use_console_font(self)  # TERM=linux: glyphs the console font has
         self.log_path = Path(path)
         self.settings = settings
         self.poll = poll

@@ -15,8 +15,10 @@ from textual.widgets import Button, Static
 from alloy_tui.core.alertlog import Entry
 from alloy_tui.core.config import AlertLog
 from alloy_tui.ui.alertlog.view import LEVEL_LABELS
+from alloy_tui.ui.widgets.hanging import COLUMN_START, HangingStatic
 
 MAX_DETAIL_CHARS = 200_000  # a huge line is shown cut, never hangs the screen
+HANGING_MAX = 20_000  # up to this size the details wrap with a hanging indent
 
 
 def details_text(entry: Entry) -> str:
@@ -117,8 +119,11 @@ class TextScreen(ModalScreen[None]):
         with Vertical(id="details-box"):
             yield Static(Content(self.title_text), id="details-title")
             with VerticalScroll(id="details-scroll"):
-                yield Static(Content(self.text), id="details-body")
+                yield self.body()
             yield Static(Content("Esc/Enter close · ↑↓ scroll"), id="details-hint")
+
+    def body(self) -> Static:
+        return Static(Content(self.text), id="details-body")
 
     def on_mount(self) -> None:
         self.query_one("#details-scroll").focus()
@@ -141,6 +146,12 @@ class DetailsScreen(TextScreen):
         self.entry = entry
         qid = entry.details.get("queue_id") if entry.valid else None
         self.queue_id = qid if isinstance(qid, str) and qid else None
+
+    def body(self) -> Static:
+        # Wrapped lines stay under their column; a huge entry is drawn as it is (fast).
+        if len(self.text) < HANGING_MAX:
+            return HangingStatic(self.text, COLUMN_START, id="details-body")
+        return Static(Content(self.text), id="details-body")
 
     def on_mount(self) -> None:  # (TextScreen's on_mount runs too: Textual calls both)
         if self.queue_id is not None:

@@ -12,6 +12,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from alloy_tui.ui.widgets.hanging import HangingText
+
 
 @dataclass(frozen=True)
 class Option:
@@ -59,7 +61,7 @@ class ChoiceList(Widget, can_focus=True):
     def index(self) -> int:
         return next(i for i, o in enumerate(self.options) if o.value == self.value)
 
-    def render(self) -> Text:
+    def render(self) -> HangingText:
         text = Text()
         self._rows = []
         line = 0
@@ -76,7 +78,7 @@ class ChoiceList(Widget, can_focus=True):
                 for d in opt.description.splitlines():
                     text.append("\n      " + d, style="italic" if not on else "")
                     line += 1
-        return text
+        return HangingText(text)  # a wrapped description stays under its option
 
     def watch_value(self, value: str) -> None:
         self.post_message(self.Changed(self, value))

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from alloy_tui.ui.widgets.keys_footer import KeysFooter, keys_text
 from alloy_tui.ui.wizard.state import BACK, Back, WizardState
@@ -35,7 +36,7 @@ R = TypeVar("R")
 
 EVERY_STEP_KEYS = """\
 On every step: Esc goes back, ^N goes on, Tab and Shift+Tab move between fields,
-PgUp/PgDn scroll, ^L opens the alert log, ^O the queue (the outbox), F1 or ? this
+PgUp/PgDn scroll, ^L opens the alert log, F2 the queue (the outbox), F1 or ? this
 help, ^Q quits (asking first if something is not saved)."""
 
 # Below this the step's heading moves into the title bar, which never scrolls away (60x20).
@@ -90,6 +91,8 @@ class WizardScreen(Screen[R | Back], Generic[R]):
 
     STEP_TITLE: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
+    #: The HELP lists every step's keys itself (the welcome): F1 does not add them again.
+    HELP_LISTS_EVERY_KEY: ClassVar[bool] = False
     NEXT_LABEL: ClassVar[str] = "Next"
     #: Enter in a field moves to the next field; Enter in the last one goes on (submits).
     #: False: Enter in any field goes on at once.
@@ -112,8 +115,9 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         Binding("f1", "help", "Help", key_display="F1"),
         Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+l", "alert_log", "Alert log", key_display="^L"),
-        # In the title bar while the outbox is not empty ("1 failed: ^O queue") and the help.
-        Binding("ctrl+o", "queue", "Queue", key_display="^O", show=False),
+        # In the title bar while the outbox is not empty ("1 failed: F2 queue") and the help.
+        # (F2, not ^O: the sign-in step has ^O for app-only sign-in.)
+        Binding("f2", "queue", "Queue", key_display="F2", show=False),
         # Scrolling is navigation, like Tab: in the help of each step, not in the footer.
         Binding("pagedown", "scroll_body(1)", "Scroll down", show=False),
         Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
@@ -169,7 +173,7 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         tags = []
         if self.state.sandbox is not None:
             tags.append("SANDBOX")
-        if self.state.edit_mode:
+        if self.state.edit_mode and self.state.sandbox is None:  # its own throwaway file
             tags.append("editing " + self.state.config_path.name)
         text = left + ("  [" + " | ".join(tags) + "]" if tags else "")
         outbox = getattr(self.app, "outbox_note", "")
@@ -204,11 +208,40 @@ class WizardScreen(Screen[R | Back], Generic[R]):
 
     # -- helpers for steps --------------------------------------------------------------------
     def say(self, text: str, kind: str = "info") -> None:
-        """One line under the body: validation problems, hints. Kind: info, error, ok, warning."""
+        """One line under the body: validation problems, hints. Kind: info, error, ok, warning.
+        A "Fix the fields marked ✗ first" goes by itself once no field is marked ✗, and when the
+        body has scrolled it out of view it is also shown as a notification (a refused Next is
+        never silent)."""
         status = self.query_one("#status", Static)
         prefix = {"error": "✗ ", "ok": "✓ ", "warning": "⚠ "}.get(kind, "")
         status.update(prefix + text if text else "")
         status.set_classes(f"-{kind}" if text else "")
+        self._fix_first_said = text.startswith("Fix the field")
+        if self._fix_first_said:
+            self.call_after_refresh(self._reveal_status, prefix + text, kind)
+
+    def _reveal_status(self, text: str, kind: str) -> None:
+        """Once scrolling to the field to fix has settled: is the status line on screen?"""
+        self.set_timer(0.2, lambda: self._notify_if_hidden(text, kind))
+
+    def _notify_if_hidden(self, text: str, kind: str) -> None:
+        status = self.query_one("#status", Static)
+        if str(status.content) != text or not self.is_active:
+            return
+        if not self.query_one("#body", Body).region.contains_region(status.region):
+            self.notify(text, severity="error" if kind == "error" else "warning", timeout=6)
+
+    @on(Input.Changed)
+    def _forget_fixed_refusal(self) -> None:
+        """After the step's own checks of the field just typed in (they run first)."""
+        if getattr(self, "_fix_first_said", False):
+            self.call_after_refresh(self._clear_fix_first)
+
+    def _clear_fix_first(self) -> None:
+        if not self._fix_first_said or not self.is_mounted:
+            return
+        if not any(w.display for w in self.query(".check.-error")):
+            self.say("")
 
     def collect(self) -> R | None:
         """The step's result when Next is pressed, or None (after saying why) if not ready."""
@@ -331,8 +364,14 @@ class WizardScreen(Screen[R | Back], Generic[R]):
     def action_help(self) -> None:
         from alloy_tui.ui.wizard.dialogs import HelpScreen
 
-        text = "\n\n".join(p for p in (self.HELP.strip(), EVERY_STEP_KEYS, keys_text(self)) if p)
+        text = "\n\n".join(p for p in (self.help_text(), keys_text(self)) if p)
         self.app.push_screen(HelpScreen(self.STEP_TITLE or "Help", text))
+
+    @classmethod
+    def help_text(cls) -> str:
+        """The step's help and, unless it lists them itself, the keys of every step."""
+        every = "" if cls.HELP_LISTS_EVERY_KEY else EVERY_STEP_KEYS
+        return (cls.HELP.strip() + "\n\n" + every).strip()
 
     def action_queue(self) -> None:
         open_queue = getattr(self.app, "open_queue", None)

@@ -23,7 +23,7 @@ class DoneScreen(WizardScreen[Finished]):
     NEXT_LABEL = "Quit"
     HELP = """\
 The settings are saved. Enter quits the wizard. Esc goes back to the review
-step (you can change things and save again). ^L opens the alert log."""
+step (you can change things and save again)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "next", "Quit", key_display="Enter"),
@@ -42,7 +42,9 @@ step (you can change things and save again). ^L opens the alert log."""
         if self.state.sandbox is not None:
             lines += [
                 "⚠ Sandbox: this throwaway config and the sandbox are removed when you quit.",
-                "  Run `alloy-tui` without --sandbox to set up the real thing.",
+                "  Run `alloy-tui` without --sandbox to set up the real thing. The commands",
+                "  below use the real config; to try them on a sandbox that stays, run",
+                "  `alloy-tui sandbox serve` and the `export` line it prints.",
                 "",
             ]
         lines += [

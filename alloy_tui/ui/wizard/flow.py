@@ -44,12 +44,40 @@ def lazy_step(key: str, module: str) -> Step:
 
 
 _W = "alloy_tui.ui.wizard."
+
+
+def signin_by_mode() -> Step:
+    """ "Sign in": the device-code step, or the certificate step when auth = "certificate"."""
+
+    def real(state: WizardState) -> Step:
+        name = (
+            "appcert_step" if state.draft.exchange_online.auth == "certificate" else "signin_step"
+        )
+        step: Step = importlib.import_module(_W + name).STEP
+        return step
+
+    def apply(state: WizardState, result: Any) -> None:
+        from alloy_tui.ui.wizard import signin_mode_step
+
+        if isinstance(result, signin_mode_step.SwitchMode):
+            signin_mode_step.switch(state, result)
+            return
+        real(state).apply(state, result)
+
+    return Step(
+        key="signin",
+        title=NAMES["signin"].title,
+        make=lambda state: real(state).make(state),
+        apply=apply,
+    )
+
+
 WELCOME = lazy_step("welcome", _W + "welcome_step")
 SERVICE = lazy_step("service", _W + "service_step")
 EXCHANGE_ONLINE = [
     lazy_step("registration", _W + "registration_step"),
     lazy_step("api", _W + "api_step"),
-    lazy_step("signin", _W + "signin_step"),
+    signin_by_mode(),
     lazy_step("delegation", _W + "delegation_step"),
 ]
 TAIL = [
@@ -131,6 +159,8 @@ async def run_steps(app: AlloyApp, first: asyncio.Future[Any] | None = None) -> 
             key, forward = keys[i - 1], False
             continue
         step.apply(state, result)
+        if getattr(result, "stay", False):  # e.g. the sign-in step switched to its other way
+            continue
         state.done.add(step.key)
         if i == len(steps) - 1:
             app.exit(state.saved_path)

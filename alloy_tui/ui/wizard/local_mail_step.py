@@ -55,6 +55,13 @@ INTRO = (
     "with the reason."
 )
 
+SMTP_NOTE = (
+    "Programs that speak SMTP instead (Grafana, Alertmanager, Zabbix) can hand their mail to "
+    "`alloy-tui smtpd` on 127.0.0.1:2525, no password, same rules. Grafana: [smtp] enabled = "
+    "true, host = 127.0.0.1:2525. Alertmanager: smarthost: 127.0.0.1:2525, require_tls: false. "
+    "Zabbix media type Email: SMTP server 127.0.0.1, port 2525, no security, no authentication."
+)
+
 
 @dataclass(frozen=True)
 class LocalMail:
@@ -93,6 +100,7 @@ Leave the address empty to skip this; Enter goes on."""
         yield Static("Then, as root (^Y copies it):", classes="label", markup=False)
         yield Static(sendmail_command(), id="sendmail-command", classes="code", markup=False)
         yield Static(sendmail_now(), id="sendmail-now", markup=False)
+        yield Static(SMTP_NOTE, id="smtpd-note", markup=False)
         if self.state.sandbox is not None:
             yield Static(
                 "⚠ Sandbox: this config is thrown away when you quit; run the command only "

@@ -157,6 +157,7 @@ Enter (or ^N) saves; Esc goes back."""
             return None
         from alloy_tui.core.secrets import committing_pending
 
+        previous_auth = loaded.settings.exchange_online.auth
         try:
             # A password typed in the wizard is written with the config, or not at all.
             with committing_pending(self.state.draft):
@@ -187,7 +188,26 @@ Enter (or ^N) saves; Esc goes back."""
             )
             return None
         self._forget_replaced_accounts(new.settings)
+        if previous_auth != new.settings.exchange_online.auth:
+            self._forget_other_mode(new.settings)
         return Saved(path=self.state.config_path, loaded=new)
+
+    def _forget_other_mode(self, settings: Settings) -> None:
+        """Sign-in mode switched and saved: the other mode's cached tokens go now."""
+        from alloy_tui.core.errors import AlloyError
+        from alloy_tui.core.signin import forget_other_mode_tokens
+
+        try:
+            removed = forget_other_mode_tokens(settings, self.state.config_path)
+        except (AlloyError, OSError) as e:
+            self.app.notify(
+                f"Saved, but the old sign-in's tokens stay cached: {e}", severity="warning"
+            )
+            return
+        if removed:
+            self.app.notify(
+                f"Removed the old sign-in's tokens: {', '.join(removed)}.", title="Sign-in changed"
+            )
 
     def _forget_replaced_accounts(self, settings: Settings) -> None:
         """Change account, second half: the saved config names the new account, so the

@@ -22,6 +22,7 @@ from alloy_tui.ui.widgets.bigcode import BigCode
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.widgets.qr import QRCode
 from alloy_tui.ui.wizard.base import Step, WizardScreen
+from alloy_tui.ui.wizard.signin_mode_step import SwitchMode, offer_text
 from alloy_tui.ui.wizard.state import BACK, WizardState
 from alloy_tui.ui.wizard.step_names import heading
 from alloy_tui.ui.workers import Failed, Progress, explain_failure, post_from_thread
@@ -70,6 +71,7 @@ the attempt is in the alert log (^L)."""
         Binding("x", "cancel", "Cancel"),
         Binding("r", "retry", "Retry"),
         Binding("a", "change", "Change account"),
+        Binding("ctrl+o", "switch_mode", "App-only", key_display="^O"),
         # Before anyone signed in, Enter and ^N cannot go on: the footer does not offer Next,
         # and the keys say why instead of doing nothing. (A key bound here replaces the base
         # class's bindings of it, so Next is repeated; this step has no text field.)
@@ -90,6 +92,7 @@ the attempt is in the alert log (^L)."""
     # -- layout -------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         yield Static("", id="signin-intro", markup=False)
+        yield Static(offer_text("device-code"), id="mode-offer", markup=False)
         with Vertical(id="code-box"):
             yield BigCode(id="bigcode")
             yield Static("", id="code-line", markup=False)
@@ -208,6 +211,8 @@ the attempt is in the alert log (^L)."""
 
     def show_account(self, account: Account, *, already: bool = False) -> None:
         self.account = account
+        if not already:
+            self.state.signed_in = account.username  # quitting now asks first
         self._set_phase("signed-in")
         self.query_one("#signin-intro", Static).update(
             "Already signed in (found in the token cache)." if already else "Signed in."
@@ -222,7 +227,10 @@ the attempt is in the alert log (^L)."""
     def show_failure(self, explanation: Explanation) -> None:
         self._set_phase("failed")
         self.query_one("#signin-intro", Static).update("The sign-in did not work. r tries again.")
-        self.query_one("#signin-error", ExplanationPanel).show(explanation)
+        from alloy_tui.ui.wizard.fix_words import for_wizard
+
+        panel = self.query_one("#signin-error", ExplanationPanel)
+        panel.show(for_wizard(explanation, on_signin=True))
 
     def show_cancelled(self) -> None:
         self._set_phase("cancelled")
@@ -336,6 +344,12 @@ the attempt is in the alert log (^L)."""
 
     def action_change(self) -> None:
         self.start(force=True)
+
+    def action_switch_mode(self) -> None:
+        """App-only with a certificate instead (the flow shows the certificate step)."""
+        self.cancel_event.set()
+        if self.ready:
+            self.dismiss(SwitchMode("certificate"))
 
     def action_back(self) -> None:
         self.cancel_event.set()

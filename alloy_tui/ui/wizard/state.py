@@ -48,6 +48,7 @@ class WizardState:
     test_to: str = ""
     test_from: str = ""
     saved_path: Path | None = None
+    signed_in: str = ""  # who signed in during this session: a change until saved
     done: set[str] = field(default_factory=set)  # keys of steps completed at least once
     #: What was typed or chosen on a step the admin went Back from, by screen: shown again when
     #: the step comes back (Next folds it into the draft). In memory only; never a password
@@ -65,6 +66,14 @@ class WizardState:
         from alloy_tui.core.config import store
 
         return list(store.diff(self.loaded, self.draft))
+
+    def unsaved(self) -> list[tuple[str, object, object]]:
+        """What quitting now would lose: the config changes, and a sign-in made in the wizard
+        (its tokens are cached, but the config does not name the account until saved)."""
+        changes = self.changes()
+        if self.signed_in:
+            changes.append((f"sign-in as {self.signed_in}", "", self.signed_in))
+        return changes
 
     @property
     def test_passed(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alloy_tui.core.config import Settings
+from alloy_tui.core.config import CLOUD_LABELS, Settings
 
 SERVICE_NAMES = {
     "exchange-online": "Exchange Online with OAuth authentication",
@@ -15,12 +15,7 @@ API_NAMES = {
     "smtp": "SMTP",
     "exchange-server": "Exchange Server (EWS)",
 }
-CLOUD_NAMES = {
-    "global": "Global (commercial, GCC)",
-    "usgov-high": "US Government GCC High",
-    "usgov-dod": "US Government DoD",
-    "china": "China (21Vianet)",
-}
+CLOUD_NAMES = CLOUD_LABELS  # one name per cloud, the same as `status` shows
 SECURITY_NAMES = {"starttls": "STARTTLS", "ssl": "SSL/TLS", "none": "None"}
 AUTH_NAMES = {"ntlm": "NTLM", "basic": "Basic"}
 FORMAT_NAMES = {"text": "Plain text", "html": "HTML"}
@@ -51,7 +46,11 @@ def summary_lines(settings: Settings) -> list[tuple[str, str]]:
             ("Client id", _or_unset(eo.client_id)),
             ("Cloud", CLOUD_NAMES.get(eo.cloud, eo.cloud)),
             ("API", API_NAMES.get(eo.api, eo.api)),
-            ("Account", _or_unset(eo.account)),
+            *(
+                [("Sign-in", "app-only, certificate"), ("Mailbox", _or_unset(eo.mailbox))]
+                if eo.auth == "certificate"
+                else [("Account", _or_unset(eo.account))]
+            ),
             ("'From' delegation", "on" if eo.from_delegation else "off"),
         ]
     elif settings.service == "smtp":

@@ -15,6 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
+from alloy_tui.ui.widgets.hanging import HangingStatic
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
 from alloy_tui.ui.wizard.step_names import heading
@@ -112,7 +113,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
             )
             yield Static("", id="from-check", classes="check", markup=False)
         yield Static("", id="progress", markup=False)
-        yield Static("", id="sent", markup=False)
+        yield HangingStatic("", id="sent")  # a wrapped value stays under its column
         yield Static("", id="sent-warnings", classes="notice -warning", markup=False)
         yield ExplanationPanel(id="send-error")
         yield Static("", id="log-hint", markup=False)
@@ -153,6 +154,20 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id in ("to", "from"):
             self._check(event.input.id)
+            self._sent_box_for_fields()
+
+    def _sent_box_for_fields(self) -> None:
+        """The "✓ sent" box stands beside the addresses it was sent to, and only those."""
+        if self.result is None or self.sending:
+            return
+        to = self.query_one("#to", Input).value.strip()
+        from_address = self.query_one("#from", Input).value.strip() if self.delegation else ""
+        same = (to, from_address) == (self.sent_to, self.sent_from)
+        self.query_one("#sent").display = same
+        self.query_one("#sent-warnings").display = same and bool(
+            str(self.query_one("#sent-warnings", Static).content)
+        )
+        self.query_one("#log-hint").display = same
 
     def input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the last field sends (Next is ^N here)."""
@@ -196,6 +211,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         self.query_one("#sent").display = False
         self.query_one("#sent-warnings").display = False
         self.query_one("#log-hint", Static).update("")
+        self.query_one("#log-hint").display = True
         self._started = time.monotonic()
         self._spin = self.set_interval(0.1, self._progress)
         self.query_one("#progress").display = True
@@ -281,7 +297,9 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
     def show_failure(self, explanation: Explanation, to: str = "", from_address: str = "") -> None:
         self._done_sending()
         self.result = None
-        self.query_one("#send-error", ExplanationPanel).show(explanation)
+        from alloy_tui.ui.wizard.fix_words import for_wizard
+
+        self.query_one("#send-error", ExplanationPanel).show(for_wizard(explanation))
         self.query_one("#log-hint", Static).update(
             "The attempt is in the alert log (^L). Fix it and press ^T to send again; "
             "Esc goes back to change a setting."

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import Static
@@ -53,6 +55,7 @@ def steps_line(state: WizardState) -> str:
 
 class WelcomeScreen(WizardScreen[Started]):
     STEP_TITLE = heading("welcome")
+    HELP_LISTS_EVERY_KEY = True
     HELP = """\
 alloy-tui sets up outgoing notification e-mail for this server and keeps a log
 of every message it sends (the alert log).
@@ -62,8 +65,9 @@ Keys, on every step:
   Esc           Back one step (on this first step: quit)
   F1 or ?       Help for the step you are on
   ^L            The alert log (every sign-in and send attempt)
-  ^Q            Quit (asks first if you have unsaved changes)
-  Tab           Move between the fields of a step
+  ^Q or ^C      Quit (asks first if you have unsaved changes)
+  Tab           Move between the fields of a step (Shift+Tab: back)
+  PgUp/PgDn     Scroll a step that is longer than the window
 
 Nothing is written to the config file until you save on the last step. If
 the connection drops, the file on disk stays as it was.
@@ -75,12 +79,7 @@ The same settings can be read and checked without this wizard:
         state = self.state
         where = f"Config file: {state.config_path}"
         if state.sandbox is not None:
-            yield Static(
-                "⚠ Sandbox: this runs against a local stand-in for Microsoft 365 on this "
-                "machine and a throwaway config. Nothing reaches Microsoft.",
-                classes="notice -warning",
-                markup=False,
-            )
+            yield from self._sandbox_guide()
         if state.load_error:
             yield Static(
                 "✗ The config file could not be read, so the wizard will not change it:\n\n"
@@ -92,7 +91,7 @@ The same settings can be read and checked without this wizard:
             )
             yield Static(where, markup=False)
             return
-        if state.edit_mode:
+        if state.edit_mode and state.sandbox is None:
             yield Static(
                 "Edit mode: a config already exists. What is set now:\n\n"
                 + format_rows(summary_lines(state.draft))
@@ -103,7 +102,30 @@ The same settings can be read and checked without this wizard:
             yield Static(where, classes="path", markup=False)
             return
         yield Static(plan_text(state), id="plan", markup=False)
-        yield Static(where + " (not created yet)", classes="path", markup=False)
+        yield Static(
+            where + ("" if state.config_path.exists() else " (not created yet)"),
+            classes="path",
+            markup=False,
+        )
+
+    def _sandbox_guide(self) -> Iterable[Any]:
+        """The sandbox's answers to every question the steps ask (a throwaway config the
+        sandbox wrote is no admin's existing config: the welcome is a first run's)."""
+        from alloy_tui.sandbox.guide import guide_lines, messages_command
+
+        session = self.state.sandbox
+        assert session is not None  # only called in a sandbox session
+        sb = session.sandbox
+        yield Static(
+            "⚠ Sandbox: this runs against a local stand-in for Microsoft 365 and an SMTP "
+            "server on this machine, with a throwaway config. Nothing reaches Microsoft. "
+            "What its steps ask for:",
+            classes="notice -warning",
+            markup=False,
+        )
+        for line in guide_lines(sb, messages_command(sb)):
+            detail = line.startswith(" ")  # its own widget, so a wrapped line keeps the indent
+            yield Static(line.strip(), classes="guide-detail" if detail else "", markup=False)
 
     def collect(self) -> Started | None:
         if self.state.load_error:

@@ -118,9 +118,23 @@ def test_naive_now_is_taken_as_utc() -> None:
     assert "2026-11-02 09:30:05 UTC" in m.body
 
 
-def test_default_host_is_fqdn() -> None:
+def test_default_host_is_the_fqdn_else_the_host_name() -> None:
+    """Where /etc/hosts maps the host name to 127.0.0.1, getfqdn() says "localhost": no admin
+    recognises their server by that, so the host name is used instead."""
+    fqdn, name = socket.getfqdn(), socket.gethostname()
+    real_fqdn = "." in fqdn and not fqdn.lower().startswith("localhost")
+    expected = fqdn if real_fqdn else name
     m = build_test_message(graph_settings(), ACCOUNT, "bob@example.com", now=NOW)
-    assert m.subject == f"alloy-tui test message from {socket.getfqdn()}"
+    assert m.subject == f"alloy-tui test message from {expected}"
+    if name.lower() != "localhost":
+        assert "localhost" not in m.subject
+
+
+def test_host_name_setting_names_the_host() -> None:
+    settings = graph_settings().with_section("message", host_name="mail-relay-07.example.net")
+    m = build_test_message(settings, ACCOUNT, "bob@example.com", now=NOW)
+    assert m.subject == "alloy-tui test message from mail-relay-07.example.net"
+    assert "Host:    mail-relay-07.example.net" in m.body
 
 
 def test_default_now_is_current() -> None:

@@ -1,5 +1,5 @@
 """The queue is one key away: the wizard's title bar says what waits ("3 pending, 1 failed:
-^O queue") and ^O opens it from any step; the alert log opens it with o, and a mail.* entry's
+F2 queue") and F2 opens it from any step; the alert log opens it with o, and a mail.* entry's
 details open that very message."""
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ async def test_the_wizard_shows_the_outbox_and_ctrl_o_opens_it(tmp_path: Path) -
         title = app.screen.query_one("#titlebar", Static)
         assert "queue" not in str(title.content)  # an empty outbox says nothing
         _outbox(config)
-        await until(pilot, lambda: "3 pending, 1 failed: ^O queue" in str(title.content))
-        await pilot.press("ctrl+o")
+        await until(pilot, lambda: "3 pending, 1 failed: F2 queue" in str(title.content))
+        await pilot.press("f2")
         await until(pilot, lambda: isinstance(app.screen, QueueScreen))
         screen = app.screen
         assert isinstance(screen, QueueScreen)

@@ -31,6 +31,7 @@ from tests.helpers.exchange_server_wizard import (
     wait_for,
     with_ca,
 )
+from tests.helpers.wizard import save_after_test_step
 
 
 @pytest.fixture(autouse=True)
@@ -71,10 +72,7 @@ async def test_exchange_server_path_with_test_send_and_save(sandbox: Sandbox) ->
         await pilot.press("enter")
         await settle(pilot)
         assert "Test message has been sent" in text_of(pilot, "sent")
-        await pilot.press("ctrl+n")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
+        await save_after_test_step(app, pilot)
         assert app.state.saved_path == config_path()
     assert [m.to for m in sandbox.messages() if m.account == UPN][-1] == ("ops@contoso.example",)
     text = config_path().read_text()

@@ -24,6 +24,7 @@ from tests.helpers.exchange_server_wizard import (
     wait_for,
     with_ca,
 )
+from tests.helpers.wizard import save_after_test_step
 
 
 @pytest.fixture(autouse=True)
@@ -62,10 +63,7 @@ async def test_a_server_name_is_turned_into_the_ews_url_and_saved(sandbox: Sandb
         await pilot.press("enter")
         await settle(pilot)
         assert "Test message has been sent" in text_of(pilot, "sent")
-        await pilot.press("ctrl+n")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
+        await save_after_test_step(app, pilot)
         assert app.state.saved_path == config_path()
     text = config_path().read_text()
     assert f'ews_endpoint = "{sandbox.ews_endpoint}"' in text and PASSWORD not in text

@@ -147,3 +147,15 @@ async def test_sandbox_says_not_to_run_the_command_yet(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: on(app, LocalMailScreen))
         assert "Sandbox: this config is thrown away" in screen_text(app)
+
+
+async def test_shows_where_programs_that_speak_smtp_point(tmp_path: Path) -> None:
+    from alloy_tui.ui.wizard.local_mail_step import SMTP_NOTE
+
+    app = OneStep(config(tmp_path), "local_mail", LocalMailScreen)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: on(app, LocalMailScreen), what="local mail step")
+        note = app.screen.query_one("#smtpd-note")
+        assert note.display
+        for needed in ("alloy-tui smtpd", "host = 127.0.0.1:2525", "smarthost", "Zabbix"):
+            assert needed in SMTP_NOTE

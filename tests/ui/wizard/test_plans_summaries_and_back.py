@@ -374,13 +374,13 @@ async def test_footer_tells_the_truth_on_sign_in_dialogs_and_test_step(tmp_path:
         await wait_for(pilot, lambda: on(app, SignInScreen))
         # the test step: one clear entry for sending, Enter only where it does something else
         await app.push_screen(TrialSendScreen(app.state))
-        await pilot.pause()
+        await wait_for(pilot, lambda: "^T Send test" in footer_keys(app), what="the test footer")
         keys = footer_keys(app)
         assert "^T Send test" in keys
         assert not [k for k in keys if k.startswith("Enter")], keys
         app.state.draft = app.state.draft.with_section("exchange_online", from_delegation=True)
         await app.push_screen(TrialSendScreen(app.state))
-        await pilot.pause()
+        await wait_for(pilot, lambda: "^T Send test" in footer_keys(app), what="the test footer")
         keys = footer_keys(app)
         assert "^T Send test" in keys and "Enter Next field" in keys
         assert "Enter Send" not in keys

@@ -21,6 +21,7 @@ from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.smtp_step import SmtpServerScreen, SmtpSignInScreen, check_host, check_port
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from tests.helpers.smtp_server import QUEUE_ID, SmtpServer
+from tests.helpers.wizard import save_after_test_step
 
 USER = "alerts@contoso.test"
 PASSWORD = "Wizard-Secret-42"
@@ -131,10 +132,7 @@ async def test_smtp_path_with_test_send_and_save(tmp_path: Path) -> None:
             sent = status_text(pilot, "sent")
             assert "Test message has been sent" in sent and QUEUE_ID in sent
             assert PASSWORD not in sent
-            await pilot.press("ctrl+n")  # review
-            await pilot.pause()
-            await pilot.press("enter")  # save
-            await pilot.pause()
+            await save_after_test_step(app, pilot)
             assert app.state.saved_path == config_path()
         assert server.messages[0].login == USER
         assert b"Content-Type: text/html" in server.messages[0].data

@@ -6,7 +6,8 @@ after looking at the SVGs: `pytest tests/ui/wizard/test_snapshots.py --snapshot-
 
 from __future__ import annotations
 
-import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -51,12 +52,10 @@ account = "alerts@contoso.example"
 
 
 def edit_path() -> Path:
-    """A fixed path with fixed content (written atomically: xdist workers may race)."""
-    path = EDIT_DIR / "config.toml"
-    EDIT_DIR.mkdir(parents=True, exist_ok=True)
-    tmp = EDIT_DIR / f".config.{os.getpid()}.tmp"
-    tmp.write_text(EDIT_TEXT, encoding="utf-8")
-    os.replace(tmp, path)
+    """A config with fixed content in a folder of its own; StepApp shows it as EDIT_DIR's (a
+    fixed path for the SVGs) and removes the folder once it is read, so nothing stays in /tmp."""
+    path = Path(tempfile.mkdtemp(prefix="alloy-tui-snapshot-")) / "config.toml"
+    path.write_text(EDIT_TEXT, encoding="utf-8")
     return path
 
 
@@ -83,6 +82,9 @@ class StepApp(AlloyApp):
 
     def load_config(self) -> None:  # Textual runs on_mount handlers subclass-first: hook here
         super().load_config()
+        if self.state.config_path.parent.name.startswith("alloy-tui-snapshot-"):
+            shutil.rmtree(self.state.config_path.parent, ignore_errors=True)
+            self.state.config_path = EDIT_DIR / "config.toml"  # shown, never created
         self.prepare(self.state)
         screen = self.make(self.state)
         screen.progress = flow.progress_for(flow.steps_for(self.state), self.key, self.state)
@@ -171,6 +173,19 @@ async def settle(pilot: Any) -> None:
     pilot.app.after(pilot.app.screen)
     await pilot.pause()
     await pilot.pause(0.1)
+
+
+async def test_snapshots_leave_nothing_in_tmp() -> None:
+    shutil.rmtree(EDIT_DIR, ignore_errors=True)  # left by an older version of these tests
+    for case in ("welcome_edit", "done"):
+        app = CASES[case]()
+        async with app.run_test() as pilot:
+            await settle(pilot)
+            assert str(EDIT_DIR / "config.toml") in " ".join(
+                str(w.content) for w in app.screen.query("Static")
+            )
+    assert not EDIT_DIR.exists()
+    assert not list(Path(tempfile.gettempdir()).glob("alloy-tui-snapshot-*"))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -1,0 +1,29 @@
+"""`alloy-tui status --check`, the monitoring plugin, without click: launch.py runs it
+directly for `alloy-tui [--config P] status --check` (it runs every minute on every server).
+No msal, httpx, exchangelib, Textual or click on the OK path (a test checks sys.modules).
+"""
+
+from __future__ import annotations
+
+import sys
+
+# The Nagios plugin API: anything unexpected is UNKNOWN, never a traceback.
+UNKNOWN = 3
+
+
+def check_main(config: str | None) -> int:
+    """Print the check's lines; returns the exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)."""
+    try:
+        from alloy_tui.core.config import paths
+        from alloy_tui.core.errors import printable
+        from alloy_tui.core.health import run_check
+
+        result = run_check(paths.config_path(config))
+        lines = [printable(line) for line in result.lines()]
+        code = result.status
+    except Exception as e:  # the plugin contract: one line, exit 3
+        lines = [f"ALLOY-TUI UNKNOWN - the check itself failed: {type(e).__name__}: {e}"]
+        code = UNKNOWN
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+    return code

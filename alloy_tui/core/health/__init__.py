@@ -1,0 +1,98 @@
+"""Unattended health: the keep-alive, the monitoring check, alerts by another road (syslog,
+webhook) and the daemon's background jobs. Outside this package, import from here.
+
+    keepalive(settings, config_path) -> KeepaliveResult   # refresh the sign-in now
+    run_check(config_path) -> CheckResult                 # `status --check` (light: no msal)
+    watch_outbox(settings, config_path)                   # failed / too-old mail -> alerts
+    daemon_jobs(settings, config_path) -> list[Job]; start_jobs(jobs, stop)
+    last_refresh(settings, config_path) -> float | None   # for `status`
+
+Only the light modules load here; the rest on first use (PEP 562), so `status --check` and
+`sendmail` pay for none of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alloy_tui.core.config import Settings
+
+if TYPE_CHECKING:
+    from alloy_tui.core.health.alerts import Alert, Condition, notify
+    from alloy_tui.core.health.check import CheckResult, run_check
+    from alloy_tui.core.health.daemon import DaemonLock, daemon_lock
+    from alloy_tui.core.health.daemon import holder as daemon_holder
+    from alloy_tui.core.health.jobs import Job, daemon_jobs, run_jobs, start_jobs
+    from alloy_tui.core.health.refresh import KeepaliveResult, keepalive
+    from alloy_tui.core.health.systemd_units import enable_line, unit_dir, units
+    from alloy_tui.core.health.watch import watch_outbox
+    from alloy_tui.core.health.webhook import host_of, masked
+
+_LAZY = {
+    "Alert": "alerts",
+    "Condition": "alerts",
+    "notify": "alerts",
+    "CheckResult": "check",
+    "run_check": "check",
+    "DaemonLock": "daemon",
+    "daemon_lock": "daemon",
+    "daemon_holder": "daemon",
+    "Job": "jobs",
+    "daemon_jobs": "jobs",
+    "run_jobs": "jobs",
+    "start_jobs": "jobs",
+    "KeepaliveResult": "refresh",
+    "keepalive": "refresh",
+    "watch_outbox": "watch",
+    "enable_line": "systemd_units",
+    "unit_dir": "systemd_units",
+    "units": "systemd_units",
+    "host_of": "webhook",
+    "masked": "webhook",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(f"{__name__}.{_LAZY[name]}")
+    return getattr(module, "holder" if name == "daemon_holder" else name)
+
+
+__all__ = [
+    "Alert",
+    "CheckResult",
+    "Condition",
+    "DaemonLock",
+    "Job",
+    "KeepaliveResult",
+    "daemon_holder",
+    "daemon_jobs",
+    "daemon_lock",
+    "enable_line",
+    "host_of",
+    "keepalive",
+    "last_refresh",
+    "masked",
+    "notify",
+    "run_check",
+    "run_jobs",
+    "start_jobs",
+    "unit_dir",
+    "units",
+    "watch_outbox",
+]
+
+
+def last_refresh(settings: Settings, config_path: Path) -> float | None:
+    """When the keep-alive last refreshed the sign-in (epoch seconds), from the health state."""
+    from alloy_tui.core.health import state
+    from alloy_tui.core.outbox import outbox_path
+
+    value = state.read_state(state.state_path(outbox_path(settings, config_path))).get(
+        "last_refresh"
+    )
+    return float(value) if isinstance(value, int | float) else None

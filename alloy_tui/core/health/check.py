@@ -1,0 +1,211 @@
+"""`status --check`: a Nagios / Icinga / Zabbix plugin (exit 0 OK, 1 WARNING, 2 CRITICAL,
+3 UNKNOWN; the first line ``ALLOY-TUI OK - ... | perfdata``, then one line per problem).
+
+It reads only: the config, the outbox, the health state, the token cache (without msal) and
+the alert log's tail; no network, no msal, httpx, exchangelib or Textual on the OK path (it
+runs every minute on every server). It sends the alerts its findings make due.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core.config import Settings
+from alloy_tui.core.health.alerts import Condition
+from alloy_tui.core.health.facts import OutboxFacts, last_sent_age, outbox_facts
+
+OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
+WORDS = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
+REFRESH_STALE_S = 7 * 86400  # no keep-alive for a week: WARNING
+EWS_BLOCK_DATE = date(2026, 10, 1)  # Exchange Online blocks EWS unless allow-listed
+
+
+@dataclass
+class CheckResult:
+    status: int = OK
+    summary: str = ""
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    perf: dict[str, Any] = field(default_factory=dict)
+    conditions: list[Condition] = field(default_factory=list)
+
+    def add(self, status: int, text: str) -> None:
+        self.problems.append((status, text))
+        self.status = max(self.status, status) if self.status != UNKNOWN else UNKNOWN
+
+    def perf_text(self) -> str:
+        return " ".join(f"{k}={'U' if v is None else v}" for k, v in self.perf.items())
+
+    def lines(self) -> list[str]:
+        worst = [t for s, t in self.problems if s == self.status]
+        head = "; ".join(worst) if self.status != OK and worst else self.summary
+        first = f"ALLOY-TUI {WORDS[self.status]} - {head}"
+        if self.perf:
+            first += f" | {self.perf_text()}"
+        rest = [f"{WORDS[s]}: {t}" for s, t in self.problems if t not in worst]
+        return [first, *rest]
+
+
+def unknown(text: str) -> CheckResult:
+    r = CheckResult(UNKNOWN, text)
+    r.problems.append((UNKNOWN, text))
+    return r
+
+
+def load_settings(config_path: Path) -> Settings | CheckResult:
+    from alloy_tui.core.config import ConfigError, SettingsError, load
+
+    if not config_path.is_file():
+        return unknown(f"no config at {config_path} (run `alloy-tui` to set up, or pass --config)")
+    try:
+        return load(config_path).settings
+    except (ConfigError, SettingsError) as e:
+        lines = getattr(e, "lines", None) or [str(e)]
+        return unknown(f"the config is not valid: {'; '.join(lines)}")
+    except OSError as e:
+        return unknown(f"the config {config_path} cannot be read: {e.strerror or e}")
+
+
+def run_check(config_path: Path, *, now: float | None = None, alert: bool = True) -> CheckResult:
+    """The check; with `alert`, the alerts (and recoveries) its findings make due are sent."""
+    loaded = load_settings(config_path)
+    if isinstance(loaded, CheckResult):
+        return loaded
+    settings = loaded
+    from alloy_tui.core.config import alert_log_path
+    from alloy_tui.core.health import state as health_state
+    from alloy_tui.core.health.watch import outbox_conditions
+    from alloy_tui.core.outbox import outbox_path
+
+    now = time.time() if now is None else now
+    box = outbox_path(settings, config_path)
+    facts = outbox_facts(box, now)
+    st = health_state.read_state(health_state.state_path(box))
+    result = CheckResult()
+    refresh_s = _refresh_age(st, now)
+    result.perf = {
+        "pending": facts.pending,
+        "failed": facts.failed,
+        "oldest_pending_s": _with_thresholds(facts.oldest_pending_s, settings),
+        "last_sent_s": last_sent_age(alert_log_path(settings.alert_log.path, config_path), now),
+        "token_refresh_s": refresh_s,
+        "cert_days_left": None,  # no certificate or client secret in use
+    }
+    _check_outbox(result, settings, facts)
+    who = ""
+    if settings.service == "exchange-online":
+        who = _check_signin(result, settings, config_path, st, refresh_s)
+    result.conditions += outbox_conditions(settings, facts)
+    result.summary = _summary(facts, who, refresh_s)
+    if alert and box.is_dir():
+        from alloy_tui.core.health.alerts import notify
+
+        notify(settings, config_path, box, result.conditions, now=now)
+    return result
+
+
+def _with_thresholds(value: int | None, settings: Settings) -> str:
+    m = settings.monitor
+    shown = "U" if value is None else str(value)
+    return f"{shown};{m.pending_warning_minutes * 60};{m.pending_critical_minutes * 60}"
+
+
+def _refresh_age(st: dict[str, Any], now: float) -> int | None:
+    last = st.get("last_refresh")
+    return int(max(0.0, now - float(last))) if isinstance(last, int | float) else None
+
+
+def _age(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def _summary(facts: OutboxFacts, who: str, refresh_s: int | None) -> str:
+    text = f"{facts.pending} pending, {facts.failed} failed"
+    if who:
+        text += f"; signed in as {who}"
+        if refresh_s is not None:
+            text += f", refreshed {_age(refresh_s)} ago"
+    return text
+
+
+def _check_outbox(result: CheckResult, settings: Settings, facts: OutboxFacts) -> None:
+    if facts.problem:
+        result.add(CRITICAL, facts.problem)
+    m = settings.monitor
+    age = facts.oldest_pending_s
+    if age is not None and age > m.pending_critical_minutes * 60:
+        result.add(CRITICAL, f"a message has been pending for {_age(age)} (`alloy-tui queue list`)")
+    elif age is not None and age > m.pending_warning_minutes * 60:
+        result.add(WARNING, f"a message has been pending for {_age(age)} (`alloy-tui queue list`)")
+    if facts.failed:
+        result.add(WARNING, f"{facts.failed} failed message(s) (`alloy-tui queue list`)")
+
+
+def _check_signin(
+    result: CheckResult,
+    settings: Settings,
+    config_path: Path,
+    st: dict[str, Any],
+    refresh_s: int | None,
+) -> str:
+    """Sign-in problems from the token cache (read without msal) and the last keep-alive."""
+    from alloy_tui.core.errors import AlloyError
+    from alloy_tui.core.signin import SignIn
+
+    eo = settings.exchange_online
+    try:
+        signin = SignIn(settings, config_path)
+        health = signin.token_health(check_refresh=False)
+    except AlloyError as e:
+        result.add(CRITICAL, f"sign-in cannot be checked: {e}")
+        return ""
+    if health.account is None or not health.cached:
+        result.add(CRITICAL, "sign-in needed: no saved sign-in (run `alloy-tui login`)")
+        result.conditions.append(
+            _signin_condition(True, "No saved sign-in: run `alloy-tui login`.")
+        )
+        return ""
+    who = health.account.username
+    last = st.get("signin") if isinstance(st.get("signin"), dict) else {}
+    assert isinstance(last, dict)
+    since_login = _cache_mtime(signin.cache_path) > float(last.get("at") or 0)
+    if last.get("needed") and not since_login:
+        title = str(last.get("title") or "the saved sign-in no longer works")
+        result.add(CRITICAL, f"sign-in needed for {who}: {title} (run `alloy-tui login`)")
+        result.conditions.append(_signin_condition(True, f"Sign-in needed for {who}: {title}."))
+    else:
+        if last.get("ok") is False and not since_login:
+            result.add(
+                WARNING, f"the last keep-alive could not refresh the sign-in: {last.get('title')}"
+            )
+        result.conditions.append(_signin_condition(False, "", who))
+    if refresh_s is not None and refresh_s > REFRESH_STALE_S:
+        result.add(
+            WARNING, f"no keep-alive for {_age(refresh_s)} (run `alloy-tui keepalive` daily)"
+        )
+    if eo.api == "ews" and eo.cloud == "global" and date.today() >= EWS_BLOCK_DATE:
+        result.add(WARNING, "EWS in use on Exchange Online after its retirement date (use Graph)")
+    return who
+
+
+def _signin_condition(active: bool, text: str, who: str = "") -> Condition:
+    return Condition(
+        "signin", active, text=f"{text} Fix: run `alloy-tui login`.",
+        recovered=f"Sign-in works again for {who or 'the account'}.",
+    )  # fmt: skip
+
+
+def _cache_mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

@@ -1,0 +1,107 @@
+"""The message body as it arrives on stdin: bytes, read only up to the service's limit.
+
+How much is read (`body_limit`): Microsoft Graph takes at most 4 MB in one request (sendMail; a
+bigger message needs an upload session, which alloy-tui does not do), Exchange Online takes
+messages up to 35 MB by default, Exchange Server 10 MB by default (MaxSendSize). For SMTP
+alloy-tui reads at most 35 MB and, when the server announces a SIZE limit in its EHLO reply,
+checks the message against it before MAIL FROM. Anything over the limit is refused before it is
+read whole or sent (`MessageTooLarge`, exit 2).
+
+How it is decoded (`decode_body`): UTF-8 (a byte-order mark is dropped; UTF-16 with a BOM is
+read as UTF-16). Anything else is not refused and not mangled: a body without NUL bytes is read
+as ISO-8859-1 (Windows-1252 when it uses that code page's 0x80-0x9F characters), where every
+byte is one character, so nothing is lost and the recipient sees what a Latin-1 terminal shows;
+the alert log notes the charset. A body with NUL bytes is binary, and refused (exit 2).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import BinaryIO
+
+from alloy_tui.core.config import Settings
+from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
+
+MB = 1_000_000
+GRAPH_MAX_REQUEST = 4 * MB
+_LIMITS: dict[str, tuple[int, str]] = {
+    "graph": (GRAPH_MAX_REQUEST, "Microsoft Graph accepts at most 4 MB in one request"),
+    "ews": (35 * MB, "Exchange Online accepts messages of at most 35 MB (its default limit)"),
+    "exchange-server": (
+        10 * MB,
+        "Exchange Server accepts messages of at most 10 MB by default (MaxSendSize)",
+    ),
+    "smtp": (35 * MB, "alloy-tui sends at most 35 MB through SMTP"),
+}
+_C1 = re.compile(rb"[\x80-\x9f]")
+
+
+class MessageTooLarge(ExplainedError):
+    """The message is over the service's size limit; nothing was sent (bad input: exit 2)."""
+
+    exit_code = 2
+
+
+def too_large(size: str, why: str) -> MessageTooLarge:
+    return MessageTooLarge(
+        Explanation(
+            title="The message is too large to send",
+            cause=f"The message is {size}; {why}. Nothing was sent.",
+            fix=(
+                "Send a shorter body: the end of a log is usually what matters "
+                "(`tail -c 1000000 FILE | alloy-tui send ...`), or leave the file where the "
+                "recipients can fetch it and send its location."
+            ),
+            code="too_large",
+        )
+    )
+
+
+def body_limit(settings: Settings) -> tuple[int, str]:
+    """(most bytes of body to read, why that is the limit) for the configured service."""
+    from alloy_tui.core.mail.sending import api_of
+
+    return _LIMITS.get(api_of(settings), _LIMITS["smtp"])
+
+
+def read_body(stream: BinaryIO, settings: Settings) -> bytes:
+    """Read the body, at most the limit plus one byte; MessageTooLarge when it is longer."""
+    limit, why = body_limit(settings)
+    parts: list[bytes] = []
+    got = 0
+    while got <= limit:
+        chunk = stream.read(min(1024 * 1024, limit + 1 - got))
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    if got > limit:
+        raise too_large(f"more than {limit:,} bytes", why)
+    return b"".join(parts)
+
+
+def decode_body(data: bytes) -> tuple[str, str]:
+    """(text, charset it was read as); UserInputError for binary data."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        raise UserInputError(
+            "The message body is binary data (it holds NUL bytes), not text; nothing was sent. "
+            "Send text: a summary, or the data encoded (`base64 FILE | alloy-tui send ...`)."
+        )
+    if _C1.search(data):
+        try:
+            return data.decode("cp1252"), "windows-1252"
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1"), "iso-8859-1"

@@ -1,0 +1,33 @@
+"""The local SMTP listener: programs that speak SMTP (Grafana, Alertmanager, Zabbix, printers)
+hand their mail to the outbox, with sendmail's rules. Outside this package, import from here.
+
+    serve(settings, config_path, "127.0.0.1:2525")      # foreground, until SIGTERM (the CLI)
+    with daemon_listener(settings, config_path):         # `queue run --daemon`: same process
+        run_queue(settings, config_path, daemon=True, stop=stop)
+    running = start_listener(settings, config_path)      # on a thread; running.port, .stop()
+
+Built on aiosmtpd (no SMTP parsing of our own). Nothing here imports msal, httpx, exchangelib
+or Textual.
+"""
+
+from __future__ import annotations
+
+from alloy_tui.core.smtpd.options import ListenerOptions, SmtpdError, listener_options
+from alloy_tui.core.smtpd.running import (
+    ListenerThread,
+    daemon_listener,
+    serve,
+    start_listener,
+)
+from alloy_tui.core.smtpd.server import Listener
+
+__all__ = [
+    "Listener",
+    "ListenerOptions",
+    "ListenerThread",
+    "SmtpdError",
+    "daemon_listener",
+    "listener_options",
+    "serve",
+    "start_listener",
+]

@@ -1,0 +1,152 @@
+"""The aiosmtpd handler: MAIL, RCPT and DATA checked by sendmail's rules, then the outbox.
+
+Every check that reads the disk or may look up this host's name (mapping local recipients,
+prepare, the durable submit) runs on a small thread pool, so one slow client or a slow fsync
+never holds up another. DATA is answered 250 with the queue id only after `Outbox.submit`
+returned, i.e. after the message and its metadata are fsynced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from alloy_tui.core.config import Settings
+from alloy_tui.core.outbox import EX_TEMPFAIL, Outbox, OutboxError
+from alloy_tui.core.smtpd.options import ListenerOptions
+
+log = logging.getLogger("alloy_tui.smtpd")
+SOURCE = "smtpd"
+MAX_REPLY_TEXT = 300
+
+# sysexits code of a refused message -> SMTP reply code and enhanced status
+_REFUSED = {
+    os.EX_USAGE: "550 5.1.3",
+    os.EX_NOUSER: "550 5.1.1",
+    os.EX_DATAERR: "554 5.6.0",
+    os.EX_CONFIG: "451 4.3.5",  # not set up (no account to send as): the client retries
+}
+
+
+def reply_text(text: str) -> str:
+    """One short ASCII line: an SMTP reply can carry nothing else."""
+    flat = " ".join(text.split())
+    safe = flat.encode("ascii", "replace").decode("ascii")
+    return safe if len(safe) <= MAX_REPLY_TEXT else safe[: MAX_REPLY_TEXT - 3] + "..."
+
+
+def sender_allowed(address: str, allowed: tuple[str, ...]) -> bool:
+    if not allowed:
+        return True
+    address = address.lower()
+    _, at, domain = address.rpartition("@")
+    return bool(address) and (address in allowed or (bool(at) and f"@{domain}" in allowed))
+
+
+class Handler:
+    """One per listener; aiosmtpd calls handle_MAIL/RCPT/DATA for every session."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        options: ListenerOptions,
+        outbox: Outbox,
+        pool: Executor,
+        on_queued: Callable[[str], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.options = options
+        self.outbox = outbox
+        self.pool = pool
+        self.on_queued = on_queued
+        self.in_flight = 0  # DATA hand-offs running now (shutdown waits for them)
+        self.accepted = 0
+
+    async def _off_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if not sender_allowed(address, self.options.allowed_senders):
+            return f"550 5.7.1 Sender <{reply_text(address)}> is not in [smtpd] allowed_senders"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 2.1.0 OK"
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if len(envelope.rcpt_tos) >= self.options.max_recipients:
+            return f"452 4.5.3 Too many recipients (at most {self.options.max_recipients})"
+        refused: str | None = await self._off_loop(self._refused_recipient, address)
+        if refused:
+            return refused
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 2.1.5 OK"
+
+    def _refused_recipient(self, address: str) -> str | None:
+        """The 5xx reply for a recipient sendmail would refuse, or outside the allowed domains."""
+        from alloy_tui.core.mail import MessageRefused, map_recipients
+
+        try:
+            targets = map_recipients(self.settings, [address])
+        except MessageRefused as e:
+            code = _REFUSED.get(e.exit_code, "550 5.1.1")
+            return f"{code} {reply_text(str(e))}"
+        allowed = self.options.allowed_domains
+        for target in targets:
+            domain = target.rpartition("@")[2].lower()
+            if allowed and domain not in allowed:
+                shown = reply_text(target)
+                return (
+                    f"550 5.7.1 <{shown}>: that domain is not in [smtpd] allowed_recipient_domains"
+                )
+        return None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.in_flight += 1
+        try:
+            reply, qid = await self._off_loop(
+                self._queue, envelope.original_content, tuple(envelope.rcpt_tos), envelope.mail_from
+            )
+        finally:
+            self.in_flight -= 1
+        if qid:
+            self.accepted += 1
+            if self.on_queued is not None:
+                self.on_queued(qid)
+        return str(reply)
+
+    def _queue(self, raw: bytes, recipients: tuple[str, ...], mail_from: str) -> tuple[str, str]:
+        """(the reply, the queue id or "")."""
+        from alloy_tui.core.mail import MessageRefused, prepare
+
+        try:
+            prepared = prepare(
+                raw,
+                settings=self.settings,
+                arg_recipients=recipients,
+                read_headers=False,
+                envelope_from=mail_from or "",
+            )
+            qid = self.outbox.submit(
+                prepared.raw,
+                recipients=prepared.recipients,
+                sender=prepared.sender,
+                source=SOURCE,
+            )
+        except MessageRefused as e:
+            return f"{_REFUSED.get(e.exit_code, '554 5.6.0')} {reply_text(str(e))}", ""
+        except OutboxError as e:
+            code = "452 4.3.1" if e.exit_code == EX_TEMPFAIL else "451 4.3.0"
+            return f"{code} {reply_text(e.explanation.cause)} Try again later.", ""
+        except Exception:  # never a traceback to the client; the client keeps the message
+            log.exception("smtpd: queueing a message failed")
+            return "451 4.3.0 Local error while queueing; nothing was queued. Try again later.", ""
+        return f"250 2.0.0 OK: queued as {qid}", qid

@@ -1,0 +1,134 @@
+"""What the listener needs before it opens a socket, checked all at once: where it listens, who
+may log in (passwords from the secrets file), the STARTTLS certificate, and the limits.
+
+Safe by default: loopback only. Any other address is refused unless `[smtpd] users` and a TLS
+certificate are set; with users set, AUTH is required before MAIL FROM, and only over TLS.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alloy_tui.core.config import Settings, smtpd_keys
+from alloy_tui.core.errors import ExplainedError, Explanation
+
+
+class SmtpdError(ExplainedError):
+    """The listener can't start as configured; the explanation says what to change."""
+
+    exit_code = 2
+
+
+def _refuse(title: str, cause: str, fix: str, code: str = "smtpd.config") -> SmtpdError:
+    return SmtpdError(Explanation(title=title, cause=cause, fix=fix, code=code))
+
+
+@dataclass(frozen=True)
+class ListenerOptions:
+    host: str
+    port: int
+    passwords: dict[str, bytes] = field(default_factory=dict, repr=False)  # user -> password
+    tls: ssl.SSLContext | None = None
+    allowed_senders: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] = ()
+    max_message_bytes: int = 35 * 1024 * 1024
+    max_recipients: int = 100
+    max_connections: int = 100
+    idle_timeout: float = 60.0
+
+    @property
+    def auth_required(self) -> bool:
+        return bool(self.passwords)
+
+    @property
+    def address(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def _tls_context(settings: Settings, config_path: Path) -> ssl.SSLContext | None:
+    cert, key = settings.smtpd.tls_certificate, settings.smtpd.tls_key
+    if not cert and not key:
+        return None
+    if not (cert and key):
+        raise _refuse(
+            "The listener's TLS certificate is incomplete",
+            "[smtpd] tls_certificate and tls_key go together; only one is set.",
+            "Set both to PEM files (the certificate with its chain, and its private key).",
+        )
+    base = Path(config_path).parent
+    cert_path, key_path = base / Path(cert).expanduser(), base / Path(key).expanduser()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(cert_path, key_path)
+    except (OSError, ssl.SSLError) as e:
+        reason = getattr(e, "strerror", None) or getattr(e, "reason", None) or type(e).__name__
+        raise _refuse(
+            "The listener's TLS certificate can't be loaded",
+            f"{cert_path} with the key {key_path}: {reason}.",
+            "Point [smtpd] tls_certificate and tls_key at a readable PEM certificate and its key.",
+        ) from None
+    return context
+
+
+def _passwords(settings: Settings) -> dict[str, bytes]:
+    from alloy_tui.core import secrets
+
+    out: dict[str, bytes] = {}
+    missing = []
+    for user in settings.smtpd.users:
+        password = secrets.load_password("smtpd", user)
+        if password is None:
+            missing.append(user)
+        else:
+            out[user] = password.encode("utf-8")
+    if missing:
+        raise _refuse(
+            "A listener user has no password",
+            f"[smtpd] users lists {', '.join(missing)}, but the secrets file holds no password "
+            "for them.",
+            f"Run `alloy-tui smtpd password {missing[0]}` (or remove the name from [smtpd] users).",
+        )
+    return out
+
+
+def listener_options(settings: Settings, config_path: Path, listen: str = "") -> ListenerOptions:
+    """The checked options; SmtpdError saying what to change when they can't be used."""
+    s = settings.smtpd
+    where = listen or s.listen or smtpd_keys.DEFAULT_LISTEN
+    try:
+        host, port = smtpd_keys.parse_listen(where)
+    except ValueError as e:
+        raise _refuse(
+            "The listen address can't be used", f"{where!r}: {e}.", "Use host:port."
+        ) from None
+    tls = _tls_context(settings, config_path)
+    passwords = _passwords(settings)
+    if passwords and tls is None:
+        raise _refuse(
+            "Listener users need TLS",
+            "[smtpd] users is set, and passwords are only accepted over TLS (STARTTLS).",
+            "Set [smtpd] tls_certificate and tls_key, or remove [smtpd] users.",
+        )
+    if not smtpd_keys.is_loopback(host) and not (passwords and tls):
+        raise _refuse(
+            "The listener only listens on loopback",
+            f"{where} is not a loopback address; anyone who can reach it could send mail as "
+            "this server.",
+            "Listen on 127.0.0.1, or set [smtpd] users (passwords: `alloy-tui smtpd password "
+            "NAME`) and [smtpd] tls_certificate and tls_key so clients log in over STARTTLS.",
+        )
+    return ListenerOptions(
+        host=host,
+        port=port,
+        passwords=passwords,
+        tls=tls,
+        allowed_senders=tuple(a.lower() for a in s.allowed_senders),
+        allowed_domains=tuple(d.lower() for d in s.allowed_recipient_domains),
+        max_message_bytes=s.max_message_bytes,
+        max_recipients=s.max_recipients,
+        max_connections=s.max_connections,
+        idle_timeout=float(s.idle_timeout_seconds),
+    )

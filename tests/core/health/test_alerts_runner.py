@@ -1,0 +1,113 @@
+"""The runner alerts by another road when a message fails, and a webhook that answers 500 or
+never answers does not touch the mail path (real sandbox, real HTTPS webhook receiver)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from alloy_tui.core.outbox import Outbox
+from alloy_tui.sandbox import Sandbox
+from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.alert_receivers import SyslogReceiver, WebhookReceiver
+
+CLI = [sys.executable, "-m", "alloy_tui"]
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    with Sandbox(auto_approve_after=0) as s:
+        yield s
+
+
+@pytest.fixture
+def hook(tmp_path: Path) -> Iterator[WebhookReceiver]:
+    r = WebhookReceiver(tmp_path)
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def syslog(tmp_path: Path) -> Iterator[SyslogReceiver]:
+    r = SyslogReceiver(tmp_path / "log.sock")
+    yield r
+    r.close()
+
+
+def run(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TERM": "dumb", "ALLOY_TUI_SYSLOG_SOCKET": str(cfg.parent / "log.sock")}
+    r = subprocess.run(
+        [*CLI, "--config", str(cfg), *args], capture_output=True, env=env, timeout=90
+    )
+    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
+
+
+@pytest.fixture
+def cfg(sb: Sandbox, tmp_path: Path, hook: WebhookReceiver, syslog: SyslogReceiver) -> Path:
+    sb.clear_scenarios()
+    bundle = tmp_path / "both-cas.pem"  # the sandbox's CA and the webhook's, one [network] bundle
+    bundle.write_text(sb.ca_path.read_text() + hook.ca_path.read_text())
+    text = config_text(sb, tmp_path).replace(str(sb.ca_path), str(bundle))
+    path = tmp_path / "config.toml"
+    write_config(path, text + f'[alerts]\nwebhook_url = "{hook.url}"\n')
+    assert run(path, "login").returncode == 0
+    return path
+
+
+def submit(tmp_path: Path, subject: str) -> str:
+    raw = (
+        f"From: alerts@contoso.example\nTo: bob@example.com\nSubject: {subject}\n\nbody\n".encode()
+    )
+    box = Outbox(tmp_path / "queue")
+    return box.submit(raw, recipients=["bob@example.com"], sender="", source="sendmail")
+
+
+def make_failed(tmp_path: Path, qid: str) -> None:
+    box = Outbox(tmp_path / "queue")
+    meta = box.read_meta(qid)
+    assert meta is not None
+    meta.update(
+        state="failed", last_error={"title": "refused", "code": "x", "cause": "", "fix": ""}
+    )
+    box.write_meta(meta)
+
+
+@pytest.mark.parametrize("fault", ["none", "500", "timeout"])
+def test_a_failed_message_alerts_and_a_broken_webhook_leaves_mail_alone(
+    sb: Sandbox,
+    cfg: Path,
+    tmp_path: Path,
+    hook: WebhookReceiver,
+    syslog: SyslogReceiver,
+    fault: str,
+) -> None:
+    if fault == "500":
+        hook.status = 500
+    if fault == "timeout":
+        hook.delay = 15.0  # longer than alerts wait (10 s)
+    make_failed(tmp_path, submit(tmp_path, "earlier, refused"))
+    submit(tmp_path, f"goes out anyway {fault}")
+    start = time.monotonic()
+    r = run(cfg, "queue", "run")
+    assert r.returncode == 0, r.stderr
+    assert "Sent 1, deferred 0, failed 0" in r.stdout
+    assert any(m.subject == f"goes out anyway {fault}" for m in sb.messages())
+    assert time.monotonic() - start < 40
+    got = syslog.lines(wait=2)
+    assert len(got) == 1 and "1 queued message failed" in got[0]
+    assert hook.texts(wait=2) and "1 queued message failed" in hook.texts()[0]
+    entries = [json.loads(x) for x in (tmp_path / "alert_log.jsonl").read_text().splitlines()]
+    failed = [e for e in entries if e["event"] == "alert.failed"]
+    if fault == "none":
+        assert failed == []
+    else:
+        assert len(failed) == 1
+        assert ("HTTP 500" if fault == "500" else "Timeout") in str(failed[0]["message"])
+    assert "s3cr3t" not in (tmp_path / "alert_log.jsonl").read_text()

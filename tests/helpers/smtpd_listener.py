@@ -1,0 +1,102 @@
+"""The local SMTP listener for tests: a config, the listener on a thread of the test process
+(real sockets, real aiosmtpd), and a raw-socket client for what smtplib won't do wrong."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alloy_tui.core.config import load_or_default
+from alloy_tui.core.outbox import Outbox
+from alloy_tui.core.smtpd import ListenerThread, start_listener
+
+CLIENT_ID = "11111111-2222-3333-4444-555555555555"
+MESSAGE = (
+    b"From: Grafana <grafana@contoso.com>\r\nTo: ops@contoso.com\r\nSubject: CPU high\r\n"
+    b"\r\nThe CPU is at 97 %.\r\n"
+)
+
+
+def write_config(folder: Path, smtpd: str = "", queue: Path | None = None) -> Path:
+    """exchange-online as alerts@contoso.com (nothing listens at its endpoints), [smtpd] lines."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "config.toml"
+    config.write_text(
+        'service = "exchange-online"\n'
+        "[exchange_online]\n"
+        f'tenant = "contoso.onmicrosoft.com"\nclient_id = "{CLIENT_ID}"\n'
+        'account = "alerts@contoso.com"\n'
+        'login_endpoint = "https://127.0.0.1:9"\ngraph_endpoint = "https://127.0.0.1:9"\n'
+        f'[alert_log]\npath = "{folder / "alert_log.jsonl"}"\n'
+        f'[queue]\npath = "{queue or folder / "queue"}"\n'
+        '[sendmail]\nadmin = "ops@contoso.com"\n'
+        f"[smtpd]\n{smtpd}\n"
+    )
+    return config
+
+
+@contextmanager
+def listening(
+    folder: Path, smtpd: str = "", listen: str = "127.0.0.1:0", queue: Path | None = None
+) -> Iterator[tuple[ListenerThread, Outbox]]:
+    config = write_config(folder, smtpd, queue)
+    settings = load_or_default(config).settings
+    box = Outbox(queue or folder / "queue")
+    running = start_listener(settings, config, listen, outbox=box)
+    try:
+        yield running, box
+    finally:
+        running.stop()
+
+
+class Raw:
+    """A line-level SMTP client on a plain socket: sends exactly the bytes it is given."""
+
+    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 10.0) -> None:
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.buffer = b""
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def reply(self) -> str:
+        """One whole reply (its last line: 'NNN ' not 'NNN-'); '' when the server closed."""
+        lines: list[str] = []
+        while True:
+            while b"\n" not in self.buffer:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return "\n".join(lines)
+                self.buffer += chunk
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            text = line.rstrip(b"\r").decode("utf-8", "replace")
+            lines.append(text)
+            if len(text) < 4 or text[3] != "-":
+                return "\n".join(lines)
+
+    def command(self, line: bytes) -> str:
+        self.send(line + b"\r\n")
+        return self.reply()
+
+    def closed_within(self, seconds: float) -> tuple[bool, bytes]:
+        """(whether the server closed the connection in time, what it sent before)."""
+        self.sock.settimeout(0.2)
+        seen = self.buffer
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                chunk = self.sock.recv(65536)
+            except TimeoutError:
+                continue
+            except ConnectionResetError:
+                return True, seen
+            if not chunk:
+                return True, seen
+            seen += chunk
+        return False, seen
+
+    def close(self) -> None:
+        self.sock.close()
