@@ -188,8 +188,7 @@ def _ews_warning(settings: Settings) -> None:
 def _graph_url(settings: Settings) -> str:
     from alloy_tui.core.net import clouds
 
-    ep, eo = clouds.endpoints(settings), settings.exchange_online
-    return ep.user_send_mail_url(eo.mailbox) if eo.auth == "certificate" else ep.send_mail_url
+    return f"{clouds.mailbox_url(settings)}/sendMail"
 
 
 def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]:

@@ -59,7 +59,10 @@ def create_command(obj: CliContext, out: Path | None, days: int) -> None:
     click.echo(f"Thumbprint (SHA-256): {info.sha256}")
     click.echo(f"Expires: {info.expiry_text()}")
     click.echo("")
-    for line in app_commands.setup_text(eo.client_id, eo.mailbox, public, eo.api):
+    lines = app_commands.setup_text(
+        eo.client_id, eo.mailbox, public, eo.api, large_messages=eo.large_messages
+    )
+    for line in lines:
         click.echo(line)
     click.echo("")
     if path != configured.absolute() or eo.auth != "certificate":

@@ -52,6 +52,11 @@ def _not_set_up(settings: Any, exists: bool, config_path: Path) -> str | None:
         eo = settings.exchange_online
         if not (eo.client_id and eo.tenant):
             return f"not set up: no app registration (exchange_online.client_id and tenant). {fix}."
+        if eo.auth == "certificate" and not eo.mailbox:
+            return (
+                'not set up: auth = "certificate" but exchange_online.mailbox (the address the app '
+                f"sends as) is empty. {fix}."
+            )
     elif settings.service == "smtp" and not settings.smtp.host:
         return f"not set up: smtp.host is empty. {fix}."
     elif settings.service == "exchange-server" and not settings.exchange_server.ews_endpoint:

@@ -1,6 +1,7 @@
-"""Graph drafts for large messages: POST /me/messages (needs Mail.ReadWrite), attachments
-(inline under 3 MB, else createUploadSession and PUT chunks to the upload URL), then
-POST /me/messages/{id}/send, which delivers the message with its attachments."""
+"""Graph drafts for large messages: POST /me/messages or /users/{mailbox}/messages (needs
+Mail.ReadWrite; graph.py says which mailbox a token may use), attachments (inline under 3 MB,
+else createUploadSession and PUT chunks to the upload URL), then POST .../messages/{id}/send,
+which delivers the message with its attachments, From checked as sendMail checks it."""
 
 from __future__ import annotations
 
@@ -25,9 +26,7 @@ if TYPE_CHECKING:
 CHUNK_UNIT = 320 * 1024  # upload chunks are multiples of this, except the last
 MAX_CHUNK = 4 * 1024 * 1024
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
-_PATH = re.compile(
-    r"^/v1\.0/me/messages(?:/([0-9a-f]+)(/send|/attachments(/createuploadsession)?)?)?$"
-)
+_PATH = re.compile(r"^/messages(?:/([0-9a-f]+)(/send|/attachments(/createuploadsession)?)?)?$")
 
 
 def _addresses(value: Any) -> list[str]:
@@ -39,7 +38,10 @@ def _addresses(value: Any) -> list[str]:
     return out
 
 
-def handle(sandbox: Sandbox, call: GraphCall, rec: TokenRecord, path: str) -> Response:
+def handle(
+    sandbox: Sandbox, call: GraphCall, rec: TokenRecord, path: str, account: str
+) -> Response:
+    """`path`: /messages... under the mailbox root; `account`: the mailbox the drafts are in."""
     from alloy_tui.sandbox.graph import has_scope
 
     m = _PATH.match(path)
@@ -54,9 +56,9 @@ def handle(sandbox: Sandbox, call: GraphCall, rec: TokenRecord, path: str) -> Re
     if draft_id is None:
         if call.req.method != "POST":
             return call.error(405, "Request_BadRequest", "Method not allowed.")
-        return create(sandbox, call, rec)
+        return create(sandbox, call, account)
     draft = drafts.get(draft_id)
-    if draft is None or draft["account"] != rec.account:
+    if draft is None or draft["account"] != account:
         return call.error(
             404, "ErrorItemNotFound", "The specified object was not found in the store."
         )
@@ -64,7 +66,7 @@ def handle(sandbox: Sandbox, call: GraphCall, rec: TokenRecord, path: str) -> Re
         drafts.pop(draft_id, None)
         return Response(204, b"", "", call.headers())
     if action == "/send":
-        return send(sandbox, call, draft_id)
+        return send(sandbox, call, rec, draft_id)
     if upload:
         return create_upload(sandbox, call, draft_id)
     if action == "/attachments" and call.req.method == "POST":
@@ -72,13 +74,13 @@ def handle(sandbox: Sandbox, call: GraphCall, rec: TokenRecord, path: str) -> Re
     return call.error(400, "BadRequest", "Unsupported request on a draft.")
 
 
-def create(sandbox: Sandbox, call: GraphCall, rec: TokenRecord) -> Response:
+def create(sandbox: Sandbox, call: GraphCall, account: str) -> Response:
     try:
         msg = json.loads(call.req.body)
     except ValueError:
         return call.error(400, "BadRequest", "Unable to read JSON request payload.")
     draft_id = secrets.token_hex(16)
-    sandbox.state.drafts[draft_id] = {"account": rec.account, "message": msg, "attachments": []}
+    sandbox.state.drafts[draft_id] = {"account": account, "message": msg, "attachments": []}
     return json_response(201, {"id": draft_id, "isDraft": True}, call.headers())
 
 
@@ -134,7 +136,9 @@ def upload_chunk(sandbox: Sandbox, req: Request, token: str) -> Response:
     return Response(201, b"", "", {})
 
 
-def send(sandbox: Sandbox, call: GraphCall, draft_id: str) -> Response:
+def send(sandbox: Sandbox, call: GraphCall, rec: TokenRecord, draft_id: str) -> Response:
+    from alloy_tui.sandbox.graph import from_and_sender
+
     draft = sandbox.state.drafts.pop(draft_id)
     m = draft["message"]
     to, cc, bcc = (_addresses(m.get(k)) for k in ("toRecipients", "ccRecipients", "bccRecipients"))
@@ -144,9 +148,13 @@ def send(sandbox: Sandbox, call: GraphCall, draft_id: str) -> Response:
             "ErrorInvalidRecipients",
             "A message can't be sent because it contains no recipients.",
         )
+    sender_of = from_and_sender(sandbox, call, rec, m, draft["account"])
+    if isinstance(sender_of, Response):
+        return sender_of
     msg = EmailMessage()
-    sent_from = (m.get("from") or {}).get("emailAddress", {}).get("address") or draft["account"]
-    msg["From"] = sent_from
+    msg["From"], sender = sender_of
+    if sender:
+        msg["Sender"] = sender
     if to:
         msg["To"] = ", ".join(to)
     if cc:

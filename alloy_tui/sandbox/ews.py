@@ -38,6 +38,7 @@ SEND_AS_DENIED = (
     "behalf of the specified sending account., Cannot submit message."
 )
 XML = "text/xml; charset=utf-8"
+IMPERSONATE_DENIED = "The account does not have permission to impersonate the requested user."
 
 
 def envelope(body: str, header: bool = True) -> bytes:
@@ -218,7 +219,13 @@ def handle(sandbox: Sandbox, req: Request) -> Response:
         return response_message(
             op, "ErrorInvalidOperation", f"The operation {op} is not supported by this server."
         )
-    return create_item(sandbox, op_elem, account)
+    return create_item(sandbox, op_elem, account, app=via_oauth and is_app_token(sandbox, req))
+
+
+def is_app_token(sandbox: Sandbox, req: Request) -> bool:
+    """An app-only bearer token (already checked): it acts as the impersonated mailbox."""
+    rec = sandbox.state.lookup(req.bearer() or "", "access")
+    return rec is not None and rec.app
 
 
 def _addresses(parent: ET.Element | None) -> list[str]:
@@ -227,7 +234,7 @@ def _addresses(parent: ET.Element | None) -> list[str]:
     return [(e.text or "").strip() for e in parent.iter(f"{{{T}}}EmailAddress")]
 
 
-def create_item(sandbox: Sandbox, op: ET.Element, account: str) -> Response:
+def create_item(sandbox: Sandbox, op: ET.Element, account: str, *, app: bool = False) -> Response:
     disposition = op.get("MessageDisposition", "")
     if disposition not in ("SendOnly", "SendAndSaveCopy", "SaveOnly"):
         return response_message(
@@ -243,7 +250,7 @@ def create_item(sandbox: Sandbox, op: ET.Element, account: str) -> Response:
     msg = messages[0]
     mime = msg.find(f"{{{T}}}MimeContent")
     if mime is not None:
-        return create_mime_item(sandbox, mime, account, disposition)
+        return create_mime_item(sandbox, mime, account, disposition, app=app)
     to = _addresses(msg.find(f"{{{T}}}ToRecipients"))
     cc = _addresses(msg.find(f"{{{T}}}CcRecipients"))
     bcc = _addresses(msg.find(f"{{{T}}}BccRecipients"))
@@ -262,6 +269,8 @@ def create_item(sandbox: Sandbox, op: ET.Element, account: str) -> Response:
     froms = _addresses(msg.find(f"{{{T}}}From"))
     if froms and froms[0].lower() != account.lower():
         owner = froms[0].lower()
+        if app and not sandbox.app_only.in_scope(owner):
+            return response_message("CreateItem", "ErrorImpersonateUserDenied", IMPERSONATE_DENIED)
         if not sandbox.state.has_mailbox(owner):
             return response_message(
                 "CreateItem",
@@ -291,7 +300,7 @@ def create_item(sandbox: Sandbox, op: ET.Element, account: str) -> Response:
 
 
 def create_mime_item(
-    sandbox: Sandbox, mime: ET.Element, account: str, disposition: str
+    sandbox: Sandbox, mime: ET.Element, account: str, disposition: str, *, app: bool = False
 ) -> Response:
     """A Message given as MimeContent (base64 of the RFC 5322 bytes): recipients from its headers."""
     from alloy_tui.sandbox.mime import Refusal, accept_mime
@@ -306,8 +315,10 @@ def create_mime_item(
         )
     if disposition == "SaveOnly":
         return response_message("CreateItem")
-    got = accept_mime(sandbox, api="ews", account=account, raw=raw, may_send_shared=True)
+    got = accept_mime(sandbox, api="ews", account=account, raw=raw, may_send_shared=True, app=app)
     if isinstance(got, Refusal):
+        if got.code == "ErrorAccessDenied":  # a From outside the app's scope
+            return response_message("CreateItem", "ErrorImpersonateUserDenied", IMPERSONATE_DENIED)
         code = "ErrorNonExistentMailbox" if got.code == "ErrorInvalidUser" else got.code
         return response_message("CreateItem", code, got.message)
     return response_message("CreateItem")

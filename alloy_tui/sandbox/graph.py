@@ -1,6 +1,7 @@
-"""Microsoft Graph stand-in: POST /v1.0/me/sendMail, POST /v1.0/users/{mailbox}/sendMail and
-GET /v1.0/me (under the /graph prefix). App-only tokens may use only /users/{mailbox}, for a
-mailbox in the app's scope (else 403 ErrorAccessDenied, like Exchange RBAC for Applications).
+"""Microsoft Graph stand-in: POST /v1.0/me/sendMail, POST /v1.0/users/{mailbox}/sendMail,
+GET /v1.0/me and the drafts of large messages under /me/messages or /users/{mailbox}/messages
+(under the /graph prefix). App-only tokens may use only /users/{mailbox}, for a mailbox in the
+app's scope (else 403 ErrorAccessDenied, like Exchange RBAC for Applications).
 
 Errors use Graph's body: {"error": {"code", "message", "innerError": {"date", "request-id",
 "client-request-id"}}} with request-id / client-request-id headers on every answer.
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 PREFIX = "/graph"
 MAX_REQUEST = 4 * 1024 * 1024  # Graph refuses larger request bodies
 USERS_SEND_RE = re.compile(r"^/v1\.0/users/(?P<mailbox>[^/]+)/sendmail$")
+# drafts of large messages: /me/messages... or /users/{mailbox}/messages...
+MESSAGES_RE = re.compile(r"^/v1\.0/(?:me|users/(?P<mailbox>[^/]+))(?P<rest>/messages(?:/.*)?)$")
 ACCESS_DENIED = "Access is denied. Check credentials and try again."
 ADDRESS_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 SEND_AS_DENIED = (
@@ -121,8 +124,9 @@ def handle(sandbox: Sandbox, req: Request) -> Response:
     path = req.path[len(PREFIX) :].rstrip("/").lower()
     if len(req.body) > MAX_REQUEST:
         return call.error(413, "RequestEntityTooLarge", "The request is larger than 4 MB.")
-    if path.startswith(("/upload/", "/v1.0/me/messages")):
-        return drafts_route(sandbox, call, path)
+    large = large_message_route(sandbox, call, path)
+    if large is not None:
+        return large
     users = USERS_SEND_RE.match(path)
     if users is None and path not in ("/v1.0/me/sendmail", "/v1.0/me"):
         return call.error(
@@ -208,6 +212,7 @@ def send_mime(sandbox: Sandbox, call: GraphCall, rec: TokenRecord, account: str)
         account=account,
         raw=raw,
         may_send_shared=has_scope(rec, "Mail.Send.Shared"),
+        app=rec.app,
     )
     if isinstance(got, Refusal):
         return call.error(got.status, got.code, got.message)
@@ -319,33 +324,66 @@ def from_and_sender(
     return from_address, sender
 
 
-def drafts_route(sandbox: Sandbox, call: GraphCall, path: str) -> Response:
-    """Large messages: upload-session chunks (no token: the URL is the secret) and drafts."""
+def large_message_route(sandbox: Sandbox, call: GraphCall, path: str) -> Response | None:
+    """Upload-session chunks (no token: the URL is the secret) and drafts; None: neither."""
     from alloy_tui.sandbox import drafts
 
     if path.startswith("/upload/"):
         return drafts.upload_chunk(sandbox, call.req, path[len("/upload/") :])
+    messages = MESSAGES_RE.match(path)
+    if messages is None:
+        return None
+    return drafts_route(sandbox, call, messages.group("mailbox"), messages.group("rest"))
+
+
+def drafts_route(sandbox: Sandbox, call: GraphCall, quoted: str | None, rest: str) -> Response:
+    """Large messages' drafts, of /me (quoted None) or of /users/{mailbox}."""
+    from alloy_tui.sandbox import drafts
+
     rec = call.authenticate()
     if isinstance(rec, Response):
         return rec
-    return call.busy() or drafts.handle(sandbox, call, rec, path)
+    busy = call.busy()
+    if busy is not None:
+        return busy
+    mailbox = sending_mailbox(sandbox, call, rec, quoted, "Mail.ReadWrite")
+    if isinstance(mailbox, Response):
+        return mailbox
+    return drafts.handle(sandbox, call, rec, rest, mailbox)
+
+
+def sending_mailbox(
+    sandbox: Sandbox, call: GraphCall, rec: TokenRecord, quoted: str | None, role: str
+) -> str | Response:
+    """The mailbox a request acts on: /me is the token's own (never an app's); /users/{mailbox}
+    is the token's own mailbox, or for an app token one in its scope with the role."""
+    from urllib.parse import unquote
+
+    if quoted is None:
+        if rec.app:
+            return call.error(
+                400, "BadRequest", "/me request is only valid with delegated authentication flow."
+            )
+        return rec.account
+    mailbox = unquote(quoted)
+    if not rec.app and mailbox.lower() != rec.account.lower():
+        return call.error(403, "ErrorAccessDenied", ACCESS_DENIED)
+    if rec.app and not (has_scope(rec, role) and sandbox.app_only.in_scope(mailbox)):
+        return call.error(403, "ErrorAccessDenied", ACCESS_DENIED)
+    if not sandbox.state.has_mailbox(mailbox):
+        return call.error(404, "ErrorInvalidUser", f"The requested user '{mailbox}' is invalid.")
+    return mailbox.lower()
 
 
 def send_as_user(sandbox: Sandbox, call: GraphCall, rec: TokenRecord, quoted: str) -> Response:
     """POST /users/{mailbox}/sendMail: the token's own mailbox, or (app-only) one in its scope."""
-    from urllib.parse import unquote
-
-    mailbox = unquote(quoted)
     if call.req.method != "POST":
         return call.error(
             405,
             "Request_BadRequest",
             "Specified HTTP method is not allowed for the request target.",
         )
-    if not rec.app and mailbox.lower() != rec.account.lower():
-        return call.error(403, "ErrorAccessDenied", ACCESS_DENIED)
-    if rec.app and not (has_scope(rec, "Mail.Send") and sandbox.app_only.in_scope(mailbox)):
-        return call.error(403, "ErrorAccessDenied", ACCESS_DENIED)
-    if not sandbox.state.has_mailbox(mailbox):
-        return call.error(404, "ErrorInvalidUser", f"The requested user '{mailbox}' is invalid.")
-    return send_mail(sandbox, call, rec, mailbox.lower())
+    mailbox = sending_mailbox(sandbox, call, rec, quoted, "Mail.Send")
+    if isinstance(mailbox, Response):
+        return mailbox
+    return send_mail(sandbox, call, rec, mailbox)

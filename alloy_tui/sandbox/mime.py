@@ -34,9 +34,17 @@ def _addresses(headers: email.message.Message, name: str) -> list[str]:
 
 
 def accept_mime(
-    sandbox: Sandbox, *, api: str, account: str, raw: bytes, may_send_shared: bool
+    sandbox: Sandbox,
+    *,
+    api: str,
+    account: str,
+    raw: bytes,
+    may_send_shared: bool,
+    app: bool = False,
 ) -> DeliveredMessage | Refusal:
-    from alloy_tui.sandbox.graph import ADDRESS_RE
+    """`app`: an app-only token sending as `account`; a From other than it must be in the app's
+    mailbox scope too (403 ErrorAccessDenied, as Exchange RBAC for Applications answers)."""
+    from alloy_tui.sandbox.graph import ACCESS_DENIED, ADDRESS_RE
 
     if not raw.strip():
         return Refusal(400, "ErrorMimeContentInvalid", "The MIME content is empty.")
@@ -60,7 +68,11 @@ def accept_mime(
     froms = _addresses(headers, "From")
     owner = froms[0].lower() if froms else account.lower()
     if owner != account.lower():
-        if not may_send_shared:  # Exchange checks the mailbox's send-as rights: refused From
+        if app and not sandbox.app_only.in_scope(owner):
+            return Refusal(403, "ErrorAccessDenied", ACCESS_DENIED)
+        if not (
+            may_send_shared or app
+        ):  # Exchange checks the mailbox's send-as rights: refused From
             return Refusal(403, "ErrorSendAsDenied", SEND_AS_DENIED)
         if not sandbox.state.has_mailbox(owner):
             return Refusal(404, "ErrorInvalidUser", f"The requested user '{owner}' is invalid.")

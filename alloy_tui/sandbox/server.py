@@ -11,18 +11,17 @@ Nothing here ever talks to Microsoft. The CA and the server certificate are made
 from __future__ import annotations
 
 import shutil
-import socket
 import ssl
 import tempfile
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from alloy_tui.sandbox import app_only, autodiscover, entra, ews, graph, pages
+from alloy_tui.sandbox.httpd import SandboxHandler, SandboxHTTPServer
 from alloy_tui.sandbox.mailbox import load_messages
 from alloy_tui.sandbox.store import (
     DEFAULT_ACCOUNT,
@@ -41,7 +40,6 @@ SECRET_FIELDS = {
     "client_assertion",
     "password",
 }
-MAX_BODY = 10 * 1024 * 1024
 
 
 class Sandbox:
@@ -108,9 +106,9 @@ class Sandbox:
         ca.cert_pem.write_to_path(str(self.ca_path))
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(ctx)
-        handler = type("SandboxHandler", (_Handler,), {"sandbox": self})
+        handler = type("SandboxHandler", (SandboxHandler,), {"sandbox": self})
         try:
-            server = _Server((self.host, self.port), handler)
+            server = SandboxHTTPServer((self.host, self.port), handler)
         except OSError:
             self.stop()  # the port is taken: leave no folder behind
             raise
@@ -341,64 +339,3 @@ class Sandbox:
             )
         with self.state.lock:
             self.state.requests.append(rec)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    address_family = socket.AF_INET
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, handler)
-
-    def handle_error(
-        self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
-    ) -> None:
-        pass  # a client that hung up or did not trust the CA: nothing to report
-
-
-class _Handler(BaseHTTPRequestHandler):
-    sandbox: Sandbox
-    timeout = 30
-    protocol_version = "HTTP/1.1"
-    server_version = "AlloySandbox/1.0"
-
-    def setup(self) -> None:
-        super().setup()
-        self.conn: dict[str, Any] = {}
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
-        pass
-
-    def _serve(self) -> None:
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._send(text_response(413, "Request body too large"))
-            return
-        body = self.rfile.read(length) if length > 0 else b""
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        req = Request(self.command, parts.path, query, headers, body, self.conn)
-        try:
-            api, resp = self.sandbox.dispatch(req)
-        except Exception as e:  # a bug in the sandbox: answer 500, don't kill the thread
-            api, resp = "other", text_response(500, f"sandbox error: {type(e).__name__}: {e}")
-        self.sandbox.record(api, req, resp.status)
-        self._send(resp)
-
-    def _send(self, resp: Response) -> None:
-        self.send_response(resp.status)
-        if resp.content_type:
-            self.send_header("Content-Type", resp.content_type)
-        for name, value in resp.headers.items():
-            for v in value if isinstance(value, list) else [value]:
-                self.send_header(name, v)
-        self.send_header("Content-Length", str(len(resp.body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(resp.body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve  # noqa: N815

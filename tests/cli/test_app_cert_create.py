@@ -91,3 +91,14 @@ def test_bad_days_is_a_clear_error(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "--days" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "x.pem").exists()
+
+
+def test_with_large_messages_the_commands_assign_mail_readwrite(tmp_path: Path) -> None:
+    readwrite = f'New-ManagementRoleAssignment -App {CLIENT} -Role "Application Mail.ReadWrite"'
+    cfg = write_cfg(tmp_path / "config.toml", "large_messages = true\n")
+    r = run(cfg, "app-cert", "create", "--out", str(tmp_path / "app.pem"))
+    assert r.returncode == 0, r.stderr
+    assert readwrite in r.stdout and '-Role "Application Mail.Send"' in r.stdout
+    cfg = write_cfg(tmp_path / "config.toml")
+    r = run(cfg, "app-cert", "create", "--out", str(tmp_path / "other.pem"))
+    assert r.returncode == 0 and "Mail.ReadWrite" not in r.stdout

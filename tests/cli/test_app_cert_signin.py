@@ -13,8 +13,7 @@ import pytest
 
 from alloy_tui.core.signin import certificate
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.session import config_text, write_config
-from tests.helpers.app_only import token_requests
+from tests.helpers.app_only import app_config, token_requests
 from tests.helpers.m365 import ACCOUNT
 
 CLI = [sys.executable, "-m", "alloy_tui"]
@@ -24,18 +23,6 @@ CLI = [sys.executable, "-m", "alloy_tui"]
 def sb() -> Iterator[Sandbox]:
     with Sandbox() as s:
         yield s
-
-
-def app_config(
-    sb: Sandbox, workdir: Path, pem: Path, mailbox: str = ACCOUNT, api: str = "graph"
-) -> Path:
-    text = config_text(sb, workdir, api=api).replace(
-        "[exchange_online]\n",
-        f'[exchange_online]\nauth = "certificate"\ncertificate = "{pem}"\nmailbox = "{mailbox}"\n',
-    )
-    path = workdir / "config.toml"
-    write_config(path, text)
-    return path
 
 
 @pytest.fixture

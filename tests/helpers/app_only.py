@@ -10,6 +10,7 @@ from typing import Any
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.signin import certificate
 from alloy_tui.sandbox import Sandbox
+from alloy_tui.sandbox.session import config_text, write_config
 from tests.helpers.m365 import ACCOUNT, settings_for
 
 
@@ -61,3 +62,21 @@ def app_settings(
 
 def token_requests(sb: Sandbox) -> list[Any]:
     return [r for r in sb.requests("entra") if r.path.endswith("/token")]
+
+
+def app_config(
+    sb: Sandbox,
+    workdir: Path,
+    pem: Path,
+    mailbox: str = ACCOUNT,
+    api: str = "graph",
+    extra: str = "",
+) -> Path:
+    """A sandbox config.toml with auth = "certificate" (`extra`: more TOML at the end)."""
+    text = config_text(sb, workdir, api=api).replace(
+        "[exchange_online]\n",
+        f'[exchange_online]\nauth = "certificate"\ncertificate = "{pem}"\nmailbox = "{mailbox}"\n',
+    )
+    path = workdir / "config.toml"
+    write_config(path, text + extra)
+    return path

@@ -32,7 +32,9 @@ def _register(ctx: ExplainContext, hints: AppHints) -> str:
 def _scoping(ctx: ExplainContext, hints: AppHints) -> str:
     from alloy_tui.core.signin import app_commands
 
-    lines = app_commands.scoping_commands(ctx.client_id, hints.mailbox, ctx.api)[1:]
+    lines = app_commands.scoping_commands(
+        ctx.client_id, hints.mailbox, ctx.api, large_messages=ctx.large_messages
+    )[1:]
     cmds = "; ".join(f"`{c}`" for c in lines)
     return (
         f"In Exchange Online PowerShell: {cmds}. Changes take {app_commands.APPLY_DELAY} to apply."
@@ -165,6 +167,7 @@ def refine_send(ex: Explanation, ctx: ExplainContext, hints: AppHints) -> Explan
             f"{_scoping(ctx, AppHints(hints.certificate, hints.public_pem, hints.sha1, other or box))} "
             "Check with `Test-ServicePrincipalAuthorization`."
         )
+        ex.details = {**ex.details, "refused_mailbox": other or box}  # the outbox: failed at once
     elif code == "ErrorSendAsDenied":
         ex.title = f"{other} has not granted {box} Send As or Send on Behalf"
         ex.cause = (

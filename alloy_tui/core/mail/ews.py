@@ -92,52 +92,60 @@ def _exchangelib_classes() -> dict[str, type[Any]]:
     return _classes
 
 
+def exchange_account(t: m365.M365Transport, token: AccessToken, account: str) -> ExAccount:
+    """The exchangelib Account these settings send with (no request yet): delegate access for a
+    signed-in user; for an app-only token, `account` impersonated (the SOAP ExchangeImpersonation
+    header; X-AnchorMailbox alone is not enough). One Configuration, one connection."""
+    from exchangelib import (
+        DELEGATE,
+        IMPERSONATION,
+        OAUTH2,
+        UTC,
+        Build,
+        Configuration,
+        Identity,
+        Version,
+    )
+    from exchangelib import Account as ExAccount
+
+    from alloy_tui.core import net
+
+    classes = _exchangelib_classes()
+    net.register_requests_host(t.endpoints.ews, t.settings, t.config_path)
+    identity = Identity(primary_smtp_address=account) if t.app_only else None
+    config = Configuration(
+        service_endpoint=t.endpoints.ews,
+        credentials=classes["credentials"](t.signin, token, identity),
+        auth_type=OAUTH2,
+        version=Version(build=Build(15, 20), api_version="Exchange2016"),
+        retry_policy=classes["retry_policy"](),
+        max_connections=1,
+    )
+    return ExAccount(
+        primary_smtp_address=account,
+        config=config,
+        autodiscover=False,
+        access_type=IMPERSONATION if t.app_only else DELEGATE,
+        default_timezone=UTC,
+    )
+
+
 class EwsTransport(m365.M365Transport):
     api = "ews"
 
     def send(self, message: OutgoingMessage) -> SendResult:
         account, from_address, token = self._prepare(message)
-        from exchangelib import (
-            DELEGATE,
-            IMPERSONATION,
-            OAUTH2,
-            UTC,
-            Build,
-            Configuration,
-            Identity,
-            Version,
-        )
-        from exchangelib import Account as ExAccount
         from exchangelib.errors import ErrorInternalServerTransientError, ErrorServerBusy
 
         from alloy_tui.core import net
 
         classes = _exchangelib_classes()
-        net.register_requests_host(self.endpoints.ews, self.settings, self.config_path)
-        config = Configuration(
-            service_endpoint=self.endpoints.ews,
-            credentials=classes["credentials"](
-                self.signin,
-                token,
-                Identity(primary_smtp_address=account) if self.app_only else None,
-            ),
-            auth_type=OAUTH2,
-            version=Version(build=Build(15, 20), api_version="Exchange2016"),
-            retry_policy=classes["retry_policy"](),
-            max_connections=1,
-        )
         ctx = self._ctx(account, from_address)
         backoff = m365.Backoff(self.max_attempts, self.max_total_wait)
         started = time.monotonic()
         ex_account: ExAccount | None = None
         try:
-            ex_account = ExAccount(
-                primary_smtp_address=account,
-                config=config,
-                autodiscover=False,
-                access_type=IMPERSONATION if self.app_only else DELEGATE,
-                default_timezone=UTC,
-            )
+            ex_account = exchange_account(self, token, account)
             msg = build_ews_message(ex_account, message, from_address)
             while True:
                 backoff.next_attempt()

@@ -1,4 +1,5 @@
-"""Microsoft Graph transport: POST {graph}/v1.0/me/sendMail with httpx (202 = sent).
+"""Microsoft Graph transport: POST {graph}/v1.0/me/sendMail (app-only: /users/{mailbox}/sendMail)
+with httpx (202 = sent).
 
 `message.from` is set only when sending on behalf of another mailbox. 429/503 honour
 Retry-After (at least that long) with bounded retries. This module never imports exchangelib.
@@ -53,11 +54,7 @@ class GraphTransport(m365.M365Transport):
         from alloy_tui.core import net
 
         body = _encoded(payload(message, from_address))
-        url = (
-            self.endpoints.user_send_mail_url(account)
-            if self.app_only
-            else self.endpoints.send_mail_url
-        )
+        url = f"{self.mailbox_url}/sendMail"
         backoff = m365.Backoff(self.max_attempts, self.max_total_wait)
         refreshed = False
         started = time.monotonic()

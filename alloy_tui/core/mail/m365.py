@@ -151,6 +151,14 @@ class M365Transport:
     def app_only(self) -> bool:
         return bool(getattr(self.signin, "app_only", False))
 
+    @property
+    def mailbox_url(self) -> str:
+        """Graph's root for the sending mailbox (/me, or /users/{mailbox} for app-only): every
+        Graph send path, JSON, MIME or draft, goes under it."""
+        from alloy_tui.core.net import clouds
+
+        return clouds.mailbox_url(self.settings)
+
     def _refine(self, ex: Explanation, from_address: str) -> Explanation:
         """App-only: say which scope, role or grant a refusal is about (and the command)."""
         signin = self.signin

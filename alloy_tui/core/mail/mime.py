@@ -66,9 +66,11 @@ def end_at_lone_dot(raw: bytes) -> bytes:
 
 
 def sending_account(settings: Settings) -> str:
-    """The mailbox alloy-tui sends as: the signed-in account, or the SMTP/Exchange user name."""
+    """The mailbox alloy-tui sends as: the signed-in account (app-only: the app's mailbox), or
+    the SMTP/Exchange user name."""
     if settings.service == "exchange-online":
-        return settings.exchange_online.account
+        eo = settings.exchange_online
+        return eo.mailbox if eo.auth == "certificate" else eo.account
     user = (
         settings.smtp.username if settings.service == "smtp" else settings.exchange_server.username
     )

@@ -171,3 +171,9 @@ def from_header_address(raw: bytes) -> str:
             pairs = field_addresses(f)
             return pairs[0][1] if pairs else ""
     return ""
+
+
+def other_from(message: bytes, account: str) -> str:
+    """The message's From when it is not the sending account (a 'From' delegation), else ""."""
+    found = from_header_address(message)
+    return "" if not found or found.lower() == account.lower() else found

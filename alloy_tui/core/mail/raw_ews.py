@@ -1,6 +1,7 @@
 """Raw delivery through EWS: the message's MIME content as a new item, sent with one CreateItem
-(SendOnly). Exchange Online signs in with the MSAL token (`EwsDelivery`); Exchange Server with
-NTLM/Basic (`ExchangeServerDelivery`). One exchangelib Account, one token or password, and one
+(SendOnly). Exchange Online signs in with the MSAL token (`EwsDelivery`; app-only impersonates
+the mailbox, as the EWS transport does); Exchange Server with NTLM/Basic
+(`ExchangeServerDelivery`). One exchangelib Account, one token or password, and one
 connection serve every message of a run. exchangelib loads only here.
 """
 
@@ -73,33 +74,14 @@ class EwsDelivery(_Base, m365.M365Transport):
     def _ready(self) -> Any:
         if self._ex_account is not None:
             return self._ex_account
-        from exchangelib import DELEGATE, OAUTH2, UTC, Build, Configuration, Version
-        from exchangelib import Account as ExAccount
-
         from alloy_tui.core import net
-        from alloy_tui.core.mail.ews import _exchangelib_classes
+        from alloy_tui.core.mail.ews import exchange_account
 
         net.ssl_context(self.settings, self.config_path)  # a bad CA bundle stops us here
         token = self.signin.get_token_info("ews")
         self.token_acquisitions += 1
         self._account = self.signin.username() or self.settings.exchange_online.account
-        classes = _exchangelib_classes()
-        net.register_requests_host(self.endpoints.ews, self.settings, self.config_path)
-        config = Configuration(
-            service_endpoint=self.endpoints.ews,
-            credentials=classes["credentials"](self.signin, token),
-            auth_type=OAUTH2,
-            version=Version(build=Build(15, 20), api_version="Exchange2016"),
-            retry_policy=classes["retry_policy"](),
-            max_connections=1,
-        )
-        self._ex_account = ExAccount(
-            primary_smtp_address=self._account,
-            config=config,
-            autodiscover=False,
-            access_type=DELEGATE,
-            default_timezone=UTC,
-        )
+        self._ex_account = exchange_account(self, token, self._account)
         return self._ex_account
 
     def send_raw(
@@ -118,7 +100,8 @@ class EwsDelivery(_Base, m365.M365Transport):
             from alloy_tui.core import net
             from alloy_tui.core.explain import explain
 
-            ex = explain(e, self._ctx(self._account, ""))
+            other = raw.other_from(message, self._account)
+            ex = self._refine(explain(e, self._ctx(self._account, other)), other)
             ex.request_id = ex.request_id or net.last_request_id()
             wait = getattr(e, "server_back_off", None) or getattr(e, "back_off", None)
             if wait:

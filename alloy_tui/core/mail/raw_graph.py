@@ -1,5 +1,6 @@
-"""Raw delivery through Microsoft Graph: POST {graph}/v1.0/me/sendMail with the base64 of the
-MIME message as a text/plain body (202 = accepted). One access token and one httpx client serve
+"""Raw delivery through Microsoft Graph: POST {graph}/v1.0/me/sendMail (app-only:
+/users/{mailbox}/sendMail, the transport's `mailbox_url`) with the base64 of the MIME message as
+a text/plain body (202 = accepted). One access token and one httpx client serve
 every message of a run; the token is renewed only when it is about to expire, or once on a 401.
 
 No retries here: the outbox runner decides when to try again (429/503 with their Retry-After
@@ -23,11 +24,17 @@ from alloy_tui.core.mail.message import SendResult
 TOKEN_MARGIN = 120.0  # renew an access token this many seconds before it expires
 
 
-def large_message_fix() -> str:
+def large_message_fix(app_only: bool = False) -> str:
+    needs = (
+        'the role assignment "Application Mail.ReadWrite" for the mailbox (`alloy-tui app-cert '
+        "create` prints the commands)"
+        if app_only
+        else "the delegated permission Mail.ReadWrite, and `alloy-tui login` once more"
+    )
     return (
-        "Turn on large messages ([exchange_online] large_messages = true; the app then needs the "
-        "delegated permission Mail.ReadWrite, and `alloy-tui login` once more), or send a smaller "
-        "message (under 3 MB of MIME); EWS and SMTP take messages up to the 35 MB limit."
+        f"Turn on large messages ([exchange_online] large_messages = true; the app then needs "
+        f"{needs}), or send a smaller message (under 3 MB of MIME); EWS and SMTP take messages up "
+        "to the 35 MB limit."
     )
 
 
@@ -74,7 +81,7 @@ class GraphDelivery(m365.M365Transport):
                 len(message),
                 raw.GRAPH_MAX_RAW_BYTES,
                 "the most Graph's sendMail takes in one request (about 4 MB once base64-encoded)",
-                large_message_fix(),
+                large_message_fix(self.app_only),
             )
         if too_big is not None:
             raise ExplainedError(too_big)
@@ -85,9 +92,10 @@ class GraphDelivery(m365.M365Transport):
             request_id = send_large(self, message, recipients)
         else:
             body = base64.b64encode(raw.for_exchange(message, recipients))
-            resp = self._call("POST", self.endpoints.send_mail_url, content=body, mime=True)
+            url = f"{self.mailbox_url}/sendMail"
+            resp = self._call("POST", url, content=body, mime=True)
             if resp.status_code != 202:
-                raise ExplainedError(self._explain(resp))
+                raise ExplainedError(self._explain(resp, raw.other_from(message, self._account)))
             request_id = resp.headers.get("request-id", "")
         self.last_request_id = request_id
         return SendResult(
@@ -133,7 +141,7 @@ class GraphDelivery(m365.M365Transport):
             return resp
         return resp
 
-    def _explain(self, resp: Any) -> Explanation:
+    def _explain(self, resp: Any, from_address: str = "") -> Explanation:
         from alloy_tui.core.explain import explain_graph
 
         try:
@@ -144,8 +152,9 @@ class GraphDelivery(m365.M365Transport):
             resp.status_code,
             data if isinstance(data, dict) else None,
             dict(resp.headers),
-            self._ctx(self._account, ""),
+            self._ctx(self._account, from_address),
         )
+        ex = self._refine(ex, from_address)
         ex.request_id = ex.request_id or resp.headers.get("request-id", "")
         ex.details["status"] = resp.status_code
         after = resp.headers.get("Retry-After")

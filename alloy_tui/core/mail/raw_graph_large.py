@@ -1,8 +1,9 @@
 """Graph messages over the ~4 MB request limit (``[exchange_online] large_messages = true``):
-a draft (POST /me/messages, needs Mail.ReadWrite) with the message's subject, body, recipients,
+a draft (POST /me/messages, or /users/{mailbox}/messages for app-only, under the transport's
+`mailbox_url`; needs Mail.ReadWrite) with the message's subject, body, recipients,
 Message-ID and X- headers; attachments under 3 MB posted whole, larger ones through an upload
 session (PUT chunks of 320 KiB multiples, at most 4 MiB, to the pre-authorised upload URL);
-then POST /me/messages/{id}/send. A draft left by a failure is deleted (best effort).
+then POST .../messages/{id}/send. A draft left by a failure is deleted (best effort).
 """
 
 from __future__ import annotations
@@ -78,10 +79,10 @@ def send_large(d: GraphDelivery, message: bytes, recipients: Sequence[str]) -> s
         raw.for_exchange(message, recipients), policy=email.policy.default
     )
     assert isinstance(msg, EmailMessage)
-    base = f"{d.endpoints.graph}/v1.0/me/messages"
+    base = f"{d.mailbox_url}/messages"
     resp = d._call("POST", base, json=draft_of(msg, d._account))
-    if resp.status_code == 403:
-        raise ExplainedError(needs_read_write(d._account))
+    if resp.status_code == 403:  # an app: its role assignment or scope (the commands name both)
+        raise ExplainedError(d._explain(resp) if d.app_only else needs_read_write(d._account))
     if resp.status_code != 201:
         raise ExplainedError(d._explain(resp))
     draft_id = str(resp.json()["id"])
@@ -90,7 +91,7 @@ def send_large(d: GraphDelivery, message: bytes, recipients: Sequence[str]) -> s
             _attach(d, f"{base}/{draft_id}/attachments", part)
         resp = d._call("POST", f"{base}/{draft_id}/send")
         if resp.status_code != 202:
-            raise ExplainedError(d._explain(resp))
+            raise ExplainedError(d._explain(resp, raw.other_from(message, d._account)))
     except BaseException:
         try:
             d._call("DELETE", f"{base}/{draft_id}")

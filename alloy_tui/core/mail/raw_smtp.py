@@ -8,7 +8,6 @@ import smtplib
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation
@@ -18,10 +17,10 @@ from alloy_tui.core.mail.smtp import (
     _NETWORK_ERRORS,
     SmtpTransport,
     _close,
-    _text,
     check_smtp_settings,
     from_address_for,
     queue_id,
+    send_envelope,
 )
 
 
@@ -119,21 +118,4 @@ class SmtpDelivery(SmtpTransport):
             options.append("SMTPUTF8")
         if (international or not data.isascii()) and conn.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
-        code, resp = conn.mail(envelope_from, options)
-        if code != 250:
-            conn.rset()
-            raise smtplib.SMTPSenderRefused(code, resp, envelope_from)
-        refused: dict[str, tuple[int, str]] = {}
-        raw_refused: dict[str, tuple[int, Any]] = {}
-        for rcpt in to:
-            code, resp = conn.rcpt(rcpt)
-            if code not in (250, 251):
-                raw_refused[rcpt] = (code, resp)
-                refused[rcpt] = (code, _text(resp))
-        if len(raw_refused) == len(to):
-            conn.rset()
-            raise smtplib.SMTPRecipientsRefused(raw_refused)
-        code, resp = conn.data(data)
-        if code != 250:
-            raise smtplib.SMTPDataError(code, resp)
-        return f"{code} {_text(resp)}", refused
+        return send_envelope(conn, data, envelope_from, to, options, reset=True)

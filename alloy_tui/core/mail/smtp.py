@@ -32,6 +32,7 @@ from alloy_tui.core.explain import (
     explain_smtp,
 )
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
+from alloy_tui.core.mail.smtp_envelope import send_envelope as send_envelope  # re-exported
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 _QUEUE_ID_RES = (
@@ -311,22 +312,7 @@ def transmit(
         options += ["SMTPUTF8", "BODY=8BITMIME"]
     data = email.as_bytes(policy=SMTPUTF8_POLICY if international else SMTP_POLICY)
     options += _size_option(conn, len(data))
-    code, resp = conn.mail(from_address, options)
-    if code != 250:
-        raise smtplib.SMTPSenderRefused(code, resp, from_address)
-    refused: dict[str, tuple[int, str]] = {}
-    raw_refused: dict[str, tuple[int, bytes]] = {}
-    for rcpt in to:
-        code, resp = conn.rcpt(rcpt)
-        if code not in (250, 251):
-            raw_refused[rcpt] = (code, resp)
-            refused[rcpt] = (code, _text(resp))
-    if len(raw_refused) == len(to):
-        raise smtplib.SMTPRecipientsRefused(raw_refused)
-    code, resp = conn.data(data)
-    if code != 250:
-        raise smtplib.SMTPDataError(code, resp)
-    return f"{code} {_text(resp)}", refused
+    return send_envelope(conn, data, from_address, to, options)
 
 
 def _size_option(conn: smtplib.SMTP, size: int) -> list[str]:
@@ -364,11 +350,6 @@ def scrub(ex: Explanation, secret: str) -> Explanation:
         k: (v.replace(secret, "***") if isinstance(v, str) else v) for k, v in ex.details.items()
     }
     return ex
-
-
-def _text(resp: bytes | str) -> str:
-    text = resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
-    return " ".join(text.split())[:300]
 
 
 def _close(conn: smtplib.SMTP) -> None:

@@ -13,11 +13,11 @@ from alloy_tui.core.mail.smtp import (
     _NETWORK_ERRORS,
     SmtpTransport,
     _close,
-    _text,
     check_smtp_settings,
     from_address_for,
     scrub,
 )
+from alloy_tui.core.mail.smtp_envelope import reply_text as _text
 
 
 def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:

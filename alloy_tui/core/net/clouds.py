@@ -84,15 +84,22 @@ class Endpoints:
     def authority(self, tenant: str) -> str:
         return f"{self.login}/{tenant}"
 
+    def mailbox_url(self, mailbox: str = "") -> str:
+        """Graph's root for the sending mailbox: /me for a signed-in user, /users/{mailbox} for an
+        app-only token (Graph refuses /me for an app)."""
+        if not mailbox:
+            return f"{self.graph}/v1.0/me"
+        from urllib.parse import quote
+
+        return f"{self.graph}/v1.0/users/{quote(mailbox, safe='@')}"
+
     @property
     def send_mail_url(self) -> str:
-        return f"{self.graph}/v1.0/me/sendMail"
+        return f"{self.mailbox_url()}/sendMail"
 
     def user_send_mail_url(self, mailbox: str) -> str:
         """App-only sends name the mailbox: /users/{mailbox}/sendMail."""
-        from urllib.parse import quote
-
-        return f"{self.graph}/v1.0/users/{quote(mailbox, safe='@')}/sendMail"
+        return f"{self.mailbox_url(mailbox)}/sendMail"
 
 
 def _strip(url: str) -> str:
@@ -116,6 +123,18 @@ def endpoints(settings: Settings) -> Endpoints:
         ews=eo.ews_endpoint.strip() or c.ews,
         login_overridden=bool(eo.login_endpoint.strip()),
     )
+
+
+def app_mailbox(settings: Settings) -> str:
+    """The mailbox an app-only sign-in sends as, or "" when a user signs in (device code)."""
+    eo = settings.exchange_online
+    return eo.mailbox if eo.auth == "certificate" else ""
+
+
+def mailbox_url(settings: Settings) -> str:
+    """Where these settings' Graph mail goes: {graph}/v1.0/me, or /users/{mailbox} for app-only;
+    sendMail, drafts and upload sessions all hang under it."""
+    return endpoints(settings).mailbox_url(app_mailbox(settings))
 
 
 def scopes(settings: Settings, resource: str) -> list[str]:

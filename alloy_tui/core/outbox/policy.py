@@ -3,9 +3,9 @@
 Temporary (stay pending): network and timeouts, 429/503 with Retry-After, other 5xx, 4xx SMTP
 replies, a sign-in that needs the admin, settings that are not right yet: anything an admin or
 time can fix. Permanent (failed at once): a refused recipient, a message too big, a refused
-From, a 5xx SMTP reply (except authentication ones, which a new password fixes), a message
-Exchange can't read. Back-off: 1 minute, doubling, at most 1 hour, never sooner than
-Retry-After; a message pending past ``[queue] lifetime_hours`` fails.
+From or (app-only) a mailbox Exchange refuses the app, a 5xx SMTP reply (except authentication
+ones, which a new password fixes), a message Exchange can't read. Back-off: 1 minute, doubling,
+at most 1 hour, never sooner than Retry-After; a message pending past ``[queue] lifetime_hours`` fails.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ _SMTP_RE = re.compile(r"^smtp\.(\d{3})$")
 
 
 def is_permanent(ex: Explanation) -> bool:
-    if ex.code in PERMANENT_CODES:
-        return True
+    if ex.code in PERMANENT_CODES or ex.details.get("refused_mailbox"):
+        return True  # refused_mailbox: app-only, Exchange refused the app that mailbox
     m = _SMTP_RE.match(ex.code)
     if m:
         code = m.group(1)

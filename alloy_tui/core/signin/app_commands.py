@@ -43,7 +43,7 @@ def scoping_commands(
     box = mailbox or MAILBOX_PLACEHOLDER
     scope = scope_name(mailbox)
     roles = [role_for(api)]
-    if large_messages:
+    if large_messages and api == "graph":  # Graph drafts for messages over the request limit
         roles.append("Application Mail.ReadWrite")
     lines = [
         f"$sp = az ad sp show --id {app} --query id -o tsv   # or: az ad sp create --id {app}",
@@ -60,14 +60,22 @@ def scoping_commands(
     return lines
 
 
-def setup_text(client_id: str, mailbox: str, public_pem: Path, api: str = "graph") -> list[str]:
+def setup_text(
+    client_id: str,
+    mailbox: str,
+    public_pem: Path,
+    api: str = "graph",
+    *,
+    large_messages: bool = False,
+) -> list[str]:
     """Every step as printed lines: register, scope, wait, warning."""
     out = ["1. Register the certificate on the app registration (Azure CLI, `az login` first):"]
     out += [f"   {c}" for c in registration_commands(client_id, public_pem)]
     out.append(
         "2. Limit the app to the one mailbox (Exchange Online PowerShell, RBAC for Applications):"
     )
-    out += [f"   {c}" for c in scoping_commands(client_id, mailbox, api)]
+    scoping = scoping_commands(client_id, mailbox, api, large_messages=large_messages)
+    out += [f"   {c}" for c in scoping]
     out.append(
         f"   These take {APPLY_DELAY} to apply; Test-ServicePrincipalAuthorization shows "
         "InScope = True once they have."

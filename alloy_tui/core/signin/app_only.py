@@ -20,7 +20,14 @@ from alloy_tui.core.config import Settings, paths
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
 from alloy_tui.core.net import clouds
 from alloy_tui.core.signin import cache_file, cache_read, certificate
-from alloy_tui.core.signin.model import AccessToken, Account, _alert, check_app_settings
+from alloy_tui.core.signin.model import (
+    AccessToken,
+    Account,
+    _alert,
+    check_app_settings,
+    login_host,
+    signin_context,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -105,22 +112,11 @@ class AppOnlySignIn:
     # ------------------------------------------------------------------ plumbing
     @property
     def login_host(self) -> str:
-        from urllib.parse import urlsplit
-
-        return (urlsplit(self.endpoints.login).hostname or "").lower()
+        return login_host(self.endpoints.login)
 
     def explain_context(self, account: str = "") -> ExplainContext:
-        from alloy_tui.core.explain import ExplainContext
-
-        eo = self.settings.exchange_online
-        return ExplainContext(
-            service="exchange-online",
-            api=eo.api,
-            account=account or eo.mailbox,
-            cloud=eo.cloud,
-            client_id=eo.client_id,
-            tenant=eo.tenant,
-            host=self.login_host,
+        return signin_context(
+            self.settings, self.endpoints.login, account or self.settings.exchange_online.mailbox
         )
 
     def hints(self) -> AppHints:

@@ -24,6 +24,8 @@ from alloy_tui.core.signin.model import (
     TokenHealth,
     _alert,
     check_app_settings,
+    login_host,
+    signin_context,
 )
 from alloy_tui.core.signin.token_cache import TokenCache
 
@@ -64,22 +66,11 @@ class SignIn:
     # ------------------------------------------------------------------ plumbing
     @property
     def login_host(self) -> str:
-        from urllib.parse import urlsplit
-
-        return (urlsplit(self.endpoints.login).hostname or "").lower()
+        return login_host(self.endpoints.login)
 
     def explain_context(self, account: str = "") -> ExplainContext:
-        from alloy_tui.core.explain import ExplainContext
-
-        eo = self.settings.exchange_online
-        return ExplainContext(
-            service="exchange-online",
-            api=eo.api,
-            account=account or eo.account,
-            cloud=eo.cloud,
-            client_id=eo.client_id,
-            tenant=eo.tenant,
-            host=self.login_host,
+        return signin_context(
+            self.settings, self.endpoints.login, account or self.settings.exchange_online.account
         )
 
     @property

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.config import GUID_RE, Settings, validate
 from alloy_tui.core.errors import AlloyError, UserInputError, clean_fields
+
+if TYPE_CHECKING:
+    from alloy_tui.core.explain import ExplainContext
 
 
 @dataclass(frozen=True)
@@ -86,3 +89,26 @@ def check_app_settings(settings: Settings) -> None:
     for p in validate(settings):
         if p.key.startswith("exchange_online.") or p.key.startswith("network."):
             raise UserInputError(str(p))
+
+
+def login_host(login_endpoint: str) -> str:
+    """The host MSAL keys cached tokens under (the login endpoint's, lower case)."""
+    from urllib.parse import urlsplit
+
+    return (urlsplit(login_endpoint).hostname or "").lower()
+
+
+def signin_context(settings: Settings, login_endpoint: str, account: str) -> ExplainContext:
+    """What an explanation of a sign-in failure needs to name: service, API, account, app."""
+    from alloy_tui.core.explain import ExplainContext
+
+    eo = settings.exchange_online
+    return ExplainContext(
+        service="exchange-online",
+        api=eo.api,
+        account=account,
+        cloud=eo.cloud,
+        client_id=eo.client_id,
+        tenant=eo.tenant,
+        host=login_host(login_endpoint),
+    )

@@ -147,9 +147,10 @@ Enter goes on once the check worked. Keys: ^G create, ^Y copy commands,
         self.query_one("#register", Static).update(
             "\n".join(app_commands.registration_commands(eo.client_id, public))
         )
-        self.query_one("#scoping", Static).update(
-            "\n".join(app_commands.scoping_commands(eo.client_id, self._mailbox(), eo.api))
+        scoping = app_commands.scoping_commands(
+            eo.client_id, self._mailbox(), eo.api, large_messages=eo.large_messages
         )
+        self.query_one("#scoping", Static).update("\n".join(scoping))
         self._show_certificate(path)
         self._show_mailbox()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import WizardScreen
+from alloy_tui.ui.wizard.password_choice import PasswordChoice, current_source
 from alloy_tui.ui.wizard.state import WizardState
 from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread
 
@@ -59,24 +60,6 @@ def check_from(value: str, required: bool) -> str:
     from alloy_tui.ui.wizard.test_step import check_address
 
     return check_address(value, "From address", required)
-
-
-@dataclass(frozen=True)
-class PasswordChoice:
-    """Where the password comes from; `password` only for "typed" (never printed)."""
-
-    source: str  # "typed" | "command" | "env"
-    command: str = ""
-    env: str = ""
-    password: str = field(default="", repr=False)
-
-
-def current_source(section: PasswordSection) -> str:
-    if section.password_command:
-        return "command"
-    if section.password_env:
-        return "env"
-    return "typed"
 
 
 # --------------------------------------------------------------------------- shared widget

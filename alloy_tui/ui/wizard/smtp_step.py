@@ -21,8 +21,8 @@ from textual.widgets import Input, Static
 from alloy_tui.ui.widgets.choice import ChoiceList, Option
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
+from alloy_tui.ui.wizard.password_choice import PasswordChoice
 from alloy_tui.ui.wizard.password_fields import (
-    PasswordChoice,
     SignInScreenBase,
     apply_password,
 )

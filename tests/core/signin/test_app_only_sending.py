@@ -68,10 +68,11 @@ def test_out_of_scope_mailbox_is_refused(sb: Sandbox, pem: Path, tmp_path: Path,
     assert len(sb.messages()) == before
 
 
+@pytest.mark.parametrize("api", ["graph", "ews"])
 def test_from_another_mailbox_needs_scope_and_a_grant(
-    sb: Sandbox, pem: Path, tmp_path: Path
+    sb: Sandbox, pem: Path, tmp_path: Path, api: str
 ) -> None:
-    settings = app_settings(sb, tmp_path, pem, from_delegation=True)
+    settings = app_settings(sb, tmp_path, pem, api=api, from_delegation=True)
     sb.scope_app_to([ACCOUNT, HELPDESK, CEO])
     send_message(settings, tmp_path / "c.toml", msg(HELPDESK))
     got = sb.messages()[-1]

@@ -19,6 +19,7 @@ from alloy_tui.ui.wizard.appcert_step import AppCertScreen
 from alloy_tui.ui.wizard.delegation_step import DelegationScreen
 from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen
 from alloy_tui.ui.wizard.done_step import DoneScreen
+from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
 from alloy_tui.ui.wizard.registration_step import RegistrationScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
@@ -115,6 +116,8 @@ async def test_switch_to_certificate_test_and_save(sandbox: Sandbox, tmp_path: P
             -1
         ] == f"/graph/v1.0/users/{OLD}/sendMail"
         assert cache(tmp_path).get("Account")  # not yet: nothing saved
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: on(app, LocalMailScreen), what="the local mail step")
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: on(app, ReviewScreen), what="review")
         assert "app-only, certificate" in screen_text(app)
