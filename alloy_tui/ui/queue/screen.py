@@ -61,7 +61,7 @@ class QueueScreen(Screen[None]):
     CSS_PATH = "queue.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", key_display="Esc"),
-        Binding("f", "toggle", "Failed", key_display="f"),
+        Binding("f", "switch_view", "Failed", key_display="f"),
         Binding("s", "send_now", "Send", key_display="s"),
         Binding("r", "retry", "Retry", key_display="r"),
         Binding("d", "delete", "Delete", key_display="d"),
@@ -156,7 +156,7 @@ class QueueScreen(Screen[None]):
         self.query_one(QueueHeader).refresh()
 
     # -- keys -----------------------------------------------------------------------------------
-    def action_toggle(self) -> None:
+    def action_switch_view(self) -> None:
         self.mode = "failed" if self.mode == "pending" else "pending"
         self.notice = ""
         self._reorder()

@@ -139,12 +139,12 @@ def watch_outbox(owner: DOMNode, box: Outbox, stop: threading.Event, poll: float
         mtime = 0
         with contextlib.suppress(OSError):
             mtime = os.stat(meta).st_mtime_ns
-        rows: list[QueueRow] = []
+        changed: list[QueueRow] = []
         removed: list[str] = []
         if mtime != last_mtime or time.monotonic() - last_scan >= RESCAN:
             last_mtime, last_scan = mtime, time.monotonic()
-            rows, removed = watcher.changes()
-        rows += watcher.claims_changed()
-        if (rows or removed) and not post_from_thread(owner, QueueChanged(rows, removed)):
+            changed, removed = watcher.changes()
+        changed += watcher.claims_changed()
+        if (changed or removed) and not post_from_thread(owner, QueueChanged(changed, removed)):
             return
         stop.wait(poll)

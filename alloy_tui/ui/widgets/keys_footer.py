@@ -5,7 +5,7 @@ whose help lists every key of the screen (`keys_text`). ^Q Quit is never folded.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from textual import events
@@ -27,7 +27,7 @@ def _width(item: Widget) -> int:
     return cell_len(key) + (1 + cell_len(description) if description else 0) + 1
 
 
-def keys_text(screen: Screen[object]) -> str:
+def keys_text(screen: Screen[Any]) -> str:
     """Every key the footer of ``screen`` shows when there is room, for its help text."""
     seen: dict[str, str] = {}
     for _node, binding, _enabled, _tooltip in screen.active_bindings.values():
