@@ -114,6 +114,7 @@ class QueueScreen(Screen[None]):
         self.run_worker(watch, thread=True, group="watch", exit_on_error=False)
         self.view.focus()
         self._update_status()
+        self.set_interval(5.0, self.view.refresh)  # "in 4 min" counts down with nothing changed
 
     def on_unmount(self) -> None:
         self._stop.set()
