@@ -169,7 +169,7 @@ def log_command(
     path = log_path(settings, obj.config_path)
     level = level.lower() if level else None
     if live:
-        _run_live(path, settings)
+        _run_live(path, settings, obj.config_path)
         return
     if path.is_dir():
         fail(f"the alert log path {path} is a folder, not a file")
@@ -201,7 +201,7 @@ def _tail_filtered(reader: AlertLogReader, n: int, level: str) -> list[Entry]:
     return found
 
 
-def _run_live(path: Path, settings: Settings) -> None:
+def _run_live(path: Path, settings: Settings, config_path: Path) -> None:
     from alloy_tui.terminal import require_fullscreen
 
     require_fullscreen("--live", "use `alloy-tui log --follow` in pipes")
@@ -209,7 +209,7 @@ def _run_live(path: Path, settings: Settings) -> None:
         fail(f"the alert log path {path} is a folder, not a file")
     from alloy_tui.ui.alertlog.app import run_live
 
-    run_live(path, settings.alert_log)
+    run_live(path, settings.alert_log, queue=(settings, config_path))
 
 
 COMMANDS: list[click.Command] = [log_command]

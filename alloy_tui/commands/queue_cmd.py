@@ -1,5 +1,6 @@
 """`alloy-tui queue ...`: what waits in the outbox, and what to do with it.
 
+    queue --live                       the full-screen view (ui/queue)
     queue list [--json] [--state pending|failed|all]   (also `mailq`, `sendmail -bp`)
     queue show ID
     queue retry ID... | --failed       back to pending, due now
@@ -69,9 +70,26 @@ def _each(box: Any, ids: list[str], action: str, done: str) -> None:
         raise SystemExit(1)
 
 
-@click.group("queue")
-def queue_group() -> None:
+@click.group("queue", invoke_without_command=True)
+@click.option("--live", is_flag=True, help="Open the full-screen queue view (newest at the top).")
+@click.pass_context
+def queue_group(ctx: click.Context, live: bool) -> None:
     """The outbox: mail handed to sendmail (or `send --queue`) waiting to be delivered."""
+    if live:
+        if ctx.invoked_subcommand is not None:
+            fail("--live opens the queue view; give it no subcommand.")
+        _run_live(ctx.obj)
+    elif ctx.invoked_subcommand is None:
+        raise click.exceptions.NoArgsIsHelpError(ctx)  # as before: the help, exit status 2
+
+
+def _run_live(obj: CliContext) -> None:
+    from alloy_tui.terminal import require_fullscreen
+
+    require_fullscreen("--live", "use `alloy-tui queue list` in pipes")
+    from alloy_tui.ui.queue.app import run_live
+
+    run_live(load(obj).settings, obj.config_path)
 
 
 @queue_group.command("list")

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from alloy_tui.commands.context import CliContext
     from alloy_tui.sandbox.session import SandboxSession
+    from alloy_tui.ui.outbox_note import OutboxCounts
 
 
 class AlloyApp(BaseApp[Path | None]):
@@ -64,8 +65,10 @@ class AlloyApp(BaseApp[Path | None]):
         self.clock = clock
         self.today = today  # None: the real date (the EWS warning's wording follows it)
         self._start_flow = start_flow
+        self.outbox_note = ""  # "3 pending, 1 failed: F2 queue" while the outbox is not empty
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._watch_outbox)  # after the first frame: never delays it
         if self.state.config_path.exists():
             self.load_config()  # the welcome step shows what is set now
         else:
@@ -158,6 +161,41 @@ class AlloyApp(BaseApp[Path | None]):
                 self.exit(None)
 
         self.push_screen(ConfirmQuitScreen(changes), answered)
+
+    # -- the outbox ----------------------------------------------------------------------------
+    def _watch_outbox(self) -> None:
+        import threading
+        from functools import partial
+
+        from alloy_tui.core.outbox import outbox_path
+        from alloy_tui.ui.outbox_note import watch_counts
+
+        self._outbox_stop = threading.Event()
+        folder = outbox_path(self.state.draft, self.state.config_path)
+        watch = partial(watch_counts, self, folder, self._outbox_stop)
+        self.run_worker(watch, thread=True, group="outbox-note", exit_on_error=False)
+
+    def on_outbox_counts(self, message: OutboxCounts) -> None:
+        from alloy_tui.ui.outbox_note import note
+
+        self.outbox_note = note(message.pending, message.failed)
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_title", None)
+            if refresh is not None:
+                refresh()
+
+    def on_unmount(self) -> None:
+        stop = getattr(self, "_outbox_stop", None)
+        if stop is not None:
+            stop.set()
+
+    def open_queue(self, select: str | None = None) -> None:
+        """The queue screen over the current step or the alert log (Esc comes back)."""
+        from alloy_tui.ui.queue import QueueScreen
+
+        if any(isinstance(s, QueueScreen) for s in self.screen_stack):
+            return
+        self.push_screen(QueueScreen(self.state.draft, self.state.config_path, select=select))
 
     def alert_log_path(self) -> Path:
         from alloy_tui.core.config import paths

@@ -23,15 +23,18 @@ from alloy_tui.core.alertlog.entry import (
 )
 from alloy_tui.core.alertlog.follow import Follower, FollowUpdate
 from alloy_tui.core.alertlog.index import (
+    EVERY_LINE,
     LogFile,
     Rows,
     Verify,
+    both,
     level_pattern,
     level_verifier,
     line_matches,
     scan_backwards,
     scan_matches,
     search_pattern,
+    since_verifier,
 )
 from alloy_tui.core.alertlog.reader import AlertLogReader
 from alloy_tui.core.alertlog.writer import (
@@ -45,6 +48,7 @@ from alloy_tui.core.alertlog.writer import (
 from alloy_tui.core.config import Settings, alert_log_path
 
 __all__ = [
+    "EVERY_LINE",
     "DEFAULT_KEEP",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_RETENTION_DAYS",
@@ -63,6 +67,7 @@ __all__ = [
     "Rows",
     "Verify",
     "archive_path",
+    "both",
     "level_pattern",
     "level_verifier",
     "line_matches",
@@ -75,6 +80,7 @@ __all__ = [
     "scan_backwards",
     "scan_matches",
     "search_pattern",
+    "since_verifier",
     "take_unwritten",
 ]
 

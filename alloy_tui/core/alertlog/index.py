@@ -15,11 +15,12 @@ import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from itertools import accumulate
 from operator import add
 from pathlib import Path
 
-from alloy_tui.core.alertlog import LEVELS, Entry, parse_line
+from alloy_tui.core.alertlog import LEVELS, Entry, parse_line, parse_ts
 from alloy_tui.core.alertlog.reader import complete_end, read_line_at
 
 FIRST_BLOCK = 64 * 1024  # the first rows show after reading only this much
@@ -32,6 +33,9 @@ _LEVEL_PREFIX_RE = re.compile(
     rb'[ \t\r]*\{[ \t\r]*(?:"ts"[ \t\r]*:[ \t\r]*"[^"\\\n]*"[ \t\r]*,[ \t\r]*)?'
     rb'"level"[ \t\r]*:[ \t\r]*"([^"\\\n]*)"'
 )
+
+_TS_PREFIX_RE = re.compile(rb'[ \t\r]*\{[ \t\r]*"ts"[ \t\r]*:[ \t\r]*"([^"\\\n]*)"')
+EVERY_LINE = re.compile(rb"(?m)^(?=.)")  # each non-empty line (a filter by time alone)
 
 Verify = Callable[[bytes, int, int], bool]
 
@@ -218,6 +222,37 @@ def level_verifier(minimum: str) -> Verify:
     return verify
 
 
+def line_time(data: bytes, start: int = 0, end: int | None = None) -> datetime | None:
+    """When the entry on the line ``data[start:end]`` was written; None if it does not say."""
+    stop = len(data) if end is None else end
+    m = _TS_PREFIX_RE.match(data, start, stop)
+    if m is not None:
+        return parse_ts(m.group(1).decode("utf-8", errors="replace"))
+    entry = parse_line(data[start:stop])  # another writer's key order: parse it
+    return parse_ts(entry.ts) if entry.valid else None
+
+
+def since_verifier(since: datetime) -> Verify:
+    """True for an entry written at ``since`` or later (a line with no time: False)."""
+
+    def verify(data: bytes, start: int, end: int) -> bool:
+        when = line_time(data, start, end)
+        return when is not None and when >= since
+
+    return verify
+
+
+def both(first: Verify | None, second: Verify | None) -> Verify | None:
+    """A line passes when it passes both tests (None: no test)."""
+    if first is None or second is None:
+        return first or second
+
+    def verify(data: bytes, start: int, end: int) -> bool:
+        return first(data, start, end) and second(data, start, end)
+
+    return verify
+
+
 def search_pattern(text: str) -> re.Pattern[bytes]:
     """Case-insensitive text search over raw UTF-8 bytes.
 
@@ -236,9 +271,16 @@ def search_pattern(text: str) -> re.Pattern[bytes]:
     return re.compile(b"".join(parts))
 
 
-def line_matches(line: bytes, level_min: str | None, search: re.Pattern[bytes] | None) -> bool:
+def line_matches(
+    line: bytes,
+    level_min: str | None,
+    search: re.Pattern[bytes] | None,
+    since: datetime | None = None,
+) -> bool:
     """The same tests as the whole-file scans, for one line that just arrived."""
     if level_min is not None and line_level(line) not in levels_from(level_min):
+        return False
+    if since is not None and not since_verifier(since)(line, 0, len(line)):
         return False
     return search is None or search.search(line.lower()) is not None
 

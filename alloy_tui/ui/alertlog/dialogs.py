@@ -73,34 +73,102 @@ def details_text(entry: Entry) -> str:
     return "\n".join(lines)
 
 
-class DetailsScreen(ModalScreen[None]):
-    """One entry, every field. Escape, Enter or q closes."""
+class TextScreen(ModalScreen[None]):
+    """A title and a text that scrolls. Escape, Enter or q closes. (Its CSS here: the queue
+    screen shows it too.)"""
+
+    DEFAULT_CSS = """
+    TextScreen {
+        align: center middle;
+    }
+
+    #details-box {
+        width: 90%;
+        height: 90%;
+        border: round $accent;
+        background: $surface;
+    }
+
+    #details-title, #details-hint {
+        height: 1;
+        padding: 0 1;
+        text-style: bold;
+    }
+
+    #details-hint {
+        color: $text-muted;
+        text-style: none;
+    }
+
+    #details-scroll {
+        height: 1fr;
+        padding: 0 1;
+    }
+    """
 
     BINDINGS = [
         Binding("escape,enter,q", "dismiss", "Close"),
     ]
 
-    def __init__(self, entry: Entry) -> None:
+    def __init__(self, title: str, text: str) -> None:
         super().__init__()
-        self.entry = entry
+        self.title_text = title
+        self.text = text
 
     def compose(self) -> ComposeResult:
         with Vertical(id="details-box"):
-            yield Static(Content("Entry details"), id="details-title")
+            yield Static(Content(self.title_text), id="details-title")
             with VerticalScroll(id="details-scroll"):
-                text = details_text(self.entry)
-                # Wrapped lines stay under their column; a huge entry is drawn as it is (fast).
-                if len(text) < HANGING_MAX:
-                    yield HangingStatic(text, COLUMN_START, id="details-body")
-                else:
-                    yield Static(Content(text), id="details-body")
+                yield self.body()
             yield Static(Content("Esc/Enter close · ↑↓ scroll"), id="details-hint")
+
+    def body(self) -> Static:
+        return Static(Content(self.text), id="details-body")
 
     def on_mount(self) -> None:
         self.query_one("#details-scroll").focus()
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
+
+
+class DetailsScreen(TextScreen):
+    """One entry, every field. An entry about a queued message (mail.*, details.queue_id)
+    offers o: open it in the queue (the screen dismisses with its id)."""
+
+    BINDINGS = [
+        Binding("escape,enter,q", "dismiss", "Close"),
+        Binding("o", "open_in_queue", "Open in queue"),
+    ]
+
+    def __init__(self, entry: Entry) -> None:
+        super().__init__("Entry details", details_text(entry))
+        self.entry = entry
+        qid = entry.details.get("queue_id") if entry.valid else None
+        self.queue_id = qid if isinstance(qid, str) and qid else None
+
+    def body(self) -> Static:
+        # Wrapped lines stay under their column; a huge entry is drawn as it is (fast).
+        if len(self.text) < HANGING_MAX:
+            return HangingStatic(self.text, COLUMN_START, id="details-body")
+        return Static(Content(self.text), id="details-body")
+
+    def on_mount(self) -> None:  # (TextScreen's on_mount runs too: Textual calls both)
+        if self.queue_id is not None:
+            hint = f"o open {self.queue_id} in the queue · Esc/Enter close · ↑↓ scroll"
+            self.query_one("#details-hint", Static).update(Content(hint))
+
+    def action_open_in_queue(self) -> None:
+        if self.queue_id is not None:
+            self.dismiss(self.queue_id)  # type: ignore[arg-type]
+
+
+class HelpScreen(TextScreen):
+    """The alert log's help (F1): what it shows and every key."""
+
+    BINDINGS = [
+        Binding("escape,enter,q,f1,question_mark", "dismiss", "Close"),
+    ]
 
 
 def clear_text(archive_name: str, settings: AlertLog) -> str:

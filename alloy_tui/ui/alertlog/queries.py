@@ -20,17 +20,21 @@ from textual.dom import DOMNode
 from textual.worker import get_current_worker
 
 from alloy_tui.core.alertlog import (
+    EVERY_LINE,
     LogFile,
     Rows,
     Verify,
+    both,
     level_pattern,
     level_verifier,
     line_matches,
     scan_matches,
     search_pattern,
+    since_verifier,
 )
 from alloy_tui.ui.alertlog.messages import QueryBatch
 from alloy_tui.ui.alertlog.threads import POST_EVERY
+from alloy_tui.ui.alertlog.timefilter import TimeFilter
 from alloy_tui.ui.workers import post_from_thread
 
 LEVEL_FILTERS: tuple[str | None, ...] = (None, "warning", "error")
@@ -38,19 +42,24 @@ FILTER_NAMES = {None: "all levels", "warning": "warnings and errors", "error": "
 
 
 class LogQueries:
-    """The level filter and the text search over the whole log at ``logfile``.
+    """The level and time filter, the text search, and the warnings and errors (for e/E) over
+    the whole log at ``logfile``.
 
-    `filtered` (None: no level filter) and `matches` (None: no search) hold the rows found so
-    far; `progress` the fraction done of each query still running ("filter", "search")."""
+    `filtered` (None: no filter), `matches` (None: no search) and `problems` (None: not asked
+    for yet) hold the rows found so far; `progress` the fraction done of each query still
+    running ("filter", "search", "problems")."""
 
     def __init__(self, owner: DOMNode, logfile: LogFile) -> None:
         self.owner = owner  # runs the scans and receives their QueryBatch messages
         self.logfile = logfile
         self.filtered: Rows | None = None
         self.matches: Rows | None = None
+        self.problems: Rows | None = None
         self.level_filter: str | None = None
+        self.time_filter: TimeFilter | None = None
         self.search_text = ""
-        self.ids = {"filter": 0, "search": 0}  # bumped to drop a running query's results
+        # bumped to drop a running query's results
+        self.ids = {"filter": 0, "search": 0, "problems": 0}
         self.progress: dict[str, float] = {}
 
     # -- starting and stopping ---------------------------------------------------------------------
@@ -58,11 +67,13 @@ class LogQueries:
         """(Re)start the filter or the search over the file up to ``end``."""
         self.ids[kind] += 1
         rows = Rows(self.logfile.typecode)
+        fold = False
         if kind == "filter":
-            assert self.level_filter is not None
             self.filtered = rows
-            pattern, fold = level_pattern(self.level_filter), False
-            verify = level_verifier(self.level_filter)
+            pattern, verify = self._filter_test()
+        elif kind == "problems":
+            self.problems = rows
+            pattern, verify = level_pattern("warning"), level_verifier("warning")
         else:
             self.matches = rows
             pattern, fold, verify = search_pattern(self.search_text), True, None
@@ -74,23 +85,44 @@ class LogQueries:
         scan = partial(self._scan, kind, gen, self.ids[kind], fd, end, stop, pattern, fold, verify)
         self.owner.run_worker(scan, thread=True, group="query", exit_on_error=False)
 
+    @property
+    def filtering(self) -> bool:
+        return self.level_filter is not None or self.time_filter is not None
+
+    @property
+    def filter_name(self) -> str:
+        """ "errors only · last hour", "all levels" ..."""
+        names = [FILTER_NAMES[self.level_filter]] if self.level_filter else []
+        if self.time_filter is not None:
+            names.append(self.time_filter.name)
+        return " · ".join(names) or FILTER_NAMES[None]
+
+    def _filter_test(self) -> tuple[re.Pattern[bytes], Verify | None]:
+        level, when = self.level_filter, self.time_filter
+        pattern = level_pattern(level) if level is not None else EVERY_LINE
+        by_level = level_verifier(level) if level is not None else None
+        by_time = since_verifier(when.since) if when is not None else None
+        return pattern, both(by_level, by_time)
+
     def drop(self, kind: str) -> None:
         """No filter (or no search) any more; a scan still running for it is dropped."""
         self.ids[kind] += 1
         self.progress.pop(kind, None)
         if kind == "filter":
             self.filtered = None
+        elif kind == "problems":
+            self.problems = None
         else:
             self.matches = None
 
     def cancel(self) -> bool:
-        """Stop the running queries (Esc), keeping what they found. False: none was running."""
-        if not self.progress:
-            return False
-        for kind in list(self.progress):
+        """Stop the running filter and search (Esc), keeping what they found. False: neither
+        was running. (The scan for e/E is not a query the admin started: it goes on.)"""
+        running = [kind for kind in ("filter", "search") if kind in self.progress]
+        for kind in running:
             self.ids[kind] += 1
-        self.progress.clear()
-        return True
+            del self.progress[kind]
+        return bool(running)
 
     def next_level(self) -> str | None:
         """Cycle all levels -> warnings and errors -> errors only -> all levels."""
@@ -141,7 +173,7 @@ class LogQueries:
         """Fold a scan's batch in; False when it belongs to a query since dropped or restarted."""
         if message.qid != self.ids[message.kind]:
             return False
-        rows = self.filtered if message.kind == "filter" else self.matches
+        rows = self.rows_of(message.kind)
         if rows is None:
             return False
         rows.add_older(message.starts)
@@ -156,24 +188,33 @@ class LogQueries:
         filter, every line shows)."""
         shown = None
         if self.filtered is not None:
-            picked = [s for s, line in lines if line_matches(line, self.level_filter, None)]
+            since = self.time_filter.since if self.time_filter is not None else None
+            picked = [s for s, line in lines if line_matches(line, self.level_filter, None, since)]
             self.filtered.add_newer(picked)
             shown = len(picked)
         if self.matches is not None:
             found = search_pattern(self.search_text)
             self.matches.add_newer([s for s, line in lines if line_matches(line, None, found)])
+        if self.problems is not None:
+            bad = [s for s, line in lines if line_matches(line, "warning", None)]
+            self.problems.add_newer(bad)
         return shown
 
-    def match_row(self, rows: Rows, here: int, downwards: bool) -> int | None:
-        """The row in ``rows`` of the nearest match below (older than) or above the entry that
-        starts at offset ``here``; None when there is none (yet)."""
-        if self.matches is None:
+    def rows_of(self, kind: str) -> Rows | None:
+        return {"filter": self.filtered, "search": self.matches, "problems": self.problems}[kind]
+
+    def match_row(self, rows: Rows, here: int, downwards: bool, kind: str = "search") -> int | None:
+        """The row in ``rows`` of the nearest search match (or, ``kind`` "problems", warning or
+        error) below (older than) or above the entry that starts at offset ``here``; None when
+        there is none (yet)."""
+        found = self.rows_of(kind)
+        if found is None:
             return None
         target = here - 1 if downwards else here + 1
-        r = self.matches.row_at_or_after(target, downwards)
+        r = found.row_at_or_after(target, downwards)
         step = 1 if downwards else -1
-        while r is not None and 0 <= r < len(self.matches):
-            row = rows.row_of(self.matches.start(r))
+        while r is not None and 0 <= r < len(found):
+            row = rows.row_of(found.start(r))
             if row is not None:
                 return row
             r += step

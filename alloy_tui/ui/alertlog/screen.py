@@ -1,9 +1,10 @@
 """The live alert-log screen: newest at the top, filter, search, details, follows the file.
 
 Thread workers do the file work (threads.py: the backwards scan that indexes line offsets, the
-follower that polls like ``tail -F``; queries.py: whole-file filter and search) and post offset
-batches as messages (messages.py); the handlers here, on the UI thread, alone change the row
-arrays. Rotation or truncation restarts the view on the new file.
+follower that polls like ``tail -F``, the clear; queries.py: whole-file filter, search and the
+warnings for e/E) and post offset batches as messages (messages.py); the handlers here, on the UI
+thread, alone change the row arrays (jumps.py moves the cursor). Rotation or truncation restarts
+the view on the new file.
 """
 
 from __future__ import annotations
@@ -14,42 +15,32 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.events import Key
 from textual.screen import Screen
-from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from alloy_tui.core.alertlog import (
     MAX_PARSE_BYTES,
-    AlertLogWriter,
     LogFile,
     Rows,
     archive_path,
 )
 from alloy_tui.core.config import AlertLog
-from alloy_tui.ui.alertlog.dialogs import ConfirmClearScreen, DetailsScreen, cleared_text
+from alloy_tui.ui.alertlog import timefilter
+from alloy_tui.ui.alertlog.dialogs import ConfirmClearScreen, DetailsScreen, HelpScreen
+from alloy_tui.ui.alertlog.jumps import Jumps
 from alloy_tui.ui.alertlog.messages import Cleared, Followed, IndexBatch, QueryBatch
-from alloy_tui.ui.alertlog.queries import FILTER_NAMES, LogQueries
-from alloy_tui.ui.alertlog.threads import follow_file, index_file
-from alloy_tui.ui.alertlog.view import LogView, header_text
-from alloy_tui.ui.workers import explain_failure, post_from_thread
+from alloy_tui.ui.alertlog.queries import LogQueries
+from alloy_tui.ui.alertlog.status import HELP, status_text
+from alloy_tui.ui.alertlog.threads import follow_file, index_file, rotate_log
+from alloy_tui.ui.alertlog.view import ColumnHeader, LogView
+from alloy_tui.ui.widgets.keys_footer import KeysFooter, keys_text
 
 __all__ = ["AlertLogScreen", "ColumnHeader"]
-
-
-class ColumnHeader(Widget):
-    """Column titles, laid out like the rows below (same width, scrollbar excluded)."""
-
-    def render(self) -> Content:
-        width = self.size.width
-        view = self.screen.query(LogView)
-        if view:
-            width = view.first().scrollable_content_region.width or width
-        return Content(header_text(width))
 
 
 class AlertLogScreen(Screen[None]):
@@ -62,13 +53,21 @@ class AlertLogScreen(Screen[None]):
     CSS_PATH = "alertlog.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("l", "cycle_level", "Level"),
-        Binding("slash", "search", "Search"),
+        Binding("escape", "back", "Back", key_display="Esc"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("e", "problem(1)", "Error", key_display="e"),
+        Binding("E,shift+e", "problem(-1)", "Previous error", show=False),
+        Binding("l", "cycle_level", "Level", key_display="l"),
+        Binding("t", "cycle_time", "Time", key_display="t"),
+        Binding("T,shift+t", "since", "Since a time", show=False),
         Binding("n", "next_match", "Next", show=False),
         Binding("N,shift+n", "prev_match", "Prev", show=False),
-        Binding("f5", "refresh", "Refresh"),
-        Binding("c", "clear", "Clear"),
+        Binding("o", "queue", "Queue", key_display="o"),
+        Binding("f1", "help", "Help", key_display="F1"),
+        Binding("question_mark", "help", "Help", show=False),
+        # In the help (F1): rarer, and the footer must fit 80 columns with ^Q Quit.
+        Binding("f5", "refresh", "Refresh", show=False),
+        Binding("c", "clear", "Clear", show=False),
         Binding("q", "back", "Close", show=False),
     ]
 
@@ -89,10 +88,10 @@ class AlertLogScreen(Screen[None]):
         self.notice = ""
         self.known_end = 0  # just after the newest line the rows know of
         self.clearing = False  # a clear (rotation) is running in a thread
+        self.box_mode = "search"  # what the text box at the bottom asks for: search, since
         self._stop = threading.Event()
 
-    # What the filter and search found so far (in `queries`).
-    @property
+    @property  # what the filter and search found so far (in `queries`)
     def filtered(self) -> Rows | None:
         return self.queries.filtered
 
@@ -108,6 +107,10 @@ class AlertLogScreen(Screen[None]):
     def query_progress(self) -> dict[str, float]:
         return self.queries.progress
 
+    @property
+    def search_box(self) -> Input:
+        return self.query_one("#al-search", Input)
+
     # -- layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(Content(f"Alert log · {self.path}"), id="al-title")
@@ -115,13 +118,14 @@ class AlertLogScreen(Screen[None]):
         yield LogView(self.logfile, self.base, id="al-view")
         yield Static("", id="al-status")
         yield Input(placeholder="Search text · Enter find · Esc close", id="al-search")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def view(self) -> LogView:
         return self.query_one(LogView)
 
     def on_mount(self) -> None:
+        self.jumps = Jumps(self.view, self.queries)
         self.query_one("#al-search", Input).display = False
         self._start()
         self.view.focus()
@@ -152,10 +156,12 @@ class AlertLogScreen(Screen[None]):
         ino = logfile.ino if logfile.fd >= 0 else None
         follow = partial(follow_file, self, gen, self.path, logfile.end, ino, self._stop, self.poll)
         self.run_worker(follow, thread=True, group="follow", exit_on_error=False)
-        if self.queries.level_filter is not None:
+        if self.queries.filtering:
             self._start_query("filter")
         if self.search_text:
             self._start_query("search")
+        if self.queries.problems is not None:
+            self._start_query("problems")
         self._update_status()
 
     def _start_query(self, kind: str) -> None:
@@ -188,6 +194,12 @@ class AlertLogScreen(Screen[None]):
             return
         if message.kind == "filter":
             self.view.rows_changed()
+        elif message.kind == "search":
+            self._say(self.jumps.first_match(done=message.progress >= 1.0))
+            return
+        elif message.kind == "problems" and self.jumps.problem_pending:
+            self._say(self.jumps.problem_found())
+            return
         self._update_status()
 
     @on(Followed)
@@ -216,19 +228,35 @@ class AlertLogScreen(Screen[None]):
 
     # -- filter and search ----------------------------------------------------------------------------
     def action_cycle_level(self) -> None:
+        self.queries.next_level()
+        self._filter_changed()
+
+    def action_cycle_time(self) -> None:
+        self.queries.time_filter = timefilter.next_choice(self.queries.time_filter)
+        self._filter_changed()
+
+    def _filter_changed(self, notice: str = "") -> None:
         self.pending_new = 0
-        if self.queries.next_level() is None:
+        if not self.queries.filtering:
             self.queries.drop("filter")
             self._apply_rows(reset_cursor=True)
         else:
             self._start_query("filter")
-        self.notice = ""
+        self.notice = notice
         self._update_status()
 
     def action_search(self) -> None:
-        box = self.query_one("#al-search", Input)
+        self._open_box("search", self.search_text, "Search text · Enter find · Esc close")
+
+    def action_since(self) -> None:
+        self._open_box("since", "", "Since (HH:MM, e.g. 14:02) · Enter filter · Esc close")
+
+    def _open_box(self, mode: str, value: str, placeholder: str) -> None:
+        box = self.search_box
+        self.box_mode = mode
+        box.placeholder = placeholder
         box.display = True  # set directly (not a class) so focus lands before the next key
-        box.value = self.search_text
+        box.value = value
         self.set_focus(box)  # now, not after the next refresh: fast typing lands in the box
 
     def on_key(self, event: Key) -> None:
@@ -252,25 +280,15 @@ class AlertLogScreen(Screen[None]):
         self.view.focus()
 
     def action_next_match(self) -> None:
-        self._jump(downwards=True)
+        self._say(self.jumps.to_match(downwards=True))
 
     def action_prev_match(self) -> None:
-        self._jump(downwards=False)
+        self._say(self.jumps.to_match(downwards=False))
 
-    def _jump(self, downwards: bool) -> None:
-        view = self.view
-        here = view.cursor_start
-        if self.matches is None:
-            self.notice = "Press / to search first."
-        elif here is None:
-            return
-        elif (row := self.queries.match_row(view.rows, here, downwards)) is not None:
-            view.move_to(row)
-            self.notice = ""
-        elif "search" in self.query_progress:
-            self.notice = "No match found yet (still searching)."
-        else:
-            self.notice = f"No more matches {'below' if downwards else 'above'}."
+    def _say(self, notice: str | None) -> None:
+        """Show ``notice`` in the status line (None: leave the last one)."""
+        if notice is not None:
+            self.notice = notice
         self._update_status()
 
     @on(LogView.MovedToTop)
@@ -280,25 +298,51 @@ class AlertLogScreen(Screen[None]):
             self._update_status()
 
     @on(Input.Submitted, "#al-search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
+    def _box_submitted(self, event: Input.Submitted) -> None:
         self._close_search_box()
         text = event.value.strip()
+        if self.box_mode == "since":
+            self._since_submitted(text)
+            return
         self.view.highlight = text
         self.view.refresh()
         self.notice = ""
         self.queries.search_text = text
+        self.jumps.first_pending = bool(text)
         if text:
             self._start_query("search")
         else:
             self.queries.drop("search")
         self._update_status()
 
+    def _since_submitted(self, text: str) -> None:
+        if not text:
+            self.queries.time_filter = None
+            self._filter_changed()
+            return
+        chosen = timefilter.since_hhmm(text)
+        if chosen is None:
+            self.notice = f'"{text}" is not a time: type it as HH:MM (14:02), then Enter.'
+            self._update_status()
+            return
+        self.queries.time_filter = chosen
+        self._filter_changed()
+
+    # -- e/E: the next warning or error --------------------------------------------------------------
+    def action_problem(self, direction: int) -> None:
+        if self.queries.problems is None:
+            self._start_query("problems")
+        self._say(self.jumps.problem(direction))
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen("Alert log", HELP + "\n\n" + keys_text(self)))
+
     def action_refresh(self) -> None:
         self.notice = "Refreshed."
         self._start()
 
     def action_back(self) -> None:
-        search_box = self.query_one("#al-search", Input)
+        search_box = self.search_box
         if search_box.has_focus:
             self._close_search_box()
             return
@@ -311,7 +355,19 @@ class AlertLogScreen(Screen[None]):
     @on(LogView.Open)
     def _open_details(self, event: LogView.Open) -> None:
         entry = self.logfile.read_row(event.start, MAX_PARSE_BYTES)
-        self.app.push_screen(DetailsScreen(entry))
+        self.app.push_screen(DetailsScreen(entry), self._details_closed)
+
+    def _details_closed(self, queue_id: str | None) -> None:
+        if queue_id:
+            self.action_queue(queue_id)
+
+    def action_queue(self, select: str | None = None) -> None:
+        """The queue screen (o; from a mail.* entry's details, on that message)."""
+        open_queue = getattr(self.app, "open_queue", None)
+        if open_queue is None:
+            self._say("The queue is not available here: run `alloy-tui queue --live`.")
+            return
+        open_queue(select)
 
     def action_clear(self) -> None:
         if self.clearing:
@@ -326,18 +382,8 @@ class AlertLogScreen(Screen[None]):
         self.clearing = True
         self.notice = "Archiving the log…"
         self._update_status()
-        self._clear()
-
-    @work(thread=True, group="clear", exit_on_error=False)
-    def _clear(self) -> None:
-        """Rotate in a thread: applying retention to big archives takes a while."""
-        try:
-            archived = AlertLogWriter(self.path, self.settings).rotate()
-        except Exception as e:  # an AlertLogError (permissions): say it, keep the view
-            notice = f"Could not archive the log: {explain_failure(e).cause}"
-        else:
-            notice = cleared_text(archived, self.settings)
-        post_from_thread(self, Cleared(notice))
+        clear = partial(rotate_log, self, self.path, self.settings)
+        self.run_worker(clear, thread=True, group="clear", exit_on_error=False)
 
     @on(Cleared)
     def _cleared(self, message: Cleared) -> None:
@@ -348,34 +394,7 @@ class AlertLogScreen(Screen[None]):
 
     # -- status line -----------------------------------------------------------------------------------
     def _update_status(self) -> None:
-        parts: list[str] = []
-        total = len(self.base)
-        if self.filtered is not None:
-            level = FILTER_NAMES[self.queries.level_filter]
-            parts.append(f"{len(self.filtered):,} of {total:,} · {level}")
-        else:
-            parts.append(f"{total:,} {'entry' if total == 1 else 'entries'}")
-        if self.scanning:
-            parts.append(f"indexing {100 * (1 - self.scan_left):.0f}%")
-        if "filter" in self.query_progress:
-            parts.append(f"filtering {100 * self.query_progress['filter']:.0f}% (Esc stops)")
-        if self.search_text:
-            found = len(self.matches) if self.matches is not None else 0
-            s = f'"{self.search_text}": {found:,} found'
-            if "search" in self.query_progress:
-                s += f", searching {100 * self.query_progress['search']:.0f}% (Esc stops)"
-            else:
-                s += " (n next, N previous)"
-            parts.append(s)
-        if self.pending_new:
-            parts.append(
-                f"▲ {self.pending_new:,} new {'entry' if self.pending_new == 1 else 'entries'} (Home)"
-            )
-        if self.notice:
-            parts.append(self.notice)
-        if self.logfile.fd < 0:
-            parts.append("no log yet: waiting for the first entry")
         status = self.query_one("#al-status", Static)
-        status.update(Content(" · ".join(parts)))
+        status.update(Content(status_text(self)))
         status.set_class(bool(self.pending_new), "-new")
         self.query_one(ColumnHeader).refresh()

@@ -14,9 +14,11 @@ from pathlib import Path
 from textual.dom import DOMNode
 from textual.worker import get_current_worker
 
-from alloy_tui.core.alertlog import Follower, scan_backwards
-from alloy_tui.ui.alertlog.messages import Followed, IndexBatch
-from alloy_tui.ui.workers import post_from_thread
+from alloy_tui.core.alertlog import AlertLogWriter, Follower, scan_backwards
+from alloy_tui.core.config import AlertLog
+from alloy_tui.ui.alertlog.dialogs import cleared_text
+from alloy_tui.ui.alertlog.messages import Cleared, Followed, IndexBatch
+from alloy_tui.ui.workers import explain_failure, post_from_thread
 
 POST_EVERY = 0.05  # seconds between batches a scan hands to the UI
 
@@ -71,3 +73,15 @@ def follow_file(
                 stop.wait(poll)
     finally:
         follower.close()
+
+
+def rotate_log(owner: DOMNode, path: Path, settings: AlertLog) -> None:
+    """Clear: archive (rotate) the log in a thread (applying retention to big archives takes a
+    while) and post what it did (`Cleared`)."""
+    try:
+        archived = AlertLogWriter(path, settings).rotate()
+    except Exception as e:  # an AlertLogError (permissions): say it, keep the view
+        notice = f"Could not archive the log: {explain_failure(e).cause}"
+    else:
+        notice = cleared_text(archived, settings)
+    post_from_thread(owner, Cleared(notice))

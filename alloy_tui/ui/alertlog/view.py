@@ -11,19 +11,24 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import NamedTuple
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import set_cell_size
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from alloy_tui.core.alertlog import Entry, LogFile, Rows, parse_ts
+from alloy_tui.ui.alertlog.cells import fit, fit_event, headline
+
+__all__ = ["ColumnHeader", "LogView", "columns", "fit", "fit_event", "header_text", "when_text"]
 
 LEVEL_LABELS = {
     "info": "● INFO ",
@@ -41,7 +46,6 @@ ANSI16_LEVELS = {
     "logview--warning": Color.from_rgb(255, 255, 85),
     "logview--error": Color.from_rgb(255, 85, 85),
 }
-_CONTROL = {c: " " for c in range(32)} | {127: " "}
 
 
 class Columns(NamedTuple):
@@ -61,17 +65,18 @@ WIDE_AT = 110  # from here (a 120-column terminal) full dates and times
 # Sized for the longest common events (test_message.failed, notification.failed) so that sent and
 # failed read in full at 80 columns; signin.succeeded/cancelled/started fit with room to spare.
 NARROW_EVENT = 19
+NARROW_TIME = 12  # "Nov 30 14:02"
 WIDE_EVENT = 28
 
 
 def columns(width: int) -> Columns:
     """The column widths for a row of ``width`` cells. Narrow (an 80x24 SSH window): HH:MM:SS for
-    today's entries and the date only for older ones, a symbol and the level word, the common
+    today's entries and "Nov 30 14:02" for older ones, a symbol and the level word, the common
     event names whole, the message takes the rest. Wide (120+ columns): full dates."""
     if width >= WIDE_AT:
         time_w, level_w, event_w = 19, 7, WIDE_EVENT
     else:
-        time_w, level_w, event_w = 10, 7, NARROW_EVENT
+        time_w, level_w, event_w = NARROW_TIME, 7, NARROW_EVENT
     # marker(1) time sp level sp event sp message
     message_w = max(0, width - (1 + time_w + 1 + level_w + 1 + event_w + 1))
     return Columns(time_w, level_w, event_w, message_w)
@@ -81,41 +86,24 @@ def local_today() -> date:
     return datetime.now().astimezone().date()
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def when_text(entry: Entry, wide: bool, today: date | None = None) -> str:
-    """Local time: full at wide widths; else HH:MM:SS when ``today``, the date when older."""
+    """Local time: full at wide widths; else HH:MM:SS when ``today``, "Nov 30 14:02" earlier
+    this year (in English whatever the locale, like the rest of the screen), the date before."""
     when = parse_ts(entry.ts)
     if when is None:
         return entry.ts
     local = when.astimezone()
     if wide:
         return local.strftime("%Y-%m-%d %H:%M:%S")
-    if local.date() == (today or local_today()):
+    day = today or local_today()
+    if local.date() == day:
         return local.strftime("%H:%M:%S")
+    if local.year == day.year:
+        return f"{MONTHS[local.month - 1]} {local.day:>2} {local:%H:%M}"
     return local.strftime("%Y-%m-%d")
-
-
-def fit_event(event: str, width: int) -> str:
-    """Like ``fit``, but a name too long keeps its last segment (the outcome: sent, failed…)
-    whole and cuts the middle: exchange_server.autodiscover.failed -> exchange_se….failed."""
-    if cell_len(event) <= width or "." not in event:
-        return fit(event, width)
-    tail = "." + event.rsplit(".", 1)[1]
-    head_w = width - cell_len(tail) - 1
-    if head_w < 3:
-        return fit(event, width)
-    return set_cell_size(event.translate(_CONTROL), head_w) + "…" + fit(tail, cell_len(tail))
-
-
-def fit(text: str, width: int) -> str:
-    """Cut (with an ellipsis) or pad ``text`` to exactly ``width`` cells."""
-    if width <= 0:
-        return ""
-    if len(text) > width * 4:
-        text = text[: width * 4]
-    text = text.translate(_CONTROL)
-    if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…"
-    return set_cell_size(text, width)
 
 
 def slim(entry: Entry) -> Entry:
@@ -143,6 +131,17 @@ def header_text(width: int) -> str:
     return set_cell_size(text, width)
 
 
+class ColumnHeader(Widget):
+    """Column titles, laid out like the rows below (same width, scrollbar excluded)."""
+
+    def render(self) -> Content:
+        width = self.size.width
+        view = self.screen.query(LogView)
+        if view:
+            width = view.first().scrollable_content_region.width or width
+        return Content(header_text(width))
+
+
 class LogView(ScrollView, can_focus=True):
     """Newest entry at the top; a cursor row; Enter asks for the details."""
 
@@ -153,7 +152,7 @@ class LogView(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "newest", "Newest", show=False),
         Binding("end", "oldest", "Oldest", show=False),
-        Binding("enter", "open", "Details"),
+        Binding("enter", "open", "Details", key_display="Enter"),
     ]
 
     COMPONENT_CLASSES = {
@@ -350,7 +349,11 @@ class LogView(ScrollView, can_focus=True):
                 else style("logview--bad")
             )
             event = fit_event(entry.event, cols.event)
-            message = entry.message if entry.valid else "(cut: long line) " + entry.message
+            message = (
+                headline(entry, cols.message)
+                if entry.valid
+                else "(cut: long line) " + entry.message
+            )
         else:
             when = fit("-", cols.time)
             label = fit(BAD_LABEL, cols.level)

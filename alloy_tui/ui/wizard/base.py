@@ -21,12 +21,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
+from alloy_tui.ui.widgets.keys_footer import KeysFooter, keys_text
 from alloy_tui.ui.wizard.state import BACK, Back, WizardState
 from alloy_tui.ui.wizard.step_names import NAMES
 
 if TYPE_CHECKING:
+    from textual import events
     from textual.widget import Widget
     from textual.widgets import Input
 
@@ -34,8 +36,11 @@ R = TypeVar("R")
 
 EVERY_STEP_KEYS = """\
 On every step: Esc goes back, ^N goes on, Tab and Shift+Tab move between fields,
-PgUp/PgDn scroll, ^L opens the alert log, F1 or ? this help, ^Q quits (asking
-first if something is not saved)."""
+PgUp/PgDn scroll, ^L opens the alert log, F2 the queue (the outbox), F1 or ? this
+help, ^Q quits (asking first if something is not saved)."""
+
+# Below this the step's heading moves into the title bar, which never scrolls away (60x20).
+SMALL_WIDTH, SMALL_HEIGHT = 70, 22
 
 
 def _never(state: WizardState) -> bool:
@@ -110,6 +115,9 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         Binding("f1", "help", "Help", key_display="F1"),
         Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+l", "alert_log", "Alert log", key_display="^L"),
+        # In the title bar while the outbox is not empty ("1 failed: F2 queue") and the help.
+        # (F2, not ^O: the sign-in step has ^O for app-only sign-in.)
+        Binding("f2", "queue", "Queue", key_display="F2", show=False),
         # Scrolling is navigation, like Tab: in the help of each step, not in the footer.
         Binding("pagedown", "scroll_body(1)", "Scroll down", show=False),
         Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
@@ -123,6 +131,8 @@ class WizardScreen(Screen[R | Back], Generic[R]):
 
     # -- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        # Before the first layout: the field focused on mount is scrolled to where it will stay.
+        self.set_class(self._small(self.app.size.width, self.app.size.height), "-small")
         yield Static(self._title_text(), id="titlebar", markup=False)
         with Horizontal(id="frame"):
             yield Static(self._steps_text(), id="steps", markup=False)
@@ -130,20 +140,50 @@ class WizardScreen(Screen[R | Back], Generic[R]):
                 yield Static(self._heading_text(), classes="step-heading", markup=False)
                 yield from self.compose_body()
                 yield Static("", id="status", markup=False)
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def compose_body(self) -> ComposeResult:
         """The step's own widgets."""
         return ()
 
+    def on_resize(self, event: events.Resize) -> None:
+        """On a small terminal the title bar says which step this is (the heading above the
+        body would scroll away with the field being edited)."""
+        small = self._small(event.size.width, event.size.height)
+        if small != self.has_class("-small"):
+            self.set_class(small, "-small")
+            self.query_one("#titlebar", Static).update(self._title_text())
+            # The heading leaving (or coming back to) the body moves every field by two rows.
+            self.call_after_refresh(self._show_focused)
+
+    @staticmethod
+    def _small(width: int, height: int) -> bool:
+        return width < SMALL_WIDTH or height < SMALL_HEIGHT
+
+    def _show_focused(self) -> None:
+        """Scroll the body so the field being edited is in sight."""
+        focused = self.focused
+        if focused is not None and focused.is_attached:
+            self.query_one("#body", Body).scroll_to_widget(focused, animate=False)
+
     def _title_text(self) -> str:
         left = "alloy-tui setup"
+        if self.has_class("-small") and (heading := self._heading_text()):
+            left = heading
         tags = []
         if self.state.sandbox is not None:
             tags.append("SANDBOX")
         if self.state.edit_mode and self.state.sandbox is None:  # its own throwaway file
             tags.append("editing " + self.state.config_path.name)
-        return left + ("  [" + " | ".join(tags) + "]" if tags else "")
+        text = left + ("  [" + " | ".join(tags) + "]" if tags else "")
+        outbox = getattr(self.app, "outbox_note", "")
+        gap = " · " if self.has_class("-small") else "  ·  "
+        return text + (gap + outbox if outbox else "")
+
+    def refresh_title(self) -> None:
+        """The title bar again (the outbox note changed)."""
+        if self.is_mounted:
+            self.query_one("#titlebar", Static).update(self._title_text())
 
     def _heading_text(self) -> str:
         if self.progress is None or self.progress.index < 0:
@@ -324,13 +364,19 @@ class WizardScreen(Screen[R | Back], Generic[R]):
     def action_help(self) -> None:
         from alloy_tui.ui.wizard.dialogs import HelpScreen
 
-        self.app.push_screen(HelpScreen(self.STEP_TITLE or "Help", self.help_text()))
+        text = "\n\n".join(p for p in (self.help_text(), keys_text(self)) if p)
+        self.app.push_screen(HelpScreen(self.STEP_TITLE or "Help", text))
 
     @classmethod
     def help_text(cls) -> str:
         """The step's help and, unless it lists them itself, the keys of every step."""
         every = "" if cls.HELP_LISTS_EVERY_KEY else EVERY_STEP_KEYS
         return (cls.HELP.strip() + "\n\n" + every).strip()
+
+    def action_queue(self) -> None:
+        open_queue = getattr(self.app, "open_queue", None)
+        if open_queue is not None:
+            open_queue()
 
     def action_alert_log(self) -> None:
         open_log = getattr(self.app, "open_alert_log", None)

@@ -1,5 +1,5 @@
 """Columns of the alert-log screen at 80x24 (an admin over SSH) and 120x40: the common event names
-read in full, a compact time (HH:MM:SS today, the date before), full dates when wide."""
+read in full, a compact time (HH:MM:SS today, "Nov 30 14:02" before), full dates when wide."""
 
 from __future__ import annotations
 
@@ -99,11 +99,18 @@ async def test_common_event_names_read_in_full_at_80x24(log: Path) -> None:
             assert f" {entry['event']} " in row, row
             assert "…" not in row[:40], row
             assert entry["message"] in row, row  # short messages are not cut
-        # Today's entries: the local time only, HH:MM:SS; the older one: its date only.
+        # Today's entries: the local time only, HH:MM:SS.
         for row, entry in zip(rows[:-1], reversed(lines[1:]), strict=True):
             assert row[1:9] == _local(entry["ts"], "%H:%M:%S"), row
             assert _local(entry["ts"], "%Y-%m-%d") not in row, row
-        assert rows[-1][1:11] == _local(lines[0]["ts"], "%Y-%m-%d")
+        # The older one: "Nov 29 10:21" (the month in English, the day padded like ls).
+        old = parse_ts(lines[0]["ts"])
+        assert old is not None
+        old = old.astimezone()
+        if old.year == datetime.now().astimezone().year:
+            assert rows[-1][1:13] == f"{old:%b} {old.day:>2} {old:%H:%M}", rows[-1]
+        else:  # the log spans a new year: the date
+            assert rows[-1][1:11] == f"{old:%Y-%m-%d}", rows[-1]
         assert "older failure" in rows[-1] and "✖ ERROR" in rows[-1]
         sent = next(r for r in rows if " test_message.sent " in r)
         failed = next(r for r in rows if " test_message.failed " in r)
@@ -144,7 +151,7 @@ def test_a_long_event_keeps_its_outcome() -> None:
 
 def test_column_widths() -> None:
     narrow, wide = columns(79), columns(119)
-    assert (narrow.time, narrow.event, narrow.message) == (10, 19, 39)
+    assert (narrow.time, narrow.event, narrow.message) == (12, 19, 37)
     assert not narrow.wide and wide.wide and wide.time == 19
     assert sum(wide) + 4 == 119 and sum(narrow) + 4 == 79  # marker and 3 spaces
     assert columns(20).message == 0

@@ -1,0 +1,56 @@
+"""Small helpers for the alert-log screen's Pilot tests (not a test module)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from alloy_tui.ui.alertlog.app import AlertLogApp
+from alloy_tui.ui.alertlog.screen import AlertLogScreen
+
+
+async def until(pilot: Any, cond: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await pilot.pause(0.02)
+        if cond():
+            return
+    raise AssertionError("timed out waiting for the screen")
+
+
+def log_screen(app: AlertLogApp) -> AlertLogScreen:
+    screen = app.screen
+    assert isinstance(screen, AlertLogScreen)
+    return screen
+
+
+def rows(app: AlertLogApp) -> list[str]:
+    """The list's rows as drawn (blank rows dropped)."""
+    view = log_screen(app).view
+    drawn = [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+    return [r for r in drawn if r.strip()]
+
+
+def status(app: AlertLogApp) -> str:
+    return str(log_screen(app).query_one("#al-status").render())
+
+
+def footer_text(app: Any) -> str:
+    """The footer's key labels, as shown ("Esc Back / Search ...")."""
+    from textual.widgets import Footer
+
+    footer = app.screen.query_one(Footer)
+    return " ".join(str(w.render()) for w in footer.children if w.display)
+
+
+def cursor_details(app: AlertLogApp) -> dict[str, Any]:
+    view = log_screen(app).view
+    entry = view.entry_at(view.cursor_row)
+    assert entry is not None
+    return entry.details
+
+
+async def ready(pilot: Any, app: AlertLogApp) -> AlertLogScreen:
+    await until(pilot, lambda: isinstance(app.screen, AlertLogScreen) and not app.screen.scanning)
+    return log_screen(app)

@@ -1,0 +1,88 @@
+"""Helpers for the queue screen's tests (not a test module): an outbox with an SMTP config
+pointing at a real aiosmtpd server, and waiting for the screen."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core.config import load_or_default
+from alloy_tui.core.config.settings import Settings
+from alloy_tui.core.outbox import Outbox
+from alloy_tui.ui.queue.screen import QueueScreen
+
+
+def raw_message(subject: str, to: str) -> bytes:
+    return (f"From: server@contoso.test\r\nTo: {to}\r\nSubject: {subject}\r\n\r\nbody\r\n").encode()
+
+
+def write_config(tmp_path: Path, port: int) -> Path:
+    """A config file (the detached runner reads it too) for SMTP on 127.0.0.1:``port``."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f"""service = "smtp"
+
+[smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+
+[message]
+default_from = "server@contoso.test"
+
+[queue]
+path = "{tmp_path / "queue"}"
+max_per_minute = 0
+
+[alert_log]
+path = "{tmp_path / "log.jsonl"}"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def settings(config: Path) -> Settings:
+    return load_or_default(config).settings
+
+
+def submit(box: Outbox, subject: str, to: str = "ops@contoso.test") -> str:
+    return box.submit(raw_message(subject, to), recipients=[to], sender="", source="test")
+
+
+def log_events(tmp_path: Path, event: str) -> list[dict[str, Any]]:
+    path = tmp_path / "log.jsonl"
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [e for e in map(json.loads, lines) if e["event"] == event]
+
+
+async def until(pilot: Any, cond: Callable[[], object], timeout: float = 10.0) -> float:
+    """Seconds it took."""
+    start = time.monotonic()
+    while not cond():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"timed out after {timeout} s")
+        await pilot.pause(0.02)
+    return time.monotonic() - start
+
+
+def queue_screen(app: Any) -> QueueScreen:
+    screen = app.screen
+    assert isinstance(screen, QueueScreen)
+    return screen
+
+
+def shown(app: Any) -> list[str]:
+    """The rows as drawn (blank ones dropped)."""
+    view = queue_screen(app).view
+    lines = [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+    return [line for line in lines if line.strip()]
+
+
+def status(app: Any) -> str:
+    return str(queue_screen(app).query_one("#q-status").render())
