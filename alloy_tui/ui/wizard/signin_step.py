@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -116,7 +116,8 @@ the attempt is in the alert log (^L)."""
     def on_unmount(self) -> None:
         self.cancel_event.set()
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        # Textual runs WizardScreen.on_resize too (each class's handler in the MRO is called).
         self._place_qr()
         bigcode = self.query_one("#bigcode", BigCode)
         bigcode.call_after_refresh(bigcode.redraw)
