@@ -290,7 +290,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         notice.display = bool(warnings)
         logged = "Logged as a warning" if warnings else "Logged"
         self.query_one("#log-hint", Static).update(
-            f"{logged} in the alert log (^L). ^N goes on to review and save."
+            f"{logged} in the alert log (^L). ^N goes on (local mail, then review and save)."
         )
         self.call_after_refresh(self.query_one("#log-hint").scroll_visible)
 
