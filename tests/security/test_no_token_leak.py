@@ -33,6 +33,7 @@ def test_no_token_anywhere_but_the_cache(tmp_path: Path) -> None:
             timeout=60,
         )
         texts.extend([out.stdout, out.stderr])
+        print(f"$ alloy-tui {' '.join(args)}  -> {out.returncode}\n{out.stderr}", file=sys.stderr)
         return out.returncode
 
     def core(fn: object, *args: object, **kw: object) -> None:
