@@ -21,12 +21,12 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
 from alloy_tui.core.alertlog import Entry, LogFile, Rows, parse_ts
 from alloy_tui.ui.alertlog.cells import fit, fit_event, headline
+from alloy_tui.ui.widgets.cursor_rows import CursorRows
 
 __all__ = ["ColumnHeader", "LogView", "columns", "fit", "fit_event", "header_text", "when_text"]
 
@@ -142,14 +142,10 @@ class ColumnHeader(Widget):
         return Content(header_text(width))
 
 
-class LogView(ScrollView, can_focus=True):
+class LogView(CursorRows, can_focus=True):
     """Newest entry at the top; a cursor row; Enter asks for the details."""
 
     BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "newest", "Newest", show=False),
         Binding("end", "oldest", "Oldest", show=False),
         Binding("enter", "open", "Details", key_display="Enter"),
@@ -256,14 +252,6 @@ class LogView(ScrollView, can_focus=True):
         if round(self.scroll_y) == 0:
             self.post_message(self.MovedToTop())
 
-    def action_cursor(self, delta: int) -> None:
-        self.move_to(self.cursor_row + delta)
-
-    def action_page(self, direction: int) -> None:
-        height = max(1, self.scrollable_content_region.height - 1)
-        self.scroll_to(y=self.scroll_y + direction * height, animate=False, immediate=True)
-        self.move_to(self.cursor_row + direction * height)
-
     def action_newest(self) -> None:
         self.scroll_to(y=0, animate=False, immediate=True)
         self.move_to(0)
@@ -281,12 +269,8 @@ class LogView(ScrollView, can_focus=True):
         if round(new_value) == 0 and round(old_value) != 0:
             self.post_message(self.MovedToTop())
 
-    def on_click(self, event: events.Click) -> None:
-        row = round(self.scroll_y) + event.y
-        if 0 <= row < len(self.rows):
-            self.move_to(row)
-            if event.chain >= 2:
-                self.action_open()
+    def row_count(self) -> int:
+        return len(self.rows)
 
     def on_resize(self, event: events.Resize) -> None:
         self.rows_changed()

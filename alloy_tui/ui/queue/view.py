@@ -18,11 +18,11 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
 from alloy_tui.ui.queue.rows import QueueRow, header_text, row_text
+from alloy_tui.ui.widgets.cursor_rows import CursorRows
 
 
 class QueueHeader(Widget):
@@ -38,14 +38,10 @@ class QueueHeader(Widget):
         return Content(header_text(width - 1, mode))  # after the rows' cursor marker
 
 
-class QueueView(ScrollView, can_focus=True):
+class QueueView(CursorRows, can_focus=True):
     """Newest message at the top; a cursor row; Enter asks for the details."""
 
     BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "move(0)", "Newest", show=False),
         Binding("end", "move(-1)", "Oldest", show=False),
         Binding("enter", "open", "Open", key_display="Enter"),
@@ -113,14 +109,6 @@ class QueueView(ScrollView, can_focus=True):
             self.scroll_to(y=row - height + 1, animate=False, immediate=True)
         self.refresh()
 
-    def action_cursor(self, delta: int) -> None:
-        self.move_to(self.cursor_row + delta)
-
-    def action_page(self, direction: int) -> None:
-        height = max(1, self.scrollable_content_region.height - 1)
-        self.scroll_to(y=self.scroll_y + direction * height, animate=False, immediate=True)
-        self.move_to(self.cursor_row + direction * height)
-
     def action_move(self, row: int) -> None:
         self.move_to(row if row >= 0 else len(self.order) - 1)
 
@@ -128,12 +116,8 @@ class QueueView(ScrollView, can_focus=True):
         if self.current is not None:
             self.post_message(self.Open(self.current))
 
-    def on_click(self, event: events.Click) -> None:
-        row = round(self.scroll_y) + event.y
-        if 0 <= row < len(self.order):
-            self.move_to(row)
-            if event.chain >= 2:
-                self.action_open()
+    def row_count(self) -> int:
+        return len(self.order)
 
     def on_resize(self, event: events.Resize) -> None:
         self.changed(self.order, self.current)
