@@ -217,20 +217,13 @@ def _line_time(line: bytes) -> datetime | None:
 
 
 def _make_folder(folder: Path) -> None:
-    if folder.is_dir():
-        return
-    missing = []
-    p = folder
-    while not p.exists() and p != p.parent:
-        missing.append(p)
-        p = p.parent
-    for d in reversed(missing):
-        try:
-            os.mkdir(d, 0o700)
-        except FileExistsError:
-            pass
-        except OSError as e:
-            raise AlertLogError(f"cannot create the alert log folder {d}: {e.strerror}") from None
+    """The log's folder and any missing parents, each 0700 (`fs.make_folder`)."""
+    from alloy_tui.core.fs import FolderError, make_folder
+
+    try:
+        make_folder(folder)
+    except FolderError as e:
+        raise AlertLogError(f"cannot create the alert log folder: {e}") from None
 
 
 def _write_all(fd: int, data: bytes, path: Path) -> None:

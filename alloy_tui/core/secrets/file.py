@@ -13,12 +13,11 @@ from alloy_tui.core.config import paths
 from alloy_tui.core.errors import Explanation, LocalProblem, UserInputError
 from alloy_tui.core.fs import (
     FolderError,
+    atomic_write,
     folder_lock,
     fsync_folder,
     make_folder,
     remove_leftovers,
-    remove_quietly,
-    write_temp,
 )
 
 SECRETS_FILE = "secrets.toml"
@@ -105,11 +104,6 @@ def _write_all(data: dict[str, dict[str, str]]) -> Path:
         raise UserInputError(f"Cannot store the password: {e}.") from None
     with folder_lock(path.parent):
         remove_leftovers(path, ".secrets-*.tmp")  # a killed write's copy of every password
-        tmp = write_temp(path, text.encode("utf-8"))
-        try:
-            os.replace(tmp, path)
-        except BaseException:
-            remove_quietly(tmp)
-            raise
+        atomic_write(path, text.encode("utf-8"))
     fsync_folder(path.parent)
     return path
