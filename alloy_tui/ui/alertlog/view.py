@@ -236,21 +236,11 @@ class LogView(CursorRows, can_focus=True):
         return None
 
     # -- moving ----------------------------------------------------------------------------------
-    def move_to(self, row: int) -> None:
-        count = len(self.rows)
-        if count == 0:
-            return
-        row = max(0, min(count - 1, row))
-        self.cursor_row = row
-        height = self.scrollable_content_region.height
-        top = round(self.scroll_y)
-        if row < top:
-            self.scroll_to(y=row, animate=False, immediate=True)
-        elif height and row >= top + height:
-            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
-        self.refresh()
-        if round(self.scroll_y) == 0:
+    def move_to(self, row: int) -> bool:
+        moved = super().move_to(row)
+        if moved and round(self.scroll_y) == 0:
             self.post_message(self.MovedToTop())
+        return moved
 
     def action_newest(self) -> None:
         self.scroll_to(y=0, animate=False, immediate=True)

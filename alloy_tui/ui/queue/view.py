@@ -96,19 +96,6 @@ class QueueView(CursorRows, can_focus=True):
             return True
         return False
 
-    def move_to(self, row: int) -> None:
-        if not self.order:
-            return
-        row = max(0, min(len(self.order) - 1, row))
-        self.cursor_row = row
-        height = self.scrollable_content_region.height
-        top = round(self.scroll_y)
-        if row < top:
-            self.scroll_to(y=row, animate=False, immediate=True)
-        elif height and row >= top + height:
-            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
-        self.refresh()
-
     def action_move(self, row: int) -> None:
         self.move_to(row if row >= 0 else len(self.order) - 1)
 

@@ -11,8 +11,7 @@ from textual.scroll_view import ScrollView
 
 
 class CursorRows(ScrollView):
-    """Subclasses draw the rows and say how many there are (`row_count`), where the cursor
-    goes (`move_to`) and what Enter or a double click opens (`action_open`)."""
+    """Subclasses draw the rows and say how many there are (`row_count`) and what Enter or a double click opens (`action_open`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -26,8 +25,21 @@ class CursorRows(ScrollView):
     def row_count(self) -> int:
         raise NotImplementedError
 
-    def move_to(self, row: int) -> None:
-        raise NotImplementedError
+    def move_to(self, row: int) -> bool:
+        """Put the cursor on `row` (clamped) and scroll it into sight; False when there are no rows."""
+        count = self.row_count()
+        if count == 0:
+            return False
+        row = max(0, min(count - 1, row))
+        self.cursor_row = row
+        height = self.scrollable_content_region.height
+        top = round(self.scroll_y)
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif height and row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
+        self.refresh()
+        return True
 
     def action_open(self) -> None:
         raise NotImplementedError
