@@ -75,6 +75,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=31)
     args = ap.parse_args()
+    # As pip installs it: every module byte-compiled (PYTHONDONTWRITEBYTECODE would otherwise
+    # make each run compile our modules from source).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "alloy_tui")], check=True)
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
         os.environ["ALLOY_TUI_STATE_DIR"] = str(folder / "state")

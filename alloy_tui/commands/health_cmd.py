@@ -34,13 +34,12 @@ def keepalive_command(obj: CliContext) -> None:
         return
     if result.explanation is None:
         fail(result.line, 1)
-    from dataclasses import replace
 
     ex = result.explanation
     fix = ex.fix
     if not result.needed:
         fix += " (A network or service problem: the daemon tries again in 15 minutes.)"
-    fail(replace(ex, title=result.line.rstrip("."), fix=fix), 1)
+    fail(ex.replace(title=result.line.rstrip("."), fix=fix), 1)
 
 
 COMMANDS: list[click.Command] = [keepalive_command]

@@ -16,7 +16,6 @@ Anything else is a usage error (exit 64). No click, no heavy import: this runs f
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 USAGE = "usage: sendmail [-t] [-i] [-f ADDR] [-F NAME] [-bm | -bp] [recipient ...] < message"
 FLAGS = frozenset("tiv")  # no argument
@@ -31,15 +30,48 @@ class UsageError(Exception):
     exit_code = os.EX_USAGE
 
 
-@dataclass
 class SendmailArgs:
-    read_headers: bool = False  # -t
-    ignore_dots: bool = False  # -i / -oi
-    envelope_from: str = ""  # -f
-    full_name: str = ""  # -F
-    mode: str = "deliver"  # -bm (deliver) or -bp (list)
-    verbose: bool = False  # -v (accepted; nothing extra is printed)
-    recipients: list[str] = field(default_factory=list)
+    """The parsed command line. A plain class, not a dataclass: importing dataclasses is a
+    tenth of the interpreter's start-up, and this runs for every cron job."""
+
+    __slots__ = (
+        "read_headers",
+        "ignore_dots",
+        "envelope_from",
+        "full_name",
+        "mode",
+        "verbose",
+        "recipients",
+    )
+
+    def __init__(
+        self,
+        read_headers: bool = False,  # -t
+        ignore_dots: bool = False,  # -i / -oi
+        envelope_from: str = "",  # -f
+        full_name: str = "",  # -F
+        mode: str = "deliver",  # -bm (deliver) or -bp (list)
+        verbose: bool = False,  # -v (accepted; nothing extra is printed)
+        recipients: list[str] | None = None,
+    ) -> None:
+        self.read_headers = read_headers
+        self.ignore_dots = ignore_dots
+        self.envelope_from = envelope_from
+        self.full_name = full_name
+        self.mode = mode
+        self.verbose = verbose
+        self.recipients: list[str] = [] if recipients is None else recipients
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SendmailArgs):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"SendmailArgs({shown})"
 
 
 def parse_argv(argv: list[str]) -> SendmailArgs:

@@ -13,9 +13,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from alloy_tui.commands.sendmail_args import SendmailArgs, UsageError, parse_argv
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Values
 
 READ_CHUNK = 1 << 20
 
@@ -44,37 +47,41 @@ def read_message(stream: BinaryIO | None, limit: int) -> tuple[bytes, int]:
     return b"".join(parts), size
 
 
-def _not_set_up(settings: Any, exists: bool, config_path: Path) -> str | None:
+def _not_set_up(values: Values, config_path: Path) -> str | None:
     fix = "Fix: run `alloy-tui` (the setup wizard)"
-    if not exists:
+    if not values.exists:
         return f"not set up: {config_path} does not exist. {fix}, or point $ALLOY_TUI_CONFIG at the config."
-    if settings.service == "exchange-online":
-        eo = settings.exchange_online
-        if not (eo.client_id and eo.tenant):
+    service = values.text("service")
+    if service == "exchange-online":
+        if not (values.text("exchange_online.client_id") and values.text("exchange_online.tenant")):
             return f"not set up: no app registration (exchange_online.client_id and tenant). {fix}."
-        if eo.auth == "certificate" and not eo.mailbox:
+        if values.text("exchange_online.auth") == "certificate" and not values.text(
+            "exchange_online.mailbox"
+        ):
             return (
                 'not set up: auth = "certificate" but exchange_online.mailbox (the address the app '
                 f"sends as) is empty. {fix}."
             )
-    elif settings.service == "smtp" and not settings.smtp.host:
+    elif service == "smtp" and not values.text("smtp.host"):
         return f"not set up: smtp.host is empty. {fix}."
-    elif settings.service == "exchange-server" and not settings.exchange_server.ews_endpoint:
+    elif service == "exchange-server" and not values.text("exchange_server.ews_endpoint"):
         return f"not set up: exchange_server.ews_endpoint is empty. {fix}."
     return None
 
 
-def _load(config_path: Path) -> Any:
-    from alloy_tui.core.config import ConfigError, load_or_default
+def _load(config_path: Path) -> Values:
+    """The config's values, read the fast way (tomllib and the same checks as every command,
+    no typed model: this runs for every cron job)."""
+    from alloy_tui.core.config import ConfigError, read_values
 
     try:
-        loaded = load_or_default(config_path)
+        values = read_values(config_path)
     except ConfigError as e:
         raise HandoffError(f"the config can't be used: {e.lines[0]}", os.EX_CONFIG) from None
-    problem = _not_set_up(loaded.settings, loaded.exists, config_path)
+    problem = _not_set_up(values, config_path)
     if problem:
         raise HandoffError(problem, os.EX_CONFIG)
-    return loaded.settings
+    return values
 
 
 def queue_message(args: SendmailArgs, raw: bytes, config_path: Path) -> str:
@@ -82,13 +89,13 @@ def queue_message(args: SendmailArgs, raw: bytes, config_path: Path) -> str:
     from alloy_tui.core.mail import MessageRefused, end_at_lone_dot, prepare
     from alloy_tui.core.outbox import OutboxError, open_outbox
 
-    settings = _load(config_path)
+    values = _load(config_path)
     if not args.ignore_dots:
         raw = end_at_lone_dot(raw)
     try:
         prepared = prepare(
             raw,
-            settings=settings,
+            settings=values,
             arg_recipients=args.recipients,
             read_headers=args.read_headers,
             envelope_from=args.envelope_from,
@@ -96,7 +103,7 @@ def queue_message(args: SendmailArgs, raw: bytes, config_path: Path) -> str:
         )
     except MessageRefused as e:
         raise HandoffError(str(e), e.exit_code) from None
-    box = open_outbox(settings, config_path)
+    box = open_outbox(values, config_path)
     try:
         qid = box.submit(
             prepared.raw,

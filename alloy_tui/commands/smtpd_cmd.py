@@ -8,6 +8,7 @@ outbox with sendmail's rules and is delivered as sendmail's mail is. SIGTERM or 
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -78,7 +79,7 @@ def password_command(obj: CliContext, name: str) -> None:
     from alloy_tui.core.config import smtpd_keys
     from alloy_tui.core.errors import UserInputError
 
-    if not smtpd_keys.USER_RE.match(name):
+    if not re.match(smtpd_keys.USER, name):
         fail("the user name may hold only letters, digits and . _ @ + - (at most 128).")
     try:
         path = secrets.store_password("smtpd", name, _read_password())

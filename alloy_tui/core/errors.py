@@ -7,20 +7,20 @@ Every failure that reaches the admin (CLI line, wizard panel, alert log entry) i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 # What a terminal would act on rather than show. Escape sequences go whole: CSI (ESC [ ... or
 # the 8-bit 0x9B), OSC (ESC ] ..., 0x9D: the window title, OSC 52 the clipboard) and the other
 # string controls (DCS, SOS, PM, APC) up to their terminator (BEL, ESC \ or 0x9C) or the end;
 # then any other two-character ESC sequence; then the lone C0 and C1 controls and DEL.
-_ESCAPE_SEQUENCE = re.compile(
+# (Patterns as text, compiled by re on first use: most text is printable and never needs them.)
+_ESCAPE_SEQUENCE = (
     r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])(?:[^\x07\x1b\x9c]|\x1b(?!\\))*(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[\x20-\x2f]*[\x30-\x7e]?"
 )
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_LINE_BREAKS = re.compile(r"\r\n?|[\n\t\v\f\x85\u2028\u2029]")
+_CONTROLS = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_LINE_BREAKS = r"\r\n?|[\n\t\v\f\x85\u2028\u2029]"
 
 
 def printable(text: str, *, multiline: bool = False) -> str:
@@ -35,8 +35,8 @@ def printable(text: str, *, multiline: bool = False) -> str:
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     else:
-        text = _LINE_BREAKS.sub(" ", text)
-    return _CONTROLS.sub("", _ESCAPE_SEQUENCE.sub("", text))
+        text = re.sub(_LINE_BREAKS, " ", text)
+    return re.sub(_CONTROLS, "", re.sub(_ESCAPE_SEQUENCE, "", text))
 
 
 def clean_fields(obj: object, *names: str, multiline: bool = False) -> None:
@@ -49,28 +49,56 @@ def clean_fields(obj: object, *names: str, multiline: bool = False) -> None:
             object.__setattr__(obj, name, printable(value, multiline=multiline))
 
 
-@dataclass
 class Explanation:
-    title: str  # "Public client flows are turned off"
-    cause: str  # what happened, in words
-    fix: str  # the exact steps to change it
-    code: str = ""  # "AADSTS7000218", "ErrorSendAsDenied", "smtp.535", "tls", "dns" ...
-    request_id: str = ""  # Microsoft request id when there is one
-    retryable: bool = False
-    details: dict[str, Any] = field(default_factory=dict)
+    """What went wrong, why, and the exact fix. Written by hand rather than as a dataclass:
+    this module is imported by every door (sendmail runs for each cron job), and the
+    dataclasses module costs a tenth of the interpreter's start-up. `replace` gives a copy."""
 
-    def __post_init__(self) -> None:
+    __slots__ = ("title", "cause", "fix", "code", "request_id", "retryable", "details")
+
+    def __init__(
+        self,
+        title: str,  # "Public client flows are turned off"
+        cause: str,  # what happened, in words
+        fix: str,  # the exact steps to change it
+        code: str = "",  # "AADSTS7000218", "ErrorSendAsDenied", "smtp.535", "tls", "dns" ...
+        request_id: str = "",  # Microsoft request id when there is one
+        retryable: bool = False,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         # The cause and fix often quote a server (error codes, messages, AADSTS descriptions):
         # whatever builds an Explanation, no escape sequence reaches a terminal or the log.
-        for name in ("title", "code", "request_id"):
-            if isinstance(value := getattr(self, name), str):
-                setattr(self, name, printable(value))
-        for name in ("cause", "fix"):
-            if isinstance(value := getattr(self, name), str):
-                setattr(self, name, printable(value, multiline=True))
+        self.title = printable(title) if isinstance(title, str) else title
+        self.code = printable(code) if isinstance(code, str) else code
+        self.request_id = printable(request_id) if isinstance(request_id, str) else request_id
+        self.cause = printable(cause, multiline=True) if isinstance(cause, str) else cause
+        self.fix = printable(fix, multiline=True) if isinstance(fix, str) else fix
+        self.retryable = retryable
+        self.details: dict[str, Any] = {} if details is None else details
         for key, value in self.details.items():
             if isinstance(value, str):
                 self.details[key] = printable(value, multiline=True)
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Explanation({shown})"
+
+    def replace(self, **changes: Any) -> Explanation:
+        """A copy with some fields changed (as dataclasses.replace would)."""
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values["details"] = dict(self.details)
+        values.update(changes)
+        return Explanation(**values)
 
     def one_line(self) -> str:
         code = f" [{self.code}]" if self.code else ""

@@ -10,7 +10,7 @@ do in the same words as the command line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -68,8 +68,7 @@ def explain_failure(
     context = ExplainContext.from_settings(settings) if settings is not None else ExplainContext()
     explanation = explain(exc, context)
     if isinstance(exc, AlloyError) and not isinstance(exc, ExplainedError):
-        explanation = replace(
-            explanation,
+        explanation = explanation.replace(
             title=input_title or explanation.title,
             fix=input_fix or explanation.fix,
         )

@@ -194,13 +194,14 @@ def test_mailq_symlink_lists_the_queue(tmp_path: Path) -> None:
 
 
 def test_hand_off_imports_no_heavy_library(tmp_path: Path) -> None:
+    """Nor the typed config model (dataclasses, inspect) or ssl: this runs for every cron job."""
     config = write_config(tmp_path)
     code = (
         "import io, sys\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
         "from alloy_tui.commands.sendmail_handoff import run\n"
         f"rc = run(['-t'], 'sendmail', {str(config)!r}, stdin=io.BytesIO(sys.stdin.buffer.read()))\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'msal', 'httpx', 'exchangelib', 'textual', 'click', 'tomlkit', 'email_validator'})\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'msal', 'httpx', 'exchangelib', 'textual', 'click', 'tomlkit', 'email_validator', 'dataclasses', 'ssl', 'inspect'})\n"
         "print(rc, heavy)\n"
     )
     r = subprocess.run(

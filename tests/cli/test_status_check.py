@@ -107,7 +107,8 @@ def test_the_ok_path_imports_nothing_heavy(cfg: Path) -> None:
         f"sys.argv = ['alloy-tui', '--config', {str(cfg)!r}, 'status', '--check']\n"
         "from alloy_tui import launch\n"
         "try:\n    launch.main()\nexcept SystemExit as e:\n    code = e.code\n"
-        "heavy = [m for m in ('msal', 'httpx', 'exchangelib', 'textual', 'click', 'tomlkit')"
+        "heavy = [m for m in ('msal', 'httpx', 'exchangelib', 'textual', 'click', 'tomlkit',"
+        " 'dataclasses', 'ssl', 'email')"
         " if m in sys.modules]\n"
         "print(code, heavy)\n"
     )

@@ -7,36 +7,10 @@ filters and searches the live screen pages through). Outside this package, impor
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core.alertlog.entry import (
-    LEVEL_SYMBOLS,
-    LEVEL_WORDS,
-    LEVELS,
-    MAX_PARSE_BYTES,
-    REDACTED,
-    Entry,
-    parse_line,
-    parse_ts,
-    redact,
-)
-from alloy_tui.core.alertlog.follow import Follower, FollowUpdate
-from alloy_tui.core.alertlog.index import (
-    EVERY_LINE,
-    LogFile,
-    Rows,
-    Verify,
-    both,
-    level_pattern,
-    level_verifier,
-    line_matches,
-    scan_backwards,
-    scan_matches,
-    search_pattern,
-    since_verifier,
-)
-from alloy_tui.core.alertlog.reader import AlertLogReader
 from alloy_tui.core.alertlog.writer import (
     DEFAULT_KEEP,
     DEFAULT_MAX_BYTES,
@@ -45,7 +19,57 @@ from alloy_tui.core.alertlog.writer import (
     AlertLogWriter,
     archive_path,
 )
-from alloy_tui.core.config import Settings, alert_log_path
+from alloy_tui.core.config import Values, alert_log_path, setting
+
+if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
+    from alloy_tui.core.alertlog.entry import MAX_PARSE_BYTES, Entry, parse_line
+    from alloy_tui.core.alertlog.fields import (
+        LEVEL_SYMBOLS,
+        LEVEL_WORDS,
+        LEVELS,
+        REDACTED,
+        parse_ts,
+        redact,
+    )
+    from alloy_tui.core.alertlog.follow import Follower, FollowUpdate
+    from alloy_tui.core.alertlog.index import (
+        EVERY_LINE,
+        LogFile,
+        Rows,
+        Verify,
+        both,
+        level_pattern,
+        level_verifier,
+        line_matches,
+        scan_backwards,
+        scan_matches,
+        search_pattern,
+        since_verifier,
+    )
+    from alloy_tui.core.alertlog.reader import AlertLogReader
+    from alloy_tui.core.config import Settings
+
+# Loaded on first use (PEP 562): a door (sendmail, for every cron job) only writes.
+_FROM = {
+    "alloy_tui.core.alertlog.fields": "LEVEL_SYMBOLS LEVEL_WORDS LEVELS REDACTED parse_ts redact",
+    "alloy_tui.core.alertlog.entry": "MAX_PARSE_BYTES Entry parse_line",
+    "alloy_tui.core.alertlog.follow": "Follower FollowUpdate",
+    "alloy_tui.core.alertlog.index": (
+        "EVERY_LINE LogFile Rows Verify both level_pattern level_verifier line_matches "
+        "scan_backwards scan_matches search_pattern since_verifier"
+    ),
+    "alloy_tui.core.alertlog.reader": "AlertLogReader",
+}
+_LAZY = {name: module for module, names in _FROM.items() for name in names.split()}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "EVERY_LINE",
@@ -87,18 +111,19 @@ __all__ = [
 _unwritten: list[str] = []  # why entries could not be written, for the command to warn about
 
 
-def log_path(settings: Settings, config_path: Path) -> Path:
+def log_path(settings: Settings | Values, config_path: Path) -> Path:
     """Where the alert log lives for these settings (``[alert_log] path``, else the state folder)."""
-    return alert_log_path(settings.alert_log.path, config_path)
+    return alert_log_path(setting(settings, "alert_log.path"), config_path)
 
 
-def open_writer(settings: Settings, config_path: Path) -> AlertLogWriter:
+def open_writer(settings: Settings | Values, config_path: Path) -> AlertLogWriter:
     """The writer for these settings' alert log: its path and its rotation limits."""
-    return AlertLogWriter(log_path(settings, config_path), settings.alert_log)
+    limits = settings if isinstance(settings, Values) else settings.alert_log
+    return AlertLogWriter(log_path(settings, config_path), limits)
 
 
 def record(
-    settings: Settings,
+    settings: Settings | Values,
     config_path: Path,
     level: str,
     event: str,

@@ -14,37 +14,19 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
+from alloy_tui.core.alertlog.fields import parse_ts
 from alloy_tui.core.errors import printable
-
-LEVELS = ("info", "warning", "error")
-LEVEL_SYMBOLS = {"info": "i", "warning": "!", "error": "x"}
-LEVEL_WORDS = {"info": "INFO", "warning": "WARN", "error": "ERROR"}
-
-REDACTED = "[redacted]"
 
 # The longest line we parse as JSON; longer ones are shown cut and flagged.
 MAX_PARSE_BYTES = 1024 * 1024
 
-# A details key whose last word is one of these holds a secret, whatever its value looks like.
-_SECRET_KEY_RE = re.compile(
-    r"(?:^|[_.\-])(token|secret|password|passwd|pwd|passphrase|authorization|"
-    r"api_?key|cookie|credentials?|assertion|code_verifier)s?$",
-    re.IGNORECASE,
-)
-# A JWT: three base64url parts, the first one starting with '{"' encoded (eyJ).
-_JWT_RE = re.compile(r"eyJ[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]*")
-# "Bearer <anything token-like>" in a header value or an error text.
-_BEARER_RE = re.compile(r"(?i)\b(bearer|basic|ntlm|negotiate)\s+[A-Za-z0-9\-._~+/]{16,}=*")
 # The head of an entry as the writer lays it out: what a line too long to parse still shows.
 _HEAD_RE = re.compile(
     r'\s*\{\s*"ts"\s*:\s*"([^"\\]*)"\s*,\s*"level"\s*:\s*"([^"\\]*)"\s*,'
     r'\s*"event"\s*:\s*"([^"\\]*)"\s*,\s*"message"\s*:\s*"((?:[^"\\]|\\.){0,4000})'
 )
-# A bare long opaque token (refresh tokens, access tokens that are not JWTs): 80+ chars, no spaces.
-_OPAQUE_RE = re.compile(r"^[A-Za-z0-9\-._~+/!*]{80,}=*$")
 
 
 @dataclass
@@ -95,22 +77,6 @@ class Entry:
             "message": self.message,
             "details": self.details,
         }
-
-
-def now_ts(now: datetime | None = None) -> str:
-    """UTC ISO 8601 with milliseconds and a Z, e.g. 2026-05-01T12:34:56.789Z."""
-    when = (now or datetime.now(UTC)).astimezone(UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
-def parse_ts(ts: str) -> datetime | None:
-    try:
-        when = datetime.fromisoformat(ts)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when
 
 
 def parse_line(data: bytes | str, truncated: bool = False) -> Entry:
@@ -184,39 +150,3 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def is_secret_key(key: str) -> bool:
-    return bool(_SECRET_KEY_RE.search(key))
-
-
-def redact_text(text: str) -> str:
-    """Replace JWTs, bearer-style credentials and bare long tokens inside a string, and drop
-    terminal controls (a server's error text may carry ESC sequences: see `printable`)."""
-    text = printable(text, multiline=True)
-    if _OPAQUE_RE.match(text) and not text.startswith(("/", "http")):
-        return REDACTED
-    text = _JWT_RE.sub(REDACTED, text)
-    return _BEARER_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-
-
-def redact(value: Any, _depth: int = 0) -> Any:
-    """A copy of ``value`` with secrets replaced by "[redacted]" (keys by name, strings by look)."""
-    if _depth > 20:
-        return REDACTED
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            key = printable(str(k))
-            if is_secret_key(key) and v not in (None, "", False):
-                out[key] = REDACTED
-            else:
-                out[key] = redact(v, _depth + 1)
-        return out
-    if isinstance(value, list | tuple | set | frozenset):
-        return [redact(v, _depth + 1) for v in value]
-    if isinstance(value, str):
-        return redact_text(value)
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    return redact_text(str(value))

@@ -21,15 +21,18 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core.alertlog.entry import LEVELS, now_ts, parse_line, parse_ts, redact, redact_text
-from alloy_tui.core.config import AlertLog
+from alloy_tui.core.alertlog.fields import LEVELS, now_ts, parse_ts, redact, redact_text
+from alloy_tui.core.config import DEFAULTS, Values
 from alloy_tui.core.errors import AlloyError
 
-DEFAULT_MAX_BYTES = AlertLog.max_bytes
-DEFAULT_KEEP = AlertLog.keep
-DEFAULT_RETENTION_DAYS = AlertLog.retention_days
+if TYPE_CHECKING:
+    from alloy_tui.core.config import AlertLog
+
+DEFAULT_MAX_BYTES: int = DEFAULTS["alert_log"]["max_bytes"]
+DEFAULT_KEEP: int = DEFAULTS["alert_log"]["keep"]
+DEFAULT_RETENTION_DAYS: int = DEFAULTS["alert_log"]["retention_days"]
 
 _EVENT_RE = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$")
 
@@ -38,19 +41,28 @@ class AlertLogError(AlloyError):
     """The alert log could not be written (permissions, a folder in the way, disk full)."""
 
 
+def _limits(settings: AlertLog | Values | None) -> tuple[int, int, int]:
+    """(max_bytes, keep, retention_days) of an [alert_log] section or a config's Values."""
+    if settings is None:
+        return DEFAULT_MAX_BYTES, DEFAULT_KEEP, DEFAULT_RETENTION_DAYS
+    if isinstance(settings, Values):
+        names = ("max_bytes", "keep", "retention_days")
+        a, b, c = (settings.number(f"alert_log.{name}") for name in names)
+        return a, b, c
+    return settings.max_bytes, settings.keep, settings.retention_days
+
+
 def archive_path(path: Path, n: int) -> Path:
     return path.with_name(f"{path.name}.{n}")
 
 
 class AlertLogWriter:
-    def __init__(self, path: Path, settings: AlertLog | None = None) -> None:
-        """The log at ``path``, rotated and pruned as ``settings`` (the ``[alert_log]`` section)
-        say; its defaults when None. (``settings.path`` is not used: ``path`` is where.)"""
-        limits = settings if settings is not None else AlertLog()
+    def __init__(self, path: Path, settings: AlertLog | Values | None = None) -> None:
+        """The log at ``path``, rotated and pruned as ``settings`` (the ``[alert_log]`` section,
+        or a config's Values) say; its defaults when None. (The section's ``path`` is not used:
+        ``path`` is where.)"""
         self.path = Path(path)
-        self.max_bytes = limits.max_bytes
-        self.keep = limits.keep
-        self.retention_days = limits.retention_days
+        self.max_bytes, self.keep, self.retention_days = _limits(settings)
 
     # -- public ---------------------------------------------------------------------------------
     def write(
@@ -213,6 +225,8 @@ def _line_time(line: bytes) -> datetime | None:
         when = parse_ts(m.group(1).decode("ascii"))
         if when is not None:
             return when
+    from alloy_tui.core.alertlog.entry import parse_line  # only when pruning
+
     return parse_ts(parse_line(line).ts)
 
 

@@ -13,49 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
-from alloy_tui.core.config.smtpd_keys import RANGES as SMTPD_RANGES
-from alloy_tui.core.config.smtpd_keys import Smtpd, check_list, check_smtpd_value
+from alloy_tui.core.config.checks import GUID, SERVICES, check_mapping
+from alloy_tui.core.config.smtpd_keys import MAX_MESSAGE_BYTES as SMTPD_MAX_MESSAGE_BYTES
 from alloy_tui.core.errors import AlloyError
-
-SERVICES = ("exchange-online", "smtp", "exchange-server")
-APIS = ("graph", "ews")
-CLOUDS = ("global", "usgov-high", "usgov-dod", "china")
-#: Each cloud's one name, wherever it is shown (the wizard, `status`, the test message).
-CLOUD_LABELS = {
-    "global": "Global (commercial, GCC)",
-    "usgov-high": "US Government GCC High",
-    "usgov-dod": "US Government DoD",
-    "china": "China (21Vianet)",
-}
-SMTP_SECURITY = ("none", "starttls", "ssl")
-EXCHANGE_AUTH = ("ntlm", "basic")
-MESSAGE_FORMATS = ("text", "html")
-EXCHANGE_ONLINE_AUTH = ("device-code", "certificate")
 
 Service = Literal["exchange-online", "smtp", "exchange-server"]
 Api = Literal["graph", "ews"]
 Cloud = Literal["global", "usgov-high", "usgov-dod", "china"]
 SignInMode = Literal["device-code", "certificate"]
 
-# One mailbox address, no display name: local@domain, nothing that could break a header.
-ADDRESS_RE = re.compile(r"^[^@\s<>\",;:()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,63}$")
-LOCAL_NAME_RE = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
-ADDRESS_KEYS = {"sendmail.admin"}
-
-GUID_RE = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-)
-# https://, or plain http:// to this machine only (a local relay).
-WEBHOOK_RE = re.compile(
-    r"^(https://[^\s/?#]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)([/?#]\S*)?$", re.I
-)
-# A tenant is a GUID, a verified domain (contoso.onmicrosoft.com), or "organizations".
-DOMAIN_RE = re.compile(
-    r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
-)
-
-# The mailbox an app-only sign-in sends as: one plain address (no name, no brackets, no list).
-MAILBOX_RE = re.compile(r"^[^@\s<>\"',;()]+@[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)+$")
+GUID_RE = re.compile(GUID)  # an application (client) or tenant ID
 
 
 @dataclass(frozen=True)
@@ -152,6 +119,21 @@ class Sendmail:
 
 
 @dataclass(frozen=True)
+class Smtpd:
+    # "" : `alloy-tui smtpd` listens on 127.0.0.1:2525 and `queue run --daemon` runs no listener
+    listen: str = ""
+    users: list[str] = field(default_factory=list)  # AUTH names; passwords in the secrets file
+    tls_certificate: str = ""  # PEM certificate (chain) for STARTTLS
+    tls_key: str = ""  # its PEM private key
+    allowed_senders: list[str] = field(default_factory=list)  # MAIL FROM: addresses or @domains
+    allowed_recipient_domains: list[str] = field(default_factory=list)
+    max_message_bytes: int = SMTPD_MAX_MESSAGE_BYTES
+    max_recipients: int = 100
+    max_connections: int = 100
+    idle_timeout_seconds: int = 60
+
+
+@dataclass(frozen=True)
 class Monitor:
     pending_warning_minutes: int = 30  # `status --check`: WARNING when a message waits longer
     pending_critical_minutes: int = 120  # ...and CRITICAL (an alert is sent) past this
@@ -219,165 +201,18 @@ SECTIONS: dict[str, type] = {
     "alerts": Alerts,
 }
 
-CHOICES: dict[str, tuple[str, ...]] = {
-    "service": SERVICES,
-    "exchange_online.api": APIS,
-    "exchange_online.cloud": CLOUDS,
-    "exchange_online.auth": EXCHANGE_ONLINE_AUTH,
-    "message.format": MESSAGE_FORMATS,
-    "smtp.security": SMTP_SECURITY,
-    "exchange_server.auth": EXCHANGE_AUTH,
-}
-
-# (minimum, maximum) for whole-number keys.
-RANGES: dict[str, tuple[float, float]] = {
-    "alert_log.max_bytes": (4096, 2**40),
-    "alert_log.keep": (0, 1000),
-    "alert_log.retention_days": (0, 36500),
-    "smtp.port": (1, 65535),
-    "network.timeout": (1, 600),
-    "queue.lifetime_hours": (1, 24 * 365),
-    "queue.max_per_minute": (0, 100000),
-    **SMTPD_RANGES,
-    "monitor.pending_warning_minutes": (1, 525600),
-    "monitor.pending_critical_minutes": (1, 525600),
-    "alerts.repeat_hours": (1, 8760),
-}
-
-URL_KEYS = {
-    "exchange_online.login_endpoint",
-    "exchange_online.graph_endpoint",
-    "exchange_online.ews_endpoint",
-    "exchange_server.ews_endpoint",
-}
-
-
-def _type_name(value: object) -> str:
-    return {bool: "true/false", int: "a whole number", float: "a number", str: "text"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def _check_aliases(key: str, value: Any) -> tuple[dict[str, str], Problem | None]:
-    """[sendmail.aliases]: local name -> one address, each checked like sendmail.admin."""
-    if not isinstance(value, Mapping):
-        return {}, Problem(key, f"must be a table ([{key}]), got {_type_name(value)}")
-    for name, address in value.items():
-        if not LOCAL_NAME_RE.match(str(name)):
-            return {}, Problem(
-                f"{key}.{name}", "must be a local user name such as root or www-data"
-            )
-        if not isinstance(address, str) or not ADDRESS_RE.match(address):
-            return {}, Problem(
-                f"{key}.{name}", f"must be one address like alerts@contoso.com, got {address!r}"
-            )
-    return {str(k): str(v) for k, v in value.items()}, None
-
-
-def _coerce(key: str, default: Any, value: Any) -> tuple[Any, Problem | None]:
-    """`value` as the type of `default` (an int is a float where a float is wanted), or why not."""
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            return default, Problem(key, f"must be true or false, got {value!r}")
-    elif isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int):
-            return default, Problem(key, f"must be a whole number, got {value!r}")
-    elif isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return default, Problem(key, f"must be a number, got {value!r}")
-        value = float(value)
-    elif isinstance(default, str):
-        if not isinstance(value, str):
-            return default, Problem(
-                key, f"must be text (in quotes), got {_type_name(value)} {value!r}"
-            )
-        value = str(value)
-    return value, None
-
-
-def _check_value(key: str, default: Any, value: Any) -> tuple[Any, Problem | None]:
-    """Coerce one value to the type of its default, or say why it can't be."""
-    if isinstance(default, dict):
-        return _check_aliases(key, value)
-    if isinstance(default, list):
-        why = check_list(value) or check_smtpd_value(key, value)
-        return (default, Problem(key, why)) if why else (list(value), None)
-    value, problem = _coerce(key, default, value)
-    if problem:
-        return value, problem
-    if key in CHOICES and value not in CHOICES[key]:
-        options = " or ".join(f'"{c}"' for c in CHOICES[key])
-        return default, Problem(key, f'must be {options}, got "{value}"')
-    if key in RANGES:
-        lo, hi = RANGES[key]
-        if not lo <= value <= hi:
-            return default, Problem(key, f"must be between {lo:n} and {hi:n}, got {value}")
-    problem = _check_text(key, value) if isinstance(value, str) and value else None
-    return value, problem
-
-
-def _check_text(key: str, value: str) -> Problem | None:
-    if any(c in value for c in "\r\n\x00"):
-        return Problem(key, "must be a single line")
-    if key in URL_KEYS and not re.match(r"^https://[^\s/]+", value, re.I):
-        # A token or password goes to every one of these: never over plain http, not even
-        # to a loopback address (the sandbox and the tests use https too).
-        return Problem(key, f'must be a URL starting with https://, got "{value}"')
-    if key == "alerts.webhook_url" and not WEBHOOK_RE.match(value):
-        # Never echo it back: the URL is the webhook's password.
-        return Problem(
-            key, "must be a URL starting with https:// (http:// only to 127.0.0.1 or localhost)"
-        )
-    if key == "exchange_online.client_id" and not GUID_RE.match(value):
-        return Problem(
-            key,
-            f'must be the application (client) ID, a GUID like "00000000-0000-0000-0000-000000000000", got "{value}"',
-        )
-    if key == "exchange_online.tenant" and not (
-        GUID_RE.match(value) or DOMAIN_RE.match(value) or value == "organizations"
-    ):
-        return Problem(
-            key,
-            f'must be the directory (tenant) ID GUID or a domain like contoso.onmicrosoft.com, got "{value}"',
-        )
-    if key in ADDRESS_KEYS and not ADDRESS_RE.match(value):
-        return Problem(key, f'must be one address like alerts@contoso.com, got "{value}"')
-    if key == "exchange_online.mailbox" and not MAILBOX_RE.match(value):
-        return Problem(
-            key, f'must be the e-mail address of the mailbox the app sends as, got "{value}"'
-        )
-    if key in ("smtp.host", "message.host_name") and re.search(r"\s", value):
-        return Problem(key, f'must be a host name without spaces, got "{value}"')
-    why = check_smtpd_value(key, value)
-    return Problem(key, f'{why}, got "{value}"') if why else None
-
 
 def from_mapping(data: Mapping[str, Any]) -> tuple[Settings, list[Problem]]:
-    """Build Settings from parsed TOML. Unknown keys are kept by the store, and ignored here.
+    """Build Settings from parsed TOML (checked by `checks.check_mapping`, the doors' rules too).
+    Unknown keys are kept by the store, and ignored here.
 
     Returns the settings (with defaults where a value was wrong) and every problem found.
     """
-    problems: list[Problem] = []
-    kwargs: dict[str, Any] = {}
-    service = data.get("service", Settings.service)
-    kwargs["service"], p = _check_value("service", Settings.service, service)
-    if p:
-        problems.append(p)
+    values, whys = check_mapping(data)
+    kwargs: dict[str, Any] = {"service": values["service"]}
     for name, cls in SECTIONS.items():
-        raw = data.get(name, {})
-        if not isinstance(raw, Mapping):
-            problems.append(Problem(name, f"must be a table ([{name}]), got {_type_name(raw)}"))
-            raw = {}
-        defaults = cls()
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name in raw:
-                key = f"{name}.{f.name}"
-                values[f.name], p = _check_value(key, getattr(defaults, f.name), raw[f.name])
-                if p:
-                    problems.append(p)
-        kwargs[name] = cls(**values)
-    return Settings(**kwargs), problems
+        kwargs[name] = cls(**values[name])
+    return Settings(**kwargs), [Problem(w.key, w.message) for w in whys]
 
 
 def to_mapping(settings: Settings) -> dict[str, Any]:

@@ -16,9 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alloy_tui.core.config import Settings
-
 if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings
     from alloy_tui.core.health.alerts import Alert, Condition, notify
     from alloy_tui.core.health.check import CheckResult, run_check
     from alloy_tui.core.health.daemon import DaemonLock, daemon_lock

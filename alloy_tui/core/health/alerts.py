@@ -11,23 +11,24 @@ never raises: the mail path is never held up by an alert.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from alloy_tui.core.config import Settings
+from alloy_tui.core.config import setting
 from alloy_tui.core.health import state as health_state
 
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings, Values
 
-@dataclass(frozen=True)
-class Condition:
+
+class Condition(NamedTuple):
     key: str  # "signin" | "failed" | "pending"
     active: bool
     text: str = ""  # what is wrong, when active
     recovered: str = ""  # what to say when it is no longer active
 
 
-@dataclass(frozen=True)
-class Alert:
+class Alert(NamedTuple):
     key: str
     priority: str  # "err" (raised) | "notice" (recovered)
     text: str
@@ -52,7 +53,7 @@ def due(
 
 
 def notify(
-    settings: Settings,
+    settings: Settings | Values,
     config_path: Path,
     outbox: Path,
     conditions: list[Condition],
@@ -61,7 +62,7 @@ def notify(
 ) -> list[Alert]:
     """Send what `conditions` make due; returns what was sent (or tried)."""
     now = time.time() if now is None else now
-    repeat_s = float(settings.alerts.repeat_hours) * 3600.0
+    repeat_s = float(setting(settings, "alerts.repeat_hours")) * 3600.0
     path = health_state.state_path(outbox)
     seen = health_state.read_state(path).get("alerts")
     if not due(conditions, dict(seen) if isinstance(seen, dict) else {}, repeat_s, now):
@@ -79,11 +80,15 @@ def notify(
     return sending
 
 
-def deliver(settings: Settings, config_path: Path, alert: Alert) -> None:
+def deliver(settings: Settings | Values, config_path: Path, alert: Alert) -> None:
     import socket
 
     from alloy_tui.core import alertlog
+    from alloy_tui.core.config import Values, load_or_default
     from alloy_tui.core.health import syslog_out, webhook
+
+    if isinstance(settings, Values):  # the webhook needs [network] as typed settings: rare
+        settings = load_or_default(config_path, strict=False).settings
 
     text = f"alloy-tui on {socket.gethostname()}: {alert.text}"
     problems: list[str] = []

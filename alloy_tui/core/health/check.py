@@ -9,12 +9,11 @@ runs every minute on every server). It sends the alerts its findings make due.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.config import Settings
+from alloy_tui.core.config import Values
 from alloy_tui.core.health.alerts import Condition
 from alloy_tui.core.health.facts import OutboxFacts, last_sent_age, outbox_facts
 
@@ -24,13 +23,15 @@ REFRESH_STALE_S = 7 * 86400  # no keep-alive for a week: WARNING
 EWS_BLOCK_DATE = date(2026, 10, 1)  # Exchange Online blocks EWS unless allow-listed
 
 
-@dataclass
 class CheckResult:
-    status: int = OK
-    summary: str = ""
-    problems: list[tuple[int, str]] = field(default_factory=list)
-    perf: dict[str, Any] = field(default_factory=dict)
-    conditions: list[Condition] = field(default_factory=list)
+    """The check's findings: the worst status, the summary, each problem, the perfdata."""
+
+    def __init__(self, status: int = OK, summary: str = "") -> None:
+        self.status = status
+        self.summary = summary
+        self.problems: list[tuple[int, str]] = []
+        self.perf: dict[str, Any] = {}
+        self.conditions: list[Condition] = []
 
     def add(self, status: int, text: str) -> None:
         self.problems.append((status, text))
@@ -55,14 +56,15 @@ def unknown(text: str) -> CheckResult:
     return r
 
 
-def load_settings(config_path: Path) -> Settings | CheckResult:
-    from alloy_tui.core.config import ConfigError, SettingsError, load
+def load_settings(config_path: Path) -> Values | CheckResult:
+    """The config's values, read the fast way (tomllib and the typed model's checks)."""
+    from alloy_tui.core.config import ConfigError, read_values
 
     if not config_path.is_file():
         return unknown(f"no config at {config_path} (run `alloy-tui` to set up, or pass --config)")
     try:
-        return load(config_path).settings
-    except (ConfigError, SettingsError) as e:
+        return read_values(config_path)
+    except ConfigError as e:
         lines = getattr(e, "lines", None) or [str(e)]
         return unknown(f"the config is not valid: {'; '.join(lines)}")
     except OSError as e:
@@ -90,13 +92,15 @@ def run_check(config_path: Path, *, now: float | None = None, alert: bool = True
         "pending": facts.pending,
         "failed": facts.failed,
         "oldest_pending_s": _with_thresholds(facts.oldest_pending_s, settings),
-        "last_sent_s": last_sent_age(alert_log_path(settings.alert_log.path, config_path), now),
+        "last_sent_s": last_sent_age(
+            alert_log_path(settings.text("alert_log.path"), config_path), now
+        ),
         "token_refresh_s": refresh_s,
         "cert_days_left": None,  # no certificate or client secret in use
     }
     _check_outbox(result, settings, facts)
     who = ""
-    if settings.service == "exchange-online":
+    if settings.text("service") == "exchange-online":
         who = _check_signin(result, settings, config_path, st, refresh_s)
     result.conditions += outbox_conditions(settings, facts)
     result.summary = _summary(facts, who, refresh_s)
@@ -107,10 +111,16 @@ def run_check(config_path: Path, *, now: float | None = None, alert: bool = True
     return result
 
 
-def _with_thresholds(value: int | None, settings: Settings) -> str:
-    m = settings.monitor
+def _with_thresholds(value: int | None, settings: Values) -> str:
+    warn, crit = _thresholds(settings)
     shown = "U" if value is None else str(value)
-    return f"{shown};{m.pending_warning_minutes * 60};{m.pending_critical_minutes * 60}"
+    return f"{shown};{warn};{crit}"
+
+
+def _thresholds(settings: Values) -> tuple[int, int]:
+    """([monitor] pending_warning_minutes, pending_critical_minutes), in seconds."""
+    warn = settings.number("monitor.pending_warning_minutes")
+    return warn * 60, settings.number("monitor.pending_critical_minutes") * 60
 
 
 def _refresh_age(st: dict[str, Any], now: float) -> int | None:
@@ -137,14 +147,14 @@ def _summary(facts: OutboxFacts, who: str, refresh_s: int | None) -> str:
     return text
 
 
-def _check_outbox(result: CheckResult, settings: Settings, facts: OutboxFacts) -> None:
+def _check_outbox(result: CheckResult, settings: Values, facts: OutboxFacts) -> None:
     if facts.problem:
         result.add(CRITICAL, facts.problem)
-    m = settings.monitor
+    warn, crit = _thresholds(settings)
     age = facts.oldest_pending_s
-    if age is not None and age > m.pending_critical_minutes * 60:
+    if age is not None and age > crit:
         result.add(CRITICAL, f"a message has been pending for {_age(age)} (`alloy-tui queue list`)")
-    elif age is not None and age > m.pending_warning_minutes * 60:
+    elif age is not None and age > warn:
         result.add(WARNING, f"a message has been pending for {_age(age)} (`alloy-tui queue list`)")
     if facts.failed:
         result.add(WARNING, f"{facts.failed} failed message(s) (`alloy-tui queue list`)")
@@ -152,32 +162,30 @@ def _check_outbox(result: CheckResult, settings: Settings, facts: OutboxFacts) -
 
 def _check_signin(
     result: CheckResult,
-    settings: Settings,
+    settings: Values,
     config_path: Path,
     st: dict[str, Any],
     refresh_s: int | None,
 ) -> str:
     """Sign-in problems from the token cache (read without msal) and the last keep-alive."""
     from alloy_tui.core.errors import AlloyError
-    from alloy_tui.core.signin import SignIn
+    from alloy_tui.core.signin import peek
 
-    eo = settings.exchange_online
     try:
-        signin = SignIn(settings, config_path)
-        health = signin.token_health(check_refresh=False)
+        saved = peek(settings, config_path)
     except AlloyError as e:
         result.add(CRITICAL, f"sign-in cannot be checked: {e}")
         return ""
-    if health.account is None or not health.cached:
+    if not saved.username:
         result.add(CRITICAL, "sign-in needed: no saved sign-in (run `alloy-tui login`)")
         result.conditions.append(
             _signin_condition(True, "No saved sign-in: run `alloy-tui login`.")
         )
         return ""
-    who = health.account.username
+    who = saved.username
     last = st.get("signin") if isinstance(st.get("signin"), dict) else {}
     assert isinstance(last, dict)
-    since_login = _cache_mtime(signin.cache_path) > float(last.get("at") or 0)
+    since_login = _cache_mtime(saved.cache_path) > float(last.get("at") or 0)
     if last.get("needed") and not since_login:
         title = str(last.get("title") or "the saved sign-in no longer works")
         result.add(CRITICAL, f"sign-in needed for {who}: {title} (run `alloy-tui login`)")
@@ -192,7 +200,10 @@ def _check_signin(
         result.add(
             WARNING, f"no keep-alive for {_age(refresh_s)} (run `alloy-tui keepalive` daily)"
         )
-    if eo.api == "ews" and eo.cloud == "global" and date.today() >= EWS_BLOCK_DATE:
+    ews_online = settings.text("exchange_online.api") == "ews" and (
+        settings.text("exchange_online.cloud") == "global"
+    )
+    if ews_online and date.today() >= EWS_BLOCK_DATE:
         result.add(WARNING, "EWS in use on Exchange Online after its retirement date (use Graph)")
     return who
 

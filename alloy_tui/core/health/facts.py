@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 LOG_TAIL_BYTES = 256 * 1024  # how far back the last mail.sent is looked for
 SENT_EVENTS = ("mail.sent", "notification.sent", "test_message.sent")
 
 
-@dataclass(frozen=True)
-class OutboxFacts:
+class OutboxFacts(NamedTuple):
     pending: int = 0
     failed: int = 0
     oldest_pending_s: int | None = None

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alloy_tui.core.config import Settings
+from alloy_tui.core.config import setting
 from alloy_tui.core.health.alerts import Condition, notify
 from alloy_tui.core.health.facts import OutboxFacts, outbox_facts
 
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings, Values
 
-def outbox_conditions(settings: Settings, facts: OutboxFacts) -> list[Condition]:
+
+def outbox_conditions(settings: Settings | Values, facts: OutboxFacts) -> list[Condition]:
     if not facts.readable:
         return []  # nothing known about the messages: neither raise nor clear
     n = facts.failed
@@ -25,7 +29,7 @@ def outbox_conditions(settings: Settings, facts: OutboxFacts) -> list[Condition]
         ),
         recovered="No failed messages are left in the queue.",
     )
-    limit = settings.monitor.pending_critical_minutes
+    limit = int(setting(settings, "monitor.pending_critical_minutes"))
     age = facts.oldest_pending_s or 0
     pending = Condition(
         "pending",

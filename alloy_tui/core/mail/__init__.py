@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
-from alloy_tui.core.mail.body import MessageTooLarge, body_limit, decode_body, read_body
-from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
-from alloy_tui.core.mail.raw import MAX_MESSAGE_BYTES, Delivery, header_recipients, open_delivery
-from alloy_tui.core.mail.sending import API_LABELS, send_message, send_test_message
-
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
     from alloy_tui.core.mail import exchange_server, smtp
+    from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
+    from alloy_tui.core.mail.body import MessageTooLarge, body_limit, decode_body, read_body
     from alloy_tui.core.mail.compose import (
         Attachment,
         compose_mime,
@@ -25,6 +21,8 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     )
     from alloy_tui.core.mail.exchange_server import mailbox_address
     from alloy_tui.core.mail.exchange_server_discover import discover_ews_url, needs_discovery
+    from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES
+    from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
     from alloy_tui.core.mail.mime import (
         MessageRefused,
         Prepared,
@@ -34,9 +32,30 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         prepare,
         sending_account,
     )
+    from alloy_tui.core.mail.raw import Delivery, header_recipients, open_delivery
+    from alloy_tui.core.mail.sending import API_LABELS, send_message, send_test_message
 
-# Loaded on first use (PEP 562): smtplib and the Exchange Server code stay out of `--help`.
+# Loaded on first use (PEP 562): smtplib and the Exchange Server code stay out of `--help`,
+# and sendmail (every cron job) loads only mime.py and what it needs.
 _LAZY = {
+    "check_header_text": ("alloy_tui.core.mail.addresses", "check_header_text"),
+    "parse_address": ("alloy_tui.core.mail.addresses", "parse_address"),
+    "parse_addresses": ("alloy_tui.core.mail.addresses", "parse_addresses"),
+    "MessageTooLarge": ("alloy_tui.core.mail.body", "MessageTooLarge"),
+    "body_limit": ("alloy_tui.core.mail.body", "body_limit"),
+    "decode_body": ("alloy_tui.core.mail.body", "decode_body"),
+    "read_body": ("alloy_tui.core.mail.body", "read_body"),
+    "OutgoingMessage": ("alloy_tui.core.mail.message", "OutgoingMessage"),
+    "SendResult": ("alloy_tui.core.mail.message", "SendResult"),
+    "Transport": ("alloy_tui.core.mail.message", "Transport"),
+    "validate_message": ("alloy_tui.core.mail.message", "validate_message"),
+    "MAX_MESSAGE_BYTES": ("alloy_tui.core.mail.limits", "MAX_MESSAGE_BYTES"),
+    "Delivery": ("alloy_tui.core.mail.raw", "Delivery"),
+    "header_recipients": ("alloy_tui.core.mail.raw", "header_recipients"),
+    "open_delivery": ("alloy_tui.core.mail.raw", "open_delivery"),
+    "API_LABELS": ("alloy_tui.core.mail.sending", "API_LABELS"),
+    "send_message": ("alloy_tui.core.mail.sending", "send_message"),
+    "send_test_message": ("alloy_tui.core.mail.sending", "send_test_message"),
     "smtp": ("alloy_tui.core.mail.smtp", None),
     "exchange_server": ("alloy_tui.core.mail.exchange_server", None),
     "mailbox_address": ("alloy_tui.core.mail.exchange_server", "mailbox_address"),

@@ -18,8 +18,8 @@ from typing import Any
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import UserInputError
+from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES, mb
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
-from alloy_tui.core.mail.raw import MAX_MESSAGE_BYTES, mb
 
 
 @dataclass(frozen=True)

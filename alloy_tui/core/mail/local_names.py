@@ -9,10 +9,14 @@ from __future__ import annotations
 import os
 import re
 import socket
+from typing import TYPE_CHECKING
 
-from alloy_tui.core.config import Settings
+from alloy_tui.core.config import setting
 from alloy_tui.core.errors import AlloyError, UserInputError
 from alloy_tui.core.mail.addresses import LINE_BREAKS, parse_address
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings, Values
 
 LOCAL_DOMAINS = ("localhost", "localhost.localdomain", "localdomain")
 MAX_ALIAS_HOPS = 8
@@ -56,9 +60,9 @@ class Host:
 class LocalNames:
     """Local names to real addresses: [sendmail.aliases] first, then [sendmail] admin."""
 
-    def __init__(self, settings: Settings, host: Host) -> None:
-        self.aliases = {k.lower(): v for k, v in settings.sendmail.aliases.items()}
-        self.admin = settings.sendmail.admin
+    def __init__(self, settings: Settings | Values, host: Host) -> None:
+        self.aliases = {k.lower(): v for k, v in setting(settings, "sendmail.aliases").items()}
+        self.admin = str(setting(settings, "sendmail.admin"))
         self.host = host
 
     def map(self, username: str, domain: str) -> list[str]:

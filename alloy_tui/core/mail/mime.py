@@ -19,24 +19,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from email import utils as email_utils
 from email.message import Message
 from email.parser import BytesParser
+from typing import TYPE_CHECKING, NamedTuple
 
-from alloy_tui.core.config import Settings
+from alloy_tui.core.config import setting
 from alloy_tui.core.mail.addresses import LINE_BREAKS
+from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES, mb
 from alloy_tui.core.mail.local_names import Host, LocalNames
 from alloy_tui.core.mail.local_names import MessageRefused as MessageRefused  # re-exported
-from alloy_tui.core.mail.raw import MAX_MESSAGE_BYTES, mb
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings, Values
 
 ADDRESS_HEADERS = ("To", "Cc", "Bcc")
 FOLD_AT = 78  # rewritten address lists are folded to lines of about this length
 Pair = tuple[str, str]  # (display name, address), as email.utils.getaddresses gives them
 
 
-@dataclass(frozen=True)
-class Prepared:
+class Prepared(NamedTuple):
     raw: bytes  # the message to deliver: rewritten headers, the original body bytes
     recipients: tuple[str, ...]  # envelope recipients, local names already mapped
     sender: str  # the address the message goes out From
@@ -65,15 +67,14 @@ def end_at_lone_dot(raw: bytes) -> bytes:
     return raw
 
 
-def sending_account(settings: Settings) -> str:
+def sending_account(settings: Settings | Values) -> str:
     """The mailbox alloy-tui sends as: the signed-in account (app-only: the app's mailbox), or
     the SMTP/Exchange user name."""
-    if settings.service == "exchange-online":
-        eo = settings.exchange_online
-        return eo.mailbox if eo.auth == "certificate" else eo.account
-    user = (
-        settings.smtp.username if settings.service == "smtp" else settings.exchange_server.username
-    )
+    service = setting(settings, "service")
+    if service == "exchange-online":
+        app_only = setting(settings, "exchange_online.auth") == "certificate"
+        return str(setting(settings, f"exchange_online.{'mailbox' if app_only else 'account'}"))
+    user = str(setting(settings, f"{'smtp' if service == 'smtp' else 'exchange_server'}.username"))
     return user if "@" in user else ""
 
 
@@ -175,7 +176,7 @@ def _fold(items: list[str]) -> str:
 class _Work:
     """The state of one prepare() call."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings | Values) -> None:
         self.host = Host()
         self.mapper = LocalNames(settings, self.host)
         self.recipients: list[str] = []
@@ -210,7 +211,7 @@ def _arg_recipients(work: _Work, args: Sequence[str]) -> None:
                 raise
 
 
-def map_recipients(settings: Settings, addresses: Sequence[str]) -> tuple[str, ...]:
+def map_recipients(settings: Settings | Values, addresses: Sequence[str]) -> tuple[str, ...]:
     """Envelope recipients as prepare() will queue them (local names mapped, duplicates
     dropped), for a door that checks each recipient before the message (smtpd's RCPT).
     MessageRefused (64 usage, 67 no user) for one that can't be used."""
@@ -238,7 +239,7 @@ def _rewrite_recipient_headers(msg: Message, work: _Work, read: bool) -> dict[st
 
 
 def _from_header(
-    msg: Message, work: _Work, settings: Settings, account: str, names: tuple[str, str]
+    msg: Message, work: _Work, settings: Settings | Values, account: str, names: tuple[str, str]
 ) -> tuple[str, str | None]:
     """(sender address, new From value or None when the message's From is kept).
 
@@ -253,7 +254,7 @@ def _from_header(
     if not _values(msg, "From") and envelope_from.strip("<>"):
         found = [("", envelope_from.strip("<>"))]
     name, spec = found[0] if found else ("", "")
-    own = settings.message.default_from or account
+    own = setting(settings, "message.default_from") or account
     if not own:
         raise MessageRefused(
             "no account to send as: sign in first (run `alloy-tui login`, or `alloy-tui` for the "
@@ -262,9 +263,8 @@ def _from_header(
         )
     _, _, domain = spec.rpartition("@")
     if len(found) == 1 and domain and not work.host.is_local(domain):
-        if (
-            spec.lower() in (own.lower(), account.lower())
-            or settings.exchange_online.from_delegation
+        if spec.lower() in (own.lower(), account.lower()) or setting(
+            settings, "exchange_online.from_delegation"
         ):
             if name or not full_name:
                 return spec, None
@@ -294,7 +294,7 @@ def _check_line(value: str, what: str) -> None:
 def prepare(
     raw: bytes,
     *,
-    settings: Settings,
+    settings: Settings | Values,
     arg_recipients: Sequence[str],
     read_headers: bool,
     envelope_from: str = "",

@@ -22,9 +22,9 @@ from typing import Protocol
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import Explanation
+from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES, mb
 from alloy_tui.core.mail.message import SendResult
 
-MAX_MESSAGE_BYTES = 35 * 1024 * 1024  # Exchange Online's default maximum message size
 GRAPH_MAX_RAW_BYTES = 3 * 1024 * 1024  # base64 grows it by 4/3: Graph's ~4 MB request limit
 _BARE_LF = re.compile(rb"(?<!\r)\n")
 _ADDRESS_FIELDS = (b"to", b"cc", b"bcc")
@@ -65,10 +65,6 @@ def open_delivery(settings: Settings, config_path: Path, *, signin: object = Non
 
 
 # ---------------------------------------------------------------------------- sizes
-def mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB"
-
-
 def too_big(size: int, limit: int, what: str, fix: str) -> Explanation:
     return Explanation(
         title="The message is too large to send",

@@ -10,13 +10,17 @@ Two different things per cloud:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
-from alloy_tui.core.config import CLOUD_LABELS, Settings
+from alloy_tui.core.config import CLOUD_LABELS
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings
 
 
-@dataclass(frozen=True)
-class Cloud:
+# NamedTuples, not dataclasses: `status --check` reads the login host from here every minute,
+# and importing dataclasses is a tenth of the interpreter's start-up.
+class Cloud(NamedTuple):
     name: str
     label: str
     login: str  # authority host, e.g. https://login.microsoftonline.com
@@ -73,8 +77,7 @@ GRAPH_DRAFT_SCOPE = "Mail.ReadWrite"
 EWS_SCOPE = "EWS.AccessAsUser.All"
 
 
-@dataclass(frozen=True)
-class Endpoints:
+class Endpoints(NamedTuple):
     cloud: Cloud
     login: str  # where sign-in requests go
     graph: str  # where Graph requests go

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from alloy_tui.core.net.deadline import deadline, watch_socket
+from alloy_tui.core.net.request_deadline import deadline, watch_socket
 
 _cache: dict[str, Any] = {}
 

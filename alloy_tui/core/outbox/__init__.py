@@ -17,19 +17,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core.config import Settings, paths
+from alloy_tui.core.config import paths, setting
 from alloy_tui.core.outbox.model import (
     EX_CANTCREAT,
     EX_TEMPFAIL,
     STATES,
     OutboxError,
-    QueuedMessage,
 )
 from alloy_tui.core.outbox.spool import Outbox
 
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
+    from alloy_tui.core.config import Settings, Values
     from alloy_tui.core.outbox.detached import runner_active, start_runner_detached
     from alloy_tui.core.outbox.pacing import Clock, SystemClock
+    from alloy_tui.core.outbox.queued import QueuedMessage
     from alloy_tui.core.outbox.runner import RunSummary, run_queue
 
 # Loaded on first use (PEP 562): the doors (sendmail) import only the spool.
@@ -38,6 +39,7 @@ _LAZY = {
     "start_runner_detached": "alloy_tui.core.outbox.detached",
     "Clock": "alloy_tui.core.outbox.pacing",
     "SystemClock": "alloy_tui.core.outbox.pacing",
+    "QueuedMessage": "alloy_tui.core.outbox.queued",
     "RunSummary": "alloy_tui.core.outbox.runner",
     "run_queue": "alloy_tui.core.outbox.runner",
 }
@@ -69,12 +71,12 @@ __all__ = [
 ]
 
 
-def outbox_path(settings: Settings, config_path: Path) -> Path:
+def outbox_path(settings: Settings | Values, config_path: Path) -> Path:
     """``[queue] path``, else ``<state dir>/queue``; a relative path is next to the config file."""
-    return paths.resolve_setting_path(settings.queue.path, Path(config_path), "queue")
+    return paths.resolve_setting_path(setting(settings, "queue.path"), Path(config_path), "queue")
 
 
-def open_outbox(settings: Settings, config_path: Path) -> Outbox:
+def open_outbox(settings: Settings | Values, config_path: Path) -> Outbox:
     """The configured outbox, writing mail.* entries to the configured alert log."""
     from alloy_tui.core import alertlog
 

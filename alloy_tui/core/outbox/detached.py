@@ -8,7 +8,6 @@ at the outbox once more after releasing the lock (see run_queue), so no submissi
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -42,6 +41,8 @@ def start_runner_detached(config_path: Path, outbox: Path | None = None) -> None
         outbox = outbox_path(load_or_default(config_path, strict=False).settings, config_path)
     if runner_active(outbox):
         return
+    import subprocess  # only now: during a burst of cron mail a runner is usually running
+
     subprocess.Popen(
         runner_command(config_path),
         stdin=subprocess.DEVNULL,

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.fs import fsync_folder, remove_quietly, why, write_temp
@@ -31,9 +31,11 @@ from alloy_tui.core.outbox.model import (
     EX_CANTCREAT,
     EX_TEMPFAIL,
     OutboxError,
-    QueuedMessage,
     new_id,
 )
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.queued import QueuedMessage
 
 LogFn = Callable[[str, str, str, dict[str, Any]], None]
 _FOLDERS = ("tmp", "messages", "meta", "claims")
@@ -202,6 +204,8 @@ class Outbox:
 
     def list(self, state: str | None = None) -> list[QueuedMessage]:
         """Every queued message, oldest first; `state` "pending", "sending", "failed" or None/"all"."""
+        from alloy_tui.core.outbox.queued import QueuedMessage  # a listing's rows, not a door's
+
         out = []
         for meta in self.metas():
             current = self._state(meta)
@@ -210,6 +214,8 @@ class Outbox:
         return out
 
     def get(self, qid: str) -> QueuedMessage:
+        from alloy_tui.core.outbox.queued import QueuedMessage
+
         meta = self.read_meta(qid)
         if meta is None:
             raise self._unknown(qid)

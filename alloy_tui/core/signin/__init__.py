@@ -5,26 +5,56 @@ Outside this package, import from here. msal loads only when a flow or a refresh
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alloy_tui.core.config import Settings
-from alloy_tui.core.signin import app_commands, certificate
-from alloy_tui.core.signin.app_only import (
-    AppOnlySignIn,
-    AppToken,
-    check_app_only_settings,
-    forget_other_mode_tokens,
-)
-from alloy_tui.core.signin.certificate import AppCredential, CertificateInfo
-from alloy_tui.core.signin.client import SignIn
-from alloy_tui.core.signin.model import (
-    AccessToken,
-    Account,
-    DeviceCode,
-    SignInCancelled,
-    TokenHealth,
-    check_app_settings,
-)
+if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
+    from alloy_tui.core.config import Settings
+    from alloy_tui.core.signin import app_commands, certificate
+    from alloy_tui.core.signin.app_only import (
+        AppOnlySignIn,
+        AppToken,
+        check_app_only_settings,
+        forget_other_mode_tokens,
+    )
+    from alloy_tui.core.signin.cache_peek import Peek, peek
+    from alloy_tui.core.signin.certificate import AppCredential, CertificateInfo
+    from alloy_tui.core.signin.client import SignIn
+    from alloy_tui.core.signin.model import (
+        AccessToken,
+        Account,
+        DeviceCode,
+        SignInCancelled,
+        TokenHealth,
+        check_app_settings,
+    )
+
+# Loaded on first use (PEP 562): `status --check` reads the cache with `peek` alone.
+_MODULES = ("app_commands", "certificate")
+_FROM = {
+    "alloy_tui.core.signin.app_only": (
+        "AppOnlySignIn AppToken check_app_only_settings forget_other_mode_tokens"
+    ),
+    "alloy_tui.core.signin.certificate": "AppCredential CertificateInfo",
+    "alloy_tui.core.signin.client": "SignIn",
+    "alloy_tui.core.signin.model": (
+        "AccessToken Account DeviceCode SignInCancelled TokenHealth check_app_settings"
+    ),
+    "alloy_tui.core.signin.cache_peek": "Peek peek",
+}
+_LAZY = {name: module for module, names in _FROM.items() for name in names.split()}
+
+
+def __getattr__(name: str) -> object:
+    if name in _MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AccessToken",
@@ -34,6 +64,7 @@ __all__ = [
     "AppToken",
     "CertificateInfo",
     "DeviceCode",
+    "Peek",
     "SignIn",
     "SignInCancelled",
     "TokenHealth",
@@ -42,12 +73,16 @@ __all__ = [
     "check_app_only_settings",
     "check_app_settings",
     "forget_other_mode_tokens",
+    "peek",
     "sign_in_for",
 ]
 
 
 def sign_in_for(settings: Settings, config_path: Path) -> SignIn | AppOnlySignIn:
     """The sign-in the config names: device code (a user) or the app's certificate."""
+    from alloy_tui.core.signin.app_only import AppOnlySignIn
+    from alloy_tui.core.signin.client import SignIn
+
     if settings.exchange_online.auth == "certificate":
         return AppOnlySignIn(settings, config_path)
     return SignIn(settings, config_path)

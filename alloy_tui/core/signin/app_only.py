@@ -20,12 +20,12 @@ from alloy_tui.core.config import Settings, paths
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
 from alloy_tui.core.net import clouds
 from alloy_tui.core.signin import cache_file, cache_read, certificate
+from alloy_tui.core.signin.cache_read import login_host
 from alloy_tui.core.signin.model import (
     AccessToken,
     Account,
     _alert,
     check_app_settings,
-    login_host,
     signin_context,
 )
 

@@ -88,6 +88,13 @@ class CacheSnapshot:
         return out
 
 
+def login_host(login_endpoint: str) -> str:
+    """The host MSAL keys cached tokens under (the login endpoint's, lower case)."""
+    from urllib.parse import urlsplit
+
+    return (urlsplit(login_endpoint).hostname or "").lower()
+
+
 def same_environment(env: str | None, login_host: str) -> bool:
     env, login_host = str(env or "").lower(), login_host.lower()
     if env == login_host:

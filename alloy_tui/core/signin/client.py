@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from alloy_tui.core.config import Settings, paths
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
 from alloy_tui.core.net import clouds
+from alloy_tui.core.signin.cache_read import login_host
 from alloy_tui.core.signin.model import (
     AccessToken,
     Account,
@@ -24,7 +25,6 @@ from alloy_tui.core.signin.model import (
     TokenHealth,
     _alert,
     check_app_settings,
-    login_host,
     signin_context,
 )
 from alloy_tui.core.signin.token_cache import TokenCache

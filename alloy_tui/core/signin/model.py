@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.config import GUID_RE, Settings, validate
 from alloy_tui.core.errors import AlloyError, UserInputError, clean_fields
+from alloy_tui.core.signin.cache_read import login_host
 
 if TYPE_CHECKING:
     from alloy_tui.core.explain import ExplainContext
@@ -89,13 +90,6 @@ def check_app_settings(settings: Settings) -> None:
     for p in validate(settings):
         if p.key.startswith("exchange_online.") or p.key.startswith("network."):
             raise UserInputError(str(p))
-
-
-def login_host(login_endpoint: str) -> str:
-    """The host MSAL keys cached tokens under (the login endpoint's, lower case)."""
-    from urllib.parse import urlsplit
-
-    return (urlsplit(login_endpoint).hostname or "").lower()
 
 
 def signin_context(settings: Settings, login_endpoint: str, account: str) -> ExplainContext:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 _LOGIN = r"`alloy-tui login`"
@@ -50,4 +49,4 @@ def _replacer(words: str) -> Callable[[re.Match[str]], str]:
 def for_wizard(explanation: Any, *, on_signin: bool = False) -> Any:
     """A copy of an Explanation whose Fix names the wizard's keys."""
     fix = wizard_fix(str(explanation.fix), on_signin=on_signin)
-    return replace(explanation, fix=fix) if fix != explanation.fix else explanation
+    return explanation.replace(fix=fix) if fix != explanation.fix else explanation

@@ -20,7 +20,7 @@ from alloy_tui.core.alertlog import (
     open_writer,
     parse_line,
 )
-from alloy_tui.core.alertlog.entry import now_ts
+from alloy_tui.core.alertlog.fields import now_ts
 from alloy_tui.core.config.settings import AlertLog, Settings
 
 

@@ -9,8 +9,8 @@ import pytest
 import tomlkit
 
 from alloy_tui.core.config import store
+from alloy_tui.core.config.checks import CHOICES
 from alloy_tui.core.config.settings import (
-    CHOICES,
     SECTIONS,
     Problem,
     Settings,

@@ -13,13 +13,15 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from alloy_tui.core.config import store
-from alloy_tui.core.config.settings import (
+from alloy_tui.core.config.checks import (
     APIS,
     CLOUDS,
     EXCHANGE_AUTH,
     MESSAGE_FORMATS,
     SERVICES,
     SMTP_SECURITY,
+)
+from alloy_tui.core.config.settings import (
     AlertLog,
     ExchangeOnline,
     ExchangeServer,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import time
 
-from alloy_tui.core.net.deadline import Deadline, current, watch_socket
+from alloy_tui.core.net.request_deadline import Deadline, current, watch_socket
 
 
 def test_a_blocked_read_ends_when_the_deadline_passes() -> None:

@@ -13,7 +13,7 @@ import pytest
 from rich.cells import cell_len
 
 from alloy_tui.core.alertlog import AlertLogWriter
-from alloy_tui.core.alertlog.entry import parse_ts
+from alloy_tui.core.alertlog.fields import parse_ts
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
 from alloy_tui.ui.alertlog.view import columns, fit_event

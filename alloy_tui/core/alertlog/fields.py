@@ -1,0 +1,102 @@
+"""The values inside an alert-log entry: levels, timestamps, and secrets redacted.
+
+Split from entry.py (the parsed-entry model): the writer needs only these, and every door
+(sendmail for each cron job) writes an entry, so this module avoids dataclasses.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from alloy_tui.core.errors import printable
+
+LEVELS = ("info", "warning", "error")
+LEVEL_SYMBOLS = {"info": "i", "warning": "!", "error": "x"}
+LEVEL_WORDS = {"info": "INFO", "warning": "WARN", "error": "ERROR"}
+
+REDACTED = "[redacted]"
+
+# A details key whose last word is one of these (or its plural) holds a secret, whatever its
+# value looks like: "token", "refresh_token", "smtp.password", "X-Api-Key". Plain string tests,
+# not a regex: an ignore-case alternation costs every door ~3 ms to compile.
+_SECRET_WORDS = (
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "authorization",
+    "apikey",
+    "api_key",
+    "cookie",
+    "credential",
+    "credentials",
+    "assertion",
+    "code_verifier",
+)
+# A JWT: three base64url parts, the first one starting with '{"' encoded (eyJ).
+_JWT_RE = re.compile(r"eyJ[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]*")
+# "Bearer <anything token-like>" in a header value or an error text.
+_BEARER_RE = re.compile(r"(?i)\b(bearer|basic|ntlm|negotiate)\s+[A-Za-z0-9\-._~+/]{16,}=*")
+# A bare long opaque token (refresh tokens, access tokens that are not JWTs): 80+ chars, no spaces.
+_OPAQUE_RE = re.compile(r"^[A-Za-z0-9\-._~+/!*]{80,}=*$")
+
+
+def now_ts(now: datetime | None = None) -> str:
+    """UTC ISO 8601 with milliseconds and a Z, e.g. 2026-05-01T12:34:56.789Z."""
+    when = (now or datetime.now(UTC)).astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def parse_ts(ts: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(ts)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when
+
+
+def is_secret_key(key: str) -> bool:
+    k = key.lower()
+    for word in _SECRET_WORDS:
+        for end in (word, word + "s"):
+            if k.endswith(end) and (len(k) == len(end) or k[-len(end) - 1] in "_.-"):
+                return True
+    return False
+
+
+def redact_text(text: str) -> str:
+    """Replace JWTs, bearer-style credentials and bare long tokens inside a string, and drop
+    terminal controls (a server's error text may carry ESC sequences: see `printable`)."""
+    text = printable(text, multiline=True)
+    if _OPAQUE_RE.match(text) and not text.startswith(("/", "http")):
+        return REDACTED
+    text = _JWT_RE.sub(REDACTED, text)
+    return _BEARER_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+
+
+def redact(value: Any, _depth: int = 0) -> Any:
+    """A copy of ``value`` with secrets replaced by "[redacted]" (keys by name, strings by look)."""
+    if _depth > 20:
+        return REDACTED
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            key = printable(str(k))
+            if is_secret_key(key) and v not in (None, "", False):
+                out[key] = REDACTED
+            else:
+                out[key] = redact(v, _depth + 1)
+        return out
+    if isinstance(value, list | tuple | set | frozenset):
+        return [redact(v, _depth + 1) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact_text(str(value))

@@ -1,0 +1,46 @@
+"""One queued message as a listing shows it (`queue list`, `queue show`, the queue screen).
+
+Split from model.py so a door that only submits never builds this dataclass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from alloy_tui.core.errors import Explanation
+from alloy_tui.core.outbox.model import as_datetime, explanation_of
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    id: str
+    state: str  # "pending" | "sending" | "failed"
+    queued_at: datetime
+    attempts: int
+    next_attempt_at: datetime | None
+    to: tuple[str, ...]
+    sender: str
+    subject: str
+    size: int
+    last_error: Explanation | None = None
+    attempts_log: list[dict[str, Any]] = field(default_factory=list)
+    source: str = ""
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any], state: str | None = None) -> QueuedMessage:
+        return cls(
+            id=str(meta["id"]),
+            state=state or str(meta["state"]),
+            queued_at=datetime.fromtimestamp(float(meta["queued_at"]), UTC),
+            attempts=int(meta.get("attempts", 0)),
+            next_attempt_at=as_datetime(meta.get("next_attempt_at")),
+            to=tuple(meta.get("to", ())),
+            sender=str(meta.get("sender", "")),
+            subject=str(meta.get("subject", "")),
+            size=int(meta.get("size", 0)),
+            last_error=explanation_of(meta.get("last_error")),
+            attempts_log=list(meta.get("attempts_log", [])),
+            source=str(meta.get("source", "")),
+        )
