@@ -40,7 +40,7 @@ class FolderStep:
 
     def describe(self) -> str:
         verb = {"create": "create", "fix": "fix", "ok": "ok:"}[self.action]
-        return f"{verb:<7}{self.path}  ({oct(self.mode)[2:]:>4}, owner {_owner(self.uid, self.gid)}: {self.purpose})"
+        return f"{verb:<7}{self.path}  ({self.mode:04o}, owner {_owner(self.uid, self.gid)}: {self.purpose})"
 
 
 def _owner(uid: int, gid: int) -> str:
