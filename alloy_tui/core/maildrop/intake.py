@@ -174,7 +174,8 @@ class _Intake:
         if not stat.S_ISREG(first.st_mode):
             raise Refused(f"it is not a regular file ({_kind(first.st_mode)})", keep=False)
         if uid is None:
-            raise Refused("its name is not <uid>.<32 hex digits>, as sendmail writes it")
+            keep = first.st_nlink == 1  # a second name of another file is only removed
+            raise Refused("its name is not <uid>.<32 hex digits>, as sendmail writes it", keep=keep)
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError as e:

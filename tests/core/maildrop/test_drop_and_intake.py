@@ -195,6 +195,10 @@ def test_a_hard_link_to_another_users_file_is_removed_and_the_file_kept(
     assert theirs.read_bytes().endswith(RAW) and os.stat(theirs).st_nlink == 1
     details = refused(log)
     assert "2 links" in details["reason"] and details["user"] == f"uid {OTHER_UID}"
+    os.link(theirs, folder / "not-a-drop-name")  # under any name: never kept beside ours
+    box, log, summary = intake_into(folder, tmp_path)
+    assert summary.refused == 1 and os.listdir(folder) == [] and os.stat(theirs).st_nlink == 1
+    assert not (box.path / "refused").exists()
 
 
 def test_owned_by_someone_else_than_its_name_says_is_moved_aside(
