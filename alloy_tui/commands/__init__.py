@@ -16,4 +16,5 @@ MODULES = (
     "smtpd_cmd",
     "health_cmd",
     "systemd_cmd",
+    "setup_system_cmd",
 )

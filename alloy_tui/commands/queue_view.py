@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from alloy_tui.core.errors import printable
+
 ID_WIDTH = 24
 
 
@@ -54,7 +56,13 @@ def as_json(m: Any) -> dict[str, Any]:
         "subject": m.subject,
         "size": m.size,
         "last_error": {"title": err.title, "code": err.code} if err else None,
+        "details": dict(getattr(m, "details", {}) or {}),
     }
+
+
+def _submitted_by(m: Any) -> str:
+    user = (getattr(m, "details", None) or {}).get("submitted_by", "")
+    return f" for {printable(user)} (through the maildrop)" if user else ""
 
 
 def _when(m: Any, now: datetime) -> str:
@@ -114,7 +122,8 @@ def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[s
     out = [
         f"Message {m.id}: {m.state} ({_when(m, now)})",
         f"  Queued:   {iso(m.queued_at)} ({age(now - m.queued_at)} ago)"
-        + (f" by {m.source}" if getattr(m, "source", "") else ""),
+        + (f" by {m.source}" if getattr(m, "source", "") else "")
+        + _submitted_by(m),
         f"  To:       {', '.join(m.to)}",
         f"  From:     {m.sender}",
         f"  Size:     {size_text(m.size)} ({m.size} bytes)",

@@ -152,7 +152,13 @@ def run(
             check_size(size)
         except MessageRefused as e:
             raise HandoffError(str(e), e.exit_code) from None
-        queue_message(args, raw, config_path)
+        try:
+            queue_message(args, raw, config_path)
+        except HandoffError as e:  # this user may not use the config: the maildrop, if any
+            from alloy_tui.commands.sendmail_maildrop import drop_instead
+
+            if not drop_instead(e, args, raw, config_path):
+                raise
     except UsageError as e:
         print(f"{prog}: {e}", file=sys.stderr)
         return e.exit_code

@@ -85,6 +85,7 @@ def test_list_json_contract(setup: tuple[Path, Outbox]) -> None:
         "subject",
         "size",
         "last_error",
+        "details",  # e.g. submitted_by, for mail from the maildrop; {} otherwise
     }
     assert (
         row["state"] == "pending"

@@ -45,7 +45,7 @@ DEFAULTS: dict[str, Any] = {
         "password_command": "",
         "password_env": "",
     },
-    "queue": {"path": "", "lifetime_hours": 120, "max_per_minute": 30},
+    "queue": {"path": "", "lifetime_hours": 120, "max_per_minute": 30, "maildrop": ""},
     "sendmail": {"admin": "", "aliases": {}},
     "smtpd": {
         "listen": "",

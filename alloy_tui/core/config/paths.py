@@ -42,9 +42,18 @@ def config_choice(override: str | os.PathLike[str] | None = None) -> tuple[Path,
     user = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
     if user.exists():
         return user, "your user config"
-    if system_config().is_file():
+    if _is_file(system_config()):
         return system_config(), f"the system config (no user config at {user})"
     return user, "your user config (not created yet)"
+
+
+def _is_file(path: Path) -> bool:
+    """Like Path.is_file, but False when a 0700 folder hides it from this user (Python 3.11's
+    is_file raises PermissionError then): another user's system config is not ours to use."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def is_system_config(config_file: Path) -> bool:

@@ -110,6 +110,7 @@ class Queue:
     path: str = ""  # empty: <state dir>/queue; relative: next to the config file
     lifetime_hours: int = 120  # a message still pending after this becomes failed
     max_per_minute: int = 30  # sending pace (Exchange Online's per-mailbox limit); 0 = off
+    maildrop: str = ""  # system mode's drop folder; empty: /var/spool/alloy-tui/maildrop
 
 
 @dataclass(frozen=True)

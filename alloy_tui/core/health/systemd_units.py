@@ -44,6 +44,10 @@ def _writable(settings: Settings, config_path: Path) -> list[Path]:
         outbox_path(settings, config_path),
         alert_log_path(settings.alert_log.path, config_path).parent,
     ]
+    if settings.queue.maildrop or paths.is_system_config(config_path):
+        from alloy_tui.core.maildrop import maildrop_path
+
+        found.append(maildrop_path(settings, config_path))  # drop files are removed once queued
     if settings.service == "exchange-online":
         found.append(token_cache_path(settings.exchange_online.token_cache, config_path).parent)
     out: list[Path] = []

@@ -181,6 +181,7 @@ class _Work:
         self.mapper = LocalNames(settings, self.host)
         self.recipients: list[str] = []
         self._seen: set[str] = set()
+        self.login = ""  # the sending user's name (the maildrop's runner is someone else)
 
     def add(self, addresses: Iterable[str]) -> None:
         for a in addresses:
@@ -269,7 +270,8 @@ def _from_header(
             if name or not full_name:
                 return spec, None
             return spec, _format(full_name, spec)
-    display = _text(name) or full_name or (spec.split("@", 1)[0] if spec else _login_name())
+    display = _text(name) or full_name or (spec.split("@", 1)[0] if spec else "")
+    display = display or work.login or _login_name()
     if display:
         display = f"{display} ({work.host.short})"
     return own, _format(display, own)
@@ -300,8 +302,10 @@ def prepare(
     envelope_from: str = "",
     full_name: str = "",
     account: str = "",
+    login: str = "",
 ) -> Prepared:
-    """The message as it will be queued, or MessageRefused (with its sysexits code)."""
+    """The message as it will be queued, or MessageRefused (with its sysexits code).
+    `login`: the submitting user's name when it is not this process's (the maildrop)."""
     _check_line(envelope_from, "the sender (-f)")
     _check_line(full_name, "the full name (-F)")
     check_size(len(raw))
@@ -310,6 +314,7 @@ def prepare(
     head, linesep, body = _split(raw)
     msg = _parse_head(head)
     work = _Work(settings)
+    work.login = login
     _arg_recipients(work, arg_recipients)
     changed = _rewrite_recipient_headers(msg, work, read_headers)
     if not work.recipients:

@@ -27,6 +27,7 @@ class QueuedMessage:
     last_error: Explanation | None = None
     attempts_log: list[dict[str, Any]] = field(default_factory=list)
     source: str = ""
+    details: dict[str, str] = field(default_factory=dict)  # e.g. submitted_by (the maildrop)
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any], state: str | None = None) -> QueuedMessage:
@@ -43,4 +44,5 @@ class QueuedMessage:
             last_error=explanation_of(meta.get("last_error")),
             attempts_log=list(meta.get("attempts_log", [])),
             source=str(meta.get("source", "")),
+            details={str(k): str(v) for k, v in (meta.get("details") or {}).items()},
         )

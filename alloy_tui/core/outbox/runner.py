@@ -291,6 +291,7 @@ def run_queue(
 ) -> RunSummary:
     """Drain the outbox (``daemon``: keep going until ``stop`` is set). ``flush``: try every
     pending message once now, whatever its back-off."""
+    from alloy_tui.core.maildrop import MaildropIntake
     from alloy_tui.core.outbox import open_outbox
 
     clock = clock or SystemClock()
@@ -301,14 +302,17 @@ def run_queue(
     runner = Runner(
         settings, config_path, box, clock, stop=stop, on_progress=on_progress, flush=flush
     )
+    maildrop = MaildropIntake(settings, config_path, box)  # system mode: other users' mail
     try:
         while True:
             with locks.held(box.runner_lock_path, shared=True):
+                maildrop.take()
                 runner.drain()
                 while daemon and not runner.stopped():
                     wake = runner.next_wake()
                     gap = IDLE_POLL if wake is None else wake - clock.now()
                     clock.sleep(max(0.0, min(IDLE_POLL, gap)), stop)
+                    maildrop.take(if_changed=True)  # one stat of the folder unless it changed
                     runner.drain()
             # A message submitted while we were finishing saw our lock and started no runner:
             # look once more now that the lock is released.

@@ -19,7 +19,7 @@ import errno
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -123,8 +123,17 @@ class Outbox:
     def write_meta(self, meta: dict[str, Any]) -> None:
         self._place(self._meta(meta["id"]), json.dumps(meta, sort_keys=True).encode())
 
-    def submit(self, raw: bytes, *, recipients: Sequence[str], sender: str, source: str) -> str:
-        """Queue one message; returns its id once both files are durable. OutboxError if not."""
+    def submit(
+        self,
+        raw: bytes,
+        *,
+        recipients: Sequence[str],
+        sender: str,
+        source: str,
+        details: Mapping[str, str] | None = None,
+    ) -> str:
+        """Queue one message; returns its id once both files are durable. OutboxError if not.
+        `details` (e.g. the maildrop's ``submitted_by``) is kept and added to every mail.* entry."""
         self.ensure()
         now = self.clock()
         qid = new_id(now)
@@ -142,6 +151,8 @@ class Outbox:
             "last_error": None,
             "attempts_log": [],
         }
+        if details:
+            meta["details"] = dict(details)
         try:
             self._place(self._msg(qid), raw)
         except OSError as e:
@@ -170,6 +181,7 @@ class Outbox:
             "size": meta.get("size", 0),
             "attempts": meta.get("attempts", 0),
             "source": meta.get("source", ""),
+            **(meta.get("details") or {}),
             **extra,
         }
         with contextlib.suppress(Exception):  # the log never hides what happened to the mail

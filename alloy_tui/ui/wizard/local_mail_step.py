@@ -79,6 +79,8 @@ account, keeping the program's name ("Cron Daemon (web01)").
 The command makes alloy-tui the server's sendmail; run it as root. ^Y copies
 it (through your terminal, OSC 52; works over SSH in most terminals).
 Afterwards `alloy-tui queue list` (or `mailq`) shows what waits to be sent.
+System mode (/etc/alloy-tui/config.toml): other users (www-data, backup) send
+through the maildrop; `alloy-tui setup-system` makes it (README: System mode).
 
 Leave the address empty to skip this; Enter goes on."""
 

@@ -159,3 +159,14 @@ async def test_shows_where_programs_that_speak_smtp_point(tmp_path: Path) -> Non
         assert note.display
         for needed in ("alloy-tui smtpd", "host = 127.0.0.1:2525", "smarthost", "Zabbix"):
             assert needed in SMTP_NOTE
+
+
+async def test_help_explains_system_mode_at_80x24(tmp_path: Path) -> None:
+    app = OneStep(config(tmp_path), "local_mail", LocalMailScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: on(app, LocalMailScreen))
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: "setup-system" in screen_text(app), what="the help")
+        text = screen_text(app)
+        assert "other users (www-data, backup) send" in text
+        assert "through the maildrop; `alloy-tui setup-system` makes it" in text

@@ -1,0 +1,51 @@
+"""The maildrop: mail from every local user in system mode (postfix's idea, mode 3733).
+
+    drop(submit_folder(), raw, Envelope(...))      # any user: sendmail when it can't use the config
+    intake(folder, box, settings, config_path, log) # the runner (the config's owner): into the outbox
+    MaildropIntake(settings, config_path, box).take(if_changed=True)   # run_queue's hook
+
+The submitting side finds the folder by ``$ALLOY_TUI_MAILDROP`` or /var/spool/alloy-tui/maildrop
+(it cannot read the config); the runner by ``[queue] maildrop``, else the same default.
+`system_folders` / `apply_step` are `alloy-tui setup-system`. Outside this package, import from here.
+"""
+
+from __future__ import annotations
+
+from alloy_tui.core.maildrop.drop_file import (
+    DEFAULT_MAILDROP,
+    MAILDROP_ENV,
+    MAX_HEADER_BYTES,
+    Envelope,
+    HeaderError,
+    MaildropError,
+    drop,
+    header_line,
+    parse,
+    submit_folder,
+)
+from alloy_tui.core.maildrop.pickup import IntakeSummary, intake
+from alloy_tui.core.maildrop.setup import MAILDROP_MODE, FolderStep, SetupError, system_folders
+from alloy_tui.core.maildrop.setup import apply as apply_step
+from alloy_tui.core.maildrop.watch import MaildropIntake, maildrop_path
+
+__all__ = [
+    "DEFAULT_MAILDROP",
+    "MAILDROP_ENV",
+    "MAILDROP_MODE",
+    "MAX_HEADER_BYTES",
+    "Envelope",
+    "FolderStep",
+    "HeaderError",
+    "IntakeSummary",
+    "MaildropError",
+    "MaildropIntake",
+    "SetupError",
+    "apply_step",
+    "drop",
+    "header_line",
+    "intake",
+    "maildrop_path",
+    "parse",
+    "submit_folder",
+    "system_folders",
+]

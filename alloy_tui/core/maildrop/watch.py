@@ -1,0 +1,67 @@
+"""Which maildrop a runner reads, and the runner's hook: intake before each drain.
+
+The daemon wakes at least every IDLE_POLL seconds (runner.py); each wake costs one stat of the
+maildrop folder: its mtime changes whenever a file is renamed into it, so the folder is listed
+only then. A change in the last two seconds is looked at again on the next wake (a second
+rename in the same timestamp tick would leave the mtime as it was), and the folder is listed
+once an hour anyway, so stale temp files are tidied on an idle server too.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from alloy_tui.core.config import Settings, paths
+from alloy_tui.core.maildrop.drop_file import DEFAULT_MAILDROP
+from alloy_tui.core.maildrop.pickup import IntakeSummary, intake
+from alloy_tui.core.outbox import Outbox
+
+SETTLE_SECONDS = 2.0
+FULL_SCAN_SECONDS = 3600.0
+
+
+def maildrop_path(settings: Settings, config_path: Path) -> Path:
+    """``[queue] maildrop``, else /var/spool/alloy-tui/maildrop; relative: next to the config."""
+    value = settings.queue.maildrop
+    if not value:
+        return DEFAULT_MAILDROP
+    return paths.resolve_setting_path(value, Path(config_path), "maildrop")
+
+
+class MaildropIntake:
+    """run_queue's hook: ``take()`` before the first drain, ``take(if_changed=True)`` on wakes."""
+
+    def __init__(self, settings: Settings, config_path: Path, box: Outbox) -> None:
+        self.settings = settings
+        self.config_path = Path(config_path)
+        self.box = box
+        self.folder = maildrop_path(settings, config_path)
+        self._seen: tuple[int, int] | None = None
+        self._listed_at = 0.0
+
+    def changed(self) -> bool:
+        """Whether the folder may hold something new since it was last listed (one stat)."""
+        try:
+            st = os.stat(self.folder)
+        except OSError:
+            return False
+        key = (st.st_ino, st.st_mtime_ns)
+        now = time.time()
+        if key == self._seen and now - self._listed_at < FULL_SCAN_SECONDS:
+            return False
+        self._seen = key if now - st.st_mtime > SETTLE_SECONDS else None
+        self._listed_at = now
+        return True
+
+    def take(self, *, if_changed: bool = False) -> IntakeSummary:
+        if not self.changed() and if_changed:
+            return IntakeSummary()
+        try:
+            return intake(self.folder, self.box, self.settings, self.config_path, self.box.log)
+        except OSError as e:  # the outbox's own trouble: the drain that follows reports it
+            if self.box.log is not None:
+                text = f"The maildrop {self.folder} could not be taken in: {e.strerror or e}"
+                self.box.log("error", "maildrop.error", text, {"folder": str(self.folder)})
+            return IntakeSummary()

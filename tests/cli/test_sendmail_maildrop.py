@@ -1,0 +1,135 @@
+"""sendmail as a user who may not use the config: the message goes to the maildrop (exit 0 once
+durable), 75/73 when the maildrop can't take it, 78 when there is none; usage (64), an empty
+message and no recipient (65) are still refused at once. Real users, real permissions."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from alloy_tui.core.maildrop import parse
+from tests.helpers.tmpfs import small_tmpfs
+from tests.helpers.unix_users import Users, as_users
+
+MESSAGE = b"To: root\nSubject: backup done\n\n3 files\n"
+CONFIG = (
+    'service = "smtp"\n[smtp]\nhost = "relay.example.com"\n[sendmail]\nadmin = "ops@contoso.example"\n'
+    '[message]\ndefault_from = "alerts@contoso.example"\n'
+)
+
+
+@pytest.fixture(scope="module")
+def users() -> Iterator[Users]:
+    with as_users("a") as u:
+        yield u
+
+
+@pytest.fixture
+def place(users: Users) -> Iterator[Path]:
+    """A folder the test user can reach (pytest's tmp_path is under root's 0700 folder)."""
+    d = users.workdir / f"t{os.urandom(4).hex()}"
+    d.mkdir(mode=0o755)
+    d.chmod(0o755)
+    yield d
+
+
+def system_mode(place: Path, *, config_mode: int = 0o600, etc_mode: int = 0o700) -> dict[str, str]:
+    etc = place / "etc"
+    etc.mkdir(mode=etc_mode)
+    etc.chmod(etc_mode)
+    (etc / "config.toml").write_text(CONFIG)
+    (etc / "config.toml").chmod(config_mode)
+    drop = place / "maildrop"
+    drop.mkdir()
+    drop.chmod(0o3733)
+    return {
+        "ALLOY_TUI_SYSTEM_CONFIG": str(etc / "config.toml"),
+        "ALLOY_TUI_MAILDROP": str(drop),
+        "XDG_CONFIG_HOME": str(place / "nohome"),
+        "XDG_STATE_HOME": str(place / "nohome"),
+        "HOME": str(place / "nohome"),
+    }
+
+
+def sendmail(users: Users, env: dict[str, str], *args: str, message: bytes = MESSAGE):  # type: ignore[no-untyped-def]
+    return users.run("a", ["-m", "alloy_tui", "sendmail", *args], env=env, input=message)
+
+
+def dropped(place: Path) -> list[Path]:
+    return sorted((place / "maildrop").iterdir())
+
+
+def test_a_system_config_out_of_reach_sends_through_the_maildrop(users: Users, place: Path) -> None:
+    env = system_mode(place)
+    r = sendmail(users, env, "-i", "-f", "cron@web01", "root")
+    assert r.returncode == 0, r.stderr
+    [f] = dropped(place)
+    uid = users["a"].uid
+    assert re.fullmatch(rf"{uid}\.[0-9a-f]{{32}}", f.name) and f.stat().st_uid == uid
+    envelope, raw = parse(f.read_bytes())
+    assert envelope.recipients == ("root",) and envelope.envelope_from == "cron@web01"
+    assert raw == MESSAGE and not envelope.read_headers
+
+
+def test_a_config_that_exists_but_is_not_ours_sends_through_the_maildrop(
+    users: Users, place: Path
+) -> None:
+    env = system_mode(place, etc_mode=0o755)  # the file itself is 0600 root's
+    env["ALLOY_TUI_CONFIG"] = env["ALLOY_TUI_SYSTEM_CONFIG"]
+    r = sendmail(users, env, "-t", message=MESSAGE + b".\nnot part of it\n")
+    assert r.returncode == 0, r.stderr
+    [f] = dropped(place)
+    envelope, raw = parse(f.read_bytes())
+    assert envelope.read_headers and raw == MESSAGE  # without -i, the lone dot ended it
+
+
+def test_an_outbox_not_ours_sends_through_the_maildrop(users: Users, place: Path) -> None:
+    env = system_mode(place, config_mode=0o644, etc_mode=0o755)  # readable config...
+    queue = place / "queue"
+    queue.mkdir(mode=0o700)  # ...but root's 0700 outbox
+    (place / "etc" / "config.toml").write_text(CONFIG + f'[queue]\npath = "{queue}"\n')
+    env["ALLOY_TUI_CONFIG"] = env["ALLOY_TUI_SYSTEM_CONFIG"]
+    r = sendmail(users, env, "root")
+    assert r.returncode == 0, r.stderr
+    assert len(dropped(place)) == 1 and os.listdir(queue) == []
+
+
+def test_no_maildrop_either_is_78_naming_both(users: Users, place: Path) -> None:
+    env = system_mode(place)
+    env["ALLOY_TUI_MAILDROP"] = str(place / "missing")
+    r = sendmail(users, env, "root")
+    assert r.returncode == 78
+    err = r.stderr.decode()
+    assert f"{users['a'].name} can't use the config" in err
+    assert "no maildrop folder at" in err and "setup-system" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "code", "said"),
+    [
+        (["-X"], MESSAGE, 64, "unknown option -X"),
+        (["root"], b"   \n", 65, "the message is empty"),
+        ([], MESSAGE, 65, "no recipient"),
+        (["-t"], b"Subject: nobody\n\nbody\n", 65, "no recipient: none in the To, Cc or Bcc"),
+        (["-f", "a\nb", "root"], MESSAGE, 64, "line break"),
+    ],
+)
+def test_what_can_be_checked_without_the_config_still_is(
+    users: Users, place: Path, args: list[str], message: bytes, code: int, said: str
+) -> None:
+    r = sendmail(users, system_mode(place), *args, message=message)
+    assert r.returncode == code and said in r.stderr.decode()
+    assert dropped(place) == []
+
+
+def test_a_full_maildrop_is_75_and_nothing_is_left(users: Users, place: Path) -> None:
+    env = system_mode(place)
+    with small_tmpfs(place / "maildrop", "64k", mode="3733"):
+        r = sendmail(users, env, "root", message=MESSAGE + b"x" * 200_000)
+        assert r.returncode == 75, r.stderr
+        assert "disk is full" in r.stderr.decode()
+        assert dropped(place) == []
