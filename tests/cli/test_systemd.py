@@ -102,6 +102,26 @@ def test_hardening_outside_tmp_and_home(tmp_path: Path, monkeypatch: pytest.Monk
     assert "WantedBy=default.target" in user.splitlines()
 
 
+def test_system_units_run_as_the_configs_owner(tmp_path: Path) -> None:
+    """setup-system --user NAME makes NAME own the config: the units then run as NAME."""
+    import pwd
+
+    cfg = config(tmp_path)
+    owner = pwd.getpwnam("mail")  # in every Debian base system; "nobody" systemd calls unsafe
+    os.chown(cfg, owner.pw_uid, owner.pw_gid)
+    r = run(
+        "--config", str(cfg), "systemd", "install", "--system", "--unit-dir", str(tmp_path / "u")
+    )
+    assert r.returncode == 0, r.stderr
+    for name in ("alloy-tui-queue.service", "alloy-tui-queue-once.service"):
+        lines = (tmp_path / "u" / name).read_text().splitlines()
+        assert "User=mail" in lines and any(x.startswith("Group=") for x in lines), name
+    verify(tmp_path / "u", "system", tmp_path)
+    os.chown(cfg, 0, 0)  # root's config: no User= line at all
+    r = run("--config", str(cfg), "systemd", "print", "--system")
+    assert "User=" not in r.stdout
+
+
 def test_print_shows_every_unit(tmp_path: Path) -> None:
     r = run("--config", str(config(tmp_path)), "systemd", "print", "--system")
     assert r.returncode == 0, r.stderr

@@ -75,6 +75,28 @@ def _hardening(settings: Settings, config_path: Path, mode: str) -> list[str]:
     ]
 
 
+def _run_as(config_path: Path, mode: str) -> list[str]:
+    """System units run as the config's owner (setup-system --user NAME makes it NAME): the
+    runner is whoever owns the config, so its files stay that user's. Root needs no line."""
+    import pwd
+
+    if mode != "system":
+        return []
+    try:
+        entry = pwd.getpwuid(config_path.stat().st_uid)
+    except (OSError, KeyError):
+        return []  # not written yet, or an owner with no name: root runs it
+    if entry.pw_uid == 0:
+        return []
+    import grp
+
+    try:
+        group = grp.getgrgid(entry.pw_gid).gr_name
+    except KeyError:
+        group = str(entry.pw_gid)
+    return [f"User={entry.pw_name}", f"Group={group}"]
+
+
 def _quote(text: str) -> str:
     return f'"{text}"' if any(c.isspace() for c in text) else text
 
@@ -95,6 +117,7 @@ def _service(
         "",
         "[Service]",
         f"Type={kind}",
+        *_run_as(config_path, mode),
         f"ExecStart={_command(config_path, *args)}",
     ]
     if not paths.is_system_config(config_path):  # the system config's state is fixed
