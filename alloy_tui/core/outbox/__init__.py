@@ -25,7 +25,7 @@ from alloy_tui.core.outbox.model import (
     OutboxError,
     QueuedMessage,
 )
-from alloy_tui.core.outbox.spool import Outbox
+from alloy_tui.core.outbox.spool import Outbox, Submission
 
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
     from alloy_tui.core.outbox.detached import runner_active, start_runner_detached
@@ -60,6 +60,7 @@ __all__ = [
     "OutboxError",
     "QueuedMessage",
     "RunSummary",
+    "Submission",
     "SystemClock",
     "open_outbox",
     "outbox_path",

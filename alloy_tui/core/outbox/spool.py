@@ -8,8 +8,10 @@ maildir so a crash, SIGKILL or full disk never leaves anything half-written visi
       claims/<id>.lock  flock held by whoever is sending or changing <id>
       runner.lock       shared-locked by every running runner
 
-Submission writes the message, then the metadata (each: temp file, fsync, rename, fsync the
-folder) and returns the id only then. Every later change to a message happens under its claim.
+Submission writes the message and the metadata to fsynced temp files, renames the message into
+messages/ (folder fsynced), then the metadata into meta/ (folder fsynced), and returns the id only
+then; many submissions at once share those folder fsyncs (`batch`). Every later change to a
+message happens under its claim.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.fs import fsync_folder, remove_quietly, why, write_temp
 from alloy_tui.core.outbox import locks
+from alloy_tui.core.outbox.batch import Placing, place
 from alloy_tui.core.outbox.model import (
     EX_CANTCREAT,
     EX_TEMPFAIL,
@@ -38,6 +41,15 @@ from alloy_tui.core.outbox.model import (
 LogFn = Callable[[str, str, str, dict[str, Any]], None]
 _FOLDERS = ("tmp", "messages", "meta", "claims")
 _TEMP_ERRNOS = (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG, errno.EAGAIN)
+
+
+class Submission(NamedTuple):
+    """One message for `Outbox.submit_many`."""
+
+    raw: bytes
+    recipients: Sequence[str]
+    sender: str
+    source: str
 
 
 def subject_of(raw: bytes) -> str:
@@ -123,39 +135,51 @@ class Outbox:
 
     def submit(self, raw: bytes, *, recipients: Sequence[str], sender: str, source: str) -> str:
         """Queue one message; returns its id once both files are durable. OutboxError if not."""
-        self.ensure()
+        [done] = self.submit_many([Submission(raw, tuple(recipients), sender, source)])
+        if isinstance(done, OutboxError):
+            raise done
+        return done
+
+    def submit_many(self, items: Sequence[Submission]) -> list[str | OutboxError]:
+        """Queue several messages with one fsync per folder for all (`batch`): for each, its id
+        once it (and every other one) is durable, or the OutboxError saying why it is not."""
+        try:
+            self.ensure()
+        except OutboxError as e:
+            return [e for _ in items]
         now = self.clock()
-        qid = new_id(now)
-        meta: dict[str, Any] = {
-            "id": qid,
+        metas = [self._new_meta(now, item) for item in items]
+        batch = [
+            Placing(m["id"], item.raw, json.dumps(m, sort_keys=True).encode())
+            for m, item in zip(metas, items, strict=True)
+        ]
+        place(self.path, batch)
+        out: list[str | OutboxError] = []
+        for p, meta, item in zip(batch, metas, items, strict=True):
+            if p.failed is not None:
+                out.append(self._fail(*p.failed))
+                continue
+            who = item.source or "a program"
+            text = f"Queued mail to {', '.join(item.recipients)} from {who}"
+            self.event("info", "mail.queued", text, meta)
+            out.append(p.qid)
+        return out
+
+    def _new_meta(self, now: float, item: Submission) -> dict[str, Any]:
+        return {
+            "id": new_id(now),
             "state": "pending",
             "queued_at": now,
             "attempts": 0,
             "next_attempt_at": now,
-            "to": list(recipients),
-            "sender": sender,
-            "subject": subject_of(raw),
-            "size": len(raw),
-            "source": source,
+            "to": list(item.recipients),
+            "sender": item.sender,
+            "subject": subject_of(item.raw),
+            "size": len(item.raw),
+            "source": item.source,
             "last_error": None,
             "attempts_log": [],
         }
-        try:
-            self._place(self._msg(qid), raw)
-        except OSError as e:
-            raise self._fail("write the message", e) from None
-        try:
-            self.write_meta(meta)
-        except OSError as e:
-            remove_quietly(self._msg(qid))
-            raise self._fail("write the message's details", e) from None
-        self.event(
-            "info",
-            "mail.queued",
-            f"Queued mail to {', '.join(recipients)} from {source or 'a program'}",
-            meta,
-        )
-        return qid
 
     def event(self, level: str, name: str, text: str, meta: dict[str, Any], **extra: Any) -> None:
         if self.log is None:

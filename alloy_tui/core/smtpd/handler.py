@@ -2,8 +2,10 @@
 
 Every check that reads the disk or may look up this host's name (mapping local recipients,
 prepare, the durable submit) runs on a small thread pool, so one slow client or a slow fsync
-never holds up another. DATA is answered 250 with the queue id only after `Outbox.submit`
-returned, i.e. after the message and its metadata are fsynced.
+never holds up the loop. DATA goes to the outbox in batches (`committer`: the messages that came
+in while one batch was being fsynced share the next batch's folder fsyncs) and is answered 250
+with the queue id only after `Outbox.submit_many` returned, i.e. after the message and its
+metadata are fsynced and renamed and both folders fsynced.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from concurrent.futures import Executor
 from typing import Any
 
 from alloy_tui.core.config import Settings
-from alloy_tui.core.outbox import EX_TEMPFAIL, Outbox, OutboxError
+from alloy_tui.core.outbox import EX_TEMPFAIL, Outbox, OutboxError, Submission
+from alloy_tui.core.smtpd.committer import Committer
 from alloy_tui.core.smtpd.options import ListenerOptions
 
 log = logging.getLogger("alloy_tui.smtpd")
 SOURCE = "smtpd"
 MAX_REPLY_TEXT = 300
+LOCAL_ERROR = ("451 4.3.0 Local error while queueing; nothing was queued. Try again later.", "")
+DataJob = tuple[bytes, tuple[str, ...], str]  # DATA's content, RCPT TO addresses, MAIL FROM
 
 # sysexits code of a refused message -> SMTP reply code and enhanced status
 _REFUSED = {
@@ -65,6 +70,9 @@ class Handler:
         self.on_queued = on_queued
         self.in_flight = 0  # DATA hand-offs running now (shutdown waits for them)
         self.accepted = 0
+        self.committer: Committer[DataJob, tuple[str, str]] = Committer(
+            pool, self.queue_many, LOCAL_ERROR
+        )
 
     async def _off_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
@@ -112,19 +120,43 @@ class Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.in_flight += 1
         try:
-            reply, qid = await self._off_loop(
-                self._queue, envelope.original_content, tuple(envelope.rcpt_tos), envelope.mail_from
-            )
+            job = (envelope.original_content, tuple(envelope.rcpt_tos), envelope.mail_from)
+            reply, qid = await self.committer.hand_off(job)
         finally:
             self.in_flight -= 1
         if qid:
             self.accepted += 1
             if self.on_queued is not None:
                 self.on_queued(qid)
-        return str(reply)
+        return reply
 
-    def _queue(self, raw: bytes, recipients: tuple[str, ...], mail_from: str) -> tuple[str, str]:
-        """(the reply, the queue id or "")."""
+    def queue_many(self, jobs: list[DataJob]) -> list[tuple[str, str]]:
+        """Each job's (reply, queue id or ""): prepared one by one, then queued together."""
+        replies: list[tuple[str, str]] = [LOCAL_ERROR] * len(jobs)
+        ready: list[tuple[int, Submission]] = []
+        for n, job in enumerate(jobs):
+            prepared = self._prepare(*job)
+            if isinstance(prepared, str):
+                replies[n] = (prepared, "")
+            else:
+                ready.append((n, prepared))
+        if not ready:
+            return replies
+        try:
+            done = self.outbox.submit_many([sub for _, sub in ready])
+        except Exception:  # never a traceback to the client; the client keeps the message
+            log.exception("smtpd: queueing messages failed")
+            return replies
+        for (n, _), qid in zip(ready, done, strict=True):
+            if isinstance(qid, OutboxError):
+                code = "452 4.3.1" if qid.exit_code == EX_TEMPFAIL else "451 4.3.0"
+                replies[n] = (f"{code} {reply_text(qid.explanation.cause)} Try again later.", "")
+            else:
+                replies[n] = (f"250 2.0.0 OK: queued as {qid}", qid)
+        return replies
+
+    def _prepare(self, raw: bytes, recipients: tuple[str, ...], mail_from: str) -> Submission | str:
+        """The message as sendmail's rules make it, or the reply refusing it."""
         from alloy_tui.core.mail import MessageRefused, prepare
 
         try:
@@ -135,18 +167,9 @@ class Handler:
                 read_headers=False,
                 envelope_from=mail_from or "",
             )
-            qid = self.outbox.submit(
-                prepared.raw,
-                recipients=prepared.recipients,
-                sender=prepared.sender,
-                source=SOURCE,
-            )
         except MessageRefused as e:
-            return f"{_REFUSED.get(e.exit_code, '554 5.6.0')} {reply_text(str(e))}", ""
-        except OutboxError as e:
-            code = "452 4.3.1" if e.exit_code == EX_TEMPFAIL else "451 4.3.0"
-            return f"{code} {reply_text(e.explanation.cause)} Try again later.", ""
+            return f"{_REFUSED.get(e.exit_code, '554 5.6.0')} {reply_text(str(e))}"
         except Exception:  # never a traceback to the client; the client keeps the message
-            log.exception("smtpd: queueing a message failed")
-            return "451 4.3.0 Local error while queueing; nothing was queued. Try again later.", ""
-        return f"250 2.0.0 OK: queued as {qid}", qid
+            log.exception("smtpd: preparing a message failed")
+            return LOCAL_ERROR[0]
+        return Submission(prepared.raw, prepared.recipients, prepared.sender, SOURCE)
