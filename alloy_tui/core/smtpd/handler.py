@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
@@ -26,6 +27,8 @@ log = logging.getLogger("alloy_tui.smtpd")
 SOURCE = "smtpd"
 MAX_REPLY_TEXT = 300
 LOCAL_ERROR = ("451 4.3.0 Local error while queueing; nothing was queued. Try again later.", "")
+RCPT_CACHE_SECONDS = 60.0
+RCPT_CACHE_SIZE = 1024  # addresses remembered at most (then forgotten all at once)
 DataJob = tuple[bytes, tuple[str, ...], str]  # DATA's content, RCPT TO addresses, MAIL FROM
 
 # sysexits code of a refused message -> SMTP reply code and enhanced status
@@ -70,6 +73,7 @@ class Handler:
         self.on_queued = on_queued
         self.in_flight = 0  # DATA hand-offs running now (shutdown waits for them)
         self.accepted = 0
+        self._checked: dict[str, tuple[float, str | None]] = {}  # address -> (until, reply)
         self.committer: Committer[DataJob, tuple[str, str]] = Committer(
             pool, self.queue_many, LOCAL_ERROR
         )
@@ -91,12 +95,26 @@ class Handler:
     ) -> str:
         if len(envelope.rcpt_tos) >= self.options.max_recipients:
             return f"452 4.5.3 Too many recipients (at most {self.options.max_recipients})"
-        refused: str | None = await self._off_loop(self._refused_recipient, address)
+        refused = await self._recipient_check(address)
         if refused:
             return refused
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return "250 2.1.5 OK"
+
+    async def _recipient_check(self, address: str) -> str | None:
+        """`_refused_recipient`'s answer. It may look up this host's name, so it runs on the
+        pool; the same address again within RCPT_CACHE_SECONDS is answered from memory (the
+        settings never change under a listener; this host's name might, hence the expiry)."""
+        now = time.monotonic()
+        known = self._checked.get(address)
+        if known is not None and known[0] > now:
+            return known[1]
+        refused: str | None = await self._off_loop(self._refused_recipient, address)
+        if len(self._checked) >= RCPT_CACHE_SIZE:
+            self._checked.clear()
+        self._checked[address] = (now + RCPT_CACHE_SECONDS, refused)
+        return refused
 
     def _refused_recipient(self, address: str) -> str | None:
         """The 5xx reply for a recipient sendmail would refuse, or outside the allowed domains."""
