@@ -82,4 +82,7 @@ def open_outbox(settings: Settings, config_path: Path) -> Outbox:
     def log(level: str, event: str, message: str, details: dict[str, Any]) -> None:
         alertlog.record(settings, config_path, level, event, message, details)
 
-    return Outbox(outbox_path(settings, config_path), log=log)
+    def log_many(entries: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+        alertlog.record_many(settings, config_path, entries)
+
+    return Outbox(outbox_path(settings, config_path), log=log, log_many=log_many)

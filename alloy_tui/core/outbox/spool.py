@@ -40,6 +40,7 @@ from alloy_tui.core.outbox.model import (
 )
 
 LogFn = Callable[[str, str, str, dict[str, Any]], None]
+LogManyFn = Callable[[list[tuple[str, str, str, dict[str, Any]]]], None]
 _FOLDERS = ("tmp", "messages", "meta", "claims")
 _TEMP_ERRNOS = (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG, errno.EAGAIN)
 
@@ -105,13 +106,20 @@ def _subject_by_default_policy(head: bytes) -> str:
 
 
 class Outbox:
-    """The queue in one folder. `log` receives alert-log entries (level, event, message, details)."""
+    """The queue in one folder. `log` receives alert-log entries (level, event, message, details);
+    `log_many`, when given, the entries of one `submit_many` at once (else `log` gets each)."""
 
     def __init__(
-        self, path: Path, *, log: LogFn | None = None, clock: Callable[[], float] = time.time
+        self,
+        path: Path,
+        *,
+        log: LogFn | None = None,
+        log_many: LogManyFn | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = Path(path)
         self.log = log
+        self.log_many = log_many
         self.clock = clock
 
     # ------------------------------------------------------------------ paths
@@ -190,14 +198,21 @@ class Outbox:
         ]
         place(self.path, batch)
         out: list[str | OutboxError] = []
+        queued = []
         for p, meta, item in zip(batch, metas, items, strict=True):
             if p.failed is not None:
                 out.append(self._fail(*p.failed))
                 continue
             who = item.source or "a program"
             text = f"Queued mail to {', '.join(item.recipients)} from {who}"
-            self.event("info", "mail.queued", text, meta)
+            queued.append(("info", "mail.queued", text, self._details(meta)))
             out.append(p.qid)
+        if self.log_many is not None and queued:
+            with contextlib.suppress(Exception):  # the log never hides what happened to the mail
+                self.log_many(queued)
+        else:
+            for level, name, text, details in queued:
+                self._log(level, name, text, details)
         return out
 
     def _new_meta(self, now: float, item: Submission) -> dict[str, Any]:
@@ -217,9 +232,18 @@ class Outbox:
         }
 
     def event(self, level: str, name: str, text: str, meta: dict[str, Any], **extra: Any) -> None:
+        if self.log is not None:
+            self._log(level, name, text, self._details(meta, **extra))
+
+    def _log(self, level: str, name: str, text: str, details: dict[str, Any]) -> None:
         if self.log is None:
             return
-        details = {
+        with contextlib.suppress(Exception):  # the log never hides what happened to the mail
+            self.log(level, name, text, details)
+
+    @staticmethod
+    def _details(meta: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {
             "queue_id": meta["id"],
             "to": list(meta.get("to", [])),
             "from": meta.get("sender", ""),
@@ -229,8 +253,6 @@ class Outbox:
             "source": meta.get("source", ""),
             **extra,
         }
-        with contextlib.suppress(Exception):  # the log never hides what happened to the mail
-            self.log(level, name, text, details)
 
     # ------------------------------------------------------------------ reading
     def read_meta(self, qid: str) -> dict[str, Any] | None:
