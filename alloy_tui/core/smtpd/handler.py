@@ -150,10 +150,12 @@ class Handler:
 
     def queue_many(self, jobs: list[DataJob]) -> list[tuple[str, str]]:
         """Each job's (reply, queue id or ""): prepared one by one, then queued together."""
+        from alloy_tui.core.mail import MessageRefused, prepare  # once a batch (a lazy name)
+
         replies: list[tuple[str, str]] = [LOCAL_ERROR] * len(jobs)
         ready: list[tuple[int, Submission]] = []
         for n, job in enumerate(jobs):
-            prepared = self._prepare(*job)
+            prepared = self._prepare(job, prepare, MessageRefused)
             if isinstance(prepared, str):
                 replies[n] = (prepared, "")
             else:
@@ -173,10 +175,11 @@ class Handler:
                 replies[n] = (f"250 2.0.0 OK: queued as {qid}", qid)
         return replies
 
-    def _prepare(self, raw: bytes, recipients: tuple[str, ...], mail_from: str) -> Submission | str:
+    def _prepare(
+        self, job: DataJob, prepare: Callable[..., Any], refused: type[Exception]
+    ) -> Submission | str:
         """The message as sendmail's rules make it, or the reply refusing it."""
-        from alloy_tui.core.mail import MessageRefused, prepare
-
+        raw, recipients, mail_from = job
         try:
             prepared = prepare(
                 raw,
@@ -185,8 +188,9 @@ class Handler:
                 read_headers=False,
                 envelope_from=mail_from or "",
             )
-        except MessageRefused as e:
-            return f"{_REFUSED.get(e.exit_code, '554 5.6.0')} {reply_text(str(e))}"
+        except refused as e:
+            code = _REFUSED.get(getattr(e, "exit_code", 0), "554 5.6.0")
+            return f"{code} {reply_text(str(e))}"
         except Exception:  # never a traceback to the client; the client keeps the message
             log.exception("smtpd: preparing a message failed")
             return LOCAL_ERROR[0]
