@@ -2,8 +2,10 @@
 
 For a batch, in this order:
 
-1. every message and its metadata go to new temp files in tmp/ (0600 from birth);
-2. every temp file is fsynced (written first, then fsynced: the journal commits many at once);
+1. every message and its metadata go to new temp files in tmp/ (0600 from birth: created so,
+   and chmodded only when the umask took some of that away);
+2. every temp file is fsynced: all are written first, their writeback started at once
+   (`posix_fadvise` DONTNEED), then each fsynced, so one journal commit covers most of them;
 3. the messages are renamed into messages/, and that folder is fsynced once;
 4. the metadata files are renamed into meta/ (its presence makes an id queued), and that folder
    is fsynced once.
@@ -16,12 +18,13 @@ message's alone: its files are removed and it gets (action, OSError); the others
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alloy_tui.core.fs import fsync_folder, remove_quietly
+from alloy_tui.core.fs import current_umask, fsync_folder, remove_quietly
 
 WRITE_MESSAGE = "write the message"
 WRITE_DETAILS = "write the message's details"
@@ -56,12 +59,12 @@ class Placing:
                 self.temps[i] = (-1, tmp)
 
 
-def _new_temp(folder: Path, name: str, data: bytes) -> tuple[int, Path]:
+def _new_temp(folder: Path, name: str, data: bytes, chmod: bool) -> tuple[int, Path]:
     """A new file in `folder` holding `data` (0600; not yet fsynced): (its open fd, its path)."""
     tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
     fd = os.open(tmp, _FLAGS, 0o600)
     try:
-        if hasattr(os, "fchmod"):  # the umask may only have narrowed it; make it exactly 0600
+        if chmod:  # the umask took some of 0600 away: make it exactly 0600
             os.fchmod(fd, 0o600)
         view = memoryview(data)
         while view:
@@ -74,19 +77,26 @@ def _new_temp(folder: Path, name: str, data: bytes) -> tuple[int, Path]:
 
 
 def _write(folder: Path, batch: list[Placing]) -> None:
+    umask = current_umask()
+    chmod = hasattr(os, "fchmod") and (umask is None or umask & 0o600 != 0)
     for p in batch:
         for name, data, action in (
             (f"{p.qid}.eml", p.raw, WRITE_MESSAGE),
             (f"{p.qid}.json", p.meta, WRITE_DETAILS),
         ):
             try:
-                p.temps.append(_new_temp(folder, name, data))
+                p.temps.append(_new_temp(folder, name, data, chmod))
             except OSError as e:
                 p.fail(action, e)
                 break
 
 
 def _fsync(batch: list[Placing]) -> None:
+    if hasattr(os, "posix_fadvise"):  # start every file's writeback now: one commit for many
+        for p in batch:
+            for fd, _ in p.temps:
+                with contextlib.suppress(OSError):  # only a hint; the fsync below decides
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     for p in batch:
         for (fd, _), action in zip(p.temps, (WRITE_MESSAGE, WRITE_DETAILS), strict=True):
             try:
