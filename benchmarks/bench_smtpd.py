@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import smtplib
 import socket
 import statistics
@@ -246,6 +247,14 @@ def main() -> None:
         PROFILE_CLOCK[0] = args.profile_clock
     if args.queue_base:
         QUEUE_BASE.append(Path(tempfile.mkdtemp(dir=args.queue_base)))
+    try:
+        run_rounds(args)
+    finally:
+        if QUEUE_BASE:
+            shutil.rmtree(QUEUE_BASE[0], ignore_errors=True)
+
+
+def run_rounds(args: argparse.Namespace) -> None:
     results: dict[str, list[dict[str, float]]] = {"listener": [], "sink": []}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
