@@ -3,6 +3,10 @@
 keeps nothing) in the same run, alternating rounds.
 
     python benchmarks/bench_smtpd.py [--clients 100] [--messages 10] [--rounds 2] [--queue-base DIR]
+                                     [--profile FILE]
+
+--profile FILE runs the listener under cProfile in every thread (the loop and the hand-off pool)
+and writes the merged pstats to FILE (wall time: fsync waits show as time in os.fsync).
 
 Each client keeps one connection and sends its messages one after another; the latency is that
 of DATA up to its 250 reply (for the listener: prepare + two fsynced files before the 250).
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import smtplib
 import socket
 import statistics
@@ -85,6 +90,12 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load(port: int, clients: int, per_client: int, tag: str) -> tuple[list[float], list[str], int]:
     """(DATA->250 latencies in seconds, queue ids from the replies, failures)."""
     latencies: list[float] = []
@@ -131,10 +142,42 @@ def stats(latencies: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p99 * 1000
 
 
+# The listener under cProfile: one profiler per thread, merged into one pstats file at exit.
+PROFILED = """
+import cProfile, pstats, runpy, sys, threading, time
+out, clock, sys.argv = sys.argv[1], sys.argv[2], ["alloy_tui", *sys.argv[3:]]
+timer = time.thread_time if clock == "cpu" else time.perf_counter
+profiles = []
+def per_thread(frame, event, arg):
+    sys.setprofile(None)
+    p = cProfile.Profile(timer)
+    profiles.append(p)
+    p.enable()
+threading.setprofile(per_thread)
+main = cProfile.Profile(timer)
+profiles.append(main)
+main.enable()
+try:
+    runpy.run_module("alloy_tui", run_name="__main__")
+finally:
+    for p in profiles:
+        p.disable()
+    stats = pstats.Stats(profiles[0])
+    for p in profiles[1:]:
+        stats.add(p)
+    stats.dump_stats(out)
+"""
+PROFILE: list[Path] = []  # --profile FILE
+PROFILE_CLOCK: list[str] = ["wall"]  # --profile-clock cpu: thread CPU time instead
+
+
 def start_listener(d: Path, port: int) -> subprocess.Popen[bytes]:
     (d / "config.toml").write_text(CONFIG.format(d=d, q=queue_folder(d)))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ALLOY_TUI_STATE_DIR": str(d / "state")}
     cmd = [sys.executable, "-m", "alloy_tui", "--config", str(d / "config.toml"), "smtpd"]
+    if PROFILE:
+        out = str(PROFILE[0].with_suffix(f".{d.name}.pstats"))
+        cmd[1:3] = ["-c", PROFILED, out, PROFILE_CLOCK[0]]
     cmd += ["--listen", f"127.0.0.1:{port}", "--no-deliver"]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -172,15 +215,17 @@ def run_one(kind: str, d: Path, args: argparse.Namespace, tag: str) -> dict[str,
     proc = start_listener(d, port) if kind == "listener" else start_sink(port)
     try:
         wait_listening(port, proc)
+        cpu0 = cpu_seconds(proc.pid)
         t0 = time.perf_counter()
         lat, ids, failures = load(port, args.clients, args.messages, tag)
         wall = time.perf_counter() - t0
+        cpu = cpu_seconds(proc.pid) - cpu0
         memory = peak_rss_mb(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     median, p99 = stats(lat)
-    out = {"median_ms": median, "p99_ms": p99, "wall_s": wall, "peak_rss_mb": memory}
+    out = {"median_ms": median, "p99_ms": p99, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": memory}
     out["failures"] = failures
     out["replies"] = len(lat)
     if kind == "listener":
@@ -194,9 +239,22 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--queue-base", type=Path, help="put the outbox here (e.g. /dev/shm)")
+    parser.add_argument("--profile", type=Path, help="cProfile the listener into FILE.*.pstats")
+    parser.add_argument("--profile-clock", choices=("wall", "cpu"), default="wall")
     args = parser.parse_args()
+    if args.profile:
+        PROFILE.append(args.profile.resolve())
+        PROFILE_CLOCK[0] = args.profile_clock
     if args.queue_base:
         QUEUE_BASE.append(Path(tempfile.mkdtemp(dir=args.queue_base)))
+    try:
+        run_rounds(args)
+    finally:
+        if QUEUE_BASE:
+            shutil.rmtree(QUEUE_BASE[0], ignore_errors=True)
+
+
+def run_rounds(args: argparse.Namespace) -> None:
     results: dict[str, list[dict[str, float]]] = {"listener": [], "sink": []}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):

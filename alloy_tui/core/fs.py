@@ -92,6 +92,19 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def current_umask() -> int | None:
+    """This process's umask, read without changing it (Linux: /proc/self/status); None if unknown.
+    (`os.umask` can only be read by setting it, which races with other threads creating files.)"""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def write_temp(target: Path, data: bytes, owner: tuple[int, int] | None = None) -> Path:
     """Write data to a new temp file (mode 0600 from birth) next to target and fsync it.
 

@@ -8,6 +8,7 @@ filters and searches the live screen pages through). Outside this package, impor
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +101,7 @@ __all__ = [
     "parse_line",
     "parse_ts",
     "record",
+    "record_many",
     "redact",
     "scan_backwards",
     "scan_matches",
@@ -132,8 +134,18 @@ def record(
 ) -> None:
     """Append one entry, best effort: a log that can't be written never hides the result of the
     sign-in or send it describes. Why it failed is kept for `take_unwritten` (the command warns)."""
+    record_many(settings, config_path, [(level, event, message, details)])
+
+
+def record_many(
+    settings: Settings | Values,
+    config_path: Path,
+    entries: Sequence[tuple[str, str, str, dict[str, Any] | None]],
+) -> None:
+    """`record` for several entries (level, event, message, details) at once: one lock, one
+    write (the SMTP listener's batches)."""
     try:
-        open_writer(settings, config_path).write(level, event, message, details)
+        open_writer(settings, config_path).write_many(entries)
     except (AlertLogError, OSError) as e:
         problem = str(e) if isinstance(e, AlertLogError) else f"cannot write the alert log: {e}"
         if problem not in _unwritten:

@@ -18,7 +18,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,7 @@ DEFAULT_MAX_BYTES: int = DEFAULTS["alert_log"]["max_bytes"]
 DEFAULT_KEEP: int = DEFAULTS["alert_log"]["keep"]
 DEFAULT_RETENTION_DAYS: int = DEFAULTS["alert_log"]["retention_days"]
 
+EntryArgs = tuple[str, str, str, "dict[str, Any] | None"]  # level, event, message, details
 _EVENT_RE = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$")
 
 
@@ -69,22 +70,38 @@ class AlertLogWriter:
         self, level: str, event: str, message: str, details: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """Append one entry and return it (as written, redacted)."""
+        [entry] = self.write_many([(level, event, message, details)])
+        return entry
+
+    def write_many(self, items: Sequence[EntryArgs]) -> list[dict[str, Any]]:
+        """Append several entries (level, event, message, details) with one lock and one write,
+        in that order, and return them as written. ValueError (nothing written) if one is bad."""
+        entries = [self._entry(*item) for item in items]
+        lines = [
+            json.dumps(e, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+            for e in entries
+        ]
+        if lines:
+            self._append("".join(lines).encode("utf-8", errors="replace"))
+        return entries
+
+    @staticmethod
+    def _entry(
+        level: str, event: str, message: str, details: dict[str, Any] | None
+    ) -> dict[str, Any]:
         if level not in LEVELS:
             raise ValueError(f"alert log level must be one of {', '.join(LEVELS)}, got {level!r}")
         if not _EVENT_RE.match(event or ""):
             raise ValueError(
                 f"alert log event must be dotted words like 'test_message.sent', got {event!r}"
             )
-        entry: dict[str, Any] = {
+        return {
             "ts": now_ts(),
             "level": level,
             "event": event,
             "message": redact_text(" ".join(str(message).split())),
             "details": redact(dict(details or {})),
         }
-        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
-        self._append(line.encode("utf-8", errors="replace"))
-        return entry
 
     def rotate(self) -> Path | None:
         """Archive the current log now (the screen's "clear"). Returns the archive, if any."""

@@ -24,7 +24,7 @@ from alloy_tui.core.outbox.model import (
     STATES,
     OutboxError,
 )
-from alloy_tui.core.outbox.spool import Outbox
+from alloy_tui.core.outbox.spool import Outbox, Submission
 
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
     from alloy_tui.core.config import Settings, Values
@@ -62,6 +62,7 @@ __all__ = [
     "OutboxError",
     "QueuedMessage",
     "RunSummary",
+    "Submission",
     "SystemClock",
     "open_outbox",
     "outbox_path",
@@ -83,4 +84,7 @@ def open_outbox(settings: Settings | Values, config_path: Path) -> Outbox:
     def log(level: str, event: str, message: str, details: dict[str, Any]) -> None:
         alertlog.record(settings, config_path, level, event, message, details)
 
-    return Outbox(outbox_path(settings, config_path), log=log)
+    def log_many(entries: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+        alertlog.record_many(settings, config_path, entries)
+
+    return Outbox(outbox_path(settings, config_path), log=log, log_many=log_many)

@@ -8,8 +8,10 @@ maildir so a crash, SIGKILL or full disk never leaves anything half-written visi
       claims/<id>.lock  flock held by whoever is sending or changing <id>
       runner.lock       shared-locked by every running runner
 
-Submission writes the message, then the metadata (each: temp file, fsync, rename, fsync the
-folder) and returns the id only then. Every later change to a message happens under its claim.
+Submission writes the message and the metadata to fsynced temp files, renames the message into
+messages/ (folder fsynced), then the metadata into meta/ (folder fsynced), and returns the id only
+then; many submissions at once share those folder fsyncs (`batch`). Every later change to a
+message happens under its claim.
 """
 
 from __future__ import annotations
@@ -22,51 +24,54 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.fs import fsync_folder, remove_quietly, why, write_temp
 from alloy_tui.core.outbox import locks
+from alloy_tui.core.outbox.batch import Placing, place
 from alloy_tui.core.outbox.model import (
     EX_CANTCREAT,
     EX_TEMPFAIL,
     OutboxError,
     new_id,
 )
+from alloy_tui.core.outbox.subject import subject_of
 
 if TYPE_CHECKING:
     from alloy_tui.core.outbox.queued import QueuedMessage
 
 LogFn = Callable[[str, str, str, dict[str, Any]], None]
+LogManyFn = Callable[[list[tuple[str, str, str, dict[str, Any]]]], None]
 _FOLDERS = ("tmp", "messages", "meta", "claims")
 _TEMP_ERRNOS = (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG, errno.EAGAIN)
 
 
-def subject_of(raw: bytes) -> str:
-    """The decoded Subject header, for listings ('' if none or unreadable)."""
-    import email.parser
-    import email.policy
+class Submission(NamedTuple):
+    """One message for `Outbox.submit_many`."""
 
-    end = raw.find(b"\n\n")
-    end2 = raw.find(b"\r\n\r\n")
-    cut = min(x for x in (end, end2, len(raw)) if x >= 0)
-    try:
-        headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(
-            raw[: cut + 1]
-        )
-        return " ".join(str(headers.get("Subject", "")).split())
-    except Exception:  # a header the parser can't decode: list it without a subject
-        return ""
+    raw: bytes
+    recipients: Sequence[str]
+    sender: str
+    source: str
+    details: Mapping[str, str] | None = None  # the maildrop's submitted_by: in every mail.* entry
 
 
 class Outbox:
-    """The queue in one folder. `log` receives alert-log entries (level, event, message, details)."""
+    """The queue in one folder. `log` receives alert-log entries (level, event, message, details);
+    `log_many`, when given, the entries of one `submit_many` at once (else `log` gets each)."""
 
     def __init__(
-        self, path: Path, *, log: LogFn | None = None, clock: Callable[[], float] = time.time
+        self,
+        path: Path,
+        *,
+        log: LogFn | None = None,
+        log_many: LogManyFn | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = Path(path)
         self.log = log
+        self.log_many = log_many
         self.clock = clock
 
     # ------------------------------------------------------------------ paths
@@ -134,46 +139,76 @@ class Outbox:
     ) -> str:
         """Queue one message; returns its id once both files are durable. OutboxError if not.
         `details` (e.g. the maildrop's ``submitted_by``) is kept and added to every mail.* entry."""
-        self.ensure()
+        item = Submission(raw, tuple(recipients), sender, source, details)
+        [done] = self.submit_many([item])
+        if isinstance(done, OutboxError):
+            raise done
+        return done
+
+    def submit_many(self, items: Sequence[Submission]) -> list[str | OutboxError]:
+        """Queue several messages with one fsync per folder for all (`batch`): for each, its id
+        once it (and every other one) is durable, or the OutboxError saying why it is not."""
+        try:
+            self.ensure()
+        except OutboxError as e:
+            return [e for _ in items]
         now = self.clock()
-        qid = new_id(now)
+        metas = [self._new_meta(now, item) for item in items]
+        batch = [
+            Placing(m["id"], item.raw, json.dumps(m, sort_keys=True).encode())
+            for m, item in zip(metas, items, strict=True)
+        ]
+        place(self.path, batch)
+        out: list[str | OutboxError] = []
+        queued = []
+        for p, meta, item in zip(batch, metas, items, strict=True):
+            if p.failed is not None:
+                out.append(self._fail(*p.failed))
+                continue
+            who = item.source or "a program"
+            text = f"Queued mail to {', '.join(item.recipients)} from {who}"
+            queued.append(("info", "mail.queued", text, self._details(meta)))
+            out.append(p.qid)
+        if self.log_many is not None and queued:
+            with contextlib.suppress(Exception):  # the log never hides what happened to the mail
+                self.log_many(queued)
+        else:
+            for level, name, text, details in queued:
+                self._log(level, name, text, details)
+        return out
+
+    def _new_meta(self, now: float, item: Submission) -> dict[str, Any]:
         meta: dict[str, Any] = {
-            "id": qid,
+            "id": new_id(now),
             "state": "pending",
             "queued_at": now,
             "attempts": 0,
             "next_attempt_at": now,
-            "to": list(recipients),
-            "sender": sender,
-            "subject": subject_of(raw),
-            "size": len(raw),
-            "source": source,
+            "to": list(item.recipients),
+            "sender": item.sender,
+            "subject": subject_of(item.raw),
+            "size": len(item.raw),
+            "source": item.source,
             "last_error": None,
             "attempts_log": [],
         }
-        if details:
-            meta["details"] = dict(details)
-        try:
-            self._place(self._msg(qid), raw)
-        except OSError as e:
-            raise self._fail("write the message", e) from None
-        try:
-            self.write_meta(meta)
-        except OSError as e:
-            remove_quietly(self._msg(qid))
-            raise self._fail("write the message's details", e) from None
-        self.event(
-            "info",
-            "mail.queued",
-            f"Queued mail to {', '.join(recipients)} from {source or 'a program'}",
-            meta,
-        )
-        return qid
+        if item.details:
+            meta["details"] = dict(item.details)
+        return meta
 
     def event(self, level: str, name: str, text: str, meta: dict[str, Any], **extra: Any) -> None:
+        if self.log is not None:
+            self._log(level, name, text, self._details(meta, **extra))
+
+    def _log(self, level: str, name: str, text: str, details: dict[str, Any]) -> None:
         if self.log is None:
             return
-        details = {
+        with contextlib.suppress(Exception):  # the log never hides what happened to the mail
+            self.log(level, name, text, details)
+
+    @staticmethod
+    def _details(meta: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {
             "queue_id": meta["id"],
             "to": list(meta.get("to", [])),
             "from": meta.get("sender", ""),
@@ -184,8 +219,6 @@ class Outbox:
             **(meta.get("details") or {}),
             **extra,
         }
-        with contextlib.suppress(Exception):  # the log never hides what happened to the mail
-            self.log(level, name, text, details)
 
     # ------------------------------------------------------------------ reading
     def read_meta(self, qid: str) -> dict[str, Any] | None:

@@ -2,8 +2,10 @@
 
 Every check that reads the disk or may look up this host's name (mapping local recipients,
 prepare, the durable submit) runs on a small thread pool, so one slow client or a slow fsync
-never holds up another. DATA is answered 250 with the queue id only after `Outbox.submit`
-returned, i.e. after the message and its metadata are fsynced.
+never holds up the loop. DATA goes to the outbox in batches (`committer`: the messages that came
+in while one batch was being fsynced share the next batch's folder fsyncs) and is answered 250
+with the queue id only after `Outbox.submit_many` returned, i.e. after the message and its
+metadata are fsynced and renamed and both folders fsynced.
 """
 
 from __future__ import annotations
@@ -11,17 +13,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
 from alloy_tui.core.config import Settings
-from alloy_tui.core.outbox import EX_TEMPFAIL, Outbox, OutboxError
+from alloy_tui.core.outbox import EX_TEMPFAIL, Outbox, OutboxError, Submission
+from alloy_tui.core.smtpd.committer import Committer
 from alloy_tui.core.smtpd.options import ListenerOptions
 
 log = logging.getLogger("alloy_tui.smtpd")
 SOURCE = "smtpd"
 MAX_REPLY_TEXT = 300
+LOCAL_ERROR = ("451 4.3.0 Local error while queueing; nothing was queued. Try again later.", "")
+RCPT_CACHE_SECONDS = 60.0
+RCPT_CACHE_SIZE = 1024  # addresses remembered at most (then forgotten all at once)
+DataJob = tuple[bytes, tuple[str, ...], str]  # DATA's content, RCPT TO addresses, MAIL FROM
 
 # sysexits code of a refused message -> SMTP reply code and enhanced status
 _REFUSED = {
@@ -65,6 +73,10 @@ class Handler:
         self.on_queued = on_queued
         self.in_flight = 0  # DATA hand-offs running now (shutdown waits for them)
         self.accepted = 0
+        self._checked: dict[str, tuple[float, str | None]] = {}  # address -> (until, reply)
+        self.committer: Committer[DataJob, tuple[str, str]] = Committer(
+            pool, self.queue_many, LOCAL_ERROR
+        )
 
     async def _off_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
@@ -83,12 +95,26 @@ class Handler:
     ) -> str:
         if len(envelope.rcpt_tos) >= self.options.max_recipients:
             return f"452 4.5.3 Too many recipients (at most {self.options.max_recipients})"
-        refused: str | None = await self._off_loop(self._refused_recipient, address)
+        refused = await self._recipient_check(address)
         if refused:
             return refused
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return "250 2.1.5 OK"
+
+    async def _recipient_check(self, address: str) -> str | None:
+        """`_refused_recipient`'s answer. It may look up this host's name, so it runs on the
+        pool; the same address again within RCPT_CACHE_SECONDS is answered from memory (the
+        settings never change under a listener; this host's name might, hence the expiry)."""
+        now = time.monotonic()
+        known = self._checked.get(address)
+        if known is not None and known[0] > now:
+            return known[1]
+        refused: str | None = await self._off_loop(self._refused_recipient, address)
+        if len(self._checked) >= RCPT_CACHE_SIZE:
+            self._checked.clear()
+        self._checked[address] = (now + RCPT_CACHE_SECONDS, refused)
+        return refused
 
     def _refused_recipient(self, address: str) -> str | None:
         """The 5xx reply for a recipient sendmail would refuse, or outside the allowed domains."""
@@ -112,21 +138,48 @@ class Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.in_flight += 1
         try:
-            reply, qid = await self._off_loop(
-                self._queue, envelope.original_content, tuple(envelope.rcpt_tos), envelope.mail_from
-            )
+            job = (envelope.original_content, tuple(envelope.rcpt_tos), envelope.mail_from)
+            reply, qid = await self.committer.hand_off(job)
         finally:
             self.in_flight -= 1
         if qid:
             self.accepted += 1
             if self.on_queued is not None:
                 self.on_queued(qid)
-        return str(reply)
+        return reply
 
-    def _queue(self, raw: bytes, recipients: tuple[str, ...], mail_from: str) -> tuple[str, str]:
-        """(the reply, the queue id or "")."""
-        from alloy_tui.core.mail import MessageRefused, prepare
+    def queue_many(self, jobs: list[DataJob]) -> list[tuple[str, str]]:
+        """Each job's (reply, queue id or ""): prepared one by one, then queued together."""
+        from alloy_tui.core.mail import MessageRefused, prepare  # once a batch (a lazy name)
 
+        replies: list[tuple[str, str]] = [LOCAL_ERROR] * len(jobs)
+        ready: list[tuple[int, Submission]] = []
+        for n, job in enumerate(jobs):
+            prepared = self._prepare(job, prepare, MessageRefused)
+            if isinstance(prepared, str):
+                replies[n] = (prepared, "")
+            else:
+                ready.append((n, prepared))
+        if not ready:
+            return replies
+        try:
+            done = self.outbox.submit_many([sub for _, sub in ready])
+        except Exception:  # never a traceback to the client; the client keeps the message
+            log.exception("smtpd: queueing messages failed")
+            return replies
+        for (n, _), qid in zip(ready, done, strict=True):
+            if isinstance(qid, OutboxError):
+                code = "452 4.3.1" if qid.exit_code == EX_TEMPFAIL else "451 4.3.0"
+                replies[n] = (f"{code} {reply_text(qid.explanation.cause)} Try again later.", "")
+            else:
+                replies[n] = (f"250 2.0.0 OK: queued as {qid}", qid)
+        return replies
+
+    def _prepare(
+        self, job: DataJob, prepare: Callable[..., Any], refused: type[Exception]
+    ) -> Submission | str:
+        """The message as sendmail's rules make it, or the reply refusing it."""
+        raw, recipients, mail_from = job
         try:
             prepared = prepare(
                 raw,
@@ -135,18 +188,10 @@ class Handler:
                 read_headers=False,
                 envelope_from=mail_from or "",
             )
-            qid = self.outbox.submit(
-                prepared.raw,
-                recipients=prepared.recipients,
-                sender=prepared.sender,
-                source=SOURCE,
-            )
-        except MessageRefused as e:
-            return f"{_REFUSED.get(e.exit_code, '554 5.6.0')} {reply_text(str(e))}", ""
-        except OutboxError as e:
-            code = "452 4.3.1" if e.exit_code == EX_TEMPFAIL else "451 4.3.0"
-            return f"{code} {reply_text(e.explanation.cause)} Try again later.", ""
+        except refused as e:
+            code = _REFUSED.get(getattr(e, "exit_code", 0), "554 5.6.0")
+            return f"{code} {reply_text(str(e))}"
         except Exception:  # never a traceback to the client; the client keeps the message
-            log.exception("smtpd: queueing a message failed")
-            return "451 4.3.0 Local error while queueing; nothing was queued. Try again later.", ""
-        return f"250 2.0.0 OK: queued as {qid}", qid
+            log.exception("smtpd: preparing a message failed")
+            return LOCAL_ERROR[0]
+        return Submission(prepared.raw, prepared.recipients, prepared.sender, SOURCE)

@@ -24,7 +24,7 @@ from alloy_tui.core.smtpd.options import ListenerOptions, SmtpdError, listener_o
 from alloy_tui.core.smtpd.server import Listener
 
 KICK_GAP = 2.0  # seconds between two detached-runner starts
-WORKERS = 32  # threads for prepare + the durable submit (fsync waits, not CPU)
+WORKERS = 32  # threads for recipient checks (may wait on DNS), the DATA batches, runner starts
 
 
 class _Kicker:

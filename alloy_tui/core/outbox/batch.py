@@ -1,0 +1,139 @@
+"""Putting submitted messages on disk durably, many at once (group commit).
+
+For a batch, in this order:
+
+1. every message and its metadata go to new temp files in tmp/ (0600 from birth: created so,
+   and chmodded only when the umask took some of that away);
+2. every temp file is fsynced: all are written first, their writeback started at once
+   (`posix_fadvise` DONTNEED), then each fsynced, so one journal commit covers most of them;
+3. the messages are renamed into messages/, and that folder is fsynced once;
+4. the metadata files are renamed into meta/ (its presence makes an id queued), and that folder
+   is fsynced once.
+
+Only then is any id returned. So no metadata ever names a message a crash could lose, nothing
+half-written is ever in messages/ or meta/, and a batch of 50 costs two folder fsyncs instead of
+a hundred. One message alone takes the same steps (the sendmail door). A failure is the failing
+message's alone: its files are removed and it gets (action, OSError); the others go on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from alloy_tui.core.fs import current_umask, fsync_folder, remove_quietly
+
+WRITE_MESSAGE = "write the message"
+WRITE_DETAILS = "write the message's details"
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+class Placing:
+    """One message on its way: its bytes, then its temp files, then where it failed (if it did).
+    (A plain class: sendmail writes one batch of one for every cron job; no dataclasses.)"""
+
+    __slots__ = ("qid", "raw", "meta", "temps", "renamed", "queued", "failed")
+
+    def __init__(self, qid: str, raw: bytes, meta: bytes) -> None:
+        self.qid = qid
+        self.raw = raw
+        self.meta = meta
+        self.temps: list[tuple[int, Path]] = []  # (fd or -1, path): message, meta
+        self.renamed: Path | None = None  # messages/<id>.eml once it is there
+        self.queued = False  # its meta/<id>.json is there
+        self.failed: tuple[str, OSError] | None = None
+
+    def fail(self, action: str, e: OSError) -> None:
+        self.failed = (action, e)
+        self.close()
+        for _, tmp in self.temps:
+            remove_quietly(tmp)
+        if self.renamed is not None:
+            remove_quietly(self.renamed)
+            self.renamed = None
+
+    def close(self) -> None:
+        for i, (fd, tmp) in enumerate(self.temps):
+            if fd >= 0:
+                os.close(fd)
+                self.temps[i] = (-1, tmp)
+
+
+def _new_temp(folder: Path, name: str, data: bytes, chmod: bool) -> tuple[int, Path]:
+    """A new file in `folder` holding `data` (0600; not yet fsynced): (its open fd, its path)."""
+    tmp = folder / f".{name}.{os.urandom(4).hex()}.tmp"
+    fd = os.open(tmp, _FLAGS, 0o600)
+    try:
+        if chmod:  # the umask took some of 0600 away: make it exactly 0600
+            os.fchmod(fd, 0o600)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except BaseException:
+        os.close(fd)
+        remove_quietly(tmp)
+        raise
+    return fd, tmp
+
+
+def _write(folder: Path, batch: list[Placing]) -> None:
+    umask = current_umask()
+    chmod = hasattr(os, "fchmod") and (umask is None or umask & 0o600 != 0)
+    for p in batch:
+        for name, data, action in (
+            (f"{p.qid}.eml", p.raw, WRITE_MESSAGE),
+            (f"{p.qid}.json", p.meta, WRITE_DETAILS),
+        ):
+            try:
+                p.temps.append(_new_temp(folder, name, data, chmod))
+            except OSError as e:
+                p.fail(action, e)
+                break
+
+
+def _fsync(batch: list[Placing]) -> None:
+    if hasattr(os, "posix_fadvise"):  # start every file's writeback now: one commit for many
+        for p in batch:
+            for fd, _ in p.temps:
+                with contextlib.suppress(OSError):  # only a hint; the fsync below decides
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    for p in batch:
+        for (fd, _), action in zip(p.temps, (WRITE_MESSAGE, WRITE_DETAILS), strict=True):
+            try:
+                os.fsync(fd)
+            except OSError as e:
+                p.fail(action, e)
+                break
+        p.close()
+
+
+def place(root: Path, batch: list[Placing]) -> None:
+    """Steps 1-4 above for every message in `batch`; each one's `failed` says how it ended."""
+    try:
+        _write(root / "tmp", batch)
+        _fsync([p for p in batch if p.failed is None])
+        for p in batch:
+            if p.failed is None:
+                target = root / "messages" / f"{p.qid}.eml"
+                try:
+                    os.replace(p.temps[0][1], target)
+                    p.renamed = target
+                except OSError as e:
+                    p.fail(WRITE_MESSAGE, e)
+        if any(p.failed is None for p in batch):
+            fsync_folder(root / "messages")
+        for p in batch:
+            if p.failed is None:
+                try:
+                    os.replace(p.temps[1][1], root / "meta" / f"{p.qid}.json")
+                    p.queued = True
+                except OSError as e:
+                    p.fail(WRITE_DETAILS, e)
+        if any(p.failed is None for p in batch):
+            fsync_folder(root / "meta")
+    except BaseException:  # interrupted: what is not queued leaves nothing behind
+        for p in batch:
+            if p.failed is None and not p.queued:
+                p.fail(WRITE_DETAILS, OSError("interrupted"))
+        raise
