@@ -37,12 +37,15 @@ _SECRET_WORDS = (
     "assertion",
     "code_verifier",
 )
+# The patterns below are text, compiled by re on first use, and each is tried only when a cheap
+# test says it could match: most entries hold none of them (every door writes one entry).
 # A JWT: three base64url parts, the first one starting with '{"' encoded (eyJ).
-_JWT_RE = re.compile(r"eyJ[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]*")
+_JWT = r"eyJ[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]*"
 # "Bearer <anything token-like>" in a header value or an error text.
-_BEARER_RE = re.compile(r"(?i)\b(bearer|basic|ntlm|negotiate)\s+[A-Za-z0-9\-._~+/]{16,}=*")
+_SCHEMES = ("bearer", "basic", "ntlm", "negotiate")
+_BEARER = r"(?i)\b(bearer|basic|ntlm|negotiate)\s+[A-Za-z0-9\-._~+/]{16,}=*"
 # A bare long opaque token (refresh tokens, access tokens that are not JWTs): 80+ chars, no spaces.
-_OPAQUE_RE = re.compile(r"^[A-Za-z0-9\-._~+/!*]{80,}=*$")
+_OPAQUE = r"^[A-Za-z0-9\-._~+/!*]{80,}=*$"
 
 
 def now_ts(now: datetime | None = None) -> str:
@@ -74,10 +77,15 @@ def redact_text(text: str) -> str:
     """Replace JWTs, bearer-style credentials and bare long tokens inside a string, and drop
     terminal controls (a server's error text may carry ESC sequences: see `printable`)."""
     text = printable(text, multiline=True)
-    if _OPAQUE_RE.match(text) and not text.startswith(("/", "http")):
-        return REDACTED
-    text = _JWT_RE.sub(REDACTED, text)
-    return _BEARER_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    if len(text) >= 80 and " " not in text and re.match(_OPAQUE, text):
+        if not text.startswith(("/", "http")):
+            return REDACTED
+    if "eyJ" in text:
+        text = re.sub(_JWT, REDACTED, text)
+    lower = text.lower()
+    if any(scheme in lower for scheme in _SCHEMES):
+        text = re.sub(_BEARER, lambda m: f"{m.group(1)} {REDACTED}", text)
+    return text
 
 
 def redact(value: Any, _depth: int = 0) -> Any:

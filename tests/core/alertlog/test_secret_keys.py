@@ -38,3 +38,42 @@ def test_secrets_are_redacted_by_key_and_others_kept() -> None:
         "to": "a@b.c",
     }
     assert redact({"tenant_apikeys": "k"}) == {"tenant_apikeys": "[redacted]"}
+
+
+# redact_text's cheap pre-tests must never skip a pattern that would have matched.
+_JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]*")
+_BEARER = re.compile(r"(?i)\b(bearer|basic|ntlm|negotiate)\s+[A-Za-z0-9\-._~+/]{16,}=*")
+_OPAQUE = re.compile(r"^[A-Za-z0-9\-._~+/!*]{80,}=*$")
+
+
+def reference_redact_text(text: str) -> str:
+    from alloy_tui.core.errors import printable
+
+    text = printable(text, multiline=True)
+    if _OPAQUE.match(text) and not text.startswith(("/", "http")):
+        return "[redacted]"
+    text = _JWT.sub("[redacted]", text)
+    return _BEARER.sub(lambda m: f"{m.group(1)} [redacted]", text)
+
+
+TEXT_PARTS = st.sampled_from(
+    [
+        "Bearer ",
+        "BASIC ",
+        "ntlm ",
+        "Negotiate\t",
+        "eyJhbGciOi.",
+        "abcdefgh.",
+        "x" * 40,
+        " ",
+        "=",
+        "/",
+    ]
+) | st.text("aZ09-._~+/!*= \t\nB", max_size=30)
+
+
+@given(st.lists(TEXT_PARTS, max_size=8).map("".join))
+def test_redact_text_matches_the_plain_regex_rules(text: str) -> None:
+    from alloy_tui.core.alertlog.fields import redact_text
+
+    assert redact_text(text) == reference_redact_text(text)
