@@ -7,11 +7,11 @@ filters and searches the live screen pages through). Outside this package, impor
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alloy_tui.core import lazy_names
 from alloy_tui.core.alertlog.writer import (
     DEFAULT_KEEP,
     DEFAULT_MAX_BYTES,
@@ -51,25 +51,19 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.config import Settings
 
 # Loaded on first use (PEP 562): a door (sendmail, for every cron job) only writes.
-_FROM = {
-    "alloy_tui.core.alertlog.fields": "LEVEL_SYMBOLS LEVEL_WORDS LEVELS REDACTED parse_ts redact",
-    "alloy_tui.core.alertlog.entry": "MAX_PARSE_BYTES Entry parse_line",
-    "alloy_tui.core.alertlog.follow": "Follower FollowUpdate",
-    "alloy_tui.core.alertlog.index": (
-        "EVERY_LINE LogFile Rows Verify both level_pattern level_verifier line_matches "
-        "scan_backwards scan_matches search_pattern since_verifier"
-    ),
-    "alloy_tui.core.alertlog.reader": "AlertLogReader",
-}
-_LAZY = {name: module for module, names in _FROM.items() for name in names.split()}
-
-
-def __getattr__(name: str) -> object:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(
+    globals(),
+    {
+        "fields": "LEVEL_SYMBOLS LEVEL_WORDS LEVELS REDACTED parse_ts redact",
+        "entry": "MAX_PARSE_BYTES Entry parse_line",
+        "follow": "Follower FollowUpdate",
+        "index": (
+            "EVERY_LINE LogFile Rows Verify both level_pattern level_verifier line_matches "
+            "scan_backwards scan_matches search_pattern since_verifier"
+        ),
+        "reader": "AlertLogReader",
+    },
+)
 
 
 __all__ = [

@@ -10,8 +10,9 @@ checks, no dataclasses, no tomlkit) and never pay for the typed model.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from alloy_tui.core import lazy_names
 
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
     from alloy_tui.core.config import paths, smtpd_keys, store
@@ -53,37 +54,23 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         unknown_keys,
     )
 
-_MODULES = {
-    "paths": "alloy_tui.core.config.paths",
-    "smtpd_keys": "alloy_tui.core.config.smtpd_keys",
-    "store": "alloy_tui.core.config.store",
-    "settings_model": "alloy_tui.core.config.settings",
-}
-_FROM = {
-    "alloy_tui.core.config.checks": (
-        "APIS CLOUD_LABELS CLOUDS EXCHANGE_AUTH MESSAGE_FORMATS SERVICES SMTP_SECURITY"
-    ),
-    "alloy_tui.core.config.defaults": "DEFAULTS",
-    "alloy_tui.core.config.paths": "alert_log_path token_cache_path",
-    "alloy_tui.core.config.quick": "Values read_values setting",
-    "alloy_tui.core.config.reading": "ConfigChangedError ConfigError",
-    "alloy_tui.core.config.settings": (
-        "GUID_RE SECTIONS SERVICE_SECTIONS AlertLog ExchangeOnline ExchangeServer Problem Settings "
-        "SettingsError Smtp Smtpd from_mapping to_mapping validate"
-    ),
-    "alloy_tui.core.config.store": "LoadedConfig load load_or_default save unknown_keys",
-}
-_LAZY = {name: module for module, names in _FROM.items() for name in names.split()}
-
-
-def __getattr__(name: str) -> object:
-    if name in _MODULES:
-        return importlib.import_module(_MODULES[name])
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value  # the next lookup is a plain attribute
-    return value
+__getattr__ = lazy_names(
+    globals(),
+    {
+        "checks": "APIS CLOUD_LABELS CLOUDS EXCHANGE_AUTH MESSAGE_FORMATS SERVICES SMTP_SECURITY",
+        "defaults": "DEFAULTS",
+        "paths": ". alert_log_path token_cache_path",
+        "quick": "Values read_values setting",
+        "reading": "ConfigChangedError ConfigError",
+        "settings": (
+            "settings_model=. GUID_RE SECTIONS SERVICE_SECTIONS AlertLog ExchangeOnline "
+            "ExchangeServer Problem Settings SettingsError Smtp Smtpd from_mapping to_mapping "
+            "validate"
+        ),
+        "smtpd_keys": ".",
+        "store": ". LoadedConfig load load_or_default save unknown_keys",
+    },
+)
 
 
 __all__ = [

@@ -16,6 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from alloy_tui.core import lazy_names
+
 if TYPE_CHECKING:
     from alloy_tui.core.config import Settings
     from alloy_tui.core.health.alerts import Alert, Condition, notify
@@ -28,37 +30,19 @@ if TYPE_CHECKING:
     from alloy_tui.core.health.watch import watch_outbox
     from alloy_tui.core.health.webhook import host_of, masked
 
-_LAZY = {
-    "Alert": "alerts",
-    "Condition": "alerts",
-    "notify": "alerts",
-    "CheckResult": "check",
-    "run_check": "check",
-    "DaemonLock": "daemon",
-    "daemon_lock": "daemon",
-    "daemon_holder": "daemon",
-    "Job": "jobs",
-    "daemon_jobs": "jobs",
-    "run_jobs": "jobs",
-    "start_jobs": "jobs",
-    "KeepaliveResult": "refresh",
-    "keepalive": "refresh",
-    "watch_outbox": "watch",
-    "enable_line": "systemd_units",
-    "unit_dir": "systemd_units",
-    "units": "systemd_units",
-    "host_of": "webhook",
-    "masked": "webhook",
-}
-
-
-def __getattr__(name: str) -> object:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    module = importlib.import_module(f"{__name__}.{_LAZY[name]}")
-    return getattr(module, "holder" if name == "daemon_holder" else name)
+__getattr__ = lazy_names(
+    globals(),
+    {
+        "alerts": "Alert Condition notify",
+        "check": "CheckResult run_check",
+        "daemon": "DaemonLock daemon_lock daemon_holder=holder",
+        "jobs": "Job daemon_jobs run_jobs start_jobs",
+        "refresh": "KeepaliveResult keepalive",
+        "watch": "watch_outbox",
+        "systemd_units": "enable_line unit_dir units",
+        "webhook": "host_of masked",
+    },
+)
 
 
 __all__ = [

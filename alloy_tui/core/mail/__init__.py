@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from alloy_tui.core import lazy_names
+
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
     from alloy_tui.core.mail import exchange_server, smtp
     from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
@@ -37,54 +39,27 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
 
 # Loaded on first use (PEP 562): smtplib and the Exchange Server code stay out of `--help`,
 # and sendmail (every cron job) loads only mime.py and what it needs.
-_LAZY = {
-    "check_header_text": ("alloy_tui.core.mail.addresses", "check_header_text"),
-    "parse_address": ("alloy_tui.core.mail.addresses", "parse_address"),
-    "parse_addresses": ("alloy_tui.core.mail.addresses", "parse_addresses"),
-    "MessageTooLarge": ("alloy_tui.core.mail.body", "MessageTooLarge"),
-    "body_limit": ("alloy_tui.core.mail.body", "body_limit"),
-    "decode_body": ("alloy_tui.core.mail.body", "decode_body"),
-    "read_body": ("alloy_tui.core.mail.body", "read_body"),
-    "OutgoingMessage": ("alloy_tui.core.mail.message", "OutgoingMessage"),
-    "SendResult": ("alloy_tui.core.mail.message", "SendResult"),
-    "Transport": ("alloy_tui.core.mail.message", "Transport"),
-    "validate_message": ("alloy_tui.core.mail.message", "validate_message"),
-    "MAX_MESSAGE_BYTES": ("alloy_tui.core.mail.limits", "MAX_MESSAGE_BYTES"),
-    "Delivery": ("alloy_tui.core.mail.raw", "Delivery"),
-    "header_recipients": ("alloy_tui.core.mail.raw", "header_recipients"),
-    "open_delivery": ("alloy_tui.core.mail.raw", "open_delivery"),
-    "API_LABELS": ("alloy_tui.core.mail.sending", "API_LABELS"),
-    "send_message": ("alloy_tui.core.mail.sending", "send_message"),
-    "send_test_message": ("alloy_tui.core.mail.sending", "send_test_message"),
-    "smtp": ("alloy_tui.core.mail.smtp", None),
-    "exchange_server": ("alloy_tui.core.mail.exchange_server", None),
-    "mailbox_address": ("alloy_tui.core.mail.exchange_server", "mailbox_address"),
-    "needs_discovery": ("alloy_tui.core.mail.exchange_server_discover", "needs_discovery"),
-    "discover_ews_url": ("alloy_tui.core.mail.exchange_server_discover", "discover_ews_url"),
-    # sendmail's hand-off: the email package loads only for it.
-    "MessageRefused": ("alloy_tui.core.mail.mime", "MessageRefused"),
-    "Prepared": ("alloy_tui.core.mail.mime", "Prepared"),
-    "check_size": ("alloy_tui.core.mail.mime", "check_size"),
-    "end_at_lone_dot": ("alloy_tui.core.mail.mime", "end_at_lone_dot"),
-    "map_recipients": ("alloy_tui.core.mail.mime", "map_recipients"),
-    "prepare": ("alloy_tui.core.mail.mime", "prepare"),
-    "sending_account": ("alloy_tui.core.mail.mime", "sending_account"),
-    # send --attach / --queue: the message built as MIME.
-    "Attachment": ("alloy_tui.core.mail.compose", "Attachment"),
-    "compose_mime": ("alloy_tui.core.mail.compose", "compose_mime"),
-    "read_attachment": ("alloy_tui.core.mail.compose", "read_attachment"),
-    "send_mime": ("alloy_tui.core.mail.compose", "send_mime"),
-}
-
-
-def __getattr__(name: str) -> object:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    module_name, attr = _LAZY[name]
-    module = importlib.import_module(module_name)
-    return module if attr is None else getattr(module, attr)
+__getattr__ = lazy_names(
+    globals(),
+    {
+        "addresses": "check_header_text parse_address parse_addresses",
+        "body": "MessageTooLarge body_limit decode_body read_body",
+        "message": "OutgoingMessage SendResult Transport validate_message",
+        "limits": "MAX_MESSAGE_BYTES",
+        "raw": "Delivery header_recipients open_delivery",
+        "sending": "API_LABELS send_message send_test_message",
+        "smtp": ".",
+        "exchange_server": ". mailbox_address",
+        "exchange_server_discover": "needs_discovery discover_ews_url",
+        # sendmail's hand-off: the email package loads only for it.
+        "mime": (
+            "MessageRefused Prepared check_size end_at_lone_dot map_recipients prepare "
+            "sending_account"
+        ),
+        # send --attach / --queue: the message built as MIME.
+        "compose": "Attachment compose_mime read_attachment send_mime",
+    },
+)
 
 
 __all__ = [

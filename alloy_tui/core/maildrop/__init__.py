@@ -11,8 +11,9 @@ The submitting side finds the folder by ``$ALLOY_TUI_MAILDROP`` or /var/spool/al
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from alloy_tui.core import lazy_names
 
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
     from alloy_tui.core.maildrop.drop_file import (
@@ -33,26 +34,18 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.maildrop.watch import MaildropIntake, maildrop_path
 
 # Loaded on first use (PEP 562): sendmail's submitting side needs drop_file alone.
-_FROM = {
-    "alloy_tui.core.maildrop.drop_file": (
-        "DEFAULT_MAILDROP MAILDROP_ENV MAX_HEADER_BYTES Envelope HeaderError MaildropError drop "
-        "header_line parse submit_folder"
-    ),
-    "alloy_tui.core.maildrop.pickup": "IntakeSummary intake",
-    "alloy_tui.core.maildrop.setup": "MAILDROP_MODE FolderStep SetupError system_folders",
-    "alloy_tui.core.maildrop.watch": "MaildropIntake maildrop_path",
-}
-_LAZY = {name: module for module, names in _FROM.items() for name in names.split()}
-
-
-def __getattr__(name: str) -> object:
-    if name == "apply_step":
-        return importlib.import_module("alloy_tui.core.maildrop.setup").apply
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(
+    globals(),
+    {
+        "drop_file": (
+            "DEFAULT_MAILDROP MAILDROP_ENV MAX_HEADER_BYTES Envelope HeaderError MaildropError "
+            "drop header_line parse submit_folder"
+        ),
+        "pickup": "IntakeSummary intake",
+        "setup": "MAILDROP_MODE FolderStep SetupError system_folders apply_step=apply",
+        "watch": "MaildropIntake maildrop_path",
+    },
+)
 
 
 __all__ = [

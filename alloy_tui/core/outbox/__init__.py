@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alloy_tui.core import lazy_names
 from alloy_tui.core.config import paths, setting
 from alloy_tui.core.outbox.model import (
     EX_CANTCREAT,
@@ -34,23 +35,15 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.outbox.runner import RunSummary, run_queue
 
 # Loaded on first use (PEP 562): the doors (sendmail) import only the spool.
-_LAZY = {
-    "runner_active": "alloy_tui.core.outbox.detached",
-    "start_runner_detached": "alloy_tui.core.outbox.detached",
-    "Clock": "alloy_tui.core.outbox.pacing",
-    "SystemClock": "alloy_tui.core.outbox.pacing",
-    "QueuedMessage": "alloy_tui.core.outbox.queued",
-    "RunSummary": "alloy_tui.core.outbox.runner",
-    "run_queue": "alloy_tui.core.outbox.runner",
-}
-
-
-def __getattr__(name: str) -> object:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(_LAZY[name]), name)
+__getattr__ = lazy_names(
+    globals(),
+    {
+        "detached": "runner_active start_runner_detached",
+        "pacing": "Clock SystemClock",
+        "queued": "QueuedMessage",
+        "runner": "RunSummary run_queue",
+    },
+)
 
 
 __all__ = [

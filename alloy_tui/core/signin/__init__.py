@@ -5,9 +5,10 @@ Outside this package, import from here. msal loads only when a flow or a refresh
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from alloy_tui.core import lazy_names
 
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
     from alloy_tui.core.config import Settings
@@ -31,29 +32,17 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     )
 
 # Loaded on first use (PEP 562): `status --check` reads the cache with `peek` alone.
-_MODULES = ("app_commands", "certificate")
-_FROM = {
-    "alloy_tui.core.signin.app_only": (
-        "AppOnlySignIn AppToken check_app_only_settings forget_other_mode_tokens"
-    ),
-    "alloy_tui.core.signin.certificate": "AppCredential CertificateInfo",
-    "alloy_tui.core.signin.client": "SignIn",
-    "alloy_tui.core.signin.model": (
-        "AccessToken Account DeviceCode SignInCancelled TokenHealth check_app_settings"
-    ),
-    "alloy_tui.core.signin.cache_peek": "Peek peek",
-}
-_LAZY = {name: module for module, names in _FROM.items() for name in names.split()}
-
-
-def __getattr__(name: str) -> object:
-    if name in _MODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(
+    globals(),
+    {
+        "app_commands": ".",
+        "app_only": "AppOnlySignIn AppToken check_app_only_settings forget_other_mode_tokens",
+        "certificate": ". AppCredential CertificateInfo",
+        "client": "SignIn",
+        "model": "AccessToken Account DeviceCode SignInCancelled TokenHealth check_app_settings",
+        "cache_peek": "Peek peek",
+    },
+)
 
 
 __all__ = [
