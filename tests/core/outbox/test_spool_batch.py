@@ -9,7 +9,6 @@ import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 from alloy_tui.core.outbox import EX_TEMPFAIL, Outbox, OutboxError, Submission
+from tests.helpers.tmpfs import small_tmpfs as mounted_tmpfs
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -104,20 +104,10 @@ def test_an_outbox_that_cannot_be_made_refuses_every_message(tmp_path: Path) -> 
 
 
 @pytest.fixture
-def small_tmpfs() -> Iterator[Path]:
+def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A real 256 KiB tmpfs (we run as root); the test fails, never skips, if it can't mount."""
-    d = Path(tempfile.mkdtemp(prefix="alloy-tmpfs-"))
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", str(d)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, f"cannot mount a tmpfs for the full-disk test: {done.stderr}"
-    try:
+    with mounted_tmpfs(tmp_path / "disk") as d:
         yield d
-    finally:
-        subprocess.run(["umount", str(d)], check=False)
-        d.rmdir()
 
 
 def test_a_batch_on_a_filling_disk_keeps_what_fits_and_refuses_the_rest(small_tmpfs: Path) -> None:

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 
 from alloy_tui.core.outbox import EX_CANTCREAT, EX_TEMPFAIL, Outbox, OutboxError
 from tests.helpers.store import public_dir, unprivileged
+from tests.helpers.tmpfs import small_tmpfs as mounted_tmpfs
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -83,20 +83,10 @@ def test_sigkill_mid_submit_leaves_nothing_half_written(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def small_tmpfs() -> Iterator[Path]:
+def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A real 256 KiB tmpfs (we run as root); the test fails, never skips, if it can't mount."""
-    d = Path(tempfile.mkdtemp(prefix="alloy-tmpfs-"))
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", str(d)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, f"cannot mount a tmpfs for the full-disk test: {done.stderr}"
-    try:
+    with mounted_tmpfs(tmp_path / "disk") as d:
         yield d
-    finally:
-        subprocess.run(["umount", str(d)], check=False)
-        d.rmdir()
 
 
 def test_full_disk_refuses_with_tempfail_and_leaves_nothing(small_tmpfs: Path) -> None:

@@ -8,7 +8,7 @@ import base64
 import os
 import smtplib
 import ssl
-import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from alloy_tui.core import secrets
 from alloy_tui.core.config import load_or_default
 from alloy_tui.core.smtpd import SmtpdError, start_listener
 from tests.helpers.smtpd_listener import MESSAGE, Raw, listening, write_config
+from tests.helpers.tmpfs import small_tmpfs
 
 
 def tls_files(folder: Path) -> tuple[str, ssl.SSLContext]:
@@ -105,20 +106,10 @@ def test_an_outbox_that_cannot_be_created_answers_451(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Path:
+def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 256 KiB tmpfs (we are root in the test sandbox); if it can't be mounted the test fails."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, f"could not mount a small tmpfs: {done.stderr.strip()}"
-    try:
+    with small_tmpfs(tmp_path / "disk") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_an_outbox_on_a_full_disk_answers_452_and_recovers(
