@@ -37,6 +37,7 @@ _SECRET_WORDS = (
     "assertion",
     "code_verifier",
 )
+_SECRET_ENDINGS = frozenset((*_SECRET_WORDS, *(word + "s" for word in _SECRET_WORDS)))
 # The patterns below are text, compiled by re on first use, and each is tried only when a cheap
 # test says it could match: most entries hold none of them (every door writes one entry).
 # A JWT: three base64url parts, the first one starting with '{"' encoded (eyJ).
@@ -65,12 +66,11 @@ def parse_ts(ts: str) -> datetime | None:
 
 
 def is_secret_key(key: str) -> bool:
+    """The key itself, or what follows any "_", "." or "-" in it, is a secret word or its plural."""
     k = key.lower()
-    for word in _SECRET_WORDS:
-        for end in (word, word + "s"):
-            if k.endswith(end) and (len(k) == len(end) or k[-len(end) - 1] in "_.-"):
-                return True
-    return False
+    if k in _SECRET_ENDINGS:
+        return True
+    return any(c in "_.-" and k[i + 1 :] in _SECRET_ENDINGS for i, c in enumerate(k))
 
 
 def redact_text(text: str) -> str:
