@@ -215,6 +215,7 @@ the attempt is in the alert log (^L)."""
         if not already:
             self.state.signed_in = account.username  # quitting now asks first
         self._set_phase("signed-in")
+        self.say("")  # a "Not signed in yet" said while waiting is no longer true
         self.query_one("#signin-intro", Static).update(
             "Already signed in (found in the token cache)." if already else "Signed in."
         )

@@ -355,6 +355,8 @@ async def test_footer_tells_the_truth_on_sign_in_dialogs_and_test_step(tmp_path:
         screen.show_account(Account("Alloy Alerts", "alerts@contoso.example", "x.y"))
         await pilot.pause()
         assert "Enter Next" in footer_keys(app)
+        # the warning said while nobody was signed in went with its cause
+        assert str(screen.query_one("#status", Static).content) == ""
         # a help dialog: its own keys, not the step's
         await pilot.press("f1")
         await wait_for(pilot, lambda: on(app, HelpScreen))
