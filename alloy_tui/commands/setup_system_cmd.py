@@ -77,7 +77,9 @@ def _next_steps(user: str, prefix: Path | None) -> None:
     click.echo("Done. Next, as root:")
     click.echo(f"  {as_user}alloy-tui --config {config}      (the setup wizard; signs in)")
     click.echo("  alloy-tui systemd install --system    (the queue daemon takes in the maildrop)")
-    click.echo('  ln -sf "$(command -v alloy-sendmail)" /usr/sbin/sendmail')
+    from alloy_tui.scripts import link_command
+
+    click.echo(f"  {link_command()}")
     click.echo("Then every local user's sendmail (cron as www-data, backup...) goes through it.")
 
 

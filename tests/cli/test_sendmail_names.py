@@ -73,3 +73,21 @@ def test_console_script_declared() -> None:
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["alloy-sendmail"] == "alloy_tui.commands.sendmail_handoff:main"
     assert scripts["alloy-tui"] == "alloy_tui.launch:main"
+
+
+def test_the_command_the_wizard_shows_links_a_working_sendmail(tmp_path: Path) -> None:
+    """The wizard and setup-system name the installed alloy-sendmail itself (not whatever
+    `command -v` finds: a pyenv shim picks its program by name and fails as `sendmail`)."""
+    import shlex
+
+    from alloy_tui.scripts import link_command
+
+    words = shlex.split(link_command(str(tmp_path / "sendmail")))
+    assert words[:2] == ["ln", "-sf"] and not words[2].startswith("$("), words
+    subprocess.run(words, check=True)
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG.format(d=tmp_path))
+    mail = b"To: root\nSubject: through the wizard's link\n\nhello\n"
+    r = run(tmp_path / "sendmail", "-t", "-oi", stdin=mail, config=config)
+    assert r.returncode == 0, r.stderr
+    assert [m.subject for m in Outbox(tmp_path / "queue").list()] == ["through the wizard's link"]

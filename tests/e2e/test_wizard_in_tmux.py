@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from alloy_tui.scripts import link_command
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"),
@@ -132,9 +134,7 @@ def test_whole_wizard_against_the_sandbox(tmux: Tmux, tmp_path: Path) -> None:
     tmux.wait("alerts@contoso.example on behalf of helpdesk@contoso.example")
     tmux.keys("C-n")
     screen = tmux.wait("Local mail for this server")  # unnumbered, optional
-    assert 'ln -sf "$(command -v alloy-sendmail)" /usr/sbin/sendmail' in tmux.wait(
-        "^Y Copy command"
-    )
+    assert link_command() in tmux.wait("^Y Copy command")
     tmux.type("ops@contoso.example")
     tmux.keys("Enter")
     screen = tmux.wait("Step 7 of 7")

@@ -17,12 +17,12 @@ from typing import Any, ClassVar
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
+from alloy_tui.scripts import link_command, sendmail_script
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
 from alloy_tui.ui.wizard.step_names import heading
 
 SENDMAIL = Path("/usr/sbin/sendmail")
-LINK_COMMAND = 'ln -sf "$(command -v alloy-sendmail)" /usr/sbin/sendmail'
 
 
 def sendmail_command(path: Path = SENDMAIL) -> str:
@@ -31,11 +31,11 @@ def sendmail_command(path: Path = SENDMAIL) -> str:
     try:
         target = os.readlink(path)
     except OSError:
-        return LINK_COMMAND
+        return link_command(str(SENDMAIL))
     if target.startswith("/etc/alternatives/"):
         group = target.rsplit("/", 1)[-1]
-        return f'update-alternatives --install {path} {group} "$(command -v alloy-sendmail)" 90'
-    return LINK_COMMAND
+        return f"update-alternatives --install {path} {group} {sendmail_script()} 90"
+    return link_command(str(SENDMAIL))
 
 
 def sendmail_now(path: Path = SENDMAIL) -> str:

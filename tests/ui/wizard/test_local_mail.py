@@ -9,11 +9,11 @@ from typing import Any
 
 from textual.widgets import Input
 
+from alloy_tui.scripts import link_command, sendmail_script
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard import flow
 from alloy_tui.ui.wizard.done_step import DoneScreen
 from alloy_tui.ui.wizard.local_mail_step import (
-    LINK_COMMAND,
     LocalMail,
     LocalMailScreen,
     apply,
@@ -116,13 +116,12 @@ def test_update_alternatives_where_the_system_uses_them(tmp_path: Path) -> None:
     link = tmp_path / "sendmail"
     link.symlink_to("/etc/alternatives/mta")
     assert (
-        sendmail_command(link)
-        == f'update-alternatives --install {link} mta "$(command -v alloy-sendmail)" 90'
+        sendmail_command(link) == f"update-alternatives --install {link} mta {sendmail_script()} 90"
     )
     plain = tmp_path / "plain"
     plain.symlink_to("exim4")
-    assert sendmail_command(plain) == LINK_COMMAND
-    assert sendmail_command(tmp_path / "missing") == LINK_COMMAND
+    assert sendmail_command(plain) == link_command()
+    assert sendmail_command(tmp_path / "missing") == link_command()
     assert "does not exist yet" in sendmail_now(tmp_path / "missing")
     mine = tmp_path / "bin" / "alloy-sendmail"
     mine.parent.mkdir()
