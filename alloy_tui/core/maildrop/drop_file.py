@@ -94,6 +94,8 @@ def parse(data: bytes) -> tuple[Envelope, bytes]:
         fields = json.loads(text)
     except ValueError:
         raise HeaderError("the envelope is not JSON") from None
+    except RecursionError:  # [[[[... nested past the interpreter's limit, from any local user
+        raise HeaderError("the envelope is JSON nested too deep to read") from None
     return _envelope(fields), data[end + 1 :]
 
 

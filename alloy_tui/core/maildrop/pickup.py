@@ -173,6 +173,8 @@ class _Intake:
             self.hold(name, uid, _UNREADABLE)
         except OSError as e:
             self.hold(name, uid, f"it could not be read: {e.strerror or e}")
+        except Exception as e:  # noqa: BLE001 - any local user writes these: one file never stops the rest
+            self.refuse(path, name, uid, Refused(f"it could not be processed ({type(e).__name__})"))
         return True
 
     def read(self, path: Path, uid: int | None) -> tuple[bytes, os.stat_result]:

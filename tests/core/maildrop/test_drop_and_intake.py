@@ -102,6 +102,7 @@ def test_drop_is_one_complete_0640_file_named_by_uid(folder: Path) -> None:
         (b'alloy-maildrop 1 {"recipients": "root"}\n' + RAW, "recipients"),
         (b'alloy-maildrop 1 {"read_headers": 1}\n' + RAW, "read_headers"),
         (b'alloy-maildrop 1 {"envelope_from": 5}\n' + RAW, "envelope_from"),
+        (b"alloy-maildrop 1 " + b"[" * 60_000 + b"\n" + RAW, "nested too deep"),
     ],
 )
 def test_a_bad_header_is_a_clear_error(data: bytes, why: str) -> None:
@@ -297,3 +298,20 @@ def test_the_watch_lists_the_folder_only_when_it_changed(folder: Path, tmp_path:
     os.utime(folder, (settled + 2, settled + 2))
     assert watch.take(if_changed=True).taken == 0 and watch.changed() is False
     assert watch.take(if_changed=True).taken == 0
+
+
+def test_no_drop_file_stops_the_intake(folder: Path, tmp_path: Path) -> None:
+    """Any local user writes these: whatever a file holds, the others are still taken in."""
+    hostile = [
+        b"alloy-maildrop 1 " + b"[" * 60_000 + b"\n" + RAW,  # json's recursion limit
+        b'alloy-maildrop 1 {"recipients": ["\\ud800"]}\n' + RAW,  # a lone surrogate
+        b"alloy-maildrop 1 {}\n\x00\xff\xfe" * 50,  # no recipient, binary
+        header_line(Envelope(("root",))) + b"Subject: =?x-unknown?q?a?=\n\n\xff\n",
+    ]
+    for data in hostile:
+        plant(folder, 0, data)
+    good = plant(folder, 0, header_line(Envelope(("ops@contoso.example",))) + RAW)
+    box, log, summary = intake_into(folder, tmp_path)
+    assert not good.exists()
+    assert summary.taken + summary.refused == len(hostile) + 1 and summary.held == 0
+    assert summary.taken >= 1 and len(box.list()) == summary.taken
