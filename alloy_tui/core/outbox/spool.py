@@ -166,6 +166,8 @@ class Outbox:
                 out.append(self._fail(*p.failed))
                 continue
             who = item.source or "a program"
+            if item.details and item.details.get("submitted_by"):
+                who += f" (user {item.details['submitted_by']}, through the maildrop)"
             text = f"Queued mail to {', '.join(item.recipients)} from {who}"
             queued.append(("info", "mail.queued", text, self._details(meta)))
             out.append(p.qid)

@@ -135,8 +135,9 @@ def test_intake_queues_with_submitted_by_then_removes_the_file(
     assert m.source == "sendmail" and m.subject == "disk 91% full"
     raw = box.read_raw(m.id)
     assert b'From: "nobody (' in raw  # the submitting user's name, not the runner's (root)
-    [(_lvl, _ev, _text, details)] = log.events("mail.queued")
+    [(_lvl, _ev, text, details)] = log.events("mail.queued")
     assert details["submitted_by"] == "nobody" and details["queue_id"] == m.id
+    assert text.endswith("from sendmail (user nobody, through the maildrop)"), text
     assert as_json(m)["details"] == {"submitted_by": "nobody"}
     assert "for nobody (through the maildrop)" in show_lines(m, raw)[1]
 
