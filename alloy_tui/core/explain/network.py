@@ -83,17 +83,32 @@ _ERRNOS = {
 }
 
 
-def _reach(host: str, ctx: ExplainContext) -> str:
-    """How to test reaching the host, for the service in use."""
+def _reach(host: str, ctx: ExplainContext, exc: BaseException | None = None) -> str:
+    """How to test reaching the host, for the service in use (on the port the request used)."""
     if ctx.service == "smtp" or ctx.api == "smtp":
         return f"`nc -vz {host} <[smtp] port>` or `openssl s_client -connect {host}:<port> -starttls smtp`"
-    return f"`curl -v https://{host}/`"
+    port = _port_of(exc) if exc is not None else None
+    where = f"{host}:{port}" if port and port != 443 else host
+    return f"`curl -v https://{where}/`"
 
 
-def _port_hint(ctx: ExplainContext) -> str:
-    return (
-        "the SMTP port ([smtp] port)" if ctx.service == "smtp" or ctx.api == "smtp" else "port 443"
-    )
+def _port_of(exc: BaseException) -> int | None:
+    """The port of the request that failed (an httpx request's URL), when it says one."""
+    for item in exception_chain(exc):
+        try:
+            request = item.request  # type: ignore[attr-defined]  # httpx raises RuntimeError if unset
+        except Exception:  # noqa: BLE001
+            continue
+        port = getattr(getattr(request, "url", None), "port", None)
+        if isinstance(port, int):
+            return port
+    return None
+
+
+def _port_hint(ctx: ExplainContext, exc: BaseException | None = None) -> str:
+    if ctx.service == "smtp" or ctx.api == "smtp":
+        return "the SMTP port ([smtp] port)"
+    return f"port {(_port_of(exc) if exc is not None else None) or 443}"
 
 
 def _host_of(exc: BaseException, ctx: ExplainContext) -> str:
@@ -200,7 +215,7 @@ def explain_network(exc: BaseException, ctx: ExplainContext) -> Explanation:
         return Explanation(
             "Connection refused",
             f"{host} answered, but nothing accepts connections on that port (the service is down, or the port is wrong).",
-            f"Check the port and that the service is running on {host}; test with {_reach(host, ctx)}. "
+            f"Check the port and that the service is running on {host}; test with {_reach(host, ctx, exc)}. "
             "A firewall that rejects rather than drops also looks like this.",
             code="refused",
             retryable=True,
@@ -222,7 +237,7 @@ def explain_network(exc: BaseException, ctx: ExplainContext) -> Explanation:
         return Explanation(
             "The server did not answer in time",
             what,
-            f"Check this server may reach {host} on {_port_hint(ctx)} (firewall / egress rules, {_reach(host, ctx)}), "
+            f"Check this server may reach {host} on {_port_hint(ctx, exc)} (firewall / egress rules, {_reach(host, ctx, exc)}), "
             "or whether a proxy is required (HTTPS_PROXY). On a slow link raise [network] timeout (seconds). "
             "alloy-tui retries the next send on its own.",
             code="timeout",
@@ -286,7 +301,7 @@ def explain_network(exc: BaseException, ctx: ExplainContext) -> Explanation:
     return Explanation(
         "Network error",
         f"The connection to {host} failed: {said or type(exc).__name__}",
-        f"Check this server can reach {host} ({_reach(host, ctx)}), proxy settings (HTTPS_PROXY) and "
+        f"Check this server can reach {host} ({_reach(host, ctx, exc)}), proxy settings (HTTPS_PROXY) and "
         "firewall rules, then try again.",
         code="network",
         retryable=True,

@@ -34,12 +34,14 @@ def _requests_error(url: str, **kw: object) -> BaseException:
 
 
 def test_refused_httpx() -> None:
-    exc = _httpx_error(f"https://127.0.0.1:{closed_port()}/v1.0/me/sendMail")
+    port = closed_port()
+    exc = _httpx_error(f"https://127.0.0.1:{port}/v1.0/me/sendMail")
     assert isinstance(exc, httpx.ConnectError)
     ex = explain(exc, CTX)
     assert ex.code == "refused"
     assert ex.title == "Connection refused"
     assert "127.0.0.1" in ex.cause
+    assert f"`curl -v https://127.0.0.1:{port}/`" in ex.fix  # the port that was refused
     assert ex.retryable
 
 
@@ -130,6 +132,7 @@ def test_read_timeout_httpx() -> None:
     assert ex.retryable
     assert "did not answer in time" in ex.cause
     assert "[network] timeout" in ex.fix
+    assert f"on port {port}" in ex.fix and f"127.0.0.1:{port}/`" in ex.fix
 
 
 def test_read_timeout_requests() -> None:
