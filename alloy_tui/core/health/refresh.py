@@ -84,14 +84,17 @@ def _record(
 
 def _refreshed(settings: Settings, config_path: Path, account: str, now: float) -> KeepaliveResult:
     text = f"Sign-in refreshed for {account} (a new refresh token was saved)"
-    _record(settings, config_path, "info", "signin.refreshed", text, account=account)
     outbox = _outbox(settings, config_path)
-    try:
+    unwritable = None
+    try:  # the state first: whoever reads the entry finds `status` already saying so
         with health_state.updating(health_state.state_path(outbox)) as st:
             st["last_refresh"] = now
             st["signin"] = {"ok": True, "needed": False, "at": now, "account": account}
     except OSError as e:
-        _record(settings, config_path, "warning", "health.unwritable", f"Health state: {e}")
+        unwritable = f"Health state: {e}"
+    _record(settings, config_path, "info", "signin.refreshed", text, account=account)
+    if unwritable:
+        _record(settings, config_path, "warning", "health.unwritable", unwritable)
     ok = Condition("signin", False, recovered=f"Sign-in works again for {account}.")
     notify(settings, config_path, outbox, [ok], now=now)
     return KeepaliveResult(True, False, account, text + ".")
@@ -108,10 +111,6 @@ def _failed(
         if needed
         else f"Sign-in for {who} could not be refreshed now (tried again later): {ex.title}"
     )
-    _record(
-        settings, config_path, level, event, text,
-        account=account, error_code=ex.code, error=ex.title, cause=ex.cause, fix=ex.fix,
-    )  # fmt: skip
     outbox = _outbox(settings, config_path)
     try:
         with health_state.updating(health_state.state_path(outbox)) as st:
@@ -121,6 +120,10 @@ def _failed(
             }  # fmt: skip
     except OSError:
         pass
+    _record(
+        settings, config_path, level, event, text,
+        account=account, error_code=ex.code, error=ex.title, cause=ex.cause, fix=ex.fix,
+    )  # fmt: skip
     if needed:
         down = Condition("signin", True, text=f"{text}. {ex.cause} Fix: {ex.fix}")
         notify(settings, config_path, outbox, [down], now=now)
