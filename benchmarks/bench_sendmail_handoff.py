@@ -180,7 +180,10 @@ def main() -> None:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "ALLOY_TUI_CONFIG": str(config),
             "HOME": tmp,
+            # the state folder exists, as on any signed-in install (the token cache lives there)
+            "ALLOY_TUI_STATE_DIR": str(d / "state"),
         }
+        (d / "state").mkdir(mode=0o700)
         if not args.cold:
             hold_runner_lock(d / "queue")
         msg = message("timing")

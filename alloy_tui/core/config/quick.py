@@ -6,7 +6,8 @@ monitoring poll (`status --check`): tomllib and the same checks as the typed mod
     values.text("queue.path"); values.number("queue.lifetime_hours"); values.flag(...)
 
 A file with any problem is read again by `store.load`, so the admin sees the same
-``config.toml:12: ...`` lines whichever door found it.
+``config.toml:12: ...`` lines whichever door found it. tomllib's result for the exact text is
+memoised privately (`parsed_cache`), so most reads skip the TOML parser.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alloy_tui.core.config import parsed_cache
 from alloy_tui.core.config.checks import check_mapping
 from alloy_tui.core.config.reading import decode, parse_plain, read_bytes
 
@@ -67,7 +69,12 @@ def read_values(path: Path) -> Values:
         data, _ = check_mapping({})
         return Values(path, False, data)
     text = decode(path, raw[0])
-    data, problems = check_mapping(parse_plain(path, text))
+    owner = raw[1].st_uid
+    parsed = parsed_cache.recall(path, text, owner)
+    if parsed is None:
+        parsed = parse_plain(path, text)
+        parsed_cache.remember(path, text, owner, parsed)
+    data, problems = check_mapping(parsed)
     if problems:
         from alloy_tui.core.config.store import load
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,6 +155,8 @@ def nesting_depth(value: object) -> int:
 def parse_plain(path: Path, text: str) -> dict[str, Any]:
     """Plain values with tomllib (strict and fast); ConfigError with file:line:col if invalid,
     or if the values nest deeper than MAX_NESTING."""
+    import tomllib  # here: a memoised read (parsed_cache) never needs it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -186,6 +187,8 @@ def parse_document(path: Path, text: str) -> tomlkit.TOMLDocument:
     except TOMLKitError as e:
         message = str(e).replace("'\\n'", "end of line")
         if not _AT_LINE.search(message):  # e.g. a duplicate key: borrow tomllib's position
+            import tomllib
+
             try:
                 tomllib.loads(text)
             except tomllib.TOMLDecodeError as strict:
