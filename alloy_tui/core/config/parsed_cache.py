@@ -81,14 +81,11 @@ def remember(path: Path, text: str, owner_uid: int, parsed: dict[str, Any]) -> N
 
 
 def _replace(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{MEMO_NAME}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        from alloy_tui.core.fs import remove_quietly
+    from alloy_tui.core.fs import remove_quietly, write_temp  # only on a miss
 
+    tmp = write_temp(target, data)
+    try:
+        os.replace(tmp, target)
+    except OSError:
         remove_quietly(tmp)
         raise
