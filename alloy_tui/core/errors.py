@@ -49,12 +49,23 @@ def clean_fields(obj: object, *names: str, multiline: bool = False) -> None:
             object.__setattr__(obj, name, printable(value, multiline=multiline))
 
 
+# What a failure means for the outbox, decided where the failure is explained (issue 19):
+#   service     temporary; the service or account can't send now (outage, 429/503/504, network,
+#               throttling, sign-in needed): holds every message
+#   message     this message can never go as it is: fails it, holds nothing
+#   recipients  permanent for the recipients named in details["refused_recipients"] only
+#   retry       temporary, this message only: back-off for it, holds nothing
+#   settings    nothing can go until the settings change: holds every message
+#   ""          not decided by the explainer (the outbox's policy decides from the code)
+VERDICTS = ("service", "message", "recipients", "retry", "settings")
+
+
 class Explanation:
     """What went wrong, why, and the exact fix. Written by hand rather than as a dataclass:
     this module is imported by every door (sendmail runs for each cron job), and the
     dataclasses module costs a tenth of the interpreter's start-up. `replace` gives a copy."""
 
-    __slots__ = ("title", "cause", "fix", "code", "request_id", "retryable", "details")
+    __slots__ = ("title", "cause", "fix", "code", "request_id", "retryable", "details", "verdict")
 
     def __init__(
         self,
@@ -65,6 +76,7 @@ class Explanation:
         request_id: str = "",  # Microsoft request id when there is one
         retryable: bool = False,
         details: dict[str, Any] | None = None,
+        verdict: str = "",  # one of VERDICTS, or "" (see above)
     ) -> None:
         # The cause and fix often quote a server (error codes, messages, AADSTS descriptions):
         # whatever builds an Explanation, no escape sequence reaches a terminal or the log.
@@ -74,6 +86,7 @@ class Explanation:
         self.cause = printable(cause, multiline=True) if isinstance(cause, str) else cause
         self.fix = printable(fix, multiline=True) if isinstance(fix, str) else fix
         self.retryable = retryable
+        self.verdict = verdict
         self.details: dict[str, Any] = {} if details is None else details
         for key, value in self.details.items():
             if isinstance(value, str):
