@@ -14,43 +14,48 @@ Only then is any id returned. So no metadata ever names a message a crash could 
 half-written is ever in messages/ or meta/, and a batch of 50 costs two folder fsyncs instead of
 a hundred. One message alone takes the same steps (the sendmail door). A failure is the failing
 message's alone: its files are removed and it gets (action, OSError); the others go on.
+
+Every name is relative to a checked folder descriptor (the spool's `folders`): created O_EXCL
+and O_NOFOLLOW, renamed from one descriptor to the other, never through a path.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path
 
-from alloy_tui.core.fs import current_umask, fsync_folder, remove_quietly
+from alloy_tui.core.folders import fsync_fd, unlink_quietly
+from alloy_tui.core.fs import current_umask
 
 WRITE_MESSAGE = "write the message"
 WRITE_DETAILS = "write the message's details"
-_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
 class Placing:
     """One message on its way: its bytes, then its temp files, then where it failed (if it did).
     (A plain class: sendmail writes one batch of one for every cron job; no dataclasses.)"""
 
-    __slots__ = ("qid", "raw", "meta", "temps", "renamed", "queued", "failed")
+    __slots__ = ("qid", "raw", "meta", "temps", "renamed", "queued", "failed", "dirs")
 
     def __init__(self, qid: str, raw: bytes, meta: bytes) -> None:
         self.qid = qid
         self.raw = raw
         self.meta = meta
-        self.temps: list[tuple[int, Path]] = []  # (fd or -1, path): message, meta
-        self.renamed: Path | None = None  # messages/<id>.eml once it is there
+        self.temps: list[tuple[int, str]] = []  # (fd or -1, name in tmp/): message, meta
+        self.renamed: str | None = None  # <id>.eml once it is in messages/
         self.queued = False  # its meta/<id>.json is there
         self.failed: tuple[str, OSError] | None = None
+        self.dirs: tuple[int, int] = (-1, -1)  # tmp/ and messages/, while being placed
 
     def fail(self, action: str, e: OSError) -> None:
         self.failed = (action, e)
         self.close()
+        tmp_fd, messages_fd = self.dirs
         for _, tmp in self.temps:
-            remove_quietly(tmp)
+            unlink_quietly(tmp_fd, tmp)
         if self.renamed is not None:
-            remove_quietly(self.renamed)
+            unlink_quietly(messages_fd, self.renamed)
             self.renamed = None
 
     def close(self) -> None:
@@ -60,10 +65,10 @@ class Placing:
                 self.temps[i] = (-1, tmp)
 
 
-def _new_temp(folder: Path, name: str, data: bytes, chmod: bool) -> tuple[int, Path]:
-    """A new file in `folder` holding `data` (0600; not yet fsynced): (its open fd, its path)."""
-    tmp = folder / f".{name}.{os.urandom(4).hex()}.tmp"
-    fd = os.open(tmp, _FLAGS, 0o600)
+def _new_temp(folder: int, name: str, data: bytes, chmod: bool) -> tuple[int, str]:
+    """A new file in `folder` holding `data` (0600; not yet fsynced): (its open fd, its name)."""
+    tmp = f".{name}.{os.urandom(4).hex()}.tmp"
+    fd = os.open(tmp, _FLAGS, 0o600, dir_fd=folder)
     try:
         if chmod:  # the umask took some of 0600 away: make it exactly 0600
             os.fchmod(fd, 0o600)
@@ -72,12 +77,12 @@ def _new_temp(folder: Path, name: str, data: bytes, chmod: bool) -> tuple[int, P
             view = view[os.write(fd, view) :]
     except BaseException:
         os.close(fd)
-        remove_quietly(tmp)
+        unlink_quietly(folder, tmp)
         raise
     return fd, tmp
 
 
-def _write(folder: Path, batch: list[Placing]) -> None:
+def _write(folder: int, batch: list[Placing]) -> None:
     umask = current_umask()
     chmod = hasattr(os, "fchmod") and (umask is None or umask & 0o600 != 0)
     for p in batch:
@@ -108,30 +113,36 @@ def _fsync(batch: list[Placing]) -> None:
         p.close()
 
 
-def place(root: Path, batch: list[Placing]) -> None:
-    """Steps 1-4 above for every message in `batch`; each one's `failed` says how it ended."""
+def _rename(batch: list[Placing], tmp: int, folder: int, which: int) -> None:
+    """Rename each live message's temp file `which` (0: the message, 1: its metadata) into
+    `folder`, then fsync that folder once."""
+    suffix, action = (".eml", WRITE_MESSAGE) if which == 0 else (".json", WRITE_DETAILS)
+    for p in batch:
+        if p.failed is None:
+            target = f"{p.qid}{suffix}"
+            try:
+                os.replace(p.temps[which][1], target, src_dir_fd=tmp, dst_dir_fd=folder)
+            except OSError as e:
+                p.fail(action, e)
+                continue
+            if which == 0:
+                p.renamed = target
+            else:
+                p.queued = True
+    if any(p.failed is None for p in batch):
+        fsync_fd(folder)
+
+
+def place(tmp: int, messages: int, meta: int, batch: list[Placing]) -> None:
+    """Steps 1-4 above for every message in `batch`, in the folders tmp/, messages/ and meta/
+    (checked descriptors); each one's `failed` says how it ended."""
+    for p in batch:
+        p.dirs = (tmp, messages)
     try:
-        _write(root / "tmp", batch)
+        _write(tmp, batch)
         _fsync([p for p in batch if p.failed is None])
-        for p in batch:
-            if p.failed is None:
-                target = root / "messages" / f"{p.qid}.eml"
-                try:
-                    os.replace(p.temps[0][1], target)
-                    p.renamed = target
-                except OSError as e:
-                    p.fail(WRITE_MESSAGE, e)
-        if any(p.failed is None for p in batch):
-            fsync_folder(root / "messages")
-        for p in batch:
-            if p.failed is None:
-                try:
-                    os.replace(p.temps[1][1], root / "meta" / f"{p.qid}.json")
-                    p.queued = True
-                except OSError as e:
-                    p.fail(WRITE_DETAILS, e)
-        if any(p.failed is None for p in batch):
-            fsync_folder(root / "meta")
+        _rename(batch, tmp, messages, 0)
+        _rename(batch, tmp, meta, 1)
     except BaseException:  # interrupted: what is not queued leaves nothing behind
         for p in batch:
             if p.failed is None and not p.queued:
