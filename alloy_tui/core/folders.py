@@ -68,7 +68,7 @@ def open_folder(
         fd = _open_or_explain(name, parent_fd, path, what)
         made = True
     except OSError as e:
-        raise _explained(e, path, what) from None
+        raise _explained(e, path, what, name, parent_fd) from None
     else:
         made = False
     try:
@@ -85,11 +85,19 @@ def _open_or_explain(name: str, parent_fd: int | None, path: Path, what: str) ->
     try:
         return os.open(name, DIR_FLAGS, dir_fd=parent_fd)
     except OSError as e:
-        raise _explained(e, path, what) from None
+        raise _explained(e, path, what, name, parent_fd) from None
 
 
-def _explained(e: OSError, path: Path, what: str) -> OSError:
-    if e.errno == errno.ELOOP:
+def _is_link(name: str, parent_fd: int | None) -> bool:
+    try:
+        return stat.S_ISLNK(os.lstat(name, dir_fd=parent_fd).st_mode)
+    except OSError:
+        return False
+
+
+def _explained(e: OSError, path: Path, what: str, name: str, parent_fd: int | None) -> OSError:
+    """O_DIRECTORY|O_NOFOLLOW on a symlink fails with ENOTDIR (or ELOOP): say which it was."""
+    if e.errno == errno.ELOOP or (e.errno == errno.ENOTDIR and _is_link(name, parent_fd)):
         return FolderCheckError(
             f"{what} {path} is a symbolic link; alloy-tui never follows one there. Fix: make it "
             "a real folder (or set the path to where the link points)."
@@ -194,6 +202,16 @@ def fsync_fd(fd: int) -> None:
 def unlink_quietly(dir_fd: int, name: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(name, dir_fd=dir_fd)
+
+
+def file_error(e: OSError, path: Path) -> OSError:
+    """An OSError opening `path` (O_NOFOLLOW) in a checked folder: a symlink there is said so,
+    as a FolderCheckError; anything else as it came."""
+    if e.errno == errno.ELOOP:
+        return FolderCheckError(
+            f"{path} is a symbolic link; alloy-tui never follows one there. Fix: remove it."
+        )
+    return e
 
 
 def lock_file(dir_fd: int, name: str, *, create: bool = True) -> int | None:

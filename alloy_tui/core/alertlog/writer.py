@@ -190,7 +190,8 @@ class AlertLogWriter:
 
     def _open(self, dir_fd: int) -> int:
         """The live log in its folder: never through a symlink, a regular file of this user's
-        with one name (a file root or anyone else left there is refused, not appended to)."""
+        with one name (a file root or anyone else left there is refused, not appended to), or
+        a character device such as /dev/null."""
         flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
         try:
             fd = os.open(self.path.name, flags, 0o600, dir_fd=dir_fd)
@@ -209,6 +210,8 @@ class AlertLogWriter:
             raise AlertLogError(f"cannot write the alert log {self.path}: {e.strerror}") from None
         st = os.fstat(fd)
         problem = ""
+        if stat.S_ISCHR(st.st_mode):
+            return fd  # /dev/null (or /dev/full): only root makes devices; written as they are
         if not stat.S_ISREG(st.st_mode):
             problem = "it is not a regular file"
         elif st.st_uid != os.geteuid():

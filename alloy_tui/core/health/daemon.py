@@ -28,10 +28,12 @@ def daemon_lock(outbox: Path) -> DaemonLock | None:
     from alloy_tui.core import folders
 
     path = Path(outbox) / LOCK_FILE
-    with folders.opened(Path(outbox), "the outbox") as dir_fd:
-        fd = os.open(
-            LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600, dir_fd=dir_fd
-        )
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+    try:
+        with folders.opened(Path(outbox), "the outbox") as dir_fd:
+            fd = os.open(LOCK_FILE, flags, 0o600, dir_fd=dir_fd)
+    except OSError as e:
+        raise folders.file_error(e, path) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

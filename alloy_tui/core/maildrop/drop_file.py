@@ -135,7 +135,7 @@ def open_maildrop(folder: Path) -> int:
     try:
         dfd = os.open(folder, flags)
     except OSError as e:
-        if e.errno == errno.ELOOP:
+        if e.errno == errno.ELOOP or (e.errno == errno.ENOTDIR and folder.is_symlink()):
             raise MaildropError(
                 f"the maildrop {folder} is a symbolic link; sendmail never follows one there. Fix: "
                 "as root, run `alloy-tui setup-system` (or point $ALLOY_TUI_MAILDROP at the "

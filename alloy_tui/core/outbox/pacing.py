@@ -66,21 +66,30 @@ class Pacer:
             folders.unlink_quietly(dir_fd, tmp)
             raise
 
+    def _take(self) -> float | None:
+        """One slot now (None), or how long to wait for one."""
+        with (
+            folders.opened(self.folder, "the outbox") as dir_fd,
+            locks.held(Path("pace.lock"), dir_fd=dir_fd),
+        ):
+            now = self.clock.now()
+            stamps = [t for t in self._read(dir_fd) if now - t < WINDOW and t <= now]
+            if len(stamps) < self.per_minute:
+                self._write(dir_fd, [*stamps, now])
+                return None
+            return min(stamps) + WINDOW - now
+
     def wait_turn(self, stop: threading.Event | None = None) -> bool:
         """Take one send slot, waiting for it if the last minute is full. False if stopped."""
         if self.per_minute <= 0:
             return True
         while stop is None or not stop.is_set():
-            with (
-                folders.opened(self.folder, "the outbox") as dir_fd,
-                locks.held(Path("pace.lock"), dir_fd=dir_fd),
-            ):
-                now = self.clock.now()
-                stamps = [t for t in self._read(dir_fd) if now - t < WINDOW and t <= now]
-                if len(stamps) < self.per_minute:
-                    self._write(dir_fd, [*stamps, now])
-                    return True
-                wait = min(stamps) + WINDOW - now
+            try:
+                wait = self._take()
+            except OSError as e:  # a symlink for pace.lock or pace.json: said, never followed
+                raise folders.file_error(e, self.folder / "pace.lock") from None
+            if wait is None:
+                return True
             self.waited += wait
             self.clock.sleep(wait, stop)
         return False

@@ -121,11 +121,17 @@ class Outbox:
 
     @contextlib.contextmanager
     def runner_lock(self) -> Iterator[locks.Lock]:
-        """runner.lock held shared (every runner holds it while it drains)."""
-        with (
-            self.folders() as (root,),
-            locks.held(Path("runner.lock"), shared=True, dir_fd=root) as lock,
-        ):
+        """runner.lock held shared (every runner holds it while it drains). OutboxError when it
+        can't be taken (a symlink there, a read-only outbox)."""
+        name = Path("runner.lock")
+        try:
+            with self.folders() as (root,):
+                lock = locks.wait_lock(name, shared=True, dir_fd=root)
+        except OSError as e:
+            raise self._fail(
+                "take the runner lock", folders.file_error(e, self.path / name)
+            ) from None
+        with lock:
             yield lock
 
     def runner_active(self) -> bool:
@@ -147,8 +153,8 @@ class Outbox:
         if isinstance(e, folders.FolderCheckError):
             return OutboxError(
                 Explanation(
-                    title="The outbox is not this user's to use",
-                    cause=f"{str(e).split(' Fix: ')[0]} Nothing was queued.",
+                    title="The outbox can't be used safely",
+                    cause=str(e).split(" Fix: ")[0],
                     fix=str(e).split(" Fix: ")[-1],
                     code="outbox.unsafe",
                 ),
@@ -402,13 +408,15 @@ class Outbox:
     # ------------------------------------------------------------------ claims
     def claim(self, qid: str) -> locks.Lock | None:
         """The claim on one message if nobody else holds it now (never waits)."""
+        name = Path(f"{qid}.lock")
         try:
             with self.folders("claims") as (_root, claims):
-                return locks.try_lock(Path(f"{qid}.lock"), dir_fd=claims)
+                return locks.try_lock(name, dir_fd=claims)
         except FileNotFoundError:
             return None
-        except folders.FolderCheckError as e:
-            raise self._fail("claim a message", e) from None
+        except OSError as e:
+            path = self.path / "claims" / name
+            raise self._fail("claim a message", folders.file_error(e, path)) from None
 
     @contextlib.contextmanager
     def _changing(self, qid: str) -> Iterator[dict[str, Any]]:
