@@ -1,11 +1,14 @@
 """MIME messages handed to the sandbox (Graph text/plain sendMail, EWS MimeContent): the same
-checks Exchange makes (recipients from To/Cc/Bcc, a From the account may send as), then the
-message is stored as it came, so tests can check Subject, Date, Message-ID and attachments."""
+checks Exchange makes (recipients from To/Cc/Bcc, a From the account may send as, a Sender that
+is the account, no NUL byte: ErrorMimeContentConversionFailed), then the message is stored as it
+came (bare CRs turned into line breaks, as Exchange's conversion does), so tests can check
+Subject, Date, Message-ID and attachments."""
 
 from __future__ import annotations
 
 import email.parser
 import email.policy
+import re
 from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import TYPE_CHECKING
@@ -16,6 +19,7 @@ from alloy_tui.sandbox.store import DeliveredMessage
 if TYPE_CHECKING:
     from alloy_tui.sandbox.server import Sandbox
 
+_BARE_CR = re.compile(rb"\r(?!\n)")
 SEND_AS_DENIED = (
     "The user account which was used to submit this request does not have the right to send mail on "
     "behalf of the specified sending account., Cannot submit message."
@@ -33,6 +37,18 @@ def _addresses(headers: email.message.Message, name: str) -> list[str]:
     return [a for _, a in getaddresses([str(v) for v in headers.get_all(name, [])]) if a]
 
 
+def _content_refusal(raw: bytes) -> Refusal | None:
+    if not raw.strip():
+        return Refusal(400, "ErrorMimeContentInvalid", "The MIME content is empty.")
+    if b"\x00" in raw:  # Exchange's content conversion fails on a NUL byte anywhere
+        return Refusal(
+            400,
+            "ErrorMimeContentConversionFailed",
+            "Content conversion: Failed to convert the MIME content.",
+        )
+    return None
+
+
 def accept_mime(
     sandbox: Sandbox,
     *,
@@ -46,8 +62,10 @@ def accept_mime(
     mailbox scope too (403 ErrorAccessDenied, as Exchange RBAC for Applications answers)."""
     from alloy_tui.sandbox.graph import ACCESS_DENIED, ADDRESS_RE
 
-    if not raw.strip():
-        return Refusal(400, "ErrorMimeContentInvalid", "The MIME content is empty.")
+    refused = _content_refusal(raw)
+    if refused is not None:
+        return refused
+    raw = _BARE_CR.sub(b"\r\n", raw)  # a bare CR becomes a line break, as Exchange stores it
     end = raw.find(b"\r\n\r\n")
     head = raw if end < 0 else raw[: end + 4]
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
@@ -65,6 +83,9 @@ def accept_mime(
             "ErrorInvalidRecipients",
             "At least one recipient isn't valid., A message can't be sent because it contains no recipients.",
         )
+    for sender in _addresses(headers, "Sender"):
+        if sender.lower() != account.lower():  # Exchange reads it as sending on its behalf
+            return Refusal(403, "ErrorSendAsDenied", SEND_AS_DENIED)
     froms = _addresses(headers, "From")
     owner = froms[0].lower() if froms else account.lower()
     if owner != account.lower():
