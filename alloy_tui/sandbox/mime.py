@@ -46,18 +46,6 @@ def _addresses(headers: email.message.Message, name: str) -> list[str]:
     return [a for _, a in getaddresses([str(v) for v in headers.get_all(name, [])]) if a]
 
 
-def _content_refusal(raw: bytes) -> Refusal | None:
-    if not raw.strip():
-        return Refusal(400, "ErrorMimeContentInvalid", "The MIME content is empty.")
-    if b"\x00" in raw:  # Exchange's content conversion fails on a NUL byte anywhere
-        return Refusal(
-            400,
-            "ErrorMimeContentConversionFailed",
-            "Content conversion: Failed to convert the MIME content.",
-        )
-    return None
-
-
 def accept_mime(
     sandbox: Sandbox,
     *,
@@ -69,11 +57,10 @@ def accept_mime(
 ) -> DeliveredMessage | Refusal:
     """`app`: an app-only token sending as `account`; a From other than it must be in the app's
     mailbox scope too (403 ErrorAccessDenied, as Exchange RBAC for Applications answers)."""
-    from alloy_tui.sandbox.graph import ACCESS_DENIED, ADDRESS_RE
+    from alloy_tui.sandbox.graph import ADDRESS_RE
 
-    refused = _content_refusal(raw)
-    if refused is not None:
-        return refused
+    if not raw.strip():
+        return Refusal(400, "ErrorMimeContentInvalid", "The MIME content is empty.")
     raw = _BARE_CR.sub(b"\r\n", raw)  # a bare CR becomes a line break, as Exchange stores it
     end = raw.find(b"\r\n\r\n")
     head = raw if end < 0 else raw[: end + 4]
@@ -95,6 +82,22 @@ def accept_mime(
             "ErrorInvalidRecipients",
             "At least one recipient isn't valid., A message can't be sent because it contains no recipients.",
         )
+    refused = _sender_refusal(sandbox, headers, account, may_send_shared or app, app)
+    if refused is not None:
+        return refused
+    return deliver_mime(sandbox, api=api, account=account, raw=raw, bcc=bcc)
+
+
+def _sender_refusal(
+    sandbox: Sandbox,
+    headers: email.message.Message,
+    account: str,
+    may_send_shared: bool,
+    app: bool,
+) -> Refusal | None:
+    """A Sender other than the account, or a From the account may not send as."""
+    from alloy_tui.sandbox.graph import ACCESS_DENIED
+
     for sender in _addresses(headers, "Sender"):
         if sender.lower() != account.lower():  # Exchange reads it as sending on its behalf
             return Refusal(403, "ErrorSendAsDenied", SEND_AS_DENIED)
@@ -103,12 +106,10 @@ def accept_mime(
     if owner != account.lower():
         if app and not sandbox.app_only.in_scope(owner):
             return Refusal(403, "ErrorAccessDenied", ACCESS_DENIED)
-        if not (
-            may_send_shared or app
-        ):  # Exchange checks the mailbox's send-as rights: refused From
+        if not may_send_shared:  # Exchange checks the mailbox's send-as rights: refused From
             return Refusal(403, "ErrorSendAsDenied", SEND_AS_DENIED)
         if not sandbox.state.has_mailbox(owner):
             return Refusal(404, "ErrorInvalidUser", f"The requested user '{owner}' is invalid.")
         if not sandbox.state.may_send_on_behalf(owner, account):
             return Refusal(403, "ErrorSendAsDenied", SEND_AS_DENIED)
-    return deliver_mime(sandbox, api=api, account=account, raw=raw, bcc=bcc)
+    return None
