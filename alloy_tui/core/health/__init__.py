@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from alloy_tui.core.health.daemon import DaemonLock, daemon_lock
     from alloy_tui.core.health.daemon import holder as daemon_holder
     from alloy_tui.core.health.jobs import Job, daemon_jobs, run_jobs, start_jobs
+    from alloy_tui.core.health.places import (
+        PlaceProblem,
+        os_error_line,
+        outbox_problem,
+        place_problems,
+    )
     from alloy_tui.core.health.refresh import KeepaliveResult, keepalive
     from alloy_tui.core.health.systemd_units import enable_line, unit_dir, units
     from alloy_tui.core.health.watch import watch_outbox
@@ -37,6 +43,7 @@ __getattr__ = lazy_names(
         "check": "CheckResult run_check",
         "daemon": "DaemonLock daemon_lock daemon_holder=holder",
         "jobs": "Job daemon_jobs run_jobs start_jobs",
+        "places": "PlaceProblem os_error_line outbox_problem place_problems",
         "refresh": "KeepaliveResult keepalive",
         "watch": "watch_outbox",
         "systemd_units": "enable_line unit_dir units",
@@ -52,6 +59,7 @@ __all__ = [
     "DaemonLock",
     "Job",
     "KeepaliveResult",
+    "PlaceProblem",
     "daemon_holder",
     "daemon_jobs",
     "daemon_lock",
@@ -61,6 +69,9 @@ __all__ = [
     "last_refresh",
     "masked",
     "notify",
+    "os_error_line",
+    "outbox_problem",
+    "place_problems",
     "run_check",
     "run_jobs",
     "start_jobs",

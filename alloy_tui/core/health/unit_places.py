@@ -64,7 +64,7 @@ def ca_places(settings: Settings, config_path: Path) -> list[tuple[str, Path]]:
         if value:
             found.append(("the system CA store", Path(value).resolve()))
     if settings.network.ca_bundle:
-        from alloy_tui.core.net.tls import ca_bundle_path
+        from alloy_tui.core.net import ca_bundle_path
 
         bundle = ca_bundle_path(settings, config_path)
         if bundle is not None:
