@@ -86,30 +86,44 @@ def test_every_command_on_a_read_only_outbox_is_one_line(tmp_path: Path) -> None
         assert valid.returncode == 2 and "queue.path: the outbox" in valid.stderr
 
 
-@pytest.mark.parametrize("args", [("queue", "list"), ("queue", "run"), ("queue", "flush")])
+def a_file(tmp_path: Path) -> Path:
+    """Stands for [queue] path = "/etc/passwd" (a file nothing may chmod or write through)."""
+    path = tmp_path / "passwd"
+    path.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    path.chmod(0o644)
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("queue", "list"), ("queue", "run"), ("queue", "flush"), ("queue", "retry", "--failed")],
+)
 def test_an_outbox_that_is_a_file_is_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
-    cfg = write_config(tmp_path, "/etc/passwd")
+    passwd = a_file(tmp_path)
+    cfg = write_config(tmp_path, str(passwd))
     r = cli(cfg, *args)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert r.stderr == (
-        "alloy-tui: the outbox /etc/passwd is not a folder (it is a file). Fix: make it a "
+        f"alloy-tui: the outbox {passwd} is not a folder (it is a file). Fix: make it a "
         "folder this user can write, or set [queue] path.\n"
     )
+    sent = cli(cfg, "sendmail", "-i", "ops@contoso.example", stdin=MESSAGE)
+    assert sent.returncode == 73 and "Traceback" not in sent.stderr
+    assert os.stat(passwd).st_mode & 0o7777 == 0o644  # never chmod-ed as if it were the outbox
 
 
 def test_config_validate_checks_the_places(tmp_path: Path) -> None:
-    cfg = write_config(tmp_path, "/etc/passwd", alert_log=str(tmp_path))
+    passwd = a_file(tmp_path)
+    cfg = write_config(tmp_path, str(passwd), alert_log=str(tmp_path))
     r = cli(cfg, "config", "validate")
     assert r.returncode == 2 and "OK" not in r.stdout
     lines = r.stderr.splitlines()
-    assert (
-        f"{cfg}:7: queue.path: the outbox /etc/passwd is not a folder (it is a file)" in (lines[0])
-    )
+    assert f"{cfg}:7: queue.path: the outbox {passwd} is not a folder (it is a file)" in lines[0]
     assert lines[1].startswith(f"{cfg}:9: alert_log.path: the alert log {tmp_path} is not a "
                                "regular file (it is a folder)")  # fmt: skip
-    under_a_file = write_config(tmp_path, "/etc/passwd/queue")
+    under_a_file = write_config(tmp_path, f"{passwd}/queue")
     r = cli(under_a_file, "config", "validate")
-    assert "can't be created: /etc/passwd is not a folder (it is a file)" in r.stderr
+    assert f"can't be created: {passwd} is not a folder (it is a file)" in r.stderr
     fine = write_config(tmp_path, str(tmp_path / "not-yet" / "queue"))
     r = cli(fine, "config", "validate")
     assert r.returncode == 0 and r.stdout == "OK\n", r.stderr  # can become a folder: fine

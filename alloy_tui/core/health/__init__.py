@@ -32,7 +32,9 @@ if TYPE_CHECKING:
         place_problems,
     )
     from alloy_tui.core.health.refresh import KeepaliveResult, keepalive
+    from alloy_tui.core.health.syslog_out import send as syslog_send
     from alloy_tui.core.health.systemd_units import enable_line, unit_dir, units
+    from alloy_tui.core.health.unit_places import unreachable_programs
     from alloy_tui.core.health.watch import watch_outbox
     from alloy_tui.core.health.webhook import host_of, masked
 
@@ -46,6 +48,8 @@ __getattr__ = lazy_names(
         "places": "PlaceProblem os_error_line outbox_problem place_problems",
         "refresh": "KeepaliveResult keepalive",
         "watch": "watch_outbox",
+        "syslog_out": "syslog_send=send",
+        "unit_places": "unreachable_programs",
         "systemd_units": "enable_line unit_dir units",
         "webhook": "host_of masked",
     },
@@ -75,8 +79,10 @@ __all__ = [
     "run_check",
     "run_jobs",
     "start_jobs",
+    "syslog_send",
     "unit_dir",
     "units",
+    "unreachable_programs",
     "watch_outbox",
 ]
 

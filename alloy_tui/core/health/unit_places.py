@@ -174,6 +174,24 @@ def unreachable_notes(places: Places, user: str) -> list[str]:
     return out
 
 
+def unreachable_programs(uid: int, gid: int) -> list[tuple[str, Path, Path]]:
+    """(what, path, the folder in the way) for each program path (the interpreter, the
+    package, the console scripts) that `uid` can't reach: its sendmail would exit 126."""
+    import shutil
+
+    found = list(program_places())
+    for script in ("alloy-sendmail", "alloy-tui"):
+        where = shutil.which(script)
+        if where:
+            found.append((f"the {script} program", Path(where).absolute()))
+    out = []
+    for what, p in found:
+        blocked = blocking_folder(p, uid, gid)
+        if blocked is not None:
+            out.append((what, p, blocked))
+    return out
+
+
 def blocking_folder(path: Path, uid: int, gid: int, groups: tuple[int, ...] = ()) -> Path | None:
     """The first folder on the way to `path` that `uid` can't pass through (no x bit for it),
     or `path` itself if it can't be read/executed; None when it is reachable."""

@@ -20,6 +20,7 @@ import contextlib
 import errno
 import json
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -111,6 +112,10 @@ class Outbox:
                 if not d.is_dir():
                     with contextlib.suppress(FileExistsError):
                         os.makedirs(d, 0o700)
+                    if not stat.S_ISDIR(os.lstat(d).st_mode):  # [queue] path = "/etc/passwd":
+                        raise NotADirectoryError(
+                            errno.ENOTDIR, "not a folder", str(d)
+                        )  # never chmod it
                     os.chmod(d, 0o700)
         except OSError as e:
             raise self._fail("create the folders", e) from None
