@@ -281,7 +281,7 @@ class Handler:
         alertlog.record(self.settings, self.config_path, *entry)
         if alert is None:
             return
-        from alloy_tui.core.health.alerts import Condition, notify
+        from alloy_tui.core.health import Condition, notify
 
         with contextlib.suppress(Exception):  # an alert never stops the listener
             notify(

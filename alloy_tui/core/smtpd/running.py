@@ -86,6 +86,9 @@ async def open_listener(
     outbox: Outbox | None = None,
 ) -> Listener:
     """A started listener on the running loop; SmtpdError if its port can't be opened."""
+    from alloy_tui.core.smtpd import logsafe
+
+    logsafe.install()
     box = outbox or open_outbox(settings, config_path)
     pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="smtpd")
     kick = _Kicker(Path(config_path), box.path, pool) if deliver else None
