@@ -88,10 +88,13 @@ def test_500_connections_past_the_limit_get_421_and_the_next_client_is_served(
             c.close()
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:  # the 50 sessions end once their sockets close
-            with smtplib.SMTP("127.0.0.1", running.port, timeout=5) as c:
-                if c.ehlo()[0] == 250:
-                    c.sendmail("grafana@contoso.com", ["ops@contoso.com"], MESSAGE)
-                    break
+            try:
+                with smtplib.SMTP("127.0.0.1", running.port, timeout=5) as c:
+                    if c.ehlo()[0] == 250:
+                        c.sendmail("grafana@contoso.com", ["ops@contoso.com"], MESSAGE)
+                        break
+            except smtplib.SMTPConnectError:  # not all closed yet (a loaded machine): again
+                time.sleep(0.1)
         assert len(box.ids()) == 1
 
 
