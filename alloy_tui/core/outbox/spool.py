@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.fs import fsync_folder, remove_quietly, why, write_temp
+from alloy_tui.core.outbox import hold as holding
 from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.batch import Placing, place
 from alloy_tui.core.outbox.model import (
@@ -56,6 +57,19 @@ class Submission(NamedTuple):
     sender: str
     source: str
     details: Mapping[str, str] | None = None  # the maildrop's submitted_by: in every mail.* entry
+    # The message is already in a file in this outbox's tmp/ (the SMTP listener spools large
+    # messages as they arrive): `raw` is then only its header block, and the file is renamed
+    # into messages/ (never copied).
+    spooled: Path | None = None
+
+
+def _size(item: Submission) -> int:
+    if item.spooled is None:
+        return len(item.raw)
+    try:
+        return os.stat(item.spooled).st_size
+    except OSError:
+        return 0  # batch.place reports the file's trouble
 
 
 class Outbox:
@@ -160,7 +174,7 @@ class Outbox:
         now = self.clock()
         metas = [self._new_meta(now, item) for item in items]
         batch = [
-            Placing(m["id"], item.raw, json.dumps(m, sort_keys=True).encode())
+            Placing(m["id"], item.raw, json.dumps(m, sort_keys=True).encode(), item.spooled)
             for m, item in zip(metas, items, strict=True)
         ]
         place(self.path, batch)
@@ -194,7 +208,7 @@ class Outbox:
             "to": list(item.recipients),
             "sender": item.sender,
             "subject": subject_of(item.raw),
-            "size": len(item.raw),
+            "size": _size(item),
             "source": item.source,
             "last_error": None,
             "attempts_log": [],
@@ -344,6 +358,7 @@ class Outbox:
                 meta["lifetime_from"] = self.clock()  # queued_at stays as it was
             meta.update(state="pending", next_attempt_at=self.clock())
             self.write_meta(meta)
+        self.lift_hold()
 
     def force(self, qid: str) -> None:
         """Due now, whatever its back-off said."""
@@ -352,11 +367,22 @@ class Outbox:
             if meta["state"] == "sending":
                 meta["state"] = "pending"
             self.write_meta(meta)
+        self.lift_hold()
 
     def delete(self, qid: str) -> None:
         with self._changing(qid) as meta:
             self.remove(qid)
             self.event("info", "mail.deleted", f"Deleted queued mail {qid}", meta)
+        self.lift_hold()
+
+    # ------------------------------------------------------------------ the hold (hold.py)
+    def hold(self) -> dict[str, Any] | None:
+        """The queue's hold (a service or settings failure), or None."""
+        return holding.read_hold(self.path)
+
+    def lift_hold(self) -> bool:
+        """Lift the hold at once (a running daemon sees it at its next look, within seconds)."""
+        return holding.lift_hold(self.path)
 
     def remove(self, qid: str) -> None:
         """Drop both files (metadata first, so the message is never listed half-removed)."""
