@@ -142,4 +142,3 @@ def closed_check(closed: Path) -> None:
     (closed / "bin" / "python3").chmod(0o700)  # there, but not executable by them
     assert blocking_folder(closed / "bin" / "python3", 65534, 65534) == closed / "bin" / "python3"
     assert blocking_folder(closed / "bin" / "python3", 0, 0) is None  # root passes anywhere
-
