@@ -45,7 +45,13 @@ DEFAULTS: dict[str, Any] = {
         "password_command": "",
         "password_env": "",
     },
-    "queue": {"path": "", "lifetime_hours": 120, "max_per_minute": 30, "maildrop": ""},
+    "queue": {
+        "path": "",
+        "lifetime_hours": 120,
+        "max_per_minute": 30,
+        "maildrop": "",
+        "failure_notices": True,
+    },
     "sendmail": {"admin": "", "aliases": {}},
     "smtpd": {
         "listen": "",

@@ -46,8 +46,8 @@ def explanation_dict(ex: Explanation) -> dict[str, Any]:
     return {"title": ex.title, "code": ex.code, "cause": ex.cause, "fix": ex.fix}
 
 
-def explanation_of(data: dict[str, Any] | None) -> Explanation | None:
-    if not data:
+def explanation_of(data: object) -> Explanation | None:
+    if not data or not isinstance(data, dict):
         return None
     return Explanation(
         title=str(data.get("title", "")),

@@ -18,8 +18,9 @@ from typing import Any
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
-from alloy_tui.core.outbox import locks, policy
-from alloy_tui.core.outbox.model import explanation_dict, iso
+from alloy_tui.core.outbox import deliver, locks, policy
+from alloy_tui.core.outbox import recipients as rcpt
+from alloy_tui.core.outbox.model import explanation_dict, explanation_of, iso
 from alloy_tui.core.outbox.pacing import Clock, Pacer, SystemClock
 from alloy_tui.core.outbox.spool import Outbox
 
@@ -34,6 +35,18 @@ class RunSummary:
     failed: int = 0
     pending: int = 0  # still pending when the run ended
     token_acquisitions: int = 0
+
+
+def first_failure(meta: dict[str, Any], got: deliver.Attempt) -> Explanation:
+    """Why the message failed when this attempt's own failure does not say (a recipient
+    refused earlier, the others since sent)."""
+    if got.refused:
+        return next(iter(got.refused.values()))
+    for r in rcpt.records(meta):
+        found = explanation_of(r.get("last_error")) if r["state"] == rcpt.FAILED else None
+        if found is not None:
+            return found
+    return Explanation("Not delivered to every recipient", "Some recipients were refused.", "")
 
 
 def explain_any(e: BaseException, settings: Settings) -> Explanation:
@@ -162,20 +175,48 @@ class Runner:
             )
             self.failed(meta, ex)
             return
-        try:
+
+        def send_to(recipients: list[str]) -> Any:
             if self._delivery is None:
                 from alloy_tui.core.mail import open_delivery
 
                 self._delivery = open_delivery(self.settings, self.config_path)
-            result = self._delivery.send_raw(raw, meta["to"], sender=meta.get("sender", ""))
-        except Exception as e:  # every failure is explained, then sorted
-            ex = explain_any(e, self.settings)
-            if policy.is_permanent(ex):
-                self.failed(meta, ex)
-            else:
-                self.deferred(meta, ex)
-            return
-        self.sent(meta, result)
+            return self._delivery.send_raw(raw, recipients, sender=meta.get("sender", ""))
+
+        got = deliver.attempt(
+            meta,
+            send_to,
+            lambda e: explain_any(e, self.settings),
+            lambda: self.box.write_meta(meta),
+            lambda: not self.stopped() and self.pacer.wait_turn(self.stop),
+        )
+        self.settle(meta, got)
+
+    def settle(self, meta: dict[str, Any], got: deliver.Attempt) -> None:
+        """What one attempt means for the message: sent, failed, or pending for the rest."""
+        if got.error is not None and rcpt.pending(meta) and deliver.for_good(got.error):
+            for address in rcpt.mark(meta, got.untried, rcpt.FAILED, explanation_dict(got.error)):
+                got.refused[address] = got.error
+        final = rcpt.overall(meta)
+        if got.delivered and final != rcpt.SENT:
+            self.sent_to(meta, got)  # some have it: said now, whatever the others' fate
+        if final == rcpt.SENT:
+            self.sent(meta, got.result, got.delivered)
+        elif final == rcpt.FAILED:
+            self.failed(meta, got.error or first_failure(meta, got))
+        else:
+            if got.refused:
+                self.recipients_failed(meta, got.refused)
+            self.pending_again(meta, got)
+
+    def pending_again(self, meta: dict[str, Any], got: deliver.Attempt) -> None:
+        if got.error is not None:
+            rcpt.note_error(meta, got.untried, explanation_dict(got.error))
+            self.deferred(meta, got.error)
+        elif got.deferred:  # refused for now (SMTP 4xx): those alone, after the back-off
+            self.deferred(meta, next(iter(got.deferred.values())))
+        else:  # stopped between two sends: the rest at the next run, no attempt counted
+            self.box.write_meta(meta)
 
     # ---------------------------------------------------------------- outcomes
     def _attempted(self, meta: dict[str, Any], ex: Explanation | None) -> None:
@@ -185,22 +226,46 @@ class Runner:
             meta["attempts_log"] = [*meta.get("attempts_log", []), entry][-50:]
             meta["last_error"] = explanation_dict(ex)
 
-    def sent(self, meta: dict[str, Any], result: Any) -> None:
+    def sent(self, meta: dict[str, Any], result: Any, delivered: list[str]) -> None:
         self._attempted(meta, None)
         self.box.remove(meta["id"])
         self.summary.sent += 1
-        refused = result.extra.get("refused", "")
-        text = f"Queued mail {meta['id']} sent to {', '.join(meta['to'])}"
+        everyone = delivered or rcpt.addresses(meta, rcpt.SENT)
+        self.sent_to(meta, deliver.Attempt(result=result, delivered=everyone))
+
+    def sent_to(self, meta: dict[str, Any], got: deliver.Attempt) -> None:
+        """mail.sent naming the recipients that got it in this attempt (`partial` while others
+        are still pending or failed)."""
+        result = got.result
+        refused = result.extra.get("refused", "") if result is not None else ""
+        others = [a for a in meta["to"] if a not in got.delivered]
+        text = f"Queued mail {meta['id']} sent to {', '.join(got.delivered)}"
+        if others:
+            text += f" (not to {', '.join(others)})"
         self.box.event(
-            "warning" if refused else "info",
+            "warning" if refused or others else "info",
             "mail.sent",
             text + (f"; refused: {refused}" if refused else ""),
             meta,
-            api=result.api,
-            account=result.account,
-            request_id=result.request_id,
-            duration_ms=result.duration_ms,
+            recipients=list(got.delivered),
+            api=getattr(result, "api", ""),
+            account=getattr(result, "account", ""),
+            request_id=getattr(result, "request_id", ""),
+            duration_ms=getattr(result, "duration_ms", 0),
             **({"refused": refused} if refused else {}),
+            **({"partial": True} if others else {}),
+        )
+        self.progress(text)
+
+    def recipients_failed(self, meta: dict[str, Any], refused: dict[str, Explanation]) -> None:
+        """Recipients that failed for good while others are still pending (mail.failed)."""
+        ex = next(iter(refused.values()))
+        text = (
+            f"Queued mail {meta['id']} failed for {', '.join(refused)}: {ex.title} "
+            f"(still pending for {', '.join(rcpt.pending(meta))})"
+        )
+        self.box.event(
+            "error", "mail.failed", text, meta, recipients=list(refused), **self._error_details(ex)
         )
         self.progress(text)
 
@@ -220,7 +285,7 @@ class Runner:
         self.box.write_meta(meta)
         self.summary.deferred += 1
         text = (
-            f"Queued mail {meta['id']} to {', '.join(meta['to'])} not sent yet: {ex.title}; "
+            f"Queued mail {meta['id']} to {', '.join(rcpt.pending(meta))} not sent yet: {ex.title}; "
             f"next attempt at {iso(when)}"
         )
         self.box.event(
@@ -229,6 +294,7 @@ class Runner:
             text,
             meta,
             next_attempt_at=iso(when),
+            recipients=rcpt.pending(meta),
             **self._error_details(ex),
         )
         self.progress(text)
@@ -236,11 +302,25 @@ class Runner:
     def failed(self, meta: dict[str, Any], ex: Explanation, *, counted: bool = True) -> None:
         if counted:
             self._attempted(meta, ex)
+        rcpt.mark(meta, rcpt.pending(meta), rcpt.FAILED, explanation_dict(ex))
         meta.update(state="failed", next_attempt_at=None, last_error=explanation_dict(ex))
         self.box.write_meta(meta)
         self.summary.failed += 1
-        text = f"Queued mail {meta['id']} to {', '.join(meta['to'])} failed: {ex.title}"
-        self.box.event("error", "mail.failed", text, meta, **self._error_details(ex))
+        failed = rcpt.addresses(meta, rcpt.FAILED)
+        sent = rcpt.addresses(meta, rcpt.SENT)
+        text = f"Queued mail {meta['id']} to {', '.join(failed)} failed: {ex.title}"
+        if sent:
+            text += f" (sent to {', '.join(sent)})"
+        extra: dict[str, Any] = {"sent_to": sent} if sent else {}
+        self.box.event(
+            "error",
+            "mail.failed",
+            text,
+            meta,
+            recipients=failed,
+            **extra,
+            **self._error_details(ex),
+        )
         self.progress(text)
 
     def fail_expired(self, meta: dict[str, Any]) -> None:
