@@ -51,6 +51,8 @@ DEFAULTS: dict[str, Any] = {
         "max_per_minute": 30,
         "maildrop": "",
         "failure_notices": True,
+        "refused_max_files": 1000,
+        "refused_max_mb": 100,
     },
     "sendmail": {"admin": "", "aliases": {}},
     "smtpd": {
