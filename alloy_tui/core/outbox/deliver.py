@@ -12,8 +12,9 @@ The message goes to every pending recipient at once. What comes back decides eac
   the recipients still untried; the runner decides what it means for them.
 
 The metadata is saved (`save`, durable) after every send that changed a recipient, before the
-next send: a recipient that was sent is never sent again, unless the runner is killed between a
-send and its record (at least once; duplicates <= kills).
+next send (after the last one, the runner's outcome writes or removes it): a recipient that was
+sent is never sent again, unless the runner is killed between a send and its record (at least
+once; duplicates <= kills).
 """
 
 from __future__ import annotations
@@ -26,11 +27,6 @@ from alloy_tui.core.errors import Explanation
 from alloy_tui.core.outbox import policy
 from alloy_tui.core.outbox.model import explanation_dict
 from alloy_tui.core.outbox.recipients import FAILED, SENT, mark, note_error, pending
-
-# Before every explainer gives a verdict: the codes that name refused recipients.
-RECIPIENT_CODES = frozenset(
-    {"ErrorInvalidRecipients", "ErrorInvalidRecipientsAddress", "ErrorMailRecipientNotFound"}
-)
 
 SendFn = Callable[[list[str]], Any]  # recipients -> SendResult; raises on failure
 ExplainFn = Callable[[Exception], Explanation]
@@ -49,15 +45,11 @@ class Attempt:
 
 def refuses_recipients(ex: Explanation) -> bool:
     """The service refused the message because of (some of) its recipients."""
-    if ex.verdict:
-        return ex.verdict == "recipients"
-    return ex.code in RECIPIENT_CODES
+    return policy.verdict_of(ex) == "recipients"
 
 
 def for_good(ex: Explanation) -> bool:
     """This failure will not go away by waiting (the message or its recipients)."""
-    if ex.verdict:
-        return ex.verdict in ("message", "recipients")
     return policy.is_permanent(ex)
 
 
@@ -75,8 +67,13 @@ def _one(ex: Explanation, address: str) -> Explanation:
     one = ex.replace(details={**ex.details, "refused_recipients": [address]})
     one.details.pop("recipient_replies", None)
     one.details.pop("deferred_recipients", None)
-    if reply:
+    if reply:  # refused at RCPT, whatever became of the others: its own reply says why
+        code = str(reply)[:3]
+        one.title = "The server refused the recipient"
         one.cause = f"The server refused {address}: {reply}"
+        one.fix = "Check the recipient address, and the mail server's log for its reason."
+        one.code = f"smtp.{code}" if code.isdigit() else one.code
+        one.verdict = "retry" if code.startswith("4") else "recipients"
     return one
 
 
@@ -85,6 +82,13 @@ class _Run:
         self.meta = meta
         self.save = save
         self.out = Attempt()
+        self.dirty = False  # recipients changed since the metadata was last saved
+
+    def saved(self) -> None:
+        """Before the next send: what the last one did is on disk."""
+        if self.dirty:
+            self.save()
+            self.dirty = False
 
     def fail(self, address: str, ex: Explanation) -> None:
         if mark(self.meta, [address], FAILED, explanation_dict(ex)):
@@ -98,14 +102,14 @@ class _Run:
         refused: dict[str, Explanation] = dict(getattr(result, "refused", None) or {})
         lower = {a.lower() for a in refused}
         for address, ex in refused.items():
-            if ex.verdict == "retry" or (not ex.verdict and not for_good(ex)):
+            if not for_good(ex):
                 self.defer(address, ex)
             else:
                 self.fail(address, ex)
         went = [a for a in group if a.lower() not in lower]
         self.out.delivered += mark(self.meta, went, SENT)
         self.out.result = result
-        self.save()
+        self.dirty = True
 
     def refused(self, group: list[str], ex: Explanation) -> tuple[list[str], bool]:
         """Record the recipients `ex` names; (the rest of the group, whether any was named)."""
@@ -116,7 +120,7 @@ class _Run:
         for a in later:
             self.defer(a, _one(ex, a).replace(verdict="retry"))
         if gone or later:
-            self.save()
+            self.dirty = True
         named = {a.lower() for a in gone + later}
         return [a for a in group if a.lower() not in named], bool(named)
 
@@ -137,9 +141,11 @@ def attempt(
     first = True
     while groups:
         group = groups.pop(0)
-        if not first and not next_turn():
-            run.out.interrupted = True
-            return run.out
+        if not first:
+            run.saved()
+            if not next_turn():
+                run.out.interrupted = True
+                return run.out
         first = False
         try:
             result = send(group)
@@ -158,7 +164,7 @@ def attempt(
                 groups[0:0] = [[a] for a in rest]  # which ones? each alone
             else:
                 run.fail(rest[0], _one(ex, rest[0]))
-                save()
+                run.dirty = True
         else:
             run.accepted(group, result)
     return run.out

@@ -2,10 +2,11 @@
 
 One delivery (one token, one connection) serves the whole run and is opened only when a message
 is due. Each outcome is one alert-log entry with ``details.queue_id``: mail.sent, mail.deferred
-(the explained reason and the next attempt) or mail.failed (the reason and the fix). A failure
-that is not the message's own (Microsoft busy, network down, sign-in needed) holds the run: the
-other messages are not tried until that message's next attempt, so an outage costs one request
-per back-off step, not one per message.
+(the explained reason and the next attempt) or mail.failed (the reason and the fix). What a
+failure does is its verdict's (policy.py): `message` fails that message at once, `retry` gives it
+its own back-off, and only `service` or `settings` hold the queue (hold.py: kept on disk, named,
+probed with one message when it ends, lifted by a success or by `queue retry/delete/flush`), so
+an outage costs one request per back-off step, and a poison message never stops the others.
 """
 
 from __future__ import annotations
@@ -19,13 +20,17 @@ from typing import Any
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
 from alloy_tui.core.outbox import deliver, locks, policy
+from alloy_tui.core.outbox import hold as holds
 from alloy_tui.core.outbox import recipients as rcpt
-from alloy_tui.core.outbox.model import explanation_dict, explanation_of, iso
+from alloy_tui.core.outbox.model import explanation_dict, iso
+from alloy_tui.core.outbox.outcomes import Outcomes
 from alloy_tui.core.outbox.pacing import Clock, Pacer, SystemClock
 from alloy_tui.core.outbox.spool import Outbox
 
 IDLE_POLL = 5.0  # the daemon looks for new messages at least this often (seconds)
 BUSY_POLL = 0.05  # waiting for another runner to finish a message it holds
+FLUSH_WAIT = 60.0  # a flush waits out a Retry-After up to this long, then goes on
+FLUSH_WAITS = 3  # ...at most this many times for one message
 
 
 @dataclass
@@ -35,18 +40,7 @@ class RunSummary:
     failed: int = 0
     pending: int = 0  # still pending when the run ended
     token_acquisitions: int = 0
-
-
-def first_failure(meta: dict[str, Any], got: deliver.Attempt) -> Explanation:
-    """Why the message failed when this attempt's own failure does not say (a recipient
-    refused earlier, the others since sent)."""
-    if got.refused:
-        return next(iter(got.refused.values()))
-    for r in rcpt.records(meta):
-        found = explanation_of(r.get("last_error")) if r["state"] == rcpt.FAILED else None
-        if found is not None:
-            return found
-    return Explanation("Not delivered to every recipient", "Some recipients were refused.", "")
+    hold: dict[str, Any] | None = None  # the queue's hold when the run ended (hold.py)
 
 
 def explain_any(e: BaseException, settings: Settings) -> Explanation:
@@ -58,13 +52,14 @@ def explain_any(e: BaseException, settings: Settings) -> Explanation:
             cause=str(e),
             fix="Correct the settings (`alloy-tui` or `alloy-tui config show`); the message stays queued.",
             code="config",
+            verdict="settings",
         )
     from alloy_tui.core.explain import ExplainContext, explain
 
     return explain(e, ExplainContext.from_settings(settings))
 
 
-class Runner:
+class Runner(Outcomes):
     def __init__(
         self,
         settings: Settings,
@@ -86,13 +81,39 @@ class Runner:
         self.pacer = Pacer(box.path, settings.queue.max_per_minute, clock)
         self.lifetime = float(settings.queue.lifetime_hours) * 3600.0
         self.summary = RunSummary()
-        self.hold_until = 0.0  # a service-wide failure: try nothing before this
-        self.hold_reason: dict[str, Any] | None = None  # ...and what it was
+        self.flushing = flush  # the whole run is a flush (an admin waits for it)
+        self.hold: dict[str, Any] | None = holds.read_hold(box.path)
         self._delivery: Any = None
 
     # ---------------------------------------------------------------- the loop
     def stopped(self) -> bool:
         return self.stop is not None and self.stop.is_set()
+
+    @property
+    def hold_until(self) -> float:
+        return float(self.hold["until"]) if self.hold else 0.0
+
+    def sync_hold(self) -> None:
+        """The hold on disk is the truth: `queue retry/delete/flush` lift it by removing it."""
+        self.hold = holds.read_hold(self.box.path)
+
+    def set_hold(self, meta: dict[str, Any], ex: Explanation, when: float, probes: int) -> None:
+        now = self.clock.now()
+        since = float(self.hold["since"]) if self.hold else now
+        self.hold = {
+            "since": since,
+            "until": when,
+            "probes": probes,
+            "verdict": policy.verdict_of(ex),
+            "queue_id": meta["id"],
+            "reason": explanation_dict(ex),
+        }
+        holds.write_hold(self.box.path, self.hold)
+
+    def lift_hold(self) -> None:
+        if self.hold is not None:
+            self.hold = None
+            holds.lift_hold(self.box.path)
 
     def due(self, meta: dict[str, Any], now: float) -> bool:
         if meta.get("state") == "failed":
@@ -123,6 +144,7 @@ class Runner:
     def drain(self) -> None:
         """Send everything due now; returns when nothing is due (or held, or stopped)."""
         while not self.stopped():
+            self.sync_hold()
             now = self.clock.now()
             due = [m["id"] for m in self.box.metas() if self.due(m, now)]
             if not due:
@@ -172,6 +194,7 @@ class Runner:
                 cause=f"The outbox holds the details of {qid} but not the message itself.",
                 fix="Nothing can be sent; delete it with `alloy-tui queue delete`.",
                 code="outbox.unreadable",
+                verdict="message",
             )
             self.failed(meta, ex)
             return
@@ -183,40 +206,36 @@ class Runner:
                 self._delivery = open_delivery(self.settings, self.config_path)
             return self._delivery.send_raw(raw, recipients, sender=meta.get("sender", ""))
 
-        got = deliver.attempt(
-            meta,
-            send_to,
-            lambda e: explain_any(e, self.settings),
-            lambda: self.box.write_meta(meta),
-            lambda: not self.stopped() and self.pacer.wait_turn(self.stop),
-        )
-        self.settle(meta, got)
+        for waits in range(FLUSH_WAITS + 1):
+            got = deliver.attempt(
+                meta,
+                send_to,
+                self.explained,
+                lambda: self.box.write_meta(meta),
+                lambda: not self.stopped() and self.pacer.wait_turn(self.stop),
+            )
+            nothing_done = not (got.delivered or got.refused or got.deferred)
+            if got.error is not None and nothing_done and waits < FLUSH_WAITS:
+                if self.wait_out(meta, got.error):
+                    continue
+            self.settle(meta, got)
+            return
 
-    def settle(self, meta: dict[str, Any], got: deliver.Attempt) -> None:
-        """What one attempt means for the message: sent, failed, or pending for the rest."""
-        if got.error is not None and rcpt.pending(meta) and deliver.for_good(got.error):
-            for address in rcpt.mark(meta, got.untried, rcpt.FAILED, explanation_dict(got.error)):
-                got.refused[address] = got.error
-        final = rcpt.overall(meta)
-        if got.delivered and final != rcpt.SENT:
-            self.sent_to(meta, got)  # some have it: said now, whatever the others' fate
-        if final == rcpt.SENT:
-            self.sent(meta, got.result, got.delivered)
-        elif final == rcpt.FAILED:
-            self.failed(meta, got.error or first_failure(meta, got))
-        else:
-            if got.refused:
-                self.recipients_failed(meta, got.refused)
-            self.pending_again(meta, got)
+    def explained(self, e: Exception) -> Explanation:
+        """Every failure explained, with its verdict (kept with the attempt, read by status)."""
+        ex = explain_any(e, self.settings)
+        ex.verdict = policy.verdict_of(ex)
+        return ex
 
-    def pending_again(self, meta: dict[str, Any], got: deliver.Attempt) -> None:
-        if got.error is not None:
-            rcpt.note_error(meta, got.untried, explanation_dict(got.error))
-            self.deferred(meta, got.error)
-        elif got.deferred:  # refused for now (SMTP 4xx): those alone, after the back-off
-            self.deferred(meta, next(iter(got.deferred.values())))
-        else:  # stopped between two sends: the rest at the next run, no attempt counted
-            self.box.write_meta(meta)
+    def wait_out(self, meta: dict[str, Any], ex: Explanation) -> bool:
+        """In a flush, a short Retry-After from a busy service is waited out, then the same
+        message is tried again (an admin who typed `flush` is waiting for it)."""
+        asked = policy.retry_after(ex, self.clock.now())
+        if not (self.flushing and policy.holds(ex) and asked is not None and asked <= FLUSH_WAIT):
+            return False
+        self.progress(f"{ex.title}: waiting {asked:g} s as the service asked (Retry-After)")
+        self.clock.sleep(asked, self.stop)
+        return not self.stopped()
 
     # ---------------------------------------------------------------- outcomes
     def _attempted(self, meta: dict[str, Any], ex: Explanation | None) -> None:
@@ -229,58 +248,28 @@ class Runner:
     def sent(self, meta: dict[str, Any], result: Any, delivered: list[str]) -> None:
         self._attempted(meta, None)
         self.box.remove(meta["id"])
+        self.lift_hold()  # the first success lifts a hold
         self.summary.sent += 1
         everyone = delivered or rcpt.addresses(meta, rcpt.SENT)
         self.sent_to(meta, deliver.Attempt(result=result, delivered=everyone))
-
-    def sent_to(self, meta: dict[str, Any], got: deliver.Attempt) -> None:
-        """mail.sent naming the recipients that got it in this attempt (`partial` while others
-        are still pending or failed)."""
-        result = got.result
-        refused = result.extra.get("refused", "") if result is not None else ""
-        others = [a for a in meta["to"] if a not in got.delivered]
-        text = f"Queued mail {meta['id']} sent to {', '.join(got.delivered)}"
-        if others:
-            text += f" (not to {', '.join(others)})"
-        self.box.event(
-            "warning" if refused or others else "info",
-            "mail.sent",
-            text + (f"; refused: {refused}" if refused else ""),
-            meta,
-            recipients=list(got.delivered),
-            api=getattr(result, "api", ""),
-            account=getattr(result, "account", ""),
-            request_id=getattr(result, "request_id", ""),
-            duration_ms=getattr(result, "duration_ms", 0),
-            **({"refused": refused} if refused else {}),
-            **({"partial": True} if others else {}),
-        )
-        self.progress(text)
-
-    def recipients_failed(self, meta: dict[str, Any], refused: dict[str, Explanation]) -> None:
-        """Recipients that failed for good while others are still pending (mail.failed)."""
-        ex = next(iter(refused.values()))
-        text = (
-            f"Queued mail {meta['id']} failed for {', '.join(refused)}: {ex.title} "
-            f"(still pending for {', '.join(rcpt.pending(meta))})"
-        )
-        self.box.event(
-            "error", "mail.failed", text, meta, recipients=list(refused), **self._error_details(ex)
-        )
-        self.progress(text)
 
     def deferred(self, meta: dict[str, Any], ex: Explanation) -> None:
         self._attempted(meta, ex)
         now = self.clock.now()
         expiry = self.expiry(meta)
-        when = now + policy.delay(int(meta["attempts"]), ex)
+        holding = policy.holds(ex)
+        # A hold's back-off counts its probes (whichever message probed); a message's own
+        # back-off counts its own attempts.
+        probes = int(self.hold.get("probes", 0)) + 1 if holding and self.hold else 1
+        when = now + policy.delay(probes if holding else int(meta["attempts"]), ex, now)
         if when >= expiry and now >= expiry:
             self.fail_expired(meta)
             return
         when = min(when, expiry)
-        if not policy.is_message_specific(ex):
-            self.hold_until = max(self.hold_until, when)
-            self.hold_reason = explanation_dict(ex)
+        if holding:
+            self.set_hold(meta, ex, when, probes)
+        else:
+            self.lift_hold()  # the service answered about this message alone: not renewed
         meta.update(state="pending", next_attempt_at=when)
         self.box.write_meta(meta)
         self.summary.deferred += 1
@@ -305,28 +294,17 @@ class Runner:
         rcpt.mark(meta, rcpt.pending(meta), rcpt.FAILED, explanation_dict(ex))
         meta.update(state="failed", next_attempt_at=None, last_error=explanation_dict(ex))
         self.box.write_meta(meta)
+        if counted:
+            self.lift_hold()  # the service answered about this message: a hold is not renewed
         self.summary.failed += 1
-        failed = rcpt.addresses(meta, rcpt.FAILED)
-        sent = rcpt.addresses(meta, rcpt.SENT)
-        text = f"Queued mail {meta['id']} to {', '.join(failed)} failed: {ex.title}"
-        if sent:
-            text += f" (sent to {', '.join(sent)})"
-        extra: dict[str, Any] = {"sent_to": sent} if sent else {}
-        self.box.event(
-            "error",
-            "mail.failed",
-            text,
-            meta,
-            recipients=failed,
-            **extra,
-            **self._error_details(ex),
-        )
+        text, details = self.failed_entry(meta, ex)
+        self.box.event("error", "mail.failed", text, meta, **details)
         self.progress(text)
 
     def fail_expired(self, meta: dict[str, Any]) -> None:
         n = self.settings.queue.lifetime_hours
         hours = f"{n} hour{'s' if n != 1 else ''}"
-        last = meta.get("last_error") or self.hold_reason or {}
+        last = meta.get("last_error") or (self.hold or {}).get("reason") or {}
         said = f" The last attempt said: {last.get('title')}: {last.get('cause')}" if last else ""
         ex = Explanation(
             title=f"Not delivered within {hours}",
@@ -353,9 +331,10 @@ class Runner:
         }
         if ex.request_id:
             out["request_id"] = ex.request_id
-        for key in ("status", "retry_after"):
+        for key in ("status", "retry_after", "refused_recipients"):
             if key in ex.details:
                 out[key] = ex.details[key]
+        out["verdict"] = policy.verdict_of(ex)
         return out
 
 
@@ -379,6 +358,8 @@ def run_queue(
     box.clock = clock.now
     box.ensure()
     box.tidy()
+    if flush:
+        box.lift_hold()  # an admin's flush tries every message now
     runner = Runner(
         settings, config_path, box, clock, stop=stop, on_progress=on_progress, flush=flush
     )
@@ -402,4 +383,6 @@ def run_queue(
     finally:
         runner.close()
     runner.summary.pending = sum(1 for m in box.metas() if m.get("state") != "failed")
+    runner.sync_hold()
+    runner.summary.hold = runner.hold if runner.summary.pending else None
     return runner.summary
