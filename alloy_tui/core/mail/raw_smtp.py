@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import smtplib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from alloy_tui.core.config import Settings
-from alloy_tui.core.errors import ExplainedError, Explanation, printable
+from alloy_tui.core.errors import ExplainedError, Explanation
 from alloy_tui.core.explain import explain_smtp
 from alloy_tui.core.mail import raw
 from alloy_tui.core.mail.message import SendResult
@@ -102,7 +102,7 @@ class SmtpDelivery(SmtpTransport):
             failure = self._fail(e, started, envelope_from, self._secret)
             if isinstance(e, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)):
                 after_data = isinstance(e, smtplib.SMTPDataError)
-                name_refused(failure.explanation, refused, after_data=after_data)
+                name_refused(failure.explanation, refused, self._refusal, after_data=after_data)
             raise failure from None
         s = self.settings.smtp
         extra = {"host": s.host, "port": str(s.port), "security": s.security, "reply": got.reply}
@@ -145,15 +145,27 @@ class SmtpDelivery(SmtpTransport):
         return transact(conn, data, envelope_from, to, options, reset=True)
 
 
-def name_refused(ex: Explanation, refused: dict[str, tuple[int, str]], *, after_data: bool) -> None:
+def name_refused(
+    ex: Explanation,
+    refused: dict[str, tuple[int, str]],
+    explain_one: Callable[[str, int, str], Explanation],
+    *,
+    after_data: bool,
+) -> None:
     """Say in `ex` which recipients were refused at RCPT (the failure applies to the others):
     5xx in ``refused_recipients`` (for good), 4xx in ``deferred_recipients`` (later), and each
-    one's reply in ``recipient_replies``. `after_data`: the failure came after DATA (its verdict is
+    one's own explanation in ``recipient_errors`` (title, cause, fix, code, verdict). `after_data`: the failure came after DATA (its verdict is
     the accepted recipients'); else every recipient was refused at RCPT."""
     if not refused:
         return
     ex.details["refused_recipients"] = sorted(a for a, (c, _) in refused.items() if c >= 500)
     ex.details["deferred_recipients"] = sorted(a for a, (c, _) in refused.items() if c < 500)
-    ex.details["recipient_replies"] = {a: printable(f"{c} {t}") for a, (c, t) in refused.items()}
+    ex.details["recipient_errors"] = {
+        a: _as_dict(explain_one(a, c, t)) for a, (c, t) in refused.items()
+    }
     if not after_data and not ex.verdict and ex.details["refused_recipients"]:
         ex.verdict = "recipients"
+
+
+def _as_dict(ex: Explanation) -> dict[str, str]:
+    return {k: getattr(ex, k) for k in ("title", "cause", "fix", "code", "verdict")}

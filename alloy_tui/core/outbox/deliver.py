@@ -61,20 +61,24 @@ def _named(group: list[str], value: object) -> list[str]:
 
 
 def _one(ex: Explanation, address: str) -> Explanation:
-    """`ex` for one recipient (its own server reply in the cause when the failure had one)."""
-    replies = ex.details.get("recipient_replies")
-    reply = replies.get(address) if isinstance(replies, dict) else None
-    one = ex.replace(details={**ex.details, "refused_recipients": [address]})
-    one.details.pop("recipient_replies", None)
-    one.details.pop("deferred_recipients", None)
-    if reply:  # refused at RCPT, whatever became of the others: its own reply says why
-        code = str(reply)[:3]
-        one.title = "The server refused the recipient"
-        one.cause = f"The server refused {address}: {reply}"
-        one.fix = "Check the recipient address, and the mail server's log for its reason."
-        one.code = f"smtp.{code}" if code.isdigit() else one.code
-        one.verdict = "retry" if code.startswith("4") else "recipients"
-    return one
+    """`ex` for one recipient: its own explanation when the failure carries one (an SMTP
+    recipient refused at RCPT while the DATA reply was the others'), else `ex` naming it."""
+    own = ex.details.get("recipient_errors")
+    mine = own.get(address) if isinstance(own, dict) else None
+    details = {k: v for k, v in ex.details.items() if k not in _LISTS}
+    if isinstance(mine, dict):
+        return Explanation(
+            title=str(mine.get("title", "")),
+            cause=str(mine.get("cause", "")),
+            fix=str(mine.get("fix", "")),
+            code=str(mine.get("code", "")),
+            verdict=str(mine.get("verdict", "")),
+            details={**details, "refused_recipients": [address]},
+        )
+    return ex.replace(details={**details, "refused_recipients": [address]})
+
+
+_LISTS = ("refused_recipients", "deferred_recipients", "recipient_errors")
 
 
 class _Run:
