@@ -195,6 +195,7 @@ def _deliver(args: SendmailArgs, prog: str, config_path: Path, stdin: BinaryIO |
         name = _signal_name(getattr(e, "signum", 2))
         _say(f"{prog}: interrupted ({name}); nothing was queued.")
         return os.EX_TEMPFAIL
+    guard.settle()
     if guard.received:
         name = _signal_name(guard.received)
         _say(f"{prog}: {name} came after the message was queued; it will be sent.")

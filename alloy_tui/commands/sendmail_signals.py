@@ -4,8 +4,10 @@ SIGINT, SIGTERM and SIGHUP end the hand-off with 75 (EX_TEMPFAIL, "nothing was q
 nothing is queued yet: reading stdin, checking the message, writing the temp files. The step that
 queues (the outbox submit, or the maildrop's drop) runs with those signals blocked, so it is never
 cut between "the message is durable" and "the caller knows": once it has returned, a signal that
-arrived meanwhile, or later, no longer stops anything and sendmail exits 0. A signal the caller
-set to be ignored (nohup, a shell's background job) stays ignored.
+arrived meanwhile, or later, no longer stops anything and sendmail exits 0 (from the moment the
+runner is started to the exit, they are ignored: Python's shutdown would otherwise give them
+back their default action, death). A signal the caller set to be ignored (nohup, a shell's
+background job) stays ignored.
 """
 
 from __future__ import annotations
@@ -62,3 +64,11 @@ class Guard:
 
     def done(self) -> None:
         self.committed = True
+
+    def settle(self) -> None:
+        """Queued and nothing left to start: the signals are ignored from here to the exit, or
+        one arriving while the interpreter shuts down (which puts the default action back for
+        every Python handler) would kill a process whose message is queued."""
+        if self.committed:
+            for sig in self.watched:
+                signal.signal(sig, signal.SIG_IGN)
