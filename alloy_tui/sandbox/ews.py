@@ -178,7 +178,7 @@ def handle(sandbox: Sandbox, req: Request) -> Response:
     state = sandbox.state
     sc = state.take("throttle", "ews")
     if sc is not None:
-        ms = int(float(sc.options.get("retry_after", 1)) * 1000)
+        ms = int(float(sc.options.get("retry_after", 1) or 0) * 1000)
         return fault(
             "ErrorServerBusy",
             "The server cannot service this request right now. Try again later.",
@@ -190,7 +190,7 @@ def handle(sandbox: Sandbox, req: Request) -> Response:
             503,
             b"Service Unavailable",
             "text/plain",
-            {"Retry-After": str(sc.retry_after())},
+            {} if sc.retry_after() < 0 else {"Retry-After": str(sc.retry_after())},
         )
     try:
         root = ET.fromstring(req.body)

@@ -40,6 +40,11 @@ def has_scope(rec: TokenRecord, name: str) -> bool:
     return any(s.lower() == name or s.lower().endswith("/" + name) for s in rec.scopes)
 
 
+def retry_after_header(wait: int) -> dict[str, str]:
+    """{"Retry-After": seconds}, or no header for a scenario set with retry_after=None."""
+    return {} if wait < 0 else {"Retry-After": str(wait)}
+
+
 class GraphCall:
     def __init__(self, sandbox: Sandbox, req: Request) -> None:
         self.sandbox, self.req = sandbox, req
@@ -100,21 +105,19 @@ class GraphCall:
         state = self.sandbox.state
         sc = state.take("throttle", "graph")
         if sc is not None:
-            wait = str(sc.retry_after())
             return self.error(
                 429,
                 "ApplicationThrottled",
                 "Application is over its MailboxConcurrency limit.",
-                {"Retry-After": wait},
+                retry_after_header(sc.retry_after()),
             )
         sc = state.take("server_busy", "graph")
         if sc is not None:
-            wait = str(sc.retry_after())
             return self.error(
                 503,
                 "ServiceUnavailable",
                 "The service is temporarily unavailable. Please try again later.",
-                {"Retry-After": wait},
+                retry_after_header(sc.retry_after()),
             )
         return None
 

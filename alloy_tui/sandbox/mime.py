@@ -22,6 +22,15 @@ SEND_AS_DENIED = (
 )
 
 
+CONVERSION_FAILED = "Content conversion failed., Cannot convert the MIME content of the message."
+
+
+def _marked(sandbox: Sandbox, subject: str) -> bool:
+    """The refuse_content scenario: a Subject holding its marker (default POISON)."""
+    sc = sandbox.state.active("refuse_content")
+    return sc is not None and str(sc.options.get("marker") or "POISON") in subject
+
+
 @dataclass(frozen=True)
 class Refusal:
     status: int  # the HTTP status Graph answers with (EWS answers 200 with this code)
@@ -51,6 +60,9 @@ def accept_mime(
     end = raw.find(b"\r\n\r\n")
     head = raw if end < 0 else raw[: end + 4]
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
+    if b"\x00" in raw or _marked(sandbox, str(headers.get("Subject", ""))):
+        # Exchange cannot convert a message with raw NUL bytes (or one a test marks as such)
+        return Refusal(400, "ErrorMimeContentConversionFailed", CONVERSION_FAILED)
     to, cc, bcc = (_addresses(headers, n) for n in ("To", "Cc", "Bcc"))
     for addr in to + cc + bcc:
         if not ADDRESS_RE.match(addr):

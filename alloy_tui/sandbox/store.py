@@ -50,9 +50,11 @@ SCENARIOS: dict[str, str] = {
     "mailbox_not_enabled": "Graph 404 MailboxNotEnabledForRESTAPI",
     "invalid_token": "Graph/EWS 401 InvalidAuthenticationToken",
     "ews_blocked": "EWS turned off for the tenant: ErrorAccessDenied (mode='http': HTTP 403)",
+    "refuse_content": "Graph 400 / EWS ErrorMimeContentConversionFailed for each message whose "
+    "Subject holds marker (default 'POISON'), as Exchange answers a message it cannot convert",
 }
 
-SCENARIO_OPTIONS = {"count", "api", "retry_after", "scope", "mode", "code"}
+SCENARIO_OPTIONS = {"count", "api", "retry_after", "scope", "mode", "code", "marker"}
 
 # Scenarios that answer a limited number of requests unless told otherwise.
 COUNTED_BY_DEFAULT = {"throttle": 1, "server_busy": 1, "slow": 1}
@@ -69,8 +71,10 @@ class Scenario:
     remaining: int | None  # None: until cleared
 
     def retry_after(self) -> int:
-        """Whole seconds for a Retry-After header (0 allowed: tests that retry at once)."""
-        return max(0, math.ceil(float(self.options.get("retry_after", 1))))
+        """Whole seconds for a Retry-After header (0 allowed: tests that retry at once; the
+        option set to None: no Retry-After header at all, -1 here)."""
+        value = self.options.get("retry_after", 1)
+        return -1 if value is None else max(0, math.ceil(float(value)))
 
     def applies_to(self, api: str) -> bool:
         wanted = self.options.get("api")

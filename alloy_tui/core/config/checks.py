@@ -73,6 +73,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "network.timeout": (1, 600),
     "queue.lifetime_hours": (1, 24 * 365),
     "queue.max_per_minute": (0, 100000),
+    "queue.refused_max_files": (0, 1_000_000),
+    "queue.refused_max_mb": (0, 1_000_000),
     "smtpd.max_message_bytes": (1024, SMTPD_MAX_BYTES),
     "smtpd.max_recipients": (1, 1000),
     "smtpd.max_connections": (1, 10000),

@@ -45,7 +45,14 @@ DEFAULTS: dict[str, Any] = {
         "password_command": "",
         "password_env": "",
     },
-    "queue": {"path": "", "lifetime_hours": 120, "max_per_minute": 30, "maildrop": ""},
+    "queue": {
+        "path": "",
+        "lifetime_hours": 120,
+        "max_per_minute": 30,
+        "maildrop": "",
+        "refused_max_files": 1000,
+        "refused_max_mb": 100,
+    },
     "sendmail": {"admin": "", "aliases": {}},
     "smtpd": {
         "listen": "",

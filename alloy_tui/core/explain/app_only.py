@@ -123,6 +123,7 @@ def explain_app_token(
         code=f"AADSTS{code}",
         request_id=str(result.get("trace_id") or result.get("correlation_id") or ""),
         details=details,
+        verdict="settings",  # the certificate, the app or its consent must change
     )
 
 
@@ -135,6 +136,7 @@ def explain_no_roles(ctx: ExplainContext, hints: AppHints) -> Explanation:
         "`alloy-tui test-send`.)",
         _consent(ctx),
         code="consent",
+        verdict="settings",
     )
 
 
@@ -156,6 +158,7 @@ def refine_send(ex: Explanation, ctx: ExplainContext, hints: AppHints) -> Explan
             f'needs the role "Application EWS.AccessAsApp" for {box}. EWS for Exchange Online '
             'shuts down on 1 April 2027: prefer api = "graph".'
         )
+        ex.verdict = "settings"  # the app's EWS access: nothing goes until it is allowed
     elif code in ("ErrorAccessDenied", "ErrorImpersonateUserDenied", "http.403"):
         ex.title = "The app may not send as this mailbox (outside its scope)"
         ex.cause = (
@@ -167,7 +170,9 @@ def refine_send(ex: Explanation, ctx: ExplainContext, hints: AppHints) -> Explan
             f"{_scoping(ctx, AppHints(hints.certificate, hints.public_pem, hints.sha1, other or box))} "
             "Check with `Test-ServicePrincipalAuthorization`."
         )
-        ex.details = {**ex.details, "refused_mailbox": other or box}  # the outbox: failed at once
+        ex.details = {**ex.details, "refused_mailbox": other or box}
+        # Another From outside the scope: this message; the configured mailbox: every message.
+        ex.verdict = "message" if other and other.lower() != box.lower() else "settings"
     elif code == "ErrorSendAsDenied":
         ex.title = f"{other} has not granted {box} Send As or Send on Behalf"
         ex.cause = (

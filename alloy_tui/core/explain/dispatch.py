@@ -90,6 +90,7 @@ def _ours(exc: ExplainedError | UserInputError) -> Explanation:
         redact(str(exc)) or "A value that was entered is not valid.",
         "Correct the value and try again.",
         code="input",
+        verdict="message",
     )
 
 
@@ -120,7 +121,7 @@ def _explain_smtp(exc: BaseException, ctx: ExplainContext) -> Explanation:
         code=f"smtp.{code}" if code else "smtp",
         retryable=bool(code and 400 <= int(code) < 500),
         details={"error_type": type(exc).__name__},
-    )
+    )  # no verdict: the outbox's policy decides from the reply code
 
 
 def _explain_msal(exc: BaseException, ctx: ExplainContext) -> Explanation:
@@ -136,6 +137,7 @@ def _explain_msal(exc: BaseException, ctx: ExplainContext) -> Explanation:
         explanation = explain_aad(result, ctx)
         if "MsalServiceError" in names:  # raised for a 5xx from the token endpoint: worth a retry
             explanation.retryable = True
+            explanation.verdict = "service"
         return explanation
     if is_network_error(exc):
         return explain_network(exc, ctx)
@@ -146,6 +148,7 @@ def _explain_msal(exc: BaseException, ctx: ExplainContext) -> Explanation:
         code="msal",
         retryable=True,
         details={"error_type": type(exc).__name__},
+        verdict="service",
     )
 
 
@@ -172,6 +175,7 @@ def _explain_alloy(exc: AlloyError) -> Explanation:
             "Fix the line named above in the config file (`alloy-tui config path` shows where it is, "
             "`alloy-tui config validate` checks it), or rerun the wizard.",
             code="config",
+            verdict="settings",
         )
     if name == "SignInCancelled":
         return Explanation(
@@ -179,12 +183,14 @@ def _explain_alloy(exc: AlloyError) -> Explanation:
             "The sign-in was cancelled before it completed.",
             "Run `alloy-tui login` to start again.",
             code="cancelled",
+            verdict="service",
         )
     return Explanation(
         _title_from_name(name),
         text or name,
         "See the alert log entry for details.",
         code=name,
+        verdict="service",
     )
 
 
@@ -196,12 +202,14 @@ def _explain_file(exc: OSError) -> Explanation:
             f"alloy-tui may not read or write {path or 'a file it needs'}.",
             f"Run alloy-tui as the user that owns {path or 'the file'}, or fix its permissions (`ls -l {path}`).",
             code="file.permission",
+            verdict="settings",
         )
     return Explanation(
         "File not found" if isinstance(exc, FileNotFoundError) else "Not a file",
         f"{path or 'A file alloy-tui needs'} does not exist or is not a regular file.",
         "Check the path in the config (`alloy-tui config show`), e.g. [network] ca_bundle.",
         code="file.missing",
+        verdict="settings",
     )
 
 
@@ -233,4 +241,5 @@ def _generic(exc: BaseException) -> Explanation:
         "See the alert log entry (`alloy-tui log -n 5`) for details; if it repeats, report it with that entry.",
         code=f"unexpected.{name}",
         details={"error_type": name},
+        verdict="service",  # unknown: the message waits (never lost to a guess)
     )

@@ -11,6 +11,7 @@ from alloy_tui.core.explain.common import ExplainContext, first_line, first_sent
 from alloy_tui.core.explain.entra_codes import (
     AADSTS,
     ERRORS,
+    RT_CAUSES,
     SUBERRORS,
     explain_tenant_not_found_texts,
     relogin,
@@ -90,7 +91,22 @@ def explain_aad(result: Mapping[str, Any], ctx: ExplainContext) -> Explanation:
         request_id=request_id,
         retryable=retryable,
         details=details,
+        verdict=signin_verdict(code, error, suberror, retryable),
     )
+
+
+# A sign-in that only needs the admin to sign in again (or Microsoft to answer): the service's.
+_SIGN_IN_AGAIN = frozenset({"invalid_grant", "interaction_required", "expired_token"})
+
+
+def signin_verdict(code: str, error: str, suberror: str, retryable: bool) -> str:
+    """`service` when waiting or signing in again fixes it; `settings` when the app
+    registration, consent, tenant or policy must change first."""
+    if retryable or code in RT_CAUSES or suberror in SUBERRORS:
+        return "service"
+    if code:
+        return "settings"
+    return "service" if error in _SIGN_IN_AGAIN or not error else "settings"
 
 
 _AUTHORITY_RE = re.compile(
@@ -118,6 +134,7 @@ def explain_msal_value_error(exc: BaseException, ctx: ExplainContext) -> Explana
             fix,
             code="AADSTS90002",
             details={"microsoft_says": first_line(text)},
+            verdict="settings",
         )
     if "should consist of an https url" in text:
         return Explanation(
@@ -127,6 +144,7 @@ def explain_msal_value_error(exc: BaseException, ctx: ExplainContext) -> Explana
             "default), and check [exchange_online] tenant is set.",
             code="authority",
             details={"microsoft_says": first_line(text)},
+            verdict="settings",
         )
     if "invalid_instance" in text:
         return Explanation(
@@ -135,5 +153,6 @@ def explain_msal_value_error(exc: BaseException, ctx: ExplainContext) -> Explana
             "Leave [exchange_online] login_endpoint empty and pick the right [exchange_online] cloud.",
             code="authority",
             details={"microsoft_says": first_line(text)},
+            verdict="settings",
         )
     return None

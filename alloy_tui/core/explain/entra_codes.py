@@ -139,7 +139,7 @@ def _50194(ctx: ExplainContext, _d: str) -> tuple[str, str, str]:
     )
 
 
-_RT_CAUSES = {
+RT_CAUSES = {
     "70000": "The saved sign-in (refresh token) was rejected: it was revoked, the password was changed, or "
     "the grant is otherwise no longer valid.",
     "70008": "The saved sign-in (refresh token) has expired.",
@@ -160,7 +160,7 @@ def _dead_rt(code: str) -> _Builder:
             if code == "70043"
             else " Notifications stop until then; `alloy-tui status` shows the sign-in's health."
         )
-        return ("Sign-in expired: sign in again", _RT_CAUSES[code], f"{relogin()}{extra}")
+        return ("Sign-in expired: sign in again", RT_CAUSES[code], f"{relogin()}{extra}")
 
     return build
 

@@ -72,6 +72,7 @@ def explain_ews(exc: BaseException, ctx: ExplainContext) -> Explanation:
         code=names[0],
         retryable=texts.retryable,
         details=details,
+        verdict=texts.verdict or "service",
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.explain.common import ExplainContext, exception_chain, redact
-from alloy_tui.core.explain.graph_codes import send_on_behalf_texts
+from alloy_tui.core.explain.graph_codes import send_on_behalf_texts, status_verdict
 
 EWS_BLOCK_DATE = date(2026, 10, 1)
 EWS_SHUTDOWN_DATE = date(2027, 4, 1)
@@ -40,6 +40,7 @@ class Texts(NamedTuple):
     cause: str
     fix: str
     retryable: bool = False
+    verdict: str = ""  # one of errors.VERDICTS (what it means for the outbox)
 
 
 # A row gives the texts, or a whole Explanation when another explainer knows better.
@@ -70,7 +71,7 @@ def _mailbox_fix(ctx: ExplainContext) -> str:
 
 
 def _send_on_behalf(f: EwsFailure) -> Texts:
-    return Texts(*send_on_behalf_texts(f.ctx))
+    return Texts(*send_on_behalf_texts(f.ctx), verdict="message")  # this message's From
 
 
 def _access_denied(f: EwsFailure) -> Texts:
@@ -95,7 +96,7 @@ def _access_denied(f: EwsFailure) -> Texts:
         fix += " For sending on behalf: " + send_on_behalf_texts(ctx)[2]
     if ctx.service == "exchange-online":
         fix += " If EWS is blocked for the tenant: " + ews_allow_list_fix(ctx)
-    return Texts("Access denied to the mailbox", cause, fix)
+    return Texts("Access denied to the mailbox", cause, fix, verdict="settings")
 
 
 def _no_mailbox(f: EwsFailure) -> Texts:
@@ -104,6 +105,7 @@ def _no_mailbox(f: EwsFailure) -> Texts:
         "Mailbox not found",
         f"Exchange has no mailbox for {target}. Exchange says: {f.said or f.name}",
         _mailbox_fix(f.ctx),
+        verdict="message",  # the From this message names
     )
 
 
@@ -112,6 +114,7 @@ def _account_disabled(f: EwsFailure) -> Texts:
         "Account disabled",
         f"The account {f.ctx.account_ref} is disabled in Exchange.",
         "An admin enables the account (Microsoft 365 admin center > Users, or Active Directory on-premises).",
+        verdict="settings",
     )
 
 
@@ -120,14 +123,17 @@ def _bad_recipient(f: EwsFailure) -> Texts:
         "A recipient address is not valid",
         f"Exchange rejected a recipient. Exchange says: {f.said or f.name}",
         "Check every recipient address for typos and send again.",
+        verdict="recipients",
     )
 
 
 def _too_large(f: EwsFailure) -> Texts:
+    quota = bool({"ErrorQuotaExceeded", "ErrorSubmissionQuotaExceeded"} & set(f.names))
     return Texts(
         "Message too large or mailbox over quota",
         f"Exchange refused the message. Exchange says: {f.said or f.name}",
         "Send a smaller message, or free space in the sending mailbox.",
+        verdict="service" if quota else "message",
     )
 
 
@@ -142,6 +148,7 @@ def _throttled(f: EwsFailure) -> Texts:
         + ". Exchange also limits a mailbox to 30 messages per minute.",
         "alloy-tui backs off and retries on its own; if it keeps failing, send less often (at most 30 messages per minute per mailbox).",
         retryable=True,
+        verdict="service",
     )
 
 
@@ -152,6 +159,7 @@ def _unauthorized(f: EwsFailure) -> Texts:
             "Account locked out",
             f"Exchange reports {account} is locked out.",
             "Wait for the lockout to end or ask an admin to unlock the account, then try again.",
+            verdict="settings",
         )
     if f.ctx.on_premises:
         return Texts(
@@ -160,6 +168,7 @@ def _unauthorized(f: EwsFailure) -> Texts:
             "Check [exchange_server] username (DOMAIN\\user or user@domain), the password source "
             '(password_command / password_env), and auth = "ntlm" or "basic" matching the EWS virtual '
             "directory's authentication settings.",
+            verdict="settings",
         )
     return _token_refused(f)
 
@@ -180,6 +189,7 @@ def _token_refused(f: EwsFailure) -> Texts:
         "1) Run `alloy-tui login` to sign in again. 2) Entra admin center > App registrations > "
         f"{ctx.app_ref} > API permissions: Office 365 Exchange Online > Delegated > EWS.AccessAsUser.All, "
         f"Grant admin consent ({ctx.admin_consent_url()}). 3) " + ews_allow_list_fix(ctx),
+        verdict="service",  # sign-in needed (the runner first refreshes the token once)
     )
 
 
@@ -190,6 +200,7 @@ def _front_end(f: EwsFailure) -> Texts:
         f"The Exchange front-end (CAS) answered with an error: {redact(cas)}.",
         "Usually temporary: try again in a few minutes. If it persists, check the mailbox exists and the EWS endpoint is right.",
         retryable=True,
+        verdict="service",
     )
 
 
@@ -214,6 +225,7 @@ def _server_side(f: EwsFailure) -> Texts | Explanation:
         f"{SERVER_SIDE[key]} Exchange says: {f.said or key}",
         "Try again in a few minutes; alloy-tui retries the next send on its own. Check Service health in the Microsoft 365 admin center if it persists.",
         retryable=True,
+        verdict="service",
     )
 
 
@@ -222,6 +234,7 @@ def _version_mismatch(f: EwsFailure) -> Texts:
         "EWS version mismatch",
         f"The Exchange server does not accept the EWS schema version alloy-tui uses. Exchange says: {f.said or f.name}",
         "Check the EWS endpoint points at the right Exchange server (Exchange 2013 or later is required).",
+        verdict="settings",
     )
 
 
@@ -233,6 +246,7 @@ def _not_ews(f: EwsFailure) -> Texts | Explanation:
         f"The server at the EWS endpoint did not give an EWS answer ({f.said or f.name}).",
         "Check the EWS endpoint: it is the full URL ending in /EWS/Exchange.asmx "
         "(e.g. https://outlook.office365.com/EWS/Exchange.asmx, or https://mail.example.com/EWS/Exchange.asmx on-premises).",
+        verdict="settings",
     )
 
 
@@ -241,6 +255,7 @@ def _plain_http(_f: EwsFailure) -> Texts:
         "EWS endpoint must use https",
         "The EWS endpoint is a plain http:// URL, and a sign-in token is never sent over an unencrypted connection.",
         "Set the EWS endpoint to the https:// address.",
+        verdict="settings",
     )
 
 
@@ -249,6 +264,7 @@ def _expired(f: EwsFailure) -> Texts:
         "Sign-in expired: sign in again",
         f"The token for {f.ctx.account_ref} expired and could not be renewed.",
         "Run `alloy-tui login` to sign in again.",
+        verdict="service",  # sign-in needed
     )
 
 
@@ -257,6 +273,9 @@ def unknown(f: EwsFailure) -> Texts:
         f"EWS error ({f.name})",
         f"Exchange answered with {f.name}: {f.said or 'no details given'}",
         "See the alert log entry for details; search Microsoft's EWS documentation for the error code, or report it to your Exchange admin.",
+        # An EWS response code (Error...) is Exchange's answer about this message; any other
+        # exchangelib failure is the transport's, so the service's.
+        verdict="message" if f.name.startswith("Error") else "service",
     )
 
 
@@ -361,6 +380,7 @@ def http_failure(exc: BaseException, ctx: ExplainContext, status: int, said: str
             fix,
             code="http.403",
             details=details,
+            verdict="settings",
         )
     if status == 404:
         return Explanation(
@@ -369,6 +389,7 @@ def http_failure(exc: BaseException, ctx: ExplainContext, status: int, said: str
             "Check the EWS endpoint: it is the full URL ending in /EWS/Exchange.asmx.",
             code="http.404",
             details=details,
+            verdict="settings",
         )
     if status >= 500:
         return Explanation(
@@ -379,6 +400,7 @@ def http_failure(exc: BaseException, ctx: ExplainContext, status: int, said: str
             code=f"http.{status}",
             retryable=True,
             details=details,
+            verdict="service",
         )
     return Explanation(
         f"EWS request refused ({status})",
@@ -386,4 +408,5 @@ def http_failure(exc: BaseException, ctx: ExplainContext, status: int, said: str
         "Check the EWS endpoint and the account; see the alert log entry for details.",
         code=f"http.{status}",
         details=details,
+        verdict=status_verdict(status),
     )

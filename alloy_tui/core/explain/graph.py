@@ -9,10 +9,12 @@ from alloy_tui.core.errors import Explanation
 from alloy_tui.core.explain.common import ExplainContext, first_sentence, header, redact
 from alloy_tui.core.explain.graph_codes import (
     CODES,
+    REFUSED_RE,
     GraphReply,
     by_status,
     send_on_behalf_fix,
     send_on_behalf_texts,
+    status_verdict,
 )
 
 __all__ = [
@@ -58,6 +60,9 @@ def explain_graph(
     if said:
         reply.details["microsoft_says"] = said
     texts = (CODES.get(code) or by_status(reply))(reply)
+    named = REFUSED_RE.findall(message) if texts.verdict == "recipients" else []
+    if named:
+        reply.details["refused_recipients"] = list(dict.fromkeys(named))
     return Explanation(
         title=texts.title,
         cause=redact(texts.cause),
@@ -66,4 +71,5 @@ def explain_graph(
         request_id=graph_request_id(body, headers),
         retryable=texts.retryable,
         details=reply.details,
+        verdict=texts.verdict or status_verdict(status),
     )

@@ -6,6 +6,7 @@ stays small.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -30,9 +31,12 @@ class Texts(NamedTuple):
     cause: str
     fix: str
     retryable: bool = False
+    verdict: str = ""  # one of errors.VERDICTS (what it means for the outbox)
 
 
 Builder = Callable[[GraphReply], Texts]
+# "Recipient 'bad@example.com' is not resolved": the address Exchange names, when it does.
+REFUSED_RE = re.compile(r"Recipient '([^'\s]+@[^'\s]+)'")
 
 OUTLOOK_DELEGATE_STEPS = (
     "File > Info > Account Settings > Delegate Access > Add > {account} > None for each folder > OK"
@@ -64,7 +68,7 @@ def send_on_behalf_texts(ctx: ExplainContext) -> tuple[str, str, str]:
 
 
 def _send_as_denied(r: GraphReply) -> Texts:
-    return Texts(*send_on_behalf_texts(r.ctx))
+    return Texts(*send_on_behalf_texts(r.ctx), verdict="message")  # this message's From
 
 
 def _access_denied(r: GraphReply) -> Texts:
@@ -82,6 +86,7 @@ def _access_denied(r: GraphReply) -> Texts:
         f"Graph refused the request for {ctx.account_ref}: the app has no consented Mail.Send permission{who}, "
         "or an Exchange application access policy or RBAC scope excludes this mailbox.",
         fix,
+        verdict="settings",
     )
 
 
@@ -94,6 +99,7 @@ def _no_mailbox(r: GraphReply) -> Texts:
         f"Microsoft 365 admin center > Users > Active users > {account} > Licenses and apps: assign a licence "
         "that includes Exchange Online, wait for the mailbox to be created (up to an hour), then send again. "
         'For an on-premises mailbox, use service = "exchange-server" instead.',
+        verdict="settings",
     )
 
 
@@ -104,6 +110,7 @@ def _token_rejected(r: GraphReply) -> Texts:
         "another cloud or resource.",
         "Run `alloy-tui login` to sign in again. If it keeps happening, check [exchange_online] cloud and "
         "graph_endpoint point at the same Microsoft cloud.",
+        verdict="service",  # sign-in needed (the runner first refreshes the token once)
     )
 
 
@@ -112,6 +119,7 @@ def _bad_recipient(r: GraphReply) -> Texts:
         "A recipient address is not valid",
         f"Exchange rejected at least one recipient address. Microsoft says: {r.said or 'invalid recipients'}",
         "Check every recipient address for typos (alloy-tui validates the syntax; Exchange checks the rest) and send again.",
+        verdict="recipients",
     )
 
 
@@ -123,6 +131,7 @@ def _mailbox_not_found(r: GraphReply) -> Texts:
         f"Exchange Online does not know the mailbox {target}. Microsoft says: {r.said or r.code}",
         f"Check the From address ({ctx.from_address or 'not set'}) and the signed-in account ({ctx.account_ref}) "
         "are real mailboxes in this tenant (Exchange admin center > Recipients > Mailboxes).",
+        verdict="message",  # the From this message names
     )
 
 
@@ -133,14 +142,19 @@ def _blocked_from_sending(r: GraphReply) -> Texts:
         f"Exchange Online has restricted {account} from sending mail, usually after it exceeded sending limits or looked like spam.",
         "Microsoft Defender portal (security.microsoft.com) > Email & collaboration > Review > Restricted entities: "
         f"release {account}, then find out why it was blocked before sending again.",
+        verdict="settings",  # nothing goes until an admin releases the account
     )
 
 
 def _too_large(r: GraphReply) -> Texts:
+    # The message's size is this message's problem; a full mailbox or a submission quota stops
+    # every message until it clears.
+    quota = r.code in ("ErrorQuotaExceeded", "ErrorSubmissionQuotaExceeded")
     return Texts(
         "Message too large or mailbox over quota",
         f"Exchange refused the message: {r.said or r.code}",
         "Send a smaller message, or free space in the sending mailbox (Exchange admin center > Mailboxes > quota).",
+        verdict="service" if quota else "message",
     )
 
 
@@ -157,6 +171,7 @@ def _throttled(r: GraphReply) -> Texts:
         "alloy-tui waits for Retry-After and retries a few times on its own; if it still fails, send less "
         "often (at most 30 messages per minute per mailbox) or spread notifications over more mailboxes.",
         retryable=True,
+        verdict="service",
     )
 
 
@@ -167,6 +182,7 @@ def _not_found(r: GraphReply) -> Texts:
         f"Graph answered 404{code}: the address does not exist. {r.said}".strip(),
         "Leave [exchange_online] graph_endpoint empty (the cloud's default) or set it to the service root, e.g. "
         "https://graph.microsoft.com, without /v1.0.",
+        verdict="settings",
     )
 
 
@@ -177,6 +193,7 @@ def _server_error(r: GraphReply) -> Texts:
         f"Graph answered {r.status}{code}; this is on Microsoft's side. {r.said}".strip(),
         "Try again in a few minutes; check https://status.office.com (Service health in the Microsoft 365 admin center) if it persists.",
         retryable=True,
+        verdict="service",
     )
 
 
@@ -189,7 +206,20 @@ def unknown(r: GraphReply) -> Texts:
         ),
         "Check the alert log entry for details and the request id; search Microsoft's documentation for "
         f"'{label}', or report it to your Microsoft 365 admin with the request id.",
+        verdict=status_verdict(r.status),
     )
+
+
+def status_verdict(status: int) -> str:
+    """An HTTP status no row knows: 401 a sign-in (the service), 403 the settings, 408 this
+    message again, 429 and 5xx the service, any other 4xx this message (it never goes as it is)."""
+    if status == 403:
+        return "settings"
+    if status == 408:
+        return "retry"
+    if status in (401, 429) or status >= 500 or status < 400:
+        return "service"
+    return "message"
 
 
 def _rows(builder: Builder, *codes: str) -> dict[str, Builder]:

@@ -160,7 +160,16 @@ _PROXY_TEXT = re.compile(
 
 
 def explain_network(exc: BaseException, ctx: ExplainContext) -> Explanation:
-    """DNS, refused, TLS, timeout and proxy failures -> Explanation (retryable where waiting helps)."""
+    """DNS, refused, TLS, timeout and proxy failures -> Explanation (retryable where waiting helps).
+    Verdict: `service` (the network or the server, nothing this message can change), except a
+    certificate or proxy that the settings must fix (`settings`)."""
+    ex = _explain_network(exc, ctx)
+    if not ex.verdict:
+        ex.verdict = "settings" if ex.code.startswith(("tls", "proxy")) else "service"
+    return ex
+
+
+def _explain_network(exc: BaseException, ctx: ExplainContext) -> Explanation:
     host = _host_of(exc, ctx) or "the server"
     said = first_line(str(exc))
     details: dict[str, Any] = {"host": host, "error_type": type(exc).__name__}

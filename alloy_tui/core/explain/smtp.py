@@ -56,6 +56,7 @@ def explain_smtp(exc: BaseException, ctx: ExplainContext) -> Explanation:
             'smtp.security = "none" knowing that the message, and any password, travel unencrypted.'
             + port_hint(ctx),
             "smtp.starttls_missing",
+            verdict="settings",
         )
     if isinstance(exc, AuthNotOffered) or (
         isinstance(exc, smtplib.SMTPNotSupportedError) and "AUTH" in str(exc).upper()
@@ -73,6 +74,7 @@ def explain_smtp(exc: BaseException, ctx: ExplainContext) -> Explanation:
             "otherwise use the submission port the administrator of the mail server gives you "
             "(usually 587 with STARTTLS).",
             "smtp.auth_missing",
+            verdict="settings",
         )
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return explain_recipients_refused(exc, ctx)
@@ -110,6 +112,7 @@ def _tls_failed(exc: ssl.SSLError, ctx: ExplainContext, where: str) -> Explanati
             'Use smtp.security = "ssl" only with a port that starts TLS at once (465); for port '
             '587 or 25 use "starttls".',
             "smtp.tls_mismatch",
+            verdict="settings",
         )
     return make(
         "The secure connection failed",
@@ -117,6 +120,7 @@ def _tls_failed(exc: ssl.SSLError, ctx: ExplainContext, where: str) -> Explanati
         "Check that the server supports TLS 1.2 or later and that smtp.port and smtp.security "
         "match the server." + port_hint(ctx),
         "tls",
+        verdict="settings",
     )
 
 
@@ -192,6 +196,7 @@ def _certificate(exc: ssl.SSLCertVerificationError, ctx: ExplainContext) -> Expl
             "publishes, e.g. smtp.example.com rather than an IP address or an internal alias). "
             "Certificate checks stay on.",
             "tls.hostname",
+            verdict="settings",
             verify_code=vcode,
         )
     if vcode == 10 or "expired" in str(vmsg).lower():
@@ -200,6 +205,7 @@ def _certificate(exc: ssl.SSLCertVerificationError, ctx: ExplainContext) -> Expl
             f"{where} presented an expired certificate ({vmsg}).",
             "The mail server's administrator must renew its certificate. Also check this server's clock.",
             "tls.expired",
+            verdict="settings",
             verify_code=vcode,
         )
     return make(
@@ -209,5 +215,6 @@ def _certificate(exc: ssl.SSLCertVerificationError, ctx: ExplainContext) -> Expl
         "certificate as a PEM file and set network.ca_bundle to its path (it is added to the "
         "system store). Certificate checks are never turned off.",
         "tls.untrusted",
+        verdict="settings",
         verify_code=vcode,
     )

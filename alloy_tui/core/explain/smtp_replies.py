@@ -57,7 +57,14 @@ def port_hint(ctx: ExplainContext) -> str:
 
 
 def make(
-    title: str, cause: str, fix: str, code: str, *, retryable: bool = False, **details: Any
+    title: str,
+    cause: str,
+    fix: str,
+    code: str,
+    *,
+    retryable: bool = False,
+    verdict: str = "service",
+    **details: Any,
 ) -> Explanation:
     return Explanation(
         title=title,
@@ -66,7 +73,20 @@ def make(
         code=code,
         retryable=retryable,
         details={k: v for k, v in details.items() if v not in ("", 0, None)},
+        verdict=verdict,
     )
+
+
+# 4xx replies about the server or the session rather than this message: 421 service not
+# available (closing), 454 TLS or authentication temporarily unavailable.
+SERVICE_4XX = frozenset({421, 454})
+# Sign-in replies: a new password or setting fixes them, never the message.
+AUTH_CODES = frozenset({530, 534, 535, 538})
+
+
+def temporary_verdict(code: int) -> str:
+    """A 4xx: the service when it is about the server, else this message again later."""
+    return "service" if code in SERVICE_4XX else "retry"
 
 
 def explain_recipients_refused(
@@ -79,18 +99,28 @@ def explain_recipients_refused(
         code = int(code_)
         text = first_line(msg.decode("utf-8", "replace") if isinstance(msg, bytes) else str(msg))
         break
+    # Permanent for the addresses refused with 5xx; a 4xx one is tried again with the message.
+    for_good = sorted(a for a, (c, _m) in refused.items() if int(c) >= 500)
+    verdict = "recipients" if for_good else temporary_verdict(code)
+    if for_good:
+        # refused_recipients: the addresses the verdict is about (the outbox fails only them)
+        extra: dict[str, Any] = {"refused_recipients": for_good}
+    else:
+        extra = {}
     enh = _enhanced(text)
     if _is_relay_denied(code, enh, text):
-        return _relay_denied(ctx, code, text, enh)
+        return _relay_denied(ctx, code, text, enh, verdict=verdict, **extra)
     if enh in ("5.1.1", "5.1.10", "5.1.0") or code == 550 and "unknown" in text.lower():
         return make(
             "The recipient does not exist",
             f"The server refused {who}: {code} {text}",
             "Check the recipient address for typos.",
             f"smtp.{code}",
+            verdict=verdict,
             smtp_code=code,
             enhanced=enh,
             reply=text,
+            **extra,
         )
     return make(
         "The server refused the recipients",
@@ -98,9 +128,11 @@ def explain_recipients_refused(
         "Check the recipient addresses, and the mail server's log for its reason.",
         f"smtp.{code}",
         retryable=400 <= code < 500,
+        verdict=verdict,
         smtp_code=code,
         enhanced=enh,
         reply=text,
+        **extra,
     )
 
 
@@ -114,7 +146,15 @@ def _is_relay_denied(code: int, enh: str, text: str) -> bool:
     )
 
 
-def _relay_denied(ctx: ExplainContext, code: int, text: str, enh: str) -> Explanation:
+def _relay_denied(
+    ctx: ExplainContext,
+    code: int,
+    text: str,
+    enh: str,
+    *,
+    verdict: str = "settings",
+    **extra: Any,
+) -> Explanation:
     where = where_text(ctx)
     account = ctx_get(ctx, "account")
     auth = (
@@ -129,9 +169,11 @@ def _relay_denied(ctx: ExplainContext, code: int, text: str, enh: str) -> Explan
         "the mail server's administrator to allow this server's IP address to relay (Exchange: a "
         "receive connector with this IP in RemoteIPRanges; Postfix: mynetworks).",
         f"smtp.{code}",
+        verdict=verdict,
         smtp_code=code,
         enhanced=enh,
         reply=text,
+        **extra,
     )
 
 
@@ -158,6 +200,7 @@ def explain_reply(exc: smtplib.SMTPResponseException, ctx: ExplainContext) -> Ex
             "-SmtpClientAuthenticationDisabled and Security defaults in Entra ID). Microsoft is "
             "retiring Basic authentication for SMTP AUTH, so OAuth is the lasting fix.",
             "smtp.535-5.7.139",
+            verdict="settings",
             **d,
         )
     if enh == "5.7.30":
@@ -167,6 +210,7 @@ def explain_reply(exc: smtplib.SMTPResponseException, ctx: ExplainContext) -> Ex
             "Choose the service 'Microsoft 365 (Exchange Online)' in alloy-tui, which signs in with "
             "OAuth and sends through Microsoft Graph.",
             f"smtp.{code}-5.7.30",
+            verdict="settings",
             **d,
         )
     if enh == "5.7.57":
@@ -177,6 +221,7 @@ def explain_reply(exc: smtplib.SMTPResponseException, ctx: ExplainContext) -> Ex
             "password with the setup wizard (or set smtp.password_command / smtp.password_env); "
             'for smtp.office365.com use port 587 with smtp.security = "starttls".',
             f"smtp.{code}-5.7.57",
+            verdict="settings",
             **d,
         )
     if enh == "5.7.60" or "sendasdenied" in text.lower().replace(" ", ""):
@@ -189,6 +234,7 @@ def explain_reply(exc: smtplib.SMTPResponseException, ctx: ExplainContext) -> Ex
             f"Delegate Access > Add > choose {account} > None for each folder > OK. Or leave the From "
             f"address empty so messages come from {account} itself.",
             f"smtp.{code}-5.7.60",
+            verdict="message",  # this message's From
             **d,
         )
     if enh == "5.7.0" and "starttls" in text.lower():
@@ -197,6 +243,7 @@ def explain_reply(exc: smtplib.SMTPResponseException, ctx: ExplainContext) -> Ex
             f"{said}.",
             'Set smtp.security = "starttls" (usually with port 587).',
             f"smtp.{code}-5.7.0",
+            verdict="settings",
             **d,
         )
     if _is_relay_denied(code, enh, text):
@@ -216,7 +263,7 @@ def _refused(
     """Replies without a special enhanced code: sign-in, try later, From, connect, size, other."""
     if (
         isinstance(exc, smtplib.SMTPAuthenticationError)
-        or code in (534, 535)
+        or code in AUTH_CODES
         or enh in ("5.7.8", "5.7.3")
     ):
         if code == 534 or enh in ("5.7.9", "5.7.14"):
@@ -226,6 +273,7 @@ def _refused(
                 "Use an app password if the provider offers one, or a service that signs in with "
                 "OAuth (for Microsoft 365: the 'Microsoft 365 (Exchange Online)' service).",
                 f"smtp.{code}",
+                verdict="settings",
                 **d,
             )
         return make(
@@ -235,6 +283,7 @@ def _refused(
             "the setup wizard, or fix the command or environment variable it comes from. Also check "
             "that the account is not locked.",
             f"smtp.{code}",
+            verdict=temporary_verdict(code) if 400 <= code < 500 else "settings",
             **d,
         )
     if 400 <= code < 500:
@@ -244,6 +293,11 @@ def _refused(
             "This is temporary (busy, throttled or greylisted); the next notification will try again.",
             f"smtp.{code}",
             retryable=True,
+            verdict=(
+                "service"
+                if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPHeloError)
+                else temporary_verdict(code)
+            ),
             **d,
         )
     if isinstance(exc, smtplib.SMTPSenderRefused):
@@ -253,6 +307,7 @@ def _refused(
             "Set message.default_from (or the From address) to an address this account may send as.",
             f"smtp.{code}",
             retryable=400 <= code < 500,
+            verdict="message",  # this message's sender
             **d,
         )
     if isinstance(exc, smtplib.SMTPConnectError):
@@ -263,6 +318,7 @@ def _refused(
             "access rules and log.",
             f"smtp.{code}",
             retryable=400 <= code < 500,
+            verdict="settings",
             **d,
         )
     if code == 552 or enh in ("5.3.4", "5.2.3"):
@@ -271,6 +327,7 @@ def _refused(
             f"{said}.",
             "Send a smaller message or raise the server's size limit.",
             f"smtp.{code}",
+            verdict="message",
             **d,
         )
     return make(
@@ -278,5 +335,7 @@ def _refused(
         f"{said}.",
         "Look up the code in the mail server's documentation or log; check the From and To addresses.",
         f"smtp.{code}" if code else "smtp.error",
+        # After DATA (or at MAIL) a 5xx is about this message; at HELO about this client.
+        verdict="settings" if isinstance(exc, smtplib.SMTPHeloError) else "message",
         **d,
     )

@@ -99,6 +99,7 @@ def run_check(config_path: Path, *, now: float | None = None, alert: bool = True
         "cert_days_left": None,  # no certificate or client secret in use
     }
     _check_outbox(result, settings, facts)
+    _check_maildrop_ledger(result, box)
     who = ""
     if settings.text("service") == "exchange-online":
         who = _check_signin(result, settings, config_path, st, refresh_s)
@@ -158,6 +159,23 @@ def _check_outbox(result: CheckResult, settings: Values, facts: OutboxFacts) -> 
         result.add(WARNING, f"a message has been pending for {_age(age)} (`alloy-tui queue list`)")
     if facts.failed:
         result.add(WARNING, f"{facts.failed} failed message(s) (`alloy-tui queue list`)")
+
+
+def _check_maildrop_ledger(result: CheckResult, box: Path) -> None:
+    """Maildrop files the runner queued (or refused) but could not remove: CRITICAL."""
+    from alloy_tui.core.errors import printable
+    from alloy_tui.core.maildrop import stuck_files
+
+    stuck = stuck_files(box)
+    if stuck:
+        first = stuck[0]
+        said = printable(f"{first.get('file')}: {first.get('reason')}")
+        result.add(
+            CRITICAL,
+            f"{len(stuck)} maildrop file(s) could not be removed by the runner (e.g. {said}); "
+            "they are not taken again; make the maildrop writable for the runner "
+            "(`alloy-tui setup-system`)",
+        )
 
 
 def _check_signin(

@@ -60,6 +60,7 @@ def keepalive(
             cause=str(e),
             fix="Run `alloy-tui` (the setup wizard) or correct [exchange_online] in the config.",
             code="config",
+            verdict="settings",
         )
         return _failed(settings, config_path, signin.username(), ex, now)
     return _refreshed(settings, config_path, signin.username(), now)

@@ -54,6 +54,7 @@ def too_large(size: str, why: str) -> MessageTooLarge:
                 "recipients can fetch it and send its location."
             ),
             code="too_large",
+            verdict="message",
         )
     )
 

@@ -179,6 +179,7 @@ class ExchangeServerTransport:
                 ),
                 fix="Check that the URL points at Exchange 2013 SP1 or later (Exchange 2010 is out of support).",
                 code=type(exc).__name__,
+                verdict="settings",
             )
         else:
             ex = explain(

@@ -217,6 +217,7 @@ class _Search:
             ),
             fix=f"{fix} Or: {HOW_TO_FIND}",
             code="autodiscover.401",
+            verdict="settings",
         )
 
     def close(self) -> None:
@@ -329,6 +330,7 @@ def _not_found(address: str, server: str, search: _Search) -> Explanation:
         cause=f"Asked for {address}: {tried}.",
         fix=fix,
         code="autodiscover.not_found",
+        verdict="settings",
     )
 
 

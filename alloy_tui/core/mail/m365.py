@@ -57,6 +57,7 @@ def delegation_off(account: str, from_address: str) -> Explanation:
             "Delegate Access > Add > choose the account's mailbox > None for each folder > OK)."
         ),
         code="delegation_off",
+        verdict="message",  # this message's From
     )
 
 

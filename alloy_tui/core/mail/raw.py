@@ -71,6 +71,7 @@ def too_big(size: int, limit: int, what: str, fix: str) -> Explanation:
         cause=f"The message is {mb(size)} ({size} bytes); {what} is {mb(limit)}. It was not sent.",
         fix=fix,
         code="message.too_big",
+        verdict="message",
         details={"size": size, "limit": limit},
     )
 

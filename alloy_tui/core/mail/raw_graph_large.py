@@ -70,6 +70,7 @@ def needs_read_write(account: str) -> Explanation:
             "carries it. The message stays queued until then."
         ),
         code="large.mail_readwrite",
+        verdict="retry",  # large messages only wait for the permission; the others go
     )
 
 
@@ -82,7 +83,9 @@ def send_large(d: GraphDelivery, message: bytes, recipients: Sequence[str]) -> s
     base = f"{d.mailbox_url}/messages"
     resp = d._call("POST", base, json=draft_of(msg, d._account))
     if resp.status_code == 403:  # an app: its role assignment or scope (the commands name both)
-        raise ExplainedError(d._explain(resp) if d.app_only else needs_read_write(d._account))
+        refused = d._explain(resp) if d.app_only else needs_read_write(d._account)
+        refused.verdict = "retry"  # only large messages wait for the permission; the others go
+        raise ExplainedError(refused)
     if resp.status_code != 201:
         raise ExplainedError(d._explain(resp))
     draft_id = str(resp.json()["id"])

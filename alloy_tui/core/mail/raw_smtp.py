@@ -78,6 +78,7 @@ class SmtpDelivery(SmtpTransport):
                     cause="The message has no From address and no default sender is set.",
                     fix="Set message.default_from (or use an e-mail address as smtp.username).",
                     code="config",
+                    verdict="settings",
                 )
             )
         data = raw.without_bcc(message)

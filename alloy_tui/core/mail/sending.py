@@ -78,6 +78,7 @@ def _input_explanation(e: UserInputError) -> Explanation:
         cause=f"{e} Nothing was sent.",
         fix="Correct the value and send again.",
         code="input",
+        verdict="message",
     )
 
 
@@ -99,6 +100,7 @@ def _settings_explanation(e: UserInputError, key: str, config_path: Path) -> Exp
             f"{config_path} and check it with `alloy-tui config validate`."
         ),
         code="settings",
+        verdict="settings",
     )
 
 
@@ -178,6 +180,7 @@ def send_message(
                     cause=str(e),
                     fix="Correct the settings and try again.",
                     code="config",
+                    verdict="settings",
                 )
             ) from None
         except Exception as e:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         parse,
         submit_folder,
     )
+    from alloy_tui.core.maildrop.ledger import stuck_files
     from alloy_tui.core.maildrop.pickup import IntakeSummary, intake
     from alloy_tui.core.maildrop.setup import MAILDROP_MODE, FolderStep, SetupError, system_folders
     from alloy_tui.core.maildrop.setup import apply as apply_step
@@ -41,6 +42,7 @@ __getattr__ = lazy_names(
             "DEFAULT_MAILDROP MAILDROP_ENV MAX_HEADER_BYTES Envelope HeaderError MaildropError "
             "drop header_line parse submit_folder"
         ),
+        "ledger": "stuck_files",
         "pickup": "IntakeSummary intake",
         "setup": "MAILDROP_MODE FolderStep SetupError system_folders apply_step=apply",
         "watch": "MaildropIntake maildrop_path",
@@ -66,6 +68,7 @@ __all__ = [
     "intake",
     "maildrop_path",
     "parse",
+    "stuck_files",
     "submit_folder",
     "system_folders",
 ]

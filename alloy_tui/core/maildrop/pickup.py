@@ -1,24 +1,26 @@
-"""The runner's side: every complete drop file checked, prepared and moved into the outbox.
+"""The runner's side: every maildrop entry judged alone, checked, prepared, into the outbox.
 
-Each ``<uid>.<random>`` file is looked at with lstat first (a symlink, FIFO or device is never
-opened), then opened O_RDONLY|O_NOFOLLOW|O_NONBLOCK and checked on the open descriptor: the same
-file as the lstat, a regular file with one link, owned by the uid its name says, under the size
-limit. Then its header is parsed and the message goes through `prepare()` with the config's
-settings, exactly as sendmail's own hand-off does, and into the outbox with
-``details.submitted_by`` (the user name of that uid). The drop file is removed only after the
-outbox submit is durable: a crash in between gives at most a duplicate, never a loss.
+Each entry is looked at with lstat first: a symlink, FIFO, socket, device or folder is never
+opened; it is refused and removed (moved aside when it can't be: refusals.py), and the next
+entry is looked at. A ``<uid>.<random>`` file is opened O_RDONLY|O_NOFOLLOW|O_NONBLOCK and
+checked on the open descriptor: the same file as the lstat, a regular file with one link, owned
+by the uid its name says, under the size limit. Then its header is parsed and the message goes
+through `prepare()` with the config's settings, exactly as sendmail's own hand-off does, and
+into the outbox with ``details.submitted_by`` (the user name of that uid).
 
-A refused file is one ``maildrop.refused`` warning in the alert log (the uid and user, the file
-name, the reason; anything from the file passed through `printable`) and is moved into the
-outbox's 0700 ``refused/`` folder, or removed when it is not a regular file or is a second
-name of another file (a symlink, FIFO, hard link: there is nothing of the sender's to keep).
-Temp files (``.*.tmp``) older than a day, left by a killed sendmail, are removed.
+The drop file is removed once the outbox submit is durable (a crash in between gives at most a
+duplicate, never a loss). When it can't be removed (a read-only maildrop), its (device, inode,
+size, mtime) goes into the outbox's ledger (ledger.py) at once: it is never taken twice, that
+is one ``maildrop.stuck`` error, and `status --check` is CRITICAL until it is gone. A file that
+can't be read, or that waits for the config or the outbox, is said once (``maildrop.held``),
+not on every pass. Refusals are one ``maildrop.refused`` warning per pass; every name and
+reason passes through `printable`. Temp files (``.*``) older than a day, left by a killed
+sendmail, are removed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import os
 import re
@@ -32,7 +34,19 @@ from typing import Any
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import printable
 from alloy_tui.core.fs import fsync_folder
-from alloy_tui.core.maildrop.drop_file import MAX_HEADER_BYTES, HeaderError, parse
+from alloy_tui.core.maildrop.drop_file import HeaderError, parse
+from alloy_tui.core.maildrop.ledger import STUCK, Ledger, fingerprint
+from alloy_tui.core.maildrop.reading import Changed, limit, read_drop_file, user_name
+from alloy_tui.core.maildrop.refusals import (
+    ASIDE_PREFIX,
+    Refusals,
+    Refused,
+    RefusedFile,
+    Stuck,
+    dispose,
+    prune,
+    shown,
+)
 from alloy_tui.core.outbox import Outbox, OutboxError
 
 LogFn = Callable[[str, str, str, dict[str, Any]], None]
@@ -46,35 +60,7 @@ class IntakeSummary:
     taken: int = 0  # now in the outbox
     refused: int = 0  # moved aside or removed, each with a maildrop.refused entry
     held: int = 0  # left in the maildrop for a later run (the outbox or config can't take it now)
-
-
-class Refused(Exception):
-    """This file will not be sent; ``keep``: move it aside (else it is removed)."""
-
-    def __init__(self, reason: str, *, keep: bool = True) -> None:
-        self.keep = keep
-        super().__init__(reason)
-
-
-class _Changed(Exception):
-    """The name no longer names the file we looked at: look again next run."""
-
-
-def limit() -> int:
-    from alloy_tui.core.mail import MAX_MESSAGE_BYTES
-
-    return MAX_MESSAGE_BYTES + MAX_HEADER_BYTES
-
-
-def user_name(uid: int | None) -> str:
-    if uid is None:
-        return "unknown"
-    import pwd
-
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
+    stuck: int = 0  # could not be removed (a read-only maildrop): in the ledger, never taken twice
 
 
 def usable(folder: Path) -> bool:
@@ -130,6 +116,9 @@ class _Intake:
         self.log_fn = log
         self.summary = IntakeSummary()
         self.limit = limit()
+        self.ledger = Ledger(box.path)
+        self.refusals = Refusals()
+        self.now = time.time()
 
     def log(self, level: str, event: str, text: str, details: dict[str, Any]) -> None:
         if self.log_fn is not None:
@@ -141,87 +130,83 @@ class _Intake:
             names = sorted(os.listdir(self.folder))
         except OSError:
             return self.summary
+        complete = True
         for name in names:
-            if name.startswith("."):
-                self.tidy_temp(name)
-            elif not self.one(name):
+            try:
+                go = self.one(name)
+            except Exception as e:  # noqa: BLE001 - one entry never stops the others
+                said = shown(name)
+                self.log(
+                    "error",
+                    "maildrop.error",
+                    f"The maildrop entry {said} could not be handled: {printable(str(e))}",
+                    {"file": said, "error": type(e).__name__},
+                )
+                go = True
+            if not go:
+                complete = False
                 break  # the outbox (or the config) can't take mail now: the rest waits too
+        if complete:
+            self.ledger.prune()
+        self.save_ledger()
+        self.tell_refusals()
         return self.summary
 
-    def tidy_temp(self, name: str) -> None:
-        if not name.endswith(".tmp"):
-            return
-        path = self.folder / name
-        with contextlib.suppress(OSError):
-            if time.time() - os.lstat(path).st_mtime > STALE_TEMP_SECONDS:
-                os.unlink(path)
+    def save_ledger(self) -> None:
+        try:
+            self.ledger.save()
+        except OSError as e:
+            self.log(
+                "error",
+                "maildrop.error",
+                f"The maildrop ledger {self.ledger.path} could not be written: {e.strerror or e}",
+                {"file": str(self.ledger.path)},
+            )
 
-    # ---------------------------------------------------------------- one file
+    # ---------------------------------------------------------------- one entry
     def one(self, name: str) -> bool:
-        """Take or refuse one file; False when the rest must wait (nothing can be queued)."""
+        """Take or refuse one entry; False when the rest must wait (nothing can be queued)."""
         path = self.folder / name
+        try:
+            first = os.lstat(path)
+        except FileNotFoundError:
+            return True
+        fp = fingerprint(first)
+        known = self.ledger.get(fp)
+        if known is not None and known.get("state") in STUCK:
+            self.retry_stuck(name, first, fp, known)
+            return True
+        regular = stat.S_ISREG(first.st_mode)
+        if name.startswith(".") and (regular or name.startswith(ASIDE_PREFIX)):
+            if regular:
+                self.tidy_temp(path, first)
+            return True
         match = NAME_RE.fullmatch(name)
         uid = int(match.group(1)) if match else None
         try:
-            data, st = self.read(path, uid)
-            return self.queue(path, name, uid, data, st)
-        except (FileNotFoundError, _Changed):
+            data, st = read_drop_file(path, first, uid, self.limit)
+            return self.queue(name, uid, data, st)
+        except (FileNotFoundError, Changed):
             return True  # gone or replaced meanwhile: nothing to do until the next run
         except Refused as r:
-            self.refuse(path, name, uid, r)
+            self.refuse(name, uid, first, r)
         except PermissionError:
-            self.hold(name, uid, _UNREADABLE)
+            self.hold(fp, name, uid, _UNREADABLE)
         except OSError as e:
-            self.hold(name, uid, f"it could not be read: {e.strerror or e}")
+            self.hold(fp, name, uid, f"it could not be read: {e.strerror or e}")
         except Exception as e:  # noqa: BLE001 - any local user writes these: one file never stops the rest
-            self.refuse(path, name, uid, Refused(f"it could not be processed ({type(e).__name__})"))
+            self.refuse(
+                name, uid, first, Refused(f"it could not be processed ({type(e).__name__})")
+            )
         return True
 
-    def read(self, path: Path, uid: int | None) -> tuple[bytes, os.stat_result]:
-        first = os.lstat(path)
-        if stat.S_ISLNK(first.st_mode):
-            raise Refused("it is a symbolic link (never followed)", keep=False)
-        if not stat.S_ISREG(first.st_mode):
-            raise Refused(f"it is not a regular file ({_kind(first.st_mode)})", keep=False)
-        if uid is None:
-            keep = first.st_nlink == 1  # a second name of another file is only removed
-            raise Refused("its name is not <uid>.<32 hex digits>, as sendmail writes it", keep=keep)
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-        except OSError as e:
-            if e.errno == errno.ELOOP:
-                raise _Changed() from None  # swapped for a symlink since the lstat
-            raise
-        try:
-            st = os.fstat(fd)
-            if (st.st_dev, st.st_ino) != (first.st_dev, first.st_ino):
-                raise _Changed()
-            self.check(st, uid)
-            data = _read_at_most(fd, self.limit + 1)
-        finally:
-            os.close(fd)
-        if len(data) > self.limit:
-            raise Refused(f"it is larger than {self.limit} bytes (the message size limit)")
-        return data, st
+    def tidy_temp(self, path: Path, st: os.stat_result) -> None:
+        """A temp file left by a killed sendmail (a day old) is removed."""
+        if self.now - st.st_mtime > STALE_TEMP_SECONDS:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
-    def check(self, st: os.stat_result, uid: int) -> None:
-        if st.st_nlink != 1:
-            raise Refused(
-                f"it has {st.st_nlink} links: a hard link to another file (only that link "
-                "was removed)",
-                keep=False,
-            )
-        if st.st_uid != uid:
-            raise Refused(
-                f"it is owned by {user_name(st.st_uid)} (uid {st.st_uid}), not by uid {uid} as "
-                "its name says"
-            )
-        if st.st_size > self.limit:
-            raise Refused(
-                f"it is {st.st_size} bytes, larger than {self.limit} (the message size limit)"
-            )
-
-    def queue(self, path: Path, name: str, uid: int | None, data: bytes, st: Any) -> bool:
+    def queue(self, name: str, uid: int | None, data: bytes, st: os.stat_result) -> bool:
         from alloy_tui.core.mail import MessageRefused, prepare
 
         user = user_name(uid)
@@ -240,11 +225,11 @@ class _Intake:
             raise Refused(f"its header can't be read: {e}") from None
         except MessageRefused as e:
             if e.exit_code == EX_CONFIG:  # the config is not complete: not the message's fault
-                self.hold(name, uid, str(e))
+                self.hold(fingerprint(st), name, uid, str(e))
                 return False
             raise Refused(f"sendmail's rules refuse it: {e}") from None
         try:
-            self.box.submit(
+            qid = self.box.submit(
                 prepared.raw,
                 recipients=prepared.recipients,
                 sender=prepared.sender,
@@ -252,107 +237,111 @@ class _Intake:
                 details={"submitted_by": user},
             )
         except OutboxError as e:
-            self.hold(name, uid, e.explanation.one_line())
+            self.hold(fingerprint(st), name, uid, e.explanation.one_line())
             return False
-        self.unlink_if_same(path, st)
         self.summary.taken += 1
+        try:
+            self.remove_if_same(self.folder / name, st)
+        except OSError as e:  # queued, but still there: never take it again
+            self.taken_not_removed(name, uid, st, qid, e)
         return True
 
     # ---------------------------------------------------------------- outcomes
-    def unlink_if_same(self, path: Path, st: Any) -> None:
-        with contextlib.suppress(OSError):
+    def remove_if_same(self, path: Path, st: os.stat_result) -> None:
+        try:
             now = os.lstat(path)
-            if (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino):
-                os.unlink(path)
+        except FileNotFoundError:
+            return
+        if (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino):
+            os.unlink(path)
+            with contextlib.suppress(OSError):
                 fsync_folder(self.folder)
 
-    def refuse(self, path: Path, name: str, uid: int | None, why: Refused) -> None:
-        kept: str | None = None
-        if why.keep:
-            try:
-                kept = str(_set_aside(path, self.box.path / "refused"))
-                outcome = f"moved to {kept}"
-            except OSError as e:
-                self.hold(name, uid, f"{why}; it could not be moved aside: {e.strerror or e}")
-                return
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-            outcome = "removed"
-        self.summary.refused += 1
-        user, shown, reason = user_name(uid), printable(name), printable(str(why))
-        self.log(
-            "warning",
-            "maildrop.refused",
-            f"Refused the maildrop file {shown} from {user}: {reason}; {outcome}",
-            {"uid": uid, "user": user, "file": shown, "reason": reason, "kept_as": kept},
-        )
+    def taken_not_removed(
+        self, name: str, uid: int | None, st: os.stat_result, qid: str, e: OSError
+    ) -> None:
+        from alloy_tui.core.fs import why
 
-    def hold(self, name: str, uid: int | None, reason: str) -> None:
+        self.summary.stuck += 1
+        label, user = shown(name), user_name(uid)
+        reason = f"it could not be removed after it was queued as {qid}: {why(e)}"
+        if self.ledger.put(fingerprint(st), "taken", label, reason, self.now):
+            self.save_ledger()  # at once: a crash now must not deliver it twice
+            self.log(
+                "error",
+                "maildrop.stuck",
+                f"The maildrop file {label} from {user} is queued as {qid} but {reason}; it "
+                f"will not be taken again. Fix: the runner's account must be able to write "
+                f"{self.folder} (a read-only mount? run `alloy-tui setup-system`); "
+                "`status --check` is CRITICAL until it is gone.",
+                {"uid": uid, "user": user, "file": label, "queue_id": qid, "reason": reason},
+            )
+
+    def retry_stuck(self, name: str, first: os.stat_result, fp: str, known: dict[str, Any]) -> None:
+        """A file already queued (or refused) that could not be removed: try again, quietly."""
+        if known.get("state") == "taken":
+            with contextlib.suppress(OSError):
+                self.remove_if_same(self.folder / name, first)
+                self.ledger.drop(fp)
+            return
+        keep = stat.S_ISREG(first.st_mode) and first.st_nlink == 1
+        with contextlib.suppress(Stuck, OSError):
+            dispose(self.folder, name, first, Refused("", keep=keep), self.box.path / "refused")
+            self.ledger.drop(fp)
+
+    def refuse(self, name: str, uid: int | None, first: os.stat_result, why: Refused) -> None:
+        label, reason = shown(name), printable(str(why))
+        try:
+            outcome, kept = dispose(self.folder, name, first, why, self.box.path / "refused")
+        except Stuck as s:
+            self.summary.stuck += 1
+            said = f"{reason}; {s}"
+            if self.ledger.put(fingerprint(first), "stuck", label, said, self.now):
+                self.log(
+                    "error",
+                    "maildrop.stuck",
+                    f"Refused the maildrop file {label} from {_owner(first)}: {said}. Fix: the "
+                    f"runner's account must be able to write {self.folder}.",
+                    {"uid": uid, "owner": first.st_uid, "file": label, "reason": said},
+                )
+            return
+        self.summary.refused += 1
+        self.refusals.add(RefusedFile(label, uid, first.st_uid, reason, outcome, kept))
+
+    def tell_refusals(self) -> None:
+        told = self.refusals.entry()
+        if told is None:
+            return
+        self.log("warning", "maildrop.refused", *told)
+        if not any(f.kept_as and "/refused/" in f.kept_as for f in self.refusals.files):
+            return
+        q = self.settings.queue
+        refused = self.box.path / "refused"
+        removed, freed = prune(refused, q.refused_max_files, q.refused_max_mb)
+        if removed:
+            self.log(
+                "info",
+                "maildrop.pruned",
+                f"Removed the {removed} oldest refused file(s) ({freed} bytes) from {refused}: "
+                f"it keeps at most {q.refused_max_files} files and {q.refused_max_mb} MB "
+                "([queue] refused_max_files, refused_max_mb).",
+                {"removed": removed, "bytes": freed, "folder": str(refused)},
+            )
+
+    def hold(self, fp: str, name: str, uid: int | None, reason: str) -> None:
+        """The file waits in the maildrop; said once (not on every pass) while it stays so."""
         self.summary.held += 1
-        user, shown, reason = user_name(uid), printable(name), printable(reason)
+        user, label, reason = user_name(uid), shown(name), printable(reason)
+        if not self.ledger.put(fp, "held", label, reason, self.now):
+            return
         self.log(
             "warning",
             "maildrop.held",
-            f"The maildrop file {shown} from {user} waits: {reason}",
-            {"uid": uid, "user": user, "file": shown, "reason": reason},
+            f"The maildrop file {label} from {user} waits: {reason}",
+            {"uid": uid, "user": user, "file": label, "reason": reason},
         )
 
 
-def _kind(mode: int) -> str:
-    for test, kind in (
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISDIR, "a folder"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-    ):
-        if test(mode):
-            return kind
-    return "not a file"
-
-
-def _read_at_most(fd: int, n: int) -> bytes:
-    parts: list[bytes] = []
-    got = 0
-    while got < n:
-        chunk = os.read(fd, min(1 << 20, n - got))
-        if not chunk:
-            break
-        parts.append(chunk)
-        got += len(chunk)
-    return b"".join(parts)
-
-
-def _set_aside(path: Path, refused: Path) -> Path:
-    """Move a refused file into the 0700 refused/ folder (a copy when on another disk)."""
-    if not refused.is_dir():
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(refused, 0o700)
-    os.chmod(refused, 0o700)
-    target = refused / path.name
-    try:
-        os.rename(path, target)
-    except OSError as e:
-        if e.errno != errno.EXDEV:
-            raise
-        _copy_across(path, target)
-    fsync_folder(refused)
-    return target
-
-
-def _copy_across(path: Path, target: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        try:
-            while chunk := os.read(fd, 1 << 20):
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(out, view) :]
-            os.fsync(out)
-        finally:
-            os.close(out)
-    finally:
-        os.close(fd)
-    os.unlink(path)
+def _owner(st: os.stat_result) -> str:
+    name = user_name(st.st_uid)
+    return name if name == f"uid {st.st_uid}" else f"{name} (uid {st.st_uid})"

@@ -16,7 +16,7 @@ from pathlib import Path
 from alloy_tui.core.config import Settings, paths
 from alloy_tui.core.maildrop.drop_file import DEFAULT_MAILDROP
 from alloy_tui.core.maildrop.pickup import IntakeSummary, intake
-from alloy_tui.core.outbox import Outbox
+from alloy_tui.core.outbox import Outbox, OutboxError
 
 SETTLE_SECONDS = 2.0
 FULL_SCAN_SECONDS = 3600.0
@@ -40,6 +40,7 @@ class MaildropIntake:
         self.folder = maildrop_path(settings, config_path)
         self._seen: tuple[int, int] | None = None
         self._listed_at = 0.0
+        self._said = ""
 
     def changed(self) -> bool:
         """Whether the folder may hold something new since it was last listed (one stat)."""
@@ -59,9 +60,13 @@ class MaildropIntake:
         if not self.changed() and if_changed:
             return IntakeSummary()
         try:
-            return intake(self.folder, self.box, self.settings, self.config_path, self.box.log)
-        except OSError as e:  # the outbox's own trouble: the drain that follows reports it
-            if self.box.log is not None:
-                text = f"The maildrop {self.folder} could not be taken in: {e.strerror or e}"
+            taken = intake(self.folder, self.box, self.settings, self.config_path, self.box.log)
+        except (OSError, OutboxError) as e:  # the outbox's own trouble: the drain reports it
+            why = e.explanation.one_line() if isinstance(e, OutboxError) else e.strerror or e
+            text = f"The maildrop {self.folder} could not be taken in: {why}"
+            if self.box.log is not None and text != self._said:  # once, not on every wake
                 self.box.log("error", "maildrop.error", text, {"folder": str(self.folder)})
+            self._said = text
             return IntakeSummary()
+        self._said = ""
+        return taken

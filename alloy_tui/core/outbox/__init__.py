@@ -30,6 +30,7 @@ from alloy_tui.core.outbox.spool import Outbox, Submission
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
     from alloy_tui.core.config import Settings, Values
     from alloy_tui.core.outbox.detached import runner_active, start_runner_detached
+    from alloy_tui.core.outbox.hold import held_now, read_hold, reason_text
     from alloy_tui.core.outbox.pacing import Clock, SystemClock
     from alloy_tui.core.outbox.queued import QueuedMessage
     from alloy_tui.core.outbox.runner import RunSummary, run_queue
@@ -39,6 +40,7 @@ __getattr__ = lazy_names(
     globals(),
     {
         "detached": "runner_active start_runner_detached",
+        "hold": "held_now read_hold reason_text",
         "pacing": "Clock SystemClock",
         "queued": "QueuedMessage",
         "runner": "RunSummary run_queue",
@@ -57,8 +59,11 @@ __all__ = [
     "RunSummary",
     "Submission",
     "SystemClock",
+    "held_now",
     "open_outbox",
     "outbox_path",
+    "read_hold",
+    "reason_text",
     "run_queue",
     "runner_active",
     "start_runner_detached",

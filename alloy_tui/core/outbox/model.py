@@ -43,7 +43,10 @@ def as_datetime(ts: float | None) -> datetime | None:
 
 
 def explanation_dict(ex: Explanation) -> dict[str, Any]:
-    return {"title": ex.title, "code": ex.code, "cause": ex.cause, "fix": ex.fix}
+    out = {"title": ex.title, "code": ex.code, "cause": ex.cause, "fix": ex.fix}
+    if ex.verdict:
+        out["verdict"] = ex.verdict
+    return out
 
 
 def explanation_of(data: dict[str, Any] | None) -> Explanation | None:
@@ -54,4 +57,5 @@ def explanation_of(data: dict[str, Any] | None) -> Explanation | None:
         cause=str(data.get("cause", "")),
         fix=str(data.get("fix", "")),
         code=str(data.get("code", "")),
+        verdict=str(data.get("verdict", "")),
     )

@@ -2,10 +2,11 @@
 
 One delivery (one token, one connection) serves the whole run and is opened only when a message
 is due. Each outcome is one alert-log entry with ``details.queue_id``: mail.sent, mail.deferred
-(the explained reason and the next attempt) or mail.failed (the reason and the fix). A failure
-that is not the message's own (Microsoft busy, network down, sign-in needed) holds the run: the
-other messages are not tried until that message's next attempt, so an outage costs one request
-per back-off step, not one per message.
+(the explained reason and the next attempt) or mail.failed (the reason and the fix). What a
+failure does is its verdict's (policy.py): `message` fails that message at once, `retry` gives it
+its own back-off, and only `service` or `settings` hold the queue (hold.py: kept on disk, named,
+probed with one message when it ends, lifted by a success or by `queue retry/delete/flush`), so
+an outage costs one request per back-off step, and a poison message never stops the others.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
+from alloy_tui.core.outbox import hold as holds
 from alloy_tui.core.outbox import locks, policy
 from alloy_tui.core.outbox.model import explanation_dict, iso
 from alloy_tui.core.outbox.pacing import Clock, Pacer, SystemClock
@@ -25,6 +27,8 @@ from alloy_tui.core.outbox.spool import Outbox
 
 IDLE_POLL = 5.0  # the daemon looks for new messages at least this often (seconds)
 BUSY_POLL = 0.05  # waiting for another runner to finish a message it holds
+FLUSH_WAIT = 60.0  # a flush waits out a Retry-After up to this long, then goes on
+FLUSH_WAITS = 3  # ...at most this many times for one message
 
 
 @dataclass
@@ -34,6 +38,7 @@ class RunSummary:
     failed: int = 0
     pending: int = 0  # still pending when the run ended
     token_acquisitions: int = 0
+    hold: dict[str, Any] | None = None  # the queue's hold when the run ended (hold.py)
 
 
 def explain_any(e: BaseException, settings: Settings) -> Explanation:
@@ -45,6 +50,7 @@ def explain_any(e: BaseException, settings: Settings) -> Explanation:
             cause=str(e),
             fix="Correct the settings (`alloy-tui` or `alloy-tui config show`); the message stays queued.",
             code="config",
+            verdict="settings",
         )
     from alloy_tui.core.explain import ExplainContext, explain
 
@@ -73,13 +79,39 @@ class Runner:
         self.pacer = Pacer(box.path, settings.queue.max_per_minute, clock)
         self.lifetime = float(settings.queue.lifetime_hours) * 3600.0
         self.summary = RunSummary()
-        self.hold_until = 0.0  # a service-wide failure: try nothing before this
-        self.hold_reason: dict[str, Any] | None = None  # ...and what it was
+        self.flushing = flush  # the whole run is a flush (an admin waits for it)
+        self.hold: dict[str, Any] | None = holds.read_hold(box.path)
         self._delivery: Any = None
 
     # ---------------------------------------------------------------- the loop
     def stopped(self) -> bool:
         return self.stop is not None and self.stop.is_set()
+
+    @property
+    def hold_until(self) -> float:
+        return float(self.hold["until"]) if self.hold else 0.0
+
+    def sync_hold(self) -> None:
+        """The hold on disk is the truth: `queue retry/delete/flush` lift it by removing it."""
+        self.hold = holds.read_hold(self.box.path)
+
+    def set_hold(self, meta: dict[str, Any], ex: Explanation, when: float, probes: int) -> None:
+        now = self.clock.now()
+        since = float(self.hold["since"]) if self.hold else now
+        self.hold = {
+            "since": since,
+            "until": when,
+            "probes": probes,
+            "verdict": policy.verdict_of(ex),
+            "queue_id": meta["id"],
+            "reason": explanation_dict(ex),
+        }
+        holds.write_hold(self.box.path, self.hold)
+
+    def lift_hold(self) -> None:
+        if self.hold is not None:
+            self.hold = None
+            holds.lift_hold(self.box.path)
 
     def due(self, meta: dict[str, Any], now: float) -> bool:
         if meta.get("state") == "failed":
@@ -110,6 +142,7 @@ class Runner:
     def drain(self) -> None:
         """Send everything due now; returns when nothing is due (or held, or stopped)."""
         while not self.stopped():
+            self.sync_hold()
             now = self.clock.now()
             due = [m["id"] for m in self.box.metas() if self.due(m, now)]
             if not due:
@@ -159,23 +192,39 @@ class Runner:
                 cause=f"The outbox holds the details of {qid} but not the message itself.",
                 fix="Nothing can be sent; delete it with `alloy-tui queue delete`.",
                 code="outbox.unreadable",
+                verdict="message",
             )
             self.failed(meta, ex)
             return
-        try:
-            if self._delivery is None:
-                from alloy_tui.core.mail import open_delivery
+        for waits in range(FLUSH_WAITS + 1):
+            try:
+                if self._delivery is None:
+                    from alloy_tui.core.mail import open_delivery
 
-                self._delivery = open_delivery(self.settings, self.config_path)
-            result = self._delivery.send_raw(raw, meta["to"], sender=meta.get("sender", ""))
-        except Exception as e:  # every failure is explained, then sorted
-            ex = explain_any(e, self.settings)
-            if policy.is_permanent(ex):
-                self.failed(meta, ex)
-            else:
-                self.deferred(meta, ex)
+                    self._delivery = open_delivery(self.settings, self.config_path)
+                result = self._delivery.send_raw(raw, meta["to"], sender=meta.get("sender", ""))
+            except Exception as e:  # every failure is explained, then its verdict decides
+                ex = explain_any(e, self.settings)
+                ex.verdict = policy.verdict_of(ex)  # kept with the attempt, read by status
+                if waits < FLUSH_WAITS and self.wait_out(meta, ex):
+                    continue
+                if policy.is_permanent(ex):
+                    self.failed(meta, ex)
+                else:
+                    self.deferred(meta, ex)
+                return
+            self.sent(meta, result)
             return
-        self.sent(meta, result)
+
+    def wait_out(self, meta: dict[str, Any], ex: Explanation) -> bool:
+        """In a flush, a short Retry-After from a busy service is waited out, then the same
+        message is tried again (an admin who typed `flush` is waiting for it)."""
+        asked = policy.retry_after(ex, self.clock.now())
+        if not (self.flushing and policy.holds(ex) and asked is not None and asked <= FLUSH_WAIT):
+            return False
+        self.progress(f"{ex.title}: waiting {asked:g} s as the service asked (Retry-After)")
+        self.clock.sleep(asked, self.stop)
+        return not self.stopped()
 
     # ---------------------------------------------------------------- outcomes
     def _attempted(self, meta: dict[str, Any], ex: Explanation | None) -> None:
@@ -188,6 +237,7 @@ class Runner:
     def sent(self, meta: dict[str, Any], result: Any) -> None:
         self._attempted(meta, None)
         self.box.remove(meta["id"])
+        self.lift_hold()  # the first success lifts a hold
         self.summary.sent += 1
         refused = result.extra.get("refused", "")
         text = f"Queued mail {meta['id']} sent to {', '.join(meta['to'])}"
@@ -208,14 +258,19 @@ class Runner:
         self._attempted(meta, ex)
         now = self.clock.now()
         expiry = self.expiry(meta)
-        when = now + policy.delay(int(meta["attempts"]), ex)
+        holding = policy.holds(ex)
+        # A hold's back-off counts its probes (whichever message probed); a message's own
+        # back-off counts its own attempts.
+        probes = int(self.hold.get("probes", 0)) + 1 if holding and self.hold else 1
+        when = now + policy.delay(probes if holding else int(meta["attempts"]), ex, now)
         if when >= expiry and now >= expiry:
             self.fail_expired(meta)
             return
         when = min(when, expiry)
-        if not policy.is_message_specific(ex):
-            self.hold_until = max(self.hold_until, when)
-            self.hold_reason = explanation_dict(ex)
+        if holding:
+            self.set_hold(meta, ex, when, probes)
+        else:
+            self.lift_hold()  # the service answered about this message alone: not renewed
         meta.update(state="pending", next_attempt_at=when)
         self.box.write_meta(meta)
         self.summary.deferred += 1
@@ -238,6 +293,8 @@ class Runner:
             self._attempted(meta, ex)
         meta.update(state="failed", next_attempt_at=None, last_error=explanation_dict(ex))
         self.box.write_meta(meta)
+        if counted:
+            self.lift_hold()  # the service answered about this message: a hold is not renewed
         self.summary.failed += 1
         text = f"Queued mail {meta['id']} to {', '.join(meta['to'])} failed: {ex.title}"
         self.box.event("error", "mail.failed", text, meta, **self._error_details(ex))
@@ -246,7 +303,7 @@ class Runner:
     def fail_expired(self, meta: dict[str, Any]) -> None:
         n = self.settings.queue.lifetime_hours
         hours = f"{n} hour{'s' if n != 1 else ''}"
-        last = meta.get("last_error") or self.hold_reason or {}
+        last = meta.get("last_error") or (self.hold or {}).get("reason") or {}
         said = f" The last attempt said: {last.get('title')}: {last.get('cause')}" if last else ""
         ex = Explanation(
             title=f"Not delivered within {hours}",
@@ -273,9 +330,10 @@ class Runner:
         }
         if ex.request_id:
             out["request_id"] = ex.request_id
-        for key in ("status", "retry_after"):
+        for key in ("status", "retry_after", "refused_recipients"):
             if key in ex.details:
                 out[key] = ex.details[key]
+        out["verdict"] = policy.verdict_of(ex)
         return out
 
 
@@ -299,6 +357,8 @@ def run_queue(
     box.clock = clock.now
     box.ensure()
     box.tidy()
+    if flush:
+        box.lift_hold()  # an admin's flush tries every message now
     runner = Runner(
         settings, config_path, box, clock, stop=stop, on_progress=on_progress, flush=flush
     )
@@ -322,4 +382,6 @@ def run_queue(
     finally:
         runner.close()
     runner.summary.pending = sum(1 for m in box.metas() if m.get("state") != "failed")
+    runner.sync_hold()
+    runner.summary.hold = runner.hold if runner.summary.pending else None
     return runner.summary

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.fs import fsync_folder, remove_quietly, why, write_temp
+from alloy_tui.core.outbox import hold as holding
 from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.batch import Placing, place
 from alloy_tui.core.outbox.model import (
@@ -347,6 +348,7 @@ class Outbox:
                 meta["lifetime_from"] = self.clock()  # queued_at stays as it was
             meta.update(state="pending", next_attempt_at=self.clock())
             self.write_meta(meta)
+        self.lift_hold()
 
     def force(self, qid: str) -> None:
         """Due now, whatever its back-off said."""
@@ -355,11 +357,22 @@ class Outbox:
             if meta["state"] == "sending":
                 meta["state"] = "pending"
             self.write_meta(meta)
+        self.lift_hold()
 
     def delete(self, qid: str) -> None:
         with self._changing(qid) as meta:
             self.remove(qid)
             self.event("info", "mail.deleted", f"Deleted queued mail {qid}", meta)
+        self.lift_hold()
+
+    # ------------------------------------------------------------------ the hold (hold.py)
+    def hold(self) -> dict[str, Any] | None:
+        """The queue's hold (a service or settings failure), or None."""
+        return holding.read_hold(self.path)
+
+    def lift_hold(self) -> bool:
+        """Lift the hold at once (a running daemon sees it at its next look, within seconds)."""
+        return holding.lift_hold(self.path)
 
     def remove(self, qid: str) -> None:
         """Drop both files (metadata first, so the message is never listed half-removed)."""

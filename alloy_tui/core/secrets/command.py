@@ -40,6 +40,7 @@ def check_command_source(config_path: Path, setting: str) -> None:
                     ),
                     fix=f"Make it writable only by its owner: chmod go-w {path}",
                     code="password.command_unsafe",
+                    verdict="settings",
                 )
             )
 

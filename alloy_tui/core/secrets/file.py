@@ -49,7 +49,9 @@ def _check_file(path: Path) -> None:
 
 
 def _refused(title: str, cause: str, fix: str) -> LocalProblem:
-    return LocalProblem(Explanation(title=title, cause=cause, fix=fix, code="secrets.file"))
+    return LocalProblem(
+        Explanation(title=title, cause=cause, fix=fix, code="secrets.file", verdict="settings")
+    )
 
 
 def _user(uid: int) -> str:

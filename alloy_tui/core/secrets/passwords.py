@@ -134,6 +134,7 @@ def resolve_password(
                     f"{key}.password_env (the name of an environment variable holding it)."
                 ),
                 code="password.missing",
+                verdict="settings",
             )
         )
     return stored
@@ -201,6 +202,7 @@ def read_password_env(name: str, *, key: str = "smtp") -> str:
                     f"shell), or change {key}.password_env."
                 ),
                 code="password.env",
+                verdict="settings",
             )
         )
     return value
@@ -346,5 +348,6 @@ def _command_error(setting: str, command: str, cause: str, fix: str) -> Explaine
             cause=f"{setting} `{command}`: {cause}",
             fix=fix,
             code="password.command",
+            verdict="settings",
         )
     )

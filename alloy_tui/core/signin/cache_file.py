@@ -49,6 +49,7 @@ class TokenCacheLocked(LocalProblem):
                 fix=f"Try again in a moment. {check} no alloy-tui is running, remove the lock: "
                 f"rm {lock}",
                 code="token_cache.locked",
+                verdict="service",
             )
         )
 

@@ -46,6 +46,7 @@ def unreadable(path: Path, e: OSError) -> LocalProblem:
             fix=f"Run alloy-tui as the user that owns {path} (`ls -l {path}`), or give it to "
             f"this user: chown {user} {path} && chmod 600 {path}.",
             code="token_cache.unreadable",
+            verdict="settings",
         )
     )
 

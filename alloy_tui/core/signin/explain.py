@@ -30,6 +30,7 @@ def not_signed_in(cache_path: Path, who: str, damaged: bool, why: str = "") -> E
         cause=cause,
         fix="Run `alloy-tui login` (or the wizard's Sign in step) and enter the code shown.",
         code="not_signed_in",
+        verdict="service",
     )
 
 

@@ -153,9 +153,11 @@ def test_t_and_f_are_applied_by_the_runner(folder: Path, tmp_path: Path) -> None
 
 
 def refused(log: Log) -> dict[str, Any]:
+    """The one refused file of the pass (one maildrop.refused entry per pass)."""
     [(level, _event, text, details)] = log.events("maildrop.refused")
-    assert level == "warning" and details["reason"] in text
-    return details
+    [file] = details["files"]
+    assert level == "warning" and file["reason"] in text and details["count"] == 1
+    return file
 
 
 def test_a_symlink_is_removed_and_never_read_through(folder: Path, tmp_path: Path) -> None:
@@ -236,7 +238,9 @@ def test_a_bad_header_or_name_is_moved_aside_and_logged_printable(
     box, log, summary = intake_into(folder, tmp_path)
     assert summary.refused == 2 and box.list() == [] and os.listdir(folder) == []
     assert len(os.listdir(box.path / "refused")) == 2
-    reasons = [d["reason"] for _l, _e, _t, d in log.events("maildrop.refused")]
+    [(_l, _e, text, details)] = log.events("maildrop.refused")  # one summary for the pass
+    assert details["count"] == 2 and text.startswith("2 files from uid 0 (root) refused: ")
+    reasons = [f["reason"] for f in details["files"]]
     assert any("unknown format version" in r for r in reasons)
     assert any("its name is not <uid>" in r for r in reasons)
     assert "\x1b" not in json.dumps(log.entries) and "\x07" not in json.dumps(log.entries)

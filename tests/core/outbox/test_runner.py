@@ -135,7 +135,7 @@ def test_503_for_an_hour_stays_pending_then_fails_at_its_lifetime(
     clock.until = clock.t + 2 * 3600
     ids = submit(settings, tmp_path, clock, "outage a", "outage b")
     start = clock.t
-    sb.set_scenario("server_busy", retry_after=5, api="graph", count=None)
+    sb.set_scenario("server_busy", retry_after=None, api="graph", count=None)  # no Retry-After
     summary = run_queue(settings, tmp_path / "config.toml", daemon=True, stop=stop, clock=clock)
     assert summary.sent == 0 and summary.failed == 2 and summary.pending == 0
     # Back-off 1, 2, 4, 8, 16, 32 minutes: six tries in the hour, one request each (the

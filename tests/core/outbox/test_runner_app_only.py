@@ -92,17 +92,20 @@ def test_queued_message_arrives_from_the_mailbox(
 
 
 @pytest.mark.parametrize("api", ["graph", "ews"])
-def test_out_of_scope_mailbox_fails_at_once_explained(
+def test_out_of_scope_mailbox_holds_the_queue_explained(
     sb: Sandbox, pem: Path, tmp_path: Path, api: str
 ) -> None:
     settings = queued(sb, tmp_path, pem, api=api, mailbox=CEO)
     qid = submit(settings, tmp_path, mime("not ours", from_=CEO))
     before = len(sb.messages())
     summary = run_queue(settings, tmp_path / "config.toml")
-    assert (summary.sent, summary.failed, summary.deferred) == (0, 1, 0)
+    # The configured mailbox itself is outside the app's scope: nothing can go until the
+    # settings change, so the queue is held (named), and the message waits.
+    assert (summary.sent, summary.failed, summary.deferred) == (0, 0, 1)
+    assert summary.hold is not None and summary.hold["verdict"] == "settings"
     m = Outbox(Path(settings.queue.path)).get(qid)
-    assert m.state == "failed" and m.attempts == 1
-    failed = failed_event(settings)
+    assert m.state == "pending" and m.attempts == 1
+    [failed] = [e for e in log_entries(settings) if e["event"] == "mail.deferred"]
     assert failed["details"]["queue_id"] == qid
     assert "outside its scope" in failed["message"] + failed["details"].get("title", "")
     assert f"PrimarySmtpAddress -eq '{CEO}'" in failed["details"]["fix"]
@@ -144,9 +147,11 @@ def test_large_message_without_the_mail_readwrite_role_names_it(
     sb.set_app_roles(["Mail.Send"])
     settings = queued(sb, tmp_path, pem, large_messages=True)
     submit(settings, tmp_path, mime("large no role", attachment=os.urandom(4 * 1024 * 1024)))
-    assert run_queue(settings, tmp_path / "config.toml").sent == 0
-    fix = failed_event(settings)["details"]["fix"]
-    assert 'Role "Application Mail.ReadWrite"' in fix
+    summary = run_queue(settings, tmp_path / "config.toml")
+    assert (summary.sent, summary.deferred, summary.hold) == (0, 1, None)  # the others still go
+    [deferred] = [e for e in log_entries(settings) if e["event"] == "mail.deferred"]
+    assert deferred["details"]["verdict"] == "retry"
+    assert 'Role "Application Mail.ReadWrite"' in deferred["details"]["fix"]
 
 
 def test_certificate_with_the_wrong_mode_keeps_the_message_queued(

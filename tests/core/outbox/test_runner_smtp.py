@@ -4,13 +4,15 @@ naming the address; a 4xx reply and a closed port stay pending; the bytes go out
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.outbox import Outbox, run_queue
-from alloy_tui.core.outbox.policy import delay, is_permanent
+from alloy_tui.core.outbox.policy import delay
 from tests.helpers.smtp_server import SmtpServer, free_port
 
 RAW = b"From: server@contoso.test\r\nTo: ops@contoso.test\r\nSubject: s\r\n\r\nbody\r\n"
@@ -68,35 +70,18 @@ def test_4xx_reply_and_closed_port_stay_pending(tmp_path: Path) -> None:
     assert last["details"]["next_attempt_at"] and last["details"]["error_code"]
 
 
-def test_classification_and_back_off() -> None:
-    def ex(code: str, **details: Any) -> Explanation:
-        return Explanation("t", "c", "f", code=code, details=details)
+def test_back_off_and_retry_after() -> None:
+    def ex(**details: Any) -> Explanation:
+        return Explanation("t", "c", "f", code="x", details=details, verdict="service")
 
-    for code in (
-        "smtp.550",
-        "smtp.552",
-        "ErrorInvalidRecipients",
-        "message.too_big",
-        "ErrorSendAsDenied",
-        "http.413",
-    ):
-        assert is_permanent(ex(code)), code
-    for code in (
-        "smtp.451",
-        "smtp.535",
-        "smtp.530",
-        "http.503",
-        "ApplicationThrottled",
-        "network",
-        "timeout",
-        "not_signed_in",
-        "AADSTS70043",
-        "config",
-        "http.500",
-    ):
-        assert not is_permanent(ex(code)), code
-    assert [delay(n, ex("x")) for n in (1, 2, 3, 6, 7, 20)] == [60, 120, 240, 1920, 3600, 3600]
-    assert delay(1, ex("x", retry_after=900)) == 900  # never sooner than Retry-After
+    assert [delay(n, ex()) for n in (1, 2, 3, 6, 7, 20)] == [60, 120, 240, 1920, 3600, 3600]
+    assert delay(1, ex(retry_after=900)) == 900
+    assert delay(5, ex(retry_after=3)) == 3  # as given: a Retry-After of 3 waits 3 s, not 60
+    assert delay(5, ex(retry_after="3")) == 3
+    now = 1_900_000_000.0
+    http_date = format_datetime(datetime.fromtimestamp(now + 42, UTC), usegmt=True)
+    assert delay(1, ex(retry_after=http_date), now) == 42
+    assert delay(2, ex(retry_after="garbage")) == 120  # unreadable: the back-off
 
 
 class Clock:

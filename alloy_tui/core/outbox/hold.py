@@ -1,0 +1,77 @@
+"""The queue's hold: a failure with a `service` or `settings` verdict stops every message until
+`until`, then one message probes. Kept in ``<outbox>/hold.json`` (0600, written whole) so that
+`status`, `status --check` and `queue list` can say why mail waits, and so that `queue retry`,
+`queue delete` and `queue flush` can lift it at once (the runner reads the file at each pass).
+
+    {"since": 1900000000.0,  "until": 1900000060.0,  "probes": 1,
+     "verdict": "service",    "queue_id": "...",       "reason": {"title", "code", "cause", "fix"}}
+
+A success lifts it; a failure whose verdict is `message`, `recipients` or `retry` does not renew
+it (the service answered about that message alone).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core.fs import remove_quietly, write_temp
+
+NAME = "hold.json"
+
+
+def hold_path(outbox: Path) -> Path:
+    return Path(outbox) / NAME
+
+
+def read_hold(outbox: Path) -> dict[str, Any] | None:
+    """The hold as last written, or None (none, or unreadable: a hold is never invented)."""
+    try:
+        data = json.loads(hold_path(outbox).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        data["until"] = float(data["until"])
+        data["since"] = float(data.get("since") or data["until"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not isinstance(data.get("reason"), dict):
+        data["reason"] = {}
+    return data
+
+
+def write_hold(outbox: Path, hold: dict[str, Any]) -> None:
+    """Replace the hold (temp file, rename: a reader sees the old one or the new one)."""
+    target = hold_path(outbox)
+    with contextlib.suppress(OSError):  # the hold lives in memory too; the file is for others
+        tmp = write_temp(Path(outbox) / "tmp" / NAME, json.dumps(hold, sort_keys=True).encode())
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            remove_quietly(tmp)
+            raise
+
+
+def lift_hold(outbox: Path) -> bool:
+    """Remove the hold; True if there was one."""
+    target = hold_path(outbox)
+    existed = target.exists()
+    remove_quietly(target)
+    return existed
+
+
+def held_now(hold: dict[str, Any] | None, now: float) -> bool:
+    return hold is not None and now < float(hold.get("until") or 0)
+
+
+def reason_text(hold: dict[str, Any]) -> str:
+    """The hold's cause in a few words: "Microsoft Graph is busy [http.503]"."""
+    reason = hold.get("reason") or {}
+    title = str(reason.get("title") or "a service failure")
+    code = str(reason.get("code") or "")
+    return f"{title} [{code}]" if code else title

@@ -1,0 +1,222 @@
+"""Intake judges each maildrop entry alone (issue 20): a folder, FIFO, socket or symlink is
+refused and removed while the mail beside it is still taken in; a drop file that can't be
+removed (a read-only bind mount) is delivered once, is one error and makes `status --check`
+CRITICAL; refusals are one entry per pass; refused/ is capped."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alloy_tui.core.config import Settings
+from alloy_tui.core.maildrop import Envelope, drop, header_line, intake, stuck_files
+from alloy_tui.core.outbox import Outbox
+from tests.helpers.smtp_server import SmtpServer
+
+RAW = b"To: ops@contoso.example\nSubject: nightly backup\n\nall 3 files copied\n"
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class Log:
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, str, str, dict[str, Any]]] = []
+
+    def __call__(self, level: str, event: str, message: str, details: dict[str, Any]) -> None:
+        self.entries.append((level, event, message, details))
+
+    def events(self, name: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+        return [e for e in self.entries if e[1] == name]
+
+
+def settings(**queue: Any) -> Settings:
+    s = Settings().with_section("message", default_from="alerts@contoso.example")
+    s = s.with_section("sendmail", admin="ops@contoso.example")
+    return s.with_section("queue", **queue) if queue else s
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    d = tmp_path / "maildrop"
+    d.mkdir()
+    d.chmod(0o3733)
+    return d
+
+
+def run_intake(folder: Path, tmp_path: Path, s: Settings | None = None) -> tuple[Outbox, Log, Any]:
+    log = Log()
+    box = Outbox(tmp_path / "queue", log=log)
+    summary = intake(folder, box, s or settings(), tmp_path / "config.toml", log)
+    return box, log, summary
+
+
+def good(folder: Path, subject: str = "nightly backup") -> str:
+    return drop(folder, RAW.replace(b"nightly backup", subject.encode()), Envelope(("root",)))
+
+
+def test_a_folder_fifo_socket_and_symlink_are_removed_and_the_mail_beside_them_taken(
+    folder: Path, tmp_path: Path
+) -> None:
+    first = good(folder, "before the junk")
+    (folder / "0").mkdir()  # `mkdir <maildrop>/0`: stopped intake forever before
+    (folder / "0.0").mkdir()
+    (folder / "0.0" / "inside").write_bytes(b"x")  # not empty: moved aside, not deleted
+    os.mkfifo(folder / f"0.{'a' * 32}")
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(folder / f"0.{'b' * 32}"))
+    (folder / f"0.{'c' * 32}").symlink_to("/etc/shadow")
+    (folder / ".hidden-dir").mkdir()  # a dot name is no shelter for a folder
+    last = good(folder, "after the junk")
+    box, log, summary = run_intake(folder, tmp_path)
+    assert sorted(m.subject for m in box.list()) == ["after the junk", "before the junk"]
+    assert (summary.taken, summary.refused, summary.held, summary.stuck) == (2, 6, 0, 0)
+    assert os.listdir(folder) == [] and first and last
+    assert (box.path / "refused" / "0.0" / "inside").read_bytes() == b"x"
+    [(level, _e, text, details)] = log.events("maildrop.refused")  # one entry for the pass
+    assert level == "warning" and details["count"] == 6
+    assert text.startswith("6 files from uid 0 (root) refused: "), text
+    reasons = " ".join(f["reason"] for f in details["files"])
+    for kind in ("a folder", "a FIFO", "a socket", "symbolic link"):
+        assert kind in reasons
+    _box, log, summary = run_intake(folder, tmp_path)  # the next pass: nothing left to say
+    assert log.entries == [] and summary.refused == 0
+
+
+def test_refusals_are_summarised_per_pass_and_names_escaped(folder: Path, tmp_path: Path) -> None:
+    for i in range(12):
+        path = folder / f"junk{i}\x1b[31m"
+        path.write_bytes(b"not a drop file")
+        os.chown(path, 1001, 1001)
+    box, log, summary = run_intake(folder, tmp_path)
+    assert summary.refused == 12 and len(os.listdir(box.path / "refused")) == 12
+    [(_l, _e, text, details)] = log.events("maildrop.refused")
+    assert text.startswith("12 files from uid 1001 refused: 12 name is not <uid>.<32 hex digits>")
+    assert details["count"] == 12 and len(details["files"]) == 12
+    assert "\x1b" not in json.dumps(log.entries)
+    assert all(f["file"].startswith("junk") and "\\x1b" in f["file"] for f in details["files"])
+
+
+def test_refused_is_capped_oldest_first_with_a_note(folder: Path, tmp_path: Path) -> None:
+    s = settings(refused_max_files=3, refused_max_mb=100)
+    for i in range(5):
+        (folder / f"bad{i}").write_bytes(b"junk")
+        _box, log, _summary = run_intake(folder, tmp_path, s)
+    box, log, _summary = run_intake(folder, tmp_path, s)
+    assert sorted(os.listdir(box.path / "refused")) == ["bad2", "bad3", "bad4"]
+    (folder / "big").write_bytes(b"x" * (1 << 20) + b"y")
+    s = settings(refused_max_files=3, refused_max_mb=1)
+    _box, log, _summary = run_intake(folder, tmp_path, s)
+    assert sorted(os.listdir(box.path / "refused")) == []  # over 1 MB: even the newest went
+    [(_l, _e, text, details)] = log.events("maildrop.pruned")
+    assert details["removed"] == 4 and "refused_max_files" in text
+
+
+def config(tmp_path: Path, folder: Path, port: int) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'service = "smtp"\n'
+        '[message]\ndefault_from = "alerts@contoso.example"\n'
+        '[sendmail]\nadmin = "ops@contoso.example"\n'
+        f'[queue]\npath = "{tmp_path / "queue"}"\nmaildrop = "{folder}"\n'
+        f'[alert_log]\npath = "{tmp_path / "log.jsonl"}"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+    )
+    path.chmod(0o600)
+    return path
+
+
+def cli(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ALLOY_TUI_STATE_DIR": str(cfg.parent / "st")}
+    return subprocess.run(
+        [sys.executable, "-m", "alloy_tui", "--config", str(cfg), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_a_read_only_maildrop_is_one_delivery_one_error_and_critical(
+    folder: Path, tmp_path: Path
+) -> None:
+    name = good(folder)
+    (folder / "0").mkdir()  # refused, and can't be removed either
+    subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+        with SmtpServer(tmp_path, "none") as server:
+            cfg = config(tmp_path, folder, server.port)
+            runs = [cli(cfg, "queue", "run") for _ in range(4)]
+            assert [r.returncode for r in runs] == [0] * 4, runs[0].stderr
+            assert all("Traceback" not in r.stderr for r in runs)
+            assert len(server.handler.messages) == 1  # not once per `queue run`
+        assert sorted(os.listdir(folder)) == ["0", name]
+        log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+        stuck = [e for e in log if e["event"] == "maildrop.stuck"]
+        assert [e["level"] for e in stuck] == ["error", "error"]  # the file and the folder, once
+        assert len(stuck_files(tmp_path / "queue")) == 2
+        check = cli(cfg, "status", "--check")
+        assert check.returncode == 2, check.stdout
+        assert "CRITICAL" in check.stdout and "could not be removed" in check.stdout
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+    assert cli(cfg, "queue", "run").returncode == 0  # writable again: both go, no resend
+    assert os.listdir(folder) == [] and stuck_files(tmp_path / "queue") == []
+    assert "could not be removed" not in cli(cfg, "status", "--check").stdout
+    assert len(Outbox(tmp_path / "queue").list()) == 0  # sent once, nothing pending again
+
+
+def test_each_entry_is_its_own_even_when_one_raises(folder: Path, tmp_path: Path) -> None:
+    """A drop file whose parse raises something unexpected is refused; the rest go on."""
+    bad = folder / f"0.{'d' * 32}"
+    bad.write_bytes(header_line(Envelope(("root",))) + b"\x00" * 10)
+    os.chmod(bad, 0o640)
+    good(folder)
+    box, _log, summary = run_intake(folder, tmp_path)
+    assert summary.taken + summary.refused == 2 and len(box.list()) >= 1
+
+
+INTAKE_AS_RUNNER = """
+import json, sys
+from pathlib import Path
+from alloy_tui.core.config import Settings
+from alloy_tui.core.maildrop import intake
+from alloy_tui.core.outbox import Outbox
+base = Path(sys.argv[1])
+s = Settings().with_section("message", default_from="alerts@contoso.example")
+s = s.with_section("sendmail", admin="ops@contoso.example")
+said = []
+summary = intake(base / "maildrop", Outbox(base / "queue"), s, base / "config.toml",
+                 lambda *entry: said.append(entry))
+print(json.dumps({"held": summary.held, "said": [e[1] for e in said]}))
+"""
+
+
+def test_an_unreadable_file_is_said_once_not_on_every_pass() -> None:
+    from tests.helpers.unix_users import as_users
+
+    with as_users("r") as users:
+        runner = users["r"]
+        base = users.workdir / "sys"
+        base.mkdir()
+        (base / "maildrop").mkdir()
+        (base / "queue").mkdir()
+        for d in (base, base / "maildrop", base / "queue"):
+            os.chown(d, runner.uid, runner.gid)
+        (base / "maildrop").chmod(0o1733)  # no set-group-ID: the file is not in its group
+        unreadable = base / "maildrop" / f"0.{'e' * 32}"
+        unreadable.write_bytes(header_line(Envelope(("root",))) + RAW)
+        unreadable.chmod(0o600)
+        said = []
+        for _ in range(3):
+            r = users.run("r", ["-c", INTAKE_AS_RUNNER, str(base)], env={})
+            assert r.returncode == 0, r.stderr
+            said.append(json.loads(r.stdout))
+        assert [x["held"] for x in said] == [1, 1, 1] and unreadable.exists()
+        assert [x["said"] for x in said] == [["maildrop.held"], [], []]
