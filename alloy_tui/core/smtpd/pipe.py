@@ -27,9 +27,10 @@ from typing import NamedTuple
 from alloy_tui.core.config import Settings
 from alloy_tui.core.outbox import Outbox, open_outbox
 from alloy_tui.core.smtpd.handler import Handler
-from alloy_tui.core.smtpd.options import ListenerOptions
+from alloy_tui.core.smtpd.options import ListenerOptions, limits
 from alloy_tui.core.smtpd.running import _Kicker
-from alloy_tui.core.smtpd.server import Listener, Session
+from alloy_tui.core.smtpd.server import Listener
+from alloy_tui.core.smtpd.session import Session
 
 WORKERS = 4  # recipient checks and the hand-off of one session's messages
 CHUNK = 65536
@@ -42,19 +43,9 @@ class PipeSummary(NamedTuple):
 
 
 def pipe_options(settings: Settings) -> ListenerOptions:
-    """The listener's limits and sender/recipient rules; no passwords, no TLS (a local
-    process as this user, trusted as loopback is)."""
-    s = settings.smtpd
-    return ListenerOptions(
-        host="stdin",
-        port=0,
-        allowed_senders=tuple(a.lower() for a in s.allowed_senders),
-        allowed_domains=tuple(d.lower() for d in s.allowed_recipient_domains),
-        max_message_bytes=s.max_message_bytes,
-        max_recipients=s.max_recipients,
-        max_connections=1,
-        idle_timeout=float(s.idle_timeout_seconds),
-    )
+    """The listener's rules and limits (`options.limits`); no passwords, no TLS (a local
+    process as this user, trusted as loopback is); one session."""
+    return ListenerOptions(host="stdin", port=0, **{**limits(settings), "max_connections": 1})
 
 
 class PipeSession(Session):
