@@ -81,6 +81,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "smtpd.idle_timeout_seconds": (1, 3600),
     "monitor.pending_warning_minutes": (1, 525600),
     "monitor.pending_critical_minutes": (1, 525600),
+    "monitor.failed_window_hours": (1, 8760),
     "alerts.repeat_hours": (1, 8760),
 }
 

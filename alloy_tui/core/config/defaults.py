@@ -66,6 +66,10 @@ DEFAULTS: dict[str, Any] = {
         "max_connections": 100,
         "idle_timeout_seconds": 60,
     },
-    "monitor": {"pending_warning_minutes": 30, "pending_critical_minutes": 120},
+    "monitor": {
+        "pending_warning_minutes": 30,
+        "pending_critical_minutes": 120,
+        "failed_window_hours": 24,
+    },
     "alerts": {"webhook_url": "", "repeat_hours": 6, "syslog": True},
 }

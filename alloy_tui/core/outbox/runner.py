@@ -291,7 +291,12 @@ class Runner:
     def failed(self, meta: dict[str, Any], ex: Explanation, *, counted: bool = True) -> None:
         if counted:
             self._attempted(meta, ex)
-        meta.update(state="failed", next_attempt_at=None, last_error=explanation_dict(ex))
+        meta.update(
+            state="failed",
+            next_attempt_at=None,
+            last_error=explanation_dict(ex),
+            failed_at=self.clock.now(),
+        )
         self.box.write_meta(meta)
         if counted:
             self.lift_hold()  # the service answered about this message: a hold is not renewed
