@@ -1,11 +1,14 @@
 """MIME messages handed to the sandbox (Graph text/plain sendMail, EWS MimeContent): the same
-checks Exchange makes (recipients from To/Cc/Bcc, a From the account may send as), then the
-message is stored as it came, so tests can check Subject, Date, Message-ID and attachments."""
+checks Exchange makes (recipients from To/Cc/Bcc, a From the account may send as, a Sender that
+is the account, no NUL byte: ErrorMimeContentConversionFailed), then the message is stored as it
+came (bare CRs turned into line breaks, as Exchange's conversion does), so tests can check
+Subject, Date, Message-ID and attachments."""
 
 from __future__ import annotations
 
 import email.parser
 import email.policy
+import re
 from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import TYPE_CHECKING
@@ -16,6 +19,7 @@ from alloy_tui.sandbox.store import DeliveredMessage
 if TYPE_CHECKING:
     from alloy_tui.sandbox.server import Sandbox
 
+_BARE_CR = re.compile(rb"\r(?!\n)")
 SEND_AS_DENIED = (
     "The user account which was used to submit this request does not have the right to send mail on "
     "behalf of the specified sending account., Cannot submit message."
@@ -53,10 +57,11 @@ def accept_mime(
 ) -> DeliveredMessage | Refusal:
     """`app`: an app-only token sending as `account`; a From other than it must be in the app's
     mailbox scope too (403 ErrorAccessDenied, as Exchange RBAC for Applications answers)."""
-    from alloy_tui.sandbox.graph import ACCESS_DENIED, ADDRESS_RE
+    from alloy_tui.sandbox.graph import ADDRESS_RE
 
     if not raw.strip():
         return Refusal(400, "ErrorMimeContentInvalid", "The MIME content is empty.")
+    raw = _BARE_CR.sub(b"\r\n", raw)  # a bare CR becomes a line break, as Exchange stores it
     end = raw.find(b"\r\n\r\n")
     head = raw if end < 0 else raw[: end + 4]
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
@@ -77,17 +82,34 @@ def accept_mime(
             "ErrorInvalidRecipients",
             "At least one recipient isn't valid., A message can't be sent because it contains no recipients.",
         )
+    refused = _sender_refusal(sandbox, headers, account, may_send_shared or app, app)
+    if refused is not None:
+        return refused
+    return deliver_mime(sandbox, api=api, account=account, raw=raw, bcc=bcc)
+
+
+def _sender_refusal(
+    sandbox: Sandbox,
+    headers: email.message.Message,
+    account: str,
+    may_send_shared: bool,
+    app: bool,
+) -> Refusal | None:
+    """A Sender other than the account, or a From the account may not send as."""
+    from alloy_tui.sandbox.graph import ACCESS_DENIED
+
+    for sender in _addresses(headers, "Sender"):
+        if sender.lower() != account.lower():  # Exchange reads it as sending on its behalf
+            return Refusal(403, "ErrorSendAsDenied", SEND_AS_DENIED)
     froms = _addresses(headers, "From")
     owner = froms[0].lower() if froms else account.lower()
     if owner != account.lower():
         if app and not sandbox.app_only.in_scope(owner):
             return Refusal(403, "ErrorAccessDenied", ACCESS_DENIED)
-        if not (
-            may_send_shared or app
-        ):  # Exchange checks the mailbox's send-as rights: refused From
+        if not may_send_shared:  # Exchange checks the mailbox's send-as rights: refused From
             return Refusal(403, "ErrorSendAsDenied", SEND_AS_DENIED)
         if not sandbox.state.has_mailbox(owner):
             return Refusal(404, "ErrorInvalidUser", f"The requested user '{owner}' is invalid.")
         if not sandbox.state.may_send_on_behalf(owner, account):
             return Refusal(403, "ErrorSendAsDenied", SEND_AS_DENIED)
-    return deliver_mime(sandbox, api=api, account=account, raw=raw, bcc=bcc)
+    return None

@@ -11,13 +11,13 @@ How it is decoded (`decode_body`): UTF-8 (a byte-order mark is dropped; UTF-16 w
 read as UTF-16). Anything else is not refused and not mangled: a body without NUL bytes is read
 as ISO-8859-1 (Windows-1252 when it uses that code page's 0x80-0x9F characters), where every
 byte is one character, so nothing is lost and the recipient sees what a Latin-1 terminal shows;
-the alert log notes the charset. A body with NUL bytes is binary, and refused (exit 2).
+the alert log notes the charset. A body with NUL bytes is binary, and refused (exit 2), whatever
+else it holds. At a terminal, one Ctrl+D at the start of a line ends the body.
 """
 
 from __future__ import annotations
 
 import codecs
-import re
 from typing import BinaryIO
 
 from alloy_tui.core.config import Settings
@@ -34,7 +34,6 @@ _LIMITS: dict[str, tuple[int, str]] = {
     ),
     "smtp": (35 * MB, "alloy-tui sends at most 35 MB through SMTP"),
 }
-_C1 = re.compile(rb"[\x80-\x9f]")
 
 
 class MessageTooLarge(ExplainedError):
@@ -71,38 +70,46 @@ def read_body(stream: BinaryIO, settings: Settings) -> bytes:
     limit, why = body_limit(settings)
     parts: list[bytes] = []
     got = 0
+    tty = _isatty(stream)
     while got <= limit:
-        chunk = stream.read(min(1024 * 1024, limit + 1 - got))
+        want = min(1024 * 1024, limit + 1 - got)
+        chunk = stream.read(want)
         if not chunk:
             break
         parts.append(chunk)
         got += len(chunk)
+        if tty and len(chunk) < want:
+            break  # a terminal's Ctrl+D: a buffered read returns short only at end of input
     if got > limit:
         raise too_large(f"more than {limit:,} bytes", why)
     return b"".join(parts)
 
 
+def _isatty(stream: BinaryIO) -> bool:
+    try:
+        return stream.isatty()
+    except (OSError, ValueError):
+        return False
+
+
 def decode_body(data: bytes) -> tuple[str, str]:
-    """(text, charset it was read as); UserInputError for binary data."""
+    """(text, charset it was read as); UserInputError for binary data (any NUL byte)."""
+    from alloy_tui.core.mail.sendable import text_charset
+
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    text, charset = "", ""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16"), "utf-16"
+            text, charset = data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             pass
-    if b"\x00" in data:
+    if not charset:
+        charset = text_charset(data)
+        text = data.decode("cp1252" if charset == "windows-1252" else charset)
+    if "\x00" in text:
         raise UserInputError(
             "The message body is binary data (it holds NUL bytes), not text; nothing was sent. "
             "Send text: a summary, or the data encoded (`base64 FILE | alloy-tui send ...`)."
         )
-    if _C1.search(data):
-        try:
-            return data.decode("cp1252"), "windows-1252"
-        except UnicodeDecodeError:
-            pass
-    return data.decode("latin-1"), "iso-8859-1"
+    return text, charset

@@ -2,15 +2,19 @@
 
 Parsing is the stdlib ``email`` package's (headers only, its light compat32 parser and
 ``email.utils`` address lists: this runs for every cron job); the body is never parsed or
-re-encoded, so 8-bit, non-UTF-8 and binary bodies, MIME structure and attachments are kept byte
-for byte. Only the header block is rewritten:
+re-encoded here, so 8-bit, non-UTF-8 and binary bodies, MIME structure and attachments are kept
+byte for byte in the outbox (each delivery makes a copy fit to send: `sendable.py`). Only the
+header block is rewritten:
 
 - local recipients (``root``, a bare name, ``user@localhost``, ``user@<this host>``) go to
   ``[sendmail.aliases]`` or ``[sendmail] admin``, and that address replaces them in To/Cc;
 - From is the sending account, keeping the program's display name (with the host name added),
-  unless it is the account itself or 'From' delegation is on and it is a real mailbox;
+  unless it is the account itself or 'From' delegation is on and it is a real mailbox; the
+  original From then goes into Reply-To and a foreign Sender is removed (`mime_from.py`);
 - Bcc is removed (its recipients are still delivered); Date and Message-ID are added if missing.
 
+A message over the configured service's limit (`limits.message_limit`: 3 MB for Graph without
+large messages, else 35 MB), counted as it will go out, is refused with 65 naming the limit.
 Every refusal is a `MessageRefused` carrying a sysexits code (64 usage, 65 data, 67 no user,
 78 config) and one sentence saying what to change.
 """
@@ -21,21 +25,30 @@ import os
 from collections.abc import Iterable, Sequence
 from email import utils as email_utils
 from email.message import Message
-from email.parser import BytesParser
 from typing import TYPE_CHECKING, NamedTuple
 
 from alloy_tui.core.config import setting
 from alloy_tui.core.mail.addresses import LINE_BREAKS
-from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES, mb
+from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES  # re-exported
+from alloy_tui.core.mail.limits import over_limit
 from alloy_tui.core.mail.local_names import Host, LocalNames
 from alloy_tui.core.mail.local_names import MessageRefused as MessageRefused  # re-exported
+from alloy_tui.core.mail.mime_from import decide_from
+from alloy_tui.core.mail.mime_headers import (
+    Pair,
+    addresses,
+    fold,
+    format_address,
+    header_block,
+    parse_head,
+    split_head,
+)
+from alloy_tui.core.mail.sendable import sendable_size
 
 if TYPE_CHECKING:
     from alloy_tui.core.config import Settings, Values
 
 ADDRESS_HEADERS = ("To", "Cc", "Bcc")
-FOLD_AT = 78  # rewritten address lists are folded to lines of about this length
-Pair = tuple[str, str]  # (display name, address), as email.utils.getaddresses gives them
 
 
 class Prepared(NamedTuple):
@@ -44,14 +57,12 @@ class Prepared(NamedTuple):
     sender: str  # the address the message goes out From
 
 
-def check_size(size: int) -> None:
-    if size > MAX_MESSAGE_BYTES:
-        raise MessageRefused(
-            f"the message is {mb(size)} ({size} bytes); at most {mb(MAX_MESSAGE_BYTES)} "
-            f"({MAX_MESSAGE_BYTES} bytes, Exchange Online's limit) can be sent. "
-            "Send large files as a link instead of an attachment.",
-            os.EX_DATAERR,
-        )
+def check_size(size: int, settings: Settings | Values | None = None) -> None:
+    """MessageRefused (65) naming the limit when `size` is over the service's limit (with no
+    settings: the largest any service takes)."""
+    problem = over_limit(size, settings)
+    if problem:
+        raise MessageRefused(problem, os.EX_DATAERR)
 
 
 def end_at_lone_dot(raw: bytes) -> bytes:
@@ -78,98 +89,6 @@ def sending_account(settings: Settings | Values) -> str:
     return user if "@" in user else ""
 
 
-# ---------------------------------------------------------------- parsing
-
-
-def _split(raw: bytes) -> tuple[bytes, bytes, bytes]:
-    """(header block, line ending, body): the body starts after the first empty line."""
-    if raw.startswith((b"\n", b"\r\n")):
-        raise MessageRefused(
-            "the message starts with an empty line, so it has no headers; sendmail reads an "
-            "RFC 5322 message: header lines (To:, Subject:), an empty line, then the body."
-        )
-    ends = [(raw.find(sep), sep) for sep in (b"\n\n", b"\n\r\n")]
-    found = [(at, sep) for at, sep in ends if at >= 0]
-    at, sep = min(found) if found else (len(raw), b"")
-    head = raw[: at + 1] if found else raw
-    body = raw[at + len(sep) :] if found else b""
-    first_line = head.split(b"\n", 1)[0]
-    linesep = "\r\n" if first_line.endswith(b"\r") else "\n"
-    return head, linesep.encode(), body
-
-
-def _parse_head(head: bytes) -> Message:
-    if b"\x00" in head:
-        raise MessageRefused("the message's headers contain a NUL byte; it is not RFC 5322.")
-    msg = BytesParser().parsebytes(head, headersonly=True)
-    leftover = msg.get_payload()
-    if not msg.keys() or (isinstance(leftover, str) and leftover.strip()):
-        line = (leftover if isinstance(leftover, str) else "").strip().splitlines() or [""]
-        raise MessageRefused(
-            f"the message is not RFC 5322: {line[0][:60]!r} is not a header line "
-            "(Name: value). Send header lines (To:, Subject:), an empty line, then the body."
-        )
-    return msg
-
-
-def _values(msg: Message, name: str) -> list[str]:
-    """The raw values of every `name` header (8-bit bytes surrogate-escaped)."""
-    return [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
-
-
-def _addresses(msg: Message, name: str) -> list[Pair]:
-    """Every address in the `name` headers; refuses one that can't be read (a lone group such
-    as `undisclosed-recipients:;` holds none and is fine)."""
-    out: list[Pair] = []
-    for value in _values(msg, name):
-        group = ":" in value and ";" in value
-        for display, address in email_utils.getaddresses([value]):
-            if not address and group:
-                continue
-            if not address or any(c in LINE_BREAKS for c in address):
-                raise MessageRefused(
-                    f"the {name} header has an address that can't be read: {value[:80]!r}."
-                )
-            out.append((display, address))
-    return out
-
-
-def _text(display: str) -> str:
-    """A display name as a person reads it: encoded words decoded, raw 8-bit bytes as UTF-8
-    (else Latin-1)."""
-    if "=?" in display:
-        from email.header import decode_header, make_header
-
-        try:
-            return str(make_header(decode_header(display)))
-        except (ValueError, LookupError, UnicodeError):
-            return display
-    try:
-        data = display.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return display.encode("utf-8", "replace").decode()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def _format(display: str, address: str) -> str:
-    return email_utils.formataddr((_text(display), address), charset="utf-8")
-
-
-def _fold(items: list[str]) -> str:
-    """An address list, folded (newline + space) before it passes FOLD_AT columns."""
-    out, width = "", 4
-    for i, item in enumerate(items):
-        piece = item if i == 0 else ", " + item
-        if i and width + len(piece) > FOLD_AT:
-            out, width, piece = out + ",\n ", 1, item
-        out += piece
-        width += len(piece)
-    return out
-
-
 # ---------------------------------------------------------------- prepare
 
 
@@ -181,7 +100,6 @@ class _Work:
         self.mapper = LocalNames(settings, self.host)
         self.recipients: list[str] = []
         self._seen: set[str] = set()
-        self.login = ""  # the sending user's name (the maildrop's runner is someone else)
 
     def add(self, addresses: Iterable[str]) -> None:
         for a in addresses:
@@ -225,7 +143,7 @@ def _rewrite_recipient_headers(msg: Message, work: _Work, read: bool) -> dict[st
     """New To/Cc values where a local name had to be mapped; adds recipients when `read`."""
     changed: dict[str, str] = {}
     for name in ADDRESS_HEADERS:
-        parts = _addresses(msg, name)
+        parts = addresses(msg, name)
         try:
             mapped = [m for display, address in parts for m in work.mapped(display, address)]
         except MessageRefused as e:
@@ -235,55 +153,8 @@ def _rewrite_recipient_headers(msg: Message, work: _Work, read: bool) -> dict[st
         if read:
             work.add(a for _, a in mapped)
         if name != "Bcc" and mapped != parts:
-            changed[name] = _fold([_format(d, a) for d, a in mapped])
+            changed[name] = fold([format_address(d, a) for d, a in mapped])
     return changed
-
-
-def _from_header(
-    msg: Message, work: _Work, settings: Settings | Values, account: str, names: tuple[str, str]
-) -> tuple[str, str | None]:
-    """(sender address, new From value or None when the message's From is kept).
-
-    `names` is (-F full name, -f envelope sender): the fallbacks when the message has no From.
-    A comment is a display name too (Vixie cron writes `From: root (Cron Daemon)`).
-    """
-    full_name, envelope_from = names
-    try:
-        found = _addresses(msg, "From")
-    except MessageRefused:
-        found = []  # an unreadable From is replaced like any other that is not ours
-    if not _values(msg, "From") and envelope_from.strip("<>"):
-        found = [("", envelope_from.strip("<>"))]
-    name, spec = found[0] if found else ("", "")
-    own = setting(settings, "message.default_from") or account
-    if not own:
-        raise MessageRefused(
-            "no account to send as: sign in first (run `alloy-tui login`, or `alloy-tui` for the "
-            "setup wizard).",
-            os.EX_CONFIG,
-        )
-    _, _, domain = spec.rpartition("@")
-    if len(found) == 1 and domain and not work.host.is_local(domain):
-        if spec.lower() in (own.lower(), account.lower()) or setting(
-            settings, "exchange_online.from_delegation"
-        ):
-            if name or not full_name:
-                return spec, None
-            return spec, _format(full_name, spec)
-    display = _text(name) or full_name or (spec.split("@", 1)[0] if spec else "")
-    display = display or work.login or _login_name()
-    if display:
-        display = f"{display} ({work.host.short})"
-    return own, _format(display, own)
-
-
-def _login_name() -> str:
-    import pwd
-
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        return ""
 
 
 def _check_line(value: str, what: str) -> None:
@@ -311,10 +182,9 @@ def prepare(
     check_size(len(raw))
     if not raw.strip():
         raise MessageRefused("the message is empty; sendmail reads the message on stdin.")
-    head, linesep, body = _split(raw)
-    msg = _parse_head(head)
+    head, linesep, body = split_head(raw)
+    msg = parse_head(head)
     work = _Work(settings)
-    work.login = login
     _arg_recipients(work, arg_recipients)
     changed = _rewrite_recipient_headers(msg, work, read_headers)
     if not work.recipients:
@@ -325,38 +195,8 @@ def prepare(
         )
         raise MessageRefused(f"the message has no recipient: none in {how}.")
     account = account or sending_account(settings)
-    sender, new_from = _from_header(msg, work, settings, account, (full_name, envelope_from))
-    if new_from is not None:
-        changed["From"] = new_from
-    out = _headers(msg, changed, sender, linesep.decode())
-    return Prepared(out + linesep + body, tuple(work.recipients), sender)
-
-
-def _line(name: str, value: str, linesep: str) -> bytes:
-    """One header field as bytes: continuation lines on `linesep`, 8-bit bytes as they came."""
-    value = value.replace("\r\n", "\n").replace("\n", linesep)
-    return f"{name}: {value}{linesep}".encode("ascii", "surrogateescape")
-
-
-def _headers(msg: Message, changed: dict[str, str], sender: str, linesep: str) -> bytes:
-    """The header block: kept headers byte for byte, changed ones in place, Bcc dropped."""
-    lines: list[bytes] = []
-    done: set[str] = set()
-    for name, value in msg.raw_items():
-        key = name.title() if name.lower() in ("to", "cc", "from") else name
-        if name.lower() == "bcc":
-            continue
-        if key in changed:
-            if key not in done:
-                done.add(key)
-                lines.append(_line(key, changed[key], linesep))
-            continue
-        lines.append(_line(name, str(value), linesep))
-    extra = {k: v for k, v in changed.items() if k not in done}
-    present = {k.lower() for k in msg.keys()}
-    if "date" not in present:
-        extra["Date"] = email_utils.formatdate(localtime=True)
-    if "message-id" not in present:
-        extra["Message-ID"] = email_utils.make_msgid(domain=sender.rsplit("@", 1)[-1])
-    lines.extend(_line(key, value, linesep) for key, value in extra.items())
-    return b"".join(lines)
+    who = decide_from(msg, work.host, settings, account, (full_name, envelope_from, login))
+    changed.update(who.changed)
+    out = header_block(msg, changed, who.sender, linesep.decode(), who.drop) + linesep + body
+    check_size(sendable_size(out), settings)  # the service's limit, as the message will go
+    return Prepared(out, tuple(work.recipients), who.sender)

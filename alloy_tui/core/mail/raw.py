@@ -4,12 +4,17 @@
         delivery.send_raw(raw, ["ops@contoso.com"])            # SendResult, or ExplainedError
 
 Graph and EWS take their recipients from the message's headers, so the headers are made to
-name exactly the envelope recipients first: addresses only in the envelope (Bcc, sendmail
-arguments) go into a Bcc header (Exchange never shows it to the others), and To/Cc addresses
-outside the envelope are left out (sendmail without -t: only the arguments receive it).
-Nothing else in the message changes: Subject, Date, Message-ID, MIME parts, 8-bit bodies
-stay byte for byte (bare LF line ends become CRLF, as every MTA does). SMTP sends the bytes with
-the envelope recipients, minus any Bcc header.
+name exactly the envelope recipients first: To/Cc addresses outside the envelope are left out
+(sendmail without -t: only the arguments receive it; a resend to the recipients left after a
+refusal: only those), and addresses only in the envelope (Bcc, sendmail arguments) go into a
+Bcc header (Exchange never shows it to the others). A message never goes without a To: when
+no To address is left and nobody else is shown, the envelope recipients are the To; when Cc
+shows someone, To is the empty group `undisclosed-recipients:;`.
+Nothing else in the message changes but what `sendable.make_sendable` fixes (NUL bytes and
+bare CRs base64-encoded, unlabelled 8-bit text labelled): Subject, Date, Message-ID, MIME
+parts, 8-bit bodies stay byte for byte (bare LF line ends become CRLF, as every MTA does). SMTP
+sends the bytes with the envelope recipients, minus any Bcc header: To and Cc as the program
+wrote them.
 """
 
 from __future__ import annotations
@@ -22,10 +27,10 @@ from typing import Protocol
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import Explanation
+from alloy_tui.core.mail.limits import GRAPH_MAX_RAW_BYTES as GRAPH_MAX_RAW_BYTES  # re-exported
 from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES, mb
 from alloy_tui.core.mail.message import SendResult
 
-GRAPH_MAX_RAW_BYTES = 3 * 1024 * 1024  # base64 grows it by 4/3: Graph's ~4 MB request limit
 _BARE_LF = re.compile(rb"(?<!\r)\n")
 _ADDRESS_FIELDS = (b"to", b"cc", b"bcc")
 
@@ -126,6 +131,7 @@ def for_exchange(raw: bytes, recipients: Sequence[str]) -> bytes:
     wanted = {r.lower() for r in recipients}
     shown: set[str] = set()
     out: list[bytes] = []
+    has_to = False
     for f in fields:
         name = field_name(f)
         if name == b"bcc":
@@ -138,10 +144,17 @@ def for_exchange(raw: bytes, recipients: Sequence[str]) -> bytes:
                 if not kept:
                     continue
                 f = _address_field(f.split(b":", 1)[0], kept)
+            has_to = has_to or name == b"to"
         out.append(f)
-    hidden = [r for r in recipients if r.lower() not in shown]
+    hidden = [("", a) for a in dict.fromkeys(r for r in recipients if r.lower() not in shown)]
+    if not has_to:  # never without a To: the recipients themselves, else the empty group
+        if hidden and not shown:
+            out.append(_address_field(b"To", hidden))
+            hidden = []
+        else:
+            out.append(b"To: undisclosed-recipients:;\r\n")
     if hidden:
-        out.append(_address_field(b"Bcc", [("", a) for a in dict.fromkeys(hidden)]))
+        out.append(_address_field(b"Bcc", hidden))
     return b"".join(out) + rest
 
 

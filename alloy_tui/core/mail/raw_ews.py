@@ -22,6 +22,7 @@ from alloy_tui.core.mail.exchange_server import (
 )
 from alloy_tui.core.mail.exchange_server import _close as close_account
 from alloy_tui.core.mail.message import SendResult
+from alloy_tui.core.mail.sendable import make_sendable
 
 
 def mime_item(ex_account: Any, message: bytes, recipients: Sequence[str]) -> Any:
@@ -88,6 +89,7 @@ class EwsDelivery(_Base, m365.M365Transport):
         self, message: bytes, recipients: Sequence[str], *, sender: str = ""
     ) -> SendResult:
         started = time.monotonic()
+        message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
         too_big = raw.check_size(len(message))
         if too_big is not None:
             raise ExplainedError(too_big)
@@ -160,6 +162,7 @@ class ExchangeServerDelivery(_Base, ExchangeServerTransport):
         self, message: bytes, recipients: Sequence[str], *, sender: str = ""
     ) -> SendResult:
         started = time.monotonic()
+        message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
         too_big = raw.check_size(len(message))
         if too_big is not None:
             raise ExplainedError(too_big)

@@ -20,6 +20,7 @@ from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation
 from alloy_tui.core.mail import m365, raw
 from alloy_tui.core.mail.message import SendResult
+from alloy_tui.core.mail.sendable import make_sendable
 
 TOKEN_MARGIN = 120.0  # renew an access token this many seconds before it expires
 
@@ -74,6 +75,7 @@ class GraphDelivery(m365.M365Transport):
         self, message: bytes, recipients: Sequence[str], *, sender: str = ""
     ) -> SendResult:
         started = time.monotonic()
+        message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
         large = len(message) > raw.GRAPH_MAX_RAW_BYTES
         too_big = raw.check_size(len(message))
         if too_big is None and large and not self.settings.exchange_online.large_messages:

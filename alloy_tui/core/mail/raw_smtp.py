@@ -13,6 +13,7 @@ from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation
 from alloy_tui.core.mail import raw
 from alloy_tui.core.mail.message import SendResult
+from alloy_tui.core.mail.sendable import make_sendable
 from alloy_tui.core.mail.smtp import (
     _NETWORK_ERRORS,
     SmtpTransport,
@@ -65,6 +66,7 @@ class SmtpDelivery(SmtpTransport):
         self, message: bytes, recipients: Sequence[str], *, sender: str = ""
     ) -> SendResult:
         started = time.monotonic()
+        message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
         too_big = raw.check_size(len(message))
         if too_big is not None:
             raise ExplainedError(too_big)
