@@ -100,19 +100,22 @@ def test_poison_messages_fail_alone_and_the_others_go_once(
     before = delivered(sb)
     raws = [
         mime("clean 1"),
-        mime("cron output with a NUL", body=b"line one\x00line two\n"),  # queued as is
+        mime("POISON first, the oldest"),
+        mime("cron output with a NUL", body=b"line one\x00line two\n"),  # made sendable
         mime("clean 2"),
         mime("POISON by marker"),
         mime("clean 3"),
     ]
     ids = submit(settings, tmp_path, clock, *raws)
     summary = run_queue(settings, tmp_path / "config.toml", clock=clock)
-    assert (summary.sent, summary.failed, summary.deferred, summary.pending) == (3, 2, 0, 0)
+    assert (summary.sent, summary.failed, summary.deferred, summary.pending) == (4, 2, 0, 0)
     assert summary.hold is None and read_hold(Path(settings.queue.path)) is None
     got = delivered(sb) - before
-    assert got == Counter({"clean 1": 1, "clean 2": 1, "clean 3": 1})
+    assert got == Counter(
+        {"clean 1": 1, "cron output with a NUL": 1, "clean 2": 1, "clean 3": 1}
+    )
     failed = events(settings, "mail.failed")
-    assert sorted(f["details"]["queue_id"] for f in failed) == sorted([ids[1], ids[3]])
+    assert sorted(f["details"]["queue_id"] for f in failed) == sorted([ids[1], ids[4]])
     for f in failed:
         assert f["details"]["error_code"] == "ErrorMimeContentConversionFailed"
         assert f["details"]["verdict"] == "message"
