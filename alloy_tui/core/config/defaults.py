@@ -65,6 +65,13 @@ DEFAULTS: dict[str, Any] = {
         "max_recipients": 100,
         "max_connections": 100,
         "idle_timeout_seconds": 60,
+        "command_timeout_seconds": 60,
+        "data_timeout_seconds": 600,
+        "session_timeout_seconds": 1800,
+        "max_connections_per_client": 20,
+        "auth_failures_before_lockout": 10,
+        "auth_lockout_minutes": 15,
+        "max_header_bytes": 1048576,
     },
     "monitor": {
         "pending_warning_minutes": 30,

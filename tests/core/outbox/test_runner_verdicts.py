@@ -111,9 +111,7 @@ def test_poison_messages_fail_alone_and_the_others_go_once(
     assert (summary.sent, summary.failed, summary.deferred, summary.pending) == (4, 2, 0, 0)
     assert summary.hold is None and read_hold(Path(settings.queue.path)) is None
     got = delivered(sb) - before
-    assert got == Counter(
-        {"clean 1": 1, "cron output with a NUL": 1, "clean 2": 1, "clean 3": 1}
-    )
+    assert got == Counter({"clean 1": 1, "cron output with a NUL": 1, "clean 2": 1, "clean 3": 1})
     failed = events(settings, "mail.failed")
     assert sorted(f["details"]["queue_id"] for f in failed) == sorted([ids[1], ids[4]])
     for f in failed:
