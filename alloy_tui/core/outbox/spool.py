@@ -351,6 +351,9 @@ class Outbox:
         with self._changing(qid) as meta:
             if meta["state"] == "failed":
                 meta["lifetime_from"] = self.clock()  # queued_at stays as it was
+            from alloy_tui.core.outbox.recipients import reopen
+
+            reopen(meta)  # the failed recipients again; the sent ones stay sent
             meta.update(state="pending", next_attempt_at=self.clock())
             self.write_meta(meta)
         self.lift_hold()
