@@ -1,6 +1,10 @@
 """How the queue reads on the command line: `queue list` lines and JSON, `queue show`, ages.
 
-No click here: the lines are plain strings the commands print.
+No click here: the lines are plain strings the commands print. Everything in a queued message
+came from its sender (Subject, From, recipients, the header block, an error's text): each value
+passes through `printable` before it is laid out (so widths are right), and every line once more
+on the way out (`shown`), so a field added later cannot bring an escape sequence to the
+terminal. `queue list --json` keeps the values and escapes them (`json_line`).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alloy_tui.core.errors import printable
+from alloy_tui.core.terminal_text import json_text
 
 ID_WIDTH = 24
 
@@ -57,7 +62,49 @@ def as_json(m: Any) -> dict[str, Any]:
         "size": m.size,
         "last_error": {"title": err.title, "code": err.code} if err else None,
         "details": dict(getattr(m, "details", {}) or {}),
+        "recipients": [
+            {
+                "address": r.address,
+                "state": r.state,
+                "last_error": (
+                    {"title": r.last_error.title, "code": r.last_error.code}
+                    if r.last_error
+                    else None
+                ),
+            }
+            for r in getattr(m, "recipients", ())
+        ],
     }
+
+
+def shown_state(m: Any) -> str:
+    """The state a person reads: `partial` for a pending message some recipients already got."""
+    return (
+        "partial" if m.state in ("pending", "sending") and getattr(m, "partial", False) else m.state
+    )
+
+
+def recipients_line(m: Any) -> str | None:
+    """ "sent to a; failed for b; pending for c" when the recipients do not all stand alike."""
+    recs = getattr(m, "recipients", ())
+    if len({r.state for r in recs}) < 2:
+        return None
+    parts = []
+    for state, words in (("sent", "sent to"), ("failed", "failed for"), ("pending", "pending for")):
+        names = [printable(r.address) for r in recs if r.state == state]
+        if names:
+            parts.append(f"{words} {', '.join(names)}")
+    return "  " + "; ".join(parts)
+
+
+def json_line(m: Any) -> str:
+    """One `queue list --json` line: UTF-8 kept, every control and bidi character as \\uXXXX."""
+    return json_text(as_json(m))
+
+
+def shown(lines: list[str]) -> list[str]:
+    """The lines as they reach the terminal: nothing in them a terminal would act on."""
+    return [printable(line) for line in lines]
 
 
 def _submitted_by(m: Any) -> str:
@@ -65,14 +112,27 @@ def _submitted_by(m: Any) -> str:
     return f" for {printable(user)} (through the maildrop)" if user else ""
 
 
-def _when(m: Any, now: datetime) -> str:
+def clock(when: datetime, now: datetime) -> str:
+    """HH:MM in local time (with the date when not today)."""
+    local, today = when.astimezone(), now.astimezone().date()
+    return local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
+
+
+def _when(m: Any, now: datetime, hold: dict[str, Any] | None = None) -> str:
+    """Where a message stands: never "due now" for one that is not (held, or backing off)."""
     if m.state == "failed":
         return "failed"
     if m.state == "sending":
         return "sending now"
+    if hold is not None and m.state == "pending":
+        until = datetime.fromtimestamp(float(hold["until"]), UTC)
+        reason = printable(str((hold.get("reason") or {}).get("title") or "a service failure"))
+        if until > now:
+            return f"held until {clock(until, now)} ({reason})"
+        return f"held, a retry is due ({reason})"
     if m.next_attempt_at is None or m.next_attempt_at <= now:
         return "due now"
-    return f"next try in {age(m.next_attempt_at - now)}"
+    return f"next try {clock(m.next_attempt_at, now)}"
 
 
 def fit(line: str, width: int = 80) -> str:
@@ -80,29 +140,53 @@ def fit(line: str, width: int = 80) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def list_lines(messages: list[Any], now: datetime | None = None) -> list[str]:
-    """Two lines per message (what, then where it stands); 80 columns wide."""
+def list_lines(
+    messages: list[Any], now: datetime | None = None, hold: dict[str, Any] | None = None
+) -> list[str]:
+    """Two lines per message (what, then where it stands); 80 columns wide. `hold`: the
+    queue's hold (hold.json), said once at the top and on each pending message."""
     now = now or datetime.now(UTC)
     if not messages:
         return ["The queue is empty."]
     out: list[str] = []
+    if hold is not None and any(m.state == "pending" for m in messages):
+        reason = (hold.get("reason") or {}).get("title") or "a service failure"
+        code = (hold.get("reason") or {}).get("code") or ""
+        until = datetime.fromtimestamp(float(hold["until"]), UTC)
+        out.append(
+            printable(
+                f"Queue held until {clock(until, now)}: {reason}"
+                + (f" [{code}]" if code else "")
+                + "; `alloy-tui queue flush` tries every message now."
+            )
+        )
     for m in messages:
-        head = f"{m.id:<{ID_WIDTH}} {m.state:<8} {age(now - m.queued_at) + ' ago':>12}  "
-        to = ", ".join(m.to)
-        if len(head) + len(to) > 80 and len(m.to) > 1:
-            to = f"{m.to[0]} +{len(m.to) - 1} more"
+        head = f"{m.id:<{ID_WIDTH}} {shown_state(m):<8} {age(now - m.queued_at) + ' ago':>12}  "
+        rcpts = [printable(r) for r in m.to]
+        to = ", ".join(rcpts)
+        if len(head) + len(to) > 80 and len(rcpts) > 1:
+            to = f"{rcpts[0]} +{len(rcpts) - 1} more"
         out.append(fit(head + to))
         tries = f"{m.attempts} attempt{'s' if m.attempts != 1 else ''}"
-        status = f"  {(m.subject or '(no subject)')[:40]!s}  ({size_text(m.size)}, {tries}, {_when(m, now)})"
-        out.append(fit(status))
+        subject = printable(m.subject or "(no subject)")[:40]
+        status = f"  {subject}  ({size_text(m.size)}, {tries})"
+        when = _when(m, now, hold)
+        if len(status) + len(when) + 2 <= 80:
+            out.append(status[:-1] + f", {when})")
+        else:  # the whole "held until 23:15 (reason)" on a line of its own
+            out.append(fit(status))
+            out.append(fit(f"  {when}"))
+        who = recipients_line(m)
+        if who is not None:
+            out.append(fit(who))
         if m.last_error is not None:
-            code = f" [{m.last_error.code}]" if m.last_error.code else ""
-            out.append(fit(f"  last error: {m.last_error.title}{code}"))
+            code = f" [{printable(m.last_error.code)}]" if m.last_error.code else ""
+            out.append(fit(f"  last error: {printable(m.last_error.title)}{code}"))
     counts: dict[str, int] = {}
     for m in messages:
-        counts[m.state] = counts.get(m.state, 0) + 1
+        counts[shown_state(m)] = counts.get(shown_state(m), 0) + 1
     out.append(", ".join(f"{n} {state}" for state, n in sorted(counts.items())) + ".")
-    return out
+    return shown(out)
 
 
 def header_block(raw: bytes) -> list[str]:
@@ -113,19 +197,19 @@ def header_block(raw: bytes) -> list[str]:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
         text = head.decode("latin-1")
-    return [line.rstrip("\r") for line in text.split("\n")]
+    return [printable(line.rstrip("\r")) for line in text.split("\n")]
 
 
 def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[str]:
     """`queue show ID`: where it stands, its headers, and every attempt explained."""
     now = now or datetime.now(UTC)
     out = [
-        f"Message {m.id}: {m.state} ({_when(m, now)})",
+        f"Message {m.id}: {shown_state(m)} ({_when(m, now)})",
         f"  Queued:   {iso(m.queued_at)} ({age(now - m.queued_at)} ago)"
-        + (f" by {m.source}" if getattr(m, "source", "") else "")
+        + (f" by {printable(m.source)}" if getattr(m, "source", "") else "")
         + _submitted_by(m),
-        f"  To:       {', '.join(m.to)}",
-        f"  From:     {m.sender}",
+        f"  To:       {', '.join(printable(r) for r in m.to)}",
+        f"  From:     {printable(m.sender)}",
         f"  Size:     {size_text(m.size)} ({m.size} bytes)",
         f"  Attempts: {m.attempts}"
         + (
@@ -139,6 +223,13 @@ def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[s
         if raw is not None
         else ["  (message file missing)"]
     )
+    out += ["", "Recipients:"]
+    for r in getattr(m, "recipients", ()):
+        line = f"  {printable(r.address)}: {r.state}"
+        if r.last_error is not None and r.state != "sent":
+            code = f" [{printable(r.last_error.code)}]" if r.last_error.code else ""
+            line += f" ({printable(r.last_error.title)}{code})"
+        out.append(line)
     out += ["", "Attempts:"] if m.attempts_log else ["", "Attempts: none yet."]
     for a in m.attempts_log:
         code = f" [{a.get('code')}]" if a.get("code") else ""
@@ -147,7 +238,7 @@ def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[s
             out.append(f"    Why: {a['cause']}")
         if a.get("fix"):
             out.append(f"    Fix: {a['fix']}")
-    return out
+    return shown(out)
 
 
 def queue_summary(counts: dict[str, int], oldest: timedelta | None) -> str:

@@ -194,9 +194,22 @@ def replace_file(dir_fd: int, name: str, data: bytes) -> None:
     fsync_fd(dir_fd)
 
 
-def fsync_fd(fd: int) -> None:
-    with contextlib.suppress(OSError):
+_CANNOT_SYNC_FOLDERS = (
+    errno.EINVAL,
+    getattr(errno, "ENOTSUP", -1),
+    getattr(errno, "EOPNOTSUPP", -1),
+)
+
+
+def fsync_fd(fd: int, *, strict: bool = False) -> None:
+    """fsync a folder's descriptor (after a rename or a create in it). ``strict``: an OSError is
+    raised (the caller must not say "done"), except from a file system that can't sync a folder
+    at all (EINVAL, ENOTSUP); otherwise any failure is ignored."""
+    try:
         os.fsync(fd)
+    except OSError as e:
+        if strict and e.errno not in _CANNOT_SYNC_FOLDERS:
+            raise
 
 
 def unlink_quietly(dir_fd: int, name: str) -> None:

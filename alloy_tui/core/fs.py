@@ -20,8 +20,9 @@ class FolderError(Exception):
     """A folder on the way to the file could not be created; the message is a sentence."""
 
 
-def make_folder(folder: Path, owner: tuple[int, int] | None = None) -> None:
-    """Create the folder and any missing parents, each 0700 (the umask does not loosen it).
+def make_folder(folder: Path, owner: tuple[int, int] | None = None, mode: int = 0o700) -> None:
+    """Create the folder and any missing parents, each `mode` (0700; whatever the umask:
+    it neither loosens nor tightens it).
 
     ``owner`` (uid, gid): when root makes folders for another user's file, they are given to
     that user (or the user could not reach the file)."""
@@ -35,7 +36,7 @@ def make_folder(folder: Path, owner: tuple[int, int] | None = None) -> None:
     for d in reversed(missing):
         try:
             os.mkdir(d, 0o700)
-            os.chmod(d, 0o700)
+            os.chmod(d, mode)
             if owner is not None and hasattr(os, "chown"):
                 os.chown(d, *owner)
         except FileExistsError:
@@ -56,6 +57,8 @@ def why(e: OSError) -> str:
         return "permission denied"
     if e.errno == errno.EROFS:
         return "the file system is read-only"
+    if e.errno == errno.EIO:
+        return "the disk reported an I/O error"
     return e.strerror or str(e)
 
 
@@ -79,17 +82,32 @@ def folder_lock(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path, *, strict: bool = False) -> None:
+    """Make the names in a folder durable (after a rename or a create in it).
+
+    ``strict``: an OSError opening the folder or syncing it is raised (the caller must not say
+    "done"), except a file system that can't sync a folder at all (EINVAL, ENOTSUP); otherwise
+    the failure is ignored."""
     try:
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:
+        if strict:
+            raise
         return
     try:
         os.fsync(fd)
-    except OSError:
-        pass
+    except OSError as e:
+        if strict and e.errno not in _CANNOT_SYNC_FOLDERS:
+            raise
     finally:
         os.close(fd)
+
+
+_CANNOT_SYNC_FOLDERS = (
+    errno.EINVAL,
+    getattr(errno, "ENOTSUP", -1),
+    getattr(errno, "EOPNOTSUPP", -1),
+)
 
 
 def current_umask() -> int | None:

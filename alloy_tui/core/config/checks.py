@@ -79,8 +79,16 @@ RANGES: dict[str, tuple[float, float]] = {
     "smtpd.max_recipients": (1, 1000),
     "smtpd.max_connections": (1, 10000),
     "smtpd.idle_timeout_seconds": (1, 3600),
+    "smtpd.command_timeout_seconds": (1, 3600),
+    "smtpd.data_timeout_seconds": (1, 86400),
+    "smtpd.session_timeout_seconds": (1, 86400),
+    "smtpd.max_connections_per_client": (1, 10000),
+    "smtpd.auth_failures_before_lockout": (1, 1000),
+    "smtpd.auth_lockout_minutes": (1, 10080),
+    "smtpd.max_header_bytes": (1024, SMTPD_MAX_BYTES),
     "monitor.pending_warning_minutes": (1, 525600),
     "monitor.pending_critical_minutes": (1, 525600),
+    "monitor.failed_window_hours": (1, 8760),
     "alerts.repeat_hours": (1, 8760),
 }
 

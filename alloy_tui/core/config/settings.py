@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 from alloy_tui.core.config.checks import GUID, SERVICES, check_mapping
+from alloy_tui.core.config.smtpd_keys import MAX_HEADER_BYTES as SMTPD_MAX_HEADER_BYTES
 from alloy_tui.core.config.smtpd_keys import MAX_MESSAGE_BYTES as SMTPD_MAX_MESSAGE_BYTES
 from alloy_tui.core.errors import AlloyError
 
@@ -111,6 +112,7 @@ class Queue:
     lifetime_hours: int = 120  # a message still pending after this becomes failed
     max_per_minute: int = 30  # sending pace (Exchange Online's per-mailbox limit); 0 = off
     maildrop: str = ""  # system mode's drop folder; empty: /var/spool/alloy-tui/maildrop
+    failure_notices: bool = True  # a notice to the sender when recipients fail for good
     refused_max_files: int = 1000  # refused maildrop files kept in <outbox>/refused/ ...
     refused_max_mb: int = 100  # ... and their size: the oldest are pruned
 
@@ -134,12 +136,20 @@ class Smtpd:
     max_recipients: int = 100
     max_connections: int = 100
     idle_timeout_seconds: int = 60
+    command_timeout_seconds: int = 60  # a command line complete within this (slow bytes too)
+    data_timeout_seconds: int = 600  # DATA complete (up to the final dot) within this
+    session_timeout_seconds: int = 1800  # a whole connection at most this long
+    max_connections_per_client: int = 20  # from one address (loopback included)
+    auth_failures_before_lockout: int = 10  # per client address, then refused for...
+    auth_lockout_minutes: int = 15  # ...this long (the right password too)
+    max_header_bytes: int = SMTPD_MAX_HEADER_BYTES  # the header block; more gets 552
 
 
 @dataclass(frozen=True)
 class Monitor:
     pending_warning_minutes: int = 30  # `status --check`: WARNING when a message waits longer
     pending_critical_minutes: int = 120  # ...and CRITICAL (an alert is sent) past this
+    failed_window_hours: int = 24  # `status --check`: WARNING while a message failed this recently
 
 
 @dataclass(frozen=True)

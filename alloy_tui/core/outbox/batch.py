@@ -12,36 +12,52 @@ For a batch, in this order:
 
 Only then is any id returned. So no metadata ever names a message a crash could lose, nothing
 half-written is ever in messages/ or meta/, and a batch of 50 costs two folder fsyncs instead of
-a hundred. One message alone takes the same steps (the sendmail door). A failure is the failing
+a hundred. A failed folder fsync fails what it was to make durable: at step 3 every message of
+the batch (its files removed); at step 4 each message is taken back (its metadata removed under
+its claim, then the message) unless a runner already holds it. One message alone takes the same steps (the sendmail door). A failure is the failing
 message's alone: its files are removed and it gets (action, OSError); the others go on.
 
-Every name is relative to a checked folder descriptor (the spool's `folders`): created O_EXCL
-and O_NOFOLLOW, renamed from one descriptor to the other, never through a path.
+Every name is relative to a checked folder descriptor (`Dirs`, from the spool's `folders`):
+created O_EXCL and O_NOFOLLOW, renamed from one descriptor to the other, never through a path.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
+from typing import NamedTuple
 
 from alloy_tui.core.folders import fsync_fd, unlink_quietly
 from alloy_tui.core.fs import current_umask
+from alloy_tui.core.outbox import locks
 
 WRITE_MESSAGE = "write the message"
 WRITE_DETAILS = "write the message's details"
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
+class Dirs(NamedTuple):
+    """The outbox's folders as checked descriptors (Outbox.folders), and the outbox's path."""
+
+    root: Path
+    tmp: int
+    messages: int
+    meta: int
+    claims: int
+
+
 class Placing:
     """One message on its way: its bytes, then its temp files, then where it failed (if it did).
     (A plain class: sendmail writes one batch of one for every cron job; no dataclasses.)"""
 
-    __slots__ = ("qid", "raw", "meta", "temps", "renamed", "queued", "failed", "dirs")
+    __slots__ = ("qid", "raw", "meta", "spooled", "temps", "renamed", "queued", "failed", "dirs")
 
-    def __init__(self, qid: str, raw: bytes, meta: bytes) -> None:
+    def __init__(self, qid: str, raw: bytes, meta: bytes, spooled: Path | None = None) -> None:
         self.qid = qid
         self.raw = raw
         self.meta = meta
+        self.spooled = spooled  # the message already in a file in tmp/ (then raw is unused)
         self.temps: list[tuple[int, str]] = []  # (fd or -1, name in tmp/): message, meta
         self.renamed: str | None = None  # <id>.eml once it is in messages/
         self.queued = False  # its meta/<id>.json is there
@@ -82,10 +98,40 @@ def _new_temp(folder: int, name: str, data: bytes, chmod: bool) -> tuple[int, st
     return fd, tmp
 
 
-def _write(folder: int, batch: list[Placing]) -> None:
+def _open_spooled(dirs: Dirs, path: Path, chmod: bool) -> tuple[int, str]:
+    """The already written message file (in tmp/, ours: opened without following a link)."""
+    if path.parent != dirs.root / "tmp":
+        raise OSError(f"{path} is not in {dirs.root / 'tmp'}")
+    flags = os.O_RDWR | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path.name, flags, dir_fd=dirs.tmp)
+    try:
+        if chmod:
+            os.fchmod(fd, 0o600)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, path.name
+
+
+def _write(dirs: Dirs, batch: list[Placing]) -> None:
+    folder = dirs.tmp
     umask = current_umask()
     chmod = hasattr(os, "fchmod") and (umask is None or umask & 0o600 != 0)
     for p in batch:
+        p.dirs = (dirs.tmp, dirs.messages)  # where a failure removes its files from
+        if p.spooled is not None:
+            try:
+                p.temps.append(_open_spooled(dirs, p.spooled, chmod))
+            except OSError as e:
+                if p.spooled.parent == dirs.root / "tmp":
+                    unlink_quietly(folder, p.spooled.name)
+                p.fail(WRITE_MESSAGE, e)
+                continue
+            try:
+                p.temps.append(_new_temp(folder, f"{p.qid}.json", p.meta, chmod))
+            except OSError as e:
+                p.fail(WRITE_DETAILS, e)
+            continue
         for name, data, action in (
             (f"{p.qid}.eml", p.raw, WRITE_MESSAGE),
             (f"{p.qid}.json", p.meta, WRITE_DETAILS),
@@ -113,38 +159,63 @@ def _fsync(batch: list[Placing]) -> None:
         p.close()
 
 
-def _rename(batch: list[Placing], tmp: int, folder: int, which: int) -> None:
-    """Rename each live message's temp file `which` (0: the message, 1: its metadata) into
-    `folder`, then fsync that folder once."""
-    suffix, action = (".eml", WRITE_MESSAGE) if which == 0 else (".json", WRITE_DETAILS)
-    for p in batch:
-        if p.failed is None:
-            target = f"{p.qid}{suffix}"
-            try:
-                os.replace(p.temps[which][1], target, src_dir_fd=tmp, dst_dir_fd=folder)
-            except OSError as e:
-                p.fail(action, e)
-                continue
-            if which == 0:
-                p.renamed = target
-            else:
-                p.queued = True
-    if any(p.failed is None for p in batch):
-        fsync_fd(folder)
-
-
-def place(tmp: int, messages: int, meta: int, batch: list[Placing]) -> None:
-    """Steps 1-4 above for every message in `batch`, in the folders tmp/, messages/ and meta/
-    (checked descriptors); each one's `failed` says how it ended."""
-    for p in batch:
-        p.dirs = (tmp, messages)
+def place(dirs: Dirs, batch: list[Placing]) -> None:
+    """Steps 1-4 above for every message in `batch`; each one's `failed` says how it ended."""
     try:
-        _write(tmp, batch)
+        _write(dirs, batch)
         _fsync([p for p in batch if p.failed is None])
-        _rename(batch, tmp, messages, 0)
-        _rename(batch, tmp, meta, 1)
+        _rename(dirs.tmp, dirs.messages, batch, 0, WRITE_MESSAGE)
+        if any(p.failed is None for p in batch):
+            try:
+                fsync_fd(dirs.messages, strict=True)
+            except OSError as e:  # not durable: nothing of this batch is queued
+                for p in batch:
+                    if p.failed is None:
+                        p.fail(WRITE_MESSAGE, e)
+        _rename(dirs.tmp, dirs.meta, batch, 1, WRITE_DETAILS)
+        if any(p.failed is None for p in batch):
+            try:
+                fsync_fd(dirs.meta, strict=True)
+            except OSError as e:
+                for p in batch:
+                    if p.queued:
+                        _unqueue(dirs, p, e)
     except BaseException:  # interrupted: what is not queued leaves nothing behind
         for p in batch:
             if p.failed is None and not p.queued:
                 p.fail(WRITE_DETAILS, OSError("interrupted"))
         raise
+
+
+def _rename(tmp: int, folder: int, batch: list[Placing], which: int, action: str) -> None:
+    """Step 3 (which=0: the messages) or 4 (which=1: the metadata, which queues them)."""
+    for p in batch:
+        if p.failed is not None:
+            continue
+        target = f"{p.qid}.eml" if which == 0 else f"{p.qid}.json"
+        try:
+            os.replace(p.temps[which][1], target, src_dir_fd=tmp, dst_dir_fd=folder)
+        except OSError as e:
+            p.fail(action, e)
+            continue
+        if which == 0:
+            p.renamed = target
+        else:
+            p.queued = True
+
+
+def _unqueue(dirs: Dirs, p: Placing, e: OSError) -> None:
+    """The metadata folder's fsync failed: take the message back (metadata first), under its
+    claim. A runner that already holds the claim is sending it: then it stays queued."""
+    claim = locks.try_lock(Path(f"{p.qid}.lock"), dir_fd=dirs.claims)
+    if claim is None:
+        return
+    with claim:
+        try:
+            os.unlink(f"{p.qid}.json", dir_fd=dirs.meta)
+        except FileNotFoundError:
+            return  # already sent and removed by a runner: it was queued after all
+        except OSError:
+            return  # it can't be taken back: it stays queued
+        p.queued = False
+        p.fail(WRITE_DETAILS, e)

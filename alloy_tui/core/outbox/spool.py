@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from alloy_tui.core import folders
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.fs import why
+from alloy_tui.core.fs import fsync_folder, why
 from alloy_tui.core.outbox import hold as holding
 from alloy_tui.core.outbox import locks
-from alloy_tui.core.outbox.batch import Placing, place
+from alloy_tui.core.outbox.batch import Dirs, Placing, place
 from alloy_tui.core.outbox.model import (
     EX_CANTCREAT,
     EX_TEMPFAIL,
@@ -64,6 +64,19 @@ class Submission(NamedTuple):
     sender: str
     source: str
     details: Mapping[str, str] | None = None  # the maildrop's submitted_by: in every mail.* entry
+    # The message is already in a file in this outbox's tmp/ (the SMTP listener spools large
+    # messages as they arrive): `raw` is then only its header block, and the file is renamed
+    # into messages/ (never copied).
+    spooled: Path | None = None
+
+
+def _size(item: Submission) -> int:
+    if item.spooled is None:
+        return len(item.raw)
+    try:
+        return os.stat(item.spooled).st_size
+    except OSError:
+        return 0  # batch.place reports the file's trouble
 
 
 class Outbox:
@@ -145,12 +158,15 @@ class Outbox:
 
     # ------------------------------------------------------------------ writing
     def _fail(self, action: str, e: OSError) -> OutboxError:
-        temporary = e.errno in _TEMP_ERRNOS
-        fix = (
-            "Free space on that disk (or raise the quota), then send again; nothing was queued."
-            if temporary
-            else f"Make {self.path} writable by this user (or set [queue] path), then send again."
-        )
+        temporary = e.errno in _TEMP_ERRNOS or e.errno == errno.EIO
+        if e.errno == errno.EIO:  # a write or a folder fsync the disk refused
+            fix = "Check that disk (`dmesg`), then send again; nothing was queued."
+        elif temporary:
+            fix = (
+                "Free space on that disk (or raise the quota), then send again; nothing was queued."
+            )
+        else:
+            fix = f"Make {self.path} writable by this user (or set [queue] path), then send again."
         if isinstance(e, folders.FolderCheckError):
             return OutboxError(
                 Explanation(
@@ -170,16 +186,20 @@ class Outbox:
         return OutboxError(ex, EX_TEMPFAIL if temporary else EX_CANTCREAT)
 
     def ensure(self) -> None:
-        """Create the folders (0700) if missing; OutboxError if that is not possible, or if
-        they are not this user's alone (a symlink, another user's folder)."""
-        from alloy_tui.core.fs import FolderError, make_folder
-
+        """Create the folders (0700) if missing, each new one's parent fsynced so the new name
+        is durable before anything is queued in it; OutboxError if that is not possible, or if
+        they are not this user's alone (a symlink, another user's folder, not a folder)."""
         try:
-            make_folder(self.path.parent)
-            with self.folders(*_FOLDERS, create=True):
-                pass
-        except FolderError as e:
-            raise self._fail("create the folders", OSError(str(e))) from None
+            made: dict[Path, None] = {}  # the parents to fsync, in order
+            if not os.path.lexists(self.path):
+                made.update(dict.fromkeys(_new_parents(self.path)))
+                _make_parents(self.path)
+            new_sub = not all(os.path.lexists(self.path / f) for f in _FOLDERS)
+            with self.folders(*_FOLDERS, create=True) as fds:
+                if new_sub:
+                    folders.fsync_fd(fds[0], strict=True)
+            for parent in made:
+                fsync_folder(parent, strict=True)
         except OSError as e:
             raise self._fail("create the folders", e) from None
 
@@ -223,12 +243,12 @@ class Outbox:
         now = self.clock()
         metas = [self._new_meta(now, item) for item in items]
         batch = [
-            Placing(m["id"], item.raw, json.dumps(m, sort_keys=True).encode())
+            Placing(m["id"], item.raw, json.dumps(m, sort_keys=True).encode(), item.spooled)
             for m, item in zip(metas, items, strict=True)
         ]
         try:
-            with self.folders("tmp", "messages", "meta") as (_root, *fds):
-                place(fds[0], fds[1], fds[2], batch)
+            with self.folders("tmp", "messages", "meta", "claims") as (_root, *fds):
+                place(Dirs(self.path, *fds), batch)
         except OSError as e:  # a folder swapped after ensure(): nothing of this batch is queued
             return [self._fail("open the folders", e) for _ in items]
         out: list[str | OutboxError] = []
@@ -261,7 +281,7 @@ class Outbox:
             "to": list(item.recipients),
             "sender": item.sender,
             "subject": subject_of(item.raw),
-            "size": len(item.raw),
+            "size": _size(item),
             "source": item.source,
             "last_error": None,
             "attempts_log": [],
@@ -449,6 +469,9 @@ class Outbox:
         with self._changing(qid) as meta:
             if meta["state"] == "failed":
                 meta["lifetime_from"] = self.clock()  # queued_at stays as it was
+            from alloy_tui.core.outbox.recipients import reopen
+
+            reopen(meta)  # the failed recipients again; the sent ones stay sent
             meta.update(state="pending", next_attempt_at=self.clock())
             self.write_meta(meta)
         self.lift_hold()
@@ -502,3 +525,27 @@ class Outbox:
                 st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
                 if orphan(name) and self.clock() - st.st_mtime > older_than:
                     os.unlink(name, dir_fd=dir_fd)
+
+
+def _make_parents(path: Path) -> None:
+    """The missing folders above `path`, each 0700 whatever the umask (os.makedirs would make
+    them 0777 under umask 000)."""
+    missing = []
+    up = path.parent
+    while not os.path.lexists(up) and up.parent != up:
+        missing.append(up)
+        up = up.parent
+    for d in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(d, 0o700)
+            os.chmod(d, 0o700)
+
+
+def _new_parents(folder: Path) -> list[Path]:
+    """The parents of `folder` and of its missing ancestors: what creating it changes."""
+    out = []
+    p = folder
+    while not p.exists() and p.parent != p:
+        out.append(p.parent)
+        p = p.parent
+    return out[::-1]
