@@ -69,6 +69,7 @@ class Tree:
         self.env = {
             "ALLOY_TUI_SYSTEM_CONFIG": str(self.cfg),
             "ALLOY_TUI_MAILDROP": str(self.maildrop),
+            "ALLOY_TUI_STATE_DIR": str(self.state),  # the state folder under --prefix
             "HOME": str(self.base / "nohome"),
         }
 
@@ -236,7 +237,7 @@ def test_two_runners_two_configs_each_message_once_through_the_system_config(
                 [sys.executable, *CLI, "--config", str(own), "queue", "run", "--daemon"],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
-                env={**os.environ, **t.env},
+                env={**os.environ, **t.env, "ALLOY_TUI_STATE_DIR": str(own_state)},
             ),
         ]
         try:
@@ -249,8 +250,9 @@ def test_two_runners_two_configs_each_message_once_through_the_system_config(
         finally:
             for d in daemons:
                 d.send_signal(signal.SIGTERM)
-            for d in daemons:
-                d.wait(timeout=30)
+            said = [d.communicate(timeout=30)[1].decode() for d in daemons]
+            print("the daemons said:", said)  # shown when the test fails
+        assert all(d.returncode == 0 for d in daemons), said
         subjects = [m.subject for m in sb.messages() if m.subject.startswith("two runners ")]
         assert sorted(subjects) == sorted(f"two runners {i}" for i in range(10))
         sent = [e for e in t.log() if e["event"] == "mail.sent"]
