@@ -44,6 +44,16 @@ def _stop_on_signals(stop: threading.Event) -> list[int]:
 
 
 def _run(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
+    """The runner, or one line and exit 1 (78 for the daemon: no restart loop) when the
+    outbox, the state folder or the alert log can't be used."""
+    from alloy_tui.commands.outbox_guard import EX_CONFIG, check_outbox, guarded
+
+    check_outbox(obj, write=True, daemon=daemon)
+    with guarded(obj, EX_CONFIG if daemon else 1):
+        return _run_checked(obj, daemon=daemon, flush=flush, echo=echo)
+
+
+def _run_checked(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
     from alloy_tui.core import health
     from alloy_tui.core.outbox import outbox_path, run_queue
 

@@ -1,6 +1,10 @@
 """How the queue reads on the command line: `queue list` lines and JSON, `queue show`, ages.
 
-No click here: the lines are plain strings the commands print.
+No click here: the lines are plain strings the commands print. Everything in a queued message
+came from its sender (Subject, From, recipients, the header block, an error's text): each value
+passes through `printable` before it is laid out (so widths are right), and every line once more
+on the way out (`shown`), so a field added later cannot bring an escape sequence to the
+terminal. `queue list --json` keeps the values and escapes them (`json_line`).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alloy_tui.core.errors import printable
+from alloy_tui.core.terminal_text import json_text
 
 ID_WIDTH = 24
 
@@ -57,7 +62,49 @@ def as_json(m: Any) -> dict[str, Any]:
         "size": m.size,
         "last_error": {"title": err.title, "code": err.code} if err else None,
         "details": dict(getattr(m, "details", {}) or {}),
+        "recipients": [
+            {
+                "address": r.address,
+                "state": r.state,
+                "last_error": (
+                    {"title": r.last_error.title, "code": r.last_error.code}
+                    if r.last_error
+                    else None
+                ),
+            }
+            for r in getattr(m, "recipients", ())
+        ],
     }
+
+
+def shown_state(m: Any) -> str:
+    """The state a person reads: `partial` for a pending message some recipients already got."""
+    return (
+        "partial" if m.state in ("pending", "sending") and getattr(m, "partial", False) else m.state
+    )
+
+
+def recipients_line(m: Any) -> str | None:
+    """ "sent to a; failed for b; pending for c" when the recipients do not all stand alike."""
+    recs = getattr(m, "recipients", ())
+    if len({r.state for r in recs}) < 2:
+        return None
+    parts = []
+    for state, words in (("sent", "sent to"), ("failed", "failed for"), ("pending", "pending for")):
+        names = [r.address for r in recs if r.state == state]
+        if names:
+            parts.append(f"{words} {', '.join(names)}")
+    return "  " + "; ".join(parts)
+
+
+def json_line(m: Any) -> str:
+    """One `queue list --json` line: UTF-8 kept, every control and bidi character as \\uXXXX."""
+    return json_text(as_json(m))
+
+
+def shown(lines: list[str]) -> list[str]:
+    """The lines as they reach the terminal: nothing in them a terminal would act on."""
+    return [printable(line) for line in lines]
 
 
 def _submitted_by(m: Any) -> str:
@@ -87,22 +134,27 @@ def list_lines(messages: list[Any], now: datetime | None = None) -> list[str]:
         return ["The queue is empty."]
     out: list[str] = []
     for m in messages:
-        head = f"{m.id:<{ID_WIDTH}} {m.state:<8} {age(now - m.queued_at) + ' ago':>12}  "
-        to = ", ".join(m.to)
-        if len(head) + len(to) > 80 and len(m.to) > 1:
-            to = f"{m.to[0]} +{len(m.to) - 1} more"
+        head = f"{m.id:<{ID_WIDTH}} {shown_state(m):<8} {age(now - m.queued_at) + ' ago':>12}  "
+        rcpts = [printable(r) for r in m.to]
+        to = ", ".join(rcpts)
+        if len(head) + len(to) > 80 and len(rcpts) > 1:
+            to = f"{rcpts[0]} +{len(rcpts) - 1} more"
         out.append(fit(head + to))
         tries = f"{m.attempts} attempt{'s' if m.attempts != 1 else ''}"
-        status = f"  {(m.subject or '(no subject)')[:40]!s}  ({size_text(m.size)}, {tries}, {_when(m, now)})"
+        subject = printable(m.subject or "(no subject)")[:40]
+        status = f"  {subject}  ({size_text(m.size)}, {tries}, {_when(m, now)})"
         out.append(fit(status))
+        who = recipients_line(m)
+        if who is not None:
+            out.append(fit(who))
         if m.last_error is not None:
-            code = f" [{m.last_error.code}]" if m.last_error.code else ""
-            out.append(fit(f"  last error: {m.last_error.title}{code}"))
+            code = f" [{printable(m.last_error.code)}]" if m.last_error.code else ""
+            out.append(fit(f"  last error: {printable(m.last_error.title)}{code}"))
     counts: dict[str, int] = {}
     for m in messages:
-        counts[m.state] = counts.get(m.state, 0) + 1
+        counts[shown_state(m)] = counts.get(shown_state(m), 0) + 1
     out.append(", ".join(f"{n} {state}" for state, n in sorted(counts.items())) + ".")
-    return out
+    return shown(out)
 
 
 def header_block(raw: bytes) -> list[str]:
@@ -113,19 +165,19 @@ def header_block(raw: bytes) -> list[str]:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
         text = head.decode("latin-1")
-    return [line.rstrip("\r") for line in text.split("\n")]
+    return [printable(line.rstrip("\r")) for line in text.split("\n")]
 
 
 def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[str]:
     """`queue show ID`: where it stands, its headers, and every attempt explained."""
     now = now or datetime.now(UTC)
     out = [
-        f"Message {m.id}: {m.state} ({_when(m, now)})",
+        f"Message {m.id}: {shown_state(m)} ({_when(m, now)})",
         f"  Queued:   {iso(m.queued_at)} ({age(now - m.queued_at)} ago)"
-        + (f" by {m.source}" if getattr(m, "source", "") else "")
+        + (f" by {printable(m.source)}" if getattr(m, "source", "") else "")
         + _submitted_by(m),
-        f"  To:       {', '.join(m.to)}",
-        f"  From:     {m.sender}",
+        f"  To:       {', '.join(printable(r) for r in m.to)}",
+        f"  From:     {printable(m.sender)}",
         f"  Size:     {size_text(m.size)} ({m.size} bytes)",
         f"  Attempts: {m.attempts}"
         + (
@@ -139,6 +191,13 @@ def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[s
         if raw is not None
         else ["  (message file missing)"]
     )
+    out += ["", "Recipients:"]
+    for r in getattr(m, "recipients", ()):
+        line = f"  {r.address}: {r.state}"
+        if r.last_error is not None and r.state != "sent":
+            code = f" [{r.last_error.code}]" if r.last_error.code else ""
+            line += f" ({r.last_error.title}{code})"
+        out.append(line)
     out += ["", "Attempts:"] if m.attempts_log else ["", "Attempts: none yet."]
     for a in m.attempts_log:
         code = f" [{a.get('code')}]" if a.get("code") else ""
@@ -147,7 +206,7 @@ def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[s
             out.append(f"    Why: {a['cause']}")
         if a.get("fix"):
             out.append(f"    Fix: {a['fix']}")
-    return out
+    return shown(out)
 
 
 def queue_summary(counts: dict[str, int], oldest: timedelta | None) -> str:
