@@ -116,7 +116,7 @@ def list_command(obj: CliContext, as_json: bool, state: str) -> None:
         for m in messages:
             click.echo(json_line(m))
         return
-    for line in list_lines(messages):
+    for line in list_lines(messages, hold=box.hold()):
         click.echo(line)
 
 
