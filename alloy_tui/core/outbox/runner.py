@@ -198,11 +198,18 @@ class Runner:
             return
         for waits in range(FLUSH_WAITS + 1):
             try:
-                if self._delivery is None:
-                    from alloy_tui.core.mail import open_delivery
+                from alloy_tui.core.mail import open_delivery, send_queued
 
+                if self._delivery is None:
                     self._delivery = open_delivery(self.settings, self.config_path)
-                result = self._delivery.send_raw(raw, meta["to"], sender=meta.get("sender", ""))
+                result = send_queued(
+                    self._delivery,
+                    raw,
+                    meta["to"],
+                    sender=meta.get("sender", ""),
+                    source=str(meta.get("source", "")),
+                    settings=self.settings,
+                )
             except Exception as e:  # every failure is explained, then its verdict decides
                 ex = explain_any(e, self.settings)
                 ex.verdict = policy.verdict_of(ex)  # kept with the attempt, read by status
@@ -252,6 +259,8 @@ class Runner:
             duration_ms=result.duration_ms,
             **({"refused": refused} if refused else {}),
         )
+        if result.extra.get("from_rewritten"):  # a program's From the service refused
+            self.box.event("warning", "mail.from_rewritten", result.extra["from_rewritten"], meta)
         self.progress(text)
 
     def deferred(self, meta: dict[str, Any], ex: Explanation) -> None:
