@@ -315,11 +315,13 @@ def status_command(obj: CliContext, check: bool) -> None:
 
         click.echo("Service: Exchange Server (on-premises, EWS)")
         ready, lines = exchange_server.status(settings, obj.config_path)
-    for line in lines:
-        click.echo(line)
+    from alloy_tui.core.errors import printable
+
+    for line in lines:  # a server's banner, features, display name, error text: never raw
+        click.echo(printable(line))
     if settings.service == "exchange-online" and settings.exchange_online.api == "ews":
         _ews_warning(settings)
-    click.echo(_queue_line(obj, settings))
+    click.echo(printable(_queue_line(obj, settings)))
     click.echo("Ready to send: yes" if ready else "Ready to send: no")
     if not ready:
         if obj.in_sandbox:

@@ -12,7 +12,6 @@ These only read the outbox or change a message's state file; the runner does the
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from typing import Any
@@ -104,14 +103,13 @@ def _run_live(obj: CliContext) -> None:
 @click.pass_obj
 def list_command(obj: CliContext, as_json: bool, state: str) -> None:
     """The queued messages, oldest first."""
-    from alloy_tui.commands.queue_view import as_json as json_of
-    from alloy_tui.commands.queue_view import list_lines
+    from alloy_tui.commands.queue_view import json_line, list_lines
 
     box = open_box(obj)
     messages = box.list(None if state == "all" else state)
     if as_json:
         for m in messages:
-            click.echo(json.dumps(json_of(m), ensure_ascii=False))
+            click.echo(json_line(m))
         return
     for line in list_lines(messages):
         click.echo(line)

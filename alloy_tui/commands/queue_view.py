@@ -1,6 +1,10 @@
 """How the queue reads on the command line: `queue list` lines and JSON, `queue show`, ages.
 
-No click here: the lines are plain strings the commands print.
+No click here: the lines are plain strings the commands print. Everything in a queued message
+came from its sender (Subject, From, recipients, the header block, an error's text): each value
+passes through `printable` before it is laid out (so widths are right), and every line once more
+on the way out (`shown`), so a field added later cannot bring an escape sequence to the
+terminal. `queue list --json` keeps the values and escapes them (`json_line`).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alloy_tui.core.errors import printable
+from alloy_tui.core.terminal_text import json_text
 
 ID_WIDTH = 24
 
@@ -60,6 +65,16 @@ def as_json(m: Any) -> dict[str, Any]:
     }
 
 
+def json_line(m: Any) -> str:
+    """One `queue list --json` line: UTF-8 kept, every control and bidi character as \\uXXXX."""
+    return json_text(as_json(m))
+
+
+def shown(lines: list[str]) -> list[str]:
+    """The lines as they reach the terminal: nothing in them a terminal would act on."""
+    return [printable(line) for line in lines]
+
+
 def _submitted_by(m: Any) -> str:
     user = (getattr(m, "details", None) or {}).get("submitted_by", "")
     return f" for {printable(user)} (through the maildrop)" if user else ""
@@ -87,22 +102,24 @@ def list_lines(messages: list[Any], now: datetime | None = None) -> list[str]:
         return ["The queue is empty."]
     out: list[str] = []
     for m in messages:
-        head = f"{m.id:<{ID_WIDTH}} {m.state:<8} {age(now - m.queued_at) + ' ago':>12}  "
-        to = ", ".join(m.to)
-        if len(head) + len(to) > 80 and len(m.to) > 1:
-            to = f"{m.to[0]} +{len(m.to) - 1} more"
+        head = f"{m.id:<{ID_WIDTH}} {printable(m.state):<8} {age(now - m.queued_at) + ' ago':>12}  "
+        rcpts = [printable(r) for r in m.to]
+        to = ", ".join(rcpts)
+        if len(head) + len(to) > 80 and len(rcpts) > 1:
+            to = f"{rcpts[0]} +{len(rcpts) - 1} more"
         out.append(fit(head + to))
         tries = f"{m.attempts} attempt{'s' if m.attempts != 1 else ''}"
-        status = f"  {(m.subject or '(no subject)')[:40]!s}  ({size_text(m.size)}, {tries}, {_when(m, now)})"
+        subject = printable(m.subject or "(no subject)")[:40]
+        status = f"  {subject}  ({size_text(m.size)}, {tries}, {_when(m, now)})"
         out.append(fit(status))
         if m.last_error is not None:
-            code = f" [{m.last_error.code}]" if m.last_error.code else ""
-            out.append(fit(f"  last error: {m.last_error.title}{code}"))
+            code = f" [{printable(m.last_error.code)}]" if m.last_error.code else ""
+            out.append(fit(f"  last error: {printable(m.last_error.title)}{code}"))
     counts: dict[str, int] = {}
     for m in messages:
         counts[m.state] = counts.get(m.state, 0) + 1
     out.append(", ".join(f"{n} {state}" for state, n in sorted(counts.items())) + ".")
-    return out
+    return shown(out)
 
 
 def header_block(raw: bytes) -> list[str]:
@@ -113,7 +130,7 @@ def header_block(raw: bytes) -> list[str]:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
         text = head.decode("latin-1")
-    return [line.rstrip("\r") for line in text.split("\n")]
+    return [printable(line.rstrip("\r")) for line in text.split("\n")]
 
 
 def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[str]:
@@ -122,10 +139,10 @@ def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[s
     out = [
         f"Message {m.id}: {m.state} ({_when(m, now)})",
         f"  Queued:   {iso(m.queued_at)} ({age(now - m.queued_at)} ago)"
-        + (f" by {m.source}" if getattr(m, "source", "") else "")
+        + (f" by {printable(m.source)}" if getattr(m, "source", "") else "")
         + _submitted_by(m),
-        f"  To:       {', '.join(m.to)}",
-        f"  From:     {m.sender}",
+        f"  To:       {', '.join(printable(r) for r in m.to)}",
+        f"  From:     {printable(m.sender)}",
         f"  Size:     {size_text(m.size)} ({m.size} bytes)",
         f"  Attempts: {m.attempts}"
         + (
@@ -147,7 +164,7 @@ def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[s
             out.append(f"    Why: {a['cause']}")
         if a.get("fix"):
             out.append(f"    Fix: {a['fix']}")
-    return out
+    return shown(out)
 
 
 def queue_summary(counts: dict[str, int], oldest: timedelta | None) -> str:

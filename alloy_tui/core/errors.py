@@ -6,37 +6,10 @@ Every failure that reaches the admin (CLI line, wizard panel, alert log entry) i
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-# What a terminal would act on rather than show. Escape sequences go whole: CSI (ESC [ ... or
-# the 8-bit 0x9B), OSC (ESC ] ..., 0x9D: the window title, OSC 52 the clipboard) and the other
-# string controls (DCS, SOS, PM, APC) up to their terminator (BEL, ESC \ or 0x9C) or the end;
-# then any other two-character ESC sequence; then the lone C0 and C1 controls and DEL.
-# (Patterns as text, compiled by re on first use: most text is printable and never needs them.)
-_ESCAPE_SEQUENCE = (
-    r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])(?:[^\x07\x1b\x9c]|\x1b(?!\\))*(?:\x07|\x1b\\|\x9c)?"
-    r"|\x1b[\x20-\x2f]*[\x30-\x7e]?"
-)
-_CONTROLS = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
-_LINE_BREAKS = r"\r\n?|[\n\t\v\f\x85\u2028\u2029]"
-
-
-def printable(text: str, *, multiline: bool = False) -> str:
-    """`text` with nothing a terminal would act on: escape sequences (colours, cursor moves,
-    the window title, OSC 52's clipboard writes), other C0/C1 control characters, DEL and the
-    bidirectional overrides are removed. Newlines and tabs stay when `multiline`; else they
-    (and CR) become spaces. For every text that came from a server or a file before it reaches
-    a terminal or the alert log."""
-    text = str(text)
-    if text.isprintable():
-        return text  # the usual case, fast (False for any control character, \n and \t too)
-    if multiline:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    else:
-        text = re.sub(_LINE_BREAKS, " ", text)
-    return re.sub(_CONTROLS, "", re.sub(_ESCAPE_SEQUENCE, "", text))
+# `printable` lives in core/terminal_text.py (with json_text); every door imports it from here.
+from alloy_tui.core.terminal_text import printable as printable
 
 
 def clean_fields(obj: object, *names: str, multiline: bool = False) -> None:

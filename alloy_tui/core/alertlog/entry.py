@@ -18,6 +18,7 @@ from typing import Any
 
 from alloy_tui.core.alertlog.fields import parse_ts
 from alloy_tui.core.errors import printable
+from alloy_tui.core.terminal_text import escape_json, json_text
 
 # The longest line we parse as JSON; longer ones are shown cut and flagged.
 MAX_PARSE_BYTES = 1024 * 1024
@@ -50,9 +51,10 @@ class Entry:
         return when.astimezone().strftime(fmt)
 
     def for_terminal(self) -> Entry:
-        """This entry with no terminal controls in any text, `raw` too (re-encoded when a
-        value changed). Entries written by older versions, or lines another program appended,
-        may hold escape sequences a hostile server sent."""
+        """This entry with no terminal controls in any text, `raw` too: re-encoded when a
+        value changed, else with any C1, DEL or bidi character the JSON holds (in a key the
+        entry does not read, say) written as \\uXXXX. Entries written by older versions, or
+        lines another program appended, may hold escape sequences a hostile server sent."""
         if not self.valid:
             return replace(self, raw=printable(self.raw), message=printable(self.message))
         clean = replace(
@@ -64,7 +66,9 @@ class Entry:
             details=_printable_value(self.details),
         )
         if clean.as_dict() != self.as_dict():
-            clean.raw = json.dumps(clean.as_dict(), ensure_ascii=False, separators=(",", ":"))
+            clean.raw = json_text(clean.as_dict(), separators=(",", ":"))
+        else:
+            clean.raw = escape_json(self.raw)
         return clean
 
     def as_dict(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from alloy_tui.core.config import is_secret_key as is_secret_key  # the rule, kept with the config's
 from alloy_tui.core.errors import printable
 
 LEVELS = ("info", "warning", "error")
@@ -18,26 +19,6 @@ LEVEL_WORDS = {"info": "INFO", "warning": "WARN", "error": "ERROR"}
 
 REDACTED = "[redacted]"
 
-# A details key whose last word is one of these (or its plural) holds a secret, whatever its
-# value looks like: "token", "refresh_token", "smtp.password", "X-Api-Key". Plain string tests,
-# not a regex: an ignore-case alternation costs every door ~3 ms to compile.
-_SECRET_WORDS = (
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "pwd",
-    "passphrase",
-    "authorization",
-    "apikey",
-    "api_key",
-    "cookie",
-    "credential",
-    "credentials",
-    "assertion",
-    "code_verifier",
-)
-_SECRET_ENDINGS = frozenset((*_SECRET_WORDS, *(word + "s" for word in _SECRET_WORDS)))
 # The patterns below are text, compiled by re on first use, and each is tried only when a cheap
 # test says it could match: most entries hold none of them (every door writes one entry).
 # A JWT: three base64url parts, the first one starting with '{"' encoded (eyJ).
@@ -63,14 +44,6 @@ def parse_ts(ts: str) -> datetime | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when
-
-
-def is_secret_key(key: str) -> bool:
-    """The key itself, or what follows any "_", "." or "-" in it, is a secret word or its plural."""
-    k = key.lower()
-    if k in _SECRET_ENDINGS:
-        return True
-    return any(c in "_.-" and k[i + 1 :] in _SECRET_ENDINGS for i, c in enumerate(k))
 
 
 def redact_text(text: str) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import json
 import os
 import re
 import shutil
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from alloy_tui.core.alertlog.fields import LEVELS, now_ts, parse_ts, redact, redact_text
 from alloy_tui.core.config import DEFAULTS, Values
 from alloy_tui.core.errors import AlloyError
+from alloy_tui.core.terminal_text import json_text
 
 if TYPE_CHECKING:
     from alloy_tui.core.config import AlertLog
@@ -77,10 +77,7 @@ class AlertLogWriter:
         """Append several entries (level, event, message, details) with one lock and one write,
         in that order, and return them as written. ValueError (nothing written) if one is bad."""
         entries = [self._entry(*item) for item in items]
-        lines = [
-            json.dumps(e, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
-            for e in entries
-        ]
+        lines = [json_text(e, separators=(",", ":"), default=str) + "\n" for e in entries]
         if lines:
             self._append("".join(lines).encode("utf-8", errors="replace"))
         return entries

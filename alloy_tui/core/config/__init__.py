@@ -30,6 +30,11 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.config.paths import alert_log_path, token_cache_path
     from alloy_tui.core.config.quick import Values, read_values, setting
     from alloy_tui.core.config.reading import ConfigChangedError, ConfigError
+    from alloy_tui.core.config.secret_keys import (
+        SECRET_SETTINGS,
+        is_secret_key,
+        is_secret_setting,
+    )
     from alloy_tui.core.config.settings import (
         GUID_RE,
         SECTIONS,
@@ -62,6 +67,7 @@ __getattr__ = lazy_names(
         "paths": ". alert_log_path token_cache_path",
         "quick": "Values read_values setting",
         "reading": "ConfigChangedError ConfigError",
+        "secret_keys": "SECRET_SETTINGS is_secret_key is_secret_setting",
         "settings": (
             "settings_model=. GUID_RE SECTIONS SERVICE_SECTIONS AlertLog ExchangeOnline "
             "ExchangeServer Problem Settings SettingsError Smtp Smtpd from_mapping to_mapping "
@@ -81,6 +87,7 @@ __all__ = [
     "EXCHANGE_AUTH",
     "GUID_RE",
     "MESSAGE_FORMATS",
+    "SECRET_SETTINGS",
     "SECTIONS",
     "SERVICES",
     "SERVICE_SECTIONS",
@@ -99,6 +106,8 @@ __all__ = [
     "Values",
     "alert_log_path",
     "from_mapping",
+    "is_secret_key",
+    "is_secret_setting",
     "load",
     "load_or_default",
     "paths",

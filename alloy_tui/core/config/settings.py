@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 from alloy_tui.core.config.checks import GUID, SERVICES, check_mapping
+from alloy_tui.core.config.smtpd_keys import MAX_HEADER_BYTES as SMTPD_MAX_HEADER_BYTES
 from alloy_tui.core.config.smtpd_keys import MAX_MESSAGE_BYTES as SMTPD_MAX_MESSAGE_BYTES
 from alloy_tui.core.errors import AlloyError
 
@@ -134,6 +135,13 @@ class Smtpd:
     max_recipients: int = 100
     max_connections: int = 100
     idle_timeout_seconds: int = 60
+    command_timeout_seconds: int = 60  # a command line complete within this (slow bytes too)
+    data_timeout_seconds: int = 600  # DATA complete (up to the final dot) within this
+    session_timeout_seconds: int = 1800  # a whole connection at most this long
+    max_connections_per_client: int = 20  # from one address (loopback included)
+    auth_failures_before_lockout: int = 10  # per client address, then refused for...
+    auth_lockout_minutes: int = 15  # ...this long (the right password too)
+    max_header_bytes: int = SMTPD_MAX_HEADER_BYTES  # the header block; more gets 552
 
 
 @dataclass(frozen=True)

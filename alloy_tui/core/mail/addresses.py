@@ -46,6 +46,8 @@ def parse_address(text: str, what: str = "recipient") -> str:
         raise UserInputError(f"The {_label(what)} is empty; enter an address like bob@example.com.")
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise _fail(what, text, "contains a control character")
+    if value.startswith('"') and "<" not in value and ">" not in value:
+        return _quoted(value, what, text)
     if "<" in value or ">" in value or '"' in value:
         raise _fail(
             what,
@@ -61,6 +63,21 @@ def parse_address(text: str, what: str = "recipient") -> str:
     if len(value) > MAX_ADDRESS_LENGTH:
         raise _fail(what, text, f"is longer than {MAX_ADDRESS_LENGTH} characters")
     return _validate(value, what, text)
+
+
+def _quoted(value: str, what: str, original: str) -> str:
+    """A quoted local part (RFC 5321 4.1.2: ``"john smith"@example.com``), kept exactly as
+    written; only the domain is checked and lower-cased."""
+    i = 1
+    while i < len(value) and value[i] != '"':
+        i += 2 if value[i] == "\\" else 1
+    local, rest = value[: i + 1], value[i + 1 :]
+    if i >= len(value) or not rest.startswith("@") or len(local) < 3:
+        raise _fail(what, original, "has a quoted local part that is not closed before the @")
+    if any(c.isspace() and c != " " for c in local) or len(value) > MAX_ADDRESS_LENGTH:
+        raise _fail(what, original, "is not valid: a quoted local part that can't be used")
+    domain = _validate(f"x@{rest[1:]}", what, original).rsplit("@", 1)[1]
+    return f"{local}@{domain}"
 
 
 def _validate(value: str, what: str, original: str) -> str:

@@ -67,8 +67,19 @@ def addresses(msg: Message, name: str) -> list[Pair]:
                 raise MessageRefused(
                     f"the {name} header has an address that can't be read: {value[:80]!r}."
                 )
-            out.append((display, address))
+            out.append((display, _utf8(address)))
     return out
+
+
+def _utf8(text: str) -> str:
+    """Raw 8-bit bytes of a header (surrogate-escaped) as UTF-8 when they are UTF-8 (RFC 6532:
+    a UTF-8 mailbox name in To/Cc), else unchanged."""
+    if text.isascii():
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeDecodeError:
+        return text
 
 
 def display_text(display: str) -> str:
@@ -110,7 +121,7 @@ def fold(items: list[str]) -> str:
 def header_line(name: str, value: str, linesep: str) -> bytes:
     """One header field as bytes: continuation lines on `linesep`, 8-bit bytes as they came."""
     value = value.replace("\r\n", "\n").replace("\n", linesep)
-    return f"{name}: {value}{linesep}".encode("ascii", "surrogateescape")
+    return f"{name}: {value}{linesep}".encode("utf-8", "surrogateescape")
 
 
 def header_block(

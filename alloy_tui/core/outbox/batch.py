@@ -33,12 +33,13 @@ class Placing:
     """One message on its way: its bytes, then its temp files, then where it failed (if it did).
     (A plain class: sendmail writes one batch of one for every cron job; no dataclasses.)"""
 
-    __slots__ = ("qid", "raw", "meta", "temps", "renamed", "queued", "failed")
+    __slots__ = ("qid", "raw", "meta", "spooled", "temps", "renamed", "queued", "failed")
 
-    def __init__(self, qid: str, raw: bytes, meta: bytes) -> None:
+    def __init__(self, qid: str, raw: bytes, meta: bytes, spooled: Path | None = None) -> None:
         self.qid = qid
         self.raw = raw
         self.meta = meta
+        self.spooled = spooled  # the message already in a file in tmp/ (then raw is unused)
         self.temps: list[tuple[int, Path]] = []  # (fd or -1, path): message, meta
         self.renamed: Path | None = None  # messages/<id>.eml once it is there
         self.queued = False  # its meta/<id>.json is there
@@ -77,10 +78,36 @@ def _new_temp(folder: Path, name: str, data: bytes, chmod: bool) -> tuple[int, P
     return fd, tmp
 
 
+def _open_spooled(folder: Path, path: Path, chmod: bool) -> tuple[int, Path]:
+    """The already written message file (in tmp/, ours: opened without following a link)."""
+    if path.parent != folder:
+        raise OSError(f"{path} is not in {folder}")
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if chmod:
+            os.fchmod(fd, 0o600)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, path
+
+
 def _write(folder: Path, batch: list[Placing]) -> None:
     umask = current_umask()
     chmod = hasattr(os, "fchmod") and (umask is None or umask & 0o600 != 0)
     for p in batch:
+        if p.spooled is not None:
+            try:
+                p.temps.append(_open_spooled(folder, p.spooled, chmod))
+            except OSError as e:
+                remove_quietly(p.spooled)
+                p.fail(WRITE_MESSAGE, e)
+                continue
+            try:
+                p.temps.append(_new_temp(folder, f"{p.qid}.json", p.meta, chmod))
+            except OSError as e:
+                p.fail(WRITE_DETAILS, e)
+            continue
         for name, data, action in (
             (f"{p.qid}.eml", p.raw, WRITE_MESSAGE),
             (f"{p.qid}.json", p.meta, WRITE_DETAILS),

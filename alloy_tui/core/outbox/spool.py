@@ -56,6 +56,19 @@ class Submission(NamedTuple):
     sender: str
     source: str
     details: Mapping[str, str] | None = None  # the maildrop's submitted_by: in every mail.* entry
+    # The message is already in a file in this outbox's tmp/ (the SMTP listener spools large
+    # messages as they arrive): `raw` is then only its header block, and the file is renamed
+    # into messages/ (never copied).
+    spooled: Path | None = None
+
+
+def _size(item: Submission) -> int:
+    if item.spooled is None:
+        return len(item.raw)
+    try:
+        return os.stat(item.spooled).st_size
+    except OSError:
+        return 0  # batch.place reports the file's trouble
 
 
 class Outbox:
@@ -156,7 +169,7 @@ class Outbox:
         now = self.clock()
         metas = [self._new_meta(now, item) for item in items]
         batch = [
-            Placing(m["id"], item.raw, json.dumps(m, sort_keys=True).encode())
+            Placing(m["id"], item.raw, json.dumps(m, sort_keys=True).encode(), item.spooled)
             for m, item in zip(metas, items, strict=True)
         ]
         place(self.path, batch)
@@ -190,7 +203,7 @@ class Outbox:
             "to": list(item.recipients),
             "sender": item.sender,
             "subject": subject_of(item.raw),
-            "size": len(item.raw),
+            "size": _size(item),
             "source": item.source,
             "last_error": None,
             "attempts_log": [],

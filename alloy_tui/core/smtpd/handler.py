@@ -11,25 +11,33 @@ metadata are fsynced and renamed and both folders fsynced.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
+from pathlib import Path
 from typing import Any
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.outbox import EX_TEMPFAIL, Outbox, OutboxError, Submission
 from alloy_tui.core.smtpd.committer import Committer
+from alloy_tui.core.smtpd.data_spool import DataSpool, Spooled
+from alloy_tui.core.smtpd.envelope import dsn_details
 from alloy_tui.core.smtpd.options import ListenerOptions
 
 log = logging.getLogger("alloy_tui.smtpd")
 SOURCE = "smtpd"
 MAX_REPLY_TEXT = 300
 LOCAL_ERROR = ("451 4.3.0 Local error while queueing; nothing was queued. Try again later.", "")
+LOGIN_ALERT = "smtpd_logins"  # the alert condition of repeated failed logins
 RCPT_CACHE_SECONDS = 60.0
 RCPT_CACHE_SIZE = 1024  # addresses remembered at most (then forgotten all at once)
-DataJob = tuple[bytes, tuple[str, ...], str]  # DATA's content, RCPT TO addresses, MAIL FROM
+# DATA's content (bytes, or a spooled file already prepared), RCPT TO addresses, MAIL FROM,
+# the details recorded with the message (DSN parameters), the spooled message's recipients and
+# sender as prepare() made them
+DataJob = tuple[bytes | Spooled, tuple[str, ...], str, dict[str, str], tuple[tuple[str, ...], str]]
 
 # sysexits code of a refused message -> SMTP reply code and enhanced status
 _REFUSED = {
@@ -65,8 +73,11 @@ class Handler:
         outbox: Outbox,
         pool: Executor,
         on_queued: Callable[[str], None] | None = None,
+        config_path: Path | None = None,
     ) -> None:
         self.settings = settings
+        self.config_path = config_path
+        self.local_error = LOCAL_ERROR[0]
         self.options = options
         self.outbox = outbox
         self.pool = pool
@@ -80,6 +91,17 @@ class Handler:
 
     async def _off_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """aiosmtpd's EHLO lines, with PIPELINING (it works: aiosmtpd reads commands in order)
+        and SMTPUTF8 only when the service takes UTF-8 mailbox names."""
+        session.host_name = hostname
+        out = [r for r in responses if self.options.utf8_mailboxes or r != "250-SMTPUTF8"]
+        out.insert(len(out) - 1, "250-PIPELINING")
+        out.insert(len(out) - 1, "250-ENHANCEDSTATUSCODES")
+        return out
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -135,11 +157,42 @@ class Handler:
                 )
         return None
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def prepare_head(self, head: bytes, envelope: Any) -> str | bytes:
+        """A spooled message's header block as sendmail's rules make it (on the pool), or the
+        reply refusing the message; the recipients and sender are kept on the envelope."""
+        from alloy_tui.core.mail import MessageRefused, prepare
+
+        job: DataJob = (head, tuple(envelope.rcpt_tos), envelope.mail_from or "", {}, ((), ""))
+        done = await self._off_loop(self._prepare_spooled, job, prepare, MessageRefused)
+        if isinstance(done, str):
+            return done
+        envelope.prepared = (tuple(done.recipients), done.sender)
+        return bytes(done.raw)
+
+    async def data(self, envelope: Any, spool: DataSpool, session: Any) -> str:
+        """The message received in `spool` to the outbox: the reply (250 once durable)."""
+        try:
+            content = spool.finish()
+        except OSError as e:
+            log.warning("smtpd: can't spool a message: %s", e)
+            return self.local_error
+        details = dsn_details(envelope.mail_params, envelope.rcpt_params)
+        prepared = getattr(envelope, "prepared", ((), ""))
+        job: DataJob = (
+            content,
+            tuple(envelope.rcpt_tos),
+            envelope.mail_from or "",
+            details,
+            prepared,
+        )
         self.in_flight += 1
         try:
-            job = (envelope.original_content, tuple(envelope.rcpt_tos), envelope.mail_from)
             reply, qid = await self.committer.hand_off(job)
+        except BaseException:
+            if isinstance(content, Spooled):  # nobody will queue it: no orphan in tmp/
+                with contextlib.suppress(OSError):
+                    os.unlink(content.path)
+            raise
         finally:
             self.in_flight -= 1
         if qid:
@@ -155,17 +208,26 @@ class Handler:
         replies: list[tuple[str, str]] = [LOCAL_ERROR] * len(jobs)
         ready: list[tuple[int, Submission]] = []
         for n, job in enumerate(jobs):
+            content, _, _, details, (recipients, sender) = job
+            if isinstance(content, Spooled):  # prepared when its header block was complete
+                sub = Submission(content.head, recipients, sender, SOURCE, details, content.path)
+                ready.append((n, sub))
+                continue
             prepared = self._prepare(job, prepare, MessageRefused)
             if isinstance(prepared, str):
                 replies[n] = (prepared, "")
             else:
-                ready.append((n, prepared))
+                ready.append((n, prepared._replace(details=details or None)))
         if not ready:
             return replies
         try:
             done = self.outbox.submit_many([sub for _, sub in ready])
         except Exception:  # never a traceback to the client; the client keeps the message
             log.exception("smtpd: queueing messages failed")
+            for _, sub in ready:
+                if sub.spooled is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(sub.spooled)
             return replies
         for (n, _), qid in zip(ready, done, strict=True):
             if isinstance(qid, OutboxError):
@@ -175,11 +237,22 @@ class Handler:
                 replies[n] = (f"250 2.0.0 OK: queued as {qid}", qid)
         return replies
 
+    def _prepare_spooled(
+        self, job: DataJob, prepare: Callable[..., Any], refused: type[Exception]
+    ) -> Submission | str:
+        """`_prepare` for a message about to be spooled: the outbox's tmp/ must exist too."""
+        try:
+            self.outbox.ensure()
+        except OutboxError as e:
+            return f"451 4.3.0 {reply_text(e.explanation.cause)} Try again later."
+        return self._prepare(job, prepare, refused)
+
     def _prepare(
         self, job: DataJob, prepare: Callable[..., Any], refused: type[Exception]
     ) -> Submission | str:
         """The message as sendmail's rules make it, or the reply refusing it."""
-        raw, recipients, mail_from = job
+        raw, recipients, mail_from = job[0], job[1], job[2]
+        assert isinstance(raw, bytes)
         try:
             prepared = prepare(
                 raw,
@@ -195,3 +268,25 @@ class Handler:
             log.exception("smtpd: preparing a message failed")
             return LOCAL_ERROR[0]
         return Submission(prepared.raw, prepared.recipients, prepared.sender, SOURCE)
+
+    def report_login_failure(
+        self, entry: tuple[str, str, str, dict[str, Any]], alert: str | None
+    ) -> None:
+        """On the pool: the ``smtpd.auth_failed`` entry, then the lockout's alert (de-duplicated
+        by core/health/alerts: at most once per [alerts] repeat_hours)."""
+        if self.config_path is None:
+            return
+        from alloy_tui.core import alertlog
+
+        alertlog.record(self.settings, self.config_path, *entry)
+        if alert is None:
+            return
+        from alloy_tui.core.health import Condition, notify
+
+        with contextlib.suppress(Exception):  # an alert never stops the listener
+            notify(
+                self.settings,
+                self.config_path,
+                self.outbox.path,
+                [Condition(LOGIN_ALERT, True, alert)],
+            )

@@ -37,6 +37,14 @@ class ListenerOptions:
     max_recipients: int = 100
     max_connections: int = 100
     idle_timeout: float = 60.0
+    command_timeout: float = 60.0
+    data_timeout: float = 600.0
+    session_timeout: float = 1800.0
+    max_per_client: int = 20
+    auth_lockout_after: int = 10
+    auth_lockout_seconds: float = 900.0
+    max_header_bytes: int = 1024 * 1024
+    utf8_mailboxes: bool = True  # the service takes UTF-8 mailbox names (Graph)
 
     @property
     def auth_required(self) -> bool:
@@ -131,4 +139,23 @@ def listener_options(settings: Settings, config_path: Path, listen: str = "") ->
         max_recipients=s.max_recipients,
         max_connections=s.max_connections,
         idle_timeout=float(s.idle_timeout_seconds),
+        command_timeout=float(s.command_timeout_seconds),
+        data_timeout=float(s.data_timeout_seconds),
+        session_timeout=float(s.session_timeout_seconds),
+        max_per_client=s.max_connections_per_client,
+        auth_lockout_after=s.auth_failures_before_lockout,
+        auth_lockout_seconds=60.0 * s.auth_lockout_minutes,
+        max_header_bytes=s.max_header_bytes,
+        utf8_mailboxes=takes_utf8_mailboxes(settings),
     )
+
+
+def takes_utf8_mailboxes(settings: Settings) -> bool:
+    """Whether the configured service takes UTF-8 mailbox names (RFC 6531) as they are:
+    Microsoft Graph does (Exchange Online with api "graph"); EWS and an SMTP relay are not
+    relied on to (a relay's SMTPUTF8 is only known when the runner connects, hours later maybe),
+    so the listener refuses such an address at once (553 5.6.7) rather than queue mail that
+    can't go."""
+    if settings.service != "exchange-online":
+        return False
+    return settings.exchange_online.api == "graph"

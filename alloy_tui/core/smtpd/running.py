@@ -86,10 +86,14 @@ async def open_listener(
     outbox: Outbox | None = None,
 ) -> Listener:
     """A started listener on the running loop; SmtpdError if its port can't be opened."""
+    from alloy_tui.core.smtpd import logsafe
+
+    logsafe.install()
     box = outbox or open_outbox(settings, config_path)
     pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="smtpd")
     kick = _Kicker(Path(config_path), box.path, pool) if deliver else None
-    listener = Listener(Handler(settings, options, box, pool, kick), options, pool)
+    handler = Handler(settings, options, box, pool, kick, config_path=Path(config_path))
+    listener = Listener(handler, options, pool)
     if kick is not None:
         listener.on_stopped.append(kick.finish)
     try:

@@ -1,10 +1,10 @@
-"""The listener: aiosmtpd's SMTP protocol (no SMTP parsing here) with the limits a local door
-needs, on one asyncio loop.
+"""The listener: one socket and its sessions (`session.Session`: aiosmtpd's protocol with
+deadlines, caps and the envelope rules) on one asyncio loop.
 
-- at most `max_connections` sessions; one more is answered 421 and closed at once;
-- a client that sends no byte for `idle_timeout` seconds gets 421 and is disconnected (the
-  timer restarts on every byte received, so a large message being sent is never cut);
-- message size (SIZE in EHLO, 552), line length, recipients per message (452);
+- at most `max_connections` sessions; one more is answered 421 and closed at once; at most
+  `max_per_client` from one address (`guard`);
+- logins: PLAIN or LOGIN against [smtpd] users in constant time; each failure an alert-log
+  entry ``smtpd.auth_failed`` (client, user; never the password), a lockout one alert;
 - on stop: no new connection, hand-offs in progress finish (their 250 is sent), then every
   open session gets 421 and is closed.
 """
@@ -19,15 +19,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from alloy_tui.core.errors import printable
+from alloy_tui.core.smtpd.guard import ClientGuard
 from alloy_tui.core.smtpd.handler import Handler
 from alloy_tui.core.smtpd.options import ListenerOptions
+from alloy_tui.core.smtpd.session import Session
 
-MAX_LINE = 8192  # bytes per line, CRLF included (RFC 5321 asks for 1000; programs send more)
 SHUTDOWN_GRACE = 30.0  # seconds a hand-off in progress may take to finish when stopping
 BUSY_REPLY = b"421 4.7.0 Too many connections; try again later\r\n"
-IDLE_REPLY = "421 4.4.2 Idle too long; closing the connection\r\n"
 SHUTDOWN_REPLY = b"421 4.3.2 Shutting down; try again later\r\n"
 
 
@@ -38,40 +39,6 @@ class _Busy(asyncio.Protocol):
         assert isinstance(transport, asyncio.WriteTransport)
         transport.write(BUSY_REPLY)
         transport.close()
-
-
-class Session(SMTP):
-    """aiosmtpd's protocol, tracked by its listener and with a true idle timer."""
-
-    line_length_limit = MAX_LINE
-
-    def __init__(self, listener: Listener, **kwargs: Any) -> None:
-        super().__init__(listener.handler, **kwargs)
-        self._listener = listener
-        # Counted from creation: asyncio accepts a whole backlog before any connection_made.
-        listener.live.add(self)
-
-    def connection_lost(self, error: Exception | None) -> None:
-        self._listener.live.discard(self)
-        super().connection_lost(error)
-
-    def data_received(self, data: bytes) -> None:
-        self._reset_timeout()  # idle means "sent nothing", not "sent no command"
-        super().data_received(data)
-
-    def _timeout_cb(self) -> None:
-        self.say(IDLE_REPLY.encode())
-        super()._timeout_cb()  # type: ignore[no-untyped-call]
-
-    def say(self, line: bytes) -> None:
-        transport = self.transport
-        if isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
-            transport.write(line)
-
-    def hang_up(self) -> None:
-        transport = self.transport
-        if transport is not None and not transport.is_closing():
-            transport.close()
 
 
 class Listener:
@@ -86,6 +53,9 @@ class Listener:
         self.server: asyncio.Server | None = None
         self.hostname = socket.gethostname()
         self.on_stopped: list[Callable[[], None]] = []  # run once every session is closed
+        self.guard = ClientGuard(
+            options.max_per_client, options.auth_lockout_after, options.auth_lockout_seconds
+        )
 
     @property
     def port(self) -> int:
@@ -105,7 +75,7 @@ class Listener:
         return Session(
             self,
             data_size_limit=o.max_message_bytes,
-            enable_SMTPUTF8=False,
+            enable_SMTPUTF8=True,  # UTF-8 arguments read; offered only if the service takes it
             decode_data=False,
             hostname=self.hostname,
             ident="alloy-tui smtpd",
@@ -129,7 +99,30 @@ class Listener:
         given = hashlib.sha256(auth_data.password).digest()
         wanted = hashlib.sha256(expected if expected is not None else b"\0unknown").digest()
         ok = hmac.compare_digest(given, wanted) and expected is not None
+        if isinstance(server, Session):
+            server.login_result(user, ok)
         return AuthResult(success=ok, handled=False, auth_data=user if ok else None)
+
+    def login_failed(self, client: str, user: str, failures: int, locked: bool) -> None:
+        """One failed login: its alert-log entry, and the alert when it locked the address out
+        (both on the pool: the log takes a lock, the alert may post a webhook)."""
+        o = self.options
+        shown = printable(user)[:128]
+        entry = (
+            "warning",
+            "smtpd.auth_failed",
+            f"SMTP login failed for user {shown!r} from {client} ({failures} in a row)",
+            {"client": client, "user": shown, "failures": failures},
+        )
+        alert = None
+        if locked:
+            minutes = round(o.auth_lockout_seconds / 60)
+            alert = (
+                f"SMTP listener: {failures} failed logins from {client} (last user {shown!r}); "
+                f"that address is refused for {minutes} minutes. Someone may be guessing "
+                "passwords: check the client, or block the address."
+            )
+        self.pool.submit(self.handler.report_login_failure, entry, alert)
 
     async def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
         """Stop accepting, let hand-offs in progress answer, then 421 and close the rest."""

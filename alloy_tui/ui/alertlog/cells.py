@@ -12,8 +12,8 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 
 from alloy_tui.core.alertlog import Entry
+from alloy_tui.core.errors import printable
 
-_CONTROL = {c: " " for c in range(32)} | {127: " "}
 MIN_SUBJECT = 8  # cells of the subject kept before the recipient is cut too
 ARROW = " -> "
 
@@ -24,7 +24,7 @@ def fit(text: str, width: int) -> str:
         return ""
     if len(text) > width * 4:
         text = text[: width * 4]
-    text = text.translate(_CONTROL)
+    text = printable(text)
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…"
     return set_cell_size(text, width)
@@ -32,7 +32,7 @@ def fit(text: str, width: int) -> str:
 
 def cut(text: str, width: int) -> str:
     """Like ``fit`` but never padded: ``text`` as it is when it fits."""
-    text = text.translate(_CONTROL)
+    text = printable(text)
     return text if cell_len(text) <= width else fit(text, width)
 
 
@@ -45,7 +45,7 @@ def fit_event(event: str, width: int) -> str:
     head_w = width - cell_len(tail) - 1
     if head_w < 3:
         return fit(event, width)
-    return set_cell_size(event.translate(_CONTROL), head_w) + "…" + fit(tail, cell_len(tail))
+    return set_cell_size(printable(event), head_w) + "…" + fit(tail, cell_len(tail))
 
 
 def _recipients(value: Any) -> str:
@@ -78,9 +78,9 @@ def headline(entry: Entry, width: int) -> str:
     extra = ": " + error if error else ""
     whole = subject + tail + extra
     if cell_len(whole) <= width:
-        return whole.translate(_CONTROL)
+        return printable(whole)
     for end in (tail + extra, tail):
         room = width - cell_len(end)
         if room >= MIN_SUBJECT:
-            return cut(subject, room) + end.translate(_CONTROL)
+            return cut(subject, room) + printable(end)
     return cut(whole, width)

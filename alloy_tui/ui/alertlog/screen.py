@@ -354,7 +354,7 @@ class AlertLogScreen(Screen[None]):
 
     @on(LogView.Open)
     def _open_details(self, event: LogView.Open) -> None:
-        entry = self.logfile.read_row(event.start, MAX_PARSE_BYTES)
+        entry = self.logfile.read_row(event.start, MAX_PARSE_BYTES).for_terminal()
         self.app.push_screen(DetailsScreen(entry), self._details_closed)
 
     def _details_closed(self, queue_id: str | None) -> None:

@@ -219,7 +219,7 @@ class LogView(CursorRows, can_focus=True):
         key = (self.logfile.ino, start)
         entry = self._cache.get(key)
         if entry is None:
-            entry = slim(self.logfile.read_row(start))
+            entry = slim(self.logfile.read_row(start)).for_terminal()
             self._cache[key] = entry
             if len(self._cache) > CACHE_ROWS:
                 self._cache.popitem(last=False)

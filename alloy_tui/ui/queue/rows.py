@@ -1,7 +1,9 @@
 """The queue screen's rows: one slim record per queued message, and the text of its cells.
 
 Nothing here imports Textual. `QueueRow` keeps only what a row shows (a 10,000-message outbox
-costs a few MB, not its attempt logs); the details screen reads the whole message again.
+costs a few MB, not its attempt logs); the details screen reads the whole message again. Its
+texts came from the message's sender: they pass through `printable` when the row is made (an
+escape sequence goes whole, not just its ESC), and each cell once more in `fit`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from typing import Any, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 
+from alloy_tui.core.errors import printable
 from alloy_tui.core.outbox import QueuedMessage
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_CONTROL = {c: " " for c in range(32)} | {127: " "}
 VIEWS = ("pending", "failed")  # f toggles; "pending" shows the ones being sent too
 
 
@@ -39,9 +41,9 @@ class QueueRow:
             queued_at=m.queued_at.timestamp(),
             attempts=m.attempts,
             next_at=m.next_attempt_at.timestamp() if m.next_attempt_at else None,
-            to=", ".join(m.to),
-            subject=m.subject,
-            error=m.last_error.title if m.last_error else "",
+            to=printable(", ".join(m.to)),
+            subject=printable(m.subject),
+            error=printable(m.last_error.title) if m.last_error else "",
         )
 
     def in_view(self, view: str) -> bool:
@@ -78,7 +80,7 @@ def fit(text: str, width: int) -> str:
     """Cut (with an ellipsis) or pad ``text`` to exactly ``width`` cells."""
     if width <= 0:
         return ""
-    text = text[: width * 4].translate(_CONTROL)
+    text = printable(text[: width * 4])
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…"
     return set_cell_size(text, width)

@@ -12,19 +12,23 @@ if TYPE_CHECKING:
 
 
 def explanation_text(ex: Explanation, *, kind: str = "error") -> Text:
+    """The panel's text: a Text (never markup), each field through `printable` once more (an
+    Explanation cleans its text when built, but its fields can be set afterwards)."""
+    from alloy_tui.core.errors import printable
+
     mark = {"error": "✗ ", "warning": "⚠ "}.get(kind, "")
     text = Text()
-    text.append(mark + ex.title, style="bold")
+    text.append(mark + printable(ex.title), style="bold")
     if ex.code:
-        text.append(f"  [{ex.code}]")
+        text.append(f"  [{printable(ex.code)}]")
     text.append("\n\n")
     text.append("Why: ", style="bold")
-    text.append(ex.cause.strip())
+    text.append(printable(ex.cause.strip(), multiline=True))
     text.append("\n\n")
     text.append("Fix: ", style="bold")
-    text.append(ex.fix.strip())
+    text.append(printable(ex.fix.strip(), multiline=True))
     if ex.request_id:
-        text.append(f"\n\nMicrosoft request id: {ex.request_id}")
+        text.append(f"\n\nMicrosoft request id: {printable(ex.request_id)}")
     return text
 
 

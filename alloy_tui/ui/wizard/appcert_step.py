@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from alloy_tui.core.errors import printable
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.signin_mode_step import SwitchMode, offer_text
@@ -286,7 +287,7 @@ Enter goes on once the check worked. Keys: ^G create, ^Y copy commands,
                 self.query_one("#check-error", ExplanationPanel).show(message.problem)
             return
         self.checked = (self.query_one("#certificate", Input).value.strip(), self._mailbox())
-        roles = ", ".join(message.token.roles)
+        roles = printable(", ".join(message.token.roles))
         result.update(f"✓ App token acquired (roles {roles}). Enter goes on to the test.")
 
     def collect(self) -> AppCertChoice | None:

@@ -229,7 +229,12 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         if str(status.content) != text or not self.is_active:
             return
         if not self.query_one("#body", Body).region.contains_region(status.region):
-            self.notify(text, severity="error" if kind == "error" else "warning", timeout=6)
+            self.notify(
+                text,
+                severity="error" if kind == "error" else "warning",
+                timeout=6,
+                markup=False,
+            )
 
     @on(Input.Changed)
     def _forget_fixed_refusal(self) -> None:

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from alloy_tui.core.errors import printable
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
@@ -201,12 +202,16 @@ Enter (or ^N) saves; Esc goes back."""
             removed = forget_other_mode_tokens(settings, self.state.config_path)
         except (AlloyError, OSError) as e:
             self.app.notify(
-                f"Saved, but the old sign-in's tokens stay cached: {e}", severity="warning"
+                printable(f"Saved, but the old sign-in's tokens stay cached: {e}"),
+                severity="warning",
+                markup=False,
             )
             return
         if removed:
             self.app.notify(
-                f"Removed the old sign-in's tokens: {', '.join(removed)}.", title="Sign-in changed"
+                printable(f"Removed the old sign-in's tokens: {', '.join(removed)}."),
+                title="Sign-in changed",
+                markup=False,
             )
 
     def _forget_replaced_accounts(self, settings: Settings) -> None:
@@ -225,14 +230,18 @@ Enter (or ^N) saves; Esc goes back."""
             )
         except (AlloyError, OSError) as e:
             self.app.notify(
-                f"Saved, but the replaced account's tokens could not be removed: {e}",
+                printable(f"Saved, but the replaced account's tokens could not be removed: {e}"),
                 severity="warning",
+                markup=False,
             )
             return
         if removed:
             self.app.notify(
-                f"Signed out {', '.join(removed)}: its tokens were removed from the token cache.",
+                printable(
+                    f"Signed out {', '.join(removed)}: its tokens were removed from the token cache."
+                ),
                 title="Account changed",
+                markup=False,
             )
 
 

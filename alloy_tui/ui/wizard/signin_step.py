@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static
 
+from alloy_tui.core.errors import printable
 from alloy_tui.ui.widgets.bigcode import BigCode
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.widgets.qr import QRCode
@@ -190,9 +191,9 @@ the attempt is in the alert log (^L)."""
         )
         self.query_one("#bigcode", BigCode).set_code(code.user_code)
         self.query_one("#code-line", Static).update(
-            f"Code: {code.user_code}    (c copies it to your clipboard)"
+            f"Code: {printable(code.user_code)}    (c copies it to your clipboard)"
         )
-        self.query_one("#signin-url", Static).update(f"Open:  {code.verification_uri}")
+        self.query_one("#signin-url", Static).update(f"Open:  {printable(code.verification_uri)}")
         self.query_one("#qr", QRCode).set_data(code.verification_uri)
         self._place_qr()
         self._tick()
@@ -219,7 +220,9 @@ the attempt is in the alert log (^L)."""
         self.query_one("#signin-intro", Static).update(
             "Already signed in (found in the token cache)." if already else "Signed in."
         )
-        name = f"{account.name} <{account.username}>" if account.name else account.username
+        name = printable(
+            f"{account.name} <{account.username}>" if account.name else account.username
+        )
         self.query_one("#account", Static).update(
             f"✓ Signed in as {name}\n\n"
             "Notifications will be sent from this account. Enter goes on; a signs in "
@@ -313,7 +316,7 @@ the attempt is in the alert log (^L)."""
     def _progress(self, message: Progress) -> None:
         if self._current(message.attempt):
             self._set_phase("starting")
-            self.query_one("#signin-intro", Static).update(message.text)
+            self.query_one("#signin-intro", Static).update(printable(message.text, multiline=True))
 
     @on(Cancelled)
     def _cancelled(self, message: Cancelled) -> None:
@@ -334,6 +337,7 @@ the attempt is in the alert log (^L)."""
             f"Sent {self.device_code.user_code} to your clipboard through the terminal (OSC 52). "
             "If nothing arrived, your terminal blocks OSC 52: type the code instead.",
             title="Code copied",
+            markup=False,
         )
 
     def action_cancel(self) -> None:

@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
+from alloy_tui.core.errors import printable
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.widgets.hanging import HangingStatic
 from alloy_tui.ui.wizard.base import Step, WizardScreen
@@ -283,10 +284,12 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         warnings = warning_lines(result)
         head = "✓ Test message has been sent" + (", with a warning (below)" if warnings else "")
         sent = self.query_one("#sent", Static)
-        sent.update(head + "\n\n" + sent_text(result, to, self.tested_with))
+        sent.update(
+            printable(head + "\n\n" + sent_text(result, to, self.tested_with), multiline=True)
+        )
         sent.display = True
         notice = self.query_one("#sent-warnings", Static)
-        notice.update("\n".join(warnings))
+        notice.update(printable("\n".join(warnings), multiline=True))
         notice.display = bool(warnings)
         logged = "Logged as a warning" if warnings else "Logged"
         self.query_one("#log-hint", Static).update(

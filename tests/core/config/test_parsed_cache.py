@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.core.config import ConfigError, read_values
-from alloy_tui.core.config.parsed_cache import MEMO_NAME
+from alloy_tui.core.config.parsed_cache import MEMO_NAME, digest
 
 CONFIG = """\
 service = "smtp"
@@ -40,7 +40,8 @@ def test_a_read_keeps_a_private_memo_and_the_next_read_skips_the_toml_parser(
 ) -> None:
     first = read_values(cfg)
     assert memo(tmp_path).stat().st_mode & 0o777 == 0o600
-    assert json.loads(memo(tmp_path).read_text())["text"] == CONFIG
+    kept = json.loads(memo(tmp_path).read_text())
+    assert kept["digest"] == digest(CONFIG) and "text" not in kept  # the text is not copied
     code = (
         "import sys; from alloy_tui.core.config import read_values; "
         f"v = read_values({str(cfg)!r}); print(v.text('smtp.host'), 'tomllib' in sys.modules)"
@@ -64,7 +65,12 @@ def test_an_edit_of_the_same_size_within_the_same_moment_is_read_afresh(
 def test_an_odd_memo_is_a_miss_and_the_file_is_read(cfg: Path, tmp_path: Path, spoil: str) -> None:
     read_values(cfg)
     m = memo(tmp_path)
-    fake = {"path": str(cfg), "text": CONFIG, "parsed": {"service": "exchange-online"}}
+    fake = {
+        "path": str(cfg),
+        "digest": digest(CONFIG),
+        "parsed": {"service": "exchange-online"},
+        "withheld": [],
+    }
     if spoil == "garbage":
         m.write_bytes(b"{\x00not json")
     elif spoil == "wide":
@@ -101,8 +107,19 @@ def test_a_toml_date_is_not_memoised_and_its_refusal_is_worded_as_always(
 def test_a_refused_value_is_refused_on_a_memo_hit_too(cfg: Path, tmp_path: Path) -> None:
     bad = CONFIG + "[queue]\nlifetime_hours = -3\n"
     cfg.write_text(bad)
-    for _ in range(2):  # the first read parses and keeps the memo, the second hits it
-        with pytest.raises(ConfigError) as e:
-            read_values(cfg)
-        assert "lifetime_hours" in str(e.value)
-    assert json.loads(memo(tmp_path).read_text())["text"] == bad
+    with pytest.raises(ConfigError) as e:
+        read_values(cfg)
+    assert "lifetime_hours" in str(e.value)
+    assert not memo(tmp_path).exists()  # only a text whose values all passed is memoised
+    # A memo for exactly this text (as an older version kept it) is checked all the same.
+    parsed = {
+        "service": "smtp",
+        "smtp": {"host": "mail.contoso.com"},
+        "queue": {"lifetime_hours": -3},
+    }
+    kept = {"path": str(cfg), "digest": digest(bad), "parsed": parsed, "withheld": []}
+    memo(tmp_path).write_text(json.dumps(kept))
+    memo(tmp_path).chmod(0o600)
+    with pytest.raises(ConfigError) as e:
+        read_values(cfg)
+    assert "lifetime_hours" in str(e.value)

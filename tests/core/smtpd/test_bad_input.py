@@ -76,7 +76,10 @@ def test_a_client_that_never_sends_the_final_dot_is_dropped_and_delays_no_one(
 def test_500_connections_past_the_limit_get_421_and_the_next_client_is_served(
     tmp_path: Path,
 ) -> None:
-    with listening(tmp_path, "max_connections = 50") as (running, box):
+    with listening(tmp_path, "max_connections = 50\nmax_connections_per_client = 1000") as (
+        running,
+        box,
+    ):
         clients = [Raw(running.port) for _ in range(500)]
         greetings = [c.reply()[:3] for c in clients]
         assert greetings.count("220") == 50
@@ -85,10 +88,13 @@ def test_500_connections_past_the_limit_get_421_and_the_next_client_is_served(
             c.close()
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:  # the 50 sessions end once their sockets close
-            with smtplib.SMTP("127.0.0.1", running.port, timeout=5) as c:
-                if c.ehlo()[0] == 250:
-                    c.sendmail("grafana@contoso.com", ["ops@contoso.com"], MESSAGE)
-                    break
+            try:
+                with smtplib.SMTP("127.0.0.1", running.port, timeout=5) as c:
+                    if c.ehlo()[0] == 250:
+                        c.sendmail("grafana@contoso.com", ["ops@contoso.com"], MESSAGE)
+                        break
+            except smtplib.SMTPConnectError:  # not all closed yet (a loaded machine): again
+                time.sleep(0.1)
         assert len(box.ids()) == 1
 
 
@@ -131,26 +137,6 @@ def test_8bit_data_without_8bitmime_is_kept_byte_for_byte(tmp_path: Path) -> Non
         assert raw.command(b".").startswith("250")
         (qid,) = box.ids()
         assert (box.path / "messages" / f"{qid}.eml").read_bytes().endswith(b"\r\n\r\n" + body)
-
-
-def test_smtputf8_is_not_offered_and_utf8_addresses_are_refused(tmp_path: Path) -> None:
-    """The outbox's transports can't all carry SMTPUTF8, so it is never promised: the client
-    hears it at once instead of the message failing later."""
-    with listening(tmp_path) as (running, box):
-        raw = Raw(running.port)
-        raw.reply()
-        assert "SMTPUTF8" not in raw.command(b"EHLO client.test")
-        assert raw.command(b"MAIL FROM:<grafana@contoso.com> SMTPUTF8")[:1] == "5"
-        assert raw.command("MAIL FROM:<jörg@contoso.com>".encode())[:1] == "5"
-        assert raw.command(b"MAIL FROM:<grafana@contoso.com>").startswith("250")
-        assert raw.command("RCPT TO:<jörg@contoso.com>".encode())[:1] == "5"
-        assert raw.command("RCPT TO:<ops@bücher.example>".encode())[:1] == "5"
-        assert raw.command(b"RCPT TO:<ops@contoso.com>").startswith("250")
-        raw.command(b"DATA")
-        raw.send(MESSAGE)
-        assert raw.command(b".").startswith("250")
-        meta = box.read_meta(box.ids()[0])
-        assert meta is not None and meta["to"] == ["ops@contoso.com"]
 
 
 def test_a_pipelined_session_in_one_write_gets_every_reply_in_order(tmp_path: Path) -> None:

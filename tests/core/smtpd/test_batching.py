@@ -90,9 +90,9 @@ def test_a_refused_message_in_a_batch_costs_the_others_nothing(tmp_path: Path) -
         handler, box = handler_for(tmp_path, pool)
         replies = handler.queue_many(
             [
-                (MESSAGE, ("ops@contoso.com",), "grafana@contoso.com"),
-                (b"\r\nno headers at all\r\n", ("ops@contoso.com",), "grafana@contoso.com"),
-                (MESSAGE, ("ops@contoso.com",), "grafana@contoso.com"),
+                (MESSAGE, ("ops@contoso.com",), "grafana@contoso.com", {}, ((), "")),
+                (b"\r\nno headers", ("ops@contoso.com",), "grafana@contoso.com", {}, ((), "")),
+                (MESSAGE, ("ops@contoso.com",), "grafana@contoso.com", {}, ((), "")),
             ]
         )
     codes = [r.split(" ", 1)[0] for r, _ in replies]
@@ -146,7 +146,7 @@ def test_many_clients_at_once_each_get_their_own_durable_250(tmp_path: Path) -> 
                 with lock:
                     results[token] = text.decode().rsplit(" ", 1)[-1]
 
-    with listening(tmp_path) as (running, box):
+    with listening(tmp_path, "max_connections_per_client = 1000") as (running, box):
         threads = [threading.Thread(target=client, args=(n, running.port)) for n in range(25)]
         for t in threads:
             t.start()
@@ -161,7 +161,7 @@ def test_many_clients_at_once_each_get_their_own_durable_250(tmp_path: Path) -> 
 
 
 def test_a_client_that_hangs_up_while_its_message_is_written_harms_no_one(tmp_path: Path) -> None:
-    with listening(tmp_path) as (running, box):
+    with listening(tmp_path, "max_connections_per_client = 1000") as (running, box):
         raw = Raw(running.port)
         assert raw.reply().startswith("220")
         raw.command(b"EHLO a.test")
