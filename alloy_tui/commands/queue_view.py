@@ -62,7 +62,39 @@ def as_json(m: Any) -> dict[str, Any]:
         "size": m.size,
         "last_error": {"title": err.title, "code": err.code} if err else None,
         "details": dict(getattr(m, "details", {}) or {}),
+        "recipients": [
+            {
+                "address": r.address,
+                "state": r.state,
+                "last_error": (
+                    {"title": r.last_error.title, "code": r.last_error.code}
+                    if r.last_error
+                    else None
+                ),
+            }
+            for r in getattr(m, "recipients", ())
+        ],
     }
+
+
+def shown_state(m: Any) -> str:
+    """The state a person reads: `partial` for a pending message some recipients already got."""
+    return (
+        "partial" if m.state in ("pending", "sending") and getattr(m, "partial", False) else m.state
+    )
+
+
+def recipients_line(m: Any) -> str | None:
+    """ "sent to a; failed for b; pending for c" when the recipients do not all stand alike."""
+    recs = getattr(m, "recipients", ())
+    if len({r.state for r in recs}) < 2:
+        return None
+    parts = []
+    for state, words in (("sent", "sent to"), ("failed", "failed for"), ("pending", "pending for")):
+        names = [r.address for r in recs if r.state == state]
+        if names:
+            parts.append(f"{words} {', '.join(names)}")
+    return "  " + "; ".join(parts)
 
 
 def json_line(m: Any) -> str:
@@ -102,7 +134,7 @@ def list_lines(messages: list[Any], now: datetime | None = None) -> list[str]:
         return ["The queue is empty."]
     out: list[str] = []
     for m in messages:
-        head = f"{m.id:<{ID_WIDTH}} {printable(m.state):<8} {age(now - m.queued_at) + ' ago':>12}  "
+        head = f"{m.id:<{ID_WIDTH}} {shown_state(m):<8} {age(now - m.queued_at) + ' ago':>12}  "
         rcpts = [printable(r) for r in m.to]
         to = ", ".join(rcpts)
         if len(head) + len(to) > 80 and len(rcpts) > 1:
@@ -112,12 +144,15 @@ def list_lines(messages: list[Any], now: datetime | None = None) -> list[str]:
         subject = printable(m.subject or "(no subject)")[:40]
         status = f"  {subject}  ({size_text(m.size)}, {tries}, {_when(m, now)})"
         out.append(fit(status))
+        who = recipients_line(m)
+        if who is not None:
+            out.append(fit(who))
         if m.last_error is not None:
             code = f" [{printable(m.last_error.code)}]" if m.last_error.code else ""
             out.append(fit(f"  last error: {printable(m.last_error.title)}{code}"))
     counts: dict[str, int] = {}
     for m in messages:
-        counts[m.state] = counts.get(m.state, 0) + 1
+        counts[shown_state(m)] = counts.get(shown_state(m), 0) + 1
     out.append(", ".join(f"{n} {state}" for state, n in sorted(counts.items())) + ".")
     return shown(out)
 
@@ -137,7 +172,7 @@ def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[s
     """`queue show ID`: where it stands, its headers, and every attempt explained."""
     now = now or datetime.now(UTC)
     out = [
-        f"Message {m.id}: {m.state} ({_when(m, now)})",
+        f"Message {m.id}: {shown_state(m)} ({_when(m, now)})",
         f"  Queued:   {iso(m.queued_at)} ({age(now - m.queued_at)} ago)"
         + (f" by {printable(m.source)}" if getattr(m, "source", "") else "")
         + _submitted_by(m),
@@ -156,6 +191,13 @@ def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[s
         if raw is not None
         else ["  (message file missing)"]
     )
+    out += ["", "Recipients:"]
+    for r in getattr(m, "recipients", ()):
+        line = f"  {r.address}: {r.state}"
+        if r.last_error is not None and r.state != "sent":
+            code = f" [{r.last_error.code}]" if r.last_error.code else ""
+            line += f" ({r.last_error.title}{code})"
+        out.append(line)
     out += ["", "Attempts:"] if m.attempts_log else ["", "Attempts: none yet."]
     for a in m.attempts_log:
         code = f" [{a.get('code')}]" if a.get("code") else ""

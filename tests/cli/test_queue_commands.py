@@ -86,7 +86,11 @@ def test_list_json_contract(setup: tuple[Path, Outbox]) -> None:
         "size",
         "last_error",
         "details",  # e.g. submitted_by, for mail from the maildrop; {} otherwise
+        "recipients",  # each recipient's address, state and last error (issue 19)
     }
+    assert row["recipients"] == [
+        {"address": "ops@contoso.com", "state": "pending", "last_error": None}
+    ]
     assert (
         row["state"] == "pending"
         and row["to"] == ["ops@contoso.com"]

@@ -42,6 +42,7 @@ class Handler:
     mail_reply: str | None = None  # e.g. "530 5.7.57 Client not authenticated"
     rcpt_reply: str | None = None  # e.g. "554 5.7.1 Relay access denied"
     refuse_rcpt: set[str] = field(default_factory=set)
+    rcpt_replies: dict[str, str] = field(default_factory=dict)  # address -> e.g. "451 4.2.0 Later"
     data_reply: str = f"250 2.0.0 Ok: queued as {QUEUE_ID}"
 
     async def handle_MAIL(
@@ -70,6 +71,8 @@ class Handler:
             return self.rcpt_reply
         if address in self.refuse_rcpt:
             return "550 5.1.1 User unknown"
+        if address in self.rcpt_replies:
+            return self.rcpt_replies[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

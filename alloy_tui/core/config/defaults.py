@@ -50,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
         "lifetime_hours": 120,
         "max_per_minute": 30,
         "maildrop": "",
+        "failure_notices": True,
         "refused_max_files": 1000,
         "refused_max_mb": 100,
     },

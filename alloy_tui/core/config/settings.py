@@ -112,6 +112,7 @@ class Queue:
     lifetime_hours: int = 120  # a message still pending after this becomes failed
     max_per_minute: int = 30  # sending pace (Exchange Online's per-mailbox limit); 0 = off
     maildrop: str = ""  # system mode's drop folder; empty: /var/spool/alloy-tui/maildrop
+    failure_notices: bool = True  # a notice to the sender when recipients fail for good
     refused_max_files: int = 1000  # refused maildrop files kept in <outbox>/refused/ ...
     refused_max_mb: int = 100  # ... and their size: the oldest are pruned
 

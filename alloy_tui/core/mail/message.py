@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from alloy_tui.core.errors import UserInputError, clean_fields
+from alloy_tui.core.errors import Explanation, UserInputError, clean_fields
 from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
 
 
@@ -31,6 +31,9 @@ class SendResult:
     request_id: str = ""  # Microsoft request id / SMTP queue id when known
     attempts: int = 1
     extra: dict[str, str] = field(default_factory=dict)
+    # Recipients the service refused while it took the message for the others (`to`): each
+    # with its explanation (verdict "recipients": for good; "retry": a 4xx, try again later).
+    refused: dict[str, Explanation] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         clean_fields(self, "account", "from_address", "request_id")  # the server may set these

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import smtplib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation
+from alloy_tui.core.explain import explain_smtp
 from alloy_tui.core.mail import raw
 from alloy_tui.core.mail.message import SendResult
 from alloy_tui.core.mail.sendable import make_sendable
@@ -21,8 +22,8 @@ from alloy_tui.core.mail.smtp import (
     check_smtp_settings,
     from_address_for,
     queue_id,
-    send_envelope,
 )
+from alloy_tui.core.mail.smtp_envelope import Envelope, transact
 
 
 class SmtpDelivery(SmtpTransport):
@@ -84,32 +85,54 @@ class SmtpDelivery(SmtpTransport):
                 )
             )
         data = raw.without_bcc(message)
+        refused: dict[str, tuple[int, str]] = {}
         try:
             try:
-                reply, refused = self._transmit(data, envelope_from, list(recipients))
+                got = self._transmit(data, envelope_from, list(recipients))
             except smtplib.SMTPServerDisconnected:
                 self.close()  # an idle connection the server dropped: one fresh try
-                reply, refused = self._transmit(data, envelope_from, list(recipients))
+                got = self._transmit(data, envelope_from, list(recipients))
+            refused = got.refused
+            if not got.accepted:  # every recipient refused at RCPT: nothing was sent
+                raise smtplib.SMTPRecipientsRefused(
+                    {a: (c, t.encode()) for a, (c, t) in got.refused.items()}
+                )
+            if got.data_error is not None:  # the refusal after DATA is the accepted ones'
+                raise got.data_error
         except _NETWORK_ERRORS as e:
             self.close()
-            raise self._fail(e, started, envelope_from, self._secret) from None
+            failure = self._fail(e, started, envelope_from, self._secret)
+            if isinstance(e, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)):
+                after_data = isinstance(e, smtplib.SMTPDataError)
+                name_refused(failure.explanation, refused, self._refusal, after_data=after_data)
+            raise failure from None
         s = self.settings.smtp
-        extra = {"host": s.host, "port": str(s.port), "security": s.security, "reply": reply}
-        if refused:
-            extra["refused"] = "; ".join(f"{a}: {c} {t}" for a, (c, t) in sorted(refused.items()))
+        extra = {"host": s.host, "port": str(s.port), "security": s.security, "reply": got.reply}
+        if got.refused:
+            extra["refused"] = "; ".join(
+                f"{a}: {c} {t}" for a, (c, t) in sorted(got.refused.items())
+            )
         return SendResult(
             api="smtp",
             account=s.username,
             from_address=envelope_from,
-            to=tuple(recipients),
+            to=tuple(got.accepted),
             duration_ms=int((time.monotonic() - started) * 1000),
-            request_id=queue_id(reply),
+            request_id=queue_id(got.reply),
             extra=extra,
+            refused={a: self._refusal(a, c, t) for a, (c, t) in got.refused.items()},
         )
 
-    def _transmit(
-        self, data: bytes, envelope_from: str, to: list[str]
-    ) -> tuple[str, dict[str, tuple[int, str]]]:
+    def _refusal(self, address: str, code: int, text: str) -> Explanation:
+        """One recipient refused at RCPT, explained as if it were the only one."""
+        refused = smtplib.SMTPRecipientsRefused({address: (code, text.encode())})
+        ex = explain_smtp(refused, self._context(""))
+        ex.verdict = "retry" if 400 <= code < 500 else "recipients"
+        if ex.verdict == "recipients":
+            ex.details["refused_recipients"] = [address]
+        return ex
+
+    def _transmit(self, data: bytes, envelope_from: str, to: list[str]) -> Envelope:
         conn = self._open()
         options: list[str] = []
         international = not all(a.isascii() for a in [envelope_from, *to])
@@ -121,4 +144,30 @@ class SmtpDelivery(SmtpTransport):
             options.append("SMTPUTF8")
         if (international or not data.isascii()) and conn.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
-        return send_envelope(conn, data, envelope_from, to, options, reset=True)
+        return transact(conn, data, envelope_from, to, options, reset=True)
+
+
+def name_refused(
+    ex: Explanation,
+    refused: dict[str, tuple[int, str]],
+    explain_one: Callable[[str, int, str], Explanation],
+    *,
+    after_data: bool,
+) -> None:
+    """Say in `ex` which recipients were refused at RCPT (the failure applies to the others):
+    5xx in ``refused_recipients`` (for good), 4xx in ``deferred_recipients`` (later), and each
+    one's own explanation in ``recipient_errors`` (title, cause, fix, code, verdict). `after_data`: the failure came after DATA (its verdict is
+    the accepted recipients'); else every recipient was refused at RCPT."""
+    if not refused:
+        return
+    ex.details["refused_recipients"] = sorted(a for a, (c, _) in refused.items() if c >= 500)
+    ex.details["deferred_recipients"] = sorted(a for a, (c, _) in refused.items() if c < 500)
+    ex.details["recipient_errors"] = {
+        a: _as_dict(explain_one(a, c, t)) for a, (c, t) in refused.items()
+    }
+    if not after_data and not ex.verdict and ex.details["refused_recipients"]:
+        ex.verdict = "recipients"
+
+
+def _as_dict(ex: Explanation) -> dict[str, str]:
+    return {k: getattr(ex, k) for k in ("title", "cause", "fix", "code", "verdict")}

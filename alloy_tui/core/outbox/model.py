@@ -49,8 +49,8 @@ def explanation_dict(ex: Explanation) -> dict[str, Any]:
     return out
 
 
-def explanation_of(data: dict[str, Any] | None) -> Explanation | None:
-    if not data:
+def explanation_of(data: object) -> Explanation | None:
+    if not data or not isinstance(data, dict):
         return None
     return Explanation(
         title=str(data.get("title", "")),

@@ -11,6 +11,14 @@ from typing import Any
 
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.outbox.model import as_datetime, explanation_of
+from alloy_tui.core.outbox.recipients import records
+
+
+@dataclass(frozen=True)
+class RecipientState:
+    address: str
+    state: str  # "pending" | "sent" | "failed"
+    last_error: Explanation | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,13 @@ class QueuedMessage:
     attempts_log: list[dict[str, Any]] = field(default_factory=list)
     source: str = ""
     details: dict[str, str] = field(default_factory=dict)  # e.g. submitted_by (the maildrop)
+    recipients: tuple[RecipientState, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        """Some recipients have it, some are still pending."""
+        states = [r.state for r in self.recipients]
+        return "sent" in states and "pending" in states
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any], state: str | None = None) -> QueuedMessage:
@@ -45,4 +60,10 @@ class QueuedMessage:
             attempts_log=list(meta.get("attempts_log", [])),
             source=str(meta.get("source", "")),
             details={str(k): str(v) for k, v in (meta.get("details") or {}).items()},
+            recipients=tuple(
+                RecipientState(
+                    str(r["address"]), str(r["state"]), explanation_of(r.get("last_error"))
+                )
+                for r in records(meta)
+            ),
         )

@@ -19,9 +19,11 @@ from typing import Any
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
+from alloy_tui.core.outbox import deliver, locks, policy
 from alloy_tui.core.outbox import hold as holds
-from alloy_tui.core.outbox import locks, policy
+from alloy_tui.core.outbox import recipients as rcpt
 from alloy_tui.core.outbox.model import explanation_dict, iso
+from alloy_tui.core.outbox.outcomes import Outcomes
 from alloy_tui.core.outbox.pacing import Clock, Pacer, SystemClock
 from alloy_tui.core.outbox.spool import Outbox
 
@@ -57,7 +59,7 @@ def explain_any(e: BaseException, settings: Settings) -> Explanation:
     return explain(e, ExplainContext.from_settings(settings))
 
 
-class Runner:
+class Runner(Outcomes):
     def __init__(
         self,
         settings: Settings,
@@ -196,32 +198,42 @@ class Runner:
             )
             self.failed(meta, ex)
             return
-        for waits in range(FLUSH_WAITS + 1):
-            try:
-                from alloy_tui.core.mail import open_delivery, send_queued
 
-                if self._delivery is None:
-                    self._delivery = open_delivery(self.settings, self.config_path)
-                result = send_queued(
-                    self._delivery,
-                    raw,
-                    meta["to"],
-                    sender=meta.get("sender", ""),
-                    source=str(meta.get("source", "")),
-                    settings=self.settings,
-                )
-            except Exception as e:  # every failure is explained, then its verdict decides
-                ex = explain_any(e, self.settings)
-                ex.verdict = policy.verdict_of(ex)  # kept with the attempt, read by status
-                if waits < FLUSH_WAITS and self.wait_out(meta, ex):
+        def send_to(recipients: list[str]) -> Any:
+            from alloy_tui.core.mail import open_delivery, send_queued
+
+            if self._delivery is None:
+                self._delivery = open_delivery(self.settings, self.config_path)
+            # a program's message whose From the service refuses goes once more From the account
+            return send_queued(
+                self._delivery,
+                raw,
+                recipients,
+                sender=meta.get("sender", ""),
+                source=str(meta.get("source", "")),
+                settings=self.settings,
+            )
+
+        for waits in range(FLUSH_WAITS + 1):
+            got = deliver.attempt(
+                meta,
+                send_to,
+                self.explained,
+                lambda: self.box.write_meta(meta),
+                lambda: not self.stopped() and self.pacer.wait_turn(self.stop),
+            )
+            nothing_done = not (got.delivered or got.refused or got.deferred)
+            if got.error is not None and nothing_done and waits < FLUSH_WAITS:
+                if self.wait_out(meta, got.error):
                     continue
-                if policy.is_permanent(ex):
-                    self.failed(meta, ex)
-                else:
-                    self.deferred(meta, ex)
-                return
-            self.sent(meta, result)
+            self.settle(meta, got)
             return
+
+    def explained(self, e: Exception) -> Explanation:
+        """Every failure explained, with its verdict (kept with the attempt, read by status)."""
+        ex = explain_any(e, self.settings)
+        ex.verdict = policy.verdict_of(ex)
+        return ex
 
     def wait_out(self, meta: dict[str, Any], ex: Explanation) -> bool:
         """In a flush, a short Retry-After from a busy service is waited out, then the same
@@ -241,27 +253,13 @@ class Runner:
             meta["attempts_log"] = [*meta.get("attempts_log", []), entry][-50:]
             meta["last_error"] = explanation_dict(ex)
 
-    def sent(self, meta: dict[str, Any], result: Any) -> None:
+    def sent(self, meta: dict[str, Any], result: Any, delivered: list[str]) -> None:
         self._attempted(meta, None)
         self.box.remove(meta["id"])
         self.lift_hold()  # the first success lifts a hold
         self.summary.sent += 1
-        refused = result.extra.get("refused", "")
-        text = f"Queued mail {meta['id']} sent to {', '.join(meta['to'])}"
-        self.box.event(
-            "warning" if refused else "info",
-            "mail.sent",
-            text + (f"; refused: {refused}" if refused else ""),
-            meta,
-            api=result.api,
-            account=result.account,
-            request_id=result.request_id,
-            duration_ms=result.duration_ms,
-            **({"refused": refused} if refused else {}),
-        )
-        if result.extra.get("from_rewritten"):  # a program's From the service refused
-            self.box.event("warning", "mail.from_rewritten", result.extra["from_rewritten"], meta)
-        self.progress(text)
+        everyone = delivered or rcpt.addresses(meta, rcpt.SENT)
+        self.sent_to(meta, deliver.Attempt(result=result, delivered=everyone))
 
     def deferred(self, meta: dict[str, Any], ex: Explanation) -> None:
         self._attempted(meta, ex)
@@ -284,7 +282,7 @@ class Runner:
         self.box.write_meta(meta)
         self.summary.deferred += 1
         text = (
-            f"Queued mail {meta['id']} to {', '.join(meta['to'])} not sent yet: {ex.title}; "
+            f"Queued mail {meta['id']} to {', '.join(rcpt.pending(meta))} not sent yet: {ex.title}; "
             f"next attempt at {iso(when)}"
         )
         self.box.event(
@@ -293,6 +291,7 @@ class Runner:
             text,
             meta,
             next_attempt_at=iso(when),
+            recipients=rcpt.pending(meta),
             **self._error_details(ex),
         )
         self.progress(text)
@@ -300,13 +299,14 @@ class Runner:
     def failed(self, meta: dict[str, Any], ex: Explanation, *, counted: bool = True) -> None:
         if counted:
             self._attempted(meta, ex)
+        rcpt.mark(meta, rcpt.pending(meta), rcpt.FAILED, explanation_dict(ex))
         meta.update(state="failed", next_attempt_at=None, last_error=explanation_dict(ex))
         self.box.write_meta(meta)
         if counted:
             self.lift_hold()  # the service answered about this message: a hold is not renewed
         self.summary.failed += 1
-        text = f"Queued mail {meta['id']} to {', '.join(meta['to'])} failed: {ex.title}"
-        self.box.event("error", "mail.failed", text, meta, **self._error_details(ex))
+        text, details = self.failed_entry(meta, ex)
+        self.box.event("error", "mail.failed", text, meta, **details)
         self.progress(text)
 
     def fail_expired(self, meta: dict[str, Any]) -> None:
