@@ -27,7 +27,11 @@ def _mode_option(f: click.decorators.FC) -> click.decorators.FC:
 def _units(obj: CliContext, mode: str) -> dict[str, str]:
     from alloy_tui.core.health import units
 
-    return units(load(obj).settings, obj.config_path, mode)
+    made = units(load(obj).settings, obj.config_path, mode)
+    for line in made.get("alloy-tui-queue.service", "").splitlines():
+        if line.startswith("# WARNING: "):  # the service could not start as it is
+            click.echo(f"alloy-tui: warning: {line.removeprefix('# WARNING: ')}", err=True)
+    return made
 
 
 @systemd_group.command("print")

@@ -20,6 +20,7 @@ import contextlib
 import errno
 import json
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -131,6 +132,10 @@ class Outbox:
                     made.update(dict.fromkeys(new_folder_parents(d)))
                     with contextlib.suppress(FileExistsError):
                         os.makedirs(d, 0o700)
+                    if not stat.S_ISDIR(os.lstat(d).st_mode):  # [queue] path = "/etc/passwd":
+                        raise NotADirectoryError(
+                            errno.ENOTDIR, "not a folder", str(d)
+                        )  # never chmod it
                     os.chmod(d, 0o700)
             for parent in made:
                 fsync_folder(parent, strict=True)
