@@ -6,7 +6,8 @@ sixth of the time to the first wizard screen. Anything else goes to the click co
 in `alloy_tui.cli`, which handles the same bare forms identically.
 
 Run under another name (a symlink), it is that program: `sendmail` (also `/usr/lib/sendmail`)
-takes the message on stdin like `alloy-sendmail`; `mailq` lists the queue.
+takes the message on stdin like `alloy-sendmail`; `mailq` lists the queue; `newaliases` is
+sendmail -bi (a no-op that says why).
 """
 
 from __future__ import annotations
@@ -38,9 +39,10 @@ def check_config(argv: list[str]) -> tuple[bool, str | None]:
 
 
 def by_name(argv0: str) -> str | None:
-    """ "sendmail" or "mailq" when the program was started under that name, else None."""
+    """ "sendmail", "mailq" or "newaliases" when the program was started under that name,
+    else None."""
     name = os.path.basename(argv0)
-    return name if name in ("sendmail", "mailq") else None
+    return name if name in ("sendmail", "mailq", "newaliases") else None
 
 
 def main() -> None:

@@ -1,14 +1,22 @@
-"""sendmail's command line, as msmtp and nullmailer take it (cron: `-FCronDaemon -odi -oem -oi -t`).
+"""sendmail's command line, as sendmail, postfix, msmtp and nullmailer take it (cron:
+`-FCronDaemon -odi -oem -oi -t`; PHP: `-t -i -r ADDR`; mutt: `-N failure,delay -R hdrs`;
+Symfony and Laravel: `-bs -i`).
 
 A small hand-written loop rather than click: sendmail options are glued (`-fADDR`, `-oi`,
-`-FCronDaemon`) and bundled (`-ti`), getopt style. Accepted:
+`-FCronDaemon`) and bundled (`-ti`), getopt style; an option that takes a value takes the rest
+of its word or, when that is empty, the next word (`-L tag` = `-Ltag`). Accepted:
 
     -t            add the recipients of the To, Cc and Bcc headers to the arguments
     -i, -oi       a line holding only "." does not end the message
-    -f ADDR       envelope sender (also -fADDR; -r is not sendmail's)
+    -f ADDR       envelope sender (also -fADDR);  -r ADDR  the same (sendmail's old name)
     -F NAME       full name, used when the message's From has no display name (also -FNAME)
+    -N DSN -R RET -V ENVID   delivery status requests: kept in the message's details, not acted on
     -bm           deliver (the default);  -bp  list the queue (like mailq)
-    -o...  -B x  -A...  -v   accepted and ignored (-odi, -odb, -oem, -oep ...)
+    -bs           SMTP on stdin/stdout (the listener's rules);  -bi (-I, `newaliases`)  no-op
+    -q            run the queue once (`queue flush`); -q<interval> (-q15m): a no-op, the
+                  daemon or its timer runs the queue
+    -o...  -O opt=val  -B x  -A...  -L tag  -h N  -C file  -X file  -d X  -e x  -p x
+    -G  -U  -n  -m  -c  -v   accepted and ignored
 
 Anything else is a usage error (exit 64). No click, no heavy import: this runs for every cron job.
 """
@@ -17,11 +25,16 @@ from __future__ import annotations
 
 import os
 
-USAGE = "usage: sendmail [-t] [-i] [-f ADDR] [-F NAME] [-bm | -bp] [recipient ...] < message"
-FLAGS = frozenset("tiv")  # no argument
-WITH_ARGUMENT = frozenset("fFBboA")  # glued (-fADDR) or the next word (-f ADDR)
+USAGE = "usage: sendmail [-t] [-i] [-f ADDR] [-F NAME] [-bm | -bp | -bs | -bi | -q] [recipient ...] < message"
+FLAGS = frozenset("tivGUnmcI")  # no argument
+WITH_ARGUMENT = frozenset("fFBboArNRVLhCXdOep")  # glued (-fADDR) or the next word (-f ADDR)
+IGNORED_WITH_ARGUMENT = frozenset("BALhCXdOep")  # the value is taken, then dropped
 BOOLEAN_O = {"i": "ignore_dots"}  # -oi; every other -oX is accepted and ignored
-MODES = {"m": "deliver", "p": "list"}
+MODES = {"m": "deliver", "p": "list", "s": "smtp", "i": "newaliases"}
+NO_RECIPIENTS = {"smtp": "-bs", "newaliases": "-bi", "queue_run": "-q", "queue_interval": "-q"}
+DSN_NOTIFY = frozenset(("success", "failure", "delay"))
+DSN_RET = frozenset(("full", "hdrs"))
+MAX_ENVID = 100
 
 
 class UsageError(Exception):
@@ -42,17 +55,23 @@ class SendmailArgs:
         "mode",
         "verbose",
         "recipients",
+        "dsn",
+        "interval",
+        "warnings",
     )
 
     def __init__(
         self,
         read_headers: bool = False,  # -t
         ignore_dots: bool = False,  # -i / -oi
-        envelope_from: str = "",  # -f
+        envelope_from: str = "",  # -f / -r
         full_name: str = "",  # -F
-        mode: str = "deliver",  # -bm (deliver) or -bp (list)
+        mode: str = "deliver",  # deliver, list, smtp, newaliases, queue_run, queue_interval
         verbose: bool = False,  # -v (accepted; nothing extra is printed)
         recipients: list[str] | None = None,
+        dsn: dict[str, str] | None = None,  # -N/-R/-V: dsn_notify, dsn_ret, dsn_envid
+        interval: str = "",  # -q15m: "15m"
+        warnings: list[str] | None = None,  # a DSN value that was ignored, said on stderr
     ) -> None:
         self.read_headers = read_headers
         self.ignore_dots = ignore_dots
@@ -61,6 +80,9 @@ class SendmailArgs:
         self.mode = mode
         self.verbose = verbose
         self.recipients: list[str] = [] if recipients is None else recipients
+        self.dsn: dict[str, str] = {} if dsn is None else dsn
+        self.interval = interval
+        self.warnings: list[str] = [] if warnings is None else warnings
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SendmailArgs):
@@ -90,6 +112,12 @@ def parse_argv(argv: list[str]) -> SendmailArgs:
         if word.startswith("--"):
             raise UsageError(f"unknown option {word}; {USAGE}")
         i = _one_word(args, word, argv, i)
+    flag = NO_RECIPIENTS.get(args.mode)
+    if flag and args.recipients:
+        hint = " (an interval goes in the same word: -q1h)" if flag == "-q" else ""
+        raise UsageError(
+            f"{flag} takes no recipient, but got {' '.join(args.recipients)!r}{hint}; {USAGE}"
+        )
     return args
 
 
@@ -102,6 +130,9 @@ def _one_word(args: SendmailArgs, word: str, argv: list[str], i: int) -> int:
         if letter in FLAGS:
             _flag(args, letter)
             continue
+        if letter == "q":  # -q alone never takes the next word (as in sendmail and postfix)
+            _queue(args, word[pos:])
+            return i
         if letter not in WITH_ARGUMENT:
             raise UsageError(f"unknown option -{letter} (in {word!r}); {USAGE}")
         value = word[pos:]
@@ -119,22 +150,64 @@ def _flag(args: SendmailArgs, letter: str) -> None:
         args.read_headers = True
     elif letter == "i":
         args.ignore_dots = True
-    else:
+    elif letter == "v":
         args.verbose = True
+    elif letter == "I":  # sendmail's and postfix's -I: newaliases
+        args.mode = "newaliases"
+    # -G (gateway), -U (initial submission), -n (no aliasing), -m (me too), -c: ignored
+
+
+def _queue(args: SendmailArgs, value: str) -> None:
+    """-q: run the queue once; -qf the same (in the foreground, as we always are);
+    -q<interval> or -qp<interval>: what the daemon or its timer does."""
+    if value in ("", "f"):
+        args.mode = "queue_run"
+    elif value[0].isdigit() or value[0] == "p":
+        args.mode, args.interval = "queue_interval", value
+    else:
+        raise UsageError(
+            f"-q{value} is not supported: only -q (run the queue once) and -q<interval> "
+            f"(e.g. -q15m); {USAGE}"
+        )
 
 
 def _with_argument(args: SendmailArgs, letter: str, value: str) -> None:
-    if letter == "f":
+    if letter in "fr":
         args.envelope_from = value
     elif letter == "F":
         args.full_name = value
     elif letter == "b":
         if value not in MODES:
+            hint = "; the SMTP listener is `alloy-tui smtpd`" if value == "d" else ""
             raise UsageError(
-                f"-b{value} is not supported: only -bm (deliver, the default) and -bp (list the "
-                f"queue); the message is read on stdin; {USAGE}"
+                f"-b{value} is not supported: only -bm (deliver, the default), -bp (list the "
+                f"queue), -bs (SMTP on stdin) and -bi (newaliases){hint}; {USAGE}"
             )
         args.mode = MODES[value]
     elif letter == "o" and value in BOOLEAN_O:
         setattr(args, BOOLEAN_O[value], True)
-    # -o<anything else>, -B <type>, -A<c|m>: accepted and ignored, like msmtp
+    elif letter in "NRV":
+        _dsn(args, letter, value)
+    # -o<anything else>, -O opt=val, -B <type>, -A<c|m>, -L tag, -h hops, -C file, -X file,
+    # -d<debug>, -e<mode>, -p<protocol>: accepted and ignored, like sendmail's own no-ops here
+
+
+def _dsn(args: SendmailArgs, letter: str, value: str) -> None:
+    """-N notify, -R ret, -V envid: kept when well-formed (as postfix does, a bad value is
+    ignored with a warning, never a lost message)."""
+    text = value.strip().lower()
+    if letter == "N":
+        words = [w.strip() for w in text.split(",")]
+        ok = words == ["never"] or (bool(words) and set(words) <= DSN_NOTIFY)
+        key, kept = "dsn_notify", ",".join(words)
+    elif letter == "R":
+        ok, key, kept = text in DSN_RET, "dsn_ret", text
+    else:
+        kept = value.strip()
+        ok = 0 < len(kept) <= MAX_ENVID and all(" " < c <= "~" for c in kept)
+        key = "dsn_envid"
+    if ok:
+        args.dsn[key] = kept
+    else:
+        shown = value.encode("ascii", "backslashreplace").decode()[:MAX_ENVID]
+        args.warnings.append(f"bad -{letter} value {shown!r} ignored")

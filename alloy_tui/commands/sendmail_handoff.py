@@ -9,6 +9,7 @@ This path never imports click, msal, httpx, exchangelib or Textual (a test check
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from alloy_tui.commands.sendmail_args import SendmailArgs, UsageError, parse_argv
 
 if TYPE_CHECKING:
+    from alloy_tui.commands.sendmail_signals import Guard
     from alloy_tui.core.config import Values
 
 READ_CHUNK = 1 << 20
@@ -84,8 +86,11 @@ def _load(config_path: Path) -> Values:
     return values
 
 
-def queue_message(args: SendmailArgs, raw: bytes, config_path: Path) -> str:
-    """Check and queue one message; returns its queue id. HandoffError with the exit code."""
+def queue_message(
+    args: SendmailArgs, raw: bytes, config_path: Path, guard: Guard | None = None
+) -> str:
+    """Check and queue one message; returns its queue id. HandoffError with the exit code.
+    With a `guard`, the submit runs with the signals blocked and marks the guard done."""
     from alloy_tui.core.mail import MessageRefused, end_at_lone_dot, prepare
     from alloy_tui.core.outbox import OutboxError, open_outbox
 
@@ -105,12 +110,16 @@ def queue_message(args: SendmailArgs, raw: bytes, config_path: Path) -> str:
         raise HandoffError(str(e), e.exit_code) from None
     box = open_outbox(values, config_path)
     try:
-        qid = box.submit(
-            prepared.raw,
-            recipients=prepared.recipients,
-            sender=prepared.sender,
-            source="sendmail",
-        )
+        with guard.committing() if guard is not None else contextlib.nullcontext():
+            qid = box.submit(
+                prepared.raw,
+                recipients=prepared.recipients,
+                sender=prepared.sender,
+                source="sendmail",
+                details=args.dsn or None,  # -N/-R/-V: recorded, not acted on
+            )
+            if guard is not None:
+                guard.done()
     except OutboxError as e:
         ex = e.explanation
         raise HandoffError(f"{ex.title}: {ex.cause} Fix: {ex.fix}", e.exit_code) from None
@@ -139,11 +148,29 @@ def run(
     """The whole sendmail command; returns the exit code (errors printed on stderr)."""
     try:
         args = parse_argv(argv)
+        for warning in args.warnings:
+            _say(f"{prog}: warning: {warning}")
         from alloy_tui.core.config import paths
 
         config_path = paths.config_path(config)
         if args.mode == "list":
             return (list_queue or _list_queue)(config_path)
+        if args.mode != "deliver":  # -bs, -bi, -q: none of it is on cron's path
+            from alloy_tui.commands.sendmail_modes import run_mode
+
+            return run_mode(args, prog, config_path, stdin)
+    except UsageError as e:
+        _say(f"{prog}: {e}")
+        return e.exit_code
+    return _deliver(args, prog, config_path, stdin)
+
+
+def _deliver(args: SendmailArgs, prog: str, config_path: Path, stdin: BinaryIO | None) -> int:
+    """Read, check and queue the message on stdin (the common path)."""
+    from alloy_tui.commands.sendmail_signals import Guard, Interrupted
+
+    guard = Guard().install()
+    try:
         from alloy_tui.core.mail import MAX_MESSAGE_BYTES, MessageRefused, check_size
 
         source = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
@@ -153,22 +180,41 @@ def run(
         except MessageRefused as e:
             raise HandoffError(str(e), e.exit_code) from None
         try:
-            queue_message(args, raw, config_path)
+            queue_message(args, raw, config_path, guard)
         except HandoffError as e:  # this user may not use the config: the maildrop, if any
             from alloy_tui.commands.sendmail_maildrop import drop_instead
 
-            if not drop_instead(e, args, raw, config_path):
-                raise
-    except UsageError as e:
-        print(f"{prog}: {e}", file=sys.stderr)
-        return e.exit_code
+            with guard.committing():
+                if not drop_instead(e, args, raw, config_path):
+                    raise
+                guard.done()
     except HandoffError as e:
-        print(f"{prog}: {e}", file=sys.stderr)
+        _say(f"{prog}: {e}")
         return e.exit_code
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted; nothing was queued.", file=sys.stderr)
+    except (Interrupted, KeyboardInterrupt) as e:
+        name = _signal_name(getattr(e, "signum", 2))
+        _say(f"{prog}: interrupted ({name}); nothing was queued.")
         return os.EX_TEMPFAIL
+    guard.settle()
+    if guard.received:
+        name = _signal_name(guard.received)
+        _say(f"{prog}: {name} came after the message was queued; it will be sent.")
     return 0
+
+
+def _signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+def _say(line: str) -> None:
+    """One line on stderr; a closed stderr never changes the exit code."""
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr, flush=True)
 
 
 def _list_queue(config_path: Path | None, extra: tuple[str, ...] = ()) -> int:
@@ -182,9 +228,11 @@ def _list_queue(config_path: Path | None, extra: tuple[str, ...] = ()) -> int:
 
 
 def main() -> None:
-    """The `alloy-sendmail` console script; also `sendmail` and `mailq` by name (a symlink to
-    either console script: launch.py sends those names here)."""
+    """The `alloy-sendmail` console script; also `sendmail`, `mailq` and `newaliases` by name
+    (a symlink to either console script: launch.py sends those names here)."""
     prog = os.path.basename(sys.argv[0]) or "alloy-sendmail"
     if prog == "mailq":
         sys.exit(_list_queue(None, tuple(sys.argv[1:])))
+    if prog == "newaliases":  # as sendmail and postfix: the name means -bi
+        sys.exit(run(["-bi", *sys.argv[1:]], prog))
     sys.exit(run(sys.argv[1:], prog))

@@ -56,6 +56,8 @@ def why(e: OSError) -> str:
         return "permission denied"
     if e.errno == errno.EROFS:
         return "the file system is read-only"
+    if e.errno == errno.EIO:
+        return "the disk reported an I/O error"
     return e.strerror or str(e)
 
 
@@ -79,17 +81,32 @@ def folder_lock(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path, *, strict: bool = False) -> None:
+    """Make the names in a folder durable (after a rename or a create in it).
+
+    ``strict``: an OSError opening the folder or syncing it is raised (the caller must not say
+    "done"), except a file system that can't sync a folder at all (EINVAL, ENOTSUP); otherwise
+    the failure is ignored."""
     try:
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:
+        if strict:
+            raise
         return
     try:
         os.fsync(fd)
-    except OSError:
-        pass
+    except OSError as e:
+        if strict and e.errno not in _CANNOT_SYNC_FOLDERS:
+            raise
     finally:
         os.close(fd)
+
+
+_CANNOT_SYNC_FOLDERS = (
+    errno.EINVAL,
+    getattr(errno, "ENOTSUP", -1),
+    getattr(errno, "EOPNOTSUPP", -1),
+)
 
 
 def current_umask() -> int | None:

@@ -77,10 +77,15 @@ def test_recipients_between_options() -> None:
     [
         (["-x"], "unknown option -x"),
         (["-tx"], "unknown option -x"),
-        (["-q"], "unknown option -q"),
+        (["-y"], "unknown option -y"),
+        (["-qX"], "-qX is not supported"),
+        (["-q", "1h"], "-q takes no recipient"),
+        (["-bs", "root"], "-bs takes no recipient"),
+        (["-bi", "root"], "-bi takes no recipient"),
         (["--version"], "unknown option --version"),
-        (["-bs"], "-bs is not supported"),
+        (["-bt"], "-bt is not supported"),
         (["-bd"], "-bd is not supported"),
+        (["-L"], "-L needs a value"),
         (["-f"], "-f needs a value"),
         (["-t", "-F"], "-F needs a value"),
     ],
@@ -90,3 +95,98 @@ def test_anything_else_is_a_usage_error(argv: list[str], says: str) -> None:
         parse_argv(argv)
     assert says in str(info.value) and "usage: sendmail" in str(info.value)
     assert info.value.exit_code == 64
+
+
+def test_r_is_f() -> None:
+    assert parse_argv(["-r", "bounce@example.com"]).envelope_from == "bounce@example.com"
+    assert parse_argv(["-rbounce@example.com"]).envelope_from == "bounce@example.com"
+    assert parse_argv(["-t", "-i", "-rbounce@example.com"]) == SendmailArgs(
+        read_headers=True, ignore_dots=True, envelope_from="bounce@example.com"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "dsn"),
+    [
+        (["-N", "failure,delay"], {"dsn_notify": "failure,delay"}),
+        (["-Nnever"], {"dsn_notify": "never"}),
+        (["-N", "SUCCESS"], {"dsn_notify": "success"}),
+        (["-R", "hdrs"], {"dsn_ret": "hdrs"}),
+        (["-RFULL"], {"dsn_ret": "full"}),
+        (["-V", "job-42@web01"], {"dsn_envid": "job-42@web01"}),
+        (
+            ["-N", "failure", "-R", "hdrs", "-Vabc"],
+            {"dsn_notify": "failure", "dsn_ret": "hdrs", "dsn_envid": "abc"},
+        ),
+    ],
+)
+def test_dsn_options_are_recorded(argv: list[str], dsn: dict[str, str]) -> None:
+    a = parse_argv([*argv, "root"])
+    assert a.dsn == dsn and a.recipients == ["root"] and a.warnings == []
+
+
+@pytest.mark.parametrize(
+    "argv", [["-N", "never,success"], ["-N", "sometimes"], ["-R", "body"], ["-V", "a b"]]
+)
+def test_bad_dsn_values_are_ignored_with_a_warning(argv: list[str]) -> None:
+    a = parse_argv([*argv, "root"])
+    assert a.dsn == {} and a.recipients == ["root"]
+    assert len(a.warnings) == 1 and f"bad {argv[0]} value" in a.warnings[0]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-L", "myapp"],
+        ["-Lmyapp"],
+        ["-h", "12"],
+        ["-h12"],
+        ["-G"],
+        ["-U"],
+        ["-n"],
+        ["-m"],
+        ["-c"],
+        ["-X", "/tmp/traffic.log"],
+        ["-X/tmp/traffic.log"],
+        ["-C", "/etc/mail/sendmail.cf"],
+        ["-C/etc/mail/sendmail.cf"],
+        ["-d0.1"],
+        ["-d", "0.1"],
+        ["-O", "DeliveryMode=b"],
+        ["-ODeliveryMode=b"],
+        ["-o", "i"],
+        ["-eq"],
+        ["-p", "ESMTP:web01"],
+        ["-GUnm"],
+        ["-UL", "tag"],
+    ],
+)
+def test_accepted_and_ignored_with_their_arguments(argv: list[str]) -> None:
+    """Each takes its value as sendmail's getopt does (the rest of the word, or the next
+    word): the recipient after it is still a recipient, never eaten or taken for an option."""
+    a = parse_argv([*argv, "root"])
+    assert a.recipients == ["root"] and a.mode == "deliver" and a.envelope_from == ""
+
+
+def test_o_i_separate_still_ignores_dots() -> None:
+    assert parse_argv(["-o", "i"]).ignore_dots
+
+
+@pytest.mark.parametrize(
+    ("argv", "mode", "interval"),
+    [
+        (["-q"], "queue_run", ""),
+        (["-qf"], "queue_run", ""),
+        (["-vq"], "queue_run", ""),
+        (["-q15m"], "queue_interval", "15m"),
+        (["-q1h"], "queue_interval", "1h"),
+        (["-qp30m"], "queue_interval", "p30m"),
+        (["-bs"], "smtp", ""),
+        (["-bs", "-i"], "smtp", ""),
+        (["-bi"], "newaliases", ""),
+        (["-I"], "newaliases", ""),
+    ],
+)
+def test_modes(argv: list[str], mode: str, interval: str) -> None:
+    a = parse_argv(argv)
+    assert a.mode == mode and a.interval == interval

@@ -111,7 +111,8 @@ def test_lone_dot_ends_the_message_unless_i(tmp_path: Path) -> None:
         (("root",), b"just some text\n", 65, "RFC 5322"),
         (("root",), b"", 65, "empty"),
         (("-f", "a@b.com\nBcc: victim@example.com", "root"), b"Subject: x\n\nhi\n", 64, "-f"),
-        (("-bs",), b"", 64, "-bs is not supported"),
+        (("-bd",), b"", 64, "-bd is not supported"),
+        (("-q", "1h"), b"", 64, "-q takes no recipient"),
     ],
 )
 def test_bad_input_exit_codes(
@@ -231,11 +232,11 @@ def test_alloy_tui_sendmail_subcommand(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert [m.to for m in Outbox(tmp_path / "queue").list()] == [("ops@contoso.com",)]
     bad = subprocess.run(
-        [sys.executable, "-m", "alloy_tui", "--config", str(config), "sendmail", "-bs"],
+        [sys.executable, "-m", "alloy_tui", "--config", str(config), "sendmail", "-bd"],
         input=b"",
         capture_output=True,
         timeout=60,
     )
     assert bad.returncode == 64 and bad.stderr.startswith(
-        b"alloy-tui sendmail: -bs is not supported"
+        b"alloy-tui sendmail: -bd is not supported"
     )

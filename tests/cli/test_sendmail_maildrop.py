@@ -111,7 +111,7 @@ def test_no_maildrop_either_is_78_naming_both(users: Users, place: Path) -> None
 @pytest.mark.parametrize(
     ("args", "message", "code", "said"),
     [
-        (["-X"], MESSAGE, 64, "unknown option -X"),
+        (["-y"], MESSAGE, 64, "unknown option -y"),
         (["root"], b"   \n", 65, "the message is empty"),
         ([], MESSAGE, 65, "no recipient"),
         (["-t"], b"Subject: nobody\n\nbody\n", 65, "no recipient: none in the To, Cc or Bcc"),

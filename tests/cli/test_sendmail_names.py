@@ -62,7 +62,7 @@ def test_sendmail_and_mailq_symlinks_to_alloy_tui(tmp_path: Path) -> None:
         run(tmp_path / "lib" / "sendmail", "-t", "-oi", stdin=mail, config=config).returncode == 0
     )
     assert len(Outbox(tmp_path / "queue").list()) == 2
-    bad = run(tmp_path / "sbin" / "sendmail", "-bs", stdin=b"", config=config)
+    bad = run(tmp_path / "sbin" / "sendmail", "-bd", stdin=b"", config=config)
     assert bad.returncode == 64 and bad.stderr.startswith(b"sendmail: ")
     q = run(tmp_path / "sbin" / "mailq", stdin=b"", config=config)
     assert q.returncode == 0, q.stderr

@@ -12,7 +12,9 @@ For a batch, in this order:
 
 Only then is any id returned. So no metadata ever names a message a crash could lose, nothing
 half-written is ever in messages/ or meta/, and a batch of 50 costs two folder fsyncs instead of
-a hundred. One message alone takes the same steps (the sendmail door). A failure is the failing
+a hundred. A failed folder fsync fails what it was to make durable: at step 3 every message of
+the batch (its files removed); at step 4 each message is taken back (its metadata removed under
+its claim, then the message) unless a runner already holds it. One message alone takes the same steps (the sendmail door). A failure is the failing
 message's alone: its files are removed and it gets (action, OSError); the others go on.
 """
 
@@ -23,6 +25,7 @@ import os
 from pathlib import Path
 
 from alloy_tui.core.fs import current_umask, fsync_folder, remove_quietly
+from alloy_tui.core.outbox import locks
 
 WRITE_MESSAGE = "write the message"
 WRITE_DETAILS = "write the message's details"
@@ -140,27 +143,58 @@ def place(root: Path, batch: list[Placing]) -> None:
     try:
         _write(root / "tmp", batch)
         _fsync([p for p in batch if p.failed is None])
-        for p in batch:
-            if p.failed is None:
-                target = root / "messages" / f"{p.qid}.eml"
-                try:
-                    os.replace(p.temps[0][1], target)
-                    p.renamed = target
-                except OSError as e:
-                    p.fail(WRITE_MESSAGE, e)
+        _rename(root / "messages", batch, 0, WRITE_MESSAGE)
         if any(p.failed is None for p in batch):
-            fsync_folder(root / "messages")
-        for p in batch:
-            if p.failed is None:
-                try:
-                    os.replace(p.temps[1][1], root / "meta" / f"{p.qid}.json")
-                    p.queued = True
-                except OSError as e:
-                    p.fail(WRITE_DETAILS, e)
+            try:
+                fsync_folder(root / "messages", strict=True)
+            except OSError as e:  # not durable: nothing of this batch is queued
+                for p in batch:
+                    if p.failed is None:
+                        p.fail(WRITE_MESSAGE, e)
+        _rename(root / "meta", batch, 1, WRITE_DETAILS)
         if any(p.failed is None for p in batch):
-            fsync_folder(root / "meta")
+            try:
+                fsync_folder(root / "meta", strict=True)
+            except OSError as e:
+                for p in batch:
+                    if p.queued:
+                        _unqueue(root, p, e)
     except BaseException:  # interrupted: what is not queued leaves nothing behind
         for p in batch:
             if p.failed is None and not p.queued:
                 p.fail(WRITE_DETAILS, OSError("interrupted"))
         raise
+
+
+def _rename(folder: Path, batch: list[Placing], which: int, action: str) -> None:
+    """Step 3 (which=0: the messages) or 4 (which=1: the metadata, which queues them)."""
+    for p in batch:
+        if p.failed is not None:
+            continue
+        target = folder / (f"{p.qid}.eml" if which == 0 else f"{p.qid}.json")
+        try:
+            os.replace(p.temps[which][1], target)
+        except OSError as e:
+            p.fail(action, e)
+            continue
+        if which == 0:
+            p.renamed = target
+        else:
+            p.queued = True
+
+
+def _unqueue(root: Path, p: Placing, e: OSError) -> None:
+    """The metadata folder's fsync failed: take the message back (metadata first), under its
+    claim. A runner that already holds the claim is sending it: then it stays queued."""
+    claim = locks.try_lock(root / "claims" / f"{p.qid}.lock")
+    if claim is None:
+        return
+    with claim:
+        try:
+            os.unlink(root / "meta" / f"{p.qid}.json")
+        except FileNotFoundError:
+            return  # already sent and removed by a runner: it was queued after all
+        except OSError:
+            return  # it can't be taken back: it stays queued
+        p.queued = False
+        p.fail(WRITE_DETAILS, e)

@@ -107,12 +107,15 @@ class Outbox:
 
     # ------------------------------------------------------------------ writing
     def _fail(self, action: str, e: OSError) -> OutboxError:
-        temporary = e.errno in _TEMP_ERRNOS
-        fix = (
-            "Free space on that disk (or raise the quota), then send again; nothing was queued."
-            if temporary
-            else f"Make {self.path} writable by this user (or set [queue] path), then send again."
-        )
+        temporary = e.errno in _TEMP_ERRNOS or e.errno == errno.EIO
+        if e.errno == errno.EIO:  # a write or a folder fsync the disk refused
+            fix = "Check that disk (`dmesg`), then send again; nothing was queued."
+        elif temporary:
+            fix = (
+                "Free space on that disk (or raise the quota), then send again; nothing was queued."
+            )
+        else:
+            fix = f"Make {self.path} writable by this user (or set [queue] path), then send again."
         ex = Explanation(
             title="The message could not be queued",
             cause=f"Could not {action} in the outbox {self.path}: {why(e)}. Nothing was queued.",
@@ -122,13 +125,18 @@ class Outbox:
         return OutboxError(ex, EX_TEMPFAIL if temporary else EX_CANTCREAT)
 
     def ensure(self) -> None:
-        """Create the folders (0700) if missing; OutboxError if that is not possible."""
+        """Create the folders (0700) if missing, each new one's parent fsynced so the new name
+        is durable before anything is queued in it; OutboxError if that is not possible."""
         try:
+            made: dict[Path, None] = {}  # the parents to fsync, in order
             for d in (self.path, *(self.path / f for f in _FOLDERS)):
                 if not d.is_dir():
+                    made.update(dict.fromkeys(_new_parents(d)))
                     with contextlib.suppress(FileExistsError):
                         os.makedirs(d, 0o700)
                     os.chmod(d, 0o700)
+            for parent in made:
+                fsync_folder(parent, strict=True)
         except OSError as e:
             raise self._fail("create the folders", e) from None
 
@@ -410,3 +418,13 @@ class Outbox:
                     with contextlib.suppress(OSError):
                         if orphan(name) and self.clock() - p.stat().st_mtime > older_than:
                             p.unlink()
+
+
+def _new_parents(folder: Path) -> list[Path]:
+    """The parents of `folder` and of its missing ancestors: what creating it changes."""
+    out = []
+    p = folder
+    while not p.exists() and p.parent != p:
+        out.append(p.parent)
+        p = p.parent
+    return out[::-1]

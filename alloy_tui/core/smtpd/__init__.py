@@ -5,6 +5,7 @@ hand their mail to the outbox, with sendmail's rules. Outside this package, impo
     with daemon_listener(settings, config_path):         # `queue run --daemon`: same process
         run_queue(settings, config_path, daemon=True, stop=stop)
     running = start_listener(settings, config_path)      # on a thread; running.port, .stop()
+    serve_pipe(settings, config_path)                    # `sendmail -bs`: one session on stdin/stdout
 
 Built on aiosmtpd (no SMTP parsing of our own). Nothing here imports msal, httpx, exchangelib
 or Textual.
@@ -13,6 +14,7 @@ or Textual.
 from __future__ import annotations
 
 from alloy_tui.core.smtpd.options import ListenerOptions, SmtpdError, listener_options
+from alloy_tui.core.smtpd.pipe import PipeSummary, serve_pipe
 from alloy_tui.core.smtpd.running import (
     ListenerThread,
     daemon_listener,
@@ -25,9 +27,11 @@ __all__ = [
     "Listener",
     "ListenerOptions",
     "ListenerThread",
+    "PipeSummary",
     "SmtpdError",
     "daemon_listener",
     "listener_options",
     "serve",
+    "serve_pipe",
     "start_listener",
 ]

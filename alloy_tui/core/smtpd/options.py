@@ -10,6 +10,7 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from alloy_tui.core.config import Settings, smtpd_keys
 from alloy_tui.core.errors import ExplainedError, Explanation
@@ -128,26 +129,29 @@ def listener_options(settings: Settings, config_path: Path, listen: str = "") ->
             "Listen on 127.0.0.1, or set [smtpd] users (passwords: `alloy-tui smtpd password "
             "NAME`) and [smtpd] tls_certificate and tls_key so clients log in over STARTTLS.",
         )
-    return ListenerOptions(
-        host=host,
-        port=port,
-        passwords=passwords,
-        tls=tls,
-        allowed_senders=tuple(a.lower() for a in s.allowed_senders),
-        allowed_domains=tuple(d.lower() for d in s.allowed_recipient_domains),
-        max_message_bytes=s.max_message_bytes,
-        max_recipients=s.max_recipients,
-        max_connections=s.max_connections,
-        idle_timeout=float(s.idle_timeout_seconds),
-        command_timeout=float(s.command_timeout_seconds),
-        data_timeout=float(s.data_timeout_seconds),
-        session_timeout=float(s.session_timeout_seconds),
-        max_per_client=s.max_connections_per_client,
-        auth_lockout_after=s.auth_failures_before_lockout,
-        auth_lockout_seconds=60.0 * s.auth_lockout_minutes,
-        max_header_bytes=s.max_header_bytes,
-        utf8_mailboxes=takes_utf8_mailboxes(settings),
-    )
+    return ListenerOptions(host=host, port=port, passwords=passwords, tls=tls, **limits(settings))
+
+
+def limits(settings: Settings) -> dict[str, Any]:
+    """Every ListenerOptions field but where it listens and who logs in: the rules and limits
+    the network listener and `sendmail -bs` (core/smtpd/pipe.py) share."""
+    s = settings.smtpd
+    return {
+        "allowed_senders": tuple(a.lower() for a in s.allowed_senders),
+        "allowed_domains": tuple(d.lower() for d in s.allowed_recipient_domains),
+        "max_message_bytes": s.max_message_bytes,
+        "max_recipients": s.max_recipients,
+        "max_connections": s.max_connections,
+        "idle_timeout": float(s.idle_timeout_seconds),
+        "command_timeout": float(s.command_timeout_seconds),
+        "data_timeout": float(s.data_timeout_seconds),
+        "session_timeout": float(s.session_timeout_seconds),
+        "max_per_client": s.max_connections_per_client,
+        "auth_lockout_after": s.auth_failures_before_lockout,
+        "auth_lockout_seconds": 60.0 * s.auth_lockout_minutes,
+        "max_header_bytes": s.max_header_bytes,
+        "utf8_mailboxes": takes_utf8_mailboxes(settings),
+    }
 
 
 def takes_utf8_mailboxes(settings: Settings) -> bool:

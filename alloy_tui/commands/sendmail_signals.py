@@ -1,0 +1,74 @@
+"""Signals during sendmail's hand-off: the exit code tells the truth.
+
+SIGINT, SIGTERM and SIGHUP end the hand-off with 75 (EX_TEMPFAIL, "nothing was queued") while
+nothing is queued yet: reading stdin, checking the message, writing the temp files. The step that
+queues (the outbox submit, or the maildrop's drop) runs with those signals blocked, so it is never
+cut between "the message is durable" and "the caller knows": once it has returned, a signal that
+arrived meanwhile, or later, no longer stops anything and sendmail exits 0 (from the moment the
+runner is started to the exit, they are ignored: Python's shutdown would otherwise give them
+back their default action, death). A signal the caller set to be ignored (nohup, a shell's
+background job) stays ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import Iterator
+from types import FrameType
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Interrupted(BaseException):
+    """A signal arrived before anything was queued (a BaseException, like KeyboardInterrupt:
+    no `except Exception` on the way may swallow it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class Guard:
+    """Install once, early; `committing()` around the step that queues; `committed` after."""
+
+    def __init__(self) -> None:
+        self.committed = False
+        self.received = 0  # the last signal's number, 0 if none
+        self.watched: tuple[int, ...] = ()
+
+    def install(self) -> Guard:
+        watched = []
+        for sig in SIGNALS:
+            if signal.getsignal(sig) is signal.SIG_IGN:
+                continue  # nohup / background job: the caller asked for it to be ignored
+            signal.signal(sig, self._handler)
+            watched.append(sig)
+        self.watched = tuple(watched)
+        return self
+
+    def _handler(self, signum: int, frame: FrameType | None) -> None:
+        self.received = signum
+        if not self.committed:
+            raise Interrupted(signum)
+
+    @contextlib.contextmanager
+    def committing(self) -> Iterator[None]:
+        """The block runs with the signals blocked; call `done()` in it once the message is
+        queued. A signal that came meanwhile is handled as the block ends."""
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, self.watched)
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def done(self) -> None:
+        self.committed = True
+
+    def settle(self) -> None:
+        """Queued and nothing left to start: the signals are ignored from here to the exit, or
+        one arriving while the interpreter shuts down (which puts the default action back for
+        every Python handler) would kill a process whose message is queued."""
+        if self.committed:
+            for sig in self.watched:
+                signal.signal(sig, signal.SIG_IGN)

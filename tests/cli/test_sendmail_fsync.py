@@ -1,0 +1,117 @@
+"""A folder fsync that fails fails the hand-off (issue 19): exit 75, one line, nothing queued,
+no temp file left; and a new outbox folder's parent is fsynced when it is created.
+
+How the failure is made: strace's syscall tampering (`-e inject=fsync:error=EIO:when=N`) makes
+the kernel's answer to one real fsync(2) of the real sendmail process an EIO, as a failing disk
+would (no Python is patched; the process cannot tell). N is found by tracing an identical
+hand-off first, and the injected run's trace must show the EIO landing on the intended folder
+(strace -y names each descriptor's path), so the test can't pass by hitting another fsync.
+What it proves: when fsync(2) of messages/ or meta/ (or of a new folder's parent) fails, the
+door does not say "queued"; it exits 75 and leaves nothing behind. A real failing disk may fail
+other calls too; those paths (write, rename) were already covered by the full-disk tests."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from alloy_tui.core.outbox import Outbox
+from tests.helpers.sendmail_door import (
+    MAIL,
+    env_for,
+    leftovers,
+    queued,
+    scripts,
+    sendmail,
+    write_config,
+)
+
+FSYNC = re.compile(r"^fsync\(\d+<(?P<path>[^>]*)>\)\s+=\s+(?P<result>.*)$")
+
+
+def strace() -> str:
+    path = shutil.which("strace")
+    if path is None:
+        pytest.fail("strace is not installed (.ci/run installs it)")
+    return path
+
+
+def traced(folder: Path, trace: Path, *inject: str) -> subprocess.CompletedProcess[bytes]:
+    """`sendmail -t` under strace (this process only: a detached runner is not traced)."""
+    argv = [strace(), "-y", "-qq", "-e", "trace=fsync", *inject, "-o", str(trace)]
+    return subprocess.run(
+        [*argv, str(scripts(folder) / "sendmail"), "-t"],
+        input=MAIL,
+        capture_output=True,
+        timeout=60,
+        env=env_for(folder),
+    )
+
+
+def fsyncs(trace: Path) -> list[tuple[str, str]]:
+    out = []
+    for line in trace.read_text().splitlines():
+        m = FSYNC.match(line)
+        if m:
+            out.append((m["path"], m["result"]))
+    return out
+
+
+def nth_fsync_of(trace: Path, folder: Path) -> int:
+    paths = [p for p, _ in fsyncs(trace)]
+    assert str(folder) in paths, paths
+    return paths.index(str(folder)) + 1
+
+
+@pytest.mark.parametrize("which", ["messages", "meta"])
+def test_a_failed_folder_fsync_is_75_and_nothing_is_queued(tmp_path: Path, which: str) -> None:
+    write_config(tmp_path)
+    assert sendmail(tmp_path, "-t").returncode == 0  # folders, config memo: as on a used system
+    before = [m.id for m in queued(tmp_path)]
+    r = traced(tmp_path, tmp_path / "plain.trace")
+    assert r.returncode == 0, r.stderr
+    n = nth_fsync_of(tmp_path / "plain.trace", tmp_path / "queue" / which)
+    before = [m.id for m in queued(tmp_path)]
+
+    r = traced(tmp_path, tmp_path / "eio.trace", "-e", f"inject=fsync:error=EIO:when={n}")
+    injected = [p for p, result in fsyncs(tmp_path / "eio.trace") if "INJECTED" in result]
+    assert injected == [str(tmp_path / "queue" / which)]  # the EIO hit that folder's fsync
+    assert r.returncode == 75, r.stderr
+    err = r.stderr.decode()
+    assert err.count("\n") == 1 and "I/O error" in err and "Nothing was queued" in err
+    assert [m.id for m in queued(tmp_path)] == before
+    assert leftovers(tmp_path) == {"tmp": [], "orphan_messages": []}
+
+
+def test_a_new_outbox_folders_parents_are_fsynced(tmp_path: Path) -> None:
+    queue = tmp_path / "spool" / "alloy" / "queue"
+    config = write_config(tmp_path)
+    config.write_text(config.read_text().replace(str(tmp_path / "queue"), str(queue)))
+    r = traced(tmp_path, tmp_path / "new.trace")
+    assert r.returncode == 0, r.stderr
+    assert len(Outbox(queue).list()) == 1
+    paths = [p for p, _ in fsyncs(tmp_path / "new.trace")]
+    created = [tmp_path, tmp_path / "spool", tmp_path / "spool" / "alloy", queue]
+    for parent in created:  # each new name made durable ...
+        assert str(parent) in paths, (parent, paths)
+    first_queued = paths.index(str(queue / "messages"))
+    assert all(paths.index(str(p)) < first_queued for p in created)  # ... before any mail
+
+
+def test_a_failed_fsync_of_a_new_folders_parent_is_75(tmp_path: Path) -> None:
+    plain, failing = tmp_path / "plain", tmp_path / "failing"
+    for folder in (plain, failing):
+        write_config(folder)
+    r = traced(plain, plain / "trace")
+    assert r.returncode == 0, r.stderr
+    n = nth_fsync_of(plain / "trace", plain / "queue")
+    r = traced(failing, failing / "trace", "-e", f"inject=fsync:error=EIO:when={n}")
+    injected = [p for p, result in fsyncs(failing / "trace") if "INJECTED" in result]
+    assert injected == [str(failing / "queue")]
+    assert r.returncode == 75, r.stderr
+    assert b"I/O error" in r.stderr and r.stderr.count(b"\n") == 1
+    assert queued(failing) == []
