@@ -3,8 +3,8 @@
 
 - To: the return path recorded at submission (sendmail's -f, else the user who ran sendmail;
   the listener's MAIL FROM; the maildrop's user), local names mapped as sendmail maps them, so
-  root's cron mail's notice reaches ``[sendmail] admin``. Older records: the maildrop user, else
-  the message's sender.
+  root's cron mail's notice reaches ``[sendmail] admin``. A record without one (written before
+  return paths were kept): the maildrop's user if known, else no notice.
 - Subject ``Undelivered mail: <original subject>``; each failed address with the reason and the
   fix in words; the recipients that did get it; the original headers.
 - A null envelope sender (``<>``) and ``Auto-Submitted: auto-replied``, so nobody answers it.
@@ -66,29 +66,26 @@ def is_notice(meta: dict[str, Any], raw: bytes | None) -> bool:
 
 
 def return_path(meta: dict[str, Any]) -> str:
-    """Whom the notice is for, before local names are mapped ("" : nobody known)."""
+    """Whom the notice is for, before local names are mapped ("" : nobody known: a record
+    from before return paths were kept, or a program that submitted without one)."""
     recorded = meta.get("return_path")
     if isinstance(recorded, str) and recorded:
         return recorded.strip("<>")
-    user = (meta.get("details") or {}).get("submitted_by")
-    if user:
-        return str(user)
-    return str(meta.get("sender") or "")
+    return str((meta.get("details") or {}).get("submitted_by") or "")
 
 
 def notice_addresses(settings: Settings, who: str) -> list[str]:
     """`who` as sendmail maps it (root -> [sendmail] admin); [] when it maps to nothing."""
-    from alloy_tui.core.mail.local_names import Host, LocalNames, MessageRefused
+    from alloy_tui.core.mail import MessageRefused, map_recipients
 
-    name, _, domain = who.rpartition("@") if "@" in who else (who, "", "")
     try:
-        return LocalNames(settings, Host()).map(name, domain)
+        return list(map_recipients(settings, [who]))
     except MessageRefused:
         return []
 
 
 def _own_address(settings: Settings) -> str:
-    from alloy_tui.core.mail.mime import sending_account
+    from alloy_tui.core.mail import sending_account
 
     return str(settings.message.default_from or sending_account(settings))
 
