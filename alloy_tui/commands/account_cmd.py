@@ -14,6 +14,7 @@ import click
 from alloy_tui.commands.context import SANDBOX_SERIES, CliContext, fail
 from alloy_tui.commands.outcome import log_warnings
 from alloy_tui.core.config import LoadedConfig, Settings
+from alloy_tui.core.errors import printable
 
 if TYPE_CHECKING:
     from alloy_tui.core.signin import Account, SignIn
@@ -315,14 +316,21 @@ def status_command(obj: CliContext, check: bool) -> None:
 
         click.echo("Service: Exchange Server (on-premises, EWS)")
         ready, lines = exchange_server.status(settings, obj.config_path)
-    from alloy_tui.core.errors import printable
-
     for line in lines:  # a server's banner, features, display name, error text: never raw
         click.echo(printable(line))
     if settings.service == "exchange-online" and settings.exchange_online.api == "ews":
         _ews_warning(settings)
     click.echo(printable(_queue_line(obj, settings)))
-    click.echo("Ready to send: yes" if ready else "Ready to send: no")
+    from alloy_tui.commands.status_delivery import delivery_lines
+
+    held, more = delivery_lines(settings, obj.config_path)
+    for line in more:
+        click.echo(printable(line))
+    if held:
+        ready = False  # never "yes" while the queue is held
+        click.echo(printable(f"Ready to send: no, {held}"))
+    else:
+        click.echo("Ready to send: yes" if ready else "Ready to send: no")
     if not ready:
         if obj.in_sandbox:
             click.echo(SANDBOX_SERIES, err=True)

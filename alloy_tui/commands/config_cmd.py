@@ -159,6 +159,15 @@ def validate_command(obj: CliContext) -> None:
     if problem:
         number = loaded.line_of("exchange_online.certificate")
         fail(f"{obj.config_path}:{number}: {problem}" if number else problem, 2, prefix="")
+    from alloy_tui.core.health import place_problems
+
+    lines = []
+    for key, text in place_problems(loaded.settings, obj.config_path):
+        number = loaded.line_of(key) if key else None
+        said = f"{key}: {text}" if key else text
+        lines.append(f"{obj.config_path}:{number}: {said}" if number else said)
+    if lines:  # the outbox, alert log, state folder or maildrop can't be what they must be
+        fail(lines, 2, prefix="")
     click.echo("OK")
 
 

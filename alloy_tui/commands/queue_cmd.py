@@ -23,9 +23,12 @@ from alloy_tui.commands.context import CliContext, fail
 from alloy_tui.commands.queue_run_cmd import register as register_runner_commands
 
 
-def open_box(obj: CliContext) -> Any:
+def open_box(obj: CliContext, *, write: bool = False) -> Any:
+    """The outbox; one line and exit 1 when it is not (and can't become) a folder we can use."""
+    from alloy_tui.commands.outbox_guard import check_outbox
     from alloy_tui.core.outbox import open_outbox
 
+    check_outbox(obj, write=write)
     return open_outbox(load(obj).settings, obj.config_path)
 
 
@@ -103,15 +106,17 @@ def _run_live(obj: CliContext) -> None:
 @click.pass_obj
 def list_command(obj: CliContext, as_json: bool, state: str) -> None:
     """The queued messages, oldest first."""
+    from alloy_tui.commands.outbox_guard import guarded
     from alloy_tui.commands.queue_view import json_line, list_lines
 
     box = open_box(obj)
-    messages = box.list(None if state == "all" else state)
+    with guarded(obj):
+        messages = box.list(None if state == "all" else state)
     if as_json:
         for m in messages:
             click.echo(json_line(m))
         return
-    for line in list_lines(messages):
+    for line in list_lines(messages, hold=box.hold()):
         click.echo(line)
 
 
@@ -120,13 +125,15 @@ def list_command(obj: CliContext, as_json: bool, state: str) -> None:
 @click.pass_obj
 def show_command(obj: CliContext, qid: str) -> None:
     """One message: its headers, and every attempt with its explained error."""
+    from alloy_tui.commands.outbox_guard import guarded
     from alloy_tui.commands.queue_view import show_lines
     from alloy_tui.core.outbox import OutboxError
 
     box = open_box(obj)
     check_id(qid)
     try:
-        m = box.get(qid)
+        with guarded(obj, outbox_errors=False):
+            m = box.get(qid)
     except OutboxError as e:
         fail(f"{e.explanation.title}. {e.explanation.cause} Fix: {e.explanation.fix}")
         return
@@ -144,12 +151,15 @@ def show_command(obj: CliContext, qid: str) -> None:
 @click.pass_obj
 def retry_command(obj: CliContext, ids: tuple[str, ...], failed: bool) -> None:
     """Back to pending, due now (a failed message gets a fresh lifetime)."""
-    box = open_box(obj)
-    chosen = _ids(box, ids, failed, "retry")
-    if not chosen:
-        click.echo("No failed messages.")
-        return
-    _each(box, chosen, "retry", "pending, due now")
+    from alloy_tui.commands.outbox_guard import guarded
+
+    box = open_box(obj, write=True)
+    with guarded(obj):
+        chosen = _ids(box, ids, failed, "retry")
+        if not chosen:
+            click.echo("No failed messages.")
+            return
+        _each(box, chosen, "retry", "pending, due now")
     from alloy_tui.commands.send_queue import start_runner
 
     start_runner(obj.config_path, box.path)
@@ -162,7 +172,14 @@ def retry_command(obj: CliContext, ids: tuple[str, ...], failed: bool) -> None:
 @click.pass_obj
 def delete_command(obj: CliContext, ids: tuple[str, ...], failed: bool, yes: bool) -> None:
     """Remove messages from the queue; they are never sent (asks first on a terminal)."""
-    box = open_box(obj)
+    from alloy_tui.commands.outbox_guard import guarded
+
+    box = open_box(obj, write=True)
+    with guarded(obj):
+        _delete(box, ids, failed, yes)
+
+
+def _delete(box: Any, ids: tuple[str, ...], failed: bool, yes: bool) -> None:
     chosen = _ids(box, ids, failed, "delete")
     if not chosen:
         click.echo("No failed messages.")

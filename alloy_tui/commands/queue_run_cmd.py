@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,15 @@ from alloy_tui.commands.context import CliContext, fail
 
 def _summary_line(s: Any) -> str:
     line = f"Sent {s.sent}, deferred {s.deferred}, failed {s.failed}; {s.pending} still pending."
-    if s.pending:
+    hold = getattr(s, "hold", None)
+    if hold:  # only a service or settings verdict stops a pass: say which, and until when
+        from alloy_tui.core.errors import printable
+        from alloy_tui.core.health.delivery import hold_sentence
+
+        line += printable(
+            f" Stopped: nothing else can go now; the queue is {hold_sentence(hold, time.time())}."
+        )
+    elif s.pending:
         line += " `alloy-tui queue list` says why."
     return line
 
@@ -44,6 +53,16 @@ def _stop_on_signals(stop: threading.Event) -> list[int]:
 
 
 def _run(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
+    """The runner, or one line and exit 1 (78 for the daemon: no restart loop) when the
+    outbox, the state folder or the alert log can't be used."""
+    from alloy_tui.commands.outbox_guard import EX_CONFIG, check_outbox, guarded
+
+    check_outbox(obj, write=True, daemon=daemon)
+    with guarded(obj, EX_CONFIG if daemon else 1):
+        return _run_checked(obj, daemon=daemon, flush=flush, echo=echo)
+
+
+def _run_checked(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
     from alloy_tui.core import health
     from alloy_tui.core.outbox import outbox_path, run_queue
 

@@ -91,7 +91,7 @@ def recipients_line(m: Any) -> str | None:
         return None
     parts = []
     for state, words in (("sent", "sent to"), ("failed", "failed for"), ("pending", "pending for")):
-        names = [r.address for r in recs if r.state == state]
+        names = [printable(r.address) for r in recs if r.state == state]
         if names:
             parts.append(f"{words} {', '.join(names)}")
     return "  " + "; ".join(parts)
@@ -112,14 +112,27 @@ def _submitted_by(m: Any) -> str:
     return f" for {printable(user)} (through the maildrop)" if user else ""
 
 
-def _when(m: Any, now: datetime) -> str:
+def clock(when: datetime, now: datetime) -> str:
+    """HH:MM in local time (with the date when not today)."""
+    local, today = when.astimezone(), now.astimezone().date()
+    return local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
+
+
+def _when(m: Any, now: datetime, hold: dict[str, Any] | None = None) -> str:
+    """Where a message stands: never "due now" for one that is not (held, or backing off)."""
     if m.state == "failed":
         return "failed"
     if m.state == "sending":
         return "sending now"
+    if hold is not None and m.state == "pending":
+        until = datetime.fromtimestamp(float(hold["until"]), UTC)
+        reason = printable(str((hold.get("reason") or {}).get("title") or "a service failure"))
+        if until > now:
+            return f"held until {clock(until, now)} ({reason})"
+        return f"held, a retry is due ({reason})"
     if m.next_attempt_at is None or m.next_attempt_at <= now:
         return "due now"
-    return f"next try in {age(m.next_attempt_at - now)}"
+    return f"next try {clock(m.next_attempt_at, now)}"
 
 
 def fit(line: str, width: int = 80) -> str:
@@ -127,12 +140,26 @@ def fit(line: str, width: int = 80) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def list_lines(messages: list[Any], now: datetime | None = None) -> list[str]:
-    """Two lines per message (what, then where it stands); 80 columns wide."""
+def list_lines(
+    messages: list[Any], now: datetime | None = None, hold: dict[str, Any] | None = None
+) -> list[str]:
+    """Two lines per message (what, then where it stands); 80 columns wide. `hold`: the
+    queue's hold (hold.json), said once at the top and on each pending message."""
     now = now or datetime.now(UTC)
     if not messages:
         return ["The queue is empty."]
     out: list[str] = []
+    if hold is not None and any(m.state == "pending" for m in messages):
+        reason = (hold.get("reason") or {}).get("title") or "a service failure"
+        code = (hold.get("reason") or {}).get("code") or ""
+        until = datetime.fromtimestamp(float(hold["until"]), UTC)
+        out.append(
+            printable(
+                f"Queue held until {clock(until, now)}: {reason}"
+                + (f" [{code}]" if code else "")
+                + "; `alloy-tui queue flush` tries every message now."
+            )
+        )
     for m in messages:
         head = f"{m.id:<{ID_WIDTH}} {shown_state(m):<8} {age(now - m.queued_at) + ' ago':>12}  "
         rcpts = [printable(r) for r in m.to]
@@ -142,8 +169,13 @@ def list_lines(messages: list[Any], now: datetime | None = None) -> list[str]:
         out.append(fit(head + to))
         tries = f"{m.attempts} attempt{'s' if m.attempts != 1 else ''}"
         subject = printable(m.subject or "(no subject)")[:40]
-        status = f"  {subject}  ({size_text(m.size)}, {tries}, {_when(m, now)})"
-        out.append(fit(status))
+        status = f"  {subject}  ({size_text(m.size)}, {tries})"
+        when = _when(m, now, hold)
+        if len(status) + len(when) + 2 <= 80:
+            out.append(status[:-1] + f", {when})")
+        else:  # the whole "held until 23:15 (reason)" on a line of its own
+            out.append(fit(status))
+            out.append(fit(f"  {when}"))
         who = recipients_line(m)
         if who is not None:
             out.append(fit(who))
@@ -193,10 +225,10 @@ def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[s
     )
     out += ["", "Recipients:"]
     for r in getattr(m, "recipients", ()):
-        line = f"  {r.address}: {r.state}"
+        line = f"  {printable(r.address)}: {r.state}"
         if r.last_error is not None and r.state != "sent":
-            code = f" [{r.last_error.code}]" if r.last_error.code else ""
-            line += f" ({r.last_error.title}{code})"
+            code = f" [{printable(r.last_error.code)}]" if r.last_error.code else ""
+            line += f" ({printable(r.last_error.title)}{code})"
         out.append(line)
     out += ["", "Attempts:"] if m.attempts_log else ["", "Attempts: none yet."]
     for a in m.attempts_log:

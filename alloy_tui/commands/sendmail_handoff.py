@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from alloy_tui.core.config import Values
 
 READ_CHUNK = 1 << 20
+# The message could not be taken for reasons of this machine, not of the message: the outbox
+# or maildrop can't be written (73), is full (75), or nothing is set up for this user (78).
+NOT_TAKEN = (os.EX_CANTCREAT, os.EX_TEMPFAIL, os.EX_CONFIG)
 
 
 class HandoffError(Exception):
@@ -52,7 +55,11 @@ def read_message(stream: BinaryIO | None, limit: int) -> tuple[bytes, int]:
 def _not_set_up(values: Values, config_path: Path) -> str | None:
     fix = "Fix: run `alloy-tui` (the setup wizard)"
     if not values.exists:
-        return f"not set up: {config_path} does not exist. {fix}, or point $ALLOY_TUI_CONFIG at the config."
+        return (
+            f"not set up: {config_path} does not exist. {fix}, or point $ALLOY_TUI_CONFIG at "
+            "the config; for mail from every local user (cron as www-data, backup...), as "
+            "root: `alloy-tui setup-system`."
+        )
     service = values.text("service")
     if service == "exchange-online":
         if not (values.text("exchange_online.client_id") and values.text("exchange_online.tenant")):
@@ -204,6 +211,10 @@ def _deliver(args: SendmailArgs, prog: str, config_path: Path, stdin: BinaryIO |
                 guard.done()
     except HandoffError as e:
         _say(f"{prog}: {e}")
+        if e.exit_code in NOT_TAKEN:  # nobody's mail vanishes in silence: cron may not tell
+            from alloy_tui.commands.sendmail_maildrop import tell_syslog
+
+            tell_syslog(e.exit_code, str(e))
         return e.exit_code
     except (Interrupted, KeyboardInterrupt) as e:
         name = _signal_name(getattr(e, "signum", 2))

@@ -117,3 +117,18 @@ def _user() -> str:
         return pwd.getpwuid(os.getuid()).pw_name
     except KeyError:
         return f"uid {os.getuid()}"
+
+
+def tell_syslog(code: int, reason: str) -> None:
+    """One syslog line (facility mail, priority err, tag ``alloy-sendmail``) for a message
+    that was not taken: who, the exit code, why. Nothing stops sendmail from exiting."""
+    import syslog
+
+    from alloy_tui.core.errors import printable
+    from alloy_tui.core.health import syslog_send
+
+    text = f"user {_user()} (uid {os.getuid()}): message not accepted (exit {code}): {reason}"
+    try:
+        syslog_send("err", printable(text), facility=syslog.LOG_MAIL, tag="alloy-sendmail")
+    except Exception:  # noqa: BLE001 - the exit code and stderr still say it
+        pass

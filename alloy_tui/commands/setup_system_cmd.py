@@ -63,10 +63,47 @@ def setup_system_command(user: str, dry_run: bool, prefix: Path | None) -> None:
                 maildrop.apply_step(step)
             except maildrop.SetupError as e:
                 fail(str(e), 1)
+    _check_programs(user, uid, gid)
     if dry_run:
         click.echo("Dry run: nothing was changed.")
         return
     _next_steps(user, prefix)
+
+
+NOBODY = 65534  # "other users": a uid with no group of ours
+
+
+def _check_programs(user: str, uid: int, gid: int) -> bool:
+    """Warn when another user, or the unit's user, can't run the interpreter or the package
+    (pipx or pyenv under a 0700 /root): their sendmail would exit 126, their mail lost."""
+    from alloy_tui.core.health import unreachable_programs
+
+    said = False
+    lost = "their sendmail would fail (exit 126) and the mail be lost"
+    units = "the queue service would not start (exit 127)"
+    for who, (u, g), then in (
+        ("other users", (NOBODY, NOBODY), lost),
+        (f"{user}, who runs the units", (uid, gid), units),
+    ):
+        found = unreachable_programs(u, g)
+        for blocked in dict.fromkeys(b for _w, _p, b in found):  # one line per folder in the way
+            paths = [(w, p) for w, p, b in found if b == blocked]
+            what, path = paths[0]
+            more = f" and {len(paths) - 1} more of its files" if len(paths) > 1 else ""
+            said = True
+            click.echo(
+                f"alloy-tui: warning: {what} {path}{more} can't be run by {who}: {blocked} is "
+                f"closed to them; {then}.",
+                err=True,
+            )
+    if said:
+        click.echo(
+            "alloy-tui: Fix: install alloy-tui system-wide, where every user can run it (as "
+            "root: `python3 -m pip install alloy-tui` with the system's Python, or `pipx "
+            "install --global alloy-tui`), then run setup-system again.",
+            err=True,
+        )
+    return said
 
 
 def _next_steps(user: str, prefix: Path | None) -> None:

@@ -27,7 +27,11 @@ def _mode_option(f: click.decorators.FC) -> click.decorators.FC:
 def _units(obj: CliContext, mode: str) -> dict[str, str]:
     from alloy_tui.core.health import units
 
-    return units(load(obj).settings, obj.config_path, mode)
+    made = units(load(obj).settings, obj.config_path, mode)
+    for line in made.get("alloy-tui-queue.service", "").splitlines():
+        if line.startswith("# WARNING: "):  # the service could not start as it is
+            click.echo(f"alloy-tui: warning: {line.removeprefix('# WARNING: ')}", err=True)
+    return made
 
 
 @systemd_group.command("print")
@@ -60,7 +64,13 @@ def install_command(obj: CliContext, mode: str, unit_dir: str | None) -> None:
 
     folder = Path(unit_dir) if unit_dir else health.unit_dir(mode)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():  # 0755 whatever the umask: systemd reads it, nobody else writes
+            from alloy_tui.core.fs import FolderError, make_folder
+
+            try:
+                make_folder(folder, mode=0o755)
+            except FolderError as e:
+                fail(f"cannot write the units to {folder}: {e}", 1)
         for name, text in _units(obj, mode).items():
             atomic_write(folder / name, text.encode())
             (folder / name).chmod(0o644)  # systemd reads units as any user

@@ -133,3 +133,36 @@ def test_a_full_maildrop_is_75_and_nothing_is_left(users: Users, place: Path) ->
         assert r.returncode == 75, r.stderr
         assert "disk is full" in r.stderr.decode()
         assert dropped(place) == []
+
+
+def test_mail_not_taken_is_one_syslog_line_naming_the_user_and_the_fix(
+    users: Users, place: Path
+) -> None:
+    """facility mail, priority err (<19>), tag alloy-sendmail: cron only logs the exit status."""
+    import socket
+
+    sock_path = place / "log.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as log:
+        log.bind(str(sock_path))
+        sock_path.chmod(0o666)
+        log.settimeout(10)
+        env = {**system_mode(place), "ALLOY_TUI_SYSLOG_SOCKET": str(sock_path)}
+        env["ALLOY_TUI_MAILDROP"] = str(place / "missing")
+        r = sendmail(users, env, "root")
+        assert r.returncode == 78 and "setup-system" in r.stderr.decode()
+        line = log.recv(4096).decode()
+        name = users["a"].name
+        assert re.match(rf"<19>alloy-sendmail\[\d+\]: user {name} \(uid {users['a'].uid}\): ", line)
+        assert "message not accepted (exit 78)" in line and "setup-system" in line
+        with small_tmpfs(place / "ro-drop", mode="3733", ro=True) as ro:
+            env["ALLOY_TUI_MAILDROP"] = str(ro)
+            r = sendmail(users, env, "root")
+            assert r.returncode == 73 and "setup-system" in r.stderr.decode()
+            line = log.recv(4096).decode()
+            assert line.startswith("<19>alloy-sendmail[") and "(exit 73)" in line
+            assert "read-only" in line
+        r = sendmail(users, env, "-X")  # a usage error is the caller's, not lost mail
+        assert r.returncode == 64
+        log.settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            log.recv(4096)

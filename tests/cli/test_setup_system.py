@@ -104,3 +104,41 @@ def test_not_root_is_refused(users: Users) -> None:
     r = users.run("svc", ["-m", "alloy_tui", "setup-system", "--prefix", str(prefix)], env={})
     assert r.returncode == 1
     assert b"setup-system must run as root" in r.stderr and not prefix.exists()
+
+
+def test_a_program_other_users_cannot_run_is_a_warning_with_the_fix(tmp_path: Path) -> None:
+    """pipx or pyenv under a 0700 /root: other users' sendmail exits 126, their mail lost."""
+    import shutil
+    import tempfile
+
+    from alloy_tui.core.health.unit_places import blocking_folder
+
+    open_dir = Path(tempfile.mkdtemp(dir="/tmp"))  # pytest's tmp_path is under a 0700 folder
+    open_dir.chmod(0o755)
+    try:
+        closed_check(open_dir / "root-like")
+    finally:
+        shutil.rmtree(open_dir)
+    r = setup(tmp_path / "tree", "--dry-run")
+    assert r.returncode == 0
+    ours = blocking_folder(Path(sys.executable).resolve(), 65534, 65534)
+    if ours is None:  # a system-wide install (CI): nothing to say
+        assert "warning" not in r.stderr
+    else:  # this machine's pyenv under /root: said, with the fix
+        assert f"can't be run by other users: {ours} is closed to them" in r.stderr
+        assert "exit 126" in r.stderr and "install alloy-tui system-wide" in r.stderr
+
+
+def closed_check(closed: Path) -> None:
+    from alloy_tui.core.health.unit_places import blocking_folder
+
+    (closed / "bin").mkdir(parents=True)
+    (closed / "bin" / "python3").write_text("")
+    (closed / "bin" / "python3").chmod(0o755)
+    closed.chmod(0o700)
+    assert blocking_folder(closed / "bin" / "python3", 65534, 65534) == closed
+    closed.chmod(0o755)
+    assert blocking_folder(closed / "bin" / "python3", 65534, 65534) is None
+    (closed / "bin" / "python3").chmod(0o700)  # there, but not executable by them
+    assert blocking_folder(closed / "bin" / "python3", 65534, 65534) == closed / "bin" / "python3"
+    assert blocking_folder(closed / "bin" / "python3", 0, 0) is None  # root passes anywhere

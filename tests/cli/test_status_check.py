@@ -23,7 +23,8 @@ from tests.helpers.alert_receivers import SyslogReceiver
 CLI = [sys.executable, "-m", "alloy_tui"]
 PERF = re.compile(
     r" \| pending=(\d+) failed=(\d+) oldest_pending_s=(\d+|U);1800;7200 last_sent_s=(\d+|U) "
-    r"token_refresh_s=(\d+|U) cert_days_left=U$"
+    r"token_refresh_s=(\d+|U) cert_days_left=U held_s=(\d+) maildrop=(\d+|U) "
+    r"maildrop_oldest_s=(\d+|U)$"
 )
 
 
@@ -152,7 +153,7 @@ def test_failed_messages_warn(cfg: Path, tmp_path: Path) -> None:
     box.write_meta(meta)
     code, lines = check(cfg)
     assert code == 1
-    assert "1 failed message(s)" in lines[0]
+    assert "1 message(s) failed in the last 24 h" in lines[0]
     assert " failed=1 " in lines[0]
 
 

@@ -21,6 +21,12 @@ NAMES = {
 }
 
 
+SYSTEM_WIDE = [
+    ("the interpreter", Path("/usr/bin/python3")),
+    ("the alloy_tui package", Path("/usr/lib/python3/dist-packages/alloy_tui")),
+]
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=60)
 
@@ -89,7 +95,8 @@ def test_hardening_outside_tmp_and_home(tmp_path: Path, monkeypatch: pytest.Monk
     s = Settings().with_section("queue", path="/var/spool/alloy-tui")
     s = s.with_section("alert_log", path="/var/log/alloy-tui/alert.jsonl")
     monkeypatch.setenv("ALLOY_TUI_STATE_DIR", "/var/lib/alloy-tui")
-    svc = units(s, Path("/etc/alloy-tui/config.toml"), "system")["alloy-tui-queue.service"]
+    cfg = Path("/etc/alloy-tui/config.toml")
+    svc = units(s, cfg, "system", SYSTEM_WIDE)["alloy-tui-queue.service"]
     lines = svc.splitlines()
     assert "ProtectHome=yes" in lines and "PrivateTmp=yes" in lines
     assert "WantedBy=multi-user.target" in lines
@@ -97,7 +104,8 @@ def test_hardening_outside_tmp_and_home(tmp_path: Path, monkeypatch: pytest.Monk
     folder.mkdir()
     (folder / "alloy-tui-queue.service").write_text(svc)
     verify(folder, "system", tmp_path)
-    user = units(s, Path("/etc/alloy-tui/config.toml"), "user")["alloy-tui-queue.service"]
+    assert "RestartPreventExitStatus=2 78" in lines  # a setting, a read-only outbox: no loop
+    user = units(s, cfg, "user", SYSTEM_WIDE)["alloy-tui-queue.service"]
     assert "ProtectHome=read-only" in user.splitlines()
     assert "WantedBy=default.target" in user.splitlines()
 
@@ -138,3 +146,73 @@ def test_install_where_it_cannot_write_is_one_clear_line(tmp_path: Path) -> None
     assert (
         r.stderr.startswith("alloy-tui: cannot write the units to ") and "Traceback" not in r.stderr
     )
+
+
+def _unit(tmp_path: Path, program: list[tuple[str, Path]], **queue: str) -> list[str]:
+    from alloy_tui.core.config import Settings
+    from alloy_tui.core.health import units
+
+    s = Settings().with_section("queue", path="/var/spool/alloy-tui/queue", **queue)
+    s = s.with_section("alert_log", path="/var/log/alloy-tui/alert.jsonl")
+    svc = units(s, Path("/etc/alloy-tui/config.toml"), "system", program)
+    folder = tmp_path / "units"
+    folder.mkdir(exist_ok=True)
+    (folder / "alloy-tui-queue.service").write_text(svc["alloy-tui-queue.service"])
+    verify(folder, "system", tmp_path)
+    return svc["alloy-tui-queue.service"].splitlines()
+
+
+def test_an_interpreter_under_root_keeps_home_readable_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALLOY_TUI_STATE_DIR", "/var/lib/alloy-tui")
+    pyenv = Path("/root/.pyenv/versions/3.11.7/bin/python3")
+    lines = _unit(tmp_path, [("the interpreter", pyenv)])
+    assert "ProtectHome=yes" not in lines and "ProtectHome=read-only" in lines
+    assert f"# ProtectHome=read-only, not yes: the interpreter is {pyenv}, under /root" in lines
+    assert "PrivateTmp=yes" in lines
+    lines = _unit(tmp_path, [("the alloy_tui package", Path("/home/ops/src/alloy_tui"))])
+    assert "ProtectHome=read-only" in lines
+    lines = _unit(tmp_path, [("the interpreter", Path("/tmp/venv/bin/python3"))])
+    assert "PrivateTmp=no" in lines and "ProtectHome=yes" in lines
+    assert any(x.startswith("# PrivateTmp off: the interpreter is /tmp/venv") for x in lines)
+
+
+def test_this_very_interpreter_is_what_the_unit_allows(tmp_path: Path) -> None:
+    """The default: the places of the interpreter that prints the unit (here a pyenv under
+    /root, or a venv): never ProtectHome=yes while any of them is under a home."""
+    from alloy_tui.core.health.unit_places import program_places
+
+    homes = ("/home/", "/root/", "/run/user/")
+    under_home = any(str(p).startswith(homes) for _w, p in program_places())
+    r = run("--config", str(config(tmp_path)), "systemd", "print", "--system")
+    assert r.returncode == 0, r.stderr
+    assert ("ProtectHome=yes" in r.stdout.splitlines()) is not under_home
+    assert "PrivateTmp=no" in r.stdout.splitlines()  # the test's config is under /tmp
+
+
+def test_the_maildrop_is_writable_whenever_the_runner_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALLOY_TUI_STATE_DIR", "/var/lib/alloy-tui")
+    lines = _unit(tmp_path, SYSTEM_WIDE, maildrop="/srv/drop")
+    rw = next(x for x in lines if x.startswith("ReadWritePaths="))
+    assert "-/srv/drop" in rw.split()
+
+
+def test_a_program_the_service_user_cannot_reach_is_a_warning(tmp_path: Path) -> None:
+    import pwd
+
+    cfg = config(tmp_path)
+    owner = pwd.getpwnam("mail")
+    os.chown(cfg, owner.pw_uid, owner.pw_gid)
+    closed = tmp_path / "closed"
+    (closed / "bin").mkdir(parents=True)
+    closed.chmod(0o700)
+    from alloy_tui.core.config import Settings
+    from alloy_tui.core.health import units
+
+    svc = units(Settings(), cfg, "system", [("the interpreter", closed / "bin" / "python3")])
+    text = svc["alloy-tui-queue.service"]
+    assert f"# WARNING: the interpreter {closed}/bin/python3 can't be reached by mail" in text
+    assert "install alloy-tui system-wide" in text

@@ -88,6 +88,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "smtpd.max_header_bytes": (1024, SMTPD_MAX_BYTES),
     "monitor.pending_warning_minutes": (1, 525600),
     "monitor.pending_critical_minutes": (1, 525600),
+    "monitor.failed_window_hours": (1, 8760),
     "alerts.repeat_hours": (1, 8760),
 }
 

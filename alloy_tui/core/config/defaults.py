@@ -74,6 +74,10 @@ DEFAULTS: dict[str, Any] = {
         "auth_lockout_minutes": 15,
         "max_header_bytes": 1048576,
     },
-    "monitor": {"pending_warning_minutes": 30, "pending_critical_minutes": 120},
+    "monitor": {
+        "pending_warning_minutes": 30,
+        "pending_critical_minutes": 120,
+        "failed_window_hours": 24,
+    },
     "alerts": {"webhook_url": "", "repeat_hours": 6, "syslog": True},
 }

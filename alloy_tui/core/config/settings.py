@@ -149,6 +149,7 @@ class Smtpd:
 class Monitor:
     pending_warning_minutes: int = 30  # `status --check`: WARNING when a message waits longer
     pending_critical_minutes: int = 120  # ...and CRITICAL (an alert is sent) past this
+    failed_window_hours: int = 24  # `status --check`: WARNING while a message failed this recently
 
 
 @dataclass(frozen=True)

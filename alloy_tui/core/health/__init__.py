@@ -25,8 +25,16 @@ if TYPE_CHECKING:
     from alloy_tui.core.health.daemon import DaemonLock, daemon_lock
     from alloy_tui.core.health.daemon import holder as daemon_holder
     from alloy_tui.core.health.jobs import Job, daemon_jobs, run_jobs, start_jobs
+    from alloy_tui.core.health.places import (
+        PlaceProblem,
+        os_error_line,
+        outbox_problem,
+        place_problems,
+    )
     from alloy_tui.core.health.refresh import KeepaliveResult, keepalive
+    from alloy_tui.core.health.syslog_out import send as syslog_send
     from alloy_tui.core.health.systemd_units import enable_line, unit_dir, units
+    from alloy_tui.core.health.unit_places import unreachable_programs
     from alloy_tui.core.health.watch import watch_outbox
     from alloy_tui.core.health.webhook import host_of, masked
 
@@ -37,8 +45,11 @@ __getattr__ = lazy_names(
         "check": "CheckResult run_check",
         "daemon": "DaemonLock daemon_lock daemon_holder=holder",
         "jobs": "Job daemon_jobs run_jobs start_jobs",
+        "places": "PlaceProblem os_error_line outbox_problem place_problems",
         "refresh": "KeepaliveResult keepalive",
         "watch": "watch_outbox",
+        "syslog_out": "syslog_send=send",
+        "unit_places": "unreachable_programs",
         "systemd_units": "enable_line unit_dir units",
         "webhook": "host_of masked",
     },
@@ -52,6 +63,7 @@ __all__ = [
     "DaemonLock",
     "Job",
     "KeepaliveResult",
+    "PlaceProblem",
     "daemon_holder",
     "daemon_jobs",
     "daemon_lock",
@@ -61,11 +73,16 @@ __all__ = [
     "last_refresh",
     "masked",
     "notify",
+    "os_error_line",
+    "outbox_problem",
+    "place_problems",
     "run_check",
     "run_jobs",
     "start_jobs",
+    "syslog_send",
     "unit_dir",
     "units",
+    "unreachable_programs",
     "watch_outbox",
 ]
 

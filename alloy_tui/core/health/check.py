@@ -99,6 +99,7 @@ def run_check(config_path: Path, *, now: float | None = None, alert: bool = True
         "cert_days_left": None,  # no certificate or client secret in use
     }
     _check_outbox(result, settings, facts)
+    _check_delivery(result, settings, config_path, box, facts, now)
     _check_maildrop_ledger(result, box)
     who = ""
     if settings.text("service") == "exchange-online":
@@ -157,8 +158,71 @@ def _check_outbox(result: CheckResult, settings: Values, facts: OutboxFacts) -> 
         result.add(CRITICAL, f"a message has been pending for {_age(age)} (`alloy-tui queue list`)")
     elif age is not None and age > warn:
         result.add(WARNING, f"a message has been pending for {_age(age)} (`alloy-tui queue list`)")
-    if facts.failed:
-        result.add(WARNING, f"{facts.failed} failed message(s) (`alloy-tui queue list`)")
+
+
+def _check_delivery(
+    result: CheckResult,
+    settings: Values,
+    config_path: Path,
+    box: Path,
+    facts: OutboxFacts,
+    now: float,
+) -> None:
+    """Whether mail is going (delivery.py): a hold, a failing attempt, recent failures, files
+    this user cannot read, and mail waiting in the maildrop."""
+    from alloy_tui.core.health import delivery as d
+
+    window = settings.number("monitor.failed_window_hours")
+    seen = d.delivery_facts(box, now, window) if facts.readable else d.DeliveryFacts()
+    result.perf["held_s"] = seen.held_s if seen.held_s is not None else 0
+    if seen.hold is not None:
+        level = CRITICAL if (seen.held_s or 0) > d.HELD_CRITICAL_S else WARNING
+        result.add(
+            level,
+            f"the queue is {d.hold_sentence(seen.hold, now)}; "
+            f"{facts.pending} message(s) wait (`alloy-tui queue flush` tries now)",
+        )
+    elif facts.pending and seen.last_failure is not None:
+        result.add(
+            WARNING,
+            f"{facts.pending} message(s) pending and the last attempt failed: "
+            f"{d.reason_words(seen.last_failure)}",
+        )
+    if seen.failed_recent:
+        result.add(
+            WARNING,
+            f"{seen.failed_recent} message(s) failed in the last {window} h "
+            "(`alloy-tui queue list --state failed`)",
+        )
+    if seen.unreadable:
+        result.add(
+            CRITICAL,
+            f"{len(seen.unreadable)} outbox file(s) cannot be read by this user "
+            f"(e.g. {d.reason_words({'title': seen.unreadable[0]})}); run the check as the "
+            "outbox's owner, or fix the owner and mode",
+        )
+    _check_maildrop_waiting(result, settings, config_path, now)
+
+
+def _check_maildrop_waiting(
+    result: CheckResult, settings: Values, config_path: Path, now: float
+) -> None:
+    from alloy_tui.core.health import delivery as d
+    from alloy_tui.core.maildrop import maildrop_folder, waiting_files
+
+    seen = waiting_files(maildrop_folder(settings.text("queue.maildrop"), config_path), now)
+    result.perf["maildrop"] = seen.files
+    result.perf["maildrop_oldest_s"] = (
+        seen.oldest_s if seen.files else (0 if seen.files == 0 else None)
+    )
+    age = seen.oldest_s
+    if seen.files and age is not None and age > d.MAILDROP_WARNING_S:
+        level = CRITICAL if age > d.MAILDROP_CRITICAL_S else WARNING
+        result.add(
+            level,
+            f"{seen.files} file(s) wait in the maildrop {seen.folder}, the oldest for {_age(age)} "
+            "(is `alloy-tui queue run --daemon` running as the config's owner?)",
+        )
 
 
 def _check_maildrop_ledger(result: CheckResult, box: Path) -> None:

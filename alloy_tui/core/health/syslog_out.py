@@ -22,21 +22,22 @@ def socket_path() -> str:
     return os.environ.get(SOCKET_ENV) or SOCKET_PATH
 
 
-def frame(priority: str, text: str) -> bytes:
-    """``<PRI>alloy-tui[pid]: text`` (facility daemon), on one line."""
-    pri = syslog.LOG_DAEMON | PRIORITIES[priority]
+def frame(priority: str, text: str, *, facility: int = syslog.LOG_DAEMON, tag: str = TAG) -> bytes:
+    """``<PRI>alloy-tui[pid]: text`` (facility daemon unless given), on one line."""
+    pri = facility | PRIORITIES[priority]
     line = " ".join(text.split())[:MAX_TEXT]
-    return f"<{pri}>{TAG}[{os.getpid()}]: {line}".encode("utf-8", "replace")
+    return f"<{pri}>{tag}[{os.getpid()}]: {line}".encode("utf-8", "replace")
 
 
-def send(priority: str, text: str) -> str:
-    """Send one message; "" when it went, else why not (no syslog socket here, ...)."""
+def send(priority: str, text: str, *, facility: int = syslog.LOG_DAEMON, tag: str = TAG) -> str:
+    """Send one message; "" when it went, else why not (no syslog socket here, ...).
+    sendmail's own line: ``facility=syslog.LOG_MAIL, tag="alloy-sendmail"``."""
     path = socket_path()
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
             s.settimeout(2.0)
             s.connect(path)
-            s.send(frame(priority, text))
+            s.send(frame(priority, text, facility=facility, tag=tag))
     except OSError as e:
         return f"syslog socket {path}: {e.strerror or e}"
     return ""

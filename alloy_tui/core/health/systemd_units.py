@@ -13,11 +13,15 @@ import shlex
 import sys
 from pathlib import Path
 
-from alloy_tui.core.config import Settings, alert_log_path, paths, token_cache_path
+from alloy_tui.core.config import Settings, paths
+from alloy_tui.core.health.unit_places import Places, data_places, hardening, program_places
 
 DAEMON = "alloy-tui-queue.service"
 TIMERS = ("alloy-tui-queue.timer", "alloy-tui-keepalive.timer")
-HOMES = ("/home", "/root", "/run/user")
+# `queue run --daemon` exits 78 (EX_CONFIG) when it can't start as configured (a setting, an
+# outbox or state folder that is read-only, missing or not a folder) and 2 on a bad setting or
+# usage: restarting every 30 s would change nothing, so systemd does not.
+NO_RESTART_CODES = "2 78"
 
 
 def unit_dir(mode: str) -> Path:
@@ -34,45 +38,6 @@ def enable_line(mode: str) -> str:
         f"{ctl} daemon-reload && {ctl} enable --now {DAEMON}\n"
         f"  (or, without a daemon: {ctl} enable --now {' '.join(TIMERS)})"
     )
-
-
-def _writable(settings: Settings, config_path: Path) -> list[Path]:
-    from alloy_tui.core.outbox import outbox_path
-
-    found = [
-        paths.SYSTEM_STATE if paths.is_system_config(config_path) else paths.state_dir(),
-        outbox_path(settings, config_path),
-        alert_log_path(settings.alert_log.path, config_path).parent,
-    ]
-    if settings.queue.maildrop or paths.is_system_config(config_path):
-        from alloy_tui.core.maildrop import maildrop_path
-
-        found.append(maildrop_path(settings, config_path))  # drop files are removed once queued
-    if settings.service == "exchange-online":
-        found.append(token_cache_path(settings.exchange_online.token_cache, config_path).parent)
-    out: list[Path] = []
-    for p in (q.expanduser().absolute() for q in found):
-        if p not in out:
-            out.append(p)
-    return out
-
-
-def _hardening(settings: Settings, config_path: Path, mode: str) -> list[str]:
-    places = [*_writable(settings, config_path), config_path.absolute()]
-    in_home = any(str(p).startswith(HOMES) for p in places)
-    # A user's files live in their home: read-only there (writes only where listed below).
-    protect_home = "read-only" if mode == "user" or in_home else "yes"
-    rw = " ".join(f"-{_quote(str(p))}" for p in _writable(settings, config_path))
-    in_tmp = any(str(p).startswith(("/tmp/", "/var/tmp/")) for p in places)
-    private_tmp = ["# PrivateTmp off: the config or state is under /tmp", "PrivateTmp=no"]
-    return [
-        "NoNewPrivileges=yes",
-        "ProtectSystem=strict",
-        f"ProtectHome={protect_home}",
-        f"ReadWritePaths={rw}",
-        *(private_tmp if in_tmp else ["PrivateTmp=yes"]),
-        "UMask=0077",
-    ]
 
 
 def _run_as(config_path: Path, mode: str) -> list[str]:
@@ -107,8 +72,9 @@ def _command(config_path: Path, *args: str) -> str:
 
 
 def _service(
-    settings: Settings, config_path: Path, mode: str, what: str, kind: str, args: list[str]
+    places: Places, config_path: Path, mode: str, what: str, kind: str, args: list[str]
 ) -> str:
+    run_as = _run_as(config_path, mode)
     lines = [
         "[Unit]",
         f"Description=alloy-tui: {what}",
@@ -117,7 +83,7 @@ def _service(
         "",
         "[Service]",
         f"Type={kind}",
-        *_run_as(config_path, mode),
+        *run_as,
         f"ExecStart={_command(config_path, *args)}",
     ]
     if not paths.is_system_config(config_path):  # the system config's state is fixed
@@ -126,7 +92,9 @@ def _service(
         )
     if kind == "simple":
         lines += ["ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure", "RestartSec=30"]
-    lines += _hardening(settings, config_path, mode)
+        lines.append(f"RestartPreventExitStatus={NO_RESTART_CODES}")
+    user = run_as[0].removeprefix("User=") if run_as else None
+    lines += hardening(places, mode, user)
     if kind == "simple":
         target = "default.target" if mode == "user" else "multi-user.target"
         lines += ["", "[Install]", f"WantedBy={target}"]
@@ -152,18 +120,26 @@ def _timer(what: str, unit: str, schedule: list[str]) -> str:
     )
 
 
-def units(settings: Settings, config_path: Path, mode: str) -> dict[str, str]:
-    """File name -> text of every unit for `mode` ("user" or "system")."""
+def units(
+    settings: Settings,
+    config_path: Path,
+    mode: str,
+    program: list[tuple[str, Path]] | None = None,
+) -> dict[str, str]:
+    """File name -> text of every unit for `mode` ("user" or "system"). `program`: where the
+    interpreter and the package are (default: this process's own, as ExecStart runs them)."""
     if mode not in ("user", "system"):
         raise ValueError(f"mode must be 'user' or 'system', got {mode!r}")
+    places = data_places(settings, config_path)
+    places.program = program_places() if program is None else program
     svc = _service
     return {
-        DAEMON: svc(settings, config_path, mode, "mail queue runner (outbox, keep-alive, alerts)",
+        DAEMON: svc(places, config_path, mode, "mail queue runner (outbox, keep-alive, alerts)",
                     "simple", ["queue", "run", "--daemon"]),
-        "alloy-tui-queue-once.service": svc(settings, config_path, mode,
+        "alloy-tui-queue-once.service": svc(places, config_path, mode,
                                             "deliver what is due in the mail queue", "oneshot",
                                             ["queue", "run"]),
-        "alloy-tui-keepalive.service": svc(settings, config_path, mode,
+        "alloy-tui-keepalive.service": svc(places, config_path, mode,
                                            "refresh the Microsoft sign-in", "oneshot",
                                            ["keepalive"]),
         "alloy-tui-queue.timer": _timer("run the mail queue every minute",

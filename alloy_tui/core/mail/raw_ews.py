@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, UserInputError
@@ -94,22 +94,47 @@ class EwsDelivery(_Base, m365.M365Transport):
         if too_big is not None:
             raise ExplainedError(too_big)
         ex_account = self._ready()
-        try:
-            mime_item(ex_account, message, recipients).send(save_copy=False)
-        except AlloyError:
-            raise
-        except Exception as e:
-            from alloy_tui.core import net
-            from alloy_tui.core.explain import explain
-
-            other = raw.other_from(message, self._account)
-            ex = self._refine(explain(e, self._ctx(self._account, other)), other)
-            ex.request_id = ex.request_id or net.last_request_id()
-            wait = getattr(e, "server_back_off", None) or getattr(e, "back_off", None)
-            if wait:
-                ex.details["retry_after"] = float(wait)
-            raise ExplainedError(ex) from None
+        for attempt in (1, 2):
+            try:
+                mime_item(ex_account, message, recipients).send(save_copy=False)
+                break
+            except AlloyError:
+                raise
+            except Exception as e:
+                if attempt == 1 and _refused_token(e):
+                    # A token we thought valid was refused (clock skew, revocation): renew it
+                    # once and send at once, as the Graph delivery does.
+                    ex_account = self._renewed()
+                    continue
+                self._failed(e, message)
         return self._result(self._account, message, recipients, started)
+
+    def _renewed(self) -> Any:
+        """A new token (refreshed, not from the cache) and an Account (and connection) for it."""
+        from alloy_tui.core.mail.ews import exchange_account
+
+        token = self.signin.get_token_info("ews", force_refresh=True)
+        self.token_acquisitions += 1
+        self.close()
+        self._ex_account = exchange_account(self, token, self._account)
+        return self._ex_account
+
+    def _failed(self, e: Exception, message: bytes) -> NoReturn:
+        from alloy_tui.core import net
+        from alloy_tui.core.explain import explain
+
+        other = raw.other_from(message, self._account)
+        ex = self._refine(explain(e, self._ctx(self._account, other)), other)
+        ex.request_id = ex.request_id or net.last_request_id()
+        wait = getattr(e, "server_back_off", None) or getattr(e, "back_off", None)
+        if wait:
+            ex.details["retry_after"] = float(wait)
+        raise ExplainedError(ex) from None
+
+
+def _refused_token(e: BaseException) -> bool:
+    """exchangelib's UnauthorizedError: Exchange answered 401 to our bearer token."""
+    return any(cls.__name__ == "UnauthorizedError" for cls in type(e).__mro__)
 
 
 class ExchangeServerDelivery(_Base, ExchangeServerTransport):

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.maildrop.pickup import IntakeSummary, intake
     from alloy_tui.core.maildrop.setup import MAILDROP_MODE, FolderStep, SetupError, system_folders
     from alloy_tui.core.maildrop.setup import apply as apply_step
+    from alloy_tui.core.maildrop.waiting import Waiting, maildrop_folder, waiting_files
     from alloy_tui.core.maildrop.watch import MaildropIntake, maildrop_path
 
 # Loaded on first use (PEP 562): sendmail's submitting side needs drop_file alone.
@@ -45,6 +46,7 @@ __getattr__ = lazy_names(
         "ledger": "stuck_files",
         "pickup": "IntakeSummary intake",
         "setup": "MAILDROP_MODE FolderStep SetupError system_folders apply_step=apply",
+        "waiting": "Waiting maildrop_folder waiting_files",
         "watch": "MaildropIntake maildrop_path",
     },
 )
@@ -62,13 +64,16 @@ __all__ = [
     "MaildropError",
     "MaildropIntake",
     "SetupError",
+    "Waiting",
     "apply_step",
     "drop",
     "header_line",
     "intake",
+    "maildrop_folder",
     "maildrop_path",
     "parse",
     "stuck_files",
     "submit_folder",
     "system_folders",
+    "waiting_files",
 ]

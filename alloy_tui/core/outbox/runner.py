@@ -70,6 +70,7 @@ class Runner(Outcomes):
         stop: threading.Event | None = None,
         on_progress: Callable[[str], None] | None = None,
         flush: bool = False,
+        on_attempt: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.settings = settings
         self.config_path = config_path
@@ -77,6 +78,7 @@ class Runner(Outcomes):
         self.clock = clock
         self.stop = stop
         self.progress = on_progress or (lambda _text: None)
+        self.on_attempt = on_attempt or (lambda _meta: None)  # a message is about to be tried
         self.flush = flush
         self.pacer = Pacer(box.path, settings.queue.max_per_minute, clock)
         self.lifetime = float(settings.queue.lifetime_hours) * 3600.0
@@ -183,6 +185,7 @@ class Runner(Outcomes):
                 return True
             if not self.pacer.wait_turn(self.stop):
                 return True
+            self.on_attempt(meta)
             self.send(meta)  # "sending" while the claim is held: no extra write (see Outbox)
         return True
 
@@ -294,7 +297,12 @@ class Runner(Outcomes):
         if counted:
             self._attempted(meta, ex)
         rcpt.mark(meta, rcpt.pending(meta), rcpt.FAILED, explanation_dict(ex))
-        meta.update(state="failed", next_attempt_at=None, last_error=explanation_dict(ex))
+        meta.update(
+            state="failed",
+            next_attempt_at=None,
+            last_error=explanation_dict(ex),
+            failed_at=self.clock.now(),
+        )
         self.owe_notice(meta)
         self.box.write_meta(meta)
         if counted:
@@ -351,6 +359,7 @@ def run_queue(
     on_progress: Callable[[str], None] | None = None,
     clock: Clock | None = None,
     flush: bool = False,
+    on_attempt: Callable[[dict[str, Any]], None] | None = None,
 ) -> RunSummary:
     """Drain the outbox (``daemon``: keep going until ``stop`` is set). ``flush``: try every
     pending message once now, whatever its back-off."""
@@ -365,7 +374,14 @@ def run_queue(
     if flush:
         box.lift_hold()  # an admin's flush tries every message now
     runner = Runner(
-        settings, config_path, box, clock, stop=stop, on_progress=on_progress, flush=flush
+        settings,
+        config_path,
+        box,
+        clock,
+        stop=stop,
+        on_progress=on_progress,
+        flush=flush,
+        on_attempt=on_attempt,
     )
     maildrop = MaildropIntake(settings, config_path, box)  # system mode: other users' mail
     try:

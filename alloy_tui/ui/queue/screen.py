@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from alloy_tui.core.config import Settings
+from alloy_tui.core.errors import printable
 from alloy_tui.core.outbox import Outbox, OutboxError, open_outbox
 from alloy_tui.ui.alertlog.dialogs import TextScreen
 from alloy_tui.ui.queue.dialogs import ConfirmDeleteScreen, describe, details_text
@@ -43,7 +44,9 @@ HELP = (
     """Keys:
   f        Pending / Failed
   Enter    the message's details
-  s        send now: due at once, and a runner started to send it
+  s        send now: this message, then every pending one (as `queue flush`), each
+           named as it is tried and its outcome shown; only a service or settings
+           failure stops the pass (and the status line says why)
   r        retry a failed message (back to pending, due now)
   d        delete (asks first, naming the message; never sent)
   /        filter by recipient or subject (empty: every message)
@@ -176,7 +179,7 @@ class QueueScreen(Screen[None]):
             self._say("A failed message is sent again with r (retry).")
             return
         self._say(f"Sending {describe(row)} now…")
-        self._in_thread(self._force, row)
+        self._in_thread(self._send_pass, row)
 
     def action_retry(self) -> None:
         row = self._current()
@@ -253,10 +256,35 @@ class QueueScreen(Screen[None]):
 
         start_runner_detached(self.config_path, self.box.path)
 
-    def _force(self, row: QueueRow) -> str:
+    def _send_pass(self, row: QueueRow) -> str:
+        """s: this message due now, then a pass over every pending message (as `queue flush`),
+        here in the thread, each message named as it is tried and each outcome shown; only a
+        service or settings failure stops the pass, and the last notice says why."""
+        from alloy_tui.core.outbox import run_queue
+
         self.box.force(row.id)
-        self.start_runner()
-        return f"Sending {describe(row)} now: the runner tries it at once."
+        names = {r.id: describe(r) for r in self.rows.values()}
+
+        def trying(meta: dict[str, Any]) -> None:
+            what = names.get(meta["id"]) or f'"{meta.get("subject") or meta["id"]}"'
+            post_from_thread(self, ActionDone(f"Sending {what}…"))
+
+        def outcome(text: str) -> None:
+            post_from_thread(self, ActionDone(printable(text)))
+
+        s = run_queue(
+            self.settings,
+            self.config_path,
+            stop=self._stop,
+            on_progress=outcome,
+            flush=True,
+            on_attempt=trying,
+        )
+        done = f"Send pass done: sent {s.sent}, deferred {s.deferred}, failed {s.failed}"
+        if s.hold:
+            reason = (s.hold.get("reason") or {}).get("title") or "a service failure"
+            return printable(f"{done}; stopped: {reason}; {s.pending} pending wait for it.")
+        return f"{done}; {s.pending} pending."
 
     def _retry(self, row: QueueRow) -> str:
         self.box.retry(row.id)

@@ -79,9 +79,12 @@ def plant(folder: Path, uid: int, data: bytes, *, owner: int | None = None) -> P
 
 
 def test_drop_is_one_complete_0640_file_named_by_uid(folder: Path) -> None:
-    os.umask(0o077)  # the file is 0640 whatever the umask: the runner's group reads it
-    env = Envelope(("root", "a@contoso.example"), True, "cron@web01", "Cron Daemon")
-    name = drop(folder, RAW, env)
+    before = os.umask(0o077)  # the file is 0640 whatever the umask: the runner's group reads it
+    try:
+        env = Envelope(("root", "a@contoso.example"), True, "cron@web01", "Cron Daemon")
+        name = drop(folder, RAW, env)
+    finally:
+        os.umask(before)
     assert re.fullmatch(rf"{os.getuid()}\.[0-9a-f]{{32}}", name)
     assert os.listdir(folder) == [name]  # no temp file left beside it
     st = os.lstat(folder / name)

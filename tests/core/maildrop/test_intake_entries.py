@@ -68,8 +68,13 @@ def test_a_folder_fifo_socket_and_symlink_are_removed_and_the_mail_beside_them_t
     (folder / "0.0").mkdir()
     (folder / "0.0" / "inside").write_bytes(b"x")  # not empty: moved aside, not deleted
     os.mkfifo(folder / f"0.{'a' * 32}")
-    with socket.socket(socket.AF_UNIX) as s:
-        s.bind(str(folder / f"0.{'b' * 32}"))
+    here = os.getcwd()
+    os.chdir(folder)  # a relative name: the full path is longer than AF_UNIX allows
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.bind(f"0.{'b' * 32}")
+    finally:
+        os.chdir(here)
     (folder / f"0.{'c' * 32}").symlink_to("/etc/shadow")
     (folder / ".hidden-dir").mkdir()  # a dot name is no shelter for a folder
     last = good(folder, "after the junk")

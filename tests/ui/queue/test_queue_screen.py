@@ -86,7 +86,7 @@ async def test_s_sends_now_a_message_whose_retry_is_an_hour_away(tmp_path: Path)
         assert meta is not None
         meta.update(attempts=1, next_attempt_at=box.clock() + 3600)
         box.write_meta(meta)
-        # The real thing: Outbox.force, then a detached `alloy-tui queue run` process.
+        # The real thing: Outbox.force, then a pass of the runner in the screen's thread.
         app = Host(QueueScreen(settings(config), config, poll=0.05))
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: len(shown(app)) == 1)
@@ -94,7 +94,9 @@ async def test_s_sends_now_a_message_whose_retry_is_an_hour_away(tmp_path: Path)
             await pilot.press("s")
             await until(pilot, lambda: server.messages, timeout=30)
             await until(pilot, lambda: not shown(app))
-            assert "now" in status(app)
+            await until(pilot, lambda: "Send pass done" in status(app), timeout=30)
+            assert "sent 1, deferred 0, failed 0; 0 pending" in status(app)
+            assert "Sending" not in status(app)  # no stale "Sending …" once it is done
         assert b"Subject: Disk /var 95% full" in server.messages[0].data
         assert [e["details"]["queue_id"] for e in log_events(tmp_path, "mail.sent")] == [qid]
 

@@ -1,0 +1,57 @@
+"""The queue commands on an outbox (state folder, alert log) that can't be used: one line
+``alloy-tui: the outbox /x is read-only ...`` and exit 1 (78 for `queue run --daemon`, which
+the unit's ``RestartPreventExitStatus=`` lists), never a traceback.
+
+`check_outbox` looks before the command touches anything; `guarded` catches what a race
+(or a file inside) still raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from alloy_tui.commands.account_cmd import load
+from alloy_tui.commands.context import CliContext, fail
+
+EX_CONFIG = 78
+
+
+def check_outbox(obj: CliContext, *, write: bool, daemon: bool = False) -> None:
+    """Exit with one line when the outbox (for the daemon: the state folder and the alert log
+    too) is not, and can't become, a folder this user can write."""
+    from alloy_tui.core.health import outbox_problem, place_problems
+
+    settings = load(obj).settings
+    if not write:  # list, show: a missing outbox is an empty one; it must be a folder we read
+        said = outbox_problem(settings, obj.config_path, write=False)
+        if said:
+            fail(said, 1)
+        return
+    keys = ("queue.path", "alert_log.path", "") if daemon else ("queue.path",)
+    found = place_problems(settings, obj.config_path, only=keys)
+    if found:
+        fail([p.text for p in found], EX_CONFIG if daemon else 1)
+
+
+@contextlib.contextmanager
+def guarded(obj: CliContext, code: int = 1, *, outbox_errors: bool = True) -> Iterator[None]:
+    """An OSError (or, with `outbox_errors`, an outbox error) escaping the block: one line,
+    exit `code`."""
+    from alloy_tui.core.outbox import OutboxError
+
+    try:
+        yield
+    except OSError as e:
+        fail(_line(obj, e), code)
+    except OutboxError as e:
+        if not outbox_errors:
+            raise
+        ex = e.explanation
+        fail(f"{ex.cause} Fix: {ex.fix}", code)
+
+
+def _line(obj: CliContext, e: OSError) -> str:
+    from alloy_tui.core.health import os_error_line
+
+    return os_error_line(e, load(obj).settings, obj.config_path)

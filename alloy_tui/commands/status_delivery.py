@@ -1,0 +1,48 @@
+"""`status`: whether mail is going, in sentences (the same facts `status --check` reads:
+core/health/delivery.py): the queue's hold and its cause, a failing attempt, recent failures,
+mail waiting in the maildrop."""
+
+from __future__ import annotations
+
+import time
+
+from alloy_tui.core.config import Settings
+
+
+def delivery_lines(settings: Settings, config_path: object) -> tuple[str, list[str]]:
+    """(why mail cannot go now, or "" when nothing holds it; the lines to print)."""
+    from pathlib import Path
+
+    from alloy_tui.core.health import delivery as d
+    from alloy_tui.core.maildrop import maildrop_folder, waiting_files
+    from alloy_tui.core.outbox import outbox_path
+
+    now = time.time()
+    box = outbox_path(settings, Path(str(config_path)))
+    window = settings.monitor.failed_window_hours
+    try:
+        seen = d.delivery_facts(box, now, window)
+    except OSError:
+        return "", []
+    held, lines = "", []
+    if seen.hold is not None:
+        held = d.hold_sentence(seen.hold, now)
+        lines.append(f"Queue held: {held}; `alloy-tui queue flush` tries now")
+    elif seen.last_failure is not None:
+        at = d.clock_time(float(seen.last_failure["at"]), now)
+        lines.append(f"Last attempt ({at}) failed: {d.reason_words(seen.last_failure)}")
+    if seen.failed_recent:
+        lines.append(
+            f"Failed in the last {window} h: {seen.failed_recent} message(s) "
+            "(`alloy-tui queue list --state failed`)"
+        )
+    if seen.unreadable:
+        lines.append(f"Outbox files this user cannot read: {len(seen.unreadable)}")
+    drop = waiting_files(maildrop_folder(settings.queue.maildrop, Path(str(config_path))), now)
+    if drop.files:
+        age = drop.oldest_s or 0
+        lines.append(
+            f"Maildrop: {drop.files} file(s) waiting in {drop.folder}, the oldest for "
+            f"{age // 60} min"
+        )
+    return held, lines
