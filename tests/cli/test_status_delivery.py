@@ -98,11 +98,15 @@ def test_a_relay_refusing_connections_holds_the_queue_and_every_view_says_why(
     hold_file.write_text(json.dumps(hold))
     code, out = check(cfg)
     assert code == 2 and out.startswith("ALLOY-TUI CRITICAL - the queue is held"), out
+    alerts = json.loads((tmp_path / "queue" / "health.json").read_text())["alerts"]
+    assert alerts["held"]["active"] is True  # the "held" alert is raised (once per repeat)
     # Deleting the message that held it lifts the hold at once (no SIGHUP, no runner).
     assert run(cfg, "queue", "delete", "--yes", first).returncode == 0
     assert not hold_file.exists()
     code, out = check(cfg)
     assert code == 0 and "held" not in out.split("|")[0], out
+    alerts = json.loads((tmp_path / "queue" / "health.json").read_text())["alerts"]
+    assert alerts["held"]["active"] is False  # ...and its recovery sent
 
 
 def test_a_pending_message_whose_last_attempt_failed_warns_with_the_reason(
