@@ -163,3 +163,30 @@ def test_mail_waiting_in_the_maildrop_warns_then_is_critical(tmp_path: Path) -> 
     os.utime(drop / "1000.ghi", (older, older), follow_symlinks=False)
     code, out = check(cfg)
     assert code == 2 and "2 file(s) wait in the maildrop" in out, out
+
+
+def test_an_outbox_file_this_user_cannot_read_is_critical(tmp_path: Path) -> None:
+    from tests.helpers.unix_users import as_users
+
+    with as_users("svc") as users:
+        svc = users["svc"]
+        home = users.workdir / "svc"
+        home.mkdir(mode=0o700)
+        cfg = write_config(home, free_port())
+        submit(home, "readable")
+        hidden = submit(home, "not readable")
+        for root, dirs, files in os.walk(home):
+            for name in [*dirs, *files]:
+                os.chown(Path(root) / name, svc.uid, svc.gid)
+        os.chown(home, svc.uid, svc.gid)
+        meta = home / "queue" / "meta" / f"{hidden}.json"
+        os.chown(meta, 0, 0)  # root's, 0600: the service user cannot read it
+        r = users.run(
+            "svc",
+            ["-m", "alloy_tui", "--config", str(cfg), "status", "--check"],
+            env={"HOME": str(home), "TERM": "dumb"},
+        )
+    out = r.stdout.decode()
+    assert r.returncode == 2, (out, r.stderr.decode())
+    assert "1 outbox file(s) cannot be read by this user" in out
+    assert hidden in out
