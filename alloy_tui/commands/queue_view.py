@@ -91,7 +91,7 @@ def recipients_line(m: Any) -> str | None:
         return None
     parts = []
     for state, words in (("sent", "sent to"), ("failed", "failed for"), ("pending", "pending for")):
-        names = [r.address for r in recs if r.state == state]
+        names = [printable(r.address) for r in recs if r.state == state]
         if names:
             parts.append(f"{words} {', '.join(names)}")
     return "  " + "; ".join(parts)
@@ -225,10 +225,10 @@ def show_lines(m: Any, raw: bytes | None, now: datetime | None = None) -> list[s
     )
     out += ["", "Recipients:"]
     for r in getattr(m, "recipients", ()):
-        line = f"  {r.address}: {r.state}"
+        line = f"  {printable(r.address)}: {r.state}"
         if r.last_error is not None and r.state != "sent":
-            code = f" [{r.last_error.code}]" if r.last_error.code else ""
-            line += f" ({r.last_error.title}{code})"
+            code = f" [{printable(r.last_error.code)}]" if r.last_error.code else ""
+            line += f" ({printable(r.last_error.title)}{code})"
         out.append(line)
     out += ["", "Attempts:"] if m.attempts_log else ["", "Attempts: none yet."]
     for a in m.attempts_log:

@@ -64,7 +64,13 @@ def install_command(obj: CliContext, mode: str, unit_dir: str | None) -> None:
 
     folder = Path(unit_dir) if unit_dir else health.unit_dir(mode)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():  # 0755 whatever the umask: systemd reads it, nobody else writes
+            from alloy_tui.core.fs import FolderError, make_folder
+
+            try:
+                make_folder(folder, mode=0o755)
+            except FolderError as e:
+                fail(f"cannot write the units to {folder}: {e}", 1)
         for name, text in _units(obj, mode).items():
             atomic_write(folder / name, text.encode())
             (folder / name).chmod(0o644)  # systemd reads units as any user

@@ -20,8 +20,9 @@ class FolderError(Exception):
     """A folder on the way to the file could not be created; the message is a sentence."""
 
 
-def make_folder(folder: Path, owner: tuple[int, int] | None = None) -> None:
-    """Create the folder and any missing parents, each 0700 (the umask does not loosen it).
+def make_folder(folder: Path, owner: tuple[int, int] | None = None, mode: int = 0o700) -> None:
+    """Create the folder and any missing parents, each `mode` (0700; whatever the umask:
+    it neither loosens nor tightens it).
 
     ``owner`` (uid, gid): when root makes folders for another user's file, they are given to
     that user (or the user could not reach the file)."""
@@ -35,7 +36,7 @@ def make_folder(folder: Path, owner: tuple[int, int] | None = None) -> None:
     for d in reversed(missing):
         try:
             os.mkdir(d, 0o700)
-            os.chmod(d, 0o700)
+            os.chmod(d, mode)
             if owner is not None and hasattr(os, "chown"):
                 os.chown(d, *owner)
         except FileExistsError:

@@ -92,6 +92,7 @@ def test_no_escape_reaches_the_terminal(hostile: tuple[Path, Path, str], argv: l
     if argv[:2] == ["queue", "show"]:
         assert "X-Raw: abcd" in out and "Subject: =?UTF-8?B?" in out
         assert "Why:" in out and "HELP" not in out
+        assert "Recipients:\n  ops@contoso.test: pending" in out  # fields added later too
     if argv[0] == "log":
         assert "mail.queued" in out and "mail.deferred" in out
     if argv[0] == "status":

@@ -1,7 +1,7 @@
 """Nothing a sender or a server chose reaches the terminal raw from a Textual screen: the queue
 screen (rows and a message's details), the alert-log screen (rows and an entry's details, old
-hostile lines included) and the wizard's explanation panel after a test send a hostile server
-refused. The mail goes in through the real `sendmail`; what is checked is the frame exactly as
+hostile lines included), the wizard's explanation panel after a test send a hostile server
+refused, and the wizard's sign-in with a hostile display name from the identity provider. The mail goes in through the real `sendmail`; what is checked is the frame exactly as
 Textual would write it to the terminal: no control character, no escape sequence but Textual's
 own CSI, no `]0;...` leftover, and Rich markup shown as text, never obeyed (no OSC 8 link)."""
 
@@ -17,16 +17,19 @@ from textual.widgets import Input
 
 from alloy_tui.core.config import load_or_default
 from alloy_tui.core.secrets import passwords as secrets
+from alloy_tui.sandbox.server import DEFAULT_ACCOUNT, Sandbox
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.dialogs import DetailsScreen, TextScreen
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.queue.app import QueueApp
 from alloy_tui.ui.queue.screen import QueueScreen
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
+from alloy_tui.ui.wizard.api_step import ApiScreen
 from alloy_tui.ui.wizard.smtp_step import SmtpServerScreen, SmtpSignInScreen
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from tests.helpers.alertlog_screen import ready, rows
 from tests.helpers.hostile_text import (
+    HOSTILE_LINE,
     MARKUP,
     HostileSmtpServer,
     frame,
@@ -35,6 +38,14 @@ from tests.helpers.hostile_text import (
     screen_leaks,
 )
 from tests.helpers.queue_screen import until
+from tests.helpers.wizard import (
+    endpoints_toml,
+    existing,
+    on,
+    screen_text,
+    to_registration,
+    wait_for,
+)
 
 
 @pytest.fixture(scope="module")
@@ -135,4 +146,21 @@ async def test_the_wizard_s_explanation_panel_after_a_hostile_refusal(tmp_path: 
             text = str(panel.render())
             assert "554" in text and "evil" in text
             assert MARKUP in text  # shown as written, not obeyed
+            assert screen_leaks(frame(app)) == []
+
+
+async def test_the_wizard_s_sign_in_shows_a_hostile_display_name_clean(tmp_path: Path) -> None:
+    """The account's display name comes from the identity provider's id token."""
+    with Sandbox(workdir=tmp_path / "sb", auto_approve_after=0.2) as sb:
+        sb.add_mailbox(DEFAULT_ACCOUNT, name=HOSTILE_LINE)
+        app = AlloyApp(existing(tmp_path, endpoints_toml(sb, tmp_path)))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await to_registration(app, pilot)
+            await pilot.press("ctrl+n")
+            await wait_for(pilot, lambda: on(app, ApiScreen))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: "Signed in as" in screen_text(app), timeout=20)
+            await pilot.pause()
+            assert "Signed in as Disk" in screen_text(app)
+            assert MARKUP in screen_text(app)  # shown as written, not obeyed
             assert screen_leaks(frame(app)) == []

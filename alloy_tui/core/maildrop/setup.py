@@ -97,11 +97,22 @@ def _with(step: FolderStep, action: str) -> FolderStep:
     return FolderStep(step.path, step.mode, step.uid, step.gid, step.purpose, action)
 
 
+def _make_parents(folder: Path) -> None:
+    """Missing folders on the way (under --prefix), 0755 whatever the umask: every user must
+    pass through them to reach the maildrop."""
+    from alloy_tui.core.fs import FolderError, make_folder
+
+    try:
+        make_folder(folder, mode=0o755)
+    except FolderError as e:
+        raise SetupError(str(e)) from None
+
+
 def apply(step: FolderStep) -> None:
     """Make the folder exist with its mode and owner; SetupError with the reason if not."""
     try:
         if step.action == "create":
-            os.makedirs(step.path.parent, 0o755, exist_ok=True)
+            _make_parents(step.path.parent)
             os.mkdir(step.path, 0o700)  # closed until its owner and mode are set
         if step.action in ("create", "fix"):
             fd = os.open(step.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)

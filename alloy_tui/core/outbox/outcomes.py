@@ -104,6 +104,9 @@ class Outcomes:
             **({"refused": refused} if refused else {}),
             **({"partial": True} if others else {}),
         )
+        rewritten = result.extra.get("from_rewritten", "") if result is not None else ""
+        if rewritten:  # a program's From the service refused: sent From the account instead
+            self.box.event("warning", "mail.from_rewritten", rewritten, meta)
         self.progress(text)
 
     def recipients_failed(self, meta: dict[str, Any], refused: dict[str, Explanation]) -> None:

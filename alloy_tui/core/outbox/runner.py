@@ -203,11 +203,19 @@ class Runner(Outcomes):
             return
 
         def send_to(recipients: list[str]) -> Any:
-            if self._delivery is None:
-                from alloy_tui.core.mail import open_delivery
+            from alloy_tui.core.mail import open_delivery, send_queued
 
+            if self._delivery is None:
                 self._delivery = open_delivery(self.settings, self.config_path)
-            return self._delivery.send_raw(raw, recipients, sender=meta.get("sender", ""))
+            # a program's message whose From the service refuses goes once more From the account
+            return send_queued(
+                self._delivery,
+                raw,
+                recipients,
+                sender=meta.get("sender", ""),
+                source=str(meta.get("source", "")),
+                settings=self.settings,
+            )
 
         for waits in range(FLUSH_WAITS + 1):
             got = deliver.attempt(

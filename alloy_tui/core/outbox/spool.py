@@ -130,12 +130,11 @@ class Outbox:
             for d in (self.path, *(self.path / f for f in _FOLDERS)):
                 if not d.is_dir():
                     made.update(dict.fromkeys(_new_parents(d)))
+                    _make_parents(d)
                     with contextlib.suppress(FileExistsError):
-                        os.makedirs(d, 0o700)
-                    if not stat.S_ISDIR(os.lstat(d).st_mode):  # [queue] path = "/etc/passwd":
-                        raise NotADirectoryError(
-                            errno.ENOTDIR, "not a folder", str(d)
-                        )  # never chmod it
+                        os.mkdir(d, 0o700)
+                    if not stat.S_ISDIR(os.lstat(d).st_mode):  # "/etc/passwd": never chmod it
+                        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(d))
                     os.chmod(d, 0o700)
             for parent in made:
                 fsync_folder(parent, strict=True)
@@ -416,6 +415,20 @@ class Outbox:
                     with contextlib.suppress(OSError):
                         if orphan(name) and self.clock() - p.stat().st_mtime > older_than:
                             p.unlink()
+
+
+def _make_parents(path: Path) -> None:
+    """The missing folders above `path`, each 0700 whatever the umask (os.makedirs would make
+    them 0777 under umask 000)."""
+    missing = []
+    up = path.parent
+    while not os.path.lexists(up) and up.parent != up:
+        missing.append(up)
+        up = up.parent
+    for d in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(d, 0o700)
+            os.chmod(d, 0o700)
 
 
 def _new_parents(folder: Path) -> list[Path]:

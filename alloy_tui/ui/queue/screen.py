@@ -332,4 +332,5 @@ class QueueScreen(Screen[None]):
             parts.append("nothing here" + (" (f: failed)" if self.mode == "pending" else ""))
         if self.notice:
             parts.append(self.notice)
-        self.query_one("#q-status", Static).update(Content(" · ".join(parts)))
+        # notices quote subjects and servers: the one filter, whatever posted them
+        self.query_one("#q-status", Static).update(Content(printable(" · ".join(parts))))

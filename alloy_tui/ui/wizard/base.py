@@ -23,6 +23,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from alloy_tui.core.errors import printable
 from alloy_tui.ui.widgets.keys_footer import KeysFooter, keys_text
 from alloy_tui.ui.wizard.state import BACK, Back, WizardState
 from alloy_tui.ui.wizard.step_names import NAMES
@@ -212,6 +213,7 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         A "Fix the fields marked ✗ first" goes by itself once no field is marked ✗, and when the
         body has scrolled it out of view it is also shown as a notification (a refused Next is
         never silent)."""
+        text = printable(text)  # it may quote a server (an Autodiscover URL, an error)
         status = self.query_one("#status", Static)
         prefix = {"error": "✗ ", "ok": "✓ ", "warning": "⚠ "}.get(kind, "")
         status.update(prefix + text if text else "")
