@@ -175,9 +175,9 @@ async def test_a_held_queue_shows_held_with_the_reason_never_due_now(tmp_path: P
     assert box.hold() is not None
     app = Host(_screen(config))
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: len(shown(app)) == 2 and "held" in shown(app)[0])
+        await until(pilot, lambda: len(shown(app)) == 2 and "held" in shown(app)[0], 30)
         rows = shown(app)
         assert all("held" in r and "Connection refused" in r for r in rows), rows
         assert not any("due now" in r for r in rows)
         box.lift_hold()  # as `queue retry/delete/flush` do: the rows follow
-        await until(pilot, lambda: not any("held" in r for r in shown(app)))
+        await until(pilot, lambda: not any("held" in r for r in shown(app)), 30)
