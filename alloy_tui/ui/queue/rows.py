@@ -122,7 +122,7 @@ def next_text(row: QueueRow, now: float, hold: dict[str, Any] | None = None) -> 
     if row.state == "sending":
         return "sending now"
     until = float(hold.get("until") or 0) if hold else 0.0
-    if hold is not None and until > now and until >= (row.next_at or 0):
+    if hold is not None and until > now and until + 1 >= (row.next_at or 0):  # 1 s: rounding
         why = str((hold.get("reason") or {}).get("title") or "")
         return f"held {in_words(until - now)}" + (f": {why}" if why else "")
     if row.next_at is None or row.next_at <= now:
