@@ -158,7 +158,9 @@ class Runner(Outcomes):
         while not self.stopped():
             self.sync_hold()
             now = self.clock.now()
-            due = [m["id"] for m in self.box.metas() if self.due(m, now)]
+            metas = self.box.metas()
+            self.notices_owed(metas)  # a runner killed before it queued one
+            due = [m["id"] for m in metas if self.due(m, now)]
             if not due:
                 return
             busy = 0
@@ -319,6 +321,7 @@ class Runner(Outcomes):
             last_error=explanation_dict(ex),
             failed_at=self.clock.now(),
         )
+        self.owe_notice(meta)
         self.box.write_meta(meta)
         if counted:
             self.lift_hold()  # the service answered about this message: a hold is not renewed
@@ -326,6 +329,7 @@ class Runner(Outcomes):
         text, details = self.failed_entry(meta, ex)
         self.box.event("error", "mail.failed", text, meta, **details)
         self.progress(text)
+        self.send_notice(meta)
 
     def fail_expired(self, meta: dict[str, Any]) -> None:
         n = self.settings.queue.lifetime_hours

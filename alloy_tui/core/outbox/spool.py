@@ -61,6 +61,9 @@ class Submission(NamedTuple):
     # messages as they arrive): `raw` is then only its header block, and the file is renamed
     # into messages/ (never copied).
     spooled: Path | None = None
+    # The envelope sender as the program gave it (sendmail's -f or its user, the listener's
+    # MAIL FROM, "<>" for none): where a failure notice goes (notices.py). None: not known.
+    return_path: str | None = None
 
 
 def _size(item: Submission) -> int:
@@ -162,10 +165,12 @@ class Outbox:
         sender: str,
         source: str,
         details: Mapping[str, str] | None = None,
+        return_path: str | None = None,
     ) -> str:
         """Queue one message; returns its id once both files are durable. OutboxError if not.
-        `details` (e.g. the maildrop's ``submitted_by``) is kept and added to every mail.* entry."""
-        item = Submission(raw, tuple(recipients), sender, source, details)
+        `details` (e.g. the maildrop's ``submitted_by``) is kept and added to every mail.* entry;
+        `return_path`: the envelope sender as given (see Submission)."""
+        item = Submission(raw, tuple(recipients), sender, source, details, return_path=return_path)
         [done] = self.submit_many([item])
         if isinstance(done, OutboxError):
             raise done
@@ -222,6 +227,8 @@ class Outbox:
         }
         if item.details:
             meta["details"] = dict(item.details)
+        if item.return_path is not None:
+            meta["return_path"] = item.return_path
         return meta
 
     def event(self, level: str, name: str, text: str, meta: dict[str, Any], **extra: Any) -> None:
