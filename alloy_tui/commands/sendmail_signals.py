@@ -34,6 +34,7 @@ class Guard:
 
     def __init__(self) -> None:
         self.committed = False
+        self.decided = False  # the exit code is known: a signal no longer changes it
         self.received = 0  # the last signal's number, 0 if none
         self.watched: tuple[int, ...] = ()
 
@@ -49,7 +50,7 @@ class Guard:
 
     def _handler(self, signum: int, frame: FrameType | None) -> None:
         self.received = signum
-        if not self.committed:
+        if not (self.committed or self.decided):
             raise Interrupted(signum)
 
     @contextlib.contextmanager
@@ -64,6 +65,11 @@ class Guard:
 
     def done(self) -> None:
         self.committed = True
+
+    def decide(self) -> None:
+        """Nothing was queued and the exit code is chosen: a later signal is only noted (raised
+        while the error is said, it would escape as a traceback)."""
+        self.decided = True
 
     def settle(self) -> None:
         """Queued and nothing left to start: the signals are ignored from here to the exit, or
