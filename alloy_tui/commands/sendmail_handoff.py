@@ -124,6 +124,7 @@ def queue_message(
                 sender=prepared.sender,
                 source="sendmail",
                 details=args.dsn or None,  # -N/-R/-V: recorded, not acted on
+                return_path=return_path(args.envelope_from),  # a failure notice goes there
             )
             if guard is not None:
                 guard.done()
@@ -132,6 +133,19 @@ def queue_message(
         raise HandoffError(f"{ex.title}: {ex.cause} Fix: {ex.fix}", e.exit_code) from None
     _start_runner(config_path, box.path)
     return qid
+
+
+def return_path(envelope_from: str) -> str:
+    """Whom a failure notice goes to: -f (or -r) as given ("<>": nobody), else the user who ran
+    sendmail (a local name: the runner maps it as sendmail maps recipients)."""
+    if envelope_from:
+        return "<>" if envelope_from.strip() in ("<>", "") else envelope_from.strip()
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return ""
 
 
 def _start_runner(config_path: Path, outbox: Path) -> None:
@@ -196,6 +210,7 @@ def _deliver(args: SendmailArgs, prog: str, config_path: Path, stdin: BinaryIO |
                     raise
                 guard.done()
     except HandoffError as e:
+        guard.decide()
         _say(f"{prog}: {e}")
         if e.exit_code in NOT_TAKEN:  # nobody's mail vanishes in silence: cron may not tell
             from alloy_tui.commands.sendmail_maildrop import tell_syslog
@@ -203,6 +218,7 @@ def _deliver(args: SendmailArgs, prog: str, config_path: Path, stdin: BinaryIO |
             tell_syslog(e.exit_code, str(e))
         return e.exit_code
     except (Interrupted, KeyboardInterrupt) as e:
+        guard.decide()
         name = _signal_name(getattr(e, "signum", 2))
         _say(f"{prog}: interrupted ({name}); nothing was queued.")
         return os.EX_TEMPFAIL

@@ -206,3 +206,24 @@ def test_not_set_up_is_a_421_greeting_and_78(tmp_path: Path) -> None:
     assert r.returncode == 78
     assert r.stdout.startswith(b"421 4.3.5 not set up") and r.stdout.count(b"\r\n") == 1
     assert r.stderr.startswith(b"sendmail: not set up") and r.stderr.count(b"\n") == 1
+
+
+def test_sigterm_ends_an_open_session_with_421_and_75(tmp_path: Path) -> None:
+    """A message already answered 250 stays queued; the session still open gets 421 (the
+    client keeps what it had not handed over) and sendmail exits 75."""
+    import signal
+
+    write_config(tmp_path)
+    c = PipeClient(tmp_path)
+    assert c.reply()[0] == 220
+    assert c.send(b"EHLO x\r\n")[0] == 250
+    assert c.send(b"MAIL FROM:<app@contoso.com>\r\n")[0] == 250
+    assert c.send(b"RCPT TO:<root>\r\n")[0] == 250
+    assert c.send(b"DATA\r\n")[0] == 354
+    assert c.send(b"Subject: first\r\n\r\nok\r\n.\r\n")[0] == 250
+    assert c.send(b"MAIL FROM:<app@contoso.com>\r\n")[0] == 250
+    c.proc.send_signal(signal.SIGTERM)
+    code, [text] = c.reply()
+    assert code == 421 and "Shutting down" in text
+    assert c.finish()[0] == 75
+    assert [m.subject for m in queued(tmp_path)] == ["first"]

@@ -180,6 +180,8 @@ def _check_delivery(
     window = settings.number("monitor.failed_window_hours")
     seen = d.delivery_facts(box, now, window) if facts.readable else d.DeliveryFacts()
     result.perf["held_s"] = seen.held_s if seen.held_s is not None else 0
+    if facts.readable:
+        result.conditions.append(d.held_condition(seen.hold, now))
     if seen.hold is not None:
         level = CRITICAL if (seen.held_s or 0) > d.HELD_CRITICAL_S else WARNING
         result.add(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from pathlib import Path
 
 from alloy_tui.core.fs import current_umask, fsync_folder, remove_quietly
@@ -81,13 +82,17 @@ def _new_temp(folder: Path, name: str, data: bytes, chmod: bool) -> tuple[int, P
     return fd, tmp
 
 
-def _open_spooled(folder: Path, path: Path, chmod: bool) -> tuple[int, Path]:
-    """The already written message file (in tmp/, ours: opened without following a link)."""
+def _open_spooled(folder: Path, path: Path) -> tuple[int, Path]:
+    """The already written message file: in tmp/, a regular file of this user, opened without
+    following a link, made exactly 0600."""
     if path.parent != folder:
         raise OSError(f"{path} is not in {folder}")
     fd = os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
-        if chmod:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
+            raise OSError(f"{path} is not a regular file of this user")
+        if st.st_mode & 0o777 != 0o600:
             os.fchmod(fd, 0o600)
     except BaseException:
         os.close(fd)
@@ -101,9 +106,10 @@ def _write(folder: Path, batch: list[Placing]) -> None:
     for p in batch:
         if p.spooled is not None:
             try:
-                p.temps.append(_open_spooled(folder, p.spooled, chmod))
+                p.temps.append(_open_spooled(folder, p.spooled))
             except OSError as e:
-                remove_quietly(p.spooled)
+                if p.spooled.parent == folder:  # ours (a link there: the link, not its target)
+                    remove_quietly(p.spooled)
                 p.fail(WRITE_MESSAGE, e)
                 continue
             try:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.fs import fsync_folder, remove_quietly, why, write_temp
+from alloy_tui.core.fs import fsync_folder, new_folder_parents, remove_quietly, why, write_temp
 from alloy_tui.core.outbox import hold as holding
 from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.batch import Placing, place
@@ -61,6 +61,9 @@ class Submission(NamedTuple):
     # messages as they arrive): `raw` is then only its header block, and the file is renamed
     # into messages/ (never copied).
     spooled: Path | None = None
+    # The envelope sender as the program gave it (sendmail's -f or its user, the listener's
+    # MAIL FROM, "<>" for none): where a failure notice goes (notices.py). None: not known.
+    return_path: str | None = None
 
 
 def _size(item: Submission) -> int:
@@ -129,7 +132,7 @@ class Outbox:
             made: dict[Path, None] = {}  # the parents to fsync, in order
             for d in (self.path, *(self.path / f for f in _FOLDERS)):
                 if not d.is_dir():
-                    made.update(dict.fromkeys(_new_parents(d)))
+                    made.update(dict.fromkeys(new_folder_parents(d)))
                     _make_parents(d)
                     with contextlib.suppress(FileExistsError):
                         os.mkdir(d, 0o700)
@@ -162,10 +165,12 @@ class Outbox:
         sender: str,
         source: str,
         details: Mapping[str, str] | None = None,
+        return_path: str | None = None,
     ) -> str:
         """Queue one message; returns its id once both files are durable. OutboxError if not.
-        `details` (e.g. the maildrop's ``submitted_by``) is kept and added to every mail.* entry."""
-        item = Submission(raw, tuple(recipients), sender, source, details)
+        `details` (e.g. the maildrop's ``submitted_by``) is kept and added to every mail.* entry;
+        `return_path`: the envelope sender as given (see Submission)."""
+        item = Submission(raw, tuple(recipients), sender, source, details, return_path=return_path)
         [done] = self.submit_many([item])
         if isinstance(done, OutboxError):
             raise done
@@ -222,6 +227,8 @@ class Outbox:
         }
         if item.details:
             meta["details"] = dict(item.details)
+        if item.return_path is not None:
+            meta["return_path"] = item.return_path
         return meta
 
     def event(self, level: str, name: str, text: str, meta: dict[str, Any], **extra: Any) -> None:
@@ -429,13 +436,3 @@ def _make_parents(path: Path) -> None:
         with contextlib.suppress(FileExistsError):
             os.mkdir(d, 0o700)
             os.chmod(d, 0o700)
-
-
-def _new_parents(folder: Path) -> list[Path]:
-    """The parents of `folder` and of its missing ancestors: what creating it changes."""
-    out = []
-    p = folder
-    while not p.exists() and p.parent != p:
-        out.append(p.parent)
-        p = p.parent
-    return out[::-1]

@@ -129,6 +129,9 @@ class QueueScreen(Screen[None]):
             self.rows[row.id] = row
         for qid in message.removed:
             self.rows.pop(qid, None)
+        if message.hold_changed:
+            self.view.hold = message.hold
+            self.view.refresh()
         self.reading = message.reading
         self._reorder()
         if self.select is not None and self._try_select():
