@@ -1,38 +1,52 @@
-"""The local SMTP listener under load: 100 concurrent smtplib clients x 10 messages each through
-`alloy-tui smtpd`, against the same clients talking to aiosmtpd's plain `Sink` handler (which
-keeps nothing) in the same run, alternating rounds.
+"""The local SMTP listener against an honest peer: postfix's smtpd + cleanup, which also make
+each message durable (fsynced queue file) before the 250, driven by the same client, postfix's
+`smtp-source`, in the same run; postfix's `smtp-sink` (keeps nothing) is the floor.
 
-    python benchmarks/bench_smtpd.py [--clients 100] [--messages 10] [--rounds 2] [--queue-base DIR]
-                                     [--profile FILE]
+    python benchmarks/bench_smtpd.py [--rounds 5] [--root /var/tmp/postfix-root]
+                                     [--profile FILE] [--profile-clock wall|cpu]
 
---profile FILE runs the listener under cProfile in every thread (the loop and the hand-off pool)
-and writes the merged pstats to FILE (wall time: fsync waits show as time in os.fsync).
+Scenarios (2 KB messages, one recipient): 200 messages over 1 session (`smtp-source -d -s 1
+-m 200`), and 500 over 10 sessions (`-d -s 10 -m 500`). Each round runs every scenario against
+postfix, `alloy-tui smtpd --no-deliver` and smtp-sink (the order rotates each round); the figure
+is smtp-source's wall time. Printed: every run, then the medians and the ratios
+alloy-tui/postfix (goal <= 1.3x) and postfix/sink. After each run of ours the outbox is checked:
+exactly the messages sent, none lost, none twice.
 
-Each client keeps one connection and sends its messages one after another; the latency is that
-of DATA up to its 250 reply (for the listener: prepare + two fsynced files before the 250).
-Checks: every message in the outbox, each exactly once (its token), none lost. Memory: the
-listener's and the Sink's peak resident size (VmHWM). Target (issue 15): median within 2x.
-The listener runs with --no-deliver (delivery is the runner's job, measured elsewhere).
+Postfix runs in a chroot made with debootstrap, so nothing on this machine changes outside it.
+When the root (default /var/tmp/postfix-root) is missing the script makes it (as root):
+installs debootstrap with apt-get if needed, then
+
+    debootstrap --variant=minbase --include=postfix bookworm /var/tmp/postfix-root <mirror>
+
+with the Debian mirror of /etc/apt/sources.list(.d) (a few minutes), and configures it every
+run: `default_transport = discard` (and local/relay), listening on 127.0.0.1:<free port> only
+(master.cf's smtp line), no chroot of postfix's own services, no DNS or peer-name lookups, no
+TLS, the log in <root>/var/log/postfix.log. Postfix is started for the run and stopped at the
+end. Its queue (<root>/var/spool/postfix) and our outbox (a temporary folder in the root's
+parent, /var/tmp by default) are on the same file system (checked). Not run by CI.
+
+--profile FILE runs our listener under cProfile in every thread and writes the merged pstats
+to FILE.pstats (wall clock by default: fsync waits show as time in os.fsync).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import re
 import shutil
-import smtplib
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+SCENARIOS = {"200x1": (200, 1), "500x10": (500, 10)}  # messages, parallel sessions
+KINDS = ("postfix", "alloy-tui", "sink")
+SIZE = 2048
 
 CONFIG = """\
 service = "exchange-online"
@@ -45,104 +59,32 @@ graph_endpoint = "https://127.0.0.1:9"
 [alert_log]
 path = "{d}/alert_log.jsonl"
 [queue]
-path = "{q}/queue"
+path = "{d}/queue"
 [sendmail]
 admin = "ops@contoso.com"
 [smtpd]
 max_connections = 200
 """
 
+POSTCONF = [
+    "myhostname = bench.localdomain",
+    "mydestination =",
+    "inet_interfaces = 127.0.0.1",
+    "inet_protocols = ipv4",
+    "default_transport = discard",
+    "relay_transport = discard",
+    "local_transport = discard",
+    "mynetworks = 127.0.0.0/8",
+    "smtpd_relay_restrictions = permit_mynetworks, reject",
+    "maillog_file = /var/log/postfix.log",
+    "smtpd_peername_lookup = no",
+    "alias_maps =",
+    "alias_database =",
+    "smtpd_tls_security_level = none",
+    "smtp_tls_security_level = none",
+    "message_size_limit = 36700160",
+]
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def message(token: str, size: int = 2048) -> bytes:
-    head = (
-        "From: Grafana <grafana@grafana.local>\r\nTo: root\r\n"
-        f"Subject: [FIRING:1] HighCPU {token}\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"
-    ).encode()
-    line = b"alertname=HighCPU instance=web01:9100 severity=warning value=97.3\r\n"
-    return head + (line * (size // len(line) + 1))[: size - len(head)]
-
-
-def wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(
-                f"the server exited: {proc.stderr.read().decode() if proc.stderr else ''}"
-            )
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("the server did not start listening")
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def load(port: int, clients: int, per_client: int, tag: str) -> tuple[list[float], list[str], int]:
-    """(DATA->250 latencies in seconds, queue ids from the replies, failures)."""
-    latencies: list[float] = []
-    ids: list[str] = []
-    failures = [0]
-    lock = threading.Lock()
-    start = threading.Barrier(clients)
-
-    def client(n: int) -> None:
-        mine: list[float] = []
-        got: list[str] = []
-        try:
-            with smtplib.SMTP("127.0.0.1", port, timeout=60) as c:
-                c.ehlo()
-                start.wait()
-                for i in range(per_client):
-                    c.mail("grafana@grafana.local")
-                    c.rcpt("root")
-                    t0 = time.perf_counter()
-                    code, text = c.data(message(f"{tag}-{n}-{i}"))
-                    mine.append(time.perf_counter() - t0)
-                    if code != 250:
-                        raise RuntimeError(f"{code} {text!r}")
-                    got.append(text.decode().rsplit(" ", 1)[-1])
-        except Exception as e:  # counted, and the run reports it
-            print(f"client {n}: {e}", file=sys.stderr)
-            with lock:
-                failures[0] += 1
-        with lock:
-            latencies.extend(mine)
-            ids.extend(got)
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, ids, failures[0]
-
-
-def stats(latencies: list[float]) -> tuple[float, float]:
-    ordered = sorted(latencies)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return statistics.median(ordered) * 1000, p99 * 1000
-
-
-# The listener under cProfile: one profiler per thread, merged into one pstats file at exit.
 PROFILED = """
 import cProfile, pstats, runpy, sys, threading, time
 out, clock, sys.argv = sys.argv[1], sys.argv[2], ["alloy_tui", *sys.argv[3:]]
@@ -167,110 +109,208 @@ finally:
         stats.add(p)
     stats.dump_stats(out)
 """
-PROFILE: list[Path] = []  # --profile FILE
-PROFILE_CLOCK: list[str] = ["wall"]  # --profile-clock cpu: thread CPU time instead
 
 
-def start_listener(d: Path, port: int) -> subprocess.Popen[bytes]:
-    (d / "config.toml").write_text(CONFIG.format(d=d, q=queue_folder(d)))
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_listening(port: int, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise SystemExit(f"the server exited: {err}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"nothing listens on 127.0.0.1:{port}")
+
+
+# ---------------------------------------------------------------- the postfix root
+def debian_mirror() -> str:
+    texts = []
+    for path in [Path("/etc/apt/sources.list"), *Path("/etc/apt/sources.list.d").glob("*")]:
+        if path.is_file():
+            texts.append(path.read_text(errors="replace"))
+    for text in texts:
+        for m in re.finditer(r"^(?:URIs:\s*|deb\s+(?:\[[^]]*\]\s+)?)(\S+)", text, re.M):
+            if "security" not in m.group(1):
+                return m.group(1)
+    return "http://deb.debian.org/debian"
+
+
+def make_root(root: Path) -> None:
+    if (root / "usr/sbin/postfix").exists():
+        return
+    if os.geteuid() != 0:
+        raise SystemExit(f"{root} is missing; making it needs root (debootstrap)")
+    if not shutil.which("debootstrap"):
+        subprocess.run(["apt-get", "install", "-y", "debootstrap"], check=True)
+    mirror = debian_mirror()
+    print(f"making {root} with debootstrap from {mirror} (a few minutes)...", flush=True)
+    cmd = ["debootstrap", "--variant=minbase", "--include=postfix", "bookworm", str(root), mirror]
+    subprocess.run(cmd, check=True)
+
+
+def configure_postfix(root: Path, port: int) -> None:
+    shutil.copyfile("/etc/resolv.conf", root / "etc/resolv.conf")
+    subprocess.run(["chroot", str(root), "/usr/sbin/postconf", "-e", *POSTCONF], check=True)
+    master = root / "etc/postfix/master.cf"
+    lines = []
+    for line in master.read_text().splitlines():
+        fields = line.split()
+        if len(fields) >= 8 and not line.startswith(("#", " ", "\t")):
+            if fields[1] == "inet" and fields[7] == "smtpd":
+                fields[0] = f"127.0.0.1:{port}"
+            fields[4] = "n"  # no chroot of postfix's own services: we are in one already
+            line = " ".join(fields)
+        lines.append(line)
+    master.write_text("\n".join(lines) + "\n")
+
+
+def postfix(root: Path, action: str) -> None:
+    """start or stop, waiting until it is so (`postfix status`)."""
+    cmd = ["chroot", str(root), "/usr/sbin/postfix"]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    subprocess.run([*cmd, action], check=False, **quiet)  # type: ignore[call-overload]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        running = subprocess.run([*cmd, "status"], check=False, **quiet).returncode == 0  # type: ignore[call-overload]
+        if running == (action == "start"):
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"postfix {action} did not happen (see {root}/var/log/postfix.log)")
+
+
+# ---------------------------------------------------------------- the servers
+def start_ours(d: Path, port: int, profile: Path | None, clock: str) -> subprocess.Popen[bytes]:
+    (d / "config.toml").write_text(CONFIG.format(d=d))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ALLOY_TUI_STATE_DIR": str(d / "state")}
     cmd = [sys.executable, "-m", "alloy_tui", "--config", str(d / "config.toml"), "smtpd"]
-    if PROFILE:
-        out = str(PROFILE[0].with_suffix(f".{d.name}.pstats"))
-        cmd[1:3] = ["-c", PROFILED, out, PROFILE_CLOCK[0]]
+    if profile is not None:
+        cmd[1:3] = ["-c", PROFILED, str(profile.with_suffix(".pstats")), clock]
     cmd += ["--listen", f"127.0.0.1:{port}", "--no-deliver"]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-QUEUE_BASE: list[
-    Path
-] = []  # --queue-base: the outbox on another file system (tmpfs: no fsync cost)
-
-
-def queue_folder(d: Path) -> Path:
-    return QUEUE_BASE[0] / d.name if QUEUE_BASE else d
-
-
-def start_sink(port: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"]
-    cmd += ["-c", "aiosmtpd.handlers.Sink"]
+def start_sink(root: Path, port: int) -> subprocess.Popen[bytes]:
+    cmd = ["chroot", str(root), "/usr/sbin/smtp-sink", "-u", "nobody", "-c"]
+    cmd += [f"127.0.0.1:{port}", "256"]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def check_outbox(queue: Path, tag: str, clients: int, per_client: int, ids: list[str]) -> int:
-    """How many expected messages are missing (0 = none lost, none twice)."""
-    subjects = []
-    for meta in (queue / "meta").iterdir():
-        subjects.append(json.loads(meta.read_text())["subject"].rsplit(" ", 1)[-1])
-    expected = {f"{tag}-{n}-{i}" for n in range(clients) for i in range(per_client)}
-    found = [s for s in subjects if s.startswith(tag + "-")]
-    assert len(found) == len(set(found)), "a message was queued twice"
-    on_disk = {p.stem for p in (queue / "messages").iterdir()}
-    assert set(ids) <= on_disk, "a 250 named a queue id that is not on disk"
-    return len(expected - set(found))
+def drive(root: Path, port: int, messages: int, sessions: int) -> float:
+    """smtp-source's wall time for `messages` over `sessions` parallel sessions."""
+    cmd = ["chroot", str(root), "/usr/sbin/smtp-source", "-d", "-s", str(sessions)]
+    cmd += ["-m", str(messages), "-l", str(SIZE), "-f", "grafana@contoso.com"]
+    cmd += ["-t", "ops@contoso.com", f"127.0.0.1:{port}"]
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True)
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"smtp-source failed: {done.stderr.decode(errors='replace')}")
+    return wall
 
 
-def run_one(kind: str, d: Path, args: argparse.Namespace, tag: str) -> dict[str, float]:
-    port = free_port()
-    proc = start_listener(d, port) if kind == "listener" else start_sink(port)
+def queued(queue: Path) -> int:
     try:
-        wait_listening(port, proc)
-        cpu0 = cpu_seconds(proc.pid)
-        t0 = time.perf_counter()
-        lat, ids, failures = load(port, args.clients, args.messages, tag)
-        wall = time.perf_counter() - t0
-        cpu = cpu_seconds(proc.pid) - cpu0
-        memory = peak_rss_mb(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    median, p99 = stats(lat)
-    out = {"median_ms": median, "p99_ms": p99, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": memory}
-    out["failures"] = failures
-    out["replies"] = len(lat)
-    if kind == "listener":
-        out["lost"] = check_outbox(queue_folder(d) / "queue", tag, args.clients, args.messages, ids)
-    return out
+        return sum(1 for n in os.listdir(queue / "meta") if n.endswith(".json"))
+    except FileNotFoundError:
+        return 0
 
 
+def empty_outbox(queue: Path) -> None:
+    for folder in ("meta", "messages"):
+        for name in os.listdir(queue / folder) if (queue / folder).is_dir() else []:
+            os.unlink(queue / folder / name)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# ---------------------------------------------------------------- the run
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--clients", type=int, default=100)
-    parser.add_argument("--messages", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--queue-base", type=Path, help="put the outbox here (e.g. /dev/shm)")
-    parser.add_argument("--profile", type=Path, help="cProfile the listener into FILE.*.pstats")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--root", type=Path, default=Path("/var/tmp/postfix-root"))
+    parser.add_argument("--profile", type=Path, help="cProfile our listener into FILE.pstats")
     parser.add_argument("--profile-clock", choices=("wall", "cpu"), default="wall")
     args = parser.parse_args()
-    if args.profile:
-        PROFILE.append(args.profile.resolve())
-        PROFILE_CLOCK[0] = args.profile_clock
-    if args.queue_base:
-        QUEUE_BASE.append(Path(tempfile.mkdtemp(dir=args.queue_base)))
+    root = args.root.resolve()
+    make_root(root)
+    ports = {kind: free_port() for kind in KINDS}
+    configure_postfix(root, ports["postfix"])
+    work = Path(tempfile.mkdtemp(prefix="alloy-bench-", dir=root.parent))
+    spool = root / "var/spool/postfix"
+    if os.stat(work).st_dev != os.stat(spool).st_dev:
+        raise SystemExit(f"{work} and {spool} are not on the same file system")
+    postfix(root, "stop")
+    postfix(root, "start")
+    ours = start_ours(work, ports["alloy-tui"], args.profile, args.profile_clock)
+    sink = start_sink(root, ports["sink"])
     try:
-        run_rounds(args)
+        for kind, proc in (("postfix", None), ("alloy-tui", ours), ("sink", sink)):
+            wait_listening(ports[kind], proc)
+        drive(root, ports["postfix"], 20, 2)  # warm both up (first fork, first imports)
+        drive(root, ports["alloy-tui"], 20, 2)
+        empty_outbox(work / "queue")
+        results = run_rounds(args.rounds, root, ports, work / "queue", ours.pid)
     finally:
-        if QUEUE_BASE:
-            shutil.rmtree(QUEUE_BASE[0], ignore_errors=True)
+        ours.terminate()
+        ours.wait(timeout=60)
+        sink.terminate()
+        sink.wait(timeout=10)
+        postfix(root, "stop")
+        shutil.rmtree(work, ignore_errors=True)
+    report(results)
 
 
-def run_rounds(args: argparse.Namespace) -> None:
-    results: dict[str, list[dict[str, float]]] = {"listener": [], "sink": []}
-    with tempfile.TemporaryDirectory() as tmp:
-        for r in range(args.rounds):
-            for kind in ("sink", "listener") if r % 2 else ("listener", "sink"):
-                d = Path(tmp) / f"{kind}{r}"
-                d.mkdir()
-                res = run_one(kind, d, args, f"r{r}")
-                results[kind].append(res)
-                shown = ", ".join(f"{k} {v:.1f}" for k, v in res.items())
-                print(f"round {r} {kind:8}: {shown}")
-    lm = statistics.median(x["median_ms"] for x in results["listener"])
-    sm = statistics.median(x["median_ms"] for x in results["sink"])
-    print(
-        f"median DATA->250: listener {lm:.1f} ms, Sink {sm:.1f} ms, ratio {lm / sm:.2f}x "
-        f"(target <= 2x); lost {sum(x['lost'] for x in results['listener']):.0f}"
-    )
+def run_rounds(
+    rounds: int, root: Path, ports: dict[str, int], queue: Path, pid: int
+) -> dict[tuple[str, str], list[float]]:
+    results: dict[tuple[str, str], list[float]] = {}
+    cpu: list[float] = []
+    for r in range(rounds):
+        order = KINDS[r % 3 :] + KINDS[: r % 3]
+        for scenario, (messages, sessions) in SCENARIOS.items():
+            for kind in order:
+                cpu0 = cpu_seconds(pid)
+                wall = drive(root, ports[kind], messages, sessions)
+                results.setdefault((kind, scenario), []).append(wall)
+                line = f"round {r} {scenario:7} {kind:9}: {wall:.3f} s"
+                if kind == "alloy-tui":
+                    got = queued(queue)
+                    if got != messages:
+                        raise SystemExit(f"the outbox holds {got} messages, {messages} were sent")
+                    empty_outbox(queue)
+                    cpu.append(cpu_seconds(pid) - cpu0)
+                    line += f" (listener CPU {cpu[-1]:.2f} s; all {messages} queued once)"
+                print(line, flush=True)
+    return results
+
+
+def report(results: dict[tuple[str, str], list[float]]) -> None:
+    print()
+    for scenario in SCENARIOS:
+        med = {kind: statistics.median(results[(kind, scenario)]) for kind in KINDS}
+        spread = {
+            kind: f"{min(results[(kind, scenario)]):.2f}-{max(results[(kind, scenario)]):.2f}"
+            for kind in KINDS
+        }
+        print(
+            f"{scenario}: median postfix {med['postfix']:.3f} s ({spread['postfix']}), "
+            f"alloy-tui {med['alloy-tui']:.3f} s ({spread['alloy-tui']}), "
+            f"smtp-sink {med['sink']:.3f} s ({spread['sink']}); "
+            f"alloy-tui/postfix {med['alloy-tui'] / med['postfix']:.2f}x (goal <= 1.3x), "
+            f"postfix/sink {med['postfix'] / med['sink']:.1f}x"
+        )
 
 
 if __name__ == "__main__":

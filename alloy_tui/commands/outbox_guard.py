@@ -1,6 +1,7 @@
-"""The queue commands on an outbox (state folder, alert log) that can't be used: one line
-``alloy-tui: the outbox /x is read-only ...`` and exit 1 (78 for `queue run --daemon`, which
-the unit's ``RestartPreventExitStatus=`` lists), never a traceback.
+"""The queue commands on an outbox (or, for the daemon, a state folder) that can't be used: one
+line ``alloy-tui: the outbox /x is read-only ...`` and exit 1 (78 for `queue run --daemon`,
+which the unit's ``RestartPreventExitStatus=`` lists), never a traceback. An alert log that
+can't be written is a warning: mail still goes.
 
 `check_outbox` looks before the command touches anything; `guarded` catches what a race
 (or a file inside) still raises.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+
+import click
 
 from alloy_tui.commands.account_cmd import load
 from alloy_tui.commands.context import CliContext, fail
@@ -28,10 +31,13 @@ def check_outbox(obj: CliContext, *, write: bool, daemon: bool = False) -> None:
         if said:
             fail(said, 1)
         return
-    keys = ("queue.path", "alert_log.path", "") if daemon else ("queue.path",)
+    keys = ("queue.path", "") if daemon else ("queue.path",)
     found = place_problems(settings, obj.config_path, only=keys)
     if found:
         fail([p.text for p in found], EX_CONFIG if daemon else 1)
+    for p in place_problems(settings, obj.config_path, only=("alert_log.path",)):
+        # mail still goes (a log must never hold it hostage), but nothing records it: say so
+        click.echo(f"alloy-tui: warning: {p.text} (mail is still sent, not recorded)", err=True)
 
 
 @contextlib.contextmanager

@@ -28,7 +28,7 @@ def _summary_line(s: Any) -> str:
     hold = getattr(s, "hold", None)
     if hold:  # only a service or settings verdict stops a pass: say which, and until when
         from alloy_tui.core.errors import printable
-        from alloy_tui.core.health.delivery import hold_sentence
+        from alloy_tui.core.health import hold_sentence
 
         line += printable(
             f" Stopped: nothing else can go now; the queue is {hold_sentence(hold, time.time())}."
@@ -69,7 +69,10 @@ def _run_checked(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> A
     settings = load(obj).settings
     stop = threading.Event()
     got = _stop_on_signals(stop)
-    progress = (lambda text: click.echo(text)) if echo else None
+    from alloy_tui.core.errors import printable
+
+    # Each line may quote a recipient, a subject or a server's reply: never raw to the terminal.
+    progress = (lambda text: click.echo(printable(text))) if echo else None
     lock = _daemon_lock(outbox_path(settings, obj.config_path)) if daemon else None
     if daemon:
         health.start_jobs(health.daemon_jobs(settings, obj.config_path), stop)

@@ -31,7 +31,13 @@ def queue_message(obj: CliContext, settings: Any, message: Any, attachments: lis
     raw = compose_mime(message, attachments, sender)
     box = open_outbox(settings, obj.config_path)
     try:
-        qid = box.submit(raw, recipients=list(message.to), sender=sender, source="send --queue")
+        qid = box.submit(
+            raw,
+            recipients=list(message.to),
+            sender=sender,
+            source="send --queue",
+            return_path=sender,
+        )
     except OutboxError as e:
         ex = e.explanation
         fail(f"{ex.title}: {ex.cause} Fix: {ex.fix}", e.exit_code)

@@ -125,6 +125,7 @@ def queue_message(
                 sender=prepared.sender,
                 source="sendmail",
                 details=args.dsn or None,  # -N/-R/-V: recorded, not acted on
+                return_path=return_path(args.envelope_from),  # a failure notice goes there
             )
             if guard is not None:
                 guard.done()
@@ -135,6 +136,7 @@ def queue_message(
     return qid
 
 
+<<<<<<< HEAD
 def _refuse_foreign_config(config_path: Path) -> None:
     """Root and another user's config (`setup-system --user alloy`): root never writes into that
     user's outbox (it could be steered by a symlink, and the daemon could not read root's files).
@@ -155,6 +157,19 @@ def _refuse_foreign_config(config_path: Path) -> None:
         f"it belongs to {owner}: root hands its mail to the maildrop like every other user",
         os.EX_NOPERM,
     ) from PermissionError(f"{config_path} belongs to {owner}")
+=======
+def return_path(envelope_from: str) -> str:
+    """Whom a failure notice goes to: -f (or -r) as given ("<>": nobody), else the user who ran
+    sendmail (a local name: the runner maps it as sendmail maps recipients)."""
+    if envelope_from:
+        return "<>" if envelope_from.strip() in ("<>", "") else envelope_from.strip()
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return ""
+>>>>>>> main
 
 
 def _start_runner(config_path: Path, outbox: Path) -> None:
@@ -219,6 +234,7 @@ def _deliver(args: SendmailArgs, prog: str, config_path: Path, stdin: BinaryIO |
                     raise
                 guard.done()
     except HandoffError as e:
+        guard.decide()
         _say(f"{prog}: {e}")
         if e.exit_code in NOT_TAKEN:  # nobody's mail vanishes in silence: cron may not tell
             from alloy_tui.commands.sendmail_maildrop import tell_syslog
@@ -226,6 +242,7 @@ def _deliver(args: SendmailArgs, prog: str, config_path: Path, stdin: BinaryIO |
             tell_syslog(e.exit_code, str(e))
         return e.exit_code
     except (Interrupted, KeyboardInterrupt) as e:
+        guard.decide()
         name = _signal_name(getattr(e, "signum", 2))
         _say(f"{prog}: interrupted ({name}); nothing was queued.")
         return os.EX_TEMPFAIL

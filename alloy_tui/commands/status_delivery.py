@@ -13,7 +13,7 @@ def delivery_lines(settings: Settings, config_path: object) -> tuple[str, list[s
     """(why mail cannot go now, or "" when nothing holds it; the lines to print)."""
     from pathlib import Path
 
-    from alloy_tui.core.health import delivery as d
+    from alloy_tui.core import health as d
     from alloy_tui.core.maildrop import maildrop_folder, waiting_files
     from alloy_tui.core.outbox import outbox_path
 
@@ -26,8 +26,8 @@ def delivery_lines(settings: Settings, config_path: object) -> tuple[str, list[s
         return "", []
     held, lines = "", []
     if seen.hold is not None:
-        held = d.hold_sentence(seen.hold, now)
-        lines.append(f"Queue held: {held}; `alloy-tui queue flush` tries now")
+        # said once, on the "Ready to send" line
+        held = d.hold_sentence(seen.hold, now) + "; `alloy-tui queue flush` tries now"
     elif seen.last_failure is not None:
         at = d.clock_time(float(seen.last_failure["at"]), now)
         lines.append(f"Last attempt ({at}) failed: {d.reason_words(seen.last_failure)}")

@@ -148,6 +148,11 @@ def send(sandbox: Sandbox, call: GraphCall, rec: TokenRecord, draft_id: str) -> 
             "ErrorInvalidRecipients",
             "A message can't be sent because it contains no recipients.",
         )
+    from alloy_tui.sandbox.mime import refused_recipient
+
+    unresolved = refused_recipient(sandbox, to + cc + bcc)
+    if unresolved is not None:
+        return call.error(unresolved.status, unresolved.code, unresolved.message)
     sender_of = from_and_sender(sandbox, call, rec, m, draft["account"])
     if isinstance(sender_of, Response):
         return sender_of

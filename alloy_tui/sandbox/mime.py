@@ -35,6 +35,25 @@ def _marked(sandbox: Sandbox, subject: str) -> bool:
     return sc is not None and str(sc.options.get("marker") or "POISON") in subject
 
 
+def refused_recipient(sandbox: Sandbox, addresses: list[str]) -> Refusal | None:
+    """The refuse_recipients scenario: the first address holding its marker is refused (named
+    in the message as Exchange names an unresolved recipient, unless named=False)."""
+    sc = sandbox.state.active("refuse_recipients")
+    if sc is None:
+        return None
+    marker = str(sc.options.get("marker") or "refused").lower()
+    for addr in addresses:
+        if marker in addr.lower():
+            said = (
+                f"At least one recipient is not valid., Recipient '{addr}' is not resolved. All "
+                "recipients of this message must be resolved before a message can be submitted."
+                if sc.options.get("named", True)
+                else "At least one recipient isn't valid."
+            )
+            return Refusal(400, "ErrorInvalidRecipients", said)
+    return None
+
+
 @dataclass(frozen=True)
 class Refusal:
     status: int  # the HTTP status Graph answers with (EWS answers 200 with this code)
@@ -82,6 +101,9 @@ def accept_mime(
             "ErrorInvalidRecipients",
             "At least one recipient isn't valid., A message can't be sent because it contains no recipients.",
         )
+    unresolved = refused_recipient(sandbox, to + cc + bcc)
+    if unresolved is not None:
+        return unresolved
     refused = _sender_refusal(sandbox, headers, account, may_send_shared or app, app)
     if refused is not None:
         return refused

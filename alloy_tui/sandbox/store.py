@@ -52,9 +52,11 @@ SCENARIOS: dict[str, str] = {
     "ews_blocked": "EWS turned off for the tenant: ErrorAccessDenied (mode='http': HTTP 403)",
     "refuse_content": "Graph 400 / EWS ErrorMimeContentConversionFailed for each message whose "
     "Subject holds marker (default 'POISON'), as Exchange answers a message it cannot convert",
+    "refuse_recipients": "Graph 400 / EWS ErrorInvalidRecipients for a message to an address "
+    "holding marker (default 'refused'); named=False: without naming it, as Exchange sometimes does",
 }
 
-SCENARIO_OPTIONS = {"count", "api", "retry_after", "scope", "mode", "code", "marker"}
+SCENARIO_OPTIONS = {"count", "api", "retry_after", "scope", "mode", "code", "marker", "named"}
 
 # Scenarios that answer a limited number of requests unless told otherwise.
 COUNTED_BY_DEFAULT = {"throttle": 1, "server_busy": 1, "slow": 1}

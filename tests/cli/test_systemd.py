@@ -216,3 +216,20 @@ def test_a_program_the_service_user_cannot_reach_is_a_warning(tmp_path: Path) ->
     text = svc["alloy-tui-queue.service"]
     assert f"# WARNING: the interpreter {closed}/bin/python3 can't be reached by mail" in text
     assert "install alloy-tui system-wide" in text
+
+
+def test_a_ca_bundle_under_home_keeps_home_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alloy_tui.core.config import Settings
+    from alloy_tui.core.health import units
+
+    monkeypatch.setenv("ALLOY_TUI_STATE_DIR", "/var/lib/alloy-tui")
+    s = Settings().with_section("queue", path="/var/spool/alloy-tui/queue")
+    s = s.with_section("alert_log", path="/var/log/alloy-tui/alert.jsonl")
+    s = s.with_section("network", ca_bundle="/home/ops/corp-ca.pem")
+    svc = units(s, Path("/etc/alloy-tui/config.toml"), "system", SYSTEM_WIDE)
+    lines = svc["alloy-tui-queue.service"].splitlines()
+    assert "ProtectHome=read-only" in lines
+    assert "# ProtectHome=read-only, not yes: [network] ca_bundle is /home/ops/corp-ca.pem, " \
+        "under /home" in lines  # fmt: skip

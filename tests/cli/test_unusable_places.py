@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,38 @@ def test_the_daemon_with_a_read_only_state_folder_exits_78(tmp_path: Path) -> No
         r = cli(cfg, "queue", "run", "--daemon")
     assert r.returncode == 78 and "Traceback" not in r.stderr
     assert r.stderr.startswith(f"alloy-tui: the state folder {tmp_path / 'state'} is read-only")
+
+
+def test_an_alert_log_that_cannot_be_written_is_a_warning_and_mail_still_goes(
+    tmp_path: Path,
+) -> None:
+    """A log must never hold mail hostage: `queue run` warns, delivers and exits 0."""
+    from tests.helpers.smtp_server import SmtpServer
+
+    with SmtpServer(tmp_path, "none") as server:
+        cfg = write_config(tmp_path, str(tmp_path / "queue"), alert_log=str(tmp_path))
+        cfg.write_text(cfg.read_text().replace("port = 9", f"port = {server.port}"))
+        queued_id(cfg, tmp_path / "queue")
+        r = cli(cfg, "queue", "run")
+        assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+        assert f"alloy-tui: warning: the alert log {tmp_path} is not a regular file" in r.stderr
+        deadline = time.monotonic() + 15  # this run or sendmail's detached runner sent it
+        while not server.handler.messages and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(server.handler.messages) == 1
+
+
+def test_config_validate_says_a_maildrop_that_is_not_a_folder(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, str(tmp_path / "queue"))
+    passwd = a_file(tmp_path)
+    cfg.write_text(cfg.read_text().replace("[queue]\n", f'[queue]\nmaildrop = "{passwd}"\n'))
+    r = cli(cfg, "config", "validate")
+    assert r.returncode == 2
+    assert f"queue.maildrop: the maildrop {passwd} is not a folder (it is a file)" in r.stderr
+
+
+def test_status_check_warns_when_the_alert_log_cannot_be_written(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, str(tmp_path / "queue"), alert_log=str(tmp_path))
+    r = cli(cfg, "status", "--check")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stdout + r.stderr
+    assert f"the alert log {tmp_path} is not a regular file (it is a folder)" in r.stdout

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class Condition(NamedTuple):
-    key: str  # "signin" | "failed" | "pending"
+    key: str  # "signin" | "failed" | "pending" | "held"
     active: bool
     text: str = ""  # what is wrong, when active
     recovered: str = ""  # what to say when it is no longer active

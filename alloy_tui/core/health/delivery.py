@@ -95,5 +95,23 @@ def hold_sentence(hold: dict[str, Any], now: float) -> str:
     return f"{when}: {reason} (since {clock_time(float(hold['since']), now)})"
 
 
+def held_condition(hold: dict[str, Any] | None, now: float) -> Any:
+    """The "held" alert: raised when the queue is held by the settings (it will not clear by
+    itself) or by the service for longer than HELD_CRITICAL_S; recovered when it is lifted."""
+    from alloy_tui.core.health.alerts import Condition
+
+    held_s = now - float(hold["since"]) if hold else 0.0
+    active = hold is not None and (hold.get("verdict") == "settings" or held_s > HELD_CRITICAL_S)
+    text = ""
+    if hold is not None:
+        fix = " ".join(str((hold.get("reason") or {}).get("fix") or "").split())
+        text = f"Mail is not going out: the queue is {hold_sentence(hold, now)}." + (
+            f" Fix: {fix}" if fix else ""
+        )
+    return Condition(
+        "held", active, text=text, recovered="Mail is going out again: the queue is not held."
+    )
+
+
 def utc_iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -47,6 +47,9 @@ def program_places() -> list[tuple[str, Path]]:
         ("the Python environment", Path(sys.prefix).resolve()),
         ("the alloy_tui package", Path(alloy_tui.__file__).resolve().parent),
     ]
+    for entry in sys.path:  # a user site-packages (pip --user) or PYTHONPATH under a home
+        if entry and os.path.isabs(entry) and os.path.exists(entry):
+            found.append(("a folder on the Python path", Path(entry).resolve()))
     for name in DEPENDENCIES:
         try:
             spec = importlib.util.find_spec(name)

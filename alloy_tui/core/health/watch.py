@@ -53,4 +53,10 @@ def watch_outbox(settings: Settings, config_path: Path, *, now: float | None = N
     if not box.exists():
         return
     facts = outbox_facts(box, now)
-    notify(settings, config_path, box, outbox_conditions(settings, facts), now=now)
+    conditions = outbox_conditions(settings, facts)
+    if facts.readable:
+        from alloy_tui.core.health.delivery import held_condition
+        from alloy_tui.core.outbox import read_hold
+
+        conditions.append(held_condition(read_hold(box) if facts.pending else None, now))
+    notify(settings, config_path, box, conditions, now=now)

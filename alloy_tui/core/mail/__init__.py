@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     )
     from alloy_tui.core.mail.exchange_server import mailbox_address
     from alloy_tui.core.mail.exchange_server_discover import discover_ews_url, needs_discovery
+    from alloy_tui.core.mail.from_refused import send_queued
     from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES
     from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
     from alloy_tui.core.mail.mime import (
@@ -51,6 +52,8 @@ __getattr__ = lazy_names(
         "smtp": ".",
         "exchange_server": ". mailbox_address",
         "exchange_server_discover": "needs_discovery discover_ews_url",
+        # the outbox: a program's message whose From the service refused goes From the account
+        "from_refused": "send_queued",
         # sendmail's hand-off: the email package loads only for it.
         "mime": (
             "MessageRefused Prepared check_size end_at_lone_dot map_recipients prepare "
@@ -93,6 +96,7 @@ __all__ = [
     "read_body",
     "send_message",
     "send_mime",
+    "send_queued",
     "send_test_message",
     "sending_account",
     "smtp",

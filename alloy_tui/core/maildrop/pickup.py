@@ -237,6 +237,7 @@ class _Intake:
                 sender=prepared.sender,
                 source="sendmail",
                 details={"submitted_by": user},
+                return_path=envelope.envelope_from or user,  # a failure notice goes there
             )
         except OutboxError as e:
             self.hold(fingerprint(st), name, uid, e.explanation.one_line())

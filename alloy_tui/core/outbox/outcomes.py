@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from alloy_tui.core.errors import Explanation
-from alloy_tui.core.outbox import deliver
+from alloy_tui.core.config import Settings
+from alloy_tui.core.errors import AlloyError, Explanation
+from alloy_tui.core.outbox import deliver, notices
 from alloy_tui.core.outbox import recipients as rcpt
 from alloy_tui.core.outbox.model import explanation_dict, explanation_of
 from alloy_tui.core.outbox.spool import Outbox
@@ -36,6 +37,7 @@ class Outcomes:
     """Mixed into the Runner, which provides the message-level outcomes used here."""
 
     box: Outbox
+    settings: Settings
     progress: Callable[[str], None]
 
     def sent(self, meta: dict[str, Any], result: Any, delivered: list[str]) -> None:
@@ -104,6 +106,9 @@ class Outcomes:
             **({"refused": refused} if refused else {}),
             **({"partial": True} if others else {}),
         )
+        rewritten = result.extra.get("from_rewritten", "") if result is not None else ""
+        if rewritten:  # a program's From the service refused: sent From the account instead
+            self.box.event("warning", "mail.from_rewritten", rewritten, meta)
         self.progress(text)
 
     def recipients_failed(self, meta: dict[str, Any], refused: dict[str, Explanation]) -> None:
@@ -129,3 +134,58 @@ class Outcomes:
         if sent:
             details["sent_to"] = sent
         return text, details
+
+    # ---------------------------------------------------------------- failure notices
+    def owe_notice(self, meta: dict[str, Any]) -> None:
+        """Before a message is written failed: note that its notice is owed, so a runner
+        killed before queueing it queues it next time (notices_owed)."""
+        if self.settings.queue.failure_notices and not meta.get("notice"):
+            if rcpt.addresses(meta, rcpt.FAILED):
+                meta["notice"] = "due"
+
+    def notices_owed(self, metas: list[dict[str, Any]]) -> None:
+        for m in metas:
+            if m.get("notice") == "due" and m.get("state") == "failed":
+                claim = self.box.claim(m["id"])
+                if claim is None:
+                    continue
+                with claim:
+                    meta = self.box.read_meta(m["id"])
+                    if meta is not None and meta.get("notice") == "due":
+                        self.send_notice(meta)
+
+    def send_notice(self, meta: dict[str, Any]) -> None:
+        """The one failure notice for a failed message (notices.py), queued like any message."""
+        if meta.get("notice") != "due":
+            return  # turned off, sent already, or nothing failed
+        try:
+            raw: bytes | None = self.box.read_raw(meta["id"])
+        except AlloyError:
+            raw = None
+        to: list[str] = []
+        if not notices.is_notice(meta, raw):
+            who = notices.return_path(meta)
+            to = notices.notice_addresses(self.settings, who) if who else []
+        if not to:
+            meta["notice"] = "none"  # a notice about a notice, or nobody to tell
+            self.box.write_meta(meta)
+            return
+        failed = rcpt.addresses(meta, rcpt.FAILED)
+        qid = self.box.submit(
+            notices.compose(self.settings, meta, raw, to),
+            recipients=to,
+            sender=notices.NULL,
+            source=notices.SOURCE,
+            details={"notice_for": meta["id"]},
+            return_path=notices.NULL,
+        )
+        meta["notice"] = qid
+        self.box.write_meta(meta)
+        text = (
+            f"Failure notice {qid} queued to {', '.join(to)} for mail {meta['id']} "
+            f"not delivered to {', '.join(failed)}"
+        )
+        self.box.event(
+            "info", "mail.bounced", text, meta, recipients=failed, notice_id=qid, notice_to=to
+        )
+        self.progress(text)

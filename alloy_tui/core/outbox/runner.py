@@ -11,6 +11,7 @@ an outage costs one request per back-off step, and a poison message never stops 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,8 +97,17 @@ class Runner(Outcomes):
         return float(self.hold["until"]) if self.hold else 0.0
 
     def sync_hold(self) -> None:
-        """The hold on disk is the truth: `queue retry/delete/flush` lift it by removing it."""
+        """The hold on disk is the truth: `queue retry/delete/flush` lift it by removing it.
+        A `settings` hold also ends when the config file changed after it began."""
         self.hold = holds.read_hold(self.box.path)
+        if self.hold is not None and self.hold.get("verdict") == "settings":
+            try:
+                changed = os.stat(self.config_path).st_mtime > float(self.hold["since"])
+            except OSError:
+                changed = False
+            if changed:  # the settings were saved: every pending message is tried once now
+                self.lift_hold()
+                self.flush = True
 
     def set_hold(self, meta: dict[str, Any], ex: Explanation, when: float, probes: int) -> None:
         now = self.clock.now()
@@ -148,7 +158,9 @@ class Runner(Outcomes):
         while not self.stopped():
             self.sync_hold()
             now = self.clock.now()
-            due = [m["id"] for m in self.box.metas() if self.due(m, now)]
+            metas = self.box.metas()
+            self.notices_owed(metas)  # a runner killed before it queued one
+            due = [m["id"] for m in metas if self.due(m, now)]
             if not due:
                 return
             busy = 0
@@ -203,11 +215,19 @@ class Runner(Outcomes):
             return
 
         def send_to(recipients: list[str]) -> Any:
-            if self._delivery is None:
-                from alloy_tui.core.mail import open_delivery
+            from alloy_tui.core.mail import open_delivery, send_queued
 
+            if self._delivery is None:
                 self._delivery = open_delivery(self.settings, self.config_path)
-            return self._delivery.send_raw(raw, recipients, sender=meta.get("sender", ""))
+            # a program's message whose From the service refuses goes once more From the account
+            return send_queued(
+                self._delivery,
+                raw,
+                recipients,
+                sender=meta.get("sender", ""),
+                source=str(meta.get("source", "")),
+                settings=self.settings,
+            )
 
         for waits in range(FLUSH_WAITS + 1):
             got = deliver.attempt(
@@ -301,6 +321,7 @@ class Runner(Outcomes):
             last_error=explanation_dict(ex),
             failed_at=self.clock.now(),
         )
+        self.owe_notice(meta)
         self.box.write_meta(meta)
         if counted:
             self.lift_hold()  # the service answered about this message: a hold is not renewed
@@ -308,6 +329,7 @@ class Runner(Outcomes):
         text, details = self.failed_entry(meta, ex)
         self.box.event("error", "mail.failed", text, meta, **details)
         self.progress(text)
+        self.send_notice(meta)
 
     def fail_expired(self, meta: dict[str, Any]) -> None:
         n = self.settings.queue.lifetime_hours

@@ -33,7 +33,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from alloy_tui.core import folders
 from alloy_tui.core.errors import Explanation
+<<<<<<< HEAD
 from alloy_tui.core.fs import fsync_folder, why
+=======
+from alloy_tui.core.fs import fsync_folder, new_folder_parents, remove_quietly, why, write_temp
+>>>>>>> main
 from alloy_tui.core.outbox import hold as holding
 from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.batch import Dirs, Placing, place
@@ -68,6 +72,9 @@ class Submission(NamedTuple):
     # messages as they arrive): `raw` is then only its header block, and the file is renamed
     # into messages/ (never copied).
     spooled: Path | None = None
+    # The envelope sender as the program gave it (sendmail's -f or its user, the listener's
+    # MAIL FROM, "<>" for none): where a failure notice goes (notices.py). None: not known.
+    return_path: str | None = None
 
 
 def _size(item: Submission) -> int:
@@ -191,6 +198,7 @@ class Outbox:
         they are not this user's alone (a symlink, another user's folder, not a folder)."""
         try:
             made: dict[Path, None] = {}  # the parents to fsync, in order
+<<<<<<< HEAD
             if not os.path.lexists(self.path):
                 made.update(dict.fromkeys(_new_parents(self.path)))
                 _make_parents(self.path)
@@ -198,6 +206,17 @@ class Outbox:
             with self.folders(*_FOLDERS, create=True) as fds:
                 if new_sub:
                     folders.fsync_fd(fds[0], strict=True)
+=======
+            for d in (self.path, *(self.path / f for f in _FOLDERS)):
+                if not d.is_dir():
+                    made.update(dict.fromkeys(new_folder_parents(d)))
+                    _make_parents(d)
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(d, 0o700)
+                    if not stat.S_ISDIR(os.lstat(d).st_mode):  # "/etc/passwd": never chmod it
+                        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(d))
+                    os.chmod(d, 0o700)
+>>>>>>> main
             for parent in made:
                 fsync_folder(parent, strict=True)
         except OSError as e:
@@ -224,10 +243,12 @@ class Outbox:
         sender: str,
         source: str,
         details: Mapping[str, str] | None = None,
+        return_path: str | None = None,
     ) -> str:
         """Queue one message; returns its id once both files are durable. OutboxError if not.
-        `details` (e.g. the maildrop's ``submitted_by``) is kept and added to every mail.* entry."""
-        item = Submission(raw, tuple(recipients), sender, source, details)
+        `details` (e.g. the maildrop's ``submitted_by``) is kept and added to every mail.* entry;
+        `return_path`: the envelope sender as given (see Submission)."""
+        item = Submission(raw, tuple(recipients), sender, source, details, return_path=return_path)
         [done] = self.submit_many([item])
         if isinstance(done, OutboxError):
             raise done
@@ -288,6 +309,8 @@ class Outbox:
         }
         if item.details:
             meta["details"] = dict(item.details)
+        if item.return_path is not None:
+            meta["return_path"] = item.return_path
         return meta
 
     def event(self, level: str, name: str, text: str, meta: dict[str, Any], **extra: Any) -> None:
@@ -539,13 +562,3 @@ def _make_parents(path: Path) -> None:
         with contextlib.suppress(FileExistsError):
             os.mkdir(d, 0o700)
             os.chmod(d, 0o700)
-
-
-def _new_parents(folder: Path) -> list[Path]:
-    """The parents of `folder` and of its missing ancestors: what creating it changes."""
-    out = []
-    p = folder
-    while not p.exists() and p.parent != p:
-        out.append(p.parent)
-        p = p.parent
-    return out[::-1]

@@ -208,16 +208,19 @@ class Handler:
         replies: list[tuple[str, str]] = [LOCAL_ERROR] * len(jobs)
         ready: list[tuple[int, Submission]] = []
         for n, job in enumerate(jobs):
-            content, _, _, details, (recipients, sender) = job
+            content, _, mail_from, details, (recipients, sender) = job
+            back = mail_from or "<>"  # where a failure notice goes ("<>": a null sender)
             if isinstance(content, Spooled):  # prepared when its header block was complete
-                sub = Submission(content.head, recipients, sender, SOURCE, details, content.path)
+                sub = Submission(
+                    content.head, recipients, sender, SOURCE, details, content.path, back
+                )
                 ready.append((n, sub))
                 continue
             prepared = self._prepare(job, prepare, MessageRefused)
             if isinstance(prepared, str):
                 replies[n] = (prepared, "")
             else:
-                ready.append((n, prepared._replace(details=details or None)))
+                ready.append((n, prepared._replace(details=details or None, return_path=back)))
         if not ready:
             return replies
         try:

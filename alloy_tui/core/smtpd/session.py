@@ -113,6 +113,9 @@ class Session(SMTP):
 
     def _expired(self, reply: str) -> None:
         if self.busy:
+            if reply == IDLE_REPLY:  # the client is silent because it waits for us
+                self._reset_timeout()
+                return
             self._over = self._over or reply  # answered after the hand-off's reply
             return
         self.say(reply.encode() + b"\r\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from textual.message import Message
 
@@ -17,6 +18,8 @@ class QueueChanged(Message, bubble=False):
     rows: list[QueueRow]
     removed: list[str] = field(default_factory=list)
     reading: float = 0.0
+    hold: dict[str, Any] | None = None  # the queue's hold (hold.json), when `hold_changed`
+    hold_changed: bool = False
 
 
 @dataclass

@@ -114,18 +114,25 @@ def in_words(seconds: float) -> str:
     return f"{s // 86400} d"
 
 
-def next_text(row: QueueRow, now: float) -> str:
-    """The last column: the failure's title, "sending now", "due now" or "in 4 min"."""
+def next_text(row: QueueRow, now: float, hold: dict[str, Any] | None = None) -> str:
+    """The last column: the failure's title, "sending now", "held 4 min: <why>", "due now" or
+    "in 4 min" (never "due now" while the queue is held)."""
     if row.state == "failed":
         return row.error or "failed"
     if row.state == "sending":
         return "sending now"
+    until = float(hold.get("until") or 0) if hold else 0.0
+    if hold is not None and until > now and until + 1 >= (row.next_at or 0):  # 1 s: rounding
+        why = str((hold.get("reason") or {}).get("title") or "")
+        return f"held {in_words(until - now)}" + (f": {why}" if why else "")
     if row.next_at is None or row.next_at <= now:
         return "due now"
     return f"in {in_words(row.next_at - now)}"
 
 
-def row_text(row: QueueRow, width: int, view: str, now: float) -> str:
+def row_text(
+    row: QueueRow, width: int, view: str, now: float, hold: dict[str, Any] | None = None
+) -> str:
     cols = columns(width, view)
     cells = [
         fit(queued_text(row.queued_at, now), cols.queued),
@@ -134,7 +141,7 @@ def row_text(row: QueueRow, width: int, view: str, now: float) -> str:
     ]
     if cols.tries:
         cells.append(f"{min(row.attempts, 999):>3}")
-    return " ".join([*cells, fit(next_text(row, now), cols.next)])
+    return " ".join([*cells, fit(next_text(row, now, hold), cols.next)])
 
 
 def header_text(width: int, view: str) -> str:

@@ -129,6 +129,9 @@ class QueueScreen(Screen[None]):
             self.rows[row.id] = row
         for qid in message.removed:
             self.rows.pop(qid, None)
+        if message.hold_changed:
+            self.view.hold = message.hold
+            self.view.refresh()
         self.reading = message.reading
         self._reorder()
         if self.select is not None and self._try_select():
@@ -329,4 +332,5 @@ class QueueScreen(Screen[None]):
             parts.append("nothing here" + (" (f: failed)" if self.mode == "pending" else ""))
         if self.notice:
             parts.append(self.notice)
-        self.query_one("#q-status", Static).update(Content(" · ".join(parts)))
+        # notices quote subjects and servers: the one filter, whatever posted them
+        self.query_one("#q-status", Static).update(Content(printable(" · ".join(parts))))

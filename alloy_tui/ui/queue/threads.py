@@ -135,7 +135,13 @@ def watch_outbox(owner: DOMNode, box: Outbox, stop: threading.Event, poll: float
         if not post_from_thread(owner, QueueChanged(rows, [], left)) or worker.is_cancelled:
             return
     last_mtime, last_scan = -1, 0.0
+    hold = None
     while not stop.is_set() and not worker.is_cancelled:
+        now_hold = box.hold()  # a few hundred bytes, when there is a hold at all
+        if now_hold != hold:
+            hold = now_hold
+            if not post_from_thread(owner, QueueChanged([], [], hold=hold, hold_changed=True)):
+                return
         mtime = 0
         with contextlib.suppress(OSError):
             mtime = os.stat(meta).st_mtime_ns

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -67,6 +68,7 @@ class QueueView(CursorRows, can_focus=True):
         self.clock = clock
         self.order: list[str] = []
         self.mode = "pending"
+        self.hold: dict[str, Any] | None = None  # the queue's hold: pending rows say "held"
 
     @property
     def current(self) -> str | None:
@@ -135,6 +137,6 @@ class QueueView(CursorRows, can_focus=True):
             base = base + self._style("queueview--cursor")
         if item.state in ("failed", "sending"):
             base = base + self._style(f"queueview--{item.state}")
-        text = row_text(item, width - 1, self.mode, self.clock())
+        text = row_text(item, width - 1, self.mode, self.clock(), self.hold)
         segments = [Segment("›" if is_cursor else " ", base), Segment(text, base)]
         return Strip(segments, width).apply_offsets(0, row)

@@ -303,9 +303,15 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         from alloy_tui.ui.wizard.fix_words import for_wizard
 
         self.query_one("#send-error", ExplanationPanel).show(for_wizard(explanation))
+        verdict = str(getattr(explanation, "verdict", "") or "")
         self.query_one("#log-hint", Static).update(
-            "The attempt is in the alert log (^L). Fix it and press ^T to send again; "
-            "Esc goes back to change a setting."
+            "The attempt is in the alert log (^L). "
+            + (
+                "This is temporary (the service, or the network): press ^T to try again in a "
+                "moment; queued mail waits and goes out by itself."
+                if verdict in ("service", "retry")
+                else "Fix it and press ^T to send again; Esc goes back to change a setting."
+            )
         )
         self._focus_field(self._field_to_fix(explanation))
 
@@ -317,7 +323,8 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         if self.delegation and self.query_one("#from", Input).value.strip():
             if "SendAs" in code or "on behalf" in title:
                 return "from"
-        if "Recipient" in code or "recipient" in title:
+        verdict = str(getattr(explanation, "verdict", "") or "")
+        if verdict == "recipients" or "Recipient" in code or "recipient" in title:
             return "to"
         focused = self.focused
         if isinstance(focused, Input) and focused.id in self._fields():

@@ -225,3 +225,45 @@ def test_an_unreadable_file_is_said_once_not_on_every_pass() -> None:
             said.append(json.loads(r.stdout))
         assert [x["held"] for x in said] == [1, 1, 1] and unreadable.exists()
         assert [x["said"] for x in said] == [["maildrop.held"], [], []]
+
+
+JUNK_AS_USER = """
+import os, sys
+folder = sys.argv[1]
+os.mkdir(os.path.join(folder, "0"))  # an empty folder
+private = os.path.join(folder, "mine")
+os.mkdir(private, 0o700)  # not empty, closed to the runner: it can't be removed or moved out
+open(os.path.join(private, "x"), "w").close()
+os.mkfifo(os.path.join(folder, "%d.%s" % (os.getuid(), "f" * 32)))
+"""
+
+
+def test_a_users_folders_and_fifo_never_stop_a_service_users_intake() -> None:
+    """Real users: `a` leaves junk in the 3733 maildrop, the runner `r` (not root) takes the
+    good mail and clears the rest: what it can't move out is renamed aside in the maildrop."""
+    from tests.helpers.unix_users import as_users
+
+    with as_users("r", "a") as users:
+        runner = users["r"]
+        base = users.workdir / "sys"
+        base.mkdir()
+        for d in (base / "maildrop", base / "queue"):
+            d.mkdir()
+            os.chown(d, runner.uid, runner.gid)
+        os.chown(base, runner.uid, runner.gid)
+        (base / "maildrop").chmod(0o3733)
+        env = {"ALLOY_TUI_MAILDROP": str(base / "maildrop")}
+        r = users.run("a", ["-c", JUNK_AS_USER, str(base / "maildrop")], env=env)
+        assert r.returncode == 0, r.stderr
+        drop_as_a = "from alloy_tui.core.maildrop import *; import sys; " + (
+            "drop(submit_folder(), sys.stdin.buffer.read(), Envelope(('root',)))"
+        )
+        r = users.run("a", ["-c", drop_as_a], env=env, input=RAW)
+        assert r.returncode == 0, r.stderr
+        r = users.run("r", ["-c", INTAKE_AS_RUNNER, str(base)], env={})
+        assert r.returncode == 0, r.stderr
+        assert sorted(os.listdir(base / "maildrop")) == [".refused-mine"]
+        [queued] = os.listdir(base / "queue" / "meta")
+        assert queued.endswith(".json")
+        said = json.loads(r.stdout)["said"]
+        assert said.count("maildrop.refused") == 1 and "maildrop.stuck" not in said

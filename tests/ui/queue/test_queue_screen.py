@@ -164,3 +164,20 @@ async def test_failed_details_explain_and_r_retries_and_slash_filters(tmp_path: 
 async def _ready(pilot: object, app: Host, n: int) -> QueueScreen:
     await until(pilot, lambda: len(shown(app)) == n)
     return queue_screen(app)
+
+
+async def test_a_held_queue_shows_held_with_the_reason_never_due_now(tmp_path: Path) -> None:
+    config = write_config(tmp_path, 9)  # nothing listens on port 9: the relay refuses
+    box = Outbox(tmp_path / "queue")
+    submit(box, "Disk /var 95% full")
+    submit(box, "Backup failed")
+    run_queue(settings(config), config)  # the first is refused: the queue is held (hold.json)
+    assert box.hold() is not None
+    app = Host(_screen(config))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: len(shown(app)) == 2 and "held" in shown(app)[0], 30)
+        rows = shown(app)
+        assert all("held" in r and "Connection refused" in r for r in rows), rows
+        assert not any("due now" in r for r in rows)
+        box.lift_hold()  # as `queue retry/delete/flush` do: the rows follow
+        await until(pilot, lambda: not any("held" in r for r in shown(app)), 30)
