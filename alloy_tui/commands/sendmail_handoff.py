@@ -136,7 +136,6 @@ def queue_message(
     return qid
 
 
-<<<<<<< HEAD
 def _refuse_foreign_config(config_path: Path) -> None:
     """Root and another user's config (`setup-system --user alloy`): root never writes into that
     user's outbox (it could be steered by a symlink, and the daemon could not read root's files).
@@ -157,7 +156,8 @@ def _refuse_foreign_config(config_path: Path) -> None:
         f"it belongs to {owner}: root hands its mail to the maildrop like every other user",
         os.EX_NOPERM,
     ) from PermissionError(f"{config_path} belongs to {owner}")
-=======
+
+
 def return_path(envelope_from: str) -> str:
     """Whom a failure notice goes to: -f (or -r) as given ("<>": nobody), else the user who ran
     sendmail (a local name: the runner maps it as sendmail maps recipients)."""
@@ -169,7 +169,6 @@ def return_path(envelope_from: str) -> str:
         return pwd.getpwuid(os.getuid()).pw_name
     except KeyError:
         return ""
->>>>>>> main
 
 
 def _start_runner(config_path: Path, outbox: Path) -> None:

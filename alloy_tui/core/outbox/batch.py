@@ -99,21 +99,13 @@ def _new_temp(folder: int, name: str, data: bytes, chmod: bool) -> tuple[int, st
     return fd, tmp
 
 
-<<<<<<< HEAD
-def _open_spooled(dirs: Dirs, path: Path, chmod: bool) -> tuple[int, str]:
-    """The already written message file (in tmp/, ours: opened without following a link)."""
+def _open_spooled(dirs: Dirs, path: Path) -> tuple[int, str]:
+    """The already written message file: in tmp/, a regular file of this user, opened without
+    following a link (relative to the checked tmp/ descriptor), made exactly 0600."""
     if path.parent != dirs.root / "tmp":
         raise OSError(f"{path} is not in {dirs.root / 'tmp'}")
     flags = os.O_RDWR | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path.name, flags, dir_fd=dirs.tmp)
-=======
-def _open_spooled(folder: Path, path: Path) -> tuple[int, Path]:
-    """The already written message file: in tmp/, a regular file of this user, opened without
-    following a link, made exactly 0600."""
-    if path.parent != folder:
-        raise OSError(f"{path} is not in {folder}")
-    fd = os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
->>>>>>> main
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
@@ -134,17 +126,10 @@ def _write(dirs: Dirs, batch: list[Placing]) -> None:
         p.dirs = (dirs.tmp, dirs.messages)  # where a failure removes its files from
         if p.spooled is not None:
             try:
-<<<<<<< HEAD
-                p.temps.append(_open_spooled(dirs, p.spooled, chmod))
+                p.temps.append(_open_spooled(dirs, p.spooled))
             except OSError as e:
-                if p.spooled.parent == dirs.root / "tmp":
+                if p.spooled.parent == dirs.root / "tmp":  # ours (a link: the link, not its target)
                     unlink_quietly(folder, p.spooled.name)
-=======
-                p.temps.append(_open_spooled(folder, p.spooled))
-            except OSError as e:
-                if p.spooled.parent == folder:  # ours (a link there: the link, not its target)
-                    remove_quietly(p.spooled)
->>>>>>> main
                 p.fail(WRITE_MESSAGE, e)
                 continue
             try:

@@ -33,11 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from alloy_tui.core import folders
 from alloy_tui.core.errors import Explanation
-<<<<<<< HEAD
-from alloy_tui.core.fs import fsync_folder, why
-=======
-from alloy_tui.core.fs import fsync_folder, new_folder_parents, remove_quietly, why, write_temp
->>>>>>> main
+from alloy_tui.core.fs import fsync_folder, new_folder_parents, why
 from alloy_tui.core.outbox import hold as holding
 from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.batch import Dirs, Placing, place
@@ -198,25 +194,13 @@ class Outbox:
         they are not this user's alone (a symlink, another user's folder, not a folder)."""
         try:
             made: dict[Path, None] = {}  # the parents to fsync, in order
-<<<<<<< HEAD
             if not os.path.lexists(self.path):
-                made.update(dict.fromkeys(_new_parents(self.path)))
+                made.update(dict.fromkeys(new_folder_parents(self.path)))
                 _make_parents(self.path)
             new_sub = not all(os.path.lexists(self.path / f) for f in _FOLDERS)
             with self.folders(*_FOLDERS, create=True) as fds:
                 if new_sub:
                     folders.fsync_fd(fds[0], strict=True)
-=======
-            for d in (self.path, *(self.path / f for f in _FOLDERS)):
-                if not d.is_dir():
-                    made.update(dict.fromkeys(new_folder_parents(d)))
-                    _make_parents(d)
-                    with contextlib.suppress(FileExistsError):
-                        os.mkdir(d, 0o700)
-                    if not stat.S_ISDIR(os.lstat(d).st_mode):  # "/etc/passwd": never chmod it
-                        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(d))
-                    os.chmod(d, 0o700)
->>>>>>> main
             for parent in made:
                 fsync_folder(parent, strict=True)
         except OSError as e:
