@@ -67,6 +67,9 @@ AS_CONFIG_OWNER = frozenset(
 def _open_wizard(obj: CliContext) -> None:
     from alloy_tui.ui.app import run_wizard
 
+    if obj.sandbox is None:
+        as_config_owner(obj)  # root for the service user's config: the wizard runs as that user
+
     run_wizard(obj)
 
 

@@ -7,7 +7,7 @@ could be steered anywhere. Root's commands for that config (`queue ...`, `status
 `keepalive`, `log`, `send`...) therefore become the config's owner (its groups, then its gid,
 then its uid: for good, no way back) before they touch any of it, after reading what only
 root may read (the command line's files). The config file's owner decides, as
-``stat`` sees it. root's sendmail does not come here: it hands the message to the maildrop
+``stat`` sees it (its folder's owner when it is not written yet). The wizard does the same. root's sendmail does not come here: it hands the message to the maildrop
 like every other user (commands/sendmail_maildrop.py).
 """
 
@@ -26,11 +26,18 @@ class BecomeError(Exception):
 
 def foreign_owner(config_path: Path) -> int | None:
     """The uid of the config's owner when this process is root and the config is another
-    user's; None otherwise (not root, no such file, or root's own config)."""
+    user's; None otherwise (not root, or root's own config). A config not written yet belongs
+    to whoever owns its folder (`setup-system --user alloy` makes /etc/alloy-tui alloy's: the
+    wizard then writes the config as alloy)."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return None
     try:
         st = os.stat(config_path)
+    except FileNotFoundError:
+        try:
+            st = os.stat(Path(config_path).parent)
+        except OSError:
+            return None
     except OSError:
         return None
     return st.st_uid if st.st_uid != 0 else None

@@ -189,3 +189,14 @@ def test_root_becomes_the_configs_owner_for_good(tmp_path: Path) -> None:
         f"{OTHER} {OTHER} {OTHER} [] uid {OTHER}",
         "True /root",  # no passwd entry: HOME stays (nothing to move to)
     ]
+
+
+def test_a_config_not_written_yet_belongs_to_its_folders_owner(tmp_path: Path) -> None:
+    from alloy_tui.core.become import foreign_owner
+
+    etc = tmp_path / "etc"
+    etc.mkdir(mode=0o700)
+    assert foreign_owner(etc / "config.toml") is None  # root's folder: root's config
+    os.chown(etc, OTHER, OTHER)  # setup-system --user: the wizard then runs as that user
+    assert foreign_owner(etc / "config.toml") == OTHER
+    assert foreign_owner(tmp_path / "nowhere" / "config.toml") is None
