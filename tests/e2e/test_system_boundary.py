@@ -194,6 +194,8 @@ def test_the_service_users_symlinks_never_steer_root(sb: Sandbox) -> None:
         os.symlink(guard / "root-only.log", log)
         r = t.root("keepalive")
         no_traceback(r)
+        r = t.root("--config", str(t.cfg), "status", "--check")
+        assert r.returncode == 2 and b"is a symbolic link, never followed" in r.stdout, r.stdout
         message = b"To: root\nSubject: after the swaps\n\ndone\n"
         assert t.root("sendmail", "-i", "root", input=message).returncode == 0
         r = t.root("--config", str(t.cfg), "queue", "run")

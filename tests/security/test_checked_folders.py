@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from alloy_tui.core.alertlog import AlertLogError, AlertLogWriter
+from alloy_tui.core.alertlog import AlertLogError, AlertLogWriter, unsafe_problem
 from alloy_tui.core.folders import FolderCheckError
 from alloy_tui.core.health import daemon_lock
 from alloy_tui.core.health.facts import outbox_facts
@@ -117,11 +117,13 @@ def test_the_alert_log_never_follows_or_appends_to_a_file_it_does_not_own(tmp_pa
     writer = AlertLogWriter(log)
     with pytest.raises(AlertLogError, match="symbolic link"):
         writer.write("info", "t.x", "never written")
+    assert "is a symbolic link, never followed" in (unsafe_problem(log) or "")
     log.unlink()
     log.write_bytes(b"")
     os.chown(log, OTHER, OTHER)
     with pytest.raises(AlertLogError, match=f"owned by uid {OTHER}"):
         writer.write("info", "t.x", "never written")
+    assert f"is owned by uid {OTHER}, not by uid 0" in (unsafe_problem(log) or "")
     log.unlink()
     os.chown(folder, OTHER, OTHER)
     with pytest.raises(AlertLogError, match=f"folder {folder} is owned by uid {OTHER}"):
@@ -129,6 +131,7 @@ def test_the_alert_log_never_follows_or_appends_to_a_file_it_does_not_own(tmp_pa
     os.chown(folder, 0, 0)
     writer.write("info", "t.x", "written")
     assert log.stat().st_uid == 0 and b"written" in log.read_bytes()
+    assert unsafe_problem(log) is None
     assert unchanged(guard, before)
 
 

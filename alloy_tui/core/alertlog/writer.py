@@ -253,6 +253,39 @@ class AlertLogWriter:
             prune_archive(archive_path(self.path, n), cutoff, dir_fd=dir_fd)
 
 
+def unsafe_problem(path: Path) -> str | None:
+    """Why the writer would refuse the log at `path` for this user (its folder a symlink or
+    another user's; the log a symlink, another user's file, or a hard link), as one sentence
+    for `status --check`; None when it would write (or the log is not made yet)."""
+    from alloy_tui.core import folders
+
+    path = Path(path)
+    try:
+        dir_fd = folders.open_folder(
+            path.parent, "the alert log's folder", allow_root=True, shared=True
+        )
+    except folders.FolderCheckError as e:
+        return f"{e}; no entry can be written"
+    except OSError:
+        return None  # missing or unreadable: the places check says so
+    try:
+        st = os.stat(path.name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        return None
+    finally:
+        os.close(dir_fd)
+    if stat.S_ISLNK(st.st_mode):
+        why = "is a symbolic link, never followed; remove it (the log is created again)"
+    elif stat.S_ISREG(st.st_mode) and st.st_uid != os.geteuid():
+        who = folders.who
+        why = f"is owned by {who(st.st_uid)}, not by {who(os.geteuid())}; chown it or remove it"
+    elif stat.S_ISREG(st.st_mode) and st.st_nlink != 1:
+        why = "has more than one name (a hard link); remove it"
+    else:
+        return None
+    return f"the alert log {path} {why}: no entry can be written"
+
+
 def prune_archive(path: Path, cutoff: datetime, *, dir_fd: int | None = None) -> None:
     """Drop entries older than ``cutoff`` from an archive (delete it if nothing is left).
 
