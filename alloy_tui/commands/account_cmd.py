@@ -147,12 +147,35 @@ def login_command(obj: CliContext) -> None:
     # Only now that the config names the new account do the other accounts' tokens go.
     signin.forget_other_accounts(keep=account.username)
     click.echo(f"Signed in as {account.name} <{account.username}>.")
+    _lift_hold(obj, loaded.settings)
     if signin.replaced:  # change account: the config is bound to exactly one account
         click.echo(
             f"Signed out {', '.join(signin.replaced)}: its tokens were removed from {signin.cache_path}."
         )
     if loaded.settings.exchange_online.api == "ews":
         _ews_warning(loaded.settings)
+
+
+def _lift_hold(obj: CliContext, settings: Settings) -> None:
+    """Mail held for a sign-in (or any service failure) is tried now, not at the hold's end."""
+    from alloy_tui.core.outbox import outbox_path, read_hold
+
+    box = outbox_path(settings, obj.config_path)
+    hold = read_hold(box)
+    if hold is None:
+        return
+    from alloy_tui.commands.send_queue import start_runner
+    from alloy_tui.core.outbox import Outbox, OutboxError
+
+    outbox, probe = Outbox(box), str(hold.get("queue_id") or "")
+    try:  # the message that probed is due now too (force lifts the hold)
+        if probe and outbox.read_meta(probe) is not None:
+            outbox.force(probe)
+    except OutboxError:
+        pass
+    outbox.lift_hold()
+    click.echo("The queue was held; its mail is tried now.")
+    start_runner(obj.config_path, box)
 
 
 @click.command("logout")

@@ -28,7 +28,7 @@ def _summary_line(s: Any) -> str:
     hold = getattr(s, "hold", None)
     if hold:  # only a service or settings verdict stops a pass: say which, and until when
         from alloy_tui.core.errors import printable
-        from alloy_tui.core.health.delivery import hold_sentence
+        from alloy_tui.core.health import hold_sentence
 
         line += printable(
             f" Stopped: nothing else can go now; the queue is {hold_sentence(hold, time.time())}."

@@ -170,10 +170,12 @@ def messages(directory: Path) -> None:
     if not found:
         click.echo(f"No messages in {folder}.")
         return
-    for m in found:
+    from alloy_tui.core.errors import printable
+
+    for m in found:  # what a message said: never raw to the terminal
         behalf = f" (sent by {m.sender} on behalf)" if m.sender else ""
-        click.echo(f"{Path(m.path).name}  [{m.api}]  From: {m.from_address}{behalf}")
-        click.echo(f"    To: {', '.join(m.to)}  Subject: {m.subject}")
+        click.echo(printable(f"{Path(m.path).name}  [{m.api}]  From: {m.from_address}{behalf}"))
+        click.echo(printable(f"    To: {', '.join(m.to)}  Subject: {m.subject}"))
 
 
 COMMANDS: list[click.Command] = [sandbox_group]

@@ -32,8 +32,8 @@ IGNORED_WITH_ARGUMENT = frozenset("BALhCXdOep")  # the value is taken, then drop
 BOOLEAN_O = {"i": "ignore_dots"}  # -oi; every other -oX is accepted and ignored
 MODES = {"m": "deliver", "p": "list", "s": "smtp", "i": "newaliases"}
 NO_RECIPIENTS = {"smtp": "-bs", "newaliases": "-bi", "queue_run": "-q", "queue_interval": "-q"}
-DSN_NOTIFY = frozenset(("success", "failure", "delay"))
-DSN_RET = frozenset(("full", "hdrs"))
+DSN_NOTIFY = frozenset(("SUCCESS", "FAILURE", "DELAY"))
+DSN_RET = frozenset(("FULL", "HDRS"))
 MAX_ENVID = 100
 
 
@@ -195,10 +195,10 @@ def _with_argument(args: SendmailArgs, letter: str, value: str) -> None:
 def _dsn(args: SendmailArgs, letter: str, value: str) -> None:
     """-N notify, -R ret, -V envid: kept when well-formed (as postfix does, a bad value is
     ignored with a warning, never a lost message)."""
-    text = value.strip().lower()
+    text = value.strip().upper()  # as SMTP's NOTIFY= and RET= (the listener records those)
     if letter == "N":
         words = [w.strip() for w in text.split(",")]
-        ok = words == ["never"] or (bool(words) and set(words) <= DSN_NOTIFY)
+        ok = words == ["NEVER"] or (bool(words) and set(words) <= DSN_NOTIFY)
         key, kept = "dsn_notify", ",".join(words)
     elif letter == "R":
         ok, key, kept = text in DSN_RET, "dsn_ret", text

@@ -210,6 +210,7 @@ def _deliver(args: SendmailArgs, prog: str, config_path: Path, stdin: BinaryIO |
                     raise
                 guard.done()
     except HandoffError as e:
+        guard.decide()
         _say(f"{prog}: {e}")
         if e.exit_code in NOT_TAKEN:  # nobody's mail vanishes in silence: cron may not tell
             from alloy_tui.commands.sendmail_maildrop import tell_syslog
@@ -217,6 +218,7 @@ def _deliver(args: SendmailArgs, prog: str, config_path: Path, stdin: BinaryIO |
             tell_syslog(e.exit_code, str(e))
         return e.exit_code
     except (Interrupted, KeyboardInterrupt) as e:
+        guard.decide()
         name = _signal_name(getattr(e, "signum", 2))
         _say(f"{prog}: interrupted ({name}); nothing was queued.")
         return os.EX_TEMPFAIL

@@ -13,11 +13,14 @@ background job) stays ignored.
 from __future__ import annotations
 
 import contextlib
-import signal
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# The `signal` module builds three enums when imported (about half a millisecond on every cron
+# job's hand-off); its C core `_signal`, loaded with the interpreter, is all this needs.
+_signal: Any = __import__("_signal")
+SIGNALS: tuple[int, ...] = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP)
 
 
 class Interrupted(BaseException):
@@ -34,36 +37,42 @@ class Guard:
 
     def __init__(self) -> None:
         self.committed = False
+        self.decided = False  # the exit code is known: a signal no longer changes it
         self.received = 0  # the last signal's number, 0 if none
         self.watched: tuple[int, ...] = ()
 
     def install(self) -> Guard:
         watched = []
         for sig in SIGNALS:
-            if signal.getsignal(sig) is signal.SIG_IGN:
+            if _signal.getsignal(sig) == _signal.SIG_IGN:
                 continue  # nohup / background job: the caller asked for it to be ignored
-            signal.signal(sig, self._handler)
+            _signal.signal(sig, self._handler)
             watched.append(sig)
         self.watched = tuple(watched)
         return self
 
     def _handler(self, signum: int, frame: FrameType | None) -> None:
         self.received = signum
-        if not self.committed:
+        if not (self.committed or self.decided):
             raise Interrupted(signum)
 
     @contextlib.contextmanager
     def committing(self) -> Iterator[None]:
         """The block runs with the signals blocked; call `done()` in it once the message is
         queued. A signal that came meanwhile is handled as the block ends."""
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, self.watched)
+        old = _signal.pthread_sigmask(_signal.SIG_BLOCK, self.watched)
         try:
             yield
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            _signal.pthread_sigmask(_signal.SIG_SETMASK, old)
 
     def done(self) -> None:
         self.committed = True
+
+    def decide(self) -> None:
+        """Nothing was queued and the exit code is chosen: a later signal is only noted (raised
+        while the error is said, it would escape as a traceback)."""
+        self.decided = True
 
     def settle(self) -> None:
         """Queued and nothing left to start: the signals are ignored from here to the exit, or
@@ -71,4 +80,4 @@ class Guard:
         every Python handler) would kill a process whose message is queued."""
         if self.committed:
             for sig in self.watched:
-                signal.signal(sig, signal.SIG_IGN)
+                _signal.signal(sig, _signal.SIG_IGN)

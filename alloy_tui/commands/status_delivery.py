@@ -13,7 +13,7 @@ def delivery_lines(settings: Settings, config_path: object) -> tuple[str, list[s
     """(why mail cannot go now, or "" when nothing holds it; the lines to print)."""
     from pathlib import Path
 
-    from alloy_tui.core.health import delivery as d
+    from alloy_tui.core import health as d
     from alloy_tui.core.maildrop import maildrop_folder, waiting_files
     from alloy_tui.core.outbox import outbox_path
 

@@ -110,6 +110,17 @@ _CANNOT_SYNC_FOLDERS = (
 )
 
 
+def new_folder_parents(folder: Path) -> list[Path]:
+    """The folders whose entries change when `folder` and its missing ancestors are created
+    (each one's parent), outermost first: what to fsync so the new names are durable."""
+    out = []
+    p = folder
+    while not p.exists() and p.parent != p:
+        out.append(p.parent)
+        p = p.parent
+    return out[::-1]
+
+
 def current_umask() -> int | None:
     """This process's umask, read without changing it (Linux: /proc/self/status); None if unknown.
     (`os.umask` can only be read by setting it, which races with other threads creating files.)"""

@@ -192,3 +192,24 @@ def test_sandbox_flag_shows_the_whole_path_in_one_command(tmp_path: Path) -> Non
     assert out.returncode == 0, out.stderr
     assert "enter the code:" in out.stderr and "approved automatically" in out.stderr
     assert "Test message has been sent to bob@example.com" in out.stdout
+
+
+def test_mail_held_for_a_sign_in_goes_once_signed_in(sb: Sandbox, cfg: Path) -> None:
+    import time
+
+    before = len(sb.messages())
+    out = run(
+        cfg, "send", "--queue", "--from", ACCOUNT, "--to", "bob@example.com", "--subject",
+        "held for login",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    run(cfg, "queue", "run")  # not signed in: the queue is held (service: sign-in needed)
+    out = run(cfg, "status")
+    assert "Ready to send: no, held until" in out.stdout, out.stdout
+    out = run(cfg, "login", closed_stdin=True)
+    assert out.returncode == 0, out.stderr
+    assert "The queue was held; its mail is tried now." in out.stdout
+    deadline = time.monotonic() + 30
+    while len(sb.messages()) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [m.subject for m in sb.messages()[before:]] == ["held for login"]

@@ -86,12 +86,13 @@ def test_nul_and_bare_cr_body_arrives_whole(sb: Sandbox, tmp_path: Path, api: st
     assert stored(m).get_payload(decode=True) == BINARY_BODY
 
 
-def test_latin1_cron_body_is_labelled(sb: Sandbox, tmp_path: Path) -> None:
-    cfg = configure(sb, tmp_path)
+@pytest.mark.parametrize("api", ["graph", "ews"])
+def test_latin1_cron_body_is_labelled(sb: Sandbox, tmp_path: Path, api: str) -> None:
+    cfg = configure(sb, tmp_path, api)
     body = "Sauvegarde terminée: 3 fichiers copiés\n".encode("latin-1")
-    raw = b"From: root (Cron Daemon)\nTo: root\nSubject: sauvegarde\n\n" + body
+    raw = f"From: root (Cron Daemon)\nTo: root\nSubject: sauvegarde {api}\n\n".encode() + body
     assert run(cfg, "sendmail", "-oi", "-t", stdin=raw).returncode == 0
-    msg = stored(delivered(sb, cfg, "sauvegarde"))
+    msg = stored(delivered(sb, cfg, f"sauvegarde {api}"))
     assert msg.get_content_charset() == "iso-8859-1"
     assert msg.get_content().replace("\r\n", "\n") == "Sauvegarde terminée: 3 fichiers copiés\n"
 

@@ -94,3 +94,14 @@ def test_to_and_cc_stay_as_the_program_wrote_them(tmp_path: Path) -> None:
     msg = parsed(got.data)
     assert str(msg["Reply-To"]) == "app@fabrikam.test"
     assert msg["From"].addresses[0].addr_spec == "noc@contoso.test"
+
+
+def test_latin1_body_is_labelled_over_smtp(tmp_path: Path) -> None:
+    with SmtpServer(tmp_path, "none") as server:
+        cfg = configure(tmp_path, server)
+        raw = b"From: root\nTo: root\nSubject: php mail\n\nCommande re\xe7ue\n"
+        assert run(cfg, "sendmail", "-oi", "-t", stdin=raw).returncode == 0
+        got = received(server, cfg)
+    msg = parsed(got.data)
+    assert msg.get_content_charset() == "iso-8859-1"
+    assert msg.get_content().replace("\r\n", "\n") == "Commande reçue\n"

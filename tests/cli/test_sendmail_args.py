@@ -108,15 +108,15 @@ def test_r_is_f() -> None:
 @pytest.mark.parametrize(
     ("argv", "dsn"),
     [
-        (["-N", "failure,delay"], {"dsn_notify": "failure,delay"}),
-        (["-Nnever"], {"dsn_notify": "never"}),
-        (["-N", "SUCCESS"], {"dsn_notify": "success"}),
-        (["-R", "hdrs"], {"dsn_ret": "hdrs"}),
-        (["-RFULL"], {"dsn_ret": "full"}),
+        (["-N", "failure,delay"], {"dsn_notify": "FAILURE,DELAY"}),
+        (["-Nnever"], {"dsn_notify": "NEVER"}),
+        (["-N", "SUCCESS"], {"dsn_notify": "SUCCESS"}),
+        (["-R", "hdrs"], {"dsn_ret": "HDRS"}),
+        (["-RFULL"], {"dsn_ret": "FULL"}),
         (["-V", "job-42@web01"], {"dsn_envid": "job-42@web01"}),
         (
             ["-N", "failure", "-R", "hdrs", "-Vabc"],
-            {"dsn_notify": "failure", "dsn_ret": "hdrs", "dsn_envid": "abc"},
+            {"dsn_notify": "FAILURE", "dsn_ret": "HDRS", "dsn_envid": "abc"},
         ),
     ],
 )

@@ -206,3 +206,43 @@ def test_not_set_up_is_a_421_greeting_and_78(tmp_path: Path) -> None:
     assert r.returncode == 78
     assert r.stdout.startswith(b"421 4.3.5 not set up") and r.stdout.count(b"\r\n") == 1
     assert r.stderr.startswith(b"sendmail: not set up") and r.stderr.count(b"\n") == 1
+
+
+def test_sigterm_ends_an_open_session_with_421_and_75(tmp_path: Path) -> None:
+    """A message already answered 250 stays queued; the session still open gets 421 (the
+    client keeps what it had not handed over) and sendmail exits 75."""
+    import signal
+
+    write_config(tmp_path)
+    c = PipeClient(tmp_path)
+    assert c.reply()[0] == 220
+    assert c.send(b"EHLO x\r\n")[0] == 250
+    assert c.send(b"MAIL FROM:<app@contoso.com>\r\n")[0] == 250
+    assert c.send(b"RCPT TO:<root>\r\n")[0] == 250
+    assert c.send(b"DATA\r\n")[0] == 354
+    assert c.send(b"Subject: first\r\n\r\nok\r\n.\r\n")[0] == 250
+    assert c.send(b"MAIL FROM:<app@contoso.com>\r\n")[0] == 250
+    c.proc.send_signal(signal.SIGTERM)
+    code, [text] = c.reply()
+    assert code == 421 and "Shutting down" in text
+    assert c.finish()[0] == 75
+    assert [m.subject for m in queued(tmp_path)] == ["first"]
+
+
+def test_a_bs_session_outlives_the_network_listeners_idle_and_session_caps(
+    tmp_path: Path,
+) -> None:
+    """Symfony Mailer keeps `sendmail -bs` open between a worker's messages and pings it
+    (NOOP) only after 100 s of quiet: a session cut after the listener's 60 s idle or 30 min
+    cap would fail the next message. The rules and other limits stay the listener's."""
+    from alloy_tui.core.config import load_or_default
+    from alloy_tui.core.smtpd.options import limits
+    from alloy_tui.core.smtpd.pipe import pipe_options
+
+    config = write_config(tmp_path, "[smtpd]\nmax_recipients = 7\n")
+    settings = load_or_default(config).settings
+    o, listener = pipe_options(settings), limits(settings)
+    assert listener["idle_timeout"] == 60 and listener["session_timeout"] == 1800
+    assert o.idle_timeout >= 300 and o.session_timeout >= 86400
+    assert o.max_recipients == 7 and o.passwords == {} and o.tls is None
+    assert o.command_timeout == listener["command_timeout"]

@@ -105,7 +105,7 @@ def test_dsn_options_are_recorded_in_the_details(tmp_path: Path) -> None:
     assert (r.returncode, r.stderr) == (0, b"")
     _one_queued(tmp_path)
     [meta] = metas(tmp_path)
-    dsn = {"dsn_notify": "failure,delay", "dsn_ret": "hdrs", "dsn_envid": "job42"}
+    dsn = {"dsn_notify": "FAILURE,DELAY", "dsn_ret": "HDRS", "dsn_envid": "job42"}
     assert meta["details"] == dsn
     [entry] = log_events(tmp_path)
     assert {k: entry["details"][k] for k in dsn} == dsn

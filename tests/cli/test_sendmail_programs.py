@@ -72,7 +72,7 @@ def test_mutt_with_dsn_notify(tmp_path: Path) -> None:
     [m] = queued(tmp_path)
     assert m.subject == "mutt dsn" and m.to == ("ops@contoso.com",)
     [meta] = metas(tmp_path)
-    assert meta["details"] == {"dsn_notify": "failure,delay", "dsn_ret": "hdrs"}
+    assert meta["details"] == {"dsn_notify": "FAILURE,DELAY", "dsn_ret": "HDRS"}
 
 
 def test_symfony_mailer_sendmail_transport_bs_i(tmp_path: Path) -> None:

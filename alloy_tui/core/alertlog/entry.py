@@ -20,6 +20,10 @@ from alloy_tui.core.alertlog.fields import parse_ts
 from alloy_tui.core.errors import printable
 from alloy_tui.core.terminal_text import escape_json, json_text
 
+# JSON escapes that can stand for a control character (\\uXXXX, \\n ...): a printable ASCII line
+# without any of them can hold none.
+_CONTROL_ESCAPES = ("\\u", "\\n", "\\t", "\\r", "\\b", "\\f")
+
 # The longest line we parse as JSON; longer ones are shown cut and flagged.
 MAX_PARSE_BYTES = 1024 * 1024
 
@@ -55,6 +59,13 @@ class Entry:
         value changed, else with any C1, DEL or bidi character the JSON holds (in a key the
         entry does not read, say) written as \\uXXXX. Entries written by older versions, or
         lines another program appended, may hold escape sequences a hostile server sent."""
+        raw = self.raw
+        if (
+            raw.isascii()
+            and raw.isprintable()
+            and ("\\" not in raw or not any(e in raw for e in _CONTROL_ESCAPES))
+        ):
+            return self  # the usual line: no text in it can hold a control character
         if not self.valid:
             return replace(self, raw=printable(self.raw), message=printable(self.message))
         clean = replace(

@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     from alloy_tui.core.health.check import CheckResult, run_check
     from alloy_tui.core.health.daemon import DaemonLock, daemon_lock
     from alloy_tui.core.health.daemon import holder as daemon_holder
+    from alloy_tui.core.health.delivery import (
+        DeliveryFacts,
+        clock_time,
+        delivery_facts,
+        held_condition,
+        hold_sentence,
+        reason_words,
+    )
     from alloy_tui.core.health.jobs import Job, daemon_jobs, run_jobs, start_jobs
     from alloy_tui.core.health.places import (
         PlaceProblem,
@@ -44,6 +52,9 @@ __getattr__ = lazy_names(
         "alerts": "Alert Condition notify",
         "check": "CheckResult run_check",
         "daemon": "DaemonLock daemon_lock daemon_holder=holder",
+        "delivery": (
+            "DeliveryFacts clock_time delivery_facts held_condition hold_sentence reason_words"
+        ),
         "jobs": "Job daemon_jobs run_jobs start_jobs",
         "places": "PlaceProblem os_error_line outbox_problem place_problems",
         "refresh": "KeepaliveResult keepalive",
@@ -61,13 +72,18 @@ __all__ = [
     "CheckResult",
     "Condition",
     "DaemonLock",
+    "DeliveryFacts",
     "Job",
     "KeepaliveResult",
     "PlaceProblem",
+    "clock_time",
     "daemon_holder",
     "daemon_jobs",
     "daemon_lock",
+    "delivery_facts",
     "enable_line",
+    "held_condition",
+    "hold_sentence",
     "host_of",
     "keepalive",
     "last_refresh",
@@ -76,6 +92,7 @@ __all__ = [
     "os_error_line",
     "outbox_problem",
     "place_problems",
+    "reason_words",
     "run_check",
     "run_jobs",
     "start_jobs",

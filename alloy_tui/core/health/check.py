@@ -101,6 +101,11 @@ def run_check(config_path: Path, *, now: float | None = None, alert: bool = True
     _check_outbox(result, settings, facts)
     _check_delivery(result, settings, config_path, box, facts, now)
     _check_maildrop_ledger(result, box)
+    from alloy_tui.core.health.places import alert_log_problem
+
+    log_problem = alert_log_problem(alert_log_path(settings.text("alert_log.path"), config_path))
+    if log_problem:
+        result.add(WARNING, log_problem)
     who = ""
     if settings.text("service") == "exchange-online":
         who = _check_signin(result, settings, config_path, st, refresh_s)

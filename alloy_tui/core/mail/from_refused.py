@@ -62,7 +62,7 @@ def send_queued(
     result = delivery.send_raw(fixed, recipients, sender=account)
     was = was or sender
     result.extra["from_rewritten"] = (
-        f"The service refused From: {was} for {account} ({refused.title}); the message was "
+        f"The service refused to send as {was} for {account} ({refused.title}); the message was "
         f"sent From {account} instead (replies go to {was} unless the message named its own "
         f"Reply-To). Fix: {refused.fix}"
     )

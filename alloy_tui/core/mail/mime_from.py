@@ -112,8 +112,9 @@ def _to_account(
 
 
 def rewrite_to_account(raw: bytes, account: str) -> tuple[bytes, str]:
-    """(the message From `account`, the From it had): the rules above applied to a queued
-    message whose From the service refused. ("" for the From when it already was `account`.)"""
+    """(the message From `account`, the address that was refused): the rules above applied to
+    a queued message whose From (or Sender) the service refused; (raw, "") when it already is
+    From the account with no other Sender."""
     head, linesep, body = split_head(raw)
     msg = parse_head(head)
     try:
@@ -121,9 +122,13 @@ def rewrite_to_account(raw: bytes, account: str) -> tuple[bytes, str]:
     except MessageRefused:
         found = []
     name, spec = found[0] if found else ("", "")
-    if spec.lower() == account.lower():
-        return raw, ""
     host = Host()
+    if spec.lower() == account.lower():  # the From is fine: a foreign Sender, if any, goes
+        change = _to_account(msg, host, account, account, "", None)
+        if not change.drop:
+            return raw, ""
+        out = header_block(msg, {}, account, linesep.decode(), change.drop)
+        return out + linesep + body, ", ".join(values(msg, "Sender")).strip()
     display = display_text(name) or (spec.split("@", 1)[0] if spec else "")
     real = _real(spec, host)
     change = _to_account(msg, host, account, account, display, (name, spec) if real else None)

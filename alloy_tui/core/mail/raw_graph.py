@@ -76,7 +76,8 @@ class GraphDelivery(m365.M365Transport):
     ) -> SendResult:
         started = time.monotonic()
         message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
-        large = len(message) > raw.GRAPH_MAX_RAW_BYTES
+        mime = raw.for_exchange(message, recipients)
+        large = len(mime) > raw.GRAPH_MAX_RAW_BYTES
         too_big = raw.check_size(len(message))
         if too_big is None and large and not self.settings.exchange_online.large_messages:
             too_big = raw.too_big(
@@ -93,7 +94,7 @@ class GraphDelivery(m365.M365Transport):
 
             request_id = send_large(self, message, recipients)
         else:
-            body = base64.b64encode(raw.for_exchange(message, recipients))
+            body = base64.b64encode(mime)
             url = f"{self.mailbox_url}/sendMail"
             resp = self._call("POST", url, content=body, mime=True)
             if resp.status_code != 202:

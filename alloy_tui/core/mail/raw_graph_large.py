@@ -3,7 +3,9 @@ a draft (POST /me/messages, or /users/{mailbox}/messages for app-only, under the
 `mailbox_url`; needs Mail.ReadWrite) with the message's subject, body, recipients,
 Message-ID and X- headers; attachments under 3 MB posted whole, larger ones through an upload
 session (PUT chunks of 320 KiB multiples, at most 4 MiB, to the pre-authorised upload URL);
-then POST .../messages/{id}/send. A draft left by a failure is deleted (best effort).
+then POST .../messages/{id}/send. A body that would make the draft's JSON bigger than one
+request goes as `output.txt` with a short note instead (`raw_graph_text.py`). A draft left by
+a failure is deleted (best effort).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.errors import ExplainedError, Explanation
 from alloy_tui.core.mail import raw
+from alloy_tui.core.mail.raw_graph_text import body_as_attachment, with_body_of
 
 if TYPE_CHECKING:
     from alloy_tui.core.mail.raw_graph import GraphDelivery
 
-INLINE_LIMIT = 3 * 1024 * 1024  # attachments under this go in one request
+INLINE_LIMIT = 3_000_000  # attachments under this go in one request (base64: 4 MB less JSON)
 CHUNK = 10 * 320 * 1024  # 3.2 MiB: a multiple of 320 KiB, under 4 MiB
 
 
@@ -76,12 +79,13 @@ def needs_read_write(account: str) -> Explanation:
 
 def send_large(d: GraphDelivery, message: bytes, recipients: Sequence[str]) -> str:
     """Send through a draft; returns the request id of the send. ExplainedError on failure."""
-    msg = email.message_from_bytes(
-        raw.for_exchange(message, recipients), policy=email.policy.default
-    )
+    exchange = with_body_of(raw.for_exchange(message, recipients), message)
+    msg = email.message_from_bytes(exchange, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     base = f"{d.mailbox_url}/messages"
-    resp = d._call("POST", base, json=draft_of(msg, d._account))
+    draft = draft_of(msg, d._account)
+    text_part = body_as_attachment(draft)  # a body over Graph's request limit: output.txt
+    resp = d._call("POST", base, json=draft)
     if resp.status_code == 403:  # an app: its role assignment or scope (the commands name both)
         refused = d._explain(resp) if d.app_only else needs_read_write(d._account)
         refused.verdict = "retry"  # only large messages wait for the permission; the others go
@@ -90,7 +94,8 @@ def send_large(d: GraphDelivery, message: bytes, recipients: Sequence[str]) -> s
         raise ExplainedError(d._explain(resp))
     draft_id = str(resp.json()["id"])
     try:
-        for part in msg.iter_attachments():
+        parts = [text_part] if text_part is not None else []
+        for part in [*parts, *msg.iter_attachments()]:
             _attach(d, f"{base}/{draft_id}/attachments", part)
         resp = d._call("POST", f"{base}/{draft_id}/send")
         if resp.status_code != 202:

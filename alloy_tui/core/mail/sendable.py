@@ -43,7 +43,7 @@ def text_charset(data: bytes) -> str:
     return "iso-8859-1"
 
 
-def _split(raw: bytes) -> tuple[bytes, bytes]:
+def split_body(raw: bytes) -> tuple[bytes, bytes]:
     """(header block with its last line ending, body)."""
     ends = [(raw.find(sep), sep) for sep in (b"\n\n", b"\n\r\n")]
     found = [(at, sep) for at, sep in ends if at >= 0]
@@ -60,7 +60,7 @@ def _binary(data: bytes) -> bool:
 
 def needs_fixing(raw: bytes) -> bool:
     """False for the usual message (quick: no parsing)."""
-    body = _split(raw)[1]
+    body = split_body(raw)[1]
     return bool(body) and (_binary(body) or not body.isascii())
 
 
@@ -71,7 +71,7 @@ def make_sendable(raw: bytes) -> bytes:
         return raw
     from email.parser import BytesParser
 
-    head, body = _split(raw)
+    head, body = split_body(raw)
     msg = BytesParser().parsebytes(head, headersonly=True)
     maintype = msg.get_content_maintype()
     if maintype == "multipart":

@@ -279,16 +279,19 @@ class _Intake:
             )
 
     def retry_stuck(self, name: str, first: os.stat_result, fp: str, known: dict[str, Any]) -> None:
-        """A file already queued (or refused) that could not be removed: try again, quietly."""
-        if known.get("state") == "taken":
-            with contextlib.suppress(OSError):
+        """A file already queued (or refused) that could not be removed: try again, quietly;
+        still there: counted as stuck (the watch then looks again within a minute)."""
+        try:
+            if known.get("state") == "taken":
                 self.remove_if_same(self.folder / name, first)
-                self.ledger.drop(fp)
+            else:
+                keep = stat.S_ISREG(first.st_mode) and first.st_nlink == 1
+                refused = self.box.path / "refused"
+                dispose(self.folder, name, first, Refused("", keep=keep), refused)
+        except (Stuck, OSError):
+            self.summary.stuck += 1
             return
-        keep = stat.S_ISREG(first.st_mode) and first.st_nlink == 1
-        with contextlib.suppress(Stuck, OSError):
-            dispose(self.folder, name, first, Refused("", keep=keep), self.box.path / "refused")
-            self.ledger.drop(fp)
+        self.ledger.drop(fp)
 
     def refuse(self, name: str, uid: int | None, first: os.stat_result, why: Refused) -> None:
         label, reason = shown(name), printable(str(why))

@@ -20,6 +20,7 @@ from alloy_tui.core.outbox import Outbox, OutboxError
 
 SETTLE_SECONDS = 2.0
 FULL_SCAN_SECONDS = 3600.0
+STUCK_RETRY_SECONDS = 60.0
 
 
 def maildrop_path(settings: Settings, config_path: Path) -> Path:
@@ -41,6 +42,7 @@ class MaildropIntake:
         self._seen: tuple[int, int] | None = None
         self._listed_at = 0.0
         self._said = ""
+        self._stuck = 0
 
     def changed(self) -> bool:
         """Whether the folder may hold something new since it was last listed (one stat)."""
@@ -50,7 +52,10 @@ class MaildropIntake:
             return False
         key = (st.st_ino, st.st_mtime_ns)
         now = time.time()
-        if key == self._seen and now - self._listed_at < FULL_SCAN_SECONDS:
+        # a file that could not be removed (a read-only maildrop): looked at once a minute, so
+        # it goes (and status --check is OK again) soon after the admin fixes the maildrop
+        every = STUCK_RETRY_SECONDS if self._stuck else FULL_SCAN_SECONDS
+        if key == self._seen and now - self._listed_at < every:
             return False
         self._seen = key if now - st.st_mtime > SETTLE_SECONDS else None
         self._listed_at = now
@@ -69,4 +74,5 @@ class MaildropIntake:
             self._said = text
             return IntakeSummary()
         self._said = ""
+        self._stuck = taken.stuck
         return taken

@@ -11,6 +11,7 @@ an outage costs one request per back-off step, and a poison message never stops 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,8 +97,17 @@ class Runner(Outcomes):
         return float(self.hold["until"]) if self.hold else 0.0
 
     def sync_hold(self) -> None:
-        """The hold on disk is the truth: `queue retry/delete/flush` lift it by removing it."""
+        """The hold on disk is the truth: `queue retry/delete/flush` lift it by removing it.
+        A `settings` hold also ends when the config file changed after it began."""
         self.hold = holds.read_hold(self.box.path)
+        if self.hold is not None and self.hold.get("verdict") == "settings":
+            try:
+                changed = os.stat(self.config_path).st_mtime > float(self.hold["since"])
+            except OSError:
+                changed = False
+            if changed:  # the settings were saved: every pending message is tried once now
+                self.lift_hold()
+                self.flush = True
 
     def set_hold(self, meta: dict[str, Any], ex: Explanation, when: float, probes: int) -> None:
         now = self.clock.now()

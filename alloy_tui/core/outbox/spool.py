@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.fs import fsync_folder, remove_quietly, why, write_temp
+from alloy_tui.core.fs import fsync_folder, new_folder_parents, remove_quietly, why, write_temp
 from alloy_tui.core.outbox import hold as holding
 from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.batch import Placing, place
@@ -132,7 +132,7 @@ class Outbox:
             made: dict[Path, None] = {}  # the parents to fsync, in order
             for d in (self.path, *(self.path / f for f in _FOLDERS)):
                 if not d.is_dir():
-                    made.update(dict.fromkeys(_new_parents(d)))
+                    made.update(dict.fromkeys(new_folder_parents(d)))
                     _make_parents(d)
                     with contextlib.suppress(FileExistsError):
                         os.mkdir(d, 0o700)
@@ -436,13 +436,3 @@ def _make_parents(path: Path) -> None:
         with contextlib.suppress(FileExistsError):
             os.mkdir(d, 0o700)
             os.chmod(d, 0o700)
-
-
-def _new_parents(folder: Path) -> list[Path]:
-    """The parents of `folder` and of its missing ancestors: what creating it changes."""
-    out = []
-    p = folder
-    while not p.exists() and p.parent != p:
-        out.append(p.parent)
-        p = p.parent
-    return out[::-1]

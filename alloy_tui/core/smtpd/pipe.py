@@ -42,10 +42,27 @@ class PipeSummary(NamedTuple):
     interrupted: bool  # a signal ended a session that was still open
 
 
+PIPE_IDLE_SECONDS = 300.0  # postfix's smtpd_timeout; Symfony pings (NOOP) only after 100 s idle
+PIPE_SESSION_SECONDS = 7 * 86400.0  # a queue worker keeps its `sendmail -bs` open for hours
+
+
 def pipe_options(settings: Settings) -> ListenerOptions:
     """The listener's rules and limits (`options.limits`); no passwords, no TLS (a local
-    process as this user, trusted as loopback is); one session."""
-    return ListenerOptions(host="stdin", port=0, **{**limits(settings), "max_connections": 1})
+    process as this user, trusted as loopback is); one session. The session's own caller is
+    the only one it serves, so it is not cut for length, nor for an idle minute: Symfony Mailer
+    (Laravel) keeps `sendmail -bs` open between messages and checks it with NOOP only after
+    100 s; a session closed sooner would fail its next message."""
+    base = limits(settings)
+    return ListenerOptions(
+        host="stdin",
+        port=0,
+        **{
+            **base,
+            "max_connections": 1,
+            "idle_timeout": max(base["idle_timeout"], PIPE_IDLE_SECONDS),
+            "session_timeout": max(base["session_timeout"], PIPE_SESSION_SECONDS),
+        },
+    )
 
 
 class PipeSession(Session):

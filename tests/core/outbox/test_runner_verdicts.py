@@ -7,7 +7,9 @@ access token the service no longer accepts is refreshed and the message sent at 
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -240,3 +242,23 @@ def test_an_access_token_refused_as_expired_is_refreshed_and_the_message_sent_at
         summary = run_queue(settings, tmp_path / "config.toml", clock=clock)
         assert (summary.sent, summary.deferred) == (1, 0)
         assert [m.subject for m in own.messages()] == [f"after expiry {api}"]
+
+
+def test_a_settings_hold_ends_when_the_config_changes(
+    sb: Sandbox, settings: Settings, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    clock.t = time.time()  # the config file's mtime is real time
+    [qid] = submit(settings, tmp_path, clock, mime("no mailbox yet"))
+    sb.set_scenario("mailbox_not_enabled", count=None)
+    summary = run_queue(settings, tmp_path / "config.toml", clock=clock)
+    assert summary.hold is not None and summary.hold["verdict"] == "settings"
+    assert run_queue(settings, tmp_path / "config.toml", clock=clock).deferred == 0  # held
+    sb.clear_scenarios()  # the admin licensed the mailbox and saved the config
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("# saved\n")
+    later = summary.hold["since"] + 5
+    os.utime(cfg, (later, later))
+    summary = run_queue(settings, cfg, clock=clock)  # still before the hold's end
+    assert summary.sent == 1 and summary.hold is None
+    assert qid not in Outbox(Path(settings.queue.path)).ids()
