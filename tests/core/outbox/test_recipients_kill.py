@@ -53,8 +53,10 @@ def slow_down(server: SmtpServer, seconds: float) -> None:
     server.handler.handle_DATA = slow  # type: ignore[method-assign]
 
 
-def run(cfg: Path, kill_after: float | None) -> bool:
-    """One runner; SIGKILLed after `kill_after` seconds (True if it was killed)."""
+def run(cfg: Path, kill_after: float | None, server: SmtpServer | None = None) -> bool:
+    """One runner; SIGKILLed `kill_after` seconds after the server got a message from it (or
+    after 5 s if none comes): True if it was killed."""
+    before = len(server.messages) if server is not None else 0
     p = subprocess.Popen(
         [sys.executable, "-c", RUNNER, str(cfg)],
         stdout=subprocess.DEVNULL,
@@ -62,6 +64,11 @@ def run(cfg: Path, kill_after: float | None) -> bool:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     if kill_after is not None:
+        deadline = time.monotonic() + 5
+        while server is not None and len(server.messages) == before and p.poll() is None:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.005)
         time.sleep(kill_after)
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
@@ -75,7 +82,7 @@ def run(cfg: Path, kill_after: float | None) -> bool:
 def test_sigkill_during_partial_deliveries_loses_no_recipient(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "queue")
     everyone: dict[str, list[str]] = {}
-    for i in range(8):
+    for i in range(12):
         to = [f"ok{i}@contoso.test", f"ops{i}@contoso.test", f"bad{i}@contoso.test"]
         raw = f"From: s@contoso.test\r\nTo: {', '.join(to)}\r\nSubject: m{i}\r\n\r\nb\r\n".encode()
         everyone[box.submit(raw, recipients=to, sender="", source="t")] = to
@@ -83,7 +90,7 @@ def test_sigkill_during_partial_deliveries_loses_no_recipient(tmp_path: Path) ->
     rng = random.Random(19)
     kills = 0
     with SmtpServer(tmp_path, "none") as server:
-        slow_down(server, 0.03)
+        slow_down(server, 0.08)
         server.handler.rcpt_replies = {
             a: ("550 5.1.1 unknown" if a.startswith("bad") else "451 4.2.0 later")
             for to in everyone.values()
@@ -96,7 +103,7 @@ def test_sigkill_during_partial_deliveries_loses_no_recipient(tmp_path: Path) ->
                 server.handler.rcpt_replies = {
                     a: r for a, r in server.handler.rcpt_replies.items() if a.startswith("bad")
                 }
-            kills += run(cfg, rng.uniform(0.3, 1.2))
+            kills += run(cfg, rng.uniform(0.0, 0.25), server)
             delivered = Counter(a for m in server.messages for a in m.rcpt_tos)
             states: Counter[str] = Counter()
             for qid, to in everyone.items():
