@@ -76,7 +76,9 @@ def usable(folder: Path) -> bool:
 @contextlib.contextmanager
 def _only_one(box: Outbox) -> Iterator[bool]:
     """One intake per outbox at a time (two runners must not both submit a file)."""
-    fd = os.open(box.path / "maildrop.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    with box.folders() as (root,):  # the checked outbox folder: never through a symlink
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+        fd = os.open("maildrop.lock", flags, 0o600, dir_fd=root)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

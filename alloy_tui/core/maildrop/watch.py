@@ -1,5 +1,10 @@
 """Which maildrop a runner reads, and the runner's hook: intake before each drain.
 
+A runner reads a maildrop only when its config says so: the system config (its maildrop is
+/var/spool/alloy-tui/maildrop unless set), or any config with ``[queue] maildrop`` set. So
+root's own ~/.config daemon never takes other users' mail with the wrong account, and one drop
+is never served by two accounts.
+
 The daemon wakes at least every IDLE_POLL seconds (runner.py); each wake costs one stat of the
 maildrop folder: its mtime changes whenever a file is renamed into it, so the folder is listed
 only then. A change in the last two seconds is looked at again on the next wake (a second
@@ -31,6 +36,12 @@ def maildrop_path(settings: Settings, config_path: Path) -> Path:
     return paths.resolve_setting_path(value, Path(config_path), "maildrop")
 
 
+def reads_maildrop(settings: Settings, config_path: Path) -> bool:
+    """Whether this config's runner takes mail from a maildrop at all: the system config's does,
+    and any config with ``[queue] maildrop`` set; no other (never two accounts for one drop)."""
+    return bool(settings.queue.maildrop) or paths.is_system_config(Path(config_path))
+
+
 class MaildropIntake:
     """run_queue's hook: ``take()`` before the first drain, ``take(if_changed=True)`` on wakes."""
 
@@ -38,7 +49,9 @@ class MaildropIntake:
         self.settings = settings
         self.config_path = Path(config_path)
         self.box = box
-        self.folder = maildrop_path(settings, config_path)
+        self.folder: Path | None = (
+            maildrop_path(settings, config_path) if reads_maildrop(settings, config_path) else None
+        )
         self._seen: tuple[int, int] | None = None
         self._listed_at = 0.0
         self._said = ""
@@ -46,6 +59,8 @@ class MaildropIntake:
 
     def changed(self) -> bool:
         """Whether the folder may hold something new since it was last listed (one stat)."""
+        if self.folder is None:
+            return False
         try:
             st = os.stat(self.folder)
         except OSError:
@@ -62,7 +77,7 @@ class MaildropIntake:
         return True
 
     def take(self, *, if_changed: bool = False) -> IntakeSummary:
-        if not self.changed() and if_changed:
+        if self.folder is None or (not self.changed() and if_changed):
             return IntakeSummary()
         try:
             taken = intake(self.folder, self.box, self.settings, self.config_path, self.box.log)
