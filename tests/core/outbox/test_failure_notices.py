@@ -56,7 +56,11 @@ def parsed(m: Received) -> Any:
 def test_a_refused_recipient_gets_its_sender_one_notice(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "queue")
     qid = box.submit(
-        raw("Disk full", OK, BAD), recipients=[OK, BAD], sender="", source="t", return_path=ALICE
+        raw("Disk full", OK, BAD, extra="Bcc: secret@contoso.test,\r\n hidden@contoso.test\r\n"),
+        recipients=[OK, BAD],
+        sender="",
+        source="t",
+        return_path=ALICE,
     )
     with SmtpServer(tmp_path, "none") as server:
         server.handler.rcpt_replies = {BAD: "550 5.1.1 <bad@contoso.test>: User unknown"}
@@ -71,6 +75,7 @@ def test_a_refused_recipient_gets_its_sender_one_notice(tmp_path: Path) -> None:
     assert "bad@contoso.test" in text and "550 5.1.1" in text and "Fix:" in text
     assert "Delivered to: ok@contoso.test" in text
     assert "Message-ID: <Disk-full@web01>" in text and "Subject: Disk full" in text
+    assert "secret@" not in text and "hidden@" not in text  # the original's Bcc stays hidden
     meta = box.read_meta(qid)
     assert meta is not None and meta["notice"] not in ("due", "none")
     [bounced] = entries(tmp_path / "log.jsonl", "mail.bounced")
