@@ -13,7 +13,7 @@ import click
 
 from alloy_tui import __version__
 from alloy_tui.commands import MODULES
-from alloy_tui.commands.context import CliContext
+from alloy_tui.commands.context import CliContext, as_config_owner
 from alloy_tui.core.config import paths
 from alloy_tui.exits import run_guarded
 
@@ -50,12 +50,25 @@ def cli(ctx: click.Context, config: str | None, sandbox: bool) -> None:
         obj.sandbox = ctx.with_resource(open_sandbox_session())
         obj.config_path = obj.sandbox.config_path
     ctx.obj = obj
+    if ctx.invoked_subcommand in AS_CONFIG_OWNER:
+        as_config_owner(obj)
     if ctx.invoked_subcommand is None:
         _open_wizard(obj)
 
 
+#: Commands that act on the config's outbox, state folder or alert log: run by root for another
+#: user's config (`setup-system --user alloy`), they become that user first (core/become.py).
+#: `send` does it itself, once its attachments are read; sendmail uses the maildrop instead.
+AS_CONFIG_OWNER = frozenset(
+    {"queue", "status", "keepalive", "log", "login", "logout", "test-send", "smtpd"}
+)
+
+
 def _open_wizard(obj: CliContext) -> None:
     from alloy_tui.ui.app import run_wizard
+
+    if obj.sandbox is None:
+        as_config_owner(obj)  # root for the service user's config: the wizard runs as that user
 
     run_wizard(obj)
 

@@ -72,9 +72,11 @@ def main() -> None:
         from alloy_tui.terminal import require_fullscreen
 
         require_fullscreen("The setup wizard", WIZARD_INSTEAD)
+        from alloy_tui.commands.context import as_config_owner
         from alloy_tui.ui.app import run_wizard
 
         obj = CliContext(config_path=paths.config_path(config), explicit_config=config is not None)
+        as_config_owner(obj)  # root for the service user's config: the wizard runs as that user
         run_wizard(obj)
 
     run_guarded(open_wizard)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 from alloy_tui.exits import fail
 
-__all__ = ["SANDBOX_SERIES", "CliContext", "fail"]
+__all__ = ["SANDBOX_SERIES", "CliContext", "as_config_owner", "fail"]
 
 
 @dataclass
@@ -32,3 +32,15 @@ SANDBOX_SERIES = (
     "status, test-send, log), run `alloy-tui sandbox serve` in another terminal and the "
     "`export ...` line it prints, then the commands without --sandbox."
 )
+
+
+def as_config_owner(obj: CliContext) -> None:
+    """Root for another user's config (`setup-system --user alloy`): become that user now, before
+    anything touches its outbox, state folder or alert log (core/become.py), or exit 1 saying why
+    not. Nothing happens for anyone else."""
+    from alloy_tui.core.become import BecomeError, become_owner_of
+
+    try:
+        become_owner_of(obj.config_path)
+    except BecomeError as e:
+        fail(f"{e}; {obj.config_path} is that user's config, and root does not act on its files", 1)

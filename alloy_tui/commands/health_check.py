@@ -14,11 +14,18 @@ UNKNOWN = 3
 def check_main(config: str | None) -> int:
     """Print the check's lines; returns the exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)."""
     try:
+        from alloy_tui.core.become import BecomeError, become_owner_of
         from alloy_tui.core.config import paths
         from alloy_tui.core.errors import printable
         from alloy_tui.core.health import run_check
 
-        result = run_check(paths.config_path(config))
+        config_path = paths.config_path(config)
+        try:  # root checking another user's config: as that user (never root in its folders)
+            become_owner_of(config_path)
+        except BecomeError as e:
+            sys.stdout.write(f"ALLOY-TUI UNKNOWN - {printable(str(e))}\n")
+            return UNKNOWN
+        result = run_check(config_path)
         lines = [printable(line) for line in result.lines()]
         code = result.status
     except Exception as e:  # the plugin contract: one line, exit 3

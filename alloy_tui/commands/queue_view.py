@@ -84,17 +84,20 @@ def shown_state(m: Any) -> str:
     )
 
 
-def recipients_line(m: Any) -> str | None:
-    """ "sent to a; failed for b; pending for c" when the recipients do not all stand alike."""
+def recipients_line(m: Any, width: int = 80) -> str | None:
+    """ "sent to a; failed for b; pending for c" when the recipients do not all stand alike
+    (counts when the names do not fit: `queue show` names each)."""
     recs = getattr(m, "recipients", ())
     if len({r.state for r in recs}) < 2:
         return None
-    parts = []
+    named, counted = [], []
     for state, words in (("sent", "sent to"), ("failed", "failed for"), ("pending", "pending for")):
-        names = [printable(r.address) for r in recs if r.state == state]
+        names = [r.address for r in recs if r.state == state]
         if names:
-            parts.append(f"{words} {', '.join(names)}")
-    return "  " + "; ".join(parts)
+            named.append(f"{words} {', '.join(names)}")
+            counted.append(f"{len(names)} {state}")
+    line = "  " + "; ".join(named)
+    return line if len(line) <= width else "  recipients: " + ", ".join(counted)
 
 
 def json_line(m: Any) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from alloy_tui.commands.account_cmd import ensure_signed_in, load
-from alloy_tui.commands.context import CliContext
+from alloy_tui.commands.context import CliContext, as_config_owner
 from alloy_tui.commands.interrupts import interruptible
 from alloy_tui.commands.outcome import echo_result, log_warnings
 
@@ -139,6 +139,7 @@ def send_command(
     from alloy_tui.commands import send_queue
 
     attachments = send_queue.read_attachments(attach)
+    as_config_owner(obj)  # root for another user's config: that user, now the files are read
     loaded = ensure_signed_in(obj, load(obj))
     settings = loaded.settings
     body, charset = _read_body(settings)

@@ -101,6 +101,7 @@ def queue_message(
     from alloy_tui.core.mail import MessageRefused, end_at_lone_dot, prepare
     from alloy_tui.core.outbox import OutboxError, open_outbox
 
+    _refuse_foreign_config(config_path)
     values = _load(config_path)
     if not args.ignore_dots:
         raw = end_at_lone_dot(raw)
@@ -133,6 +134,28 @@ def queue_message(
         raise HandoffError(f"{ex.title}: {ex.cause} Fix: {ex.fix}", e.exit_code) from None
     _start_runner(config_path, box.path)
     return qid
+
+
+def _refuse_foreign_config(config_path: Path) -> None:
+    """Root and another user's config (`setup-system --user alloy`): root never writes into that
+    user's outbox (it could be steered by a symlink, and the daemon could not read root's files).
+    A HandoffError caused by a PermissionError: the message goes to the maildrop instead, as
+    every other user's does (sendmail_maildrop.drop_instead)."""
+    from alloy_tui.core.become import foreign_owner
+
+    uid = foreign_owner(config_path)
+    if uid is None:
+        return
+    import pwd
+
+    try:
+        owner = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        owner = f"uid {uid}"
+    raise HandoffError(
+        f"it belongs to {owner}: root hands its mail to the maildrop like every other user",
+        os.EX_NOPERM,
+    ) from PermissionError(f"{config_path} belongs to {owner}")
 
 
 def return_path(envelope_from: str) -> str:

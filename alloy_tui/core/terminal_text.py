@@ -57,7 +57,7 @@ def escape_json(text: str) -> str:
     """JSON text (as json.dumps wrote it, or as a file holds it) with every character of
     `_JSON_RAW` written as its \\uXXXX escape. In valid JSON such a character can only stand
     inside a string, where the escape means the very same character: nothing is lost."""
-    if text.isascii():
+    if text.isascii() and "\x7f" not in text:  # DEL is ASCII, and json.dumps leaves it raw
         return text
     return re.sub(_JSON_RAW, lambda m: f"\\u{ord(m.group()):04x}", text)
 

@@ -164,7 +164,7 @@ def test_outbox_unreadable_or_unwritable_is_critical(cfg: Path, tmp_path: Path) 
     tmp.write_text("not a folder")  # every write goes through tmp/
     code, lines = check(cfg)
     assert code == 2
-    assert "cannot be written" in lines[0]
+    assert f"{tmp} is not a folder" in lines[0]  # checked before any write goes through it
     tmp.unlink()
     tmp.mkdir(mode=0o700)
     meta = tmp_path / "queue" / "meta"
@@ -172,7 +172,7 @@ def test_outbox_unreadable_or_unwritable_is_critical(cfg: Path, tmp_path: Path) 
     meta.write_text("not a folder")
     code, lines = check(cfg)
     assert code == 2
-    assert "cannot be read" in lines[0]
+    assert f"{meta} is not a folder" in lines[0]
 
 
 def test_sign_in_needed_is_critical_until_signed_in_again(

@@ -164,3 +164,10 @@ def test_config_validate_says_a_maildrop_that_is_not_a_folder(tmp_path: Path) ->
     r = cli(cfg, "config", "validate")
     assert r.returncode == 2
     assert f"queue.maildrop: the maildrop {passwd} is not a folder (it is a file)" in r.stderr
+
+
+def test_status_check_warns_when_the_alert_log_cannot_be_written(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, str(tmp_path / "queue"), alert_log=str(tmp_path))
+    r = cli(cfg, "status", "--check")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stdout + r.stderr
+    assert f"the alert log {tmp_path} is not a regular file (it is a folder)" in r.stdout

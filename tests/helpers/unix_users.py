@@ -67,16 +67,37 @@ class Users:
         self._python = [str(view / Path(sys.executable).relative_to(base))]
         self._wrap = True
 
-    def argv(self, user: User, args: list[str]) -> list[str]:
+    def argv(self, user: User | None, args: list[str]) -> list[str]:
+        """The command line for `args` as `user` (None: as root, with the same Python other
+        users can reach, so a root process that becomes another user can still import)."""
         if self._python is None:
-            self._choose_python(user)
+            self._choose_python(user or next(iter(self.users.values())))
         assert self._python is not None
-        command = [*self._setpriv(user), *self._python, *args]
+        command = [*(self._setpriv(user) if user else []), *self._python, *args]
         if not self._wrap:
             return command
         view = self.workdir / "python"
         mount = f'mount --bind -o ro {sys.base_prefix} {view} && exec "$@"'
         return ["unshare", "-m", "sh", "-c", mount, "sh", *command]
+
+    def popen(
+        self, user: str, args: list[str], *, env: Mapping[str, str]
+    ) -> subprocess.Popen[bytes]:
+        """`run`, started in the background (a daemon); the caller stops and waits for it."""
+        argv = self.argv(None if user == "root" else self.users[user], args)
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=self._env(env),
+        )
+
+    def _env(self, env: Mapping[str, str]) -> dict[str, str]:
+        full_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env}
+        if self._wrap:  # the bind-mounted Python's own libpython, not the system's
+            full_env["LD_LIBRARY_PATH"] = str(self.workdir / "python" / "lib")
+        return full_env
 
     def run(
         self,
@@ -87,16 +108,14 @@ class Users:
         input: bytes = b"",  # noqa: A002 - subprocess's name
         timeout: float = 60,
     ) -> subprocess.CompletedProcess[bytes]:
-        """This checkout's Python as `user`: `args` after the interpreter (e.g. -m alloy_tui)."""
-        argv = self.argv(self.users[user], args)
-        full_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env}
-        if self._wrap:  # the bind-mounted Python's own libpython, not the system's
-            full_env["LD_LIBRARY_PATH"] = str(self.workdir / "python" / "lib")
+        """This checkout's Python as `user` ("root": as root, through the same Python other
+        users reach): `args` after the interpreter (e.g. -m alloy_tui)."""
+        argv = self.argv(None if user == "root" else self.users[user], args)
         return subprocess.run(
             argv,
             input=input,
             capture_output=True,
-            env=full_env,
+            env=self._env(env),
             timeout=timeout,
         )
 

@@ -19,6 +19,7 @@ from alloy_tui.core.alertlog.writer import (
     AlertLogError,
     AlertLogWriter,
     archive_path,
+    unsafe_problem,
 )
 from alloy_tui.core.config import Values, alert_log_path, setting
 
@@ -102,6 +103,7 @@ __all__ = [
     "search_pattern",
     "since_verifier",
     "take_unwritten",
+    "unsafe_problem",
 ]
 
 _unwritten: list[str] = []  # why entries could not be written, for the command to warn about

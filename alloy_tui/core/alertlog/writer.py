@@ -3,7 +3,11 @@
 Each append opens the log with O_APPEND, takes an exclusive ``fcntl.flock`` on it, checks the
 path still names the file it locked (another process may have rotated it meanwhile), rotates if
 the line would push the file past ``max_bytes``, and writes the whole line with one ``os.write``.
-The file is created 0600 and its folder (when we create it) 0700.
+The file is created 0600 and its folder (when we create it) 0700. Every file of the log is
+opened, renamed and removed relative to a checked descriptor of its folder (`core.folders`:
+never through a symlink; this user's folder, or root's such as /var/log), and the live file must
+be a regular file of this user's with one name: a symlink swapped in, or a file another user
+(root) left there, is an AlertLogError, never followed or appended to.
 
 Rotation (under the same lock): ``alert_log.jsonl`` -> ``.1`` -> ``.2`` ... -> ``.keep``, the
 oldest dropped; then archives are pruned of entries older than ``retention_days`` (0: no limit).
@@ -17,6 +21,7 @@ import fcntl
 import os
 import re
 import shutil
+import stat
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,34 +107,62 @@ class AlertLogWriter:
 
     def rotate(self) -> Path | None:
         """Archive the current log now (the screen's "clear"). Returns the archive, if any."""
-        with self._locked() as fd:
+        with self._folder() as dir_fd, self._locked(dir_fd) as fd:
             if os.fstat(fd).st_size == 0:
                 return None
-            self._rotate_locked()
+            self._rotate_locked(dir_fd)
             return archive_path(self.path, 1) if self.keep > 0 else None
 
     # -- internals ------------------------------------------------------------------------------
     def _append(self, data: bytes) -> None:
-        with self._locked() as fd:
+        with self._folder() as dir_fd, self._locked(dir_fd) as fd:
             size = os.fstat(fd).st_size
             if size > 0 and os.pread(fd, 1, size - 1) != b"\n":
                 data = b"\n" + data  # a torn line left by a crash: never glue onto it
             if size > 0 and size + len(data) > self.max_bytes:
-                self._rotate_locked()
-                with self._open_locked() as new_fd:
+                self._rotate_locked(dir_fd)
+                with self._open_locked(dir_fd) as new_fd:
                     _write_all(new_fd, data.lstrip(b"\n"), self.path)
                 return
             _write_all(fd, data, self.path)
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[int]:
-        """Open the log and hold an exclusive lock on the file the path names right now."""
+    def _folder(self) -> Iterator[int]:
+        """The log's folder as a checked descriptor (`core.folders`): made 0700 when missing,
+        never reached through a symlink, this user's (or root's, as /var/log is). Every file of
+        the log is opened, renamed and removed relative to it."""
+        from alloy_tui.core import folders
+
+        _make_folder(self.path.parent.parent)
+        try:
+            fd = folders.open_folder(
+                self.path.parent,
+                "the alert log's folder",
+                create=0o700,
+                allow_root=True,
+                shared=True,
+            )
+        except folders.FolderCheckError as e:
+            raise AlertLogError(f"cannot write the alert log {self.path}: {e}") from None
+        except OSError as e:
+            raise AlertLogError(
+                f"cannot write the alert log {self.path}: {e.strerror or e}"
+            ) from None
+        try:
+            yield fd
+        finally:
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def _locked(self, dir_fd: int) -> Iterator[int]:
+        """Open the log and hold an exclusive lock on the file the name holds right now."""
         for _ in range(1000):
-            fd = self._open()
+            fd = self._open(dir_fd)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 try:
-                    same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+                    now = os.stat(self.path.name, dir_fd=dir_fd, follow_symlinks=False)
+                    same = now.st_ino == os.fstat(fd).st_ino
                 except FileNotFoundError:
                     same = False
                 if not same:  # rotated while we waited: lock the new file instead
@@ -144,18 +177,21 @@ class AlertLogWriter:
         raise AlertLogError(f"cannot lock the alert log {self.path}: it keeps being replaced")
 
     @contextlib.contextmanager
-    def _open_locked(self) -> Iterator[int]:
-        fd = self._open()
+    def _open_locked(self, dir_fd: int) -> Iterator[int]:
+        fd = self._open(dir_fd)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield fd
         finally:
             os.close(fd)
 
-    def _open(self) -> int:
-        _make_folder(self.path.parent)
+    def _open(self, dir_fd: int) -> int:
+        """The live log in its folder: never through a symlink, a regular file of this user's
+        with one name (a file root or anyone else left there is refused, not appended to), or
+        a character device such as /dev/null."""
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
         try:
-            return os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = os.open(self.path.name, flags, 0o600, dir_fd=dir_fd)
         except IsADirectoryError:
             raise AlertLogError(f"cannot write the alert log: {self.path} is a folder") from None
         except PermissionError:
@@ -163,49 +199,121 @@ class AlertLogWriter:
                 f"cannot write the alert log {self.path}: permission denied"
             ) from None
         except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise AlertLogError(
+                    f"cannot write the alert log {self.path}: it is a symbolic link, never "
+                    "followed; remove it (the log is created again)"
+                ) from None
             raise AlertLogError(f"cannot write the alert log {self.path}: {e.strerror}") from None
+        st = os.fstat(fd)
+        problem = ""
+        if stat.S_ISCHR(st.st_mode):
+            return fd  # /dev/null (or /dev/full): only root makes devices; written as they are
+        if not stat.S_ISREG(st.st_mode):
+            problem = "it is not a regular file"
+        elif st.st_uid != os.geteuid():
+            from alloy_tui.core.folders import who
 
-    def _rotate_locked(self) -> None:
+            problem = (
+                f"it is owned by {who(st.st_uid)}, not by {who(os.geteuid())} who writes the "
+                "log; give it to that user (chown) or remove it"
+            )
+        elif st.st_nlink != 1:
+            problem = "it has more than one name (a hard link); remove it"
+        if problem:
+            os.close(fd)
+            raise AlertLogError(f"cannot write the alert log {self.path}: {problem}")
+        return fd
+
+    def _rotate_locked(self, dir_fd: int) -> None:
         """Shift the archives up by one and move the live file to .1. Caller holds the lock."""
+        name = self.path.name
         if self.keep <= 0:
             with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
+                os.unlink(name, dir_fd=dir_fd)
             return
         with contextlib.suppress(FileNotFoundError):
-            archive_path(self.path, self.keep).unlink()
+            os.unlink(archive_path(self.path, self.keep).name, dir_fd=dir_fd)
         for n in range(self.keep - 1, 0, -1):
             with contextlib.suppress(FileNotFoundError):
-                os.replace(archive_path(self.path, n), archive_path(self.path, n + 1))
-        os.replace(self.path, archive_path(self.path, 1))
-        self._apply_retention()
+                os.replace(
+                    archive_path(self.path, n).name,
+                    archive_path(self.path, n + 1).name,
+                    src_dir_fd=dir_fd,
+                    dst_dir_fd=dir_fd,
+                )
+        os.replace(name, archive_path(self.path, 1).name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        self._apply_retention(dir_fd)
 
-    def _apply_retention(self) -> None:
+    def _apply_retention(self, dir_fd: int) -> None:
         if self.retention_days <= 0:
             return
         cutoff = datetime.now(UTC) - timedelta(days=self.retention_days)
         for n in range(1, self.keep + 1):
-            prune_archive(archive_path(self.path, n), cutoff)
+            prune_archive(archive_path(self.path, n), cutoff, dir_fd=dir_fd)
 
 
-def prune_archive(path: Path, cutoff: datetime) -> None:
+def unsafe_problem(path: Path) -> str | None:
+    """Why the writer would refuse the log at `path` for this user (its folder a symlink or
+    another user's; the log a symlink, another user's file, or a hard link), as one sentence
+    for `status --check`; None when it would write (or the log is not made yet)."""
+    from alloy_tui.core import folders
+
+    path = Path(path)
+    try:
+        dir_fd = folders.open_folder(
+            path.parent, "the alert log's folder", allow_root=True, shared=True
+        )
+    except folders.FolderCheckError as e:
+        return f"{e}; no entry can be written"
+    except OSError:
+        return None  # missing or unreadable: the places check says so
+    try:
+        st = os.stat(path.name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        return None
+    finally:
+        os.close(dir_fd)
+    if stat.S_ISLNK(st.st_mode):
+        why = "is a symbolic link, never followed; remove it (the log is created again)"
+    elif stat.S_ISREG(st.st_mode) and st.st_uid != os.geteuid():
+        who = folders.who
+        why = f"is owned by {who(st.st_uid)}, not by {who(os.geteuid())}; chown it or remove it"
+    elif stat.S_ISREG(st.st_mode) and st.st_nlink != 1:
+        why = "has more than one name (a hard link); remove it"
+    else:
+        return None
+    return f"the alert log {path} {why}: no entry can be written"
+
+
+def prune_archive(path: Path, cutoff: datetime, *, dir_fd: int | None = None) -> None:
     """Drop entries older than ``cutoff`` from an archive (delete it if nothing is left).
 
     Lines without a readable timestamp (malformed ones) are kept: we never drop what we can't date.
     Entries are in the order they were appended, so once one is young enough the rest of the file
     is copied as it is; the old part is read line by line, its time taken from the "ts" the writer
     puts first (a JSON parse only for lines in another shape). A 200 MB archive takes about a second.
+    With ``dir_fd`` (the log's checked folder) every name is relative to it, never followed.
     """
+    name = path.name if dir_fd is not None else str(path)
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
-        f = open(path, "rb")  # noqa: SIM115
-    except FileNotFoundError:
+        rfd = os.open(name, flags, dir_fd=dir_fd)
+    except OSError:
+        return  # missing, or a symlink someone put there: not ours to rewrite
+    if not stat.S_ISREG(os.fstat(rfd).st_mode):
+        os.close(rfd)
         return
-    with f:
+    with os.fdopen(rfd, "rb") as f:
         when = _line_time(f.readline())
         if when is None or when >= cutoff:
             return  # the oldest entry is young enough (or undatable): keep the whole archive
-        tmp = path.with_name(path.name + ".tmp")
+        tmp = f".{path.name}.{os.urandom(4).hex()}.tmp"
         kept = 0
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        wflags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(
+            tmp if dir_fd is not None else str(path.with_name(tmp)), wflags, 0o600, dir_fd=dir_fd
+        )
         try:
             with os.fdopen(fd, "wb") as out:
                 f.seek(0)
@@ -220,13 +328,19 @@ def prune_archive(path: Path, cutoff: datetime) -> None:
                         shutil.copyfileobj(f, out, 1024 * 1024)  # the young rest, as it is
                         break
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            _unlink(tmp, path, dir_fd)
             raise
     if kept:
-        os.replace(tmp, path)
+        src = tmp if dir_fd is not None else str(path.with_name(tmp))
+        os.replace(src, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     else:
-        tmp.unlink(missing_ok=True)
-        path.unlink(missing_ok=True)
+        _unlink(tmp, path, dir_fd)
+        _unlink(path.name, path, dir_fd)
+
+
+def _unlink(name: str, path: Path, dir_fd: int | None) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(name if dir_fd is not None else str(path.with_name(name)), dir_fd=dir_fd)
 
 
 # The "ts" the writer puts first, e.g. {"ts":"2026-05-01T12:34:56.789Z",...

@@ -101,6 +101,17 @@ def run_check(config_path: Path, *, now: float | None = None, alert: bool = True
     _check_outbox(result, settings, facts)
     _check_delivery(result, settings, config_path, box, facts, now)
     _check_maildrop_ledger(result, box)
+    from alloy_tui.core.health.places import alert_log_problem
+
+    log_path = alert_log_path(settings.text("alert_log.path"), config_path)
+    log_problem = alert_log_problem(log_path)
+    if log_problem:
+        result.add(WARNING, log_problem)
+    from alloy_tui.core.alertlog import unsafe_problem
+
+    unsafe = unsafe_problem(log_path)  # a symlink or another user's file: never followed
+    if unsafe:
+        result.add(CRITICAL, unsafe)
     who = ""
     if settings.text("service") == "exchange-online":
         who = _check_signin(result, settings, config_path, st, refresh_s)

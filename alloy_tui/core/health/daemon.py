@@ -23,9 +23,17 @@ class DaemonLock:
 
 
 def daemon_lock(outbox: Path) -> DaemonLock | None:
-    """The lock, or None when another daemon holds it. The pid of the holder is in the file."""
+    """The lock, or None when another daemon holds it. The pid of the holder is in the file,
+    opened relative to the checked outbox folder (FolderCheckError when it is not ours)."""
+    from alloy_tui.core import folders
+
     path = Path(outbox) / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+    try:
+        with folders.opened(Path(outbox), "the outbox") as dir_fd:
+            fd = os.open(LOCK_FILE, flags, 0o600, dir_fd=dir_fd)
+    except OSError as e:
+        raise folders.file_error(e, path) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -38,7 +46,11 @@ def daemon_lock(outbox: Path) -> DaemonLock | None:
 
 def holder(outbox: Path) -> str:
     """The pid written by the daemon holding the lock ("" if unknown)."""
+    from alloy_tui.core import folders
+
     try:
-        return (Path(outbox) / LOCK_FILE).read_text().strip()
+        with folders.opened(Path(outbox), "the outbox") as dir_fd:
+            data = folders.read_file(dir_fd, LOCK_FILE, 64) or b""
     except OSError:
         return ""
+    return data.decode("ascii", "replace").strip()

@@ -24,6 +24,9 @@ class OutboxFacts(NamedTuple):
 def outbox_facts(path: Path, now: float) -> OutboxFacts:
     from alloy_tui.core.outbox import Outbox
 
+    unsafe = Outbox(path).problem()  # a symlink, another user's folder: CRITICAL, not followed
+    if unsafe:
+        return OutboxFacts(problem=unsafe, readable=False)
     problem = writable_problem(path)
     try:
         if path.exists():
@@ -53,13 +56,22 @@ def writable_problem(path: Path) -> str:
         if p.is_dir() and os.access(p, os.W_OK | os.X_OK):
             return ""
         return f"the outbox {path} cannot be created ({p} is not writable)"
-    probe = tmp / f".check-{os.getpid()}"
+    from alloy_tui.core import folders
+
+    probe = f".check-{os.getpid()}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        os.close(fd)
-        os.unlink(probe)
-    except FileExistsError:
-        os.unlink(probe)  # our pid's leftover
+        with (
+            folders.opened(path, "the outbox") as root,
+            folders.opened(tmp, "the outbox folder", parent_fd=root) as tmp_fd,
+        ):
+            folders.unlink_quietly(tmp_fd, probe)  # our pid's leftover
+            try:
+                os.close(os.open(probe, flags, 0o600, dir_fd=tmp_fd))
+            finally:
+                folders.unlink_quietly(tmp_fd, probe)
+    except folders.FolderCheckError as e:
+        return str(e)
     except OSError as e:
         return f"the outbox {path} cannot be written: {e.strerror or e}"
     return ""

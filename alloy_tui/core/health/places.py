@@ -13,9 +13,12 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from alloy_tui.core.config import Settings, alert_log_path, paths
+from alloy_tui.core.config import alert_log_path, paths
+
+if TYPE_CHECKING:  # status --check imports this module: no dataclasses on its path
+    from alloy_tui.core.config import Settings
 
 
 class Place(NamedTuple):
@@ -122,7 +125,7 @@ def places(settings: Settings, config_path: Path, *, maildrop: bool = True) -> l
             "the alert log",
             alert_log_path(settings.alert_log.path, config_path),
             False,
-            "set [alert_log] path to a file in a folder this user can write",
+            ALERT_LOG_FIX,
         ),
         Place(
             "",
@@ -166,6 +169,16 @@ def place_problems(
                 PlaceProblem(place.key, f"{place.what} {place.path} {why}. Fix: {place.fix}.")
             )
     return out
+
+
+ALERT_LOG_FIX = "set [alert_log] path to a file in a folder this user can write"
+
+
+def alert_log_problem(path: Path) -> str | None:
+    """The alert log's problem as one sentence (for `status --check`), or None."""
+    place = Place("alert_log.path", "the alert log", path, False, ALERT_LOG_FIX)
+    why = problem(place)
+    return f"{place.what} {path} {why}; mail is sent but not recorded" if why else None
 
 
 def outbox_problem(settings: Settings, config_path: Path, *, write: bool) -> str | None:

@@ -4,6 +4,9 @@ It holds no token and no secret: when the sign-in was last refreshed and for whi
 what the last keep-alive found, and which alert conditions are raised (and when each was last
 sent), so that every process (`keepalive`, the runner, `status --check`) sends each alert at
 most once per ``[alerts] repeat_hours``. Changes are made under an flock on ``health.lock``.
+Both files are opened relative to the checked outbox folder (`core.folders`): a health.json
+swapped for a symlink is never read or written through, and root never writes one here (it
+becomes the config's owner first), so the file always belongs to the outbox's owner.
 """
 
 from __future__ import annotations
@@ -26,34 +29,50 @@ def state_path(outbox: Path) -> Path:
 
 
 def read_state(path: Path) -> dict[str, Any]:
-    """The state, or {} when the file is missing, unreadable or not a JSON object."""
+    """The state, or {} when the file is missing, unreadable or not a JSON object (or the
+    outbox folder is not this user's: `status --check` says so on its own)."""
+    from alloy_tui.core import folders
+
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        with folders.opened(path.parent, "the outbox") as dir_fd:
+            data = folders.read_file(dir_fd, path.name, MAX_BYTES + 1)
     except OSError:
         return {}
     try:
-        with os.fdopen(fd, "rb") as f:
-            data = json.loads(f.read(MAX_BYTES + 1)[:MAX_BYTES] or b"{}")
-    except (OSError, ValueError):
+        found = json.loads(data[:MAX_BYTES] or b"{}") if data is not None else {}
+    except ValueError:
         return {}
-    return data if isinstance(data, dict) else {}
+    return found if isinstance(found, dict) else {}
 
 
 @contextlib.contextmanager
 def updating(path: Path) -> Iterator[dict[str, Any]]:
-    """Read the state under the lock, let the caller change it, write it back (0600, atomic).
-    OSError if the folder cannot be created or written."""
-    from alloy_tui.core.fs import FolderError, atomic_write, make_folder
+    """Read the state under the lock, let the caller change it, write it back (0600, atomic),
+    all relative to the checked outbox folder (never through a symlink, never in another
+    user's folder). OSError (a FolderCheckError among them) if that can't be done."""
+    from alloy_tui.core import folders
+    from alloy_tui.core.fs import FolderError, make_folder
 
     try:
-        make_folder(path.parent)
+        make_folder(path.parent.parent)
     except FolderError as e:
         raise OSError(str(e)) from None
-    fd = os.open(path.parent / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        state = read_state(path)
-        yield state
-        atomic_write(path, json.dumps(state, sort_keys=True, indent=1).encode())
-    finally:
-        os.close(fd)
+    with folders.opened(path.parent, "the outbox", create=0o700) as dir_fd:
+        fd = os.open(
+            LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dir_fd
+        )
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            data = folders.read_file(dir_fd, path.name, MAX_BYTES + 1)
+            try:
+                state = json.loads(data[:MAX_BYTES] or b"{}") if data is not None else {}
+            except ValueError:
+                state = {}
+            if not isinstance(state, dict):
+                state = {}
+            yield state
+            folders.replace_file(
+                dir_fd, path.name, json.dumps(state, sort_keys=True, indent=1).encode()
+            )
+        finally:
+            os.close(fd)

@@ -76,12 +76,11 @@ def ca_places(settings: Settings, config_path: Path) -> list[tuple[str, Path]]:
 
 
 def reads_maildrop(settings: Settings, config_path: Path) -> bool:
-    """Whether this config's runner takes mail from a maildrop (then it must write there)."""
-    from alloy_tui.core.maildrop import DEFAULT_MAILDROP
+    """Whether this config's runner takes mail from a maildrop (then it must write there): the
+    runner's own rule (the system config, or [queue] maildrop set; maildrop.reads_maildrop)."""
+    from alloy_tui.core import maildrop
 
-    if settings.queue.maildrop or paths.is_system_config(config_path):
-        return True
-    return DEFAULT_MAILDROP.is_dir()  # the runner looks at the default one when it exists
+    return maildrop.reads_maildrop(settings, config_path)
 
 
 def data_places(settings: Settings, config_path: Path) -> Places:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.maildrop.setup import MAILDROP_MODE, FolderStep, SetupError, system_folders
     from alloy_tui.core.maildrop.setup import apply as apply_step
     from alloy_tui.core.maildrop.waiting import Waiting, maildrop_folder, waiting_files
-    from alloy_tui.core.maildrop.watch import MaildropIntake, maildrop_path
+    from alloy_tui.core.maildrop.watch import MaildropIntake, maildrop_path, reads_maildrop
 
 # Loaded on first use (PEP 562): sendmail's submitting side needs drop_file alone.
 __getattr__ = lazy_names(
@@ -47,7 +47,7 @@ __getattr__ = lazy_names(
         "pickup": "IntakeSummary intake",
         "setup": "MAILDROP_MODE FolderStep SetupError system_folders apply_step=apply",
         "waiting": "Waiting maildrop_folder waiting_files",
-        "watch": "MaildropIntake maildrop_path",
+        "watch": "MaildropIntake maildrop_path reads_maildrop",
     },
 )
 
@@ -72,6 +72,7 @@ __all__ = [
     "maildrop_folder",
     "maildrop_path",
     "parse",
+    "reads_maildrop",
     "stuck_files",
     "submit_folder",
     "system_folders",

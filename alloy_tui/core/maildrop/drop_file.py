@@ -118,46 +118,74 @@ def drop(folder: Path, raw: bytes, envelope: Envelope) -> str:
     """Write one message into the maildrop; returns its file name once durable.
     MaildropError (73 not writable, 75 full, 78 no maildrop) with nothing left behind."""
     name = f"{os.getuid()}.{os.urandom(16).hex()}"  # 128 random bits; not `secrets` (9 ms)
-    tmp, final = Path(folder) / f".{name}.tmp", Path(folder) / name
+    dfd = open_maildrop(Path(folder))
+    try:
+        _write(dfd, Path(folder), name, header_line(envelope) + raw)
+    finally:
+        os.close(dfd)
+    return name
+
+
+def open_maildrop(folder: Path) -> int:
+    """The maildrop folder itself, never through a symlink: root's sendmail drops into a folder
+    in the service user's spool (`setup-system --user alloy`), and a `maildrop` entry swapped
+    for a symlink must not steer it into /etc. Every file is then made relative to this
+    descriptor (O_PATH: a user may search and write the folder but not read it)."""
+    flags = os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC | getattr(os, "O_PATH", os.O_RDONLY)
+    try:
+        dfd = os.open(folder, flags)
+    except OSError as e:
+        if e.errno == errno.ELOOP or (e.errno == errno.ENOTDIR and folder.is_symlink()):
+            raise MaildropError(
+                f"the maildrop {folder} is a symbolic link; sendmail never follows one there. Fix: "
+                "as root, run `alloy-tui setup-system` (or point $ALLOY_TUI_MAILDROP at the "
+                "real folder).",
+                EX_CANTCREAT,
+            ) from None
+        raise _error(folder, e) from None
+    return dfd
+
+
+def _write(dfd: int, folder: Path, name: str, data: bytes) -> None:
+    tmp, final = f".{name}.tmp", name
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        fd = os.open(tmp, flags, 0o640)
+        fd = os.open(tmp, flags, 0o640, dir_fd=dfd)
     except OSError as e:
         raise _error(folder, e) from None
     try:
         try:
             os.fchmod(fd, 0o640)  # whatever the umask: the runner's group (the folder's) reads it
-            view = memoryview(header_line(envelope) + raw)
+            view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
             os.fsync(fd)
-            os.rename(tmp, final)
+            os.rename(tmp, final, src_dir_fd=dfd, dst_dir_fd=dfd)
             tmp = final  # from here on, a failure removes the named file
-            _sync_folder(Path(folder), fd)
+            _sync_folder(dfd, fd)
         finally:
             os.close(fd)
     except BaseException as e:
         try:
-            os.unlink(tmp)
+            os.unlink(tmp, dir_fd=dfd)
         except OSError:
             pass
         if isinstance(e, OSError):
             raise _error(folder, e) from None
         raise
-    return name
 
 
-def _sync_folder(folder: Path, fd: int) -> None:
+def _sync_folder(dfd: int, fd: int) -> None:
     """Make the rename durable: fsync the folder if we may open it, else sync the file system."""
     try:
-        dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        rfd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=dfd)
     except OSError:
         _syncfs(fd)
         return
     try:
-        os.fsync(dfd)
+        os.fsync(rfd)
     finally:
-        os.close(dfd)
+        os.close(rfd)
 
 
 def _syncfs(fd: int) -> None:

@@ -76,7 +76,9 @@ def usable(folder: Path) -> bool:
 @contextlib.contextmanager
 def _only_one(box: Outbox) -> Iterator[bool]:
     """One intake per outbox at a time (two runners must not both submit a file)."""
-    fd = os.open(box.path / "maildrop.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    with box.folders() as (root,):  # the checked outbox folder: never through a symlink
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+        fd = os.open("maildrop.lock", flags, 0o600, dir_fd=root)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -279,16 +281,19 @@ class _Intake:
             )
 
     def retry_stuck(self, name: str, first: os.stat_result, fp: str, known: dict[str, Any]) -> None:
-        """A file already queued (or refused) that could not be removed: try again, quietly."""
-        if known.get("state") == "taken":
-            with contextlib.suppress(OSError):
+        """A file already queued (or refused) that could not be removed: try again, quietly;
+        still there: counted as stuck (the watch then looks again within a minute)."""
+        try:
+            if known.get("state") == "taken":
                 self.remove_if_same(self.folder / name, first)
-                self.ledger.drop(fp)
+            else:
+                keep = stat.S_ISREG(first.st_mode) and first.st_nlink == 1
+                refused = self.box.path / "refused"
+                dispose(self.folder, name, first, Refused("", keep=keep), refused)
+        except (Stuck, OSError):
+            self.summary.stuck += 1
             return
-        keep = stat.S_ISREG(first.st_mode) and first.st_nlink == 1
-        with contextlib.suppress(Stuck, OSError):
-            dispose(self.folder, name, first, Refused("", keep=keep), self.box.path / "refused")
-            self.ledger.drop(fp)
+        self.ledger.drop(fp)
 
     def refuse(self, name: str, uid: int | None, first: os.stat_result, why: Refused) -> None:
         label, reason = shown(name), printable(str(why))

@@ -1,5 +1,10 @@
 """Which maildrop a runner reads, and the runner's hook: intake before each drain.
 
+A runner reads a maildrop only when its config says so: the system config (its maildrop is
+/var/spool/alloy-tui/maildrop unless set), or any config with ``[queue] maildrop`` set. So
+root's own ~/.config daemon never takes other users' mail with the wrong account, and one drop
+is never served by two accounts.
+
 The daemon wakes at least every IDLE_POLL seconds (runner.py); each wake costs one stat of the
 maildrop folder: its mtime changes whenever a file is renamed into it, so the folder is listed
 only then. A change in the last two seconds is looked at again on the next wake (a second
@@ -20,6 +25,7 @@ from alloy_tui.core.outbox import Outbox, OutboxError
 
 SETTLE_SECONDS = 2.0
 FULL_SCAN_SECONDS = 3600.0
+STUCK_RETRY_SECONDS = 60.0
 
 
 def maildrop_path(settings: Settings, config_path: Path) -> Path:
@@ -30,6 +36,12 @@ def maildrop_path(settings: Settings, config_path: Path) -> Path:
     return paths.resolve_setting_path(value, Path(config_path), "maildrop")
 
 
+def reads_maildrop(settings: Settings, config_path: Path) -> bool:
+    """Whether this config's runner takes mail from a maildrop at all: the system config's does,
+    and any config with ``[queue] maildrop`` set; no other (never two accounts for one drop)."""
+    return bool(settings.queue.maildrop) or paths.is_system_config(Path(config_path))
+
+
 class MaildropIntake:
     """run_queue's hook: ``take()`` before the first drain, ``take(if_changed=True)`` on wakes."""
 
@@ -37,27 +49,35 @@ class MaildropIntake:
         self.settings = settings
         self.config_path = Path(config_path)
         self.box = box
-        self.folder = maildrop_path(settings, config_path)
+        self.folder: Path | None = (
+            maildrop_path(settings, config_path) if reads_maildrop(settings, config_path) else None
+        )
         self._seen: tuple[int, int] | None = None
         self._listed_at = 0.0
         self._said = ""
+        self._stuck = 0
 
     def changed(self) -> bool:
         """Whether the folder may hold something new since it was last listed (one stat)."""
+        if self.folder is None:
+            return False
         try:
             st = os.stat(self.folder)
         except OSError:
             return False
         key = (st.st_ino, st.st_mtime_ns)
         now = time.time()
-        if key == self._seen and now - self._listed_at < FULL_SCAN_SECONDS:
+        # a file that could not be removed (a read-only maildrop): looked at once a minute, so
+        # it goes (and status --check is OK again) soon after the admin fixes the maildrop
+        every = STUCK_RETRY_SECONDS if self._stuck else FULL_SCAN_SECONDS
+        if key == self._seen and now - self._listed_at < every:
             return False
         self._seen = key if now - st.st_mtime > SETTLE_SECONDS else None
         self._listed_at = now
         return True
 
     def take(self, *, if_changed: bool = False) -> IntakeSummary:
-        if not self.changed() and if_changed:
+        if self.folder is None or (not self.changed() and if_changed):
             return IntakeSummary()
         try:
             taken = intake(self.folder, self.box, self.settings, self.config_path, self.box.log)
@@ -69,4 +89,5 @@ class MaildropIntake:
             self._said = text
             return IntakeSummary()
         self._said = ""
+        self._stuck = taken.stuck
         return taken

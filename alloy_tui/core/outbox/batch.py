@@ -16,6 +16,9 @@ a hundred. A failed folder fsync fails what it was to make durable: at step 3 ev
 the batch (its files removed); at step 4 each message is taken back (its metadata removed under
 its claim, then the message) unless a runner already holds it. One message alone takes the same steps (the sendmail door). A failure is the failing
 message's alone: its files are removed and it gets (action, OSError); the others go on.
+
+Every name is relative to a checked folder descriptor (`Dirs`, from the spool's `folders`):
+created O_EXCL and O_NOFOLLOW, renamed from one descriptor to the other, never through a path.
 """
 
 from __future__ import annotations
@@ -24,38 +27,52 @@ import contextlib
 import os
 import stat
 from pathlib import Path
+from typing import NamedTuple
 
-from alloy_tui.core.fs import current_umask, fsync_folder, remove_quietly
+from alloy_tui.core.folders import fsync_fd, unlink_quietly
+from alloy_tui.core.fs import current_umask
 from alloy_tui.core.outbox import locks
 
 WRITE_MESSAGE = "write the message"
 WRITE_DETAILS = "write the message's details"
-_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+class Dirs(NamedTuple):
+    """The outbox's folders as checked descriptors (Outbox.folders), and the outbox's path."""
+
+    root: Path
+    tmp: int
+    messages: int
+    meta: int
+    claims: int
 
 
 class Placing:
     """One message on its way: its bytes, then its temp files, then where it failed (if it did).
     (A plain class: sendmail writes one batch of one for every cron job; no dataclasses.)"""
 
-    __slots__ = ("qid", "raw", "meta", "spooled", "temps", "renamed", "queued", "failed")
+    __slots__ = ("qid", "raw", "meta", "spooled", "temps", "renamed", "queued", "failed", "dirs")
 
     def __init__(self, qid: str, raw: bytes, meta: bytes, spooled: Path | None = None) -> None:
         self.qid = qid
         self.raw = raw
         self.meta = meta
         self.spooled = spooled  # the message already in a file in tmp/ (then raw is unused)
-        self.temps: list[tuple[int, Path]] = []  # (fd or -1, path): message, meta
-        self.renamed: Path | None = None  # messages/<id>.eml once it is there
+        self.temps: list[tuple[int, str]] = []  # (fd or -1, name in tmp/): message, meta
+        self.renamed: str | None = None  # <id>.eml once it is in messages/
         self.queued = False  # its meta/<id>.json is there
         self.failed: tuple[str, OSError] | None = None
+        self.dirs: tuple[int, int] = (-1, -1)  # tmp/ and messages/, while being placed
 
     def fail(self, action: str, e: OSError) -> None:
         self.failed = (action, e)
         self.close()
+        tmp_fd, messages_fd = self.dirs
         for _, tmp in self.temps:
-            remove_quietly(tmp)
+            unlink_quietly(tmp_fd, tmp)
         if self.renamed is not None:
-            remove_quietly(self.renamed)
+            unlink_quietly(messages_fd, self.renamed)
             self.renamed = None
 
     def close(self) -> None:
@@ -65,10 +82,10 @@ class Placing:
                 self.temps[i] = (-1, tmp)
 
 
-def _new_temp(folder: Path, name: str, data: bytes, chmod: bool) -> tuple[int, Path]:
-    """A new file in `folder` holding `data` (0600; not yet fsynced): (its open fd, its path)."""
-    tmp = folder / f".{name}.{os.urandom(4).hex()}.tmp"
-    fd = os.open(tmp, _FLAGS, 0o600)
+def _new_temp(folder: int, name: str, data: bytes, chmod: bool) -> tuple[int, str]:
+    """A new file in `folder` holding `data` (0600; not yet fsynced): (its open fd, its name)."""
+    tmp = f".{name}.{os.urandom(4).hex()}.tmp"
+    fd = os.open(tmp, _FLAGS, 0o600, dir_fd=folder)
     try:
         if chmod:  # the umask took some of 0600 away: make it exactly 0600
             os.fchmod(fd, 0o600)
@@ -77,17 +94,18 @@ def _new_temp(folder: Path, name: str, data: bytes, chmod: bool) -> tuple[int, P
             view = view[os.write(fd, view) :]
     except BaseException:
         os.close(fd)
-        remove_quietly(tmp)
+        unlink_quietly(folder, tmp)
         raise
     return fd, tmp
 
 
-def _open_spooled(folder: Path, path: Path) -> tuple[int, Path]:
+def _open_spooled(dirs: Dirs, path: Path) -> tuple[int, str]:
     """The already written message file: in tmp/, a regular file of this user, opened without
-    following a link, made exactly 0600."""
-    if path.parent != folder:
-        raise OSError(f"{path} is not in {folder}")
-    fd = os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    following a link (relative to the checked tmp/ descriptor), made exactly 0600."""
+    if path.parent != dirs.root / "tmp":
+        raise OSError(f"{path} is not in {dirs.root / 'tmp'}")
+    flags = os.O_RDWR | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path.name, flags, dir_fd=dirs.tmp)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
@@ -97,19 +115,21 @@ def _open_spooled(folder: Path, path: Path) -> tuple[int, Path]:
     except BaseException:
         os.close(fd)
         raise
-    return fd, path
+    return fd, path.name
 
 
-def _write(folder: Path, batch: list[Placing]) -> None:
+def _write(dirs: Dirs, batch: list[Placing]) -> None:
+    folder = dirs.tmp
     umask = current_umask()
     chmod = hasattr(os, "fchmod") and (umask is None or umask & 0o600 != 0)
     for p in batch:
+        p.dirs = (dirs.tmp, dirs.messages)  # where a failure removes its files from
         if p.spooled is not None:
             try:
-                p.temps.append(_open_spooled(folder, p.spooled))
+                p.temps.append(_open_spooled(dirs, p.spooled))
             except OSError as e:
-                if p.spooled.parent == folder:  # ours (a link there: the link, not its target)
-                    remove_quietly(p.spooled)
+                if p.spooled.parent == dirs.root / "tmp":  # ours (a link: the link, not its target)
+                    unlink_quietly(folder, p.spooled.name)
                 p.fail(WRITE_MESSAGE, e)
                 continue
             try:
@@ -144,27 +164,27 @@ def _fsync(batch: list[Placing]) -> None:
         p.close()
 
 
-def place(root: Path, batch: list[Placing]) -> None:
+def place(dirs: Dirs, batch: list[Placing]) -> None:
     """Steps 1-4 above for every message in `batch`; each one's `failed` says how it ended."""
     try:
-        _write(root / "tmp", batch)
+        _write(dirs, batch)
         _fsync([p for p in batch if p.failed is None])
-        _rename(root / "messages", batch, 0, WRITE_MESSAGE)
+        _rename(dirs.tmp, dirs.messages, batch, 0, WRITE_MESSAGE)
         if any(p.failed is None for p in batch):
             try:
-                fsync_folder(root / "messages", strict=True)
+                fsync_fd(dirs.messages, strict=True)
             except OSError as e:  # not durable: nothing of this batch is queued
                 for p in batch:
                     if p.failed is None:
                         p.fail(WRITE_MESSAGE, e)
-        _rename(root / "meta", batch, 1, WRITE_DETAILS)
+        _rename(dirs.tmp, dirs.meta, batch, 1, WRITE_DETAILS)
         if any(p.failed is None for p in batch):
             try:
-                fsync_folder(root / "meta", strict=True)
+                fsync_fd(dirs.meta, strict=True)
             except OSError as e:
                 for p in batch:
                     if p.queued:
-                        _unqueue(root, p, e)
+                        _unqueue(dirs, p, e)
     except BaseException:  # interrupted: what is not queued leaves nothing behind
         for p in batch:
             if p.failed is None and not p.queued:
@@ -172,14 +192,14 @@ def place(root: Path, batch: list[Placing]) -> None:
         raise
 
 
-def _rename(folder: Path, batch: list[Placing], which: int, action: str) -> None:
+def _rename(tmp: int, folder: int, batch: list[Placing], which: int, action: str) -> None:
     """Step 3 (which=0: the messages) or 4 (which=1: the metadata, which queues them)."""
     for p in batch:
         if p.failed is not None:
             continue
-        target = folder / (f"{p.qid}.eml" if which == 0 else f"{p.qid}.json")
+        target = f"{p.qid}.eml" if which == 0 else f"{p.qid}.json"
         try:
-            os.replace(p.temps[which][1], target)
+            os.replace(p.temps[which][1], target, src_dir_fd=tmp, dst_dir_fd=folder)
         except OSError as e:
             p.fail(action, e)
             continue
@@ -189,15 +209,15 @@ def _rename(folder: Path, batch: list[Placing], which: int, action: str) -> None
             p.queued = True
 
 
-def _unqueue(root: Path, p: Placing, e: OSError) -> None:
+def _unqueue(dirs: Dirs, p: Placing, e: OSError) -> None:
     """The metadata folder's fsync failed: take the message back (metadata first), under its
     claim. A runner that already holds the claim is sending it: then it stays queued."""
-    claim = locks.try_lock(root / "claims" / f"{p.qid}.lock")
+    claim = locks.try_lock(Path(f"{p.qid}.lock"), dir_fd=dirs.claims)
     if claim is None:
         return
     with claim:
         try:
-            os.unlink(root / "meta" / f"{p.qid}.json")
+            os.unlink(f"{p.qid}.json", dir_fd=dirs.meta)
         except FileNotFoundError:
             return  # already sent and removed by a runner: it was queued after all
         except OSError:

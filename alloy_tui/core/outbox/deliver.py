@@ -143,8 +143,13 @@ def attempt(
     if not groups[0]:  # all settled already (a runner killed before it said so)
         return run.out
     first = True
+    budget = 2 * len(groups[0]) + 1  # sends one attempt may make: each send settles someone
     while groups:
         group = groups.pop(0)
+        budget -= 1
+        if budget < 0:  # never hammer the service in a loop, whatever it answers
+            run.out.interrupted = True
+            return run.out
         if not first:
             run.saved()
             if not next_turn():

@@ -11,19 +11,13 @@ import os
 import sys
 from pathlib import Path
 
-from alloy_tui.core.outbox import locks
-
 
 def runner_active(outbox: Path) -> bool:
-    """True while some runner (detached, `queue run`, the daemon) drains this outbox."""
-    path = Path(outbox) / "runner.lock"
-    if not path.exists():
-        return False
-    probe = locks.try_lock(path, remove=False)
-    if probe is None:
-        return True
-    probe.release()
-    return False
+    """True while some runner (detached, `queue run`, the daemon) drains this outbox. A probe
+    relative to the checked outbox folder: runner.lock is never created, nor followed."""
+    from alloy_tui.core.outbox.spool import Outbox
+
+    return Outbox(Path(outbox)).runner_active()
 
 
 def runner_command(config_path: Path) -> list[str]:

@@ -7,7 +7,8 @@
      "verdict": "service",    "queue_id": "...",       "reason": {"title", "code", "cause", "fix"}}
 
 A success lifts it; a failure whose verdict is `message`, `recipients` or `retry` does not renew
-it (the service answered about that message alone).
+it (the service answered about that message alone). The file is read, replaced and removed
+relative to the checked outbox folder (`core.folders`), never through a symlink.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.fs import remove_quietly, write_temp
+from alloy_tui.core import folders
 
 NAME = "hold.json"
 
@@ -30,7 +31,9 @@ def hold_path(outbox: Path) -> Path:
 def read_hold(outbox: Path) -> dict[str, Any] | None:
     """The hold as last written, or None (none, or unreadable: a hold is never invented)."""
     try:
-        data = json.loads(hold_path(outbox).read_bytes())
+        with folders.opened(Path(outbox), "the outbox") as dir_fd:
+            raw = folders.read_file(dir_fd, NAME, 1 << 20)
+        data = json.loads(raw) if raw is not None else None
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict):
@@ -47,22 +50,22 @@ def read_hold(outbox: Path) -> dict[str, Any] | None:
 
 def write_hold(outbox: Path, hold: dict[str, Any]) -> None:
     """Replace the hold (temp file, rename: a reader sees the old one or the new one)."""
-    target = hold_path(outbox)
-    with contextlib.suppress(OSError):  # the hold lives in memory too; the file is for others
-        tmp = write_temp(Path(outbox) / "tmp" / NAME, json.dumps(hold, sort_keys=True).encode())
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            remove_quietly(tmp)
-            raise
+    data = json.dumps(hold, sort_keys=True).encode()
+    with (
+        contextlib.suppress(OSError),  # the hold lives in memory too; the file is for others
+        folders.opened(Path(outbox), "the outbox") as dir_fd,
+    ):
+        folders.replace_file(dir_fd, NAME, data)
 
 
 def lift_hold(outbox: Path) -> bool:
     """Remove the hold; True if there was one."""
-    target = hold_path(outbox)
-    existed = target.exists()
-    remove_quietly(target)
-    return existed
+    try:
+        with folders.opened(Path(outbox), "the outbox") as dir_fd:
+            os.unlink(NAME, dir_fd=dir_fd)
+    except OSError:
+        return False
+    return True
 
 
 def held_now(hold: dict[str, Any] | None, now: float) -> bool:

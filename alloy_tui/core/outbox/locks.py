@@ -5,6 +5,9 @@ exits, however it exits (SIGKILL included), so a killed runner's claim is gone a
 message is simply pending again. Claim files are removed on release; because another process
 may have opened the file just before it was removed, a lock counts only if the path still names
 the very file that was locked (same device and inode), else we try again on the new file.
+
+With ``dir_fd`` (a checked folder descriptor, `core.folders`) the path is a name in that folder:
+the lock file is opened, compared and removed relative to it, never through a symlink.
 """
 
 from __future__ import annotations
@@ -15,21 +18,27 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+_FLAGS = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+
 
 class Lock:
     """A held flock on one file; `release()` (or the context manager) lets it go."""
 
-    def __init__(self, fd: int, path: Path, remove: bool) -> None:
+    def __init__(self, fd: int, path: Path, remove: bool, dir_fd: int | None = None) -> None:
         self.fd = fd
         self.path = path
         self.remove = remove
+        self.dir_fd = os.dup(dir_fd) if dir_fd is not None and remove else None
 
     def release(self) -> None:
         if self.fd < 0:
             return
         if self.remove:
-            with contextlib.suppress(OSError):
-                os.unlink(self.path)  # still holding the lock: nobody can be inside
+            with contextlib.suppress(OSError):  # still holding the lock: nobody can be inside
+                os.unlink(self.path, dir_fd=self.dir_fd)
+        if self.dir_fd is not None:
+            os.close(self.dir_fd)
+            self.dir_fd = None
         os.close(self.fd)
         self.fd = -1
 
@@ -40,11 +49,13 @@ class Lock:
         self.release()
 
 
-def try_lock(path: Path, *, shared: bool = False, remove: bool = True) -> Lock | None:
+def try_lock(
+    path: Path, *, shared: bool = False, remove: bool = True, dir_fd: int | None = None
+) -> Lock | None:
     """The lock on ``path`` if nobody holds it now, else None (never waits)."""
     mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = os.open(path, _FLAGS, 0o600, dir_fd=dir_fd)
         try:
             fcntl.flock(fd, mode)
         except BlockingIOError:
@@ -54,19 +65,19 @@ def try_lock(path: Path, *, shared: bool = False, remove: bool = True) -> Lock |
             os.close(fd)
             raise
         try:
-            on_disk = os.stat(path)
+            on_disk = os.stat(path, dir_fd=dir_fd, follow_symlinks=False)
         except FileNotFoundError:
             os.close(fd)
             continue  # removed by its last holder between our open and our lock
         held = os.fstat(fd)
         if (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino):
-            return Lock(fd, path, remove)
+            return Lock(fd, path, remove, dir_fd)
         os.close(fd)
 
 
-def wait_lock(path: Path, *, shared: bool = False) -> Lock:
+def wait_lock(path: Path, *, shared: bool = False, dir_fd: int | None = None) -> Lock:
     """Block until the lock is ours (for locks whose file is never removed)."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = os.open(path, _FLAGS, 0o600, dir_fd=dir_fd)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
     except BaseException:
@@ -75,20 +86,25 @@ def wait_lock(path: Path, *, shared: bool = False) -> Lock:
     return Lock(fd, path, remove=False)
 
 
-def is_locked(path: Path) -> bool:
-    """True if some process holds the lock (a quick non-blocking probe; the file is kept)."""
-    if not path.exists():
+def is_locked(path: Path, *, dir_fd: int | None = None) -> bool:
+    """True if some process holds the lock (a quick non-blocking probe; the file is kept, and
+    never created: a missing lock file is not held)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW, dir_fd=dir_fd)
+    except OSError:
         return False
-    probe = try_lock(path, remove=False)
-    if probe is None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
         return True
-    probe.release()
+    finally:
+        os.close(fd)  # closing releases our probe's lock
     return False
 
 
 @contextlib.contextmanager
-def held(path: Path, *, shared: bool = False) -> Iterator[Lock]:
-    lock = wait_lock(path, shared=shared)
+def held(path: Path, *, shared: bool = False, dir_fd: int | None = None) -> Iterator[Lock]:
+    lock = wait_lock(path, shared=shared, dir_fd=dir_fd)
     try:
         yield lock
     finally:

@@ -42,7 +42,13 @@ def header_block(raw: bytes | None) -> str:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
         text = head.decode("latin-1")
-    return "\n".join(line.rstrip("\r") for line in text.split("\n"))
+    kept, hidden = [], False
+    for line in text.split("\n"):
+        if line[:1] not in (" ", "\t"):  # a new field: Bcc is never shown to anyone
+            hidden = line.split(":", 1)[0].strip().lower() == "bcc"
+        if not hidden:
+            kept.append(line.rstrip("\r"))
+    return "\n".join(kept)
 
 
 def _header(raw: bytes | None, name: str) -> str:

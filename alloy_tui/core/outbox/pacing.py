@@ -1,5 +1,6 @@
 """Sending pace: at most ``[queue] max_per_minute`` messages in any 60 seconds, across every
-runner of this outbox (the send times live in ``pace.json``, changed under ``pace.lock``).
+runner of this outbox (the send times live in ``pace.json``, changed under ``pace.lock``; both
+opened relative to the checked outbox folder, never through a symlink).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
+from alloy_tui.core import folders
 from alloy_tui.core.outbox import locks
 
 WINDOW = 60.0
@@ -47,32 +49,47 @@ class Pacer:
         self.clock = clock
         self.waited = 0.0
 
-    def _read(self) -> list[float]:
+    @staticmethod
+    def _read(dir_fd: int) -> list[float]:
         try:
-            data = json.loads((self.folder / "pace.json").read_bytes())
+            data = json.loads(folders.read_file(dir_fd, "pace.json", 1 << 20) or b"[]")
             return [float(t) for t in data] if isinstance(data, list) else []
-        except (OSError, ValueError, TypeError):
+        except (ValueError, TypeError):
             return []
 
-    def _write(self, stamps: list[float]) -> None:
-        tmp = self.folder / f".pace.{os.getpid()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(stamps, f)
-        os.replace(tmp, self.folder / "pace.json")
+    @staticmethod
+    def _write(dir_fd: int, stamps: list[float]) -> None:
+        tmp = folders.write_temp(dir_fd, "pace.json", json.dumps(stamps).encode())
+        try:
+            os.replace(tmp, "pace.json", src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except BaseException:
+            folders.unlink_quietly(dir_fd, tmp)
+            raise
+
+    def _take(self) -> float | None:
+        """One slot now (None), or how long to wait for one."""
+        with (
+            folders.opened(self.folder, "the outbox") as dir_fd,
+            locks.held(Path("pace.lock"), dir_fd=dir_fd),
+        ):
+            now = self.clock.now()
+            stamps = [t for t in self._read(dir_fd) if now - t < WINDOW and t <= now]
+            if len(stamps) < self.per_minute:
+                self._write(dir_fd, [*stamps, now])
+                return None
+            return min(stamps) + WINDOW - now
 
     def wait_turn(self, stop: threading.Event | None = None) -> bool:
         """Take one send slot, waiting for it if the last minute is full. False if stopped."""
         if self.per_minute <= 0:
             return True
         while stop is None or not stop.is_set():
-            with locks.held(self.folder / "pace.lock"):
-                now = self.clock.now()
-                stamps = [t for t in self._read() if now - t < WINDOW and t <= now]
-                if len(stamps) < self.per_minute:
-                    self._write([*stamps, now])
-                    return True
-                wait = min(stamps) + WINDOW - now
+            try:
+                wait = self._take()
+            except OSError as e:  # a symlink for pace.lock or pace.json: said, never followed
+                raise folders.file_error(e, self.folder / "pace.lock") from None
+            if wait is None:
+                return True
             self.waited += wait
             self.clock.sleep(wait, stop)
         return False

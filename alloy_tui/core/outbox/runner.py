@@ -20,7 +20,7 @@ from typing import Any
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
-from alloy_tui.core.outbox import deliver, locks, policy
+from alloy_tui.core.outbox import deliver, policy
 from alloy_tui.core.outbox import hold as holds
 from alloy_tui.core.outbox import recipients as rcpt
 from alloy_tui.core.outbox.model import explanation_dict, iso
@@ -404,7 +404,7 @@ def run_queue(
     maildrop = MaildropIntake(settings, config_path, box)  # system mode: other users' mail
     try:
         while True:
-            with locks.held(box.runner_lock_path, shared=True):
+            with box.runner_lock():
                 maildrop.take()
                 runner.drain()
                 while daemon and not runner.stopped():

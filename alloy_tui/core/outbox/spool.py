@@ -12,6 +12,11 @@ Submission writes the message and the metadata to fsynced temp files, renames th
 messages/ (folder fsynced), then the metadata into meta/ (folder fsynced), and returns the id only
 then; many submissions at once share those folder fsyncs (`batch`). Every later change to a
 message happens under its claim.
+
+Every file is opened relative to a checked descriptor of its folder (`core.folders`): the
+outbox and each sub-folder are opened O_NOFOLLOW, must belong to this process's user and be
+writable by it alone; anything else (a symlink swapped in, another user's folder) is one
+OutboxError naming it, and nothing in it is touched.
 """
 
 from __future__ import annotations
@@ -20,18 +25,18 @@ import contextlib
 import errno
 import json
 import os
-import stat
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from alloy_tui.core import folders
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.fs import fsync_folder, new_folder_parents, remove_quietly, why, write_temp
+from alloy_tui.core.fs import fsync_folder, new_folder_parents, why
 from alloy_tui.core.outbox import hold as holding
 from alloy_tui.core.outbox import locks
-from alloy_tui.core.outbox.batch import Placing, place
+from alloy_tui.core.outbox.batch import Dirs, Placing, place
 from alloy_tui.core.outbox.model import (
     EX_CANTCREAT,
     EX_TEMPFAIL,
@@ -46,6 +51,8 @@ if TYPE_CHECKING:
 LogFn = Callable[[str, str, str, dict[str, Any]], None]
 LogManyFn = Callable[[list[tuple[str, str, str, dict[str, Any]]]], None]
 _FOLDERS = ("tmp", "messages", "meta", "claims")
+MAX_META_BYTES = 16 << 20  # far above any metadata file (50 attempts at most)
+MAX_RAW_BYTES = 1 << 30  # far above the message size limit
 _TEMP_ERRNOS = (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG, errno.EAGAIN)
 
 
@@ -92,19 +99,65 @@ class Outbox:
         self.log_many = log_many
         self.clock = clock
 
-    # ------------------------------------------------------------------ paths
-    def _msg(self, qid: str) -> Path:
-        return self.path / "messages" / f"{qid}.eml"
-
-    def _meta(self, qid: str) -> Path:
-        return self.path / "meta" / f"{qid}.json"
-
-    def _claim_path(self, qid: str) -> Path:
-        return self.path / "claims" / f"{qid}.lock"
-
+    # ------------------------------------------------------------------ folders
     @property
     def runner_lock_path(self) -> Path:
         return self.path / "runner.lock"
+
+    @contextlib.contextmanager
+    def folders(self, *subs: str, create: bool = False) -> Iterator[list[int]]:
+        """Checked descriptors of the outbox and of each named sub-folder, in that order
+        (`core.folders`: never through a symlink, this user's alone). `create`: make what is
+        missing, 0700. FolderCheckError or the OSError as it came (missing, unreadable)."""
+        mode = 0o700 if create else None
+        root = folders.open_folder(self.path, "the outbox", create=mode)
+        fds = [root]
+        try:
+            for sub in subs:
+                fds.append(
+                    folders.open_folder(
+                        self.path / sub, "the outbox folder", parent_fd=root, create=mode
+                    )
+                )
+            yield fds
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def problem(self) -> str:
+        """Why the outbox's folders can't be used ("" when they can, or are not made yet)."""
+        try:
+            with self.folders(*_FOLDERS):
+                return ""
+        except FileNotFoundError:
+            return ""
+        except folders.FolderCheckError as e:
+            return str(e)
+        except OSError as e:
+            return f"the outbox {self.path} cannot be opened: {why(e)}"
+
+    @contextlib.contextmanager
+    def runner_lock(self) -> Iterator[locks.Lock]:
+        """runner.lock held shared (every runner holds it while it drains). OutboxError when it
+        can't be taken (a symlink there, a read-only outbox)."""
+        name = Path("runner.lock")
+        try:
+            with self.folders() as (root,):
+                lock = locks.wait_lock(name, shared=True, dir_fd=root)
+        except OSError as e:
+            raise self._fail(
+                "take the runner lock", folders.file_error(e, self.path / name)
+            ) from None
+        with lock:
+            yield lock
+
+    def runner_active(self) -> bool:
+        """True while some runner holds runner.lock (a probe: the file is never created)."""
+        try:
+            with self.folders() as (root,):
+                return locks.is_locked(Path("runner.lock"), dir_fd=root)
+        except OSError:
+            return False
 
     # ------------------------------------------------------------------ writing
     def _fail(self, action: str, e: OSError) -> OutboxError:
@@ -117,6 +170,16 @@ class Outbox:
             )
         else:
             fix = f"Make {self.path} writable by this user (or set [queue] path), then send again."
+        if isinstance(e, folders.FolderCheckError):
+            return OutboxError(
+                Explanation(
+                    title="The outbox can't be used safely",
+                    cause=str(e).split(" Fix: ")[0],
+                    fix=str(e).split(" Fix: ")[-1],
+                    code="outbox.unsafe",
+                ),
+                EX_CANTCREAT,
+            )
         ex = Explanation(
             title="The message could not be queued",
             cause=f"Could not {action} in the outbox {self.path}: {why(e)}. Nothing was queued.",
@@ -127,35 +190,34 @@ class Outbox:
 
     def ensure(self) -> None:
         """Create the folders (0700) if missing, each new one's parent fsynced so the new name
-        is durable before anything is queued in it; OutboxError if that is not possible."""
+        is durable before anything is queued in it; OutboxError if that is not possible, or if
+        they are not this user's alone (a symlink, another user's folder, not a folder)."""
         try:
             made: dict[Path, None] = {}  # the parents to fsync, in order
-            for d in (self.path, *(self.path / f for f in _FOLDERS)):
-                if not d.is_dir():
-                    made.update(dict.fromkeys(new_folder_parents(d)))
-                    _make_parents(d)
-                    with contextlib.suppress(FileExistsError):
-                        os.mkdir(d, 0o700)
-                    if not stat.S_ISDIR(os.lstat(d).st_mode):  # "/etc/passwd": never chmod it
-                        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(d))
-                    os.chmod(d, 0o700)
+            if not os.path.lexists(self.path):
+                made.update(dict.fromkeys(new_folder_parents(self.path)))
+                _make_parents(self.path)
+            new_sub = not all(os.path.lexists(self.path / f) for f in _FOLDERS)
+            with self.folders(*_FOLDERS, create=True) as fds:
+                if new_sub:
+                    folders.fsync_fd(fds[0], strict=True)
             for parent in made:
                 fsync_folder(parent, strict=True)
         except OSError as e:
             raise self._fail("create the folders", e) from None
 
-    def _place(self, target: Path, data: bytes) -> None:
-        """temp file in tmp/ (0600, fsynced) renamed to target, folder fsynced."""
-        tmp = write_temp(self.path / "tmp" / target.name, data)
-        try:
-            os.replace(tmp, target)
-        except BaseException:
-            remove_quietly(tmp)
-            raise
-        fsync_folder(target.parent)
-
     def write_meta(self, meta: dict[str, Any]) -> None:
-        self._place(self._meta(meta["id"]), json.dumps(meta, sort_keys=True).encode())
+        """meta/<id>.json replaced: a temp file in tmp/ (0600, fsynced), renamed, folder fsynced."""
+        name = f"{meta['id']}.json"
+        data = json.dumps(meta, sort_keys=True).encode()
+        with self.folders("tmp", "meta") as (_root, tmp_fd, meta_fd):
+            tmp = folders.write_temp(tmp_fd, name, data)
+            try:
+                os.replace(tmp, name, src_dir_fd=tmp_fd, dst_dir_fd=meta_fd)
+            except BaseException:
+                folders.unlink_quietly(tmp_fd, tmp)
+                raise
+            folders.fsync_fd(meta_fd)
 
     def submit(
         self,
@@ -189,7 +251,11 @@ class Outbox:
             Placing(m["id"], item.raw, json.dumps(m, sort_keys=True).encode(), item.spooled)
             for m, item in zip(metas, items, strict=True)
         ]
-        place(self.path, batch)
+        try:
+            with self.folders("tmp", "messages", "meta", "claims") as (_root, *fds):
+                place(Dirs(self.path, *fds), batch)
+        except OSError as e:  # a folder swapped after ensure(): nothing of this batch is queued
+            return [self._fail("open the folders", e) for _ in items]
         out: list[str | OutboxError] = []
         queued = []
         for p, meta, item in zip(batch, metas, items, strict=True):
@@ -256,39 +322,73 @@ class Outbox:
         }
 
     # ------------------------------------------------------------------ reading
-    def read_meta(self, qid: str) -> dict[str, Any] | None:
+    @contextlib.contextmanager
+    def _reading(self, *subs: str) -> Iterator[list[int] | None]:
+        """The folders for reading: None when the outbox is not there yet (nothing queued);
+        an OutboxError when it can't be used (another user's, a symlink)."""
         try:
-            data = json.loads(self._meta(qid).read_bytes())
-        except (OSError, ValueError):
+            with self.folders(*subs) as fds:
+                yield fds
+        except FileNotFoundError:
+            yield None
+        except folders.FolderCheckError as e:
+            raise self._fail("read the outbox", e) from None
+
+    @staticmethod
+    def _meta_in(meta_fd: int, qid: str) -> dict[str, Any] | None:
+        data = folders.read_file(meta_fd, f"{qid}.json", MAX_META_BYTES)
+        try:
+            found = json.loads(data) if data is not None else None
+        except ValueError:
             return None
-        return data if isinstance(data, dict) and data.get("id") == qid else None
+        return found if isinstance(found, dict) and found.get("id") == qid else None
+
+    def read_meta(self, qid: str) -> dict[str, Any] | None:
+        with self._reading("meta") as fds:
+            return None if fds is None else self._meta_in(fds[1], qid)
 
     def ids(self) -> list[str]:
-        try:
-            names = os.listdir(self.path / "meta")
-        except FileNotFoundError:
-            return []
+        with self._reading("meta") as fds:
+            return [] if fds is None else self._ids_in(fds[1])
+
+    @staticmethod
+    def _ids_in(meta_fd: int) -> list[str]:
+        names = os.listdir(meta_fd)
         return sorted(n[:-5] for n in names if n.endswith(".json") and not n.startswith("."))
 
     def metas(self) -> list[dict[str, Any]]:
         """Every message's metadata, oldest first (queue time, then id)."""
-        found = [m for m in map(self.read_meta, self.ids()) if m is not None]
-        return sorted(found, key=lambda m: (float(m.get("queued_at", 0)), m["id"]))
+        with self._reading("meta") as fds:
+            if fds is None:
+                return []
+            found = [self._meta_in(fds[1], qid) for qid in self._ids_in(fds[1])]
+        done = [m for m in found if m is not None]
+        return sorted(done, key=lambda m: (float(m.get("queued_at", 0)), m["id"]))
+
+    def _states(self, metas: list[dict[str, Any]]) -> list[str]:
+        """Each one's state: 'sending' exactly while a runner holds its claim (a killed
+        runner's message is pending)."""
+        with self._reading("claims") as fds:
+            out = []
+            for meta in metas:
+                state = str(meta.get("state", "pending"))
+                if state != "failed":
+                    name = Path(f"{meta['id']}.lock")
+                    held = fds is not None and locks.is_locked(name, dir_fd=fds[1])
+                    state = "sending" if held else ("pending" if state == "sending" else state)
+                out.append(state)
+            return out
 
     def _state(self, meta: dict[str, Any]) -> str:
-        """'sending' exactly while a runner holds its claim: a killed runner's message is pending."""
-        state = str(meta.get("state", "pending"))
-        if state != "failed" and locks.is_locked(self._claim_path(meta["id"])):
-            return "sending"
-        return "pending" if state == "sending" else state
+        return self._states([meta])[0]
 
     def list(self, state: str | None = None) -> list[QueuedMessage]:
         """Every queued message, oldest first; `state` "pending", "sending", "failed" or None/"all"."""
         from alloy_tui.core.outbox.queued import QueuedMessage  # a listing's rows, not a door's
 
+        metas = self.metas()
         out = []
-        for meta in self.metas():
-            current = self._state(meta)
+        for meta, current in zip(metas, self._states(metas), strict=True):
             if state in (None, "all") or current == state:
                 out.append(QueuedMessage.from_meta(meta, current))
         return out
@@ -302,15 +402,16 @@ class Outbox:
         return QueuedMessage.from_meta(meta, self._state(meta))
 
     def read_raw(self, qid: str) -> bytes:
-        try:
-            return self._msg(qid).read_bytes()
-        except FileNotFoundError:
-            raise self._unknown(qid) from None
+        with self._reading("messages") as fds:
+            data = None if fds is None else folders.read_file(fds[1], f"{qid}.eml", MAX_RAW_BYTES)
+        if data is None:
+            raise self._unknown(qid)
+        return data
 
     def counts(self) -> dict[str, int]:
         out = {"pending": 0, "sending": 0, "failed": 0}
-        for meta in self.metas():
-            state = self._state(meta)
+        metas = self.metas()
+        for state in self._states(metas):
             out[state] = out.get(state, 0) + 1
         return out
 
@@ -335,10 +436,15 @@ class Outbox:
     # ------------------------------------------------------------------ claims
     def claim(self, qid: str) -> locks.Lock | None:
         """The claim on one message if nobody else holds it now (never waits)."""
+        name = Path(f"{qid}.lock")
         try:
-            return locks.try_lock(self._claim_path(qid))
+            with self.folders("claims") as (_root, claims):
+                return locks.try_lock(name, dir_fd=claims)
         except FileNotFoundError:
             return None
+        except OSError as e:
+            path = self.path / "claims" / name
+            raise self._fail("claim a message", folders.file_error(e, path)) from None
 
     @contextlib.contextmanager
     def _changing(self, qid: str) -> Iterator[dict[str, Any]]:
@@ -403,25 +509,29 @@ class Outbox:
 
     def remove(self, qid: str) -> None:
         """Drop both files (metadata first, so the message is never listed half-removed)."""
-        remove_quietly(self._meta(qid))
-        remove_quietly(self._msg(qid))
-        fsync_folder(self.path / "meta")
+        with self.folders("meta", "messages") as (_root, meta_fd, messages_fd):
+            folders.unlink_quietly(meta_fd, f"{qid}.json")
+            folders.unlink_quietly(messages_fd, f"{qid}.eml")
+            folders.fsync_fd(meta_fd)
 
     def tidy(self, older_than: float = 3600.0) -> None:
         """Remove what a writer killed mid-submit left behind (never listed, just tidied): temp
-        files, and message files whose metadata never landed, once they are an hour old."""
-        listed = set(self.ids())
-        checks: tuple[tuple[str, Callable[[str], bool]], ...] = (
-            ("tmp", lambda _n: True),
-            ("messages", lambda n: n[:-4] not in listed),
-        )
-        for folder, orphan in checks:
+        files, and message files whose metadata never landed, once they are an hour old. Only
+        in the outbox's own checked folders: a tmp/ swapped for a symlink is not tidied."""
+        try:
+            with self.folders("tmp", "messages", "meta") as (_root, tmp_fd, messages_fd, meta_fd):
+                listed = set(self._ids_in(meta_fd))
+                self._tidy_in(tmp_fd, lambda _n: True, older_than)
+                self._tidy_in(messages_fd, lambda n: n[:-4] not in listed, older_than)
+        except OSError:
+            return
+
+    def _tidy_in(self, dir_fd: int, orphan: Callable[[str], bool], older_than: float) -> None:
+        for name in os.listdir(dir_fd):
             with contextlib.suppress(OSError):
-                for name in os.listdir(self.path / folder):
-                    p = self.path / folder / name
-                    with contextlib.suppress(OSError):
-                        if orphan(name) and self.clock() - p.stat().st_mtime > older_than:
-                            p.unlink()
+                st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                if orphan(name) and self.clock() - st.st_mtime > older_than:
+                    os.unlink(name, dir_fd=dir_fd)
 
 
 def _make_parents(path: Path) -> None:

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +268,27 @@ def test_a_users_folders_and_fifo_never_stop_a_service_users_intake() -> None:
         assert queued.endswith(".json")
         said = json.loads(r.stdout)["said"]
         assert said.count("maildrop.refused") == 1 and "maildrop.stuck" not in said
+
+
+def test_the_watch_looks_again_within_a_minute_while_a_file_is_stuck(
+    folder: Path, tmp_path: Path
+) -> None:
+    from alloy_tui.core.maildrop import MaildropIntake
+
+    good(folder)
+    s = settings(maildrop=str(folder))
+    watch = MaildropIntake(s, tmp_path / "config.toml", Outbox(tmp_path / "queue"))
+    subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+        first = watch.take()
+        assert (first.taken, first.stuck) == (1, 1)
+        settled = time.time() - 120
+        watch._seen = (os.stat(folder).st_ino, os.stat(folder).st_mtime_ns)
+        watch._listed_at = settled  # a minute ago: look again, though the folder is unchanged
+        assert watch.take(if_changed=True).stuck == 1
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+    watch._listed_at = time.time() - 61
+    assert watch.take(if_changed=True).stuck == 0 and os.listdir(folder) == []
+    assert stuck_files(tmp_path / "queue") == [] and len(Outbox(tmp_path / "queue").list()) == 1

@@ -56,7 +56,11 @@ def parsed(m: Received) -> Any:
 def test_a_refused_recipient_gets_its_sender_one_notice(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "queue")
     qid = box.submit(
-        raw("Disk full", OK, BAD), recipients=[OK, BAD], sender="", source="t", return_path=ALICE
+        raw("Disk full", OK, BAD, extra="Bcc: secret@contoso.test,\r\n hidden@contoso.test\r\n"),
+        recipients=[OK, BAD],
+        sender="",
+        source="t",
+        return_path=ALICE,
     )
     with SmtpServer(tmp_path, "none") as server:
         server.handler.rcpt_replies = {BAD: "550 5.1.1 <bad@contoso.test>: User unknown"}
@@ -71,6 +75,7 @@ def test_a_refused_recipient_gets_its_sender_one_notice(tmp_path: Path) -> None:
     assert "bad@contoso.test" in text and "550 5.1.1" in text and "Fix:" in text
     assert "Delivered to: ok@contoso.test" in text
     assert "Message-ID: <Disk-full@web01>" in text and "Subject: Disk full" in text
+    assert "secret@" not in text and "hidden@" not in text  # the original's Bcc stays hidden
     meta = box.read_meta(qid)
     assert meta is not None and meta["notice"] not in ("due", "none")
     [bounced] = entries(tmp_path / "log.jsonl", "mail.bounced")
@@ -188,3 +193,42 @@ def test_a_notice_owed_by_a_killed_runner_is_queued_by_the_next(tmp_path: Path) 
     with SmtpServer(tmp_path, "none") as server:
         run_queue(settings_for(tmp_path, server.port), tmp_path / "c.toml")
         assert [m.rcpt_tos for m in notices(server)] == [[ALICE]]
+
+
+def test_through_the_listener_a_250_is_never_silent_loss(tmp_path: Path) -> None:
+    """The listener said 250 for three recipients; the relay then refuses one: the good ones
+    get the message once, and the client's MAIL FROM gets the notice naming the refused one."""
+    import smtplib
+
+    from alloy_tui.core.config import load_or_default
+    from alloy_tui.core.smtpd import start_listener
+
+    with SmtpServer(tmp_path, "none") as relay:
+        relay.handler.refuse_rcpt = {BAD}
+        cfg = tmp_path / "config.toml"
+        cfg.write_text(
+            f'service = "smtp"\n[smtp]\nhost = "127.0.0.1"\nport = {relay.port}\n'
+            'security = "none"\n[message]\ndefault_from = "server@contoso.test"\n'
+            f'[queue]\npath = "{tmp_path / "queue"}"\nmax_per_minute = 0\n'
+            f'[alert_log]\npath = "{tmp_path / "log.jsonl"}"\n'
+            '[sendmail]\nadmin = "admin@contoso.test"\n'
+        )
+        settings = load_or_default(cfg).settings
+        box = Outbox(tmp_path / "queue")
+        listener = start_listener(settings, cfg, "127.0.0.1:0", outbox=box)
+        try:
+            with smtplib.SMTP("127.0.0.1", listener.port, timeout=10) as client:
+                refused = client.sendmail(
+                    "grafana@contoso.test",
+                    [OK, BAD, "ok2@contoso.test"],
+                    raw("CPU high", OK, BAD, "ok2@contoso.test"),
+                )
+                assert refused == {}  # 250 for every recipient, and for the message
+        finally:
+            listener.stop()
+        run_queue(settings, cfg)
+        [original, notice] = relay.messages
+    assert original.rcpt_tos == [OK, "ok2@contoso.test"]
+    assert notice.rcpt_tos == ["grafana@contoso.test"] and notice.mail_from == "<>"
+    text = parsed(notice).get_body().get_content()
+    assert BAD in text and "Delivered to: ok@contoso.test, ok2@contoso.test" in text

@@ -186,3 +186,52 @@ def test_an_outage_leaves_every_recipient_pending(tmp_path: Path) -> None:
     run_queue(settings_for(tmp_path, free_port()), tmp_path / "c.toml")
     assert states(box, qid) == {OK: "pending", OPS: "pending"}
     assert all(r.last_error is not None for r in box.get(qid).recipients)
+
+
+def test_queue_list_and_show_tell_each_recipient(tmp_path: Path) -> None:
+    """The real program's `queue list` (partial), `--json` (recipients) and `queue show`."""
+    import os
+    import subprocess
+    import sys
+
+    from alloy_tui.core.config import load
+
+    root = Path(__file__).resolve().parents[3]
+    with SmtpServer(tmp_path, "none") as server:
+        server.handler.rcpt_replies = {BAD: "550 5.1.1 User unknown", OPS: "451 4.2.0 busy"}
+        cfg = tmp_path / "config.toml"
+        cfg.write_text(
+            f'service = "smtp"\n[smtp]\nhost = "127.0.0.1"\nport = {server.port}\n'
+            'security = "none"\n[message]\ndefault_from = "server@contoso.test"\n'
+            f'[queue]\npath = "{tmp_path / "queue"}"\nmax_per_minute = 0\n'
+            f'failure_notices = false\n[alert_log]\npath = "{tmp_path / "log.jsonl"}"\n'
+        )
+        box = Outbox(tmp_path / "queue")
+        qid = box.submit(RAW, recipients=[OK, OPS, BAD], sender="", source="cron")
+        run_queue(load(cfg).settings, cfg)
+
+    def cli(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "alloy_tui", "--config", str(cfg), "queue", *args],
+            capture_output=True,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": str(root)},
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.decode()
+
+    listed = cli("list")
+    assert f"{qid} partial " in listed and "1 partial." in listed
+    assert "  recipients: 1 sent, 1 failed, 1 pending\n" in listed  # names: too long here
+    [row] = [json.loads(line) for line in cli("list", "--json").splitlines()]
+    assert row["state"] == "pending"
+    assert [(r["address"], r["state"]) for r in row["recipients"]] == [
+        (OK, "sent"),
+        (OPS, "pending"),
+        (BAD, "failed"),
+    ]
+    assert row["recipients"][2]["last_error"]["code"] == "smtp.550"
+    assert row["recipients"][1]["last_error"]["code"] == "smtp.451"
+    shown = cli("show", qid)
+    assert f"Message {qid}: partial" in shown and "Recipients:" in shown
+    assert f"  {OK}: sent\n" in shown and f"  {BAD}: failed (" in shown and "[smtp.550]" in shown
