@@ -32,6 +32,7 @@ def _summary_line(s: Any) -> str:
 
         line += printable(
             f" Stopped: nothing else can go now; the queue is {hold_sentence(hold, time.time())}."
+            " `alloy-tui queue list` shows each message."
         )
     elif s.pending:
         line += " `alloy-tui queue list` says why."

@@ -162,6 +162,9 @@ def test_flush_exit_1_while_something_stays_pending(sb: Sandbox, cfg: Path) -> N
         sb.clear_scenarios()
     assert r.returncode == 1
     assert "1 still pending" in r.stdout and "queue list" in r.stdout
+    # A Retry-After of 1 s is waited out (three times), then the pass stops and says why.
+    assert r.stdout.count("waiting 1 s as the service asked") == 3
+    assert "Stopped: nothing else can go now; the queue is held until" in r.stdout
 
 
 def test_run_daemon_keeps_draining_and_stops_on_sigterm(sb: Sandbox, cfg: Path) -> None:
