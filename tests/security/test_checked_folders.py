@@ -203,3 +203,15 @@ def test_a_config_not_written_yet_belongs_to_its_folders_owner(tmp_path: Path) -
     os.chown(etc, OTHER, OTHER)  # setup-system --user: the wizard then runs as that user
     assert foreign_owner(etc / "config.toml") == OTHER
     assert foreign_owner(tmp_path / "nowhere" / "config.toml") is None
+
+
+def test_files_in_the_outbox_another_user_owns_are_critical(tmp_path: Path) -> None:
+    """What root's sendmail of an older version left in a service user's outbox: never read
+    by the runner, so `status --check` says so (it was "OK" while the mail waited forever)."""
+    box = Outbox(tmp_path / "queue")
+    qid = box.submit(RAW, recipients=["ops@contoso.example"], sender="", source="t")
+    assert outbox_facts(box.path, time.time()).problem == ""
+    for name in (f"meta/{qid}.json", f"messages/{qid}.eml"):
+        os.chown(box.path / name, OTHER, OTHER)
+    problem = outbox_facts(box.path, time.time()).problem
+    assert f"does not own (2 of uid {OTHER})" in problem and "chown -R 0" in problem

@@ -27,7 +27,7 @@ def outbox_facts(path: Path, now: float) -> OutboxFacts:
     unsafe = Outbox(path).problem()  # a symlink, another user's folder: CRITICAL, not followed
     if unsafe:
         return OutboxFacts(problem=unsafe, readable=False)
-    problem = writable_problem(path)
+    problem = writable_problem(path) or Outbox(path).foreign_files()
     try:
         if path.exists():
             os.listdir(path / "meta")

@@ -22,7 +22,6 @@ OutboxError naming it, and nothing in it is touched.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import time
@@ -33,10 +32,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from alloy_tui.core import folders
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.fs import fsync_folder, new_folder_parents, why
+from alloy_tui.core.fs import fsync_folder, new_folder_parents
 from alloy_tui.core.outbox import hold as holding
 from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.batch import Dirs, Placing, place
+from alloy_tui.core.outbox.folder_access import FOLDERS, OutboxFolders
 from alloy_tui.core.outbox.model import (
     EX_CANTCREAT,
     EX_TEMPFAIL,
@@ -50,10 +50,8 @@ if TYPE_CHECKING:
 
 LogFn = Callable[[str, str, str, dict[str, Any]], None]
 LogManyFn = Callable[[list[tuple[str, str, str, dict[str, Any]]]], None]
-_FOLDERS = ("tmp", "messages", "meta", "claims")
 MAX_META_BYTES = 16 << 20  # far above any metadata file (50 attempts at most)
 MAX_RAW_BYTES = 1 << 30  # far above the message size limit
-_TEMP_ERRNOS = (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG, errno.EAGAIN)
 
 
 class Submission(NamedTuple):
@@ -82,7 +80,7 @@ def _size(item: Submission) -> int:
         return 0  # batch.place reports the file's trouble
 
 
-class Outbox:
+class Outbox(OutboxFolders):
     """The queue in one folder. `log` receives alert-log entries (level, event, message, details);
     `log_many`, when given, the entries of one `submit_many` at once (else `log` gets each)."""
 
@@ -100,94 +98,6 @@ class Outbox:
         self.clock = clock
 
     # ------------------------------------------------------------------ folders
-    @property
-    def runner_lock_path(self) -> Path:
-        return self.path / "runner.lock"
-
-    @contextlib.contextmanager
-    def folders(self, *subs: str, create: bool = False) -> Iterator[list[int]]:
-        """Checked descriptors of the outbox and of each named sub-folder, in that order
-        (`core.folders`: never through a symlink, this user's alone). `create`: make what is
-        missing, 0700. FolderCheckError or the OSError as it came (missing, unreadable)."""
-        mode = 0o700 if create else None
-        root = folders.open_folder(self.path, "the outbox", create=mode)
-        fds = [root]
-        try:
-            for sub in subs:
-                fds.append(
-                    folders.open_folder(
-                        self.path / sub, "the outbox folder", parent_fd=root, create=mode
-                    )
-                )
-            yield fds
-        finally:
-            for fd in fds:
-                os.close(fd)
-
-    def problem(self) -> str:
-        """Why the outbox's folders can't be used ("" when they can, or are not made yet)."""
-        try:
-            with self.folders(*_FOLDERS):
-                return ""
-        except FileNotFoundError:
-            return ""
-        except folders.FolderCheckError as e:
-            return str(e)
-        except OSError as e:
-            return f"the outbox {self.path} cannot be opened: {why(e)}"
-
-    @contextlib.contextmanager
-    def runner_lock(self) -> Iterator[locks.Lock]:
-        """runner.lock held shared (every runner holds it while it drains). OutboxError when it
-        can't be taken (a symlink there, a read-only outbox)."""
-        name = Path("runner.lock")
-        try:
-            with self.folders() as (root,):
-                lock = locks.wait_lock(name, shared=True, dir_fd=root)
-        except OSError as e:
-            raise self._fail(
-                "take the runner lock", folders.file_error(e, self.path / name)
-            ) from None
-        with lock:
-            yield lock
-
-    def runner_active(self) -> bool:
-        """True while some runner holds runner.lock (a probe: the file is never created)."""
-        try:
-            with self.folders() as (root,):
-                return locks.is_locked(Path("runner.lock"), dir_fd=root)
-        except OSError:
-            return False
-
-    # ------------------------------------------------------------------ writing
-    def _fail(self, action: str, e: OSError) -> OutboxError:
-        temporary = e.errno in _TEMP_ERRNOS or e.errno == errno.EIO
-        if e.errno == errno.EIO:  # a write or a folder fsync the disk refused
-            fix = "Check that disk (`dmesg`), then send again; nothing was queued."
-        elif temporary:
-            fix = (
-                "Free space on that disk (or raise the quota), then send again; nothing was queued."
-            )
-        else:
-            fix = f"Make {self.path} writable by this user (or set [queue] path), then send again."
-        if isinstance(e, folders.FolderCheckError):
-            return OutboxError(
-                Explanation(
-                    title="The outbox can't be used safely",
-                    cause=str(e).split(" Fix: ")[0],
-                    fix=str(e).split(" Fix: ")[-1],
-                    code="outbox.unsafe",
-                ),
-                EX_CANTCREAT,
-            )
-        ex = Explanation(
-            title="The message could not be queued",
-            cause=f"Could not {action} in the outbox {self.path}: {why(e)}. Nothing was queued.",
-            fix=fix,
-            code="outbox.full" if temporary else "outbox.write",
-        )
-        return OutboxError(ex, EX_TEMPFAIL if temporary else EX_CANTCREAT)
-
     def ensure(self) -> None:
         """Create the folders (0700) if missing, each new one's parent fsynced so the new name
         is durable before anything is queued in it; OutboxError if that is not possible, or if
@@ -197,8 +107,8 @@ class Outbox:
             if not os.path.lexists(self.path):
                 made.update(dict.fromkeys(new_folder_parents(self.path)))
                 _make_parents(self.path)
-            new_sub = not all(os.path.lexists(self.path / f) for f in _FOLDERS)
-            with self.folders(*_FOLDERS, create=True) as fds:
+            new_sub = not all(os.path.lexists(self.path / f) for f in FOLDERS)
+            with self.folders(*FOLDERS, create=True) as fds:
                 if new_sub:
                     folders.fsync_fd(fds[0], strict=True)
             for parent in made:
@@ -322,18 +232,6 @@ class Outbox:
         }
 
     # ------------------------------------------------------------------ reading
-    @contextlib.contextmanager
-    def _reading(self, *subs: str) -> Iterator[list[int] | None]:
-        """The folders for reading: None when the outbox is not there yet (nothing queued);
-        an OutboxError when it can't be used (another user's, a symlink)."""
-        try:
-            with self.folders(*subs) as fds:
-                yield fds
-        except FileNotFoundError:
-            yield None
-        except folders.FolderCheckError as e:
-            raise self._fail("read the outbox", e) from None
-
     @staticmethod
     def _meta_in(meta_fd: int, qid: str) -> dict[str, Any] | None:
         data = folders.read_file(meta_fd, f"{qid}.json", MAX_META_BYTES)

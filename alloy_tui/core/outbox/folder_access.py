@@ -1,0 +1,152 @@
+"""The outbox's folders as checked descriptors (`core.folders`), for `Outbox` (spool.py):
+opening them, saying why they can't be used, the runner lock, and turning an OSError into the
+OutboxError a door reports. Never through a symlink; only this user's folders.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from alloy_tui.core import folders
+from alloy_tui.core.errors import Explanation
+from alloy_tui.core.fs import why
+from alloy_tui.core.outbox import locks
+from alloy_tui.core.outbox.model import EX_CANTCREAT, EX_TEMPFAIL, OutboxError
+
+FOLDERS = ("tmp", "messages", "meta", "claims")
+TEMP_ERRNOS = (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG, errno.EAGAIN)
+
+
+class OutboxFolders:
+    """The folder side of `Outbox`: everything here works on ``self.path``."""
+
+    path: Path
+
+    @property
+    def runner_lock_path(self) -> Path:
+        return self.path / "runner.lock"
+
+    @contextlib.contextmanager
+    def folders(self, *subs: str, create: bool = False) -> Iterator[list[int]]:
+        """Checked descriptors of the outbox and of each named sub-folder, in that order
+        (`core.folders`: never through a symlink, this user's alone). `create`: make what is
+        missing, 0700. FolderCheckError or the OSError as it came (missing, unreadable)."""
+        mode = 0o700 if create else None
+        root = folders.open_folder(self.path, "the outbox", create=mode)
+        fds = [root]
+        try:
+            for sub in subs:
+                fds.append(
+                    folders.open_folder(
+                        self.path / sub, "the outbox folder", parent_fd=root, create=mode
+                    )
+                )
+            yield fds
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def problem(self) -> str:
+        """Why the outbox's folders can't be used ("" when they can, or are not made yet)."""
+        try:
+            with self.folders(*FOLDERS):
+                return ""
+        except FileNotFoundError:
+            return ""
+        except folders.FolderCheckError as e:
+            return str(e)
+        except OSError as e:
+            return f"the outbox {self.path} cannot be opened: {why(e)}"
+        return ""
+
+    def foreign_files(self) -> str:
+        """Files in messages/ and meta/ this user does not own (root's, left by an older
+        version's root sendmail in a service user's outbox): the runner can't read them, so the
+        mail they hold waits unseen. One sentence with the fix, or ""."""
+        me = os.geteuid()
+        owners: dict[int, int] = {}
+        try:
+            with self.folders("messages", "meta") as (_root, *subs):
+                for dir_fd in subs:
+                    for name in os.listdir(dir_fd):
+                        with contextlib.suppress(OSError):
+                            uid = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_uid
+                            if uid != me:
+                                owners[uid] = owners.get(uid, 0) + 1
+        except OSError:
+            return ""
+        if not owners:
+            return ""
+        who = ", ".join(f"{n} of {folders.who(uid)}" for uid, n in sorted(owners.items()))
+        return (
+            f"the outbox {self.path} holds files this user ({folders.who(me)}) does not own "
+            f"({who}): their mail can't be read or sent. Fix: give them to the outbox's owner "
+            f"(chown -R {me} {self.path})"
+        )
+
+    @contextlib.contextmanager
+    def runner_lock(self) -> Iterator[locks.Lock]:
+        """runner.lock held shared (every runner holds it while it drains). OutboxError when it
+        can't be taken (a symlink there, a read-only outbox)."""
+        name = Path("runner.lock")
+        try:
+            with self.folders() as (root,):
+                lock = locks.wait_lock(name, shared=True, dir_fd=root)
+        except OSError as e:
+            raise self._fail(
+                "take the runner lock", folders.file_error(e, self.path / name)
+            ) from None
+        with lock:
+            yield lock
+
+    def runner_active(self) -> bool:
+        """True while some runner holds runner.lock (a probe: the file is never created)."""
+        try:
+            with self.folders() as (root,):
+                return locks.is_locked(Path("runner.lock"), dir_fd=root)
+        except OSError:
+            return False
+
+    def _fail(self, action: str, e: OSError) -> OutboxError:
+        temporary = e.errno in TEMP_ERRNOS or e.errno == errno.EIO
+        if e.errno == errno.EIO:  # a write or a folder fsync the disk refused
+            fix = "Check that disk (`dmesg`), then send again; nothing was queued."
+        elif temporary:
+            fix = (
+                "Free space on that disk (or raise the quota), then send again; nothing was queued."
+            )
+        else:
+            fix = f"Make {self.path} writable by this user (or set [queue] path), then send again."
+        if isinstance(e, folders.FolderCheckError):
+            return OutboxError(
+                Explanation(
+                    title="The outbox can't be used safely",
+                    cause=str(e).split(" Fix: ")[0],
+                    fix=str(e).split(" Fix: ")[-1],
+                    code="outbox.unsafe",
+                ),
+                EX_CANTCREAT,
+            )
+        ex = Explanation(
+            title="The message could not be queued",
+            cause=f"Could not {action} in the outbox {self.path}: {why(e)}. Nothing was queued.",
+            fix=fix,
+            code="outbox.full" if temporary else "outbox.write",
+        )
+        return OutboxError(ex, EX_TEMPFAIL if temporary else EX_CANTCREAT)
+
+    @contextlib.contextmanager
+    def _reading(self, *subs: str) -> Iterator[list[int] | None]:
+        """The folders for reading: None when the outbox is not there yet (nothing queued);
+        an OutboxError when it can't be used (another user's, a symlink)."""
+        try:
+            with self.folders(*subs) as fds:
+                yield fds
+        except FileNotFoundError:
+            yield None
+        except folders.FolderCheckError as e:
+            raise self._fail("read the outbox", e) from None
