@@ -58,6 +58,10 @@ def guarded(obj: CliContext, code: int = 1, *, outbox_errors: bool = True) -> It
 
 
 def _line(obj: CliContext, e: OSError) -> str:
+    from alloy_tui.core.folders import FolderCheckError
     from alloy_tui.core.health import os_error_line
+
+    if isinstance(e, FolderCheckError):  # a symlink or another user's: it says which, and the fix
+        return str(e)
 
     return os_error_line(e, load(obj).settings, obj.config_path)

@@ -126,21 +126,15 @@ def remember(path: Path, text: str, owner_uid: int, parsed: dict[str, Any]) -> N
         data = json.dumps(memo, ensure_ascii=False, allow_nan=False).encode()
         if json.loads(data)["parsed"] != kept:  # a TOML date or time: not kept as JSON
             return
-        target = _memo_path()
-        folder = os.lstat(target.parent)  # never created here: only an existing state folder
-        if not (stat.S_ISDIR(folder.st_mode) and folder.st_uid == owner_uid):
-            return
-        _replace(target, data)
+        _replace(_memo_path(), data)
     except (OSError, TypeError, ValueError, RecursionError):
         return
 
 
 def _replace(target: Path, data: bytes) -> None:
-    from alloy_tui.core.fs import remove_quietly, write_temp  # only on a miss
+    """Write the memo relative to the checked state folder (never created here: only an
+    existing folder of this user's, never through a symlink; `core.folders`)."""
+    from alloy_tui.core import folders  # only on a miss
 
-    tmp = write_temp(target, data)
-    try:
-        os.replace(tmp, target)
-    except OSError:
-        remove_quietly(tmp)
-        raise
+    with folders.opened(target.parent, "the state folder") as dir_fd:
+        folders.replace_file(dir_fd, target.name, data)

@@ -53,9 +53,16 @@ def write_hold(outbox: Path, hold: dict[str, Any]) -> None:
     data = json.dumps(hold, sort_keys=True).encode()
     with (
         contextlib.suppress(OSError),  # the hold lives in memory too; the file is for others
-        folders.opened(Path(outbox), "the outbox") as dir_fd,
+        folders.opened(Path(outbox), "the outbox") as root,
+        folders.opened(Path(outbox) / "tmp", "the outbox folder", parent_fd=root) as tmp_fd,
     ):
-        folders.replace_file(dir_fd, NAME, data)
+        tmp = folders.write_temp(tmp_fd, NAME, data)  # in tmp/: a killed write is tidied
+        try:
+            os.replace(tmp, NAME, src_dir_fd=tmp_fd, dst_dir_fd=root)
+        except OSError:
+            folders.unlink_quietly(tmp_fd, tmp)
+            raise
+        folders.fsync_fd(root)
 
 
 def lift_hold(outbox: Path) -> bool:

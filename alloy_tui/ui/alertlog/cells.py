@@ -59,7 +59,8 @@ def send_parts(entry: Entry) -> tuple[str, str, str] | None:
     any other entry (no subject or no recipient in its details)."""
     details = entry.details
     subject = details.get("subject")
-    to = _recipients(details.get("to"))
+    # an outbox entry names the recipients it is about (a partial send, one refused recipient)
+    to = _recipients(details.get("recipients")) or _recipients(details.get("to"))
     if not isinstance(subject, str) or not subject.strip() or not to:
         return None
     error = details.get("error")

@@ -41,7 +41,7 @@ class QueueRow:
             queued_at=m.queued_at.timestamp(),
             attempts=m.attempts,
             next_at=m.next_attempt_at.timestamp() if m.next_attempt_at else None,
-            to=printable(", ".join(m.to)),
+            to=printable(", ".join(_waiting_for(m))),
             subject=printable(m.subject),
             error=printable(m.last_error.title) if m.last_error else "",
         )
@@ -52,6 +52,11 @@ class QueueRow:
     def matches(self, needle: str) -> bool:
         """``needle`` (lower case) in the recipients or the subject."""
         return not needle or needle in self.to.lower() or needle in self.subject.lower()
+
+
+def _waiting_for(m: QueuedMessage) -> list[str]:
+    """The recipients that do not have it yet (all of them until some do)."""
+    return [r.address for r in m.recipients if r.state != "sent"] or list(m.to)
 
 
 class Columns(NamedTuple):

@@ -110,3 +110,35 @@ def test_the_refused_recipient_alone_fails_and_nothing_is_resent(
     assert len([r for r in sb.requests("graph") if r.path.endswith("/sendMail")]) == 1
     run_queue(s, tmp_path / "config.toml")  # failed: never tried again by itself
     assert len([r for r in sb.requests("graph") if r.path.endswith("/sendMail")]) == 1
+
+
+@pytest.fixture(scope="module")
+def signed_in_large(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    d = tmp_path_factory.mktemp("large")
+    s = settings_for(sb, d, large_messages=True)
+    sign_in(sb, s, d / "config.toml")
+    return s
+
+
+def test_a_large_message_through_a_draft_splits_the_same_way(
+    sb: Sandbox, signed_in_large: Settings, tmp_path: Path
+) -> None:
+    import os
+
+    sb.clear_scenarios()
+    copy_cache(signed_in_large, tmp_path)
+    s = settings_for(sb, tmp_path, large_messages=True).with_section(
+        "queue", path=str(tmp_path / "queue"), max_per_minute=0, failure_notices=False
+    )
+    sb.set_scenario("refuse_recipients", named=False)
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = ACCOUNT, f"{GOOD}, {BAD}", "Big report"
+    m.set_content("Report attached.\n")
+    m.add_attachment(os.urandom(3_300_000), maintype="application", subtype="gzip", filename="r.gz")
+    big = m.as_bytes()
+    assert len(big) > 3 * 1024 * 1024  # over Graph's sendMail request: a draft
+    box = Outbox(tmp_path / "queue")
+    qid = box.submit(big, recipients=[GOOD, BAD], sender=ACCOUNT, source="t")
+    run_queue(s, tmp_path / "config.toml")
+    assert delivered_to(sb, "Big report") == [GOOD]
+    assert {r.address: r.state for r in box.get(qid).recipients} == {GOOD: "sent", BAD: "failed"}

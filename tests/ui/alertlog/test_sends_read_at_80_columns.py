@@ -127,3 +127,13 @@ def test_the_subject_is_cut_before_the_recipient() -> None:
     )
     # A recipient too long for the column: the whole cut at the end.
     assert headline(_send("S", ["a" * 50]), 10) == "S -> aaaa…"
+
+
+def test_an_outbox_entry_reads_the_recipients_it_is_about() -> None:
+    """A partial mail.sent, or a mail.failed for one refused recipient of three, names those."""
+    partial = _send("Disk", ["ok@b.c", "ops@b.c", "bad@b.c"])
+    partial.details["recipients"] = ["ok@b.c"]
+    assert headline(partial, 40) == "Disk -> ok@b.c"
+    refused = _send("Disk", ["ok@b.c", "ops@b.c", "bad@b.c"], "error", "User unknown")
+    refused.details["recipients"] = ["bad@b.c"]
+    assert headline(refused, 40) == "Disk -> bad@b.c: User unknown"
