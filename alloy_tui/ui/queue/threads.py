@@ -1,8 +1,9 @@
 """The queue screen's file work, in thread workers: reading the outbox and watching it.
 
 `watch_outbox` first reads the metadata newest first, in batches (the first rows show after a
-few hundred files, not 10,000), then polls: the `meta/` folder's entries (name and inode: a
-rewrite is a rename, so a new inode) say which messages are new, changed or gone, and only those
+few hundred files, not 10,000), then polls: the `meta/` folder's entries (name, inode, mtime
+and size: a rewrite is a rename, so a new inode, but two rewrites between polls can get the
+first inode back) say which messages are new, changed or gone, and only those
 files are read again. Claims held right now say which message a runner is sending.
 """
 
@@ -27,12 +28,24 @@ BATCH = 2000
 RESCAN = 1.0  # seconds: look at the folder even if its mtime did not move (a coarse clock)
 
 
-def _entries(folder: Path) -> dict[str, int]:
-    """id -> inode of each metadata file (no stat call: the inode comes with the entry)."""
+Stamp = tuple[int, int, int]  # inode, mtime_ns, size of a metadata file
+
+
+def _stamp(entry: os.DirEntry[str]) -> Stamp:
+    try:
+        st = entry.stat(follow_symlinks=False)
+    except OSError:
+        return (entry.inode(), 0, 0)
+    return (entry.inode(), st.st_mtime_ns, st.st_size)
+
+
+def _entries(folder: Path) -> dict[str, Stamp]:
+    """id -> stamp of each metadata file (the inode alone misses a file rewritten twice
+    between two looks when the second rename gets the first inode back)."""
     try:
         with os.scandir(folder) as it:
             return {
-                e.name[:-5]: e.inode()
+                e.name[:-5]: _stamp(e)
                 for e in it
                 if e.name.endswith(".json") and not e.name.startswith(".")
             }
@@ -65,7 +78,7 @@ class Watcher:
 
     def __init__(self, box: Outbox) -> None:
         self.box = box
-        self.inodes: dict[str, int] = {}
+        self.inodes: dict[str, Stamp] = {}
         self.rows: dict[str, QueueRow] = {}
         self.sending: set[str] = set()
 
@@ -91,7 +104,7 @@ class Watcher:
             self.rows.pop(qid, None)
         return rows, removed
 
-    def read_all(self, ids: list[str], inodes: dict[str, int]) -> list[QueueRow]:
+    def read_all(self, ids: list[str], inodes: dict[str, Stamp]) -> list[QueueRow]:
         rows = []
         for qid in ids:
             row = self.read(qid)
