@@ -94,8 +94,14 @@ class DataSpool:
 
     def spill(self, prepared_head: bytes) -> None:
         """From now on in a file: `prepared_head`, then the body. OSError if it can't be."""
+        from alloy_tui.core import folders
+
         path = self.folder / f".smtpd.{os.urandom(6).hex()}.tmp"
-        fd = os.open(path, _FLAGS, 0o600)
+        with (  # the outbox's checked tmp/ folder: never through a symlink (core.folders)
+            folders.opened(self.folder.parent, "the outbox") as root,
+            folders.opened(self.folder, "the outbox folder", parent_fd=root) as tmp_fd,
+        ):
+            fd = os.open(path.name, _FLAGS | os.O_NOFOLLOW, 0o600, dir_fd=tmp_fd)
         self.fd, self.path = fd, path
         self.prepared_head = prepared_head
         self.head = bytearray()  # not needed any more: the file holds the prepared block
