@@ -34,6 +34,7 @@ client_id = "11111111-2222-3333-4444-555555555555"
 account = "alerts@contoso.com"
 login_endpoint = "https://127.0.0.1:9"
 graph_endpoint = "https://127.0.0.1:9"
+large_messages = true
 [alert_log]
 path = "{d}/alert_log.jsonl"
 [queue]
