@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from alloy_tui.core.errors import AlloyError
+from alloy_tui.core.fs import read_at_most, write_all
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 FILE_NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
@@ -147,15 +148,7 @@ def read_file(dir_fd: int, name: str, limit: int) -> bytes | None:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
-        parts: list[bytes] = []
-        got = 0
-        while got < limit:
-            chunk = os.read(fd, min(1 << 20, limit - got))
-            if not chunk:
-                break
-            parts.append(chunk)
-            got += len(chunk)
-        return b"".join(parts)
+        return read_at_most(fd, limit)
     except OSError:
         return None
     finally:
@@ -171,9 +164,7 @@ def write_temp(dir_fd: int, name: str, data: bytes) -> str:
     try:
         try:
             os.fchmod(fd, 0o600)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -20,8 +20,11 @@ MESSAGE = (
 )
 
 
-def write_config(folder: Path, smtpd: str = "", queue: Path | None = None) -> Path:
-    """exchange-online as alerts@contoso.com (nothing listens at its endpoints), [smtpd] lines."""
+def write_config(
+    folder: Path, smtpd: str = "", queue: Path | None = None, exchange_online: str = ""
+) -> Path:
+    """exchange-online as alerts@contoso.com (nothing listens at its endpoints), [smtpd] lines
+    and extra [exchange_online] lines (`large_messages = true`: Graph's limit is 3 MB without)."""
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.toml"
     config.write_text(
@@ -30,6 +33,7 @@ def write_config(folder: Path, smtpd: str = "", queue: Path | None = None) -> Pa
         f'tenant = "contoso.onmicrosoft.com"\nclient_id = "{CLIENT_ID}"\n'
         'account = "alerts@contoso.com"\n'
         'login_endpoint = "https://127.0.0.1:9"\ngraph_endpoint = "https://127.0.0.1:9"\n'
+        f"{exchange_online}\n"
         f'[alert_log]\npath = "{folder / "alert_log.jsonl"}"\n'
         f'[queue]\npath = "{queue or folder / "queue"}"\n'
         '[sendmail]\nadmin = "ops@contoso.com"\n'
@@ -40,9 +44,13 @@ def write_config(folder: Path, smtpd: str = "", queue: Path | None = None) -> Pa
 
 @contextmanager
 def listening(
-    folder: Path, smtpd: str = "", listen: str = "127.0.0.1:0", queue: Path | None = None
+    folder: Path,
+    smtpd: str = "",
+    listen: str = "127.0.0.1:0",
+    queue: Path | None = None,
+    exchange_online: str = "",
 ) -> Iterator[tuple[ListenerThread, Outbox]]:
-    config = write_config(folder, smtpd, queue)
+    config = write_config(folder, smtpd, queue, exchange_online)
     settings = load_or_default(config).settings
     box = Outbox(queue or folder / "queue")
     running = start_listener(settings, config, listen, outbox=box)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.mail.exchange_server import mailbox_address
     from alloy_tui.core.mail.exchange_server_discover import discover_ews_url, needs_discovery
     from alloy_tui.core.mail.from_refused import send_queued
-    from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES
+    from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES, message_limit
     from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
     from alloy_tui.core.mail.mime import (
         MessageRefused,
@@ -46,7 +46,7 @@ __getattr__ = lazy_names(
         "addresses": "check_header_text parse_address parse_addresses",
         "body": "MessageTooLarge body_limit decode_body read_body",
         "message": "OutgoingMessage SendResult Transport validate_message",
-        "limits": "MAX_MESSAGE_BYTES",
+        "limits": "MAX_MESSAGE_BYTES message_limit",
         "raw": "Delivery header_recipients open_delivery",
         "sending": "API_LABELS send_message send_test_message",
         "smtp": ".",
@@ -86,6 +86,7 @@ __all__ = [
     "exchange_server",
     "mailbox_address",
     "map_recipients",
+    "message_limit",
     "header_recipients",
     "needs_discovery",
     "open_delivery",

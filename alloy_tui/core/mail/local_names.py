@@ -30,8 +30,9 @@ DOMAIN_RE = re.compile(
 class MessageRefused(AlloyError):
     """The message can't be queued; ``exit_code`` is the sysexits code for sendmail's caller."""
 
-    def __init__(self, message: str, exit_code: int = os.EX_DATAERR) -> None:
+    def __init__(self, message: str, exit_code: int = os.EX_DATAERR, size_limit: int = 0) -> None:
         self.exit_code = exit_code
+        self.size_limit = size_limit  # > 0: refused for its size; the limit in bytes (SMTP 552)
         super().__init__(message)
 
 

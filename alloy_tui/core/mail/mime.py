@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from alloy_tui.core.config import setting
 from alloy_tui.core.mail.addresses import LINE_BREAKS
 from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES  # re-exported
-from alloy_tui.core.mail.limits import over_limit
+from alloy_tui.core.mail.limits import message_limit, over_limit
 from alloy_tui.core.mail.local_names import Host, LocalNames
 from alloy_tui.core.mail.local_names import MessageRefused as MessageRefused  # re-exported
 from alloy_tui.core.mail.mime_from import decide_from
@@ -62,7 +62,7 @@ def check_size(size: int, settings: Settings | Values | None = None) -> None:
     settings: the largest any service takes)."""
     problem = over_limit(size, settings)
     if problem:
-        raise MessageRefused(problem, os.EX_DATAERR)
+        raise MessageRefused(problem, os.EX_DATAERR, size_limit=message_limit(settings)[0])
 
 
 def end_at_lone_dot(raw: bytes) -> bytes:

@@ -24,7 +24,7 @@ from alloy_tui.core.config import Settings
 from alloy_tui.core.outbox import EX_TEMPFAIL, Outbox, OutboxError, Submission
 from alloy_tui.core.smtpd.committer import Committer
 from alloy_tui.core.smtpd.data_spool import DataSpool, Spooled
-from alloy_tui.core.smtpd.envelope import dsn_details
+from alloy_tui.core.smtpd.envelope import dsn_details, too_big
 from alloy_tui.core.smtpd.options import ListenerOptions
 
 log = logging.getLogger("alloy_tui.smtpd")
@@ -265,6 +265,8 @@ class Handler:
                 envelope_from=mail_from or "",
             )
         except refused as e:
+            if getattr(e, "size_limit", 0):  # over the service's limit as it will go: 552
+                return too_big(int(getattr(e, "size_limit", 0)))
             code = _REFUSED.get(getattr(e, "exit_code", 0), "554 5.6.0")
             return f"{code} {reply_text(str(e))}"
         except Exception:  # never a traceback to the client; the client keeps the message

@@ -139,7 +139,7 @@ def limits(settings: Settings) -> dict[str, Any]:
     return {
         "allowed_senders": tuple(a.lower() for a in s.allowed_senders),
         "allowed_domains": tuple(d.lower() for d in s.allowed_recipient_domains),
-        "max_message_bytes": s.max_message_bytes,
+        "max_message_bytes": effective_size_limit(settings),
         "max_recipients": s.max_recipients,
         "max_connections": s.max_connections,
         "idle_timeout": float(s.idle_timeout_seconds),
@@ -152,6 +152,17 @@ def limits(settings: Settings) -> dict[str, Any]:
         "max_header_bytes": s.max_header_bytes,
         "utf8_mailboxes": takes_utf8_mailboxes(settings),
     }
+
+
+def effective_size_limit(settings: Settings) -> int:
+    """The most bytes a message may have at this door: [smtpd] max_message_bytes, or the
+    configured service's own limit when that is lower (`mail.message_limit`: 3 MB for Graph
+    without large_messages). It is what EHLO announces as SIZE and what DATA and MAIL FROM's
+    SIZE= are held to (552 naming it), so a message the service can't take is refused at the
+    door rather than queued to fail later."""
+    from alloy_tui.core.mail import message_limit
+
+    return min(settings.smtpd.max_message_bytes, message_limit(settings)[0])
 
 
 def takes_utf8_mailboxes(settings: Settings) -> bool:

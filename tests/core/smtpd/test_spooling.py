@@ -61,7 +61,7 @@ class Sampler:
 @contextmanager
 def listener_process(folder: Path) -> Iterator[tuple[int, int, Outbox]]:
     """`alloy-tui smtpd` in its own process (its memory alone is measured): (pid, port, box)."""
-    config = write_config(folder)
+    config = write_config(folder, exchange_online="large_messages = true")  # 30 MB: no 3 MB cap
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
