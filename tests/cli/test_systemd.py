@@ -233,3 +233,38 @@ def test_a_ca_bundle_under_home_keeps_home_readable(
     assert "ProtectHome=read-only" in lines
     assert "# ProtectHome=read-only, not yes: [network] ca_bundle is /home/ops/corp-ca.pem, " \
         "under /home" in lines  # fmt: skip
+
+
+def test_the_config_and_ca_bundles_stay_read_only_and_the_unit_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gap 5: ProtectSystem=strict keeps the config and the CA bundles read-only (a comment
+    says so, no ReadOnlyPaths= needed); a config inside a folder the service writes is said."""
+    from alloy_tui.core.config import Settings
+    from alloy_tui.core.health import units
+
+    monkeypatch.setenv("ALLOY_TUI_STATE_DIR", "/var/lib/alloy-tui")
+    s = Settings().with_section("queue", path="/var/spool/alloy-tui/queue")
+    s = s.with_section("alert_log", path="/var/log/alloy-tui/alert.jsonl")
+    svc = units(s, Path("/etc/alloy-tui/config.toml"), "system", SYSTEM_WIDE)
+    lines = svc["alloy-tui-queue.service"].splitlines()
+    assert "ProtectSystem=strict" in lines and not any(x.startswith("# NOTE") for x in lines)
+    assert any(
+        x.startswith("# No ReadOnlyPaths=: ProtectSystem=strict already keeps") for x in lines
+    )
+    rw = next(x for x in lines if x.startswith("ReadWritePaths="))
+    assert "/etc" not in rw
+    beside = s.with_section("alert_log", path="alert.jsonl")  # next to the config: /etc/alloy-tui
+    lines = units(beside, Path("/etc/alloy-tui/config.toml"), "system", SYSTEM_WIDE)[
+        "alloy-tui-queue.service"
+    ].splitlines()
+    assert (
+        "# NOTE: the config /etc/alloy-tui/config.toml lies in /etc/alloy-tui, which the service "
+        "writes: it is writable by the service; move it out (a ReadOnlyPaths= bind mount would "
+        "hide a replaced file until restart)"
+    ) in lines
+    out = tmp_path / "units"
+    out.mkdir()
+    for name, text in svc.items():
+        (out / name).write_text(text)
+    verify(out, "system", tmp_path)

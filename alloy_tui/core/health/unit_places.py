@@ -137,6 +137,7 @@ def hardening(places: Places, mode: str, user: str | None = None) -> list[str]:
     else:
         lines.append("ProtectHome=yes")
     rw = " ".join(f"-{_quote(str(p))}" for _w, p in places.writes)
+    lines += read_only_notes(places)
     lines.append(f"ReadWritePaths={rw}")
     tmps = [(w, p) for w, p in places.everything() if _under(p, TMPS)]
     if tmps:
@@ -151,6 +152,31 @@ def hardening(places: Places, mode: str, user: str | None = None) -> list[str]:
         lines += unreachable_notes(places, user)
     lines.append("UMask=0077")
     return lines
+
+
+def read_only_notes(places: Places) -> list[str]:
+    """Why the unit has no ``ReadOnlyPaths=`` for the config and the CA bundles: under
+    ``ProtectSystem=strict`` (and ``ProtectHome``) everything the service does not list in
+    ``ReadWritePaths=`` is read-only already. When one of them lies in a folder the service
+    writes, that is said instead: a ``ReadOnlyPaths=`` bind mount of the file would pin the
+    old file, so a config replaced by the wizard (a rename) would not be seen on reload."""
+    inside = [
+        (what, p, q)
+        for what, p in places.reads
+        for _w, q in places.writes
+        if p == q or _under(p, (str(q),))
+    ]
+    if not inside:
+        return [
+            "# No ReadOnlyPaths=: ProtectSystem=strict already keeps the config and the CA "
+            "bundles read-only (only ReadWritePaths= below is writable)"
+        ]
+    what, p, q = inside[0]
+    return [
+        f"# NOTE: {what} {p} lies in {q}, which the service writes: it is writable by the "
+        "service; move it out (a ReadOnlyPaths= bind mount would hide a replaced file until "
+        "restart)"
+    ]
 
 
 def _root(p: Path, roots: tuple[str, ...]) -> str:
