@@ -242,6 +242,7 @@ def secure_location(path: Path) -> None:
         raise UserInputError(
             f"exchange_online.token_cache: {e}; choose a folder this user can write."
         ) from None
+    check_folders(path)
     try:
         real = Path(os.path.realpath(path))
         if real.exists():
@@ -263,6 +264,30 @@ def secure_location(path: Path) -> None:
             f"exchange_online.token_cache: cannot create {path}: {e.strerror or e}; "
             "choose a folder this user can write."
         ) from None
+
+
+def check_folders(path: Path) -> None:
+    """Before the cache's path is handed to msal-extensions (which opens it by path): the
+    folder holding it, and the folder a symlinked cache leads to, must each be a real folder
+    (no symlink) of this user's, not writable by its group or others, under folders only root
+    or this user may write (core/folders.py). Then nobody else can swap the file, its link or
+    its folder between this check and msal-extensions' open. UserInputError otherwise."""
+    from alloy_tui.core import folders
+
+    where = {Path(os.path.abspath(path)).parent, Path(os.path.realpath(path)).parent}
+    for folder in sorted(where):
+        try:
+            with folders.opened(folder, "the token cache's folder"):
+                pass
+        except FileNotFoundError:
+            continue  # made by secure_location; a missing one is said when it is opened
+        except folders.FolderCheckError as e:
+            raise UserInputError(f"exchange_online.token_cache: {e}") from None
+        above = folders.ancestors_problem(folder)
+        if above:
+            raise UserInputError(
+                f"exchange_online.token_cache: the token cache's folder {folder} {above}."
+            )
 
 
 def owner_to_keep(target: Path) -> tuple[int, int] | None:
