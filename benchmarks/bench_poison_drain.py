@@ -23,7 +23,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from queue_bench_common import finish, fresh_run, sign_in, start_runner  # noqa: E402
+from queue_bench_common import (  # noqa: E402
+    finish,
+    fresh_run,
+    sign_in,
+    start_runner,
+    submit_cron,
+)
 
 MARKER = "POISON"
 
@@ -33,20 +39,12 @@ def fill(cfg: Path, n: int, tag: str, every: int) -> tuple[set[str], set[str]]:
     from alloy_tui.core.outbox import Outbox
 
     box = Outbox(cfg.parent / "queue")
-    body = ("All filesystems below 80%.\r\n" * 70).encode()
     clean, poison = set(), set()
     for i in range(n):
         bad = every > 0 and i % every == 0
         mid = f"<{tag}-{i}@bench>"
         subject = f"{MARKER} cron {i}" if bad else f"bench {i}"
-        box.submit(
-            b"From: Cron Daemon <alerts@contoso.example>\r\nTo: ops@contoso.example\r\n"
-            + f"Subject: {subject}\r\nMessage-ID: {mid}\r\n\r\n".encode()
-            + body,
-            recipients=["ops@contoso.example"],
-            sender="alerts@contoso.example",
-            source="bench",
-        )
+        submit_cron(box, subject, mid)
         (poison if bad else clean).add(mid)
     return clean, poison
 

@@ -27,26 +27,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import offline_config  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CONFIG = """\
-service = "exchange-online"
-[exchange_online]
-tenant = "contoso.onmicrosoft.com"
-client_id = "11111111-2222-3333-4444-555555555555"
-account = "alerts@contoso.com"
-# never reached: nothing listens on port 9
-login_endpoint = "https://127.0.0.1:9"
-graph_endpoint = "https://127.0.0.1:9"
-[alert_log]
-path = "{d}/alert_log.jsonl"
-[queue]
-path = "{d}/queue"
-max_per_minute = 0
-[sendmail]
-admin = "ops@contoso.com"
-"""
+CONFIG = offline_config(queue="max_per_minute = 0\n")
 
 
 def message(token: str, size: int = 2048) -> bytes:

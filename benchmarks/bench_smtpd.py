@@ -43,28 +43,15 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import free_port, offline_config  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {"200x1": (200, 1), "500x10": (500, 10)}  # messages, parallel sessions
 KINDS = ("postfix", "alloy-tui", "sink")
 SIZE = 2048
 
-CONFIG = """\
-service = "exchange-online"
-[exchange_online]
-tenant = "contoso.onmicrosoft.com"
-client_id = "11111111-2222-3333-4444-555555555555"
-account = "alerts@contoso.com"
-login_endpoint = "https://127.0.0.1:9"
-graph_endpoint = "https://127.0.0.1:9"
-[alert_log]
-path = "{d}/alert_log.jsonl"
-[queue]
-path = "{d}/queue"
-[sendmail]
-admin = "ops@contoso.com"
-[smtpd]
-max_connections = 200
-"""
+CONFIG = offline_config(tail="[smtpd]\nmax_connections = 200\n")
 
 POSTCONF = [
     "myhostname = bench.localdomain",
@@ -109,12 +96,6 @@ finally:
         stats.add(p)
     stats.dump_stats(out)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_listening(port: int, proc: subprocess.Popen[bytes] | None = None) -> None:

@@ -24,26 +24,14 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import free_port, offline_config  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
-CONFIG = """\
-service = "exchange-online"
-[exchange_online]
-tenant = "contoso.onmicrosoft.com"
-client_id = "11111111-2222-3333-4444-555555555555"
-account = "alerts@contoso.com"
-login_endpoint = "https://127.0.0.1:9"
-graph_endpoint = "https://127.0.0.1:9"
-large_messages = true
-[alert_log]
-path = "{d}/alert_log.jsonl"
-[queue]
-path = "{d}/queue"
-[sendmail]
-admin = "ops@contoso.com"
-[smtpd]
-max_connections_per_client = 100
-"""
+CONFIG = offline_config(
+    exchange="large_messages = true\n", tail="[smtpd]\nmax_connections_per_client = 100\n"
+)
 
 
 def status(pid: int, key: str) -> int:
@@ -51,12 +39,6 @@ def status(pid: int, key: str) -> int:
         if line.startswith(key + ":"):
             return int(line.split()[1])  # KiB
     return 0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def reply(sock: socket.socket, buf: bytearray) -> str:

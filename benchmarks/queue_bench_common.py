@@ -60,23 +60,29 @@ def fresh_run(sb: Any, work: Path, name: str, cache: Path) -> Path:
     return cfg
 
 
+BODY = ("All filesystems below 80%.\r\n" * 70).encode()
+
+
+def submit_cron(box: Any, subject: str, mid: str) -> str:
+    """One cron-like message of about 2 KB with this Subject and Message-ID, queued in `box`."""
+    return str(
+        box.submit(
+            b"From: Cron Daemon <alerts@contoso.example>\r\nTo: ops@contoso.example\r\n"
+            + f"Subject: {subject}\r\nMessage-ID: {mid}\r\n\r\n".encode()
+            + BODY,
+            recipients=["ops@contoso.example"],
+            sender="alerts@contoso.example",
+            source="bench",
+        )
+    )
+
+
 def fill(cfg: Path, n: int, tag: str) -> list[str]:
     """n messages of about 2 KB, each with its own Message-ID <tag-i@bench>."""
     from alloy_tui.core.outbox import Outbox
 
     box = Outbox(cfg.parent / "queue")
-    body = ("All filesystems below 80%.\r\n" * 70).encode()
-    return [
-        box.submit(
-            b"From: Cron Daemon <alerts@contoso.example>\r\nTo: ops@contoso.example\r\n"
-            + f"Subject: bench {i}\r\nMessage-ID: <{tag}-{i}@bench>\r\n\r\n".encode()
-            + body,
-            recipients=["ops@contoso.example"],
-            sender="alerts@contoso.example",
-            source="bench",
-        )
-        for i in range(n)
-    ]
+    return [submit_cron(box, f"bench {i}", f"<{tag}-{i}@bench>") for i in range(n)]
 
 
 def start_runner(cfg: Path) -> subprocess.Popen[str]:

@@ -1,6 +1,6 @@
 """`status`: whether mail is going, in sentences (the same facts `status --check` reads:
 core/health/delivery.py): the queue's hold and its cause, a failing attempt, recent failures,
-mail waiting in the maildrop."""
+mail waiting in the maildrop; an outbox, state folder or maildrop the runner can't use."""
 
 from __future__ import annotations
 
@@ -45,4 +45,13 @@ def delivery_lines(settings: Settings, config_path: object) -> tuple[str, list[s
             f"Maildrop: {drop.files} file(s) waiting in {drop.folder}, the oldest for "
             f"{age // 60} min"
         )
+    from alloy_tui.core.health import place_problems
+
+    # the outbox, the state folder or the maildrop the runner can't use: never "ready"
+    found = place_problems(
+        settings, Path(str(config_path)), only=("queue.path", "", "queue.maildrop")
+    )
+    if found and not held:
+        held, found = found[0].text, found[1:]
+    lines += [f"Problem: {p.text}" for p in found]
     return held, lines

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from alloy_tui.core.errors import AlloyError
+from alloy_tui.core.fs import read_at_most, write_all
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 FILE_NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
@@ -147,15 +148,7 @@ def read_file(dir_fd: int, name: str, limit: int) -> bytes | None:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
-        parts: list[bytes] = []
-        got = 0
-        while got < limit:
-            chunk = os.read(fd, min(1 << 20, limit - got))
-            if not chunk:
-                break
-            parts.append(chunk)
-            got += len(chunk)
-        return b"".join(parts)
+        return read_at_most(fd, limit)
     except OSError:
         return None
     finally:
@@ -171,9 +164,7 @@ def write_temp(dir_fd: int, name: str, data: bytes) -> str:
     try:
         try:
             os.fchmod(fd, 0o600)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -237,3 +228,37 @@ def lock_file(dir_fd: int, name: str, *, create: bool = True) -> int | None:
         if create:
             raise
         return None
+
+
+def ancestors_problem(path: Path) -> str | None:
+    """Whether every folder above `path` is safe to pass through, as postfix checks its queue's
+    parents: owned by root or by this process's user, and not writable by its group or others
+    (unless sticky and root's, like /tmp: then nobody else may rename what is in it). Else
+    whoever may write there could swap the whole tree under alloy-tui. Both the path as
+    written and where it really leads are checked. The problem as the end of a sentence that
+    starts with the place ("the outbox /x ..."), with its fix in brackets, or None."""
+    me = os.geteuid()
+    path = Path(os.path.abspath(path))
+    seen: set[Path] = set()
+    for chain in (path.parents, Path(os.path.realpath(path)).parents):
+        for up in chain:
+            if up in seen:
+                continue
+            seen.add(up)
+            try:
+                st = os.stat(up)
+            except OSError:
+                continue  # missing (made later) or unreachable: the place's own check says so
+            mode = stat.S_IMODE(st.st_mode)
+            if st.st_uid not in (0, me):
+                return (
+                    f"lies under {up}, owned by {who(st.st_uid)}: only root or {who(me)} may "
+                    f"own the folders above it, or that user could swap the tree (chown root {up})"
+                )
+            if mode & 0o022 and not (mode & stat.S_ISVTX and st.st_uid == 0):
+                others = "everyone" if mode & 0o002 else "its group"
+                return (
+                    f"lies under {up}, writable by {others} (mode {mode:04o}): whoever may "
+                    f"write there could swap the tree (chmod go-w {up})"
+                )
+    return None

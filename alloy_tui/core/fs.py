@@ -134,6 +134,26 @@ def current_umask() -> int | None:
     return None
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """All of `data` to `fd` (os.write may take less than it is given)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def read_at_most(fd: int, n: int) -> bytes:
+    """Up to `n` bytes from `fd`, fewer only at its end (read in 1 MiB pieces)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < n:
+        chunk = os.read(fd, min(1 << 20, n - got))
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
 def write_temp(target: Path, data: bytes, owner: tuple[int, int] | None = None) -> Path:
     """Write data to a new temp file (mode 0600 from birth) next to target and fsync it.
 
@@ -148,9 +168,7 @@ def write_temp(target: Path, data: bytes, owner: tuple[int, int] | None = None) 
                 os.fchmod(fd, 0o600)
             if owner is not None and hasattr(os, "fchown") and os.geteuid() == 0:
                 os.fchown(fd, *owner)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -18,10 +18,9 @@ from alloy_tui.core.explain.ews_codes import (
     EWS_SHUTDOWN_DATE,
     Builder,
     EwsFailure,
-    network,
-    network_cause,
     unknown,
 )
+from alloy_tui.core.explain.ews_http import network, network_cause
 
 __all__ = [
     "EWS_BLOCK_DATE",

@@ -101,7 +101,10 @@ def run_check(config_path: Path, *, now: float | None = None, alert: bool = True
     _check_outbox(result, settings, facts)
     _check_delivery(result, settings, config_path, box, facts, now)
     _check_maildrop_ledger(result, box)
-    from alloy_tui.core.health.places import alert_log_problem
+    from alloy_tui.core.health.places import alert_log_problem, check_problems
+
+    for said in check_problems(settings, config_path):  # the state folder, the maildrop...
+        result.add(CRITICAL, said)
 
     log_path = alert_log_path(settings.text("alert_log.path"), config_path)
     log_problem = alert_log_problem(log_path)

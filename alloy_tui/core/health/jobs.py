@@ -9,6 +9,7 @@ alert, and their recovery is sent.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import subprocess
 import sys
@@ -40,21 +41,46 @@ class Job:
 def run_jobs(
     jobs: list[Job], stop: threading.Event, clock: Callable[[], float] = time.monotonic
 ) -> None:
-    """Run each job when it is due until `stop` is set. A job that raises is logged and run
-    again `on_error` seconds later: one broken job never stops the others (or the runner)."""
+    """Run each job when it is due until `stop` is set. A job that raises is said in one line
+    (``alloy-tui: the background job watch failed: ...``, on stderr: the journal), once while
+    it keeps failing the same way, never as a traceback, and run again `on_error` seconds
+    later: one broken job never stops the others (or the runner)."""
     start = clock()
     next_at = {j.name: start + j.first_in for j in jobs}
+    said: dict[str, str] = {}
     while jobs and not stop.is_set():
         for job in jobs:
             if stop.is_set() or next_at[job.name] > clock():
                 continue
             try:
                 delay = job.run()
-            except Exception:
-                log.exception("background job %s failed", job.name)
+                said.pop(job.name, None)
+            except Exception as e:  # noqa: BLE001 - a job's failure is said, never raised
+                line = failure_line(job.name, e)
+                if said.get(job.name) != line:
+                    _say(line)
+                said[job.name] = line
                 delay = job.on_error
             next_at[job.name] = clock() + max(1.0, delay)
         stop.wait(max(0.0, min(next_at.values()) - clock()))
+
+
+def _say(line: str) -> None:
+    """One line on stderr (the daemon's journal); never a traceback, never raising."""
+    with contextlib.suppress(Exception):
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
+def failure_line(name: str, e: BaseException) -> str:
+    from alloy_tui.core.errors import printable
+
+    if isinstance(e, OSError) and e.strerror:
+        where = f"{e.filename}: " if e.filename else ""
+        why = f"{where}{e.strerror}"
+    else:
+        why = str(e) or type(e).__name__
+    return printable(f"alloy-tui: the background job {name} failed: {why}; it runs again later")
 
 
 def start_jobs(jobs: list[Job], stop: threading.Event) -> threading.Thread:

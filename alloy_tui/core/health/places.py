@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from alloy_tui.core.config import alert_log_path, paths
 
 if TYPE_CHECKING:  # status --check imports this module: no dataclasses on its path
-    from alloy_tui.core.config import Settings
+    from alloy_tui.core.config import Settings, Values
 
 
 class Place(NamedTuple):
@@ -63,6 +63,12 @@ def _read_only_fs(path: Path) -> bool:
 def problem(place: Place, *, write: bool = True) -> str | None:
     """Why `place` is not (and can't become) what it must be, or None."""
     path = place.path
+    if place.folder:
+        from alloy_tui.core.folders import ancestors_problem
+
+        above = ancestors_problem(path)  # a folder above that others may write: never used
+        if above:
+            return above
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -107,11 +113,23 @@ def _cannot_create(place: Place) -> str | None:
     return None
 
 
+def state_place(config_path: Path) -> Place:
+    """The state folder (the token cache, health state): system mode's unless moved."""
+    system = paths.is_system_config(config_path)
+    state = paths.SYSTEM_STATE if system and not os.environ.get(paths.STATE_ENV) else None
+    return Place(
+        "",
+        "the state folder",
+        state or paths.state_dir(),
+        True,
+        "make it a folder this user can write, or set $ALLOY_TUI_STATE_DIR",
+    )
+
+
 def places(settings: Settings, config_path: Path, *, maildrop: bool = True) -> list[Place]:
     from alloy_tui.core.outbox import outbox_path
 
     system = paths.is_system_config(config_path)
-    state = paths.SYSTEM_STATE if system and not os.environ.get(paths.STATE_ENV) else None
     found = [
         Place(
             "queue.path",
@@ -127,13 +145,7 @@ def places(settings: Settings, config_path: Path, *, maildrop: bool = True) -> l
             False,
             ALERT_LOG_FIX,
         ),
-        Place(
-            "",
-            "the state folder",
-            state or paths.state_dir(),
-            True,
-            "make it a folder this user can write, or set $ALLOY_TUI_STATE_DIR",
-        ),
+        state_place(config_path),
     ]
     if maildrop:
         from alloy_tui.core.health.unit_places import reads_maildrop
@@ -161,14 +173,48 @@ def place_problems(
     for place in places(settings, config_path):
         if only and place.key not in only:
             continue
-        if place.key == "queue.maildrop" and not place.path.exists():
-            continue  # setup-system makes it; sendmail says so when it is missing
+        if place.key == "queue.maildrop":
+            if not os.path.lexists(place.path):
+                continue  # setup-system makes it; sendmail says so when it is missing
+            from alloy_tui.core.maildrop import maildrop_problem
+
+            said = maildrop_problem(place.path)  # a symlink, another user's, open to all...
+            if said:
+                out.append(PlaceProblem(place.key, said))
+                continue
         why = problem(place)
         if why:
             out.append(
                 PlaceProblem(place.key, f"{place.what} {place.path} {why}. Fix: {place.fix}.")
             )
     return out
+
+
+def check_problems(values: Values, config_path: Path) -> list[str]:
+    """For `status --check` (CRITICAL each; it reads the config's values, not Settings): the
+    state folder that is not (and can't become) a folder this user can write, folders above
+    the outbox that others may write, and the maildrop whenever the runner is meant to read
+    it (the system config, or [queue] maildrop set)."""
+    from alloy_tui.core.folders import ancestors_problem
+    from alloy_tui.core.outbox import outbox_path
+
+    found = []
+    state = state_place(config_path)
+    why = problem(state)
+    if why:
+        found.append(f"{state.what} {state.path} {why}. Fix: {state.fix}")
+    box = outbox_path(values, config_path)
+    above = ancestors_problem(box)
+    if above:
+        found.append(f"the outbox {box} {above}")
+    value = values.text("queue.maildrop")
+    if value or paths.is_system_config(config_path):
+        from alloy_tui.core.maildrop import maildrop_folder, maildrop_problem
+
+        said = maildrop_problem(maildrop_folder(value, config_path))
+        if said:
+            found.append(said.rstrip("."))
+    return found
 
 
 ALERT_LOG_FIX = "set [alert_log] path to a file in a folder this user can write"

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         parse,
         submit_folder,
     )
+    from alloy_tui.core.maildrop.folder_check import maildrop_problem
     from alloy_tui.core.maildrop.ledger import stuck_files
     from alloy_tui.core.maildrop.pickup import IntakeSummary, intake
     from alloy_tui.core.maildrop.setup import MAILDROP_MODE, FolderStep, SetupError, system_folders
@@ -44,6 +45,7 @@ __getattr__ = lazy_names(
             "DEFAULT_MAILDROP MAILDROP_ENV MAX_HEADER_BYTES Envelope HeaderError MaildropError "
             "drop header_line open_maildrop parse submit_folder"
         ),
+        "folder_check": "maildrop_problem",
         "ledger": "stuck_files",
         "pickup": "IntakeSummary intake",
         "setup": "MAILDROP_MODE FolderStep SetupError system_folders apply_step=apply",
@@ -72,6 +74,7 @@ __all__ = [
     "intake",
     "maildrop_folder",
     "maildrop_path",
+    "maildrop_problem",
     "open_maildrop",
     "parse",
     "reads_maildrop",

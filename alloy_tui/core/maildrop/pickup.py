@@ -64,13 +64,11 @@ class IntakeSummary:
 
 
 def usable(folder: Path) -> bool:
-    """A real folder (not a symlink) that this runner may take mail from: ours, or we are root."""
-    try:
-        st = os.lstat(folder)
-    except OSError:
-        return False
-    owner_ok = st.st_uid == os.geteuid() or os.geteuid() == 0
-    return stat.S_ISDIR(st.st_mode) and owner_ok
+    """A maildrop this runner may take mail from (folder_check.py): a real folder of its own
+    user's, not open to others' writes, under safe folders. Missing: nothing to take."""
+    from alloy_tui.core.maildrop.folder_check import maildrop_problem
+
+    return os.path.lexists(folder) and maildrop_problem(folder) is None
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ import os
 import stat
 from pathlib import Path
 
+from alloy_tui.core.fs import read_at_most
 from alloy_tui.core.maildrop.drop_file import MAX_HEADER_BYTES
 from alloy_tui.core.maildrop.refusals import Refused
 
@@ -55,7 +56,7 @@ def read_drop_file(
         if (st.st_dev, st.st_ino) != (first.st_dev, first.st_ino):
             raise Changed()
         _check(st, uid, most)
-        data = _read_at_most(fd, most + 1)
+        data = read_at_most(fd, most + 1)
     finally:
         os.close(fd)
     if len(data) > most:
@@ -89,15 +90,3 @@ def _kind(mode: int) -> str:
         if test(mode):
             return kind
     return "not a file"
-
-
-def _read_at_most(fd: int, n: int) -> bytes:
-    parts: list[bytes] = []
-    got = 0
-    while got < n:
-        chunk = os.read(fd, min(1 << 20, n - got))
-        if not chunk:
-            break
-        parts.append(chunk)
-        got += len(chunk)
-    return b"".join(parts)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from alloy_tui.core.errors import printable
-from alloy_tui.core.fs import fsync_folder
+from alloy_tui.core.fs import fsync_folder, write_all
 
 ASIDE_PREFIX = ".refused-"
 SHOWN_FILES = 20  # per summary entry: the names and reasons of the first ones
@@ -202,9 +202,7 @@ def _copy_across(path: Path, target: Path) -> None:
         out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
             while chunk := os.read(fd, 1 << 20):
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(out, view) :]
+                write_all(out, chunk)
             os.fsync(out)
         finally:
             os.close(out)

@@ -62,7 +62,7 @@ class MaildropIntake:
         if self.folder is None:
             return False
         try:
-            st = os.stat(self.folder)
+            st = os.lstat(self.folder)  # a symlink put there is looked at (and refused)
         except OSError:
             return False
         key = (st.st_ino, st.st_mtime_ns)
@@ -78,6 +78,16 @@ class MaildropIntake:
 
     def take(self, *, if_changed: bool = False) -> IntakeSummary:
         if self.folder is None or (not self.changed() and if_changed):
+            return IntakeSummary()
+        from alloy_tui.core.maildrop.folder_check import maildrop_problem
+
+        unusable = maildrop_problem(self.folder)
+        if unusable:  # a file, a symlink, another user's: never read; said once, not every wake
+            self._seen = None  # looked at again on the next wake: it goes once it is fixed
+            if self.box.log is not None and unusable != self._said:
+                what = f"{unusable[0].upper()}{unusable[1:]} No mail is taken from it until then."
+                self.box.log("error", "maildrop.unusable", what, {"folder": str(self.folder)})
+            self._said = unusable
             return IntakeSummary()
         try:
             taken = intake(self.folder, self.box, self.settings, self.config_path, self.box.log)

@@ -19,7 +19,8 @@ from alloy_tui.core.explain import ExplainContext, explain, explain_aad, explain
 from alloy_tui.core.explain.app_only import AppHints, explain_app_token, explain_no_roles
 from alloy_tui.core.explain.entra_codes import AADSTS, ERRORS, SUBERRORS
 from alloy_tui.core.explain.ews import explain_ews
-from alloy_tui.core.explain.ews_codes import BY_CLASS, BY_TYPE, SERVER_SIDE, http_failure
+from alloy_tui.core.explain.ews_codes import BY_CLASS, BY_TYPE, SERVER_SIDE
+from alloy_tui.core.explain.ews_http import http_failure
 from alloy_tui.core.explain.graph_codes import CODES
 from alloy_tui.core.explain.network import explain_network
 from alloy_tui.core.explain.smtp import SmtpExplainContext, explain_smtp

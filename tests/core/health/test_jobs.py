@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from alloy_tui.core.config import Settings
 from alloy_tui.core.health import Job, daemon_jobs, run_jobs, start_jobs
 
@@ -61,3 +63,31 @@ def test_the_keepalive_comes_first_when_never_refreshed_and_waits_when_recent(
     assert 10.5 * 3600 < first < 11.5 * 3600  # 12 h after the last refresh
     smtp = Settings(service="smtp").with_section("queue", path=str(tmp_path / "queue"))
     assert [j.name for j in daemon_jobs(smtp, cfg)] == ["watch"]
+
+
+def test_a_failing_job_is_one_line_said_once_never_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The daemon's health thread: a job that keeps failing the same way is said once on
+    stderr (the journal), one line, no traceback; a new failure is said again."""
+    stop = threading.Event()
+    runs: list[int] = []
+    ticks = iter(range(0, 10_000, 400))
+
+    def broken() -> float:
+        runs.append(1)
+        if len(runs) >= 6:
+            stop.set()
+        if len(runs) <= 3:
+            raise PermissionError(13, "Permission denied", "/var/lib/alloy-tui/alert_log.jsonl")
+        raise RuntimeError("the webhook \x1b[2Jsaid no")
+
+    run_jobs([Job("watch", broken)], stop, clock=lambda: float(next(ticks)))
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(runs) == 6
+    assert err.splitlines() == [
+        "alloy-tui: the background job watch failed: /var/lib/alloy-tui/alert_log.jsonl: "
+        "Permission denied; it runs again later",
+        "alloy-tui: the background job watch failed: the webhook said no; it runs again later",
+    ], err
+    assert "\x1b" not in err  # a webhook's reply never reaches the terminal raw
