@@ -14,6 +14,7 @@ from typing import Any
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.outbox import Outbox, run_queue
+from tests.helpers.clock import FakeClock
 from tests.helpers.sendmail_door import sendmail, write_config
 from tests.helpers.smtp_server import Received, SmtpServer, free_port
 
@@ -155,19 +156,8 @@ def test_at_most_one_notice_and_none_when_turned_off(tmp_path: Path) -> None:
     assert "notice" not in (box.read_meta(other) or {})
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1_900_000_000.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float, stop: object = None) -> None:
-        self.t += max(0.0, seconds)
-
-
 def test_a_lifetime_that_ran_out_sends_the_notice(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = FakeClock()
     box = Outbox(tmp_path / "queue", clock=clock.now)
     box.submit(raw("late", OK), recipients=[OK], sender="", source="t", return_path="root")
     run_queue(settings_for(tmp_path, free_port()), tmp_path / "c.toml", clock=clock)

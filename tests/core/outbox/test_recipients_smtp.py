@@ -10,6 +10,7 @@ from typing import Any
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.outbox import Outbox, run_queue
+from tests.helpers.clock import FakeClock
 from tests.helpers.smtp_server import SmtpServer, free_port
 
 RAW = (
@@ -17,17 +18,6 @@ RAW = (
     b"Subject: nightly\r\nMessage-ID: <n1@web01>\r\n\r\nbody\r\n"
 )
 OK, OPS, BAD = "ok@contoso.test", "ops@contoso.test", "bad@contoso.test"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1_900_000_000.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float, stop: object = None) -> None:
-        self.t += max(0.0, seconds)
 
 
 def settings_for(tmp_path: Path, port: int, **queue: Any) -> Settings:
@@ -54,7 +44,7 @@ def got_by(server: SmtpServer, address: str) -> int:
 
 
 def test_550_451_250_each_recipient_its_own_outcome(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = FakeClock()
     box = Outbox(tmp_path / "queue", clock=clock.now)
     qid = box.submit(RAW, recipients=[OK, OPS, BAD], sender="", source="cron")
     cfg = tmp_path / "c.toml"
@@ -109,7 +99,7 @@ def test_every_recipient_sent_removes_the_message(tmp_path: Path) -> None:
 def test_a_451_after_data_keeps_the_accepted_pending_and_a_550_at_rcpt_fails(
     tmp_path: Path,
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     box = Outbox(tmp_path / "queue", clock=clock.now)
     qid = box.submit(RAW, recipients=[OK, BAD], sender="", source="t")
     with SmtpServer(tmp_path, "none") as server:

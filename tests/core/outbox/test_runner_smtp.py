@@ -13,6 +13,7 @@ from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.outbox import Outbox, run_queue
 from alloy_tui.core.outbox.policy import delay
+from tests.helpers.clock import FakeClock
 from tests.helpers.smtp_server import SmtpServer, free_port
 
 RAW = b"From: server@contoso.test\r\nTo: ops@contoso.test\r\nSubject: s\r\n\r\nbody\r\n"
@@ -84,19 +85,8 @@ def test_back_off_and_retry_after() -> None:
     assert delay(2, ex(retry_after="garbage")) == 120  # unreadable: the back-off
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1_900_000_000.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float, stop: object = None) -> None:
-        self.t += max(0.0, seconds)
-
-
 def test_a_failed_message_retried_gets_a_fresh_lifetime(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = FakeClock()
     settings = settings_for(tmp_path, free_port())  # nothing listens: temporary failures
     box = Outbox(tmp_path / "queue", clock=clock.now)
     qid = box.submit(RAW, recipients=["ops@contoso.test"], sender="", source="cron")
