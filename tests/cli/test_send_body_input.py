@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,8 +15,7 @@ import pytest
 
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
-
-CLI = [sys.executable, "-m", "alloy_tui"]
+from tests.helpers.cli import CLI, run
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +30,6 @@ def cfg(sb: Sandbox, tmp_path: Path) -> Path:
     write_config(path, config_text(sb, tmp_path))
     assert run(path, "login").returncode == 0
     return path
-
-
-def run(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1"}
-    r = subprocess.run(
-        [*CLI, "--config", str(cfg), *args], input=stdin, capture_output=True, env=env, timeout=90
-    )
-    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
 
 
 @pytest.mark.parametrize(
