@@ -127,7 +127,7 @@ def test_each_message_is_a_drop_file_durable_at_its_250(users: Users, place: Pat
     assert two.recipients == ('"john smith"@contoso.example',) and two.dsn == ()
 
 
-def test_over_the_size_limit_is_552_naming_it_and_nothing_is_dropped(
+def test_over_the_size_or_header_limit_is_552_naming_it_and_nothing_is_dropped(
     users: Users, place: Path
 ) -> None:
     env = system_mode(place)
@@ -136,6 +136,12 @@ def test_over_the_size_limit_is_552_naming_it_and_nothing_is_dropped(
     assert c.send(b"EHLO x\r\n")[0] == 250
     code, text = c.send(b"MAIL FROM:<a@b.example> SIZE=99999999\r\n")
     assert code == 552 and f"size of {35 * 1024 * 1024} bytes" in text
+    assert c.send(b"MAIL FROM:<a@b.example>\r\n")[0] == 250
+    assert c.send(b"RCPT TO:<root>\r\n")[0] == 250
+    assert c.send(b"DATA\r\n")[0] == 354
+    head = (b"X-Pad: " + b"p" * 990 + b"\r\n") * 1100  # 1.1 MB of header lines
+    code, text = c.send(head + b"\r\nbody\r\n.\r\n")
+    assert code == 552 and f"header size of {1024 * 1024} bytes" in text
     assert c.send(b"QUIT\r\n")[0] == 221
     assert c.finish()[0] == 0
     assert dropped(Path(env["ALLOY_TUI_MAILDROP"])) == []

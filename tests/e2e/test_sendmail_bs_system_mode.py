@@ -93,3 +93,34 @@ def test_a_bs_session_as_another_user_is_delivered_once_through_the_system_runne
         notify = [e["details"].get("dsn_notify") for e in sent]
         assert notify.count("orders@contoso.example=FAILURE") == 1
         assert not [e for e in entries if e["event"] == "maildrop.refused"]
+
+
+def test_roots_bs_session_with_the_service_users_config_goes_through_the_maildrop(
+    sb: Sandbox,
+) -> None:
+    """root never writes into the service user's outbox: its `sendmail -bs` (a whole session
+    written at once, stdin then closed) drops each message like any other user's."""
+    from tests.e2e.test_system_boundary import Tree, owners
+
+    with as_users("svc") as users:
+        t = Tree(users, sb)
+        r = t.root("login")  # root, for svc's config: runs as svc
+        assert r.returncode == 0, r.stderr
+        session = (
+            b"EHLO localhost\r\nMAIL FROM:<root@web01>\r\nRCPT TO:<root>\r\nDATA\r\n"
+            + MESSAGE.replace(b"{n}", b"root 1")
+            + b"QUIT\r\n"
+        )
+        r = t.root("sendmail", "-bs", "-i", input=session)
+        assert r.returncode == 0, r.stderr
+        replies = r.stdout.decode().splitlines()
+        assert "250 2.0.0 OK: handed to the maildrop; the alloy-tui runner queues it" in replies
+        assert [p.stat().st_uid for p in t.maildrop.iterdir()] == [0]  # a drop, like anyone
+        assert not (t.queue / "meta").exists() or os.listdir(t.queue / "meta") == []
+        r = t.svc("--config", str(t.cfg), "queue", "run")  # the service user's runner
+        assert r.returncode == 0, r.stderr
+        got = [m for m in sb.messages() if m.subject == "Order root 1"]
+        assert len(got) == 1 and got[0].to == (ADMIN,)  # RCPT TO:<root>, mapped by the runner
+        assert list(t.maildrop.iterdir()) == []
+        svc = users["svc"]
+        assert owners(t.queue) == {svc.uid}
