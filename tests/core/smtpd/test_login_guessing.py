@@ -15,9 +15,9 @@ import pytest
 
 from alloy_tui.core import secrets
 from alloy_tui.core.health import syslog_out
-from tests.core.smtpd.test_auth_and_outbox_faults import tls_files
 from tests.helpers.alert_receivers import SyslogReceiver
 from tests.helpers.smtpd_listener import MESSAGE, listening
+from tests.helpers.smtpd_tls import tls_files
 
 PASSWORD = "correct horse battery"
 
