@@ -111,10 +111,10 @@ def _smtp_to_maildrop(prog: str, config_path: Path, why: Exception, rfd: int) ->
     from alloy_tui.core.smtpd import serve_pipe_to_maildrop
 
     summary = serve_pipe_to_maildrop(folder, (rfd, 1))
-    for reason in dict.fromkeys(summary.failures):
+    for code, reason in dict.fromkeys(summary.failures):  # each distinct reason once
         with contextlib.suppress(OSError, ValueError):
             print(f"{prog}: a message was not accepted (SMTP 4xx): {reason}", file=sys.stderr)
-        tell_syslog(os.EX_TEMPFAIL, f"sendmail -bs: {reason}")
+        tell_syslog(code, f"sendmail -bs: {reason}")
     return os.EX_TEMPFAIL if summary.interrupted else 0
 
 

@@ -6,6 +6,7 @@ when there is no maildrop. Real users (useradd), real permissions, real pipes.""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -158,15 +159,25 @@ def session_of_one(c: AsUser) -> tuple[int, str]:
 
 
 def test_a_maildrop_this_user_cannot_write_is_451_and_said(users: Users, place: Path) -> None:
+    """451 to the client, and on stderr and syslog (facility mail, err, tag alloy-sendmail)."""
     env = system_mode(place)
     drop = Path(env["ALLOY_TUI_MAILDROP"])
     drop.chmod(0o755)  # root's, not writable by the user
-    c = AsUser(users, env)
-    code, text = session_of_one(c)
-    assert code == 451 and "could not be written" in text and "setup-system" in text
-    assert c.send(b"QUIT\r\n")[0] == 221
-    _, err = c.finish()
-    assert "not accepted (SMTP 4xx)" in err and str(drop) in err
+    sock_path = place / "log.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as log:
+        log.bind(str(sock_path))
+        sock_path.chmod(0o666)
+        log.settimeout(10)
+        c = AsUser(users, {**env, "ALLOY_TUI_SYSLOG_SOCKET": str(sock_path)})
+        code, text = session_of_one(c)
+        assert code == 451 and "could not be written" in text and "setup-system" in text
+        assert c.send(b"QUIT\r\n")[0] == 221
+        _, err = c.finish()
+        assert "not accepted (SMTP 4xx)" in err and str(drop) in err
+        line = log.recv(4096).decode()
+    name = users["a"].name
+    assert line.startswith("<19>alloy-sendmail[") and f"user {name} " in line
+    assert "(exit 73)" in line and "sendmail -bs" in line and str(drop) in line
     assert os.listdir(drop) == []
 
 

@@ -65,7 +65,7 @@ class DropHandler(Handler):
         self.local_error = LOCAL_ERROR[0]
         self.in_flight = 0
         self.accepted = 0
-        self.failures: list[str] = []
+        self.failures: list[tuple[int, str]] = []  # (sysexits code, reason) of each 451/452
         self.config_path = None
         self.on_queued = None
 
@@ -101,12 +101,12 @@ class DropHandler(Handler):
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self.pool, maildrop.drop, self.folder, raw, drop_envelope)
         except maildrop.MaildropError as e:
-            self.failures.append(str(e))
+            self.failures.append((e.exit_code, str(e)))
             code = "452 4.3.1" if e.exit_code == os.EX_TEMPFAIL else "451 4.3.0"
             return f"{code} {reply_text(str(e))}"
         except Exception:  # never a traceback to the client; the client keeps the message
             log.exception("sendmail -bs: writing to the maildrop failed")
-            self.failures.append("writing to the maildrop failed")
+            self.failures.append((os.EX_SOFTWARE, "writing to the maildrop failed"))
             return self.local_error
         finally:
             self.in_flight -= 1

@@ -40,7 +40,7 @@ DRAIN_SECONDS = 10.0  # for the last replies to reach stdout once the session is
 class PipeSummary(NamedTuple):
     accepted: int  # messages answered 250 (queued)
     interrupted: bool  # a signal ended a session that was still open
-    failures: tuple[str, ...] = ()  # into the maildrop: why each 451/452 was answered
+    failures: tuple[tuple[int, str], ...] = ()  # into the maildrop: each 451/452's (sysexits, why)
 
 
 PIPE_IDLE_SECONDS = 300.0  # postfix's smtpd_timeout; Symfony pings (NOOP) only after 100 s idle
