@@ -7,6 +7,7 @@ greets and then hangs up. Nothing here patches smtplib: the client talks to a re
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import threading
@@ -207,3 +208,14 @@ class DroppingServer:
         self._stop.set()
         self._thread.join(2)
         self._sock.close()
+
+
+def slow_down(server: SmtpServer, seconds: float) -> None:
+    """Make our own test server take a while per message, so kills land mid-send."""
+    accept = server.handler.handle_DATA
+
+    async def slow(*args: Any) -> str:
+        await asyncio.sleep(seconds)
+        return await accept(*args)
+
+    server.handler.handle_DATA = slow  # type: ignore[method-assign]

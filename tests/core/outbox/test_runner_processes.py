@@ -4,7 +4,6 @@ the runner lock tells whether a runner is active."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
@@ -20,7 +19,7 @@ import pytest
 
 from alloy_tui.core.outbox import Outbox, runner_active, start_runner_detached
 from alloy_tui.core.outbox.locks import wait_lock
-from tests.helpers.smtp_server import SmtpServer
+from tests.helpers.smtp_server import SmtpServer, slow_down
 
 ROOT = Path(__file__).resolve().parents[3]
 RUNNER = """
@@ -82,17 +81,6 @@ def message_ids(server: SmtpServer) -> Counter[str]:
             if line.lower().startswith(b"message-id:"):
                 ids[line.split(b":", 1)[1].strip().decode()] += 1
     return ids
-
-
-def slow_down(server: SmtpServer, seconds: float) -> None:
-    """Make our own test server take a while per message, so kills land mid-send."""
-    accept = server.handler.handle_DATA
-
-    async def slow(*args: Any) -> str:
-        await asyncio.sleep(seconds)
-        return await accept(*args)
-
-    server.handler.handle_DATA = slow  # type: ignore[method-assign]
 
 
 def test_two_runners_at_once_send_each_message_once(tmp_path: Path) -> None:
