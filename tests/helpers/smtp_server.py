@@ -20,6 +20,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as AioSMTP
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
+from alloy_tui.core.config.settings import Settings
+
 QUEUE_ID = "4XyZ9Q"
 
 
@@ -219,3 +221,29 @@ def slow_down(server: SmtpServer, seconds: float) -> None:
         return await accept(*args)
 
     server.handler.handle_DATA = slow  # type: ignore[method-assign]
+
+
+def smtp_settings(tmp_path: Path, port: int, **queue: Any) -> Settings:
+    """SMTP without TLS to 127.0.0.1:`port` from server@contoso.test; the outbox (pacing off,
+    `queue`: more [queue] keys) and the alert log (log.jsonl) in `tmp_path`."""
+    return (
+        Settings(service="smtp")
+        .with_section("smtp", host="127.0.0.1", port=port, security="none")
+        .with_section("message", default_from="server@contoso.test")
+        .with_section("queue", path=str(tmp_path / "queue"), max_per_minute=0, **queue)
+        .with_section("alert_log", path=str(tmp_path / "log.jsonl"))
+    )
+
+
+def write_smtp_config(tmp_path: Path, port: int, queue: str = "") -> Path:
+    """smtp_settings as a config file (<tmp_path>/config.toml, the alert log in alert_log.jsonl), for
+    a runner in a process of its own; `queue`: more [queue] lines."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        'service = "smtp"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+        '[message]\ndefault_from = "server@contoso.test"\n'
+        f'[queue]\npath = "{tmp_path / "queue"}"\nmax_per_minute = 0\n{queue}'
+        f'[alert_log]\npath = "{tmp_path / "alert_log.jsonl"}"\n'
+    )
+    return cfg

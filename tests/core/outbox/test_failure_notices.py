@@ -16,7 +16,7 @@ from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.outbox import Outbox, run_queue
 from tests.helpers.clock import FakeClock
 from tests.helpers.sendmail_door import sendmail, write_config
-from tests.helpers.smtp_server import Received, SmtpServer, free_port
+from tests.helpers.smtp_server import Received, SmtpServer, free_port, smtp_settings
 
 OK, BAD = "ok@contoso.test", "bad@contoso.test"
 ALICE = "alice@contoso.test"
@@ -30,13 +30,8 @@ def raw(subject: str, *to: str, extra: str = "") -> bytes:
 
 
 def settings_for(tmp_path: Path, port: int, **queue: Any) -> Settings:
-    return (
-        Settings(service="smtp")
-        .with_section("smtp", host="127.0.0.1", port=port, security="none")
-        .with_section("message", default_from="server@contoso.test")
-        .with_section("queue", path=str(tmp_path / "queue"), max_per_minute=0, **queue)
-        .with_section("sendmail", admin="admin@contoso.test")
-        .with_section("alert_log", path=str(tmp_path / "log.jsonl"))
+    return smtp_settings(tmp_path, port, **queue).with_section(
+        "sendmail", admin="admin@contoso.test"
     )
 
 

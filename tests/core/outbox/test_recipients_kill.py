@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from alloy_tui.core.outbox import Outbox
-from tests.helpers.smtp_server import SmtpServer, slow_down
+from tests.helpers.smtp_server import SmtpServer, slow_down, write_smtp_config
 
 ROOT = Path(__file__).resolve().parents[3]
 RUNNER = """
@@ -30,15 +30,7 @@ run_queue(load(cfg).settings, cfg, flush=True)
 
 
 def write_config(tmp_path: Path, port: int) -> Path:
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        'service = "smtp"\n'
-        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-        '[message]\ndefault_from = "server@contoso.test"\n'
-        f'[queue]\npath = "{tmp_path / "queue"}"\nmax_per_minute = 0\nfailure_notices = false\n'
-        f'[alert_log]\npath = "{tmp_path / "alert_log.jsonl"}"\n'
-    )
-    return cfg
+    return write_smtp_config(tmp_path, port, queue="failure_notices = false\n")
 
 
 def run(cfg: Path, kill_after: float | None, server: SmtpServer | None = None) -> bool:

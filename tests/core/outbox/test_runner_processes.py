@@ -19,7 +19,7 @@ import pytest
 
 from alloy_tui.core.outbox import Outbox, runner_active, start_runner_detached
 from alloy_tui.core.outbox.locks import wait_lock
-from tests.helpers.smtp_server import SmtpServer, slow_down
+from tests.helpers.smtp_server import SmtpServer, slow_down, write_smtp_config
 
 ROOT = Path(__file__).resolve().parents[3]
 RUNNER = """
@@ -34,15 +34,7 @@ print(json.dumps(summary.__dict__), flush=True)
 
 
 def write_config(tmp_path: Path, port: int) -> Path:
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        'service = "smtp"\n'
-        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-        '[message]\ndefault_from = "server@contoso.test"\n'
-        f'[queue]\npath = "{tmp_path / "queue"}"\nmax_per_minute = 0\n'
-        f'[alert_log]\npath = "{tmp_path / "alert_log.jsonl"}"\n'
-    )
-    return cfg
+    return write_smtp_config(tmp_path, port)
 
 
 def fill(tmp_path: Path, n: int) -> list[str]:
