@@ -9,12 +9,9 @@ from __future__ import annotations
 import email
 import subprocess
 import time
-from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
-
-import pytest
 
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
@@ -24,12 +21,6 @@ from tests.helpers import cli
 LINE = b"2026-12-07 01:00:00 rsync: /srv/data/file-%07d copied (4096 bytes)\n"
 TEXT = b"".join(LINE % i for i in range(int(4.6 * 1024 * 1024) // len(LINE % 0)))
 MAX_REQUEST = 4 * 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 def configure(sb: Sandbox, tmp_path: Path, *, large: bool) -> Path:

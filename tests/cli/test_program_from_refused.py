@@ -9,7 +9,6 @@ import email
 import json
 import os
 import time
-from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -27,12 +26,6 @@ from tests.helpers.m365 import ACCOUNT
 from tests.helpers.smtp_server import Handler, SmtpServer
 
 NOT_GRANTED = "ceo@contoso.example"  # a mailbox in the sandbox that granted the account nothing
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 def configure(sb: Sandbox, tmp_path: Path, extra: str = "", **kw: Any) -> Path:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email
 import time
-from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,12 +22,6 @@ from tests.helpers.m365 import ACCOUNT
 BINARY_BODY = (
     b"backup: start\n\x00\x00 tar: NUL in a file name\rprogress 50%\rprogress 100%\ndone\n"
 )
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 def configure(sb: Sandbox, tmp_path: Path, api: str = "graph") -> Path:

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from email import policy
 from pathlib import Path
 
@@ -20,12 +19,6 @@ from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
 from tests.helpers.cli import CLI, run
 from tests.helpers.m365 import ACCOUNT
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 @pytest.fixture

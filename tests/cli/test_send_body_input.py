@@ -8,7 +8,6 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,6 @@ import pytest
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
 from tests.helpers.cli import CLI, run
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 @pytest.fixture
