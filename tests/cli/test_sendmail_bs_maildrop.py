@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.core.maildrop import parse
-from tests.cli.test_sendmail_maildrop import system_mode
+from tests.helpers.system_mode import AsUser, system_mode
 from tests.helpers.tmpfs import small_tmpfs
 from tests.helpers.unix_users import Users, as_users
 
@@ -37,45 +35,6 @@ def place(users: Users) -> Iterator[Path]:
     d.mkdir(mode=0o755)
     d.chmod(0o755)
     yield d
-
-
-class AsUser:
-    """`sendmail -bs -i` as the test user, spoken to as Symfony's ProcessStream does."""
-
-    def __init__(self, users: Users, env: dict[str, str]) -> None:
-        argv = users.argv(users["a"], ["-m", "alloy_tui", "sendmail", "-bs", "-i"])
-        self.proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=users._env(env),
-        )
-        self.timer = threading.Timer(60, self.proc.kill)  # never a hung test
-        self.timer.start()
-
-    def reply(self) -> tuple[int, str]:
-        assert self.proc.stdout is not None
-        lines = []
-        while True:
-            line = self.proc.stdout.readline().decode()
-            assert line.endswith("\r\n"), f"cut reply: {line!r} after {lines}"
-            lines.append(line)
-            if line[3] == " ":
-                return int(line[:3]), "".join(lines)
-
-    def send(self, data: bytes) -> tuple[int, str]:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(data)
-        self.proc.stdin.flush()
-        return self.reply()
-
-    def finish(self) -> tuple[int, str]:
-        assert self.proc.stdin is not None and self.proc.stderr is not None
-        self.proc.stdin.close()
-        code = self.proc.wait(timeout=30)
-        self.timer.cancel()
-        return code, self.proc.stderr.read().decode()
 
 
 def dropped(folder: Path) -> list[Path]:

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.sandbox import Sandbox
-from tests.cli.test_sendmail_bs_maildrop import AsUser
-from tests.e2e.test_maildrop_users import ADMIN, system_config
+from tests.helpers.system_mode import ADMIN, AsUser, Tree, owners, system_config
 from tests.helpers.unix_users import as_users
 
 pytestmark = pytest.mark.e2e
@@ -100,7 +99,6 @@ def test_roots_bs_session_with_the_service_users_config_goes_through_the_maildro
 ) -> None:
     """root never writes into the service user's outbox: its `sendmail -bs` (a whole session
     written at once, stdin then closed) drops each message like any other user's."""
-    from tests.e2e.test_system_boundary import Tree, owners
 
     with as_users("svc") as users:
         t = Tree(users, sb)
