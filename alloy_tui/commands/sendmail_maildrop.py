@@ -30,7 +30,7 @@ LINE_BREAKS = ("\r", "\n")
 def drop_instead(error: HandoffError, args: SendmailArgs, raw: bytes, config_path: Path) -> bool:
     """True once the message is durable in the maildrop; False when `error` stands (it was not
     a permission problem). HandoffError when the maildrop can't take it either."""
-    if not _lacks_permission(error, Path(config_path)):
+    if not lacks_permission(error, Path(config_path)):
         return False
     from alloy_tui.core import maildrop
     from alloy_tui.core.mail import end_at_lone_dot
@@ -42,7 +42,7 @@ def drop_instead(error: HandoffError, args: SendmailArgs, raw: bytes, config_pat
     try:
         maildrop.drop(folder, raw, envelope)
     except maildrop.MaildropError as e:
-        who = _user()
+        who = user_name()
         if e.exit_code == os.EX_CONFIG:
             raise HandoffError(
                 f"{who} can't use the config {config_path} ({error}), and {e}", e.exit_code
@@ -51,7 +51,7 @@ def drop_instead(error: HandoffError, args: SendmailArgs, raw: bytes, config_pat
     return True
 
 
-def _lacks_permission(error: BaseException, config_path: Path) -> bool:
+def lacks_permission(error: BaseException, config_path: Path) -> bool:
     """The hand-off failed because this user may not read the config or write the outbox."""
     seen: BaseException | None = error
     while seen is not None:
@@ -96,7 +96,13 @@ def _checked_envelope(args: SendmailArgs, raw: bytes) -> Envelope:
     if not args.recipients and not (args.read_headers and _header_recipients(raw)):
         how = "the To, Cc or Bcc headers" if args.read_headers else "arguments (or use -t)"
         raise HandoffError(f"the message has no recipient: none in {how}.", os.EX_DATAERR)
-    return Envelope(tuple(args.recipients), args.read_headers, args.envelope_from, args.full_name)
+    return Envelope(
+        tuple(args.recipients),
+        args.read_headers,
+        args.envelope_from,
+        args.full_name,
+        tuple(sorted(args.dsn.items())),  # -N/-R/-V: recorded by the runner, as in the outbox
+    )
 
 
 def _header_recipients(raw: bytes) -> bool:
@@ -110,7 +116,7 @@ def _header_recipients(raw: bytes) -> bool:
     return any(address for _, address in utils.getaddresses(values))
 
 
-def _user() -> str:
+def user_name() -> str:
     import pwd
 
     try:
@@ -127,7 +133,7 @@ def tell_syslog(code: int, reason: str) -> None:
     from alloy_tui.core.errors import printable
     from alloy_tui.core.health import syslog_send
 
-    text = f"user {_user()} (uid {os.getuid()}): message not accepted (exit {code}): {reason}"
+    text = f"user {user_name()} (uid {os.getuid()}): message not accepted (exit {code}): {reason}"
     try:
         syslog_send("err", printable(text), facility=syslog.LOG_MAIL, tag="alloy-sendmail")
     except Exception:  # noqa: BLE001 - the exit code and stderr still say it

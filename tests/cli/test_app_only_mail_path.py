@@ -4,9 +4,6 @@ process against a sandbox in this process: `send --attach` (raw MIME, sent now) 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +14,9 @@ from alloy_tui.core.signin import certificate
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.store import DeliveredMessage
 from tests.helpers.app_only import app_config
+from tests.helpers.cli import run
 from tests.helpers.m365 import ACCOUNT
 
-CLI = [sys.executable, "-m", "alloy_tui"]
 CRON_MAIL = b"From: root (Cron Daemon)\nTo: ops@contoso.example\nSubject: cron app-only\n\nok\n"
 
 
@@ -38,14 +35,6 @@ def cfg(sb: Sandbox, tmp_path: Path, api: str = "graph") -> Path:
     return app_config(
         sb, tmp_path, pem, api=api, extra='[sendmail]\nadmin = "ops@contoso.example"\n'
     )
-
-
-def run(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1"}
-    r = subprocess.run(
-        [*CLI, "--config", str(cfg), *args], input=stdin, capture_output=True, env=env, timeout=90
-    )
-    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
 
 
 def wait_for(sb: Sandbox, subject: str, timeout: float = 60.0) -> DeliveredMessage:

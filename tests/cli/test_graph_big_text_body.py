@@ -7,31 +7,20 @@ the limit."""
 from __future__ import annotations
 
 import email
-import os
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
-
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
 from alloy_tui.sandbox.store import DeliveredMessage
+from tests.helpers import cli
 
-CLI = [sys.executable, "-m", "alloy_tui"]
 LINE = b"2026-12-07 01:00:00 rsync: /srv/data/file-%07d copied (4096 bytes)\n"
 TEXT = b"".join(LINE % i for i in range(int(4.6 * 1024 * 1024) // len(LINE % 0)))
 MAX_REQUEST = 4 * 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 def configure(sb: Sandbox, tmp_path: Path, *, large: bool) -> Path:
@@ -45,11 +34,7 @@ def configure(sb: Sandbox, tmp_path: Path, *, large: bool) -> Path:
 
 
 def run(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1"}
-    r = subprocess.run(
-        [*CLI, "--config", str(cfg), *args], input=stdin, capture_output=True, env=env, timeout=120
-    )
-    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
+    return cli.run(cfg, *args, stdin=stdin, timeout=120)  # a 4.6 MB upload session
 
 
 def delivered(sb: Sandbox, cfg: Path, subject: str) -> DeliveredMessage:

@@ -21,12 +21,6 @@ from tests.helpers.alert_receivers import SyslogReceiver
 CLI = [sys.executable, "-m", "alloy_tui"]
 
 
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
-
-
 @pytest.fixture
 def syslog(tmp_path: Path) -> Iterator[SyslogReceiver]:
     r = SyslogReceiver(tmp_path / "log.sock")

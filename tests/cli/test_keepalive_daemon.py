@@ -22,12 +22,6 @@ CLI = [sys.executable, "-m", "alloy_tui"]
 ENV = {**os.environ, "TERM": "dumb", "NO_COLOR": "1", "ALLOY_TUI_SYSLOG_SOCKET": "/nonexistent"}
 
 
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
-
-
 @pytest.fixture
 def cfg(sb: Sandbox, tmp_path: Path) -> Path:
     sb.clear_scenarios()

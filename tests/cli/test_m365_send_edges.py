@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,12 +14,6 @@ from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
 
 CLI = [sys.executable, "-m", "alloy_tui"]
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 @pytest.fixture

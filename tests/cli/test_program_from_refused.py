@@ -8,10 +8,7 @@ from __future__ import annotations
 import email
 import json
 import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -24,17 +21,11 @@ from aiosmtpd.smtp import Envelope, Session
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
 from alloy_tui.sandbox.store import DeliveredMessage
+from tests.helpers.cli import run
 from tests.helpers.m365 import ACCOUNT
 from tests.helpers.smtp_server import Handler, SmtpServer
 
-CLI = [sys.executable, "-m", "alloy_tui"]
 NOT_GRANTED = "ceo@contoso.example"  # a mailbox in the sandbox that granted the account nothing
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 def configure(sb: Sandbox, tmp_path: Path, extra: str = "", **kw: Any) -> Path:
@@ -44,14 +35,6 @@ def configure(sb: Sandbox, tmp_path: Path, extra: str = "", **kw: Any) -> Path:
     write_config(path, text + extra)
     assert run(path, "login").returncode == 0
     return path
-
-
-def run(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1"}
-    r = subprocess.run(
-        [*CLI, "--config", str(cfg), *args], input=stdin, capture_output=True, env=env, timeout=90
-    )
-    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
 
 
 def delivered(sb: Sandbox, cfg: Path, subject: str) -> DeliveredMessage:

@@ -6,11 +6,7 @@ than the account, as Exchange does. Real msal/httpx/exchangelib over HTTPS."""
 from __future__ import annotations
 
 import email
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -20,18 +16,12 @@ import pytest
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
 from alloy_tui.sandbox.store import DeliveredMessage
+from tests.helpers.cli import run
 from tests.helpers.m365 import ACCOUNT
 
-CLI = [sys.executable, "-m", "alloy_tui"]
 BINARY_BODY = (
     b"backup: start\n\x00\x00 tar: NUL in a file name\rprogress 50%\rprogress 100%\ndone\n"
 )
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 def configure(sb: Sandbox, tmp_path: Path, api: str = "graph") -> Path:
@@ -42,14 +32,6 @@ def configure(sb: Sandbox, tmp_path: Path, api: str = "graph") -> Path:
     )
     assert run(path, "login").returncode == 0
     return path
-
-
-def run(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1"}
-    r = subprocess.run(
-        [*CLI, "--config", str(cfg), *args], input=stdin, capture_output=True, env=env, timeout=90
-    )
-    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
 
 
 def delivered(sb: Sandbox, cfg: Path, subject: str, timeout: float = 60.0) -> DeliveredMessage:

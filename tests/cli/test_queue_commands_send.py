@@ -8,9 +8,7 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from email import policy
 from pathlib import Path
 
@@ -19,15 +17,8 @@ import pytest
 from alloy_tui.core.outbox import Outbox
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.cli import CLI, run
 from tests.helpers.m365 import ACCOUNT
-
-CLI = [sys.executable, "-m", "alloy_tui"]
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 @pytest.fixture
@@ -37,14 +28,6 @@ def cfg(sb: Sandbox, tmp_path: Path) -> Path:
     write_config(path, config_text(sb, tmp_path) + '[sendmail]\nadmin = "ops@contoso.example"\n')
     assert run(path, "login").returncode == 0
     return path
-
-
-def run(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1"}
-    r = subprocess.run(
-        [*CLI, "--config", str(cfg), *args], input=stdin, capture_output=True, env=env, timeout=90
-    )
-    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
 
 
 def wait_for(sb: Sandbox, subject: str, timeout: float = 60.0) -> object:

@@ -6,24 +6,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
-
-CLI = [sys.executable, "-m", "alloy_tui"]
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
+from tests.helpers.cli import CLI, run
 
 
 @pytest.fixture
@@ -32,14 +23,6 @@ def cfg(sb: Sandbox, tmp_path: Path) -> Path:
     write_config(path, config_text(sb, tmp_path))
     assert run(path, "login").returncode == 0
     return path
-
-
-def run(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1"}
-    r = subprocess.run(
-        [*CLI, "--config", str(cfg), *args], input=stdin, capture_output=True, env=env, timeout=90
-    )
-    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.core.outbox import Outbox
+from tests.helpers.sendmail_door import scripts
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "11111111-2222-3333-4444-555555555555"
@@ -32,21 +33,6 @@ def write_config(folder: Path, *, admin: str = "ops@contoso.com", extra: str = "
         f'[sendmail]\nadmin = "{admin}"\n' + extra
     )
     return config
-
-
-def scripts(folder: Path) -> Path:
-    """`alloy-sendmail` like the console script pip writes, and symlinks to it."""
-    bin_dir = folder / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "alloy-sendmail"
-    script.write_text(
-        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-        "from alloy_tui.commands.sendmail_handoff import main\nmain()\n"
-    )
-    script.chmod(0o755)
-    for name in ("sendmail", "mailq"):
-        (bin_dir / name).symlink_to(script)
-    return bin_dir
 
 
 def sendmail(

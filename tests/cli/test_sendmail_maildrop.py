@@ -12,14 +12,12 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.core.maildrop import parse
+from tests.helpers.system_mode import SMTP_CONFIG as CONFIG
+from tests.helpers.system_mode import system_mode
 from tests.helpers.tmpfs import small_tmpfs
 from tests.helpers.unix_users import Users, as_users
 
 MESSAGE = b"To: root\nSubject: backup done\n\n3 files\n"
-CONFIG = (
-    'service = "smtp"\n[smtp]\nhost = "relay.example.com"\n[sendmail]\nadmin = "ops@contoso.example"\n'
-    '[message]\ndefault_from = "alerts@contoso.example"\n'
-)
 
 
 @pytest.fixture(scope="module")
@@ -35,24 +33,6 @@ def place(users: Users) -> Iterator[Path]:
     d.mkdir(mode=0o755)
     d.chmod(0o755)
     yield d
-
-
-def system_mode(place: Path, *, config_mode: int = 0o600, etc_mode: int = 0o700) -> dict[str, str]:
-    etc = place / "etc"
-    etc.mkdir(mode=etc_mode)
-    etc.chmod(etc_mode)
-    (etc / "config.toml").write_text(CONFIG)
-    (etc / "config.toml").chmod(config_mode)
-    drop = place / "maildrop"
-    drop.mkdir()
-    drop.chmod(0o3733)
-    return {
-        "ALLOY_TUI_SYSTEM_CONFIG": str(etc / "config.toml"),
-        "ALLOY_TUI_MAILDROP": str(drop),
-        "XDG_CONFIG_HOME": str(place / "nohome"),
-        "XDG_STATE_HOME": str(place / "nohome"),
-        "HOME": str(place / "nohome"),
-    }
 
 
 def sendmail(users: Users, env: dict[str, str], *args: str, message: bytes = MESSAGE):  # type: ignore[no-untyped-def]

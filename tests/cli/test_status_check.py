@@ -28,12 +28,6 @@ PERF = re.compile(
 )
 
 
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
-
-
 @pytest.fixture
 def syslog(tmp_path: Path) -> Iterator[SyslogReceiver]:
     r = SyslogReceiver(tmp_path / "log.sock")

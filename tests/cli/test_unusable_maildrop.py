@@ -18,8 +18,8 @@ import pytest
 
 from alloy_tui.core.maildrop import Envelope, MaildropIntake, drop
 from alloy_tui.core.outbox import Outbox
-from tests.cli.test_unusable_places import cli, write_config
 from tests.helpers.tmpfs import small_tmpfs
+from tests.helpers.unusable_places import cli, write_config
 
 NOBODY = pwd.getpwnam("nobody").pw_uid
 RAW = b"To: ops@contoso.example\nSubject: nightly\n\nok\n"

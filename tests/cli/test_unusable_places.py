@@ -6,46 +6,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.helpers.tmpfs import small_tmpfs
+from tests.helpers.unusable_places import cli, write_config
 
-ROOT = Path(__file__).resolve().parents[2]
 MESSAGE = b"To: ops@contoso.example\nSubject: disk full\n\n91%\n"
-
-
-def write_config(tmp_path: Path, queue: str, alert_log: str | None = None) -> Path:
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        'service = "smtp"\n'
-        '[message]\ndefault_from = "alerts@contoso.example"\n'
-        '[sendmail]\nadmin = "ops@contoso.example"\n'
-        f'[queue]\npath = "{queue}"\n'
-        f'[alert_log]\npath = "{alert_log or tmp_path / "log" / "alert.jsonl"}"\n'
-        '[smtp]\nhost = "127.0.0.1"\nport = 9\nsecurity = "none"\n'
-    )
-    cfg.chmod(0o600)
-    return cfg
-
-
-def cli(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "ALLOY_TUI_STATE_DIR": str(cfg.parent / "state"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "alloy_tui", "--config", str(cfg), *args],
-        input=stdin.decode(),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
 
 
 def queued_id(cfg: Path, queue: Path) -> str:

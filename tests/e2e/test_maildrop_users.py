@@ -18,11 +18,10 @@ from typing import Any
 import pytest
 
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.system_mode import ADMIN, system_config
 from tests.helpers.unix_users import Users, as_users
 
 pytestmark = pytest.mark.e2e
-ADMIN = "ops@contoso.example"
 
 PROBE = """
 import errno, glob, os, sys
@@ -54,25 +53,6 @@ print(" ".join(out))
 def sb() -> Iterator[Sandbox]:
     with Sandbox(auto_approve_after=0) as s:
         yield s
-
-
-def system_config(sb: Sandbox, base: Path) -> tuple[Path, Path]:
-    """Root's system config (in a 0700 folder) and the maildrop (3733), as setup-system makes them."""
-    etc, state, maildrop = base / "etc", base / "state", base / "maildrop"
-    for d, mode in ((etc, 0o700), (state, 0o700), (maildrop, 0o3733)):
-        d.mkdir()
-        d.chmod(mode)
-    text = config_text(sb, state) + f'[sendmail]\nadmin = "{ADMIN}"\n'
-    text = text.replace("[queue]\n", f'[queue]\nmaildrop = "{maildrop}"\n', 1)
-    write_config(etc / "config.toml", text)
-    r = subprocess.run(
-        [sys.executable, "-m", "alloy_tui", "--config", str(etc / "config.toml"), "login"],
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-    )
-    assert r.returncode == 0, r.stderr
-    return etc / "config.toml", maildrop
 
 
 def wait_for(sb: Sandbox, subjects: set[str], timeout: float) -> list[Any]:

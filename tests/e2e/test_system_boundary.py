@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,69 +27,16 @@ import pytest
 
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
-from tests.helpers.unix_users import Users, as_users
+from tests.helpers.system_mode import ADMIN, CLI, Tree, owners
+from tests.helpers.unix_users import as_users
 
 pytestmark = pytest.mark.e2e
-ADMIN = "ops@contoso.example"
-CLI = ["-m", "alloy_tui"]
 
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
     with Sandbox(auto_approve_after=0) as s:
         yield s
-
-
-class Tree:
-    """setup-system --user svc --prefix base, and a signed-in system config in it."""
-
-    def __init__(self, users: Users, sb: Sandbox) -> None:
-        self.users = users
-        self.base = users.workdir / "sys"
-        self.base.mkdir()
-        self.base.chmod(0o755)
-        svc = users["svc"]
-        r = users.run(
-            "root", [*CLI, "setup-system", "--user", svc.name, "--prefix", str(self.base)], env={}
-        )
-        assert r.returncode == 0, r.stderr
-        self.cfg = self.base / "etc/alloy-tui/config.toml"
-        self.state = self.base / "var/lib/alloy-tui"
-        self.queue = self.base / "var/spool/alloy-tui/queue"
-        self.maildrop = self.base / "var/spool/alloy-tui/maildrop"
-        ca = self.base / "ca.pem"  # the sandbox's CA, where the service user can read it
-        shutil.copyfile(sb.ca_path, ca)
-        ca.chmod(0o644)
-        text = config_text(sb, self.state).replace(str(sb.ca_path), str(ca))
-        text = text.replace(str(self.state / "queue"), str(self.queue))
-        text = text.replace("[queue]\n", f'[queue]\nmaildrop = "{self.maildrop}"\n', 1)
-        write_config(self.cfg, text + f'[sendmail]\nadmin = "{ADMIN}"\n')
-        os.chown(self.cfg, svc.uid, svc.gid)  # the wizard, run as svc, would write it so
-        self.env = {
-            "ALLOY_TUI_SYSTEM_CONFIG": str(self.cfg),
-            "ALLOY_TUI_MAILDROP": str(self.maildrop),
-            "ALLOY_TUI_STATE_DIR": str(self.state),  # the state folder under --prefix
-            "HOME": str(self.base / "nohome"),
-        }
-
-    def root(self, *args: str, input: bytes = b"") -> subprocess.CompletedProcess[bytes]:  # noqa: A002
-        return self.users.run("root", [*CLI, *args], env=self.env, input=input)
-
-    def svc(self, *args: str) -> subprocess.CompletedProcess[bytes]:
-        return self.users.run("svc", [*CLI, *args], env=self.env)
-
-    def log(self) -> list[dict[str, Any]]:
-        path = self.state / "alert_log.jsonl"
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def owners(folder: Path) -> set[int]:
-    """The owner of the folder and of everything in it."""
-    found = {folder.lstat().st_uid}
-    for top, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            found.add(os.lstat(os.path.join(top, name)).st_uid)
-    return found
 
 
 def no_traceback(r: subprocess.CompletedProcess[bytes]) -> str:

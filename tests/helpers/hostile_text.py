@@ -12,7 +12,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as AioSMTP
 from aiosmtpd.smtp import Envelope, Session
 
+from tests.helpers.sendmail_door import scripts
 from tests.helpers.smtp_server import free_port
 
 C0 = "".join(chr(c) for c in range(0x20))
@@ -181,9 +181,6 @@ class HostileSmtpServer:
         self.controller.stop()
 
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
 def write_config(folder: Path, port: int) -> Path:
     """SMTP to 127.0.0.1:`port`; the outbox and the alert log in `folder`."""
     config = folder / "config.toml"
@@ -195,21 +192,6 @@ def write_config(folder: Path, port: int) -> Path:
         '[sendmail]\nadmin = "ops@contoso.test"\n'
     )
     return config
-
-
-def scripts(folder: Path) -> Path:
-    """`alloy-sendmail` as pip writes it, and `mailq` and `sendmail` symlinks to it."""
-    bin_dir = folder / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "alloy-sendmail"
-    script.write_text(
-        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-        "from alloy_tui.commands.sendmail_handoff import main\nmain()\n"
-    )
-    script.chmod(0o755)
-    for name in ("sendmail", "mailq"):
-        (bin_dir / name).symlink_to(script)
-    return bin_dir
 
 
 def run(argv: list[str], config: Path, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:

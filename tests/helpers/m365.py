@@ -1,6 +1,8 @@
 """Helpers for the Microsoft 365 tests: settings pointing at a real sandbox, quick sign-in.
 
 Everything runs for real (msal, httpx, exchangelib over HTTPS to the sandbox); nothing is patched.
+The fixtures `sb` (one sandbox per test module) and `signed_in` (signed in once per module, a
+template whose token cache each test copies) reach tests through their folder's conftest.py.
 """
 
 from __future__ import annotations
@@ -8,8 +10,11 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.signin.client import SignIn
@@ -52,6 +57,36 @@ def copy_cache(src: Settings, dst_dir: Path) -> Path:
     dst.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     shutil.copy2(src_path, dst)
     return dst
+
+
+def signed_in_template(
+    sb: Sandbox, tmp_path_factory: pytest.TempPathFactory, **eo: Any
+) -> Settings:
+    """Signed in once (device flow) in a folder of its own; `eo`: as for settings_for."""
+    d = tmp_path_factory.mktemp("template")
+    s = settings_for(sb, d, **eo)
+    sign_in(sb, s, d / "config.toml")
+    return s
+
+
+def fresh_settings(sb: Sandbox, signed_in: Settings, tmp_path: Path, **eo: Any) -> Settings:
+    """A test's own folder, signed in (the template's token cache copied), with the sandbox's
+    scenarios and recorded requests cleared; `eo`: as for settings_for."""
+    sb.clear_scenarios()
+    sb.clear_requests()
+    copy_cache(signed_in, tmp_path)
+    return settings_for(sb, tmp_path, **eo)
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    with Sandbox() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def signed_in(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return signed_in_template(sb, tmp_path_factory)
 
 
 def log_entries(settings: Settings) -> list[dict[str, Any]]:

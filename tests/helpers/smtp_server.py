@@ -7,6 +7,7 @@ greets and then hangs up. Nothing here patches smtplib: the client talks to a re
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import threading
@@ -18,6 +19,8 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as AioSMTP
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+
+from alloy_tui.core.config.settings import Settings
 
 QUEUE_ID = "4XyZ9Q"
 
@@ -207,3 +210,40 @@ class DroppingServer:
         self._stop.set()
         self._thread.join(2)
         self._sock.close()
+
+
+def slow_down(server: SmtpServer, seconds: float) -> None:
+    """Make our own test server take a while per message, so kills land mid-send."""
+    accept = server.handler.handle_DATA
+
+    async def slow(*args: Any) -> str:
+        await asyncio.sleep(seconds)
+        return await accept(*args)
+
+    server.handler.handle_DATA = slow  # type: ignore[method-assign]
+
+
+def smtp_settings(tmp_path: Path, port: int, **queue: Any) -> Settings:
+    """SMTP without TLS to 127.0.0.1:`port` from server@contoso.test; the outbox (pacing off,
+    `queue`: more [queue] keys) and the alert log (log.jsonl) in `tmp_path`."""
+    return (
+        Settings(service="smtp")
+        .with_section("smtp", host="127.0.0.1", port=port, security="none")
+        .with_section("message", default_from="server@contoso.test")
+        .with_section("queue", path=str(tmp_path / "queue"), max_per_minute=0, **queue)
+        .with_section("alert_log", path=str(tmp_path / "log.jsonl"))
+    )
+
+
+def write_smtp_config(tmp_path: Path, port: int, queue: str = "") -> Path:
+    """smtp_settings as a config file (<tmp_path>/config.toml, the alert log in alert_log.jsonl), for
+    a runner in a process of its own; `queue`: more [queue] lines."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        'service = "smtp"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+        '[message]\ndefault_from = "server@contoso.test"\n'
+        f'[queue]\npath = "{tmp_path / "queue"}"\nmax_per_minute = 0\n{queue}'
+        f'[alert_log]\npath = "{tmp_path / "alert_log.jsonl"}"\n'
+    )
+    return cfg

@@ -1,9 +1,13 @@
 """The local SMTP listener for tests: a config, the listener on a thread of the test process
-(real sockets, real aiosmtpd), and a raw-socket client for what smtplib won't do wrong."""
+(real sockets, real aiosmtpd) or in a process of its own (`SmtpdProcess`), and a raw-socket
+client for what smtplib won't do wrong."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,3 +112,32 @@ class Raw:
 
     def close(self) -> None:
         self.sock.close()
+
+
+class SmtpdProcess:
+    """`alloy-tui --config CONFIG smtpd --no-deliver` in its own process on a free loopback port,
+    entered once it says it listens; on exit terminated, its stderr kept in `stderr`."""
+
+    def __init__(self, config: Path, state: Path) -> None:
+        self.config, self.state = config, state
+        self.stderr = b""
+
+    def __enter__(self) -> SmtpdProcess:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        env = {**os.environ, "ALLOY_TUI_STATE_DIR": str(self.state)}
+        cmd = [sys.executable, "-m", "alloy_tui", "--config", str(self.config), "smtpd"]
+        cmd += ["--listen", f"127.0.0.1:{self.port}", "--no-deliver"]
+        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            assert self.proc.stdout is not None
+            assert b"listening on" in self.proc.stdout.readline()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        _, self.stderr = self.proc.communicate(timeout=30)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         MaildropError,
         drop,
         header_line,
+        open_maildrop,
         parse,
         submit_folder,
     )
@@ -42,7 +43,7 @@ __getattr__ = lazy_names(
     {
         "drop_file": (
             "DEFAULT_MAILDROP MAILDROP_ENV MAX_HEADER_BYTES Envelope HeaderError MaildropError "
-            "drop header_line parse submit_folder"
+            "drop header_line open_maildrop parse submit_folder"
         ),
         "folder_check": "maildrop_problem",
         "ledger": "stuck_files",
@@ -74,6 +75,7 @@ __all__ = [
     "maildrop_folder",
     "maildrop_path",
     "maildrop_problem",
+    "open_maildrop",
     "parse",
     "reads_maildrop",
     "stuck_files",

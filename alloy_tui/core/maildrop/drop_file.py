@@ -18,8 +18,10 @@ removed: nothing half-written is ever left visible.
 The file: one header line, then the message exactly as read (``-i`` already applied: without
 it, a lone "." line has already ended the message; that is a property of how stdin was read).
 The header is ``alloy-maildrop 1 <JSON>\\n``: the envelope as given on the command line and not
-applied yet (argument recipients, ``-t``, ``-f``, ``-F``), because applying them needs the
-config (aliases, the admin address, the account), which only the runner can read.
+applied yet (argument recipients, ``-t``, ``-f``, ``-F``; the DSN requests as ``dsn``, when
+any), because applying them needs the config (aliases, the admin address, the account), which
+only the runner can read. ``sendmail -bs`` without the config writes the same files: its RCPT
+TO addresses as the recipients, MAIL FROM as ``envelope_from`` ("<>" for the null sender).
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ MAX_HEADER_BYTES = 64 * 1024  # the envelope line; recipients on a command line 
 EX_CANTCREAT = 73
 EX_TEMPFAIL = 75
 EX_CONFIG = 78
+# The delivery status requests a drop may carry (sendmail's -N/-R/-V, -bs's DSN parameters),
+# recorded in the message's details by the runner, never acted on.
+DSN_KEYS = ("dsn_notify", "dsn_ret", "dsn_envid", "dsn_orcpt")
+MAX_DSN_CHARS = 4096
 _TEMP_ERRNOS = (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG, errno.EAGAIN)
 
 
@@ -59,8 +65,9 @@ class Envelope(NamedTuple):
 
     recipients: tuple[str, ...] = ()  # the argument recipients
     read_headers: bool = False  # -t
-    envelope_from: str = ""  # -f
+    envelope_from: str = ""  # -f ("<>": a null sender)
     full_name: str = ""  # -F
+    dsn: tuple[tuple[str, str], ...] = ()  # -N/-R/-V, or -bs's RET/ENVID/NOTIFY/ORCPT: recorded
 
 
 def submit_folder() -> Path:
@@ -69,12 +76,14 @@ def submit_folder() -> Path:
 
 
 def header_line(envelope: Envelope) -> bytes:
-    body = {
+    body: dict[str, Any] = {
         "recipients": list(envelope.recipients),
         "read_headers": envelope.read_headers,
         "envelope_from": envelope.envelope_from,
         "full_name": envelope.full_name,
     }
+    if envelope.dsn:  # only when given: a file without it reads the same to any runner
+        body["dsn"] = dict(envelope.dsn)
     text = json.dumps(body, ensure_ascii=True, separators=(",", ":"))
     return MAGIC + str(VERSION).encode() + b" " + text.encode() + b"\n"
 
@@ -111,7 +120,12 @@ def _envelope(fields: Any) -> Envelope:
     texts = [fields.get(k, "") for k in ("envelope_from", "full_name")]
     if not all(isinstance(t, str) for t in texts):
         raise HeaderError("the envelope's envelope_from or full_name is not text")
-    return Envelope(tuple(recipients), read_headers, texts[0], texts[1])
+    dsn = fields.get("dsn", {})
+    if not isinstance(dsn, dict) or not all(
+        k in DSN_KEYS and isinstance(v, str) and len(v) <= MAX_DSN_CHARS for k, v in dsn.items()
+    ):
+        raise HeaderError(f"the envelope's dsn is not a table of {', '.join(DSN_KEYS)}")
+    return Envelope(tuple(recipients), read_headers, texts[0], texts[1], tuple(sorted(dsn.items())))
 
 
 def drop(folder: Path, raw: bytes, envelope: Envelope) -> str:

@@ -234,7 +234,7 @@ class _Intake:
                 recipients=prepared.recipients,
                 sender=prepared.sender,
                 source="sendmail",
-                details={"submitted_by": user},
+                details={"submitted_by": user, **dict(envelope.dsn)},  # DSN: recorded
                 return_path=envelope.envelope_from or user,  # a failure notice goes there
             )
         except OutboxError as e:

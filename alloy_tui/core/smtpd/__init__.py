@@ -6,6 +6,7 @@ hand their mail to the outbox, with sendmail's rules. Outside this package, impo
         run_queue(settings, config_path, daemon=True, stop=stop)
     running = start_listener(settings, config_path)      # on a thread; running.port, .stop()
     serve_pipe(settings, config_path)                    # `sendmail -bs`: one session on stdin/stdout
+    serve_pipe_to_maildrop(folder)                       # `sendmail -bs` without the config
 
 Built on aiosmtpd (no SMTP parsing of our own). Nothing here imports msal, httpx, exchangelib
 or Textual.
@@ -14,7 +15,7 @@ or Textual.
 from __future__ import annotations
 
 from alloy_tui.core.smtpd.options import ListenerOptions, SmtpdError, listener_options
-from alloy_tui.core.smtpd.pipe import PipeSummary, serve_pipe
+from alloy_tui.core.smtpd.pipe import PipeSummary, serve_pipe, serve_pipe_to_maildrop
 from alloy_tui.core.smtpd.running import (
     ListenerThread,
     daemon_listener,
@@ -33,5 +34,6 @@ __all__ = [
     "listener_options",
     "serve",
     "serve_pipe",
+    "serve_pipe_to_maildrop",
     "start_listener",
 ]

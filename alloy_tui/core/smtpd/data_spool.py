@@ -43,8 +43,11 @@ class Spooled:
 
 
 class DataSpool:
-    def __init__(self, folder: Path, size_limit: int, header_limit: int) -> None:
+    def __init__(
+        self, folder: Path, size_limit: int, header_limit: int, spill_at: int | None = SPILL
+    ) -> None:
         self.folder = folder
+        self.spill_at = spill_at  # None: never to a file (sendmail -bs into the maildrop)
         self.size_limit = size_limit
         self.header_limit = header_limit
         self.size = 0  # bytes received (after dot-unstuffing)
@@ -86,7 +89,9 @@ class DataSpool:
     @property
     def wants_spill(self) -> bool:
         """True once the header block is complete and the message is too long for memory."""
-        return not self.refusal and self.fd < 0 and self.head_end >= 0 and self.size > SPILL
+        if self.spill_at is None or self.refusal or self.fd >= 0:
+            return False
+        return self.head_end >= 0 and self.size > self.spill_at
 
     def header_block(self) -> bytes:
         """The header block with its empty line (what `mail.prepare` reads)."""

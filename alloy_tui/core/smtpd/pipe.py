@@ -40,6 +40,7 @@ DRAIN_SECONDS = 10.0  # for the last replies to reach stdout once the session is
 class PipeSummary(NamedTuple):
     accepted: int  # messages answered 250 (queued)
     interrupted: bool  # a signal ended a session that was still open
+    failures: tuple[tuple[int, str], ...] = ()  # into the maildrop: each 451/452's (sysexits, why)
 
 
 PIPE_IDLE_SECONDS = 300.0  # postfix's smtpd_timeout; Symfony pings (NOOP) only after 100 s idle
@@ -122,13 +123,31 @@ async def _session(
     outbox: Outbox | None,
     deliver: bool,
 ) -> PipeSummary:
-    loop = asyncio.get_running_loop()
     box = outbox or open_outbox(settings, config_path)
     pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="smtpd-pipe")
     kick = _Kicker(Path(config_path), box.path, pool) if deliver else None
     listener = _PipeListener(Handler(settings, options, box, pool, kick), options, pool)
     if kick is not None:
         listener.on_stopped.append(kick.finish)
+    return await _converse(listener, pool, fds)
+
+
+async def _drop_session(
+    folder: Path, options: ListenerOptions, fds: tuple[int, int]
+) -> PipeSummary:
+    from alloy_tui.core.smtpd.drop_handler import DropHandler
+
+    pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="smtpd-pipe")
+    handler = DropHandler(folder, options, pool)
+    summary = await _converse(_PipeListener(handler, options, pool), pool, fds)
+    return summary._replace(failures=tuple(handler.failures))
+
+
+async def _converse(
+    listener: _PipeListener, pool: ThreadPoolExecutor, fds: tuple[int, int]
+) -> PipeSummary:
+    """The one session on fds until it ends (stdin done, stdout gone, or a signal)."""
+    loop = asyncio.get_running_loop()
     ours, theirs = socket.socketpair()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -165,4 +184,14 @@ def serve_pipe(
     options = pipe_options(settings)
     coro = _session(settings, config_path, options, fds, outbox, deliver)
     result: PipeSummary = asyncio.run(coro)
+    return result
+
+
+def serve_pipe_to_maildrop(folder: Path, fds: tuple[int, int] = (0, 1)) -> PipeSummary:
+    """`sendmail -bs` for a user who can't use the config: one SMTP session with the listener's
+    rules that need no config (`drop_handler.drop_options`), each message a drop file in
+    `folder` (250 once durable, 451/452 when the maildrop can't take it)."""
+    from alloy_tui.core.smtpd.drop_handler import drop_options
+
+    result: PipeSummary = asyncio.run(_drop_session(Path(folder), drop_options(), fds))
     return result

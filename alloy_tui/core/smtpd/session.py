@@ -287,8 +287,7 @@ class Session(SMTP):
             await self.push("501 5.5.4 Syntax: DATA")
             return
         handler = self._listener.handler
-        o = self._listener.options
-        spool = DataSpool(handler.outbox.path / "tmp", o.max_message_bytes, o.max_header_bytes)
+        spool = handler.spool()
         await super().push("354 End data with <CR><LF>.<CR><LF>")
         self.set_deadline("data")
         try:

@@ -14,29 +14,23 @@ from alloy_tui.core.errors import ExplainedError, UserInputError
 from alloy_tui.core.mail.graph import GraphTransport
 from alloy_tui.core.mail.message import OutgoingMessage
 from alloy_tui.sandbox import Sandbox
-from tests.helpers.m365 import ACCOUNT, copy_cache, settings_for, sign_in
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
+from tests.helpers.m365 import (
+    ACCOUNT,
+    copy_cache,
+    fresh_settings,
+    settings_for,
+    signed_in_template,
+)
 
 
 @pytest.fixture(scope="module")
 def signed_in(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    d = tmp_path_factory.mktemp("template")
-    s = settings_for(sb, d, from_delegation=True)
-    sign_in(sb, s, d / "config.toml")
-    return s
+    return signed_in_template(sb, tmp_path_factory, from_delegation=True)
 
 
 @pytest.fixture
 def settings(sb: Sandbox, signed_in: Settings, tmp_path: Path) -> Iterator[Settings]:
-    sb.clear_scenarios()
-    sb.clear_requests()
-    copy_cache(signed_in, tmp_path)
-    yield settings_for(sb, tmp_path)
+    yield fresh_settings(sb, signed_in, tmp_path)
     sb.clear_scenarios()
 
 

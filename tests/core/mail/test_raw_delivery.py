@@ -19,7 +19,10 @@ from alloy_tui.core.mail.raw import for_exchange
 from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.mailbox import as_handed_over
-from tests.helpers.m365 import ACCOUNT, copy_cache, settings_for, sign_in
+from tests.helpers.m365 import (
+    ACCOUNT,
+    fresh_settings,
+)
 from tests.helpers.smtp_server import SmtpServer
 
 ES_USER = "svc-alerts@contoso.example"
@@ -43,26 +46,9 @@ def mime(subject: str, *, to: str = "ops@contoso.example", from_: str = ACCOUNT)
     return m.as_bytes(policy=email.policy.SMTP)
 
 
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def signed_in(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    d = tmp_path_factory.mktemp("template")
-    s = settings_for(sb, d)
-    sign_in(sb, s, d / "config.toml")
-    return s
-
-
 @pytest.fixture
 def eo(sb: Sandbox, signed_in: Settings, tmp_path: Path) -> Iterator[Settings]:
-    sb.clear_scenarios()
-    sb.clear_requests()
-    copy_cache(signed_in, tmp_path)
-    yield settings_for(sb, tmp_path)
+    yield fresh_settings(sb, signed_in, tmp_path)
     sb.clear_scenarios()
 
 

@@ -18,7 +18,13 @@ from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.mail import open_delivery
 from alloy_tui.core.outbox.policy import is_permanent
 from alloy_tui.sandbox import Sandbox
-from tests.helpers.m365 import ACCOUNT, copy_cache, settings_for, sign_in
+from tests.helpers.m365 import (
+    ACCOUNT,
+    fresh_settings,
+    settings_for,
+    sign_in,
+    signed_in_template,
+)
 
 BIG = os.urandom(9 * 1024 * 1024 + 12345)  # several upload chunks, the last one short
 SMALL = os.urandom(200_000)
@@ -38,25 +44,13 @@ def large_mime(subject: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
 def signed_in(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    d = tmp_path_factory.mktemp("template")
-    s = settings_for(sb, d, large_messages=True)
-    sign_in(sb, s, d / "config.toml")
-    return s
+    return signed_in_template(sb, tmp_path_factory, large_messages=True)
 
 
 @pytest.fixture
 def settings(sb: Sandbox, signed_in: Settings, tmp_path: Path) -> Iterator[Settings]:
-    sb.clear_scenarios()
-    sb.clear_requests()
-    copy_cache(signed_in, tmp_path)
-    yield settings_for(sb, tmp_path, large_messages=True)
+    yield fresh_settings(sb, signed_in, tmp_path, large_messages=True)
     sb.clear_scenarios()
 
 

@@ -23,25 +23,16 @@ from alloy_tui.core.maildrop import (
     MaildropIntake,
     drop,
     header_line,
-    intake,
     parse,
 )
 from alloy_tui.core.maildrop.pickup import limit
 from alloy_tui.core.outbox import Outbox
+from tests.helpers import maildrop
+from tests.helpers.maildrop import new_maildrop
+from tests.helpers.recording_log import Log
 
 RAW = b"To: ops@contoso.example\nSubject: nightly backup\n\nall 3 files copied\n"
 OTHER_UID = 4242  # no such user: shown as "uid 4242"
-
-
-class Log:
-    def __init__(self) -> None:
-        self.entries: list[tuple[str, str, str, dict[str, Any]]] = []
-
-    def __call__(self, level: str, event: str, message: str, details: dict[str, Any]) -> None:
-        self.entries.append((level, event, message, details))
-
-    def events(self, name: str) -> list[tuple[str, str, str, dict[str, Any]]]:
-        return [e for e in self.entries if e[1] == name]
 
 
 def settings(
@@ -53,17 +44,11 @@ def settings(
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    d = tmp_path / "maildrop"
-    d.mkdir()
-    d.chmod(0o3733)
-    return d
+    return new_maildrop(tmp_path)
 
 
 def intake_into(folder: Path, tmp_path: Path, s: Settings | None = None) -> tuple[Outbox, Log, Any]:
-    log = Log()
-    box = Outbox(tmp_path / "queue", log=log)
-    summary = intake(folder, box, s or settings(), tmp_path / "config.toml", log)
-    return box, log, summary
+    return maildrop.intake_into(folder, tmp_path, s or settings())
 
 
 def plant(folder: Path, uid: int, data: bytes, *, owner: int | None = None) -> Path:

@@ -17,23 +17,14 @@ from typing import Any
 import pytest
 
 from alloy_tui.core.config import Settings
-from alloy_tui.core.maildrop import Envelope, drop, header_line, intake, stuck_files
+from alloy_tui.core.maildrop import Envelope, drop, header_line, stuck_files
 from alloy_tui.core.outbox import Outbox
+from tests.helpers.maildrop import intake_into, new_maildrop
+from tests.helpers.recording_log import Log
 from tests.helpers.smtp_server import SmtpServer
 
 RAW = b"To: ops@contoso.example\nSubject: nightly backup\n\nall 3 files copied\n"
 ROOT = Path(__file__).resolve().parents[3]
-
-
-class Log:
-    def __init__(self) -> None:
-        self.entries: list[tuple[str, str, str, dict[str, Any]]] = []
-
-    def __call__(self, level: str, event: str, message: str, details: dict[str, Any]) -> None:
-        self.entries.append((level, event, message, details))
-
-    def events(self, name: str) -> list[tuple[str, str, str, dict[str, Any]]]:
-        return [e for e in self.entries if e[1] == name]
 
 
 def settings(**queue: Any) -> Settings:
@@ -44,17 +35,11 @@ def settings(**queue: Any) -> Settings:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    d = tmp_path / "maildrop"
-    d.mkdir()
-    d.chmod(0o3733)
-    return d
+    return new_maildrop(tmp_path)
 
 
 def run_intake(folder: Path, tmp_path: Path, s: Settings | None = None) -> tuple[Outbox, Log, Any]:
-    log = Log()
-    box = Outbox(tmp_path / "queue", log=log)
-    summary = intake(folder, box, s or settings(), tmp_path / "config.toml", log)
-    return box, log, summary
+    return intake_into(folder, tmp_path, s or settings())
 
 
 def good(folder: Path, subject: str = "nightly backup") -> str:

@@ -14,8 +14,9 @@ from typing import Any
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.outbox import Outbox, run_queue
+from tests.helpers.clock import FakeClock
 from tests.helpers.sendmail_door import sendmail, write_config
-from tests.helpers.smtp_server import Received, SmtpServer, free_port
+from tests.helpers.smtp_server import Received, SmtpServer, free_port, smtp_settings
 
 OK, BAD = "ok@contoso.test", "bad@contoso.test"
 ALICE = "alice@contoso.test"
@@ -29,13 +30,8 @@ def raw(subject: str, *to: str, extra: str = "") -> bytes:
 
 
 def settings_for(tmp_path: Path, port: int, **queue: Any) -> Settings:
-    return (
-        Settings(service="smtp")
-        .with_section("smtp", host="127.0.0.1", port=port, security="none")
-        .with_section("message", default_from="server@contoso.test")
-        .with_section("queue", path=str(tmp_path / "queue"), max_per_minute=0, **queue)
-        .with_section("sendmail", admin="admin@contoso.test")
-        .with_section("alert_log", path=str(tmp_path / "log.jsonl"))
+    return smtp_settings(tmp_path, port, **queue).with_section(
+        "sendmail", admin="admin@contoso.test"
     )
 
 
@@ -155,19 +151,8 @@ def test_at_most_one_notice_and_none_when_turned_off(tmp_path: Path) -> None:
     assert "notice" not in (box.read_meta(other) or {})
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1_900_000_000.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float, stop: object = None) -> None:
-        self.t += max(0.0, seconds)
-
-
 def test_a_lifetime_that_ran_out_sends_the_notice(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = FakeClock()
     box = Outbox(tmp_path / "queue", clock=clock.now)
     box.submit(raw("late", OK), recipients=[OK], sender="", source="t", return_path="root")
     run_queue(settings_for(tmp_path, free_port()), tmp_path / "c.toml", clock=clock)

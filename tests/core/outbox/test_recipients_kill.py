@@ -5,7 +5,6 @@ per kill, and once the 451 ends every good recipient has it."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
@@ -15,10 +14,9 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from alloy_tui.core.outbox import Outbox
-from tests.helpers.smtp_server import SmtpServer
+from tests.helpers.smtp_server import SmtpServer, slow_down, write_smtp_config
 
 ROOT = Path(__file__).resolve().parents[3]
 RUNNER = """
@@ -32,25 +30,7 @@ run_queue(load(cfg).settings, cfg, flush=True)
 
 
 def write_config(tmp_path: Path, port: int) -> Path:
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        'service = "smtp"\n'
-        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-        '[message]\ndefault_from = "server@contoso.test"\n'
-        f'[queue]\npath = "{tmp_path / "queue"}"\nmax_per_minute = 0\nfailure_notices = false\n'
-        f'[alert_log]\npath = "{tmp_path / "alert_log.jsonl"}"\n'
-    )
-    return cfg
-
-
-def slow_down(server: SmtpServer, seconds: float) -> None:
-    accept = server.handler.handle_DATA
-
-    async def slow(*args: Any) -> str:
-        await asyncio.sleep(seconds)
-        return await accept(*args)
-
-    server.handler.handle_DATA = slow  # type: ignore[method-assign]
+    return write_smtp_config(tmp_path, port, queue="failure_notices = false\n")
 
 
 def run(cfg: Path, kill_after: float | None, server: SmtpServer | None = None) -> bool:

@@ -4,7 +4,6 @@ when the refusal names nobody, each recipient is tried alone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -13,7 +12,13 @@ import pytest
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.outbox import Outbox, run_queue
 from alloy_tui.sandbox import Sandbox
-from tests.helpers.m365 import ACCOUNT, copy_cache, log_entries, settings_for, sign_in
+from tests.helpers.m365 import (
+    ACCOUNT,
+    copy_cache,
+    log_entries,
+    settings_for,
+    sign_in,
+)
 
 GOOD, BAD, OTHER = "ops@contoso.example", "typo.refused@contoso.example", "ceo@contoso.example"
 
@@ -24,20 +29,6 @@ def mime(subject: str, *to: str) -> bytes:
     m["Message-ID"] = f"<{subject.replace(' ', '-')}@web01>"
     m.set_content("body\n")
     return m.as_bytes()
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def signed_in(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    d = tmp_path_factory.mktemp("template")
-    s = settings_for(sb, d)
-    sign_in(sb, s, d / "config.toml")
-    return s
 
 
 def settings(sb: Sandbox, signed_in: Settings, tmp_path: Path, api: str) -> Settings:

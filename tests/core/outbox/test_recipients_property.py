@@ -21,20 +21,10 @@ from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation
 from alloy_tui.core.outbox import Outbox
 from alloy_tui.core.outbox.runner import Runner
+from tests.helpers.clock import FakeClock
 
 FATES = ("good", "good", "bad", "flaky")
 STYLES = ("smtp", "named", "unnamed")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1_900_000_000.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float, stop: object = None) -> None:
-        self.t += max(0.0, seconds)
 
 
 class Result:
@@ -114,7 +104,7 @@ def test_no_recipient_lost_none_sent_twice_refused_ones_never_sent(
     messages: list[tuple[str, list[str]]], script: list[str]
 ) -> None:
     with tempfile.TemporaryDirectory() as d:
-        clock = Clock()
+        clock = FakeClock()
         box = Outbox(Path(d) / "queue", clock=clock.now)
         fates: dict[str, str] = {}
         styles: dict[str, str] = {}

@@ -8,36 +8,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.outbox import Outbox, run_queue
-from tests.helpers.smtp_server import SmtpServer, free_port
+from tests.helpers.clock import FakeClock
+from tests.helpers.smtp_server import SmtpServer, free_port, smtp_settings
 
 RAW = (
     b"From: server@contoso.test\r\nTo: ok@contoso.test, ops@contoso.test, bad@contoso.test\r\n"
     b"Subject: nightly\r\nMessage-ID: <n1@web01>\r\n\r\nbody\r\n"
 )
 OK, OPS, BAD = "ok@contoso.test", "ops@contoso.test", "bad@contoso.test"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1_900_000_000.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float, stop: object = None) -> None:
-        self.t += max(0.0, seconds)
-
-
-def settings_for(tmp_path: Path, port: int, **queue: Any) -> Settings:
-    return (
-        Settings(service="smtp")
-        .with_section("smtp", host="127.0.0.1", port=port, security="none")
-        .with_section("message", default_from="server@contoso.test")
-        .with_section("queue", path=str(tmp_path / "queue"), max_per_minute=0, **queue)
-        .with_section("alert_log", path=str(tmp_path / "log.jsonl"))
-    )
 
 
 def entries(tmp_path: Path, event: str) -> list[dict[str, Any]]:
@@ -54,7 +33,7 @@ def got_by(server: SmtpServer, address: str) -> int:
 
 
 def test_550_451_250_each_recipient_its_own_outcome(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = FakeClock()
     box = Outbox(tmp_path / "queue", clock=clock.now)
     qid = box.submit(RAW, recipients=[OK, OPS, BAD], sender="", source="cron")
     cfg = tmp_path / "c.toml"
@@ -63,7 +42,7 @@ def test_550_451_250_each_recipient_its_own_outcome(tmp_path: Path) -> None:
             BAD: "550 5.1.1 <bad@contoso.test>: Recipient address rejected: User unknown",
             OPS: "451 4.2.0 <ops@contoso.test>: mailbox busy, try later",
         }
-        settings = settings_for(tmp_path, server.port, failure_notices=False)
+        settings = smtp_settings(tmp_path, server.port, failure_notices=False)
         summary = run_queue(settings, cfg, clock=clock)
         assert summary.deferred == 1 and summary.sent == 0 and summary.failed == 0
         assert [m.rcpt_tos for m in server.messages] == [[OK]]
@@ -99,7 +78,7 @@ def test_every_recipient_sent_removes_the_message(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "queue")
     qid = box.submit(RAW, recipients=[OK, OPS], sender="", source="t")
     with SmtpServer(tmp_path, "none") as server:
-        assert run_queue(settings_for(tmp_path, server.port), tmp_path / "c.toml").sent == 1
+        assert run_queue(smtp_settings(tmp_path, server.port), tmp_path / "c.toml").sent == 1
         assert [m.rcpt_tos for m in server.messages] == [[OK, OPS]]
     assert box.list() == [] and qid not in box.ids()
     [sent] = entries(tmp_path, "mail.sent")
@@ -109,13 +88,13 @@ def test_every_recipient_sent_removes_the_message(tmp_path: Path) -> None:
 def test_a_451_after_data_keeps_the_accepted_pending_and_a_550_at_rcpt_fails(
     tmp_path: Path,
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     box = Outbox(tmp_path / "queue", clock=clock.now)
     qid = box.submit(RAW, recipients=[OK, BAD], sender="", source="t")
     with SmtpServer(tmp_path, "none") as server:
         server.handler.refuse_rcpt = {BAD}
         server.handler.data_reply = "451 4.3.0 Queue full, try later"
-        settings = settings_for(tmp_path, server.port, failure_notices=False)
+        settings = smtp_settings(tmp_path, server.port, failure_notices=False)
         summary = run_queue(settings, tmp_path / "c.toml", clock=clock)
         assert summary.deferred == 1
         assert states(box, qid) == {OK: "pending", BAD: "failed"}
@@ -133,7 +112,7 @@ def test_a_554_after_data_fails_the_accepted_ones(tmp_path: Path) -> None:
     with SmtpServer(tmp_path, "none") as server:
         server.handler.rcpt_replies = {OPS: "451 4.2.0 busy"}
         server.handler.data_reply = "554 5.6.0 Message content rejected"
-        settings = settings_for(tmp_path, server.port, failure_notices=False)
+        settings = smtp_settings(tmp_path, server.port, failure_notices=False)
         run_queue(settings, tmp_path / "c.toml")
     assert states(box, qid) == {OK: "failed", BAD: "failed", OPS: "pending"}
     assert box.get(qid).state == "pending"
@@ -147,7 +126,7 @@ def test_an_old_record_without_recipient_states_is_delivered(tmp_path: Path) -> 
     assert states(box, qid) == {OK: "pending", OPS: "pending"}
     with SmtpServer(tmp_path, "none") as server:
         server.handler.refuse_rcpt = {OPS}
-        run_queue(settings_for(tmp_path, server.port, failure_notices=False), tmp_path / "c.toml")
+        run_queue(smtp_settings(tmp_path, server.port, failure_notices=False), tmp_path / "c.toml")
         assert [m.rcpt_tos for m in server.messages] == [[OK]]
     assert states(box, qid) == {OK: "sent", OPS: "failed"}
 
@@ -157,7 +136,7 @@ def test_retry_sends_again_only_to_the_failed_recipients(tmp_path: Path) -> None
     qid = box.submit(RAW, recipients=[OK, BAD], sender="", source="t")
     with SmtpServer(tmp_path, "none") as server:
         server.handler.refuse_rcpt = {BAD}
-        settings = settings_for(tmp_path, server.port, failure_notices=False)
+        settings = smtp_settings(tmp_path, server.port, failure_notices=False)
         run_queue(settings, tmp_path / "c.toml")
         assert box.get(qid).state == "failed"
         server.handler.refuse_rcpt = set()
@@ -173,7 +152,7 @@ def test_every_recipient_refused_at_rcpt_mixed_4xx_and_5xx(tmp_path: Path) -> No
     qid = box.submit(RAW, recipients=[OPS, BAD], sender="", source="t")
     with SmtpServer(tmp_path, "none") as server:
         server.handler.rcpt_replies = {OPS: "452 4.5.3 Too many recipients", BAD: "550 5.1.1 no"}
-        run_queue(settings_for(tmp_path, server.port, failure_notices=False), tmp_path / "c.toml")
+        run_queue(smtp_settings(tmp_path, server.port, failure_notices=False), tmp_path / "c.toml")
         assert server.messages == []
     assert states(box, qid) == {OPS: "pending", BAD: "failed"}
     ops = next(r for r in box.get(qid).recipients if r.address == OPS)
@@ -183,7 +162,7 @@ def test_every_recipient_refused_at_rcpt_mixed_4xx_and_5xx(tmp_path: Path) -> No
 def test_an_outage_leaves_every_recipient_pending(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "queue")
     qid = box.submit(RAW, recipients=[OK, OPS], sender="", source="t")
-    run_queue(settings_for(tmp_path, free_port()), tmp_path / "c.toml")
+    run_queue(smtp_settings(tmp_path, free_port()), tmp_path / "c.toml")
     assert states(box, qid) == {OK: "pending", OPS: "pending"}
     assert all(r.last_error is not None for r in box.get(qid).recipients)
 

@@ -16,25 +16,14 @@ import pytest
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.outbox import Outbox, open_outbox, run_queue
 from alloy_tui.sandbox import Sandbox
-from tests.helpers.m365 import ACCOUNT, copy_cache, log_entries, settings_for, sign_in
-
-
-class FakeClock:
-    """Simulated time: sleeping advances it at once; optionally stops a daemon at `until`."""
-
-    def __init__(self, until: float | None = None, stop: threading.Event | None = None) -> None:
-        self.t = 1_900_000_000.0
-        self.slept: list[float] = []
-        self.until, self.stop = until, stop
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float, stop: threading.Event | None = None) -> None:
-        self.slept.append(seconds)
-        self.t += max(0.0, seconds)
-        if self.until is not None and self.t >= self.until and self.stop is not None:
-            self.stop.set()
+from tests.helpers.clock import FakeClock
+from tests.helpers.m365 import (
+    ACCOUNT,
+    fresh_settings,
+    log_entries,
+    settings_for,
+    sign_in,
+)
 
 
 def mime(subject: str, from_: str = ACCOUNT) -> bytes:
@@ -45,26 +34,9 @@ def mime(subject: str, from_: str = ACCOUNT) -> bytes:
     return m.as_bytes()
 
 
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def signed_in(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    d = tmp_path_factory.mktemp("template")
-    s = settings_for(sb, d)
-    sign_in(sb, s, d / "config.toml")
-    return s
-
-
 @pytest.fixture
 def settings(sb: Sandbox, signed_in: Settings, tmp_path: Path) -> Iterator[Settings]:
-    sb.clear_scenarios()
-    sb.clear_requests()
-    copy_cache(signed_in, tmp_path)
-    s = settings_for(sb, tmp_path).with_section(
+    s = fresh_settings(sb, signed_in, tmp_path).with_section(
         "queue", path=str(tmp_path / "queue"), max_per_minute=0
     )
     yield s

@@ -24,12 +24,6 @@ HELPDESK = "helpdesk@contoso.example"  # granted alerts@ Send On Behalf in the s
 CEO = "ceo@contoso.example"  # granted nothing
 
 
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
-
-
 @pytest.fixture
 def pem(sb: Sandbox, tmp_path: Path) -> Iterator[Path]:
     sb.clear_scenarios()

@@ -19,19 +19,9 @@ from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import VERDICTS, ExplainedError, Explanation
 from alloy_tui.core.outbox import Outbox, read_hold
 from alloy_tui.core.outbox.runner import Runner
+from tests.helpers.clock import FakeClock
 
 OUTCOMES = ("ok", *VERDICTS)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1_900_000_000.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float, stop: object = None) -> None:
-        self.t += max(0.0, seconds)
 
 
 class Scripted:
@@ -90,7 +80,7 @@ def test_verdicts_never_hold_on_a_message_never_lose_or_repeat_one(
     n: int, script: list[str], retry_after: list[int], flush: bool
 ) -> None:
     with tempfile.TemporaryDirectory() as d:
-        clock = Clock()
+        clock = FakeClock()
         box = Outbox(Path(d) / "queue", clock=clock.now)
         names = [f"m{i}" for i in range(n)]
         for name in names:

@@ -4,7 +4,6 @@ the runner lock tells whether a runner is active."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
@@ -20,7 +19,7 @@ import pytest
 
 from alloy_tui.core.outbox import Outbox, runner_active, start_runner_detached
 from alloy_tui.core.outbox.locks import wait_lock
-from tests.helpers.smtp_server import SmtpServer
+from tests.helpers.smtp_server import SmtpServer, slow_down, write_smtp_config
 
 ROOT = Path(__file__).resolve().parents[3]
 RUNNER = """
@@ -35,15 +34,7 @@ print(json.dumps(summary.__dict__), flush=True)
 
 
 def write_config(tmp_path: Path, port: int) -> Path:
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(
-        'service = "smtp"\n'
-        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-        '[message]\ndefault_from = "server@contoso.test"\n'
-        f'[queue]\npath = "{tmp_path / "queue"}"\nmax_per_minute = 0\n'
-        f'[alert_log]\npath = "{tmp_path / "alert_log.jsonl"}"\n'
-    )
-    return cfg
+    return write_smtp_config(tmp_path, port)
 
 
 def fill(tmp_path: Path, n: int) -> list[str]:
@@ -82,17 +73,6 @@ def message_ids(server: SmtpServer) -> Counter[str]:
             if line.lower().startswith(b"message-id:"):
                 ids[line.split(b":", 1)[1].strip().decode()] += 1
     return ids
-
-
-def slow_down(server: SmtpServer, seconds: float) -> None:
-    """Make our own test server take a while per message, so kills land mid-send."""
-    accept = server.handler.handle_DATA
-
-    async def slow(*args: Any) -> str:
-        await asyncio.sleep(seconds)
-        return await accept(*args)
-
-    server.handler.handle_DATA = slow  # type: ignore[method-assign]
 
 
 def test_two_runners_at_once_send_each_message_once(tmp_path: Path) -> None:

@@ -9,23 +9,13 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.outbox import Outbox, run_queue
 from alloy_tui.core.outbox.policy import delay
-from tests.helpers.smtp_server import SmtpServer, free_port
+from tests.helpers.clock import FakeClock
+from tests.helpers.smtp_server import SmtpServer, free_port, smtp_settings
 
 RAW = b"From: server@contoso.test\r\nTo: ops@contoso.test\r\nSubject: s\r\n\r\nbody\r\n"
-
-
-def settings_for(tmp_path: Path, port: int) -> Settings:
-    return (
-        Settings(service="smtp")
-        .with_section("smtp", host="127.0.0.1", port=port, security="none")
-        .with_section("message", default_from="server@contoso.test")
-        .with_section("queue", path=str(tmp_path / "queue"), max_per_minute=0)
-        .with_section("alert_log", path=str(tmp_path / "log.jsonl"))
-    )
 
 
 def entries(tmp_path: Path, event: str) -> list[dict[str, Any]]:
@@ -40,7 +30,7 @@ def submit(tmp_path: Path, *to: str) -> str:
 def test_sent_as_queued(tmp_path: Path) -> None:
     with SmtpServer(tmp_path, "none") as server:
         qid = submit(tmp_path, "ops@contoso.test")
-        assert run_queue(settings_for(tmp_path, server.port), tmp_path / "c.toml").sent == 1
+        assert run_queue(smtp_settings(tmp_path, server.port), tmp_path / "c.toml").sent == 1
         [got] = server.messages
         assert got.data.replace(b"\r\n", b"\n").rstrip() == RAW.replace(b"\r\n", b"\n").rstrip()
     [sent] = entries(tmp_path, "mail.sent")
@@ -51,7 +41,7 @@ def test_refused_recipient_fails_at_once_naming_the_address(tmp_path: Path) -> N
     with SmtpServer(tmp_path, "none") as server:
         server.handler.refuse_rcpt = {"gone@contoso.test"}
         qid = submit(tmp_path, "gone@contoso.test")
-        summary = run_queue(settings_for(tmp_path, server.port), tmp_path / "c.toml")
+        summary = run_queue(smtp_settings(tmp_path, server.port), tmp_path / "c.toml")
     assert summary.failed == 1 and Outbox(tmp_path / "queue").get(qid).state == "failed"
     [failed] = entries(tmp_path, "mail.failed")
     assert failed["level"] == "error" and "gone@contoso.test" in failed["details"]["cause"]
@@ -61,10 +51,10 @@ def test_4xx_reply_and_closed_port_stay_pending(tmp_path: Path) -> None:
     with SmtpServer(tmp_path, "none") as server:
         server.handler.rcpt_reply = "451 4.3.0 Try again later"
         qid = submit(tmp_path, "ops@contoso.test")
-        summary = run_queue(settings_for(tmp_path, server.port), tmp_path / "c.toml")
+        summary = run_queue(smtp_settings(tmp_path, server.port), tmp_path / "c.toml")
     assert summary.deferred == 1 and summary.pending == 1
     assert Outbox(tmp_path / "queue").get(qid).state == "pending"
-    summary = run_queue(settings_for(tmp_path, free_port()), tmp_path / "c.toml", flush=True)
+    summary = run_queue(smtp_settings(tmp_path, free_port()), tmp_path / "c.toml", flush=True)
     assert summary.deferred == 1 and summary.failed == 0
     last = entries(tmp_path, "mail.deferred")[-1]
     assert last["details"]["next_attempt_at"] and last["details"]["error_code"]
@@ -84,20 +74,9 @@ def test_back_off_and_retry_after() -> None:
     assert delay(2, ex(retry_after="garbage")) == 120  # unreadable: the back-off
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1_900_000_000.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float, stop: object = None) -> None:
-        self.t += max(0.0, seconds)
-
-
 def test_a_failed_message_retried_gets_a_fresh_lifetime(tmp_path: Path) -> None:
-    clock = Clock()
-    settings = settings_for(tmp_path, free_port())  # nothing listens: temporary failures
+    clock = FakeClock()
+    settings = smtp_settings(tmp_path, free_port())  # nothing listens: temporary failures
     box = Outbox(tmp_path / "queue", clock=clock.now)
     qid = box.submit(RAW, recipients=["ops@contoso.test"], sender="", source="cron")
     run_queue(settings, tmp_path / "c.toml", clock=clock)
@@ -110,5 +89,5 @@ def test_a_failed_message_retried_gets_a_fresh_lifetime(tmp_path: Path) -> None:
     with SmtpServer(tmp_path, "none") as server:
         box.retry(qid)
         assert box.get(qid).state == "pending" and box.get(qid).queued_at == queued_at
-        summary = run_queue(settings_for(tmp_path, server.port), tmp_path / "c.toml", clock=clock)
+        summary = run_queue(smtp_settings(tmp_path, server.port), tmp_path / "c.toml", clock=clock)
         assert summary.sent == 1 and len(server.messages) == 1

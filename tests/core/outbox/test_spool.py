@@ -7,25 +7,17 @@ import os
 import stat
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.outbox import Outbox, OutboxError, open_outbox, outbox_path
+from tests.helpers.recording_log import Log
 
 RAW = (
     b"From: Cron Daemon <root@web01>\r\nTo: root\r\n"
     b"Subject: =?utf-8?q?Cron_h=C3=A9llo?=\r\nMessage-ID: <1@web01>\r\n\r\nbody \xff 8-bit\r\n"
 )
-
-
-class Log:
-    def __init__(self) -> None:
-        self.entries: list[tuple[str, str, str, dict[str, Any]]] = []
-
-    def __call__(self, level: str, event: str, message: str, details: dict[str, Any]) -> None:
-        self.entries.append((level, event, message, details))
 
 
 def test_submit_is_listed_with_its_details_and_raw_bytes_kept(tmp_path: Path) -> None:

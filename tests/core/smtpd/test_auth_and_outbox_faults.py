@@ -12,25 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import trustme
 
 from alloy_tui.core import secrets
 from alloy_tui.core.config import load_or_default
 from alloy_tui.core.smtpd import SmtpdError, start_listener
 from tests.helpers.smtpd_listener import MESSAGE, Raw, listening, write_config
+from tests.helpers.smtpd_tls import tls_files
 from tests.helpers.tmpfs import small_tmpfs
-
-
-def tls_files(folder: Path) -> tuple[str, ssl.SSLContext]:
-    """[smtpd] lines for a throwaway certificate for 127.0.0.1, and a client that trusts it."""
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    cert.private_key_and_cert_chain_pem.write_to_path(str(folder / "smtpd.pem"))
-    cert.private_key_pem.write_to_path(str(folder / "smtpd.key"))
-    client = ssl.create_default_context()
-    ca.configure_trust(client)
-    lines = f'tls_certificate = "{folder / "smtpd.pem"}"\ntls_key = "{folder / "smtpd.key"}"\n'
-    return lines, client
 
 
 @pytest.fixture

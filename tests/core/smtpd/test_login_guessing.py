@@ -9,15 +9,16 @@ import json
 import smtplib
 import ssl
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.core import secrets
 from alloy_tui.core.health import syslog_out
-from tests.core.smtpd.test_auth_and_outbox_faults import tls_files
 from tests.helpers.alert_receivers import SyslogReceiver
 from tests.helpers.smtpd_listener import MESSAGE, listening
+from tests.helpers.smtpd_tls import tls_files
 
 PASSWORD = "correct horse battery"
 
@@ -27,6 +28,15 @@ def network(tmp_path: Path) -> tuple[str, ssl.SSLContext]:
     secrets.store_password("smtpd", "grafana", PASSWORD)
     lines, client = tls_files(tmp_path)
     return lines + 'users = ["grafana"]\n', client
+
+
+@pytest.fixture
+def receiver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SyslogReceiver]:
+    """The syslog socket the alerts go to (a real Unix datagram socket)."""
+    r = SyslogReceiver(tmp_path / "log.sock")
+    monkeypatch.setenv(syslog_out.SOCKET_ENV, str(r.path))
+    yield r
+    r.close()
 
 
 def entries(folder: Path) -> list[dict[str, object]]:
@@ -95,59 +105,47 @@ def guess(port: int, client: ssl.SSLContext, source: str, passwords: list[str]) 
 def test_failures_from_one_address_lock_it_out_even_for_the_right_password(
     tmp_path: Path,
     network: tuple[str, ssl.SSLContext],
-    monkeypatch: pytest.MonkeyPatch,
+    receiver: SyslogReceiver,
 ) -> None:
     lines, client = network
-    receiver = SyslogReceiver(tmp_path / "log.sock")
-    monkeypatch.setenv(syslog_out.SOCKET_ENV, str(receiver.path))
     smtpd = lines + "auth_failures_before_lockout = 4\nauth_lockout_minutes = 1\n"
-    try:
-        with listening(tmp_path, smtpd) as (running, box):
-            port = running.port
-            with login(port, client, PASSWORD) as ok:  # before: the right password works
-                ok.sendmail("grafana@contoso.com", ["ops@contoso.com"], MESSAGE)
-            started = time.monotonic()
-            assert guess(port, client, "127.0.0.1", ["a", "b", "c"]) == [535, 535, 535, 421]
-            assert guess(port, client, "127.0.0.1", ["d"]) == [535, 421]  # the 4th: locked out
-            assert time.monotonic() - started >= 0.25 + 0.5 + 0.75 + 1.0  # slower each time
-            assert guess(port, client, "127.0.0.1", [PASSWORD]) == [421]  # the right one, refused
-            with pytest.raises(smtplib.SMTPServerDisconnected):
-                login(port, client, PASSWORD)
-            other = guess(
-                port, client, "127.0.0.2", ["e", "f", "g"]
-            )  # another address: its own count
-            assert other == [535, 535, 535, 421]
-            assert len(box.ids()) == 1
-            failed = wait_for(tmp_path, "smtpd.auth_failed", 7)
-            assert len(failed) == 7
-            assert {str(e["details"]["client"]) for e in failed} == {"127.0.0.1", "127.0.0.2"}  # type: ignore[index]
-            logged = (tmp_path / "alert_log.jsonl").read_text()
-            for secret in ('"a"', '"d"', PASSWORD):
-                assert secret not in logged
-            sent = receiver.lines(wait=5)
-            assert len(sent) == 1 and "failed logins from 127.0.0.1" in sent[0], sent
-            state = json.loads((box.path / "health.json").read_text())
-            assert state["alerts"]["smtpd_logins"]["active"] is True
-    finally:
-        receiver.close()
+    with listening(tmp_path, smtpd) as (running, box):
+        port = running.port
+        with login(port, client, PASSWORD) as ok:  # before: the right password works
+            ok.sendmail("grafana@contoso.com", ["ops@contoso.com"], MESSAGE)
+        started = time.monotonic()
+        assert guess(port, client, "127.0.0.1", ["a", "b", "c"]) == [535, 535, 535, 421]
+        assert guess(port, client, "127.0.0.1", ["d"]) == [535, 421]  # the 4th: locked out
+        assert time.monotonic() - started >= 0.25 + 0.5 + 0.75 + 1.0  # slower each time
+        assert guess(port, client, "127.0.0.1", [PASSWORD]) == [421]  # the right one, refused
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            login(port, client, PASSWORD)
+        other = guess(port, client, "127.0.0.2", ["e", "f", "g"])  # another address: its own count
+        assert other == [535, 535, 535, 421]
+        assert len(box.ids()) == 1
+        failed = wait_for(tmp_path, "smtpd.auth_failed", 7)
+        assert len(failed) == 7
+        assert {str(e["details"]["client"]) for e in failed} == {"127.0.0.1", "127.0.0.2"}  # type: ignore[index]
+        logged = (tmp_path / "alert_log.jsonl").read_text()
+        for secret in ('"a"', '"d"', PASSWORD):
+            assert secret not in logged
+        sent = receiver.lines(wait=5)
+        assert len(sent) == 1 and "failed logins from 127.0.0.1" in sent[0], sent
+        state = json.loads((box.path / "health.json").read_text())
+        assert state["alerts"]["smtpd_logins"]["active"] is True
 
 
 def test_a_second_lockout_within_the_repeat_time_raises_no_second_alert(
     tmp_path: Path,
     network: tuple[str, ssl.SSLContext],
-    monkeypatch: pytest.MonkeyPatch,
+    receiver: SyslogReceiver,
 ) -> None:
     lines, client = network
-    receiver = SyslogReceiver(tmp_path / "log.sock")
-    monkeypatch.setenv(syslog_out.SOCKET_ENV, str(receiver.path))
     smtpd = lines + "auth_failures_before_lockout = 1\n"
-    try:
-        with listening(tmp_path, smtpd) as (running, _):
-            assert guess(running.port, client, "127.0.0.3", ["x"]) == [535, 421]
-            assert guess(running.port, client, "127.0.0.4", ["y"]) == [535, 421]
-            assert len(wait_for(tmp_path, "smtpd.auth_failed", 2)) == 2
-            time.sleep(0.5)
-            sent = receiver.lines(wait=2)
-            assert len(sent) == 1 and "127.0.0.3" in sent[0], sent  # once, de-duplicated
-    finally:
-        receiver.close()
+    with listening(tmp_path, smtpd) as (running, _):
+        assert guess(running.port, client, "127.0.0.3", ["x"]) == [535, 421]
+        assert guess(running.port, client, "127.0.0.4", ["y"]) == [535, 421]
+        assert len(wait_for(tmp_path, "smtpd.auth_failed", 2)) == 2
+        time.sleep(0.5)
+        sent = receiver.lines(wait=2)
+        assert len(sent) == 1 and "127.0.0.3" in sent[0], sent  # once, de-duplicated

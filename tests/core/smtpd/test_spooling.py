@@ -5,11 +5,7 @@ And a UTF-8 mailbox (SMTPUTF8) reaches Graph (the sandbox) intact."""
 
 from __future__ import annotations
 
-import os
 import smtplib
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +19,7 @@ from alloy_tui.core.outbox import Outbox, run_queue
 from alloy_tui.core.smtpd import start_listener
 from alloy_tui.sandbox import Sandbox
 from tests.helpers.m365 import ACCOUNT, settings_for, sign_in
-from tests.helpers.smtpd_listener import Raw, listening, write_config
+from tests.helpers.smtpd_listener import Raw, SmtpdProcess, listening, write_config
 
 MB = 1024 * 1024
 
@@ -62,20 +58,8 @@ class Sampler:
 def listener_process(folder: Path) -> Iterator[tuple[int, int, Outbox]]:
     """`alloy-tui smtpd` in its own process (its memory alone is measured): (pid, port, box)."""
     config = write_config(folder, exchange_online="large_messages = true")  # 30 MB: no 3 MB cap
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "ALLOY_TUI_STATE_DIR": str(folder / "state")}
-    cmd = [sys.executable, "-m", "alloy_tui", "--config", str(config), "smtpd"]
-    cmd += ["--listen", f"127.0.0.1:{port}", "--no-deliver"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        assert proc.stdout is not None
-        assert b"listening on" in proc.stdout.readline()
-        yield proc.pid, port, Outbox(folder / "queue")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with SmtpdProcess(config, folder / "state") as smtpd:
+        yield smtpd.proc.pid, smtpd.port, Outbox(folder / "queue")
 
 
 def test_a_30_mb_message_is_spooled_not_held_and_queued_by_rename(tmp_path: Path) -> None:

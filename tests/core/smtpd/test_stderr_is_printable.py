@@ -3,14 +3,10 @@ sequences, C0/C1 controls and bidi overrides in commands and addresses are remov
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.helpers.smtpd_listener import Raw, write_config
+from tests.helpers.smtpd_listener import Raw, SmtpdProcess, write_config
 
 HOSTILE = [
     b"\x1b]0;owned\x07",  # OSC: the window title
@@ -24,17 +20,8 @@ HOSTILE = [
 
 def test_hostile_bytes_from_a_client_reach_stderr_escaped(tmp_path: Path) -> None:
     config = write_config(tmp_path)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "ALLOY_TUI_STATE_DIR": str(tmp_path / "state")}
-    cmd = [sys.executable, "-m", "alloy_tui", "--config", str(config), "smtpd"]
-    cmd += ["--listen", f"127.0.0.1:{port}", "--no-deliver"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        assert proc.stdout is not None
-        assert b"listening on" in proc.stdout.readline()
-        raw = Raw(port)
+    with SmtpdProcess(config, tmp_path / "state") as smtpd:
+        raw = Raw(smtpd.port)
         raw.reply()
         raw.command(b"EHLO client.test")
         for n, bad in enumerate(HOSTILE):
@@ -46,9 +33,7 @@ def test_hostile_bytes_from_a_client_reach_stderr_escaped(tmp_path: Path) -> Non
         raw.command(b"Y" + controls + b"\x7f")
         raw.close()
         time.sleep(0.3)
-    finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=30)
+    err = smtpd.stderr
     assert b"unrecognised" in err  # the lines are there...
     text = err.decode("utf-8", "replace")
     for line in text.splitlines():  # ...without one control character or bidi control
