@@ -20,10 +20,15 @@ def delivery_lines(settings: Settings, config_path: object) -> tuple[str, list[s
     now = time.time()
     box = outbox_path(settings, Path(str(config_path)))
     window = settings.monitor.failed_window_hours
+    # the outbox, the state folder or the maildrop the runner can't use: never "ready"
+    found = d.place_problems(
+        settings, Path(str(config_path)), only=("queue.path", "", "queue.maildrop")
+    )
     try:
         seen = d.delivery_facts(box, now, window)
     except OSError:
-        return "", []
+        held = found[0].text if found else ""
+        return held, [f"Problem: {p.text}" for p in found[1:]]
     held, lines = "", []
     if seen.hold is not None:
         # said once, on the "Ready to send" line
@@ -45,12 +50,6 @@ def delivery_lines(settings: Settings, config_path: object) -> tuple[str, list[s
             f"Maildrop: {drop.files} file(s) waiting in {drop.folder}, the oldest for "
             f"{age // 60} min"
         )
-    from alloy_tui.core.health import place_problems
-
-    # the outbox, the state folder or the maildrop the runner can't use: never "ready"
-    found = place_problems(
-        settings, Path(str(config_path)), only=("queue.path", "", "queue.maildrop")
-    )
     if found and not held:
         held, found = found[0].text, found[1:]
     lines += [f"Problem: {p.text}" for p in found]

@@ -177,3 +177,19 @@ def test_the_daemon_on_a_read_only_outbox_and_state_exits_78_in_one_line_each(
         assert r.returncode == 2 and "Traceback" not in r.stderr
         assert "CRITICAL" in r.stdout and f"the state folder {tmp_path / 'state'}" in r.stdout
         assert f"the outbox {tmp_path / 'queue'}" in r.stdout
+
+
+def test_status_is_not_ready_on_a_read_only_outbox_even_when_the_server_answers(
+    tmp_path: Path,
+) -> None:
+    from tests.helpers.smtp_server import SmtpServer
+
+    with SmtpServer(tmp_path, "none") as server:
+        cfg = write_config(tmp_path, str(tmp_path / "queue"))
+        cfg.write_text(cfg.read_text().replace("port = 9", f"port = {server.port}"))
+        r = cli(cfg, "status")
+        assert r.returncode == 0 and "Ready to send: yes" in r.stdout, r.stdout + r.stderr
+        with small_tmpfs(tmp_path / "queue", ro=True, mode="0700"):
+            r = cli(cfg, "status")
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stdout + r.stderr
+        assert f"Ready to send: no, the outbox {tmp_path / 'queue'} is read-only" in r.stdout
