@@ -14,6 +14,7 @@ like every other user (commands/sendmail_maildrop.py).
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 #: Environment variables naming the old user's folders, dropped when they lie in its home.
@@ -32,15 +33,29 @@ def foreign_owner(config_path: Path) -> int | None:
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return None
     try:
+        link = os.lstat(config_path)
         st = os.stat(config_path)
     except FileNotFoundError:
         try:
             st = os.stat(Path(config_path).parent)
         except OSError:
             return None
+        return st.st_uid if st.st_uid != 0 else None
     except OSError:
         return None
-    return st.st_uid if st.st_uid != 0 else None
+    owners: list[int | None] = [st.st_uid]
+    if stat.S_ISLNK(link.st_mode):
+        # A symlinked config: whoever owns the link or the folder it stands in could have
+        # pointed it at a root file, so it is theirs as much as the target's owner's.
+        owners[:0] = [link.st_uid, _owner(Path(config_path).parent)]
+    return next((uid for uid in owners if uid not in (0, None)), None)
+
+
+def _owner(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_uid
+    except OSError:
+        return None
 
 
 def become(uid: int, gid: int | None = None) -> str:

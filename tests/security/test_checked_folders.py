@@ -205,6 +205,24 @@ def test_a_config_not_written_yet_belongs_to_its_folders_owner(tmp_path: Path) -
     assert foreign_owner(tmp_path / "nowhere" / "config.toml") is None
 
 
+def test_a_symlinked_config_is_its_links_or_folders_owners(tmp_path: Path) -> None:
+    """A service user who owns the config folder swaps config.toml for a link to a root file:
+    root still acts as that user, never as root on the paths the link chose."""
+    from alloy_tui.core.become import foreign_owner
+
+    root_file = tmp_path / "roots.toml"
+    root_file.write_text("")
+    etc = tmp_path / "etc"
+    etc.mkdir(mode=0o700)
+    (etc / "config.toml").symlink_to(root_file)
+    assert foreign_owner(etc / "config.toml") is None  # all root's: root's config
+    os.chown(etc, OTHER, OTHER)
+    assert foreign_owner(etc / "config.toml") == OTHER  # the folder is the other user's
+    os.chown(etc, 0, 0)
+    os.lchown(etc / "config.toml", OTHER + 1, OTHER + 1)
+    assert foreign_owner(etc / "config.toml") == OTHER + 1  # the link is
+
+
 def test_files_in_the_outbox_another_user_owns_are_critical(tmp_path: Path) -> None:
     """What root's sendmail of an older version left in a service user's outbox: never read
     by the runner, so `status --check` says so (it was "OK" while the mail waited forever)."""
