@@ -171,9 +171,12 @@ def _lift_hold(obj: CliContext, settings: Settings) -> None:
     try:  # the message that probed is due now too (force lifts the hold)
         if probe and outbox.read_meta(probe) is not None:
             outbox.force(probe)
-    except OutboxError:
-        pass
-    outbox.lift_hold()
+        outbox.lift_hold()
+    except (OutboxError, OSError) as e:  # signed in all the same; the daemon lifts it later
+        click.echo(
+            f"alloy-tui: the queue's hold could not be lifted now: {printable(str(e))}", err=True
+        )
+        return
     click.echo("The queue was held; its mail is tried now.")
     start_runner(obj.config_path, box)
 

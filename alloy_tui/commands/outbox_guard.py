@@ -10,6 +10,7 @@ can't be written is a warning: mail still goes.
 from __future__ import annotations
 
 import contextlib
+import errno
 from collections.abc import Iterator
 
 import click
@@ -41,20 +42,29 @@ def check_outbox(obj: CliContext, *, write: bool, daemon: bool = False) -> None:
 
 
 @contextlib.contextmanager
-def guarded(obj: CliContext, code: int = 1, *, outbox_errors: bool = True) -> Iterator[None]:
+def guarded(
+    obj: CliContext, code: int = 1, *, outbox_errors: bool = True, transient_code: int | None = None
+) -> Iterator[None]:
     """An OSError (or, with `outbox_errors`, an outbox error) escaping the block: one line,
-    exit `code`."""
+    exit `code`; `transient_code` instead for what time can fix (a full disk, too many open
+    files, an outbox error), so the daemon's unit restarts it rather than giving up (78)."""
     from alloy_tui.core.outbox import OutboxError
 
+    later = code if transient_code is None else transient_code
     try:
         yield
     except OSError as e:
-        fail(_line(obj, e), code)
+        fail(_line(obj, e), later if e.errno in _TRANSIENT else code)
     except OutboxError as e:
         if not outbox_errors:
             raise
         ex = e.explanation
-        fail(f"{ex.cause} Fix: {ex.fix}", code)
+        fail(f"{ex.cause} Fix: {ex.fix}", later)
+
+
+_TRANSIENT = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EMFILE, errno.ENFILE, errno.EIO, errno.ENOMEM, errno.EAGAIN}
+)
 
 
 def _line(obj: CliContext, e: OSError) -> str:

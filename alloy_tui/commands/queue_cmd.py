@@ -139,7 +139,7 @@ def show_command(obj: CliContext, qid: str) -> None:
         return
     try:
         raw = box.read_raw(qid)
-    except OutboxError:
+    except (OutboxError, OSError):  # the headers can't be read: show the rest
         raw = None
     for line in show_lines(m, raw):
         click.echo(line)

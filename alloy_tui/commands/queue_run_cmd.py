@@ -55,11 +55,12 @@ def _stop_on_signals(stop: threading.Event) -> list[int]:
 
 def _run(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
     """The runner, or one line and exit 1 (78 for the daemon: no restart loop) when the
-    outbox, the state folder or the alert log can't be used."""
+    outbox, the state folder or the alert log can't be used; a full disk or an outbox error
+    is exit 1 for the daemon too, so its unit restarts it."""
     from alloy_tui.commands.outbox_guard import EX_CONFIG, check_outbox, guarded
 
     check_outbox(obj, write=True, daemon=daemon)
-    with guarded(obj, EX_CONFIG if daemon else 1):
+    with guarded(obj, EX_CONFIG if daemon else 1, transient_code=1):
         return _run_checked(obj, daemon=daemon, flush=flush, echo=echo)
 
 

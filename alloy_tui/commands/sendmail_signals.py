@@ -54,7 +54,8 @@ class Guard:
     def _handler(self, signum: int, frame: FrameType | None) -> None:
         self.received = signum
         if not (self.committed or self.decided):
-            raise Interrupted(signum)
+            self.decided = True  # only the first signal raises: a second, raised while the
+            raise Interrupted(signum)  # first is handled, would escape as a traceback
 
     @contextlib.contextmanager
     def committing(self) -> Iterator[None]:

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.config import Values
+from alloy_tui.core.config import Values, paths
 from alloy_tui.core.health.alerts import Condition
 from alloy_tui.core.health.facts import OutboxFacts, last_sent_age, outbox_facts
 
@@ -226,7 +226,13 @@ def _check_maildrop_waiting(
     from alloy_tui.core.health import delivery as d
     from alloy_tui.core.maildrop import maildrop_folder, waiting_files
 
-    seen = waiting_files(maildrop_folder(settings.text("queue.maildrop"), config_path), now)
+    value = settings.text("queue.maildrop")
+    if not (value or paths.is_system_config(config_path)):
+        # Not this config's maildrop (the runner's rule, maildrop.reads_maildrop): another
+        # runner's waiting files are not this check's to count.
+        result.perf["maildrop"] = result.perf["maildrop_oldest_s"] = None
+        return
+    seen = waiting_files(maildrop_folder(value, config_path), now)
     result.perf["maildrop"] = seen.files
     result.perf["maildrop_oldest_s"] = (
         seen.oldest_s if seen.files else (0 if seen.files == 0 else None)

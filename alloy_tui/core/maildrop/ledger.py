@@ -45,8 +45,9 @@ class Ledger:
         old = self.entries.get(fp)
         if old is not None and old.get("state") == state:
             return False
-        if len(self.entries) >= MAX_ENTRIES and old is None:
-            return True  # said, not kept: the ledger stays small
+        if len(self.entries) >= MAX_ENTRIES and old is None and state not in STUCK:
+            return True  # said, not kept: the ledger stays small (a queued file is always kept:
+            # forgetting it would queue it again)
         self.entries[fp] = {"state": state, "file": name, "reason": reason, "since": now}
         self.dirty = True
         return True

@@ -178,7 +178,7 @@ class _Intake:
             return True
         regular = stat.S_ISREG(first.st_mode)
         if name.startswith(".") and (regular or name.startswith(ASIDE_PREFIX)):
-            if regular:
+            if regular and not name.startswith(ASIDE_PREFIX):  # what was set aside stays
                 self.tidy_temp(path, first)
             return True
         match = NAME_RE.fullmatch(name)

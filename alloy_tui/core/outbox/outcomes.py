@@ -171,14 +171,20 @@ class Outcomes:
             self.box.write_meta(meta)
             return
         failed = rcpt.addresses(meta, rcpt.FAILED)
-        qid = self.box.submit(
-            notices.compose(self.settings, meta, raw, to),
-            recipients=to,
-            sender=notices.NULL,
-            source=notices.SOURCE,
-            details={"notice_for": meta["id"]},
-            return_path=notices.NULL,
-        )
+        try:
+            qid = self.box.submit(
+                notices.compose(self.settings, meta, raw, to),
+                recipients=to,
+                sender=notices.NULL,
+                source=notices.SOURCE,
+                details={"notice_for": meta["id"]},
+                return_path=notices.NULL,
+            )
+        except (AlloyError, OSError) as e:  # a full disk: the notice stays owed, the run goes on
+            text = f"The failure notice for mail {meta['id']} could not be queued yet: {e}"
+            self.box.event("warning", "mail.notice_deferred", text, meta)
+            self.progress(text)
+            return
         meta["notice"] = qid
         self.box.write_meta(meta)
         text = (

@@ -204,6 +204,7 @@ def open_cache(path: Path) -> PersistedTokenCache:
     the wrong JSON shape) is moved aside to `<name>.damaged` (kept) so the next sign-in can
     write a fresh cache."""
     cls = _cache_class()
+    check_folders(path)  # the folders first: setting a damaged file aside acts in them by path
     set_aside_if_damaged(path)
     secure_location(path)
     try:

@@ -37,15 +37,15 @@ def drop_options(host: str = "stdin") -> ListenerOptions:
     default [smtpd] size and header limits, UTF-8 mailbox names refused (whether the service
     takes them is in the config)."""
     from alloy_tui.core.mail import MAX_MESSAGE_BYTES
+    from alloy_tui.core.smtpd.pipe import pipe_limits
 
     defaults = Settings()
     return ListenerOptions(
         host=host,
         port=0,
         **{
-            **limits(defaults),
+            **pipe_limits(limits(defaults)),
             "max_message_bytes": min(defaults.smtpd.max_message_bytes, MAX_MESSAGE_BYTES),
-            "max_connections": 1,
             "utf8_mailboxes": False,
         },
     )

@@ -22,7 +22,7 @@ import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.outbox import Outbox, open_outbox
@@ -53,17 +53,19 @@ def pipe_options(settings: Settings) -> ListenerOptions:
     the only one it serves, so it is not cut for length, nor for an idle minute: Symfony Mailer
     (Laravel) keeps `sendmail -bs` open between messages and checks it with NOOP only after
     100 s; a session closed sooner would fail its next message."""
-    base = limits(settings)
-    return ListenerOptions(
-        host="stdin",
-        port=0,
-        **{
-            **base,
-            "max_connections": 1,
-            "idle_timeout": max(base["idle_timeout"], PIPE_IDLE_SECONDS),
-            "session_timeout": max(base["session_timeout"], PIPE_SESSION_SECONDS),
-        },
-    )
+    return ListenerOptions(host="stdin", port=0, **pipe_limits(limits(settings)))
+
+
+def pipe_limits(base: dict[str, Any]) -> dict[str, Any]:
+    """The listener's limits for one session on stdin/stdout: a caller that waits between
+    messages (command, idle and session deadlines raised) is not cut."""
+    return {
+        **base,
+        "max_connections": 1,
+        "idle_timeout": max(base["idle_timeout"], PIPE_IDLE_SECONDS),
+        "command_timeout": max(base["command_timeout"], PIPE_IDLE_SECONDS),
+        "session_timeout": max(base["session_timeout"], PIPE_SESSION_SECONDS),
+    }
 
 
 class PipeSession(Session):

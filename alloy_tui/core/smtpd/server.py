@@ -22,6 +22,7 @@ from typing import Any
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from alloy_tui.core.errors import printable
+from alloy_tui.core.smtpd import logsafe
 from alloy_tui.core.smtpd.guard import ClientGuard
 from alloy_tui.core.smtpd.handler import Handler
 from alloy_tui.core.smtpd.options import ListenerOptions
@@ -45,6 +46,7 @@ class Listener:
     """One listening socket and its sessions, on the running loop (`start`, then `stop`)."""
 
     def __init__(self, handler: Handler, options: ListenerOptions, pool: ThreadPoolExecutor):
+        logsafe.install()  # every door (network, -bs): a client's bytes reach stderr escaped
         self.handler = handler
         self.options = options
         self.pool = pool

@@ -266,7 +266,7 @@ class QueueScreen(Screen[None]):
         from alloy_tui.core.outbox import run_queue
 
         self.box.force(row.id)
-        names = {r.id: describe(r) for r in self.rows.values()}
+        names = {r.id: describe(r) for r in list(self.rows.values())}  # the UI thread may add rows
 
         def trying(meta: dict[str, Any]) -> None:
             what = names.get(meta["id"]) or f'"{meta.get("subject") or meta["id"]}"'
