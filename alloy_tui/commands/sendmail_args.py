@@ -28,7 +28,6 @@ import os
 USAGE = "usage: sendmail [-t] [-i] [-f ADDR] [-F NAME] [-bm | -bp | -bs | -bi | -q] [recipient ...] < message"
 FLAGS = frozenset("tivGUnmcI")  # no argument
 WITH_ARGUMENT = frozenset("fFBboArNRVLhCXdOep")  # glued (-fADDR) or the next word (-f ADDR)
-IGNORED_WITH_ARGUMENT = frozenset("BALhCXdOep")  # the value is taken, then dropped
 BOOLEAN_O = {"i": "ignore_dots"}  # -oi; every other -oX is accepted and ignored
 MODES = {"m": "deliver", "p": "list", "s": "smtp", "i": "newaliases"}
 NO_RECIPIENTS = {"smtp": "-bs", "newaliases": "-bi", "queue_run": "-q", "queue_interval": "-q"}

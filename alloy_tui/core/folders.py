@@ -218,18 +218,6 @@ def file_error(e: OSError, path: Path) -> OSError:
     return e
 
 
-def lock_file(dir_fd: int, name: str, *, create: bool = True) -> int | None:
-    """A descriptor of the lock file `name` in the folder (0600, created if `create`), never
-    through a symlink; None when it is missing and not to be created."""
-    flags = os.O_RDWR | FILE_NOFOLLOW | (os.O_CREAT if create else 0)
-    try:
-        return os.open(name, flags, 0o600, dir_fd=dir_fd)
-    except FileNotFoundError:
-        if create:
-            raise
-        return None
-
-
 def ancestors_problem(path: Path) -> str | None:
     """Whether every folder above `path` is safe to pass through, as postfix checks its queue's
     parents: owned by root or by this process's user, and not writable by its group or others

@@ -5,7 +5,7 @@ user cannot read. For `status --check` (check.py) and `status` (in sentences).""
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -111,7 +111,3 @@ def held_condition(hold: dict[str, Any] | None, now: float) -> Any:
     return Condition(
         "held", active, text=text, recovered="Mail is going out again: the queue is not held."
     )
-
-
-def utc_iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -129,7 +129,6 @@ def state_place(config_path: Path) -> Place:
 def places(settings: Settings, config_path: Path, *, maildrop: bool = True) -> list[Place]:
     from alloy_tui.core.outbox import outbox_path
 
-    system = paths.is_system_config(config_path)
     found = [
         Place(
             "queue.path",
@@ -148,11 +147,9 @@ def places(settings: Settings, config_path: Path, *, maildrop: bool = True) -> l
         state_place(config_path),
     ]
     if maildrop:
-        from alloy_tui.core.health.unit_places import reads_maildrop
+        from alloy_tui.core.maildrop import maildrop_path, reads_maildrop
 
-        if settings.queue.maildrop or (system and reads_maildrop(settings, config_path)):
-            from alloy_tui.core.maildrop import maildrop_path
-
+        if reads_maildrop(settings, config_path):
             found.append(
                 Place(
                     "queue.maildrop",

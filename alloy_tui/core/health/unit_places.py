@@ -75,14 +75,6 @@ def ca_places(settings: Settings, config_path: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def reads_maildrop(settings: Settings, config_path: Path) -> bool:
-    """Whether this config's runner takes mail from a maildrop (then it must write there): the
-    runner's own rule (the system config, or [queue] maildrop set; maildrop.reads_maildrop)."""
-    from alloy_tui.core import maildrop
-
-    return maildrop.reads_maildrop(settings, config_path)
-
-
 def data_places(settings: Settings, config_path: Path) -> Places:
     from alloy_tui.core.outbox import outbox_path
 
@@ -93,9 +85,9 @@ def data_places(settings: Settings, config_path: Path) -> Places:
         ("the outbox", outbox_path(settings, config_path)),
         ("the alert log", alert_log_path(settings.alert_log.path, config_path).parent),
     ]
-    if reads_maildrop(settings, config_path):
-        from alloy_tui.core.maildrop import maildrop_path
+    from alloy_tui.core.maildrop import maildrop_path, reads_maildrop
 
+    if reads_maildrop(settings, config_path):  # the runner reads it: it must write there
         places.writes.append(("the maildrop", maildrop_path(settings, config_path)))
     if settings.service == "exchange-online":
         cache = token_cache_path(settings.exchange_online.token_cache, config_path)

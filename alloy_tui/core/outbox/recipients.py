@@ -109,16 +109,3 @@ def overall(meta: dict[str, Any]) -> str:
     if PENDING in states:
         return PENDING
     return FAILED if FAILED in states else SENT
-
-
-def counts(meta: dict[str, Any]) -> dict[str, int]:
-    out = dict.fromkeys(RECIPIENT_STATES, 0)
-    for r in records(meta):
-        out[r["state"]] += 1
-    return out
-
-
-def partial(meta: dict[str, Any]) -> bool:
-    """Some recipients have it and some do not (yet)."""
-    c = counts(meta)
-    return c[SENT] > 0 and c[SENT] < sum(c.values())

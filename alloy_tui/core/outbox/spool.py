@@ -27,7 +27,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from alloy_tui.core import folders
 from alloy_tui.core.errors import Explanation
@@ -43,9 +43,6 @@ from alloy_tui.core.outbox.model import (
     new_id,
 )
 from alloy_tui.core.outbox.subject import subject_of
-
-if TYPE_CHECKING:
-    pass
 
 LogFn = Callable[[str, str, str, dict[str, Any]], None]
 LogManyFn = Callable[[list[tuple[str, str, str, dict[str, Any]]]], None]
