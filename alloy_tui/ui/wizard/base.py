@@ -249,8 +249,15 @@ class WizardScreen(Screen[R | Back], Generic[R]):
         before the layout is known): here the field comes into view with its label, once laid
         out."""
         super().set_focus(widget, scroll_visible=False, from_app_focus=from_app_focus)
+        # The latest focus decides: a field focused later without scrolling (a step that
+        # scrolls its own way) is not moved by this one's scroll.
+        self._scroll_to_focus = widget if scroll_visible else None
         if scroll_visible and widget is not None and self.is_mounted:
-            self.call_after_refresh(self._show_focused)
+            self.call_after_refresh(self._show_focused_if_still, widget)
+
+    def _show_focused_if_still(self, widget: Widget) -> None:
+        if self.focused is widget and getattr(self, "_scroll_to_focus", None) is widget:
+            self._show_focused()
 
     def show_field(self, field: Widget) -> None:
         """Bring `field` into view with its label above it and its check line below (when
