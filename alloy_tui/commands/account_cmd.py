@@ -164,8 +164,7 @@ def _lift_hold(obj: CliContext, settings: Settings) -> None:
     hold = read_hold(box)
     if hold is None:
         return
-    from alloy_tui.commands.send_queue import start_runner
-    from alloy_tui.core.outbox import Outbox, OutboxError
+    from alloy_tui.core.outbox import Outbox, OutboxError, wake_runner
 
     outbox, probe = Outbox(box), str(hold.get("queue_id") or "")
     try:  # the message that probed is due now too (force lifts the hold)
@@ -178,7 +177,7 @@ def _lift_hold(obj: CliContext, settings: Settings) -> None:
         )
         return
     click.echo("The queue was held; its mail is tried now.")
-    start_runner(obj.config_path, box)
+    wake_runner(obj.config_path, box)
 
 
 @click.command("logout")

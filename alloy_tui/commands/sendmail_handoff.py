@@ -99,7 +99,7 @@ def queue_message(
     """Check and queue one message; returns its queue id. HandoffError with the exit code.
     With a `guard`, the submit runs with the signals blocked and marks the guard done."""
     from alloy_tui.core.mail import MessageRefused, end_at_lone_dot, prepare
-    from alloy_tui.core.outbox import OutboxError, open_outbox
+    from alloy_tui.core.outbox import OutboxError, open_outbox, wake_runner
 
     _refuse_foreign_config(config_path)
     values = _load(config_path)
@@ -132,7 +132,7 @@ def queue_message(
     except OutboxError as e:
         ex = e.explanation
         raise HandoffError(f"{ex.title}: {ex.cause} Fix: {ex.fix}", e.exit_code) from None
-    _start_runner(config_path, box.path)
+    wake_runner(config_path, box.path)
     return qid
 
 
@@ -169,16 +169,6 @@ def return_path(envelope_from: str) -> str:
         return pwd.getpwuid(os.getuid()).pw_name
     except KeyError:
         return ""
-
-
-def _start_runner(config_path: Path, outbox: Path) -> None:
-    """Delivery starts now in a detached runner; the message is already safe if it can't."""
-    from alloy_tui.core.outbox import start_runner_detached
-
-    try:
-        start_runner_detached(config_path, outbox)
-    except Exception:  # noqa: BLE001 - never fail a hand-off that is already durable
-        pass
 
 
 def run(
