@@ -19,6 +19,7 @@ from typing import Any
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
+from alloy_tui.core.maillog import MailLog
 from alloy_tui.core.outbox import deliver, policy
 from alloy_tui.core.outbox import hold as holds
 from alloy_tui.core.outbox.model import explanation_dict
@@ -76,6 +77,7 @@ class Runner(MessageOutcomes):
         self.flushing = flush  # the whole run is a flush (an admin waits for it)
         self.hold: dict[str, Any] | None = holds.read_hold(box.path)
         self._delivery: Any = None
+        self.maillog = MailLog(settings, clock.now)  # a syslog line per attempt (core/maillog.py)
 
     # ---------------------------------------------------------------- the loop
     def stopped(self) -> bool:
@@ -180,15 +182,19 @@ class Runner(MessageOutcomes):
             if meta is None or not self.due(meta, now):
                 return True  # sent, deleted or rescheduled by someone else meanwhile
             if self.expired(meta, now):
+                taken = self.maillog.taken(meta)
                 self.fail_expired(meta)
+                self.maillog.settled(meta, taken)
                 return True
             if not self.pacer.wait_turn(self.stop):
                 return True
             self.on_attempt(meta)
-            self.send(meta)  # "sending" while the claim is held: no extra write (see Outbox)
+            taken = self.maillog.taken(meta)
+            got = self.send(meta)  # "sending" while the claim is held: no extra write (see Outbox)
+            self.maillog.settled(meta, taken, got)
         return True
 
-    def send(self, meta: dict[str, Any]) -> None:
+    def send(self, meta: dict[str, Any]) -> deliver.Attempt | None:
         qid = meta["id"]
         try:
             raw = self.box.read_raw(qid)
@@ -201,7 +207,7 @@ class Runner(MessageOutcomes):
                 verdict="message",
             )
             self.failed(meta, ex)
-            return
+            return None
 
         def send_to(recipients: list[str]) -> Any:
             from alloy_tui.core.mail import open_delivery, send_queued
@@ -231,7 +237,8 @@ class Runner(MessageOutcomes):
                 if self.wait_out(meta, got.error):
                     continue
             self.settle(meta, got)
-            return
+            return got
+        return None
 
     def explained(self, e: Exception) -> Explanation:
         """Every failure explained, with its verdict (kept with the attempt, read by status)."""
