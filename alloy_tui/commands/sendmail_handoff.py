@@ -60,22 +60,10 @@ def _not_set_up(values: Values, config_path: Path) -> str | None:
             "the config; for mail from every local user (cron as www-data, backup...), as "
             "root: `alloy-tui setup-system`."
         )
-    service = values.text("service")
-    if service == "exchange-online":
-        if not (values.text("exchange_online.client_id") and values.text("exchange_online.tenant")):
-            return f"not set up: no app registration (exchange_online.client_id and tenant). {fix}."
-        if values.text("exchange_online.auth") == "certificate" and not values.text(
-            "exchange_online.mailbox"
-        ):
-            return (
-                'not set up: auth = "certificate" but exchange_online.mailbox (the address the app '
-                f"sends as) is empty. {fix}."
-            )
-    elif service == "smtp" and not values.text("smtp.host"):
-        return f"not set up: smtp.host is empty. {fix}."
-    elif service == "exchange-server" and not values.text("exchange_server.ews_endpoint"):
-        return f"not set up: exchange_server.ews_endpoint is empty. {fix}."
-    return None
+    from alloy_tui.core.mail import not_set_up
+
+    problem = not_set_up(values)
+    return f"not set up: {problem}. {fix}." if problem else None
 
 
 def _load(config_path: Path) -> Values:
