@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.outbox.pacing import Clock, SystemClock
     from alloy_tui.core.outbox.queued import QueuedMessage
     from alloy_tui.core.outbox.runner import Intake, IntakeFactory, RunSummary, run_queue
+    from alloy_tui.core.outbox.summary import QueueSummary
 
 # Loaded on first use (PEP 562): the doors (sendmail) import only the spool.
 __getattr__ = lazy_names(
@@ -58,6 +59,7 @@ __getattr__ = lazy_names(
         "listing": "as_json json_line list_lines queue_summary show_lines standing",
         "pacing": "Clock SystemClock",
         "queued": "QueuedMessage",
+        "summary": "QueueSummary",
         "runner": "Intake IntakeFactory RunSummary run_queue",
     },
 )
@@ -72,6 +74,7 @@ __all__ = [
     "Clock",
     "Outbox",
     "OutboxError",
+    "QueueSummary",
     "QueuedMessage",
     "RunSummary",
     "Submission",
