@@ -22,12 +22,6 @@ if TYPE_CHECKING:
 SANDBOX_AUTO_APPROVE = 3.0  # seconds before the sandbox approves a --sandbox sign-in by itself
 
 
-def load(obj: CliContext) -> LoadedConfig:
-    from alloy_tui.core.config import load_or_default
-
-    return load_or_default(obj.config_path)
-
-
 def _when(ts: float) -> str:
     left = ts - time.time()
     clock = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(ts))
@@ -133,7 +127,7 @@ def login_command(obj: CliContext) -> None:
     """Sign in to the Microsoft 365 account that sends (device code: works over SSH)."""
     from alloy_tui.core.signin import SignIn
 
-    loaded = load(obj)
+    loaded = obj.load()
     _need_exchange_online(loaded.settings, "login")
     if loaded.settings.exchange_online.auth == "certificate":
         from alloy_tui.commands import app_only_account
@@ -187,7 +181,7 @@ def logout_command(obj: CliContext) -> None:
     """Sign out: forget the account's tokens in the token cache."""
     from alloy_tui.core.signin import SignIn
 
-    loaded = load(obj)
+    loaded = obj.load()
     _need_exchange_online(loaded.settings, "logout")
     if loaded.settings.exchange_online.auth == "certificate":
         from alloy_tui.commands import app_only_account
@@ -323,7 +317,7 @@ def status_command(obj: CliContext, check: bool) -> None:
         from alloy_tui.commands.health_cmd import status_check
 
         status_check(obj)
-    loaded = load(obj)
+    loaded = obj.load()
     settings = loaded.settings
     click.echo(
         f"Config: {obj.config_path}{'' if loaded.exists else ' (not created yet: defaults)'}"

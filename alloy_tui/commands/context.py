@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from alloy_tui.core.config import LoadedConfig
     from alloy_tui.sandbox.session import SandboxSession
 
 from alloy_tui.exits import fail
@@ -23,6 +24,12 @@ class CliContext:
     @property
     def in_sandbox(self) -> bool:
         return self.sandbox is not None
+
+    def load(self) -> LoadedConfig:
+        """This command's config as it is on disk (the defaults when there is no file yet)."""
+        from alloy_tui.core.config import load_or_default
+
+        return load_or_default(self.config_path)
 
 
 #: What a lone `--sandbox COMMAND` says when its fresh sandbox has nothing to show yet.

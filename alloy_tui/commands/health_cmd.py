@@ -23,11 +23,10 @@ def status_check(obj: CliContext) -> None:
 def keepalive_command(obj: CliContext) -> None:
     """Refresh the Microsoft sign-in now so it never expires unused (run daily, or use the
     daemon `queue run --daemon`, which does it by itself); exit 1 when it could not."""
-    from alloy_tui.commands.account_cmd import load
     from alloy_tui.core.health import keepalive
     from alloy_tui.exits import fail
 
-    settings = load(obj).settings
+    settings = obj.load().settings
     result = keepalive(settings, obj.config_path)
     if result.ok:
         click.echo(result.line)

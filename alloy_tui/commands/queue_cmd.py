@@ -18,7 +18,6 @@ from typing import Any
 
 import click
 
-from alloy_tui.commands.account_cmd import load
 from alloy_tui.commands.context import CliContext, fail
 from alloy_tui.commands.queue_run_cmd import register as register_runner_commands
 
@@ -29,7 +28,7 @@ def open_box(obj: CliContext, *, write: bool = False) -> Any:
     from alloy_tui.core.outbox import open_outbox
 
     check_outbox(obj, write=write)
-    return open_outbox(load(obj).settings, obj.config_path)
+    return open_outbox(obj.load().settings, obj.config_path)
 
 
 ID_RE = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}$")  # 20261202T043512-3f9a1c7e
@@ -91,7 +90,7 @@ def _run_live(obj: CliContext) -> None:
     require_fullscreen("--live", "use `alloy-tui queue list` in pipes")
     from alloy_tui.ui.queue.app import run_live
 
-    run_live(load(obj).settings, obj.config_path)
+    run_live(obj.load().settings, obj.config_path)
 
 
 @queue_group.command("list")

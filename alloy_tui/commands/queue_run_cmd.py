@@ -19,7 +19,6 @@ from typing import Any
 
 import click
 
-from alloy_tui.commands.account_cmd import load
 from alloy_tui.commands.context import CliContext, fail
 
 
@@ -68,7 +67,7 @@ def _run_checked(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> A
     from alloy_tui.core import health
     from alloy_tui.core.outbox import outbox_path, run_queue
 
-    settings = load(obj).settings
+    settings = obj.load().settings
     stop = threading.Event()
     got = _stop_on_signals(stop)
     from alloy_tui.core.errors import printable

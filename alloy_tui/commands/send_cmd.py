@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
-from alloy_tui.commands.account_cmd import ensure_signed_in, load
+from alloy_tui.commands.account_cmd import ensure_signed_in
 from alloy_tui.commands.context import CliContext, as_config_owner
 from alloy_tui.commands.interrupts import interruptible
 from alloy_tui.commands.outcome import echo_result, log_warnings
@@ -64,7 +64,7 @@ def test_send_command(obj: CliContext, to: str, from_address: str) -> None:
 
     # A typo costs no sign-in and no round trip (exit 2, one clear line). One address only.
     validate_message(OutgoingMessage((parse_address(to),), "", "", from_address=from_address))
-    loaded = ensure_signed_in(obj, load(obj))
+    loaded = ensure_signed_in(obj, obj.load())
     settings = loaded.settings
     with log_warnings(), interruptible():
         result = send_test_message(
@@ -140,7 +140,7 @@ def send_command(
 
     attachments = send_queue.read_attachments(attach)
     as_config_owner(obj)  # root for another user's config: that user, now the files are read
-    loaded = ensure_signed_in(obj, load(obj))
+    loaded = ensure_signed_in(obj, obj.load())
     settings = loaded.settings
     body, charset = _read_body(settings)
     message = OutgoingMessage(
