@@ -54,7 +54,7 @@ def main() -> None:
         return
     is_check, config = check_config(sys.argv[1:])
     if is_check:
-        from alloy_tui.commands.health_check import check_main
+        from alloy_tui.cli_support.health_check import check_main
 
         sys.exit(check_main(config))
     is_wizard, config = wizard_config(sys.argv[1:])

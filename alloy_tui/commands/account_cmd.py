@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from alloy_tui.commands.context import SANDBOX_SERIES, CliContext, fail
-from alloy_tui.commands.outcome import log_warnings
+from alloy_tui.cli_support.outcome import log_warnings
+from alloy_tui.commands.context import SANDBOX_SERIES, CliContext, config_owner, fail
 from alloy_tui.core.config import LoadedConfig, Settings
 from alloy_tui.core.errors import printable
 
@@ -121,6 +121,7 @@ def _need_exchange_online(settings: Settings, what: str) -> None:
         )
 
 
+@config_owner
 @click.command("login")
 @click.pass_obj
 def login_command(obj: CliContext) -> None:
@@ -130,7 +131,7 @@ def login_command(obj: CliContext) -> None:
     loaded = obj.load()
     _need_exchange_online(loaded.settings, "login")
     if loaded.settings.exchange_online.auth == "certificate":
-        from alloy_tui.commands import app_only_account
+        from alloy_tui.cli_support import app_only_account
 
         app_only_account.login(obj, loaded.settings)
         return
@@ -158,7 +159,7 @@ def _lift_hold(obj: CliContext, settings: Settings) -> None:
     hold = read_hold(box)
     if hold is None:
         return
-    from alloy_tui.commands.send_queue import start_runner
+    from alloy_tui.cli_support.send_queue import start_runner
     from alloy_tui.core.outbox import Outbox, OutboxError
 
     outbox, probe = Outbox(box), str(hold.get("queue_id") or "")
@@ -175,6 +176,7 @@ def _lift_hold(obj: CliContext, settings: Settings) -> None:
     start_runner(obj.config_path, box)
 
 
+@config_owner
 @click.command("logout")
 @click.pass_obj
 def logout_command(obj: CliContext) -> None:
@@ -184,7 +186,7 @@ def logout_command(obj: CliContext) -> None:
     loaded = obj.load()
     _need_exchange_online(loaded.settings, "logout")
     if loaded.settings.exchange_online.auth == "certificate":
-        from alloy_tui.commands import app_only_account
+        from alloy_tui.cli_support import app_only_account
 
         app_only_account.logout(obj, loaded.settings)
         return
@@ -228,7 +230,7 @@ def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]
         f"Sends to: {_graph_url(settings) if eo.api == 'graph' else ep.ews}",
     ]
     if eo.auth == "certificate":
-        from alloy_tui.commands import app_only_account
+        from alloy_tui.cli_support import app_only_account
 
         return app_only_account.status_lines(obj, settings, lines)
     try:
@@ -304,6 +306,7 @@ def _queue_line(obj: CliContext, settings: Settings) -> str:
         return f"Queue: can't be read ({e})"
 
 
+@config_owner
 @click.command("status")
 @click.option(
     "--check",

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import click
 
-from alloy_tui.commands.context import CliContext
+from alloy_tui.commands.context import CliContext, config_owner
 
 
 def status_check(obj: CliContext) -> None:
     """`status --check` reached through click (e.g. with --sandbox)."""
-    from alloy_tui.commands.health_check import check_main
+    from alloy_tui.cli_support.health_check import check_main
 
     raise SystemExit(check_main(str(obj.config_path)))
 
 
+@config_owner
 @click.command("keepalive")
 @click.pass_obj
 def keepalive_command(obj: CliContext) -> None:

@@ -56,7 +56,7 @@ def _run(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
     """The runner, or one line and exit 1 (78 for the daemon: no restart loop) when the
     outbox, the state folder or the alert log can't be used; a full disk or an outbox error
     is exit 1 for the daemon too, so its unit restarts it."""
-    from alloy_tui.commands.outbox_guard import EX_CONFIG, check_outbox, guarded
+    from alloy_tui.cli_support.outbox_guard import EX_CONFIG, check_outbox, guarded
 
     check_outbox(obj, write=True, daemon=daemon)
     with guarded(obj, EX_CONFIG if daemon else 1, transient_code=1):

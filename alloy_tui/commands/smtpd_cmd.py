@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from alloy_tui.commands.context import CliContext
+from alloy_tui.commands.context import CliContext, config_owner
 from alloy_tui.exits import fail
 
 
@@ -31,6 +31,7 @@ def _ready_line(listener: object) -> None:
     sys.stdout.flush()
 
 
+@config_owner
 @click.group("smtpd", invoke_without_command=True)
 @click.option(
     "--listen",
