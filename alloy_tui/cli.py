@@ -64,7 +64,7 @@ def _open_wizard(obj: CliContext) -> None:
     if obj.sandbox is None:
         as_config_owner(obj)  # root for the service user's config: the wizard runs as that user
 
-    run_wizard(obj)
+    run_wizard(obj.config_path, obj.sandbox)
 
 
 for _name in MODULES:

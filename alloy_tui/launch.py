@@ -77,6 +77,6 @@ def main() -> None:
 
         obj = CliContext(config_path=paths.config_path(config), explicit_config=config is not None)
         as_config_owner(obj)  # root for the service user's config: the wizard runs as that user
-        run_wizard(obj)
+        run_wizard(obj.config_path, obj.sandbox)
 
     run_guarded(open_wizard)
