@@ -292,8 +292,7 @@ def _keepalive_line(obj: CliContext, settings: Settings) -> str:
 
 def _queue_line(obj: CliContext, settings: Settings) -> str:
     """Pending and failed counts and the oldest pending age (the outbox is only read)."""
-    from alloy_tui.commands.queue_view import queue_summary
-    from alloy_tui.core.outbox import OutboxError, open_outbox, runner_active
+    from alloy_tui.core.outbox import OutboxError, open_outbox, queue_summary, runner_active
 
     try:
         box = open_outbox(settings, obj.config_path)

@@ -107,7 +107,7 @@ def _run_live(obj: CliContext) -> None:
 def list_command(obj: CliContext, as_json: bool, state: str) -> None:
     """The queued messages, oldest first."""
     from alloy_tui.cli_support.outbox_guard import guarded
-    from alloy_tui.commands.queue_view import json_line, list_lines
+    from alloy_tui.core.outbox import json_line, list_lines
 
     box = open_box(obj)
     with guarded(obj):
@@ -126,8 +126,7 @@ def list_command(obj: CliContext, as_json: bool, state: str) -> None:
 def show_command(obj: CliContext, qid: str) -> None:
     """One message: its headers, and every attempt with its explained error."""
     from alloy_tui.cli_support.outbox_guard import guarded
-    from alloy_tui.commands.queue_view import show_lines
-    from alloy_tui.core.outbox import OutboxError
+    from alloy_tui.core.outbox import OutboxError, show_lines
 
     box = open_box(obj)
     check_id(qid)
@@ -141,7 +140,7 @@ def show_command(obj: CliContext, qid: str) -> None:
         raw = box.read_raw(qid)
     except (OutboxError, OSError):  # the headers can't be read: show the rest
         raw = None
-    for line in show_lines(m, raw):
+    for line in show_lines(m, raw, hold=box.hold()):
         click.echo(line)
 
 

@@ -7,6 +7,7 @@ runner that delivers it. Outside this package, import from here.
 
     run_queue(settings, config_path)              # drain now (daemon=True: keep draining)
     start_runner_detached(config_path, box.path)  # after submit: a background runner if none runs
+    list_lines(box.list(), hold=box.hold()); show_lines(m, raw); json_line(m)   # `queue list/show`
 
 `Outbox(path)` alone works too (no alert-log entries). Nothing here imports msal, httpx,
 exchangelib or Textual: the doors stay fast.
@@ -30,7 +31,22 @@ from alloy_tui.core.outbox.spool import Outbox, Submission
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
     from alloy_tui.core.config import Settings, Values
     from alloy_tui.core.outbox.detached import runner_active, start_runner_detached
-    from alloy_tui.core.outbox.hold import held_now, read_hold, reason_text
+    from alloy_tui.core.outbox.hold import (
+        clock_time,
+        held_now,
+        hold_sentence,
+        read_hold,
+        reason_text,
+        reason_words,
+    )
+    from alloy_tui.core.outbox.listing import (
+        as_json,
+        json_line,
+        list_lines,
+        queue_summary,
+        show_lines,
+        standing,
+    )
     from alloy_tui.core.outbox.pacing import Clock, SystemClock
     from alloy_tui.core.outbox.queued import QueuedMessage
     from alloy_tui.core.outbox.runner import RunSummary, run_queue
@@ -40,7 +56,8 @@ __getattr__ = lazy_names(
     globals(),
     {
         "detached": "runner_active start_runner_detached",
-        "hold": "held_now read_hold reason_text",
+        "hold": "clock_time held_now hold_sentence read_hold reason_text reason_words",
+        "listing": "as_json json_line list_lines queue_summary show_lines standing",
         "pacing": "Clock SystemClock",
         "queued": "QueuedMessage",
         "runner": "RunSummary run_queue",
@@ -59,13 +76,22 @@ __all__ = [
     "RunSummary",
     "Submission",
     "SystemClock",
+    "as_json",
+    "clock_time",
     "held_now",
+    "hold_sentence",
+    "json_line",
+    "list_lines",
     "open_outbox",
     "outbox_path",
+    "queue_summary",
     "read_hold",
     "reason_text",
+    "reason_words",
     "run_queue",
     "runner_active",
+    "show_lines",
+    "standing",
     "start_runner_detached",
 ]
 
