@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 
 from alloy_tui.ui.base_app import BaseApp
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.workers import run_in_thread
 
 if TYPE_CHECKING:
     import asyncio
@@ -172,7 +173,7 @@ class AlloyApp(BaseApp[Path | None]):
         self._outbox_stop = threading.Event()
         folder = outbox_path(self.state.draft, self.state.config_path)
         watch = partial(watch_counts, self, folder, self._outbox_stop)
-        self.run_worker(watch, thread=True, group="outbox-note", exit_on_error=False)
+        run_in_thread(self, watch, what="Counting the queue", group="outbox-note")
 
     def on_outbox_counts(self, message: OutboxCounts) -> None:
         from alloy_tui.ui.outbox_note import note
