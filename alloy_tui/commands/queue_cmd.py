@@ -159,9 +159,9 @@ def retry_command(obj: CliContext, ids: tuple[str, ...], failed: bool) -> None:
             click.echo("No failed messages.")
             return
         _each(box, chosen, "retry", "pending, due now")
-    from alloy_tui.cli_support.send_queue import start_runner
+    from alloy_tui.core.outbox import wake_runner
 
-    start_runner(obj.config_path, box.path)
+    wake_runner(obj.config_path, box.path)
 
 
 @queue_group.command("delete")
