@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from alloy_tui.core.relays.audit import AuditFinding
+from alloy_tui.core.relays.audit_model import AuditFinding
 from alloy_tui.core.relays.files import Root, numbered
 from alloy_tui.core.relays.model import RelayReadError
 

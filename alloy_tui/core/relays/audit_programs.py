@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from alloy_tui.core.relays.audit import LISTENER, AuditFinding, split_host
+from alloy_tui.core.relays.audit_model import LISTENER, AuditFinding, split_host
 from alloy_tui.core.relays.files import Root
 
 GRAFANA = (
@@ -63,7 +63,7 @@ def grafana(root: Root) -> list[AuditFinding]:
                 name,
                 port,
                 bool(values.get("password", ("", 0))[0]),
-                f"[smtp] host = {LISTENER}, user = , password = , startTLS_policy = NoStartTLS",
+                f"[smtp] host = {LISTENER}; remove user and password",
             )
         )
     return out

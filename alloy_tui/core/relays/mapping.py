@@ -58,6 +58,7 @@ def plan_takeover(relay: Relay, current: Settings) -> Plan:
         _exchange_online(plan, cloud)
         came("service", "host")
         came("exchange_online.cloud", "host")
+        plan.comments["exchange_online.api"] = "Microsoft Graph: sends without SMTP passwords"
     else:
         _smtp(plan)
         came("service", "host")
