@@ -102,7 +102,9 @@ def remember_account(obj: CliContext, loaded: LoadedConfig, username: str) -> Lo
 
 def ensure_signed_in(obj: CliContext, loaded: LoadedConfig) -> LoadedConfig:
     """In --sandbox mode, sign in first when no account is cached. Returns the (re)loaded config."""
-    if not obj.in_sandbox or loaded.settings.service != "exchange-online":
+    from alloy_tui.core.mail import service_of
+
+    if not obj.in_sandbox or not service_of(loaded.settings).signs_in:
         return loaded
     if loaded.settings.exchange_online.auth == "certificate":
         return loaded  # app-only: no user to sign in
@@ -120,7 +122,9 @@ def ensure_signed_in(obj: CliContext, loaded: LoadedConfig) -> LoadedConfig:
 
 
 def _need_exchange_online(settings: Settings, what: str) -> None:
-    if settings.service != "exchange-online":
+    from alloy_tui.core.mail import service_of
+
+    if not service_of(settings).signs_in:
         fail(
             f'{what} is for Exchange Online (Microsoft 365) sign-in, but service = "{settings.service}"; '
             'set service = "exchange-online" (or run the wizard) first.'
@@ -152,7 +156,9 @@ def login_command(obj: CliContext) -> None:
         click.echo(
             f"Signed out {', '.join(signin.replaced)}: its tokens were removed from {signin.cache_path}."
         )
-    if loaded.settings.exchange_online.api == "ews":
+    from alloy_tui.core.mail import service_of
+
+    if service_of(loaded.settings).retires:
         _ews_warning(loaded.settings)
 
 
@@ -164,8 +170,7 @@ def _lift_hold(obj: CliContext, settings: Settings) -> None:
     hold = read_hold(box)
     if hold is None:
         return
-    from alloy_tui.commands.send_queue import start_runner
-    from alloy_tui.core.outbox import Outbox, OutboxError
+    from alloy_tui.core.outbox import Outbox, OutboxError, wake_runner
 
     outbox, probe = Outbox(box), str(hold.get("queue_id") or "")
     try:  # the message that probed is due now too (force lifts the hold)
@@ -178,7 +183,7 @@ def _lift_hold(obj: CliContext, settings: Settings) -> None:
         )
         return
     click.echo("The queue was held; its mail is tried now.")
-    start_runner(obj.config_path, box)
+    wake_runner(obj.config_path, box)
 
 
 @click.command("logout")
@@ -212,15 +217,9 @@ def _ews_warning(settings: Settings) -> None:
     click.echo(f"Warning: {w.title}. {w.cause} {w.fix}", err=True)
 
 
-def _graph_url(settings: Settings) -> str:
-    from alloy_tui.core.net import clouds
-
-    return f"{clouds.mailbox_url(settings)}/sendMail"
-
-
 def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]:
     from alloy_tui.core.errors import AlloyError, ExplainedError
-    from alloy_tui.core.mail import API_LABELS
+    from alloy_tui.core.mail import sends_to, service_of
     from alloy_tui.core.net import clouds
     from alloy_tui.core.signin import SignIn, check_app_settings
 
@@ -228,10 +227,10 @@ def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]
     ep = clouds.endpoints(settings)
     lines = [
         "Service: Exchange Online (Microsoft 365)",
-        f"API: {API_LABELS[eo.api]}",
+        f"API: {service_of(settings).label}",
         f"Cloud: {ep.cloud.label}",
         f"Sign-in: {ep.login}",
-        f"Sends to: {_graph_url(settings) if eo.api == 'graph' else ep.ews}",
+        f"Sends to: {sends_to(settings)}",
     ]
     if eo.auth == "certificate":
         from alloy_tui.commands import app_only_account
@@ -296,8 +295,7 @@ def _keepalive_line(obj: CliContext, settings: Settings) -> str:
 
 def _queue_line(obj: CliContext, settings: Settings) -> str:
     """Pending and failed counts and the oldest pending age (the outbox is only read)."""
-    from alloy_tui.commands.queue_view import queue_summary
-    from alloy_tui.core.outbox import OutboxError, open_outbox, runner_active
+    from alloy_tui.core.outbox import OutboxError, open_outbox, queue_summary, runner_active
 
     try:
         box = open_outbox(settings, obj.config_path)
@@ -330,21 +328,17 @@ def status_command(obj: CliContext, check: bool) -> None:
     )
     if not loaded.exists:
         click.echo("Nothing is set up yet: run `alloy-tui` to open the setup wizard.")
-    if settings.service == "exchange-online":
+    from alloy_tui.core.mail import probe_status, service_of
+
+    row = service_of(settings)
+    if row.signs_in:
         ready, lines = _status_lines(obj, settings)
-    elif settings.service == "smtp":
-        from alloy_tui.core.mail import smtp
-
-        click.echo("Service: SMTP")
-        ready, lines = smtp.status(settings, obj.config_path)
     else:
-        from alloy_tui.core.mail import exchange_server
-
-        click.echo("Service: Exchange Server (on-premises, EWS)")
-        ready, lines = exchange_server.status(settings, obj.config_path)
+        click.echo(f"Service: {row.title}")
+        ready, lines = probe_status(settings, obj.config_path)
     for line in lines:  # a server's banner, features, display name, error text: never raw
         click.echo(printable(line))
-    if settings.service == "exchange-online" and settings.exchange_online.api == "ews":
+    if row.retires:
         _ews_warning(settings)
     click.echo(printable(_queue_line(obj, settings)))
     from alloy_tui.commands.status_delivery import delivery_lines

@@ -107,7 +107,7 @@ def _run_live(obj: CliContext) -> None:
 def list_command(obj: CliContext, as_json: bool, state: str) -> None:
     """The queued messages, oldest first."""
     from alloy_tui.commands.outbox_guard import guarded
-    from alloy_tui.commands.queue_view import json_line, list_lines
+    from alloy_tui.core.outbox import json_line, list_lines
 
     box = open_box(obj)
     with guarded(obj):
@@ -126,8 +126,7 @@ def list_command(obj: CliContext, as_json: bool, state: str) -> None:
 def show_command(obj: CliContext, qid: str) -> None:
     """One message: its headers, and every attempt with its explained error."""
     from alloy_tui.commands.outbox_guard import guarded
-    from alloy_tui.commands.queue_view import show_lines
-    from alloy_tui.core.outbox import OutboxError
+    from alloy_tui.core.outbox import OutboxError, show_lines
 
     box = open_box(obj)
     check_id(qid)
@@ -141,7 +140,7 @@ def show_command(obj: CliContext, qid: str) -> None:
         raw = box.read_raw(qid)
     except (OutboxError, OSError):  # the headers can't be read: show the rest
         raw = None
-    for line in show_lines(m, raw):
+    for line in show_lines(m, raw, hold=box.hold()):
         click.echo(line)
 
 
@@ -160,9 +159,9 @@ def retry_command(obj: CliContext, ids: tuple[str, ...], failed: bool) -> None:
             click.echo("No failed messages.")
             return
         _each(box, chosen, "retry", "pending, due now")
-    from alloy_tui.commands.send_queue import start_runner
+    from alloy_tui.core.outbox import wake_runner
 
-    start_runner(obj.config_path, box.path)
+    wake_runner(obj.config_path, box.path)
 
 
 @queue_group.command("delete")

@@ -10,11 +10,9 @@ then starts the daemon afresh (the config is read again).
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import click
@@ -65,62 +63,32 @@ def _run(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
 
 
 def _run_checked(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
-    from alloy_tui.core import health
-    from alloy_tui.core.outbox import outbox_path, run_queue
+    """The delivery side as core/daemon.py assembles it; here only the signals and the output."""
+    from alloy_tui.core.daemon import DaemonBusy, serve
+    from alloy_tui.core.errors import printable
 
     settings = load(obj).settings
     stop = threading.Event()
     got = _stop_on_signals(stop)
-    from alloy_tui.core.errors import printable
-
     # Each line may quote a recipient, a subject or a server's reply: never raw to the terminal.
     progress = (lambda text: click.echo(printable(text))) if echo else None
-    lock = _daemon_lock(outbox_path(settings, obj.config_path)) if daemon else None
-    if daemon:
-        health.start_jobs(health.daemon_jobs(settings, obj.config_path), stop)
-    listener: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
-    if daemon:  # smtpd hook (issue 15): with [smtpd] listen set, the daemon runs the listener
-        from alloy_tui.core.smtpd import daemon_listener
-
-        listener = daemon_listener(settings, obj.config_path)
     try:
-        with listener:
-            summary = run_queue(
-                settings,
-                obj.config_path,
-                daemon=daemon,
-                stop=stop,
-                on_progress=progress,
-                flush=flush,
-            )
-    finally:
-        if lock is not None:
-            lock.release()
-    health.watch_outbox(settings, obj.config_path)  # failed or stuck mail: alert (or recovery)
-    if daemon and signal.SIGHUP in got:
-        _start_again()
-    return summary
-
-
-def _daemon_lock(outbox: Path) -> Any:
-    """This outbox's daemon lock, or exit 1 when another daemon holds it."""
-    from alloy_tui.core import health
-    from alloy_tui.core.outbox import Outbox
-
-    Outbox(outbox).ensure()
-    lock = health.daemon_lock(outbox)
-    if lock is None:
-        pid = health.daemon_holder(outbox)
+        summary = serve(
+            settings, obj.config_path, daemon=daemon, stop=stop, flush=flush, on_progress=progress
+        )
+    except DaemonBusy as busy:
         fail(
             [
-                f"another `queue run --daemon` already serves the outbox {outbox}"
-                + (f" (pid {pid})" if pid else "")
+                f"another `queue run --daemon` already serves the outbox {busy.outbox}"
+                + (f" (pid {busy.pid})" if busy.pid else "")
                 + "; this one exits.",
                 "Fix: stop that one first (systemctl stop alloy-tui-queue), or use `queue run` once.",
             ],
             1,
         )
-    return lock
+    if daemon and signal.SIGHUP in got:
+        _start_again()
+    return summary
 
 
 def _start_again() -> None:

@@ -23,7 +23,7 @@ def read_attachments(files: tuple[str, ...]) -> list[Any]:
 def queue_message(obj: CliContext, settings: Any, message: Any, attachments: list[Any]) -> str:
     """Hand the message to the outbox; the line to print once it is durable."""
     from alloy_tui.core.mail import compose_mime, sending_account
-    from alloy_tui.core.outbox import OutboxError, open_outbox
+    from alloy_tui.core.outbox import OutboxError, open_outbox, wake_runner
 
     sender = message.from_address or sending_account(settings)
     if not sender:
@@ -41,7 +41,7 @@ def queue_message(obj: CliContext, settings: Any, message: Any, attachments: lis
     except OutboxError as e:
         ex = e.explanation
         fail(f"{ex.title}: {ex.cause} Fix: {ex.fix}", e.exit_code)
-    start_runner(obj.config_path, box.path)
+    wake_runner(obj.config_path, box.path)
     return f"Queued {qid} for {', '.join(message.to)}; `alloy-tui queue list` shows it."
 
 
@@ -52,13 +52,3 @@ def send_now(obj: CliContext, settings: Any, message: Any, attachments: list[Any
     sender = message.from_address or sending_account(settings)
     raw = compose_mime(message, attachments, sender)
     return send_mime(settings, obj.config_path, message, raw)
-
-
-def start_runner(config_path: Path, outbox: Path) -> None:
-    """Delivery starts now; the message is already safe in the outbox if this can't."""
-    from alloy_tui.core.outbox import start_runner_detached
-
-    try:
-        start_runner_detached(config_path, outbox)
-    except Exception:  # noqa: BLE001 - never fail a hand-off that is already durable
-        pass

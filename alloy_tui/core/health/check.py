@@ -116,7 +116,9 @@ def run_check(config_path: Path, *, now: float | None = None, alert: bool = True
     if unsafe:
         result.add(CRITICAL, unsafe)
     who = ""
-    if settings.text("service") == "exchange-online":
+    from alloy_tui.core.mail import service_of
+
+    if service_of(settings).signs_in:
         who = _check_signin(result, settings, config_path, st, refresh_s)
     result.conditions += outbox_conditions(settings, facts)
     result.summary = _summary(facts, who, refresh_s)
@@ -304,9 +306,9 @@ def _check_signin(
         result.add(
             WARNING, f"no keep-alive for {_age(refresh_s)} (run `alloy-tui keepalive` daily)"
         )
-    ews_online = settings.text("exchange_online.api") == "ews" and (
-        settings.text("exchange_online.cloud") == "global"
-    )
+    from alloy_tui.core.mail import service_of
+
+    ews_online = service_of(settings).retires and settings.text("exchange_online.cloud") == "global"
     if ews_online and date.today() >= EWS_BLOCK_DATE:
         result.add(WARNING, "EWS in use on Exchange Online after its retirement date (use Graph)")
     return who

@@ -9,6 +9,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from alloy_tui.core.outbox import clock_time as clock_time
+from alloy_tui.core.outbox import hold_sentence as hold_sentence
+from alloy_tui.core.outbox import reason_words as reason_words
+
 HELD_CRITICAL_S = 2 * 3600  # held longer than this: CRITICAL
 MAILDROP_WARNING_S = 5 * 60  # a maildrop file waiting longer: WARNING
 MAILDROP_CRITICAL_S = 30 * 60  # ...and CRITICAL
@@ -67,32 +71,6 @@ def delivery_facts(box: Path, now: float, window_hours: float = 24.0) -> Deliver
     since = now - window_hours * 3600.0
     recent = sum(1 for m in metas if m.get("state") == "failed" and (_last_at(m) or now) >= since)
     return DeliveryFacts(hold, held_s, last[1] if last else None, recent, unreadable_files(box))
-
-
-def clock_time(ts: float, now: float) -> str:
-    """ "23:15" (local time), with the date when it is not today."""
-    when = datetime.fromtimestamp(ts).astimezone()
-    today = datetime.fromtimestamp(now).astimezone().date()
-    return when.strftime("%H:%M" if when.date() == today else "%Y-%m-%d %H:%M")
-
-
-def reason_words(error: dict[str, Any], limit: int = 200) -> str:
-    """An explained error in a sentence: its title, then its cause (shortened)."""
-    from alloy_tui.core.errors import printable
-
-    title = str(error.get("title") or "").rstrip(".")
-    cause = " ".join(str(error.get("cause") or "").split())
-    text = f"{title}: {cause}" if title and cause else title or cause or "unknown failure"
-    text = printable(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def hold_sentence(hold: dict[str, Any], now: float) -> str:
-    """ "held until 23:15: Microsoft Graph is busy (since 22:10)"."""
-    until = float(hold.get("until") or 0)
-    reason = reason_words(hold.get("reason") or {}, 160)
-    when = f"held until {clock_time(until, now)}" if until > now else "held (a probe is due)"
-    return f"{when}: {reason} (since {clock_time(float(hold['since']), now)})"
 
 
 def held_condition(hold: dict[str, Any] | None, now: float) -> Any:

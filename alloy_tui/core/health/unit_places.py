@@ -89,7 +89,9 @@ def data_places(settings: Settings, config_path: Path) -> Places:
 
     if reads_maildrop(settings, config_path):  # the runner reads it: it must write there
         places.writes.append(("the maildrop", maildrop_path(settings, config_path)))
-    if settings.service == "exchange-online":
+    from alloy_tui.core.mail import service_of
+
+    if service_of(settings).signs_in:
         cache = token_cache_path(settings.exchange_online.token_cache, config_path)
         places.writes.append(("the token cache", cache.parent))
     places.writes = _unique([(w, p.expanduser().absolute()) for w, p in places.writes])

@@ -36,7 +36,7 @@ from alloy_tui.core.errors import printable
 from alloy_tui.core.fs import fsync_folder
 from alloy_tui.core.maildrop.drop_file import HeaderError, parse
 from alloy_tui.core.maildrop.ledger import STUCK, Ledger, fingerprint
-from alloy_tui.core.maildrop.reading import Changed, limit, read_drop_file, user_name
+from alloy_tui.core.maildrop.reading import Changed, limit, read_drop_file
 from alloy_tui.core.maildrop.refusals import (
     ASIDE_PREFIX,
     Refusals,
@@ -46,6 +46,7 @@ from alloy_tui.core.maildrop.refusals import (
     dispose,
     prune,
     shown,
+    user_name,
 )
 from alloy_tui.core.outbox import Outbox, OutboxError
 

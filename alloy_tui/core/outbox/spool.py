@@ -36,12 +36,12 @@ from alloy_tui.core.outbox import hold as holding
 from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.batch import Dirs, Placing, place
 from alloy_tui.core.outbox.folder_access import FOLDERS
-from alloy_tui.core.outbox.listing import OutboxReading
 from alloy_tui.core.outbox.model import (
     EX_TEMPFAIL,
     OutboxError,
     new_id,
 )
+from alloy_tui.core.outbox.reading import OutboxReading
 from alloy_tui.core.outbox.subject import subject_of
 
 LogFn = Callable[[str, str, str, dict[str, Any]], None]

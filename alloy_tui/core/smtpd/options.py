@@ -171,6 +171,6 @@ def takes_utf8_mailboxes(settings: Settings) -> bool:
     relied on to (a relay's SMTPUTF8 is only known when the runner connects, hours later maybe),
     so the listener refuses such an address at once (553 5.6.7) rather than queue mail that
     can't go."""
-    if settings.service != "exchange-online":
-        return False
-    return settings.exchange_online.api == "graph"
+    from alloy_tui.core.mail import service_of
+
+    return service_of(settings).utf8_mailboxes

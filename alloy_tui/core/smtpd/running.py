@@ -57,10 +57,9 @@ class _Kicker:
         self.pool.submit(self._start)
 
     def _start(self) -> None:
-        from alloy_tui.core.outbox import start_runner_detached
+        from alloy_tui.core.outbox import wake_runner
 
-        with contextlib.suppress(Exception):  # the mail is already safe in the outbox
-            start_runner_detached(self.config_path, self.outbox)
+        wake_runner(self.config_path, self.outbox)  # the mail is already safe in the outbox
 
 
 def _bind_error(options: ListenerOptions, e: OSError) -> SmtpdError:

@@ -263,7 +263,7 @@ class QueueScreen(Screen[None]):
         """s: this message due now, then a pass over every pending message (as `queue flush`),
         here in the thread, each message named as it is tried and each outcome shown; only a
         service or settings failure stops the pass, and the last notice says why."""
-        from alloy_tui.core.outbox import run_queue
+        from alloy_tui.core.daemon import drain
 
         self.box.force(row.id)
         names = {r.id: describe(r) for r in list(self.rows.values())}  # the UI thread may add rows
@@ -275,7 +275,7 @@ class QueueScreen(Screen[None]):
         def outcome(text: str) -> None:
             post_from_thread(self, ActionDone(printable(text)))
 
-        s = run_queue(
+        s = drain(
             self.settings,
             self.config_path,
             stop=self._stop,
