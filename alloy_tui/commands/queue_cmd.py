@@ -18,18 +18,17 @@ from typing import Any
 
 import click
 
-from alloy_tui.commands.account_cmd import load
-from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.commands.context import CliContext, config_owner, fail
 from alloy_tui.commands.queue_run_cmd import register as register_runner_commands
 
 
 def open_box(obj: CliContext, *, write: bool = False) -> Any:
     """The outbox; one line and exit 1 when it is not (and can't become) a folder we can use."""
-    from alloy_tui.commands.outbox_guard import check_outbox
+    from alloy_tui.cli_support.outbox_guard import check_outbox
     from alloy_tui.core.outbox import open_outbox
 
     check_outbox(obj, write=write)
-    return open_outbox(load(obj).settings, obj.config_path)
+    return open_outbox(obj.load().settings, obj.config_path)
 
 
 ID_RE = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}$")  # 20261202T043512-3f9a1c7e
@@ -72,6 +71,7 @@ def _each(box: Any, ids: list[str], action: str, done: str) -> None:
         raise SystemExit(1)
 
 
+@config_owner
 @click.group("queue", invoke_without_command=True)
 @click.option("--live", is_flag=True, help="Open the full-screen queue view (newest at the top).")
 @click.pass_context
@@ -91,7 +91,7 @@ def _run_live(obj: CliContext) -> None:
     require_fullscreen("--live", "use `alloy-tui queue list` in pipes")
     from alloy_tui.ui.queue.app import run_live
 
-    run_live(load(obj).settings, obj.config_path)
+    run_live(obj.load().settings, obj.config_path)
 
 
 @queue_group.command("list")
@@ -106,7 +106,7 @@ def _run_live(obj: CliContext) -> None:
 @click.pass_obj
 def list_command(obj: CliContext, as_json: bool, state: str) -> None:
     """The queued messages, oldest first."""
-    from alloy_tui.commands.outbox_guard import guarded
+    from alloy_tui.cli_support.outbox_guard import guarded
     from alloy_tui.core.outbox import json_line, list_lines
 
     box = open_box(obj)
@@ -125,7 +125,7 @@ def list_command(obj: CliContext, as_json: bool, state: str) -> None:
 @click.pass_obj
 def show_command(obj: CliContext, qid: str) -> None:
     """One message: its headers, and every attempt with its explained error."""
-    from alloy_tui.commands.outbox_guard import guarded
+    from alloy_tui.cli_support.outbox_guard import guarded
     from alloy_tui.core.outbox import OutboxError, show_lines
 
     box = open_box(obj)
@@ -150,7 +150,7 @@ def show_command(obj: CliContext, qid: str) -> None:
 @click.pass_obj
 def retry_command(obj: CliContext, ids: tuple[str, ...], failed: bool) -> None:
     """Back to pending, due now (a failed message gets a fresh lifetime)."""
-    from alloy_tui.commands.outbox_guard import guarded
+    from alloy_tui.cli_support.outbox_guard import guarded
 
     box = open_box(obj, write=True)
     with guarded(obj):
@@ -171,7 +171,7 @@ def retry_command(obj: CliContext, ids: tuple[str, ...], failed: bool) -> None:
 @click.pass_obj
 def delete_command(obj: CliContext, ids: tuple[str, ...], failed: bool, yes: bool) -> None:
     """Remove messages from the queue; they are never sent (asks first on a terminal)."""
-    from alloy_tui.commands.outbox_guard import guarded
+    from alloy_tui.cli_support.outbox_guard import guarded
 
     box = open_box(obj, write=True)
     with guarded(obj):
