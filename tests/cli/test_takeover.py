@@ -55,7 +55,8 @@ def test_exit_codes(tmp_path: Path) -> None:
     r = run(config_path(), "takeover", "--root", str(relay_tree(tmp_path, "msmtp-broken")))
     assert r.returncode == 2
     assert (
-        "alloy-tui: /etc/msmtprc:3: unknown command `frobnicate` (nothing was written)" in r.stderr
+        "alloy-tui: /etc/msmtprc:2: account missing is not defined above (nothing was written)"
+        in r.stderr
     )
     r = run(config_path(), "takeover", "--root", str(relay_tree(tmp_path, "postfix-direct")))
     assert r.returncode == 1 and "no relay found under" in r.stderr

@@ -68,6 +68,9 @@ def test_msmtp_passwordeval_is_kept_as_a_command(tmp_path: Path) -> None:
     r = one(tmp_path, "msmtp-passwordeval", "msmtp")
     assert (r.port, r.security, r.password) == (465, "ssl", "")
     assert r.password_command == "cat /etc/msmtp-password"
+    # tabs between command and argument; a bare `tls` is on; a command alloy-tui doesn't know is said
+    assert r.host == "mail.contoso.test"
+    assert any("set_msgid_header" in n for n in r.not_carried)
 
 
 def test_ssmtp_with_revaliases(tmp_path: Path) -> None:
@@ -127,7 +130,7 @@ def test_opensmtpd_inline_table(tmp_path: Path) -> None:
     ("name", "where"),
     [
         ("postfix-broken", "/etc/postfix/main.cf:2"),
-        ("msmtp-broken", "/etc/msmtprc:3"),
+        ("msmtp-broken", "/etc/msmtprc:2"),
         ("ssmtp-broken", "/etc/ssmtp/ssmtp.conf"),
         ("nullmailer-broken", "/etc/nullmailer/remotes:1"),
         ("dma-broken", "/etc/dma/dma.conf:2"),
