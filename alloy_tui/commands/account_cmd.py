@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from alloy_tui.commands.context import SANDBOX_SERIES, CliContext, fail
-from alloy_tui.commands.outcome import log_warnings
+from alloy_tui.cli_support.outcome import log_warnings
+from alloy_tui.commands.context import SANDBOX_SERIES, CliContext, config_owner, fail
 from alloy_tui.core.config import LoadedConfig, Settings
 from alloy_tui.core.errors import printable
 
@@ -20,12 +20,6 @@ if TYPE_CHECKING:
     from alloy_tui.core.signin import Account, SignIn
 
 SANDBOX_AUTO_APPROVE = 3.0  # seconds before the sandbox approves a --sandbox sign-in by itself
-
-
-def load(obj: CliContext) -> LoadedConfig:
-    from alloy_tui.core.config import load_or_default
-
-    return load_or_default(obj.config_path)
 
 
 def _when(ts: float) -> str:
@@ -131,16 +125,17 @@ def _need_exchange_online(settings: Settings, what: str) -> None:
         )
 
 
+@config_owner
 @click.command("login")
 @click.pass_obj
 def login_command(obj: CliContext) -> None:
     """Sign in to the Microsoft 365 account that sends (device code: works over SSH)."""
     from alloy_tui.core.signin import SignIn
 
-    loaded = load(obj)
+    loaded = obj.load()
     _need_exchange_online(loaded.settings, "login")
     if loaded.settings.exchange_online.auth == "certificate":
-        from alloy_tui.commands import app_only_account
+        from alloy_tui.cli_support import app_only_account
 
         app_only_account.login(obj, loaded.settings)
         return
@@ -186,16 +181,17 @@ def _lift_hold(obj: CliContext, settings: Settings) -> None:
     wake_runner(obj.config_path, box)
 
 
+@config_owner
 @click.command("logout")
 @click.pass_obj
 def logout_command(obj: CliContext) -> None:
     """Sign out: forget the account's tokens in the token cache."""
     from alloy_tui.core.signin import SignIn
 
-    loaded = load(obj)
+    loaded = obj.load()
     _need_exchange_online(loaded.settings, "logout")
     if loaded.settings.exchange_online.auth == "certificate":
-        from alloy_tui.commands import app_only_account
+        from alloy_tui.cli_support import app_only_account
 
         app_only_account.logout(obj, loaded.settings)
         return
@@ -233,7 +229,7 @@ def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]
         f"Sends to: {sends_to(settings)}",
     ]
     if eo.auth == "certificate":
-        from alloy_tui.commands import app_only_account
+        from alloy_tui.cli_support import app_only_account
 
         return app_only_account.status_lines(obj, settings, lines)
     try:
@@ -293,6 +289,7 @@ def _keepalive_line(obj: CliContext, settings: Settings) -> str:
     return f"Last keep-alive refresh: {clock} ({age} ago)"
 
 
+@config_owner
 @click.command("status")
 @click.option(
     "--check",
@@ -306,7 +303,7 @@ def status_command(obj: CliContext, check: bool) -> None:
         from alloy_tui.commands.health_cmd import status_check
 
         status_check(obj)
-    loaded = load(obj)
+    loaded = obj.load()
     settings = loaded.settings
     click.echo(
         f"Config: {obj.config_path}{'' if loaded.exists else ' (not created yet: defaults)'}"

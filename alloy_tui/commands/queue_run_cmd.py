@@ -17,7 +17,6 @@ from typing import Any
 
 import click
 
-from alloy_tui.commands.account_cmd import load
 from alloy_tui.commands.context import CliContext, fail
 
 
@@ -55,7 +54,7 @@ def _run(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
     """The runner, or one line and exit 1 (78 for the daemon: no restart loop) when the
     outbox, the state folder or the alert log can't be used; a full disk or an outbox error
     is exit 1 for the daemon too, so its unit restarts it."""
-    from alloy_tui.commands.outbox_guard import EX_CONFIG, check_outbox, guarded
+    from alloy_tui.cli_support.outbox_guard import EX_CONFIG, check_outbox, guarded
 
     check_outbox(obj, write=True, daemon=daemon)
     with guarded(obj, EX_CONFIG if daemon else 1, transient_code=1):
@@ -67,7 +66,7 @@ def _run_checked(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> A
     from alloy_tui.core.daemon import DaemonBusy, serve
     from alloy_tui.core.errors import printable
 
-    settings = load(obj).settings
+    settings = obj.load().settings
     stop = threading.Event()
     got = _stop_on_signals(stop)
     # Each line may quote a recipient, a subject or a server's reply: never raw to the terminal.
