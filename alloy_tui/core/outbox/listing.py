@@ -17,6 +17,7 @@ from typing import Any
 
 from alloy_tui.core.errors import printable
 from alloy_tui.core.outbox.hold import hold_sentence
+from alloy_tui.core.outbox.queue_ids import short_ids
 from alloy_tui.core.terminal_text import json_text
 
 ID_WIDTH = 24
@@ -178,8 +179,10 @@ def list_lines(
             + hold_sentence(hold, now.timestamp())
             + "; `alloy-tui queue flush` tries every message now."
         )
+    ids = short_ids(m.id for m in messages)  # 3f9a1c7e: every queue command takes it
+    width = max(len(qid) for qid in ids.values())
     for m in messages:
-        head = f"{m.id:<{ID_WIDTH}} {shown_state(m):<8} {age(now - m.queued_at) + ' ago':>12}  "
+        head = f"{ids[m.id]:<{width}} {shown_state(m):<8} {age(now - m.queued_at) + ' ago':>12}  "
         rcpts = [printable(r) for r in m.to]
         to = ", ".join(rcpts)
         if len(head) + len(to) > 80 and len(rcpts) > 1:
