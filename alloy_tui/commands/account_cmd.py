@@ -289,21 +289,6 @@ def _keepalive_line(obj: CliContext, settings: Settings) -> str:
     return f"Last keep-alive refresh: {clock} ({age} ago)"
 
 
-def _queue_line(obj: CliContext, settings: Settings) -> str:
-    """Pending and failed counts and the oldest pending age (the outbox is only read)."""
-    from alloy_tui.core.outbox import OutboxError, open_outbox, queue_summary, runner_active
-
-    try:
-        box = open_outbox(settings, obj.config_path)
-        counts = box.counts()
-        line = queue_summary(counts, box.oldest_pending_age())
-        if counts.get("pending") and not runner_active(box.path):
-            line += "; no runner is retrying them now (run `alloy-tui queue run`)"
-        return line
-    except (OSError, OutboxError) as e:
-        return f"Queue: can't be read ({e})"
-
-
 @config_owner
 @click.command("status")
 @click.option(
@@ -337,10 +322,11 @@ def status_command(obj: CliContext, check: bool) -> None:
         click.echo(printable(line))
     if row.retires:
         _ews_warning(settings)
-    click.echo(printable(_queue_line(obj, settings)))
-    from alloy_tui.commands.status_delivery import delivery_lines
+    from alloy_tui.commands.status_delivery import delivery_lines, queue_line, queue_look
 
-    held, more = delivery_lines(settings, obj.config_path)
+    seen = queue_look(settings, obj.config_path)  # one look at the outbox for both
+    click.echo(printable(queue_line(settings, obj.config_path, seen)))
+    held, more = delivery_lines(settings, obj.config_path, seen)
     for line in more:
         click.echo(printable(line))
     if held:

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.outbox.queue_ids import QueueIdError, match_id, short_id, short_ids
     from alloy_tui.core.outbox.queued import QueuedMessage
     from alloy_tui.core.outbox.runner import Intake, IntakeFactory, RunSummary, run_queue
+    from alloy_tui.core.outbox.summary import QueueSummary
 
 # Loaded on first use (PEP 562): the doors (sendmail) import only the spool.
 __getattr__ = lazy_names(
@@ -62,6 +63,7 @@ __getattr__ = lazy_names(
         "pacing": "Clock SystemClock",
         "queue_ids": "QueueIdError match_id short_id short_ids",
         "queued": "QueuedMessage",
+        "summary": "QueueSummary",
         "runner": "Intake IntakeFactory RunSummary run_queue",
     },
 )
@@ -77,6 +79,7 @@ __all__ = [
     "Outbox",
     "OutboxError",
     "QueueIdError",
+    "QueueSummary",
     "QueuedMessage",
     "RunSummary",
     "Submission",

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.errors import printable
 from alloy_tui.core.outbox.hold import hold_sentence
 from alloy_tui.core.outbox.queue_ids import short_ids
 from alloy_tui.core.terminal_text import json_text
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.summary import QueueSummary
 
 ID_WIDTH = 24
 
@@ -268,15 +271,15 @@ def show_lines(
     return shown(out)
 
 
-def queue_summary(counts: dict[str, int], oldest: timedelta | None) -> str:
+def queue_summary(seen: QueueSummary) -> str:
     """`status`'s queue line: "Queue: 2 pending (oldest 5 min), 1 failed" or "Queue: empty"."""
-    pending = counts.get("pending", 0) + counts.get("sending", 0)
-    failed = counts.get("failed", 0)
+    pending, failed, oldest = seen.pending, seen.failed, seen.oldest_pending_s
     if not pending and not failed:
         return "Queue: empty"
     parts = []
     if pending:
-        parts.append(f"{pending} pending" + (f" (oldest {age(oldest)})" if oldest else ""))
+        since = f" (oldest {age(timedelta(seconds=oldest))})" if oldest is not None else ""
+        parts.append(f"{pending} pending{since}")
     if failed:
         parts.append(f"{failed} failed (see `alloy-tui queue list --state failed`)")
     return "Queue: " + ", ".join(parts)
