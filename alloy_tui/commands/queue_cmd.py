@@ -69,6 +69,7 @@ def _ids(box: Any, ids: tuple[str, ...], failed: bool, what: str) -> list[str]:
 
 def _each(box: Any, ids: list[str], action: str, done: str) -> None:
     """Apply box.<action>(id) to each id; one line per message; exit 1 if any was refused."""
+    from alloy_tui.cli_support.outcome import echo_result
     from alloy_tui.core.outbox import OutboxError
 
     bad = 0
@@ -80,7 +81,7 @@ def _each(box: Any, ids: list[str], action: str, done: str) -> None:
             bad += 1
             click.echo(f"alloy-tui: {qid}: {e.explanation.title}. {e.explanation.cause}", err=True)
         else:
-            click.echo(f"{qid}: {done}.")
+            echo_result(f"{qid}: {done}.")  # a closed stdout never stops the loop halfway
     if bad:
         raise SystemExit(1)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from alloy_tui.cli_support.outcome import echo_result
 from alloy_tui.commands.context import CliContext, fail
 
 
@@ -70,7 +71,8 @@ def _run_checked(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> A
     stop = threading.Event()
     got = _stop_on_signals(stop)
     # Each line may quote a recipient, a subject or a server's reply: never raw to the terminal.
-    progress = (lambda text: click.echo(printable(text))) if echo else None
+    # a closed stdout (`queue flush | head -1`) never stops the run halfway
+    progress = (lambda text: echo_result(printable(text))) if echo else None
     try:
         summary = serve(
             settings, obj.config_path, daemon=daemon, stop=stop, flush=flush, on_progress=progress
@@ -105,7 +107,7 @@ def register(group: click.Group) -> None:
     def flush_command(obj: CliContext) -> None:
         """Try every pending message now; exit 0 when none is left pending."""
         summary = _run(obj, daemon=False, flush=True, echo=True)
-        click.echo(_summary_line(summary))
+        echo_result(_summary_line(summary))
         if summary.pending:
             raise SystemExit(1)
 
@@ -114,4 +116,4 @@ def register(group: click.Group) -> None:
     @click.pass_obj
     def run_command(obj: CliContext, daemon: bool) -> None:
         """Deliver what is due, then exit (--daemon: keep running)."""
-        click.echo(_summary_line(_run(obj, daemon=daemon, flush=False, echo=True)))
+        echo_result(_summary_line(_run(obj, daemon=daemon, flush=False, echo=True)))

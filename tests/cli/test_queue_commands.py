@@ -263,3 +263,23 @@ def test_short_prefix_too_short_or_ambiguous_is_bad_input(setup: tuple[Path, Out
     assert first.split("-")[1] in out and second.split("-")[1] in out
     code, out = invoke(config, "queue", "show", second.split("-")[1])
     assert code == 0 and f"Message {second}:" in out
+
+
+def test_show_says_each_state_once(setup: tuple[Path, Outbox]) -> None:
+    """No doubled words: "failed", not "failed (failed)"; "sending now" while a runner has it."""
+    config, box = setup
+    failed = queue(box, "failed one")
+    make_failed(box, failed)
+    first = invoke(config, "queue", "show", failed)[1].splitlines()[0]
+    assert first == f"Message {failed}: failed", first
+    sending = queue(box, "sending one")
+    claim = box.claim(sending)
+    assert claim is not None
+    with claim:
+        first = invoke(config, "queue", "show", sending)[1].splitlines()[0]
+    assert first == f"Message {sending}: sending now", first
+    pending = invoke(config, "queue", "show", queue(box, "pending one"))[1].splitlines()[0]
+    assert pending.endswith(": pending (due now)"), pending
+    for line in invoke(config, "queue", "show", failed)[1].splitlines():
+        words = line.split()
+        assert not any(a == b and a.isalpha() for a, b in zip(words, words[1:], strict=False)), line

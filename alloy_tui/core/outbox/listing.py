@@ -233,8 +233,11 @@ def show_lines(
     """`queue show ID`: where it stands (the queue's hold counted), its headers, and every
     attempt explained."""
     now = now or datetime.now(UTC)
+    state, when = shown_state(m), _when(m, now, hold)
+    # "failed", "sending now": the state said once, never "failed (failed)"
+    standing_now = when if when.split()[0] == state else f"{state} ({when})"
     out = [
-        f"Message {m.id}: {shown_state(m)} ({_when(m, now, hold)})",
+        f"Message {m.id}: {standing_now}",
         f"  Queued:   {iso(m.queued_at)} ({age(now - m.queued_at)} ago)"
         + (f" by {printable(m.source)}" if getattr(m, "source", "") else "")
         + _submitted_by(m),
