@@ -11,10 +11,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from alloy_tui.core import filelocks as locks
 from alloy_tui.core import folders
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.fs import why
-from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.model import EX_CANTCREAT, EX_TEMPFAIL, OutboxError
 
 FOLDERS = ("tmp", "messages", "meta", "claims")

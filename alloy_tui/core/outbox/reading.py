@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alloy_tui.core import filelocks as locks
 from alloy_tui.core import folders
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.folder_access import OutboxFolders
 from alloy_tui.core.outbox.model import EX_CANTCREAT, OutboxError
 
