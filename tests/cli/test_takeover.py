@@ -143,3 +143,18 @@ def test_round_trip_takeover_validate_test_send(tmp_path: Path, name: str) -> No
     assert files_containing(tmp_path, password, skip=secrets_path()) == [
         p for p in files_containing(root, password)
     ]
+
+
+def test_escape_sequences_in_a_relay_file_never_reach_the_terminal(tmp_path: Path) -> None:
+    root = tmp_path / "hostile"
+    conf = root / "etc/ssmtp/ssmtp.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text(
+        "mailhub=mail.contoso.test:587\nUseSTARTTLS=YES\n"
+        "AuthUser=ops\x1b]0;pwned\x07@contoso.test\nAuthPass=x\n"
+        "rewriteDomain=\x1b[2Jcontoso.test\n"
+    )
+    r = run(config_path(), "takeover", "--dry-run", "--root", str(root))
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout + r.stderr and "\x07" not in r.stdout + r.stderr
+    assert "signs in as ops" in r.stdout
