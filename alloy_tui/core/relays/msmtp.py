@@ -60,10 +60,16 @@ Entry = tuple[str, str, int]  # value, file, line
 
 def read(root: Root) -> Relay | None:
     for file in FILES:
-        text = root.read(file)
-        if text is not None:
-            return _relay(root, file, text)
+        relay = read_file(root, file)
+        if relay is not None:
+            return relay
     return None
+
+
+def read_file(root: Root, file: str) -> Relay | None:
+    """One msmtp configuration file (also a user's, for `audit`); None when it does not exist."""
+    text = root.read(file)
+    return None if text is None else _relay(root, file, text)
 
 
 def _unquote(value: str) -> str:
