@@ -185,3 +185,25 @@ def test_syslog_false_writes_no_line(tmp_path: Path, syslog: SyslogReceiver) -> 
         run_queue(settings, tmp_path / "c.toml")
         assert len(server.messages) == 1
     assert syslog.lines(wait=0.5) == []
+
+
+def test_a_restarted_syslog_daemon_gets_the_next_lines(tmp_path: Path) -> None:
+    """The runner keeps one connected socket; when the daemon behind /dev/log restarts (a new
+    socket at the same path), the next line connects again instead of being lost."""
+    from alloy_tui.core.maillog import MailLog
+
+    path = tmp_path / "dev-log"
+    first = SyslogReceiver(path)
+    log = MailLog(Settings(), lambda: 0.0)
+    log.path = str(path)
+    log.line("one")
+    assert [x.endswith(": one") for x in first.lines(wait=5.0)] == [True]
+    first.close()
+    path.unlink()
+    second = SyslogReceiver(path)
+    try:
+        log.line("two")
+        assert [x.rsplit(": ", 1)[1] for x in second.lines(wait=5.0)] == ["two"]
+    finally:
+        second.close()
+        log.close()

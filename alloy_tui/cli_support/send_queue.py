@@ -24,7 +24,7 @@ def read_attachments(files: tuple[str, ...]) -> list[Any]:
 def queue_message(obj: CliContext, settings: Any, message: Any, attachments: list[Any]) -> str:
     """Hand the message to the outbox; the line to print once it is durable."""
     from alloy_tui.core.mail import compose_mime, sending_account
-    from alloy_tui.core.outbox import OutboxError, open_outbox
+    from alloy_tui.core.outbox import OutboxError, open_outbox, wake_runner
 
     sender = message.from_address or sending_account(settings)
     if not sender:
@@ -42,15 +42,5 @@ def queue_message(obj: CliContext, settings: Any, message: Any, attachments: lis
     except OutboxError as e:
         ex = e.explanation
         fail(f"{ex.title}: {ex.cause} Fix: {ex.fix}", e.exit_code)
-    start_runner(obj.config_path, box.path)
+    wake_runner(obj.config_path, box.path)
     return f"Queued {qid} for {', '.join(message.to)}; `alloy-tui queue list` shows it."
-
-
-def start_runner(config_path: Path, outbox: Path) -> None:
-    """Delivery starts now; the message is already safe in the outbox if this can't."""
-    from alloy_tui.core.outbox import start_runner_detached
-
-    try:
-        start_runner_detached(config_path, outbox)
-    except Exception:  # noqa: BLE001 - never fail a hand-off that is already durable
-        pass

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 
 import click
 
-from alloy_tui.commands.account_cmd import load
 from alloy_tui.commands.context import CliContext, fail
 
 EX_CONFIG = 78
@@ -26,7 +25,7 @@ def check_outbox(obj: CliContext, *, write: bool, daemon: bool = False) -> None:
     too) is not, and can't become, a folder this user can write."""
     from alloy_tui.core.health import outbox_problem, place_problems
 
-    settings = load(obj).settings
+    settings = obj.load().settings
     if not write:  # list, show: a missing outbox is an empty one; it must be a folder we read
         said = outbox_problem(settings, obj.config_path, write=False)
         if said:
@@ -74,4 +73,4 @@ def _line(obj: CliContext, e: OSError) -> str:
     if isinstance(e, FolderCheckError):  # a symlink or another user's: it says which, and the fix
         return str(e)
 
-    return os_error_line(e, load(obj).settings, obj.config_path)
+    return os_error_line(e, obj.load().settings, obj.config_path)
