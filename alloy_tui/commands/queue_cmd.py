@@ -26,8 +26,8 @@ def open_box(obj: CliContext, *, write: bool = False) -> Any:
     from alloy_tui.cli_support.outbox_guard import check_outbox
     from alloy_tui.core.outbox import open_outbox
 
-    check_outbox(obj, write=write)
-    return open_outbox(obj.load().settings, obj.config_path)
+    settings = check_outbox(obj, write=write)  # the config read once for both
+    return open_outbox(settings, obj.config_path)
 
 
 def resolve_id(box: Any, typed: str) -> str:
