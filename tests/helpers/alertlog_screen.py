@@ -32,6 +32,12 @@ def rows(app: AlertLogApp) -> list[str]:
     return [r for r in drawn if r.strip()]
 
 
+def drawn(app: AlertLogApp) -> list[str]:
+    """The list's rows as drawn, blank rows kept."""
+    view = log_screen(app).view
+    return [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+
+
 def status(app: AlertLogApp) -> str:
     return str(log_screen(app).query_one("#al-status").render())
 

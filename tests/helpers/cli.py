@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,3 +38,16 @@ def run(
 def sb() -> Iterator[Sandbox]:
     with Sandbox(auto_approve_after=0) as s:
         yield s
+
+
+def delivered(sb: Sandbox, subject: str, timeout: float = 60.0) -> Any:
+    """The last message the sandbox received with this subject, waiting up to `timeout` s."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [m for m in sb.messages() if m.subject == subject]
+        if found:
+            return found[-1]
+        time.sleep(0.2)
+    raise AssertionError(f"{subject!r} never arrived")
