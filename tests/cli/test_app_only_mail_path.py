@@ -4,7 +4,6 @@ process against a sandbox in this process: `send --attach` (raw MIME, sent now) 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,12 @@ from alloy_tui.sandbox import Sandbox
 from tests.helpers.app_only import app_config
 from tests.helpers.cli import delivered as wait_for
 from tests.helpers.cli import run
-from tests.helpers.m365 import ACCOUNT
+from tests.helpers.m365 import (
+    ACCOUNT,
+)
+from tests.helpers.sandboxes import plain_sb  # noqa: F401 - fixture `sb`
 
 CRON_MAIL = b"From: root (Cron Daemon)\nTo: ops@contoso.example\nSubject: cron app-only\n\nok\n"
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
 
 
 def cfg(sb: Sandbox, tmp_path: Path, api: str = "graph") -> Path:

@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,12 +24,6 @@ from tests.helpers.store import NOBODY
 
 ROOT = Path(__file__).resolve().parents[2]
 SEND = ["send", "--to", "ops@contoso.example", "--subject", "Disk alert"]
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(interval=1) as s:
-        yield s
 
 
 def run(
@@ -132,6 +125,7 @@ from pathlib import Path
 from alloy_tui.core.mail import OutgoingMessage, send_message
 from alloy_tui.core.config import load
 from alloy_tui.core.errors import ExplainedError
+from tests.helpers.sandboxes import ticking_sb  # noqa: F401 - fixture `sb`
 cfg = Path(sys.argv[1])
 loaded = load(cfg)
 msg = OutgoingMessage(to=("ops@contoso.example",), subject="s", body="b")

@@ -7,15 +7,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from alloy_tui.core.outbox import Outbox
+from tests.helpers.cli import run as cli_run
 from tests.helpers.smtp_server import SmtpServer, free_port
 
-CLI = [sys.executable, "-m", "alloy_tui"]
 PERF = re.compile(r"held_s=(\d+) maildrop=(\d+|U) maildrop_oldest_s=(\d+|U)$")
 
 
@@ -48,11 +46,7 @@ syslog = false
     return path
 
 
-def run(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb"}
-    return subprocess.run(
-        [*CLI, "--config", str(cfg), *args], capture_output=True, text=True, env=env, timeout=90
-    )
+run = cli_run
 
 
 def check(cfg: Path) -> tuple[int, str]:

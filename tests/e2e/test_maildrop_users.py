@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ pytestmark = pytest.mark.e2e
 
 PROBE = """
 import errno, glob, os, sys
+from tests.helpers.sandboxes import approving_sb  # noqa: F401 - fixture `sb`
 folder, theirs = sys.argv[1], sys.argv[2]
 out = []
 try:
@@ -47,12 +47,6 @@ except PermissionError:
     out.append("no-read")
 print(" ".join(out))
 """
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 def wait_for(sb: Sandbox, subjects: set[str], timeout: float) -> list[Any]:

@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +17,11 @@ import pytest
 
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.sandboxes import approving_sb  # noqa: F401 - fixture `sb`
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "ops@contoso.example"
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 @pytest.fixture

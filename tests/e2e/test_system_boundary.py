@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +26,11 @@ import pytest
 
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.sandboxes import approving_sb  # noqa: F401 - fixture `sb`
 from tests.helpers.system_mode import ADMIN, CLI, Tree, owners
 from tests.helpers.unix_users import as_users
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 def no_traceback(r: subprocess.CompletedProcess[bytes]) -> str:

@@ -1,17 +1,16 @@
-"""The real program as a child process, for the command-line tests; `sb` (through
-tests/cli/conftest.py): one sandbox per test module that approves a device-flow sign-in at once,
-since `alloy-tui login` runs in a child process the test can't approve for."""
+"""The real program as a child process, for the command-line tests: `CLI`, `run(cfg, *args)`,
+and `delivered(sb, subject)`. Their sandbox (`sb`, one per module, approving a device-flow
+sign-in at once since `alloy-tui login` runs in a child process the test can't approve for) is
+tests/helpers/sandboxes.py's `approving_sb`, reaching tests/cli through its conftest.py."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from alloy_tui.sandbox import Sandbox
 
@@ -19,25 +18,30 @@ CLI = [sys.executable, "-m", "alloy_tui"]
 
 
 def run(
-    cfg: Path, *args: str, stdin: bytes = b"", timeout: float = 90
-) -> subprocess.CompletedProcess[str]:
-    """`alloy-tui --config cfg args...` with `stdin` as its input (TERM=dumb, NO_COLOR=1), its
-    output decoded."""
-    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1"}
+    cfg: Path,
+    *args: str,
+    stdin: bytes = b"",
+    timeout: float = 90,
+    env: Mapping[str, str] | None = None,
+    syslog: bool = False,
+    decode: bool = True,
+) -> subprocess.CompletedProcess[Any]:
+    """`alloy-tui --config cfg args...` with `stdin` as its input (TERM=dumb, NO_COLOR=1, plus
+    `env`), its output decoded (bytes with ``decode=False``). `syslog`: the mail-log lines go to
+    a socket beside the config (``ALLOY_TUI_SYSLOG_SOCKET``), never to this machine's syslog."""
+    full = {**os.environ, "TERM": "dumb", "NO_COLOR": "1", **(env or {})}
+    if syslog:
+        full["ALLOY_TUI_SYSLOG_SOCKET"] = str(cfg.parent / "log.sock")
     r = subprocess.run(
         [*CLI, "--config", str(cfg), *args],
         input=stdin,
         capture_output=True,
-        env=env,
+        env=full,
         timeout=timeout,
     )
+    if not decode:
+        return r
     return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 def delivered(sb: Sandbox, subject: str, timeout: float = 60.0) -> Any:

@@ -31,6 +31,7 @@ from tests.helpers.exchange_server_wizard import (
     wait_for,
     with_ca,
 )
+from tests.helpers.sandboxes import module_sandbox  # noqa: F401 - fixture `sandbox`
 from tests.helpers.wizard import save_after_test_step
 
 
@@ -38,12 +39,6 @@ from tests.helpers.wizard import save_after_test_step
 def _no_pending() -> Iterator[None]:
     yield
     secrets.clear_pending()
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox() as sb:
-        yield sb
 
 
 async def test_exchange_server_path_with_test_send_and_save(sandbox: Sandbox) -> None:
