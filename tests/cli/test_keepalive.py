@@ -6,32 +6,21 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.session import config_text, write_config
+from alloy_tui.sandbox.session import write_config
 from tests.helpers.alert_receivers import SyslogReceiver
 from tests.helpers.cli import run as cli_run
-
-
-@pytest.fixture
-def syslog(tmp_path: Path) -> Iterator[SyslogReceiver]:
-    r = SyslogReceiver(tmp_path / "log.sock")
-    yield r
-    r.close()
+from tests.helpers.cli import signed_in_config, syslog_receiver  # noqa: F401 - fixture `syslog`
 
 
 @pytest.fixture
 def cfg(sb: Sandbox, tmp_path: Path, syslog: SyslogReceiver) -> Path:
-    sb.clear_scenarios()
-    path = tmp_path / "config.toml"
-    write_config(path, config_text(sb, tmp_path))
-    assert run(path, "login").returncode == 0
-    return path
+    return signed_in_config(sb, tmp_path)
 
 
 run = partial(cli_run, syslog=True)

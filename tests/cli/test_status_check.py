@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -17,9 +16,10 @@ import pytest
 
 from alloy_tui.core.outbox import Outbox
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.session import config_text, write_config
+from alloy_tui.sandbox.session import write_config
 from tests.helpers.alert_receivers import SyslogReceiver
 from tests.helpers.cli import run as cli_run
+from tests.helpers.cli import signed_in_config, syslog_receiver  # noqa: F401 - fixture `syslog`
 
 PERF = re.compile(
     r" \| pending=(\d+) failed=(\d+) oldest_pending_s=(\d+|U);1800;7200 last_sent_s=(\d+|U) "
@@ -29,19 +29,8 @@ PERF = re.compile(
 
 
 @pytest.fixture
-def syslog(tmp_path: Path) -> Iterator[SyslogReceiver]:
-    r = SyslogReceiver(tmp_path / "log.sock")
-    yield r
-    r.close()
-
-
-@pytest.fixture
 def cfg(sb: Sandbox, tmp_path: Path, syslog: SyslogReceiver) -> Path:
-    sb.clear_scenarios()
-    path = tmp_path / "config.toml"
-    write_config(path, config_text(sb, tmp_path))
-    assert run(path, "login").returncode == 0
-    return path
+    return signed_in_config(sb, tmp_path)
 
 
 run = partial(cli_run, syslog=True)

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
-
-
-async def until(pilot: Any, cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.02)
-        if cond():
-            return
-    raise AssertionError("timed out waiting for the screen")
+from tests.helpers.pilot import until  # noqa: F401 - shared with the tests here
 
 
 def log_screen(app: AlertLogApp) -> AlertLogScreen:

@@ -1,5 +1,6 @@
 """The real program as a child process, for the command-line tests: `CLI`, `run(cfg, *args)`,
-and `delivered(sb, subject)`. Their sandbox (`sb`, one per module, approving a device-flow
+`delivered(sb, subject)`, `signed_in_config(sb, tmp_path)` (a config signed in by a real
+`alloy-tui login`) and the `syslog` fixture (`syslog_receiver`). Their sandbox (`sb`, one per module, approving a device-flow
 sign-in at once since `alloy-tui login` runs in a child process the test can't approve for) is
 tests/helpers/sandboxes.py's `approving_sb`, reaching tests/cli through its conftest.py."""
 
@@ -8,11 +9,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from alloy_tui.sandbox import Sandbox
+from tests.helpers.alert_receivers import SyslogReceiver
 
 CLI = [sys.executable, "-m", "alloy_tui"]
 
@@ -44,14 +48,43 @@ def run(
     return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
 
 
-def delivered(sb: Sandbox, subject: str, timeout: float = 60.0) -> Any:
-    """The last message the sandbox received with this subject, waiting up to `timeout` s."""
+def delivered(
+    sb: Sandbox, subject: str, timeout: float = 60.0, *, flush: Path | None = None
+) -> Any:
+    """The last message the sandbox received with this subject, waiting up to `timeout` s;
+    `flush`: run `queue flush` on that config first (and show its queue if nothing came)."""
     import time
 
+    if flush is not None:
+        run(flush, "queue", "flush", timeout=120)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = [m for m in sb.messages() if m.subject == subject]
         if found:
             return found[-1]
         time.sleep(0.2)
-    raise AssertionError(f"{subject!r} never arrived")
+    queue = f": {run(flush, 'queue', 'list').stdout}" if flush is not None else ""
+    raise AssertionError(f"{subject!r} never arrived{queue}")
+
+
+def signed_in_config(
+    sb: Sandbox, tmp_path: Path, extra: str = "", *, env: Mapping[str, str] | None = None
+) -> Path:
+    """A config for the sandbox in `tmp_path` (`extra` TOML appended), signed in by a real
+    `alloy-tui login` in a child process (the sandbox must approve by itself)."""
+    from alloy_tui.sandbox.session import config_text, write_config
+
+    sb.clear_scenarios()
+    path = tmp_path / "config.toml"
+    write_config(path, config_text(sb, tmp_path) + extra)
+    r = run(path, "login", env=env)
+    assert r.returncode == 0, r.stderr
+    return path
+
+
+@pytest.fixture(name="syslog")
+def syslog_receiver(tmp_path: Path) -> Iterator[SyslogReceiver]:
+    """A syslog socket beside the config, where `run(..., syslog=True)` points the mail log."""
+    r = SyslogReceiver(tmp_path / "log.sock")
+    yield r
+    r.close()
