@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from alloy_tui.sandbox import Sandbox
+from tests.helpers.sandboxes import approving_sb  # noqa: F401 - fixture `sb`
 from tests.helpers.system_mode import ADMIN, system_config
 from tests.helpers.unix_users import Users, as_users
 
@@ -24,7 +25,6 @@ pytestmark = pytest.mark.e2e
 
 PROBE = """
 import errno, glob, os, sys
-from tests.helpers.sandboxes import approving_sb  # noqa: F401 - fixture `sb`
 folder, theirs = sys.argv[1], sys.argv[2]
 out = []
 try:

@@ -1,4 +1,5 @@
-"""The real program as a child process, for the command-line tests: `CLI`, `run(cfg, *args)`,
+"""The real program as a child process, for the command-line tests: `CLI`, `alloy(*args)`,
+`run(cfg, *args)`,
 `delivered(sb, subject)`, `signed_in_config(sb, tmp_path)` (a config signed in by a real
 `alloy-tui login`) and the `syslog` fixture (`syslog_receiver`). Their sandbox (`sb`, one per module, approving a device-flow
 sign-in at once since `alloy-tui login` runs in a child process the test can't approve for) is
@@ -21,31 +22,48 @@ from tests.helpers.alert_receivers import SyslogReceiver
 CLI = [sys.executable, "-m", "alloy_tui"]
 
 
-def run(
-    cfg: Path,
+ROOT = Path(__file__).resolve().parents[2]  # this checkout: its alloy_tui is what runs
+
+
+def alloy(
     *args: str,
-    stdin: bytes = b"",
+    stdin: bytes | str = b"",
     timeout: float = 90,
-    env: Mapping[str, str] | None = None,
-    syslog: bool = False,
+    env: Mapping[str, str | None] | None = None,
+    environ: Mapping[str, str] | None = None,
     decode: bool = True,
+    **popen: Any,
 ) -> subprocess.CompletedProcess[Any]:
-    """`alloy-tui --config cfg args...` with `stdin` as its input (TERM=dumb, NO_COLOR=1, plus
-    `env`), its output decoded (bytes with ``decode=False``). `syslog`: the mail-log lines go to
-    a socket beside the config (``ALLOY_TUI_SYSLOG_SOCKET``), never to this machine's syslog."""
-    full = {**os.environ, "TERM": "dumb", "NO_COLOR": "1", **(env or {})}
-    if syslog:
-        full["ALLOY_TUI_SYSLOG_SOCKET"] = str(cfg.parent / "log.sock")
+    """`alloy-tui args...` from this checkout, `stdin` its input, its output decoded (bytes with
+    ``decode=False``). The environment is `environ` (default: this process's) with TERM=dumb and
+    NO_COLOR=1, then `env` (a None value removes that variable); `popen`: more subprocess.run
+    arguments (preexec_fn...)."""
+    full = {**(os.environ if environ is None else environ), "TERM": "dumb", "NO_COLOR": "1"}
+    full["PYTHONPATH"] = str(ROOT)
+    for key, value in (env or {}).items():
+        if value is None:
+            full.pop(key, None)
+        else:
+            full[key] = value
     r = subprocess.run(
-        [*CLI, "--config", str(cfg), *args],
-        input=stdin,
+        [*CLI, *args],
+        input=stdin.encode() if isinstance(stdin, str) else stdin,
         capture_output=True,
         env=full,
         timeout=timeout,
+        **popen,
     )
     if not decode:
         return r
     return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
+
+
+def run(cfg: Path, *args: str, syslog: bool = False, **kw: Any) -> subprocess.CompletedProcess[Any]:
+    """`alloy(--config cfg, args...)`. `syslog`: the mail-log lines go to a socket beside the
+    config (``ALLOY_TUI_SYSLOG_SOCKET``), never to this machine's syslog."""
+    if syslog:
+        kw["env"] = {"ALLOY_TUI_SYSLOG_SOCKET": str(cfg.parent / "log.sock"), **kw.get("env", {})}
+    return alloy("--config", str(cfg), *args, **kw)
 
 
 def delivered(

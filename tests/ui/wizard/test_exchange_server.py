@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 
-import pytest
 from textual.widgets import Input
 
 from alloy_tui.core.secrets import passwords as secrets
@@ -33,12 +31,6 @@ from tests.helpers.exchange_server_wizard import (
 )
 from tests.helpers.sandboxes import module_sandbox  # noqa: F401 - fixture `sandbox`
 from tests.helpers.wizard import save_after_test_step
-
-
-@pytest.fixture(autouse=True)
-def _no_pending() -> Iterator[None]:
-    yield
-    secrets.clear_pending()
 
 
 async def test_exchange_server_path_with_test_send_and_save(sandbox: Sandbox) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from textual.widgets import Input
 
@@ -26,12 +24,6 @@ from tests.helpers.exchange_server_wizard import (
 )
 from tests.helpers.sandboxes import module_sandbox  # noqa: F401 - fixture `sandbox`
 from tests.helpers.wizard import save_after_test_step
-
-
-@pytest.fixture(autouse=True)
-def _no_pending() -> Iterator[None]:
-    yield
-    secrets.clear_pending()
 
 
 async def to_account(pilot: object, server: str) -> None:

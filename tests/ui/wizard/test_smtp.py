@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,12 +25,6 @@ from tests.helpers.wizard import save_after_test_step
 
 USER = "alerts@contoso.test"
 PASSWORD = "Wizard-Secret-42"
-
-
-@pytest.fixture(autouse=True)
-def _no_pending() -> Iterator[None]:
-    yield
-    secrets.clear_pending()
 
 
 def config_path() -> Path:
