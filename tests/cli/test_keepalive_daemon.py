@@ -16,6 +16,7 @@ import pytest
 
 from alloy_tui.sandbox import Sandbox
 from tests.helpers.cli import CLI, signed_in_config
+from tests.helpers.waiting import wait_until
 
 ENV = {**os.environ, "TERM": "dumb", "NO_COLOR": "1", "ALLOY_TUI_SYSLOG_SOCKET": "/nonexistent"}
 
@@ -45,14 +46,6 @@ def daemon(cfg: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
         if p.poll() is None:
             p.kill()
         p.wait(10)
-
-
-def wait_until(what: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not what():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.1)
 
 
 def events(tmp_path: Path, name: str) -> list[dict[str, object]]:

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from alloy_tui.sandbox import Sandbox
 from tests.helpers.sandboxes import approving_sb  # noqa: F401 - fixture `sb`
 from tests.helpers.system_mode import ADMIN, system_config
 from tests.helpers.unix_users import Users, as_users
+from tests.helpers.waiting import arrived
 
 pytestmark = pytest.mark.e2e
 
@@ -50,13 +50,7 @@ print(" ".join(out))
 
 
 def wait_for(sb: Sandbox, subjects: set[str], timeout: float) -> list[Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [m for m in sb.messages() if m.subject in subjects]
-        if len(found) == len(subjects):
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"not all of {subjects} arrived in {timeout:.0f} s")
+    return arrived(sb, lambda m: m.subject in subjects, count=len(subjects), timeout=timeout)
 
 
 def test_two_users_mail_through_the_maildrop_and_roots_daemon(sb: Sandbox) -> None:
