@@ -103,5 +103,24 @@ def _run_click() -> None:
         sys.exit(e.exit_code)
 
 
+def _closed_stdout() -> None:
+    """click turns EPIPE on stdout into exit 1 (and wraps stdout in its PacifyFlushWrapper);
+    a reader that went away (`config show | head -1`) is not a failure: exit 0, as `log` and
+    `queue list` always did. A command that acts says its outcome with `echo_result`, which
+    never stops it halfway."""
+    from click.utils import PacifyFlushWrapper
+
+    if isinstance(sys.stdout, PacifyFlushWrapper):
+        from alloy_tui.cli_support.outcome import drop_stdout
+
+        drop_stdout()
+        sys.exit(0)
+
+
 def main() -> None:
-    run_guarded(_run_click)
+    try:
+        run_guarded(_run_click)
+    except SystemExit as e:
+        if e.code == 1:
+            _closed_stdout()
+        raise

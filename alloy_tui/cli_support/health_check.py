@@ -31,6 +31,22 @@ def check_main(config: str | None) -> int:
     except Exception as e:  # the plugin contract: one line, exit 3
         lines = [f"ALLOY-TUI UNKNOWN - the check itself failed: {type(e).__name__}: {e}"]
         code = UNKNOWN
-    sys.stdout.write("\n".join(lines) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+    except OSError:  # nobody reads it (`| head -0`): the status is the exit code all the same
+        _drop_stdout()
     return code
+
+
+def _drop_stdout() -> None:
+    """fd 1 to /dev/null, so the flush at exit cannot fail again (outcome.drop_stdout, without
+    importing click on the monitoring path)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass

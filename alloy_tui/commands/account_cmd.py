@@ -185,11 +185,14 @@ def _lift_hold(obj: CliContext, settings: Settings) -> None:
 @click.command("logout")
 @click.pass_obj
 def logout_command(obj: CliContext) -> None:
-    """Sign out: forget the account's tokens in the token cache."""
+    """Sign out: forget the account's tokens in the token cache (any service)."""
+    from alloy_tui.core.mail import service_of
     from alloy_tui.core.signin import SignIn
 
     loaded = obj.load()
-    _need_exchange_online(loaded.settings, "logout")
+    if not service_of(loaded.settings).signs_in:  # SMTP, Exchange Server: old Microsoft tokens
+        _forget_all(obj, loaded.settings)
+        return
     if loaded.settings.exchange_online.auth == "certificate":
         from alloy_tui.cli_support import app_only_account
 
@@ -204,6 +207,19 @@ def logout_command(obj: CliContext) -> None:
         click.echo(
             f"Signed out {current.username}; its tokens were removed from {signin.cache_path}."
         )
+
+
+def _forget_all(obj: CliContext, settings: Settings) -> None:
+    """`logout` for a service that signs in with a password: every Microsoft token a former
+    Exchange Online setup left in the token cache is forgotten (the password stays)."""
+    from alloy_tui.core.signin import forget_all_tokens
+
+    gone = forget_all_tokens(settings, obj.config_path)
+    if not gone.accounts and not gone.app_tokens:
+        click.echo(f"No Microsoft account was signed in (service = {settings.service}).")
+        return
+    what = [*gone.accounts] + ([f"{gone.app_tokens} app token(s)"] if gone.app_tokens else [])
+    click.echo(f"Signed out {', '.join(what)}; their tokens were removed from {gone.cache_path}.")
 
 
 def _ews_warning(settings: Settings) -> None:
@@ -289,21 +305,6 @@ def _keepalive_line(obj: CliContext, settings: Settings) -> str:
     return f"Last keep-alive refresh: {clock} ({age} ago)"
 
 
-def _queue_line(obj: CliContext, settings: Settings) -> str:
-    """Pending and failed counts and the oldest pending age (the outbox is only read)."""
-    from alloy_tui.core.outbox import OutboxError, open_outbox, queue_summary, runner_active
-
-    try:
-        box = open_outbox(settings, obj.config_path)
-        counts = box.counts()
-        line = queue_summary(counts, box.oldest_pending_age())
-        if counts.get("pending") and not runner_active(box.path):
-            line += "; no runner is retrying them now (run `alloy-tui queue run`)"
-        return line
-    except (OSError, OutboxError) as e:
-        return f"Queue: can't be read ({e})"
-
-
 @config_owner
 @click.command("status")
 @click.option(
@@ -318,36 +319,37 @@ def status_command(obj: CliContext, check: bool) -> None:
         from alloy_tui.commands.health_cmd import status_check
 
         status_check(obj)
+    from alloy_tui.cli_support.outcome import echo_result as say  # a closed stdout: same exit
+
     loaded = obj.load()
     settings = loaded.settings
-    click.echo(
-        f"Config: {obj.config_path}{'' if loaded.exists else ' (not created yet: defaults)'}"
-    )
+    say(f"Config: {obj.config_path}{'' if loaded.exists else ' (not created yet: defaults)'}")
     if not loaded.exists:
-        click.echo("Nothing is set up yet: run `alloy-tui` to open the setup wizard.")
+        say("Nothing is set up yet: run `alloy-tui` to open the setup wizard.")
     from alloy_tui.core.mail import probe_status, service_of
 
     row = service_of(settings)
     if row.signs_in:
         ready, lines = _status_lines(obj, settings)
     else:
-        click.echo(f"Service: {row.title}")
+        say(f"Service: {row.title}")
         ready, lines = probe_status(settings, obj.config_path)
     for line in lines:  # a server's banner, features, display name, error text: never raw
-        click.echo(printable(line))
+        say(printable(line))
     if row.retires:
         _ews_warning(settings)
-    click.echo(printable(_queue_line(obj, settings)))
-    from alloy_tui.commands.status_delivery import delivery_lines
+    from alloy_tui.commands.status_delivery import delivery_lines, queue_line, queue_look
 
-    held, more = delivery_lines(settings, obj.config_path)
+    seen = queue_look(settings, obj.config_path)  # one look at the outbox for both
+    say(printable(queue_line(settings, obj.config_path, seen)))
+    held, more = delivery_lines(settings, obj.config_path, seen)
     for line in more:
-        click.echo(printable(line))
+        say(printable(line))
     if held:
         ready = False  # never "yes" while the queue is held
-        click.echo(printable(f"Ready to send: no, {held}"))
+        say(printable(f"Ready to send: no, {held}"))
     else:
-        click.echo("Ready to send: yes" if ready else "Ready to send: no")
+        say("Ready to send: yes" if ready else "Ready to send: no")
     if not ready:
         if obj.in_sandbox:
             click.echo(SANDBOX_SERIES, err=True)

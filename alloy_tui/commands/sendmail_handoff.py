@@ -246,11 +246,12 @@ def _say(line: str) -> None:
 
 
 def _list_queue(config_path: Path | None, extra: tuple[str, ...] = ()) -> int:
-    """-bp and `mailq`: the queue, as `alloy-tui queue list` prints it (exits)."""
+    """-bp and `mailq`: the queue in sendmail's format (core/outbox/mailq.py; `--json`: as
+    `alloy-tui queue list --json`) (exits)."""
     from alloy_tui.cli import main as cli_main
 
     config = ["--config", str(config_path)] if config_path else []
-    sys.argv = ["alloy-tui", *config, "queue", "list", *extra]
+    sys.argv = ["alloy-tui", *config, "queue", "list", "--mailq", *extra]
     cli_main()
     return 0
 

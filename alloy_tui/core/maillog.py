@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -42,6 +43,7 @@ LOG_MAIL_INFO = (2 << 3) | 6  # facility mail (2), priority info (6)
 MAX_TEXT = 1800  # well under the 2048 bytes every syslog daemon accepts
 MAX_REASON = 400
 SEND_TIMEOUT = 0.5
+RETRY_ABSENT = 60.0  # seconds between looks for a log socket that is not there
 
 
 def socket_path() -> str:
@@ -143,10 +145,43 @@ class MailLog:
         self.now = now
         self.on = bool(settings.log.syslog)
         self.path = socket_path()
+        self._sock: socket.socket | None = None  # connected once, kept for the run
+        self._absent_until = 0.0  # no socket there: look again after RETRY_ABSENT seconds
 
     def line(self, text: str) -> None:
-        if self.on:
-            write(text, self.path)
+        if not self.on or self._connected() is None:
+            return
+        data = frame(text)
+        for _ in range(2):  # a syslog daemon that restarted: connect again, once
+            sock = self._connected()
+            if sock is None:
+                return
+            try:
+                sock.send(data)
+                return
+            except OSError:
+                self.close()
+
+    def _connected(self) -> socket.socket | None:
+        if self._sock is None and time.monotonic() >= self._absent_until:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            try:
+                sock.settimeout(SEND_TIMEOUT)
+                sock.connect(self.path)
+            except OSError:
+                sock.close()
+                self._absent_until = time.monotonic() + RETRY_ABSENT
+                return None
+            self._sock = sock
+        return self._sock
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def __del__(self) -> None:
+        self.close()
 
     def taken(self, meta: dict[str, Any]) -> list[str]:
         """``from=<...>, size=N, nrcpt=N (queue active)``; returns the recipients pending now

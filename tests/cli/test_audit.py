@@ -28,6 +28,8 @@ def test_audit_json_finds_every_program(tmp_path: Path) -> None:
         ("alertmanager", "/etc/alertmanager/alertmanager.yml"),
         ("gitlab", "/etc/gitlab/gitlab.rb"),
         ("grafana", "/etc/grafana/grafana.ini"),
+        ("gitea", "/etc/gitea/app.ini"),
+        ("msmtp (user)", "/home/alice/.msmtprc"),
         ("jenkins", "/var/lib/jenkins/hudson.tasks.Mailer.xml"),
         ("nextcloud", "/var/www/nextcloud/config/config.php"),
         ("postfix", "/etc/postfix/main.cf"),
@@ -52,6 +54,10 @@ def test_audit_json_finds_every_program(tmp_path: Path) -> None:
         "[smtp] host = 127.0.0.1:2525"
     )
     assert not any(row["file"] == "/srv/static/.env" for row in rows)  # MAIL_MAILER=log
+    gitea = found[("gitea", "/etc/gitea/app.ini", 8)]
+    assert (gitea["key"], gitea["port"], gitea["password"]) == ("[mailer] SMTP_ADDR", 587, True)
+    alice = found[("msmtp (user)", "/home/alice/.msmtprc", 3)]
+    assert alice["change"].startswith("host 127.0.0.1, port 2525")
     # most urgent first
     assert [row["at_risk"] for row in rows] == sorted(
         (row["at_risk"] for row in rows), reverse=True
@@ -65,9 +71,9 @@ def test_audit_human_output_sorted_by_urgency(tmp_path: Path) -> None:
     r = run(config_path(), "audit", "--root", str(root))
     assert r.returncode == 1, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("10 found; 8 send a password to Exchange Online")
+    assert lines[0].startswith("12 found; 10 send a password to Exchange Online")
     labels = [line[:9].strip() for line in lines[1:] if not line.startswith(" ")]
-    assert labels == ["AT RISK"] * 8 + ["password", "ok"]
+    assert labels == ["AT RISK"] * 10 + ["password", "ok"]
     assert "change: MAIL_HOST=127.0.0.1 MAIL_PORT=2525" in r.stdout
     for password in AUDIT_PASSWORDS:
         assert password not in r.stdout + r.stderr
@@ -91,4 +97,4 @@ def test_audit_names_a_file_it_cannot_read_and_goes_on(tmp_path: Path) -> None:
     r = run(config_path(), "audit", "--json", "--root", str(root))
     assert r.returncode == 1
     assert "alloy-tui: /var/lib/jenkins/hudson.tasks.Mailer.xml: has a DOCTYPE" in r.stderr
-    assert len(r.stdout.splitlines()) == 9
+    assert len(r.stdout.splitlines()) == 11

@@ -95,3 +95,20 @@ def test_rollback_leaves_a_link_someone_changed_since(tmp_path: Path) -> None:
     assert os.readlink(root / "usr/sbin/sendmail") == "/etc/alternatives/mta"
     record = json.loads((root / "var/lib/alloy-tui/takeover-switch.json").read_text())
     assert [link["path"] for link in record["links"]] == ["/usr/bin/mailq"]
+
+
+def test_a_step_that_cannot_be_done_stops_with_exit_1_and_rollback_undoes_the_rest(
+    tmp_path: Path,
+) -> None:
+    root = with_mta(tmp_path)
+    (root / "usr/bin/mailq.before-alloy-tui").write_text("an old leftover\n")
+    r = run(config_path(), "takeover", "--switch", "--root", str(root))
+    assert r.returncode == 1
+    assert "/usr/bin/mailq.before-alloy-tui already exists; move it away first" in r.stderr
+    assert "`alloy-tui takeover --rollback` undoes what was done" in r.stderr
+    assert os.readlink(root / "usr/sbin/sendmail") != "/etc/alternatives/mta"  # done before
+    assert (root / "usr/bin/mailq").read_text() == "postfix's mailq\n"  # untouched
+    back = run(config_path(), "takeover", "--rollback", "--root", str(root))
+    assert back.returncode == 0, back.stderr
+    assert os.readlink(root / "usr/sbin/sendmail") == "/etc/alternatives/mta"
+    assert (root / "usr/bin/mailq.before-alloy-tui").read_text() == "an old leftover\n"

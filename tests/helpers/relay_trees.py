@@ -37,6 +37,8 @@ AUDIT_PASSWORDS = (
     "Fx-Blog-Pw-6",
     "Fx-Proxmox-Pw-8",
     "Fx-Audit-Postfix-Pw-9",
+    "Fx-Gitea-Pw#10",
+    "Fx-Alice-Msmtp-Pw-11",
 )
 
 

@@ -38,10 +38,10 @@ from alloy_tui.core.config.settings import (
     validate,
 )
 from alloy_tui.core.config.toml_lines import key_lines, line_of
+from alloy_tui.core.filelocks import folder_lock
 from alloy_tui.core.fs import (
     FolderError,
     atomic_write,
-    folder_lock,
     fsync_folder,
     make_folder,
     remove_leftovers,

@@ -45,9 +45,12 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         show_lines,
         standing,
     )
+    from alloy_tui.core.outbox.mailq import mailq_lines
     from alloy_tui.core.outbox.pacing import Clock, SystemClock
+    from alloy_tui.core.outbox.queue_ids import QueueIdError, match_id, short_id, short_ids
     from alloy_tui.core.outbox.queued import QueuedMessage
     from alloy_tui.core.outbox.runner import Intake, IntakeFactory, RunSummary, run_queue
+    from alloy_tui.core.outbox.summary import QueueSummary
 
 # Loaded on first use (PEP 562): the doors (sendmail) import only the spool.
 __getattr__ = lazy_names(
@@ -56,8 +59,11 @@ __getattr__ = lazy_names(
         "detached": "runner_active start_runner_detached wake_runner",
         "hold": "clock_time held_now hold_sentence read_hold reason_text reason_words",
         "listing": "as_json json_line list_lines queue_summary show_lines standing",
+        "mailq": "mailq_lines",
         "pacing": "Clock SystemClock",
+        "queue_ids": "QueueIdError match_id short_id short_ids",
         "queued": "QueuedMessage",
+        "summary": "QueueSummary",
         "runner": "Intake IntakeFactory RunSummary run_queue",
     },
 )
@@ -72,6 +78,8 @@ __all__ = [
     "Clock",
     "Outbox",
     "OutboxError",
+    "QueueIdError",
+    "QueueSummary",
     "QueuedMessage",
     "RunSummary",
     "Submission",
@@ -82,6 +90,8 @@ __all__ = [
     "hold_sentence",
     "json_line",
     "list_lines",
+    "mailq_lines",
+    "match_id",
     "open_outbox",
     "outbox_path",
     "queue_summary",
@@ -90,6 +100,8 @@ __all__ = [
     "reason_words",
     "run_queue",
     "runner_active",
+    "short_id",
+    "short_ids",
     "show_lines",
     "standing",
     "start_runner_detached",

@@ -33,9 +33,17 @@ def read_hold(outbox: Path) -> dict[str, Any] | None:
     """The hold as last written, or None (none, or unreadable: a hold is never invented)."""
     try:
         with folders.opened(Path(outbox), "the outbox") as dir_fd:
-            raw = folders.read_file(dir_fd, NAME, 1 << 20)
+            return hold_in(dir_fd)
+    except OSError:
+        return None
+
+
+def hold_in(outbox_fd: int) -> dict[str, Any] | None:
+    """`read_hold` in the outbox folder already open (a checked descriptor)."""
+    try:
+        raw = folders.read_file(outbox_fd, NAME, 1 << 20)
         data = json.loads(raw) if raw is not None else None
-    except (OSError, ValueError):
+    except ValueError:
         return None
     if not isinstance(data, dict):
         return None

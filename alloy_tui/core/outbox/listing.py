@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.errors import printable
 from alloy_tui.core.outbox.hold import hold_sentence
+from alloy_tui.core.outbox.queue_ids import short_ids
 from alloy_tui.core.terminal_text import json_text
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.summary import QueueSummary
 
 ID_WIDTH = 24
 
@@ -178,8 +182,10 @@ def list_lines(
             + hold_sentence(hold, now.timestamp())
             + "; `alloy-tui queue flush` tries every message now."
         )
+    ids = short_ids(m.id for m in messages)  # 3f9a1c7e: every queue command takes it
+    width = max(len(qid) for qid in ids.values())
     for m in messages:
-        head = f"{m.id:<{ID_WIDTH}} {shown_state(m):<8} {age(now - m.queued_at) + ' ago':>12}  "
+        head = f"{ids[m.id]:<{width}} {shown_state(m):<8} {age(now - m.queued_at) + ' ago':>12}  "
         rcpts = [printable(r) for r in m.to]
         to = ", ".join(rcpts)
         if len(head) + len(to) > 80 and len(rcpts) > 1:
@@ -227,8 +233,11 @@ def show_lines(
     """`queue show ID`: where it stands (the queue's hold counted), its headers, and every
     attempt explained."""
     now = now or datetime.now(UTC)
+    state, when = shown_state(m), _when(m, now, hold)
+    # "failed", "sending now": the state said once, never "failed (failed)"
+    standing_now = when if when.split()[0] == state else f"{state} ({when})"
     out = [
-        f"Message {m.id}: {shown_state(m)} ({_when(m, now, hold)})",
+        f"Message {m.id}: {standing_now}",
         f"  Queued:   {iso(m.queued_at)} ({age(now - m.queued_at)} ago)"
         + (f" by {printable(m.source)}" if getattr(m, "source", "") else "")
         + _submitted_by(m),
@@ -265,15 +274,15 @@ def show_lines(
     return shown(out)
 
 
-def queue_summary(counts: dict[str, int], oldest: timedelta | None) -> str:
+def queue_summary(seen: QueueSummary) -> str:
     """`status`'s queue line: "Queue: 2 pending (oldest 5 min), 1 failed" or "Queue: empty"."""
-    pending = counts.get("pending", 0) + counts.get("sending", 0)
-    failed = counts.get("failed", 0)
+    pending, failed, oldest = seen.pending, seen.failed, seen.oldest_pending_s
     if not pending and not failed:
         return "Queue: empty"
     parts = []
     if pending:
-        parts.append(f"{pending} pending" + (f" (oldest {age(oldest)})" if oldest else ""))
+        since = f" (oldest {age(timedelta(seconds=oldest))})" if oldest is not None else ""
+        parts.append(f"{pending} pending{since}")
     if failed:
         parts.append(f"{failed} failed (see `alloy-tui queue list --state failed`)")
     return "Queue: " + ", ".join(parts)

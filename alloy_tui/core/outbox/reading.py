@@ -7,19 +7,20 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alloy_tui.core import filelocks as locks
 from alloy_tui.core import folders
 from alloy_tui.core.errors import Explanation
-from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.folder_access import OutboxFolders
 from alloy_tui.core.outbox.model import EX_CANTCREAT, OutboxError
 
 if TYPE_CHECKING:
     from alloy_tui.core.outbox.queued import QueuedMessage
+    from alloy_tui.core.outbox.summary import QueueSummary
 
 MAX_META_BYTES = 16 << 20  # far above any metadata file (50 attempts at most)
 MAX_RAW_BYTES = 1 << 30  # far above the message size limit
@@ -98,6 +99,51 @@ class OutboxReading(OutboxFolders):
             raise self._unknown(qid)
         return QueuedMessage.from_meta(meta, self._state(meta))
 
+    # ------------------------------------------------------------------ watching (screens)
+    def stamp(self) -> tuple[tuple[int, int] | None, tuple[int, int, int] | None]:
+        """What changes when the queue does, in two lstat calls: meta/ (inode, mtime: every
+        submit, rewrite and removal renames in it) and hold.json (inode, mtime, size). A screen
+        polls this, and reads messages or the hold only when its part moved."""
+        out: list[Any] = []
+        for name in ("meta", "hold.json"):
+            try:
+                st = os.lstat(self.path / name)
+            except OSError:
+                out.append(None)
+                continue
+            key = (st.st_ino, st.st_mtime_ns)
+            out.append(key if name == "meta" else (*key, st.st_size))
+        return out[0], out[1]
+
+    def entries(self) -> dict[str, tuple[int, int, int]]:
+        """id -> (inode, mtime, size) of each metadata file (a rewrite is a rename: a new inode;
+        the mtime and size catch a second rewrite that got the first inode back)."""
+        with self._reading("meta") as fds:
+            if fds is None:
+                return {}
+            out = {}
+            with os.scandir(fds[1]) as it:
+                for e in it:
+                    if not e.name.endswith(".json") or e.name.startswith("."):
+                        continue
+                    try:
+                        st = e.stat(follow_symlinks=False)
+                        out[e.name[:-5]] = (e.inode(), st.st_mtime_ns, st.st_size)
+                    except OSError:
+                        out[e.name[:-5]] = (e.inode(), 0, 0)
+            return out
+
+    def claimed(self, ids: Collection[str]) -> set[str]:
+        """Which of these messages a runner is sending right now (its claim is held): a probe,
+        never taking a claim a runner may be waiting for."""
+        with self._reading("claims") as fds:
+            if fds is None:
+                return set()
+            names = [n for n in os.listdir(fds[1]) if n.endswith(".lock")]
+            return {
+                n[:-5] for n in names if n[:-5] in ids and locks.is_locked(Path(n), dir_fd=fds[1])
+            }
+
     def read_raw(self, qid: str) -> bytes:
         with self._reading("messages") as fds:
             data = None if fds is None else folders.read_file(fds[1], f"{qid}.eml", MAX_RAW_BYTES)
@@ -111,6 +157,14 @@ class OutboxReading(OutboxFolders):
         for state in self._states(metas):
             out[state] = out.get(state, 0) + 1
         return out
+
+    def summary(self, now: float | None = None, window_hours: float = 24.0) -> QueueSummary:
+        """The queue in one look (summary.py): counts, the oldest pending age, the hold, the
+        last failure, recent failures, files this user can't read or doesn't own, or why the
+        outbox can't be read. What `status`, `status --check` and the screens count."""
+        from alloy_tui.core.outbox.summary import queue_summary_of
+
+        return queue_summary_of(self, self.clock() if now is None else now, window_hours)
 
     def oldest_pending_age(self) -> timedelta | None:
         pending = [m for m in self.list() if m.state in ("pending", "sending")]

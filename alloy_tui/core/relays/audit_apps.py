@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from alloy_tui.core.relays.audit_model import AuditFinding
-from alloy_tui.core.relays.files import Root, numbered
+from alloy_tui.core.relays.files import Root, numbered, word_and_rest
 from alloy_tui.core.relays.model import RelayReadError
 
 WEB_ROOTS = ("/var/www", "/srv")
@@ -164,7 +164,7 @@ def _proxmox_sections(text: str, file: str) -> dict[str, tuple[int, dict[str, st
             current = {}
             out[f"{kind.strip()}: {name.strip()}"] = (number, current)
         elif current is not None:
-            key, _, value = raw.strip().partition(" ")
+            key, value = word_and_rest(raw)
             current[key] = value.strip()
     return out
 

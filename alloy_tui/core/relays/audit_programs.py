@@ -1,4 +1,4 @@
-"""`audit`'s readers for Grafana (`grafana.ini` `[smtp]`), Alertmanager (`alertmanager.yml`
+"""`audit`'s readers for Alertmanager (`alertmanager.yml`
 `global.smtp_*` and each receiver's `email_configs`), GitLab (`gitlab.rb` `smtp_*`) and Nextcloud
 (`config.php` `mail_smtp*`). Each reads its own documented syntax; nothing is run."""
 
@@ -10,11 +10,6 @@ from collections.abc import Callable
 from alloy_tui.core.relays.audit_model import LISTENER, AuditFinding, split_host
 from alloy_tui.core.relays.files import Root
 
-GRAFANA = (
-    "/etc/grafana/grafana.ini",
-    "/etc/grafana/custom.ini",
-    "/usr/share/grafana/conf/custom.ini",
-)
 ALERTMANAGER = (
     "/etc/alertmanager/alertmanager.yml",
     "/etc/prometheus/alertmanager.yml",
@@ -28,45 +23,6 @@ NEXTCLOUD_DIRS = (
     "/usr/share/nextcloud",
     "/var/www/html/nextcloud",
 )
-
-
-def grafana(root: Root) -> list[AuditFinding]:
-    out = []
-    for file in GRAFANA:
-        text = root.read(file)
-        if text is None:
-            continue
-        section = ""
-        values: dict[str, tuple[str, int]] = {}
-        for number, raw in enumerate(text.splitlines(), 1):
-            line = raw.strip()
-            if not line or line[0] in ";#":
-                continue
-            if line.startswith("[") and line.endswith("]"):
-                section = line[1:-1].strip().lower()
-            elif section == "smtp" and "=" in line:
-                key, _, value = line.partition("=")
-                value = value.strip()
-                if value.startswith('"""') and value.endswith('"""') and len(value) >= 6:
-                    value = value[3:-3]
-                values[key.strip().lower()] = (value.strip('"'), number)
-        host, host_line = values.get("host", ("", 0))
-        if not host or values.get("enabled", ("true", 0))[0].lower() == "false":
-            continue
-        name, port = split_host(host, 25)
-        out.append(
-            AuditFinding(
-                "grafana",
-                file,
-                host_line,
-                "[smtp] host",
-                name,
-                port,
-                bool(values.get("password", ("", 0))[0]),
-                f"[smtp] host = {LISTENER}; remove user and password",
-            )
-        )
-    return out
 
 
 _YAML_KEY = re.compile(r"^(?P<indent>\s*)(?P<dash>-\s+)?(?P<key>[A-Za-z_]+)\s*:\s*(?P<value>.*)$")
@@ -225,7 +181,6 @@ def nextcloud(root: Root) -> list[AuditFinding]:
 
 
 READERS: tuple[Callable[[Root], list[AuditFinding]], ...] = (
-    grafana,
     alertmanager,
     gitlab,
     nextcloud,

@@ -4,7 +4,7 @@ keyword is on, `#` comments; `auth.conf` lines `user|smarthost:password`."""
 from __future__ import annotations
 
 from alloy_tui.core.relays.aliases import carry_aliases
-from alloy_tui.core.relays.files import Root, is_address, numbered
+from alloy_tui.core.relays.files import Root, is_address, numbered, word_and_rest
 from alloy_tui.core.relays.model import Relay, RelayReadError
 
 CONF = "/etc/dma/dma.conf"
@@ -16,7 +16,7 @@ def read(root: Root) -> Relay | None:
         return None
     values: dict[str, tuple[str, int]] = {}
     for number, line in numbered(text):
-        key, _, value = line.partition(" ")
+        key, value = word_and_rest(line)
         values[key.strip().upper()] = (value.strip(), number)
     if not values.get("SMARTHOST", ("", 0))[0]:
         return None  # dma delivering by itself: no relay to take over

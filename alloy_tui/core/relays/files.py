@@ -135,4 +135,11 @@ def is_address(text: str) -> bool:
 
 
 def on(value: str) -> bool:
-    return value.strip().strip("\"'").lower() in ("on", "yes", "true", "1")
+    """A boolean argument; a command given bare (msmtp's `tls`) is on."""
+    return value.strip().strip("\"'").lower() in ("", "on", "yes", "true", "1")
+
+
+def word_and_rest(line: str) -> tuple[str, str]:
+    """`command   argument with spaces` (spaces or tabs) -> ("command", "argument with spaces")."""
+    parts = line.strip().split(None, 1)
+    return (parts[0], parts[1].strip()) if len(parts) == 2 else (parts[0] if parts else "", "")

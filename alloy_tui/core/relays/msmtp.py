@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from alloy_tui.core.relays.aliases import carry_aliases
-from alloy_tui.core.relays.files import Root, is_address, numbered, on
+from alloy_tui.core.relays.files import Root, is_address, numbered, on, word_and_rest
 from alloy_tui.core.relays.model import Relay, RelayReadError
 
 FILES = ("/etc/msmtprc", "/root/.msmtprc", "/root/.config/msmtp/config")
@@ -60,10 +60,16 @@ Entry = tuple[str, str, int]  # value, file, line
 
 def read(root: Root) -> Relay | None:
     for file in FILES:
-        text = root.read(file)
-        if text is not None:
-            return _relay(root, file, text)
+        relay = read_file(root, file)
+        if relay is not None:
+            return relay
     return None
+
+
+def read_file(root: Root, file: str) -> Relay | None:
+    """One msmtp configuration file (also a user's, for `audit`); None when it does not exist."""
+    text = root.read(file)
+    return None if text is None else _relay(root, file, text)
 
 
 def _unquote(value: str) -> str:
@@ -80,8 +86,8 @@ def _accounts(text: str, file: str) -> tuple[dict[str, dict[str, Entry]], list[s
     notes: list[str] = []
     current: dict[str, Entry] | None = None
     for number, line in numbered(text):
-        command, _, arg = line.partition(" ")
-        command, arg = command.strip(), _unquote(arg)
+        command, arg = word_and_rest(line)
+        arg = _unquote(arg)
         if command == "defaults":
             current = defaults
         elif command == "account":
@@ -107,8 +113,8 @@ def _accounts(text: str, file: str) -> tuple[dict[str, dict[str, Entry]], list[s
                     file, number, f"`{command}` before any `defaults` or `account`"
                 )
             current[command] = (arg, file, number)
-        else:
-            raise RelayReadError(file, number, f"unknown command `{command}`")
+        else:  # a newer msmtp's command: said, not fatal
+            notes.append(f"{file}:{number}: `{command}` is not known to alloy-tui; not carried")
     return accounts, order, notes
 
 

@@ -10,7 +10,7 @@ import re
 import shlex
 
 from alloy_tui.core.relays.aliases import carry_aliases
-from alloy_tui.core.relays.files import Root, backslashed, is_address, numbered
+from alloy_tui.core.relays.files import Root, backslashed, is_address, numbered, word_and_rest
 from alloy_tui.core.relays.model import Relay, RelayReadError
 
 FILES = ("/etc/smtpd.conf", "/etc/mail/smtpd.conf", "/etc/smtpd/smtpd.conf")
@@ -127,7 +127,7 @@ def _secret(root: Root, relay: Relay, label: str, table: tuple[str, int, list[st
             return
         relay.files.append(path)
         for line_no, line in numbered(text):
-            key, _, value = line.partition(" ") if " " in line else line.partition("\t")
+            key, value = word_and_rest(line)
             entries.append((path, line_no, key.strip(), value.strip()))
     for where, line_no, key, value in entries:
         if key == label:

@@ -95,15 +95,18 @@ def switch(root: Root, unit: str, target: str, say: Say) -> bool:
                 backup = path + BACKUP_SUFFIX
                 if os.path.lexists(root.real(backup)):
                     raise SwitchError(f"{backup} already exists; move it away first")
-                os.rename(real, root.real(backup))
-            if path not in done:
+            if path not in done:  # recorded before it is done: a crash leaves no change unlisted
                 record["links"].append({"path": path, "backup": backup, "target": target})
                 _save(root, record)
+            if backup:
+                os.rename(real, root.real(backup))
             tmp = real.with_name(real.name + ".alloy-tui-tmp")
             if os.path.lexists(tmp):
                 os.unlink(tmp)
             os.symlink(target, tmp)
             os.replace(tmp, real)
+        except SwitchError:
+            raise
         except OSError as e:
             raise SwitchError(f"{path}: {e.strerror or e}") from None
         kept = f" (the old one kept as {backup})" if backup else ""
@@ -143,35 +146,11 @@ def rollback(root: Root, say: Say) -> bool:
     changed = False
     left: list[dict[str, str]] = []
     for link in reversed(record.get("links", [])):
-        path, backup, target = link["path"], link.get("backup", ""), link["target"]
-        real = root.real(path)
-        try:
-            if os.path.islink(real) and os.readlink(real) == target:
-                os.unlink(real)
-            elif os.path.lexists(real):
-                say(f"{path} was changed since the switch (not alloy-tui's link): left alone")
-                left.append(link)
-                continue
-            if backup and os.path.lexists(root.real(backup)):
-                os.rename(root.real(backup), real)
-                say(f"{path} restored from {backup}")
-            else:
-                say(f"{path} removed (there was none before the switch)")
-        except OSError as e:
-            raise SwitchError(f"{path}: {e.strerror or e}") from None
-        changed = True
-    services = record.get("services", [])
-    for service in services:
-        unit = service["unit"]
-        if not has_systemd(root):
-            say(f"{unit}: skipped (no systemd here); start it yourself if it was running")
-            continue
-        if service.get("was_enabled"):
-            _systemctl("enable", unit)
-        if service.get("was_active"):
-            _systemctl("start", unit)
-        say(f"{unit} enabled and started again")
-        changed = True
+        if _restore(root, link, say):
+            changed = True
+        else:
+            left.append(link)
+    changed |= _restart(root, record.get("services", []), say)
     if left:
         record["links"] = list(reversed(left))
         record["services"] = []
@@ -180,4 +159,41 @@ def rollback(root: Root, say: Say) -> bool:
     else:
         os.unlink(root.real(RECORD))
         say(f"{RECORD} removed: everything is as before the switch")
+    return changed
+
+
+def _restore(root: Root, link: dict[str, str], say: Say) -> bool:
+    """One link back as it was; False when someone changed it since (left alone)."""
+    path, backup, target = link["path"], link.get("backup", ""), link["target"]
+    real = root.real(path)
+    try:
+        if os.path.islink(real) and os.readlink(real) == target:
+            os.unlink(real)
+        elif os.path.lexists(real):
+            say(f"{path} was changed since the switch (not alloy-tui's link): left alone")
+            return False
+        if backup and os.path.lexists(root.real(backup)):
+            os.rename(root.real(backup), real)
+            say(f"{path} restored from {backup}")
+        else:
+            say(f"{path} removed (there was none before the switch)")
+    except OSError as e:
+        raise SwitchError(f"{path}: {e.strerror or e}") from None
+    return True
+
+
+def _restart(root: Root, services: list[dict[str, Any]], say: Say) -> bool:
+    changed = False
+    for service in services:
+        unit = service["unit"]
+        if not has_systemd(root):
+            say(f"{unit}: skipped (no systemd here); start it yourself if it was running")
+            continue
+        done = []
+        if service.get("was_enabled") and _systemctl("enable", unit).returncode == 0:
+            done.append("enabled")
+        if service.get("was_active") and _systemctl("start", unit).returncode == 0:
+            done.append("started")
+        say(f"{unit} {' and '.join(done) or 'could not be enabled or started: check it'} again")
+        changed = True
     return changed

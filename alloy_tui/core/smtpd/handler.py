@@ -170,7 +170,7 @@ class Handler:
     def spool(self) -> DataSpool:
         """Where one DATA goes as it arrives (a long message: a file in the outbox's tmp/)."""
         o = self.options
-        return DataSpool(self.outbox.path / "tmp", o.max_message_bytes, o.max_header_bytes)
+        return DataSpool(self.outbox.spool_folder, o.max_message_bytes, o.max_header_bytes)
 
     async def prepare_head(self, head: bytes, envelope: Any) -> str | bytes:
         """A spooled message's header block as sendmail's rules make it (on the pool), or the

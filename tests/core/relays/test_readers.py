@@ -68,6 +68,9 @@ def test_msmtp_passwordeval_is_kept_as_a_command(tmp_path: Path) -> None:
     r = one(tmp_path, "msmtp-passwordeval", "msmtp")
     assert (r.port, r.security, r.password) == (465, "ssl", "")
     assert r.password_command == "cat /etc/msmtp-password"
+    # tabs between command and argument; a bare `tls` is on; a command alloy-tui doesn't know is said
+    assert r.host == "mail.contoso.test"
+    assert any("set_msgid_header" in n for n in r.not_carried)
 
 
 def test_ssmtp_with_revaliases(tmp_path: Path) -> None:
@@ -127,7 +130,7 @@ def test_opensmtpd_inline_table(tmp_path: Path) -> None:
     ("name", "where"),
     [
         ("postfix-broken", "/etc/postfix/main.cf:2"),
-        ("msmtp-broken", "/etc/msmtprc:3"),
+        ("msmtp-broken", "/etc/msmtprc:2"),
         ("ssmtp-broken", "/etc/ssmtp/ssmtp.conf"),
         ("nullmailer-broken", "/etc/nullmailer/remotes:1"),
         ("dma-broken", "/etc/dma/dma.conf:2"),
@@ -162,3 +165,12 @@ def test_a_folder_where_a_file_should_be_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "etc" / "msmtprc").mkdir(parents=True)
     with pytest.raises(RelayReadError, match="/etc/msmtprc: is a folder"):
         read_relay("msmtp", Root(tmp_path))
+
+
+def test_postfix_relayhost_list_takes_the_first(tmp_path: Path) -> None:
+    main = tmp_path / "etc/postfix/main.cf"
+    main.parent.mkdir(parents=True)
+    main.write_text("relayhost = [smtp.office365.com]:587, [smtp-legacy.office365.com]:587\n")
+    r = read_relay("postfix", Root(tmp_path))
+    assert r is not None and (r.host, r.port) == ("smtp.office365.com", 587)
+    assert any("fallback relay [smtp-legacy.office365.com]:587" in n for n in r.not_carried)

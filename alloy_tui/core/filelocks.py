@@ -1,4 +1,12 @@
-"""flock-based locks for the outbox: a claim per message, and the runner lock.
+"""Every file lock alloy-tui takes goes through here (flock): the outbox's claims and runner
+lock, the pace, daemon, health and maildrop locks, the alert log's append lock and the
+config/secrets savers' folder lock. One kind of lock, one set of flags, one place to read.
+
+    try_lock(name, dir_fd=fd)            # a claim: never waits; None when someone holds it
+    wait_lock / held(name, dir_fd=fd)    # runner.lock (shared), pace.lock, health.lock
+    is_locked(name, dir_fd=fd)           # a probe that never creates the file
+    lock_fd(fd, wait=True)               # a file opened by its owner's own rules (the alert log)
+    folder_lock(folder)                  # the config's and the secrets' savers
 
 A claim is an exclusive ``flock`` on ``claims/<id>.lock``. The kernel drops it when its holder
 exits, however it exits (SIGKILL included), so a killed runner's claim is gone at once and the
@@ -47,6 +55,17 @@ class Lock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def lock_fd(fd: int, *, shared: bool = False, wait: bool = True) -> bool:
+    """Lock a file already open (its caller opened it by its own rules); False when ``wait``
+    is off and someone else holds it. Closing ``fd`` releases it."""
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    try:
+        fcntl.flock(fd, mode if wait else mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def try_lock(
@@ -109,3 +128,18 @@ def held(path: Path, *, shared: bool = False, dir_fd: int | None = None) -> Iter
         yield lock
     finally:
         lock.release()
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Serialize savers in this folder (so check-then-replace is not raced by another alloy-tui)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
