@@ -6,7 +6,7 @@ Then 20 processes x 50 sendmail calls at once: every message in the outbox, none
 
 Targets (issue 11): at most 1.5x the interpreter floor; no msal, httpx, exchangelib or textual
 imported; 1,000 of 1,000 queued whole. The script is a console script as pip writes it (a
-`#!python` file calling alloy_tui.commands.sendmail_handoff:main), run as `sendmail -t -oi`.
+`#!python` file calling alloy_tui.commands.sendmail.handoff:main), run as `sendmail -t -oi`.
 A runner is held "already running" (its lock taken here), as during a burst of cron mail, so
 the figure is the hand-off itself; `--cold` lets each call start its detached runner.
 Compares with msmtp / nullmailer-inject when they are installed (they send, or fail, at once).
@@ -51,7 +51,7 @@ def make_shim(folder: Path) -> Path:
     script = folder / "alloy-sendmail"
     script.write_text(
         f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-        "from alloy_tui.commands.sendmail_handoff import main\nmain()\n"
+        "from alloy_tui.commands.sendmail.handoff import main\nmain()\n"
     )
     script.chmod(0o755)
     (folder / "sendmail").symlink_to(script)
@@ -77,7 +77,7 @@ def hold_runner_lock(queue: Path) -> int:
 def heavy_imports(env: dict[str, str], config: Path) -> str:
     code = (
         f"import io, sys; sys.path.insert(0, {str(ROOT)!r})\n"
-        "from alloy_tui.commands.sendmail_handoff import run\n"
+        "from alloy_tui.commands.sendmail.handoff import run\n"
         f"run(['-t'], 'sendmail', {str(config)!r}, stdin=io.BytesIO(sys.stdin.buffer.read()))\n"
         "print(','.join(m for m in ('msal', 'httpx', 'exchangelib', 'textual', 'click', 'tomlkit', 'email_validator')"
         " if m in sys.modules) or 'none')\n"

@@ -71,7 +71,7 @@ def test_sendmail_and_mailq_symlinks_to_alloy_tui(tmp_path: Path) -> None:
 
 def test_console_script_declared() -> None:
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["alloy-sendmail"] == "alloy_tui.commands.sendmail_handoff:main"
+    assert scripts["alloy-sendmail"] == "alloy_tui.commands.sendmail.handoff:main"
     assert scripts["alloy-tui"] == "alloy_tui.launch:main"
 
 

@@ -21,6 +21,7 @@ from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
 from alloy_tui.core.outbox import deliver, policy
 from alloy_tui.core.outbox import hold as holds
+from alloy_tui.core.outbox.intake import IncomingIntake, waits_intake
 from alloy_tui.core.outbox.model import explanation_dict
 from alloy_tui.core.outbox.pacing import Clock, Pacer, SystemClock
 from alloy_tui.core.outbox.settled import MessageOutcomes
@@ -179,6 +180,8 @@ class Runner(MessageOutcomes):
             now = self.clock.now()
             if meta is None or not self.due(meta, now):
                 return True  # sent, deleted or rescheduled by someone else meanwhile
+            if waits_intake(self.box, qid):
+                return True  # a runner was killed before it removed the hand-off: intake first
             if self.expired(meta, now):
                 self.fail_expired(meta)
                 return True
@@ -284,21 +287,26 @@ def run_queue(
         on_attempt=on_attempt,
     )
     maildrop = MaildropIntake(settings, config_path, box)  # system mode: other users' mail
+    incoming = IncomingIntake(settings, config_path, box)  # sendmail's hand-offs, parsed here
     try:
         while True:
             with box.runner_lock():
                 maildrop.take()
+                incoming.take()
                 runner.drain()
                 while daemon and not runner.stopped():
                     wake = runner.next_wake()
                     gap = IDLE_POLL if wake is None else wake - clock.now()
                     clock.sleep(max(0.0, min(IDLE_POLL, gap)), stop)
                     maildrop.take(if_changed=True)  # one stat of the folder unless it changed
+                    incoming.take()
                     runner.drain()
             # A message submitted while we were finishing saw our lock and started no runner:
             # look once more now that the lock is released.
             now = clock.now()
-            if runner.stopped() or not any(runner.due(m, now) for m in box.metas()):
+            if runner.stopped():
+                break
+            if not incoming.fresh() and not any(runner.due(m, now) for m in box.metas()):
                 break
     finally:
         runner.close()

@@ -63,6 +63,10 @@ class Submission(NamedTuple):
     # The envelope sender as the program gave it (sendmail's -f or its user, the listener's
     # MAIL FROM, "<>" for none): where a failure notice goes (notices.py). None: not known.
     return_path: str | None = None
+    # Set in the new metadata over what submit decides (the sendmail hand-off's intake: its own
+    # queue id and hand-off time, so a runner killed before removing the hand-off file never
+    # queues it twice; a message sendmail's rules refused is queued already failed).
+    meta: Mapping[str, Any] | None = None
 
 
 def _size(item: Submission) -> int:
@@ -132,11 +136,15 @@ class Outbox(OutboxReading):
         source: str,
         details: Mapping[str, str] | None = None,
         return_path: str | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> str:
         """Queue one message; returns its id once both files are durable. OutboxError if not.
         `details` (e.g. the maildrop's ``submitted_by``) is kept and added to every mail.* entry;
-        `return_path`: the envelope sender as given (see Submission)."""
-        item = Submission(raw, tuple(recipients), sender, source, details, return_path=return_path)
+        `return_path`: the envelope sender as given; `meta`: set over the new metadata (see
+        Submission)."""
+        item = Submission(
+            raw, tuple(recipients), sender, source, details, return_path=return_path, meta=meta
+        )
         [done] = self.submit_many([item])
         if isinstance(done, OutboxError):
             raise done
@@ -199,6 +207,8 @@ class Outbox(OutboxReading):
             meta["details"] = dict(item.details)
         if item.return_path is not None:
             meta["return_path"] = item.return_path
+        if item.meta:
+            meta.update(item.meta)
         return meta
 
     def event(self, level: str, name: str, text: str, meta: dict[str, Any], **extra: Any) -> None:

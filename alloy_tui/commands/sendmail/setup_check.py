@@ -1,0 +1,54 @@
+"""Whether the config can take mail at all (78 when not), read the fast way (tomllib and the
+same checks as every command, no typed model). For `-bs` and for the hand-off's facts when
+they are not cached (facts.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alloy_tui.commands.sendmail.errors import HandoffError
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Values
+
+
+def not_set_up(values: Values, config_path: Path) -> str | None:
+    fix = "Fix: run `alloy-tui` (the setup wizard)"
+    if not values.exists:
+        return (
+            f"not set up: {config_path} does not exist. {fix}, or point $ALLOY_TUI_CONFIG at "
+            "the config; for mail from every local user (cron as www-data, backup...), as "
+            "root: `alloy-tui setup-system`."
+        )
+    service = values.text("service")
+    if service == "exchange-online":
+        if not (values.text("exchange_online.client_id") and values.text("exchange_online.tenant")):
+            return f"not set up: no app registration (exchange_online.client_id and tenant). {fix}."
+        if values.text("exchange_online.auth") == "certificate" and not values.text(
+            "exchange_online.mailbox"
+        ):
+            return (
+                'not set up: auth = "certificate" but exchange_online.mailbox (the address the app '
+                f"sends as) is empty. {fix}."
+            )
+    elif service == "smtp" and not values.text("smtp.host"):
+        return f"not set up: smtp.host is empty. {fix}."
+    elif service == "exchange-server" and not values.text("exchange_server.ews_endpoint"):
+        return f"not set up: exchange_server.ews_endpoint is empty. {fix}."
+    return None
+
+
+def load(config_path: Path) -> Values:
+    """The config's values; HandoffError 78 when it can't be read or is not set up."""
+    from alloy_tui.core.config import ConfigError, read_values
+
+    try:
+        values = read_values(config_path)
+    except ConfigError as e:
+        raise HandoffError(f"the config can't be used: {e.lines[0]}", os.EX_CONFIG) from None
+    problem = not_set_up(values, config_path)
+    if problem:
+        raise HandoffError(problem, os.EX_CONFIG)
+    return values
