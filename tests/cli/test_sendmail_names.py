@@ -12,6 +12,7 @@ from pathlib import Path
 
 from alloy_tui.core.outbox import Outbox
 from alloy_tui.launch import by_name
+from tests.helpers.sendmail_door import take_in
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = (
@@ -61,6 +62,7 @@ def test_sendmail_and_mailq_symlinks_to_alloy_tui(tmp_path: Path) -> None:
     assert (
         run(tmp_path / "lib" / "sendmail", "-t", "-oi", stdin=mail, config=config).returncode == 0
     )
+    take_in(tmp_path)  # the runner's first step (issue 23: sendmail no longer parses)
     assert len(Outbox(tmp_path / "queue").list()) == 2
     bad = run(tmp_path / "sbin" / "sendmail", "-bd", stdin=b"", config=config)
     assert bad.returncode == 64 and bad.stderr.startswith(b"sendmail: ")
@@ -90,4 +92,5 @@ def test_the_command_the_wizard_shows_links_a_working_sendmail(tmp_path: Path) -
     mail = b"To: root\nSubject: through the wizard's link\n\nhello\n"
     r = run(tmp_path / "sendmail", "-t", "-oi", stdin=mail, config=config)
     assert r.returncode == 0, r.stderr
+    take_in(tmp_path)
     assert [m.subject for m in Outbox(tmp_path / "queue").list()] == ["through the wizard's link"]

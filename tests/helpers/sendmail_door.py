@@ -83,11 +83,12 @@ def take_in(folder: Path) -> int:
     from alloy_tui.core.outbox import open_outbox
     from alloy_tui.core.outbox.intake import IncomingIntake
 
-    if not (folder / "queue" / "incoming").exists():
-        return 0
     config = folder / "config.toml"
     settings = load_or_default(config).settings
-    intake = IncomingIntake(settings, config, open_outbox(settings, config))
+    box = open_outbox(settings, config)
+    if not (box.path / "incoming").exists():
+        return 0
+    intake = IncomingIntake(settings, config, box)
     taken = intake.take()
     deadline = time.monotonic() + 20
     while intake.fresh() and time.monotonic() < deadline:  # another runner holds one: wait

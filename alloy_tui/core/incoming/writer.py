@@ -141,7 +141,9 @@ def _incoming(root: int) -> int:
 
 
 def _error(outbox: str, action: str, e: OSError) -> IncomingError:
-    reason = e.strerror or str(e)
+    from alloy_tui.core.fs import why  # only now: the error path may take its time
+
+    reason = why(e)
     if e.errno in _TEMP_ERRNOS:
         fix = "check that disk (`dmesg`)" if e.errno == errno.EIO else "free space on that disk"
         return IncomingError(
