@@ -57,19 +57,14 @@ def _smtp(prog: str, config_path: Path, stdin: BinaryIO | None) -> int:
     use the config (system mode), the same session into the maildrop."""
     from alloy_tui.commands.sendmail.errors import HandoffError
     from alloy_tui.commands.sendmail.owner import refuse_foreign_config
-    from alloy_tui.commands.sendmail.setup_check import load
+    from alloy_tui.commands.sendmail.setup_check import settings_of
 
     rfd = stdin.fileno() if stdin is not None else 0
     try:
         refuse_foreign_config(config_path)  # root and the service user's config: the maildrop
-        load(config_path)  # not set up: say so in the greeting, as the listener's 451 does
-        from alloy_tui.core.config import ConfigError, load_or_default
+        settings = settings_of(config_path)  # once; not set up: said in the greeting (421)
         from alloy_tui.core.outbox import OutboxError, open_outbox
 
-        try:
-            settings = load_or_default(config_path).settings
-        except ConfigError as e:
-            raise HandoffError(f"the config can't be used: {e.lines[0]}", os.EX_CONFIG) from None
         box = open_outbox(settings, config_path)
         try:
             box.ensure()  # an outbox this user can't write: the maildrop, as the hand-off does

@@ -11,31 +11,38 @@ from typing import TYPE_CHECKING
 from alloy_tui.commands.sendmail.errors import HandoffError
 
 if TYPE_CHECKING:
-    from alloy_tui.core.config import Values
+    from alloy_tui.core.config import Settings, Values
 
 
-def not_set_up(values: Values, config_path: Path) -> str | None:
+def not_set_up(
+    values: Settings | Values, config_path: Path, exists: bool | None = None
+) -> str | None:
+    """Why nothing can be sent with these settings (78), or None. `exists`: whether the config
+    file is there (Values know it themselves)."""
+    from alloy_tui.core.config import setting
+
+    def text(key: str) -> str:
+        return str(setting(values, key) or "")
+
     fix = "Fix: run `alloy-tui` (the setup wizard)"
-    if not values.exists:
+    if not (getattr(values, "exists", False) if exists is None else exists):
         return (
             f"not set up: {config_path} does not exist. {fix}, or point $ALLOY_TUI_CONFIG at "
             "the config; for mail from every local user (cron as www-data, backup...), as "
             "root: `alloy-tui setup-system`."
         )
-    service = values.text("service")
+    service = text("service")
     if service == "exchange-online":
-        if not (values.text("exchange_online.client_id") and values.text("exchange_online.tenant")):
+        if not (text("exchange_online.client_id") and text("exchange_online.tenant")):
             return f"not set up: no app registration (exchange_online.client_id and tenant). {fix}."
-        if values.text("exchange_online.auth") == "certificate" and not values.text(
-            "exchange_online.mailbox"
-        ):
+        if text("exchange_online.auth") == "certificate" and not text("exchange_online.mailbox"):
             return (
                 'not set up: auth = "certificate" but exchange_online.mailbox (the address the app '
                 f"sends as) is empty. {fix}."
             )
-    elif service == "smtp" and not values.text("smtp.host"):
+    elif service == "smtp" and not text("smtp.host"):
         return f"not set up: smtp.host is empty. {fix}."
-    elif service == "exchange-server" and not values.text("exchange_server.ews_endpoint"):
+    elif service == "exchange-server" and not text("exchange_server.ews_endpoint"):
         return f"not set up: exchange_server.ews_endpoint is empty. {fix}."
     return None
 
@@ -52,3 +59,18 @@ def load(config_path: Path) -> Values:
     if problem:
         raise HandoffError(problem, os.EX_CONFIG)
     return values
+
+
+def settings_of(config_path: Path) -> Settings:
+    """The typed settings, loaded once (-bs); HandoffError 78 when they can't be used or
+    nothing is set up."""
+    from alloy_tui.core.config import ConfigError, load_or_default
+
+    try:
+        settings = load_or_default(config_path).settings
+    except ConfigError as e:
+        raise HandoffError(f"the config can't be used: {e.lines[0]}", os.EX_CONFIG) from None
+    problem = not_set_up(settings, config_path, exists=config_path.exists())
+    if problem:
+        raise HandoffError(problem, os.EX_CONFIG)
+    return settings
