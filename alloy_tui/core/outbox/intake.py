@@ -2,7 +2,8 @@
 ``email`` package, `mail.prepare`), sendmail's rules applied (-t, local names, aliases, From
 rewriting, -f/-r, -F), and queued in the outbox under the file's own name as its queue id.
 
-One file at a time, under the claim of that id (`Outbox.claim`):
+One intake per outbox at a time (``incoming.lock``, flock: a second runner waits for the first,
+which takes milliseconds per message), one file at a time:
 
 - its metadata already there (a runner killed after queueing it, before removing the file):
   the file is only removed, so it is never queued twice;
@@ -23,15 +24,17 @@ One file at a time, under the claim of that id (`Outbox.claim`):
   it is passed over: it never holds the others back.
 
 The runner never sends a message whose incoming file is still there (`waits_intake`): the
-intake, which holds its claim, finishes it first.
+intake finishes it first.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import stat
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +69,19 @@ def waits_intake(box: Outbox, qid: str) -> bool:
     except OSError:
         return False
     return True
+
+
+@contextlib.contextmanager
+def _only_one(box: Outbox) -> Iterator[None]:
+    """``incoming.lock`` held: two runners never queue the same hand-off (a second waits)."""
+    with box.folders() as (root,):  # the checked outbox folder: never through a symlink
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+        fd = os.open("incoming.lock", flags, 0o600, dir_fd=root)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 class IncomingIntake:
@@ -111,6 +127,14 @@ class IncomingIntake:
             self.box.ensure()  # claims/ and the rest (sendmail made incoming/ alone, maybe)
         except OutboxError:
             return 0  # the drain says what is wrong with the outbox
+        with _only_one(self.box):
+            try:  # again: another runner's intake may have taken some while this one waited
+                names = sorted(os.listdir(self.box.path / INCOMING))
+            except OSError:
+                return 0
+            return self._take_all(names)
+
+    def _take_all(self, names: list[str]) -> int:
         done = 0
         self.said = {n: r for n, r in self.said.items() if n in names}
         for name in names:
@@ -135,11 +159,8 @@ class IncomingIntake:
 
     # ---------------------------------------------------------------- one file
     def one(self, name: str) -> bool | None:
-        """True: handled; False: not now (another runner holds it); None: stop this pass."""
-        claim = self.box.claim(name)
-        if claim is None:
-            return False
-        with claim, self.box.folders(INCOMING) as (_root, ifd):
+        """True: handled; None: stop this pass (the outbox or the settings can't take it now)."""
+        with self.box.folders(INCOMING) as (_root, ifd):
             if self.box.read_meta(name) is not None:  # queued before a kill: only remove it
                 self.remove(ifd, name)
                 return True
@@ -265,7 +286,8 @@ class IncomingIntake:
         return True
 
     def remove(self, ifd: int, name: str) -> None:
-        os.unlink(name, dir_fd=ifd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name, dir_fd=ifd)
         fsync_fd(ifd)
 
     def hold(self, name: str, reason: str) -> None:
