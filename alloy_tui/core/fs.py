@@ -12,7 +12,6 @@ import glob
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -60,26 +59,6 @@ def why(e: OSError) -> str:
     if e.errno == errno.EIO:
         return "the disk reported an I/O error"
     return e.strerror or str(e)
-
-
-@contextlib.contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
-    """Serialize savers in this folder (so check-then-replace is not raced by another alloy-tui)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no flock; the content check still catches most races
-        yield
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 def fsync_folder(folder: Path, *, strict: bool = False) -> None:

@@ -64,7 +64,7 @@ def run(
         if args.mode == "list":
             from alloy_tui.commands.sendmail.listing import list_queue
 
-            return list_queue(config, ())
+            return list_queue(config, (), prog)
         if args.mode != "deliver":  # -bs, -bi, -q: none of it is on cron's path
             from alloy_tui.commands.sendmail.modes import run_mode
             from alloy_tui.core.config import paths

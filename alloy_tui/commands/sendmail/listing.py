@@ -1,71 +1,23 @@
-"""`mailq` and `sendmail -bp`: the queue as `alloy-tui queue list` prints it, called directly
-(no second pass through the command line). Root for another user's config becomes that user
-first, as `queue list` does (core/become.py)."""
+"""`mailq` and `sendmail -bp`: the queue in sendmail's and postfix's format
+(`core/outbox/mailq.py`; ``--json``: one JSON object per message, as `queue list --json`),
+called directly: no command line, no click. Root for another user's config becomes that user
+first, as `queue list` does (core/become.py). Hand-offs the runner has not read yet are listed
+too (``incoming/``). Errors are one line: 1 (the outbox, becoming its owner), 2 (the config)."""
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from alloy_tui.commands.context import CliContext
+from alloy_tui.commands.sendmail.errors import say
 
 JSON = "--json"
 
 
-def _context(config: str | Path | None) -> CliContext:
-    from alloy_tui.commands.context import CliContext, as_config_owner
-    from alloy_tui.core.config import paths
-
-    obj = CliContext(config_path=paths.config_path(config), explicit_config=config is not None)
-    as_config_owner(obj)
-    return obj
-
-
-def list_queue(config: str | Path | None, extra: tuple[str, ...]) -> int:
-    """Print the queue (``--json``: one JSON object per line); 0, or the one-line error exit of
-    every queue command (an outbox that can't be read: 1)."""
-    from alloy_tui.exits import run_guarded
-
-    unknown = [a for a in extra if a != JSON and a.startswith("-")]
-    if unknown:
-        from alloy_tui.commands.sendmail.errors import say
-
-        say(f"mailq: unknown option {unknown[0]}; usage: mailq [--json]")
-        return 64
-
-    def show() -> None:
-        import click
-
-        from alloy_tui.commands.outbox_guard import guarded
-        from alloy_tui.commands.queue_cmd import open_box
-        from alloy_tui.commands.queue_view import json_line, list_lines
-
-        obj = _context(config)
-        box = open_box(obj)
-        with guarded(obj):
-            messages = box.list(None)
-        handed = [h for h in handed_off(box.path) if h[0] not in {m.id for m in messages}]
-        if JSON in extra:
-            lines = [json_line(m) for m in messages] + [
-                json.dumps({"id": qid, "state": "incoming", "size": size}) for qid, size in handed
-            ]
-        else:
-            lines = list_lines(messages, hold=box.hold()) if messages or not handed else []
-            for qid, size in handed:
-                lines.append(f"{qid:<24} incoming  {size} bytes")
-                lines.append("  handed off by sendmail; the runner parses and queues it next")
-        for line in lines:
-            click.echo(line)
-
-    run_guarded(show)
-    return 0
-
-
 def handed_off(outbox: Path) -> list[tuple[str, int]]:
-    """(queue id, bytes) of each hand-off not parsed yet (``incoming/``), oldest first."""
+    """(short queue id, bytes) of each hand-off not read yet (``incoming/``), oldest first."""
     from alloy_tui.core.errors import printable
     from alloy_tui.core.incoming import INCOMING
 
@@ -79,25 +31,56 @@ def handed_off(outbox: Path) -> list[tuple[str, int]]:
             size = os.lstat(outbox / INCOMING / name).st_size
         except OSError:
             continue
-        out.append((printable(name), size))
+        out.append((printable(name.rpartition("-")[2] or name), size))
     return out
 
 
-def flush_queue(config: Path) -> int:
-    """`sendmail -q`: `alloy-tui queue flush` (its output, its exit code), called directly."""
-    from alloy_tui.exits import run_guarded
+def list_queue(config: str | Path | None, extra: tuple[str, ...], prog: str = "mailq") -> int:
+    """Print the queue; the exit code."""
+    from alloy_tui.core.become import BecomeError, become_owner_of
+    from alloy_tui.core.config import ConfigError, load_or_default, paths
+    from alloy_tui.core.outbox import OutboxError, json_line, mailq_lines, open_outbox
 
-    code = 0
-
-    def flush() -> None:
-        nonlocal code
-        from alloy_tui.commands.queue_cmd import queue_group
-
-        obj = _context(config)
-        try:
-            queue_group.main(["flush"], prog_name="sendmail -q", obj=obj, standalone_mode=True)
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-
-    run_guarded(flush)
-    return code
+    unknown = [a for a in extra if a != JSON]
+    if unknown:
+        say(f"{prog}: unknown option {unknown[0]}; usage: mailq [--json]")
+        return os.EX_USAGE
+    path = paths.config_path(config)
+    try:
+        become_owner_of(path)
+    except BecomeError as e:
+        say(f"{prog}: {e}; {path} is that user's config, and root does not act on its files")
+        return 1
+    try:
+        settings = load_or_default(path).settings
+    except ConfigError as e:
+        say(f"{prog}: the config can't be used: {e.lines[0]}")
+        return 2
+    box = open_outbox(settings, path)
+    try:
+        problem = box.problem()
+        if problem:
+            say(f"{prog}: {problem}")
+            return 1
+        messages = box.list(None)
+        hold = box.hold()
+    except OutboxError as e:
+        say(f"{prog}: {e.explanation.one_line()}")
+        return 1
+    except OSError as e:
+        say(f"{prog}: the outbox {box.path} can't be read: {e.strerror or e}")
+        return 1
+    handed = handed_off(box.path)
+    if JSON in extra:
+        lines = [json_line(m) for m in messages] + [
+            json.dumps({"id": qid, "state": "incoming", "size": size}) for qid, size in handed
+        ]
+    else:
+        lines = mailq_lines(messages, hold=hold, incoming=handed)
+    try:
+        for line in lines:
+            print(line)
+        sys.stdout.flush()
+    except BrokenPipeError:  # a reader that went away (`mailq | head -1`) is not a failure
+        return 0
+    return 0

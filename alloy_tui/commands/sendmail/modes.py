@@ -47,7 +47,7 @@ def _note(line: str) -> None:
 
 def _flush(config_path: Path) -> int:
     """-q: `alloy-tui queue flush` (its output, its exit code)."""
-    from alloy_tui.commands.sendmail.listing import flush_queue
+    from alloy_tui.commands.sendmail.flush import flush_queue
 
     return flush_queue(config_path)
 

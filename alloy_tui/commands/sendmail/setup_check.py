@@ -19,11 +19,6 @@ def not_set_up(
 ) -> str | None:
     """Why nothing can be sent with these settings (78), or None. `exists`: whether the config
     file is there (Values know it themselves)."""
-    from alloy_tui.core.config import setting
-
-    def text(key: str) -> str:
-        return str(setting(values, key) or "")
-
     fix = "Fix: run `alloy-tui` (the setup wizard)"
     if not (getattr(values, "exists", False) if exists is None else exists):
         return (
@@ -31,20 +26,10 @@ def not_set_up(
             "the config; for mail from every local user (cron as www-data, backup...), as "
             "root: `alloy-tui setup-system`."
         )
-    service = text("service")
-    if service == "exchange-online":
-        if not (text("exchange_online.client_id") and text("exchange_online.tenant")):
-            return f"not set up: no app registration (exchange_online.client_id and tenant). {fix}."
-        if text("exchange_online.auth") == "certificate" and not text("exchange_online.mailbox"):
-            return (
-                'not set up: auth = "certificate" but exchange_online.mailbox (the address the app '
-                f"sends as) is empty. {fix}."
-            )
-    elif service == "smtp" and not text("smtp.host"):
-        return f"not set up: smtp.host is empty. {fix}."
-    elif service == "exchange-server" and not text("exchange_server.ews_endpoint"):
-        return f"not set up: exchange_server.ews_endpoint is empty. {fix}."
-    return None
+    from alloy_tui.core.mail import not_set_up as service_not_set_up
+
+    problem = service_not_set_up(values)
+    return f"not set up: {problem}. {fix}." if problem else None
 
 
 def load(config_path: Path) -> Values:

@@ -93,8 +93,8 @@ def send_mime(
     settings: Settings, config_path: Path, message: OutgoingMessage, raw: bytes
 ) -> SendResult:
     """Send `raw` (built from `message`) now: one alert-log entry, ExplainedError on failure."""
-    from alloy_tui.core.mail.raw import open_delivery
     from alloy_tui.core.mail.sending import send_message
+    from alloy_tui.core.mail.services import open_delivery
 
     with open_delivery(settings, config_path) as delivery:
         return send_message(settings, config_path, message, transport=_RawTransport(delivery, raw))

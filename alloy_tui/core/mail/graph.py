@@ -35,7 +35,7 @@ def payload(message: OutgoingMessage, from_address: str) -> dict[str, Any]:
 
 def _encoded(body: dict[str, Any]) -> bytes:
     """The request body as sent; MessageTooLarge (nothing sent) when over Graph's 4 MB."""
-    from alloy_tui.core.mail.body import GRAPH_MAX_REQUEST, too_large
+    from alloy_tui.core.mail.limits import GRAPH_MAX_REQUEST, too_large
 
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if len(data) > GRAPH_MAX_REQUEST:

@@ -14,13 +14,15 @@ from typing import Any, NoReturn
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, UserInputError
-from alloy_tui.core.mail import m365, raw
+from alloy_tui.core.mail import m365
 from alloy_tui.core.mail.exchange_server import (
     ExchangeServerTransport,
     check_exchange_settings,
     mailbox_address,
 )
 from alloy_tui.core.mail.exchange_server import _close as close_account
+from alloy_tui.core.mail.headers import for_exchange, from_header_address, other_from
+from alloy_tui.core.mail.limits import size_refusal
 from alloy_tui.core.mail.message import SendResult
 from alloy_tui.core.mail.sendable import make_sendable
 
@@ -28,7 +30,7 @@ from alloy_tui.core.mail.sendable import make_sendable
 def mime_item(ex_account: Any, message: bytes, recipients: Sequence[str]) -> Any:
     from exchangelib import Message
 
-    return Message(account=ex_account, mime_content=raw.for_exchange(message, recipients))
+    return Message(account=ex_account, mime_content=for_exchange(message, recipients))
 
 
 class _Base:
@@ -56,7 +58,7 @@ class _Base:
         return SendResult(
             api=self.api,
             account=account,
-            from_address=raw.from_header_address(message) or account,
+            from_address=from_header_address(message) or account,
             to=tuple(recipients),
             duration_ms=int((time.monotonic() - started) * 1000),
             request_id=net.last_request_id(),
@@ -90,7 +92,7 @@ class EwsDelivery(_Base, m365.M365Transport):
     ) -> SendResult:
         started = time.monotonic()
         message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
-        too_big = raw.check_size(len(message))
+        too_big = size_refusal(len(message), self.settings)
         if too_big is not None:
             raise ExplainedError(too_big)
         ex_account = self._ready()
@@ -123,7 +125,7 @@ class EwsDelivery(_Base, m365.M365Transport):
         from alloy_tui.core import net
         from alloy_tui.core.explain import explain
 
-        other = raw.other_from(message, self._account)
+        other = other_from(message, self._account)
         ex = self._refine(explain(e, self._ctx(self._account, other)), other)
         ex.request_id = ex.request_id or net.last_request_id()
         wait = getattr(e, "server_back_off", None) or getattr(e, "back_off", None)
@@ -163,7 +165,7 @@ class ExchangeServerDelivery(_Base, ExchangeServerTransport):
     ) -> SendResult:
         started = time.monotonic()
         message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
-        too_big = raw.check_size(len(message))
+        too_big = size_refusal(len(message), self.settings)
         if too_big is not None:
             raise ExplainedError(too_big)
         label = self.settings.exchange_server.username.strip()

@@ -18,7 +18,9 @@ from typing import Any
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation
-from alloy_tui.core.mail import m365, raw
+from alloy_tui.core.mail import m365
+from alloy_tui.core.mail.headers import for_exchange, from_header_address, other_from
+from alloy_tui.core.mail.limits import GRAPH_MAX_RAW_BYTES, size_refusal
 from alloy_tui.core.mail.message import SendResult
 from alloy_tui.core.mail.sendable import make_sendable
 
@@ -76,35 +78,28 @@ class GraphDelivery(m365.M365Transport):
     ) -> SendResult:
         started = time.monotonic()
         message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
-        mime = raw.for_exchange(message, recipients)
-        large = len(mime) > raw.GRAPH_MAX_RAW_BYTES
-        too_big = raw.check_size(len(message))
-        if too_big is None and large and not self.settings.exchange_online.large_messages:
-            too_big = raw.too_big(
-                len(message),
-                raw.GRAPH_MAX_RAW_BYTES,
-                "the most Graph's sendMail takes in one request (about 4 MB once base64-encoded)",
-                large_message_fix(self.app_only),
-            )
+        mime = for_exchange(message, recipients)  # once: the draft path reads it too
+        large = len(mime) > GRAPH_MAX_RAW_BYTES
+        too_big = size_refusal(len(mime), self.settings, large_message_fix(self.app_only))
         if too_big is not None:
             raise ExplainedError(too_big)
         self._ready()
         if large:
             from alloy_tui.core.mail.raw_graph_large import send_large
 
-            request_id = send_large(self, message, recipients)
+            request_id = send_large(self, message, mime)
         else:
             body = base64.b64encode(mime)
             url = f"{self.mailbox_url}/sendMail"
             resp = self._call("POST", url, content=body, mime=True)
             if resp.status_code != 202:
-                raise ExplainedError(self._explain(resp, raw.other_from(message, self._account)))
+                raise ExplainedError(self._explain(resp, other_from(message, self._account)))
             request_id = resp.headers.get("request-id", "")
         self.last_request_id = request_id
         return SendResult(
             api="graph",
             account=self._account,
-            from_address=raw.from_header_address(message) or self._account,
+            from_address=from_header_address(message) or self._account,
             to=tuple(recipients),
             duration_ms=int((time.monotonic() - started) * 1000),
             request_id=request_id,

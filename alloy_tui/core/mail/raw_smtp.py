@@ -12,7 +12,8 @@ from pathlib import Path
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation
 from alloy_tui.core.explain import explain_smtp
-from alloy_tui.core.mail import raw
+from alloy_tui.core.mail.headers import from_header_address, without_bcc
+from alloy_tui.core.mail.limits import size_refusal
 from alloy_tui.core.mail.message import SendResult
 from alloy_tui.core.mail.sendable import make_sendable
 from alloy_tui.core.mail.smtp import (
@@ -68,12 +69,10 @@ class SmtpDelivery(SmtpTransport):
     ) -> SendResult:
         started = time.monotonic()
         message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
-        too_big = raw.check_size(len(message))
+        too_big = size_refusal(len(message), self.settings)
         if too_big is not None:
             raise ExplainedError(too_big)
-        envelope_from = (
-            sender or from_address_for(self.settings) or raw.from_header_address(message)
-        )
+        envelope_from = sender or from_address_for(self.settings) or from_header_address(message)
         if not envelope_from:
             raise ExplainedError(
                 Explanation(
@@ -84,7 +83,7 @@ class SmtpDelivery(SmtpTransport):
                     verdict="settings",
                 )
             )
-        data = raw.without_bcc(message)
+        data = without_bcc(message)
         refused: dict[str, tuple[int, str]] = {}
         try:
             try:

@@ -22,22 +22,16 @@ from alloy_tui.core.errors import (
     UserInputError,
 )
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
+from alloy_tui.core.mail.services import SERVICES, service_of
 
 if TYPE_CHECKING:
     from alloy_tui.core.signin import SignIn
 
-API_LABELS = {
-    "graph": "Microsoft Graph",
-    "ews": "EWS",
-    "smtp": "SMTP",
-    "exchange-server": "Exchange Server (EWS)",
-}
+API_LABELS = {row.key: row.label for row in SERVICES.values()}
 
 
 def api_of(settings: Settings) -> str:
-    return (
-        settings.exchange_online.api if settings.service == "exchange-online" else settings.service
-    )
+    return service_of(settings).key
 
 
 def make_transport(

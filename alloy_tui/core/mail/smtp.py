@@ -322,7 +322,7 @@ def _size_option(conn: smtplib.SMTP, size: int) -> list[str]:
         return []
     limit = (conn.esmtp_features.get("size") or "").strip()
     if limit.isdigit() and int(limit) > 0 and size > int(limit):
-        from alloy_tui.core.mail.body import too_large
+        from alloy_tui.core.mail.limits import too_large
 
         raise too_large(
             f"{size:,} bytes as sent",
@@ -357,13 +357,3 @@ def _close(conn: smtplib.SMTP) -> None:
         conn.quit()
     except Exception:  # noqa: BLE001 - the message is already accepted (or already failed)
         conn.close()
-
-
-# ----------------------------------------------------------------------------- status
-
-
-def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
-    """Connect, greet, secure and sign in; report what was found (`smtp_status`)."""
-    from alloy_tui.core.mail.smtp_status import status as probe
-
-    return probe(settings, config_path)

@@ -117,9 +117,19 @@ class Refusals:
         return text, {"count": len(self.files), "files": files}
 
 
-def _user(uid: int) -> str:
-    from alloy_tui.core.maildrop.reading import user_name
+def user_name(uid: int | None) -> str:
+    """The user's name, "uid 1234" when it has none, "unknown" when there is no uid."""
+    if uid is None:
+        return "unknown"
+    import pwd
 
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _user(uid: int) -> str:
     return user_name(uid)
 
 

@@ -29,19 +29,19 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from alloy_tui.core import filelocks as locks
 from alloy_tui.core import folders
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.fs import fsync_folder, new_folder_parents
 from alloy_tui.core.outbox import hold as holding
-from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.batch import Dirs, Placing, place
 from alloy_tui.core.outbox.folder_access import FOLDERS
-from alloy_tui.core.outbox.listing import OutboxReading
 from alloy_tui.core.outbox.model import (
     EX_TEMPFAIL,
     OutboxError,
     new_id,
 )
+from alloy_tui.core.outbox.reading import OutboxReading
 from alloy_tui.core.outbox.subject import subject_of
 
 LogFn = Callable[[str, str, str, dict[str, Any]], None]

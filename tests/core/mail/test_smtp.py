@@ -11,7 +11,8 @@ import pytest
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, UserInputError
 from alloy_tui.core.mail.message import OutgoingMessage
-from alloy_tui.core.mail.smtp import SmtpTransport, default_port, queue_id, status
+from alloy_tui.core.mail.smtp import SmtpTransport, default_port, queue_id
+from alloy_tui.core.mail.smtp_status import status
 from alloy_tui.core.secrets import passwords as secrets
 from tests.helpers.smtp_server import QUEUE_ID, DroppingServer, SmtpServer, free_port
 

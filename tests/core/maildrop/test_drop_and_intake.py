@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from alloy_tui.commands.queue_view import as_json, show_lines
 from alloy_tui.core.config import Settings
 from alloy_tui.core.maildrop import (
     Envelope,
@@ -27,6 +26,7 @@ from alloy_tui.core.maildrop import (
 )
 from alloy_tui.core.maildrop.pickup import limit
 from alloy_tui.core.outbox import Outbox
+from alloy_tui.core.outbox.listing import as_json, show_lines
 from tests.helpers import maildrop
 from tests.helpers.maildrop import new_maildrop
 from tests.helpers.recording_log import Log
