@@ -81,6 +81,11 @@ def list_queue(config: str | Path | None, extra: tuple[str, ...], prog: str = "m
         for line in lines:
             print(line)
         sys.stdout.flush()
-    except BrokenPipeError:  # a reader that went away (`mailq | head -1`) is not a failure
-        return 0
+    except (BrokenPipeError, ValueError):  # a reader gone (`mailq | head -1`): no failure
+        try:  # fd 1 to /dev/null, so the flush at exit cannot fail again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, AttributeError, ValueError):
+            pass
     return 0
