@@ -168,25 +168,26 @@ def write_incoming(
     try:
         name = new_name(time.time())
         tmp = f".{name}.tmp"
+        fd = -1
         try:
             fd = os.open(tmp, _NEW, 0o600, dir_fd=ifd)
-        except OSError as e:
-            raise _error(outbox, "take the message", e) from None
-        try:
-            try:
-                if os.fstat(fd).st_mode & 0o777 != 0o600:
-                    os.fchmod(fd, 0o600)  # a umask took some of 0600 away
-                view = memoryview(header + raw)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            if os.fstat(fd).st_mode & 0o777 != 0o600:
+                os.fchmod(fd, 0o600)  # a umask took some of 0600 away
+            view = memoryview(header + raw)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
         except BaseException as e:
-            _unlink(ifd, tmp)
+            # a signal may land as os.open returns (fd not yet set): the file is still ours,
+            # its name unique; an OSError before the file exists (fd < 0) leaves nothing
+            if fd >= 0 or not isinstance(e, OSError):
+                _unlink(ifd, tmp)
             if isinstance(e, OSError):
                 raise _error(outbox, "take the message", e) from None
             raise
+        finally:
+            if fd >= 0:
+                os.close(fd)
 
         def publish() -> None:
             try:
