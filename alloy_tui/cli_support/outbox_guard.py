@@ -12,17 +12,22 @@ from __future__ import annotations
 import contextlib
 import errno
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
 
 from alloy_tui.commands.context import CliContext, fail
 
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings
+
 EX_CONFIG = 78
 
 
-def check_outbox(obj: CliContext, *, write: bool, daemon: bool = False) -> None:
+def check_outbox(obj: CliContext, *, write: bool, daemon: bool = False) -> Settings:
     """Exit with one line when the outbox (for the daemon: the state folder and the alert log
-    too) is not, and can't become, a folder this user can write."""
+    too) is not, and can't become, a folder this user can write. Returns the settings it read
+    (the command uses them: the config is parsed once)."""
     from alloy_tui.core.health import outbox_problem, place_problems
 
     settings = obj.load().settings
@@ -30,7 +35,7 @@ def check_outbox(obj: CliContext, *, write: bool, daemon: bool = False) -> None:
         said = outbox_problem(settings, obj.config_path, write=False)
         if said:
             fail(said, 1)
-        return
+        return settings
     keys = ("queue.path", "") if daemon else ("queue.path",)
     found = place_problems(settings, obj.config_path, only=keys)
     if found:
@@ -38,6 +43,7 @@ def check_outbox(obj: CliContext, *, write: bool, daemon: bool = False) -> None:
     for p in place_problems(settings, obj.config_path, only=("alert_log.path",)):
         # mail still goes (a log must never hold it hostage), but nothing records it: say so
         click.echo(f"alloy-tui: warning: {p.text} (mail is still sent, not recorded)", err=True)
+    return settings
 
 
 @contextlib.contextmanager

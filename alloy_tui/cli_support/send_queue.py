@@ -1,8 +1,9 @@
-"""`send --attach FILE` and `send --queue`: the message as MIME, sent now or handed to the outbox.
+"""`send --attach FILE` and `send --queue`: the attachments read first; with --queue the message
+as MIME handed to the outbox.
 
-Without --queue, send waits for the service as it always has (same alert-log entry, same
-explanations). With --queue it exits 0 once the message is durable in the outbox; a detached
-runner delivers it, and `alloy-tui queue list` shows where it stands.
+Without --queue, send waits for the service (`send_message`: the same MIME and delivery,
+attachments or not). With --queue it exits 0 once the message is durable in the outbox; a
+detached runner delivers it, and `alloy-tui queue list` shows where it stands.
 """
 
 from __future__ import annotations
@@ -43,12 +44,3 @@ def queue_message(obj: CliContext, settings: Any, message: Any, attachments: lis
         fail(f"{ex.title}: {ex.cause} Fix: {ex.fix}", e.exit_code)
     wake_runner(obj.config_path, box.path)
     return f"Queued {qid} for {', '.join(message.to)}; `alloy-tui queue list` shows it."
-
-
-def send_now(obj: CliContext, settings: Any, message: Any, attachments: list[Any]) -> Any:
-    """Send the MIME message (with its attachments) now; the SendResult."""
-    from alloy_tui.core.mail import compose_mime, send_mime, sending_account
-
-    sender = message.from_address or sending_account(settings)
-    raw = compose_mime(message, attachments, sender)
-    return send_mime(settings, obj.config_path, message, raw)

@@ -13,12 +13,15 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from alloy_tui.cli_support.outcome import echo_result
 from alloy_tui.commands.context import CliContext, fail
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings
 
 
 def _summary_line(s: Any) -> str:
@@ -57,17 +60,18 @@ def _run(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
     is exit 1 for the daemon too, so its unit restarts it."""
     from alloy_tui.cli_support.outbox_guard import EX_CONFIG, check_outbox, guarded
 
-    check_outbox(obj, write=True, daemon=daemon)
+    settings = check_outbox(obj, write=True, daemon=daemon)  # the config read once for both
     with guarded(obj, EX_CONFIG if daemon else 1, transient_code=1):
-        return _run_checked(obj, daemon=daemon, flush=flush, echo=echo)
+        return _run_checked(obj, settings, daemon=daemon, flush=flush, echo=echo)
 
 
-def _run_checked(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
+def _run_checked(
+    obj: CliContext, settings: Settings, *, daemon: bool, flush: bool, echo: bool
+) -> Any:
     """The delivery side as core/daemon.py assembles it; here only the signals and the output."""
     from alloy_tui.core.daemon import DaemonBusy, serve
     from alloy_tui.core.errors import printable
 
-    settings = obj.load().settings
     stop = threading.Event()
     got = _stop_on_signals(stop)
     # Each line may quote a recipient, a subject or a server's reply: never raw to the terminal.

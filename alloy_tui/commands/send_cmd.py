@@ -155,11 +155,8 @@ def send_command(
     if queue:
         click.echo(send_queue.queue_message(obj, settings, message, attachments))
         return
-    with log_warnings(), interruptible():
-        if attachments:
-            result = send_queue.send_now(obj, settings, message, attachments)
-        else:
-            result = send_message(settings, obj.config_path, message)
+    with log_warnings(), interruptible():  # one road: MIME through the service's delivery
+        result = send_message(settings, obj.config_path, message, attachments=attachments)
     echo_result(_sent_line(result, "Message"))
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from alloy_tui.commands.context import CliContext
+from alloy_tui.commands.context import CliContext, as_config_owner
 from alloy_tui.core.errors import printable
 from alloy_tui.exits import fail
 
@@ -75,7 +75,7 @@ def takeover_command(
     if dry_run:
         _show_dry_run(root, loaded, plan, switch)
         return
-    _write(loaded, plan)
+    _write_as_config_owner(obj, loaded, plan)
     if switch:
         _switch(root, relay)
     _show_next(plan)
@@ -148,6 +148,47 @@ def _diff(loaded: LoadedConfig, plan: Plan) -> list[str]:
         return relays.config_diff(loaded, plan)
     except SettingsError as e:
         fail([f"the relay's settings can't be used: {line}" for line in e.lines], 2)
+
+
+def _write_as_config_owner(obj: CliContext, loaded: LoadedConfig, plan: Plan) -> None:
+    """Root for another user's config (`setup-system --user alloy`): the relay's files were
+    read as root; the config and the secrets file are written by a child that becomes the
+    config's owner first (core/become.py), so root never writes in that user's folders. The
+    parent goes on as root (--switch) once the child has written them."""
+    import os
+    import sys
+
+    from alloy_tui.core.become import foreign_owner
+
+    if foreign_owner(obj.config_path) is None:
+        _write(loaded, plan)
+        return
+    import tomlkit  # noqa: F401 - loaded before the child drops root (it may not reach them)
+
+    from alloy_tui.core import relays, secrets
+
+    _ = (relays.apply_plan, relays.config_diff, secrets.store_password)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: become the owner, write, leave
+        code = 0
+        try:
+            as_config_owner(obj)
+            _write(_load(obj), plan)
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 1
+        except BaseException as e:  # noqa: BLE001 - the child must never return into click
+            print(printable(f"alloy-tui: {e}"), file=sys.stderr)
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        raise SystemExit(code)
 
 
 def _write(loaded: LoadedConfig, plan: Plan) -> None:

@@ -62,11 +62,9 @@ def why(e: OSError) -> str:
 
 
 def fsync_folder(folder: Path, *, strict: bool = False) -> None:
-    """Make the names in a folder durable (after a rename or a create in it).
-
-    ``strict``: an OSError opening the folder or syncing it is raised (the caller must not say
-    "done"), except a file system that can't sync a folder at all (EINVAL, ENOTSUP); otherwise
-    the failure is ignored."""
+    """Make the names in a folder durable (after a rename or a create in it), by its path
+    (`fsync_fd` for a folder already open). ``strict``: an OSError opening the folder is raised
+    too."""
     try:
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:
@@ -74,12 +72,20 @@ def fsync_folder(folder: Path, *, strict: bool = False) -> None:
             raise
         return
     try:
+        fsync_fd(fd, strict=strict)
+    finally:
+        os.close(fd)
+
+
+def fsync_fd(fd: int, *, strict: bool = False) -> None:
+    """fsync a folder's descriptor (after a rename or a create in it). ``strict``: an OSError is
+    raised (the caller must not say "done"), except from a file system that can't sync a folder
+    at all (EINVAL, ENOTSUP); otherwise any failure is ignored."""
+    try:
         os.fsync(fd)
     except OSError as e:
         if strict and e.errno not in _CANNOT_SYNC_FOLDERS:
             raise
-    finally:
-        os.close(fd)
 
 
 _CANNOT_SYNC_FOLDERS = (

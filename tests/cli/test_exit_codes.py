@@ -104,6 +104,26 @@ def test_a_missing_queue_id_is_bad_input(command: str, config: Path) -> None:
         assert r.exit_code == 2, (command, qid, r.output)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["queue", "show"],
+        ["queue", "retry"],
+        ["queue", "delete", "--yes"],
+        ["send", "--to", "ops@contoso.com"],
+        ["test-send"],
+        ["smtpd", "password"],
+        ["app-cert", "create", "--days", "0"],
+        ["log", "--level", "bogus"],
+        ["sandbox", "messages", "--dir", "/nonexistent/alloy"],
+    ],
+    ids=" ".join,
+)
+def test_missing_or_wrong_input_is_2(args: list[str], config: Path) -> None:
+    r = CliRunner().invoke(cli, ["--config", str(config), *args], input="")
+    assert r.exit_code == 2, (args, r.output)
+
+
 def run(args: list[str], closed: bool) -> int:
     read, write = os.pipe()
     if closed:

@@ -158,3 +158,32 @@ def test_escape_sequences_in_a_relay_file_never_reach_the_terminal(tmp_path: Pat
     assert r.returncode == 0, r.stderr
     assert "\x1b" not in r.stdout + r.stderr and "\x07" not in r.stdout + r.stderr
     assert "signs in as ops" in r.stdout
+
+
+def test_root_for_a_service_users_config_writes_as_that_user(tmp_path: Path) -> None:
+    """`setup-system --user svc`: root reads the relay's files, but the config and the secrets
+    file are written by svc (a child that became svc), in svc's folders, owned by svc."""
+    from tests.helpers.unix_users import as_users
+
+    with as_users("svc") as users:
+        svc = users["svc"]
+        home = users.workdir / "svc"
+        home.mkdir(mode=0o700)
+        (home / "state").mkdir(mode=0o700)
+        for path in (home, home / "state"):
+            os.chown(path, svc.uid, svc.gid)
+        tree = relay_tree(users.workdir, "msmtp-local", 2525)  # root's, as /etc/msmtprc is
+        cfg = home / "config.toml"
+        r = users.run(
+            "root",
+            ["-m", "alloy_tui", "--config", str(cfg), "takeover", "--root", str(tree)],
+            env={"ALLOY_TUI_STATE_DIR": str(home / "state"), "HOME": "/root", "TERM": "dumb"},
+        )
+        out, err = r.stdout.decode(), r.stderr.decode()
+        assert r.returncode == 0, out + err
+        secrets_file = home / "state" / "secrets.toml"
+        assert (cfg.stat().st_uid, secrets_file.stat().st_uid) == (svc.uid, svc.uid)
+        assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+        assert PASSWORDS["msmtp-local"] in secrets_file.read_text()
+        assert tomllib.loads(cfg.read_text())["smtp"]["username"] == "msmtp-user@contoso.test"
+        assert PASSWORDS["msmtp-local"] not in out + err

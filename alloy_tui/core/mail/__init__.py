@@ -1,5 +1,7 @@
-"""Sending: one small interface (`Transport.send`), one module per way of sending, the message
-model, address checks, the test message, and `send_message` that picks the transport.
+"""Sending: the table of services (`services.py`, the only module that names the ways of
+sending), one delivery per service (`Delivery.send_raw`, MIME) that every message goes
+through, the message model, address checks, the test message, and `send_message`, which
+composes a message as MIME and sends it now.
 
 Heavy libraries load only in the transport that needs them: Graph never imports exchangelib.
 Outside this package, import from here.
@@ -19,14 +21,13 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         Attachment,
         compose_mime,
         read_attachment,
-        send_mime,
     )
     from alloy_tui.core.mail.exchange_server import mailbox_address
     from alloy_tui.core.mail.exchange_server_discover import discover_ews_url, needs_discovery
     from alloy_tui.core.mail.from_refused import send_queued
     from alloy_tui.core.mail.headers import header_recipients
     from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES, MessageTooLarge, message_limit
-    from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
+    from alloy_tui.core.mail.message import OutgoingMessage, SendResult, validate_message
     from alloy_tui.core.mail.mime import (
         MessageRefused,
         Prepared,
@@ -55,7 +56,7 @@ __getattr__ = lazy_names(
     {
         "addresses": "check_header_text parse_address parse_addresses",
         "body": "body_limit decode_body read_body",
-        "message": "OutgoingMessage SendResult Transport validate_message",
+        "message": "OutgoingMessage SendResult validate_message",
         "limits": "MAX_MESSAGE_BYTES MessageTooLarge message_limit",
         "raw": "Delivery",
         "headers": "header_recipients",
@@ -73,7 +74,7 @@ __getattr__ = lazy_names(
         # sendmail's hand-off: the email package loads only for it.
         "mime": ("MessageRefused Prepared check_size end_at_lone_dot map_recipients prepare"),
         # send --attach / --queue: the message built as MIME.
-        "compose": "Attachment compose_mime read_attachment send_mime",
+        "compose": "Attachment compose_mime read_attachment",
     },
 )
 
@@ -90,7 +91,6 @@ __all__ = [
     "SERVICES",
     "SendResult",
     "Service",
-    "Transport",
     "body_limit",
     "check_header_text",
     "check_size",
@@ -113,7 +113,6 @@ __all__ = [
     "read_attachment",
     "read_body",
     "send_message",
-    "send_mime",
     "send_queued",
     "send_test_message",
     "sends_to",

@@ -93,17 +93,36 @@ class MessageTooLarge(ExplainedError):
     exit_code = 2
 
 
+_SHORTER = (
+    "Send a shorter body: the end of a log is usually what matters "
+    "(`tail -c 1000000 FILE | alloy-tui send ...`), or leave the file where the "
+    "recipients can fetch it and send its location."
+)
+
+
 def too_large(size: str, why: str) -> MessageTooLarge:
     return MessageTooLarge(
         Explanation(
             title="The message is too large to send",
             cause=f"The message is {size}; {why}. Nothing was sent.",
-            fix=(
-                "Send a shorter body: the end of a log is usually what matters "
-                "(`tail -c 1000000 FILE | alloy-tui send ...`), or leave the file where the "
-                "recipients can fetch it and send its location."
-            ),
+            fix=_SHORTER,
             code="too_large",
             verdict="message",
         )
     )
+
+
+def check_now(size: int, settings: Settings) -> None:
+    """A message composed now (`send`, `test-send`) over the service's limit: MessageTooLarge
+    (exit 2) before anything is sent, saying `over_limit`'s sentence."""
+    said = over_limit(size, settings)
+    if said:
+        raise MessageTooLarge(
+            Explanation(
+                title="The message is too large to send",
+                cause=f"{said[0].upper()}{said[1:]} Nothing was sent.",
+                fix=_SHORTER,
+                code="too_large",
+                verdict="message",
+            )
+        )

@@ -16,7 +16,8 @@ from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, UserInputError
 from alloy_tui.core.mail import m365
 from alloy_tui.core.mail.exchange_server import (
-    ExchangeServerTransport,
+    PINNED_VERSION,
+    ExchangeServerClient,
     check_exchange_settings,
     mailbox_address,
 )
@@ -66,11 +67,11 @@ class _Base:
         )
 
 
-class EwsDelivery(_Base, m365.M365Transport):
+class EwsDelivery(_Base, m365.M365Client):
     api = "ews"
 
     def __init__(self, settings: Settings, config_path: Path, *, signin: Any = None) -> None:
-        m365.M365Transport.__init__(self, settings, config_path, signin)
+        m365.M365Client.__init__(self, settings, config_path, signin)
         self._account = ""
         self.token_acquisitions = 0
 
@@ -131,7 +132,15 @@ class EwsDelivery(_Base, m365.M365Transport):
         wait = getattr(e, "server_back_off", None) or getattr(e, "back_off", None)
         if wait:
             ex.details["retry_after"] = float(wait)
+        if _busy(e):  # the foreground waits and tries again
+            ex.details["busy"] = True
         raise ExplainedError(ex) from None
+
+
+def _busy(e: BaseException) -> bool:
+    """exchangelib's ErrorServerBusy (a SOAP back-off or a 503) or a transient server error."""
+    names = {cls.__name__ for cls in type(e).__mro__}
+    return bool(names & {"ErrorServerBusy", "ErrorInternalServerTransientError"})
 
 
 def _refused_token(e: BaseException) -> bool:
@@ -139,12 +148,17 @@ def _refused_token(e: BaseException) -> bool:
     return any(cls.__name__ == "UnauthorizedError" for cls in type(e).__mro__)
 
 
-class ExchangeServerDelivery(_Base, ExchangeServerTransport):
+class ExchangeServerDelivery(_Base, ExchangeServerClient):
     api = "exchange-server"
 
     def __init__(self, settings: Settings, config_path: Path) -> None:
-        ExchangeServerTransport.__init__(self, settings, config_path)
+        ExchangeServerClient.__init__(self, settings, config_path)
         self._secret = ""
+
+    def sender_for(self, from_address: str) -> str:
+        """The From a message composed now carries: the one asked for, else
+        [message] default_from, else the account's address."""
+        return from_address or self.settings.message.default_from or mailbox_address(self.settings)
 
     def _ready(self) -> Any:
         if self._ex_account is not None:
@@ -177,9 +191,18 @@ class ExchangeServerDelivery(_Base, ExchangeServerTransport):
         except Exception as e:
             from alloy_tui.core import net
 
-            ex = self.explain(e, label, "", self._secret)
+            ex = self.explain(e, label, other_from(message, label), self._secret)
             ex.request_id = ex.request_id or net.last_request_id()
-            ex.details.update(endpoint=self.endpoint, api="exchange-server")
+            ex.details.update(
+                duration_ms=int((time.monotonic() - started) * 1000),
+                endpoint=self.endpoint,
+                auth=self.settings.exchange_server.auth,
+                api="exchange-server",
+            )
             self.close()
             raise ExplainedError(ex) from None
-        return self._result(label, message, recipients, started)
+        result = self._result(label, message, recipients, started)
+        result.extra.update(
+            endpoint=self.endpoint, auth=self.settings.exchange_server.auth, version=PINNED_VERSION
+        )
+        return result

@@ -3,8 +3,8 @@
 a text/plain body (202 = accepted). One access token and one httpx client serve
 every message of a run; the token is renewed only when it is about to expire, or once on a 401.
 
-No retries here: the outbox runner decides when to try again (429/503 with their Retry-After
-are in the explanation's details).
+No retries here: the outbox runner decides when to try again, a foreground send waits in
+`backoff.with_backoff` (429/503 with their Retry-After are in the explanation's details).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from alloy_tui.core.mail.limits import GRAPH_MAX_RAW_BYTES, size_refusal
 from alloy_tui.core.mail.message import SendResult
 from alloy_tui.core.mail.sendable import make_sendable
 
+BUSY_STATUSES = (429, 503)  # throttled, busy: `backoff.with_backoff` tries again
 TOKEN_MARGIN = 120.0  # renew an access token this many seconds before it expires
 
 
@@ -41,7 +42,7 @@ def large_message_fix(app_only: bool = False) -> str:
     )
 
 
-class GraphDelivery(m365.M365Transport):
+class GraphDelivery(m365.M365Client):
     api = "graph"
 
     def __init__(self, settings: Settings, config_path: Path, *, signin: Any = None) -> None:
@@ -50,6 +51,7 @@ class GraphDelivery(m365.M365Transport):
         self._token: Any = None
         self._account = ""
         self.token_acquisitions = 0
+        self.client_request_id = ""
 
     def __enter__(self) -> GraphDelivery:
         return self
@@ -103,7 +105,11 @@ class GraphDelivery(m365.M365Transport):
             to=tuple(recipients),
             duration_ms=int((time.monotonic() - started) * 1000),
             request_id=request_id,
-            extra={"size": str(len(message)), **({"via": "draft"} if large else {})},
+            extra={
+                "size": str(len(message)),
+                "client_request_id": self.client_request_id,
+                **({"via": "draft"} if large else {}),
+            },
         )
 
     def _call(
@@ -122,8 +128,12 @@ class GraphDelivery(m365.M365Transport):
             h = dict(headers or {})
             if auth:
                 h["Authorization"] = f"Bearer {self._token.token}"
+                self.client_request_id = str(uuid.uuid4())
                 h.update(
-                    {"client-request-id": str(uuid.uuid4()), "return-client-request-id": "true"}
+                    {
+                        "client-request-id": self.client_request_id,
+                        "return-client-request-id": "true",
+                    }
                 )
             if mime:
                 h["Content-Type"] = "text/plain"
@@ -158,4 +168,6 @@ class GraphDelivery(m365.M365Transport):
         after = resp.headers.get("Retry-After")
         if after:
             ex.details["retry_after"] = m365.retry_after_seconds(after, 0.0)
+        if resp.status_code in BUSY_STATUSES:  # the foreground waits and tries again
+            ex.details["busy"] = True
         return ex

@@ -58,6 +58,9 @@ def read(root: Root) -> Relay | None:
     if not relayhost:
         return None  # postfix delivering by itself: nothing to take over
     relay = Relay("postfix", f"postfix ({MAIN})", files=[MAIN], service_unit="postfix.service")
+    relayhost, *fallbacks = re.split(r"[\s,]+", relayhost.strip())  # a list: the first, then
+    for other in fallbacks:  # the others in turn (newer postfix)
+        relay.note(f"{MAIN}:{host_line}: fallback relay {other} is not carried")
     host, port = _hostport(relayhost, MAIN, host_line)
     relay.host, relay.port = host, port or 25
     for what in ("host", "port"):

@@ -207,3 +207,19 @@ def test_a_restarted_syslog_daemon_gets_the_next_lines(tmp_path: Path) -> None:
     finally:
         second.close()
         log.close()
+
+
+def test_an_expired_message_is_bounced_once(tmp_path: Path, syslog: SyslogReceiver) -> None:
+    """Past `[queue] lifetime_hours` the message fails without another send: one bounced line
+    per recipient still pending, saying why."""
+    clock = FakeClock()
+    box = Outbox(tmp_path / "queue", clock=clock.now)
+    qid = box.submit(mime("late", GOOD), recipients=[GOOD], sender="", source="t")
+    with SmtpServer(tmp_path, "none") as server:
+        settings = smtp_settings(tmp_path, server.port, failure_notices=False, lifetime_hours=1)
+        clock.t += 2 * 3600
+        run_queue(settings, tmp_path / "c.toml", clock=clock)
+        assert server.messages == []
+    [line] = outcomes(syslog, 2)
+    assert (line["qid"], line["to"], line["status"]) == (qid, GOOD, "bounced")
+    assert line["reason"].startswith("Not delivered within 1 hour") and line["delay"] == "7200.0"

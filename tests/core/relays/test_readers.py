@@ -165,3 +165,12 @@ def test_a_folder_where_a_file_should_be_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "etc" / "msmtprc").mkdir(parents=True)
     with pytest.raises(RelayReadError, match="/etc/msmtprc: is a folder"):
         read_relay("msmtp", Root(tmp_path))
+
+
+def test_postfix_relayhost_list_takes_the_first(tmp_path: Path) -> None:
+    main = tmp_path / "etc/postfix/main.cf"
+    main.parent.mkdir(parents=True)
+    main.write_text("relayhost = [smtp.office365.com]:587, [smtp-legacy.office365.com]:587\n")
+    r = read_relay("postfix", Root(tmp_path))
+    assert r is not None and (r.host, r.port) == ("smtp.office365.com", 587)
+    assert any("fallback relay [smtp-legacy.office365.com]:587" in n for n in r.not_carried)
