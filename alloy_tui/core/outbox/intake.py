@@ -36,7 +36,7 @@ import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import Explanation, printable
@@ -46,6 +46,9 @@ from alloy_tui.core.incoming import INCOMING, Handed, HeaderError, parse_handoff
 from alloy_tui.core.outbox import recipients as rcpt
 from alloy_tui.core.outbox.model import OutboxError, explanation_dict
 from alloy_tui.core.outbox.spool import Outbox
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.record import QueueRecord
 
 EX_CONFIG = 78
 STALE_TEMP_SECONDS = 24 * 3600.0
@@ -246,7 +249,7 @@ class IncomingIntake:
         error = explanation_dict(ex)
         records = rcpt.new_records(handed.recipients)
         for r in records:
-            r.update(state=rcpt.FAILED, last_error=error)
+            r["state"], r["last_error"] = rcpt.FAILED, error
         meta: dict[str, Any] = {
             "id": name,
             "queued_at": handed.time,
@@ -270,7 +273,7 @@ class IncomingIntake:
             self.hold(name, e.explanation.one_line())
             return None
         self.remove(ifd, name)
-        stored = self.box.read_meta(name) or {"id": name, **meta}
+        stored = self.box.read_meta(name) or cast("QueueRecord", {**meta, "id": name})
         self.box.event(
             "error",
             "mail.failed",

@@ -27,7 +27,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from alloy_tui.core import filelocks as locks
 from alloy_tui.core import folders
@@ -206,8 +206,8 @@ class Outbox(RecordChanges):
             meta["details"] = dict(item.details)
         if item.return_path is not None:
             meta["return_path"] = item.return_path
-        if item.meta:
-            meta.update(item.meta)
+        if item.meta:  # keys of QueueRecord (the intake's id, time, a refused message's state)
+            meta.update(cast("QueueRecord", dict(item.meta)))
         return meta
 
     def event(self, level: str, name: str, text: str, meta: QueueRecord, **extra: Any) -> None:
