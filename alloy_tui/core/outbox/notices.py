@@ -20,11 +20,14 @@ from __future__ import annotations
 import socket
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any
+from typing import TYPE_CHECKING
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.outbox import recipients as rcpt
 from alloy_tui.core.outbox.model import iso
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.record import QueueRecord
 
 NULL = "<>"
 SOURCE = "failure notice"
@@ -63,7 +66,7 @@ def _header(raw: bytes | None, name: str) -> str:
     return str(parsed.get(name, "") or "")
 
 
-def is_notice(meta: dict[str, Any], raw: bytes | None) -> bool:
+def is_notice(meta: QueueRecord, raw: bytes | None) -> bool:
     """A message nobody may answer with a notice: null sender, or an auto-reply itself."""
     if meta.get("return_path") == NULL or meta.get("source") == SOURCE:
         return True
@@ -71,7 +74,7 @@ def is_notice(meta: dict[str, Any], raw: bytes | None) -> bool:
     return value == "auto-replied"
 
 
-def return_path(meta: dict[str, Any]) -> str:
+def return_path(meta: QueueRecord) -> str:
     """Whom the notice is for, before local names are mapped ("" : nobody known: a record
     from before return paths were kept, or a program that submitted without one)."""
     recorded = meta.get("return_path")
@@ -96,7 +99,7 @@ def _own_address(settings: Settings) -> str:
     return str(settings.message.default_from or sending_account(settings))
 
 
-def compose(settings: Settings, meta: dict[str, Any], raw: bytes | None, to: list[str]) -> bytes:
+def compose(settings: Settings, meta: QueueRecord, raw: bytes | None, to: list[str]) -> bytes:
     """The notice itself (text/plain, UTF-8)."""
     subject = str(meta.get("subject") or "(no subject)")
     failed = [r for r in rcpt.records(meta) if r["state"] == rcpt.FAILED]

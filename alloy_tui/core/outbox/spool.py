@@ -27,7 +27,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from alloy_tui.core import filelocks as locks
 from alloy_tui.core import folders
@@ -35,14 +35,17 @@ from alloy_tui.core.errors import Explanation
 from alloy_tui.core.fs import fsync_folder, new_folder_parents
 from alloy_tui.core.outbox import hold as holding
 from alloy_tui.core.outbox.batch import Dirs, Placing, place
+from alloy_tui.core.outbox.changes import RecordChanges
 from alloy_tui.core.outbox.folder_access import FOLDERS
 from alloy_tui.core.outbox.model import (
     EX_TEMPFAIL,
     OutboxError,
     new_id,
 )
-from alloy_tui.core.outbox.reading import OutboxReading
 from alloy_tui.core.outbox.subject import subject_of
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.record import QueueRecord
 
 LogFn = Callable[[str, str, str, dict[str, Any]], None]
 LogManyFn = Callable[[list[tuple[str, str, str, dict[str, Any]]]], None]
@@ -74,7 +77,7 @@ def _size(item: Submission) -> int:
         return 0  # batch.place reports the file's trouble
 
 
-class Outbox(OutboxReading):
+class Outbox(RecordChanges):
     """The queue in one folder. `log` receives alert-log entries (level, event, message, details);
     `log_many`, when given, the entries of one `submit_many` at once (else `log` gets each)."""
 
@@ -120,19 +123,6 @@ class Outbox(OutboxReading):
             raise self._fail("create the folders", e) from None
         with stack:
             yield fds
-
-    def write_meta(self, meta: dict[str, Any]) -> None:
-        """meta/<id>.json replaced: a temp file in tmp/ (0600, fsynced), renamed, folder fsynced."""
-        name = f"{meta['id']}.json"
-        data = json.dumps(meta, sort_keys=True).encode()
-        with self.folders("tmp", "meta") as (_root, tmp_fd, meta_fd):
-            tmp = folders.write_temp(tmp_fd, name, data)
-            try:
-                os.replace(tmp, name, src_dir_fd=tmp_fd, dst_dir_fd=meta_fd)
-            except BaseException:
-                folders.unlink_quietly(tmp_fd, tmp)
-                raise
-            folders.fsync_fd(meta_fd)
 
     def submit(
         self,
@@ -189,8 +179,8 @@ class Outbox(OutboxReading):
                 self._log(level, name, text, details)
         return out
 
-    def _new_meta(self, now: float, item: Submission) -> dict[str, Any]:
-        meta: dict[str, Any] = {
+    def _new_meta(self, now: float, item: Submission) -> QueueRecord:
+        meta: QueueRecord = {
             "id": new_id(now),
             "state": "pending",
             "queued_at": now,
@@ -210,7 +200,7 @@ class Outbox(OutboxReading):
             meta["return_path"] = item.return_path
         return meta
 
-    def event(self, level: str, name: str, text: str, meta: dict[str, Any], **extra: Any) -> None:
+    def event(self, level: str, name: str, text: str, meta: QueueRecord, **extra: Any) -> None:
         if self.log is not None:
             self._log(level, name, text, self._details(meta, **extra))
 
@@ -221,7 +211,7 @@ class Outbox(OutboxReading):
             self.log(level, name, text, details)
 
     @staticmethod
-    def _details(meta: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    def _details(meta: QueueRecord, **extra: Any) -> dict[str, Any]:
         return {
             "queue_id": meta["id"],
             "to": list(meta.get("to", [])),
@@ -248,7 +238,7 @@ class Outbox(OutboxReading):
             raise self._fail("claim a message", folders.file_error(e, path)) from None
 
     @contextlib.contextmanager
-    def _changing(self, qid: str) -> Iterator[dict[str, Any]]:
+    def _changing(self, qid: str) -> Iterator[QueueRecord]:
         """Hold the claim and the current metadata, for retry/delete/force from the CLI."""
         lock = None
         for _ in range(100):  # a runner sending it holds the claim for one request at most
@@ -275,13 +265,7 @@ class Outbox(OutboxReading):
     def retry(self, qid: str) -> None:
         """Back to pending, due now (a failed message gets a fresh lifetime)."""
         with self._changing(qid) as meta:
-            if meta["state"] == "failed":
-                meta["lifetime_from"] = self.clock()  # queued_at stays as it was
-            from alloy_tui.core.outbox.recipients import reopen
-
-            reopen(meta)  # the failed recipients again; the sent ones stay sent
-            meta.update(state="pending", next_attempt_at=self.clock())
-            self.write_meta(meta)
+            self.reopen(meta, self.clock())
         self.lift_hold()
 
     def force(self, qid: str) -> None:
