@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -129,7 +129,7 @@ def _reason(error: Any) -> str:
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 3] + "..."
 
 
-def _records(meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _records(meta: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     recs = meta.get("recipients")
     if not isinstance(recs, list):
         return {}
@@ -183,7 +183,7 @@ class MailLog:
     def __del__(self) -> None:
         self.close()
 
-    def taken(self, meta: dict[str, Any]) -> list[str]:
+    def taken(self, meta: Mapping[str, Any]) -> list[str]:
         """``from=<...>, size=N, nrcpt=N (queue active)``; returns the recipients pending now
         (those this attempt may settle). Never raises: the log never stops the mail."""
         try:
@@ -191,7 +191,7 @@ class MailLog:
         except Exception:  # noqa: BLE001 - a line not written, never a message not sent
             return []
 
-    def settled(self, meta: dict[str, Any], pending: Iterable[str], got: Any = None) -> None:
+    def settled(self, meta: Mapping[str, Any], pending: Iterable[str], got: Any = None) -> None:
         """One line per recipient this attempt settled or deferred: its state in `meta` now
         (sent, failed: bounced, still pending with this attempt's reason: deferred). A
         recipient left untried (the run stopped between two sends) gets no line."""
@@ -200,7 +200,7 @@ class MailLog:
         except Exception:  # noqa: BLE001 - as in `taken`
             return
 
-    def _taken(self, meta: dict[str, Any]) -> list[str]:
+    def _taken(self, meta: Mapping[str, Any]) -> list[str]:
         pending = [a for a, r in _records(meta).items() if r.get("state") == "pending"]
         if not _records(meta):
             pending = [str(a) for a in meta.get("to") or ()]
@@ -210,7 +210,7 @@ class MailLog:
         )
         return pending
 
-    def _settled(self, meta: dict[str, Any], pending: Iterable[str], got: Any) -> None:
+    def _settled(self, meta: Mapping[str, Any], pending: Iterable[str], got: Any) -> None:
         if not self.on:
             return
         recs = _records(meta)

@@ -46,7 +46,7 @@ def shim(folder: Path, config: Path) -> Path:
     script.write_text(
         f"#!{sys.executable}\nimport os, sys\nsys.path.insert(0, {str(ROOT)!r})\n"
         f"os.environ.setdefault('ALLOY_TUI_CONFIG', {str(config)!r})\n"
-        "from alloy_tui.commands.sendmail_handoff import main\nmain()\n"
+        "from alloy_tui.commands.sendmail.handoff import main\nmain()\n"
     )
     script.chmod(0o755)
     (folder / "sendmail").symlink_to(script)

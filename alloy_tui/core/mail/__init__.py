@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from alloy_tui.core import lazy_names
 
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
-    from alloy_tui.core.mail import exchange_server, smtp
     from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
     from alloy_tui.core.mail.body import body_limit, decode_body, read_body
     from alloy_tui.core.mail.compose import (
@@ -22,8 +21,8 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         compose_mime,
         read_attachment,
     )
-    from alloy_tui.core.mail.exchange_server import mailbox_address
-    from alloy_tui.core.mail.exchange_server_discover import discover_ews_url, needs_discovery
+    from alloy_tui.core.mail.exchange_server.client import mailbox_address
+    from alloy_tui.core.mail.exchange_server.discover import discover_ews_url, needs_discovery
     from alloy_tui.core.mail.from_refused import send_queued
     from alloy_tui.core.mail.headers import header_recipients
     from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES, MessageTooLarge, message_limit
@@ -66,9 +65,9 @@ __getattr__ = lazy_names(
             "sends_to"
         ),
         "sending": "API_LABELS send_message send_test_message",
-        "smtp": ".",
-        "exchange_server": ". mailbox_address",
-        "exchange_server_discover": "needs_discovery discover_ews_url",
+        # the Exchange Server wizard step: who the account is, and Autodiscover
+        "exchange_server.client": "mailbox_address",
+        "exchange_server.discover": "needs_discovery discover_ews_url",
         # the outbox: a program's message whose From the service refused goes From the account
         "from_refused": "send_queued",
         # sendmail's hand-off: the email package loads only for it.
@@ -98,7 +97,6 @@ __all__ = [
     "decode_body",
     "discover_ews_url",
     "end_at_lone_dot",
-    "exchange_server",
     "mailbox_address",
     "map_recipients",
     "message_limit",
@@ -118,6 +116,5 @@ __all__ = [
     "sends_to",
     "service_of",
     "sending_account",
-    "smtp",
     "validate_message",
 ]

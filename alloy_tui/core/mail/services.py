@@ -53,29 +53,29 @@ SERVICES: dict[str, Service] = {
     for row in (
         Service(
             "graph", "exchange-online", "Microsoft Graph", "Exchange Online (Microsoft 365)",
-            f"{_PKG}.raw_graph:GraphDelivery", True, _M365_REQUIRED, _M365_MISSING,
+            f"{_PKG}.graph.delivery:GraphDelivery", True, _M365_REQUIRED, _M365_MISSING,
             GRAPH_MAX_REQUEST, "Microsoft Graph accepts at most 4 MB in one request",
             GRAPH_MAX_RAW_BYTES, "", "exchange_online.account", False, True,
         ),
         Service(
             "ews", "exchange-online", "EWS", "Exchange Online (Microsoft 365)",
-            f"{_PKG}.raw_ews:EwsDelivery", True, _M365_REQUIRED, _M365_MISSING,
+            f"{_PKG}.ews.delivery:EwsDelivery", True, _M365_REQUIRED, _M365_MISSING,
             35 * 1_000_000, "Exchange Online accepts messages of at most 35 MB (its default limit)",
             0, "", "exchange_online.account", True,
         ),
         Service(
             "smtp", "smtp", "SMTP", "SMTP",
-            f"{_PKG}.raw_smtp:SmtpDelivery", False, ("smtp.host",), "smtp.host is empty",
+            f"{_PKG}.smtp.delivery:SmtpDelivery", False, ("smtp.host",), "smtp.host is empty",
             35 * 1_000_000, "alloy-tui sends at most 35 MB through SMTP",
-            0, f"{_PKG}.smtp_status:status", "smtp.username",
+            0, f"{_PKG}.smtp.status:status", "smtp.username",
         ),
         Service(
             "exchange-server", "exchange-server", "Exchange Server (EWS)",
             "Exchange Server (on-premises, EWS)",
-            f"{_PKG}.raw_ews:ExchangeServerDelivery", False, ("exchange_server.ews_endpoint",),
+            f"{_PKG}.exchange_server.delivery:ExchangeServerDelivery", False, ("exchange_server.ews_endpoint",),
             "exchange_server.ews_endpoint is empty",
             10 * 1_000_000, "Exchange Server accepts messages of at most 10 MB by default (MaxSendSize)",
-            0, f"{_PKG}.exchange_server:status", "exchange_server.username",
+            0, f"{_PKG}.exchange_server.status:status", "exchange_server.username",
         ),
     )
 }  # fmt: skip

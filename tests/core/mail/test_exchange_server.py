@@ -11,7 +11,7 @@ import pytest
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, UserInputError
-from alloy_tui.core.mail.exchange_server import status
+from alloy_tui.core.mail.exchange_server.status import status
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
 from alloy_tui.core.mail.sending import send_message
 from alloy_tui.core.secrets import passwords as secrets

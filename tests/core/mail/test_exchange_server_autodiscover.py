@@ -13,8 +13,7 @@ import pytest
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, UserInputError
-from alloy_tui.core.mail.exchange_server import status
-from alloy_tui.core.mail.exchange_server_discover import (
+from alloy_tui.core.mail.exchange_server.discover import (
     _redirect_url_ok,
     candidates,
     discover_ews_url,
@@ -22,6 +21,7 @@ from alloy_tui.core.mail.exchange_server_discover import (
     parse_answer,
     server_base,
 )
+from alloy_tui.core.mail.exchange_server.status import status
 from alloy_tui.core.mail.message import OutgoingMessage
 from alloy_tui.core.mail.sending import send_message
 from alloy_tui.core.secrets import passwords as secrets
