@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         not_set_up,
         open_delivery,
         probe_status,
+        relay,
         sending_account,
         sends_to,
         service_of,
@@ -62,7 +63,7 @@ __getattr__ = lazy_names(
         # the table of services: the only place that names the ways of sending
         "services": (
             "SERVICES Service not_set_up open_delivery probe_status service_of sending_account "
-            "sends_to"
+            "sends_to relay"
         ),
         "sending": "API_LABELS send_message send_test_message",
         # the Exchange Server wizard step: who the account is, and Autodiscover
@@ -110,6 +111,7 @@ __all__ = [
     "probe_status",
     "read_attachment",
     "read_body",
+    "relay",
     "send_message",
     "send_queued",
     "send_test_message",
