@@ -105,16 +105,30 @@ def compose(settings: Settings, meta: QueueRecord, raw: bytes | None, to: list[s
     failed = [r for r in rcpt.records(meta) if r["state"] == rcpt.FAILED]
     sent = rcpt.addresses(meta, rcpt.SENT)
     host = socket.gethostname()
-    lines = [
+    opening = (
         f"alloy-tui on {host} could not deliver your message to "
-        + ("this recipient." if len(failed) == 1 else f"these {len(failed)} recipients."),
+        + ("this recipient." if len(failed) == 1 else f"these {len(failed)} recipients.")
+        if failed
+        else f"alloy-tui on {host} could not take your message: sendmail's rules refuse it."
+    )
+    lines = [
+        opening,
         "",
         f"  Subject:  {subject}",
         f"  Queued:   {iso(float(meta.get('queued_at') or 0))} (queue id {meta['id']})",
     ]
     if sent:
         lines.append(f"  Delivered to: {', '.join(sent)}")
-    lines += ["", "Not delivered to:", ""]
+    if not failed:  # refused before it had any recipient (the hand-off's intake)
+        error = meta.get("last_error") or {}
+        lines += [
+            "",
+            f"    Why:   {error.get('cause', '')}",
+            f"    Fix:   {error.get('fix', '')}",
+            "",
+        ]
+    else:
+        lines += ["", "Not delivered to:", ""]
     for r in failed:
         error = r.get("last_error") or {}
         lines.append(f"  {r['address']}")

@@ -22,6 +22,7 @@ from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
 from alloy_tui.core.maillog import MailLog
 from alloy_tui.core.outbox import deliver, policy
 from alloy_tui.core.outbox import hold as holds
+from alloy_tui.core.outbox.intake import IncomingIntake, waits_intake
 from alloy_tui.core.outbox.model import explanation_dict
 from alloy_tui.core.outbox.pacing import Clock, Pacer, SystemClock
 from alloy_tui.core.outbox.settled import MessageOutcomes
@@ -195,6 +196,8 @@ class Runner(MessageOutcomes):
             now = self.clock.now()
             if meta is None or not self.due(meta, now):
                 return True  # sent, deleted or rescheduled by someone else meanwhile
+            if waits_intake(self.box, qid):
+                return True  # a runner was killed before it removed the hand-off: intake first
             if self.expired(meta, now):
                 taken = self.maillog.taken(meta)
                 self.fail_expired(meta)
@@ -306,10 +309,13 @@ def run_queue(
         on_attempt=on_attempt,
     )
     intakes = [make(box) for make in intake]
+    # sendmail's hand-offs (incoming/): every runner of this outbox parses and queues them
+    incoming = IncomingIntake(settings, config_path, box)
 
     def take_in(*, if_changed: bool) -> None:
         for each in intakes:
             each.take(if_changed=if_changed)
+        incoming.take()
 
     try:
         while True:
@@ -325,7 +331,9 @@ def run_queue(
             # A message submitted while we were finishing saw our lock and started no runner:
             # look once more now that the lock is released.
             now = clock.now()
-            if runner.stopped() or not any(runner.due(m, now) for m in box.metas()):
+            if runner.stopped():
+                break
+            if not incoming.fresh() and not any(runner.due(m, now) for m in box.metas()):
                 break
     finally:
         runner.close()

@@ -27,7 +27,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from alloy_tui.core import filelocks as locks
 from alloy_tui.core import folders
@@ -66,6 +66,10 @@ class Submission(NamedTuple):
     # The envelope sender as the program gave it (sendmail's -f or its user, the listener's
     # MAIL FROM, "<>" for none): where a failure notice goes (notices.py). None: not known.
     return_path: str | None = None
+    # Set in the new metadata over what submit decides (the sendmail hand-off's intake: its own
+    # queue id and hand-off time, so a runner killed before removing the hand-off file never
+    # queues it twice; a message sendmail's rules refused is queued already failed).
+    meta: Mapping[str, Any] | None = None
 
 
 def _size(item: Submission) -> int:
@@ -133,11 +137,15 @@ class Outbox(RecordChanges):
         source: str,
         details: Mapping[str, str] | None = None,
         return_path: str | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> str:
         """Queue one message; returns its id once both files are durable. OutboxError if not.
         `details` (e.g. the maildrop's ``submitted_by``) is kept and added to every mail.* entry;
-        `return_path`: the envelope sender as given (see Submission)."""
-        item = Submission(raw, tuple(recipients), sender, source, details, return_path=return_path)
+        `return_path`: the envelope sender as given; `meta`: set over the new metadata (see
+        Submission)."""
+        item = Submission(
+            raw, tuple(recipients), sender, source, details, return_path=return_path, meta=meta
+        )
         [done] = self.submit_many([item])
         if isinstance(done, OutboxError):
             raise done
@@ -198,6 +206,8 @@ class Outbox(RecordChanges):
             meta["details"] = dict(item.details)
         if item.return_path is not None:
             meta["return_path"] = item.return_path
+        if item.meta:  # keys of QueueRecord (the intake's id, time, a refused message's state)
+            meta.update(cast("QueueRecord", dict(item.meta)))
         return meta
 
     def event(self, level: str, name: str, text: str, meta: QueueRecord, **extra: Any) -> None:
