@@ -15,8 +15,6 @@ from __future__ import annotations
 import os
 import sys
 
-WIZARD_INSTEAD = "for scripts use `alloy-tui status`, `login`, `test-send` or `send` (see --help)"
-
 
 def wizard_config(argv: list[str]) -> tuple[bool, str | None]:
     """(True, config) when argv only asks for the wizard; (False, None) for anything else."""
@@ -48,13 +46,13 @@ def by_name(argv0: str) -> str | None:
 def main() -> None:
     role = by_name(sys.argv[0])
     if role is not None:
-        from alloy_tui.commands.sendmail_handoff import main as sendmail_main
+        from alloy_tui.commands.sendmail.handoff import main as sendmail_main
 
         sendmail_main()
         return
     is_check, config = check_config(sys.argv[1:])
     if is_check:
-        from alloy_tui.commands.health_check import check_main
+        from alloy_tui.cli_support.health_check import check_main
 
         sys.exit(check_main(config))
     is_wizard, config = wizard_config(sys.argv[1:])
@@ -69,7 +67,7 @@ def main() -> None:
     from alloy_tui.exits import run_guarded
 
     def open_wizard() -> None:
-        from alloy_tui.terminal import require_fullscreen
+        from alloy_tui.terminal import WIZARD_INSTEAD, require_fullscreen
 
         require_fullscreen("The setup wizard", WIZARD_INSTEAD)
         from alloy_tui.commands.context import as_config_owner
@@ -77,6 +75,6 @@ def main() -> None:
 
         obj = CliContext(config_path=paths.config_path(config), explicit_config=config is not None)
         as_config_owner(obj)  # root for the service user's config: the wizard runs as that user
-        run_wizard(obj)
+        run_wizard(obj.config_path, obj.sandbox)
 
     run_guarded(open_wizard)

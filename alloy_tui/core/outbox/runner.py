@@ -13,24 +13,40 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
+from alloy_tui.core.maillog import MailLog
 from alloy_tui.core.outbox import deliver, policy
 from alloy_tui.core.outbox import hold as holds
+from alloy_tui.core.outbox.intake import IncomingIntake, waits_intake
 from alloy_tui.core.outbox.model import explanation_dict
 from alloy_tui.core.outbox.pacing import Clock, Pacer, SystemClock
 from alloy_tui.core.outbox.settled import MessageOutcomes
 from alloy_tui.core.outbox.settled import RunSummary as RunSummary  # re-exported
 from alloy_tui.core.outbox.spool import Outbox
 
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.record import QueueRecord
+
 IDLE_POLL = 5.0  # the daemon looks for new messages at least this often (seconds)
 BUSY_POLL = 0.05  # waiting for another runner to finish a message it holds
 FLUSH_WAIT = 60.0  # a flush waits out a Retry-After up to this long, then goes on
 FLUSH_WAITS = 3  # ...at most this many times for one message
+
+
+class Intake(Protocol):
+    """Mail that reaches the outbox through the runner (the maildrop of system mode): `take()`
+    before the first drain, `take(if_changed=True)` on each wake (cheap when nothing changed).
+    The runner is handed its intakes (core/daemon.py builds them); it knows none by name."""
+
+    def take(self, *, if_changed: bool = False) -> object: ...
+
+
+IntakeFactory = Callable[[Outbox], Intake]  # made once the runner has opened its outbox
 
 
 def explain_any(e: BaseException, settings: Settings) -> Explanation:
@@ -60,7 +76,7 @@ class Runner(MessageOutcomes):
         stop: threading.Event | None = None,
         on_progress: Callable[[str], None] | None = None,
         flush: bool = False,
-        on_attempt: Callable[[dict[str, Any]], None] | None = None,
+        on_attempt: Callable[[QueueRecord], None] | None = None,
     ) -> None:
         self.settings = settings
         self.config_path = config_path
@@ -76,6 +92,7 @@ class Runner(MessageOutcomes):
         self.flushing = flush  # the whole run is a flush (an admin waits for it)
         self.hold: dict[str, Any] | None = holds.read_hold(box.path)
         self._delivery: Any = None
+        self.maillog = MailLog(settings, clock.now)  # a syslog line per attempt (core/maillog.py)
 
     # ---------------------------------------------------------------- the loop
     def stopped(self) -> bool:
@@ -98,7 +115,7 @@ class Runner(MessageOutcomes):
                 self.lift_hold()
                 self.flush = True
 
-    def set_hold(self, meta: dict[str, Any], ex: Explanation, when: float, probes: int) -> None:
+    def set_hold(self, meta: QueueRecord, ex: Explanation, when: float, probes: int) -> None:
         now = self.clock.now()
         since = float(self.hold["since"]) if self.hold else now
         self.hold = {
@@ -116,7 +133,7 @@ class Runner(MessageOutcomes):
             self.hold = None
             holds.lift_hold(self.box.path)
 
-    def due(self, meta: dict[str, Any], now: float) -> bool:
+    def due(self, meta: QueueRecord, now: float) -> bool:
         if meta.get("state") == "failed":
             return False
         if self.expired(meta, now):
@@ -125,11 +142,11 @@ class Runner(MessageOutcomes):
             return False
         return self.flush or float(meta.get("next_attempt_at") or 0) <= now
 
-    def expiry(self, meta: dict[str, Any]) -> float:
+    def expiry(self, meta: QueueRecord) -> float:
         """When the message fails if still pending (a retried failed one starts afresh)."""
         return float(meta.get("lifetime_from") or meta["queued_at"]) + self.lifetime
 
-    def expired(self, meta: dict[str, Any], now: float) -> bool:
+    def expired(self, meta: QueueRecord, now: float) -> bool:
         return now >= self.expiry(meta)
 
     def next_wake(self) -> float | None:
@@ -179,16 +196,22 @@ class Runner(MessageOutcomes):
             now = self.clock.now()
             if meta is None or not self.due(meta, now):
                 return True  # sent, deleted or rescheduled by someone else meanwhile
+            if waits_intake(self.box, qid):
+                return True  # a runner was killed before it removed the hand-off: intake first
             if self.expired(meta, now):
+                taken = self.maillog.taken(meta)
                 self.fail_expired(meta)
+                self.maillog.settled(meta, taken)
                 return True
             if not self.pacer.wait_turn(self.stop):
                 return True
             self.on_attempt(meta)
-            self.send(meta)  # "sending" while the claim is held: no extra write (see Outbox)
+            taken = self.maillog.taken(meta)
+            got = self.send(meta)  # "sending" while the claim is held: no extra write (see Outbox)
+            self.maillog.settled(meta, taken, got)
         return True
 
-    def send(self, meta: dict[str, Any]) -> None:
+    def send(self, meta: QueueRecord) -> deliver.Attempt | None:
         qid = meta["id"]
         try:
             raw = self.box.read_raw(qid)
@@ -201,7 +224,7 @@ class Runner(MessageOutcomes):
                 verdict="message",
             )
             self.failed(meta, ex)
-            return
+            return None
 
         def send_to(recipients: list[str]) -> Any:
             from alloy_tui.core.mail import open_delivery, send_queued
@@ -223,7 +246,7 @@ class Runner(MessageOutcomes):
                 meta,
                 send_to,
                 self.explained,
-                lambda: self.box.write_meta(meta),
+                self.box,
                 lambda: not self.stopped() and self.pacer.wait_turn(self.stop),
             )
             nothing_done = not (got.delivered or got.refused or got.deferred)
@@ -231,7 +254,8 @@ class Runner(MessageOutcomes):
                 if self.wait_out(meta, got.error):
                     continue
             self.settle(meta, got)
-            return
+            return got
+        return None
 
     def explained(self, e: Exception) -> Explanation:
         """Every failure explained, with its verdict (kept with the attempt, read by status)."""
@@ -239,7 +263,7 @@ class Runner(MessageOutcomes):
         ex.verdict = policy.verdict_of(ex)
         return ex
 
-    def wait_out(self, meta: dict[str, Any], ex: Explanation) -> bool:
+    def wait_out(self, meta: QueueRecord, ex: Explanation) -> bool:
         """In a flush, a short Retry-After from a busy service is waited out, then the same
         message is tried again (an admin who typed `flush` is waiting for it)."""
         asked = policy.retry_after(ex, self.clock.now())
@@ -259,12 +283,13 @@ def run_queue(
     on_progress: Callable[[str], None] | None = None,
     clock: Clock | None = None,
     flush: bool = False,
-    on_attempt: Callable[[dict[str, Any]], None] | None = None,
+    on_attempt: Callable[[QueueRecord], None] | None = None,
+    intake: Sequence[IntakeFactory] = (),
 ) -> RunSummary:
     """Drain the outbox (``daemon``: keep going until ``stop`` is set). ``flush``: try every
-    pending message once now, whatever its back-off."""
-    from alloy_tui.core.maildrop import MaildropIntake
-    from alloy_tui.core.outbox import open_outbox
+    pending message once now, whatever its back-off. ``intake``: where else mail comes from
+    (taken in before each drain); `core.daemon.drain` hands the configured ones."""
+    from alloy_tui.core.outbox.configured import open_outbox
 
     clock = clock or SystemClock()
     box = open_outbox(settings, config_path)
@@ -283,22 +308,32 @@ def run_queue(
         flush=flush,
         on_attempt=on_attempt,
     )
-    maildrop = MaildropIntake(settings, config_path, box)  # system mode: other users' mail
+    intakes = [make(box) for make in intake]
+    # sendmail's hand-offs (incoming/): every runner of this outbox parses and queues them
+    incoming = IncomingIntake(settings, config_path, box)
+
+    def take_in(*, if_changed: bool) -> None:
+        for each in intakes:
+            each.take(if_changed=if_changed)
+        incoming.take()
+
     try:
         while True:
             with box.runner_lock():
-                maildrop.take()
+                take_in(if_changed=False)
                 runner.drain()
                 while daemon and not runner.stopped():
                     wake = runner.next_wake()
                     gap = IDLE_POLL if wake is None else wake - clock.now()
                     clock.sleep(max(0.0, min(IDLE_POLL, gap)), stop)
-                    maildrop.take(if_changed=True)  # one stat of the folder unless it changed
+                    take_in(if_changed=True)  # the maildrop: one stat unless it changed
                     runner.drain()
             # A message submitted while we were finishing saw our lock and started no runner:
             # look once more now that the lock is released.
             now = clock.now()
-            if runner.stopped() or not any(runner.due(m, now) for m in box.metas()):
+            if runner.stopped():
+                break
+            if not incoming.fresh() and not any(runner.due(m, now) for m in box.metas()):
                 break
     finally:
         runner.close()

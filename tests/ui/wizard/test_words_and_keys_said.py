@@ -113,8 +113,7 @@ def test_quit_line_is_news_without_the_error_prefix(tmp_path: Path) -> None:
         "    def run(self, *a, **k):\n"
         "        return Path(sys.argv[1])\n"
         "ui.AlloyApp = Saving\n"
-        "from alloy_tui.commands.context import CliContext\n"
-        "ui.run_wizard(CliContext(config_path=Path(sys.argv[1]), sandbox=None))\n"
+        "ui.run_wizard(Path(sys.argv[1]))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path / "config.toml")],
