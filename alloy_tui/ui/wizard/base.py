@@ -283,8 +283,9 @@ class WizardScreen(Screen[R | Back], Generic[R]):
 
     def refresh_title(self) -> None:
         """The title bar again (the outbox note changed)."""
-        if self.is_mounted:
-            self.query_one("#titlebar", Static).update(self._title_text())
+        # (A count can arrive while the screen is still being built, or taken down on quit.)
+        for bar in self.query("#titlebar").results(Static):
+            bar.update(self._title_text())
 
     def _heading_text(self) -> str:
         if self.progress is None or self.progress.index < 0:
