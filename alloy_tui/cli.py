@@ -13,7 +13,7 @@ import click
 
 from alloy_tui import __version__
 from alloy_tui.commands import MODULES
-from alloy_tui.commands.context import CliContext, as_config_owner
+from alloy_tui.commands.context import CliContext, acts_as_config_owner, as_config_owner
 from alloy_tui.core.config import paths
 from alloy_tui.exits import run_guarded
 
@@ -50,18 +50,12 @@ def cli(ctx: click.Context, config: str | None, sandbox: bool) -> None:
         obj.sandbox = ctx.with_resource(open_sandbox_session())
         obj.config_path = obj.sandbox.config_path
     ctx.obj = obj
-    if ctx.invoked_subcommand in AS_CONFIG_OWNER:
+    if ctx.invoked_subcommand and acts_as_config_owner(
+        cli.get_command(ctx, ctx.invoked_subcommand)
+    ):
         as_config_owner(obj)
     if ctx.invoked_subcommand is None:
         _open_wizard(obj)
-
-
-#: Commands that act on the config's outbox, state folder or alert log: run by root for another
-#: user's config (`setup-system --user alloy`), they become that user first (core/become.py).
-#: `send` does it itself, once its attachments are read; sendmail uses the maildrop instead.
-AS_CONFIG_OWNER = frozenset(
-    {"queue", "status", "keepalive", "log", "login", "logout", "test-send", "smtpd"}
-)
 
 
 def _open_wizard(obj: CliContext) -> None:
@@ -70,7 +64,7 @@ def _open_wizard(obj: CliContext) -> None:
     if obj.sandbox is None:
         as_config_owner(obj)  # root for the service user's config: the wizard runs as that user
 
-    run_wizard(obj)
+    run_wizard(obj.config_path, obj.sandbox)
 
 
 for _name in MODULES:
@@ -98,7 +92,7 @@ def _run_click() -> None:
     try:
         cli.main(prog_name="alloy-tui", standalone_mode=False)
     except click.exceptions.Abort as e:  # click turns KeyboardInterrupt into Abort
-        name = getattr(e.__context__, "signal_name", "SIGINT")  # commands.interrupts.Interrupted
+        name = getattr(e.__context__, "signal_name", "SIGINT")  # cli_support.interrupts.Interrupted
         click.echo("Aborted." if name == "SIGINT" else f"Stopped by {name}.", err=True)
         sys.exit(getattr(e.__context__, "exit_code", 130))
     except click.ClickException as e:
@@ -109,5 +103,24 @@ def _run_click() -> None:
         sys.exit(e.exit_code)
 
 
+def _closed_stdout() -> None:
+    """click turns EPIPE on stdout into exit 1 (and wraps stdout in its PacifyFlushWrapper);
+    a reader that went away (`config show | head -1`) is not a failure: exit 0, as `log` and
+    `queue list` always did. A command that acts says its outcome with `echo_result`, which
+    never stops it halfway."""
+    from click.utils import PacifyFlushWrapper
+
+    if isinstance(sys.stdout, PacifyFlushWrapper):
+        from alloy_tui.cli_support.outcome import drop_stdout
+
+        drop_stdout()
+        sys.exit(0)
+
+
 def main() -> None:
-    run_guarded(_run_click)
+    try:
+        run_guarded(_run_click)
+    except SystemExit as e:
+        if e.code == 1:
+            _closed_stdout()
+        raise

@@ -54,7 +54,7 @@ def main() -> None:
         return
     is_check, config = check_config(sys.argv[1:])
     if is_check:
-        from alloy_tui.commands.health_check import check_main
+        from alloy_tui.cli_support.health_check import check_main
 
         sys.exit(check_main(config))
     is_wizard, config = wizard_config(sys.argv[1:])
@@ -77,6 +77,6 @@ def main() -> None:
 
         obj = CliContext(config_path=paths.config_path(config), explicit_config=config is not None)
         as_config_owner(obj)  # root for the service user's config: the wizard runs as that user
-        run_wizard(obj)
+        run_wizard(obj.config_path, obj.sandbox)
 
     run_guarded(open_wizard)

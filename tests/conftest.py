@@ -14,4 +14,6 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("ALLOY_TUI_CONFIG", str(tmp_path / "config" / "config.toml"))
     monkeypatch.setenv("ALLOY_TUI_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("NO_COLOR", "1")
+    # the wizard offers to take over a relay it finds under / : never this machine's in tests
+    monkeypatch.setenv("ALLOY_TUI_RELAY_ROOT", str(tmp_path / "no-relays"))
     yield

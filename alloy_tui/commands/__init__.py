@@ -17,4 +17,6 @@ MODULES = (
     "health_cmd",
     "systemd_cmd",
     "setup_system_cmd",
+    "takeover_cmd",
+    "audit_cmd",
 )

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from alloy_tui.commands.context import SANDBOX_SERIES, CliContext, fail
-from alloy_tui.commands.outcome import log_warnings
+from alloy_tui.cli_support.outcome import log_warnings
+from alloy_tui.commands.context import SANDBOX_SERIES, CliContext, config_owner, fail
 from alloy_tui.core.config import LoadedConfig, Settings
 from alloy_tui.core.errors import printable
 
@@ -20,12 +20,6 @@ if TYPE_CHECKING:
     from alloy_tui.core.signin import Account, SignIn
 
 SANDBOX_AUTO_APPROVE = 3.0  # seconds before the sandbox approves a --sandbox sign-in by itself
-
-
-def load(obj: CliContext) -> LoadedConfig:
-    from alloy_tui.core.config import load_or_default
-
-    return load_or_default(obj.config_path)
 
 
 def _when(ts: float) -> str:
@@ -102,7 +96,9 @@ def remember_account(obj: CliContext, loaded: LoadedConfig, username: str) -> Lo
 
 def ensure_signed_in(obj: CliContext, loaded: LoadedConfig) -> LoadedConfig:
     """In --sandbox mode, sign in first when no account is cached. Returns the (re)loaded config."""
-    if not obj.in_sandbox or loaded.settings.service != "exchange-online":
+    from alloy_tui.core.mail import service_of
+
+    if not obj.in_sandbox or not service_of(loaded.settings).signs_in:
         return loaded
     if loaded.settings.exchange_online.auth == "certificate":
         return loaded  # app-only: no user to sign in
@@ -120,23 +116,26 @@ def ensure_signed_in(obj: CliContext, loaded: LoadedConfig) -> LoadedConfig:
 
 
 def _need_exchange_online(settings: Settings, what: str) -> None:
-    if settings.service != "exchange-online":
+    from alloy_tui.core.mail import service_of
+
+    if not service_of(settings).signs_in:
         fail(
             f'{what} is for Exchange Online (Microsoft 365) sign-in, but service = "{settings.service}"; '
             'set service = "exchange-online" (or run the wizard) first.'
         )
 
 
+@config_owner
 @click.command("login")
 @click.pass_obj
 def login_command(obj: CliContext) -> None:
     """Sign in to the Microsoft 365 account that sends (device code: works over SSH)."""
     from alloy_tui.core.signin import SignIn
 
-    loaded = load(obj)
+    loaded = obj.load()
     _need_exchange_online(loaded.settings, "login")
     if loaded.settings.exchange_online.auth == "certificate":
-        from alloy_tui.commands import app_only_account
+        from alloy_tui.cli_support import app_only_account
 
         app_only_account.login(obj, loaded.settings)
         return
@@ -152,7 +151,9 @@ def login_command(obj: CliContext) -> None:
         click.echo(
             f"Signed out {', '.join(signin.replaced)}: its tokens were removed from {signin.cache_path}."
         )
-    if loaded.settings.exchange_online.api == "ews":
+    from alloy_tui.core.mail import service_of
+
+    if service_of(loaded.settings).retires:
         _ews_warning(loaded.settings)
 
 
@@ -164,8 +165,7 @@ def _lift_hold(obj: CliContext, settings: Settings) -> None:
     hold = read_hold(box)
     if hold is None:
         return
-    from alloy_tui.commands.send_queue import start_runner
-    from alloy_tui.core.outbox import Outbox, OutboxError
+    from alloy_tui.core.outbox import Outbox, OutboxError, wake_runner
 
     outbox, probe = Outbox(box), str(hold.get("queue_id") or "")
     try:  # the message that probed is due now too (force lifts the hold)
@@ -178,19 +178,23 @@ def _lift_hold(obj: CliContext, settings: Settings) -> None:
         )
         return
     click.echo("The queue was held; its mail is tried now.")
-    start_runner(obj.config_path, box)
+    wake_runner(obj.config_path, box)
 
 
+@config_owner
 @click.command("logout")
 @click.pass_obj
 def logout_command(obj: CliContext) -> None:
-    """Sign out: forget the account's tokens in the token cache."""
+    """Sign out: forget the account's tokens in the token cache (any service)."""
+    from alloy_tui.core.mail import service_of
     from alloy_tui.core.signin import SignIn
 
-    loaded = load(obj)
-    _need_exchange_online(loaded.settings, "logout")
+    loaded = obj.load()
+    if not service_of(loaded.settings).signs_in:  # SMTP, Exchange Server: old Microsoft tokens
+        _forget_all(obj, loaded.settings)
+        return
     if loaded.settings.exchange_online.auth == "certificate":
-        from alloy_tui.commands import app_only_account
+        from alloy_tui.cli_support import app_only_account
 
         app_only_account.logout(obj, loaded.settings)
         return
@@ -205,6 +209,19 @@ def logout_command(obj: CliContext) -> None:
         )
 
 
+def _forget_all(obj: CliContext, settings: Settings) -> None:
+    """`logout` for a service that signs in with a password: every Microsoft token a former
+    Exchange Online setup left in the token cache is forgotten (the password stays)."""
+    from alloy_tui.core.signin import forget_all_tokens
+
+    gone = forget_all_tokens(settings, obj.config_path)
+    if not gone.accounts and not gone.app_tokens:
+        click.echo(f"No Microsoft account was signed in (service = {settings.service}).")
+        return
+    what = [*gone.accounts] + ([f"{gone.app_tokens} app token(s)"] if gone.app_tokens else [])
+    click.echo(f"Signed out {', '.join(what)}; their tokens were removed from {gone.cache_path}.")
+
+
 def _ews_warning(settings: Settings) -> None:
     from alloy_tui.core.explain import ews_retirement_warning
 
@@ -212,15 +229,9 @@ def _ews_warning(settings: Settings) -> None:
     click.echo(f"Warning: {w.title}. {w.cause} {w.fix}", err=True)
 
 
-def _graph_url(settings: Settings) -> str:
-    from alloy_tui.core.net import clouds
-
-    return f"{clouds.mailbox_url(settings)}/sendMail"
-
-
 def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]:
     from alloy_tui.core.errors import AlloyError, ExplainedError
-    from alloy_tui.core.mail import API_LABELS
+    from alloy_tui.core.mail import sends_to, service_of
     from alloy_tui.core.net import clouds
     from alloy_tui.core.signin import SignIn, check_app_settings
 
@@ -228,13 +239,13 @@ def _status_lines(obj: CliContext, settings: Settings) -> tuple[bool, list[str]]
     ep = clouds.endpoints(settings)
     lines = [
         "Service: Exchange Online (Microsoft 365)",
-        f"API: {API_LABELS[eo.api]}",
+        f"API: {service_of(settings).label}",
         f"Cloud: {ep.cloud.label}",
         f"Sign-in: {ep.login}",
-        f"Sends to: {_graph_url(settings) if eo.api == 'graph' else ep.ews}",
+        f"Sends to: {sends_to(settings)}",
     ]
     if eo.auth == "certificate":
-        from alloy_tui.commands import app_only_account
+        from alloy_tui.cli_support import app_only_account
 
         return app_only_account.status_lines(obj, settings, lines)
     try:
@@ -294,22 +305,7 @@ def _keepalive_line(obj: CliContext, settings: Settings) -> str:
     return f"Last keep-alive refresh: {clock} ({age} ago)"
 
 
-def _queue_line(obj: CliContext, settings: Settings) -> str:
-    """Pending and failed counts and the oldest pending age (the outbox is only read)."""
-    from alloy_tui.commands.queue_view import queue_summary
-    from alloy_tui.core.outbox import OutboxError, open_outbox, runner_active
-
-    try:
-        box = open_outbox(settings, obj.config_path)
-        counts = box.counts()
-        line = queue_summary(counts, box.oldest_pending_age())
-        if counts.get("pending") and not runner_active(box.path):
-            line += "; no runner is retrying them now (run `alloy-tui queue run`)"
-        return line
-    except (OSError, OutboxError) as e:
-        return f"Queue: can't be read ({e})"
-
-
+@config_owner
 @click.command("status")
 @click.option(
     "--check",
@@ -323,40 +319,37 @@ def status_command(obj: CliContext, check: bool) -> None:
         from alloy_tui.commands.health_cmd import status_check
 
         status_check(obj)
-    loaded = load(obj)
+    from alloy_tui.cli_support.outcome import echo_result as say  # a closed stdout: same exit
+
+    loaded = obj.load()
     settings = loaded.settings
-    click.echo(
-        f"Config: {obj.config_path}{'' if loaded.exists else ' (not created yet: defaults)'}"
-    )
+    say(f"Config: {obj.config_path}{'' if loaded.exists else ' (not created yet: defaults)'}")
     if not loaded.exists:
-        click.echo("Nothing is set up yet: run `alloy-tui` to open the setup wizard.")
-    if settings.service == "exchange-online":
+        say("Nothing is set up yet: run `alloy-tui` to open the setup wizard.")
+    from alloy_tui.core.mail import probe_status, service_of
+
+    row = service_of(settings)
+    if row.signs_in:
         ready, lines = _status_lines(obj, settings)
-    elif settings.service == "smtp":
-        from alloy_tui.core.mail import smtp
-
-        click.echo("Service: SMTP")
-        ready, lines = smtp.status(settings, obj.config_path)
     else:
-        from alloy_tui.core.mail import exchange_server
-
-        click.echo("Service: Exchange Server (on-premises, EWS)")
-        ready, lines = exchange_server.status(settings, obj.config_path)
+        say(f"Service: {row.title}")
+        ready, lines = probe_status(settings, obj.config_path)
     for line in lines:  # a server's banner, features, display name, error text: never raw
-        click.echo(printable(line))
-    if settings.service == "exchange-online" and settings.exchange_online.api == "ews":
+        say(printable(line))
+    if row.retires:
         _ews_warning(settings)
-    click.echo(printable(_queue_line(obj, settings)))
-    from alloy_tui.commands.status_delivery import delivery_lines
+    from alloy_tui.commands.status_delivery import delivery_lines, queue_line, queue_look
 
-    held, more = delivery_lines(settings, obj.config_path)
+    seen = queue_look(settings, obj.config_path)  # one look at the outbox for both
+    say(printable(queue_line(settings, obj.config_path, seen)))
+    held, more = delivery_lines(settings, obj.config_path, seen)
     for line in more:
-        click.echo(printable(line))
+        say(printable(line))
     if held:
         ready = False  # never "yes" while the queue is held
-        click.echo(printable(f"Ready to send: no, {held}"))
+        say(printable(f"Ready to send: no, {held}"))
     else:
-        click.echo("Ready to send: yes" if ready else "Ready to send: no")
+        say("Ready to send: yes" if ready else "Ready to send: no")
     if not ready:
         if obj.in_sandbox:
             click.echo(SANDBOX_SERIES, err=True)

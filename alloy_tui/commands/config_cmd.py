@@ -174,8 +174,10 @@ def validate_command(obj: CliContext) -> None:
 def certificate_problem(settings: Settings, config_path: Path) -> str:
     """'' unless app-only sign-in is on and its certificate file cannot be used: exists, 0600,
     ours, a key and its certificate, not expired (the checks sign-in makes)."""
+    from alloy_tui.core.mail import service_of
+
     eo = settings.exchange_online
-    if settings.service != "exchange-online" or eo.auth != "certificate":
+    if not service_of(settings).signs_in or eo.auth != "certificate":
         return ""
     from alloy_tui.core.errors import UserInputError
     from alloy_tui.core.signin import certificate

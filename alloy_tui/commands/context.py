@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    import click
+
+    from alloy_tui.core.config import LoadedConfig
     from alloy_tui.sandbox.session import SandboxSession
 
 from alloy_tui.exits import fail
 
-__all__ = ["SANDBOX_SERIES", "CliContext", "as_config_owner", "fail"]
+__all__ = [
+    "SANDBOX_SERIES",
+    "CliContext",
+    "acts_as_config_owner",
+    "as_config_owner",
+    "config_owner",
+    "fail",
+]
 
 
 @dataclass
@@ -23,6 +33,12 @@ class CliContext:
     @property
     def in_sandbox(self) -> bool:
         return self.sandbox is not None
+
+    def load(self) -> LoadedConfig:
+        """This command's config as it is on disk (the defaults when there is no file yet)."""
+        from alloy_tui.core.config import load_or_default
+
+        return load_or_default(self.config_path)
 
 
 #: What a lone `--sandbox COMMAND` says when its fresh sandbox has nothing to show yet.
@@ -44,3 +60,20 @@ def as_config_owner(obj: CliContext) -> None:
         become_owner_of(obj.config_path)
     except BecomeError as e:
         fail(f"{e}; {obj.config_path} is that user's config, and root does not act on its files", 1)
+
+
+Command = TypeVar("Command", bound="click.Command")
+
+
+def config_owner(command: Command) -> Command:
+    """Declares that `command` acts on the config's outbox, state folder or alert log: run by
+    root for another user's config (`setup-system --user alloy`), the CLI becomes that user
+    before the command starts (`as_config_owner`, called by cli.py for each command that says
+    so). Written above the command's ``@click.command``/``@click.group``."""
+    command.__dict__["as_config_owner"] = True
+    return command
+
+
+def acts_as_config_owner(command: click.Command | None) -> bool:
+    """Whether `command` declared itself with `config_owner`."""
+    return command is not None and bool(command.__dict__.get("as_config_owner", False))

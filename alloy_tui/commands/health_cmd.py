@@ -8,26 +8,26 @@ from __future__ import annotations
 
 import click
 
-from alloy_tui.commands.context import CliContext
+from alloy_tui.commands.context import CliContext, config_owner
 
 
 def status_check(obj: CliContext) -> None:
     """`status --check` reached through click (e.g. with --sandbox)."""
-    from alloy_tui.commands.health_check import check_main
+    from alloy_tui.cli_support.health_check import check_main
 
     raise SystemExit(check_main(str(obj.config_path)))
 
 
+@config_owner
 @click.command("keepalive")
 @click.pass_obj
 def keepalive_command(obj: CliContext) -> None:
     """Refresh the Microsoft sign-in now so it never expires unused (run daily, or use the
     daemon `queue run --daemon`, which does it by itself); exit 1 when it could not."""
-    from alloy_tui.commands.account_cmd import load
     from alloy_tui.core.health import keepalive
     from alloy_tui.exits import fail
 
-    settings = load(obj).settings
+    settings = obj.load().settings
     result = keepalive(settings, obj.config_path)
     if result.ok:
         click.echo(result.line)

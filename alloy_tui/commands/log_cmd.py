@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from alloy_tui.commands.context import SANDBOX_SERIES, CliContext, fail
+from alloy_tui.commands.context import SANDBOX_SERIES, CliContext, config_owner, fail
 from alloy_tui.core.alertlog import LEVEL_WORDS, LEVELS, AlertLogReader, Entry, log_path
 from alloy_tui.core.config import Settings, load_or_default
 
@@ -140,6 +140,7 @@ def _print_log(
     _quiet_exit()  # the reader of the pipe went away
 
 
+@config_owner
 @click.command("log")
 @click.option(
     "-n",

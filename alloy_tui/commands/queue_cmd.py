@@ -2,7 +2,7 @@
 
     queue --live                       the full-screen view (ui/queue)
     queue list [--json] [--state pending|failed|all]   (also `mailq`, `sendmail -bp`)
-    queue show ID
+    queue show ID                      (ID: the full id, the short form, or a unique prefix)
     queue retry ID... | --failed       back to pending, due now
     queue delete ID... | --failed [--yes]
     queue flush / queue run [--daemon]  (queue_run_cmd.py)
@@ -12,50 +12,64 @@ These only read the outbox or change a message's state file; the runner does the
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import Any
 
 import click
 
-from alloy_tui.commands.account_cmd import load
-from alloy_tui.commands.context import CliContext, fail
+from alloy_tui.commands.context import CliContext, config_owner, fail
 from alloy_tui.commands.queue_run_cmd import register as register_runner_commands
 
 
 def open_box(obj: CliContext, *, write: bool = False) -> Any:
     """The outbox; one line and exit 1 when it is not (and can't become) a folder we can use."""
-    from alloy_tui.commands.outbox_guard import check_outbox
+    from alloy_tui.cli_support.outbox_guard import check_outbox
     from alloy_tui.core.outbox import open_outbox
 
-    check_outbox(obj, write=write)
-    return open_outbox(load(obj).settings, obj.config_path)
+    settings = check_outbox(obj, write=write)  # the config read once for both
+    return open_outbox(settings, obj.config_path)
 
 
-ID_RE = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}$")  # 20261202T043512-3f9a1c7e
+def resolve_id(box: Any, typed: str) -> str:
+    """The queued message a typed id names: the full id, the short form `queue list` shows, or
+    a unique prefix of either (at least 6 characters). Anything else (a path, a typo, too
+    short, several messages) is bad input: one line, exit 2."""
+    from alloy_tui.core.outbox import QueueIdError, match_id
+
+    try:
+        return match_id(typed, box.ids())
+    except QueueIdError as e:
+        fail(str(e))
 
 
-def check_id(qid: str) -> str:
-    """A queue id as `queue list` prints it; anything else (a path, a typo) is refused."""
-    if not ID_RE.match(qid):
-        fail(
-            f"{qid!r} is not a queue id (like 20261202T043512-3f9a1c7e); see `alloy-tui queue list`."
-        )
+def _known(box: Any, qid: str) -> str:
+    """`qid` if it is queued; else one line and exit 2 (bad input, as for `queue show`)."""
+    from alloy_tui.core.outbox import OutboxError
+
+    try:
+        box.get(qid)
+    except OutboxError as e:
+        if e.explanation.code != "outbox.unknown":
+            raise
+        fail(f"{qid}: {e.explanation.title}. {e.explanation.cause} Fix: {e.explanation.fix}")
     return qid
 
 
 def _ids(box: Any, ids: tuple[str, ...], failed: bool, what: str) -> list[str]:
+    """The messages to act on; every typed id is checked before anything is done (a typo
+    among several ids changes nothing)."""
     if ids and failed:
         fail(f"give message ids or --failed, not both (queue {what}).")
     if failed:
         return [m.id for m in box.list("failed")]
     if not ids:
         fail(f"name the messages to {what} (ids from `alloy-tui queue list`), or use --failed.")
-    return [check_id(qid) for qid in ids]
+    return [_known(box, resolve_id(box, qid)) for qid in ids]
 
 
 def _each(box: Any, ids: list[str], action: str, done: str) -> None:
     """Apply box.<action>(id) to each id; one line per message; exit 1 if any was refused."""
+    from alloy_tui.cli_support.outcome import echo_result
     from alloy_tui.core.outbox import OutboxError
 
     bad = 0
@@ -67,11 +81,12 @@ def _each(box: Any, ids: list[str], action: str, done: str) -> None:
             bad += 1
             click.echo(f"alloy-tui: {qid}: {e.explanation.title}. {e.explanation.cause}", err=True)
         else:
-            click.echo(f"{qid}: {done}.")
+            echo_result(f"{qid}: {done}.")  # a closed stdout never stops the loop halfway
     if bad:
         raise SystemExit(1)
 
 
+@config_owner
 @click.group("queue", invoke_without_command=True)
 @click.option("--live", is_flag=True, help="Open the full-screen queue view (newest at the top).")
 @click.pass_context
@@ -91,7 +106,7 @@ def _run_live(obj: CliContext) -> None:
     require_fullscreen("--live", "use `alloy-tui queue list` in pipes")
     from alloy_tui.ui.queue.app import run_live
 
-    run_live(load(obj).settings, obj.config_path)
+    run_live(obj.load().settings, obj.config_path)
 
 
 @queue_group.command("list")
@@ -103,11 +118,13 @@ def _run_live(obj: CliContext) -> None:
     show_default=True,
     help="Which messages to list.",
 )
+# `mailq` and `sendmail -bp`: sendmail's/postfix's format (core/outbox/mailq.py), not for people
+@click.option("--mailq", "as_mailq", is_flag=True, hidden=True)
 @click.pass_obj
-def list_command(obj: CliContext, as_json: bool, state: str) -> None:
+def list_command(obj: CliContext, as_json: bool, state: str, as_mailq: bool) -> None:
     """The queued messages, oldest first."""
-    from alloy_tui.commands.outbox_guard import guarded
-    from alloy_tui.commands.queue_view import json_line, list_lines
+    from alloy_tui.cli_support.outbox_guard import guarded
+    from alloy_tui.core.outbox import json_line, list_lines, mailq_lines
 
     box = open_box(obj)
     with guarded(obj):
@@ -116,7 +133,8 @@ def list_command(obj: CliContext, as_json: bool, state: str) -> None:
         for m in messages:
             click.echo(json_line(m))
         return
-    for line in list_lines(messages, hold=box.hold()):
+    lines = mailq_lines if as_mailq and not as_json else list_lines
+    for line in lines(messages, hold=box.hold()):
         click.echo(line)
 
 
@@ -125,23 +143,26 @@ def list_command(obj: CliContext, as_json: bool, state: str) -> None:
 @click.pass_obj
 def show_command(obj: CliContext, qid: str) -> None:
     """One message: its headers, and every attempt with its explained error."""
-    from alloy_tui.commands.outbox_guard import guarded
-    from alloy_tui.commands.queue_view import show_lines
-    from alloy_tui.core.outbox import OutboxError
+    from alloy_tui.cli_support.outbox_guard import guarded
+    from alloy_tui.core.outbox import OutboxError, show_lines
 
     box = open_box(obj)
-    check_id(qid)
+    with guarded(obj):
+        qid = resolve_id(box, qid)
     try:
         with guarded(obj, outbox_errors=False):
             m = box.get(qid)
     except OutboxError as e:
-        fail(f"{e.explanation.title}. {e.explanation.cause} Fix: {e.explanation.fix}")
-        return
+        unknown = e.explanation.code == "outbox.unknown"  # bad input; else the outbox failed
+        fail(
+            f"{e.explanation.title}. {e.explanation.cause} Fix: {e.explanation.fix}",
+            2 if unknown else 1,
+        )
     try:
         raw = box.read_raw(qid)
     except (OutboxError, OSError):  # the headers can't be read: show the rest
         raw = None
-    for line in show_lines(m, raw):
+    for line in show_lines(m, raw, hold=box.hold()):
         click.echo(line)
 
 
@@ -151,7 +172,7 @@ def show_command(obj: CliContext, qid: str) -> None:
 @click.pass_obj
 def retry_command(obj: CliContext, ids: tuple[str, ...], failed: bool) -> None:
     """Back to pending, due now (a failed message gets a fresh lifetime)."""
-    from alloy_tui.commands.outbox_guard import guarded
+    from alloy_tui.cli_support.outbox_guard import guarded
 
     box = open_box(obj, write=True)
     with guarded(obj):
@@ -160,9 +181,9 @@ def retry_command(obj: CliContext, ids: tuple[str, ...], failed: bool) -> None:
             click.echo("No failed messages.")
             return
         _each(box, chosen, "retry", "pending, due now")
-    from alloy_tui.commands.send_queue import start_runner
+    from alloy_tui.core.outbox import wake_runner
 
-    start_runner(obj.config_path, box.path)
+    wake_runner(obj.config_path, box.path)
 
 
 @queue_group.command("delete")
@@ -172,7 +193,7 @@ def retry_command(obj: CliContext, ids: tuple[str, ...], failed: bool) -> None:
 @click.pass_obj
 def delete_command(obj: CliContext, ids: tuple[str, ...], failed: bool, yes: bool) -> None:
     """Remove messages from the queue; they are never sent (asks first on a terminal)."""
-    from alloy_tui.commands.outbox_guard import guarded
+    from alloy_tui.cli_support.outbox_guard import guarded
 
     box = open_box(obj, write=True)
     with guarded(obj):

@@ -10,17 +10,18 @@ then starts the daemon afresh (the config is read again).
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import threading
 import time
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from alloy_tui.commands.account_cmd import load
+from alloy_tui.cli_support.outcome import echo_result
 from alloy_tui.commands.context import CliContext, fail
+
+if TYPE_CHECKING:
+    from alloy_tui.core.config import Settings
 
 
 def _summary_line(s: Any) -> str:
@@ -57,70 +58,42 @@ def _run(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
     """The runner, or one line and exit 1 (78 for the daemon: no restart loop) when the
     outbox, the state folder or the alert log can't be used; a full disk or an outbox error
     is exit 1 for the daemon too, so its unit restarts it."""
-    from alloy_tui.commands.outbox_guard import EX_CONFIG, check_outbox, guarded
+    from alloy_tui.cli_support.outbox_guard import EX_CONFIG, check_outbox, guarded
 
-    check_outbox(obj, write=True, daemon=daemon)
+    settings = check_outbox(obj, write=True, daemon=daemon)  # the config read once for both
     with guarded(obj, EX_CONFIG if daemon else 1, transient_code=1):
-        return _run_checked(obj, daemon=daemon, flush=flush, echo=echo)
+        return _run_checked(obj, settings, daemon=daemon, flush=flush, echo=echo)
 
 
-def _run_checked(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
-    from alloy_tui.core import health
-    from alloy_tui.core.outbox import outbox_path, run_queue
-
-    settings = load(obj).settings
-    stop = threading.Event()
-    got = _stop_on_signals(stop)
+def _run_checked(
+    obj: CliContext, settings: Settings, *, daemon: bool, flush: bool, echo: bool
+) -> Any:
+    """The delivery side as core/daemon.py assembles it; here only the signals and the output."""
+    from alloy_tui.core.daemon import DaemonBusy, serve
     from alloy_tui.core.errors import printable
 
+    stop = threading.Event()
+    got = _stop_on_signals(stop)
     # Each line may quote a recipient, a subject or a server's reply: never raw to the terminal.
-    progress = (lambda text: click.echo(printable(text))) if echo else None
-    lock = _daemon_lock(outbox_path(settings, obj.config_path)) if daemon else None
-    if daemon:
-        health.start_jobs(health.daemon_jobs(settings, obj.config_path), stop)
-    listener: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
-    if daemon:  # smtpd hook (issue 15): with [smtpd] listen set, the daemon runs the listener
-        from alloy_tui.core.smtpd import daemon_listener
-
-        listener = daemon_listener(settings, obj.config_path)
+    # a closed stdout (`queue flush | head -1`) never stops the run halfway
+    progress = (lambda text: echo_result(printable(text))) if echo else None
     try:
-        with listener:
-            summary = run_queue(
-                settings,
-                obj.config_path,
-                daemon=daemon,
-                stop=stop,
-                on_progress=progress,
-                flush=flush,
-            )
-    finally:
-        if lock is not None:
-            lock.release()
-    health.watch_outbox(settings, obj.config_path)  # failed or stuck mail: alert (or recovery)
-    if daemon and signal.SIGHUP in got:
-        _start_again()
-    return summary
-
-
-def _daemon_lock(outbox: Path) -> Any:
-    """This outbox's daemon lock, or exit 1 when another daemon holds it."""
-    from alloy_tui.core import health
-    from alloy_tui.core.outbox import Outbox
-
-    Outbox(outbox).ensure()
-    lock = health.daemon_lock(outbox)
-    if lock is None:
-        pid = health.daemon_holder(outbox)
+        summary = serve(
+            settings, obj.config_path, daemon=daemon, stop=stop, flush=flush, on_progress=progress
+        )
+    except DaemonBusy as busy:
         fail(
             [
-                f"another `queue run --daemon` already serves the outbox {outbox}"
-                + (f" (pid {pid})" if pid else "")
+                f"another `queue run --daemon` already serves the outbox {busy.outbox}"
+                + (f" (pid {busy.pid})" if busy.pid else "")
                 + "; this one exits.",
                 "Fix: stop that one first (systemctl stop alloy-tui-queue), or use `queue run` once.",
             ],
             1,
         )
-    return lock
+    if daemon and signal.SIGHUP in got:
+        _start_again()
+    return summary
 
 
 def _start_again() -> None:
@@ -138,7 +111,7 @@ def register(group: click.Group) -> None:
     def flush_command(obj: CliContext) -> None:
         """Try every pending message now; exit 0 when none is left pending."""
         summary = _run(obj, daemon=False, flush=True, echo=True)
-        click.echo(_summary_line(summary))
+        echo_result(_summary_line(summary))
         if summary.pending:
             raise SystemExit(1)
 
@@ -147,4 +120,4 @@ def register(group: click.Group) -> None:
     @click.pass_obj
     def run_command(obj: CliContext, daemon: bool) -> None:
         """Deliver what is due, then exit (--daemon: keep running)."""
-        click.echo(_summary_line(_run(obj, daemon=daemon, flush=False, echo=True)))
+        echo_result(_summary_line(_run(obj, daemon=daemon, flush=False, echo=True)))

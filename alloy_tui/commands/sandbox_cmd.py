@@ -164,8 +164,10 @@ def messages(directory: Path) -> None:
     from alloy_tui.sandbox.mailbox import load_messages
 
     folder = directory / "messages" if (directory / "messages").is_dir() else directory
-    if not directory.is_dir():
-        raise click.ClickException(f"no such folder: {directory}")
+    if not directory.is_dir():  # bad input: one line, exit 2 (README "Exit codes")
+        from alloy_tui.exits import fail
+
+        fail(f"no such folder: {directory}; give the folder `sandbox serve --dir` used.")
     found = load_messages(folder)
     if not found:
         click.echo(f"No messages in {folder}.")

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
-from alloy_tui.commands.account_cmd import ensure_signed_in, load
-from alloy_tui.commands.context import CliContext, as_config_owner
-from alloy_tui.commands.interrupts import interruptible
-from alloy_tui.commands.outcome import echo_result, log_warnings
+from alloy_tui.cli_support.interrupts import interruptible
+from alloy_tui.cli_support.outcome import echo_result, log_warnings
+from alloy_tui.commands.account_cmd import ensure_signed_in
+from alloy_tui.commands.context import CliContext, as_config_owner, config_owner
 
 if TYPE_CHECKING:
     from alloy_tui.core.config import Settings
@@ -49,6 +49,7 @@ FROM_OPTION = click.option(
 )
 
 
+@config_owner
 @click.command("test-send")
 @click.option("--to", "to", required=True, metavar="ADDR", help="Who gets the test message.")
 @FROM_OPTION
@@ -64,7 +65,7 @@ def test_send_command(obj: CliContext, to: str, from_address: str) -> None:
 
     # A typo costs no sign-in and no round trip (exit 2, one clear line). One address only.
     validate_message(OutgoingMessage((parse_address(to),), "", "", from_address=from_address))
-    loaded = ensure_signed_in(obj, load(obj))
+    loaded = ensure_signed_in(obj, obj.load())
     settings = loaded.settings
     with log_warnings(), interruptible():
         result = send_test_message(
@@ -136,11 +137,11 @@ def send_command(
     # No --to, a typo, a line break in the subject: refused before the sign-in and the body
     # (exit 2, one clear line), by the same check send_message makes.
     validate_message(OutgoingMessage(tuple(to), subject, "", from_address=from_address))
-    from alloy_tui.commands import send_queue
+    from alloy_tui.cli_support import send_queue
 
     attachments = send_queue.read_attachments(attach)
     as_config_owner(obj)  # root for another user's config: that user, now the files are read
-    loaded = ensure_signed_in(obj, load(obj))
+    loaded = ensure_signed_in(obj, obj.load())
     settings = loaded.settings
     body, charset = _read_body(settings)
     message = OutgoingMessage(
@@ -154,11 +155,8 @@ def send_command(
     if queue:
         click.echo(send_queue.queue_message(obj, settings, message, attachments))
         return
-    with log_warnings(), interruptible():
-        if attachments:
-            result = send_queue.send_now(obj, settings, message, attachments)
-        else:
-            result = send_message(settings, obj.config_path, message)
+    with log_warnings(), interruptible():  # one road: MIME through the service's delivery
+        result = send_message(settings, obj.config_path, message, attachments=attachments)
     echo_result(_sent_line(result, "Message"))
 
 

@@ -60,22 +60,10 @@ def _not_set_up(values: Values, config_path: Path) -> str | None:
             "the config; for mail from every local user (cron as www-data, backup...), as "
             "root: `alloy-tui setup-system`."
         )
-    service = values.text("service")
-    if service == "exchange-online":
-        if not (values.text("exchange_online.client_id") and values.text("exchange_online.tenant")):
-            return f"not set up: no app registration (exchange_online.client_id and tenant). {fix}."
-        if values.text("exchange_online.auth") == "certificate" and not values.text(
-            "exchange_online.mailbox"
-        ):
-            return (
-                'not set up: auth = "certificate" but exchange_online.mailbox (the address the app '
-                f"sends as) is empty. {fix}."
-            )
-    elif service == "smtp" and not values.text("smtp.host"):
-        return f"not set up: smtp.host is empty. {fix}."
-    elif service == "exchange-server" and not values.text("exchange_server.ews_endpoint"):
-        return f"not set up: exchange_server.ews_endpoint is empty. {fix}."
-    return None
+    from alloy_tui.core.mail import not_set_up
+
+    problem = not_set_up(values)
+    return f"not set up: {problem}. {fix}." if problem else None
 
 
 def _load(config_path: Path) -> Values:
@@ -99,7 +87,7 @@ def queue_message(
     """Check and queue one message; returns its queue id. HandoffError with the exit code.
     With a `guard`, the submit runs with the signals blocked and marks the guard done."""
     from alloy_tui.core.mail import MessageRefused, end_at_lone_dot, prepare
-    from alloy_tui.core.outbox import OutboxError, open_outbox
+    from alloy_tui.core.outbox import OutboxError, open_outbox, wake_runner
 
     _refuse_foreign_config(config_path)
     values = _load(config_path)
@@ -132,7 +120,7 @@ def queue_message(
     except OutboxError as e:
         ex = e.explanation
         raise HandoffError(f"{ex.title}: {ex.cause} Fix: {ex.fix}", e.exit_code) from None
-    _start_runner(config_path, box.path)
+    wake_runner(config_path, box.path)
     return qid
 
 
@@ -169,16 +157,6 @@ def return_path(envelope_from: str) -> str:
         return pwd.getpwuid(os.getuid()).pw_name
     except KeyError:
         return ""
-
-
-def _start_runner(config_path: Path, outbox: Path) -> None:
-    """Delivery starts now in a detached runner; the message is already safe if it can't."""
-    from alloy_tui.core.outbox import start_runner_detached
-
-    try:
-        start_runner_detached(config_path, outbox)
-    except Exception:  # noqa: BLE001 - never fail a hand-off that is already durable
-        pass
 
 
 def run(
@@ -268,11 +246,12 @@ def _say(line: str) -> None:
 
 
 def _list_queue(config_path: Path | None, extra: tuple[str, ...] = ()) -> int:
-    """-bp and `mailq`: the queue, as `alloy-tui queue list` prints it (exits)."""
+    """-bp and `mailq`: the queue in sendmail's format (core/outbox/mailq.py; `--json`: as
+    `alloy-tui queue list --json`) (exits)."""
     from alloy_tui.cli import main as cli_main
 
     config = ["--config", str(config_path)] if config_path else []
-    sys.argv = ["alloy-tui", *config, "queue", "list", *extra]
+    sys.argv = ["alloy-tui", *config, "queue", "list", "--mailq", *extra]
     cli_main()
     return 0
 

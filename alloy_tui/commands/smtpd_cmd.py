@@ -13,8 +13,7 @@ import sys
 
 import click
 
-from alloy_tui.commands.account_cmd import load
-from alloy_tui.commands.context import CliContext
+from alloy_tui.commands.context import CliContext, config_owner
 from alloy_tui.exits import fail
 
 
@@ -32,6 +31,7 @@ def _ready_line(listener: object) -> None:
     sys.stdout.flush()
 
 
+@config_owner
 @click.group("smtpd", invoke_without_command=True)
 @click.option(
     "--listen",
@@ -52,7 +52,7 @@ def smtpd_command(ctx: click.Context, listen: str, no_deliver: bool) -> None:
     from alloy_tui.core.smtpd import serve
 
     obj: CliContext = ctx.obj
-    settings = load(obj).settings
+    settings = obj.load().settings
     serve(
         settings,
         obj.config_path,
@@ -86,7 +86,7 @@ def password_command(obj: CliContext, name: str) -> None:
     except UserInputError as e:
         fail(str(e))
     click.echo(f"Stored the password for {name} in {path}.")
-    if name not in load(obj).settings.smtpd.users:
+    if name not in obj.load().settings.smtpd.users:
         click.echo(f'Add it to the config to use it: [smtpd] users = ["{name}"].')
 
 

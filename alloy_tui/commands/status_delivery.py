@@ -5,28 +5,49 @@ mail waiting in the maildrop; an outbox, state folder or maildrop the runner can
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alloy_tui.core.config import Settings
 
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox import QueueSummary
 
-def delivery_lines(settings: Settings, config_path: object) -> tuple[str, list[str]]:
+
+def queue_look(settings: Settings, config_path: Path) -> QueueSummary:
+    """The outbox in one look (`Outbox.summary`), for the queue line and the delivery lines."""
+    from alloy_tui.core.outbox import Outbox, outbox_path
+
+    box = Outbox(outbox_path(settings, Path(config_path)))
+    return box.summary(time.time(), settings.monitor.failed_window_hours)
+
+
+def queue_line(settings: Settings, config_path: Path, seen: QueueSummary) -> str:
+    """Pending and failed counts and the oldest pending age (the outbox is only read)."""
+    from alloy_tui.core.outbox import outbox_path, queue_summary, runner_active
+
+    if not seen.readable:
+        return f"Queue: can't be read ({seen.problem})"
+    line = queue_summary(seen)
+    if seen.pending and not runner_active(outbox_path(settings, Path(config_path))):
+        line += "; no runner is retrying them now (run `alloy-tui queue run`)"
+    return line
+
+
+def delivery_lines(
+    settings: Settings, config_path: Path, seen: QueueSummary
+) -> tuple[str, list[str]]:
     """(why mail cannot go now, or "" when nothing holds it; the lines to print)."""
-    from pathlib import Path
-
     from alloy_tui.core import health as d
     from alloy_tui.core.maildrop import maildrop_folder, waiting_files
-    from alloy_tui.core.outbox import outbox_path
 
     now = time.time()
-    box = outbox_path(settings, Path(str(config_path)))
     window = settings.monitor.failed_window_hours
     # the outbox, the state folder or the maildrop the runner can't use: never "ready"
     found = d.place_problems(
         settings, Path(str(config_path)), only=("queue.path", "", "queue.maildrop")
     )
-    try:
-        seen = d.delivery_facts(box, now, window)
-    except OSError:
+    if not seen.readable:
         held = found[0].text if found else ""
         return held, [f"Problem: {p.text}" for p in found[1:]]
     held, lines = "", []

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import click
 
-from alloy_tui.commands.account_cmd import load
 from alloy_tui.commands.context import CliContext, fail
 
 
@@ -25,13 +24,12 @@ def _mode_option(f: click.decorators.FC) -> click.decorators.FC:
 
 
 def _units(obj: CliContext, mode: str) -> dict[str, str]:
-    from alloy_tui.core.health import units
+    from alloy_tui.core.health import unit_set
 
-    made = units(load(obj).settings, obj.config_path, mode)
-    for line in made.get("alloy-tui-queue.service", "").splitlines():
-        if line.startswith("# WARNING: "):  # the service could not start as it is
-            click.echo(f"alloy-tui: warning: {line.removeprefix('# WARNING: ')}", err=True)
-    return made
+    made = unit_set(obj.load().settings, obj.config_path, mode)
+    for warning in made.warnings:  # the service could not start as it is
+        click.echo(f"alloy-tui: warning: {warning}", err=True)
+    return made.files
 
 
 @systemd_group.command("print")

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from alloy_tui.core.errors import AlloyError
+from alloy_tui.core.fs import fsync_fd as fsync_fd  # the one fsync rule, on a checked fd
 from alloy_tui.core.fs import read_at_most, write_all
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -183,24 +184,6 @@ def replace_file(dir_fd: int, name: str, data: bytes) -> None:
         unlink_quietly(dir_fd, tmp)
         raise
     fsync_fd(dir_fd)
-
-
-_CANNOT_SYNC_FOLDERS = (
-    errno.EINVAL,
-    getattr(errno, "ENOTSUP", -1),
-    getattr(errno, "EOPNOTSUPP", -1),
-)
-
-
-def fsync_fd(fd: int, *, strict: bool = False) -> None:
-    """fsync a folder's descriptor (after a rename or a create in it). ``strict``: an OSError is
-    raised (the caller must not say "done"), except from a file system that can't sync a folder
-    at all (EINVAL, ENOTSUP); otherwise any failure is ignored."""
-    try:
-        os.fsync(fd)
-    except OSError as e:
-        if strict and e.errno not in _CANNOT_SYNC_FOLDERS:
-            raise
 
 
 def unlink_quietly(dir_fd: int, name: str) -> None:

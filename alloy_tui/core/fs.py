@@ -12,7 +12,6 @@ import glob
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -62,32 +61,10 @@ def why(e: OSError) -> str:
     return e.strerror or str(e)
 
 
-@contextlib.contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
-    """Serialize savers in this folder (so check-then-replace is not raced by another alloy-tui)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no flock; the content check still catches most races
-        yield
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
 def fsync_folder(folder: Path, *, strict: bool = False) -> None:
-    """Make the names in a folder durable (after a rename or a create in it).
-
-    ``strict``: an OSError opening the folder or syncing it is raised (the caller must not say
-    "done"), except a file system that can't sync a folder at all (EINVAL, ENOTSUP); otherwise
-    the failure is ignored."""
+    """Make the names in a folder durable (after a rename or a create in it), by its path
+    (`fsync_fd` for a folder already open). ``strict``: an OSError opening the folder is raised
+    too."""
     try:
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:
@@ -95,12 +72,20 @@ def fsync_folder(folder: Path, *, strict: bool = False) -> None:
             raise
         return
     try:
+        fsync_fd(fd, strict=strict)
+    finally:
+        os.close(fd)
+
+
+def fsync_fd(fd: int, *, strict: bool = False) -> None:
+    """fsync a folder's descriptor (after a rename or a create in it). ``strict``: an OSError is
+    raised (the caller must not say "done"), except from a file system that can't sync a folder
+    at all (EINVAL, ENOTSUP); otherwise any failure is ignored."""
+    try:
         os.fsync(fd)
     except OSError as e:
         if strict and e.errno not in _CANNOT_SYNC_FOLDERS:
             raise
-    finally:
-        os.close(fd)
 
 
 _CANNOT_SYNC_FOLDERS = (

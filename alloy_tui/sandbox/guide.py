@@ -40,6 +40,7 @@ def guide_lines(sandbox: Any, messages_command: str = "") -> list[str]:
         "Exchange Server (NTLM or Basic):",
         f"    EWS URL {sandbox.ews_endpoint}",
         f"    user {onprem}, password {_password(sandbox, onprem)}",
+        f"    From {upn} (that user's own mailbox; any other From is refused)",
         "Test messages may go to any address.",
     ]
     if messages_command:

@@ -129,9 +129,12 @@ def read_message(path: Path) -> DeliveredMessage:
         content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
     senders = _addresses(msg.get("Sender"))
     froms = _addresses(msg.get("From"))
+    account = str(msg.get(ACCOUNT_HEADER, ""))
+    if not senders and msg.get(MIME_HEADER) and froms and froms[0].lower() != account.lower():
+        senders = (account,)  # MIME From another mailbox: Exchange sends on the account's behalf
     return DeliveredMessage(
         api=str(msg.get(API_HEADER, "")),
-        account=str(msg.get(ACCOUNT_HEADER, "")),
+        account=account,
         from_address=froms[0] if froms else "",
         sender=senders[0] if senders else "",
         to=_addresses(msg.get("To")),

@@ -45,12 +45,35 @@ class _Handler:
         return f"250 2.0.0 Ok: queued as {delivered.message_id or 'sandbox'}"
 
 
+class _Session(Session):
+    """aiosmtpd's session without its legacy `login_data`: aiosmtpd (1.4) still sets it after
+    every successful AUTH through the `authenticator` API, and the property logs "Session.
+    login_data is deprecated" each time (on `sandbox serve`'s stderr). The sandbox reads
+    `auth_data`; the legacy value is kept, silently, for whatever still asks for it."""
+
+    @property
+    def login_data(self) -> Any:
+        return self._login_data
+
+    @login_data.setter
+    def login_data(self, value: Any) -> None:
+        self._login_data = value
+
+
+class _SMTP(SMTP):
+    def _create_session(self) -> Session:
+        return _Session(self.loop)
+
+
 class _Controller(Controller):
     """aiosmtpd's Controller on a socket bound here first, so port 0 (any free port) works."""
 
     def __init__(self, sock: socket.socket, handler: _Handler, **kw: Any) -> None:
         self._sock = sock
         super().__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1], **kw)
+
+    def factory(self) -> SMTP:
+        return _SMTP(self.handler, **self.SMTP_kwargs)
 
     def _create_server(self) -> Awaitable[asyncio.AbstractServer]:
         return self.loop.create_server(self._factory_invoker, sock=self._sock)

@@ -1,7 +1,7 @@
 """The wizard's App: loads the config, runs the steps in order, and asks before quitting unsaved.
 
-`AlloyApp(config_path, sandbox=None)` is the factory tests use; `run_wizard(ctx)` is what the
-command line calls for a bare `alloy-tui`.
+`AlloyApp(config_path, sandbox=None)` is the factory tests use; `run_wizard(config_path, sandbox)`
+is what the command line calls for a bare `alloy-tui`.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from textual.binding import Binding, BindingType
 
 from alloy_tui.ui.base_app import BaseApp
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.workers import run_in_thread
 
 if TYPE_CHECKING:
     import asyncio
 
     from textual.widget import Widget
 
-    from alloy_tui.commands.context import CliContext
     from alloy_tui.sandbox.session import SandboxSession
     from alloy_tui.ui.outbox_note import OutboxCounts
 
@@ -173,7 +173,7 @@ class AlloyApp(BaseApp[Path | None]):
         self._outbox_stop = threading.Event()
         folder = outbox_path(self.state.draft, self.state.config_path)
         watch = partial(watch_counts, self, folder, self._outbox_stop)
-        self.run_worker(watch, thread=True, group="outbox-note", exit_on_error=False)
+        run_in_thread(self, watch, what="Counting the queue", group="outbox-note")
 
     def on_outbox_counts(self, message: OutboxCounts) -> None:
         from alloy_tui.ui.outbox_note import note
@@ -211,12 +211,12 @@ class AlloyApp(BaseApp[Path | None]):
         self.push_screen(AlertLogScreen(self.alert_log_path(), self.state.draft.alert_log))
 
 
-def run_wizard(ctx: CliContext) -> None:
-    """Open the wizard for `ctx.config_path` (with `--sandbox`, the throwaway sandbox config)."""
-    app = AlloyApp(ctx.config_path, sandbox=ctx.sandbox)
+def run_wizard(config_path: Path, sandbox: SandboxSession | None = None) -> None:
+    """Open the wizard for `config_path` (with `--sandbox`, the throwaway sandbox config)."""
+    app = AlloyApp(config_path, sandbox=sandbox)
     saved = app.run()
     if saved is not None:
-        note = " (sandbox: removed now)" if ctx.sandbox is not None else ""
+        note = " (sandbox: removed now)" if sandbox is not None else ""
         print(f"alloy-tui: settings saved to {saved}{note}")
     elif app.return_code:
         raise SystemExit(app.return_code)

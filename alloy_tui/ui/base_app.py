@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from textual.binding import Binding
     from textual.dom import DOMNode
 
+    from alloy_tui.ui.workers import ThreadFailed
+
 R = TypeVar("R")
 
 
@@ -42,6 +44,16 @@ class BaseApp(App[R], Generic[R]):
             Segments(self.console.render(traceback, self.console.options))
         )
         self._close_messages_no_wait()
+
+    def on_thread_failed(self, message: ThreadFailed) -> None:
+        """A thread worker stopped on an unexpected error (`ui/workers.py`): said on screen."""
+        self.notify(
+            f"{message.what} stopped: {message.error}",
+            title="Unexpected error",
+            severity="error",
+            timeout=30,
+            markup=False,
+        )
 
     @staticmethod
     def own_bindings(node: DOMNode, key: str) -> list[Binding]:

@@ -1,11 +1,9 @@
 """The outbox in one line for the wizard's title bar ("3 pending, 1 failed: F2 queue"), kept
-up to date by a thread worker that counts again only when the outbox's `meta/` folder changed.
+up to date by a thread worker that counts again (`Outbox.summary`) only when the outbox changed.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,15 +33,16 @@ def watch_counts(owner: DOMNode, outbox: Path, stop: threading.Event) -> None:
     from alloy_tui.core.outbox import Outbox
 
     box = Outbox(outbox)
-    last = None
+    last: object = ("unseen",)
     while not stop.is_set():
-        mtime = None
-        with contextlib.suppress(OSError):
-            mtime = os.stat(outbox / "meta").st_mtime_ns
-        if mtime != last:
-            last = mtime
-            counts = box.counts()
-            pending = counts.get("pending", 0) + counts.get("sending", 0)
-            if not post_from_thread(owner, OutboxCounts(pending, counts.get("failed", 0))):
+        stamp = box.stamp()[0]  # one lstat: it moves with every message queued or gone
+        if stamp != last:
+            last = stamp
+            try:
+                seen = box.summary()
+            except OSError:
+                seen = None
+            pending, failed = (seen.pending, seen.failed) if seen is not None else (0, 0)
+            if not post_from_thread(owner, OutboxCounts(pending, failed)):
                 return
         stop.wait(POLL)

@@ -6,17 +6,27 @@ A thread worker never touches a widget. It calls `post_from_thread(screen, Messa
 runs on the UI thread, updates what is shown. A failure becomes an `Explanation` in one place,
 `explain_failure`, through `alloy_tui.core.explain`, so every step says what happened and what to
 do in the same words as the command line.
+
+The safety net: every thread worker runs through `run_in_thread` (or, for a `@work` method,
+`@reports_errors`): an exception the worker did not expect (a watcher that stops following or
+counting, a bug) becomes one typed `ThreadFailed(what, error)` message, posted to the screen and
+bubbling to the app, where `BaseApp` shows it as an error notification (text escaped, never
+markup). Nothing stops silently behind an unchanged screen; the app keeps running.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from textual.dom import DOMNode
     from textual.message_pump import MessagePump
+    from textual.worker import Worker
 
     from alloy_tui.core.config import Settings
     from alloy_tui.core.errors import Explanation
@@ -39,6 +49,76 @@ class Progress(Message, bubble=False):
 
     text: str
     attempt: object = None
+
+
+@dataclass
+class ThreadFailed(Message, bubble=True):
+    """A thread worker stopped on an error it did not expect. `what` names the work in words
+    ("following the alert log"); `error` is the exception's type and text, already escaped."""
+
+    what: str
+    error: str
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def failure_text(exc: BaseException) -> str:
+    """One line for an unexpected error: its type and text through `printable` (an exception's
+    text may hold bytes from a file or a server)."""
+    from alloy_tui.core.errors import printable
+
+    text = printable(str(exc))[:300]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def guarded(target: MessagePump, what: str, job: Callable[P, T]) -> Callable[P, T | None]:
+    """`job`, with any exception it raises posted to `target` as `ThreadFailed` (None returned)."""
+
+    @functools.wraps(job)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T | None:
+        try:
+            return job(*args, **kwargs)
+        except Exception as exc:  # the safety net: said on screen, never silent
+            post_from_thread(target, ThreadFailed(what, failure_text(exc)))
+            return None
+
+    return run
+
+
+def run_in_thread(
+    owner: DOMNode,
+    job: Callable[[], Any],
+    *,
+    what: str,
+    group: str,
+    exclusive: bool = False,
+) -> Worker[Any]:
+    """The one way to start a thread worker on `owner` (a screen, a widget or the app): an
+    unexpected error in `job` reaches the screen as `ThreadFailed`."""
+    worker: Worker[Any] = owner.run_worker(
+        guarded(owner, what, job),
+        thread=True,
+        group=group,
+        exclusive=exclusive,
+        exit_on_error=False,
+    )
+    return worker
+
+
+def reports_errors(what: str) -> Callable[[Callable[..., T]], Callable[..., T | None]]:
+    """For a `@work(thread=True)` method (under the `@work`): an unexpected error in it is
+    posted to its node as `ThreadFailed`, as `run_in_thread` does."""
+
+    def wrap(method: Callable[..., T]) -> Callable[..., T | None]:
+        @functools.wraps(method)
+        def run(self: MessagePump, *args: Any, **kwargs: Any) -> T | None:
+            return guarded(self, what, method)(self, *args, **kwargs)
+
+        return run
+
+    return wrap
 
 
 def post_from_thread(target: MessagePump, message: Message) -> bool:

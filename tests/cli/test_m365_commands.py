@@ -118,6 +118,31 @@ def test_login_then_send_in_separate_processes(sb: Sandbox, cfg: Path) -> None:
     assert out.returncode == 1 and "Ready to send: no" in out.stdout
 
 
+def test_test_send_through_graph_reaches_the_service_as_mime(sb: Sandbox, cfg: Path) -> None:
+    """One delivery path: the test message is composed as MIME and posted to sendMail as the
+    base64 of it (text/plain), exactly as queued cron mail is; no JSON message."""
+    import base64
+    import email
+    import email.policy
+
+    assert run(cfg, "login").returncode == 0
+    sb.clear_requests()
+    out = run(cfg, "test-send", "--to", "bob@example.com")
+    assert out.returncode == 0, out.stderr
+    [req] = sb.requests("graph")
+    assert req.method == "POST" and req.path.endswith("/me/sendMail")
+    assert req.headers["content-type"] == "text/plain"
+    got = email.message_from_bytes(base64.b64decode(req.body), policy=email.policy.default)
+    assert got["To"] == "bob@example.com" and got["From"] == ACCOUNT
+    assert str(got["Subject"]).startswith("alloy-tui test message from ")
+    assert got["Message-ID"] and got["Date"] and got["X-Mailer"].startswith("alloy-tui ")
+    body = got.get_body(preferencelist=("plain", "html"))
+    assert body is not None and "This is a test message from alloy-tui." in body.get_content()
+    delivered = sb.messages()[-1]  # stored as handed over: MIME, its Message-ID kept
+    assert delivered.message_id == got["Message-ID"] and delivered.api == "graph"
+    assert list(delivered.to) == ["bob@example.com"]
+
+
 def test_failures_explained_with_exit_1(sb: Sandbox, cfg: Path) -> None:
     assert run(cfg, "login").returncode == 0
     out = run(cfg, "test-send", "--to", "bob@example.com", "--from", "helpdesk@contoso.example")

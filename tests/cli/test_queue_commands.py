@@ -58,7 +58,8 @@ def test_list_text_and_empty(setup: tuple[Path, Outbox]) -> None:
     qid = queue(box, "Disk /var 95% full")
     code, out = invoke(config, "queue", "list")
     assert code == 0
-    assert qid in out and "pending" in out and "ops@contoso.com" in out
+    assert out.startswith(qid.split("-")[1] + " ") and qid not in out  # the short form
+    assert "pending" in out and "ops@contoso.com" in out
     assert "Disk /var 95% full" in out and "due now" in out and "1 pending." in out
     assert max(len(line) for line in out.splitlines()) <= 80
 
@@ -176,10 +177,18 @@ def test_delete_failed_only(setup: tuple[Path, Outbox]) -> None:
     assert [m.id for m in box.list()] == [keep]
 
 
-def test_delete_unknown_id_is_exit_1(setup: tuple[Path, Outbox]) -> None:
-    config, _ = setup
-    code, out = invoke(config, "queue", "delete", "--yes", "20261202T043512-3f9a1c7e")
-    assert code == 1 and "No such queued message" in out
+def test_unknown_id_is_bad_input_everywhere(setup: tuple[Path, Outbox]) -> None:
+    """A queue id that names no message is bad input (exit 2) for show, retry and delete alike,
+    and nothing is done when one of several ids is wrong."""
+    config, box = setup
+    keep = queue(box, "keep")
+    for command in (["show"], ["retry"], ["delete", "--yes"]):
+        code, out = invoke(config, "queue", *command, "20261202T043512-3f9a1c7e")
+        assert code == 2 and "No such queued message" in out, (command, out)
+        code, out = invoke(config, "queue", *command, "abcdef12")
+        assert code == 2 and "no queued message has the id 'abcdef12'" in out, (command, out)
+    code, out = invoke(config, "queue", "delete", "--yes", keep, "20261202T043512-3f9a1c7e")
+    assert code == 2 and [m.id for m in box.list()] == [keep]
 
 
 def test_status_shows_pending_failed_and_oldest_age(tmp_path: Path) -> None:
@@ -209,3 +218,68 @@ def test_list_lines_fit_80_columns_with_many_recipients(setup: tuple[Path, Outbo
     assert code == 0
     assert max(len(line) for line in out.splitlines()) <= 80
     assert "person0@example.com +5 more" in out and "…" not in out.splitlines()[0]
+
+
+def twins(box: Outbox) -> tuple[str, str]:
+    """Two queued messages whose short forms share their first 6 characters."""
+    raw = b"To: ops@contoso.com\nSubject: twin\n\nbody\n"
+    first = box.submit(raw, recipients=["ops@contoso.com"], sender="", source="t")
+    second = first[:-2] + ("00" if first[-2:] != "00" else "11")
+    copy = box.path / "messages" / f"{second}.eml"
+    copy.write_bytes((box.path / "messages" / f"{first}.eml").read_bytes())
+    copy.chmod(0o600)
+    meta = box.read_meta(first)
+    assert meta is not None
+    meta["id"] = second
+    box.write_meta(meta)
+    return first, second
+
+
+def test_short_ids_and_unique_prefixes(setup: tuple[Path, Outbox]) -> None:
+    config, box = setup
+    qid = queue(box, "short")
+    short = qid.split("-")[1]
+    for typed in (short, short[:6], qid[:-2], qid.upper().replace("T", "t", 1)):
+        code, out = invoke(config, "queue", "show", typed)
+        assert code == 0 and f"Message {qid}:" in out, (typed, out)
+    make_failed(box, qid)
+    code, out = invoke(config, "queue", "retry", short[:7])
+    assert code == 0 and f"{qid}: pending, due now." in out
+    code, out = invoke(config, "queue", "delete", "--yes", short)
+    assert code == 0 and f"{qid}: deleted." in out and box.list() == []
+
+
+def test_short_prefix_too_short_or_ambiguous_is_bad_input(setup: tuple[Path, Outbox]) -> None:
+    config, box = setup
+    first, second = twins(box)
+    for command in (["show"], ["retry"], ["delete", "--yes"]):
+        code, out = invoke(config, "queue", *command, first.split("-")[1][:5])
+        assert code == 2 and "too short" in out, out
+        code, out = invoke(config, "queue", *command, first.split("-")[1][:6])
+        assert code == 2 and "names 2 queued messages" in out, out
+        assert first in out and second in out  # the candidates, to pick from
+    assert len(box.list()) == 2
+    code, out = invoke(config, "queue", "list")
+    assert first.split("-")[1] in out and second.split("-")[1] in out
+    code, out = invoke(config, "queue", "show", second.split("-")[1])
+    assert code == 0 and f"Message {second}:" in out
+
+
+def test_show_says_each_state_once(setup: tuple[Path, Outbox]) -> None:
+    """No doubled words: "failed", not "failed (failed)"; "sending now" while a runner has it."""
+    config, box = setup
+    failed = queue(box, "failed one")
+    make_failed(box, failed)
+    first = invoke(config, "queue", "show", failed)[1].splitlines()[0]
+    assert first == f"Message {failed}: failed", first
+    sending = queue(box, "sending one")
+    claim = box.claim(sending)
+    assert claim is not None
+    with claim:
+        first = invoke(config, "queue", "show", sending)[1].splitlines()[0]
+    assert first == f"Message {sending}: sending now", first
+    pending = invoke(config, "queue", "show", queue(box, "pending one"))[1].splitlines()[0]
+    assert pending.endswith(": pending (due now)"), pending
+    for line in invoke(config, "queue", "show", failed)[1].splitlines():
+        words = line.split()
+        assert not any(a == b and a.isalpha() for a, b in zip(words, words[1:], strict=False)), line

@@ -66,7 +66,7 @@ def test_sendmail_and_mailq_symlinks_to_alloy_tui(tmp_path: Path) -> None:
     assert bad.returncode == 64 and bad.stderr.startswith(b"sendmail: ")
     q = run(tmp_path / "sbin" / "mailq", stdin=b"", config=config)
     assert q.returncode == 0, q.stderr
-    assert q.stdout.count(b"through the symlink") == 2
+    assert q.stdout.splitlines()[-1] == b"-- 0 Kbytes in 2 Requests."  # sendmail's format
 
 
 def test_console_script_declared() -> None:

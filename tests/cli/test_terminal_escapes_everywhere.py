@@ -88,10 +88,10 @@ def test_no_escape_reaches_the_terminal(hostile: tuple[Path, Path, str], argv: l
     out = text_of(r)
     assert r.returncode in (0, 1), out
     assert terminal_leaks(out) == [], out
-    if argv[0] in ("queue", "mailq", "sendmail", "alloy-sendmail", "alloy-tui-sendmail") and (
-        argv[:2] != ["queue", "flush"]
-    ):
+    if argv[0] == "queue" and argv[:2] != ["queue", "flush"]:
         assert "Disk" in out and "full" in out  # the words around the escapes survive
+    if argv[0] != "queue" and argv[-1] in ("-bp", "mailq"):  # sendmail's format: no subject
+        assert "ops@contoso.test" in out and "Kbytes in 1 Request." in out
     if argv[:2] == ["queue", "show"]:
         assert "X-Raw: abcd" in out and "Subject: =?UTF-8?B?" in out
         assert "Why:" in out and "HELP" not in out

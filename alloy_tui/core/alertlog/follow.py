@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alloy_tui.core.alertlog.reader import complete_end, read_line_at
+from alloy_tui.core.alertlog.lines import complete_end, read_line_at
 
 MAX_ARCHIVES = 1000  # alert_log.keep is at most this
 _PRINT = 256  # bytes kept to recognise the file: its start, and just before the read position

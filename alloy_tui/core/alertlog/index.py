@@ -20,8 +20,9 @@ from itertools import accumulate
 from operator import add
 from pathlib import Path
 
-from alloy_tui.core.alertlog import LEVELS, Entry, parse_line, parse_ts
-from alloy_tui.core.alertlog.reader import complete_end, read_line_at
+from alloy_tui.core.alertlog.entry import Entry, parse_line
+from alloy_tui.core.alertlog.fields import LEVELS, parse_ts
+from alloy_tui.core.alertlog.lines import complete_end, read_line_at
 
 FIRST_BLOCK = 64 * 1024  # the first rows show after reading only this much
 BLOCK = 1024 * 1024

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import re
 import shutil
@@ -27,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alloy_tui.core import filelocks
 from alloy_tui.core.alertlog.fields import LEVELS, now_ts, parse_ts, redact, redact_text
 from alloy_tui.core.config import DEFAULTS, Values
 from alloy_tui.core.errors import AlloyError
@@ -159,7 +159,7 @@ class AlertLogWriter:
         for _ in range(1000):
             fd = self._open(dir_fd)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                filelocks.lock_fd(fd)
                 try:
                     now = os.stat(self.path.name, dir_fd=dir_fd, follow_symlinks=False)
                     same = now.st_ino == os.fstat(fd).st_ino
@@ -180,7 +180,7 @@ class AlertLogWriter:
     def _open_locked(self, dir_fd: int) -> Iterator[int]:
         fd = self._open(dir_fd)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            filelocks.lock_fd(fd)
             yield fd
         finally:
             os.close(fd)

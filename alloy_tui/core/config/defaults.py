@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "network": {"ca_bundle": "", "timeout": 30.0},
     "message": {"default_from": "", "format": "text", "host_name": ""},
     "alert_log": {"path": "", "max_bytes": 10485760, "keep": 5, "retention_days": 90},
+    "log": {"syslog": True},
     "smtp": {
         "host": "",
         "port": 587,

@@ -88,6 +88,11 @@ class AlertLog:
 
 
 @dataclass(frozen=True)
+class MailLog:
+    syslog: bool = True  # the mail log: a line per delivery attempt to syslog (facility mail)
+
+
+@dataclass(frozen=True)
 class Smtp:
     host: str = ""
     port: int = 587
@@ -166,6 +171,7 @@ class Settings:
     network: Network = field(default_factory=Network)
     message: MessageDefaults = field(default_factory=MessageDefaults)
     alert_log: AlertLog = field(default_factory=AlertLog)
+    log: MailLog = field(default_factory=MailLog)
     smtp: Smtp = field(default_factory=Smtp)
     exchange_server: ExchangeServer = field(default_factory=ExchangeServer)
     queue: Queue = field(default_factory=Queue)
@@ -205,6 +211,7 @@ SECTIONS: dict[str, type] = {
     "network": Network,
     "message": MessageDefaults,
     "alert_log": AlertLog,
+    "log": MailLog,
     "smtp": Smtp,
     "exchange_server": ExchangeServer,
     "queue": Queue,

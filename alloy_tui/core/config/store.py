@@ -38,10 +38,10 @@ from alloy_tui.core.config.settings import (
     validate,
 )
 from alloy_tui.core.config.toml_lines import key_lines, line_of
+from alloy_tui.core.filelocks import folder_lock
 from alloy_tui.core.fs import (
     FolderError,
     atomic_write,
-    folder_lock,
     fsync_folder,
     make_folder,
     remove_leftovers,
@@ -63,6 +63,7 @@ __all__ = [
     "load",
     "load_or_default",
     "rebase",
+    "render",
     "save",
     "unknown_keys",
 ]
@@ -275,6 +276,16 @@ def _render(loaded: LoadedConfig, settings: Settings) -> str:
             f"{loaded.path}: internal error: the saved text would not read back the same; nothing was written."
         )
     return text
+
+
+def render(loaded: LoadedConfig, settings: Settings) -> str:
+    """The text `save(loaded, settings)` would write, without writing it (dry runs, diffs).
+
+    Raises SettingsError if the settings don't validate."""
+    problems = validate(settings)
+    if problems:
+        raise SettingsError(problems)
+    return _render(loaded, settings)
 
 
 def _write_target(path: Path) -> Path:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     )
     from alloy_tui.core.health.refresh import KeepaliveResult, keepalive
     from alloy_tui.core.health.syslog_out import send as syslog_send
-    from alloy_tui.core.health.systemd_units import enable_line, unit_dir, units
+    from alloy_tui.core.health.systemd_units import UnitSet, enable_line, unit_dir, unit_set, units
     from alloy_tui.core.health.unit_places import unreachable_programs
     from alloy_tui.core.health.watch import watch_outbox
     from alloy_tui.core.health.webhook import host_of, masked
@@ -61,7 +61,7 @@ __getattr__ = lazy_names(
         "watch": "watch_outbox",
         "syslog_out": "syslog_send=send",
         "unit_places": "unreachable_programs",
-        "systemd_units": "enable_line unit_dir units",
+        "systemd_units": "UnitSet enable_line unit_dir unit_set units",
         "webhook": "host_of masked",
     },
 )
@@ -76,6 +76,7 @@ __all__ = [
     "Job",
     "KeepaliveResult",
     "PlaceProblem",
+    "UnitSet",
     "clock_time",
     "daemon_holder",
     "daemon_jobs",
@@ -98,6 +99,7 @@ __all__ = [
     "start_jobs",
     "syslog_send",
     "unit_dir",
+    "unit_set",
     "units",
     "unreachable_programs",
     "watch_outbox",

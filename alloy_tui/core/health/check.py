@@ -11,11 +11,14 @@ from __future__ import annotations
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.config import Values, paths
 from alloy_tui.core.health.alerts import Condition
 from alloy_tui.core.health.facts import OutboxFacts, last_sent_age, outbox_facts
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox import QueueSummary
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 WORDS = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
@@ -80,11 +83,13 @@ def run_check(config_path: Path, *, now: float | None = None, alert: bool = True
     from alloy_tui.core.config import alert_log_path
     from alloy_tui.core.health import state as health_state
     from alloy_tui.core.health.watch import outbox_conditions
-    from alloy_tui.core.outbox import outbox_path
+    from alloy_tui.core.outbox import Outbox, outbox_path
 
     now = time.time() if now is None else now
     box = outbox_path(settings, config_path)
-    facts = outbox_facts(box, now)
+    # one look at the outbox for every finding below (counts, hold, failures, files)
+    seen = Outbox(box).summary(now, settings.number("monitor.failed_window_hours"))
+    facts = outbox_facts(box, now, seen)
     st = health_state.read_state(health_state.state_path(box))
     result = CheckResult()
     refresh_s = _refresh_age(st, now)
@@ -99,7 +104,7 @@ def run_check(config_path: Path, *, now: float | None = None, alert: bool = True
         "cert_days_left": None,  # no certificate or client secret in use
     }
     _check_outbox(result, settings, facts)
-    _check_delivery(result, settings, config_path, box, facts, now)
+    _check_delivery(result, settings, config_path, seen, facts, now)
     _check_maildrop_ledger(result, box)
     from alloy_tui.core.health.places import alert_log_problem, check_problems
 
@@ -116,7 +121,9 @@ def run_check(config_path: Path, *, now: float | None = None, alert: bool = True
     if unsafe:
         result.add(CRITICAL, unsafe)
     who = ""
-    if settings.text("service") == "exchange-online":
+    from alloy_tui.core.mail import service_of
+
+    if service_of(settings).signs_in:
         who = _check_signin(result, settings, config_path, st, refresh_s)
     result.conditions += outbox_conditions(settings, facts)
     result.summary = _summary(facts, who, refresh_s)
@@ -178,7 +185,7 @@ def _check_delivery(
     result: CheckResult,
     settings: Values,
     config_path: Path,
-    box: Path,
+    seen: QueueSummary,
     facts: OutboxFacts,
     now: float,
 ) -> None:
@@ -187,7 +194,8 @@ def _check_delivery(
     from alloy_tui.core.health import delivery as d
 
     window = settings.number("monitor.failed_window_hours")
-    seen = d.delivery_facts(box, now, window) if facts.readable else d.DeliveryFacts()
+    if not facts.readable:
+        seen = d.DeliveryFacts()
     result.perf["held_s"] = seen.held_s if seen.held_s is not None else 0
     if facts.readable:
         result.conditions.append(d.held_condition(seen.hold, now))
@@ -304,9 +312,9 @@ def _check_signin(
         result.add(
             WARNING, f"no keep-alive for {_age(refresh_s)} (run `alloy-tui keepalive` daily)"
         )
-    ews_online = settings.text("exchange_online.api") == "ews" and (
-        settings.text("exchange_online.cloud") == "global"
-    )
+    from alloy_tui.core.mail import service_of
+
+    ews_online = service_of(settings).retires and settings.text("exchange_online.cloud") == "global"
     if ews_online and date.today() >= EWS_BLOCK_DATE:
         result.add(WARNING, "EWS in use on Exchange Online after its retirement date (use Graph)")
     return who

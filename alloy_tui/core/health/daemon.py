@@ -4,22 +4,25 @@ exits with a clear message instead of draining the same queue twice."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
+
+from alloy_tui.core import filelocks
 
 LOCK_FILE = "daemon.lock"
 
 
 class DaemonLock:
-    def __init__(self, fd: int, path: Path) -> None:
-        self.fd = fd
+    def __init__(self, lock: filelocks.Lock, path: Path) -> None:
+        self.lock = lock
         self.path = path
 
+    @property
+    def fd(self) -> int:
+        return self.lock.fd
+
     def release(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
+        self.lock.release()
 
 
 def daemon_lock(outbox: Path) -> DaemonLock | None:
@@ -28,20 +31,16 @@ def daemon_lock(outbox: Path) -> DaemonLock | None:
     from alloy_tui.core import folders
 
     path = Path(outbox) / LOCK_FILE
-    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
     try:
         with folders.opened(Path(outbox), "the outbox") as dir_fd:
-            fd = os.open(LOCK_FILE, flags, 0o600, dir_fd=dir_fd)
+            lock = filelocks.try_lock(Path(LOCK_FILE), remove=False, dir_fd=dir_fd)
     except OSError as e:
         raise folders.file_error(e, path) from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
+    if lock is None:
         return None
-    os.ftruncate(fd, 0)
-    os.write(fd, f"{os.getpid()}\n".encode())
-    return DaemonLock(fd, path)
+    os.ftruncate(lock.fd, 0)
+    os.write(lock.fd, f"{os.getpid()}\n".encode())
+    return DaemonLock(lock, path)
 
 
 def holder(outbox: Path) -> str:

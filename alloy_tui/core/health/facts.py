@@ -7,7 +7,10 @@ import json
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox import QueueSummary
 
 LOG_TAIL_BYTES = 256 * 1024  # how far back the last mail.sent is looked for
 SENT_EVENTS = ("mail.sent", "notification.sent", "test_message.sent")
@@ -21,60 +24,24 @@ class OutboxFacts(NamedTuple):
     readable: bool = True  # False: nothing is known about the messages
 
 
-def outbox_facts(path: Path, now: float) -> OutboxFacts:
-    from alloy_tui.core.outbox import Outbox
+def outbox_facts(path: Path, now: float, seen: QueueSummary | None = None) -> OutboxFacts:
+    """The outbox's counts and whether it can be used, from its summary (`Outbox.summary`,
+    read here unless given): a symlink or another user's folder is CRITICAL, never followed."""
+    if seen is None:
+        from alloy_tui.core.outbox import Outbox
 
-    unsafe = Outbox(path).problem()  # a symlink, another user's folder: CRITICAL, not followed
-    if unsafe:
-        return OutboxFacts(problem=unsafe, readable=False)
-    problem = writable_problem(path) or Outbox(path).foreign_files()
-    try:
-        if path.exists():
-            os.listdir(path / "meta")
-    except FileNotFoundError:
-        pass
-    except OSError as e:
-        why = f"the outbox {path} cannot be read: {e.strerror or e}"
-        return OutboxFacts(problem=why, readable=False)
-    metas = Outbox(path).metas()
-    failed = sum(1 for m in metas if m.get("state") == "failed")
-    queued = [float(m.get("queued_at") or now) for m in metas if m.get("state") != "failed"]
-    oldest = int(max(0.0, now - min(queued))) if queued else None
-    return OutboxFacts(len(queued), failed, oldest, problem)
+        seen = Outbox(path).summary(now)
+    if not seen.readable:
+        return OutboxFacts(problem=seen.problem, readable=False)
+    problem = writable_problem(path) or seen.foreign
+    return OutboxFacts(seen.pending, seen.failed, seen.oldest_pending_s, problem)
 
 
 def writable_problem(path: Path) -> str:
-    """Why a message could not be written into the outbox now ("" if it could): a probe file
-    in its tmp/ folder, or (not created yet) whether its nearest existing folder is writable."""
-    tmp = path / "tmp"
-    if tmp.exists() and not tmp.is_dir():
-        return f"the outbox {path} cannot be written: {tmp} is not a folder"
-    if not tmp.is_dir():
-        p = path
-        while not p.exists() and p.parent != p:
-            p = p.parent
-        if p.is_dir() and os.access(p, os.W_OK | os.X_OK):
-            return ""
-        return f"the outbox {path} cannot be created ({p} is not writable)"
-    from alloy_tui.core import folders
+    """Why a message could not be written into the outbox now ("" if it could)."""
+    from alloy_tui.core.outbox import Outbox
 
-    probe = f".check-{os.getpid()}"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    try:
-        with (
-            folders.opened(path, "the outbox") as root,
-            folders.opened(tmp, "the outbox folder", parent_fd=root) as tmp_fd,
-        ):
-            folders.unlink_quietly(tmp_fd, probe)  # our pid's leftover
-            try:
-                os.close(os.open(probe, flags, 0o600, dir_fd=tmp_fd))
-            finally:
-                folders.unlink_quietly(tmp_fd, probe)
-    except folders.FolderCheckError as e:
-        return str(e)
-    except OSError as e:
-        return f"the outbox {path} cannot be written: {e.strerror or e}"
-    return ""
+    return Outbox(path).write_problem()
 
 
 def last_sent_age(log_path: Path, now: float) -> int | None:

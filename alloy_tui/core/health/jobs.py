@@ -124,6 +124,8 @@ def watch_job(settings: Settings, config_path: Path) -> Job:
 
 def daemon_jobs(settings: Settings, config_path: Path) -> list[Job]:
     jobs = [watch_job(settings, config_path)]
-    if settings.service == "exchange-online":
+    from alloy_tui.core.mail import service_of
+
+    if service_of(settings).signs_in:
         jobs.insert(0, keepalive_job(settings, config_path))
     return jobs

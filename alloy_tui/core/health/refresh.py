@@ -43,7 +43,9 @@ def keepalive(
 ) -> KeepaliveResult:
     """Refresh the configured account's sign-in now; records, alerts, never raises for a
     refresh that fails (the result says why)."""
-    if settings.service != "exchange-online":
+    from alloy_tui.core.mail import service_of
+
+    if not service_of(settings).signs_in:
         line = f"Nothing to keep alive: service = {settings.service!r} signs in with a password."
         return KeepaliveResult(True, False, "", line)
     from alloy_tui.core.signin import SignIn

@@ -12,12 +12,12 @@ becomes the config's owner first), so the file always belongs to the outbox's ow
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from alloy_tui.core import filelocks
 
 STATE_FILE = "health.json"
 LOCK_FILE = "health.lock"
@@ -57,22 +57,18 @@ def updating(path: Path) -> Iterator[dict[str, Any]]:
         make_folder(path.parent.parent)
     except FolderError as e:
         raise OSError(str(e)) from None
-    with folders.opened(path.parent, "the outbox", create=0o700) as dir_fd:
-        fd = os.open(
-            LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dir_fd
-        )
+    with (
+        folders.opened(path.parent, "the outbox", create=0o700) as dir_fd,
+        filelocks.held(Path(LOCK_FILE), dir_fd=dir_fd),
+    ):
+        data = folders.read_file(dir_fd, path.name, MAX_BYTES + 1)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            data = folders.read_file(dir_fd, path.name, MAX_BYTES + 1)
-            try:
-                state = json.loads(data[:MAX_BYTES] or b"{}") if data is not None else {}
-            except ValueError:
-                state = {}
-            if not isinstance(state, dict):
-                state = {}
-            yield state
-            folders.replace_file(
-                dir_fd, path.name, json.dumps(state, sort_keys=True, indent=1).encode()
-            )
-        finally:
-            os.close(fd)
+            state = json.loads(data[:MAX_BYTES] or b"{}") if data is not None else {}
+        except ValueError:
+            state = {}
+        if not isinstance(state, dict):
+            state = {}
+        yield state
+        folders.replace_file(
+            dir_fd, path.name, json.dumps(state, sort_keys=True, indent=1).encode()
+        )

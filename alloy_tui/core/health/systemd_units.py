@@ -12,9 +12,16 @@ import os
 import shlex
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 from alloy_tui.core.config import Settings, paths
-from alloy_tui.core.health.unit_places import Places, data_places, hardening, program_places
+from alloy_tui.core.health.unit_places import (
+    Places,
+    data_places,
+    hardening,
+    program_places,
+    unreachable,
+)
 
 DAEMON = "alloy-tui-queue.service"
 TIMERS = ("alloy-tui-queue.timer", "alloy-tui-keepalive.timer")
@@ -120,6 +127,11 @@ def _timer(what: str, unit: str, schedule: list[str]) -> str:
     )
 
 
+class UnitSet(NamedTuple):
+    files: dict[str, str]  # file name -> text
+    warnings: list[str]  # why the daemon's service can't start as written (also `# WARNING:` in it)
+
+
 def units(
     settings: Settings,
     config_path: Path,
@@ -128,10 +140,28 @@ def units(
 ) -> dict[str, str]:
     """File name -> text of every unit for `mode` ("user" or "system"). `program`: where the
     interpreter and the package are (default: this process's own, as ExecStart runs them)."""
+    return unit_set(settings, config_path, mode, program).files
+
+
+def unit_set(
+    settings: Settings,
+    config_path: Path,
+    mode: str,
+    program: list[tuple[str, Path]] | None = None,
+) -> UnitSet:
+    """`units`, with the warnings as data: one sentence for each reason the service would not
+    start (a program path the service user can't reach), for the command to print."""
     if mode not in ("user", "system"):
         raise ValueError(f"mode must be 'user' or 'system', got {mode!r}")
     places = data_places(settings, config_path)
     places.program = program_places() if program is None else program
+    run_as = _run_as(config_path, mode)
+    user = run_as[0].removeprefix("User=") if run_as else None
+    warnings = unreachable(places, user) if user and mode == "system" else []
+    return UnitSet(_files(places, config_path, mode), warnings)
+
+
+def _files(places: Places, config_path: Path, mode: str) -> dict[str, str]:
     svc = _service
     return {
         DAEMON: svc(places, config_path, mode, "mail queue runner (outbox, keep-alive, alerts)",

@@ -89,7 +89,9 @@ def data_places(settings: Settings, config_path: Path) -> Places:
 
     if reads_maildrop(settings, config_path):  # the runner reads it: it must write there
         places.writes.append(("the maildrop", maildrop_path(settings, config_path)))
-    if settings.service == "exchange-online":
+    from alloy_tui.core.mail import service_of
+
+    if service_of(settings).signs_in:
         cache = token_cache_path(settings.exchange_online.token_cache, config_path)
         places.writes.append(("the token cache", cache.parent))
     places.writes = _unique([(w, p.expanduser().absolute()) for w, p in places.writes])
@@ -177,6 +179,11 @@ def _root(p: Path, roots: tuple[str, ...]) -> str:
 
 def unreachable_notes(places: Places, user: str) -> list[str]:
     """Comments for the program paths `user` can't reach (e.g. a pyenv under a 0700 /root)."""
+    return [f"# WARNING: {line}" for line in unreachable(places, user)]
+
+
+def unreachable(places: Places, user: str) -> list[str]:
+    """One sentence for each program path `user` can't reach: the service will not start."""
     import pwd
 
     try:
@@ -188,7 +195,7 @@ def unreachable_notes(places: Places, user: str) -> list[str]:
         blocked = blocking_folder(p, entry.pw_uid, entry.pw_gid)
         if blocked is not None:
             out.append(
-                f"# WARNING: {what} {p} can't be reached by {user} ({blocked} is closed to it): "
+                f"{what} {p} can't be reached by {user} ({blocked} is closed to it): "
                 "the service will not start; install alloy-tui system-wide"
             )
     return out

@@ -52,11 +52,13 @@ def watch_outbox(settings: Settings, config_path: Path, *, now: float | None = N
     box = outbox_path(settings, config_path)
     if not box.exists():
         return
-    facts = outbox_facts(box, now)
+    from alloy_tui.core.outbox import Outbox
+
+    seen = Outbox(box).summary(now)  # one look: the counts and the hold
+    facts = outbox_facts(box, now, seen)
     conditions = outbox_conditions(settings, facts)
     if facts.readable:
         from alloy_tui.core.health.delivery import held_condition
-        from alloy_tui.core.outbox import read_hold
 
-        conditions.append(held_condition(read_hold(box) if facts.pending else None, now))
+        conditions.append(held_condition(seen.hold, now))
     notify(settings, config_path, box, conditions, now=now)

@@ -21,48 +21,16 @@ import codecs
 from typing import BinaryIO
 
 from alloy_tui.core.config import Settings
-from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
-
-MB = 1_000_000
-GRAPH_MAX_REQUEST = 4 * MB
-_LIMITS: dict[str, tuple[int, str]] = {
-    "graph": (GRAPH_MAX_REQUEST, "Microsoft Graph accepts at most 4 MB in one request"),
-    "ews": (35 * MB, "Exchange Online accepts messages of at most 35 MB (its default limit)"),
-    "exchange-server": (
-        10 * MB,
-        "Exchange Server accepts messages of at most 10 MB by default (MaxSendSize)",
-    ),
-    "smtp": (35 * MB, "alloy-tui sends at most 35 MB through SMTP"),
-}
-
-
-class MessageTooLarge(ExplainedError):
-    """The message is over the service's size limit; nothing was sent (bad input: exit 2)."""
-
-    exit_code = 2
-
-
-def too_large(size: str, why: str) -> MessageTooLarge:
-    return MessageTooLarge(
-        Explanation(
-            title="The message is too large to send",
-            cause=f"The message is {size}; {why}. Nothing was sent.",
-            fix=(
-                "Send a shorter body: the end of a log is usually what matters "
-                "(`tail -c 1000000 FILE | alloy-tui send ...`), or leave the file where the "
-                "recipients can fetch it and send its location."
-            ),
-            code="too_large",
-            verdict="message",
-        )
-    )
+from alloy_tui.core.errors import UserInputError
+from alloy_tui.core.mail.limits import MessageTooLarge as MessageTooLarge  # re-exported
+from alloy_tui.core.mail.limits import too_large
+from alloy_tui.core.mail.services import service_of
 
 
 def body_limit(settings: Settings) -> tuple[int, str]:
     """(most bytes of body to read, why that is the limit) for the configured service."""
-    from alloy_tui.core.mail.sending import api_of
-
-    return _LIMITS.get(api_of(settings), _LIMITS["smtp"])
+    row = service_of(settings)
+    return row.read_limit, row.read_why
 
 
 def read_body(stream: BinaryIO, settings: Settings) -> bytes:

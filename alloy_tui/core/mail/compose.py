@@ -1,8 +1,6 @@
-"""`send --attach` and `send --queue`: the message built as MIME (stdlib email), then sent raw
-through the configured service or handed to the outbox.
-
-Sending raw reuses `send_message` (same checks, same alert-log entry, same explanations) with a
-small transport that hands the MIME bytes to the raw delivery.
+"""Every message alloy-tui writes itself (`send`, `send --attach`, `send --queue`, `test-send`,
+the wizard's test message) built as MIME (stdlib email): sent now by `sending.send_message`
+through the service's delivery, or handed to the outbox, which sends it the same way.
 """
 
 from __future__ import annotations
@@ -16,10 +14,9 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import UserInputError
 from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES, mb
-from alloy_tui.core.mail.message import OutgoingMessage, SendResult
+from alloy_tui.core.mail.message import OutgoingMessage
 
 
 @dataclass(frozen=True)
@@ -59,10 +56,17 @@ def compose_mime(message: OutgoingMessage, attachments: Sequence[Attachment], se
     msg["Subject"] = message.subject
     msg["Date"] = email_utils.formatdate(localtime=True)
     domain = (message.from_address or sender).rsplit("@", 1)[-1] or "localhost"
-    msg["Message-ID"] = email_utils.make_msgid(domain=domain)
+    msg["Message-ID"] = email_utils.make_msgid(
+        domain=domain if domain.isascii() and domain else "localhost"
+    )
+    from alloy_tui import __version__
+
+    msg["X-Mailer"] = f"alloy-tui {__version__}"
     body: Any = message.body
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
-    msg.set_content(text, subtype="html" if message.html else "plain")
+    # 8-bit text as quoted-printable: 7-bit safe through every relay (no 8BITMIME needed)
+    cte = None if text.isascii() else "quoted-printable"
+    msg.set_content(text, subtype="html" if message.html else "plain", charset="utf-8", cte=cte)
     for a in attachments:
         maintype, _, subtype = a.content_type.partition("/")
         msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
@@ -72,29 +76,3 @@ def compose_mime(message: OutgoingMessage, attachments: Sequence[Attachment], se
             f"The message with its attachments is {mb(len(raw))}; at most {mb(MAX_MESSAGE_BYTES)} can be sent."
         )
     return raw
-
-
-class _RawTransport:
-    """A Transport that sends prepared MIME bytes through an open raw delivery."""
-
-    def __init__(self, delivery: Any, raw: bytes) -> None:
-        self.delivery = delivery
-        self.raw = raw
-        self.signin = getattr(delivery, "signin", None)
-
-    def send(self, message: OutgoingMessage) -> SendResult:
-        result: SendResult = self.delivery.send_raw(
-            self.raw, list(message.to), sender=message.from_address
-        )
-        return result
-
-
-def send_mime(
-    settings: Settings, config_path: Path, message: OutgoingMessage, raw: bytes
-) -> SendResult:
-    """Send `raw` (built from `message`) now: one alert-log entry, ExplainedError on failure."""
-    from alloy_tui.core.mail.raw import open_delivery
-    from alloy_tui.core.mail.sending import send_message
-
-    with open_delivery(settings, config_path) as delivery:
-        return send_message(settings, config_path, message, transport=_RawTransport(delivery, raw))

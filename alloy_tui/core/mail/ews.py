@@ -1,9 +1,10 @@
-"""EWS transport for Exchange Online: exchangelib with the MSAL bearer token.
+"""EWS for Exchange Online: the exchangelib Account over the MSAL bearer token, for the
+delivery (raw_ews.EwsDelivery).
 
 Version pinned (Exchange2016 / build 15.20) so there is no version probe, autodiscover off,
-delegate access, `author` for on-behalf sends, and `send(save_copy=False)`: exactly one
-CreateItem (SendOnly) request. ErrorServerBusy / 503 are retried after the server's back-off,
-bounded. exchangelib loads only here (and never on the Graph path).
+delegate access (app-only: impersonation); a 503's Retry-After is kept as the back-off
+(ErrorServerBusy), which the foreground waits out (`backoff.py`) and the runner schedules.
+exchangelib loads only here (and never on the Graph path).
 """
 
 from __future__ import annotations
@@ -12,16 +13,12 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core.errors import ExplainedError, Explanation
 from alloy_tui.core.mail import m365
-from alloy_tui.core.mail.ews_message import build_ews_message
-from alloy_tui.core.mail.message import OutgoingMessage, SendResult
 
 if TYPE_CHECKING:
     import requests
     from exchangelib import Account as ExAccount  # untyped: Any to mypy, a name to readers
 
-    from alloy_tui.core.explain import ExplainContext
     from alloy_tui.core.signin import AccessToken, AppOnlySignIn, SignIn
 
 _classes: dict[str, type[Any]] = {}  # exchangelib subclasses (exchangelib is untyped)
@@ -92,7 +89,7 @@ def _exchangelib_classes() -> dict[str, type[Any]]:
     return _classes
 
 
-def exchange_account(t: m365.M365Transport, token: AccessToken, account: str) -> ExAccount:
+def exchange_account(t: m365.M365Client, token: AccessToken, account: str) -> ExAccount:
     """The exchangelib Account these settings send with (no request yet): delegate access for a
     signed-in user; for an app-only token, `account` impersonated (the SOAP ExchangeImpersonation
     header; X-AnchorMailbox alone is not enough). One Configuration, one connection."""
@@ -128,76 +125,3 @@ def exchange_account(t: m365.M365Transport, token: AccessToken, account: str) ->
         access_type=IMPERSONATION if t.app_only else DELEGATE,
         default_timezone=UTC,
     )
-
-
-class EwsTransport(m365.M365Transport):
-    api = "ews"
-
-    def send(self, message: OutgoingMessage) -> SendResult:
-        account, from_address, token = self._prepare(message)
-        from exchangelib.errors import ErrorInternalServerTransientError, ErrorServerBusy
-
-        from alloy_tui.core import net
-
-        classes = _exchangelib_classes()
-        ctx = self._ctx(account, from_address)
-        backoff = m365.Backoff(self.max_attempts, self.max_total_wait)
-        started = time.monotonic()
-        ex_account: ExAccount | None = None
-        try:
-            ex_account = exchange_account(self, token, account)
-            msg = build_ews_message(ex_account, message, from_address)
-            while True:
-                backoff.next_attempt()
-                self.last_attempts = backoff.attempts
-                try:
-                    msg.send(save_copy=False)
-                    break
-                except (ErrorServerBusy, ErrorInternalServerTransientError) as e:
-                    if isinstance(e, classes["server_busy"]):
-                        wait = e.server_back_off
-                    else:  # a SOAP ErrorServerBusy carries BackOffMilliseconds
-                        wait = getattr(e, "back_off", None)
-                    wait = float(wait) if wait is not None else 2.0**backoff.attempts
-                    if backoff.wait(wait):
-                        continue
-                    raise
-        except ExplainedError:
-            raise
-        except Exception as e:
-            raise ExplainedError(self._explain(e, ctx, backoff)) from None
-        finally:
-            self.last_request_id = net.last_request_id()
-            if ex_account is not None:
-                try:
-                    ex_account.protocol.close()
-                except Exception:
-                    pass
-        return SendResult(
-            api="ews",
-            account=account,
-            from_address=from_address or account,
-            to=tuple(message.to),
-            duration_ms=int((time.monotonic() - started) * 1000),
-            request_id=self.last_request_id,
-            attempts=backoff.attempts,
-        )
-
-    def _explain(self, e: BaseException, ctx: ExplainContext, backoff: m365.Backoff) -> Explanation:
-        from exchangelib.errors import (
-            ErrorInternalServerTransientError,
-            ErrorServerBusy,
-        )
-
-        from alloy_tui.core.explain import explain
-
-        ex = explain(e, ctx)
-        from alloy_tui.core import net
-
-        if not ex.request_id:
-            ex.request_id = net.last_request_id()
-        extra: dict[str, Any] = {}
-        if isinstance(e, ErrorServerBusy | ErrorInternalServerTransientError):
-            extra["gave_up"] = backoff.summary()
-            ex.cause = f"{ex.cause} alloy-tui tried {backoff.summary()} and gave up."
-        return m365.with_attempts(self._refine(ex, ctx.from_address), backoff, extra)

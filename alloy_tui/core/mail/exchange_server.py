@@ -3,7 +3,7 @@
 The EWS URL is ``[exchange_server] ews_endpoint`` (https only: Basic sends the password with
 every request). The version is pinned to Exchange 2013 SP1, which every supported on-premises
 Exchange (2013 SP1, 2016, 2019, Subscription Edition) accepts, so there is no version probe and
-no autodiscover when sending (`exchange_server_discover` finds the URL for `status` and the wizard). One CreateItem (SendOnly) request per message, ``author`` for From delegation.
+no autodiscover when sending (`exchange_server_discover` finds the URL for `status` and the wizard). Messages go as MIME (raw_ews.ExchangeServerDelivery): one CreateItem (SendOnly) each.
 TLS trusts the system store plus ``[network] ca_bundle`` through `net.register_requests_host`,
 limited to the EWS host. The password comes from `alloy_tui.core.secrets.passwords` and never appears in
 an exception, a result or a log line. exchangelib loads only inside these functions.
@@ -20,8 +20,7 @@ from urllib.parse import urlsplit
 from alloy_tui.core.config import EXCHANGE_AUTH, Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
 from alloy_tui.core.explain import ExplainContext
-from alloy_tui.core.mail.ews_message import build_ews_message
-from alloy_tui.core.mail.message import OutgoingMessage, SendResult
+from alloy_tui.core.mail.message import OutgoingMessage
 
 if TYPE_CHECKING:  # exchangelib has no type information: these names are for the reader
     from exchangelib import Account, Configuration
@@ -83,7 +82,10 @@ def mailbox_address(settings: Settings, message: OutgoingMessage | None = None) 
     return message.from_address if message is not None else ""
 
 
-class ExchangeServerTransport:
+class ExchangeServerClient:
+    """Settings, password, the exchangelib Account and explanations for Exchange Server: what
+    the delivery (raw_ews.ExchangeServerDelivery) and `status` share."""
+
     api = "exchange-server"
 
     def __init__(
@@ -189,55 +191,6 @@ class ExchangeServerTransport:
 
         return scrub(ex, password)
 
-    # ------------------------------------------------------------------------- sending
-    def send(self, message: OutgoingMessage) -> SendResult:
-        started = time.monotonic()
-        check_exchange_settings(self.settings)
-        if not message.to:
-            raise UserInputError("The message has no recipients.")
-        s = self.settings.exchange_server
-        from_address = message.from_address or self.settings.message.default_from
-        primary = mailbox_address(self.settings, message)
-        if not primary:
-            raise UserInputError(
-                "With a DOMAIN\\user username, set message.default_from to this account's e-mail address "
-                "(or use the account's user@domain name as exchange_server.username)."
-            )
-        account_label = s.username.strip()
-        password = self._get_password()
-        from alloy_tui.core import net
-
-        ex_account: Account | None = None
-        self.last_attempts = 1
-        try:
-            ex_account = self._account(password, primary)
-            msg = build_ews_message(ex_account, message, from_address)
-            msg.send(save_copy=False)
-        except AlloyError:
-            raise
-        except Exception as e:
-            ex = self.explain(e, account_label, from_address, password)
-            ex.request_id = ex.request_id or net.last_request_id()
-            ex.details.update(
-                duration_ms=int((time.monotonic() - started) * 1000),
-                endpoint=self.endpoint,
-                auth=s.auth,
-                api="exchange-server",
-            )
-            raise ExplainedError(ex) from None
-        finally:
-            self.last_request_id = net.last_request_id()
-            _close(ex_account)
-        return SendResult(
-            api="exchange-server",
-            account=account_label,
-            from_address=from_address or primary,
-            to=tuple(message.to),
-            duration_ms=int((time.monotonic() - started) * 1000),
-            request_id=self.last_request_id,
-            extra={"endpoint": self.endpoint, "auth": s.auth, "version": PINNED_VERSION},
-        )
-
 
 def _forget_protocol(config: Configuration) -> None:
     """Drop exchangelib's process-wide cached Protocol (it holds the credentials) for `config`."""
@@ -277,7 +230,7 @@ def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
         + (" (looking for it by Autodiscover)" if discover else ""),
         f"Account: {s.username or '(none)'}, {s.auth.upper()} authentication, EWS {PINNED_VERSION}",
     ]
-    transport = ExchangeServerTransport(settings, config_path)
+    transport = ExchangeServerClient(settings, config_path)
     started = time.monotonic()
     password = ""
     found = ""
@@ -300,7 +253,7 @@ def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
             found = result.ews_url
             lines.append(f"Autodiscover found: {found} (asked {result.source})")
             settings = settings.with_section("exchange_server", ews_endpoint=found)
-            transport = ExchangeServerTransport(settings, config_path)
+            transport = ExchangeServerClient(settings, config_path)
         ex_account = transport._account(password, primary)
         from exchangelib.errors import ResponseMessageError
 

@@ -1,22 +1,19 @@
-"""Pieces shared by the Graph and EWS transports (no heavy imports here)."""
+"""Pieces shared by the Graph and EWS deliveries (no heavy imports here): the sign-in, the
+From rules, endpoints, explanations."""
 
 from __future__ import annotations
 
 import email.utils
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation
-from alloy_tui.core.mail.message import OutgoingMessage, validate_message
 
 if TYPE_CHECKING:
     from alloy_tui.core.explain import ExplainContext
-    from alloy_tui.core.signin import AccessToken, AppOnlySignIn, SignIn
-
-MAX_ATTEMPTS = 4  # the first try and three retries after throttling
-MAX_TOTAL_WAIT = 60.0  # seconds spent waiting on Retry-After across one send, at most
+    from alloy_tui.core.signin import AppOnlySignIn, SignIn
 
 
 def sign_in(
@@ -77,54 +74,14 @@ def retry_after_seconds(value: str | None, default: float) -> float:
     return max(0.0, when.timestamp() - time.time())
 
 
-class Backoff:
-    """Bounded retries: at most `max_attempts` tries and `max_total_wait` seconds of waiting.
-
-    `wait(seconds)` sleeps at least the server's wait and returns True, or returns False at once
-    when another try would go past either bound (the caller then gives up, explained).
-    """
-
-    def __init__(
-        self, max_attempts: int = MAX_ATTEMPTS, max_total_wait: float = MAX_TOTAL_WAIT
-    ) -> None:
-        self.max_attempts = max_attempts
-        self.max_total_wait = max_total_wait
-        self.attempts = 0
-        self.waited = 0.0
-        self.waits: list[float] = []
-
-    def next_attempt(self) -> int:
-        self.attempts += 1
-        return self.attempts
-
-    def wait(self, seconds: float) -> bool:
-        if self.attempts >= self.max_attempts or self.waited + seconds > self.max_total_wait:
-            return False
-        time.sleep(seconds)
-        self.waited += seconds
-        self.waits.append(seconds)
-        return True
-
-    def summary(self) -> str:
-        waits = ", ".join(f"{w:g} s" for w in self.waits) or "none"
-        return f"{self.attempts} attempt(s), waited {waits}"
-
-
-def with_attempts(
-    ex: Explanation, backoff: Backoff, extra: dict[str, Any] | None = None
-) -> Explanation:
-    ex.details = {**ex.details, "attempts": backoff.attempts, **(extra or {})}
-    return ex
-
-
 def _app_only_class() -> type[AppOnlySignIn]:
     from alloy_tui.core.signin import AppOnlySignIn
 
     return AppOnlySignIn
 
 
-class M365Transport:
-    """What the Graph and EWS transports share: settings, sign-in, endpoints, retry limits."""
+class M365Client:
+    """What the Graph and EWS deliveries share: settings, sign-in, endpoints, the From rules."""
 
     api = ""
 
@@ -133,9 +90,6 @@ class M365Transport:
         settings: Settings,
         config_path: Path,
         signin: SignIn | AppOnlySignIn | None = None,
-        *,
-        max_attempts: int = MAX_ATTEMPTS,
-        max_total_wait: float = MAX_TOTAL_WAIT,
     ) -> None:
         from alloy_tui.core.net import clouds
 
@@ -143,9 +97,6 @@ class M365Transport:
         self.config_path = config_path
         self.signin = sign_in(settings, config_path, signin)
         self.endpoints = clouds.endpoints(settings)
-        self.max_attempts = max_attempts
-        self.max_total_wait = max_total_wait
-        self.last_attempts = 0
         self.last_request_id = ""
 
     @property
@@ -184,26 +135,24 @@ class M365Transport:
             host=urlsplit(self._endpoint()).hostname or "",
         )
 
-    def _prepare(self, message: OutgoingMessage) -> tuple[str, str, AccessToken]:
-        """Check everything local before any request: message, CA bundle, From, token.
-
-        Returns (account, from_address, token info).
-        """
+    def sender_for(self, from_address: str) -> str:
+        """The From a message composed now carries: the account itself (also when
+        `from_address` is the account's own address), or another mailbox when 'From'
+        delegation is on. Checked before any request: a bad CA bundle, a different From with
+        delegation off (ExplainedError), no account signed in."""
         from alloy_tui.core import net
 
-        validate_message(message)
         net.ssl_context(self.settings, self.config_path)  # a bad CA bundle stops us here
         account = self.signin.username()
         try:
-            from_address = resolve_from(self.settings, account, message.from_address)
+            other = resolve_from(self.settings, account, from_address)
         except ExplainedError as e:
             if self.app_only:  # no sign-in again and no Mail.Send.Shared for an app
                 e.explanation.fix = (
                     f"Leave the From address empty (or set it to {account}), or turn on "
                     "exchange_online.from_delegation = true; then "
-                    f"{message.from_address} must grant {account} Send As or Send on Behalf "
+                    f"{from_address} must grant {account} Send As or Send on Behalf "
                     "and be in the app's management scope."
                 )
             raise
-        token = self.signin.get_token_info(self.api)
-        return self.signin.username() or account, from_address, token
+        return other or account

@@ -1,11 +1,11 @@
-"""What is sent (and the one check of it, `validate_message`) and what came back, independent
-of the transport."""
+"""What is sent (and the one check of it, `validate_message`) and what came back, whatever the
+service: a foreground send composes the message as MIME (`compose`) and every service's
+delivery sends it (`raw.Delivery.send_raw`)."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from alloy_tui.core.errors import Explanation, UserInputError, clean_fields
 from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
@@ -39,15 +39,9 @@ class SendResult:
         clean_fields(self, "account", "from_address", "request_id")  # the server may set these
 
 
-class Transport(Protocol):
-    """Sends one message; raises ExplainedError (alloy_tui.core.errors) on any failure."""
-
-    def send(self, message: OutgoingMessage) -> SendResult: ...
-
-
 def validate_message(message: OutgoingMessage) -> OutgoingMessage:
     """The one check of a message before anything is sent (the command line, `send_message`,
-    each transport): at least one valid recipient, a one-line subject, a valid From when given.
+    the test message): at least one valid recipient, a one-line subject, a valid From when given.
     Returns it normalised; UserInputError (one sentence naming the field) if not."""
     if not message.to:
         raise UserInputError("No recipient: give at least one address to send to (--to).")

@@ -27,7 +27,6 @@ from email import utils as email_utils
 from email.message import Message
 from typing import TYPE_CHECKING, NamedTuple
 
-from alloy_tui.core.config import setting
 from alloy_tui.core.mail.addresses import LINE_BREAKS
 from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES  # re-exported
 from alloy_tui.core.mail.limits import message_limit, over_limit
@@ -44,6 +43,7 @@ from alloy_tui.core.mail.mime_headers import (
     split_head,
 )
 from alloy_tui.core.mail.sendable import sendable_size
+from alloy_tui.core.mail.services import sending_account as sending_account  # re-exported
 
 if TYPE_CHECKING:
     from alloy_tui.core.config import Settings, Values
@@ -76,17 +76,6 @@ def end_at_lone_dot(raw: bytes) -> bytes:
     if raw.endswith(b"\n."):
         raw = raw[:-1]
     return raw
-
-
-def sending_account(settings: Settings | Values) -> str:
-    """The mailbox alloy-tui sends as: the signed-in account (app-only: the app's mailbox), or
-    the SMTP/Exchange user name."""
-    service = setting(settings, "service")
-    if service == "exchange-online":
-        app_only = setting(settings, "exchange_online.auth") == "certificate"
-        return str(setting(settings, f"exchange_online.{'mailbox' if app_only else 'account'}"))
-    user = str(setting(settings, f"{'smtp' if service == 'smtp' else 'exchange_server'}.username"))
-    return user if "@" in user else ""
 
 
 # ---------------------------------------------------------------- prepare

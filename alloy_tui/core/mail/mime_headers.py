@@ -11,6 +11,7 @@ from email import utils as email_utils
 from email.message import Message
 from email.parser import BytesParser
 
+from alloy_tui.core.mail import headers
 from alloy_tui.core.mail.addresses import LINE_BREAKS
 from alloy_tui.core.mail.local_names import MessageRefused
 
@@ -25,11 +26,7 @@ def split_head(raw: bytes) -> tuple[bytes, bytes, bytes]:
             "the message starts with an empty line, so it has no headers; sendmail reads an "
             "RFC 5322 message: header lines (To:, Subject:), an empty line, then the body."
         )
-    ends = [(raw.find(sep), sep) for sep in (b"\n\n", b"\n\r\n")]
-    found = [(at, sep) for at, sep in ends if at >= 0]
-    at, sep = min(found) if found else (len(raw), b"")
-    head = raw[: at + 1] if found else raw
-    body = raw[at + len(sep) :] if found else b""
+    head, _, body = headers.split_head(raw)
     first_line = head.split(b"\n", 1)[0]
     linesep = "\r\n" if first_line.endswith(b"\r") else "\n"
     return head, linesep.encode(), body

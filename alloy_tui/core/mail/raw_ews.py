@@ -14,13 +14,16 @@ from typing import Any, NoReturn
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, UserInputError
-from alloy_tui.core.mail import m365, raw
+from alloy_tui.core.mail import m365
 from alloy_tui.core.mail.exchange_server import (
-    ExchangeServerTransport,
+    PINNED_VERSION,
+    ExchangeServerClient,
     check_exchange_settings,
     mailbox_address,
 )
 from alloy_tui.core.mail.exchange_server import _close as close_account
+from alloy_tui.core.mail.headers import for_exchange, from_header_address, other_from
+from alloy_tui.core.mail.limits import size_refusal
 from alloy_tui.core.mail.message import SendResult
 from alloy_tui.core.mail.sendable import make_sendable
 
@@ -28,7 +31,7 @@ from alloy_tui.core.mail.sendable import make_sendable
 def mime_item(ex_account: Any, message: bytes, recipients: Sequence[str]) -> Any:
     from exchangelib import Message
 
-    return Message(account=ex_account, mime_content=raw.for_exchange(message, recipients))
+    return Message(account=ex_account, mime_content=for_exchange(message, recipients))
 
 
 class _Base:
@@ -56,7 +59,7 @@ class _Base:
         return SendResult(
             api=self.api,
             account=account,
-            from_address=raw.from_header_address(message) or account,
+            from_address=from_header_address(message) or account,
             to=tuple(recipients),
             duration_ms=int((time.monotonic() - started) * 1000),
             request_id=net.last_request_id(),
@@ -64,11 +67,11 @@ class _Base:
         )
 
 
-class EwsDelivery(_Base, m365.M365Transport):
+class EwsDelivery(_Base, m365.M365Client):
     api = "ews"
 
     def __init__(self, settings: Settings, config_path: Path, *, signin: Any = None) -> None:
-        m365.M365Transport.__init__(self, settings, config_path, signin)
+        m365.M365Client.__init__(self, settings, config_path, signin)
         self._account = ""
         self.token_acquisitions = 0
 
@@ -90,7 +93,7 @@ class EwsDelivery(_Base, m365.M365Transport):
     ) -> SendResult:
         started = time.monotonic()
         message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
-        too_big = raw.check_size(len(message))
+        too_big = size_refusal(len(message), self.settings)
         if too_big is not None:
             raise ExplainedError(too_big)
         ex_account = self._ready()
@@ -123,13 +126,21 @@ class EwsDelivery(_Base, m365.M365Transport):
         from alloy_tui.core import net
         from alloy_tui.core.explain import explain
 
-        other = raw.other_from(message, self._account)
+        other = other_from(message, self._account)
         ex = self._refine(explain(e, self._ctx(self._account, other)), other)
         ex.request_id = ex.request_id or net.last_request_id()
         wait = getattr(e, "server_back_off", None) or getattr(e, "back_off", None)
         if wait:
             ex.details["retry_after"] = float(wait)
+        if _busy(e):  # the foreground waits and tries again
+            ex.details["busy"] = True
         raise ExplainedError(ex) from None
+
+
+def _busy(e: BaseException) -> bool:
+    """exchangelib's ErrorServerBusy (a SOAP back-off or a 503) or a transient server error."""
+    names = {cls.__name__ for cls in type(e).__mro__}
+    return bool(names & {"ErrorServerBusy", "ErrorInternalServerTransientError"})
 
 
 def _refused_token(e: BaseException) -> bool:
@@ -137,12 +148,17 @@ def _refused_token(e: BaseException) -> bool:
     return any(cls.__name__ == "UnauthorizedError" for cls in type(e).__mro__)
 
 
-class ExchangeServerDelivery(_Base, ExchangeServerTransport):
+class ExchangeServerDelivery(_Base, ExchangeServerClient):
     api = "exchange-server"
 
     def __init__(self, settings: Settings, config_path: Path) -> None:
-        ExchangeServerTransport.__init__(self, settings, config_path)
+        ExchangeServerClient.__init__(self, settings, config_path)
         self._secret = ""
+
+    def sender_for(self, from_address: str) -> str:
+        """The From a message composed now carries: the one asked for, else
+        [message] default_from, else the account's address."""
+        return from_address or self.settings.message.default_from or mailbox_address(self.settings)
 
     def _ready(self) -> Any:
         if self._ex_account is not None:
@@ -163,7 +179,7 @@ class ExchangeServerDelivery(_Base, ExchangeServerTransport):
     ) -> SendResult:
         started = time.monotonic()
         message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
-        too_big = raw.check_size(len(message))
+        too_big = size_refusal(len(message), self.settings)
         if too_big is not None:
             raise ExplainedError(too_big)
         label = self.settings.exchange_server.username.strip()
@@ -175,9 +191,18 @@ class ExchangeServerDelivery(_Base, ExchangeServerTransport):
         except Exception as e:
             from alloy_tui.core import net
 
-            ex = self.explain(e, label, "", self._secret)
+            ex = self.explain(e, label, other_from(message, label), self._secret)
             ex.request_id = ex.request_id or net.last_request_id()
-            ex.details.update(endpoint=self.endpoint, api="exchange-server")
+            ex.details.update(
+                duration_ms=int((time.monotonic() - started) * 1000),
+                endpoint=self.endpoint,
+                auth=self.settings.exchange_server.auth,
+                api="exchange-server",
+            )
             self.close()
             raise ExplainedError(ex) from None
-        return self._result(label, message, recipients, started)
+        result = self._result(label, message, recipients, started)
+        result.extra.update(
+            endpoint=self.endpoint, auth=self.settings.exchange_server.auth, version=PINNED_VERSION
+        )
+        return result

@@ -3,8 +3,8 @@
 a text/plain body (202 = accepted). One access token and one httpx client serve
 every message of a run; the token is renewed only when it is about to expire, or once on a 401.
 
-No retries here: the outbox runner decides when to try again (429/503 with their Retry-After
-are in the explanation's details).
+No retries here: the outbox runner decides when to try again, a foreground send waits in
+`backoff.with_backoff` (429/503 with their Retry-After are in the explanation's details).
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ from typing import Any
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation
-from alloy_tui.core.mail import m365, raw
+from alloy_tui.core.mail import m365
+from alloy_tui.core.mail.headers import for_exchange, from_header_address, other_from
+from alloy_tui.core.mail.limits import GRAPH_MAX_RAW_BYTES, size_refusal
 from alloy_tui.core.mail.message import SendResult
 from alloy_tui.core.mail.sendable import make_sendable
 
+BUSY_STATUSES = (429, 503)  # throttled, busy: `backoff.with_backoff` tries again
 TOKEN_MARGIN = 120.0  # renew an access token this many seconds before it expires
 
 
@@ -39,7 +42,7 @@ def large_message_fix(app_only: bool = False) -> str:
     )
 
 
-class GraphDelivery(m365.M365Transport):
+class GraphDelivery(m365.M365Client):
     api = "graph"
 
     def __init__(self, settings: Settings, config_path: Path, *, signin: Any = None) -> None:
@@ -48,6 +51,7 @@ class GraphDelivery(m365.M365Transport):
         self._token: Any = None
         self._account = ""
         self.token_acquisitions = 0
+        self.client_request_id = ""
 
     def __enter__(self) -> GraphDelivery:
         return self
@@ -76,39 +80,36 @@ class GraphDelivery(m365.M365Transport):
     ) -> SendResult:
         started = time.monotonic()
         message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
-        mime = raw.for_exchange(message, recipients)
-        large = len(mime) > raw.GRAPH_MAX_RAW_BYTES
-        too_big = raw.check_size(len(message))
-        if too_big is None and large and not self.settings.exchange_online.large_messages:
-            too_big = raw.too_big(
-                len(message),
-                raw.GRAPH_MAX_RAW_BYTES,
-                "the most Graph's sendMail takes in one request (about 4 MB once base64-encoded)",
-                large_message_fix(self.app_only),
-            )
+        mime = for_exchange(message, recipients)  # once: the draft path reads it too
+        large = len(mime) > GRAPH_MAX_RAW_BYTES
+        too_big = size_refusal(len(mime), self.settings, large_message_fix(self.app_only))
         if too_big is not None:
             raise ExplainedError(too_big)
         self._ready()
         if large:
             from alloy_tui.core.mail.raw_graph_large import send_large
 
-            request_id = send_large(self, message, recipients)
+            request_id = send_large(self, message, mime)
         else:
             body = base64.b64encode(mime)
             url = f"{self.mailbox_url}/sendMail"
             resp = self._call("POST", url, content=body, mime=True)
             if resp.status_code != 202:
-                raise ExplainedError(self._explain(resp, raw.other_from(message, self._account)))
+                raise ExplainedError(self._explain(resp, other_from(message, self._account)))
             request_id = resp.headers.get("request-id", "")
         self.last_request_id = request_id
         return SendResult(
             api="graph",
             account=self._account,
-            from_address=raw.from_header_address(message) or self._account,
+            from_address=from_header_address(message) or self._account,
             to=tuple(recipients),
             duration_ms=int((time.monotonic() - started) * 1000),
             request_id=request_id,
-            extra={"size": str(len(message)), **({"via": "draft"} if large else {})},
+            extra={
+                "size": str(len(message)),
+                "client_request_id": self.client_request_id,
+                **({"via": "draft"} if large else {}),
+            },
         )
 
     def _call(
@@ -127,8 +128,12 @@ class GraphDelivery(m365.M365Transport):
             h = dict(headers or {})
             if auth:
                 h["Authorization"] = f"Bearer {self._token.token}"
+                self.client_request_id = str(uuid.uuid4())
                 h.update(
-                    {"client-request-id": str(uuid.uuid4()), "return-client-request-id": "true"}
+                    {
+                        "client-request-id": self.client_request_id,
+                        "return-client-request-id": "true",
+                    }
                 )
             if mime:
                 h["Content-Type"] = "text/plain"
@@ -163,4 +168,6 @@ class GraphDelivery(m365.M365Transport):
         after = resp.headers.get("Retry-After")
         if after:
             ex.details["retry_after"] = m365.retry_after_seconds(after, 0.0)
+        if resp.status_code in BUSY_STATUSES:  # the foreground waits and tries again
+            ex.details["busy"] = True
         return ex

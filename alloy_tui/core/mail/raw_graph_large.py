@@ -13,17 +13,40 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
-from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import getaddresses
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from alloy_tui.core.errors import ExplainedError, Explanation
-from alloy_tui.core.mail import raw
+from alloy_tui.core.mail.headers import other_from
 from alloy_tui.core.mail.raw_graph_text import body_as_attachment, with_body_of
 
-if TYPE_CHECKING:
-    from alloy_tui.core.mail.raw_graph import GraphDelivery
+
+class GraphRequests(Protocol):
+    """What the draft path needs of the Graph delivery (raw_graph.GraphDelivery)."""
+
+    _account: str
+
+    @property
+    def app_only(self) -> bool: ...
+
+    @property
+    def mailbox_url(self) -> str: ...
+
+    def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        mime: bool = False,
+        auth: bool = True,
+    ) -> Any: ...
+
+    def _explain(self, resp: Any, from_address: str = "") -> Explanation: ...
+
 
 INLINE_LIMIT = 3_000_000  # attachments under this go in one request (base64: 4 MB less JSON)
 CHUNK = 10 * 320 * 1024  # 3.2 MiB: a multiple of 320 KiB, under 4 MiB
@@ -77,9 +100,10 @@ def needs_read_write(account: str) -> Explanation:
     )
 
 
-def send_large(d: GraphDelivery, message: bytes, recipients: Sequence[str]) -> str:
-    """Send through a draft; returns the request id of the send. ExplainedError on failure."""
-    exchange = with_body_of(raw.for_exchange(message, recipients), message)
+def send_large(d: GraphRequests, message: bytes, mime: bytes) -> str:
+    """Send through a draft; returns the request id of the send. ExplainedError on failure.
+    `mime` is `message` with its recipient headers made for Exchange (`for_exchange`)."""
+    exchange = with_body_of(mime, message)
     msg = email.message_from_bytes(exchange, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     base = f"{d.mailbox_url}/messages"
@@ -99,7 +123,7 @@ def send_large(d: GraphDelivery, message: bytes, recipients: Sequence[str]) -> s
             _attach(d, f"{base}/{draft_id}/attachments", part)
         resp = d._call("POST", f"{base}/{draft_id}/send")
         if resp.status_code != 202:
-            raise ExplainedError(d._explain(resp, raw.other_from(message, d._account)))
+            raise ExplainedError(d._explain(resp, other_from(message, d._account)))
     except BaseException:
         try:
             d._call("DELETE", f"{base}/{draft_id}")
@@ -109,7 +133,7 @@ def send_large(d: GraphDelivery, message: bytes, recipients: Sequence[str]) -> s
     return str(resp.headers.get("request-id", ""))
 
 
-def _attach(d: GraphDelivery, url: str, part: EmailMessage) -> None:
+def _attach(d: GraphRequests, url: str, part: EmailMessage) -> None:
     data = part.get_payload(decode=True)
     content = data if isinstance(data, bytes) else b""
     item: dict[str, Any] = {

@@ -13,9 +13,9 @@ import json
 from email.message import EmailMessage
 from typing import Any
 
-from alloy_tui.core.mail.limits import mb
+from alloy_tui.core.mail.headers import split_head
+from alloy_tui.core.mail.limits import GRAPH_MAX_REQUEST, mb
 
-GRAPH_MAX_REQUEST = 4 * 1024 * 1024  # Graph refuses a request body over 4 MB
 DRAFT_LIMIT = GRAPH_MAX_REQUEST - 64 * 1024  # room for headers and JSON escapes
 PREVIEW_LINES = 20
 PREVIEW_CHARS = 2000
@@ -24,11 +24,9 @@ PREVIEW_CHARS = 2000
 def with_body_of(exchange: bytes, original: bytes) -> bytes:
     """`exchange`'s header block (recipients rewritten, CRLF) over `original`'s body bytes, so
     text read from it, and output.txt, has the line ends the program wrote."""
-    from alloy_tui.core.mail.sendable import split_body
-
-    end = exchange.find(b"\r\n\r\n")
-    body = split_body(original)[1]
-    return exchange if end < 0 or not body else exchange[: end + 4] + body
+    head, blank, _ = split_head(exchange)
+    body = split_head(original)[2]
+    return exchange if not blank or not body else head + blank + body
 
 
 def draft_size(draft: dict[str, Any]) -> int:

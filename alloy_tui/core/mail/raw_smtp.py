@@ -10,15 +10,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from alloy_tui.core.config import Settings
-from alloy_tui.core.errors import ExplainedError, Explanation
+from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
 from alloy_tui.core.explain import explain_smtp
-from alloy_tui.core.mail import raw
+from alloy_tui.core.mail.headers import from_header_address, without_bcc
+from alloy_tui.core.mail.limits import size_refusal
 from alloy_tui.core.mail.message import SendResult
 from alloy_tui.core.mail.sendable import make_sendable
 from alloy_tui.core.mail.smtp import (
     _NETWORK_ERRORS,
-    SmtpTransport,
+    SmtpClient,
     _close,
+    _size_option,
     check_smtp_settings,
     from_address_for,
     queue_id,
@@ -26,7 +28,7 @@ from alloy_tui.core.mail.smtp import (
 from alloy_tui.core.mail.smtp_envelope import Envelope, transact
 
 
-class SmtpDelivery(SmtpTransport):
+class SmtpDelivery(SmtpClient):
     def __init__(self, settings: Settings, config_path: Path) -> None:
         super().__init__(settings, config_path)
         self._conn: smtplib.SMTP | None = None
@@ -43,6 +45,18 @@ class SmtpDelivery(SmtpTransport):
         if self._conn is not None:
             _close(self._conn)
             self._conn = None
+
+    def sender_for(self, from_address: str) -> str:
+        """The From a message composed now carries (and its MAIL FROM): the one asked for,
+        else [message] default_from, else the username when it is an address."""
+        check_smtp_settings(self.settings)
+        found = from_address_for(self.settings, from_address)
+        if not found:
+            raise UserInputError(
+                "No From address: set message.default_from (or use an e-mail address as "
+                "smtp.username)."
+            )
+        return found
 
     def _open(self) -> smtplib.SMTP:
         if self._conn is not None:
@@ -68,12 +82,10 @@ class SmtpDelivery(SmtpTransport):
     ) -> SendResult:
         started = time.monotonic()
         message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
-        too_big = raw.check_size(len(message))
+        too_big = size_refusal(len(message), self.settings)
         if too_big is not None:
             raise ExplainedError(too_big)
-        envelope_from = (
-            sender or from_address_for(self.settings) or raw.from_header_address(message)
-        )
+        envelope_from = sender or from_address_for(self.settings) or from_header_address(message)
         if not envelope_from:
             raise ExplainedError(
                 Explanation(
@@ -84,14 +96,10 @@ class SmtpDelivery(SmtpTransport):
                     verdict="settings",
                 )
             )
-        data = raw.without_bcc(message)
+        data = without_bcc(message)
         refused: dict[str, tuple[int, str]] = {}
         try:
-            try:
-                got = self._transmit(data, envelope_from, list(recipients))
-            except smtplib.SMTPServerDisconnected:
-                self.close()  # an idle connection the server dropped: one fresh try
-                got = self._transmit(data, envelope_from, list(recipients))
+            got = self._within_deadline(data, envelope_from, list(recipients))
             refused = got.refused
             if not got.accepted:  # every recipient refused at RCPT: nothing was sent
                 raise smtplib.SMTPRecipientsRefused(
@@ -112,6 +120,8 @@ class SmtpDelivery(SmtpTransport):
             extra["refused"] = "; ".join(
                 f"{a}: {c} {t}" for a, (c, t) in sorted(got.refused.items())
             )
+        if s.security == "none" and s.username:
+            extra["warning"] = "the password was sent over an unencrypted connection"
         return SendResult(
             api="smtp",
             account=s.username,
@@ -132,6 +142,21 @@ class SmtpDelivery(SmtpTransport):
             ex.details["refused_recipients"] = [address]
         return ex
 
+    def _within_deadline(self, data: bytes, envelope_from: str, to: list[str]) -> Envelope:
+        """One message under [network] timeout per command (however slowly a server
+        trickles its replies); a connection the server dropped while idle is reopened once."""
+        with self._deadline() as d:
+            try:
+                try:
+                    return self._transmit(data, envelope_from, to)
+                except smtplib.SMTPServerDisconnected:
+                    self.close()  # an idle connection the server dropped: one fresh try
+                    return self._transmit(data, envelope_from, to)
+            except _NETWORK_ERRORS:
+                if d.expired:
+                    raise d.exceeded() from None
+                raise
+
     def _transmit(self, data: bytes, envelope_from: str, to: list[str]) -> Envelope:
         conn = self._open()
         options: list[str] = []
@@ -144,6 +169,7 @@ class SmtpDelivery(SmtpTransport):
             options.append("SMTPUTF8")
         if (international or not data.isascii()) and conn.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
+        options += _size_option(conn, len(data))  # over the server's SIZE: refused before MAIL
         return transact(conn, data, envelope_from, to, options, reset=True)
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import base64
 import re
 
+from alloy_tui.core.mail.headers import split_head
+
 _BARE_CR = re.compile(rb"\r(?!\n)")
 _C1 = re.compile(rb"[\x80-\x9f]")
 PLAIN_ENCODINGS = ("", "7bit", "8bit", "binary")  # transfer encodings that carry bytes as they are
@@ -44,13 +46,10 @@ def text_charset(data: bytes) -> str:
 
 
 def split_body(raw: bytes) -> tuple[bytes, bytes]:
-    """(header block with its last line ending, body)."""
-    ends = [(raw.find(sep), sep) for sep in (b"\n\n", b"\n\r\n")]
-    found = [(at, sep) for at, sep in ends if at >= 0]
-    if not found:
-        return raw, b""
-    at, sep = min(found)
-    return raw[: at + 1], raw[at + len(sep) :]
+    """(header block with its last line ending, body): `headers.split_head` without the
+    empty line."""
+    head, _, body = split_head(raw)
+    return head, body
 
 
 def _binary(data: bytes) -> bool:

@@ -1,4 +1,10 @@
-"""Send a message or the test message through the configured service; log and explain.
+"""Send a message or the test message now, through the configured service; log and explain.
+
+The one delivery path: the message is checked (`validate_message`), its From decided by the
+service's rules (`sender_for`: delegation for Microsoft 365, default_from for the others),
+composed as MIME (`compose.compose_mime`, attachments included), held to the service's limit
+(`limits.over_limit`) and sent by the service's delivery (`Delivery.send_raw`, as the outbox
+runner sends queued mail), under the foreground's back-off (`backoff.with_backoff`).
 
 Every attempt writes exactly one alert-log entry (``<event>.sent`` or ``<event>.failed``) with
 recipient, From, account, API, duration, Microsoft request id and error code, never a token.
@@ -13,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alloy_tui.core.config import SECTIONS, ExchangeOnline, Settings
+from alloy_tui.core.config import SECTIONS, Settings
 from alloy_tui.core.errors import (
     AlloyError,
     ExplainedError,
@@ -21,51 +27,28 @@ from alloy_tui.core.errors import (
     SettingsNotReady,
     UserInputError,
 )
-from alloy_tui.core.mail.message import OutgoingMessage, SendResult, Transport, validate_message
+from alloy_tui.core.mail.backoff import Backoff, with_backoff
+from alloy_tui.core.mail.message import OutgoingMessage, SendResult, validate_message
+from alloy_tui.core.mail.services import SERVICES, open_delivery, service_of
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from alloy_tui.core.mail.compose import Attachment
+    from alloy_tui.core.mail.raw import Delivery
     from alloy_tui.core.signin import SignIn
 
-API_LABELS = {
-    "graph": "Microsoft Graph",
-    "ews": "EWS",
-    "smtp": "SMTP",
-    "exchange-server": "Exchange Server (EWS)",
-}
+API_LABELS = {row.key: row.label for row in SERVICES.values()}
 
 
 def api_of(settings: Settings) -> str:
-    return (
-        settings.exchange_online.api if settings.service == "exchange-online" else settings.service
-    )
+    return service_of(settings).key
 
 
-def make_transport(
-    settings: Settings, config_path: Path, signin: SignIn | None = None
-) -> Transport:
-    """The transport for settings.service (and exchange_online.api); imports only that one."""
-    if settings.service == "exchange-online":
-        if settings.exchange_online.api == "ews":
-            from alloy_tui.core.mail.ews import EwsTransport
-
-            return EwsTransport(settings, config_path, signin)
-        from alloy_tui.core.mail.graph import GraphTransport
-
-        return GraphTransport(settings, config_path, signin)
-    if settings.service == "smtp":
-        from alloy_tui.core.mail.smtp import SmtpTransport
-
-        return SmtpTransport(settings, config_path)
-    from alloy_tui.core.mail.exchange_server import ExchangeServerTransport
-
-    return ExchangeServerTransport(settings, config_path)
-
-
-def _account_hint(settings: Settings, transport: Any) -> str:
-    section = settings.service_section()
-    if not isinstance(section, ExchangeOnline):  # SMTP, Exchange Server: the configured user
-        return section.username
-    signin = getattr(transport, "signin", None)
+def _account_hint(settings: Settings, delivery: Any) -> str:
+    if not service_of(settings).signs_in:  # SMTP, Exchange Server: the configured user
+        return str(getattr(settings.service_section(), "username", ""))
+    signin = getattr(delivery, "signin", None)
     try:
         return (signin.username() if signin is not None else "") or settings.exchange_online.account
     except AlloyError:
@@ -107,8 +90,8 @@ def _settings_explanation(e: UserInputError, key: str, config_path: Path) -> Exp
 _SECRET_KEY_RE = re.compile(r"pass|secret|token|auth_header|credential", re.I)
 
 
-def _transport_details(details: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    """What a transport reported beyond the common fields (the server's reply, refused
+def _delivery_details(details: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """What a delivery reported beyond the common fields (the server's reply, refused
     recipients, a warning, the server or endpoint used), for the alert-log entry. Keys that
     look secret are dropped here, not left to the writer's redaction."""
     out: dict[str, Any] = {}
@@ -141,31 +124,35 @@ def send_message(
     message: OutgoingMessage,
     *,
     event: str = "notification",
-    transport: Transport | None = None,
+    attachments: Sequence[Attachment] = (),
     signin: SignIn | None = None,
+    delivery: Delivery | None = None,
+    backoff: Backoff | None = None,
 ) -> SendResult:
-    """Send one message; one alert-log entry; ExplainedError on any failure."""
+    """Send one message now, composed as MIME, through the service's delivery; one alert-log
+    entry; ExplainedError on any failure. `delivery`: one already open (the caller closes
+    it); `backoff`: the bounds of the foreground's waiting (default: 4 tries, 60 s)."""
     started = time.monotonic()
-    api = api_of(settings)
     details: dict[str, Any] = {
         "to": list(message.to),
         "from": message.from_address,
         "account": "",
-        "api": api,
+        "api": service_of(settings).key,
         "service": settings.service,
         "subject": message.subject,
     }
     if message.body_charset != "utf-8":
         details["body_charset"] = message.body_charset
     what = "Test message" if event == "test_message" else "Notification"
+    owned = delivery is None
     try:
         try:
             message = validate_message(message)
             details.update(to=list(message.to), subject=message.subject)
-            if transport is None:
-                transport = make_transport(settings, config_path, signin)
-            details["account"] = _account_hint(settings, transport)
-            result = transport.send(message)
+            if delivery is None:
+                delivery = open_delivery(settings, config_path, signin=signin)
+            details["account"] = _account_hint(settings, delivery)
+            result = _send(settings, delivery, message, attachments, backoff or Backoff())
         except ExplainedError:
             raise
         except UserInputError as e:
@@ -190,31 +177,14 @@ def send_message(
                 settings, account=str(details["account"]), from_address=message.from_address
             )
             raise ExplainedError(explain(e, ctx)) from None
+        finally:
+            if owned and delivery is not None:
+                delivery.close()
     except KeyboardInterrupt as e:  # Ctrl+C, or SIGTERM/SIGHUP raised as one by the command line
         _log_interrupted(settings, config_path, event, what, details, e, started)
         raise
     except ExplainedError as e:
-        ex = e.explanation
-        details.update(
-            duration_ms=int((time.monotonic() - started) * 1000),
-            request_id=ex.request_id or getattr(transport, "last_request_id", ""),
-            error_code=ex.code,
-            attempts=ex.details.get("attempts", getattr(transport, "last_attempts", 0) or 1),
-            error=ex.title,
-            cause=ex.cause,
-            fix=ex.fix,
-        )
-        if not details["account"] and transport is not None:
-            details["account"] = _account_hint(settings, transport)
-        details.update(_transport_details(details, ex.details))
-        _log(
-            settings,
-            config_path,
-            "error",
-            f"{event}.failed",
-            f"{what} to {', '.join(details['to']) or '(nobody)'} failed: {ex.title}",
-            details,
-        )
+        _log_failed(settings, config_path, event, what, details, e.explanation, delivery, started)
         raise
     details.update(
         account=result.account,
@@ -225,7 +195,7 @@ def send_message(
         attempts=result.attempts,
         transport_ms=result.duration_ms,
     )
-    details.update(_transport_details(details, result.extra))
+    details.update(_delivery_details(details, result.extra))
     label = API_LABELS.get(result.api, result.api)
     text = f"{what} sent to {', '.join(result.to)} via {label} from {result.from_address}"
     # Some recipients refused, or the password crossed the network unencrypted: still sent,
@@ -235,6 +205,70 @@ def send_message(
         text += f"; refused: {result.extra['refused']}"
     _log(settings, config_path, "warning" if notable else "info", f"{event}.sent", text, details)
     return result
+
+
+def _log_failed(
+    settings: Settings,
+    config_path: Path,
+    event: str,
+    what: str,
+    details: dict[str, Any],
+    ex: Explanation,
+    delivery: Delivery | None,
+    started: float,
+) -> None:
+    details.update(
+        duration_ms=int((time.monotonic() - started) * 1000),
+        request_id=ex.request_id or getattr(delivery, "last_request_id", ""),
+        error_code=ex.code,
+        attempts=ex.details.get("attempts", 1),
+        error=ex.title,
+        cause=ex.cause,
+        fix=ex.fix,
+    )
+    if not details["account"] and delivery is not None:
+        details["account"] = _account_hint(settings, delivery)
+    details.update(_delivery_details(details, ex.details))
+    _log(
+        settings,
+        config_path,
+        "error",
+        f"{event}.failed",
+        f"{what} to {', '.join(details['to']) or '(nobody)'} failed: {ex.title}",
+        details,
+    )
+
+
+def _send(
+    settings: Settings,
+    delivery: Delivery,
+    message: OutgoingMessage,
+    attachments: Sequence[Attachment],
+    backoff: Backoff,
+) -> SendResult:
+    """The From by the service's rules, the MIME, the size check, then send_raw (again while
+    the service says it is busy)."""
+    from alloy_tui.core.mail.compose import compose_mime
+    from alloy_tui.core.mail.headers import split_head
+    from alloy_tui.core.mail.limits import check_now
+
+    sender = delivery.sender_for(message.from_address)
+    message = dataclasses.replace(message, from_address=sender)
+    raw = compose_mime(message, attachments, sender)
+    check_now(len(raw), settings)  # bad input: exit 2, nothing sent
+    result = with_backoff(lambda: delivery.send_raw(raw, list(message.to), sender=sender), backoff)
+    message_id = _message_id(split_head(raw)[0])
+    if message_id:
+        result.extra.setdefault("message_id", message_id)
+    return result
+
+
+def _message_id(head: bytes) -> str:
+    for line in head.decode("ascii", "replace").splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "message-id":
+            return value.strip()
+    return ""
 
 
 def _log_interrupted(
@@ -268,17 +302,19 @@ def send_test_message(
     from_address: str = "",
     *,
     signin: SignIn | None = None,
+    backoff: Backoff | None = None,
 ) -> SendResult:
-    """Build the test message (says host, service, API, account, From, time) and send it."""
+    """Build the test message (says host, service, API, account, From, time) and send it, by
+    the same delivery as every other message."""
     from alloy_tui.core.mail.testmessage import build_test_message
 
-    transport: Transport | None = None
+    delivery: Delivery | None = None
     account = ""
     try:
-        transport = make_transport(settings, config_path, signin)
-        account = _account_hint(settings, transport)
+        delivery = open_delivery(settings, config_path, signin=signin)
+        account = _account_hint(settings, delivery)
     except AlloyError:
-        transport = None
+        delivery = None
     try:
         message = build_test_message(settings, account, to, from_address)
     except UserInputError:
@@ -288,6 +324,16 @@ def send_test_message(
             body="",
             from_address=from_address,
         )
-    return send_message(
-        settings, config_path, message, event="test_message", transport=transport, signin=signin
-    )
+    try:
+        return send_message(
+            settings,
+            config_path,
+            message,
+            event="test_message",
+            signin=signin,
+            delivery=delivery,
+            backoff=backoff,
+        )
+    finally:
+        if delivery is not None:
+            delivery.close()

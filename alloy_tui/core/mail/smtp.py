@@ -15,10 +15,6 @@ import smtplib
 import socket
 import ssl
 import time
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.policy import SMTPUTF8 as SMTPUTF8_POLICY
-from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +27,6 @@ from alloy_tui.core.explain import (
     StartTlsNotOffered,
     explain_smtp,
 )
-from alloy_tui.core.mail.message import OutgoingMessage, SendResult
-from alloy_tui.core.mail.smtp_envelope import send_envelope as send_envelope  # re-exported
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 _QUEUE_ID_RES = (
@@ -111,18 +105,19 @@ def check_smtp_settings(settings: Settings) -> None:
         raise UserInputError("smtp.username must be a single line.")
 
 
-def from_address_for(settings: Settings, message: OutgoingMessage | None = None) -> str:
-    """From: the message's, else [message] default_from, else the username if it is an address."""
-    if message is not None and message.from_address:
-        return message.from_address
+def from_address_for(settings: Settings, from_address: str = "") -> str:
+    """From: the one given, else [message] default_from, else the username if it is an address."""
+    if from_address:
+        return from_address
     if settings.message.default_from:
         return settings.message.default_from
     user = settings.smtp.username
     return user if "@" in user else ""
 
 
-class SmtpTransport:
-    """Sends one message per `send` over a fresh SMTP connection."""
+class SmtpClient:
+    """Settings, password, connection, login and explanations for an SMTP server: what the
+    delivery (raw_smtp.SmtpDelivery) and `status` share."""
 
     api = "smtp"
 
@@ -228,92 +223,6 @@ class SmtpTransport:
         )
         return ExplainedError(ex)
 
-    # ------------------------------------------------------------------------- sending
-    def send(self, message: OutgoingMessage) -> SendResult:
-        started = time.monotonic()
-        check_smtp_settings(self.settings)
-        s = self.settings.smtp
-        from_address = from_address_for(self.settings, message)
-        if not from_address:
-            raise UserInputError(
-                "No From address: set message.default_from (or use an e-mail address as smtp.username)."
-            )
-        if not message.to:
-            raise UserInputError("The message has no recipients.")
-        password = self._get_password() if s.username else ""
-        email = build_email(message, from_address, sender=s.username)
-        tls = self._ssl_context() if s.security != "none" else None
-        try:
-            with self._deadline() as d:
-                try:
-                    conn = self.connect(tls)
-                    try:
-                        if s.username:
-                            self.login(conn, s.username, password)
-                        reply, refused = transmit(conn, email, from_address, list(message.to))
-                    finally:
-                        _close(conn)
-                except _NETWORK_ERRORS:
-                    if d.expired:
-                        raise d.exceeded() from None
-                    raise
-        except _NETWORK_ERRORS as e:
-            raise self._fail(e, started, from_address, password) from e
-        extra = {"host": s.host, "port": str(s.port), "security": s.security, "reply": reply}
-        extra["message_id"] = str(email["Message-ID"])
-        if refused:
-            extra["refused"] = "; ".join(f"{a}: {c} {t}" for a, (c, t) in sorted(refused.items()))
-        if s.security == "none" and s.username:
-            extra["warning"] = "the password was sent over an unencrypted connection"
-        return SendResult(
-            api="smtp",
-            account=s.username,
-            from_address=from_address,
-            to=tuple(message.to),
-            duration_ms=int((time.monotonic() - started) * 1000),
-            request_id=queue_id(reply),
-            extra=extra,
-        )
-
-
-def build_email(message: OutgoingMessage, from_address: str, *, sender: str = "") -> EmailMessage:
-    """The RFC 5322 message: From, To, Subject, Date, Message-ID, and a text or HTML body."""
-    msg = EmailMessage()
-    msg["From"] = from_address
-    if sender and "@" in sender and sender.lower() != from_address.lower():
-        msg["Sender"] = sender
-    msg["To"] = ", ".join(message.to)
-    msg["Subject"] = message.subject
-    msg["Date"] = formatdate(localtime=True)
-    domain = from_address.rpartition("@")[2]
-    msg["Message-ID"] = make_msgid(
-        domain=domain if domain.isascii() and domain else _local_hostname()
-    )
-    from alloy_tui import __version__
-
-    msg["X-Mailer"] = f"alloy-tui {__version__}"
-    subtype = "html" if message.html else "plain"
-    cte = None if message.body.isascii() else "quoted-printable"
-    msg.set_content(message.body, subtype=subtype, charset="utf-8", cte=cte)
-    return msg
-
-
-def transmit(
-    conn: smtplib.SMTP, email: EmailMessage, from_address: str, to: list[str]
-) -> tuple[str, dict[str, tuple[int, str]]]:
-    """MAIL, RCPT, DATA; returns the DATA reply (for the queue id) and any refused recipients."""
-    international = not all(a.isascii() for a in [from_address, *to])
-    options: list[str] = []
-    if international:
-        if not conn.has_extn("smtputf8"):
-            raise smtplib.SMTPNotSupportedError(
-                "The server does not support international (non-ASCII) addresses (no SMTPUTF8)."
-            )
-        options += ["SMTPUTF8", "BODY=8BITMIME"]
-    data = email.as_bytes(policy=SMTPUTF8_POLICY if international else SMTP_POLICY)
-    options += _size_option(conn, len(data))
-    return send_envelope(conn, data, from_address, to, options)
-
 
 def _size_option(conn: smtplib.SMTP, size: int) -> list[str]:
     """["SIZE=n"] when the server announces SIZE (RFC 1870); MessageTooLarge, before MAIL FROM,
@@ -322,7 +231,7 @@ def _size_option(conn: smtplib.SMTP, size: int) -> list[str]:
         return []
     limit = (conn.esmtp_features.get("size") or "").strip()
     if limit.isdigit() and int(limit) > 0 and size > int(limit):
-        from alloy_tui.core.mail.body import too_large
+        from alloy_tui.core.mail.limits import too_large
 
         raise too_large(
             f"{size:,} bytes as sent",
@@ -357,13 +266,3 @@ def _close(conn: smtplib.SMTP) -> None:
         conn.quit()
     except Exception:  # noqa: BLE001 - the message is already accepted (or already failed)
         conn.close()
-
-
-# ----------------------------------------------------------------------------- status
-
-
-def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
-    """Connect, greet, secure and sign in; report what was found (`smtp_status`)."""
-    from alloy_tui.core.mail.smtp_status import status as probe
-
-    return probe(settings, config_path)

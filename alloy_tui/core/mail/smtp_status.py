@@ -11,7 +11,7 @@ from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError
 from alloy_tui.core.mail.smtp import (
     _NETWORK_ERRORS,
-    SmtpTransport,
+    SmtpClient,
     _close,
     check_smtp_settings,
     from_address_for,
@@ -24,7 +24,7 @@ def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
     """Connect, greet, secure and (when a username is set) sign in; report what was found."""
     s = settings.smtp
     lines = [f"Server: {s.host or '(no host)'}:{s.port}, security {s.security}"]
-    transport = SmtpTransport(settings, config_path)
+    transport = SmtpClient(settings, config_path)
     started = time.monotonic()
     password = ""
     deadline = transport._deadline()

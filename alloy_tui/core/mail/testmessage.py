@@ -9,43 +9,10 @@ from typing import TYPE_CHECKING
 
 from alloy_tui.core.mail.addresses import check_header_text, parse_address
 from alloy_tui.core.mail.message import OutgoingMessage, validate_message
+from alloy_tui.core.mail.services import describe
 
 if TYPE_CHECKING:
     from alloy_tui.core.config import Settings
-
-SERVICE_NAMES = {
-    "exchange-online": "Exchange Online (Microsoft 365)",
-    "smtp": "SMTP",
-    "exchange-server": "Microsoft Exchange Server (on-premises)",
-}
-API_NAMES = {"graph": "Microsoft Graph", "ews": "Exchange Web Services (EWS)"}
-CLOUD_NAMES = {
-    "global": "",
-    "usgov-high": "US Government GCC High",
-    "usgov-dod": "US Government DoD",
-    "china": "China (21Vianet)",
-}
-
-
-def _service_and_api(settings: Settings) -> tuple[str, str]:
-    service = settings.service
-    name = SERVICE_NAMES.get(service, service)
-    if service == "exchange-online":
-        eo = settings.exchange_online
-        cloud = CLOUD_NAMES.get(eo.cloud, eo.cloud)
-        if cloud:
-            name = f"{name}, {cloud}"
-        return name, API_NAMES.get(eo.api, eo.api)
-    if service == "smtp":
-        smtp = settings.smtp
-        security = {"none": "no encryption", "starttls": "STARTTLS", "ssl": "SSL/TLS"}.get(
-            smtp.security, smtp.security
-        )
-        return name, f"SMTP to {smtp.host or '(no host set)'}:{smtp.port} ({security})"
-    if service == "exchange-server":
-        ex = settings.exchange_server
-        return name, f"EWS at {ex.ews_endpoint or '(no endpoint set)'} ({ex.auth.upper()})"
-    return name, ""
 
 
 def _when(now: datetime) -> tuple[str, str]:
@@ -93,7 +60,7 @@ def build_test_message(
     host = " ".join(host.split())
     now = now or datetime.now(UTC)
     utc, local = _when(now)
-    service, api = _service_and_api(settings)
+    service, api = describe(settings)
     who = account or "(not signed in)"
     if sender and account and sender.lower() != account.lower():
         from_line = f"{sender} (sent by {account} on behalf of {sender})"

@@ -2,7 +2,7 @@
 
     drop(submit_folder(), raw, Envelope(...))      # any user: sendmail when it can't use the config
     intake(folder, box, settings, config_path, log) # the runner (the config's owner): into the outbox
-    MaildropIntake(settings, config_path, box).take(if_changed=True)   # run_queue's hook
+    MaildropIntake(settings, config_path, box).take(if_changed=True)   # an intake core/daemon.py hands run_queue
 
 The submitting side finds the folder by ``$ALLOY_TUI_MAILDROP`` or /var/spool/alloy-tui/maildrop
 (it cannot read the config); the runner by ``[queue] maildrop``, else the same default.

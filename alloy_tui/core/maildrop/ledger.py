@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -62,37 +61,33 @@ class Ledger:
             self.drop(fp)
 
     def save(self) -> None:
+        """Written (or removed, when empty) relative to the checked outbox folder: never
+        through a symlink, never in a folder that is not this user's alone."""
         if not self.dirty:
             return
-        from alloy_tui.core.fs import atomic_write
+        from alloy_tui.core import folders
 
-        if not self.entries:
-            try:
-                os.unlink(self.path)
-            except FileNotFoundError:
-                pass
-        else:
-            text = json.dumps({"version": 1, "entries": self.entries}, sort_keys=True)
-            atomic_write(self.path, text.encode())
+        with folders.opened(self.path.parent, "the outbox") as dir_fd:
+            if not self.entries:
+                folders.unlink_quietly(dir_fd, LEDGER_FILE)
+                folders.fsync_fd(dir_fd)
+            else:
+                text = json.dumps({"version": 1, "entries": self.entries}, sort_keys=True)
+                folders.replace_file(dir_fd, LEDGER_FILE, text.encode())
         self.dirty = False
 
 
 def read_entries(path: Path) -> dict[str, dict[str, Any]]:
-    """The ledger's entries; {} when there is none (or it is not a regular file of ours)."""
+    """The ledger's entries; {} when there is none (or it is not a regular file of ours, or
+    the outbox folder is not a checked one)."""
+    from alloy_tui.core import folders
+
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return {}
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > 16 << 20:
-            return {}
-        with os.fdopen(os.dup(fd), "rb") as f:
-            data = json.loads(f.read())
+        with folders.opened(path.parent, "the outbox") as dir_fd:
+            raw = folders.read_file(dir_fd, path.name, 16 << 20)
+        data = json.loads(raw) if raw is not None else None
     except (OSError, ValueError):
         return {}
-    finally:
-        os.close(fd)
     entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
         return {}

@@ -21,7 +21,6 @@ sendmail, are removed.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import stat
@@ -31,12 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alloy_tui.core import filelocks
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import printable
 from alloy_tui.core.fs import fsync_folder
 from alloy_tui.core.maildrop.drop_file import HeaderError, parse
 from alloy_tui.core.maildrop.ledger import STUCK, Ledger, fingerprint
-from alloy_tui.core.maildrop.reading import Changed, limit, read_drop_file, user_name
+from alloy_tui.core.maildrop.reading import Changed, limit, read_drop_file
 from alloy_tui.core.maildrop.refusals import (
     ASIDE_PREFIX,
     Refusals,
@@ -46,6 +46,7 @@ from alloy_tui.core.maildrop.refusals import (
     dispose,
     prune,
     shown,
+    user_name,
 )
 from alloy_tui.core.outbox import Outbox, OutboxError
 
@@ -75,17 +76,12 @@ def usable(folder: Path) -> bool:
 def _only_one(box: Outbox) -> Iterator[bool]:
     """One intake per outbox at a time (two runners must not both submit a file)."""
     with box.folders() as (root,):  # the checked outbox folder: never through a symlink
-        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
-        fd = os.open("maildrop.lock", flags, 0o600, dir_fd=root)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
+        lock = filelocks.try_lock(Path("maildrop.lock"), remove=False, dir_fd=root)
+    if lock is None:
+        yield False
+        return
+    with lock:
         yield True
-    finally:
-        os.close(fd)
 
 
 def intake(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from alloy_tui.core.fs import read_at_most
 from alloy_tui.core.maildrop.drop_file import MAX_HEADER_BYTES
-from alloy_tui.core.maildrop.refusals import Refused
+from alloy_tui.core.maildrop.refusals import Refused, user_name
 
 
 class Changed(Exception):
@@ -21,17 +21,6 @@ def limit() -> int:
     from alloy_tui.core.mail import MAX_MESSAGE_BYTES
 
     return MAX_MESSAGE_BYTES + MAX_HEADER_BYTES
-
-
-def user_name(uid: int | None) -> str:
-    if uid is None:
-        return "unknown"
-    import pwd
-
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
 
 
 def read_drop_file(

@@ -21,12 +21,13 @@ import os
 import shutil
 import stat
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from alloy_tui.core.errors import printable
-from alloy_tui.core.fs import fsync_folder, write_all
+from alloy_tui.core.fs import fsync_fd, fsync_folder, write_all
 
 ASIDE_PREFIX = ".refused-"
 SHOWN_FILES = 20  # per summary entry: the names and reasons of the first ones
@@ -117,9 +118,19 @@ class Refusals:
         return text, {"count": len(self.files), "files": files}
 
 
-def _user(uid: int) -> str:
-    from alloy_tui.core.maildrop.reading import user_name
+def user_name(uid: int | None) -> str:
+    """The user's name, "uid 1234" when it has none, "unknown" when there is no uid."""
+    if uid is None:
+        return "unknown"
+    import pwd
 
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _user(uid: int) -> str:
     return user_name(uid)
 
 
@@ -135,38 +146,61 @@ def _short(reason: str) -> str:
     return reason.removeprefix("it is ").removeprefix("its ")
 
 
+@contextlib.contextmanager
+def _maildrop_fd(folder: Path) -> Iterator[int]:
+    """The maildrop folder (already judged by folder_check.py), never through a symlink."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
 def dispose(
     folder: Path, name: str, st: os.stat_result, why: Refused, refused: Path
 ) -> tuple[str, str | None]:
     """Remove or move aside the refused entry; (what was done, where it is kept). Stuck if
-    nothing could be done."""
-    path = folder / name
+    nothing could be done. Every step relative to the maildrop's descriptor."""
+    try:
+        with _maildrop_fd(folder) as drop_fd:
+            return _dispose_in(drop_fd, folder, name, st, why, refused)
+    except Stuck:
+        raise
+    except OSError as e:
+        from alloy_tui.core.fs import why as why_text
+
+        raise Stuck(f"it could be neither removed nor moved aside: {why_text(e)}") from None
+
+
+def _dispose_in(
+    drop_fd: int, folder: Path, name: str, st: os.stat_result, why: Refused, refused: Path
+) -> tuple[str, str | None]:
     if not why.keep:
         try:
             if stat.S_ISDIR(st.st_mode):
-                os.rmdir(path)  # `mkdir <maildrop>/0`: an empty folder
+                os.rmdir(name, dir_fd=drop_fd)  # `mkdir <maildrop>/0`: an empty folder
             else:
-                os.unlink(path)
-            fsync_folder(folder)
+                os.unlink(name, dir_fd=drop_fd)
+            fsync_fd(drop_fd)
             return "removed", None
         except FileNotFoundError:
             return "removed", None
         except OSError as e:
-            first = e  # a non-empty folder of someone else's, a read-only maildrop...
+            first: OSError | None = e  # a non-empty folder of someone else's, a read-only maildrop
     else:
         first = None
     try:
-        kept = set_aside(path, refused, st)
+        kept = set_aside(drop_fd, name, refused, st)
         return f"moved to {shown(str(kept))}", shown(str(kept))
     except OSError as e:
         second = e
-    aside = folder / f"{ASIDE_PREFIX}{name}"
+    aside = f"{ASIDE_PREFIX}{name}"
     try:
-        if os.path.lexists(aside):
-            raise FileExistsError(errno.EEXIST, "exists", str(aside))
-        os.rename(path, aside)
-        fsync_folder(folder)
-        said = shown(str(aside))
+        if _exists(drop_fd, aside):
+            raise FileExistsError(errno.EEXIST, "exists", str(folder / aside))
+        os.rename(name, aside, src_dir_fd=drop_fd, dst_dir_fd=drop_fd)
+        fsync_fd(drop_fd)
+        said = shown(str(folder / aside))
         return f"renamed to {said} in the maildrop (remove it as root)", said
     except OSError:
         pass
@@ -176,30 +210,50 @@ def dispose(
     raise Stuck(f"it could be neither removed nor moved aside: {cause}")
 
 
-def set_aside(path: Path, refused: Path, st: os.stat_result) -> Path:
-    """Move a refused entry into the 0700 refused/ folder (a copy when on another disk, for a
-    regular file)."""
-    if not refused.is_dir():
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(refused, 0o700)
-    os.chmod(refused, 0o700)
-    target = refused / path.name
-    if os.path.lexists(target):
-        target = refused / f"{path.name}.{st.st_ino}"
+def _exists(dir_fd: int, name: str) -> bool:
     try:
-        os.rename(path, target)
-    except OSError as e:
-        if e.errno != errno.EXDEV or not stat.S_ISREG(st.st_mode):
-            raise
-        _copy_across(path, target)
-    fsync_folder(refused)
-    return target
+        os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
 
 
-def _copy_across(path: Path, target: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+def _free_name(dir_fd: int, name: str, ino: int) -> str:
+    """`name`, else `name.<ino>`, else `name.<ino>.<n>`: a name refused/ does not hold (only
+    this runner writes there, under the maildrop lock: nothing is ever overwritten)."""
+    for candidate in (name, f"{name}.{ino}", *(f"{name}.{ino}.{n}" for n in range(1, 1000))):
+        if not _exists(dir_fd, candidate):
+            return candidate
+    raise FileExistsError(errno.EEXIST, "refused/ holds too many entries of that name", name)
+
+
+def set_aside(drop_fd: int, name: str, refused: Path, st: os.stat_result) -> Path:
+    """Move a refused entry into the outbox's 0700 refused/ folder (a checked folder, opened
+    relative to the checked outbox; a copy when on another disk, for a regular file), under a
+    name that is free there: never over an earlier refused file."""
+    from alloy_tui.core import folders
+
+    with (
+        folders.opened(refused.parent, "the outbox") as root,
+        folders.opened(refused, "the outbox folder", parent_fd=root, create=0o700) as ref_fd,
+    ):
+        target = _free_name(ref_fd, name, st.st_ino)
+        try:
+            os.rename(name, target, src_dir_fd=drop_fd, dst_dir_fd=ref_fd)
+        except OSError as e:
+            if e.errno != errno.EXDEV or not stat.S_ISREG(st.st_mode):
+                raise
+            _copy_across(drop_fd, name, ref_fd, target)
+        fsync_fd(ref_fd)
+    return refused / target
+
+
+def _copy_across(drop_fd: int, name: str, ref_fd: int, target: str) -> None:
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    fd = os.open(name, flags, dir_fd=drop_fd)
     try:
-        out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        create = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        out = os.open(target, create, 0o600, dir_fd=ref_fd)
         try:
             while chunk := os.read(fd, 1 << 20):
                 write_all(out, chunk)
@@ -208,7 +262,7 @@ def _copy_across(path: Path, target: Path) -> None:
             os.close(out)
     finally:
         os.close(fd)
-    os.unlink(path)
+    os.unlink(name, dir_fd=drop_fd)
 
 
 def prune(refused: Path, max_files: int, max_mb: int) -> tuple[int, int]:

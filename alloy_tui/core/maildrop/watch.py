@@ -1,4 +1,5 @@
-"""Which maildrop a runner reads, and the runner's hook: intake before each drain.
+"""Which maildrop a runner reads, and the runner's intake (core/daemon.py hands it to run_queue):
+taken in before each drain.
 
 A runner reads a maildrop only when its config says so: the system config (its maildrop is
 /var/spool/alloy-tui/maildrop unless set), or any config with ``[queue] maildrop`` set. So
@@ -43,7 +44,8 @@ def reads_maildrop(settings: Settings, config_path: Path) -> bool:
 
 
 class MaildropIntake:
-    """run_queue's hook: ``take()`` before the first drain, ``take(if_changed=True)`` on wakes."""
+    """An intake of run_queue (`outbox.Intake`): ``take()`` before the first drain,
+    ``take(if_changed=True)`` on wakes."""
 
     def __init__(self, settings: Settings, config_path: Path, box: Outbox) -> None:
         self.settings = settings

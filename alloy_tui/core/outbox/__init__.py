@@ -6,7 +6,8 @@ runner that delivers it. Outside this package, import from here.
     box.list("pending"); box.get(qid); box.retry(qid); box.delete(qid); box.force(qid)
 
     run_queue(settings, config_path)              # drain now (daemon=True: keep draining)
-    start_runner_detached(config_path, box.path)  # after submit: a background runner if none runs
+    wake_runner(config_path, box.path)            # after submit: a background runner if none runs
+    list_lines(box.list(), hold=box.hold()); show_lines(m, raw); json_line(m)   # `queue list/show`
 
 `Outbox(path)` alone works too (no alert-log entries). Nothing here imports msal, httpx,
 exchangelib or Textual: the doors stay fast.
@@ -14,11 +15,10 @@ exchangelib or Textual: the doors stay fast.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from alloy_tui.core import lazy_names
-from alloy_tui.core.config import paths, setting
+from alloy_tui.core.outbox.configured import open_outbox, outbox_path
 from alloy_tui.core.outbox.model import (
     EX_CANTCREAT,
     EX_TEMPFAIL,
@@ -28,22 +28,43 @@ from alloy_tui.core.outbox.model import (
 from alloy_tui.core.outbox.spool import Outbox, Submission
 
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
-    from alloy_tui.core.config import Settings, Values
-    from alloy_tui.core.outbox.detached import runner_active, start_runner_detached
-    from alloy_tui.core.outbox.hold import held_now, read_hold, reason_text
+    from alloy_tui.core.outbox.detached import runner_active, start_runner_detached, wake_runner
+    from alloy_tui.core.outbox.hold import (
+        clock_time,
+        held_now,
+        hold_sentence,
+        read_hold,
+        reason_text,
+        reason_words,
+    )
+    from alloy_tui.core.outbox.listing import (
+        as_json,
+        json_line,
+        list_lines,
+        queue_summary,
+        show_lines,
+        standing,
+    )
+    from alloy_tui.core.outbox.mailq import mailq_lines
     from alloy_tui.core.outbox.pacing import Clock, SystemClock
+    from alloy_tui.core.outbox.queue_ids import QueueIdError, match_id, short_id, short_ids
     from alloy_tui.core.outbox.queued import QueuedMessage
-    from alloy_tui.core.outbox.runner import RunSummary, run_queue
+    from alloy_tui.core.outbox.runner import Intake, IntakeFactory, RunSummary, run_queue
+    from alloy_tui.core.outbox.summary import QueueSummary
 
 # Loaded on first use (PEP 562): the doors (sendmail) import only the spool.
 __getattr__ = lazy_names(
     globals(),
     {
-        "detached": "runner_active start_runner_detached",
-        "hold": "held_now read_hold reason_text",
+        "detached": "runner_active start_runner_detached wake_runner",
+        "hold": "clock_time held_now hold_sentence read_hold reason_text reason_words",
+        "listing": "as_json json_line list_lines queue_summary show_lines standing",
+        "mailq": "mailq_lines",
         "pacing": "Clock SystemClock",
+        "queue_ids": "QueueIdError match_id short_id short_ids",
         "queued": "QueuedMessage",
-        "runner": "RunSummary run_queue",
+        "summary": "QueueSummary",
+        "runner": "Intake IntakeFactory RunSummary run_queue",
     },
 )
 
@@ -51,38 +72,38 @@ __getattr__ = lazy_names(
 __all__ = [
     "EX_CANTCREAT",
     "EX_TEMPFAIL",
+    "Intake",
+    "IntakeFactory",
     "STATES",
     "Clock",
     "Outbox",
     "OutboxError",
+    "QueueIdError",
+    "QueueSummary",
     "QueuedMessage",
     "RunSummary",
     "Submission",
     "SystemClock",
+    "as_json",
+    "clock_time",
     "held_now",
+    "hold_sentence",
+    "json_line",
+    "list_lines",
+    "mailq_lines",
+    "match_id",
     "open_outbox",
     "outbox_path",
+    "queue_summary",
     "read_hold",
     "reason_text",
+    "reason_words",
     "run_queue",
     "runner_active",
+    "short_id",
+    "short_ids",
+    "show_lines",
+    "standing",
     "start_runner_detached",
+    "wake_runner",
 ]
-
-
-def outbox_path(settings: Settings | Values, config_path: Path) -> Path:
-    """``[queue] path``, else ``<state dir>/queue``; a relative path is next to the config file."""
-    return paths.resolve_setting_path(setting(settings, "queue.path"), Path(config_path), "queue")
-
-
-def open_outbox(settings: Settings | Values, config_path: Path) -> Outbox:
-    """The configured outbox, writing mail.* entries to the configured alert log."""
-    from alloy_tui.core import alertlog
-
-    def log(level: str, event: str, message: str, details: dict[str, Any]) -> None:
-        alertlog.record(settings, config_path, level, event, message, details)
-
-    def log_many(entries: list[tuple[str, str, str, dict[str, Any]]]) -> None:
-        alertlog.record_many(settings, config_path, entries)
-
-    return Outbox(outbox_path(settings, config_path), log=log, log_many=log_many)

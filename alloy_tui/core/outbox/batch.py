@@ -29,9 +29,9 @@ import stat
 from pathlib import Path
 from typing import NamedTuple
 
+from alloy_tui.core import filelocks as locks
 from alloy_tui.core.folders import fsync_fd, unlink_quietly
 from alloy_tui.core.fs import current_umask
-from alloy_tui.core.outbox import locks
 
 WRITE_MESSAGE = "write the message"
 WRITE_DETAILS = "write the message's details"

@@ -1,5 +1,8 @@
 """Starting a runner in the background right after a submission, unless one is already running.
 
+    qid = box.submit(raw, ...)
+    wake_runner(config_path, box.path)   # every door after a submission: never raises
+
 Every runner holds ``runner.lock`` shared for as long as it drains; a probe that can take it
 exclusively knows none is running. A runner that is just finishing when the probe sees it looks
 at the outbox once more after releasing the lock (see run_queue), so no submission is missed.
@@ -30,7 +33,7 @@ def start_runner_detached(config_path: Path, outbox: Path | None = None) -> None
     configured one)."""
     if outbox is None:
         from alloy_tui.core.config import load_or_default
-        from alloy_tui.core.outbox import outbox_path
+        from alloy_tui.core.outbox.configured import outbox_path
 
         outbox = outbox_path(load_or_default(config_path, strict=False).settings, config_path)
     if runner_active(outbox):
@@ -46,3 +49,13 @@ def start_runner_detached(config_path: Path, outbox: Path | None = None) -> None
         close_fds=True,
         env=dict(os.environ),
     )
+
+
+def wake_runner(config_path: Path, outbox: Path | None = None) -> None:
+    """After a submission: delivery starts now in a detached runner (none if one runs). The
+    message is already safe in the outbox, so nothing here ever fails the door that queued it
+    (a runner that can't start leaves it for the daemon, `queue run` or the next hand-off)."""
+    try:
+        start_runner_detached(config_path, outbox)
+    except Exception:  # noqa: BLE001 - never fail a hand-off that is already durable
+        pass

@@ -11,10 +11,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from alloy_tui.core import filelocks as locks
 from alloy_tui.core import folders
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.fs import why
-from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.model import EX_CANTCREAT, EX_TEMPFAIL, OutboxError
 
 FOLDERS = ("tmp", "messages", "meta", "claims")
@@ -63,10 +63,48 @@ class OutboxFolders:
             return f"the outbox {self.path} cannot be opened: {why(e)}"
         return ""
 
+    def write_problem(self) -> str:
+        """Why a message could not be written into the outbox now ("" if it could): a probe file
+        in its tmp/ folder, or (not created yet) whether its nearest existing folder is writable."""
+        path = self.path
+        tmp = path / "tmp"
+        if tmp.exists() and not tmp.is_dir():
+            return f"the outbox {path} cannot be written: {tmp} is not a folder"
+        if not tmp.is_dir():
+            p = path
+            while not p.exists() and p.parent != p:
+                p = p.parent
+            if p.is_dir() and os.access(p, os.W_OK | os.X_OK):
+                return ""
+            return f"the outbox {path} cannot be created ({p} is not writable)"
+        probe = f".check-{os.getpid()}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            with (
+                folders.opened(path, "the outbox") as root,
+                folders.opened(tmp, "the outbox folder", parent_fd=root) as tmp_fd,
+            ):
+                folders.unlink_quietly(tmp_fd, probe)  # our pid's leftover
+                try:
+                    os.close(os.open(probe, flags, 0o600, dir_fd=tmp_fd))
+                finally:
+                    folders.unlink_quietly(tmp_fd, probe)
+        except folders.FolderCheckError as e:
+            return str(e)
+        except OSError as e:
+            return f"the outbox {path} cannot be written: {e.strerror or e}"
+        return ""
+
+    @property
+    def spool_folder(self) -> Path:
+        """Where a door may spool a large message as it arrives (then `Submission.spooled`):
+        the outbox's tmp/, on the same file system, tidied if the door dies."""
+        return self.path / "tmp"
+
     def foreign_files(self) -> str:
         """Files in messages/ and meta/ this user does not own (root's, left by an older
         version's root sendmail in a service user's outbox): the runner can't read them, so the
-        mail they hold waits unseen. One sentence with the fix, or ""."""
+        mail they hold waits unseen. One sentence with the fix, or "" (`summary` says it too)."""
         me = os.geteuid()
         owners: dict[int, int] = {}
         try:
@@ -79,14 +117,7 @@ class OutboxFolders:
                                 owners[uid] = owners.get(uid, 0) + 1
         except OSError:
             return ""
-        if not owners:
-            return ""
-        who = ", ".join(f"{n} of {folders.who(uid)}" for uid, n in sorted(owners.items()))
-        return (
-            f"the outbox {self.path} holds files this user ({folders.who(me)}) does not own "
-            f"({who}): their mail can't be read or sent. Fix: give them to the outbox's owner "
-            f"(chown -R {me} {self.path})"
-        )
+        return foreign_sentence(self.path, owners)
 
     @contextlib.contextmanager
     def runner_lock(self) -> Iterator[locks.Lock]:
@@ -150,3 +181,16 @@ class OutboxFolders:
             yield None
         except folders.FolderCheckError as e:
             raise self._fail("read the outbox", e) from None
+
+
+def foreign_sentence(path: Path, owners: dict[int, int]) -> str:
+    """What files of other users (uid -> how many) in the outbox mean, with the fix; "" if none."""
+    if not owners:
+        return ""
+    me = os.geteuid()
+    who = ", ".join(f"{n} of {folders.who(uid)}" for uid, n in sorted(owners.items()))
+    return (
+        f"the outbox {path} holds files this user ({folders.who(me)}) does not own "
+        f"({who}): their mail can't be read or sent. Fix: give them to the outbox's owner "
+        f"(chown -R {me} {path})"
+    )

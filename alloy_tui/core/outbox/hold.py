@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,17 @@ def read_hold(outbox: Path) -> dict[str, Any] | None:
     """The hold as last written, or None (none, or unreadable: a hold is never invented)."""
     try:
         with folders.opened(Path(outbox), "the outbox") as dir_fd:
-            raw = folders.read_file(dir_fd, NAME, 1 << 20)
+            return hold_in(dir_fd)
+    except OSError:
+        return None
+
+
+def hold_in(outbox_fd: int) -> dict[str, Any] | None:
+    """`read_hold` in the outbox folder already open (a checked descriptor)."""
+    try:
+        raw = folders.read_file(outbox_fd, NAME, 1 << 20)
         data = json.loads(raw) if raw is not None else None
-    except (OSError, ValueError):
+    except ValueError:
         return None
     if not isinstance(data, dict):
         return None
@@ -85,3 +94,29 @@ def reason_text(hold: dict[str, Any]) -> str:
     title = str(reason.get("title") or "a service failure")
     code = str(reason.get("code") or "")
     return f"{title} [{code}]" if code else title
+
+
+def clock_time(ts: float, now: float) -> str:
+    """ "23:15" (local time), with the date when it is not today."""
+    when = datetime.fromtimestamp(ts).astimezone()
+    today = datetime.fromtimestamp(now).astimezone().date()
+    return when.strftime("%H:%M" if when.date() == today else "%Y-%m-%d %H:%M")
+
+
+def reason_words(error: dict[str, Any], limit: int = 200) -> str:
+    """An explained error in a sentence: its title, then its cause (shortened)."""
+    from alloy_tui.core.errors import printable
+
+    title = str(error.get("title") or "").rstrip(".")
+    cause = " ".join(str(error.get("cause") or "").split())
+    text = f"{title}: {cause}" if title and cause else title or cause or "unknown failure"
+    text = printable(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def hold_sentence(hold: dict[str, Any], now: float) -> str:
+    """ "held until 23:15: Microsoft Graph is busy (since 22:10)"."""
+    until = float(hold.get("until") or 0)
+    reason = reason_words(hold.get("reason") or {}, 160)
+    when = f"held until {clock_time(until, now)}" if until > now else "held (a probe is due)"
+    return f"{when}: {reason} (since {clock_time(float(hold['since']), now)})"

@@ -11,8 +11,8 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
+from alloy_tui.core import filelocks as locks
 from alloy_tui.core import folders
-from alloy_tui.core.outbox import locks
 
 WINDOW = 60.0
 

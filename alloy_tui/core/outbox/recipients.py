@@ -67,6 +67,12 @@ def pending(meta: dict[str, Any]) -> list[str]:
     return addresses(meta, PENDING)
 
 
+def _named_pending(meta: dict[str, Any], which: Iterable[str]) -> list[dict[str, Any]]:
+    """The records of the named recipients (compared without case) still pending."""
+    wanted = {a.lower() for a in which}
+    return [r for r in records(meta) if r["address"].lower() in wanted and r["state"] == PENDING]
+
+
 def mark(
     meta: dict[str, Any],
     which: Iterable[str],
@@ -75,22 +81,17 @@ def mark(
 ) -> list[str]:
     """Set the state (and reason) of the named recipients that are still pending; returns
     those changed. A recipient already sent or failed never changes here (see `reopen`)."""
-    wanted = {a.lower() for a in which}
-    changed = []
-    for r in records(meta):
-        if r["address"].lower() in wanted and r["state"] == PENDING:
-            r["state"] = state
-            r["last_error"] = error if state != SENT else None
-            changed.append(r["address"])
-    return changed
+    changed = _named_pending(meta, which)
+    for r in changed:
+        r["state"] = state
+        r["last_error"] = error if state != SENT else None
+    return [r["address"] for r in changed]
 
 
 def note_error(meta: dict[str, Any], which: Iterable[str], error: dict[str, Any]) -> None:
     """Why the named pending recipients are still pending (a 4xx, an outage)."""
-    wanted = {a.lower() for a in which}
-    for r in records(meta):
-        if r["address"].lower() in wanted and r["state"] == PENDING:
-            r["last_error"] = error
+    for r in _named_pending(meta, which):
+        r["last_error"] = error
 
 
 def reopen(meta: dict[str, Any]) -> list[str]:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
+from alloy_tui.core.maillog import MailLog
 from alloy_tui.core.outbox import deliver, policy
 from alloy_tui.core.outbox import hold as holds
 from alloy_tui.core.outbox.model import explanation_dict
@@ -31,6 +32,17 @@ IDLE_POLL = 5.0  # the daemon looks for new messages at least this often (second
 BUSY_POLL = 0.05  # waiting for another runner to finish a message it holds
 FLUSH_WAIT = 60.0  # a flush waits out a Retry-After up to this long, then goes on
 FLUSH_WAITS = 3  # ...at most this many times for one message
+
+
+class Intake(Protocol):
+    """Mail that reaches the outbox through the runner (the maildrop of system mode): `take()`
+    before the first drain, `take(if_changed=True)` on each wake (cheap when nothing changed).
+    The runner is handed its intakes (core/daemon.py builds them); it knows none by name."""
+
+    def take(self, *, if_changed: bool = False) -> object: ...
+
+
+IntakeFactory = Callable[[Outbox], Intake]  # made once the runner has opened its outbox
 
 
 def explain_any(e: BaseException, settings: Settings) -> Explanation:
@@ -76,6 +88,7 @@ class Runner(MessageOutcomes):
         self.flushing = flush  # the whole run is a flush (an admin waits for it)
         self.hold: dict[str, Any] | None = holds.read_hold(box.path)
         self._delivery: Any = None
+        self.maillog = MailLog(settings, clock.now)  # a syslog line per attempt (core/maillog.py)
 
     # ---------------------------------------------------------------- the loop
     def stopped(self) -> bool:
@@ -180,15 +193,19 @@ class Runner(MessageOutcomes):
             if meta is None or not self.due(meta, now):
                 return True  # sent, deleted or rescheduled by someone else meanwhile
             if self.expired(meta, now):
+                taken = self.maillog.taken(meta)
                 self.fail_expired(meta)
+                self.maillog.settled(meta, taken)
                 return True
             if not self.pacer.wait_turn(self.stop):
                 return True
             self.on_attempt(meta)
-            self.send(meta)  # "sending" while the claim is held: no extra write (see Outbox)
+            taken = self.maillog.taken(meta)
+            got = self.send(meta)  # "sending" while the claim is held: no extra write (see Outbox)
+            self.maillog.settled(meta, taken, got)
         return True
 
-    def send(self, meta: dict[str, Any]) -> None:
+    def send(self, meta: dict[str, Any]) -> deliver.Attempt | None:
         qid = meta["id"]
         try:
             raw = self.box.read_raw(qid)
@@ -201,7 +218,7 @@ class Runner(MessageOutcomes):
                 verdict="message",
             )
             self.failed(meta, ex)
-            return
+            return None
 
         def send_to(recipients: list[str]) -> Any:
             from alloy_tui.core.mail import open_delivery, send_queued
@@ -231,7 +248,8 @@ class Runner(MessageOutcomes):
                 if self.wait_out(meta, got.error):
                     continue
             self.settle(meta, got)
-            return
+            return got
+        return None
 
     def explained(self, e: Exception) -> Explanation:
         """Every failure explained, with its verdict (kept with the attempt, read by status)."""
@@ -260,11 +278,12 @@ def run_queue(
     clock: Clock | None = None,
     flush: bool = False,
     on_attempt: Callable[[dict[str, Any]], None] | None = None,
+    intake: Sequence[IntakeFactory] = (),
 ) -> RunSummary:
     """Drain the outbox (``daemon``: keep going until ``stop`` is set). ``flush``: try every
-    pending message once now, whatever its back-off."""
-    from alloy_tui.core.maildrop import MaildropIntake
-    from alloy_tui.core.outbox import open_outbox
+    pending message once now, whatever its back-off. ``intake``: where else mail comes from
+    (taken in before each drain); `core.daemon.drain` hands the configured ones."""
+    from alloy_tui.core.outbox.configured import open_outbox
 
     clock = clock or SystemClock()
     box = open_outbox(settings, config_path)
@@ -283,17 +302,22 @@ def run_queue(
         flush=flush,
         on_attempt=on_attempt,
     )
-    maildrop = MaildropIntake(settings, config_path, box)  # system mode: other users' mail
+    intakes = [make(box) for make in intake]
+
+    def take_in(*, if_changed: bool) -> None:
+        for each in intakes:
+            each.take(if_changed=if_changed)
+
     try:
         while True:
             with box.runner_lock():
-                maildrop.take()
+                take_in(if_changed=False)
                 runner.drain()
                 while daemon and not runner.stopped():
                     wake = runner.next_wake()
                     gap = IDLE_POLL if wake is None else wake - clock.now()
                     clock.sleep(max(0.0, min(IDLE_POLL, gap)), stop)
-                    maildrop.take(if_changed=True)  # one stat of the folder unless it changed
+                    take_in(if_changed=True)  # the maildrop: one stat unless it changed
                     runner.drain()
             # A message submitted while we were finishing saw our lock and started no runner:
             # look once more now that the lock is released.

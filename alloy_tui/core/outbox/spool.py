@@ -29,19 +29,19 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from alloy_tui.core import filelocks as locks
 from alloy_tui.core import folders
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.fs import fsync_folder, new_folder_parents
 from alloy_tui.core.outbox import hold as holding
-from alloy_tui.core.outbox import locks
 from alloy_tui.core.outbox.batch import Dirs, Placing, place
 from alloy_tui.core.outbox.folder_access import FOLDERS
-from alloy_tui.core.outbox.listing import OutboxReading
 from alloy_tui.core.outbox.model import (
     EX_TEMPFAIL,
     OutboxError,
     new_id,
 )
+from alloy_tui.core.outbox.reading import OutboxReading
 from alloy_tui.core.outbox.subject import subject_of
 
 LogFn = Callable[[str, str, str, dict[str, Any]], None]
@@ -96,19 +96,30 @@ class Outbox(OutboxReading):
         """Create the folders (0700) if missing, each new one's parent fsynced so the new name
         is durable before anything is queued in it; OutboxError if that is not possible, or if
         they are not this user's alone (a symlink, another user's folder, not a folder)."""
+        with self._ready():
+            pass
+
+    @contextlib.contextmanager
+    def _ready(self) -> Iterator[list[int]]:
+        """`ensure`, keeping the checked descriptors of the outbox and of FOLDERS (in that
+        order) open for the caller: a submit opens each folder once."""
+        stack = contextlib.ExitStack()
         try:
             made: dict[Path, None] = {}  # the parents to fsync, in order
             if not os.path.lexists(self.path):
                 made.update(dict.fromkeys(new_folder_parents(self.path)))
                 _make_parents(self.path)
             new_sub = not all(os.path.lexists(self.path / f) for f in FOLDERS)
-            with self.folders(*FOLDERS, create=True) as fds:
-                if new_sub:
-                    folders.fsync_fd(fds[0], strict=True)
+            fds = stack.enter_context(self.folders(*FOLDERS, create=True))
+            if new_sub:
+                folders.fsync_fd(fds[0], strict=True)
             for parent in made:
                 fsync_folder(parent, strict=True)
         except OSError as e:
+            stack.close()
             raise self._fail("create the folders", e) from None
+        with stack:
+            yield fds
 
     def write_meta(self, meta: dict[str, Any]) -> None:
         """meta/<id>.json replaced: a temp file in tmp/ (0600, fsynced), renamed, folder fsynced."""
@@ -145,20 +156,18 @@ class Outbox(OutboxReading):
     def submit_many(self, items: Sequence[Submission]) -> list[str | OutboxError]:
         """Queue several messages with one fsync per folder for all (`batch`): for each, its id
         once it (and every other one) is durable, or the OutboxError saying why it is not."""
-        try:
-            self.ensure()
-        except OutboxError as e:
-            return [e for _ in items]
         now = self.clock()
         metas = [self._new_meta(now, item) for item in items]
         batch = [
             Placing(m["id"], item.raw, json.dumps(m, sort_keys=True).encode(), item.spooled)
             for m, item in zip(metas, items, strict=True)
         ]
-        try:
-            with self.folders("tmp", "messages", "meta", "claims") as (_root, *fds):
+        try:  # the folders made if missing and opened once, checked, for the whole batch
+            with self._ready() as (_root, *fds):
                 place(Dirs(self.path, *fds), batch)
-        except OSError as e:  # a folder swapped after ensure(): nothing of this batch is queued
+        except OutboxError as e:
+            return [e for _ in items]
+        except OSError as e:  # nothing of this batch is queued
             return [self._fail("open the folders", e) for _ in items]
         out: list[str | OutboxError] = []
         queued = []

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from alloy_tui.core.config import paths
 from alloy_tui.core.errors import Explanation, LocalProblem, UserInputError
+from alloy_tui.core.filelocks import folder_lock
 from alloy_tui.core.fs import (
     FolderError,
-    folder_lock,
     make_folder,
     remove_leftovers,
 )

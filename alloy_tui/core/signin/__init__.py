@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.signin.cache_peek import Peek, peek
     from alloy_tui.core.signin.certificate import AppCredential, CertificateInfo
     from alloy_tui.core.signin.client import SignIn
+    from alloy_tui.core.signin.forget_all import Forgotten, forget_all_tokens
     from alloy_tui.core.signin.model import (
         AccessToken,
         Account,
@@ -39,6 +40,7 @@ __getattr__ = lazy_names(
         "app_only": "AppOnlySignIn AppToken check_app_only_settings forget_other_mode_tokens",
         "certificate": ". AppCredential CertificateInfo",
         "client": "SignIn",
+        "forget_all": "Forgotten forget_all_tokens",
         "model": "AccessToken Account DeviceCode SignInCancelled TokenHealth check_app_settings",
         "cache_peek": "Peek peek",
     },
@@ -53,6 +55,7 @@ __all__ = [
     "AppToken",
     "CertificateInfo",
     "DeviceCode",
+    "Forgotten",
     "Peek",
     "SignIn",
     "SignInCancelled",
@@ -61,6 +64,7 @@ __all__ = [
     "certificate",
     "check_app_only_settings",
     "check_app_settings",
+    "forget_all_tokens",
     "forget_other_mode_tokens",
     "peek",
     "sign_in_for",

@@ -2,8 +2,8 @@
 hand their mail to the outbox, with sendmail's rules. Outside this package, import from here.
 
     serve(settings, config_path, "127.0.0.1:2525")      # foreground, until SIGTERM (the CLI)
-    with daemon_listener(settings, config_path):         # `queue run --daemon`: same process
-        run_queue(settings, config_path, daemon=True, stop=stop)
+    with daemon_listener(settings, config_path):         # `queue run --daemon` (core/daemon.py)
+        drain(settings, config_path, daemon=True, stop=stop)
     running = start_listener(settings, config_path)      # on a thread; running.port, .stop()
     serve_pipe(settings, config_path)                    # `sendmail -bs`: one session on stdin/stdout
     serve_pipe_to_maildrop(folder)                       # `sendmail -bs` without the config

@@ -24,8 +24,8 @@ from typing import Any
 from alloy_tui.core.config import Settings
 from alloy_tui.core.smtpd.data_spool import DataSpool
 from alloy_tui.core.smtpd.envelope import dsn_details
-from alloy_tui.core.smtpd.handler import LOCAL_ERROR, Handler, reply_text
-from alloy_tui.core.smtpd.options import ListenerOptions, limits
+from alloy_tui.core.smtpd.handler import Handler, reply_text
+from alloy_tui.core.smtpd.options import ListenerOptions, limits, pipe_limits
 
 log = logging.getLogger("alloy_tui.smtpd")
 QUEUED = "250 2.0.0 OK: handed to the maildrop; the alloy-tui runner queues it"
@@ -37,7 +37,6 @@ def drop_options(host: str = "stdin") -> ListenerOptions:
     default [smtpd] size and header limits, UTF-8 mailbox names refused (whether the service
     takes them is in the config)."""
     from alloy_tui.core.mail import MAX_MESSAGE_BYTES
-    from alloy_tui.core.smtpd.pipe import pipe_limits
 
     defaults = Settings()
     return ListenerOptions(
@@ -58,25 +57,13 @@ class DropHandler(Handler):
 
     def __init__(self, folder: Path, options: ListenerOptions, pool: Executor) -> None:
         # Not Handler.__init__: it needs the settings and the outbox; what Session and
-        # Listener read of a handler is set here.
+        # Listener read of a handler is set by `_door`.
         self.folder = Path(folder)
-        self.options = options
-        self.pool = pool
-        self.local_error = LOCAL_ERROR[0]
-        self.in_flight = 0
-        self.accepted = 0
+        self._door(options, pool, None, None)
         self.failures: list[tuple[int, str]] = []  # (sysexits code, reason) of each 451/452
-        self.config_path = None
-        self.on_queued = None
 
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if len(envelope.rcpt_tos) >= self.options.max_recipients:
-            return f"452 4.5.3 Too many recipients (at most {self.options.max_recipients})"
-        envelope.rcpt_tos.append(address)  # mapped and checked by the runner, with the config
-        envelope.rcpt_options.extend(options)
-        return "250 2.1.5 OK"
+    async def _recipient_check(self, address: str) -> str | None:
+        return None  # mapped and checked by the runner, with the config (RCPT's cap still holds)
 
     def spool(self) -> DataSpool:
         """In memory (as the plain sendmail reads its stdin): the maildrop's files are written

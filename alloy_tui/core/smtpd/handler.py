@@ -76,18 +76,28 @@ class Handler:
         config_path: Path | None = None,
     ) -> None:
         self.settings = settings
-        self.config_path = config_path
-        self.local_error = LOCAL_ERROR[0]
-        self.options = options
         self.outbox = outbox
-        self.pool = pool
-        self.on_queued = on_queued
-        self.in_flight = 0  # DATA hand-offs running now (shutdown waits for them)
-        self.accepted = 0
+        self._door(options, pool, on_queued, config_path)
         self._checked: dict[str, tuple[float, str | None]] = {}  # address -> (until, reply)
         self.committer: Committer[DataJob, tuple[str, str]] = Committer(
             pool, self.queue_many, LOCAL_ERROR
         )
+
+    def _door(
+        self,
+        options: ListenerOptions,
+        pool: Executor,
+        on_queued: Callable[[str], None] | None,
+        config_path: Path | None,
+    ) -> None:
+        """What Session and Listener read of any handler (this one and the maildrop's)."""
+        self.config_path = config_path
+        self.local_error = LOCAL_ERROR[0]
+        self.options = options
+        self.pool = pool
+        self.on_queued = on_queued
+        self.in_flight = 0  # DATA hand-offs running now (shutdown waits for them)
+        self.accepted = 0
 
     async def _off_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
@@ -160,7 +170,7 @@ class Handler:
     def spool(self) -> DataSpool:
         """Where one DATA goes as it arrives (a long message: a file in the outbox's tmp/)."""
         o = self.options
-        return DataSpool(self.outbox.path / "tmp", o.max_message_bytes, o.max_header_bytes)
+        return DataSpool(self.outbox.spool_folder, o.max_message_bytes, o.max_header_bytes)
 
     async def prepare_head(self, head: bytes, envelope: Any) -> str | bytes:
         """A spooled message's header block as sendmail's rules make it (on the pool), or the

@@ -154,6 +154,22 @@ def limits(settings: Settings) -> dict[str, Any]:
     }
 
 
+PIPE_IDLE_SECONDS = 300.0  # postfix's smtpd_timeout; Symfony pings (NOOP) only after 100 s idle
+PIPE_SESSION_SECONDS = 7 * 86400.0  # a queue worker keeps its `sendmail -bs` open for hours
+
+
+def pipe_limits(base: dict[str, Any]) -> dict[str, Any]:
+    """The listener's limits for one session on stdin/stdout: a caller that waits between
+    messages (command, idle and session deadlines raised) is not cut."""
+    return {
+        **base,
+        "max_connections": 1,
+        "idle_timeout": max(base["idle_timeout"], PIPE_IDLE_SECONDS),
+        "command_timeout": max(base["command_timeout"], PIPE_IDLE_SECONDS),
+        "session_timeout": max(base["session_timeout"], PIPE_SESSION_SECONDS),
+    }
+
+
 def effective_size_limit(settings: Settings) -> int:
     """The most bytes a message may have at this door: [smtpd] max_message_bytes, or the
     configured service's own limit when that is lower (`mail.message_limit`: 3 MB for Graph
@@ -171,6 +187,6 @@ def takes_utf8_mailboxes(settings: Settings) -> bool:
     relied on to (a relay's SMTPUTF8 is only known when the runner connects, hours later maybe),
     so the listener refuses such an address at once (553 5.6.7) rather than queue mail that
     can't go."""
-    if settings.service != "exchange-online":
-        return False
-    return settings.exchange_online.api == "graph"
+    from alloy_tui.core.mail import service_of
+
+    return service_of(settings).utf8_mailboxes

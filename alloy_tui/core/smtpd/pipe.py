@@ -22,13 +22,12 @@ import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from alloy_tui.core.config import Settings
-from alloy_tui.core.outbox import Outbox, open_outbox
-from alloy_tui.core.smtpd.handler import Handler
-from alloy_tui.core.smtpd.options import ListenerOptions, limits
-from alloy_tui.core.smtpd.running import _Kicker
+from alloy_tui.core.outbox import Outbox
+from alloy_tui.core.smtpd.options import ListenerOptions, limits, pipe_limits
+from alloy_tui.core.smtpd.running import assemble
 from alloy_tui.core.smtpd.server import Listener
 from alloy_tui.core.smtpd.session import Session
 
@@ -43,10 +42,6 @@ class PipeSummary(NamedTuple):
     failures: tuple[tuple[int, str], ...] = ()  # into the maildrop: each 451/452's (sysexits, why)
 
 
-PIPE_IDLE_SECONDS = 300.0  # postfix's smtpd_timeout; Symfony pings (NOOP) only after 100 s idle
-PIPE_SESSION_SECONDS = 7 * 86400.0  # a queue worker keeps its `sendmail -bs` open for hours
-
-
 def pipe_options(settings: Settings) -> ListenerOptions:
     """The listener's rules and limits (`options.limits`); no passwords, no TLS (a local
     process as this user, trusted as loopback is); one session. The session's own caller is
@@ -54,18 +49,6 @@ def pipe_options(settings: Settings) -> ListenerOptions:
     (Laravel) keeps `sendmail -bs` open between messages and checks it with NOOP only after
     100 s; a session closed sooner would fail its next message."""
     return ListenerOptions(host="stdin", port=0, **pipe_limits(limits(settings)))
-
-
-def pipe_limits(base: dict[str, Any]) -> dict[str, Any]:
-    """The listener's limits for one session on stdin/stdout: a caller that waits between
-    messages (command, idle and session deadlines raised) is not cut."""
-    return {
-        **base,
-        "max_connections": 1,
-        "idle_timeout": max(base["idle_timeout"], PIPE_IDLE_SECONDS),
-        "command_timeout": max(base["command_timeout"], PIPE_IDLE_SECONDS),
-        "session_timeout": max(base["session_timeout"], PIPE_SESSION_SECONDS),
-    }
 
 
 class PipeSession(Session):
@@ -125,13 +108,17 @@ async def _session(
     outbox: Outbox | None,
     deliver: bool,
 ) -> PipeSummary:
-    box = outbox or open_outbox(settings, config_path)
-    pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="smtpd-pipe")
-    kick = _Kicker(Path(config_path), box.path, pool) if deliver else None
-    listener = _PipeListener(Handler(settings, options, box, pool, kick), options, pool)
-    if kick is not None:
-        listener.on_stopped.append(kick.finish)
-    return await _converse(listener, pool, fds)
+    listener = assemble(
+        settings,
+        config_path,
+        options,
+        deliver=deliver,
+        outbox=outbox,
+        workers=WORKERS,
+        make=_PipeListener,
+    )
+    assert isinstance(listener, _PipeListener)
+    return await _converse(listener, listener.pool, fds)
 
 
 async def _drop_session(
@@ -162,11 +149,13 @@ async def _converse(
     for pump in pumps:
         pump.start()
     stopped = asyncio.ensure_future(stop.wait())
-    while listener.live and not stop.is_set():
-        await asyncio.wait({stopped}, timeout=0.02)
+    emptied = asyncio.ensure_future(listener.emptied.wait())
+    if listener.live:  # woken by the session's end or a signal, whichever comes first
+        await asyncio.wait({stopped, emptied}, return_when=asyncio.FIRST_COMPLETED)
     interrupted = bool(listener.live)
     await listener.stop()  # a hand-off in progress answers first; then 421 to an open session
     stopped.cancel()
+    emptied.cancel()
     pool.shutdown(wait=True)
     await loop.run_in_executor(None, pumps[1].join, DRAIN_SECONDS)
     theirs.close()

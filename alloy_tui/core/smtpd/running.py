@@ -57,10 +57,9 @@ class _Kicker:
         self.pool.submit(self._start)
 
     def _start(self) -> None:
-        from alloy_tui.core.outbox import start_runner_detached
+        from alloy_tui.core.outbox import wake_runner
 
-        with contextlib.suppress(Exception):  # the mail is already safe in the outbox
-            start_runner_detached(self.config_path, self.outbox)
+        wake_runner(self.config_path, self.outbox)  # the mail is already safe in the outbox
 
 
 def _bind_error(options: ListenerOptions, e: OSError) -> SmtpdError:
@@ -77,6 +76,29 @@ def _bind_error(options: ListenerOptions, e: OSError) -> SmtpdError:
     )
 
 
+def assemble(
+    settings: Settings,
+    config_path: Path,
+    options: ListenerOptions,
+    *,
+    deliver: bool,
+    outbox: Outbox | None = None,
+    workers: int = WORKERS,
+    make: type[Listener] = Listener,
+) -> Listener:
+    """A listener not yet started, with its handler, its pool and (`deliver`) the runner
+    starts after accepted mail: the one assembly the network listener and `sendmail -bs`
+    (`pipe.py`, its own `make` and fewer workers) share."""
+    box = outbox or open_outbox(settings, config_path)
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="smtpd")
+    kick = _Kicker(Path(config_path), box.path, pool) if deliver else None
+    handler = Handler(settings, options, box, pool, kick, config_path=Path(config_path))
+    listener = make(handler, options, pool)
+    if kick is not None:
+        listener.on_stopped.append(kick.finish)
+    return listener
+
+
 async def open_listener(
     settings: Settings,
     config_path: Path,
@@ -89,13 +111,8 @@ async def open_listener(
     from alloy_tui.core.smtpd import logsafe
 
     logsafe.install()
-    box = outbox or open_outbox(settings, config_path)
-    pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="smtpd")
-    kick = _Kicker(Path(config_path), box.path, pool) if deliver else None
-    handler = Handler(settings, options, box, pool, kick, config_path=Path(config_path))
-    listener = Listener(handler, options, pool)
-    if kick is not None:
-        listener.on_stopped.append(kick.finish)
+    listener = assemble(settings, config_path, options, deliver=deliver, outbox=outbox)
+    pool = listener.pool
     try:
         await listener.start()
     except OSError as e:

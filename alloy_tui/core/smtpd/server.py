@@ -51,6 +51,7 @@ class Listener:
         self.options = options
         self.pool = pool
         self.live: set[Session] = set()
+        self.emptied = asyncio.Event()  # set whenever the last open session closes
         self.closing = False
         self.server: asyncio.Server | None = None
         self.hostname = socket.gethostname()
@@ -58,6 +59,15 @@ class Listener:
         self.guard = ClientGuard(
             options.max_per_client, options.auth_lockout_after, options.auth_lockout_seconds
         )
+
+    def admit(self, session: Session) -> None:
+        self.live.add(session)
+        self.emptied.clear()
+
+    def forget(self, session: Session) -> None:
+        self.live.discard(session)
+        if not self.live:
+            self.emptied.set()
 
     @property
     def port(self) -> int:

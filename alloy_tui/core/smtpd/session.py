@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, AnyStr
+from typing import Any, AnyStr, Protocol
 
 from aiosmtpd.smtp import SMTP, Envelope, syntax
 
 from alloy_tui.core.smtpd import envelope as rules
 from alloy_tui.core.smtpd.data_spool import DataSpool
-from alloy_tui.core.smtpd.guard import FAILURES_PER_CONNECTION
-
-if TYPE_CHECKING:
-    from alloy_tui.core.smtpd.server import Listener
+from alloy_tui.core.smtpd.guard import FAILURES_PER_CONNECTION, ClientGuard
+from alloy_tui.core.smtpd.handler import Handler
+from alloy_tui.core.smtpd.options import ListenerOptions
 
 log = logging.getLogger("alloy_tui.smtpd")
 MAX_LINE = 8192  # bytes per line, CRLF included (RFC 5321 asks for 1000; programs send more)
@@ -47,6 +46,19 @@ class SmtpEnvelope(Envelope):
         self.rcpt_params: list[tuple[str, dict[str, str | bool]]] = []
 
 
+class Listener(Protocol):
+    """What a session reads of its listener (`server.Listener`; a Protocol, so this module
+    needs nothing of the server's)."""
+
+    handler: Handler
+    options: ListenerOptions
+    guard: ClientGuard
+
+    def admit(self, session: Session) -> None: ...
+    def forget(self, session: Session) -> None: ...
+    def login_failed(self, client: str, user: str, failures: int, locked: bool) -> None: ...
+
+
 class Session(SMTP):
     line_length_limit = MAX_LINE
 
@@ -62,7 +74,7 @@ class Session(SMTP):
         self._login_failures = 0
         self._login_user = ""  # set by the authenticator when a login fails
         # Counted from creation: asyncio accepts a whole backlog before any connection_made.
-        listener.live.add(self)
+        listener.admit(self)
 
     # ------------------------------------------------------------------ connection
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -75,7 +87,7 @@ class Session(SMTP):
             assert isinstance(transport, asyncio.WriteTransport)
             transport.write(PER_CLIENT_REPLY)
             transport.close()
-            self._listener.live.discard(self)
+            self._listener.forget(self)
             return
         self._admitted = True
         super().connection_made(transport)
@@ -85,7 +97,7 @@ class Session(SMTP):
         )
 
     def connection_lost(self, error: Exception | None) -> None:
-        self._listener.live.discard(self)
+        self._listener.forget(self)
         if not self._admitted:
             return  # turned away in connection_made: aiosmtpd never started
         self._admitted = False

@@ -35,7 +35,7 @@ from alloy_tui.core.alertlog import (
 from alloy_tui.ui.alertlog.messages import QueryBatch
 from alloy_tui.ui.alertlog.threads import POST_EVERY
 from alloy_tui.ui.alertlog.timefilter import TimeFilter
-from alloy_tui.ui.workers import post_from_thread
+from alloy_tui.ui.workers import post_from_thread, run_in_thread
 
 LEVEL_FILTERS: tuple[str | None, ...] = (None, "warning", "error")
 FILTER_NAMES = {None: "all levels", "warning": "warnings and errors", "error": "errors only"}
@@ -83,7 +83,7 @@ class LogQueries:
         self.progress[kind] = 0.0
         fd = os.dup(self.logfile.fd)
         scan = partial(self._scan, kind, gen, self.ids[kind], fd, end, stop, pattern, fold, verify)
-        self.owner.run_worker(scan, thread=True, group="query", exit_on_error=False)
+        run_in_thread(self.owner, scan, what="Searching the alert log", group="query")
 
     @property
     def filtering(self) -> bool:

@@ -39,6 +39,7 @@ from alloy_tui.ui.alertlog.status import HELP, status_text
 from alloy_tui.ui.alertlog.threads import follow_file, index_file, rotate_log
 from alloy_tui.ui.alertlog.view import ColumnHeader, LogView
 from alloy_tui.ui.widgets.keys_footer import KeysFooter, keys_text
+from alloy_tui.ui.workers import run_in_thread
 
 __all__ = ["AlertLogScreen", "ColumnHeader"]
 
@@ -152,10 +153,10 @@ class AlertLogScreen(Screen[None]):
             self.scan_left = 1.0
             fd = os.dup(logfile.fd)
             scan = partial(index_file, self, gen, fd, logfile.end, logfile.typecode, self._stop)
-            self.run_worker(scan, thread=True, group="scan", exclusive=True, exit_on_error=False)
+            run_in_thread(self, scan, what="Indexing the alert log", group="scan", exclusive=True)
         ino = logfile.ino if logfile.fd >= 0 else None
         follow = partial(follow_file, self, gen, self.path, logfile.end, ino, self._stop, self.poll)
-        self.run_worker(follow, thread=True, group="follow", exit_on_error=False)
+        run_in_thread(self, follow, what="Following the alert log", group="follow")
         if self.queries.filtering:
             self._start_query("filter")
         if self.search_text:
@@ -383,7 +384,7 @@ class AlertLogScreen(Screen[None]):
         self.notice = "Archiving the log…"
         self._update_status()
         clear = partial(rotate_log, self, self.path, self.settings)
-        self.run_worker(clear, thread=True, group="clear", exit_on_error=False)
+        run_in_thread(self, clear, what="Clearing the alert log", group="clear")
 
     @on(Cleared)
     def _cleared(self, message: Cleared) -> None:

@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sized
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from alloy_tui.ui.alertlog.screen import AlertLogScreen
+    from alloy_tui.core.alertlog import LogFile
+    from alloy_tui.ui.alertlog.queries import LogQueries
+
+
+class Shown(Protocol):
+    """What the status line reads of the screen (`screen.AlertLogScreen`; a Protocol, so this
+    module needs nothing of the screen's)."""
+
+    @property
+    def queries(self) -> LogQueries: ...
+    @property
+    def base(self) -> Sized: ...
+    @property
+    def scanning(self) -> bool: ...
+    @property
+    def scan_left(self) -> float: ...
+    @property
+    def pending_new(self) -> int: ...
+    @property
+    def notice(self) -> str: ...
+    @property
+    def logfile(self) -> LogFile: ...
+
 
 HELP = (
     "The alert log: every sign-in and send, newest at the top. It follows the file as entries "
@@ -33,7 +56,7 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
-def status_text(screen: AlertLogScreen) -> str:
+def status_text(screen: Shown) -> str:
     """Counts, what is running, the filter and search, new entries, the last notice."""
     queries = screen.queries
     progress = queries.progress

@@ -55,16 +55,15 @@ def log_entries(log_path: Path, qid: str) -> list[str]:
 def details_text(box: Outbox, qid: str, log_path: Path) -> str:
     """What `queue show` says (headers, size, every attempt with Why and Fix) and the message's
     alert-log entries. Raises OutboxError when the message is gone."""
-    from alloy_tui.commands.queue_view import show_lines
     from alloy_tui.core.errors import printable
-    from alloy_tui.core.outbox import OutboxError
+    from alloy_tui.core.outbox import OutboxError, show_lines
 
     message = box.get(qid)
     try:
         raw: bytes | None = box.read_raw(qid)
     except OutboxError:
         raw = None
-    lines = [printable(line) for line in show_lines(message, raw)]
+    lines = [printable(line) for line in show_lines(message, raw, hold=box.hold())]
     entries = log_entries(log_path, qid)
     lines += ["", "Alert log:" if entries else "Alert log: no entries for this message."]
     return "\n".join(lines + entries)

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from rich.cells import cell_len, set_cell_size
 
 from alloy_tui.core.errors import printable
-from alloy_tui.core.outbox import QueuedMessage
+from alloy_tui.core.outbox import QueuedMessage, standing
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 VIEWS = ("pending", "failed")  # f toggles; "pending" shows the ones being sent too
@@ -121,18 +121,19 @@ def in_words(seconds: float) -> str:
 
 def next_text(row: QueueRow, now: float, hold: dict[str, Any] | None = None) -> str:
     """The last column: the failure's title, "sending now", "held 4 min: <why>", "due now" or
-    "in 4 min" (never "due now" while the queue is held)."""
-    if row.state == "failed":
+    "in 4 min" (never "due now" while the queue is held; the rule is `outbox.standing`, the
+    same as `queue list`'s)."""
+    kind, at = standing(row.state, row.next_at, hold, now)
+    if kind == "failed":
         return row.error or "failed"
-    if row.state == "sending":
+    if kind == "sending":
         return "sending now"
-    until = float(hold.get("until") or 0) if hold else 0.0
-    if hold is not None and until > now and until + 1 >= (row.next_at or 0):  # 1 s: rounding
+    if kind == "held" and hold is not None:
         why = str((hold.get("reason") or {}).get("title") or "")
-        return f"held {in_words(until - now)}" + (f": {why}" if why else "")
-    if row.next_at is None or row.next_at <= now:
+        return f"held {in_words(at - now)}" + (f": {why}" if why else "")
+    if kind == "due":
         return "due now"
-    return f"in {in_words(row.next_at - now)}"
+    return f"in {in_words(at - now)}"
 
 
 def row_text(

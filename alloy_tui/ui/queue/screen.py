@@ -32,7 +32,7 @@ from alloy_tui.ui.queue.rows import QueueRow
 from alloy_tui.ui.queue.threads import watch_outbox
 from alloy_tui.ui.queue.view import QueueHeader, QueueView
 from alloy_tui.ui.widgets.keys_footer import KeysFooter, keys_text
-from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread
+from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread, run_in_thread
 
 HELP = (
     "The outbox: mail handed to sendmail (or `send --queue`) that is waiting to be delivered, "
@@ -114,7 +114,7 @@ class QueueScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#q-filter", Input).display = False
         watch = partial(watch_outbox, self, self.box, self._stop, self.poll)
-        self.run_worker(watch, thread=True, group="watch", exit_on_error=False)
+        run_in_thread(self, watch, what="Watching the queue", group="watch")
         self.view.focus()
         self._update_status()
         self.set_interval(5.0, self.view.refresh)  # "in 4 min" counts down with nothing changed
@@ -252,7 +252,7 @@ class QueueScreen(Screen[None]):
                 if notice is not None:
                     post_from_thread(self, ActionDone(notice))
 
-        self.run_worker(run, thread=True, group="action", exit_on_error=False)
+        run_in_thread(self, run, what="The queue action", group="action")
 
     def _detached_runner(self) -> None:
         from alloy_tui.core.outbox import start_runner_detached
@@ -263,7 +263,7 @@ class QueueScreen(Screen[None]):
         """s: this message due now, then a pass over every pending message (as `queue flush`),
         here in the thread, each message named as it is tried and each outcome shown; only a
         service or settings failure stops the pass, and the last notice says why."""
-        from alloy_tui.core.outbox import run_queue
+        from alloy_tui.core.daemon import drain
 
         self.box.force(row.id)
         names = {r.id: describe(r) for r in list(self.rows.values())}  # the UI thread may add rows
@@ -275,7 +275,7 @@ class QueueScreen(Screen[None]):
         def outcome(text: str) -> None:
             post_from_thread(self, ActionDone(printable(text)))
 
-        s = run_queue(
+        s = drain(
             self.settings,
             self.config_path,
             stop=self._stop,

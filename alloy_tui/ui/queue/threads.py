@@ -1,76 +1,41 @@
 """The queue screen's file work, in thread workers: reading the outbox and watching it.
 
 `watch_outbox` first reads the metadata newest first, in batches (the first rows show after a
-few hundred files, not 10,000), then polls: the `meta/` folder's entries (name, inode, mtime
-and size: a rewrite is a rename, so a new inode, but two rewrites between polls can get the
-first inode back) say which messages are new, changed or gone, and only those
-files are read again. Claims held right now say which message a runner is sending.
+few hundred files, not 10,000), then polls: `Outbox.stamp` (two lstat calls) says whether messages or the hold changed; only
+then are the messages' entries (`Outbox.entries`: inode, mtime and size; a rewrite is a rename,
+so a new inode, but two rewrites between polls can get the first inode back) compared, and only
+the new or changed files read again. Claims held right now (`Outbox.claimed`, a probe) say which
+message a runner is sending. The outbox's folder layout stays the outbox's.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 import time
-from pathlib import Path
 
 from textual.dom import DOMNode
 from textual.worker import get_current_worker
 
-from alloy_tui.core.outbox import Outbox
+from alloy_tui.core.outbox import Outbox, OutboxError
 from alloy_tui.ui.queue.messages import QueueChanged
 from alloy_tui.ui.queue.rows import QueueRow
 from alloy_tui.ui.workers import post_from_thread
 
 FIRST_BATCH = 200
 BATCH = 2000
-RESCAN = 1.0  # seconds: look at the folder even if its mtime did not move (a coarse clock)
+SETTLE = 2.0  # seconds: a folder changed this recently is listed again (a coarse mtime clock)
+RESCAN = 1.0  # ...at most once a second
 
 
 Stamp = tuple[int, int, int]  # inode, mtime_ns, size of a metadata file
 
 
-def _stamp(entry: os.DirEntry[str]) -> Stamp:
+def _entries(box: Outbox) -> dict[str, Stamp]:
+    """id -> stamp of each metadata file ({} while the outbox can't be read)."""
     try:
-        st = entry.stat(follow_symlinks=False)
-    except OSError:
-        return (entry.inode(), 0, 0)
-    return (entry.inode(), st.st_mtime_ns, st.st_size)
-
-
-def _entries(folder: Path) -> dict[str, Stamp]:
-    """id -> stamp of each metadata file (the inode alone misses a file rewritten twice
-    between two looks when the second rename gets the first inode back)."""
-    try:
-        with os.scandir(folder) as it:
-            return {
-                e.name[:-5]: _stamp(e)
-                for e in it
-                if e.name.endswith(".json") and not e.name.startswith(".")
-            }
-    except FileNotFoundError:
+        return box.entries()
+    except (OSError, OutboxError):
         return {}
-
-
-def _claimed(box: Outbox, known: dict[str, QueueRow]) -> set[str]:
-    """Ids of the pending messages a runner holds the claim of right now."""
-    try:
-        names = os.listdir(box.path / "claims")
-    except FileNotFoundError:
-        return set()
-    held = set()
-    for name in names:
-        qid = name[:-5]
-        row = known.get(qid)
-        if row is None or row.state == "failed" or not name.endswith(".lock"):
-            continue
-        lock = box.claim(qid)
-        if lock is None:
-            held.add(qid)
-        else:
-            lock.release()  # nobody holds it: pending (the probe removes the stale file)
-    return held
 
 
 class Watcher:
@@ -95,7 +60,7 @@ class Watcher:
 
     def changes(self) -> tuple[list[QueueRow], list[str]]:
         """Read only what is new or rewritten since the last call; what has gone."""
-        now = _entries(self.box.path / "meta")
+        now = _entries(self.box)
         removed = [qid for qid in self.inodes if qid not in now]
         changed = [qid for qid, ino in now.items() if self.inodes.get(qid) != ino]
         rows = self.read_all(sorted(changed, reverse=True), now)
@@ -115,7 +80,10 @@ class Watcher:
         return rows
 
     def claims_changed(self) -> list[QueueRow]:
-        held = _claimed(self.box, self.rows)
+        try:  # the pending messages a runner holds the claim of right now
+            held = self.box.claimed([q for q, r in self.rows.items() if r.state != "failed"])
+        except (OSError, OutboxError):
+            held = set()
         flipped = held ^ self.sending
         self.sending = held
         rows = []
@@ -132,8 +100,7 @@ def watch_outbox(owner: DOMNode, box: Outbox, stop: threading.Event, poll: float
     """Post the outbox as `QueueChanged` batches, then every change, until ``stop``."""
     worker = get_current_worker()
     watcher = Watcher(box)
-    meta = box.path / "meta"
-    inodes = _entries(meta)
+    inodes = _entries(box)
     ids = sorted(inodes, reverse=True)
     for start in range(0, max(1, len(ids)), BATCH):
         # The first batch small: the newest rows show at once.
@@ -147,21 +114,29 @@ def watch_outbox(owner: DOMNode, box: Outbox, stop: threading.Event, poll: float
         left = max(0.0, 1 - (start + BATCH) / len(ids)) if ids else 0.0
         if not post_from_thread(owner, QueueChanged(rows, [], left)) or worker.is_cancelled:
             return
-    last_mtime, last_scan = -1, 0.0
-    hold = None
+    # Each poll: two lstat calls (`Outbox.stamp`: the messages and the hold); the messages are listed
+    # only when their part moved, or while its last change is too recent for its mtime to be
+    # trusted (two renames in one clock tick leave it as it was); the hold read only when
+    # hold.json moved.
+    last_meta: object = ("unseen",)
+    last_hold: object = ("unseen",)
+    settled_at = last_scan = 0.0
     while not stop.is_set() and not worker.is_cancelled:
-        now_hold = box.hold()  # a few hundred bytes, when there is a hold at all
-        if now_hold != hold:
-            hold = now_hold
-            if not post_from_thread(owner, QueueChanged([], [], hold=hold, hold_changed=True)):
+        meta_key, hold_key = box.stamp()
+        if hold_key != last_hold:
+            last_hold = hold_key
+            if not post_from_thread(
+                owner, QueueChanged([], [], hold=box.hold(), hold_changed=True)
+            ):
                 return
-        mtime = 0
-        with contextlib.suppress(OSError):
-            mtime = os.stat(meta).st_mtime_ns
         changed: list[QueueRow] = []
         removed: list[str] = []
-        if mtime != last_mtime or time.monotonic() - last_scan >= RESCAN:
-            last_mtime, last_scan = mtime, time.monotonic()
+        now = time.time()
+        if meta_key != last_meta or (now < settled_at and now - last_scan >= RESCAN):
+            if meta_key != last_meta:
+                mtime = meta_key[1] / 1e9 if meta_key is not None else 0.0
+                settled_at = mtime + SETTLE
+            last_meta, last_scan = meta_key, now
             changed, removed = watcher.changes()
         changed += watcher.claims_changed()
         if (changed or removed) and not post_from_thread(owner, QueueChanged(changed, removed)):

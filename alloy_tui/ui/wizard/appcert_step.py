@@ -21,6 +21,7 @@ from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.signin_mode_step import SwitchMode, offer_text
 from alloy_tui.ui.wizard.state import WizardState
+from alloy_tui.ui.workers import reports_errors
 
 if TYPE_CHECKING:
     from alloy_tui.core.config import Settings
@@ -258,6 +259,7 @@ Enter goes on once the check worked. Keys: ^G create, ^Y copy commands,
         self._check(self.attempt, self._draft())
 
     @work(thread=True, exclusive=True, group="appcert", exit_on_error=False)
+    @reports_errors("The certificate check")
     def _check(self, attempt: int, draft: Settings) -> None:
         from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
         from alloy_tui.core.signin import AppOnlySignIn

@@ -11,15 +11,28 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from alloy_tui.ui.wizard.base import Progress, Step
 from alloy_tui.ui.wizard.state import Back
 from alloy_tui.ui.wizard.step_names import NAMES
 
 if TYPE_CHECKING:
-    from alloy_tui.ui.app import AlloyApp
     from alloy_tui.ui.wizard.state import WizardState
+
+
+class WizardApp(Protocol):
+    """What the steps' loop needs of the app (`ui.app.AlloyApp`): a Protocol, so the wizard
+    never imports the app that runs it."""
+
+    state: WizardState
+
+    def push_screen(self, screen: Any, callback: Callable[[Any], None]) -> Any: ...
+    async def push_screen_wait(self, screen: Any) -> Any: ...
+    def action_request_quit(self) -> None: ...
+    def exit(self, result: Any = None) -> None: ...
+
 
 SERVICE_STEP_MODULES: dict[str, str] = {
     "smtp": "alloy_tui.ui.wizard.smtp_step",
@@ -113,7 +126,7 @@ def progress_for(steps: list[Step], key: str, state: WizardState) -> Progress:
     return Progress(index=index, titles=tuple(s.title for s in numbered), done=done)
 
 
-def push_welcome(app: AlloyApp) -> asyncio.Future[Any]:
+def push_welcome(app: WizardApp) -> asyncio.Future[Any]:
     """Push the first step now (from `on_mount`), so the very first frame drawn is already it;
     `run_steps(app, first=...)` then waits on the returned future for its result."""
     state = app.state
@@ -131,7 +144,7 @@ def push_welcome(app: AlloyApp) -> asyncio.Future[Any]:
     return result
 
 
-async def run_steps(app: AlloyApp, first: asyncio.Future[Any] | None = None) -> None:
+async def run_steps(app: WizardApp, first: asyncio.Future[Any] | None = None) -> None:
     """Walk the steps: Next applies the result and moves on, Back (Esc) moves back.
 
     `first`: the first step's result, when `push_welcome` already put it on screen."""

@@ -25,7 +25,7 @@ from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.base import WizardScreen
 from alloy_tui.ui.wizard.password_choice import PasswordChoice, current_source
 from alloy_tui.ui.wizard.state import WizardState
-from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread
+from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread, reports_errors
 
 if TYPE_CHECKING:
     from alloy_tui.core.config import settings_model
@@ -336,6 +336,7 @@ class SignInScreenBase(WizardScreen[Any]):
         said: str
 
     @work(thread=True, exclusive=True, group="password-command", exit_on_error=False)
+    @reports_errors("The password command")
     def _run_command(self, choice: PasswordChoice, username: str = "") -> None:
         try:
             said = self.background_check(username, choice)

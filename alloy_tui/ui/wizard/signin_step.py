@@ -26,7 +26,7 @@ from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.signin_mode_step import SwitchMode, offer_text
 from alloy_tui.ui.wizard.state import BACK, WizardState
 from alloy_tui.ui.wizard.step_names import heading
-from alloy_tui.ui.workers import Failed, Progress, explain_failure, post_from_thread
+from alloy_tui.ui.workers import Failed, Progress, explain_failure, post_from_thread, reports_errors
 
 if TYPE_CHECKING:
     from alloy_tui.core.errors import Explanation
@@ -262,6 +262,7 @@ the attempt is in the alert log (^L)."""
         attempt: threading.Event
 
     @work(thread=True, exclusive=True, group="signin", exit_on_error=False)
+    @reports_errors("The sign-in")
     def _sign_in(self, force: bool, cancel: threading.Event) -> None:
         from alloy_tui.core import signin as auth
 

@@ -20,7 +20,7 @@ from alloy_tui.ui.widgets.hanging import HangingStatic
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
 from alloy_tui.ui.wizard.step_names import heading
-from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread
+from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread, reports_errors
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -238,6 +238,7 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         settings: Settings
 
     @work(thread=True, exclusive=True, group="test-send", exit_on_error=False)
+    @reports_errors("The test message")
     def _send(self, to: str, from_address: str, settings: Settings) -> None:
         from alloy_tui.core.mail import send_test_message
 

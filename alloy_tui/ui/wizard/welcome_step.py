@@ -9,6 +9,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from alloy_tui.ui.wizard import takeover_offer
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
 from alloy_tui.ui.wizard.step_names import NAMES, heading
@@ -101,6 +102,7 @@ The same settings can be read and checked without this wizard:
             yield Static(steps_line(state), id="plan", markup=False)
             yield Static(where, classes="path", markup=False)
             return
+        yield from takeover_offer.offer(self)  # a relay on this server: "Take over ..."
         yield Static(plan_text(state), id="plan", markup=False)
         yield Static(
             where + ("" if state.config_path.exists() else " (not created yet)"),
@@ -131,6 +133,7 @@ The same settings can be read and checked without this wizard:
         if self.state.load_error:
             self.say("The config file has problems (above); the wizard cannot continue.", "error")
             return None
+        takeover_offer.apply_choice(self)
         return Started(edit_mode=self.state.edit_mode)
 
 

@@ -15,7 +15,7 @@ from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.explain.common import ExplainContext
 from alloy_tui.core.explain.smtp import SmtpExplainContext, StartTlsNotOffered, explain_smtp
 from alloy_tui.core.mail.message import OutgoingMessage
-from alloy_tui.core.mail.smtp import SmtpTransport
+from alloy_tui.core.mail.sending import send_message
 
 CTX = SmtpExplainContext(
     service="smtp",
@@ -134,8 +134,8 @@ def test_real_timeout_when_the_server_never_greets(tmp_path: Path) -> None:
             .with_section("message", default_from="a@b.test")
         )
         with pytest.raises(ExplainedError) as e:
-            SmtpTransport(s, tmp_path / "c.toml").send(
-                OutgoingMessage(to=("x@y.test",), subject="s", body="b")
+            send_message(
+                s, tmp_path / "c.toml", OutgoingMessage(to=("x@y.test",), subject="s", body="b")
             )
     assert e.value.explanation.code == "timeout"
     assert e.value.explanation.retryable

@@ -1,4 +1,5 @@
-"""Exchange Server (on-premises) transport against the sandbox's EWS with HTTP Basic, for real."""
+"""Exchange Server (on-premises) through the delivery path (the MIME as one CreateItem, as `send`
+and `test-send` send) against the sandbox's EWS with HTTP Basic and NTLM, for real."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, UserInputError
-from alloy_tui.core.mail.exchange_server import ExchangeServerTransport, status
-from alloy_tui.core.mail.message import OutgoingMessage
+from alloy_tui.core.mail.exchange_server import status
+from alloy_tui.core.mail.message import OutgoingMessage, SendResult
+from alloy_tui.core.mail.sending import send_message
 from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
 
@@ -58,8 +60,17 @@ def msg(**kw: object) -> OutgoingMessage:
     return OutgoingMessage(**base)  # type: ignore[arg-type]
 
 
-def send(settings: Settings, tmp_path: Path, message: OutgoingMessage | None = None, **kw: object):  # noqa: ANN201
-    return ExchangeServerTransport(settings, tmp_path / "config.toml", **kw).send(message or msg())  # type: ignore[arg-type]
+def send(
+    settings: Settings,
+    tmp_path: Path,
+    message: OutgoingMessage | None = None,
+    password: str | None = None,
+) -> SendResult:
+    """`send_message`, the foreground's one road (the MIME as one CreateItem); `password`:
+    stored first, as the wizard would."""
+    if password is not None:
+        secrets.store_password("exchange-server", settings.exchange_server.username, password)
+    return send_message(settings, tmp_path / "config.toml", message or msg())
 
 
 def _find(sandbox: Sandbox, subject: str) -> list[object]:
@@ -179,7 +190,7 @@ def test_bad_settings_fail_before_any_traffic(
     sandbox: Sandbox, tmp_path: Path, kw: dict[str, object], match: str
 ) -> None:
     before = len(sandbox.requests("ews"))
-    with pytest.raises(UserInputError, match=match):
+    with pytest.raises((UserInputError, ExplainedError), match=match):
         send(settings_for(sandbox, **kw), tmp_path, password=PASSWORD)
     assert len(sandbox.requests("ews")) == before
 
@@ -188,7 +199,7 @@ def test_domain_user_without_an_address_needs_default_from(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     s = settings_for(sandbox).with_section("message", default_from="")
-    with pytest.raises(UserInputError, match="default_from"):
+    with pytest.raises((UserInputError, ExplainedError), match="default_from"):
         send(s, tmp_path, password=PASSWORD)
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, UserInputError
-from alloy_tui.core.mail.exchange_server import ExchangeServerTransport, status
+from alloy_tui.core.mail.exchange_server import status
 from alloy_tui.core.mail.exchange_server_discover import (
     _redirect_url_ok,
     candidates,
@@ -23,6 +23,7 @@ from alloy_tui.core.mail.exchange_server_discover import (
     server_base,
 )
 from alloy_tui.core.mail.message import OutgoingMessage
+from alloy_tui.core.mail.sending import send_message
 from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
 
@@ -72,8 +73,11 @@ def test_finds_the_ews_url_and_it_sends(sandbox: Sandbox, tmp_path: Path, auth: 
     assert found.ews_url == sandbox.ews_endpoint
     assert found.source == sandbox.base_url + "/autodiscover/autodiscover.xml"
     settings = settings_for(sandbox, auth=auth, ews_endpoint=found.ews_url)
-    result = ExchangeServerTransport(settings, tmp_path / "c.toml", password=PASSWORD).send(
-        OutgoingMessage(to=("ops@contoso.example",), subject=f"found {auth}", body="ok")
+    secrets.store_password("exchange-server", settings.exchange_server.username, PASSWORD)
+    result = send_message(
+        settings,
+        tmp_path / "c.toml",
+        OutgoingMessage(to=("ops@contoso.example",), subject=f"found {auth}", body="ok"),
     )
     assert result.api == "exchange-server"
     assert [m.subject for m in sandbox.messages()][-1] == f"found {auth}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 
-from alloy_tui.core.mail.raw import for_exchange
+from alloy_tui.core.mail.headers import for_exchange
 
 
 def fields(raw: bytes) -> dict[str, str]:

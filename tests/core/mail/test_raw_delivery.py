@@ -15,7 +15,7 @@ import pytest
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.mail import open_delivery
-from alloy_tui.core.mail.raw import for_exchange
+from alloy_tui.core.mail.headers import for_exchange
 from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.mailbox import as_handed_over

@@ -113,9 +113,9 @@ def test_a_trickling_smtp_server_cannot_hold_a_send(
 def test_a_trickling_exchange_server_cannot_hold_a_send(
     tmp_path: Path, https_trickle: Trickle
 ) -> None:
-    from alloy_tui.core.mail.exchange_server import ExchangeServerTransport
     from alloy_tui.core.mail.message import OutgoingMessage
     from alloy_tui.core.mail.sending import send_message
+    from alloy_tui.core.secrets import passwords as secrets
 
     s = Settings(service="exchange-server").with_section(
         "exchange_server",
@@ -126,8 +126,9 @@ def test_a_trickling_exchange_server_cannot_hold_a_send(
     s = s.with_section("network", timeout=TIMEOUT, ca_bundle=str(https_trickle.ca_path))
     s = s.with_section("alert_log", path=str(tmp_path / "alert_log.jsonl"))
     cfg = tmp_path / "config.toml"
+    secrets.store_password("exchange-server", "alerts@contoso.test", "pw")
     message = OutgoingMessage(to=("ops@contoso.test",), subject="RAID", body="Disk 3 failed.")
     t0 = time.monotonic()
     with pytest.raises(ExplainedError) as ei:
-        send_message(s, cfg, message, transport=ExchangeServerTransport(s, cfg, password="pw"))
+        send_message(s, cfg, message)
     assert_timed_out(ei, t0)

@@ -12,7 +12,8 @@ import pytest
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.mail.message import OutgoingMessage
-from alloy_tui.core.mail.sending import make_transport, send_message, send_test_message
+from alloy_tui.core.mail.sending import send_message, send_test_message
+from alloy_tui.core.mail.services import open_delivery
 from alloy_tui.sandbox import Sandbox
 from tests.helpers.m365 import (
     ACCOUNT,
@@ -29,11 +30,11 @@ def settings(sb: Sandbox, signed_in: Settings, tmp_path: Path) -> Iterator[Setti
     sb.clear_scenarios()
 
 
-def test_transport_choice() -> None:
+def test_delivery_choice() -> None:
     s = Settings()
-    assert type(make_transport(s, Path("c.toml"))).__name__ == "GraphTransport"
+    assert type(open_delivery(s, Path("c.toml"))).__name__ == "GraphDelivery"
     ews = s.with_section("exchange_online", api="ews")
-    assert type(make_transport(ews, Path("c.toml"))).__name__ == "EwsTransport"
+    assert type(open_delivery(ews, Path("c.toml"))).__name__ == "EwsDelivery"
 
 
 @pytest.mark.parametrize("api", ["graph", "ews"])

@@ -1,4 +1,6 @@
-"""The SMTP transport against a real aiosmtpd server: plain, STARTTLS, SSL/TLS, auth, failures."""
+"""SMTP through the delivery path (the message composed as MIME and sent by `send_raw`, as
+`send` and `test-send` send) against a real aiosmtpd server: plain, STARTTLS, SSL/TLS, auth,
+failures."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ import pytest
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, UserInputError
-from alloy_tui.core.mail.message import OutgoingMessage
-from alloy_tui.core.mail.smtp import SmtpTransport, default_port, queue_id, status
+from alloy_tui.core.mail.message import OutgoingMessage, SendResult
+from alloy_tui.core.mail.sending import send_message
+from alloy_tui.core.mail.smtp import default_port, queue_id
+from alloy_tui.core.mail.smtp_status import status
 from alloy_tui.core.secrets import passwords as secrets
 from tests.helpers.smtp_server import QUEUE_ID, DroppingServer, SmtpServer, free_port
 
@@ -39,8 +43,17 @@ def msg(**kw: object) -> OutgoingMessage:
     return OutgoingMessage(**base)  # type: ignore[arg-type]
 
 
-def send(settings: Settings, tmp_path: Path, message: OutgoingMessage | None = None, **kw: object):  # noqa: ANN201
-    return SmtpTransport(settings, tmp_path / "config.toml", **kw).send(message or msg())  # type: ignore[arg-type]
+def send(
+    settings: Settings,
+    tmp_path: Path,
+    message: OutgoingMessage | None = None,
+    password: str | None = None,
+) -> SendResult:
+    """`send_message`, the foreground's one road; `password`: stored first, as the wizard or
+    `alloy-tui config` would."""
+    if password is not None:
+        secrets.store_password("smtp", settings.smtp.username, password)
+    return send_message(settings, tmp_path / "config.toml", message or msg())
 
 
 @pytest.mark.parametrize("mode", ["none", "starttls", "ssl"])
@@ -293,7 +306,7 @@ def test_bad_settings_fail_before_any_traffic(
         .with_section("smtp", **base)
         .with_section("message", default_from="a@b.test")
     )
-    with pytest.raises(UserInputError, match=match):
+    with pytest.raises((UserInputError, ExplainedError), match=match):
         send(s, tmp_path)
 
 
@@ -329,7 +342,7 @@ def test_password_from_command_is_used(tmp_path: Path) -> None:
 
 def test_no_from_address_is_a_clear_error(tmp_path: Path) -> None:
     s = settings_for(None, port=2525, security="none").with_section("message", default_from="")
-    with pytest.raises(UserInputError, match="No From address"):
+    with pytest.raises((UserInputError, ExplainedError), match="No From address"):
         send(s, tmp_path)
 
 

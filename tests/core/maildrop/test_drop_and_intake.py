@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from alloy_tui.commands.queue_view import as_json, show_lines
 from alloy_tui.core.config import Settings
 from alloy_tui.core.maildrop import (
     Envelope,
@@ -27,6 +26,7 @@ from alloy_tui.core.maildrop import (
 )
 from alloy_tui.core.maildrop.pickup import limit
 from alloy_tui.core.outbox import Outbox
+from alloy_tui.core.outbox.listing import as_json, show_lines
 from tests.helpers import maildrop
 from tests.helpers.maildrop import new_maildrop
 from tests.helpers.recording_log import Log
@@ -308,3 +308,42 @@ def test_no_drop_file_stops_the_intake(folder: Path, tmp_path: Path) -> None:
     assert not good.exists()
     assert summary.taken + summary.refused == len(hostile) + 1 and summary.held == 0
     assert summary.taken >= 1 and len(box.list()) == summary.taken
+
+
+def test_a_refused_file_never_replaces_one_set_aside_before(folder: Path, tmp_path: Path) -> None:
+    """refused/ already holds <name> and <name>.<ino> (earlier refusals of that name): the new
+    one goes beside them, and both earlier ones are kept as they were."""
+    path = folder / "not-a-drop-name"
+    path.write_bytes(b"third")
+    ino = os.lstat(path).st_ino
+    aside = tmp_path / "queue" / "refused"
+    aside.mkdir(parents=True, mode=0o700)
+    (tmp_path / "queue").chmod(0o700)
+    (aside / path.name).write_bytes(b"first")
+    (aside / f"{path.name}.{ino}").write_bytes(b"second")
+    box, log, summary = intake_into(folder, tmp_path)
+    assert summary.refused == 1 and os.listdir(folder) == []
+    assert (aside / path.name).read_bytes() == b"first"
+    assert (aside / f"{path.name}.{ino}").read_bytes() == b"second"
+    assert (aside / f"{path.name}.{ino}.1").read_bytes() == b"third"
+    assert refused(log)["kept_as"] == str(aside / f"{path.name}.{ino}.1")
+
+
+def test_the_ledger_is_written_only_in_a_checked_outbox_folder(tmp_path: Path) -> None:
+    from alloy_tui.core.maildrop.ledger import LEDGER_FILE, Ledger, read_entries
+
+    box = Outbox(tmp_path / "queue")
+    box.ensure()
+    ledger = Ledger(box.path)
+    ledger.put("1:2:3:4", "taken", "0.abc", "could not be removed", 1.0)
+    ledger.save()
+    assert read_entries(box.path / LEDGER_FILE)["1:2:3:4"]["state"] == "taken"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    swapped = tmp_path / "swapped"
+    box.path.rename(swapped)
+    box.path.symlink_to(elsewhere)  # the outbox swapped for a symlink: never written through
+    ledger.put("5:6:7:8", "stuck", "0.def", "read-only", 2.0)
+    with pytest.raises(OSError, match="symbolic link"):
+        ledger.save()
+    assert os.listdir(elsewhere) == [] and read_entries(box.path / LEDGER_FILE) == {}

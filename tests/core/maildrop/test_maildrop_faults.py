@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.core.config import Settings
+from alloy_tui.core.daemon import drain
 from alloy_tui.core.maildrop import Envelope, MaildropError, drop, intake
-from alloy_tui.core.outbox import Outbox, run_queue
+from alloy_tui.core.outbox import Outbox
 from tests.helpers.smtp_server import SmtpServer
 from tests.helpers.tmpfs import small_tmpfs
 
@@ -111,7 +112,7 @@ def test_the_daemon_takes_a_new_drop_file_in_within_seconds(tmp_path: Path) -> N
         s = s.with_section("smtp", host="127.0.0.1", port=server.port, security="none")
         stop = threading.Event()
         daemon = threading.Thread(
-            target=run_queue,
+            target=drain,
             args=(s, tmp_path / "config.toml"),
             kwargs={"daemon": True, "stop": stop},
         )

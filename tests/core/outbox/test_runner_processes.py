@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from alloy_tui.core.filelocks import wait_lock
 from alloy_tui.core.outbox import Outbox, runner_active, start_runner_detached
-from alloy_tui.core.outbox.locks import wait_lock
 from tests.helpers.smtp_server import SmtpServer, slow_down, write_smtp_config
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -12,7 +12,7 @@ import pytest
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError
-from alloy_tui.core.mail.smtp import SmtpTransport
+from alloy_tui.core.mail.smtp import SmtpClient
 from alloy_tui.core.secrets import passwords as secrets
 
 
@@ -85,7 +85,7 @@ def test_password_command_from_a_config_others_can_write_is_refused(
     marker = tmp_path / "ran"
     cfg = config_in(tmp_path / "etc", file_mode, folder_mode)
     with pytest.raises(ExplainedError) as e:
-        SmtpTransport(smtp_settings(marker), cfg)._get_password()
+        SmtpClient(smtp_settings(marker), cfg)._get_password()
     ex = e.value.explanation
     assert not marker.exists()  # nothing was run
     assert "password_command" in ex.cause and "writable" in ex.cause
@@ -96,5 +96,5 @@ def test_password_command_from_a_config_others_can_write_is_refused(
 def test_password_command_from_a_private_config_runs(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     cfg = config_in(tmp_path / "etc", 0o600, 0o755)
-    assert SmtpTransport(smtp_settings(marker), cfg)._get_password() == "pw"
+    assert SmtpClient(smtp_settings(marker), cfg)._get_password() == "pw"
     assert marker.exists()

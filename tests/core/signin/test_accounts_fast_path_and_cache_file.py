@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from alloy_tui.cli import cli
 from alloy_tui.core.errors import ExplainedError
-from alloy_tui.core.mail.graph import GraphTransport
 from alloy_tui.core.mail.message import OutgoingMessage
+from alloy_tui.core.mail.sending import send_message
 from alloy_tui.core.signin import cache_file as auth_file
 from alloy_tui.core.signin import cache_read as auth_cache
 from alloy_tui.core.signin.client import SignIn
@@ -239,7 +239,7 @@ def test_turning_delegation_on_later_asks_for_mail_send_shared(sb: Sandbox, tmp_
     msg = OutgoingMessage(("bob@example.com",), "s", "b", from_address="helpdesk@contoso.example")
     before = len(sb.messages())
     with pytest.raises(ExplainedError) as ei:
-        GraphTransport(on, cfg).send(msg)
+        send_message(on, cfg, msg)
     ex = ei.value.explanation
     assert ex.code == "AADSTS65001"
     assert "Mail.Send.Shared" in ex.title and "delegation is on" in ex.cause
@@ -247,7 +247,7 @@ def test_turning_delegation_on_later_asks_for_mail_send_shared(sb: Sandbox, tmp_
     assert len(sb.messages()) == before
     # Once consent is there, the same saved sign-in gets the new permission silently.
     sb.clear_scenarios()
-    result = GraphTransport(on, cfg).send(msg)
+    result = send_message(on, cfg, msg)
     assert result.from_address == "helpdesk@contoso.example"
 
 
