@@ -78,6 +78,17 @@ def run(root: Path, *argv: str, user: str | None = None, input: bytes | None = N
     return r
 
 
+def apt_install(root: Path, *what: str) -> subprocess.CompletedProcess[bytes]:
+    """apt-get install in the root; once more after `apt-get update` when the lists were stale
+    (the archive replaced a package since: 404)."""
+    argv = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *what]
+    r = run(root, *argv, check=False)
+    if r.returncode != 0:
+        run(root, "apt-get", "update", "-qq")
+        r = run(root, *argv)
+    return r
+
+
 def _fresh(path: Path, age: float) -> bool:
     try:
         return time.time() - path.stat().st_mtime < age

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.sandbox import Sandbox
-from tests.helpers.debian_root import ENV, build_command, build_deb, debian_root, run
+from tests.helpers.debian_root import ENV, apt_install, build_command, build_deb, debian_root, run
 from tests.helpers.smtp_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,8 +60,10 @@ def test_the_deb_installs_upgrades_and_purges_in_a_clean_debian_12(tmp_path: Pat
             write_config(root, sb, dead)
             program_mail_is_queued(root)
             write_config(root, sb, sb.smtp_port)
-            run(root, "alloy-tui", "queue", "run")
+            run(root, "alloy-tui", "queue", "run")  # root: it becomes the config's owner
             assert sorted(m.subject for m in sb.messages()) == ["from cron", "test"]
+            owners = {p.lstat().st_uid for top in OURS for p in (root / top).rglob("*")}
+            assert owners == {_ids(root)[0]}, "root's queue run left files that are not alloy-tui's"
 
             write_config(root, sb, dead)
             queue_five(root)
@@ -70,7 +72,12 @@ def test_the_deb_installs_upgrades_and_purges_in_a_clean_debian_12(tmp_path: Pat
             assert newer.returncode == 0, out.decode()
             (newer_deb,) = newer_out.glob(f"alloy-tui_{NEWER}_*.deb")
             shutil.copy(newer_deb, root / "tmp")
-            run(root, "apt-get", "install", "-y", "-q", f"/tmp/{newer_deb.name}")
+            # The upgrade, interrupted after the unpack (the old daemon stopped, new files in
+            # place, postinst not run), then finished by `dpkg --configure -a`.
+            run(root, "dpkg", "--unpack", f"/tmp/{newer_deb.name}")
+            status = run(root, "dpkg-query", "-W", "-f", "${Status}", "alloy-tui").stdout
+            assert status.endswith(b" unpacked"), status
+            run(root, "dpkg", "--configure", "-a")
             assert (
                 run(root, "dpkg-query", "-W", "-f", "${Version}", "alloy-tui").stdout
                 == NEWER.encode()
@@ -80,6 +87,11 @@ def test_the_deb_installs_upgrades_and_purges_in_a_clean_debian_12(tmp_path: Pat
                 "upgrade changed files"
             )
             assert len(pending(root)) == 5
+            assert list(
+                (root / "usr/lib/alloy-tui/lib").glob(
+                    "python3.*/site-packages/alloy_tui/__pycache__/*.pyc"
+                )
+            )
             write_config(root, sb, sb.smtp_port)
             run(root, "alloy-tui", "queue", "flush")
             run(root, "alloy-tui", "queue", "run")  # a second pass sends nothing again
@@ -98,7 +110,7 @@ def test_the_deb_installs_upgrades_and_purges_in_a_clean_debian_12(tmp_path: Pat
 
 def installs(root: Path, deb: Path) -> None:
     shutil.copy(deb, root / "tmp")
-    run(root, "apt-get", "install", "-y", "-q", f"/tmp/{deb.name}")
+    apt_install(root, f"/tmp/{deb.name}")
     listed = run(root, "dpkg", "-L", "alloy-tui").stdout.decode().split()
     assert not [p for p in listed if p.startswith(("/root", "/home", "/opt"))], listed
     for name in ("usr/sbin/sendmail", "usr/lib/sendmail", "usr/bin/mailq", "usr/bin/newaliases"):
@@ -112,7 +124,7 @@ def installs(root: Path, deb: Path) -> None:
         (root / "usr/lib/alloy-tui/lib").glob("python3.*/site-packages/alloy_tui/__pycache__/*.pyc")
     )
     # bsd-mailx needs default-mta | mail-transport-agent: alloy-tui is it, no other MTA comes.
-    r = run(root, "apt-get", "install", "-y", "-q", "bsd-mailx")
+    r = apt_install(root, "bsd-mailx")
     got = run(root, "dpkg-query", "-W", "-f", "${Package} ${Status}\n").stdout.decode()
     installed = {ln.split()[0] for ln in got.splitlines() if ln.endswith(" installed")}
     assert "bsd-mailx" in installed and "alloy-tui" in installed
@@ -162,7 +174,7 @@ def system_mode_is_set_up(root: Path) -> None:
 def units_verify(root: Path) -> None:
     """systemd-analyze verify on the installed units, in the root (systemd installed there for
     it: the package needs no systemd to install, and none runs in this root)."""
-    run(root, "apt-get", "install", "-y", "-q", "--no-install-recommends", "systemd")
+    apt_install(root, "systemd")
     units = sorted(
         f"/lib/systemd/system/{p.name}" for p in (root / "lib/systemd/system").glob("alloy-tui-*")
     )
@@ -218,6 +230,7 @@ def program_mail_is_queued(root: Path) -> None:
     )
     assert len(drop_files(root)) == 2
     run(root, "mailq")  # root's mailq lists the service user's queue
+    assert b"aliases" in run(root, "newaliases").stdout + run(root, "newaliases").stderr
 
 
 def queue_five(root: Path) -> None:
