@@ -39,8 +39,7 @@ def cli(ctx: click.Context, config: str | None, sandbox: bool) -> None:
     Run with no command to open the setup wizard.
     """
     if ctx.invoked_subcommand is None:  # the wizard: check for a terminal before any sandbox starts
-        from alloy_tui.launch import WIZARD_INSTEAD
-        from alloy_tui.terminal import require_fullscreen
+        from alloy_tui.terminal import WIZARD_INSTEAD, require_fullscreen
 
         require_fullscreen("The setup wizard", WIZARD_INSTEAD)
     obj = CliContext(config_path=paths.config_path(config), explicit_config=config is not None)

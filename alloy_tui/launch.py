@@ -15,8 +15,6 @@ from __future__ import annotations
 import os
 import sys
 
-WIZARD_INSTEAD = "for scripts use `alloy-tui status`, `login`, `test-send` or `send` (see --help)"
-
 
 def wizard_config(argv: list[str]) -> tuple[bool, str | None]:
     """(True, config) when argv only asks for the wizard; (False, None) for anything else."""
@@ -48,7 +46,7 @@ def by_name(argv0: str) -> str | None:
 def main() -> None:
     role = by_name(sys.argv[0])
     if role is not None:
-        from alloy_tui.commands.sendmail_handoff import main as sendmail_main
+        from alloy_tui.commands.sendmail.handoff import main as sendmail_main
 
         sendmail_main()
         return
@@ -69,7 +67,7 @@ def main() -> None:
     from alloy_tui.exits import run_guarded
 
     def open_wizard() -> None:
-        from alloy_tui.terminal import require_fullscreen
+        from alloy_tui.terminal import WIZARD_INSTEAD, require_fullscreen
 
         require_fullscreen("The setup wizard", WIZARD_INSTEAD)
         from alloy_tui.commands.context import as_config_owner

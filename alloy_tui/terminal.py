@@ -7,6 +7,8 @@ import sys
 
 from alloy_tui.core.errors import UserInputError
 
+WIZARD_INSTEAD = "for scripts use `alloy-tui status`, `login`, `test-send` or `send` (see --help)"
+
 
 def require_fullscreen(what: str, instead: str) -> None:
     """Refuse, in one sentence, when there is no terminal to draw on (cron, pipes, TERM=dumb)."""

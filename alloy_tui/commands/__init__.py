@@ -10,7 +10,7 @@ MODULES = (
     "account_cmd",
     "send_cmd",
     "sandbox_cmd",
-    "sendmail_cmd",
+    "sendmail.cmd",
     "queue_cmd",
     "appcert_cmd",
     "smtpd_cmd",

@@ -197,16 +197,27 @@ def logout_command(obj: CliContext) -> None:
         from alloy_tui.cli_support import app_only_account
 
         app_only_account.logout(obj, loaded.settings)
-        return
-    signin = SignIn(loaded.settings, obj.config_path)
-    current = signin.current_account()
-    signin.sign_out()
-    if current is None:
-        click.echo("No account was signed in.")
     else:
-        click.echo(
-            f"Signed out {current.username}; its tokens were removed from {signin.cache_path}."
-        )
+        signin = SignIn(loaded.settings, obj.config_path)
+        current = signin.current_account()
+        signin.sign_out()
+        if current is None:
+            click.echo("No account was signed in.")
+        else:
+            click.echo(
+                f"Signed out {current.username}; its tokens were removed from {signin.cache_path}."
+            )
+    _other_mode(obj, loaded.settings)
+
+
+def _other_mode(obj: CliContext, settings: Settings) -> None:
+    """What the other sign-in mode left (app tokens after a switch to device code, accounts
+    after a switch to the certificate) goes too: `logout` leaves no Microsoft token behind."""
+    from alloy_tui.core.signin import forget_other_mode_tokens
+
+    gone = forget_other_mode_tokens(settings, obj.config_path)
+    if gone:
+        click.echo(f"Also forgot what the other sign-in mode left: {', '.join(gone)}.")
 
 
 def _forget_all(obj: CliContext, settings: Settings) -> None:
@@ -218,8 +229,11 @@ def _forget_all(obj: CliContext, settings: Settings) -> None:
     if not gone.accounts and not gone.app_tokens:
         click.echo(f"No Microsoft account was signed in (service = {settings.service}).")
         return
-    what = [*gone.accounts] + ([f"{gone.app_tokens} app token(s)"] if gone.app_tokens else [])
-    click.echo(f"Signed out {', '.join(what)}; their tokens were removed from {gone.cache_path}.")
+    said = [f"Signed out {', '.join(gone.accounts)}"] if gone.accounts else []
+    if gone.app_tokens:
+        said.append(f"forgot {gone.app_tokens} cached app token(s)")
+    text = "; ".join(said)
+    click.echo(f"{text[:1].upper()}{text[1:]} (removed from {gone.cache_path}).")
 
 
 def _ews_warning(settings: Settings) -> None:

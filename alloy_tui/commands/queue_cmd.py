@@ -142,7 +142,11 @@ def list_command(obj: CliContext, as_json: bool, state: str, as_mailq: bool) -> 
 @click.argument("qid", metavar="ID")
 @click.pass_obj
 def show_command(obj: CliContext, qid: str) -> None:
-    """One message: its headers, and every attempt with its explained error."""
+    """One message: its headers, and every attempt with its explained error.
+
+    ID: the full queue id, the short form `queue list` shows, or a unique prefix of either
+    (at least 6 characters).
+    """
     from alloy_tui.cli_support.outbox_guard import guarded
     from alloy_tui.core.outbox import OutboxError, show_lines
 
@@ -171,7 +175,11 @@ def show_command(obj: CliContext, qid: str) -> None:
 @click.option("--failed", is_flag=True, help="Every failed message.")
 @click.pass_obj
 def retry_command(obj: CliContext, ids: tuple[str, ...], failed: bool) -> None:
-    """Back to pending, due now (a failed message gets a fresh lifetime)."""
+    """Back to pending, due now (a failed message gets a fresh lifetime).
+
+    ID: the full queue id, the short form `queue list` shows, or a unique prefix of either
+    (at least 6 characters).
+    """
     from alloy_tui.cli_support.outbox_guard import guarded
 
     box = open_box(obj, write=True)
@@ -192,7 +200,11 @@ def retry_command(obj: CliContext, ids: tuple[str, ...], failed: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask (for scripts).")
 @click.pass_obj
 def delete_command(obj: CliContext, ids: tuple[str, ...], failed: bool, yes: bool) -> None:
-    """Remove messages from the queue; they are never sent (asks first on a terminal)."""
+    """Remove messages from the queue; they are never sent (asks first on a terminal).
+
+    ID: the full queue id, the short form `queue list` shows, or a unique prefix of either
+    (at least 6 characters).
+    """
     from alloy_tui.cli_support.outbox_guard import guarded
 
     box = open_box(obj, write=True)

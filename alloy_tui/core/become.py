@@ -8,14 +8,17 @@ could be steered anywhere. Root's commands for that config (`queue ...`, `status
 then its uid: for good, no way back) before they touch any of it, after reading what only
 root may read (the command line's files). The config file's owner decides, as
 ``stat`` sees it (its folder's owner when it is not written yet). The wizard does the same. root's sendmail does not come here: it hands the message to the maildrop
-like every other user (commands/sendmail_maildrop.py).
+like every other user (commands/sendmail/maildrop.py).
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
+
+TYPE_CHECKING = False  # root's sendmail asks foreign_owner on every hand-off: no pathlib, typing
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: Environment variables naming the old user's folders, dropped when they lie in its home.
 _HOME_VARS = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME")
@@ -25,7 +28,7 @@ class BecomeError(Exception):
     """Root could not become the config's owner; the message is a sentence."""
 
 
-def foreign_owner(config_path: Path) -> int | None:
+def foreign_owner(config_path: str | os.PathLike[str]) -> int | None:
     """The uid of the config's owner when this process is root and the config is another
     user's; None otherwise (not root, or root's own config). A config not written yet belongs
     to whoever owns its folder (`setup-system --user alloy` makes /etc/alloy-tui alloy's: the
@@ -37,7 +40,7 @@ def foreign_owner(config_path: Path) -> int | None:
         st = os.stat(config_path)
     except FileNotFoundError:
         try:
-            st = os.stat(Path(config_path).parent)
+            st = os.stat(os.path.dirname(os.path.abspath(config_path)))
         except OSError:
             return None
         return st.st_uid if st.st_uid != 0 else None
@@ -47,11 +50,11 @@ def foreign_owner(config_path: Path) -> int | None:
     if stat.S_ISLNK(link.st_mode):
         # A symlinked config: whoever owns the link or the folder it stands in could have
         # pointed it at a root file, so it is theirs as much as the target's owner's.
-        owners[:0] = [link.st_uid, _owner(Path(config_path).parent)]
+        owners[:0] = [link.st_uid, _owner(os.path.dirname(os.path.abspath(config_path)))]
     return next((uid for uid in owners if uid not in (0, None)), None)
 
 
-def _owner(path: Path) -> int | None:
+def _owner(path: str) -> int | None:
     try:
         return os.stat(path).st_uid
     except OSError:

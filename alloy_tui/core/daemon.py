@@ -18,12 +18,12 @@ import contextlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alloy_tui.core.config import Settings
     from alloy_tui.core.health import DaemonLock
-    from alloy_tui.core.outbox import IntakeFactory, Outbox, RunSummary
+    from alloy_tui.core.outbox import IntakeFactory, Outbox, QueueRecord, RunSummary
 
 
 class DaemonBusy(Exception):  # noqa: N818 - a state, said as such
@@ -53,7 +53,7 @@ def drain(
     stop: threading.Event | None = None,
     on_progress: Callable[[str], None] | None = None,
     flush: bool = False,
-    on_attempt: Callable[[dict[str, Any]], None] | None = None,
+    on_attempt: Callable[[QueueRecord], None] | None = None,
 ) -> RunSummary:
     """The runner with every intake: deliver what is due (``flush``: everything pending now;
     ``daemon``: keep going until ``stop`` is set)."""

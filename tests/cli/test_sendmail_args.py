@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alloy_tui.commands.sendmail_args import SendmailArgs, UsageError, parse_argv
+from alloy_tui.commands.sendmail.args import SendmailArgs, UsageError, parse_argv
 
 
 def test_cron_arguments() -> None:

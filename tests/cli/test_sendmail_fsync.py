@@ -6,8 +6,9 @@ the kernel's answer to one real fsync(2) of the real sendmail process an EIO, as
 would (no Python is patched; the process cannot tell). N is found by tracing an identical
 hand-off first, and the injected run's trace must show the EIO landing on the intended folder
 (strace -y names each descriptor's path), so the test can't pass by hitting another fsync.
-What it proves: when fsync(2) of messages/ or meta/ (or of a new folder's parent) fails, the
-door does not say "queued"; it exits 75 and leaves nothing behind. A real failing disk may fail
+What it proves: when fsync(2) of incoming/ (where the hand-off puts the message, issue 23) or
+of a new folder's parent fails, the door does not say "queued"; it exits 75 and leaves nothing
+behind. (The runner's own folder fsyncs, messages/ and meta/, are the outbox's: tests/core/outbox.) A real failing disk may fail
 other calls too; those paths (write, rename) were already covered by the full-disk tests."""
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tests.helpers.sendmail_door import (
     queued,
     scripts,
     sendmail,
+    take_in,
     write_config,
 )
 
@@ -67,7 +69,12 @@ def nth_fsync_of(trace: Path, folder: Path) -> int:
     return paths.index(str(folder)) + 1
 
 
-@pytest.mark.parametrize("which", ["messages", "meta"])
+def incoming_files(folder: Path) -> list[str]:
+    incoming = folder / "queue" / "incoming"
+    return sorted(p.name for p in incoming.iterdir()) if incoming.exists() else []
+
+
+@pytest.mark.parametrize("which", ["incoming"])
 def test_a_failed_folder_fsync_is_75_and_nothing_is_queued(tmp_path: Path, which: str) -> None:
     write_config(tmp_path)
     assert sendmail(tmp_path, "-t").returncode == 0  # folders, config memo: as on a used system
@@ -83,6 +90,7 @@ def test_a_failed_folder_fsync_is_75_and_nothing_is_queued(tmp_path: Path, which
     assert r.returncode == 75, r.stderr
     err = r.stderr.decode()
     assert err.count("\n") == 1 and "I/O error" in err and "Nothing was queued" in err
+    assert incoming_files(tmp_path) == []  # neither the temp file nor the named one
     assert [m.id for m in queued(tmp_path)] == before
     assert leftovers(tmp_path) == {"tmp": [], "orphan_messages": []}
 
@@ -93,12 +101,13 @@ def test_a_new_outbox_folders_parents_are_fsynced(tmp_path: Path) -> None:
     config.write_text(config.read_text().replace(str(tmp_path / "queue"), str(queue)))
     r = traced(tmp_path, tmp_path / "new.trace")
     assert r.returncode == 0, r.stderr
+    take_in(tmp_path)
     assert len(Outbox(queue).list()) == 1
     paths = [p for p, _ in fsyncs(tmp_path / "new.trace")]
     created = [tmp_path, tmp_path / "spool", tmp_path / "spool" / "alloy", queue]
     for parent in created:  # each new name made durable ...
         assert str(parent) in paths, (parent, paths)
-    first_queued = paths.index(str(queue / "messages"))
+    first_queued = paths.index(str(queue / "incoming"))
     assert all(paths.index(str(p)) < first_queued for p in created)  # ... before any mail
 
 

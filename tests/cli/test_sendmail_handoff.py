@@ -3,6 +3,7 @@ one-line errors, the message durable in the outbox, and no heavy import on the w
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.core.outbox import Outbox
-from tests.helpers.sendmail_door import scripts
+from tests.helpers.sendmail_door import log_events, metas, run_runner, scripts, take_in
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "11111111-2222-3333-4444-555555555555"
@@ -60,6 +61,7 @@ def test_cron_hand_off_queues_durably_and_exits_0(tmp_path: Path) -> None:
     r = sendmail(tmp_path, "-FCronDaemon", "-odi", "-oem", "-oi", "-t", stdin=CRON_MAIL)
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"" and r.stderr == b""
+    take_in(tmp_path)  # the runner's first step (the one sendmail started may be first)
     [m] = Outbox(tmp_path / "queue").list()
     assert (
         m.state == "pending" and m.to == ("ops@contoso.com",) and m.sender == "alerts@contoso.com"
@@ -68,7 +70,7 @@ def test_cron_hand_off_queues_durably_and_exits_0(tmp_path: Path) -> None:
     raw = Outbox(tmp_path / "queue").read_raw(m.id)
     assert raw.endswith(b"\n\nbackup: 3 files\n") and b"To: ops@contoso.com\n" in raw
     entries = [json.loads(x) for x in (tmp_path / "alert_log.jsonl").read_text().splitlines()]
-    assert [e["event"] for e in entries] == ["mail.queued"]
+    assert [e["event"] for e in entries][:1] == ["mail.queued"]  # then the runner's try
 
 
 def test_symlink_named_sendmail_uses_its_name_in_errors(tmp_path: Path) -> None:
@@ -86,6 +88,7 @@ def test_lone_dot_ends_the_message_unless_i(tmp_path: Path) -> None:
     mail = b"Subject: dots\n\nbefore\n.\nafter\n"
     assert sendmail(tmp_path, "root", stdin=mail).returncode == 0
     assert sendmail(tmp_path, "-i", "root", stdin=mail).returncode == 0
+    take_in(tmp_path)
     box = Outbox(tmp_path / "queue")
     bodies = sorted(box.read_raw(m.id).split(b"\n\n", 1)[1] for m in box.list())
     assert bodies == [b"before\n", b"before\n.\nafter\n"]
@@ -94,9 +97,8 @@ def test_lone_dot_ends_the_message_unless_i(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "stdin", "code", "says"),
     [
-        (("-t",), b"Subject: nobody\n\nhi\n", 65, "no recipient"),
-        (("root",), b"just some text\n", 65, "RFC 5322"),
         (("root",), b"", 65, "empty"),
+        (("root",), b" \n\n", 65, "empty"),
         (("-f", "a@b.com\nBcc: victim@example.com", "root"), b"Subject: x\n\nhi\n", 64, "-f"),
         (("-bd",), b"", 64, "-bd is not supported"),
         (("-q", "1h"), b"", 64, "-q takes no recipient"),
@@ -115,10 +117,45 @@ def test_bad_input_exit_codes(
     )
 
 
-def test_local_recipient_without_admin_is_67(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "stdin", "says"),
+    [
+        (("-t",), b"Subject: nobody\n\nhi\n", "no recipient"),
+        (("root",), b"just some text\n", "RFC 5322"),
+    ],
+)
+def test_what_the_rules_refuse_is_a_failure_notice_not_an_exit_code(
+    tmp_path: Path, args: tuple[str, ...], stdin: bytes, says: str
+) -> None:
+    """Issue 23: sendmail no longer parses; the runner does, and what sendmail's rules refuse
+    (it used to be 65 at once) is a mail.failed entry and a failure notice to the sender: the
+    user who ran sendmail, a local name mapped as sendmail maps it (root -> [sendmail] admin)."""
+    write_config(tmp_path)
+    r = sendmail(tmp_path, *args, stdin=stdin)
+    assert r.returncode == 0 and r.stderr == b""
+    run_runner(tmp_path)
+    [failed] = [e for e in log_events(tmp_path) if e["event"] == "mail.failed"]
+    assert says in failed["message"]
+    by_id = {m["id"]: m for m in metas(tmp_path)}
+    refused = by_id[failed["details"]["queue_id"]]
+    assert refused["state"] == "failed" and says in refused["last_error"]["cause"]
+    notice = by_id[refused["notice"]]  # one notice, queued to the admin for the local user
+    assert notice["source"] == "failure notice" and notice["to"] == ["ops@contoso.com"]
+    raw = Outbox(tmp_path / "queue").read_raw(notice["id"])
+    assert b"Subject: Undelivered mail:" in raw and says.encode() in raw
+    assert [e["event"] for e in log_events(tmp_path)].count("mail.bounced") == 1
+
+
+def test_local_recipient_without_admin_is_a_failure_entry(tmp_path: Path) -> None:
+    """It was 67 at once; now the runner says it (mail.failed names the fix). The notice would
+    go to root, which has no address either: none is queued, and nothing loops."""
     write_config(tmp_path, admin="")
     r = sendmail(tmp_path, "root", stdin=b"Subject: x\n\nhi\n")
-    assert r.returncode == 67 and b"[sendmail] admin" in r.stderr
+    assert r.returncode == 0 and r.stderr == b""
+    run_runner(tmp_path)
+    [failed] = [e for e in log_events(tmp_path) if e["event"] == "mail.failed"]
+    assert "[sendmail] admin" in failed["message"]
+    assert [m["source"] for m in metas(tmp_path)] == ["sendmail"]  # no notice to nobody
 
 
 def test_not_set_up_is_78_with_what_to_run(tmp_path: Path) -> None:
@@ -151,6 +188,7 @@ def test_8bit_non_utf8_body_arrives_byte_exact(tmp_path: Path) -> None:
     body = b"caf\xe9 \xff\xfe binary\x00 and UTF-8 \xc3\xa9\r\n"
     r = sendmail(tmp_path, "-t", stdin=b"To: root\nSubject: 8bit\n\n" + body)
     assert r.returncode == 0, r.stderr
+    take_in(tmp_path)
     box = Outbox(tmp_path / "queue")
     assert box.read_raw(box.list()[0].id).endswith(b"\n\n" + body)
 
@@ -172,10 +210,20 @@ def test_outbox_not_writable_is_73_and_one_line(tmp_path: Path) -> None:
 
 def test_mailq_symlink_lists_the_queue(tmp_path: Path) -> None:
     write_config(tmp_path)
+    (tmp_path / "queue").mkdir(mode=0o700)
+    held = os.open(tmp_path / "queue" / "runner.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(held, fcntl.LOCK_SH)  # a runner "is running" but has not looked yet
     assert sendmail(tmp_path, "-t", stdin=CRON_MAIL).returncode == 0
+    early = sendmail(tmp_path, program="mailq")  # handed off, not parsed yet: said so
+    pattern = r"^([0-9a-f]{8}) +\d+ +\(handed off by sendmail, not queued yet\)$"
+    [short] = re.findall(pattern, early.stdout.decode(), re.M)
+    assert early.returncode == 0
+    os.close(held)
+    take_in(tmp_path)
     r = sendmail(tmp_path, program="mailq")
     assert r.returncode == 0, r.stderr
     [qid] = [m.id for m in Outbox(tmp_path / "queue").list()]
+    assert qid.split("-")[1] == short  # the same id, now queued
     # sendmail's / postfix's format: the header, the block, the footer scripts parse
     lines = r.stdout.decode().splitlines()
     assert lines[0].split() == [
@@ -197,20 +245,34 @@ def test_mailq_symlink_lists_the_queue(tmp_path: Path) -> None:
 
 
 def test_hand_off_imports_no_heavy_library(tmp_path: Path) -> None:
-    """Nor the typed config model (dataclasses, inspect) or ssl: this runs for every cron job."""
+    """Nor the typed config model (dataclasses, inspect) or ssl: this runs for every cron job.
+    Issue 23: nor email, json, pathlib, typing, enum, platformdirs, tomllib (the facts are
+    cached after the first hand-off, which works them out: so two hand-offs, the second
+    checked)."""
     config = write_config(tmp_path)
     code = (
         "import io, sys\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from alloy_tui.commands.sendmail_handoff import run\n"
+        "from alloy_tui.commands.sendmail.handoff import run\n"
         f"rc = run(['-t'], 'sendmail', {str(config)!r}, stdin=io.BytesIO(sys.stdin.buffer.read()))\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'msal', 'httpx', 'exchangelib', 'textual', 'click', 'tomlkit', 'email_validator', 'dataclasses', 'ssl', 'inspect'})\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'msal', 'httpx', 'exchangelib', 'textual', 'click', 'tomlkit', 'email_validator', 'dataclasses', 'ssl', 'inspect', 'email', 'json', 'pathlib', 'typing', 'enum', 'platformdirs', 'tomllib', 'subprocess', 'contextlib'})\n"
         "print(rc, heavy)\n"
     )
-    r = subprocess.run(
-        [sys.executable, "-c", code], input=CRON_MAIL, capture_output=True, timeout=60
-    )
-    assert r.stdout.decode().split() == ["0", "[]"], r.stderr
+    (tmp_path / "state").mkdir(mode=0o700)
+    env = {**os.environ, "ALLOY_TUI_STATE_DIR": str(tmp_path / "state")}
+    outs = []
+    for _ in range(2):  # the first works the facts out and caches them; the second reads them
+        # -S: without site-packages' .pth files, which import typing, re... themselves
+        r = subprocess.run(
+            [sys.executable, "-S", "-c", code],
+            input=CRON_MAIL,
+            capture_output=True,
+            timeout=60,
+            env=env,
+        )
+        outs.append(r.stdout.decode().split())
+    assert outs[1] == ["0", "[]"], r.stderr
+    assert (tmp_path / "state" / "sendmail-facts").exists() and outs[0][0] == "0"
 
 
 def test_alloy_tui_sendmail_subcommand(tmp_path: Path) -> None:
@@ -232,6 +294,7 @@ def test_alloy_tui_sendmail_subcommand(tmp_path: Path) -> None:
         timeout=60,
     )
     assert r.returncode == 0, r.stderr
+    take_in(tmp_path)
     assert [m.to for m in Outbox(tmp_path / "queue").list()] == [("ops@contoso.com",)]
     bad = subprocess.run(
         [sys.executable, "-m", "alloy_tui", "--config", str(config), "sendmail", "-bd"],

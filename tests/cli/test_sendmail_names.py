@@ -12,6 +12,7 @@ from pathlib import Path
 
 from alloy_tui.core.outbox import Outbox
 from alloy_tui.launch import by_name
+from tests.helpers.sendmail_door import take_in
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = (
@@ -61,6 +62,7 @@ def test_sendmail_and_mailq_symlinks_to_alloy_tui(tmp_path: Path) -> None:
     assert (
         run(tmp_path / "lib" / "sendmail", "-t", "-oi", stdin=mail, config=config).returncode == 0
     )
+    take_in(tmp_path)  # the runner's first step (issue 23: sendmail no longer parses)
     assert len(Outbox(tmp_path / "queue").list()) == 2
     bad = run(tmp_path / "sbin" / "sendmail", "-bd", stdin=b"", config=config)
     assert bad.returncode == 64 and bad.stderr.startswith(b"sendmail: ")
@@ -70,9 +72,40 @@ def test_sendmail_and_mailq_symlinks_to_alloy_tui(tmp_path: Path) -> None:
 
 
 def test_console_script_declared() -> None:
-    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["alloy-sendmail"] == "alloy_tui.commands.sendmail_handoff:main"
-    assert scripts["alloy-tui"] == "alloy_tui.launch:main"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["alloy-tui"] == "alloy_tui.launch:main"
+    # alloy-sendmail is a plain script (issue 23: no `import re` before the hand-off), which
+    # pip installs next to alloy-tui with its own interpreter on the first line
+    assert project["tool"]["setuptools"]["script-files"] == ["scripts/alloy-sendmail"]
+    script = (ROOT / "scripts" / "alloy-sendmail").read_text()
+    assert script.startswith("#!python\n") and os.access(
+        ROOT / "scripts" / "alloy-sendmail", os.X_OK
+    )
+    assert "from alloy_tui.commands.sendmail.handoff import main\n" in script
+    assert "import re" not in script
+
+
+def test_the_plain_script_runs_as_sendmail(tmp_path: Path) -> None:
+    """The script as pip installs it (first line: this interpreter), linked as sendmail."""
+    text = (ROOT / "scripts" / "alloy-sendmail").read_text()
+    script = tmp_path / "alloy-sendmail"
+    script.write_text(text.replace("#!python\n", f"#!{sys.executable}\n", 1))
+    script.chmod(0o755)
+    (tmp_path / "sendmail").symlink_to(script)
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG.format(d=tmp_path))
+    env = {**os.environ, "ALLOY_TUI_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
+    r = subprocess.run(
+        [str(tmp_path / "sendmail"), "-x"], input=b"", capture_output=True, env=env, timeout=60
+    )
+    assert r.returncode == 64 and r.stderr.startswith(b"sendmail: unknown option -x")
+    mail = b"To: root\nSubject: through the plain script\n\nhello\n"
+    r = subprocess.run(
+        [str(tmp_path / "sendmail"), "-t"], input=mail, capture_output=True, env=env, timeout=60
+    )
+    assert r.returncode == 0, r.stderr
+    take_in(tmp_path)
+    assert [m.subject for m in Outbox(tmp_path / "queue").list()] == ["through the plain script"]
 
 
 def test_the_command_the_wizard_shows_links_a_working_sendmail(tmp_path: Path) -> None:
@@ -90,4 +123,5 @@ def test_the_command_the_wizard_shows_links_a_working_sendmail(tmp_path: Path) -
     mail = b"To: root\nSubject: through the wizard's link\n\nhello\n"
     r = run(tmp_path / "sendmail", "-t", "-oi", stdin=mail, config=config)
     assert r.returncode == 0, r.stderr
+    take_in(tmp_path)
     assert [m.subject for m in Outbox(tmp_path / "queue").list()] == ["through the wizard's link"]

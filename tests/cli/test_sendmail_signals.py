@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from alloy_tui.core.outbox import Outbox
-from tests.helpers.sendmail_door import env_for, leftovers, scripts, write_config
+from tests.helpers.sendmail_door import env_for, leftovers, scripts, take_in, write_config
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 RUNS = 200
@@ -76,6 +76,10 @@ def test_exit_code_is_the_truth_under_200_signals(tmp_path: Path) -> None:
             outcomes.append((token, sig, code, err))
     finally:
         os.close(lock)
+    # issue 23: the message is durable in incoming/ at exit 0; the runner's intake queues it
+    assert not [p for p in (tmp_path / "queue" / "incoming").iterdir() if p.name.startswith(".")]
+    take_in(tmp_path)
+    assert list((tmp_path / "queue" / "incoming").iterdir()) == []
     box = Outbox(tmp_path / "queue")
     subjects = [m.subject for m in box.list()]
     for token, sig, code, err in outcomes:

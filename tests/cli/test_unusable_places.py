@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from alloy_tui.core.outbox import Outbox
 from tests.helpers.tmpfs import small_tmpfs
 from tests.helpers.unusable_places import cli, write_config
 
@@ -20,7 +21,14 @@ MESSAGE = b"To: ops@contoso.example\nSubject: disk full\n\n91%\n"
 def queued_id(cfg: Path, queue: Path) -> str:
     r = cli(cfg, "sendmail", "-i", "ops@contoso.example", stdin=MESSAGE)
     assert r.returncode == 0, r.stderr
+    deadline = time.monotonic() + 30  # issue 23: the runner sendmail started queues it
+    while not (queue / "meta").exists() or not os.listdir(queue / "meta"):
+        assert time.monotonic() < deadline, os.listdir(queue)
+        time.sleep(0.05)
     [name] = os.listdir(queue / "meta")
+    while Outbox(queue).runner_active():  # and has let go of the outbox (a remount follows)
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     return name.removesuffix(".json")
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def scripts(folder: Path) -> Path:
     script = bin_dir / "alloy-sendmail"
     script.write_text(
         f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-        "from alloy_tui.commands.sendmail_handoff import main\nmain()\n"
+        "from alloy_tui.commands.sendmail.handoff import main\nmain()\n"
     )
     script.chmod(0o755)
     for name in ("sendmail", "newaliases", "mailq"):
@@ -75,11 +76,45 @@ def sendmail(
     )
 
 
+def take_in(folder: Path) -> int:
+    """What the runner does first: the hand-offs in queue/incoming/ parsed and queued (the
+    detached runner sendmail started may have done it already; claims keep it to once)."""
+    from alloy_tui.core.config import load_or_default
+    from alloy_tui.core.outbox import open_outbox
+    from alloy_tui.core.outbox.intake import IncomingIntake
+
+    config = folder / "config.toml"
+    settings = load_or_default(config).settings
+    box = open_outbox(settings, config)
+    if not (box.path / "incoming").exists():
+        return 0
+    intake = IncomingIntake(settings, config, box)
+    taken = intake.take()
+    deadline = time.monotonic() + 20
+    while intake.fresh() and time.monotonic() < deadline:  # another runner holds one: wait
+        time.sleep(0.05)
+        taken += intake.take()
+    return taken
+
+
+def run_runner(folder: Path) -> Any:
+    """One `queue run` in this process, as the runner sendmail starts does it: the hand-offs
+    taken in, failure notices queued, each due message tried (nothing listens at the config's
+    endpoints: a try fails at once)."""
+    from alloy_tui.core.config import load_or_default
+    from alloy_tui.core.outbox import run_queue
+
+    config = folder / "config.toml"
+    return run_queue(load_or_default(config).settings, config)
+
+
 def queued(folder: Path) -> list[Any]:
+    take_in(folder)
     return Outbox(folder / "queue").list()
 
 
 def metas(folder: Path) -> list[dict[str, Any]]:
+    take_in(folder)
     meta = folder / "queue" / "meta"
     if not meta.exists():
         return []

@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.outbox.pacing import Clock, SystemClock
     from alloy_tui.core.outbox.queue_ids import QueueIdError, match_id, short_id, short_ids
     from alloy_tui.core.outbox.queued import QueuedMessage
+    from alloy_tui.core.outbox.record import QueueRecord, RecipientRecord
     from alloy_tui.core.outbox.runner import Intake, IntakeFactory, RunSummary, run_queue
     from alloy_tui.core.outbox.summary import QueueSummary
 
@@ -63,6 +64,7 @@ __getattr__ = lazy_names(
         "pacing": "Clock SystemClock",
         "queue_ids": "QueueIdError match_id short_id short_ids",
         "queued": "QueuedMessage",
+        "record": "QueueRecord RecipientRecord",
         "summary": "QueueSummary",
         "runner": "Intake IntakeFactory RunSummary run_queue",
     },
@@ -79,8 +81,10 @@ __all__ = [
     "Outbox",
     "OutboxError",
     "QueueIdError",
+    "QueueRecord",
     "QueueSummary",
     "QueuedMessage",
+    "RecipientRecord",
     "RunSummary",
     "Submission",
     "SystemClock",

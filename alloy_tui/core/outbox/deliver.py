@@ -11,7 +11,7 @@ The message goes to every pending recipient at once. What comes back decides eac
 - Any other failure (an outage, a message the service can't take) is returned as `error` for
   the recipients still untried; the runner decides what it means for them.
 
-The metadata is saved (`save`, durable) after every send that changed a recipient, before the
+The metadata is saved (`Outbox.write_meta`, durable) after every send that changed a recipient, before the
 next send (after the last one, the runner's outcome writes or removes it): a recipient that was
 sent is never sent again, unless the runner is killed between a send and its record (at least
 once; duplicates <= kills).
@@ -21,12 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.outbox import policy
 from alloy_tui.core.outbox.model import explanation_dict
-from alloy_tui.core.outbox.recipients import FAILED, SENT, mark, note_error, pending
+from alloy_tui.core.outbox.recipients import pending
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.changes import RecordChanges
+    from alloy_tui.core.outbox.record import QueueRecord
 
 SendFn = Callable[[list[str]], Any]  # recipients -> SendResult; raises on failure
 ExplainFn = Callable[[Exception], Explanation]
@@ -82,24 +86,24 @@ _LISTS = ("refused_recipients", "deferred_recipients", "recipient_errors")
 
 
 class _Run:
-    def __init__(self, meta: dict[str, Any], save: Callable[[], None]) -> None:
+    def __init__(self, meta: QueueRecord, box: RecordChanges) -> None:
         self.meta = meta
-        self.save = save
+        self.box = box
         self.out = Attempt()
         self.dirty = False  # recipients changed since the metadata was last saved
 
     def saved(self) -> None:
         """Before the next send: what the last one did is on disk."""
         if self.dirty:
-            self.save()
+            self.box.write_meta(self.meta)
             self.dirty = False
 
     def fail(self, address: str, ex: Explanation) -> None:
-        if mark(self.meta, [address], FAILED, explanation_dict(ex)):
+        if self.box.mark_failed(self.meta, [address], explanation_dict(ex)):
             self.out.refused[address] = ex
 
     def defer(self, address: str, ex: Explanation) -> None:
-        note_error(self.meta, [address], explanation_dict(ex))
+        self.box.note_deferred(self.meta, [address], explanation_dict(ex))
         self.out.deferred[address] = ex
 
     def accepted(self, group: list[str], result: Any) -> None:
@@ -111,7 +115,7 @@ class _Run:
             else:
                 self.fail(address, ex)
         went = [a for a in group if a.lower() not in lower]
-        self.out.delivered += mark(self.meta, went, SENT)
+        self.out.delivered += self.box.mark_sent(self.meta, went)
         self.out.result = result
         self.dirty = True
 
@@ -130,15 +134,15 @@ class _Run:
 
 
 def attempt(
-    meta: dict[str, Any],
+    meta: QueueRecord,
     send: SendFn,
     explain: ExplainFn,
-    save: Callable[[], None],
+    box: RecordChanges,
     next_turn: Callable[[], bool] = lambda: True,
 ) -> Attempt:
     """Send to the pending recipients of `meta` (see the module docstring); `next_turn` is
     asked before every send after the first (pacing; False: stop here, the rest stay pending)."""
-    run = _Run(meta, save)
+    run = _Run(meta, box)
     groups = [pending(meta)]
     if not groups[0]:  # all settled already (a runner killed before it said so)
         return run.out

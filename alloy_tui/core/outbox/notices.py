@@ -20,11 +20,14 @@ from __future__ import annotations
 import socket
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any
+from typing import TYPE_CHECKING
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.outbox import recipients as rcpt
 from alloy_tui.core.outbox.model import iso
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.record import QueueRecord
 
 NULL = "<>"
 SOURCE = "failure notice"
@@ -63,7 +66,7 @@ def _header(raw: bytes | None, name: str) -> str:
     return str(parsed.get(name, "") or "")
 
 
-def is_notice(meta: dict[str, Any], raw: bytes | None) -> bool:
+def is_notice(meta: QueueRecord, raw: bytes | None) -> bool:
     """A message nobody may answer with a notice: null sender, or an auto-reply itself."""
     if meta.get("return_path") == NULL or meta.get("source") == SOURCE:
         return True
@@ -71,7 +74,7 @@ def is_notice(meta: dict[str, Any], raw: bytes | None) -> bool:
     return value == "auto-replied"
 
 
-def return_path(meta: dict[str, Any]) -> str:
+def return_path(meta: QueueRecord) -> str:
     """Whom the notice is for, before local names are mapped ("" : nobody known: a record
     from before return paths were kept, or a program that submitted without one)."""
     recorded = meta.get("return_path")
@@ -96,22 +99,36 @@ def _own_address(settings: Settings) -> str:
     return str(settings.message.default_from or sending_account(settings))
 
 
-def compose(settings: Settings, meta: dict[str, Any], raw: bytes | None, to: list[str]) -> bytes:
+def compose(settings: Settings, meta: QueueRecord, raw: bytes | None, to: list[str]) -> bytes:
     """The notice itself (text/plain, UTF-8)."""
     subject = str(meta.get("subject") or "(no subject)")
     failed = [r for r in rcpt.records(meta) if r["state"] == rcpt.FAILED]
     sent = rcpt.addresses(meta, rcpt.SENT)
     host = socket.gethostname()
-    lines = [
+    opening = (
         f"alloy-tui on {host} could not deliver your message to "
-        + ("this recipient." if len(failed) == 1 else f"these {len(failed)} recipients."),
+        + ("this recipient." if len(failed) == 1 else f"these {len(failed)} recipients.")
+        if failed
+        else f"alloy-tui on {host} could not take your message: sendmail's rules refuse it."
+    )
+    lines = [
+        opening,
         "",
         f"  Subject:  {subject}",
         f"  Queued:   {iso(float(meta.get('queued_at') or 0))} (queue id {meta['id']})",
     ]
     if sent:
         lines.append(f"  Delivered to: {', '.join(sent)}")
-    lines += ["", "Not delivered to:", ""]
+    if not failed:  # refused before it had any recipient (the hand-off's intake)
+        error = meta.get("last_error") or {}
+        lines += [
+            "",
+            f"    Why:   {error.get('cause', '')}",
+            f"    Fix:   {error.get('fix', '')}",
+            "",
+        ]
+    else:
+        lines += ["", "Not delivered to:", ""]
     for r in failed:
         error = r.get("last_error") or {}
         lines.append(f"  {r['address']}")

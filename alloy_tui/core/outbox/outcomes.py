@@ -11,7 +11,7 @@ the message is done with failed recipients, one failure notice goes to its sende
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, Explanation
@@ -20,8 +20,11 @@ from alloy_tui.core.outbox import recipients as rcpt
 from alloy_tui.core.outbox.model import explanation_dict, explanation_of
 from alloy_tui.core.outbox.spool import Outbox
 
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.record import QueueRecord
 
-def first_failure(meta: dict[str, Any], got: deliver.Attempt) -> Explanation:
+
+def first_failure(meta: QueueRecord, got: deliver.Attempt) -> Explanation:
     """Why the message failed when this attempt's own failure does not say (a recipient
     refused earlier, the others since sent)."""
     if got.refused:
@@ -40,13 +43,13 @@ class Outcomes:
     settings: Settings
     progress: Callable[[str], None]
 
-    def sent(self, meta: dict[str, Any], result: Any, delivered: list[str]) -> None:
+    def sent(self, meta: QueueRecord, result: Any, delivered: list[str]) -> None:
         raise NotImplementedError
 
-    def deferred(self, meta: dict[str, Any], ex: Explanation) -> None:
+    def deferred(self, meta: QueueRecord, ex: Explanation) -> None:
         raise NotImplementedError
 
-    def failed(self, meta: dict[str, Any], ex: Explanation, *, counted: bool = True) -> None:
+    def failed(self, meta: QueueRecord, ex: Explanation, *, counted: bool = True) -> None:
         raise NotImplementedError
 
     def lift_hold(self) -> None:
@@ -57,10 +60,11 @@ class Outcomes:
         raise NotImplementedError
 
     # ---------------------------------------------------------------- one attempt's outcome
-    def settle(self, meta: dict[str, Any], got: deliver.Attempt) -> None:
+    def settle(self, meta: QueueRecord, got: deliver.Attempt) -> None:
         """What one attempt means for the message: sent, failed, or pending for the rest."""
         if got.error is not None and rcpt.pending(meta) and deliver.for_good(got.error):
-            for address in rcpt.mark(meta, got.untried, rcpt.FAILED, explanation_dict(got.error)):
+            error = explanation_dict(got.error)
+            for address in self.box.mark_failed(meta, got.untried, error):
                 got.refused[address] = got.error
         final = rcpt.overall(meta)
         if got.delivered and final != rcpt.SENT:
@@ -75,16 +79,16 @@ class Outcomes:
                 self.recipients_failed(meta, got.refused)
             self.pending_again(meta, got)
 
-    def pending_again(self, meta: dict[str, Any], got: deliver.Attempt) -> None:
+    def pending_again(self, meta: QueueRecord, got: deliver.Attempt) -> None:
         if got.error is not None:
-            rcpt.note_error(meta, got.untried, explanation_dict(got.error))
+            self.box.note_deferred(meta, got.untried, explanation_dict(got.error))
             self.deferred(meta, got.error)
         elif got.deferred:  # refused for now (SMTP 4xx): those alone, after the back-off
             self.deferred(meta, next(iter(got.deferred.values())))
         else:  # stopped between two sends: the rest at the next run, no attempt counted
             self.box.write_meta(meta)
 
-    def sent_to(self, meta: dict[str, Any], got: deliver.Attempt) -> None:
+    def sent_to(self, meta: QueueRecord, got: deliver.Attempt) -> None:
         """mail.sent naming the recipients that got it in this attempt (`partial` while others
         are still pending or failed)."""
         result = got.result
@@ -111,7 +115,7 @@ class Outcomes:
             self.box.event("warning", "mail.from_rewritten", rewritten, meta)
         self.progress(text)
 
-    def recipients_failed(self, meta: dict[str, Any], refused: dict[str, Explanation]) -> None:
+    def recipients_failed(self, meta: QueueRecord, refused: dict[str, Explanation]) -> None:
         """Recipients that failed for good while others are still pending (mail.failed)."""
         ex = next(iter(refused.values()))
         text = (
@@ -123,7 +127,7 @@ class Outcomes:
         )
         self.progress(text)
 
-    def failed_entry(self, meta: dict[str, Any], ex: Explanation) -> tuple[str, dict[str, Any]]:
+    def failed_entry(self, meta: QueueRecord, ex: Explanation) -> tuple[str, dict[str, Any]]:
         """The mail.failed text and details of a message that is done with failed recipients."""
         failed = rcpt.addresses(meta, rcpt.FAILED)
         sent = rcpt.addresses(meta, rcpt.SENT)
@@ -136,14 +140,7 @@ class Outcomes:
         return text, details
 
     # ---------------------------------------------------------------- failure notices
-    def owe_notice(self, meta: dict[str, Any]) -> None:
-        """Before a message is written failed: note that its notice is owed, so a runner
-        killed before queueing it queues it next time (notices_owed)."""
-        if self.settings.queue.failure_notices and not meta.get("notice"):
-            if rcpt.addresses(meta, rcpt.FAILED):
-                meta["notice"] = "due"
-
-    def notices_owed(self, metas: list[dict[str, Any]]) -> None:
+    def notices_owed(self, metas: list[QueueRecord]) -> None:
         for m in metas:
             if m.get("notice") == "due" and m.get("state") == "failed":
                 claim = self.box.claim(m["id"])
@@ -154,7 +151,7 @@ class Outcomes:
                     if meta is not None and meta.get("notice") == "due":
                         self.send_notice(meta)
 
-    def send_notice(self, meta: dict[str, Any]) -> None:
+    def send_notice(self, meta: QueueRecord) -> None:
         """The one failure notice for a failed message (notices.py), queued like any message."""
         if meta.get("notice") != "due":
             return  # turned off, sent already, or nothing failed
@@ -167,8 +164,7 @@ class Outcomes:
             who = notices.return_path(meta)
             to = notices.notice_addresses(self.settings, who) if who else []
         if not to:
-            meta["notice"] = "none"  # a notice about a notice, or nobody to tell
-            self.box.write_meta(meta)
+            self.box.note_notice(meta, "none")  # a notice about a notice, or nobody to tell
             return
         failed = rcpt.addresses(meta, rcpt.FAILED)
         try:
@@ -185,8 +181,7 @@ class Outcomes:
             self.box.event("warning", "mail.notice_deferred", text, meta)
             self.progress(text)
             return
-        meta["notice"] = qid
-        self.box.write_meta(meta)
+        self.box.note_notice(meta, qid)
         text = (
             f"Failure notice {qid} queued to {', '.join(to)} for mail {meta['id']} "
             f"not delivered to {', '.join(failed)}"

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.outbox.model import as_datetime, explanation_of
 from alloy_tui.core.outbox.recipients import records
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.record import QueueRecord
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class QueuedMessage:
         return "sent" in states and "pending" in states
 
     @classmethod
-    def from_meta(cls, meta: dict[str, Any], state: str | None = None) -> QueuedMessage:
+    def from_meta(cls, meta: QueueRecord, state: str | None = None) -> QueuedMessage:
         return cls(
             id=str(meta["id"]),
             state=state or str(meta["state"]),

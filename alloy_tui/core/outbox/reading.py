@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Collection
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from alloy_tui.core import filelocks as locks
 from alloy_tui.core import folders
@@ -20,6 +19,7 @@ from alloy_tui.core.outbox.model import EX_CANTCREAT, OutboxError
 
 if TYPE_CHECKING:
     from alloy_tui.core.outbox.queued import QueuedMessage
+    from alloy_tui.core.outbox.record import QueueRecord
     from alloy_tui.core.outbox.summary import QueueSummary
 
 MAX_META_BYTES = 16 << 20  # far above any metadata file (50 attempts at most)
@@ -33,15 +33,17 @@ class OutboxReading(OutboxFolders):
 
     # ------------------------------------------------------------------ reading
     @staticmethod
-    def _meta_in(meta_fd: int, qid: str) -> dict[str, Any] | None:
+    def _meta_in(meta_fd: int, qid: str) -> QueueRecord | None:
         data = folders.read_file(meta_fd, f"{qid}.json", MAX_META_BYTES)
         try:
             found = json.loads(data) if data is not None else None
         except ValueError:
             return None
-        return found if isinstance(found, dict) and found.get("id") == qid else None
+        if isinstance(found, dict) and found.get("id") == qid:
+            return cast("QueueRecord", found)  # the outbox's own record (record.py)
+        return None
 
-    def read_meta(self, qid: str) -> dict[str, Any] | None:
+    def read_meta(self, qid: str) -> QueueRecord | None:
         with self._reading("meta") as fds:
             return None if fds is None else self._meta_in(fds[1], qid)
 
@@ -54,7 +56,7 @@ class OutboxReading(OutboxFolders):
         names = os.listdir(meta_fd)
         return sorted(n[:-5] for n in names if n.endswith(".json") and not n.startswith("."))
 
-    def metas(self) -> list[dict[str, Any]]:
+    def metas(self) -> list[QueueRecord]:
         """Every message's metadata, oldest first (queue time, then id)."""
         with self._reading("meta") as fds:
             if fds is None:
@@ -63,7 +65,7 @@ class OutboxReading(OutboxFolders):
         done = [m for m in found if m is not None]
         return sorted(done, key=lambda m: (float(m.get("queued_at", 0)), m["id"]))
 
-    def _states(self, metas: list[dict[str, Any]]) -> list[str]:
+    def _states(self, metas: list[QueueRecord]) -> list[str]:
         """Each one's state: 'sending' exactly while a runner holds its claim (a killed
         runner's message is pending)."""
         with self._reading("claims") as fds:
@@ -77,7 +79,7 @@ class OutboxReading(OutboxFolders):
                 out.append(state)
             return out
 
-    def _state(self, meta: dict[str, Any]) -> str:
+    def _state(self, meta: QueueRecord) -> str:
         return self._states([meta])[0]
 
     def list(self, state: str | None = None) -> list[QueuedMessage]:
@@ -151,13 +153,6 @@ class OutboxReading(OutboxFolders):
             raise self._unknown(qid)
         return data
 
-    def counts(self) -> dict[str, int]:
-        out = {"pending": 0, "sending": 0, "failed": 0}
-        metas = self.metas()
-        for state in self._states(metas):
-            out[state] = out.get(state, 0) + 1
-        return out
-
     def summary(self, now: float | None = None, window_hours: float = 24.0) -> QueueSummary:
         """The queue in one look (summary.py): counts, the oldest pending age, the hold, the
         last failure, recent failures, files this user can't read or doesn't own, or why the
@@ -165,13 +160,6 @@ class OutboxReading(OutboxFolders):
         from alloy_tui.core.outbox.summary import queue_summary_of
 
         return queue_summary_of(self, self.clock() if now is None else now, window_hours)
-
-    def oldest_pending_age(self) -> timedelta | None:
-        pending = [m for m in self.list() if m.state in ("pending", "sending")]
-        if not pending:
-            return None
-        oldest = min(m.queued_at for m in pending)
-        return datetime.fromtimestamp(self.clock(), UTC) - oldest
 
     def _unknown(self, qid: str) -> OutboxError:
         return OutboxError(

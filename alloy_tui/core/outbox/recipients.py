@@ -12,7 +12,10 @@ Pure functions over the metadata dict; writing it is the caller's (under the mes
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.record import QueueRecord, RecipientRecord
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 RECIPIENT_STATES = (PENDING, SENT, FAILED)
@@ -29,7 +32,7 @@ def unique(addresses: Iterable[str]) -> list[str]:
     return out
 
 
-def new_records(addresses: Sequence[str]) -> list[dict[str, Any]]:
+def new_records(addresses: Sequence[str]) -> list[RecipientRecord]:
     return [{"address": a, "state": PENDING, "last_error": None} for a in unique(addresses)]
 
 
@@ -41,7 +44,7 @@ def _valid(recs: object) -> bool:
     )
 
 
-def records(meta: dict[str, Any]) -> list[dict[str, Any]]:
+def records(meta: QueueRecord) -> list[RecipientRecord]:
     """The message's recipient records (made, and kept in `meta`, for an older record)."""
     recs = meta.get("recipients")
     if _valid(recs):
@@ -54,27 +57,27 @@ def records(meta: dict[str, Any]) -> list[dict[str, Any]]:
     made = new_records([str(a) for a in meta.get("to") or ()])
     if failed:
         for r in made:
-            r.update(state=FAILED, last_error=meta.get("last_error"))
+            r["state"], r["last_error"] = FAILED, meta.get("last_error")
     meta["recipients"] = made
     return made
 
 
-def addresses(meta: dict[str, Any], state: str) -> list[str]:
+def addresses(meta: QueueRecord, state: str) -> list[str]:
     return [r["address"] for r in records(meta) if r["state"] == state]
 
 
-def pending(meta: dict[str, Any]) -> list[str]:
+def pending(meta: QueueRecord) -> list[str]:
     return addresses(meta, PENDING)
 
 
-def _named_pending(meta: dict[str, Any], which: Iterable[str]) -> list[dict[str, Any]]:
+def _named_pending(meta: QueueRecord, which: Iterable[str]) -> list[RecipientRecord]:
     """The records of the named recipients (compared without case) still pending."""
     wanted = {a.lower() for a in which}
     return [r for r in records(meta) if r["address"].lower() in wanted and r["state"] == PENDING]
 
 
 def mark(
-    meta: dict[str, Any],
+    meta: QueueRecord,
     which: Iterable[str],
     state: str,
     error: dict[str, Any] | None = None,
@@ -88,23 +91,23 @@ def mark(
     return [r["address"] for r in changed]
 
 
-def note_error(meta: dict[str, Any], which: Iterable[str], error: dict[str, Any]) -> None:
+def note_error(meta: QueueRecord, which: Iterable[str], error: dict[str, Any]) -> None:
     """Why the named pending recipients are still pending (a 4xx, an outage)."""
     for r in _named_pending(meta, which):
         r["last_error"] = error
 
 
-def reopen(meta: dict[str, Any]) -> list[str]:
+def reopen(meta: QueueRecord) -> list[str]:
     """`queue retry`: the failed recipients pending again (the sent ones stay sent)."""
     out = []
     for r in records(meta):
         if r["state"] == FAILED:
-            r.update(state=PENDING, last_error=None)
+            r["state"], r["last_error"] = PENDING, None
             out.append(r["address"])
     return out
 
 
-def overall(meta: dict[str, Any]) -> str:
+def overall(meta: QueueRecord) -> str:
     """sent (every recipient), failed (none pending, one or more failed), else pending."""
     states = {r["state"] for r in records(meta)}
     if PENDING in states:

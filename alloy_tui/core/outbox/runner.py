@@ -15,18 +15,22 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation
 from alloy_tui.core.maillog import MailLog
 from alloy_tui.core.outbox import deliver, policy
 from alloy_tui.core.outbox import hold as holds
+from alloy_tui.core.outbox.intake import IncomingIntake, waits_intake
 from alloy_tui.core.outbox.model import explanation_dict
 from alloy_tui.core.outbox.pacing import Clock, Pacer, SystemClock
 from alloy_tui.core.outbox.settled import MessageOutcomes
 from alloy_tui.core.outbox.settled import RunSummary as RunSummary  # re-exported
 from alloy_tui.core.outbox.spool import Outbox
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.record import QueueRecord
 
 IDLE_POLL = 5.0  # the daemon looks for new messages at least this often (seconds)
 BUSY_POLL = 0.05  # waiting for another runner to finish a message it holds
@@ -72,7 +76,7 @@ class Runner(MessageOutcomes):
         stop: threading.Event | None = None,
         on_progress: Callable[[str], None] | None = None,
         flush: bool = False,
-        on_attempt: Callable[[dict[str, Any]], None] | None = None,
+        on_attempt: Callable[[QueueRecord], None] | None = None,
     ) -> None:
         self.settings = settings
         self.config_path = config_path
@@ -111,7 +115,7 @@ class Runner(MessageOutcomes):
                 self.lift_hold()
                 self.flush = True
 
-    def set_hold(self, meta: dict[str, Any], ex: Explanation, when: float, probes: int) -> None:
+    def set_hold(self, meta: QueueRecord, ex: Explanation, when: float, probes: int) -> None:
         now = self.clock.now()
         since = float(self.hold["since"]) if self.hold else now
         self.hold = {
@@ -129,7 +133,7 @@ class Runner(MessageOutcomes):
             self.hold = None
             holds.lift_hold(self.box.path)
 
-    def due(self, meta: dict[str, Any], now: float) -> bool:
+    def due(self, meta: QueueRecord, now: float) -> bool:
         if meta.get("state") == "failed":
             return False
         if self.expired(meta, now):
@@ -138,11 +142,11 @@ class Runner(MessageOutcomes):
             return False
         return self.flush or float(meta.get("next_attempt_at") or 0) <= now
 
-    def expiry(self, meta: dict[str, Any]) -> float:
+    def expiry(self, meta: QueueRecord) -> float:
         """When the message fails if still pending (a retried failed one starts afresh)."""
         return float(meta.get("lifetime_from") or meta["queued_at"]) + self.lifetime
 
-    def expired(self, meta: dict[str, Any], now: float) -> bool:
+    def expired(self, meta: QueueRecord, now: float) -> bool:
         return now >= self.expiry(meta)
 
     def next_wake(self) -> float | None:
@@ -192,6 +196,8 @@ class Runner(MessageOutcomes):
             now = self.clock.now()
             if meta is None or not self.due(meta, now):
                 return True  # sent, deleted or rescheduled by someone else meanwhile
+            if waits_intake(self.box, qid):
+                return True  # a runner was killed before it removed the hand-off: intake first
             if self.expired(meta, now):
                 taken = self.maillog.taken(meta)
                 self.fail_expired(meta)
@@ -205,7 +211,7 @@ class Runner(MessageOutcomes):
             self.maillog.settled(meta, taken, got)
         return True
 
-    def send(self, meta: dict[str, Any]) -> deliver.Attempt | None:
+    def send(self, meta: QueueRecord) -> deliver.Attempt | None:
         qid = meta["id"]
         try:
             raw = self.box.read_raw(qid)
@@ -240,7 +246,7 @@ class Runner(MessageOutcomes):
                 meta,
                 send_to,
                 self.explained,
-                lambda: self.box.write_meta(meta),
+                self.box,
                 lambda: not self.stopped() and self.pacer.wait_turn(self.stop),
             )
             nothing_done = not (got.delivered or got.refused or got.deferred)
@@ -257,7 +263,7 @@ class Runner(MessageOutcomes):
         ex.verdict = policy.verdict_of(ex)
         return ex
 
-    def wait_out(self, meta: dict[str, Any], ex: Explanation) -> bool:
+    def wait_out(self, meta: QueueRecord, ex: Explanation) -> bool:
         """In a flush, a short Retry-After from a busy service is waited out, then the same
         message is tried again (an admin who typed `flush` is waiting for it)."""
         asked = policy.retry_after(ex, self.clock.now())
@@ -277,7 +283,7 @@ def run_queue(
     on_progress: Callable[[str], None] | None = None,
     clock: Clock | None = None,
     flush: bool = False,
-    on_attempt: Callable[[dict[str, Any]], None] | None = None,
+    on_attempt: Callable[[QueueRecord], None] | None = None,
     intake: Sequence[IntakeFactory] = (),
 ) -> RunSummary:
     """Drain the outbox (``daemon``: keep going until ``stop`` is set). ``flush``: try every
@@ -303,10 +309,13 @@ def run_queue(
         on_attempt=on_attempt,
     )
     intakes = [make(box) for make in intake]
+    # sendmail's hand-offs (incoming/): every runner of this outbox parses and queues them
+    incoming = IncomingIntake(settings, config_path, box)
 
     def take_in(*, if_changed: bool) -> None:
         for each in intakes:
             each.take(if_changed=if_changed)
+        incoming.take()
 
     try:
         while True:
@@ -322,7 +331,9 @@ def run_queue(
             # A message submitted while we were finishing saw our lock and started no runner:
             # look once more now that the lock is released.
             now = clock.now()
-            if runner.stopped() or not any(runner.due(m, now) for m in box.metas()):
+            if runner.stopped():
+                break
+            if not incoming.fresh() and not any(runner.due(m, now) for m in box.metas()):
                 break
     finally:
         runner.close()

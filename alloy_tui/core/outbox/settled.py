@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.outbox import deliver, policy
@@ -15,6 +15,9 @@ from alloy_tui.core.outbox import recipients as rcpt
 from alloy_tui.core.outbox.model import explanation_dict, iso
 from alloy_tui.core.outbox.outcomes import Outcomes
 from alloy_tui.core.outbox.pacing import Clock
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.record import QueueRecord
 
 
 @dataclass
@@ -34,20 +37,17 @@ class MessageOutcomes(Outcomes):
     summary: RunSummary
     hold: dict[str, Any] | None
 
-    def expiry(self, meta: dict[str, Any]) -> float:
+    def expiry(self, meta: QueueRecord) -> float:
         raise NotImplementedError
 
-    def set_hold(self, meta: dict[str, Any], ex: Explanation, when: float, probes: int) -> None:
+    def set_hold(self, meta: QueueRecord, ex: Explanation, when: float, probes: int) -> None:
         raise NotImplementedError
 
-    def _attempted(self, meta: dict[str, Any], ex: Explanation | None) -> None:
-        meta["attempts"] = int(meta.get("attempts", 0)) + 1
-        if ex is not None:
-            entry = {"at": iso(self.clock.now()), **explanation_dict(ex)}
-            meta["attempts_log"] = [*meta.get("attempts_log", []), entry][-50:]
-            meta["last_error"] = explanation_dict(ex)
+    def _attempted(self, meta: QueueRecord, ex: Explanation | None) -> None:
+        error = explanation_dict(ex) if ex is not None else None
+        self.box.attempted(meta, error, self.clock.now())
 
-    def sent(self, meta: dict[str, Any], result: Any, delivered: list[str]) -> None:
+    def sent(self, meta: QueueRecord, result: Any, delivered: list[str]) -> None:
         self._attempted(meta, None)
         self.box.remove(meta["id"])
         self.lift_hold()  # the first success lifts a hold
@@ -55,7 +55,7 @@ class MessageOutcomes(Outcomes):
         everyone = delivered or rcpt.addresses(meta, rcpt.SENT)
         self.sent_to(meta, deliver.Attempt(result=result, delivered=everyone))
 
-    def deferred(self, meta: dict[str, Any], ex: Explanation) -> None:
+    def deferred(self, meta: QueueRecord, ex: Explanation) -> None:
         self._attempted(meta, ex)
         now = self.clock.now()
         expiry = self.expiry(meta)
@@ -72,8 +72,7 @@ class MessageOutcomes(Outcomes):
             self.set_hold(meta, ex, when, probes)
         else:
             self.lift_hold()  # the service answered about this message alone: not renewed
-        meta.update(state="pending", next_attempt_at=when)
-        self.box.write_meta(meta)
+        self.box.defer(meta, when)
         self.summary.deferred += 1
         text = (
             f"Queued mail {meta['id']} to {', '.join(rcpt.pending(meta))} not sent yet: {ex.title}; "
@@ -90,18 +89,12 @@ class MessageOutcomes(Outcomes):
         )
         self.progress(text)
 
-    def failed(self, meta: dict[str, Any], ex: Explanation, *, counted: bool = True) -> None:
+    def failed(self, meta: QueueRecord, ex: Explanation, *, counted: bool = True) -> None:
         if counted:
             self._attempted(meta, ex)
-        rcpt.mark(meta, rcpt.pending(meta), rcpt.FAILED, explanation_dict(ex))
-        meta.update(
-            state="failed",
-            next_attempt_at=None,
-            last_error=explanation_dict(ex),
-            failed_at=self.clock.now(),
-        )
-        self.owe_notice(meta)
-        self.box.write_meta(meta)
+        # a notice owed is noted before the write: a runner killed after it still queues it
+        notices = self.settings.queue.failure_notices
+        self.box.fail(meta, explanation_dict(ex), self.clock.now(), notices=notices)
         if counted:
             self.lift_hold()  # the service answered about this message: a hold is not renewed
         self.summary.failed += 1
@@ -110,7 +103,7 @@ class MessageOutcomes(Outcomes):
         self.progress(text)
         self.send_notice(meta)
 
-    def fail_expired(self, meta: dict[str, Any]) -> None:
+    def fail_expired(self, meta: QueueRecord) -> None:
         n = self.settings.queue.lifetime_hours
         hours = f"{n} hour{'s' if n != 1 else ''}"
         last = meta.get("last_error") or (self.hold or {}).get("reason") or {}

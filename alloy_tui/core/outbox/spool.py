@@ -27,7 +27,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from alloy_tui.core import filelocks as locks
 from alloy_tui.core import folders
@@ -35,14 +35,17 @@ from alloy_tui.core.errors import Explanation
 from alloy_tui.core.fs import fsync_folder, new_folder_parents
 from alloy_tui.core.outbox import hold as holding
 from alloy_tui.core.outbox.batch import Dirs, Placing, place
+from alloy_tui.core.outbox.changes import RecordChanges
 from alloy_tui.core.outbox.folder_access import FOLDERS
 from alloy_tui.core.outbox.model import (
     EX_TEMPFAIL,
     OutboxError,
     new_id,
 )
-from alloy_tui.core.outbox.reading import OutboxReading
 from alloy_tui.core.outbox.subject import subject_of
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox.record import QueueRecord
 
 LogFn = Callable[[str, str, str, dict[str, Any]], None]
 LogManyFn = Callable[[list[tuple[str, str, str, dict[str, Any]]]], None]
@@ -63,6 +66,10 @@ class Submission(NamedTuple):
     # The envelope sender as the program gave it (sendmail's -f or its user, the listener's
     # MAIL FROM, "<>" for none): where a failure notice goes (notices.py). None: not known.
     return_path: str | None = None
+    # Set in the new metadata over what submit decides (the sendmail hand-off's intake: its own
+    # queue id and hand-off time, so a runner killed before removing the hand-off file never
+    # queues it twice; a message sendmail's rules refused is queued already failed).
+    meta: Mapping[str, Any] | None = None
 
 
 def _size(item: Submission) -> int:
@@ -74,7 +81,7 @@ def _size(item: Submission) -> int:
         return 0  # batch.place reports the file's trouble
 
 
-class Outbox(OutboxReading):
+class Outbox(RecordChanges):
     """The queue in one folder. `log` receives alert-log entries (level, event, message, details);
     `log_many`, when given, the entries of one `submit_many` at once (else `log` gets each)."""
 
@@ -121,19 +128,6 @@ class Outbox(OutboxReading):
         with stack:
             yield fds
 
-    def write_meta(self, meta: dict[str, Any]) -> None:
-        """meta/<id>.json replaced: a temp file in tmp/ (0600, fsynced), renamed, folder fsynced."""
-        name = f"{meta['id']}.json"
-        data = json.dumps(meta, sort_keys=True).encode()
-        with self.folders("tmp", "meta") as (_root, tmp_fd, meta_fd):
-            tmp = folders.write_temp(tmp_fd, name, data)
-            try:
-                os.replace(tmp, name, src_dir_fd=tmp_fd, dst_dir_fd=meta_fd)
-            except BaseException:
-                folders.unlink_quietly(tmp_fd, tmp)
-                raise
-            folders.fsync_fd(meta_fd)
-
     def submit(
         self,
         raw: bytes,
@@ -143,11 +137,15 @@ class Outbox(OutboxReading):
         source: str,
         details: Mapping[str, str] | None = None,
         return_path: str | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> str:
         """Queue one message; returns its id once both files are durable. OutboxError if not.
         `details` (e.g. the maildrop's ``submitted_by``) is kept and added to every mail.* entry;
-        `return_path`: the envelope sender as given (see Submission)."""
-        item = Submission(raw, tuple(recipients), sender, source, details, return_path=return_path)
+        `return_path`: the envelope sender as given; `meta`: set over the new metadata (see
+        Submission)."""
+        item = Submission(
+            raw, tuple(recipients), sender, source, details, return_path=return_path, meta=meta
+        )
         [done] = self.submit_many([item])
         if isinstance(done, OutboxError):
             raise done
@@ -189,8 +187,8 @@ class Outbox(OutboxReading):
                 self._log(level, name, text, details)
         return out
 
-    def _new_meta(self, now: float, item: Submission) -> dict[str, Any]:
-        meta: dict[str, Any] = {
+    def _new_meta(self, now: float, item: Submission) -> QueueRecord:
+        meta: QueueRecord = {
             "id": new_id(now),
             "state": "pending",
             "queued_at": now,
@@ -208,9 +206,11 @@ class Outbox(OutboxReading):
             meta["details"] = dict(item.details)
         if item.return_path is not None:
             meta["return_path"] = item.return_path
+        if item.meta:  # keys of QueueRecord (the intake's id, time, a refused message's state)
+            meta.update(cast("QueueRecord", dict(item.meta)))
         return meta
 
-    def event(self, level: str, name: str, text: str, meta: dict[str, Any], **extra: Any) -> None:
+    def event(self, level: str, name: str, text: str, meta: QueueRecord, **extra: Any) -> None:
         if self.log is not None:
             self._log(level, name, text, self._details(meta, **extra))
 
@@ -221,7 +221,7 @@ class Outbox(OutboxReading):
             self.log(level, name, text, details)
 
     @staticmethod
-    def _details(meta: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    def _details(meta: QueueRecord, **extra: Any) -> dict[str, Any]:
         return {
             "queue_id": meta["id"],
             "to": list(meta.get("to", [])),
@@ -248,7 +248,7 @@ class Outbox(OutboxReading):
             raise self._fail("claim a message", folders.file_error(e, path)) from None
 
     @contextlib.contextmanager
-    def _changing(self, qid: str) -> Iterator[dict[str, Any]]:
+    def _changing(self, qid: str) -> Iterator[QueueRecord]:
         """Hold the claim and the current metadata, for retry/delete/force from the CLI."""
         lock = None
         for _ in range(100):  # a runner sending it holds the claim for one request at most
@@ -275,13 +275,7 @@ class Outbox(OutboxReading):
     def retry(self, qid: str) -> None:
         """Back to pending, due now (a failed message gets a fresh lifetime)."""
         with self._changing(qid) as meta:
-            if meta["state"] == "failed":
-                meta["lifetime_from"] = self.clock()  # queued_at stays as it was
-            from alloy_tui.core.outbox.recipients import reopen
-
-            reopen(meta)  # the failed recipients again; the sent ones stay sent
-            meta.update(state="pending", next_attempt_at=self.clock())
-            self.write_meta(meta)
+            self.reopen(meta, self.clock())
         self.lift_hold()
 
     def force(self, qid: str) -> None:

@@ -13,13 +13,14 @@ import json
 import os
 import stat
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from alloy_tui.core import folders
 from alloy_tui.core.fs import read_at_most, why
 
 if TYPE_CHECKING:
     from alloy_tui.core.outbox.folder_access import OutboxFolders
+    from alloy_tui.core.outbox.record import QueueRecord
 
 MAX_META_BYTES = 16 << 20  # as reading.py
 
@@ -45,7 +46,7 @@ def _ts(text: Any) -> float | None:
         return None
 
 
-def last_attempt_at(meta: dict[str, Any]) -> float | None:
+def last_attempt_at(meta: QueueRecord) -> float | None:
     """When the message was last tried (its attempts log; a failed one: when it failed)."""
     if isinstance(meta.get("failed_at"), int | float):
         return float(meta["failed_at"])
@@ -70,7 +71,7 @@ class _Pass:
 
     def __init__(self, box: OutboxFolders) -> None:
         self.box = box
-        self.metas: list[dict[str, Any]] = []
+        self.metas: list[QueueRecord] = []
         self.unreadable: list[str] = []
         self.owners: dict[int, int] = {}  # files of other users: uid -> how many
         self.hold: dict[str, Any] | None = None
@@ -110,7 +111,7 @@ class _Pass:
         except ValueError:
             return
         if isinstance(found, dict) and found.get("id") == name[:-5]:
-            self.metas.append(found)
+            self.metas.append(cast("QueueRecord", found))  # the outbox's own record (record.py)
 
     def _lstat(self, dir_fd: int, name: str, where: str) -> None:
         try:
@@ -152,8 +153,9 @@ def queue_summary_of(box: OutboxFolders, now: float, window_hours: float = 24.0)
     last: tuple[float, dict[str, Any]] | None = None
     for m in pending:
         at = last_attempt_at(m)
-        if m.get("last_error") and at is not None and (last is None or at > last[0]):
-            last = (at, {**m["last_error"], "at": at, "queue_id": m["id"]})
+        error = m.get("last_error")
+        if error and at is not None and (last is None or at > last[0]):
+            last = (at, {**error, "at": at, "queue_id": m["id"]})
     since = now - window_hours * 3600.0
     recent = sum(
         1 for m in metas if m.get("state") == "failed" and (last_attempt_at(m) or now) >= since

@@ -1,6 +1,6 @@
 """`sendmail -bs` for a user who can't use the config (system mode: www-data under PHP-FPM,
 whose Laravel or Symfony Mailer calls `sendmail -bs`): each message goes to the maildrop, as
-the plain sendmail's fallback does (`commands/sendmail_maildrop.py`).
+the plain sendmail's fallback does (`commands/sendmail/maildrop.py`).
 
 The session is the listener's own (`Session`: envelope syntax, DATA's size limit counted in
 bytes and its header limit, deadlines, no AUTH: a local process as this user is trusted as

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 
 from alloy_tui.core.errors import printable
 from alloy_tui.core.outbox import QueuedMessage, standing
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox import QueueRecord
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 VIEWS = ("pending", "failed")  # f toggles; "pending" shows the ones being sent too
@@ -33,7 +36,7 @@ class QueueRow:
     error: str  # the last error's title ('' if none)
 
     @classmethod
-    def of(cls, meta: dict[str, Any], state: str) -> QueueRow:
+    def of(cls, meta: QueueRecord, state: str) -> QueueRow:
         m = QueuedMessage.from_meta(meta, state)
         return cls(
             id=m.id,

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -33,6 +33,9 @@ from alloy_tui.ui.queue.threads import watch_outbox
 from alloy_tui.ui.queue.view import QueueHeader, QueueView
 from alloy_tui.ui.widgets.keys_footer import KeysFooter, keys_text
 from alloy_tui.ui.workers import Failed, explain_failure, post_from_thread, run_in_thread
+
+if TYPE_CHECKING:
+    from alloy_tui.core.outbox import QueueRecord
 
 HELP = (
     "The outbox: mail handed to sendmail (or `send --queue`) that is waiting to be delivered, "
@@ -268,7 +271,7 @@ class QueueScreen(Screen[None]):
         self.box.force(row.id)
         names = {r.id: describe(r) for r in list(self.rows.values())}  # the UI thread may add rows
 
-        def trying(meta: dict[str, Any]) -> None:
+        def trying(meta: QueueRecord) -> None:
             what = names.get(meta["id"]) or f'"{meta.get("subject") or meta["id"]}"'
             post_from_thread(self, ActionDone(f"Sending {what}…"))
 

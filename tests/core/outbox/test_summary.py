@@ -111,3 +111,32 @@ def test_status_check_looks_at_the_outbox_once(
     result = run_check(cfg, alert=False)
     assert len(looks) == 1, looks
     assert result.perf["pending"] == 1
+
+
+def test_stamp_moves_with_the_messages_and_the_hold_only(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "queue")
+    assert box.stamp() == (None, None)
+    qid = queued(box)
+    first = box.stamp()
+    assert first[0] is not None and first[1] is None
+    assert box.stamp() == first  # nothing changed: the same two lstat results
+    write_hold(box.path, {"since": 1.0, "until": 2.0, "reason": ERROR})
+    held = box.stamp()
+    assert held[0] == first[0] and held[1] is not None
+    time.sleep(0.01)
+    box.remove(qid)
+    assert box.stamp()[0] != first[0]
+    assert box.entries() == {}
+
+
+def test_claimed_probes_without_taking_the_claim(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "queue")
+    a, b = queued(box), queued(box)
+    assert set(box.entries()) == {a, b}
+    claim = box.claim(a)
+    assert claim is not None
+    with claim:
+        assert box.claimed([a, b]) == {a}
+        assert box.claimed([b]) == set()  # only the ids asked about
+        assert box.claim(a) is None  # still held by us: the probe took nothing
+    assert box.claimed([a, b]) == set()

@@ -18,8 +18,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alloy_tui.commands.sendmail_args import SendmailArgs
-from alloy_tui.commands.sendmail_handoff import HandoffError
+from alloy_tui.commands.sendmail.args import SendmailArgs
+from alloy_tui.commands.sendmail.errors import HandoffError
 
 if TYPE_CHECKING:
     from alloy_tui.core.maildrop import Envelope
@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 LINE_BREAKS = ("\r", "\n")
 
 
-def drop_instead(error: HandoffError, args: SendmailArgs, raw: bytes, config_path: Path) -> bool:
+def drop_instead(
+    error: HandoffError, args: SendmailArgs, raw: bytes, config_path: Path | str
+) -> bool:
     """True once the message is durable in the maildrop; False when `error` stands (it was not
     a permission problem). HandoffError when the maildrop can't take it either."""
     if not lacks_permission(error, Path(config_path)):
@@ -53,6 +55,8 @@ def drop_instead(error: HandoffError, args: SendmailArgs, raw: bytes, config_pat
 
 def lacks_permission(error: BaseException, config_path: Path) -> bool:
     """The hand-off failed because this user may not read the config or write the outbox."""
+    if getattr(error, "permission", False):
+        return True
     seen: BaseException | None = error
     while seen is not None:
         if isinstance(seen, PermissionError):

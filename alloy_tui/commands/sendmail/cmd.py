@@ -20,7 +20,7 @@ from alloy_tui.commands.context import CliContext
 @click.pass_context
 def sendmail_command(ctx: click.Context, argv: tuple[str, ...]) -> None:
     """Queue the message on stdin (sendmail options: -t -i -f ADDR -F NAME -bp ...)."""
-    from alloy_tui.commands.sendmail_handoff import run
+    from alloy_tui.commands.sendmail.handoff import run
 
     obj: CliContext = ctx.obj
     code = run(list(argv), "alloy-tui sendmail", str(obj.config_path))

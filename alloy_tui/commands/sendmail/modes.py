@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
-from alloy_tui.commands.sendmail_args import SendmailArgs
+from alloy_tui.commands.sendmail.args import SendmailArgs
 
 
 def run_mode(args: SendmailArgs, prog: str, config_path: Path, stdin: BinaryIO | None) -> int:
@@ -47,33 +47,24 @@ def _note(line: str) -> None:
 
 def _flush(config_path: Path) -> int:
     """-q: `alloy-tui queue flush` (its output, its exit code)."""
-    from alloy_tui.cli import main as cli_main
+    from alloy_tui.commands.sendmail.flush import flush_queue
 
-    sys.argv = ["alloy-tui", "--config", str(config_path), "queue", "flush"]
-    try:
-        cli_main()
-    except SystemExit as e:
-        code = e.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
-    return 0
+    return flush_queue(config_path)
 
 
 def _smtp(prog: str, config_path: Path, stdin: BinaryIO | None) -> int:
     """-bs: one SMTP session on stdin/stdout with the listener's rules; for a user who may not
     use the config (system mode), the same session into the maildrop."""
-    from alloy_tui.commands.sendmail_handoff import HandoffError, _load, _refuse_foreign_config
+    from alloy_tui.commands.sendmail.errors import HandoffError
+    from alloy_tui.commands.sendmail.owner import refuse_foreign_config
+    from alloy_tui.commands.sendmail.setup_check import settings_of
 
     rfd = stdin.fileno() if stdin is not None else 0
     try:
-        _refuse_foreign_config(config_path)  # root and the service user's config: the maildrop
-        _load(config_path)  # not set up: say so in the greeting, as the listener's 451 does
-        from alloy_tui.core.config import ConfigError, load_or_default
+        refuse_foreign_config(config_path)  # root and the service user's config: the maildrop
+        settings = settings_of(config_path)  # once; not set up: said in the greeting (421)
         from alloy_tui.core.outbox import OutboxError, open_outbox
 
-        try:
-            settings = load_or_default(config_path).settings
-        except ConfigError as e:
-            raise HandoffError(f"the config can't be used: {e.lines[0]}", os.EX_CONFIG) from None
         box = open_outbox(settings, config_path)
         try:
             box.ensure()  # an outbox this user can't write: the maildrop, as the hand-off does
@@ -81,7 +72,7 @@ def _smtp(prog: str, config_path: Path, stdin: BinaryIO | None) -> int:
             ex = e.explanation
             raise HandoffError(f"{ex.title}: {ex.cause} Fix: {ex.fix}", e.exit_code) from None
     except HandoffError as e:
-        from alloy_tui.commands.sendmail_maildrop import lacks_permission
+        from alloy_tui.commands.sendmail.maildrop import lacks_permission
 
         if lacks_permission(e, config_path):
             return _smtp_to_maildrop(prog, config_path, e, rfd)
@@ -96,7 +87,7 @@ def _smtp_to_maildrop(prog: str, config_path: Path, why: Exception, rfd: int) ->
     """-bs for a user who can't use the config: the listener's rules that need no config, each
     message a drop file (250 once durable; 451/452, said on stderr and syslog, when the
     maildrop can't take it). No maildrop at all: 421 and the exit code of the plain fallback."""
-    from alloy_tui.commands.sendmail_maildrop import tell_syslog, user_name
+    from alloy_tui.commands.sendmail.maildrop import tell_syslog, user_name
     from alloy_tui.core import maildrop
 
     folder = maildrop.submit_folder()

@@ -1,0 +1,187 @@
+"""The runner's side of the hand-off (issue 23): each file in <outbox>/incoming/ parsed and
+queued once under its own id, whatever moment a SIGKILL hits the runner; a file that is not a
+message never holds the others back."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from alloy_tui.core.config import load_or_default
+from alloy_tui.core.incoming import header_line, open_checked_outbox, write_incoming
+from alloy_tui.core.outbox import Outbox, open_outbox
+from alloy_tui.core.outbox.intake import IncomingIntake
+from tests.helpers.sendmail_door import log_events, write_config
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def hand_off(folder: Path, raw: bytes, *recipients: str, read_headers: bool = True) -> str:
+    """One hand-off as sendmail writes it (the same writer, in this process)."""
+    box = Outbox(folder / "queue")
+    box.ensure()
+    fields = {
+        "recipients": list(recipients),
+        "read_headers": read_headers,
+        "envelope_from": "",
+        "from_given": False,
+        "full_name": "",
+        "dsn": {},
+        "ignore_dots": True,
+        "uid": os.getuid(),
+        "time": time.time(),
+        "size": len(raw),
+    }
+    root = open_checked_outbox(str(box.path))
+    try:
+        return write_incoming(root, str(box.path), header_line(fields), raw, lambda step: step())
+    finally:
+        os.close(root)
+
+
+def intake(folder: Path) -> IncomingIntake:
+    config = folder / "config.toml"
+    settings = load_or_default(config).settings
+    return IncomingIntake(settings, config, open_outbox(settings, config))
+
+
+def metas(folder: Path) -> dict[str, dict[str, Any]]:
+    meta = folder / "queue" / "meta"
+    return {p.stem: json.loads(p.read_text()) for p in meta.iterdir()} if meta.exists() else {}
+
+
+def incoming(folder: Path) -> list[str]:
+    return sorted(p.name for p in (folder / "queue" / "incoming").iterdir())
+
+
+def mail(n: int) -> bytes:
+    return f"To: root\nSubject: job {n}\n\nbody {n}\n".encode()
+
+
+def test_a_hand_off_is_queued_under_its_own_id_with_the_rules_applied(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    name = hand_off(tmp_path, mail(1))
+    assert intake(tmp_path).take() == 1
+    meta = metas(tmp_path)[name]
+    assert meta["to"] == ["ops@contoso.com"] and meta["sender"] == "alerts@contoso.com"
+    assert meta["return_path"] == pwd.getpwuid(os.getuid()).pw_name  # the user who ran it
+    assert incoming(tmp_path) == []
+    assert [e["event"] for e in log_events(tmp_path)] == ["mail.queued"]
+
+
+_KILLED_INTAKE = """
+import os, sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from alloy_tui.core.config import load_or_default
+from alloy_tui.core.outbox import open_outbox
+from alloy_tui.core.outbox.intake import IncomingIntake
+config = Path({config!r})
+settings = load_or_default(config).settings
+intake = IncomingIntake(settings, config, open_outbox(settings, config))
+watched = {watched!r}
+kill_at = int(sys.argv[1])
+seen = 0
+def trace(frame, event, arg):
+    global seen
+    if frame.f_code.co_filename.endswith(watched):
+        if event == "line":
+            seen += 1
+            if seen == kill_at:
+                os.kill(os.getpid(), 9)
+        return trace
+    return trace
+sys.settrace(trace)
+intake.take()
+sys.settrace(None)
+print(seen)
+"""
+
+WATCHED = ("outbox/intake.py", "outbox/spool.py", "outbox/batch.py", "core/folders.py")
+
+
+def _run_killed(folder: Path, kill_at: int) -> subprocess.CompletedProcess[str]:
+    code = _KILLED_INTAKE.format(
+        root=str(ROOT), config=str(folder / "config.toml"), watched=WATCHED
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, str(kill_at)], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_sigkill_at_every_line_of_the_intake_queues_once_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """The runner killed (SIGKILL) at each line it runs in the intake, the submit and the
+    batch: between parse and queue, between queue and removing the file, anywhere. Then a
+    runner that is not killed: the message is queued exactly once, under the hand-off's id,
+    and incoming/ is empty."""
+    probe = tmp_path / "probe"
+    write_config(probe)
+    hand_off(probe, mail(0))
+    r = _run_killed(probe, 0)
+    assert r.returncode == 0, r.stderr
+    lines = int(r.stdout.strip())
+    assert lines > 50  # the trace sees the whole path
+    step = max(1, lines // 40)
+    points = sorted({*range(1, lines + 1, step), lines})
+    for n in points:
+        folder = tmp_path / f"k{n}"
+        write_config(folder)
+        name = hand_off(folder, mail(n))
+        killed = _run_killed(folder, n)
+        assert killed.returncode == -signal.SIGKILL, (n, killed.stderr)
+        intake(folder).take()  # the next runner
+        assert list(metas(folder)) == [name], n  # once, under its own id
+        assert incoming(folder) == [], n
+        raw = (folder / "queue" / "messages" / f"{name}.eml").read_bytes()
+        assert raw.endswith(f"body {n}\n".encode()), n
+        queued_entries = [e for e in log_events(folder) if e["event"] == "mail.queued"]
+        assert len(queued_entries) <= 1, n  # (0: killed before its entry was written)
+
+
+def test_a_file_that_is_not_a_message_never_holds_the_others(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    first = hand_off(tmp_path, mail(1))
+    inc = tmp_path / "queue" / "incoming"
+    os.mkfifo(inc / "20200101T000000-00000001")  # opened O_NONBLOCK: never waits for a writer
+    (inc / "20200101T000000-00000002").write_bytes(b"garbage with no header\n")
+    (inc / "20200101T000000-00000003").symlink_to("/etc/passwd")
+    (inc / "20200101T000000-00000004").mkdir()
+    cut = header_line({"size": 999}).replace(b'{"size":999}', b'{"x":1}')
+    (inc / "20200101T000000-00000005").write_bytes(cut + b"To: root\n\n")
+    short = (inc / first).read_bytes()[:-3]  # a hand-off cut short: its size says so
+    (inc / "20200101T000000-00000006").write_bytes(short)
+    last = hand_off(tmp_path, mail(2))
+    started = time.monotonic()
+    it = intake(tmp_path)
+    it.take()
+    assert time.monotonic() - started < 30
+    assert set(metas(tmp_path)) == {first, last}  # both messages, around the poison
+    failed = [e for e in log_events(tmp_path) if e["event"] == "mail.failed"]
+    assert len(failed) == 6 and all("can't be read as a message" in e["message"] for e in failed)
+    refused = sorted(p.name for p in (tmp_path / "queue" / "refused").iterdir())
+    assert len(refused) + len(it.passed_over) == 6
+    assert (Path("/etc/passwd")).exists()  # the link was moved, never followed
+    it.take()  # said once: nothing new on the next pass
+    assert len([e for e in log_events(tmp_path) if e["event"] == "mail.failed"]) == 6
+
+
+def test_a_runner_killed_after_queueing_only_removes_the_file(tmp_path: Path) -> None:
+    """meta/<id>.json already there and incoming/<id> too (killed in between): not queued again."""
+    write_config(tmp_path)
+    name = hand_off(tmp_path, mail(1))
+    saved = (tmp_path / "queue" / "incoming" / name).read_bytes()
+    intake(tmp_path).take()
+    (tmp_path / "queue" / "incoming" / name).write_bytes(saved)  # as if never removed
+    (tmp_path / "queue" / "incoming" / name).chmod(0o600)
+    intake(tmp_path).take()
+    assert list(metas(tmp_path)) == [name] and incoming(tmp_path) == []
+    assert [e["event"] for e in log_events(tmp_path)].count("mail.queued") == 1
