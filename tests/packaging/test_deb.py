@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,7 @@ def test_the_deb_installs_upgrades_and_purges_in_a_clean_debian_12(tmp_path: Pat
         with Sandbox(workdir=tmp_path / "sandbox") as sb, debian_root() as root:
             installs(root, deb)
             system_mode_is_set_up(root)
+            the_wizard_runs_as_the_service_user(root)
             units_verify(root)
             dead = free_port()  # nothing listens: mail stays queued
             write_config(root, sb, dead)
@@ -169,6 +171,41 @@ def system_mode_is_set_up(root: Path) -> None:
     daemon = (root / "lib/systemd/system/alloy-tui-queue.service").read_text()
     assert "ConditionPathExists=/etc/alloy-tui/config.toml" in daemon
     assert "User=alloy-tui" in daemon and "ExecStart=/usr/lib/alloy-tui/bin/python3" in daemon
+
+
+def the_wizard_runs_as_the_service_user(root: Path) -> None:
+    """The README's command, as root in a terminal (tmux), before any config exists: the wizard
+    opens, in a process of the service user's (it became the config folder's owner)."""
+    socket = f"alloy-deb-{os.getpid()}"
+    command = (
+        f"env -i TERM=xterm-256color LANG=C.UTF-8 HOME=/root PATH={ENV['PATH']} chroot {root} "
+        "alloy-tui --config /etc/alloy-tui/config.toml; sleep 60"
+    )
+    tmux = ["tmux", "-L", socket]
+    subprocess.run([*tmux, "new-session", "-d", "-x", "100", "-y", "30", command], check=True)
+    try:
+        deadline = time.monotonic() + 60
+        screen = ""
+        while "Welcome" not in screen and time.monotonic() < deadline:
+            time.sleep(0.5)
+            screen = subprocess.run(
+                [*tmux, "capture-pane", "-p"], capture_output=True, text=True
+            ).stdout
+        assert "Welcome" in screen, screen
+        uids = set()
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                if os.readlink(f"/proc/{pid}/root") != str(root) or b"--config" not in argv:
+                    continue
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            uids.add(int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1)))  # type: ignore[union-attr]
+        assert uids == {_ids(root)[0]}, uids
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+    assert not (root / "etc/alloy-tui/config.toml").exists()  # quit unsaved: nothing written
 
 
 def units_verify(root: Path) -> None:
