@@ -29,7 +29,6 @@ import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from alloy_tui.core.terminal_text import printable
 
@@ -68,34 +67,12 @@ def write(text: str, path: str = "") -> bool:
     return True
 
 
-def _host_port(url: str, default_port: int = 443) -> tuple[str, int]:
-    try:
-        parts = urlsplit(url)
-        return parts.hostname or "", parts.port or (
-            443 if parts.scheme == "https" else 80 if parts.scheme == "http" else default_port
-        )
-    except ValueError:
-        return "", default_port
-
-
 def relay_of(settings: Settings, result: Any = None) -> str:
     """``<service>[host]:port``: where the attempt went (the service's own words when it
-    answered, else the settings')."""
-    service = settings.service
-    extra: dict[str, str] = dict(getattr(result, "extra", None) or {})
-    if service == "smtp":
-        host = extra.get("host") or settings.smtp.host
-        port = extra.get("port") or str(settings.smtp.port)
-        return f"smtp[{host}]:{port}"
-    if service == "exchange-server":
-        name, number = _host_port(extra.get("endpoint") or settings.exchange_server.ews_endpoint)
-        return f"exchange-server[{name or 'autodiscover'}]:{number}"
-    from alloy_tui.core.net import clouds
+    answered, else the settings'); the table of services says it."""
+    from alloy_tui.core.mail import relay
 
-    api = str(getattr(result, "api", "") or settings.exchange_online.api)
-    ends = clouds.endpoints(settings)
-    name, number = _host_port(ends.ews if api == "ews" else ends.graph)
-    return f"{api}[{name}]:{number}"
+    return relay(settings, result)
 
 
 def _reply(result: Any) -> str:
@@ -104,7 +81,10 @@ def _reply(result: Any) -> str:
     if extra.get("reply"):
         return extra["reply"]
     request_id = str(getattr(result, "request_id", "") or "")
-    said = "202 Accepted" if getattr(result, "api", "") == "graph" else "200 NoError"
+    from alloy_tui.core.mail import SERVICES
+
+    row = SERVICES.get(str(getattr(result, "api", "")))
+    said = row.accepted if row is not None else "200 NoError"
     return f"{said} request-id {request_id}" if request_id else said
 
 

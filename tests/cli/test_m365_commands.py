@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,9 +16,8 @@ import pytest
 
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.cli import CLI
 from tests.helpers.m365 import ACCOUNT
-
-CLI = [sys.executable, "-m", "alloy_tui"]
 
 
 @pytest.fixture

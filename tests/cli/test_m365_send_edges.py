@@ -3,17 +3,14 @@ must not abort a sign-in, and a body over Graph's request limit is refused befor
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
-
-CLI = [sys.executable, "-m", "alloy_tui"]
+from tests.helpers.cli import run as cli_run
 
 
 @pytest.fixture
@@ -25,14 +22,7 @@ def cfg(sb: Sandbox, tmp_path: Path) -> Path:
     return path
 
 
-def run(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [*CLI, "--config", str(cfg), *args],
-        input=stdin,
-        capture_output=True,
-        env={**os.environ, "TERM": "dumb", "NO_COLOR": "1"},
-        timeout=60,
-    )
+run = partial(cli_run, decode=False, timeout=60)
 
 
 def test_login_goes_on_when_the_alert_log_cannot_be_written(sb: Sandbox, cfg: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from alloy_tui.core.config.settings import Settings
-from alloy_tui.core.mail.smtp_status import status
+from alloy_tui.core.mail.smtp.status import status
 from tests.helpers.smtp_server import SmtpServer
 
 

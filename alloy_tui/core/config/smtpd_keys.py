@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 DEFAULT_LISTEN = "127.0.0.1:2525"
-MAX_MESSAGE_BYTES = 35 * 1024 * 1024  # Exchange Online's limit (core/mail/raw.py says the same)
+MAX_MESSAGE_BYTES = (
+    35 * 1024 * 1024
+)  # Exchange Online's limit (core/mail/services.py says the same)
 MAX_HEADER_BYTES = 1024 * 1024  # the header block of one message, by default
 USER = r"^[A-Za-z0-9._@+-]{1,128}$"  # an AUTH user name (a pattern: see checks.py)
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from alloy_tui.core import lazy_names
 
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
-    from alloy_tui.core.mail import exchange_server, smtp
     from alloy_tui.core.mail.addresses import check_header_text, parse_address, parse_addresses
     from alloy_tui.core.mail.body import body_limit, decode_body, read_body
     from alloy_tui.core.mail.compose import (
@@ -22,8 +21,8 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         compose_mime,
         read_attachment,
     )
-    from alloy_tui.core.mail.exchange_server import mailbox_address
-    from alloy_tui.core.mail.exchange_server_discover import discover_ews_url, needs_discovery
+    from alloy_tui.core.mail.exchange_server.client import mailbox_address
+    from alloy_tui.core.mail.exchange_server.discover import discover_ews_url, needs_discovery
     from alloy_tui.core.mail.from_refused import send_queued
     from alloy_tui.core.mail.headers import header_recipients
     from alloy_tui.core.mail.limits import MAX_MESSAGE_BYTES, MessageTooLarge, message_limit
@@ -44,6 +43,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         not_set_up,
         open_delivery,
         probe_status,
+        relay,
         sending_account,
         sends_to,
         service_of,
@@ -63,12 +63,12 @@ __getattr__ = lazy_names(
         # the table of services: the only place that names the ways of sending
         "services": (
             "SERVICES Service not_set_up open_delivery probe_status service_of sending_account "
-            "sends_to"
+            "sends_to relay"
         ),
         "sending": "API_LABELS send_message send_test_message",
-        "smtp": ".",
-        "exchange_server": ". mailbox_address",
-        "exchange_server_discover": "needs_discovery discover_ews_url",
+        # the Exchange Server wizard step: who the account is, and Autodiscover
+        "exchange_server.client": "mailbox_address",
+        "exchange_server.discover": "needs_discovery discover_ews_url",
         # the outbox: a program's message whose From the service refused goes From the account
         "from_refused": "send_queued",
         # sendmail's hand-off: the email package loads only for it.
@@ -98,7 +98,6 @@ __all__ = [
     "decode_body",
     "discover_ews_url",
     "end_at_lone_dot",
-    "exchange_server",
     "mailbox_address",
     "map_recipients",
     "message_limit",
@@ -112,12 +111,12 @@ __all__ = [
     "probe_status",
     "read_attachment",
     "read_body",
+    "relay",
     "send_message",
     "send_queued",
     "send_test_message",
     "sends_to",
     "service_of",
     "sending_account",
-    "smtp",
     "validate_message",
 ]

@@ -42,6 +42,7 @@ class Service(NamedTuple):
     user_key: str  # the setting naming who signs in (for SMTP/Exchange Server: maybe an address)
     retires: bool = False  # EWS on Exchange Online: Microsoft retires it (a warning with it)
     utf8_mailboxes: bool = False  # takes UTF-8 mailbox names (RFC 6531) as they are
+    accepted: str = "200 NoError"  # the mail log's reply when the service took a message
 
 
 _M365_REQUIRED = ("exchange_online.client_id", "exchange_online.tenant")
@@ -53,29 +54,29 @@ SERVICES: dict[str, Service] = {
     for row in (
         Service(
             "graph", "exchange-online", "Microsoft Graph", "Exchange Online (Microsoft 365)",
-            f"{_PKG}.raw_graph:GraphDelivery", True, _M365_REQUIRED, _M365_MISSING,
+            f"{_PKG}.graph.delivery:GraphDelivery", True, _M365_REQUIRED, _M365_MISSING,
             GRAPH_MAX_REQUEST, "Microsoft Graph accepts at most 4 MB in one request",
-            GRAPH_MAX_RAW_BYTES, "", "exchange_online.account", False, True,
+            GRAPH_MAX_RAW_BYTES, "", "exchange_online.account", False, True, "202 Accepted",
         ),
         Service(
             "ews", "exchange-online", "EWS", "Exchange Online (Microsoft 365)",
-            f"{_PKG}.raw_ews:EwsDelivery", True, _M365_REQUIRED, _M365_MISSING,
+            f"{_PKG}.ews.delivery:EwsDelivery", True, _M365_REQUIRED, _M365_MISSING,
             35 * 1_000_000, "Exchange Online accepts messages of at most 35 MB (its default limit)",
             0, "", "exchange_online.account", True,
         ),
         Service(
             "smtp", "smtp", "SMTP", "SMTP",
-            f"{_PKG}.raw_smtp:SmtpDelivery", False, ("smtp.host",), "smtp.host is empty",
+            f"{_PKG}.smtp.delivery:SmtpDelivery", False, ("smtp.host",), "smtp.host is empty",
             35 * 1_000_000, "alloy-tui sends at most 35 MB through SMTP",
-            0, f"{_PKG}.smtp_status:status", "smtp.username",
+            0, f"{_PKG}.smtp.status:status", "smtp.username",
         ),
         Service(
             "exchange-server", "exchange-server", "Exchange Server (EWS)",
             "Exchange Server (on-premises, EWS)",
-            f"{_PKG}.raw_ews:ExchangeServerDelivery", False, ("exchange_server.ews_endpoint",),
+            f"{_PKG}.exchange_server.delivery:ExchangeServerDelivery", False, ("exchange_server.ews_endpoint",),
             "exchange_server.ews_endpoint is empty",
             10 * 1_000_000, "Exchange Server accepts messages of at most 10 MB by default (MaxSendSize)",
-            0, f"{_PKG}.exchange_server:status", "exchange_server.username",
+            0, f"{_PKG}.exchange_server.status:status", "exchange_server.username",
         ),
     )
 }  # fmt: skip
@@ -174,6 +175,37 @@ def sends_to(settings: Settings) -> str:
     if row.key == "smtp":
         return f"{settings.smtp.host}:{settings.smtp.port}"
     return settings.exchange_server.ews_endpoint
+
+
+def _host_port(url: str, default_port: int = 443) -> tuple[str, int]:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        return parts.hostname or "", parts.port or (
+            443 if parts.scheme == "https" else 80 if parts.scheme == "http" else default_port
+        )
+    except ValueError:
+        return "", default_port
+
+
+def relay(settings: Settings, result: Any = None) -> str:
+    """``<service>[host]:port``: where an attempt went, for the mail log (the service's own
+    words when it answered, else the settings')."""
+    row = service_of(settings)
+    extra: dict[str, str] = dict(getattr(result, "extra", None) or {})
+    if row.signs_in:
+        from alloy_tui.core.net import clouds
+
+        key = str(getattr(result, "api", "") or row.key)
+        name, number = _host_port(str(getattr(clouds.endpoints(settings), key, "")))
+        return f"{key}[{name}]:{number}"
+    if row.key == "smtp":
+        host = extra.get("host") or settings.smtp.host
+        port = extra.get("port") or str(settings.smtp.port)
+        return f"smtp[{host}]:{port}"
+    name, number = _host_port(extra.get("endpoint") or settings.exchange_server.ews_endpoint)
+    return f"exchange-server[{name or 'autodiscover'}]:{number}"
 
 
 def describe(settings: Settings) -> tuple[str, str]:

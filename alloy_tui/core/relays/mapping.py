@@ -41,7 +41,9 @@ class Plan:
 
     @property
     def exchange_online(self) -> bool:
-        return self.settings.service == "exchange-online"
+        from alloy_tui.core.mail import service_of
+
+        return service_of(self.settings).signs_in
 
 
 def plan_takeover(relay: Relay, current: Settings) -> Plan:

@@ -5,7 +5,7 @@ pending until the review step saves it to the secrets file with the config, or t
 command / environment variable.
 
 The EWS URL may be left empty, or name only the server (https://mail.example.com): then Next on
-the account step asks Autodiscover (`core.mail.exchange_server_discover`) for it, in a thread,
+the account step asks Autodiscover (`core.mail.exchange_server.discover`) for it, in a thread,
 with the account's address and password, and the URL found goes into the draft. If nothing is
 found, the step says so (with how to find the URL by hand) and nothing changes.
 """

@@ -20,6 +20,7 @@ from alloy_tui.core.config import is_secret_setting, read_values
 from alloy_tui.core.config.parsed_cache import MEMO_NAME, digest
 from alloy_tui.core.outbox import Outbox, runner_active
 from tests.helpers.alert_receivers import WebhookReceiver
+from tests.helpers.cli import run as cli_run
 
 SECRETS = {
     "smtp.password_command": "printf 'pc-hunter2-secret'",
@@ -76,14 +77,7 @@ def assert_no_secret(memo: Path, hook: WebhookReceiver) -> None:
 
 
 def run(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "ALLOY_TUI_CONFIG": str(cfg), "TERM": "dumb"}
-    return subprocess.run(
-        [sys.executable, "-m", "alloy_tui", "--config", str(cfg), *args],
-        input=stdin,
-        capture_output=True,
-        env=env,
-        timeout=90,
-    )
+    return cli_run(cfg, *args, stdin=stdin, decode=False, env={"ALLOY_TUI_CONFIG": str(cfg)})
 
 
 def test_every_secret_is_named_by_the_rule() -> None:

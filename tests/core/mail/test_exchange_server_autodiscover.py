@@ -13,8 +13,7 @@ import pytest
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, UserInputError
-from alloy_tui.core.mail.exchange_server import status
-from alloy_tui.core.mail.exchange_server_discover import (
+from alloy_tui.core.mail.exchange_server.discover import (
     _redirect_url_ok,
     candidates,
     discover_ews_url,
@@ -22,20 +21,16 @@ from alloy_tui.core.mail.exchange_server_discover import (
     parse_answer,
     server_base,
 )
+from alloy_tui.core.mail.exchange_server.status import status
 from alloy_tui.core.mail.message import OutgoingMessage
 from alloy_tui.core.mail.sending import send_message
 from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
+from tests.helpers.sandboxes import module_sandbox  # noqa: F401 - fixture `sandbox`
 
 USER = "CONTOSO\\svc-alerts"
 UPN = "svc-alerts@contoso.example"
 PASSWORD = "Sandbox-Passw0rd"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox() as sb:
-        yield sb
 
 
 @pytest.fixture(autouse=True)

@@ -14,8 +14,8 @@ from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, UserInputError
 from alloy_tui.core.mail.message import OutgoingMessage, SendResult
 from alloy_tui.core.mail.sending import send_message
-from alloy_tui.core.mail.smtp import default_port, queue_id
-from alloy_tui.core.mail.smtp_status import status
+from alloy_tui.core.mail.smtp.client import default_port, queue_id
+from alloy_tui.core.mail.smtp.status import status
 from alloy_tui.core.secrets import passwords as secrets
 from tests.helpers.smtp_server import QUEUE_ID, DroppingServer, SmtpServer, free_port
 

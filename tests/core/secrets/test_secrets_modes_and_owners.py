@@ -12,7 +12,7 @@ import pytest
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError
-from alloy_tui.core.mail.smtp import SmtpClient
+from alloy_tui.core.mail.smtp.client import SmtpClient
 from alloy_tui.core.secrets import passwords as secrets
 
 

@@ -18,12 +18,6 @@ from tests.helpers.store import NOBODY
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (chown)")
 
 
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(interval=1) as s:
-        yield s
-
-
 @pytest.fixture
 def umask_000() -> Iterator[None]:
     old = os.umask(0)

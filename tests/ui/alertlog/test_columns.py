@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from alloy_tui.core.alertlog.fields import parse_ts
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
 from alloy_tui.ui.alertlog.view import columns, fit_event
+from tests.helpers.alertlog_screen import until as _until
 
 COMMON = [
     ("info", "signin.started", "Device-code sign-in started"),
@@ -57,15 +58,6 @@ def log(tmp_path: Path) -> Path:
     for level, event, message in COMMON:
         writer.write(level, event, message, {"to": ["ops@contoso.com"]})
     return path
-
-
-async def _until(pilot: object, cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
-        if cond():
-            return
-    raise AssertionError("timed out waiting for the screen")
 
 
 async def _rows(pilot: object, app: AlertLogApp) -> tuple[AlertLogScreen, list[str]]:

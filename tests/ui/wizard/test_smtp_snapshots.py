@@ -97,7 +97,7 @@ def autodiscover_failed(screen: ExchangeAccountScreen) -> None:
 
 def autodiscover_failure(screen: ExchangeAccountScreen) -> None:
     from alloy_tui.core.errors import Explanation
-    from alloy_tui.core.mail.exchange_server_discover import HOW_TO_FIND
+    from alloy_tui.core.mail.exchange_server.discover import HOW_TO_FIND
 
     screen._command_failed(
         Explanation(

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
-from alloy_tui.core.mail.exchange_server_answer import Answer, parse_answer
+from alloy_tui.core.mail.exchange_server.answer import Answer, parse_answer
 
 if TYPE_CHECKING:
     import requests
@@ -246,7 +246,7 @@ def discover_ews_url(
     Uses ``[exchange_server] username`` and ``auth``; the password from `password` or the
     configured source. Raises ExplainedError (not found, credentials rejected) or UserInputError.
     """
-    from alloy_tui.core.mail.smtp import scrub
+    from alloy_tui.core.mail.smtp.client import scrub
 
     started = time.monotonic()
     s = settings.exchange_server

@@ -87,7 +87,7 @@ class GraphDelivery(m365.M365Client):
             raise ExplainedError(too_big)
         self._ready()
         if large:
-            from alloy_tui.core.mail.raw_graph_large import send_large
+            from alloy_tui.core.mail.graph.large import send_large
 
             request_id = send_large(self, message, mime)
         else:

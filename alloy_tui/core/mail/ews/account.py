@@ -1,5 +1,5 @@
 """EWS for Exchange Online: the exchangelib Account over the MSAL bearer token, for the
-delivery (raw_ews.EwsDelivery).
+delivery (`delivery.EwsDelivery`).
 
 Version pinned (Exchange2016 / build 15.20) so there is no version probe, autodiscover off,
 delegate access (app-only: impersonation); a 503's Retry-After is kept as the back-off

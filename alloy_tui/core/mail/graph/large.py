@@ -4,7 +4,7 @@ a draft (POST /me/messages, or /users/{mailbox}/messages for app-only, under the
 Message-ID and X- headers; attachments under 3 MB posted whole, larger ones through an upload
 session (PUT chunks of 320 KiB multiples, at most 4 MiB, to the pre-authorised upload URL);
 then POST .../messages/{id}/send. A body that would make the draft's JSON bigger than one
-request goes as `output.txt` with a short note instead (`raw_graph_text.py`). A draft left by
+request goes as `output.txt` with a short note instead (`text.py`). A draft left by
 a failure is deleted (best effort).
 """
 
@@ -18,12 +18,12 @@ from email.utils import getaddresses
 from typing import Any, Protocol
 
 from alloy_tui.core.errors import ExplainedError, Explanation
+from alloy_tui.core.mail.graph.text import body_as_attachment, with_body_of
 from alloy_tui.core.mail.headers import other_from
-from alloy_tui.core.mail.raw_graph_text import body_as_attachment, with_body_of
 
 
 class GraphRequests(Protocol):
-    """What the draft path needs of the Graph delivery (raw_graph.GraphDelivery)."""
+    """What the draft path needs of the Graph delivery (`delivery.GraphDelivery`)."""
 
     _account: str
 

@@ -117,7 +117,7 @@ def from_address_for(settings: Settings, from_address: str = "") -> str:
 
 class SmtpClient:
     """Settings, password, connection, login and explanations for an SMTP server: what the
-    delivery (raw_smtp.SmtpDelivery) and `status` share."""
+    delivery (`delivery.py`) and `status` (`status.py`) share."""
 
     api = "smtp"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import AlloyError, ExplainedError
-from alloy_tui.core.mail.smtp import (
+from alloy_tui.core.mail.smtp.client import (
     _NETWORK_ERRORS,
     SmtpClient,
     _close,
@@ -17,7 +17,7 @@ from alloy_tui.core.mail.smtp import (
     from_address_for,
     scrub,
 )
-from alloy_tui.core.mail.smtp_envelope import reply_text as _text
+from alloy_tui.core.mail.smtp.envelope import reply_text as _text
 
 
 def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:

@@ -3,7 +3,8 @@
 The EWS URL is ``[exchange_server] ews_endpoint`` (https only: Basic sends the password with
 every request). The version is pinned to Exchange 2013 SP1, which every supported on-premises
 Exchange (2013 SP1, 2016, 2019, Subscription Edition) accepts, so there is no version probe and
-no autodiscover when sending (`exchange_server_discover` finds the URL for `status` and the wizard). Messages go as MIME (raw_ews.ExchangeServerDelivery): one CreateItem (SendOnly) each.
+no autodiscover when sending (`discover.py` finds the URL for
+`status` and the wizard). Messages go as MIME (`delivery.py`): one CreateItem (SendOnly) each.
 TLS trusts the system store plus ``[network] ca_bundle`` through `net.register_requests_host`,
 limited to the EWS host. The password comes from `alloy_tui.core.secrets.passwords` and never appears in
 an exception, a result or a log line. exchangelib loads only inside these functions.
@@ -12,18 +13,18 @@ an exception, a result or a log line. exchangelib loads only inside these functi
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from alloy_tui.core.config import EXCHANGE_AUTH, Settings
-from alloy_tui.core.errors import AlloyError, ExplainedError, Explanation, UserInputError
+from alloy_tui.core.errors import Explanation, UserInputError
 from alloy_tui.core.explain import ExplainContext
+from alloy_tui.core.mail.ews.items import forget_protocol
 from alloy_tui.core.mail.message import OutgoingMessage
 
 if TYPE_CHECKING:  # exchangelib has no type information: these names are for the reader
-    from exchangelib import Account, Configuration
+    from exchangelib import Account
 
 PINNED_VERSION = "Exchange2013_SP1"
 _VERSION_ERRORS = {
@@ -84,7 +85,7 @@ def mailbox_address(settings: Settings, message: OutgoingMessage | None = None) 
 
 class ExchangeServerClient:
     """Settings, password, the exchangelib Account and explanations for Exchange Server: what
-    the delivery (raw_ews.ExchangeServerDelivery) and `status` share."""
+    the delivery (`delivery.py`) and `status` (`status.py`) share."""
 
     api = "exchange-server"
 
@@ -156,7 +157,7 @@ class ExchangeServerClient:
             retry_policy=FailFast(),
             max_connections=1,
         )
-        _forget_protocol(config)  # exchangelib's cache ignores auth_type: never reuse a stale one
+        forget_protocol(config)  # exchangelib's cache ignores auth_type: never reuse a stale one
         return ExAccount(
             primary_smtp_address=primary,
             config=config,
@@ -187,105 +188,6 @@ class ExchangeServerClient:
             ex = explain(
                 exc, ctx
             )  # exchangelib -> explain_ews; TLS, DNS, refused -> explain_network
-        from alloy_tui.core.mail.smtp import scrub
+        from alloy_tui.core.mail.smtp.client import scrub
 
         return scrub(ex, password)
-
-
-def _forget_protocol(config: Configuration) -> None:
-    """Drop exchangelib's process-wide cached Protocol (it holds the credentials) for `config`."""
-    from exchangelib.protocol import Protocol
-
-    try:
-        del Protocol[config]
-    except KeyError:
-        pass
-
-
-def _close(ex_account: Account | None) -> None:
-    if ex_account is None:
-        return
-    try:
-        ex_account.protocol.close()
-    except Exception:  # noqa: BLE001 - closing must never mask the real outcome
-        pass
-    _forget_protocol(ex_account.protocol.config)
-
-
-# ----------------------------------------------------------------------------- status
-
-
-def status(settings: Settings, config_path: Path) -> tuple[bool, list[str]]:
-    """Check TLS and the credentials with one harmless EWS request (ResolveNames of the mailbox).
-
-    With no EWS URL (or only a server's), Autodiscover looks for it first; what it finds is
-    checked but not saved, so the answer is still "not ready" until it is in the config.
-    """
-    from alloy_tui.core.mail.exchange_server_discover import discover_ews_url, needs_discovery
-
-    s = settings.exchange_server
-    discover = needs_discovery(s.ews_endpoint)
-    lines = [
-        f"EWS URL: {s.ews_endpoint or '(none)'}"
-        + (" (looking for it by Autodiscover)" if discover else ""),
-        f"Account: {s.username or '(none)'}, {s.auth.upper()} authentication, EWS {PINNED_VERSION}",
-    ]
-    transport = ExchangeServerClient(settings, config_path)
-    started = time.monotonic()
-    password = ""
-    found = ""
-    ex_account: Account | None = None
-    try:
-        check_exchange_settings(settings, check_url=not discover)
-        from alloy_tui.core import secrets
-
-        lines.append(f"Password: {secrets.password_source(settings, 'exchange-server').describe()}")
-        password = transport._get_password()
-        primary = mailbox_address(settings)
-        if not primary:
-            raise UserInputError(
-                "With a DOMAIN\\user username, set message.default_from to this account's e-mail address."
-            )
-        if discover:
-            result = discover_ews_url(
-                settings, config_path, primary, server=s.ews_endpoint, password=password
-            )
-            found = result.ews_url
-            lines.append(f"Autodiscover found: {found} (asked {result.source})")
-            settings = settings.with_section("exchange_server", ews_endpoint=found)
-            transport = ExchangeServerClient(settings, config_path)
-        ex_account = transport._account(password, primary)
-        from exchangelib.errors import ResponseMessageError
-
-        try:
-            resolved = ex_account.protocol.resolve_names([primary])
-            lines.append(
-                f"Signed in; mailbox {primary} {'found' if resolved else 'not found by ResolveNames'}"
-            )
-        except ResponseMessageError as e:
-            # A SOAP-level answer means TLS and the credentials were accepted.
-            lines.append(
-                f"Signed in: the credentials were accepted (the mailbox lookup answered "
-                f"{type(e).__name__})"
-            )
-    except ExplainedError as e:
-        ex = e.explanation
-        lines += [f"FAILED: {ex.title}", f"  Why: {ex.cause}", f"  Fix: {ex.fix}"]
-        return False, lines
-    except AlloyError as e:
-        lines.append(f"FAILED: {str(e).replace(password, '***') if password else e}")
-        return False, lines
-    except Exception as e:
-        ex = transport.explain(e, s.username, "", password)
-        lines += [f"FAILED: {ex.title}", f"  Why: {ex.cause}", f"  Fix: {ex.fix}"]
-        return False, lines
-    finally:
-        _close(ex_account)
-    if found:
-        lines.append(
-            f'Not saved: set ews_endpoint = "{found}" in [exchange_server] of the config '
-            "(or run the setup wizard); nothing can be sent until then."
-        )
-        return False, lines
-    lines.append(f"OK ({int((time.monotonic() - started) * 1000)} ms)")
-    return True, lines

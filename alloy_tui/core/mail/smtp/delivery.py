@@ -16,7 +16,7 @@ from alloy_tui.core.mail.headers import from_header_address, without_bcc
 from alloy_tui.core.mail.limits import size_refusal
 from alloy_tui.core.mail.message import SendResult
 from alloy_tui.core.mail.sendable import make_sendable
-from alloy_tui.core.mail.smtp import (
+from alloy_tui.core.mail.smtp.client import (
     _NETWORK_ERRORS,
     SmtpClient,
     _close,
@@ -25,7 +25,7 @@ from alloy_tui.core.mail.smtp import (
     from_address_for,
     queue_id,
 )
-from alloy_tui.core.mail.smtp_envelope import Envelope, transact
+from alloy_tui.core.mail.smtp.envelope import Envelope, transact
 
 
 class SmtpDelivery(SmtpClient):
