@@ -138,6 +138,7 @@ def test_sendmail_and_status_check_work_on_a_memo_hit_and_the_alert_reaches_the_
         assert_no_secret(memo, hook)
     box = Outbox(tmp_path / "queue")
     deadline = time.monotonic() + 30
+
     def busy() -> bool:  # issue 23: the runner sendmail starts queues the hand-offs
         waiting = [p for p in (box.path / "incoming").glob("*") if not p.name.startswith(".")]
         return runner_active(box.path) or bool(waiting)
