@@ -15,18 +15,11 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.session import config_text, write_config
-from tests.helpers.cli import CLI
+from tests.helpers.cli import (
+    CLI,
+    sandbox_config,  # noqa: F401 - fixture `cfg`
+)
 from tests.helpers.m365 import ACCOUNT
-
-
-@pytest.fixture
-def cfg(sb: Sandbox, tmp_path: Path) -> Path:
-    sb.clear_scenarios()
-    sb.auto_approve_after = 0
-    path = tmp_path / "config.toml"
-    write_config(path, config_text(sb, tmp_path))
-    return path
 
 
 def env() -> dict[str, str]:

@@ -9,18 +9,8 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.session import config_text, write_config
 from tests.helpers.cli import run as cli_run
-
-
-@pytest.fixture
-def cfg(sb: Sandbox, tmp_path: Path) -> Path:
-    sb.clear_scenarios()
-    sb.auto_approve_after = 0
-    path = tmp_path / "config.toml"
-    write_config(path, config_text(sb, tmp_path))
-    return path
-
+from tests.helpers.cli import sandbox_config  # noqa: F401 - fixture `cfg`
 
 run = partial(cli_run, decode=False, timeout=60)
 

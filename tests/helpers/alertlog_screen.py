@@ -6,7 +6,7 @@ from typing import Any
 
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
-from tests.helpers.pilot import until  # noqa: F401 - shared with the tests here
+from tests.helpers.pilot import lines_of, until  # noqa: F401 - until: shared with the tests here
 
 
 def log_screen(app: AlertLogApp) -> AlertLogScreen:
@@ -17,15 +17,12 @@ def log_screen(app: AlertLogApp) -> AlertLogScreen:
 
 def rows(app: AlertLogApp) -> list[str]:
     """The list's rows as drawn (blank rows dropped)."""
-    view = log_screen(app).view
-    drawn = [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
-    return [r for r in drawn if r.strip()]
+    return lines_of(log_screen(app).view)
 
 
 def drawn(app: AlertLogApp) -> list[str]:
     """The list's rows as drawn, blank rows kept."""
-    view = log_screen(app).view
-    return [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+    return lines_of(log_screen(app).view, blank=True)
 
 
 def status(app: AlertLogApp) -> str:

@@ -106,3 +106,15 @@ def syslog_receiver(tmp_path: Path) -> Iterator[SyslogReceiver]:
     r = SyslogReceiver(tmp_path / "log.sock")
     yield r
     r.close()
+
+
+@pytest.fixture(name="cfg")
+def sandbox_config(sb: Sandbox, tmp_path: Path) -> Path:
+    """A config for the sandbox, not signed in; the sandbox approves a sign-in at once."""
+    from alloy_tui.sandbox.session import config_text, write_config
+
+    sb.clear_scenarios()
+    sb.auto_approve_after = 0
+    path = tmp_path / "config.toml"
+    write_config(path, config_text(sb, tmp_path))
+    return path

@@ -16,3 +16,9 @@ async def until(pilot: Any, cond: Callable[[], object], timeout: float = 5.0) ->
         if cond():
             return time.monotonic() - start
     raise AssertionError(f"timed out after {timeout} s waiting for the screen")
+
+
+def lines_of(view: Any, blank: bool = False) -> list[str]:
+    """A Line API view's rows as drawn (blank ones dropped unless `blank`)."""
+    drawn = [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+    return drawn if blank else [line for line in drawn if line.strip()]

@@ -12,6 +12,7 @@ from alloy_tui.core.config import load_or_default
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.outbox import Outbox
 from alloy_tui.ui.queue.screen import QueueScreen
+from tests.helpers.pilot import lines_of
 from tests.helpers.pilot import until as _until
 
 
@@ -70,9 +71,7 @@ def queue_screen(app: Any) -> QueueScreen:
 
 def shown(app: Any) -> list[str]:
     """The rows as drawn (blank ones dropped)."""
-    view = queue_screen(app).view
-    lines = [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
-    return [line for line in lines if line.strip()]
+    return lines_of(queue_screen(app).view)
 
 
 def status(app: Any) -> str:

@@ -50,6 +50,19 @@ class OutboxFolders:
             for fd in fds:
                 os.close(fd)
 
+    def problem(self) -> str:
+        """Why the outbox's folders can't be used ("" when they can, or are not made yet):
+        one open of each, checked; for a door that only lists (mailq)."""
+        try:
+            with self.folders(*FOLDERS):
+                return ""
+        except FileNotFoundError:
+            return ""
+        except folders.FolderCheckError as e:
+            return str(e)
+        except OSError as e:
+            return f"the outbox {self.path} cannot be opened: {why(e)}"
+
     def write_problem(self) -> str:
         """Why a message could not be written into the outbox now ("" if it could): a probe file
         in its tmp/ folder, or (not created yet) whether its nearest existing folder is writable."""

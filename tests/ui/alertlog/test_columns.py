@@ -17,6 +17,7 @@ from alloy_tui.core.alertlog.fields import parse_ts
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
 from alloy_tui.ui.alertlog.view import columns, fit_event
+from tests.helpers.alertlog_screen import ready, rows
 from tests.helpers.alertlog_screen import until as _until
 
 COMMON = [
@@ -61,13 +62,9 @@ def log(tmp_path: Path) -> Path:
 
 
 async def _rows(pilot: object, app: AlertLogApp) -> tuple[AlertLogScreen, list[str]]:
-    await _until(pilot, lambda: isinstance(app.screen, AlertLogScreen) and not app.screen.scanning)
-    screen = app.screen
-    assert isinstance(screen, AlertLogScreen)
+    screen = await ready(pilot, app)
     await _until(pilot, lambda: len(screen.base) == len(COMMON) + 1)
-    view = screen.view
-    rows = [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
-    return screen, [r for r in rows if r.strip()]
+    return screen, rows(app)
 
 
 def _local(ts: str, fmt: str) -> str:
