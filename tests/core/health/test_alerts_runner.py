@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -14,24 +13,14 @@ import pytest
 from alloy_tui.core.outbox import Outbox
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
-from tests.helpers.alert_receivers import SyslogReceiver, WebhookReceiver
+from tests.helpers.alert_receivers import (  # noqa: F401 - fixtures
+    SyslogReceiver,
+    WebhookReceiver,
+    syslog_receiver,
+    webhook_receiver,
+)
 from tests.helpers.cli import run as cli_run
 from tests.helpers.sandboxes import approving_sb  # noqa: F401 - fixture `sb`
-
-
-@pytest.fixture
-def hook(tmp_path: Path) -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver(tmp_path)
-    yield r
-    r.close()
-
-
-@pytest.fixture
-def syslog(tmp_path: Path) -> Iterator[SyslogReceiver]:
-    r = SyslogReceiver(tmp_path / "log.sock")
-    yield r
-    r.close()
-
 
 run = partial(cli_run, syslog=True)
 
