@@ -17,3 +17,15 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     # the wizard offers to take over a relay it finds under / : never this machine's in tests
     monkeypatch.setenv("ALLOY_TUI_RELAY_ROOT", str(tmp_path / "no-relays"))
     yield
+
+
+@pytest.fixture
+def umask_000() -> Iterator[None]:
+    """The process's umask 000 for the test: modes must come from the code, not the umask."""
+    import os
+
+    old = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(old)

@@ -1,4 +1,5 @@
-"""Headless subcommands. Each module exposes COMMANDS, a list of click commands.
+"""Headless subcommands. Each module named in MODULES exposes COMMANDS, a list of click commands
+(cli.py adds them); docs/architecture.md says what the other modules here are.
 
 Modules must import only light things at top level (click, core.settings, core.paths):
 msal, httpx, exchangelib and textual load inside the command that needs them.

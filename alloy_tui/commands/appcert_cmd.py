@@ -38,7 +38,8 @@ def app_cert_group() -> None:
 def create_command(obj: CliContext, out: Path | None, days: int) -> None:
     """Make a new RSA 2048 key and self-signed certificate (0600) and print how to register it."""
     from alloy_tui.core.config import load_or_default
-    from alloy_tui.core.signin import app_commands, certificate
+    from alloy_tui.core.explain import app_commands
+    from alloy_tui.core.signin import certificate
 
     settings = load_or_default(obj.config_path).settings
     eo = settings.exchange_online

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 from alloy_tui.core.signin import certificate
+from tests.helpers.cli import run as cli_run
 
-CLI = [sys.executable, "-m", "alloy_tui"]
 CLIENT = "11111111-2222-3333-4444-555555555555"
 
 
 def run(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1", "ALLOY_TUI_STATE_DIR": str(cfg.parent)}
-    return subprocess.run(
-        [*CLI, "--config", str(cfg), *args],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    return cli_run(cfg, *args, timeout=60, env={"ALLOY_TUI_STATE_DIR": str(cfg.parent)})
 
 
 def write_cfg(path: Path, extra: str = "") -> Path:

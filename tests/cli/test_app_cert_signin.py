@@ -3,10 +3,7 @@ process (stdin closed, TERM=dumb) against a sandbox in this process."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -14,15 +11,11 @@ import pytest
 from alloy_tui.core.signin import certificate
 from alloy_tui.sandbox import Sandbox
 from tests.helpers.app_only import app_config, token_requests
-from tests.helpers.m365 import ACCOUNT
-
-CLI = [sys.executable, "-m", "alloy_tui"]
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
+from tests.helpers.cli import run as cli_run
+from tests.helpers.m365 import (
+    ACCOUNT,
+)
+from tests.helpers.sandboxes import plain_sb  # noqa: F401 - fixture `sb`
 
 
 @pytest.fixture
@@ -35,16 +28,7 @@ def cfg(sb: Sandbox, tmp_path: Path) -> Path:
     return app_config(sb, tmp_path, pem)
 
 
-def run(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1"}
-    return subprocess.run(
-        [*CLI, "--config", str(cfg), *args],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+run = partial(cli_run, timeout=60)
 
 
 def test_login_status_test_send_logout(sb: Sandbox, cfg: Path) -> None:

@@ -4,26 +4,21 @@ process against a sandbox in this process: `send --attach` (raw MIME, sent now) 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.core.signin import certificate
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.store import DeliveredMessage
 from tests.helpers.app_only import app_config
+from tests.helpers.cli import delivered as wait_for
 from tests.helpers.cli import run
-from tests.helpers.m365 import ACCOUNT
+from tests.helpers.m365 import (
+    ACCOUNT,
+)
+from tests.helpers.sandboxes import plain_sb  # noqa: F401 - fixture `sb`
 
 CRON_MAIL = b"From: root (Cron Daemon)\nTo: ops@contoso.example\nSubject: cron app-only\n\nok\n"
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
 
 
 def cfg(sb: Sandbox, tmp_path: Path, api: str = "graph") -> Path:
@@ -35,16 +30,6 @@ def cfg(sb: Sandbox, tmp_path: Path, api: str = "graph") -> Path:
     return app_config(
         sb, tmp_path, pem, api=api, extra='[sendmail]\nadmin = "ops@contoso.example"\n'
     )
-
-
-def wait_for(sb: Sandbox, subject: str, timeout: float = 60.0) -> DeliveredMessage:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [m for m in sb.messages() if m.subject == subject]
-        if found:
-            return found[-1]
-        time.sleep(0.2)
-    raise AssertionError(f"{subject!r} never arrived")
 
 
 @pytest.mark.parametrize("api", ["graph", "ews"])

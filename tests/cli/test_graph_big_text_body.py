@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email
 import subprocess
-import time
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -38,14 +37,7 @@ def run(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProces
 
 
 def delivered(sb: Sandbox, cfg: Path, subject: str) -> DeliveredMessage:
-    run(cfg, "queue", "flush")
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        found = [m for m in sb.messages() if m.subject == subject]
-        if found:
-            return found[-1]
-        time.sleep(0.3)
-    raise AssertionError(f"{subject!r} never arrived: {run(cfg, 'queue', 'list').stdout}")
+    return cli.delivered(sb, subject, 90, flush=cfg)
 
 
 def test_big_cron_output_arrives_as_output_txt_through_an_upload_session(

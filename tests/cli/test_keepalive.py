@@ -5,49 +5,25 @@ the refresh token rotates while the access token is still valid, the time is kep
 from __future__ import annotations
 
 import json
-import os
 import stat
-import subprocess
-import sys
-from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.session import config_text, write_config
+from alloy_tui.sandbox.session import write_config
 from tests.helpers.alert_receivers import SyslogReceiver
-
-CLI = [sys.executable, "-m", "alloy_tui"]
-
-
-@pytest.fixture
-def syslog(tmp_path: Path) -> Iterator[SyslogReceiver]:
-    r = SyslogReceiver(tmp_path / "log.sock")
-    yield r
-    r.close()
+from tests.helpers.cli import run as cli_run
+from tests.helpers.cli import signed_in_config, syslog_receiver  # noqa: F401 - fixture `syslog`
 
 
 @pytest.fixture
 def cfg(sb: Sandbox, tmp_path: Path, syslog: SyslogReceiver) -> Path:
-    sb.clear_scenarios()
-    path = tmp_path / "config.toml"
-    write_config(path, config_text(sb, tmp_path))
-    assert run(path, "login").returncode == 0
-    return path
+    return signed_in_config(sb, tmp_path)
 
 
-def run(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "TERM": "dumb",
-        "NO_COLOR": "1",
-        "ALLOY_TUI_SYSLOG_SOCKET": str(cfg.parent / "log.sock"),
-    }
-    r = subprocess.run(
-        [*CLI, "--config", str(cfg), *args], capture_output=True, env=env, timeout=90
-    )
-    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
+run = partial(cli_run, syslog=True)
 
 
 def refresh_tokens(cache: Path) -> set[str]:

@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,20 +15,16 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.cli import CLI, signed_in_config
+from tests.helpers.waiting import wait_until
 
-CLI = [sys.executable, "-m", "alloy_tui"]
 ENV = {**os.environ, "TERM": "dumb", "NO_COLOR": "1", "ALLOY_TUI_SYSLOG_SOCKET": "/nonexistent"}
 
 
 @pytest.fixture
 def cfg(sb: Sandbox, tmp_path: Path) -> Path:
-    sb.clear_scenarios()
-    path = tmp_path / "config.toml"
-    write_config(path, config_text(sb, tmp_path) + '[sendmail]\nadmin = "ops@contoso.example"\n')
-    r = subprocess.run([*CLI, "--config", str(path), "login"], capture_output=True, env=ENV)
-    assert r.returncode == 0, r.stderr
-    return path
+    extra = '[sendmail]\nadmin = "ops@contoso.example"\n'
+    return signed_in_config(sb, tmp_path, extra, env={"ALLOY_TUI_SYSLOG_SOCKET": "/nonexistent"})
 
 
 @pytest.fixture
@@ -51,14 +46,6 @@ def daemon(cfg: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
         if p.poll() is None:
             p.kill()
         p.wait(10)
-
-
-def wait_until(what: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not what():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.1)
 
 
 def events(tmp_path: Path, name: str) -> list[dict[str, object]]:

@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,31 +18,20 @@ import pytest
 from alloy_tui.core.signin import cache_file as auth_file
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.cli import run as cli_run
 from tests.helpers.fault_servers import closed_port
 from tests.helpers.m365 import settings_for, sign_in
+from tests.helpers.sandboxes import ticking_sb  # noqa: F401 - fixture `sb`
 from tests.helpers.store import NOBODY
 
 ROOT = Path(__file__).resolve().parents[2]
 SEND = ["send", "--to", "ops@contoso.example", "--subject", "Disk alert"]
 
 
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(interval=1) as s:
-        yield s
-
-
 def run(
     cfg: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "alloy_tui", "--config", str(cfg), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        input="body",
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-    )
+    return cli_run(cfg, *args, timeout=60, stdin="body", env=env)
 
 
 def no_invalid_input(r: subprocess.CompletedProcess[str]) -> None:

@@ -6,30 +6,17 @@ cached it says that, exit 0 both times."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.cli import run as cli_run
 from tests.helpers.m365 import ACCOUNT
 
-CLI = [sys.executable, "-m", "alloy_tui"]
-
-
-def run(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1"}
-    return subprocess.run(
-        [*CLI, "--config", str(cfg), *args],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+run = partial(cli_run, timeout=60)
 
 
 @pytest.mark.parametrize("service", ["smtp", "exchange-server"])

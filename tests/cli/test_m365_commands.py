@@ -9,26 +9,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.cli import (
+    CLI,
+    sandbox_config,  # noqa: F401 - fixture `cfg`
+)
 from tests.helpers.m365 import ACCOUNT
-
-CLI = [sys.executable, "-m", "alloy_tui"]
-
-
-@pytest.fixture
-def cfg(sb: Sandbox, tmp_path: Path) -> Path:
-    sb.clear_scenarios()
-    sb.auto_approve_after = 0
-    path = tmp_path / "config.toml"
-    write_config(path, config_text(sb, tmp_path))
-    return path
 
 
 def env() -> dict[str, str]:

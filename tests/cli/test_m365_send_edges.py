@@ -3,36 +3,16 @@ must not abort a sign-in, and a body over Graph's request limit is refused befor
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.cli import run as cli_run
+from tests.helpers.cli import sandbox_config  # noqa: F401 - fixture `cfg`
 
-CLI = [sys.executable, "-m", "alloy_tui"]
-
-
-@pytest.fixture
-def cfg(sb: Sandbox, tmp_path: Path) -> Path:
-    sb.clear_scenarios()
-    sb.auto_approve_after = 0
-    path = tmp_path / "config.toml"
-    write_config(path, config_text(sb, tmp_path))
-    return path
-
-
-def run(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [*CLI, "--config", str(cfg), *args],
-        input=stdin,
-        capture_output=True,
-        env={**os.environ, "TERM": "dumb", "NO_COLOR": "1"},
-        timeout=60,
-    )
+run = partial(cli_run, decode=False, timeout=60)
 
 
 def test_login_goes_on_when_the_alert_log_cannot_be_written(sb: Sandbox, cfg: Path) -> None:

@@ -3,24 +3,11 @@ says where it goes."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+from functools import partial
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.cli import alloy
 
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1", TERM="dumb")
-    return subprocess.run(
-        [sys.executable, "-m", "alloy_tui", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+run = partial(alloy, timeout=60)
 
 
 def test_send_help_marks_to_as_required() -> None:

@@ -21,6 +21,7 @@ from aiosmtpd.smtp import Envelope, Session
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
 from alloy_tui.sandbox.store import DeliveredMessage
+from tests.helpers import cli
 from tests.helpers.cli import run
 from tests.helpers.m365 import ACCOUNT
 from tests.helpers.smtp_server import Handler, SmtpServer
@@ -38,14 +39,7 @@ def configure(sb: Sandbox, tmp_path: Path, extra: str = "", **kw: Any) -> Path:
 
 
 def delivered(sb: Sandbox, cfg: Path, subject: str) -> DeliveredMessage:
-    run(cfg, "queue", "flush")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = [m for m in sb.messages() if m.subject == subject]
-        if found:
-            return found[-1]
-        time.sleep(0.2)
-    raise AssertionError(f"{subject!r} never arrived: {run(cfg, 'queue', 'list').stdout}")
+    return cli.delivered(sb, subject, 60, flush=cfg)
 
 
 def entries(folder: Path, event: str) -> list[dict[str, Any]]:

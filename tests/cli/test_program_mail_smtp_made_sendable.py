@@ -5,17 +5,15 @@ break); the body decodes to the program's bytes; To and Cc stay as the program w
 from __future__ import annotations
 
 import email
-import os
-import subprocess
-import sys
 import time
 from email import policy
 from email.message import EmailMessage
+from functools import partial
 from pathlib import Path
 
+from tests.helpers.cli import run as cli_run
 from tests.helpers.smtp_server import Received, SmtpServer
 
-CLI = [sys.executable, "-m", "alloy_tui"]
 BODY = b"rsync: start\n\x00 NUL from a broken file name\rprogress 10%\rprogress 100%\r\ndone\n"
 
 
@@ -42,11 +40,7 @@ admin = "ops@contoso.test"
     return path
 
 
-def run(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "TERM": "dumb", "NO_COLOR": "1"}
-    return subprocess.run(
-        [*CLI, "--config", str(cfg), *args], input=stdin, capture_output=True, env=env, timeout=90
-    )
+run = partial(cli_run, decode=False)
 
 
 def received(server: SmtpServer, cfg: Path, timeout: float = 60.0) -> Received:

@@ -16,28 +16,14 @@ import pytest
 
 from alloy_tui.core.outbox import Outbox
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.session import config_text, write_config
-from tests.helpers.cli import CLI, run
+from tests.helpers.cli import CLI, run, signed_in_config
+from tests.helpers.cli import delivered as wait_for
 from tests.helpers.m365 import ACCOUNT
 
 
 @pytest.fixture
 def cfg(sb: Sandbox, tmp_path: Path) -> Path:
-    sb.clear_scenarios()
-    path = tmp_path / "config.toml"
-    write_config(path, config_text(sb, tmp_path) + '[sendmail]\nadmin = "ops@contoso.example"\n')
-    assert run(path, "login").returncode == 0
-    return path
-
-
-def wait_for(sb: Sandbox, subject: str, timeout: float = 60.0) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [m for m in sb.messages() if m.subject == subject]
-        if found:
-            return found[-1]
-        time.sleep(0.2)
-    raise AssertionError(f"{subject!r} never arrived")
+    return signed_in_config(sb, tmp_path, '[sendmail]\nadmin = "ops@contoso.example"\n')
 
 
 def test_send_attach_sends_mime_with_the_files(sb: Sandbox, cfg: Path, tmp_path: Path) -> None:

@@ -13,16 +13,12 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.session import config_text, write_config
-from tests.helpers.cli import CLI, run
+from tests.helpers.cli import CLI, run, signed_in_config
 
 
 @pytest.fixture
 def cfg(sb: Sandbox, tmp_path: Path) -> Path:
-    path = tmp_path / "config.toml"
-    write_config(path, config_text(sb, tmp_path))
-    assert run(path, "login").returncode == 0
-    return path
+    return signed_in_config(sb, tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,13 @@ import email.policy
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import CLI
 from tests.helpers.smtp_server import SmtpServer
 
-CLI = [sys.executable, "-m", "alloy_tui"]
 SEND = ["send", "--to", "ops@contoso.test", "--subject", "Disk alert"]
 
 

@@ -7,34 +7,17 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from alloy_tui.core.maildrop import parse
 from tests.helpers.system_mode import AsUser, system_mode
 from tests.helpers.tmpfs import small_tmpfs
-from tests.helpers.unix_users import Users, as_users
+from tests.helpers.unix_users import Users, one_user, reachable_place  # noqa: F401 - fixtures
 
 MESSAGE = (
     b"From: Laravel <app@contoso.example>\r\nTo: ops@contoso.example\r\nSubject: Order {n}\r\n"
     b"\r\nOrder {n} shipped.\r\n..a line that starts with a dot\r\n.\r\n"
 )
-
-
-@pytest.fixture(scope="module")
-def users() -> Iterator[Users]:
-    with as_users("a") as u:
-        yield u
-
-
-@pytest.fixture
-def place(users: Users) -> Iterator[Path]:
-    d = users.workdir / f"t{os.urandom(4).hex()}"
-    d.mkdir(mode=0o755)
-    d.chmod(0o755)
-    yield d
 
 
 def dropped(folder: Path) -> list[Path]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,24 +14,9 @@ from alloy_tui.core.maildrop import parse
 from tests.helpers.system_mode import SMTP_CONFIG as CONFIG
 from tests.helpers.system_mode import system_mode
 from tests.helpers.tmpfs import small_tmpfs
-from tests.helpers.unix_users import Users, as_users
+from tests.helpers.unix_users import Users, one_user, reachable_place  # noqa: F401 - fixtures
 
 MESSAGE = b"To: root\nSubject: backup done\n\n3 files\n"
-
-
-@pytest.fixture(scope="module")
-def users() -> Iterator[Users]:
-    with as_users("a") as u:
-        yield u
-
-
-@pytest.fixture
-def place(users: Users) -> Iterator[Path]:
-    """A folder the test user can reach (pytest's tmp_path is under root's 0700 folder)."""
-    d = users.workdir / f"t{os.urandom(4).hex()}"
-    d.mkdir(mode=0o755)
-    d.chmod(0o755)
-    yield d
 
 
 def sendmail(users: Users, env: dict[str, str], *args: str, message: bytes = MESSAGE):  # type: ignore[no-untyped-def]

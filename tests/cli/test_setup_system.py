@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import CLI
 from tests.helpers.unix_users import Users, as_users
 
-CLI = [sys.executable, "-m", "alloy_tui"]
 TREE = {
     "etc/alloy-tui": 0o700,
     "var/lib/alloy-tui": 0o700,

@@ -5,28 +5,20 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.core.secrets import passwords as secrets
+from tests.helpers.cli import run as cli_run
 from tests.helpers.smtp_server import QUEUE_ID, SmtpServer
 
 PASSWORD = "Cli-Secret-77"
 USER = "alerts@contoso.test"
 
 
-def run(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "alloy_tui", "--config", str(config), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "TERM": "dumb"},
-    )
+run = partial(cli_run, timeout=60)
 
 
 def write_config(path: Path, text: str) -> Path:

@@ -10,11 +10,11 @@ import smtplib
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from alloy_tui.core.outbox import Outbox
 from tests.helpers.smtp_server import SmtpServer, free_port
+from tests.helpers.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 GRAFANA = (
@@ -48,13 +48,7 @@ def alloy(config: Path, *args: str, **kw: object) -> subprocess.Popen[str]:
     )
 
 
-def wait_for(check: object, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return True
-        time.sleep(0.1)
-    return False
+wait_for = eventually
 
 
 def test_grafana_mail_goes_through_the_listener_to_the_upstream_server(tmp_path: Path) -> None:

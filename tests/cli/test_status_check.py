@@ -5,22 +5,22 @@ imported on the OK path, alerts for what it finds (sent once, the recovery alway
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.core.outbox import Outbox
 from alloy_tui.sandbox import Sandbox
-from alloy_tui.sandbox.session import config_text, write_config
+from alloy_tui.sandbox.session import write_config
 from tests.helpers.alert_receivers import SyslogReceiver
+from tests.helpers.cli import run as cli_run
+from tests.helpers.cli import signed_in_config, syslog_receiver  # noqa: F401 - fixture `syslog`
 
-CLI = [sys.executable, "-m", "alloy_tui"]
 PERF = re.compile(
     r" \| pending=(\d+) failed=(\d+) oldest_pending_s=(\d+|U);1800;7200 last_sent_s=(\d+|U) "
     r"token_refresh_s=(\d+|U) cert_days_left=U held_s=(\d+) maildrop=(\d+|U) "
@@ -29,27 +29,11 @@ PERF = re.compile(
 
 
 @pytest.fixture
-def syslog(tmp_path: Path) -> Iterator[SyslogReceiver]:
-    r = SyslogReceiver(tmp_path / "log.sock")
-    yield r
-    r.close()
-
-
-@pytest.fixture
 def cfg(sb: Sandbox, tmp_path: Path, syslog: SyslogReceiver) -> Path:
-    sb.clear_scenarios()
-    path = tmp_path / "config.toml"
-    write_config(path, config_text(sb, tmp_path))
-    assert run(path, "login").returncode == 0
-    return path
+    return signed_in_config(sb, tmp_path)
 
 
-def run(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb", "ALLOY_TUI_SYSLOG_SOCKET": str(cfg.parent / "log.sock")}
-    r = subprocess.run(
-        [*CLI, "--config", str(cfg), *args], capture_output=True, env=env, timeout=90
-    )
-    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
+run = partial(cli_run, syslog=True)
 
 
 def check(cfg: Path) -> tuple[int, list[str]]:

@@ -7,52 +7,27 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from alloy_tui.core.outbox import Outbox
+from tests.helpers.cli import run as cli_run
+from tests.helpers.queue_screen import write_config as smtp_config
 from tests.helpers.smtp_server import SmtpServer, free_port
 
-CLI = [sys.executable, "-m", "alloy_tui"]
 PERF = re.compile(r"held_s=(\d+) maildrop=(\d+|U) maildrop_oldest_s=(\d+|U)$")
 
 
 def write_config(tmp_path: Path, port: int) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f"""service = "smtp"
-
-[smtp]
-host = "127.0.0.1"
-port = {port}
-security = "none"
-
-[message]
-default_from = "server@contoso.test"
-
-[queue]
-path = "{tmp_path / "queue"}"
-max_per_minute = 0
-maildrop = "{tmp_path / "maildrop"}"
-
-[alert_log]
-path = "{tmp_path / "log.jsonl"}"
-
-[alerts]
-syslog = false
-""",
-        encoding="utf-8",
+    return smtp_config(
+        tmp_path,
+        port,
+        queue=f'maildrop = "{tmp_path / "maildrop"}"\n',
+        extra="\n[alerts]\nsyslog = false\n",
     )
-    return path
 
 
-def run(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb"}
-    return subprocess.run(
-        [*CLI, "--config", str(cfg), *args], capture_output=True, text=True, env=env, timeout=90
-    )
+run = cli_run
 
 
 def check(cfg: Path) -> tuple[int, str]:

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-CLI = [sys.executable, "-m", "alloy_tui"]
+from tests.helpers.cli import alloy
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=60)
+    return alloy(*args, environ=env, timeout=60)
 
 
 def clean_env(tmp_path: Path, system: Path) -> dict[str, str]:

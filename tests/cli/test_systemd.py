@@ -7,11 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-CLI = [sys.executable, "-m", "alloy_tui"]
+from tests.helpers.cli import alloy
+
 NAMES = {
     "alloy-tui-queue.service",
     "alloy-tui-queue-once.service",
@@ -27,8 +29,7 @@ SYSTEM_WIDE = [
 ]
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=60)
+run = partial(alloy, timeout=60)
 
 
 def config(folder: Path) -> Path:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.helpers.cli import run as cli_run
 from tests.helpers.smtp_server import SmtpServer
 
 HOSTILE = (
@@ -25,16 +25,12 @@ def clean(text: str) -> bool:
     return not any(c in text for c in FORBIDDEN) and not any(p in text for p in PAYLOADS)
 
 
+XTERM = {"TERM": "xterm-256color", "NO_COLOR": os.environ.get("NO_COLOR")}
+
+
 def run(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "alloy_tui", "--config", str(config), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        env={**os.environ, "TERM": "xterm-256color"},
-    )
+    """Under a real colour terminal's TERM (NO_COLOR unset): what an admin's terminal gets."""
+    return cli_run(config, *args, stdin=stdin, timeout=60, env=XTERM)
 
 
 def log_file() -> Path:

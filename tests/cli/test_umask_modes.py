@@ -7,12 +7,13 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.cli import alloy
+
 MESSAGE = "To: root\nSubject: disk full\n\n91%\n"
 SETUP_TREE = {
     "etc": 0o755,
@@ -29,21 +30,12 @@ SETUP_TREE = {
 
 def run(base: Path, umask: int, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
         "ALLOY_TUI_STATE_DIR": str(base / "state" / "deep"),
         "XDG_CONFIG_HOME": str(base / "xdg"),
         "ALLOY_TUI_MAILDROP": str(base / "maildrop"),
     }
-    return subprocess.run(
-        [sys.executable, "-m", "alloy_tui", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        preexec_fn=lambda: os.umask(umask),  # noqa: PLW1509 - the point of the test
-    )
+    umasked = partial(os.umask, umask)
+    return alloy(*args, stdin=stdin, env=env, timeout=120, preexec_fn=umasked)  # noqa: PLW1509
 
 
 @pytest.mark.parametrize("umask", [0o000, 0o077])

@@ -10,16 +10,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from alloy_tui.sandbox import Sandbox
+from tests.helpers.sandboxes import approving_sb  # noqa: F401 - fixture `sb`
 from tests.helpers.system_mode import ADMIN, system_config
 from tests.helpers.unix_users import Users, as_users
+from tests.helpers.waiting import arrived
 
 pytestmark = pytest.mark.e2e
 
@@ -49,20 +49,8 @@ print(" ".join(out))
 """
 
 
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
-
-
 def wait_for(sb: Sandbox, subjects: set[str], timeout: float) -> list[Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [m for m in sb.messages() if m.subject in subjects]
-        if len(found) == len(subjects):
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"not all of {subjects} arrived in {timeout:.0f} s")
+    return arrived(sb, lambda m: m.subject in subjects, count=len(subjects), timeout=timeout)
 
 
 def test_two_users_mail_through_the_maildrop_and_roots_daemon(sb: Sandbox) -> None:

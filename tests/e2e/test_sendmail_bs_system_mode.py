@@ -11,12 +11,12 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.sandbox import Sandbox
+from tests.helpers.sandboxes import approving_sb  # noqa: F401 - fixture `sb`
 from tests.helpers.system_mode import ADMIN, AsUser, Tree, owners, system_config
 from tests.helpers.unix_users import as_users
 
@@ -26,12 +26,6 @@ MESSAGE = (
     b"From: Laravel <app@shop.example>\r\nTo: orders@contoso.example\r\n"
     b"Subject: Order {n}\r\n\r\nOrder {n} shipped.\r\n..dot-stuffed line\r\n.\r\n"
 )
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 def queue_run(cfg: Path) -> None:

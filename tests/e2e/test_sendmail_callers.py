@@ -9,8 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +16,12 @@ import pytest
 
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.sandboxes import approving_sb  # noqa: F401 - fixture `sb`
+from tests.helpers.waiting import arrived
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "ops@contoso.example"
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 @pytest.fixture
@@ -60,13 +54,7 @@ def shim(folder: Path, config: Path) -> Path:
 
 
 def wait_for(sb: Sandbox, subject_part: str, timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [m for m in sb.messages() if subject_part in m.subject]
-        if found:
-            return found[-1]
-        time.sleep(0.3)
-    raise AssertionError(f"no message with {subject_part!r} arrived in {timeout:.0f} s")
+    return arrived(sb, lambda m: subject_part in m.subject, timeout=timeout, what=subject_part)[-1]
 
 
 @pytest.mark.skipif(shutil.which("bsd-mailx") is None, reason="bsd-mailx is not installed")

@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +26,12 @@ import pytest
 
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
+from tests.helpers.sandboxes import approving_sb  # noqa: F401 - fixture `sb`
 from tests.helpers.system_mode import ADMIN, CLI, Tree, owners
 from tests.helpers.unix_users import as_users
+from tests.helpers.waiting import arrived
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
 
 
 def no_traceback(r: subprocess.CompletedProcess[bytes]) -> str:
@@ -154,13 +149,7 @@ def test_the_service_users_symlinks_never_steer_root(sb: Sandbox) -> None:
 
 
 def wait_for(sb: Sandbox, prefix: str, n: int, timeout: float) -> list[Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [m for m in sb.messages() if m.subject.startswith(prefix)]
-        if len(found) >= n:
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"only {len(found)} of {n} messages arrived in {timeout:.0f} s")
+    return arrived(sb, lambda m: m.subject.startswith(prefix), count=n, timeout=timeout)
 
 
 def test_two_runners_two_configs_each_message_once_through_the_system_config(

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
-
-
-async def until(pilot: Any, cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.02)
-        if cond():
-            return
-    raise AssertionError("timed out waiting for the screen")
+from tests.helpers.pilot import lines_of, until  # noqa: F401 - until: shared with the tests here
 
 
 def log_screen(app: AlertLogApp) -> AlertLogScreen:
@@ -27,9 +17,12 @@ def log_screen(app: AlertLogApp) -> AlertLogScreen:
 
 def rows(app: AlertLogApp) -> list[str]:
     """The list's rows as drawn (blank rows dropped)."""
-    view = log_screen(app).view
-    drawn = [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
-    return [r for r in drawn if r.strip()]
+    return lines_of(log_screen(app).view)
+
+
+def drawn(app: AlertLogApp) -> list[str]:
+    """The list's rows as drawn, blank rows kept."""
+    return lines_of(log_screen(app).view, blank=True)
 
 
 def status(app: AlertLogApp) -> str:

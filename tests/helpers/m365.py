@@ -1,8 +1,9 @@
 """Helpers for the Microsoft 365 tests: settings pointing at a real sandbox, quick sign-in.
 
 Everything runs for real (msal, httpx, exchangelib over HTTPS to the sandbox); nothing is patched.
-The fixtures `sb` (one sandbox per test module) and `signed_in` (signed in once per module, a
-template whose token cache each test copies) reach tests through their folder's conftest.py.
+The fixture `signed_in` (signed in once per module, a template whose token cache each test
+copies) and the sandbox it uses, `sb` (tests/helpers/sandboxes.py's `plain_sb`), reach tests
+through their folder's conftest.py.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,12 +76,6 @@ def fresh_settings(sb: Sandbox, signed_in: Settings, tmp_path: Path, **eo: Any) 
     sb.clear_requests()
     copy_cache(signed_in, tmp_path)
     return settings_for(sb, tmp_path, **eo)
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
 
 
 @pytest.fixture(scope="module")

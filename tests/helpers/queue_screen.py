@@ -4,7 +4,6 @@ pointing at a real aiosmtpd server, and waiting for the screen."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,14 +12,17 @@ from alloy_tui.core.config import load_or_default
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.outbox import Outbox
 from alloy_tui.ui.queue.screen import QueueScreen
+from tests.helpers.pilot import lines_of
+from tests.helpers.pilot import until as _until
 
 
 def raw_message(subject: str, to: str) -> bytes:
     return (f"From: server@contoso.test\r\nTo: {to}\r\nSubject: {subject}\r\n\r\nbody\r\n").encode()
 
 
-def write_config(tmp_path: Path, port: int) -> Path:
-    """A config file (the detached runner reads it too) for SMTP on 127.0.0.1:``port``."""
+def write_config(tmp_path: Path, port: int, *, queue: str = "", extra: str = "") -> Path:
+    """A config file (the detached runner reads it too) for SMTP on 127.0.0.1:``port``;
+    `queue`: more [queue] lines, `extra`: more sections at the end."""
     path = tmp_path / "config.toml"
     path.write_text(
         f"""service = "smtp"
@@ -36,10 +38,10 @@ default_from = "server@contoso.test"
 [queue]
 path = "{tmp_path / "queue"}"
 max_per_minute = 0
-
+{queue}
 [alert_log]
 path = "{tmp_path / "log.jsonl"}"
-""",
+{extra}""",
         encoding="utf-8",
     )
     return path
@@ -61,16 +63,6 @@ def log_events(tmp_path: Path, event: str) -> list[dict[str, Any]]:
     return [e for e in map(json.loads, lines) if e["event"] == event]
 
 
-async def until(pilot: Any, cond: Callable[[], object], timeout: float = 10.0) -> float:
-    """Seconds it took."""
-    start = time.monotonic()
-    while not cond():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"timed out after {timeout} s")
-        await pilot.pause(0.02)
-    return time.monotonic() - start
-
-
 def queue_screen(app: Any) -> QueueScreen:
     screen = app.screen
     assert isinstance(screen, QueueScreen)
@@ -79,10 +71,13 @@ def queue_screen(app: Any) -> QueueScreen:
 
 def shown(app: Any) -> list[str]:
     """The rows as drawn (blank ones dropped)."""
-    view = queue_screen(app).view
-    lines = [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
-    return [line for line in lines if line.strip()]
+    return lines_of(queue_screen(app).view)
 
 
 def status(app: Any) -> str:
     return str(queue_screen(app).query_one("#q-status").render())
+
+
+async def until(pilot: Any, cond: Callable[[], object], timeout: float = 10.0) -> float:
+    """`pilot.until` with the queue's longer default (a runner may be sending)."""
+    return await _until(pilot, cond, timeout)

@@ -158,3 +158,19 @@ def as_users(*keys: str) -> Iterator[Users]:
         for name in made:
             subprocess.run(["userdel", name], capture_output=True)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", name="users")
+def one_user() -> Iterator[Users]:
+    """One test user, "a", for a whole module."""
+    with as_users("a") as u:
+        yield u
+
+
+@pytest.fixture(name="place")
+def reachable_place(users: Users) -> Iterator[Path]:
+    """A folder the test user can reach (pytest's tmp_path is under root's 0700 folder)."""
+    d = users.workdir / f"t{os.urandom(4).hex()}"
+    d.mkdir(mode=0o755)
+    d.chmod(0o755)
+    yield d

@@ -109,3 +109,22 @@ async def save_after_test_step(app: AlloyApp, pilot: object) -> None:
     await wait_for(pilot, lambda: on(app, ReviewScreen), what="the review step")
     await pilot.press("enter")  # type: ignore[attr-defined]
     await wait_for(pilot, lambda: on(app, DoneScreen), what="saved")
+
+
+def signed_in_config(sb: Any, tmp_path: Path, account: str) -> Path:
+    """A saved config naming `account`, signed in outside the wizard (what the cron job uses)."""
+    import threading
+
+    from alloy_tui.core.config import store
+    from alloy_tui.core.signin import SignIn
+
+    path = tmp_path / "cfg" / "config.toml"
+    path.parent.mkdir()
+    text = endpoints_toml(sb, tmp_path).replace(
+        'api = "graph"', f'api = "graph"\naccount = "{account}"'
+    )
+    path.write_text(text, encoding="utf-8")
+    signin = SignIn(store.load(path).settings, path)
+    signin.start_device_flow()
+    assert signin.wait_for_device_flow(threading.Event()).username == account
+    return path

@@ -7,26 +7,21 @@ from __future__ import annotations
 import base64
 import email.policy
 import ssl
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
-import pytest
 
 from alloy_tui.core.signin import AppOnlySignIn
 from alloy_tui.sandbox import Sandbox
 from tests.helpers.app_only import app_settings, new_certificate
-from tests.helpers.m365 import ACCOUNT
+from tests.helpers.m365 import (
+    ACCOUNT,
+)
+from tests.helpers.sandboxes import plain_sb  # noqa: F401 - fixture `sb`
 
 HELPDESK = "helpdesk@contoso.example"  # granted alerts@ Send On Behalf in the sandbox
 CEO = "ceo@contoso.example"  # granted nothing
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
 
 
 def graph(sb: Sandbox, tmp_path: Path, roles: list[str]) -> httpx.Client:

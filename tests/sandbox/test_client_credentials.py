@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ssl
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,14 +16,9 @@ from alloy_tui.core.signin.app_only import FormTextHttpClient
 from alloy_tui.core.signin.cache_read import decode_claims
 from alloy_tui.sandbox import Sandbox
 from tests.helpers.app_only import new_certificate, pem_with_validity, write_pem
+from tests.helpers.sandboxes import plain_sb  # noqa: F401 - fixture `sb`
 
 GRAPH = ["https://graph.microsoft.com/.default"]
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
 
 
 @pytest.fixture

@@ -13,18 +13,13 @@ import threading
 import time
 from pathlib import Path
 
+from tests.helpers.cli import alloy
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "alloy_tui", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    return alloy(*args, environ=env, timeout=60, stdin=b"")
 
 
 def _export_line(proc: subprocess.Popen[str], timeout: float = 30.0) -> str:

@@ -25,14 +25,9 @@ from alloy_tui.core.signin.client import SignIn
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
 from tests.helpers.m365 import copy_cache, settings_for, sign_in
+from tests.helpers.sandboxes import ticking_sb  # noqa: F401 - fixture `sb`
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(interval=1) as s:
-        yield s
 
 
 @contextlib.contextmanager

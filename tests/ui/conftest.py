@@ -20,6 +20,16 @@ def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
 
 
+@pytest.fixture(autouse=True)
+def _no_pending() -> Iterator[None]:
+    """A password typed into a step waits in memory until the config is saved: none carries
+    over to the next test."""
+    yield
+    from alloy_tui.core.secrets import passwords
+
+    passwords.clear_pending()
+
+
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     """A sandbox that approves each sign-in by itself after half a second."""

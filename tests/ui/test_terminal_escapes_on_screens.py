@@ -8,7 +8,6 @@ own CSI, no `]0;...` leftover, and Rich markup shown as text, never obeyed (no O
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from alloy_tui.core.config import load_or_default
-from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox.server import DEFAULT_ACCOUNT, Sandbox
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.dialogs import DetailsScreen, TextScreen
@@ -55,12 +53,6 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     with (folder / "alert_log.jsonl").open("a", encoding="utf-8") as f:
         f.write(old_log_lines())
     return folder, config, qid
-
-
-@pytest.fixture(autouse=True)
-def _no_pending() -> Iterator[None]:
-    yield
-    secrets.clear_pending()
 
 
 async def test_the_queue_screen_and_a_message_s_details(

@@ -50,22 +50,17 @@ def log_file(tmp_path: Path, n: int = 20) -> Path:
     return path
 
 
-async def test_the_alert_log_follower_failing_is_seen(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("job", "what"),
+    [("follow_file", "Following the alert log"), ("index_file", "Indexing the alert log")],
+)
+async def test_an_alert_log_watcher_failing_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, job: str, what: str
 ) -> None:
-    monkeypatch.setattr("alloy_tui.ui.alertlog.screen.follow_file", fail)
+    monkeypatch.setattr(f"alloy_tui.ui.alertlog.screen.{job}", fail)
     app = AlertLogApp(log_file(tmp_path), poll=0.01)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await sees(pilot, app, "Following the alert log")
-
-
-async def test_the_alert_log_index_failing_is_seen(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("alloy_tui.ui.alertlog.screen.index_file", fail)
-    app = AlertLogApp(log_file(tmp_path), poll=0.01)
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await sees(pilot, app, "Indexing the alert log")
+        await sees(pilot, app, what)
 
 
 async def test_an_alert_log_filter_failing_is_seen(

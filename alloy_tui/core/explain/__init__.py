@@ -2,11 +2,13 @@
 
 `dispatch` picks the source; one module per source: `entra` (AADSTS codes, table in
 `entra_codes`), `graph`, `ews`, `network` (DNS, TLS, refused, timeouts), `smtp` (replies in
-`smtp_replies`); `common` holds the context and redaction. Outside this package, import from here.
+`smtp_replies`); `common` holds the context and redaction; `app_commands` the admin's commands
+for app-only sign-in (az, Exchange RBAC), which the explanations, `app-cert create` and the wizard show. Outside this package, import from here.
 """
 
 from __future__ import annotations
 
+from alloy_tui.core.explain import app_commands
 from alloy_tui.core.explain.app_only import (
     AppHints,
     explain_app_token,
@@ -35,6 +37,7 @@ from alloy_tui.core.explain.smtp import (
 
 __all__ = [
     "AppHints",
+    "app_commands",
     "AuthNotOffered",
     "ExplainContext",
     "SmtpExplainContext",

@@ -30,7 +30,7 @@ def _register(ctx: ExplainContext, hints: AppHints) -> str:
 
 
 def _scoping(ctx: ExplainContext, hints: AppHints) -> str:
-    from alloy_tui.core.signin import app_commands
+    from alloy_tui.core.explain import app_commands
 
     lines = app_commands.scoping_commands(
         ctx.client_id, hints.mailbox, ctx.api, large_messages=ctx.large_messages

@@ -51,7 +51,8 @@ class OutboxFolders:
                 os.close(fd)
 
     def problem(self) -> str:
-        """Why the outbox's folders can't be used ("" when they can, or are not made yet)."""
+        """Why the outbox's folders can't be used ("" when they can, or are not made yet):
+        one open of each, checked; for a door that only lists (mailq)."""
         try:
             with self.folders(*FOLDERS):
                 return ""
@@ -61,7 +62,6 @@ class OutboxFolders:
             return str(e)
         except OSError as e:
             return f"the outbox {self.path} cannot be opened: {why(e)}"
-        return ""
 
     def write_problem(self) -> str:
         """Why a message could not be written into the outbox now ("" if it could): a probe file
@@ -100,24 +100,6 @@ class OutboxFolders:
         """Where a door may spool a large message as it arrives (then `Submission.spooled`):
         the outbox's tmp/, on the same file system, tidied if the door dies."""
         return self.path / "tmp"
-
-    def foreign_files(self) -> str:
-        """Files in messages/ and meta/ this user does not own (root's, left by an older
-        version's root sendmail in a service user's outbox): the runner can't read them, so the
-        mail they hold waits unseen. One sentence with the fix, or "" (`summary` says it too)."""
-        me = os.geteuid()
-        owners: dict[int, int] = {}
-        try:
-            with self.folders("messages", "meta") as (_root, *subs):
-                for dir_fd in subs:
-                    for name in os.listdir(dir_fd):
-                        with contextlib.suppress(OSError):
-                            uid = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_uid
-                            if uid != me:
-                                owners[uid] = owners.get(uid, 0) + 1
-        except OSError:
-            return ""
-        return foreign_sentence(self.path, owners)
 
     @contextlib.contextmanager
     def runner_lock(self) -> Iterator[locks.Lock]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Collection
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -154,13 +153,6 @@ class OutboxReading(OutboxFolders):
             raise self._unknown(qid)
         return data
 
-    def counts(self) -> dict[str, int]:
-        out = {"pending": 0, "sending": 0, "failed": 0}
-        metas = self.metas()
-        for state in self._states(metas):
-            out[state] = out.get(state, 0) + 1
-        return out
-
     def summary(self, now: float | None = None, window_hours: float = 24.0) -> QueueSummary:
         """The queue in one look (summary.py): counts, the oldest pending age, the hold, the
         last failure, recent failures, files this user can't read or doesn't own, or why the
@@ -168,13 +160,6 @@ class OutboxReading(OutboxFolders):
         from alloy_tui.core.outbox.summary import queue_summary_of
 
         return queue_summary_of(self, self.clock() if now is None else now, window_hours)
-
-    def oldest_pending_age(self) -> timedelta | None:
-        pending = [m for m in self.list() if m.state in ("pending", "sending")]
-        if not pending:
-            return None
-        oldest = min(m.queued_at for m in pending)
-        return datetime.fromtimestamp(self.clock(), UTC) - oldest
 
     def _unknown(self, qid: str) -> OutboxError:
         return OutboxError(

@@ -12,7 +12,7 @@ from alloy_tui.core import lazy_names
 
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
     from alloy_tui.core.config import Settings
-    from alloy_tui.core.signin import app_commands, certificate
+    from alloy_tui.core.signin import certificate
     from alloy_tui.core.signin.app_only import (
         AppOnlySignIn,
         AppToken,
@@ -36,7 +36,6 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
 __getattr__ = lazy_names(
     globals(),
     {
-        "app_commands": ".",
         "app_only": "AppOnlySignIn AppToken check_app_only_settings forget_other_mode_tokens",
         "certificate": ". AppCredential CertificateInfo",
         "client": "SignIn",
@@ -60,7 +59,6 @@ __all__ = [
     "SignIn",
     "SignInCancelled",
     "TokenHealth",
-    "app_commands",
     "certificate",
     "check_app_only_settings",
     "check_app_settings",

@@ -124,7 +124,7 @@ Enter goes on once the check worked. Keys: ^G create, ^Y copy commands,
         yield ExplanationPanel(id="check-error")
 
     def on_mount(self) -> None:
-        from alloy_tui.core.signin import app_commands
+        from alloy_tui.core.explain import app_commands
 
         self.query_one("#check-error", ExplanationPanel).clear()
         self.query_one("#unscoped", Static).update(f"Warning: {app_commands.UNSCOPED_WARNING}")
@@ -141,7 +141,8 @@ Enter goes on once the check worked. Keys: ^G create, ^Y copy commands,
         return self.query_one("#mailbox", Input).value.strip()
 
     def _refresh_texts(self) -> None:
-        from alloy_tui.core.signin import app_commands, certificate
+        from alloy_tui.core.explain import app_commands
+        from alloy_tui.core.signin import certificate
 
         eo = self.state.draft.exchange_online
         path = self._path()

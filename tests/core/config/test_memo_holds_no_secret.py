@@ -20,6 +20,7 @@ from alloy_tui.core.config import is_secret_setting, read_values
 from alloy_tui.core.config.parsed_cache import MEMO_NAME, digest
 from alloy_tui.core.outbox import Outbox, runner_active
 from tests.helpers.alert_receivers import WebhookReceiver
+from tests.helpers.cli import run as cli_run
 
 SECRETS = {
     "smtp.password_command": "printf 'pc-hunter2-secret'",
@@ -76,14 +77,7 @@ def assert_no_secret(memo: Path, hook: WebhookReceiver) -> None:
 
 
 def run(cfg: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "ALLOY_TUI_CONFIG": str(cfg), "TERM": "dumb"}
-    return subprocess.run(
-        [sys.executable, "-m", "alloy_tui", "--config", str(cfg), *args],
-        input=stdin,
-        capture_output=True,
-        env=env,
-        timeout=90,
-    )
+    return cli_run(cfg, *args, stdin=stdin, decode=False, env={"ALLOY_TUI_CONFIG": str(cfg)})
 
 
 def test_every_secret_is_named_by_the_rule() -> None:
@@ -144,7 +138,12 @@ def test_sendmail_and_status_check_work_on_a_memo_hit_and_the_alert_reaches_the_
         assert_no_secret(memo, hook)
     box = Outbox(tmp_path / "queue")
     deadline = time.monotonic() + 30
-    while runner_active(box.path) and time.monotonic() < deadline:
+
+    def busy() -> bool:  # issue 23: the runner sendmail starts queues the hand-offs
+        waiting = [p for p in (box.path / "incoming").glob("*") if not p.name.startswith(".")]
+        return runner_active(box.path) or bool(waiting)
+
+    while busy() and time.monotonic() < deadline:
         time.sleep(0.1)  # the runner each hand-off starts (nothing listens on port 9)
     assert not runner_active(box.path)
     messages = box.list()

@@ -4,11 +4,9 @@ never answers does not touch the mail path (real sandbox, real HTTPS webhook rec
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,14 +15,8 @@ from alloy_tui.core.outbox import Outbox
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
 from tests.helpers.alert_receivers import SyslogReceiver, WebhookReceiver
-
-CLI = [sys.executable, "-m", "alloy_tui"]
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve_after=0) as s:
-        yield s
+from tests.helpers.cli import run as cli_run
+from tests.helpers.sandboxes import approving_sb  # noqa: F401 - fixture `sb`
 
 
 @pytest.fixture
@@ -41,12 +33,7 @@ def syslog(tmp_path: Path) -> Iterator[SyslogReceiver]:
     r.close()
 
 
-def run(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TERM": "dumb", "ALLOY_TUI_SYSLOG_SOCKET": str(cfg.parent / "log.sock")}
-    r = subprocess.run(
-        [*CLI, "--config", str(cfg), *args], capture_output=True, env=env, timeout=90
-    )
-    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
+run = partial(cli_run, syslog=True)
 
 
 @pytest.fixture

@@ -16,16 +16,11 @@ from alloy_tui.core.mail.message import OutgoingMessage, SendResult
 from alloy_tui.core.mail.sending import send_message
 from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
+from tests.helpers.sandboxes import module_sandbox  # noqa: F401 - fixture `sandbox`
 
 USER = "CONTOSO\\svc-alerts"
 UPN = "svc-alerts@contoso.example"
 PASSWORD = "Sandbox-Passw0rd"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox() as sb:
-        yield sb
 
 
 @pytest.fixture(autouse=True)

@@ -18,17 +18,12 @@ from alloy_tui.core.signin.client import SignIn
 from alloy_tui.sandbox import Sandbox
 from tests.helpers.fault_servers import Trickle, trickle_server
 from tests.helpers.m365 import log_entries, settings_for, sign_in
+from tests.helpers.sandboxes import ticking_sb  # noqa: F401 - fixture `sb`
 
 TIMEOUT = 1.0
 BOUND = 3 * TIMEOUT + 4  # generous: connect, TLS and the answer each may take a little; the
 # trickle goes on for 40 s, so without a deadline the send takes about that long
 HTTP_DRIP = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 4000
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(interval=1) as s:
-        yield s
 
 
 @pytest.fixture

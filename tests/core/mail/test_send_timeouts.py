@@ -15,12 +15,7 @@ from alloy_tui.core.mail.sending import send_test_message
 from alloy_tui.core.signin.client import SignIn
 from alloy_tui.sandbox import Sandbox
 from tests.helpers.m365 import log_entries, settings_for, sign_in
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(interval=1) as s:
-        yield s
+from tests.helpers.sandboxes import ticking_sb  # noqa: F401 - fixture `sb`
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,12 +18,12 @@ import pytest
 from alloy_tui.core.config import Settings
 from alloy_tui.core.maildrop import Envelope, drop, header_line, stuck_files
 from alloy_tui.core.outbox import Outbox
+from tests.helpers.cli import run
 from tests.helpers.maildrop import intake_into, new_maildrop
 from tests.helpers.recording_log import Log
 from tests.helpers.smtp_server import SmtpServer
 
 RAW = b"To: ops@contoso.example\nSubject: nightly backup\n\nall 3 files copied\n"
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def settings(**queue: Any) -> Settings:
@@ -123,14 +122,7 @@ def config(tmp_path: Path, folder: Path, port: int) -> Path:
 
 
 def cli(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ALLOY_TUI_STATE_DIR": str(cfg.parent / "st")}
-    return subprocess.run(
-        [sys.executable, "-m", "alloy_tui", "--config", str(cfg), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return run(cfg, *args, timeout=120, env={"ALLOY_TUI_STATE_DIR": str(cfg.parent / "st")})
 
 
 def test_a_read_only_maildrop_is_one_delivery_one_error_and_critical(

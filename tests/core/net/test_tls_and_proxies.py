@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,7 @@ from alloy_tui.core import net
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import UserInputError
 from alloy_tui.sandbox import Sandbox
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
+from tests.helpers.sandboxes import plain_sb  # noqa: F401 - fixture `sb`
 
 
 def with_bundle(path: str) -> Settings:

@@ -20,6 +20,7 @@ import pytest
 from alloy_tui.core.filelocks import wait_lock
 from alloy_tui.core.outbox import Outbox, runner_active, start_runner_detached
 from tests.helpers.smtp_server import SmtpServer, slow_down, write_smtp_config
+from tests.helpers.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
 RUNNER = """
@@ -126,12 +127,7 @@ def test_runner_lock_says_whether_a_runner_is_active(tmp_path: Path) -> None:
 
 
 def wait_for(check: Any, seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
+    return bool(eventually(check, seconds))
 
 
 def test_detached_runner_delivers_unless_one_is_running(

@@ -31,9 +31,9 @@ def test_submit_is_listed_with_its_details_and_raw_bytes_kept(tmp_path: Path) ->
     assert m.next_attempt_at is not None and m.queued_at.tzinfo is not None
     assert box.read_raw(qid) == RAW
     assert box.get(qid) == m
-    assert box.counts() == {"pending": 1, "sending": 0, "failed": 0}
-    age = box.oldest_pending_age()
-    assert age is not None and timedelta(0) <= age < timedelta(seconds=30)
+    seen = box.summary()
+    assert (seen.pending, seen.failed) == (1, 0)
+    assert seen.oldest_pending_s is not None and 0 <= seen.oldest_pending_s < 30
     [(level, event, _text, details)] = log.entries
     assert (level, event, details["queue_id"]) == ("info", "mail.queued", qid)
 

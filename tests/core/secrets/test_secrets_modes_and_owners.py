@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,6 @@ from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.mail.smtp.client import SmtpClient
 from alloy_tui.core.secrets import passwords as secrets
-
-
-@pytest.fixture
-def umask_000() -> Iterator[None]:
-    old = os.umask(0)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 def mode(p: Path) -> int:

@@ -4,7 +4,6 @@ ExchangeImpersonation header (exchangelib), the mailbox scope and the 'From' gra
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,16 +14,13 @@ from alloy_tui.core.mail import OutgoingMessage, send_message
 from alloy_tui.core.signin import AppOnlySignIn
 from alloy_tui.sandbox import Sandbox
 from tests.helpers.app_only import app_settings, new_certificate
-from tests.helpers.m365 import ACCOUNT
+from tests.helpers.m365 import (
+    ACCOUNT,
+)
+from tests.helpers.sandboxes import plain_sb  # noqa: F401 - fixture `sb`
 
 HELPDESK = "helpdesk@contoso.example"  # granted alerts@ Send On Behalf in the sandbox
 CEO = "ceo@contoso.example"  # granted nothing
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
 
 
 @pytest.fixture

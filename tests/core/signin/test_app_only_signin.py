@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,11 @@ from alloy_tui.core.signin import AppOnlySignIn, SignIn, sign_in_for
 from alloy_tui.core.signin.cache_read import ACCESS_TOKEN, CacheSnapshot
 from alloy_tui.sandbox import Sandbox
 from tests.helpers.app_only import app_settings, new_certificate, token_requests
-from tests.helpers.m365 import settings_for, sign_in
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
+from tests.helpers.m365 import (
+    settings_for,
+    sign_in,
+)
+from tests.helpers.sandboxes import plain_sb  # noqa: F401 - fixture `sb`
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,21 +15,6 @@ from tests.helpers.m365 import settings_for, sign_in
 from tests.helpers.store import NOBODY
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (chown)")
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(interval=1) as s:
-        yield s
-
-
-@pytest.fixture
-def umask_000() -> Iterator[None]:
-    old = os.umask(0)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 def test_folders_for_a_custom_cache_are_0700_under_umask_000(

@@ -13,7 +13,6 @@ import resource
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +25,6 @@ from alloy_tui.sandbox.session import config_text, write_config
 from tests.helpers.m365 import settings_for, sign_in
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(interval=1) as s:
-        yield s
 
 
 def _limit_memory() -> None:  # a child that reads /dev/zero must die of MemoryError, not OOM

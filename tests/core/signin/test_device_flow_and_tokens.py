@@ -18,12 +18,6 @@ from alloy_tui.sandbox import Sandbox
 from tests.helpers.m365 import ACCOUNT, log_entries, settings_for, sign_in
 
 
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(interval=1) as s:
-        yield s
-
-
 @pytest.fixture(autouse=True)
 def _clean(sb: Sandbox) -> Iterator[None]:
     sb.clear_scenarios()

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,12 +23,6 @@ from tests.helpers.m365 import settings_for, sign_in
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRET = '{"RefreshToken": {"k": {"secret": "0.AAAA-refresh-token-from-a-killed-write"}}}'
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(interval=1) as s:
-        yield s
 
 
 def dead_pid() -> int:

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from alloy_tui.core.signin.client import SignIn
 from alloy_tui.core.signin.token_cache import TokenCache
@@ -18,12 +15,6 @@ from alloy_tui.sandbox import Sandbox
 from tests.helpers.m365 import ACCOUNT, settings_for, sign_in
 
 OTHER = "ops@contoso.example"
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(interval=1) as s:
-        yield s
 
 
 def _cache(signin: SignIn, settings: Any) -> tuple[TokenCache, list[str]]:

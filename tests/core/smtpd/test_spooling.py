@@ -12,13 +12,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 from alloy_tui.core.config import Settings
 from alloy_tui.core.outbox import Outbox, run_queue
 from alloy_tui.core.smtpd import start_listener
 from alloy_tui.sandbox import Sandbox
-from tests.helpers.m365 import ACCOUNT, settings_for, sign_in
+from tests.helpers.m365 import (
+    ACCOUNT,
+    settings_for,
+    sign_in,
+)
+from tests.helpers.sandboxes import plain_sb  # noqa: F401 - fixture `sb`
 from tests.helpers.smtpd_listener import Raw, SmtpdProcess, listening, write_config
 
 MB = 1024 * 1024
@@ -120,12 +123,6 @@ def test_a_client_gone_mid_message_leaves_nothing_in_tmp(tmp_path: Path) -> None
             time.sleep(0.05)
         assert list((box.path / "tmp").iterdir()) == []
         assert box.ids() == []
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[Sandbox]:
-    with Sandbox() as s:
-        yield s
 
 
 def test_a_utf8_mailbox_goes_to_graph_intact(sb: Sandbox, tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +17,8 @@ from alloy_tui.core.alertlog.fields import parse_ts
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
 from alloy_tui.ui.alertlog.view import columns, fit_event
+from tests.helpers.alertlog_screen import ready, rows
+from tests.helpers.alertlog_screen import until as _until
 
 COMMON = [
     ("info", "signin.started", "Device-code sign-in started"),
@@ -59,23 +61,10 @@ def log(tmp_path: Path) -> Path:
     return path
 
 
-async def _until(pilot: object, cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
-        if cond():
-            return
-    raise AssertionError("timed out waiting for the screen")
-
-
 async def _rows(pilot: object, app: AlertLogApp) -> tuple[AlertLogScreen, list[str]]:
-    await _until(pilot, lambda: isinstance(app.screen, AlertLogScreen) and not app.screen.scanning)
-    screen = app.screen
-    assert isinstance(screen, AlertLogScreen)
+    screen = await ready(pilot, app)
     await _until(pilot, lambda: len(screen.base) == len(COMMON) + 1)
-    view = screen.view
-    rows = [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
-    return screen, [r for r in rows if r.strip()]
+    return screen, rows(app)
 
 
 def _local(ts: str, fmt: str) -> str:

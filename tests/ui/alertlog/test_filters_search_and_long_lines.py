@@ -7,8 +7,6 @@ import fcntl
 import json
 import os
 import threading
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +18,10 @@ from alloy_tui.core.alertlog import AlertLogWriter, archive_path
 from alloy_tui.core.config import AlertLog
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.dialogs import ConfirmClearScreen, DetailsScreen
-from alloy_tui.ui.alertlog.screen import AlertLogScreen
+from tests.helpers.alertlog_screen import drawn as _rows
+from tests.helpers.alertlog_screen import ready as _ready
+from tests.helpers.alertlog_screen import status as _status
+from tests.helpers.alertlog_screen import until as _until
 
 
 def _entry(i: int, level: str, message: str, details: dict | None = None, ts: str = "") -> str:
@@ -32,34 +33,6 @@ def _entry(i: int, level: str, message: str, details: dict | None = None, ts: st
         "details": details or {},
     }
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n"
-
-
-async def _until(pilot: object, cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
-        if cond():
-            return
-    raise AssertionError("timed out waiting for the screen")
-
-
-def _screen(app: AlertLogApp) -> AlertLogScreen:
-    assert isinstance(app.screen, AlertLogScreen)
-    return app.screen
-
-
-def _rows(app: AlertLogApp) -> list[str]:
-    view = _screen(app).view
-    return [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
-
-
-def _status(app: AlertLogApp) -> str:
-    return str(_screen(app).query_one("#al-status").render())
-
-
-async def _ready(pilot: object, app: AlertLogApp) -> AlertLogScreen:
-    await _until(pilot, lambda: isinstance(app.screen, AlertLogScreen) and not app.screen.scanning)
-    return _screen(app)
 
 
 async def test_errors_only_ignores_a_level_inside_details(tmp_path: Path) -> None:

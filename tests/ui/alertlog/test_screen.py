@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from array import array
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,10 @@ from alloy_tui.core.config import AlertLog
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.dialogs import ConfirmClearScreen, DetailsScreen
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
+from tests.helpers.alertlog_screen import drawn as _rows
+from tests.helpers.alertlog_screen import ready as _ready
+from tests.helpers.alertlog_screen import status as _status
+from tests.helpers.alertlog_screen import until as _until
 
 LEVELS = ("info", "warning", "error")
 
@@ -36,35 +38,6 @@ def _fill(path: Path, n: int) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(_line(i) for i in range(n)), encoding="utf-8")
     return path
-
-
-async def _until(pilot: object, cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
-        if cond():
-            return
-    raise AssertionError("timed out waiting for the screen")
-
-
-def _screen(app: AlertLogApp) -> AlertLogScreen:
-    screen = app.screen
-    assert isinstance(screen, AlertLogScreen)
-    return screen
-
-
-def _rows(app: AlertLogApp) -> list[str]:
-    view = _screen(app).view
-    return [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
-
-
-def _status(app: AlertLogApp) -> str:
-    return str(_screen(app).query_one("#al-status").render())
-
-
-async def _ready(pilot: object, app: AlertLogApp) -> AlertLogScreen:
-    await _until(pilot, lambda: isinstance(app.screen, AlertLogScreen) and not app.screen.scanning)
-    return _screen(app)
 
 
 @pytest.fixture

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from alloy_tui.ui.alertlog import view
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
+from tests.helpers.snapshots import log_app, restore_tz, settle  # noqa: F401 - fixture `_restore_tz`
 
 LEVELS = ("info", "warning", "error")
 # The common events, each with a level that fits it: at 80 columns sent and failed read in full.
@@ -56,33 +54,12 @@ def _content() -> bytes:
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AlertLogApp:
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    # The same colours whatever terminal runs the tests (TERM=xterm would mean 16 colours).
-    monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.setenv("COLORTERM", "truecolor")
-    monkeypatch.chdir(tmp_path)
-    # The entries are from "today" (HH:MM:SS at 80 columns) but two, from the day before (a date).
-    monkeypatch.setattr(view, "local_today", lambda: date(2026, 3, 1))
-    Path("alert_log.jsonl").write_bytes(_content())
-    return AlertLogApp(Path("alert_log.jsonl"), poll=0.05)
+def app(_restore_tz: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AlertLogApp:
+    return log_app(tmp_path, monkeypatch, _content())
 
 
 async def _settle(pilot: object) -> None:
-    app = pilot.app  # type: ignore[attr-defined]
-    for _ in range(200):
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
-        if isinstance(app.screen, AlertLogScreen) and not app.screen.scanning:
-            break
-    await pilot.pause()  # type: ignore[attr-defined]
-
-
-@pytest.fixture(autouse=True)
-def _restore_tz() -> object:
-    yield
-    time.tzset()
+    await settle(pilot, lambda s: isinstance(s, AlertLogScreen) and not s.scanning)
 
 
 def test_snapshot_80x24(snap_compare: object, app: AlertLogApp) -> None:

@@ -5,15 +5,13 @@ older entries as "Feb 27 18:00" (fixed time zone, date and content). The help at
 from __future__ import annotations
 
 import json
-import time
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from alloy_tui.ui.alertlog import view
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
+from tests.helpers.snapshots import log_app, restore_tz, settle  # noqa: F401 - fixture `_restore_tz`
 
 SENDS = [
     ("2026-02-27T17:00:00.000Z", "info", "notification.sent", "Disk /var 95% full", ["ops@contoso.com"], ""),
@@ -42,31 +40,12 @@ def _content() -> bytes:
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AlertLogApp:
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.setenv("COLORTERM", "truecolor")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(view, "local_today", lambda: date(2026, 3, 1))
-    Path("alert_log.jsonl").write_bytes(_content())
-    return AlertLogApp(Path("alert_log.jsonl"), poll=0.05)
-
-
-@pytest.fixture(autouse=True)
-def _restore_tz() -> object:
-    yield
-    time.tzset()
+def app(_restore_tz: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AlertLogApp:
+    return log_app(tmp_path, monkeypatch, _content())
 
 
 async def _settle(pilot: object) -> None:
-    app = pilot.app  # type: ignore[attr-defined]
-    for _ in range(200):
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
-        if isinstance(app.screen, AlertLogScreen) and len(app.screen.base) == len(SENDS):
-            break
-    await pilot.pause()  # type: ignore[attr-defined]
+    await settle(pilot, lambda s: isinstance(s, AlertLogScreen) and len(s.base) == len(SENDS))
 
 
 def test_sends_80x24(snap_compare: object, app: AlertLogApp) -> None:

@@ -15,6 +15,7 @@ from alloy_tui.core.config import load_or_default
 from alloy_tui.core.outbox import Outbox
 from alloy_tui.ui.queue.screen import QueueScreen
 from tests.helpers.queue_screen import raw_message
+from tests.helpers.snapshots import restore_tz, settle  # noqa: F401 - fixture `_restore_tz`
 
 NOW = 1_772_359_200.0  # 2026-03-01 11:00 Europe/Berlin
 FOLDER = Path("/tmp/alloy-tui-queue-snapshots")
@@ -41,7 +42,7 @@ class Host(App[None]):
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> Host:
+def app(_restore_tz: None, monkeypatch: pytest.MonkeyPatch) -> Host:
     monkeypatch.setenv("TZ", "Europe/Berlin")
     time.tzset()
     shutil.rmtree(FOLDER, ignore_errors=True)
@@ -61,20 +62,8 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Host:
     return Host(config)
 
 
-@pytest.fixture(autouse=True)
-def _restore_tz() -> object:
-    yield
-    time.tzset()
-
-
 async def _settle(pilot: object) -> None:
-    app = pilot.app  # type: ignore[attr-defined]
-    for _ in range(200):
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
-        screen = app.screen
-        if isinstance(screen, QueueScreen) and len(screen.rows) == len(MESSAGES):
-            break
-    await pilot.pause(0.1)  # type: ignore[attr-defined]
+    await settle(pilot, lambda s: isinstance(s, QueueScreen) and len(s.rows) == len(MESSAGES), 0.1)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])

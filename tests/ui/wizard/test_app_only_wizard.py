@@ -5,13 +5,11 @@ only once the config that no longer uses them is saved."""
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
 from alloy_tui.core.config import store
 from alloy_tui.core.signin import certificate
-from alloy_tui.core.signin.client import SignIn
 from alloy_tui.sandbox.server import Sandbox
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard.api_step import ApiScreen
@@ -26,22 +24,14 @@ from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
-from tests.helpers.wizard import endpoints_toml, on, screen_text, set_input, wait_for
+from tests.helpers import wizard
+from tests.helpers.wizard import on, screen_text, set_input, wait_for
 
 OLD = "alerts@contoso.example"
 
 
 def signed_in_config(sb: Sandbox, tmp_path: Path) -> Path:
-    path = tmp_path / "cfg" / "config.toml"
-    path.parent.mkdir()
-    text = endpoints_toml(sb, tmp_path).replace(
-        'api = "graph"', f'api = "graph"\naccount = "{OLD}"'
-    )
-    path.write_text(text, encoding="utf-8")
-    signin = SignIn(store.load(path).settings, path)
-    signin.start_device_flow()
-    assert signin.wait_for_device_flow(threading.Event()).username == OLD
-    return path
+    return wizard.signed_in_config(sb, tmp_path, OLD)
 
 
 def cache(tmp_path: Path) -> dict[str, Any]:

@@ -7,7 +7,6 @@ Against the real sandbox (msal, httpx over HTTPS); nothing is mocked.
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -30,24 +29,15 @@ from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
-from tests.helpers.wizard import endpoints_toml, on, screen_text, set_input, wait_for
+from tests.helpers import wizard
+from tests.helpers.wizard import on, screen_text, set_input, wait_for
 
 OLD = "alerts@contoso.example"
 NEW = "ops@contoso.example"
 
 
 def signed_in_config(sb: Sandbox, tmp_path: Path) -> Path:
-    """A saved config naming OLD, signed in outside the wizard (what the cron job uses)."""
-    path = tmp_path / "cfg" / "config.toml"
-    path.parent.mkdir()
-    text = endpoints_toml(sb, tmp_path, ids=True).replace(
-        'api = "graph"', f'api = "graph"\naccount = "{OLD}"'
-    )
-    path.write_text(text, encoding="utf-8")
-    signin = SignIn(store.load(path).settings, path)
-    signin.start_device_flow()
-    assert signin.wait_for_device_flow(threading.Event()).username == OLD
-    return path
+    return wizard.signed_in_config(sb, tmp_path, OLD)
 
 
 def cached_usernames(tmp_path: Path) -> list[str]:

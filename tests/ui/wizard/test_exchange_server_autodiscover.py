@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from textual.widgets import Input
 
@@ -24,19 +22,8 @@ from tests.helpers.exchange_server_wizard import (
     wait_for,
     with_ca,
 )
+from tests.helpers.sandboxes import module_sandbox  # noqa: F401 - fixture `sandbox`
 from tests.helpers.wizard import save_after_test_step
-
-
-@pytest.fixture(autouse=True)
-def _no_pending() -> Iterator[None]:
-    yield
-    secrets.clear_pending()
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox() as sb:
-        yield sb
 
 
 async def to_account(pilot: object, server: str) -> None:

@@ -124,12 +124,6 @@ async def test_review_shows_choices_in_words_and_long_values_readably(tmp_path: 
             assert raw not in "\n".join(changes)
 
 
-@pytest.fixture
-def _no_pending() -> Any:
-    yield
-    secrets.clear_pending()
-
-
 def shown(app: AlloyApp, widget_id: str) -> str:
     widget = app.screen.query_one(f"#{widget_id}", Static)
     return str(widget.content) if widget.display else ""

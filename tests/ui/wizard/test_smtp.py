@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,17 +19,12 @@ from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.smtp_step import SmtpServerScreen, SmtpSignInScreen, check_host, check_port
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
+from tests.helpers.exchange_server_wizard import wait_for
 from tests.helpers.smtp_server import QUEUE_ID, SmtpServer
 from tests.helpers.wizard import save_after_test_step
 
 USER = "alerts@contoso.test"
 PASSWORD = "Wizard-Secret-42"
-
-
-@pytest.fixture(autouse=True)
-def _no_pending() -> Iterator[None]:
-    yield
-    secrets.clear_pending()
 
 
 def config_path() -> Path:
@@ -47,14 +41,6 @@ def with_ca(ca_path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f'service = "smtp"\n\n[network]\nca_bundle = "{ca_path}"\ntimeout = 5\n')
     return path
-
-
-async def wait_for(pilot: Pilot[object], cls: type, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if isinstance(pilot.app.screen, cls):
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"expected {cls.__name__}, on {type(pilot.app.screen).__name__}")
 
 
 async def to_smtp_server(pilot: Pilot[object]) -> None:

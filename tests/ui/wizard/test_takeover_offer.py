@@ -20,6 +20,7 @@ from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.smtp_step import SmtpServerScreen, SmtpSignInScreen
 from alloy_tui.ui.wizard.takeover_offer import TakeoverOffer
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
+from tests.helpers.exchange_server_wizard import wait_for
 from tests.helpers.smtp_server import SmtpServer
 from tests.helpers.wizard import save_after_test_step, screen_text
 
@@ -48,14 +49,6 @@ def ssmtp_tree(tmp_path: Path, port: int, monkeypatch: pytest.MonkeyPatch) -> Pa
     )
     monkeypatch.setenv("ALLOY_TUI_RELAY_ROOT", str(root))
     return root
-
-
-async def wait_for(pilot: Pilot[object], cls: type, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if isinstance(pilot.app.screen, cls):
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"expected {cls.__name__}, on {type(pilot.app.screen).__name__}")
 
 
 async def settle(pilot: Pilot[object], timeout: float = 15.0) -> None:
