@@ -111,6 +111,7 @@ def postfix_files(root: Path) -> set[str]:
 
 
 def burst(venv: Path, work: Path, procs: int, calls: int) -> None:
+    sys.path.insert(0, str(ROOT))  # the runner's side, from this checkout
     from alloy_tui.core.config import load_or_default
     from alloy_tui.core.outbox import Outbox, open_outbox
     from alloy_tui.core.outbox.intake import IncomingIntake
