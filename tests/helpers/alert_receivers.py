@@ -1,5 +1,7 @@
 """Real receivers for alerts: a Unix datagram socket standing in for /dev/log (there is no
-syslog daemon here), and an HTTPS webhook on 127.0.0.1 with a throwaway trustme CA."""
+syslog daemon here), and an HTTPS webhook on 127.0.0.1 with a throwaway trustme CA; as
+fixtures, `syslog` (`syslog_receiver` for child processes, `syslog_socket` for this one too) and
+`hook` (`webhook_receiver`)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,12 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 
 class SyslogReceiver:
@@ -101,3 +106,29 @@ class WebhookReceiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(name="syslog")
+def syslog_receiver(tmp_path: Path) -> Iterator[SyslogReceiver]:
+    """A syslog socket beside the test's config (<tmp_path>/log.sock), for the child processes
+    pointed at it (`tests.helpers.cli.run(..., syslog=True)`)."""
+    r = SyslogReceiver(tmp_path / "log.sock")
+    yield r
+    r.close()
+
+
+@pytest.fixture(name="syslog")
+def syslog_socket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SyslogReceiver]:
+    """The same socket, and this process sends its own syslog lines there too
+    (ALLOY_TUI_SYSLOG_SOCKET), never to this machine's."""
+    r = SyslogReceiver(tmp_path / "log.sock")
+    monkeypatch.setenv("ALLOY_TUI_SYSLOG_SOCKET", str(r.path))
+    yield r
+    r.close()
+
+
+@pytest.fixture(name="hook")
+def webhook_receiver(tmp_path: Path) -> Iterator[WebhookReceiver]:
+    r = WebhookReceiver(tmp_path)
+    yield r
+    r.close()

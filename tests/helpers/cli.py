@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from alloy_tui.sandbox import Sandbox
-from tests.helpers.alert_receivers import SyslogReceiver
+from tests.helpers.alert_receivers import syslog_receiver  # noqa: F401 - fixture `syslog`
 
 CLI = [sys.executable, "-m", "alloy_tui"]
 
@@ -98,14 +98,6 @@ def signed_in_config(
     r = run(path, "login", env=env)
     assert r.returncode == 0, r.stderr
     return path
-
-
-@pytest.fixture(name="syslog")
-def syslog_receiver(tmp_path: Path) -> Iterator[SyslogReceiver]:
-    """A syslog socket beside the config, where `run(..., syslog=True)` points the mail log."""
-    r = SyslogReceiver(tmp_path / "log.sock")
-    yield r
-    r.close()
 
 
 @pytest.fixture(name="cfg")

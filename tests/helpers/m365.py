@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +93,19 @@ def log_entries(settings: Settings) -> list[dict[str, Any]]:
 
 def requests_of(sb: Sandbox, api: str) -> list[Any]:
     return sb.requests(api)
+
+
+@pytest.fixture(name="settings")
+def signed_in_settings(sb: Sandbox, signed_in: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """Settings of this test's own, signed in (a copy of the module's `signed_in` cache)."""
+    yield fresh_settings(sb, signed_in, tmp_path)
+    sb.clear_scenarios()
+
+
+@pytest.fixture(name="settings")
+def queued_settings(sb: Sandbox, signed_in: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """`signed_in_settings` with the outbox in tmp_path and pacing off."""
+    yield fresh_settings(sb, signed_in, tmp_path).with_section(
+        "queue", path=str(tmp_path / "queue"), max_per_minute=0
+    )
+    sb.clear_scenarios()

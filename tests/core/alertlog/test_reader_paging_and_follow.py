@@ -6,13 +6,14 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.core.alertlog import AlertLogReader, AlertLogWriter, Entry, Follower, parse_line
 from alloy_tui.core.config import AlertLog
+from tests.helpers.waiting import wait_until
 
 
 def _line(i: int, level: str = "info") -> str:
@@ -132,13 +133,8 @@ def follow_log(tmp_path: Path) -> Iterator[tuple[Path, list[Entry], threading.Ev
     assert not t.is_alive()
 
 
-def _wait_for(cond: object, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():  # type: ignore[operator]
-            return
-        time.sleep(0.01)
-    raise AssertionError("timed out")
+def _wait_for(cond: Callable[[], object], timeout: float = 5.0) -> None:
+    wait_until(cond, timeout, 0.01)
 
 
 def test_follow_sees_new_entries(follow_log: tuple[Path, list[Entry], threading.Event]) -> None:

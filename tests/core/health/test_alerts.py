@@ -5,29 +5,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from alloy_tui.core.config import Settings, from_mapping
 from alloy_tui.core.health import Condition, notify, syslog_out, webhook
-from tests.helpers.alert_receivers import SyslogReceiver, WebhookReceiver
-
-
-@pytest.fixture
-def hook(tmp_path: Path) -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver(tmp_path)
-    yield r
-    r.close()
-
-
-@pytest.fixture
-def syslog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SyslogReceiver]:
-    r = SyslogReceiver(tmp_path / "log.sock")
-    monkeypatch.setenv(syslog_out.SOCKET_ENV, str(r.path))
-    yield r
-    r.close()
+from tests.helpers.alert_receivers import (  # noqa: F401 - fixtures
+    SyslogReceiver,
+    WebhookReceiver,
+    syslog_socket,
+    webhook_receiver,
+)
 
 
 def settings_for(tmp_path: Path, hook: WebhookReceiver, timeout: float = 10.0) -> Settings:

@@ -7,7 +7,6 @@ import base64
 import email
 import email.policy
 import time
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -22,8 +21,8 @@ from alloy_tui.sandbox import Sandbox
 from tests.helpers.m365 import (
     ACCOUNT,
     copy_cache,
-    fresh_settings,
     settings_for,
+    signed_in_settings,  # noqa: F401 - fixture `settings`
     signed_in_template,
 )
 
@@ -31,12 +30,6 @@ from tests.helpers.m365 import (
 @pytest.fixture(scope="module")
 def signed_in(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return signed_in_template(sb, tmp_path_factory, from_delegation=True)
-
-
-@pytest.fixture
-def settings(sb: Sandbox, signed_in: Settings, tmp_path: Path) -> Iterator[Settings]:
-    yield fresh_settings(sb, signed_in, tmp_path)
-    sb.clear_scenarios()
 
 
 def msg(**kw: object) -> OutgoingMessage:

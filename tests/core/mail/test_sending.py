@@ -4,7 +4,6 @@ failures, and bad input that never reaches the network."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,17 +16,11 @@ from alloy_tui.core.mail.services import open_delivery
 from alloy_tui.sandbox import Sandbox
 from tests.helpers.m365 import (
     ACCOUNT,
-    fresh_settings,
     log_entries,
     settings_for,
     sign_in,
+    signed_in_settings,  # noqa: F401 - fixture `settings`
 )
-
-
-@pytest.fixture
-def settings(sb: Sandbox, signed_in: Settings, tmp_path: Path) -> Iterator[Settings]:
-    yield fresh_settings(sb, signed_in, tmp_path)
-    sb.clear_scenarios()
 
 
 def test_delivery_choice() -> None:

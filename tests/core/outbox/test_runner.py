@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,8 +18,8 @@ from alloy_tui.sandbox import Sandbox
 from tests.helpers.clock import FakeClock
 from tests.helpers.m365 import (
     ACCOUNT,
-    fresh_settings,
     log_entries,
+    queued_settings,  # noqa: F401 - fixture `settings`
     settings_for,
     sign_in,
 )
@@ -32,15 +31,6 @@ def mime(subject: str, from_: str = ACCOUNT) -> bytes:
     m["Message-ID"] = f"<{subject.replace(' ', '-')}@web01>"
     m.set_content("body\n")
     return m.as_bytes()
-
-
-@pytest.fixture
-def settings(sb: Sandbox, signed_in: Settings, tmp_path: Path) -> Iterator[Settings]:
-    s = fresh_settings(sb, signed_in, tmp_path).with_section(
-        "queue", path=str(tmp_path / "queue"), max_per_minute=0
-    )
-    yield s
-    sb.clear_scenarios()
 
 
 def submit(settings: Settings, tmp_path: Path, clock: FakeClock, *subjects: str) -> list[str]:

@@ -11,7 +11,6 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,8 @@ from alloy_tui.sandbox import Sandbox
 from tests.helpers.clock import FakeClock
 from tests.helpers.m365 import (
     ACCOUNT,
-    fresh_settings,
     log_entries,
+    queued_settings,  # noqa: F401 - fixture `settings`
     settings_for,
     sign_in,
 )
@@ -38,14 +37,6 @@ def mime(subject: str, body: bytes = b"body\n") -> bytes:
     m.set_content("body\n")
     raw = m.as_bytes()
     return raw.replace(b"body\n", body) if body != b"body\n" else raw
-
-
-@pytest.fixture
-def settings(sb: Sandbox, signed_in: Settings, tmp_path: Path) -> Iterator[Settings]:
-    yield fresh_settings(sb, signed_in, tmp_path).with_section(
-        "queue", path=str(tmp_path / "queue"), max_per_minute=0
-    )
-    sb.clear_scenarios()
 
 
 def submit(settings: Settings, tmp_path: Path, clock: FakeClock, *raws: bytes) -> list[str]:

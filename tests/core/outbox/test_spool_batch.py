@@ -144,6 +144,7 @@ while True:
         batch.append(Submission(head + bytes([65 + n % 26]) * (size - len(head)), ("a@b.com",), "", "t"))
         n += 1
     box.submit_many(batch)
+    print("batch", flush=True)
 """
 
 
@@ -157,7 +158,10 @@ def test_sigkill_mid_batch_leaves_nothing_half_written(tmp_path: Path) -> None:
             env=env,
         )
         assert child.stdout is not None and child.stdout.readline() == b"ready\n"
-        time.sleep(0.05 + 0.043 * round_no)  # lands in different phases of a batch
+        # One whole batch first, whatever the machine's load, then the kill lands in
+        # different phases of the next one.
+        assert child.stdout.readline() == b"batch\n"
+        time.sleep(0.05 + 0.043 * round_no)
         child.send_signal(signal.SIGKILL)
         child.wait()
         assert_intact(box)

@@ -19,6 +19,7 @@ from alloy_tui.core.health import syslog_out
 from tests.helpers.alert_receivers import SyslogReceiver
 from tests.helpers.smtpd_listener import MESSAGE, listening
 from tests.helpers.smtpd_tls import tls_files
+from tests.helpers.waiting import eventually
 
 PASSWORD = "correct horse battery"
 
@@ -47,12 +48,13 @@ def entries(folder: Path) -> list[dict[str, object]]:
 
 
 def wait_for(folder: Path, event: str, count: int) -> list[dict[str, object]]:
-    deadline = time.monotonic() + 10
-    while True:
-        found = [e for e in entries(folder) if e["event"] == event]
-        if len(found) >= count or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
+    """The alert log's `event` entries once there are `count` (or what there is after 10 s)."""
+
+    def found() -> list[dict[str, object]]:
+        return [e for e in entries(folder) if e["event"] == event]
+
+    eventually(lambda: len(found()) >= count, 10, 0.05)
+    return found()
 
 
 def login(port: int, client: ssl.SSLContext, password: str) -> smtplib.SMTP:
