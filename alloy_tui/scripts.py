@@ -21,6 +21,13 @@ BY_PATH = f'"$(command -v {SCRIPT})"'  # when no installed script can be found
 def sendmail_script() -> str:
     """A shell word for alloy-sendmail: the absolute path of this interpreter's script (or the
     user-scheme one), else ``"$(command -v alloy-sendmail)"``."""
+    path = script_path()
+    return shlex.quote(str(path)) if path is not None else BY_PATH
+
+
+def script_path() -> Path | None:
+    """This installation's alloy-sendmail: the script next to this interpreter (or the
+    user-scheme one), or None when neither exists."""
     schemes = (None, f"{os.name}_user")
     for scheme in schemes:
         try:
@@ -31,8 +38,8 @@ def sendmail_script() -> str:
             continue
         path = Path(folder) / SCRIPT
         if path.is_file() and os.access(path, os.X_OK):
-            return shlex.quote(str(path))
-    return BY_PATH
+            return path
+    return None
 
 
 def link_command(target: str = "/usr/sbin/sendmail") -> str:

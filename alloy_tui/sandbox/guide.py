@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The sandbox's SMTP user (an address: it is the From too).
+SMTP_USER = "svc-alerts@contoso.example"
+#: The sandbox's on-premises Exchange user, and the address of its mailbox (the From to use).
+EXCHANGE_SERVER_USER = "CONTOSO\\svc-alerts"
+EXCHANGE_SERVER_FROM = "svc-alerts@contoso.example"
+
 
 def _password(sandbox: Any, user: str) -> str:
     return str(sandbox.ews_basic_users.get(user, ""))
@@ -25,8 +31,7 @@ def guide_lines(sandbox: Any, messages_command: str = "") -> list[str]:
     )
     granting = sorted({owner for owner, delegate in grants if delegate == account.lower()})
     refusing = [m for m in mailboxes if m not in granting and m != account.lower()]
-    onprem = "CONTOSO\\svc-alerts"
-    upn = "svc-alerts@contoso.example"
+    onprem, upn = EXCHANGE_SERVER_USER, SMTP_USER
     lines = [
         "Exchange Online (Graph or EWS):",
         f"    tenant    {sandbox.tenant}",
@@ -40,7 +45,7 @@ def guide_lines(sandbox: Any, messages_command: str = "") -> list[str]:
         "Exchange Server (NTLM or Basic):",
         f"    EWS URL {sandbox.ews_endpoint}",
         f"    user {onprem}, password {_password(sandbox, onprem)}",
-        f"    From {upn} (that user's own mailbox; any other From is refused)",
+        f"    From {EXCHANGE_SERVER_FROM} (that user's own mailbox; any other From is refused)",
         "Test messages may go to any address.",
     ]
     if messages_command:

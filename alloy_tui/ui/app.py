@@ -152,6 +152,9 @@ class AlloyApp(BaseApp[Path | None]):
         if any(isinstance(s, ConfirmQuitScreen) for s in self.screen_stack):
             return
         changes = self.state.unsaved() if self.state.saved_path is None else []
+        edited = getattr(self.screen, "edited", None)  # a step's fields typed in, not taken yet
+        if self.state.saved_path is None and edited is not None:
+            changes += [(f"{name} (being typed)", "", "") for name in edited()]
         if not changes:
             self.exit(self.state.saved_path)
             return
@@ -217,6 +220,6 @@ def run_wizard(config_path: Path, sandbox: SandboxSession | None = None) -> None
     saved = app.run()
     if saved is not None:
         note = " (sandbox: removed now)" if sandbox is not None else ""
-        print(f"alloy-tui: settings saved to {saved}{note}")
+        print(f"Settings saved to {saved}{note}.")  # news, not an error: no "alloy-tui:" prefix
     elif app.return_code:
         raise SystemExit(app.return_code)

@@ -134,12 +134,12 @@ class Tick(Widget, can_focus=True):
         self.label = label
         self.set_reactive(Tick.value, value)
 
-    def render(self) -> Text:
+    def render(self) -> HangingText:
         cursor = ">" if self.has_focus else " "
         text = Text(f"{cursor} {'[x]' if self.value else '[ ]'} ")
         text.append(self.label, style="bold")
         text.append("  (on)" if self.value else "  (off)")
-        return text
+        return HangingText(text)  # a wrapped label stays right of its box
 
     def watch_value(self, value: bool) -> None:
         self.post_message(self.Changed(self, value))

@@ -22,6 +22,17 @@ from textual.widgets import Static
 CONTENT_START = re.compile(r"^[ >]*(?:[(\[][ ●x][)\]] )?(?:[A-Za-z][\w'/-]{0,15}: {2,}(?=\S))?")
 #: The same for "Label   value" rows without a colon (the alert log's entry details).
 COLUMN_START = re.compile(r"^(?:[A-Za-z]\w{0,15} {2,}(?=\S)| +)")
+#: "  Label words:   value" rows (the wizard's summaries): the value's column.
+LABELLED_ROW = re.compile(r"^ *(?:[A-Za-z'][^:\n]{0,23}: {2,}(?=\S))?")
+#: Help and plans: after a list item's marker ("  1. ", "  • "), or in the second column of an
+#: indented "Key   what it does" row.
+LIST_ITEM = re.compile(r"^(?: *(?:[•*-]|\d+[.)]) +| +(?:\S.{0,15}? {2,}(?=\S))?)")
+#: A line led by a state mark ("✓ ", "⚠ ", "✗ "): its wrapped lines start under the text.
+MARKED = re.compile(r"^ *(?:[✓⚠✗] )?")
+#: "    command        what it does" rows: the description's column.
+COMMAND_ROW = re.compile(r"^ +(?:\S.*? {2,}(?=\S))?")
+#: A value that has no room beside its label goes under it, this much further in.
+UNDER = 4
 #: Leave room for at least this many cells of text after an indent.
 MIN_TEXT = 12
 
@@ -49,6 +60,15 @@ class HangingText:
                 yield line
                 continue
             head, rest = line[:indent], line[indent:]
+            longest = max((cell_len(word) for word in rest.plain.split()), default=0)
+            lead_spaces = len(plain) - len(plain.lstrip(" "))
+            if longest > width - indent and indent > lead_spaces + UNDER:
+                # A word (an id, a path) would be cut beside the label: the value goes under
+                # it, further in, so it reads whole.
+                head.rstrip()
+                yield head
+                indent = lead_spaces + UNDER
+                head = Text(" " * indent)
             for i, part in enumerate(rest.wrap(console, width - indent)):
                 lead = head.copy() if i == 0 else Text(" " * indent)
                 part.rstrip()

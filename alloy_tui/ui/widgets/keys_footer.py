@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from textual.widget import Widget
 
 #: Actions that stay in the footer when there is no room for every key.
-COMMON_ACTIONS = frozenset({"back", "next", "help", "request_quit", "quit", "close", "open"})
+COMMON_ACTIONS = frozenset(
+    # to_large: the API step's only way to "Large messages" (Tab) must show at 60x20 too
+    {"back", "next", "help", "request_quit", "quit", "close", "open", "to_large"}
+)
 FOLDED_HELP = "More keys"
 
 

@@ -101,6 +101,10 @@ Space toggles it; ^Y copies its Azure CLI commands; Enter goes on."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+y", "copy_commands", "Copy az", key_display="^Y"),
+        # On the API choice (Graph): the footer says Tab leads to "Large messages" (its Space
+        # Toggle shows once there). Replaces the base class's Tab, so that one is repeated.
+        Binding("tab", "to_large", "Large messages", key_display="Tab", priority=True),
+        Binding("tab", "focus_field(1)", "Next field", show=False, priority=True),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -152,10 +156,23 @@ Space toggles it; ^Y copies its Azure CLI commands; Enter goes on."""
         self.query_one("#large-explained", Static).update(text)
         self.refresh_bindings()
 
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # Tab Large messages: only while the API choice has the focus
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "copy_commands":
             return self.ready and self._offers_commands()
+        if action == "to_large":
+            return self.ready and self._to_large()
         return super().check_action(action, parameters)
+
+    def action_to_large(self) -> None:
+        self.query_one("#large", Tick).focus()
+
+    def _to_large(self) -> bool:
+        """Tab goes from the API choice to "Large messages" (Graph chosen)."""
+        api = self.query_one("#api", ChoiceList)
+        return self.focused is api and api.value == "graph"
 
     def action_copy_commands(self) -> None:
         self.app.copy_to_clipboard(permission_commands(self.state.draft.exchange_online.client_id))

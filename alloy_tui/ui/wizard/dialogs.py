@@ -11,26 +11,39 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from alloy_tui.ui.widgets.hanging import LIST_ITEM, HangingStatic
+
 _LIST_START = re.compile(r"^(\s|[•*-] |\d+[.)] |Keys:)")
+#: A list item's marker: "  1. ", "  • ", "- ".
+_ITEM = re.compile(r"^ *(?:[•*-]|\d+[.)]) +")
 
 
 def reflow(text: str) -> str:
     """Join the lines of each paragraph so the help wraps to the window, not at 80 columns.
 
     Lines that start indented, or with a bullet, a number or "Keys:", stay lines of their own
-    (lists, commands, examples); a line ending in ':' ends its paragraph."""
+    (lists, commands, examples); a line ending in ':' ends its paragraph. A list item's
+    continuation lines (indented to its text) join the item, so it wraps as one, under its
+    text (see `hanging.LIST_ITEM`)."""
     out: list[str] = []
     joinable = False  # the last line in `out` is prose that the next prose line continues
+    item_text = -1  # the last line in `out` is a list item whose text starts at this column
     for line in text.strip().splitlines():
         if not line.strip():
             out.append("")
-            joinable = False
+            joinable, item_text = False, -1
             continue
         starts_item = bool(_LIST_START.match(line))
+        indent = len(line) - len(line.lstrip(" "))
+        if item_text > 0 and indent == item_text and not _ITEM.match(line):
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+            continue
         if joinable and not starts_item:
             out[-1] = out[-1].rstrip() + " " + line.strip()
         else:
             out.append(line.rstrip())
+        marker = _ITEM.match(line)
+        item_text = marker.end() if marker else -1
         joinable = not line.startswith((" ", "\t")) and not line.rstrip().endswith(":")
     return "\n".join(out)
 
@@ -55,7 +68,8 @@ class HelpScreen(ModalScreen[None]):
             box.border_subtitle = "Esc, F1 or q: close · Up/Down, PgUp/PgDn: scroll"
             yield Static(f"Help: {self.title_text}", classes="dialog-title", markup=False)
             with VerticalScroll(id="help-text"):
-                yield Static(reflow(self.text) or "No help for this step.", markup=False)
+                # Wrapped lines keep their indent: a list item's under its text.
+                yield HangingStatic(reflow(self.text) or "No help for this step.", LIST_ITEM)
         yield Footer(compact=True)
 
     def action_close(self) -> None:

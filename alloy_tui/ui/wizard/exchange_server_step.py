@@ -214,6 +214,11 @@ from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
         yield Static("", id="username-check", classes="check", markup=False)
         yield from self.compose_password_and_from(x, "alerts@contoso.com")
 
+    def from_default(self) -> str:
+        from alloy_tui.ui.wizard.sandbox_prefill import from_address
+
+        return from_address(self.state)  # --sandbox: its user's mailbox
+
     def on_mount(self) -> None:
         self.query_one("#pw-error", ExplanationPanel).clear()
         if self.query_one("#username", Input).value:

@@ -114,8 +114,9 @@ def steps_for(state: WizardState) -> list[Step]:
     return [WELCOME, SERVICE, *service_steps(state.draft.service), *TAIL]
 
 
-# Local mail is optional (Enter goes on): unnumbered, so the numbered steps stay the same.
-UNNUMBERED = {"welcome", "local_mail", "done"}
+# Welcome and Saved frame the steps: every step in between is numbered and in the step list
+# (Local mail too: optional, but a step like the others).
+UNNUMBERED = {"welcome", "done"}
 
 
 def progress_for(steps: list[Step], key: str, state: WizardState) -> Progress:

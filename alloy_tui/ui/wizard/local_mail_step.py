@@ -2,13 +2,14 @@
 ([sendmail] admin), and the exact command that makes alloy-tui this server's sendmail, so cron,
 smartd, mdadm and mailx send through it (^Y copies the command).
 
-Optional: leave the address as it is and press Enter to go on. Not numbered in the step list
-(like Welcome and Done), so the numbered steps are the same for everyone.
+Optional: leave the address as it is and press Enter to go on. Numbered and in the step list
+like every step between Welcome and Saved.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, ClassVar
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
-from alloy_tui.scripts import link_command, sendmail_script
+from alloy_tui.scripts import BY_PATH, script_path, sendmail_script
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
 from alloy_tui.ui.wizard.step_names import heading
@@ -25,35 +26,54 @@ from alloy_tui.ui.wizard.step_names import heading
 SENDMAIL = Path("/usr/sbin/sendmail")
 
 
-def sendmail_command(path: Path = SENDMAIL) -> str:
+def sendmail_command(path: Path = SENDMAIL, script: str | None = None) -> str:
     """The command to run as root: update-alternatives where the system manages sendmail that
-    way (/usr/sbin/sendmail -> /etc/alternatives/<group>), else a plain symlink."""
+    way (/usr/sbin/sendmail -> /etc/alternatives/<group>), else a plain symlink. `script`: the
+    shell word for this installation's alloy-sendmail (default: `scripts.sendmail_script`)."""
+    word = sendmail_script() if script is None else script
     try:
         target = os.readlink(path)
     except OSError:
-        return link_command(str(SENDMAIL))
+        target = ""
     if target.startswith("/etc/alternatives/"):
         group = target.rsplit("/", 1)[-1]
-        return f"update-alternatives --install {path} {group} {sendmail_script()} 90"
-    return link_command(str(SENDMAIL))
+        return f"update-alternatives --install {path} {group} {word} 90"
+    return f"ln -sf {word} {SENDMAIL}"
 
 
-def sendmail_now(path: Path = SENDMAIL) -> str:
-    """What /usr/sbin/sendmail is today, in one line."""
+_FIND = object()  # sendmail_now's default: look for this installation's script
+
+
+def sendmail_now(path: Path = SENDMAIL, script: Path | None | object = _FIND) -> str:
+    """What /usr/sbin/sendmail is today, in one line, against THIS installation's
+    alloy-sendmail (`script`; default `scripts.script_path()`, None when it has none)."""
     if not path.exists() and not path.is_symlink():
         return f"{path} does not exist yet: mail from cron and other programs is lost today."
+    mine = script_path() if script is _FIND else script
     real = Path(os.path.realpath(path))
+    if isinstance(mine, Path) and real == Path(os.path.realpath(mine)):
+        return f"✓ {path} is already this alloy-tui ({real})."
     if real.name.startswith("alloy"):
-        return f"✓ {path} is already alloy-tui ({real})."
+        if isinstance(mine, Path):
+            return (
+                f"⚠ {path} is another alloy-tui installation's ({real}); the command "
+                f"links this one's ({mine}) instead."
+            )
+        return (
+            f"⚠ {path} is an alloy-tui sendmail ({real}), but this installation has no "
+            "alloy-sendmail script to compare it with."
+        )
     return f"Today {path} is {real.name} ({real}); the command replaces it."
 
 
 INTRO = (
     "Programs on this server (cron, smartd, mdadm, mailx, backup scripts) hand their mail "
     "to /usr/sbin/sendmail. alloy-tui can be that sendmail: each message is queued safely, "
-    "then sent through this account; while Microsoft can't take it, it waits in the queue "
+    "then sent through this account; while {relay} can't take it, it waits in the queue "
     "with the reason."
 )
+#: Who takes the mail, per service (INTRO's {relay}).
+RELAY = {"exchange-online": "Microsoft", "exchange-server": "the Exchange server"}
 
 SMTP_NOTE = (
     "Programs that speak SMTP instead (Grafana, Alertmanager, Zabbix) can hand their mail to "
@@ -88,8 +108,24 @@ Leave the address empty to skip this; Enter goes on."""
         Binding("ctrl+y", "copy_command", "Copy command", key_display="^Y"),
     ]
 
+    def __init__(
+        self, state: WizardState, *, link: Path = SENDMAIL, script: Path | None | object = _FIND
+    ) -> None:
+        """`link`, `script`: the server's sendmail and this installation's alloy-sendmail
+        (found by default; a test names fixed ones)."""
+        super().__init__(state)
+        self.link = link
+        self.script = script
+
+    def command(self) -> str:
+        if self.script is _FIND:
+            return sendmail_command(self.link)
+        word = shlex.quote(str(self.script)) if isinstance(self.script, Path) else BY_PATH
+        return sendmail_command(self.link, word)
+
     def compose_body(self) -> Iterable[Any]:
-        yield Static(INTRO, markup=False)
+        relay = RELAY.get(self.state.draft.service, "the SMTP server")
+        yield Static(INTRO.format(relay=relay), markup=False)
         yield Static(
             "Admin address (mail for root and other local users)", classes="label", markup=False
         )
@@ -100,8 +136,8 @@ Leave the address empty to skip this; Enter goes on."""
         )
         yield Static("", id="admin-check", classes="check", markup=False)
         yield Static("Then, as root (^Y copies it):", classes="label", markup=False)
-        yield Static(sendmail_command(), id="sendmail-command", classes="code", markup=False)
-        yield Static(sendmail_now(), id="sendmail-now", markup=False)
+        yield Static(self.command(), id="sendmail-command", classes="code", markup=False)
+        yield Static(sendmail_now(self.link, self.script), id="sendmail-now", markup=False)
         yield Static(SMTP_NOTE, id="smtpd-note", markup=False)
         if self.state.sandbox is not None:
             yield Static(
@@ -115,7 +151,7 @@ Leave the address empty to skip this; Enter goes on."""
         self.query_one("#admin", Input).focus()
 
     def action_copy_command(self) -> None:
-        self.app.copy_to_clipboard(sendmail_command())
+        self.app.copy_to_clipboard(self.command())
         self.notify(
             "Sent the command to your clipboard through the terminal (OSC 52). "
             "If nothing arrived, your terminal blocks OSC 52: select the text instead.",

@@ -185,7 +185,9 @@ class PasswordFields(Vertical):
             line.update("✓ a password is stored for this user; leave empty to keep it")
             line.set_classes("check -ok")
         elif self.source == "typed":
-            line.update("✓ saved to the secrets file (0600) with the settings, never in the config")
+            line.update(
+                "✓ held in memory; saving writes it to the secrets file (0600), not the config"
+            )
             line.set_classes("check -ok")
         elif self.source == "command":
             line.update("✓ it runs on Next: the first line it prints is the password")
@@ -239,7 +241,7 @@ class SignInScreenBase(WizardScreen[Any]):
         yield ExplanationPanel(id="pw-error")
         yield Static("From address", classes="label", markup=False)
         yield Input(
-            self.initial("from", self.state.draft.message.default_from),
+            self.initial("from", self.from_default()),
             placeholder=from_placeholder,
             id="from",
         )
@@ -248,6 +250,10 @@ class SignInScreenBase(WizardScreen[Any]):
         yield ChoiceList(
             FORMAT_OPTIONS, self.initial("format", self.state.draft.message.format), id="format"
         )
+
+    def from_default(self) -> str:
+        """The From field's starting value (unless typed before going Back)."""
+        return self.state.draft.message.default_from
 
     def from_ok(self, username: str, required: bool, hint: str) -> bool:
         """Check the From field and show the result under it; `hint` follows "required"."""

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from alloy_tui.core.errors import printable
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
+from alloy_tui.ui.widgets.hanging import LABELLED_ROW, HangingStatic
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
 from alloy_tui.ui.wizard.step_names import heading
@@ -89,8 +90,9 @@ Enter (or ^N) saves; Esc goes back."""
 
     def compose_body(self) -> ComposeResult:
         state = self.state
-        yield Static("Settings:\n" + format_rows(summary_lines(state.draft)), markup=False)
-        yield Static(changes_text(state), id="changes", markup=False)
+        # A value that wraps stays in its column; an id too long for it goes under its label.
+        yield HangingStatic("Settings:\n" + format_rows(summary_lines(state.draft)), LABELLED_ROW)
+        yield HangingStatic(changes_text(state), LABELLED_ROW, id="changes")
         yield Static(f"Saves to: {state.config_path}", id="save-path", classes="path", markup=False)
         if not state.test_passed:
             yield Static(

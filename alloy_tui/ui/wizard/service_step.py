@@ -60,7 +60,10 @@ Up/Down choose, Enter goes on."""
 
 
 def apply(state: WizardState, result: ServiceChoice) -> None:
+    from alloy_tui.ui.wizard.sandbox_prefill import prefill
+
     state.draft = dataclasses.replace(state.draft, service=result.service)  # type: ignore[arg-type]
+    prefill(state)  # --sandbox: what the sandbox knows, as its config does for Exchange Online
 
 
 STEP = Step.named("service", ServiceScreen, apply)

@@ -32,8 +32,12 @@ if TYPE_CHECKING:
     from alloy_tui.core.errors import Explanation
     from alloy_tui.core.signin import Account, DeviceCode
 
-QR_MIN_HEIGHT = 30  # lines the window needs before the QR code is shown
+# Where the QR code goes: under the big code when the window is this tall (and wide), else
+# beside the text (the code then in plain letters) when there is room for that: 80x24 does.
+QR_MIN_HEIGHT = 30  # lines the window needs for the QR code under the big code
 QR_MIN_WIDTH = 80
+BESIDE_TEXT_WIDTH = 40  # the text column beside the QR code, at least
+FRAME_ROWS = 5  # title bar, footer, heading (and its margin), one spare line
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,8 @@ sign-in happens on any other device:
 No password is typed here or stored. The tokens are kept in the token cache
 file (mode 0600), never in the config or the alert log.
 
-Keys: c copy code, x cancel, r try again, a sign in with another account
-(Change), Enter goes on once signed in.
+Keys: c copies the code, x cancels, r tries again, Enter goes on once signed
+in; press A to sign in with another account (Change).
 
 If Microsoft refuses the sign-in, the reason and the fix are shown here, and
 the attempt is in the alert log (^L)."""
@@ -71,7 +75,7 @@ the attempt is in the alert log (^L)."""
         Binding("c", "copy_code", "Copy code"),
         Binding("x", "cancel", "Cancel"),
         Binding("r", "retry", "Retry"),
-        Binding("a", "change", "Change account"),
+        Binding("a,A", "change", "Change account", key_display="A"),
         Binding("ctrl+o", "switch_mode", "App-only", key_display="^O"),
         # Before anyone signed in, Enter and ^N cannot go on: the footer does not offer Next,
         # and the keys say why instead of doing nothing. (A key bound here replaces the base
@@ -92,17 +96,20 @@ the attempt is in the alert log (^L)."""
 
     # -- layout -------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
-        yield Static("", id="signin-intro", markup=False)
-        yield Static(offer_text("device-code"), id="mode-offer", markup=False)
-        with Vertical(id="code-box"):
-            yield BigCode(id="bigcode")
-            yield Static("", id="code-line", markup=False)
-        with Horizontal(id="signin-row"):
-            with Vertical(id="signin-info"):
-                yield Static("", id="signin-url", markup=False)
-                yield Static("", id="countdown", markup=False)
-                yield Static("", id="qr-note", markup=False)
-            yield QRCode(id="qr")
+        with Horizontal(id="signin-main"):
+            with Vertical(id="signin-left"):
+                yield Static("", id="signin-intro", markup=False)
+                yield Static(offer_text("device-code"), id="mode-offer", markup=False)
+                with Vertical(id="code-box"):
+                    yield BigCode(id="bigcode")
+                    yield Static("", id="code-line", markup=False)
+                with Horizontal(id="signin-row"):
+                    with Vertical(id="signin-info"):
+                        yield Static("", id="signin-url", markup=False)
+                        yield Static("", id="countdown", markup=False)
+                        yield Static("", id="qr-note", markup=False)
+                    yield QRCode(id="qr")  # under the big code (a tall window)
+            yield QRCode(id="qr-beside")  # beside the text (80x24)
         yield Static("", id="account", markup=False)
         yield ExplanationPanel(id="signin-error")
 
@@ -154,22 +161,50 @@ the attempt is in the alert log (^L)."""
             return phase != "signed-in"
         return super().check_action(action, parameters)
 
+    def qr_place(self) -> str:
+        """Where the QR code fits now: "below" the big code, "beside" the text, or ""."""
+        qr = self.query_one("#qr", QRCode)
+        if not qr.lines:
+            return ""
+        width, height = self.app.size
+        qr_w, qr_h = qr.needed
+        if height >= QR_MIN_HEIGHT and width >= QR_MIN_WIDTH:
+            return "below"
+        if width >= qr_w + BESIDE_TEXT_WIDTH + 6 and height >= qr_h + FRAME_ROWS:
+            return "beside"
+        return ""
+
     def _place_qr(self) -> None:
         if not self.is_mounted:
             return
         qr = self.query_one("#qr", QRCode)
+        beside = self.query_one("#qr-beside", QRCode)
         note = self.query_one("#qr-note", Static)
-        size = self.app.size
-        fits = size.height >= QR_MIN_HEIGHT and size.width >= QR_MIN_WIDTH
-        qr.display = bool(qr.lines) and fits and self.phase == "waiting"
-        if qr.lines and not fits:
-            note.update(
-                f"(QR code hidden: the window is too small; {QR_MIN_WIDTH}x{QR_MIN_HEIGHT} shows it)"
-            )
+        place = self.qr_place() if self.phase == "waiting" else ""
+        qr.display = place == "below"
+        beside.display = place == "beside"
+        # Beside the QR code the text column is narrow: the code in plain letters.
+        self.set_class(place == "beside", "-qr-beside")
+        self._show_code_line(place == "beside")
+        if qr.lines and not place:
+            qr_w, qr_h = qr.needed  # the size that shows it, said as terminals come (80x24)
+            width = max(QR_MIN_WIDTH, qr_w + BESIDE_TEXT_WIDTH + 6)
+            height = max(24, qr_h + FRAME_ROWS)
+            note.update(f"(QR code hidden: the window is too small; {width}x{height} shows it)")
         elif qr.lines:
             note.update("Or scan the QR code with your phone's camera.")
         else:
             note.update("")
+
+    def _show_code_line(self, plain: bool) -> None:
+        if self.device_code is None:
+            return
+        code = printable(self.device_code.user_code)
+        self.query_one("#code-line", Static).update(
+            f"Code: {code}\n(c copies it to your clipboard)"
+            if plain
+            else f"Code: {code}    (c copies it to your clipboard)"
+        )
 
     def start(self, *, force: bool) -> None:
         """Check the token cache (unless force), else start a device-code sign-in."""
@@ -190,11 +225,9 @@ the attempt is in the alert log (^L)."""
             "enter this code. Sign in as the account that will send the notifications."
         )
         self.query_one("#bigcode", BigCode).set_code(code.user_code)
-        self.query_one("#code-line", Static).update(
-            f"Code: {printable(code.user_code)}    (c copies it to your clipboard)"
-        )
         self.query_one("#signin-url", Static).update(f"Open:  {printable(code.verification_uri)}")
         self.query_one("#qr", QRCode).set_data(code.verification_uri)
+        self.query_one("#qr-beside", QRCode).set_data(code.verification_uri)
         self._place_qr()
         self._tick()
         self._ticker = self.set_interval(1.0, self._tick)
@@ -225,8 +258,8 @@ the attempt is in the alert log (^L)."""
         )
         self.query_one("#account", Static).update(
             f"✓ Signed in as {name}\n\n"
-            "Notifications will be sent from this account. Enter goes on; a signs in "
-            "with another account (Change)."
+            "Notifications will be sent from this account. Press Enter to go on, or A to "
+            "sign in with another account (Change)."
         )
 
     def show_failure(self, explanation: Explanation) -> None:

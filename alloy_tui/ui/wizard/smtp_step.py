@@ -100,11 +100,11 @@ from any field). Tab and Shift+Tab move between fields; Up/Down choose."""
         s = self.state.draft.smtp
         with Horizontal(id="smtp-hostport"):
             with Vertical(id="host-col"):
-                yield Static("Host", classes="label", markup=False)
+                yield Static("Host", classes="label -first", markup=False)  # opens the body
                 yield Input(self.initial("host", s.host), placeholder="smtp.example.com", id="host")
                 yield Static("", id="host-check", classes="check", markup=False)
             with Vertical(id="port-col"):
-                yield Static("Port", classes="label", markup=False)
+                yield Static("Port", classes="label -first", markup=False)
                 yield Input(
                     self.initial("port", str(s.port)),
                     placeholder="587",

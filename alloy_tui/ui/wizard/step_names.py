@@ -65,7 +65,11 @@ NAMES: dict[str, StepName] = {
         "Name the account, its password and the From address.",
     ),
     "test": StepName("Test settings", "Test settings", "Send a test message."),
-    "local_mail": StepName("Local mail", "Local mail for this server"),  # optional, unnumbered
+    "local_mail": StepName(
+        "Local mail",
+        "Local mail for this server",
+        "Say where mail for root goes; make alloy-tui this server's sendmail (optional).",
+    ),
     "review": StepName("Review and save", "Review and save", "Review the changes and save them."),
     "done": StepName("Saved", "Saved"),
 }

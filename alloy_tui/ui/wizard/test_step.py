@@ -183,9 +183,13 @@ Keys: Enter in a field moves to the next field, and in the last field sends;
         i = siblings.index(field)
         if i > 0:
             label = siblings[i - 1]  # the field's label
-        self.call_after_refresh(
-            self.query_one("#body").scroll_to_widget, label, top=True, animate=False
-        )
+        body = self.query_one("#body")
+
+        def to_label() -> None:  # once the result below is laid out, so the body can scroll
+            body.scroll_to_widget(label, top=True, animate=False, immediate=True)
+
+        self.call_after_refresh(to_label)
+        self.set_timer(0.05, to_label)  # a slow terminal: again, after the next layout
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.ready:

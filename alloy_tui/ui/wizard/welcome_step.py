@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from alloy_tui.ui.widgets.hanging import LABELLED_ROW, LIST_ITEM, HangingStatic
 from alloy_tui.ui.wizard import takeover_offer
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
@@ -21,9 +23,10 @@ class Started:
     edit_mode: bool
 
 
-PLAN_END = """\
-Nothing is written until you save on the last step. Esc goes back, Enter goes
-on, F1 explains the step you are on, ^L shows the alert log, ^Q quits."""
+PLAN_END = (  # one paragraph: it wraps to the window (60x20 too), never broken by hand
+    "Nothing is written until you save on the last step. Esc goes back, Enter goes on, "
+    "F1 explains the step you are on, ^L shows the alert log, ^Q quits."
+)
 
 
 def numbered_steps(state: WizardState) -> list[tuple[str, str]]:
@@ -56,6 +59,10 @@ def steps_line(state: WizardState) -> str:
 
 class WelcomeScreen(WizardScreen[Started]):
     STEP_TITLE = heading("welcome")
+    # The first step: Esc quits (there is nothing to go back to), and the footer says so.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Quit", key_display="Esc"),
+    ]
     HELP_LISTS_EVERY_KEY = True
     HELP = """\
 alloy-tui sets up outgoing notification e-mail for this server and keeps a log
@@ -93,17 +100,17 @@ The same settings can be read and checked without this wizard:
             yield Static(where, markup=False)
             return
         if state.edit_mode and state.sandbox is None:
-            yield Static(
+            yield HangingStatic(
                 "Edit mode: a config already exists. What is set now:\n\n"
                 + format_rows(summary_lines(state.draft))
                 + "\n\nEvery step starts from these values; change what you need.",
-                markup=False,
+                LABELLED_ROW,
             )
             yield Static(steps_line(state), id="plan", markup=False)
             yield Static(where, classes="path", markup=False)
             return
         yield from takeover_offer.offer(self)  # a relay on this server: "Take over ..."
-        yield Static(plan_text(state), id="plan", markup=False)
+        yield HangingStatic(plan_text(state), LIST_ITEM, id="plan")
         yield Static(
             where + ("" if state.config_path.exists() else " (not created yet)"),
             classes="path",

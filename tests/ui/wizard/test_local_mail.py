@@ -54,13 +54,20 @@ def config(
     return path
 
 
-def test_the_step_comes_after_the_test_unnumbered() -> None:
+def test_the_step_comes_after_the_test_numbered_and_listed() -> None:
     from alloy_tui.ui.wizard.state import WizardState
 
-    keys = [s.key for s in flow.steps_for(WizardState(Path("x.toml")))]
+    state = WizardState(Path("x.toml"))
+    steps = flow.steps_for(state)
+    keys = [s.key for s in steps]
     assert keys[keys.index("test") + 1] == "local_mail"
     assert keys[keys.index("local_mail") + 1] == "review"
-    assert "local_mail" in flow.UNNUMBERED
+    # "Step 6 of 8" -> "Step 7 of 8: Local mail ..." -> "Step 8 of 8", and in the step list
+    progress = flow.progress_for(steps, "local_mail", state)
+    assert progress.titles[progress.index] == "Local mail"
+    assert flow.progress_for(steps, "test", state).index + 1 == progress.index
+    assert flow.progress_for(steps, "review", state).index == progress.index + 1
+    assert progress.index + 1 < len(progress.titles) == 8
 
 
 async def test_shows_the_command_copies_it_and_takes_the_address(tmp_path: Path) -> None:
@@ -127,7 +134,28 @@ def test_update_alternatives_where_the_system_uses_them(tmp_path: Path) -> None:
     mine.parent.mkdir()
     mine.write_text("#!/bin/sh\n")
     (tmp_path / "ours").symlink_to(mine)
-    assert sendmail_now(tmp_path / "ours").startswith("✓")
+    assert sendmail_now(tmp_path / "ours", mine).startswith("✓")
+
+
+def test_another_installations_sendmail_is_not_taken_for_this_one(tmp_path: Path) -> None:
+    """The ✓ is for THIS installation's script only: a link to another alloy-tui (an old
+    virtualenv, a --user install) is said to be another's, and the command links this one."""
+    other = tmp_path / "old-venv" / "bin" / "alloy-sendmail"
+    other.parent.mkdir(parents=True)
+    other.write_text("#!/bin/sh\n")
+    mine = tmp_path / "venv" / "bin" / "alloy-sendmail"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("#!/bin/sh\n")
+    link = tmp_path / "sendmail"
+    link.symlink_to(other)
+    said = sendmail_now(link, mine)
+    assert not said.startswith("✓") and "another alloy-tui installation" in said
+    assert str(other) in said and str(mine) in said
+    assert "no alloy-sendmail script" in sendmail_now(link, None)
+    via = tmp_path / "via-alternatives"  # a chain of links that ends at this one's script
+    (tmp_path / "mta").symlink_to(mine)
+    via.symlink_to(tmp_path / "mta")
+    assert sendmail_now(via, mine).startswith("✓")
 
 
 async def test_done_step_says_how_to_watch_the_queue(tmp_path: Path) -> None:

@@ -58,15 +58,15 @@ async def test_welcome_lists_the_steps_of_the_configured_service(tmp_path: Path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: on(app, WelcomeScreen))
         plan = str(app.screen.query_one("#plan").content)
-        assert plan.startswith("The 5 steps:")
+        assert plan.startswith("The 6 steps:")
         assert "Choose e-mail service > SMTP server > Sign-in and From > Test" in plan
         assert "Sign in" not in plan.replace("Sign-in", "") and "API" not in plan
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, ServiceScreen))
-        assert heading(app).startswith("Step 1 of 5")
+        assert heading(app).startswith("Step 1 of 6")
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, SmtpServerScreen))
-        assert heading(app).startswith("Step 2 of 5")
+        assert heading(app).startswith("Step 2 of 6")
 
 
 async def test_new_config_plan_follows_the_service_chosen(tmp_path: Path) -> None:
@@ -74,20 +74,20 @@ async def test_new_config_plan_follows_the_service_chosen(tmp_path: Path) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: on(app, WelcomeScreen))
         text = screen_text(app)
-        assert "7. Review the changes and save them." in text
+        assert "8. Review the changes and save them." in text
         assert "Choose the API" in text
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, ServiceScreen))
         await pilot.press("down", "down", "enter")  # Exchange Server
-        await wait_for(pilot, lambda: heading(app).startswith("Step 2 of 5"))
+        await wait_for(pilot, lambda: heading(app).startswith("Step 2 of 6"))
         await pilot.press("escape")
         await wait_for(pilot, lambda: on(app, ServiceScreen))
         await pilot.press("escape")
         await wait_for(pilot, lambda: on(app, WelcomeScreen))
         text = screen_text(app)
         assert "Exchange Server (on-premises)" in text
-        assert "5. Review the changes and save them." in text
-        assert "Choose the API" not in text and "6." not in text
+        assert "6. Review the changes and save them." in text
+        assert "Choose the API" not in text and "7." not in text
         assert isinstance(app.screen.focused, Input | None)
 
 

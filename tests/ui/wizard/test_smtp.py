@@ -104,7 +104,9 @@ async def test_smtp_path_with_test_send_and_save(tmp_path: Path) -> None:
             await wait_for(pilot, SmtpSignInScreen)
             await type_into(pilot, "username", USER)
             await type_into(pilot, "pw-value", PASSWORD, keys=True)
-            assert "never in the config" in status_text(pilot, "pw-check")
+            said = status_text(pilot, "pw-check")  # nothing is saved yet: it says when it will be
+            assert "held in memory; saving writes it to the secrets file" in said
+            assert "not the config" in said
             await type_into(pilot, "from", "noc@contoso.test")
             app.screen.query_one("#format").focus()
             await pilot.press("down")  # HTML

@@ -238,14 +238,24 @@ async def test_sign_in_code_copy_and_qr_by_size(tmp_path: Path) -> None:
         text = screen_text(app)
         assert "F7GHK2LQX" in text and "https://microsoft.com/devicelogin" in text
         assert "expires in 15:00" in text
-        assert not app.screen.query_one("#qr").display and "QR code hidden" in text
+        # 80x24: the QR code beside the text (the code in plain letters beside it), whole
+        beside = app.screen.query_one("#qr-beside")
+        assert beside.display and not app.screen.query_one("#qr").display
+        assert "scan the QR code" in text and "QR code hidden" not in text
+        assert beside.region.bottom <= app.screen.query_one("#body").region.bottom
+        assert beside.region.right <= 80 and beside.region.height == beside.needed[1]
         await pilot.press("c")
         assert app.clipboard == "F7GHK2LQX"
-        await pilot.resize_terminal(120, 40)
+        await pilot.resize_terminal(120, 40)  # room for both: the big code, the QR under it
         await wait_for(pilot, lambda: app.screen.query_one("#qr").display, what="QR shown")
+        assert not app.screen.query_one("#qr-beside").display
         assert "scan the QR code" in screen_text(app)
-        await pilot.resize_terminal(80, 24)
+        await pilot.resize_terminal(60, 20)
         await wait_for(pilot, lambda: not app.screen.query_one("#qr").display, what="QR hidden")
+        assert not app.screen.query_one("#qr-beside").display
+        assert "QR code hidden: the window is too small; 80x24 shows it" in screen_text(app)
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: app.screen.query_one("#qr-beside").display, what="beside")
         footer_keys = {b.key for _, b, _, _ in app.screen.active_bindings.values() if b.show}
         assert {"c", "x", "escape", "f1", "ctrl+l", "ctrl+q"} <= footer_keys
         assert "a" not in footer_keys and "r" not in footer_keys
