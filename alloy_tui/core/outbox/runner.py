@@ -161,19 +161,22 @@ class Runner(MessageOutcomes):
 
     def drain(self) -> None:
         """Send everything due now; returns when nothing is due (or held, or stopped)."""
+        intake_first: set[str] = set()  # queued, but its hand-off file is still there
         while not self.stopped():
             self.sync_hold()
             now = self.clock.now()
             metas = self.box.metas()
             self.notices_owed(metas)  # a runner killed before it queued one
-            due = [m["id"] for m in metas if self.due(m, now)]
+            due = [m["id"] for m in metas if m["id"] not in intake_first and self.due(m, now)]
             if not due:
                 return
             busy = 0
             for qid in due:
                 if self.stopped():
                     return
-                if not self.attempt(qid):
+                if waits_intake(self.box, qid):  # the intake (next take-in) finishes it first
+                    intake_first.add(qid)
+                elif not self.attempt(qid):
                     busy += 1
             if busy == len(due):
                 self.clock.sleep(BUSY_POLL, self.stop)  # all held by other runners right now
@@ -196,8 +199,6 @@ class Runner(MessageOutcomes):
             now = self.clock.now()
             if meta is None or not self.due(meta, now):
                 return True  # sent, deleted or rescheduled by someone else meanwhile
-            if waits_intake(self.box, qid):
-                return True  # a runner was killed before it removed the hand-off: intake first
             if self.expired(meta, now):
                 taken = self.maillog.taken(meta)
                 self.fail_expired(meta)

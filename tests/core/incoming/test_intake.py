@@ -185,3 +185,40 @@ def test_a_runner_killed_after_queueing_only_removes_the_file(tmp_path: Path) ->
     intake(tmp_path).take()
     assert list(metas(tmp_path)) == [name] and incoming(tmp_path) == []
     assert [e["event"] for e in log_events(tmp_path)].count("mail.queued") == 1
+
+
+def test_a_message_queued_before_a_kill_is_delivered_once(tmp_path: Path) -> None:
+    """The state a SIGKILL between the submit and the file's removal leaves (queued, and its
+    hand-off still in incoming/): a runner does not send it before the intake has removed the
+    file (`waits_intake`); then runners against a real SMTP server: one delivery."""
+    from alloy_tui.core.outbox import SystemClock, run_queue
+    from alloy_tui.core.outbox.runner import Runner
+    from tests.helpers.smtp_server import SmtpServer
+
+    with SmtpServer(tmp_path) as server:
+        service = (
+            f'service = "smtp"\n[smtp]\nhost = "127.0.0.1"\nport = {server.port}\n'
+            'security = "none"\n[network]\ntimeout = 5\n'
+            '[message]\ndefault_from = "alerts@contoso.com"\n'
+        )
+        write_config(tmp_path, service=service)
+        name = hand_off(tmp_path, mail(7))
+        saved = (tmp_path / "queue" / "incoming" / name).read_bytes()
+        intake(tmp_path).take()
+        kept = tmp_path / "queue" / "incoming" / name
+        kept.write_bytes(saved)  # as if the runner died before removing it
+        kept.chmod(0o600)
+        config = tmp_path / "config.toml"
+        settings = load_or_default(config).settings
+        # a runner that has not taken in yet (another's intake holds the file): no send, since
+        # sent-and-removed then taken in again would be a second delivery
+        box = open_outbox(settings, config)
+        runner = Runner(settings, config, box, SystemClock())
+        runner.drain()
+        runner.close()
+        assert server.messages == [] and list(metas(tmp_path)) == [name]
+        for _ in range(2):
+            run_queue(settings, config)
+        got = [m.data for m in server.messages]
+        assert len(got) == 1 and b"Subject: job 7" in got[0] and got[0].rstrip().endswith(b"body 7")
+        assert incoming(tmp_path) == [] and metas(tmp_path) == {}
