@@ -1,5 +1,6 @@
 """Every step of every service path as an SVG snapshot at 60x20 and 80x24 (NO_COLOR, as the
-conftest sets): Exchange Online, SMTP, Exchange Server, each from Welcome to Saved.
+conftest sets): Exchange Online (a device code, or app-only with a certificate), SMTP, Exchange
+Server, each from Welcome to Saved.
 
 One app run per path and size: the steps are pushed one after another on the same app, each
 with the state the steps before it left (a signed-in account, a test message that went
@@ -43,6 +44,16 @@ SIZES = [(60, 20), (80, 24)]
 def exchange_online(state: WizardState) -> None:
     state.draft = state.draft.with_section(
         "exchange_online", tenant=TENANT, client_id=CLIENT, account=ACCOUNT.username
+    )
+
+
+def exchange_online_app_only(state: WizardState) -> None:
+    exchange_online(state)
+    state.draft = state.draft.with_section(
+        "exchange_online",
+        auth="certificate",
+        certificate="/nonexistent/alloy-tui/app.pem",  # not made yet: the step offers ^G
+        mailbox=ACCOUNT.username,
     )
 
 
@@ -100,6 +111,10 @@ PATHS: dict[str, tuple[Callable[[WizardState], None], dict[str, Callable[[Any], 
         exchange_online,
         {"signin": code_shown, "test": sent("graph", ACCOUNT.username, ACCOUNT.username)},
     ),
+    "exchange_online_app_only": (
+        exchange_online_app_only,
+        {"test": sent("graph", ACCOUNT.username, ACCOUNT.username)},
+    ),
     "smtp": (
         smtp,
         {
@@ -120,7 +135,7 @@ PATHS: dict[str, tuple[Callable[[WizardState], None], dict[str, Callable[[Any], 
 def make(step: flow.Step, state: WizardState) -> Any:
     """The step's screen as the flow makes it (the sign-in step waits for a code we give it;
     the local mail step looks at a fixed sendmail link and script)."""
-    if step.key == "signin":
+    if step.key == "signin" and state.draft.exchange_online.auth != "certificate":
         return SignInScreen(state, autostart=False)
     if step.key == "local_mail":
         return LocalMailScreen(state, link=SENDMAIL_LINK, script=SENDMAIL_SCRIPT)
@@ -138,7 +153,7 @@ async def walk(app: PathApp, pilot: Any, path: str) -> dict[str, str]:
     await pilot.pause()
     state = app.state
     prepare(state)
-    if path == "exchange_online":
+    if path.startswith("exchange_online"):
         state.account = ACCOUNT
     shots: dict[str, str] = {}
     for step in flow.steps_for(state):
