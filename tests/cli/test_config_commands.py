@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from alloy_tui.cli import cli
 from alloy_tui.core.config.settings import Settings, to_mapping
+from tests.helpers.app_only import pem_with_validity
 
 GOOD = """\
 # ops team
@@ -198,33 +199,9 @@ def test_validate_checks_the_certificate_file(tmp_path: Path) -> None:
 def test_validate_refuses_an_expired_certificate(tmp_path: Path) -> None:
     import datetime as dt
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "old")])
     now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=10))
-        .not_valid_after(now - dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
     pem = tmp_path / "old.pem"
-    pem.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        + cert.public_bytes(serialization.Encoding.PEM)
-    )
+    pem.write_bytes(pem_with_validity(now - dt.timedelta(days=10), now - dt.timedelta(days=1)))
     pem.chmod(0o600)
     p = cert_config(pem)
     code, out, err = run("config", "validate")

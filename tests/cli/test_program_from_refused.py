@@ -24,7 +24,7 @@ from alloy_tui.sandbox.store import DeliveredMessage
 from tests.helpers import cli
 from tests.helpers.cli import run
 from tests.helpers.m365 import ACCOUNT
-from tests.helpers.smtp_server import Handler, SmtpServer
+from tests.helpers.smtp_server import Handler, SmtpServer, relay_config
 
 NOT_GRANTED = "ceo@contoso.example"  # a mailbox in the sandbox that granted the account nothing
 
@@ -120,25 +120,8 @@ def test_smtp_5_7_60_is_rewritten_and_delivered(tmp_path: Path) -> None:
     server.handler = SendAsHandler()
     server.controller.handler = server.handler
     with server:
-        cfg = tmp_path / "config.toml"
-        cfg.write_text(
-            f"""service = "smtp"
-[smtp]
-host = "127.0.0.1"
-port = {server.port}
-security = "none"
-username = "alerts@contoso.test"
-password_env = "ALLOY_TEST_SMTP_PASSWORD"
-[message]
-default_from = "noc@contoso.test"
-[alert_log]
-path = "{tmp_path / "alert_log.jsonl"}"
-[queue]
-path = "{tmp_path / "queue"}"
-[sendmail]
-admin = "ops@contoso.test"
-"""
-        )
+        smtp = 'username = "alerts@contoso.test"\npassword_env = "ALLOY_TEST_SMTP_PASSWORD"\n'
+        cfg = relay_config(tmp_path, server.port, smtp)
         os.environ["ALLOY_TEST_SMTP_PASSWORD"] = "pw"
         try:
             raw = b"From: root (Cron Daemon)\nTo: root\nSubject: smtp send as\n\nok\n"

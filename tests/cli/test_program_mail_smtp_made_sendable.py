@@ -12,32 +12,13 @@ from functools import partial
 from pathlib import Path
 
 from tests.helpers.cli import run as cli_run
-from tests.helpers.smtp_server import Received, SmtpServer
+from tests.helpers.smtp_server import Received, SmtpServer, relay_config
 
 BODY = b"rsync: start\n\x00 NUL from a broken file name\rprogress 10%\rprogress 100%\r\ndone\n"
 
 
 def configure(tmp_path: Path, server: SmtpServer) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f"""service = "smtp"
-[smtp]
-host = "127.0.0.1"
-port = {server.port}
-security = "none"
-[message]
-default_from = "noc@contoso.test"
-[network]
-timeout = 5
-[alert_log]
-path = "{tmp_path / "alert_log.jsonl"}"
-[queue]
-path = "{tmp_path / "queue"}"
-[sendmail]
-admin = "ops@contoso.test"
-"""
-    )
-    return path
+    return relay_config(tmp_path, server.port, network="timeout = 5\n")
 
 
 run = partial(cli_run, decode=False)

@@ -247,3 +247,27 @@ def write_smtp_config(tmp_path: Path, port: int, queue: str = "") -> Path:
         f'[alert_log]\npath = "{tmp_path / "alert_log.jsonl"}"\n'
     )
     return cfg
+
+
+def relay_config(tmp_path: Path, port: int, smtp: str = "", *, network: str = "") -> Path:
+    """<tmp_path>/config.toml: the SMTP relay on 127.0.0.1:`port` without TLS (`smtp`: more
+    [smtp] lines, `network`: [network] lines), from noc@contoso.test, failure notices to
+    ops@contoso.test, the alert log and the outbox in `tmp_path`."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f"""service = "smtp"
+[smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+{smtp}[message]
+default_from = "noc@contoso.test"
+{"[network]" + chr(10) + network if network else ""}[alert_log]
+path = "{tmp_path / "alert_log.jsonl"}"
+[queue]
+path = "{tmp_path / "queue"}"
+[sendmail]
+admin = "ops@contoso.test"
+"""
+    )
+    return path
