@@ -11,6 +11,7 @@ from typing import Any
 from textual.widgets import Input, Static
 
 from alloy_tui.ui.app import AlloyApp
+from alloy_tui.ui.wizard import flow
 from alloy_tui.ui.wizard.api_step import ApiScreen
 from alloy_tui.ui.wizard.delegation_step import DelegationScreen
 from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen
@@ -41,6 +42,29 @@ def set_input(app: Any, selector: str, value: str) -> None:
 
 def on(app: Any, cls: type) -> bool:
     return isinstance(app.screen, cls)
+
+
+class OneStep(AlloyApp):
+    """One step on its own, after the config is read and `prepare` changed the draft; keeps
+    what the step dismissed with in `results`."""
+
+    def __init__(
+        self,
+        path: Path,
+        key: str,
+        make: Callable[[Any], Any],
+        prepare: Callable[[Any], None] = lambda s: None,
+    ) -> None:
+        super().__init__(path, start_flow=False)
+        self.key, self.make, self.prepare = key, make, prepare
+        self.results: list[Any] = []
+
+    def load_config(self) -> None:
+        super().load_config()
+        self.prepare(self.state)
+        screen = self.make(self.state)
+        screen.progress = flow.progress_for(flow.steps_for(self.state), self.key, self.state)
+        self.push_screen(screen, callback=self.results.append)
 
 
 def endpoints_toml(sb: Any, folder: Path, *, ids: bool = True, api: str = "graph") -> str:
