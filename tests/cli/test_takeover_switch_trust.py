@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -32,8 +31,9 @@ def test_a_forged_record_does_not_move_files_anywhere(tmp_path: Path) -> None:
         json.dumps(
             {
                 "program": "/usr/bin/alloy-tui",
-                "links": [{"path": "/etc/profile.d/evil.sh", "backup": "/secret-stash",
-                           "target": "/x"}],  # fmt: skip
+                "links": [
+                    {"path": "/etc/profile.d/evil.sh", "backup": "/secret-stash", "target": "/x"}
+                ],  # fmt: skip
                 "services": [],
             }
         )

@@ -74,11 +74,7 @@ def _load(root: Root) -> dict[str, Any]:
         raise SwitchError(f"{RECORD} cannot be read ({e.strerror}); nothing was changed") from None
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
-        if (
-            not stat.S_ISREG(st.st_mode)
-            or st.st_uid not in (0, os.geteuid())
-            or st.st_mode & 0o022
-        ):
+        if not stat.S_ISREG(st.st_mode) or st.st_uid not in (0, os.geteuid()) or st.st_mode & 0o022:
             raise SwitchError(f"{RECORD} is not this user's own file: not trusted; nothing changed")
         raw = f.read(1 << 20)
     try:
@@ -88,9 +84,11 @@ def _load(root: Root) -> dict[str, Any]:
     if not isinstance(data, dict):
         return {}
     for link in data.get("links", []):  # only what switch writes: never a path it was handed
-        if not isinstance(link, dict) or link.get("path") not in LINKS or link.get(
-            "backup", ""
-        ) not in ("", f"{link.get('path')}{BACKUP_SUFFIX}"):
+        if (
+            not isinstance(link, dict)
+            or link.get("path") not in LINKS
+            or link.get("backup", "") not in ("", f"{link.get('path')}{BACKUP_SUFFIX}")
+        ):
             raise SwitchError(f"{RECORD} lists a change switch never makes: not trusted")
     return data
 
