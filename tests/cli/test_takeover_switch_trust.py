@@ -96,3 +96,16 @@ def test_switch_refuses_a_program_other_users_cannot_run(tmp_path: Path) -> None
     assert "other users can't enter" in switching.not_for_everyone(str(program))
     assert "cannot be run" in switching.not_for_everyone(str(tmp_path / "missing"))
     assert switching.not_for_everyone("/bin/sh") == ""
+
+
+def test_rollback_under_root_does_not_use_a_record_outside_the_tree(tmp_path: Path) -> None:
+    root = with_mta(tmp_path)
+    host_backups = tmp_path / "host-var-backups"
+    host_backups.mkdir()
+    record = host_backups / Path(relays.RECORD).name
+    record.write_text('{"program": "/usr/bin/alloy-tui", "links": [], "services": []}\n')
+    (root / "var").mkdir(exist_ok=True)
+    os.symlink(str(host_backups), root / "var/backups")
+    r = run(config_path(), "takeover", "--rollback", "--root", str(root))
+    assert r.returncode == 1 and "leads out of" in r.stderr, r.stdout + r.stderr
+    assert record.exists()  # the host's record is not removed through the tree's link

@@ -66,6 +66,7 @@ def _inside(root: Root, real: Path, shown: str) -> None:
 
 def _load(root: Root) -> dict[str, Any]:
     path = root.real(RECORD)
+    _inside(root, path, RECORD)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
