@@ -109,3 +109,19 @@ def test_rollback_under_root_does_not_use_a_record_outside_the_tree(tmp_path: Pa
     r = run(config_path(), "takeover", "--rollback", "--root", str(root))
     assert r.returncode == 1 and "leads out of" in r.stderr, r.stdout + r.stderr
     assert record.exists()  # the host's record is not removed through the tree's link
+
+
+def test_a_rollback_cut_short_is_finished_by_the_next_one(tmp_path: Path) -> None:
+    """A rollback killed after putting sendmail back, before it rewrote the record: run again,
+    it finishes (sendmail is not 'changed since' forever) and removes the record."""
+    root = with_mta(tmp_path)
+    assert run(config_path(), "takeover", "--switch", "--root", str(root)).returncode == 0
+    sendmail = root / "usr/sbin/sendmail"
+    os.unlink(sendmail)  # what the cut-short rollback did for the first link
+    os.rename(root / "usr/sbin/sendmail.before-alloy-tui", sendmail)
+    r = run(config_path(), "takeover", "--rollback", "--root", str(root))
+    assert r.returncode == 0, r.stderr
+    assert "changed since" not in r.stdout, r.stdout
+    assert os.readlink(sendmail) == "/etc/alternatives/mta"
+    assert (root / "usr/bin/mailq").read_text() == "postfix's mailq\n"
+    assert not (root / relays.RECORD.lstrip("/")).exists()

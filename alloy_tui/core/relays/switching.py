@@ -231,6 +231,9 @@ def _restore(root: Root, link: dict[str, str], say: Say) -> bool:
         _inside(root, real, path)
         if os.path.islink(real) and os.readlink(real) == target:
             os.unlink(real)
+        elif os.path.lexists(real) and backup and not os.path.lexists(root.real(backup)):
+            say(f"{path} is already back as it was: skipped")  # a rollback cut short before
+            return True
         elif os.path.lexists(real):
             say(f"{path} was changed since the switch (not alloy-tui's link): left alone")
             return False
