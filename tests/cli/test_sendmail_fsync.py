@@ -124,3 +124,45 @@ def test_a_failed_fsync_of_a_new_folders_parent_is_75(tmp_path: Path) -> None:
     assert r.returncode == 75, r.stderr
     assert b"I/O error" in r.stderr and r.stderr.count(b"\n") == 1
     assert queued(failing) == []
+
+
+def test_a_failed_fsync_of_the_outbox_when_making_incoming_is_75(tmp_path: Path) -> None:
+    """An outbox made before hand-offs existed (no incoming/ yet): the hand-off makes the folder
+    and fsyncs the outbox; an EIO there is one line and 75, never a traceback."""
+    for folder in (tmp_path / "plain", tmp_path / "failing"):
+        write_config(folder)
+        Outbox(folder / "queue").ensure()
+    plain, failing = tmp_path / "plain", tmp_path / "failing"
+    r = traced(plain, plain / "trace")
+    assert r.returncode == 0, r.stderr
+    n = nth_fsync_of(plain / "trace", plain / "queue")
+    r = traced(failing, failing / "trace", "-e", f"inject=fsync:error=EIO:when={n}")
+    injected = [p for p, result in fsyncs(failing / "trace") if "INJECTED" in result]
+    assert injected == [str(failing / "queue")]
+    assert b"Traceback" not in r.stderr
+    assert r.returncode == 75, r.stderr
+    assert b"I/O error" in r.stderr and r.stderr.count(b"\n") == 1
+    assert incoming_files(failing) == []
+
+
+def test_no_room_to_make_incoming_is_75_and_says_so(tmp_path: Path) -> None:
+    """An outbox without incoming/ yet on a disk with no inode left: 75 (temporary, the disk
+    is full), one line that says so; not 73 'can't be used'."""
+    from tests.helpers.tmpfs import small_tmpfs
+
+    mount = tmp_path / "mnt"
+    with small_tmpfs(mount, "1m", mode="0755,nr_inodes=16"):
+        config = write_config(tmp_path)
+        config.write_text(config.read_text().replace(str(tmp_path / "queue"), str(mount / "q")))
+        Outbox(mount / "q").ensure()
+        n = 0
+        while True:  # every inode taken
+            try:
+                (mount / f"f{n}").write_bytes(b"")
+            except OSError:
+                break
+            n += 1
+        r = sendmail(tmp_path, "-t")
+        assert b"Traceback" not in r.stderr
+        assert r.returncode == 75, r.stderr
+        assert r.stderr.count(b"\n") == 1 and b"Nothing was queued" in r.stderr, r.stderr

@@ -165,3 +165,23 @@ def test_an_outbox_file_this_user_cannot_read_is_critical(tmp_path: Path) -> Non
     assert r.returncode == 2, (out, r.stderr.decode())
     assert "1 outbox file(s) cannot be read by this user" in out
     assert hidden in out
+
+
+def test_sendmail_hand_offs_waiting_in_incoming_warn_then_are_critical(tmp_path: Path) -> None:
+    """A hand-off no runner took (none started, or held): `status --check` never says OK."""
+    cfg = write_config(tmp_path, free_port())
+    inc = tmp_path / "queue" / "incoming"
+    inc.mkdir(parents=True, mode=0o700)
+    (inc / ".20200101T000000-00000000.tmp").write_bytes(b"being written")  # not waiting yet
+    waiting = inc / "20200101T000000-00000001"
+    waiting.write_bytes(b"alloy-handoff 1 {}\n")
+    code, out = check(cfg)
+    assert code == 0, out  # just handed off: the runner is on its way
+    old = time.time() - 10 * 60
+    os.utime(waiting, (old, old))
+    code, out = check(cfg)
+    assert code == 1 and "1 sendmail hand-off(s) wait in" in out, out
+    older = time.time() - 40 * 60
+    os.utime(waiting, (older, older))
+    code, out = check(cfg)
+    assert code == 2 and "1 sendmail hand-off(s) wait in" in out, out

@@ -34,7 +34,7 @@ def test_switch_then_rollback_in_a_tree(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "postfix.service: skipped (--root is a tree, not a running system)" in out
-    record = json.loads((root / "var/lib/alloy-tui/takeover-switch.json").read_text())
+    record = json.loads((root / "var/backups/alloy-tui-takeover-switch.json").read_text())
     program = record["program"]
     assert os.readlink(root / "usr/sbin/sendmail") == program
     assert os.readlink(root / "usr/bin/mailq") == program
@@ -64,7 +64,7 @@ def test_switch_then_rollback_in_a_tree(tmp_path: Path) -> None:
     assert not os.path.lexists(root / "usr/bin/newaliases")
     assert not os.path.lexists(root / "usr/sbin/sendmail.before-alloy-tui")
     assert "/usr/bin/newaliases removed (there was none before the switch)" in back.stdout
-    assert not (root / "var/lib/alloy-tui/takeover-switch.json").exists()
+    assert not (root / "var/backups/alloy-tui-takeover-switch.json").exists()
 
     twice = run(config_path(), "takeover", "--rollback", "--root", str(root))
     assert twice.returncode == 0 and "nothing to roll back" in twice.stdout
@@ -76,7 +76,7 @@ def test_dry_run_switch_changes_nothing(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "What --switch will do (not now: --dry-run):" in r.stdout
     assert os.readlink(root / "usr/sbin/sendmail") == "/etc/alternatives/mta"
-    assert not (root / "var/lib/alloy-tui").exists()
+    assert not (root / "var/backups").exists()
     r = run(config_path(), "takeover", "--rollback", "--dry-run", "--root", str(root))
     assert r.returncode == 0 and "nothing to roll back" in r.stdout
 
@@ -93,7 +93,7 @@ def test_rollback_leaves_a_link_someone_changed_since(tmp_path: Path) -> None:
     )
     assert (root / "usr/bin/mailq").read_text() == "someone else's mailq\n"
     assert os.readlink(root / "usr/sbin/sendmail") == "/etc/alternatives/mta"
-    record = json.loads((root / "var/lib/alloy-tui/takeover-switch.json").read_text())
+    record = json.loads((root / "var/backups/alloy-tui-takeover-switch.json").read_text())
     assert [link["path"] for link in record["links"]] == ["/usr/bin/mailq"]
 
 

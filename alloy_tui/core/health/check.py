@@ -106,6 +106,7 @@ def run_check(config_path: Path, *, now: float | None = None, alert: bool = True
     _check_outbox(result, settings, facts)
     _check_delivery(result, settings, config_path, seen, facts, now)
     _check_maildrop_ledger(result, box)
+    _check_handoffs_waiting(result, box, now)
     from alloy_tui.core.health.places import alert_log_problem, check_problems
 
     for said in check_problems(settings, config_path):  # the state folder, the maildrop...
@@ -252,6 +253,23 @@ def _check_maildrop_waiting(
             level,
             f"{seen.files} file(s) wait in the maildrop {seen.folder}, the oldest for {_age(age)} "
             "(is `alloy-tui queue run --daemon` running as the config's owner?)",
+        )
+
+
+def _check_handoffs_waiting(result: CheckResult, box: Path, now: float) -> None:
+    """sendmail's hand-offs (<outbox>/incoming/) no runner has taken: as the maildrop's."""
+    from alloy_tui.core.health import delivery as d
+    from alloy_tui.core.maildrop import waiting_files
+
+    seen = waiting_files(box / "incoming", now)
+    age = seen.oldest_s
+    if seen.files and age is not None and age > d.MAILDROP_WARNING_S:
+        level = CRITICAL if age > d.MAILDROP_CRITICAL_S else WARNING
+        result.add(
+            level,
+            f"{seen.files} sendmail hand-off(s) wait in {seen.folder}, the oldest for "
+            f"{_age(age)} (is a runner failing to start, or the mail held? "
+            "`alloy-tui queue run` takes them)",
         )
 
 

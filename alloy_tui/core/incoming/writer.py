@@ -118,7 +118,7 @@ def open_checked_outbox(outbox: str) -> int:
     return fd
 
 
-def _incoming(root: int) -> int:
+def _incoming(root: int, outbox: str) -> int:
     try:
         fd = os.open(INCOMING, _DIR, dir_fd=root)
     except FileNotFoundError:
@@ -126,9 +126,12 @@ def _incoming(root: int) -> int:
             os.mkdir(INCOMING, 0o700, dir_fd=root)
         except FileExistsError:
             pass
-        except OSError:
-            raise SlowPath() from None
-        os.fsync(root)  # the new folder's name is durable before anything is put in it
+        except OSError as e:  # a full disk (75), a read-only one (73): said as such
+            raise _error(outbox, "make its incoming folder", e) from None
+        try:  # the new folder's name is durable before anything is put in it
+            os.fsync(root)
+        except OSError as e:
+            raise _error(outbox, "make its incoming folder durable", e) from None
         try:
             fd = os.open(INCOMING, _DIR, dir_fd=root)
         except OSError:
@@ -167,7 +170,7 @@ def write_incoming(
     """Steps 2-4 of the module docstring in the checked outbox `root`; returns the name once
     durable. `commit(step)` runs the step that makes it visible (the caller blocks signals
     around it). IncomingError (nothing left behind) or SlowPath."""
-    ifd = _incoming(root)
+    ifd = _incoming(root, outbox)
     try:
         name = new_name(time.time())
         tmp = f".{name}.tmp"

@@ -101,6 +101,7 @@ class IncomingIntake:
         self.box = box
         self.passed_over: set[str] = set()  # unreadable and could not be moved aside
         self.said: dict[str, str] = {}  # held files: said once while they stay so
+        self.unreached: set[str] = set()  # after a held file: this pass stopped before them
 
     def fresh(self) -> bool:
         """Whether incoming/ holds a file this intake has not passed over or held (a runner
@@ -110,7 +111,10 @@ class IncomingIntake:
         except OSError:
             return False
         return any(
-            not n.startswith(".") and n not in self.passed_over and n not in self.said
+            not n.startswith(".")
+            and n not in self.passed_over
+            and n not in self.said
+            and n not in self.unreached
             for n in names
         )
 
@@ -145,7 +149,8 @@ class IncomingIntake:
     def _take_all(self, names: list[str]) -> int:
         done = 0
         self.said = {n: r for n, r in self.said.items() if n in names}
-        for name in names:
+        self.unreached = set()
+        for i, name in enumerate(names):
             if name.startswith(".") or name in self.passed_over:
                 continue
             try:
@@ -154,6 +159,7 @@ class IncomingIntake:
                 self.set_aside(name, f"it could not be handled ({type(e).__name__}: {e})")
                 go = True
             if go is None:
+                self.unreached = set(names[i + 1 :])  # not fresh: a runner ending its run
                 return done  # the outbox (or the config) can't take mail now: the rest waits
             done += go
         return done

@@ -45,8 +45,12 @@ class Root:
         """The text of a file, or None when it does not exist."""
         real = self.real(system_path)
         try:
-            with open(real, "rb") as f:
+            # O_NONBLOCK: a FIFO a user planted (~/.msmtprc, a site's .env) must not hang root
+            fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+            with open(fd, "rb") as f:
                 st = os.fstat(f.fileno())
+                if stat.S_ISDIR(st.st_mode):
+                    raise IsADirectoryError
                 if not stat.S_ISREG(st.st_mode):
                     raise RelayReadError(system_path, 0, "is not a regular file")
                 data = f.read(MAX_BYTES + 1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,9 @@ from typing import Any
 from alloy_tui.core.fs import atomic_write
 from alloy_tui.core.relays.files import Root
 
-RECORD = "/var/lib/alloy-tui/takeover-switch.json"
+#: Root's own folder, not /var/lib/alloy-tui: that is the service user's (setup-system --user), and
+#: a record it could write would have root rename any file anywhere on --rollback.
+RECORD = "/var/backups/alloy-tui-takeover-switch.json"
 LINKS = ("/usr/sbin/sendmail", "/usr/bin/mailq", "/usr/bin/newaliases")
 BACKUP_SUFFIX = ".before-alloy-tui"
 
@@ -53,18 +56,46 @@ def planned(root: Root, unit: str, target: str) -> list[str]:
     return out
 
 
+def _inside(root: Root, real: Path, shown: str) -> None:
+    """Under --root, a write whose folder a symlink takes out of the tree is refused."""
+    if root.is_system:
+        return
+    if not real.parent.resolve().is_relative_to(root.path.resolve()):
+        raise SwitchError(f"{shown}: a symlink leads out of {root.path}; nothing done there")
+
+
 def _load(root: Root) -> dict[str, Any]:
+    path = root.real(RECORD)
     try:
-        data = json.loads(root.real(RECORD).read_text())
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as e:
+    except OSError as e:
+        raise SwitchError(f"{RECORD} cannot be read ({e.strerror}); nothing was changed") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_uid not in (0, os.geteuid()) or st.st_mode & 0o022:
+            raise SwitchError(f"{RECORD} is not this user's own file: not trusted; nothing changed")
+        raw = f.read(1 << 20)
+    try:
+        data = json.loads(raw)
+    except ValueError as e:
         raise SwitchError(f"{RECORD} cannot be read ({e}); nothing was changed") from None
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    for link in data.get("links", []):  # only what switch writes: never a path it was handed
+        if (
+            not isinstance(link, dict)
+            or link.get("path") not in LINKS
+            or link.get("backup", "") not in ("", f"{link.get('path')}{BACKUP_SUFFIX}")
+        ):
+            raise SwitchError(f"{RECORD} lists a change switch never makes: not trusted")
+    return data
 
 
 def _save(root: Root, record: dict[str, Any]) -> None:
     path = root.real(RECORD)
+    _inside(root, path, RECORD)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, (json.dumps(record, indent=2) + "\n").encode())
 
@@ -90,7 +121,9 @@ def switch(root: Root, unit: str, target: str, say: Say) -> bool:
             continue
         backup = ""
         try:
+            _inside(root, real, path)
             real.parent.mkdir(parents=True, exist_ok=True)
+            _inside(root, real, path)
             if os.path.lexists(real):
                 backup = path + BACKUP_SUFFIX
                 if os.path.lexists(root.real(backup)):
@@ -167,6 +200,7 @@ def _restore(root: Root, link: dict[str, str], say: Say) -> bool:
     path, backup, target = link["path"], link.get("backup", ""), link["target"]
     real = root.real(path)
     try:
+        _inside(root, real, path)
         if os.path.islink(real) and os.readlink(real) == target:
             os.unlink(real)
         elif os.path.lexists(real):

@@ -31,6 +31,9 @@ LIST_ITEM = re.compile(r"^(?: *(?:[•*-]|\d+[.)]) +| +(?:\S.{0,15}? {2,}(?=\S))
 MARKED = re.compile(r"^ *(?:[✓⚠✗] )?")
 #: "    command        what it does" rows: the description's column.
 COMMAND_ROW = re.compile(r"^ +(?:\S.*? {2,}(?=\S))?")
+#: The sandbox guide's indented facts ("    not granted by: a, b, c"): wrapped lines start
+#: under the second word, deeper than the fact itself, so they never read as a new one.
+GUIDE_FACT = re.compile(r"^ +\S+ +")
 #: A value that has no room beside its label goes under it, this much further in.
 UNDER = 4
 #: Leave room for at least this many cells of text after an indent.

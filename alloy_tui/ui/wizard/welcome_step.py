@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from alloy_tui.ui.widgets.hanging import LABELLED_ROW, LIST_ITEM, HangingStatic
+from alloy_tui.ui.widgets.hanging import GUIDE_FACT, LABELLED_ROW, LIST_ITEM, HangingStatic
 from alloy_tui.ui.wizard import takeover_offer
 from alloy_tui.ui.wizard.base import Step, WizardScreen
 from alloy_tui.ui.wizard.state import WizardState
@@ -133,8 +133,10 @@ The same settings can be read and checked without this wizard:
             markup=False,
         )
         for line in guide_lines(sb, messages_command(sb)):
-            detail = line.startswith(" ")  # its own widget, so a wrapped line keeps the indent
-            yield Static(line.strip(), classes="guide-detail" if detail else "", markup=False)
+            if line.startswith(" "):  # a fact: its wrapped lines hang deeper than it starts
+                yield HangingStatic("    " + line.strip(), GUIDE_FACT)
+            else:
+                yield Static(line, markup=False)
 
     def collect(self) -> Started | None:
         if self.state.load_error:

@@ -222,3 +222,28 @@ def test_a_message_queued_before_a_kill_is_delivered_once(tmp_path: Path) -> Non
         got = [m.data for m in server.messages]
         assert len(got) == 1 and b"Subject: job 7" in got[0] and got[0].rstrip().endswith(b"body 7")
         assert incoming(tmp_path) == [] and metas(tmp_path) == {}
+
+
+def test_held_hand_offs_never_keep_a_runner_spinning(tmp_path: Path) -> None:
+    """Two hand-offs the settings can't take yet (no account: 78, held): `queue run` says so and
+    ends; it does not loop on the second file the first one's hold kept it from looking at."""
+    service = (
+        'service = "exchange-online"\n[exchange_online]\n'
+        'tenant = "contoso.onmicrosoft.com"\n'
+        'client_id = "11111111-2222-3333-4444-555555555555"\n'
+        'login_endpoint = "https://127.0.0.1:9"\ngraph_endpoint = "https://127.0.0.1:9"\n'
+    )
+    write_config(tmp_path, service=service)
+    names = [hand_off(tmp_path, mail(1)), hand_off(tmp_path, mail(2))]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "alloy_tui", "--config", str(tmp_path / "config.toml")]
+        + ["queue", "run"],
+        capture_output=True,
+        timeout=60,
+        env=env,
+    )
+    assert b"Traceback" not in done.stderr
+    assert incoming(tmp_path) == sorted(names)  # still waiting, nothing lost
+    held = [e for e in log_events(tmp_path) if e["event"] == "mail.held"]
+    assert len(held) == 1

@@ -30,9 +30,9 @@ async def test_sandbox_welcome_is_a_first_run_with_what_every_path_needs() -> No
         "STARTTLS",
     ):
         assert needed in text, needed
-    granted = next(line for line in text.splitlines() if line.startswith("granted"))
+    granted = next(line for line in text.splitlines() if line.strip().startswith("granted"))
     assert "helpdesk@contoso.example" in granted
-    refused = next(line for line in text.splitlines() if line.startswith("not granted"))
+    refused = next(line for line in text.splitlines() if line.strip().startswith("not granted"))
     assert "ops@contoso.example" in refused
 
 

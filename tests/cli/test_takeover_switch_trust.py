@@ -1,0 +1,83 @@
+"""What `--switch`/`--rollback` trust (review of issue 26): the record root acts on must be root's
+own file in a root-owned folder (not the service user's /var/lib/alloy-tui, where a forged record
+would have root rename any file anywhere), only the three links it knows, and under --root no
+write may follow a symlink out of the tree."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from alloy_tui.core import relays
+from tests.cli.test_takeover_switch import config_path, with_mta
+from tests.helpers.cli import run
+
+
+def test_the_record_is_not_in_the_service_users_state_folder() -> None:
+    # setup-system --user alloy-tui makes /var/lib/alloy-tui the service user's (0700).
+    assert not relays.RECORD.startswith("/var/lib/alloy-tui/")
+
+
+def test_a_forged_record_does_not_move_files_anywhere(tmp_path: Path) -> None:
+    root = with_mta(tmp_path)
+    (root / "secret-stash").write_text("planted\n")
+    (root / "etc/profile.d").mkdir(parents=True, exist_ok=True)
+    record = root / relays.RECORD.lstrip("/")
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(
+        json.dumps(
+            {
+                "program": "/usr/bin/alloy-tui",
+                "links": [
+                    {"path": "/etc/profile.d/evil.sh", "backup": "/secret-stash", "target": "/x"}
+                ],  # fmt: skip
+                "services": [],
+            }
+        )
+    )
+    r = run(config_path(), "takeover", "--rollback", "--root", str(root))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert not (root / "etc/profile.d/evil.sh").exists()
+    assert (root / "secret-stash").read_text() == "planted\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown needs root")
+def test_a_record_another_user_owns_is_not_trusted(tmp_path: Path) -> None:
+    root = with_mta(tmp_path)
+    assert run(config_path(), "takeover", "--switch", "--root", str(root)).returncode == 0
+    record = root / relays.RECORD.lstrip("/")
+    os.chown(record, 65534, 65534)
+    r = run(config_path(), "takeover", "--rollback", "--root", str(root))
+    assert r.returncode == 1
+    assert "not trusted" in r.stderr
+    assert os.readlink(root / "usr/sbin/sendmail") != "/etc/alternatives/mta"  # left as it was
+
+
+def test_switch_under_root_does_not_follow_a_symlink_out_of_the_tree(tmp_path: Path) -> None:
+    root = with_mta(tmp_path)
+    outside = tmp_path / "host-usr-bin"
+    outside.mkdir()
+    (outside / "mailq").write_text("the host's mailq\n")
+    for name in os.listdir(root / "usr/bin"):
+        os.unlink(root / "usr/bin" / name)
+    (root / "usr/bin").rmdir()
+    os.symlink(str(outside), root / "usr/bin")  # an absolute link, as images have them
+    r = run(config_path(), "takeover", "--switch", "--root", str(root))
+    assert r.returncode == 1, r.stdout
+    assert "leads out of" in r.stderr
+    assert sorted(os.listdir(outside)) == ["mailq"]
+    assert (outside / "mailq").read_text() == "the host's mailq\n"
+
+
+def test_audit_does_not_hang_on_a_fifo_a_user_planted(tmp_path: Path) -> None:
+    root = tmp_path / "host"
+    (root / "home/bob").mkdir(parents=True)
+    os.mkfifo(root / "home/bob/.msmtprc")
+    (root / "var/www/site").mkdir(parents=True)
+    os.mkfifo(root / "var/www/site/.env")
+    r = run(config_path(), "audit", "--root", str(root), timeout=30)
+    assert r.returncode in (0, 1, 2), r.stderr
+    assert "is not a regular file" in r.stdout + r.stderr
