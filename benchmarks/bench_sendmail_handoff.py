@@ -127,6 +127,20 @@ def maildrop_variants(label: str, venv: Path, work: Path, msg: bytes) -> list[Va
     return out
 
 
+def all_variants(
+    venvs: list[tuple[str, Path]], work: Path, msg: bytes, floor: Variant, maildrop: bool
+) -> list[Variant]:
+    out = []
+    if maildrop:
+        work.chmod(0o711)
+        out.append(Variant("python -c pass (nobody)", [*NOBODY, *floor.argv], b"", {}))
+    for label, venv in venvs:
+        out += venv_variants(label, venv, work, msg)
+        if maildrop:
+            out += maildrop_variants(label, venv, work, msg)
+    return out
+
+
 def clear_maildrops(work: Path) -> None:
     for drop in work.glob("*/maildrop"):
         for f in drop.iterdir():
@@ -231,14 +245,7 @@ def main() -> None:
             "python -c pass", [first_python, "-c", "pass"], b"", {"PATH": "/usr/bin:/bin"}
         )
         bare = Variant("python -I -S -c pass", [first_python, "-I", "-S", "-c", "pass"], b"", {})
-        variants = [floor, bare]
-        if args.maildrop:
-            work.chmod(0o711)
-            variants.append(Variant("python -c pass (nobody)", [*NOBODY, *floor.argv], b"", {}))
-        for label, venv in venvs:
-            variants += venv_variants(label, venv, work, msg)
-            if args.maildrop:
-                variants += maildrop_variants(label, venv, work, msg)
+        variants = [floor, bare, *all_variants(venvs, work, msg, floor, args.maildrop)]
         pf_root = Path(args.postfix_root)
         pf = postfix_variant(pf_root, msg)
         pf_before = postfix_files(pf_root)
