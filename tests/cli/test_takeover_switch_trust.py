@@ -81,3 +81,18 @@ def test_audit_does_not_hang_on_a_fifo_a_user_planted(tmp_path: Path) -> None:
     r = run(config_path(), "audit", "--root", str(root), timeout=30)
     assert r.returncode in (0, 1, 2), r.stderr
     assert "is not a regular file" in r.stdout + r.stderr
+
+
+def test_switch_refuses_a_program_other_users_cannot_run(tmp_path: Path) -> None:
+    """sendmail pointed at a pipx install under /root (0700) would fail for cron's www-data."""
+    from alloy_tui.core.relays import switching
+
+    home = tmp_path / "root-home"
+    (home / ".local/bin").mkdir(parents=True)
+    program = home / ".local/bin/alloy-tui"
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    home.chmod(0o700)
+    assert "other users can't enter" in switching.not_for_everyone(str(program))
+    assert "cannot be run" in switching.not_for_everyone(str(tmp_path / "missing"))
+    assert switching.not_for_everyone("/bin/sh") == ""
