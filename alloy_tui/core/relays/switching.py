@@ -141,13 +141,17 @@ def not_for_everyone(target: str) -> str:
         folder = os.path.dirname(folder)
 
 
-def switch(root: Root, unit: str, target: str, say: Say) -> bool:
-    """Do the switch; returns whether anything changed. Raises SwitchError on a failed step."""
+def _check_program(root: Root, target: str) -> None:
     if root.is_system and (why := not_for_everyone(target)):
         raise SwitchError(
             f"{why}: sendmail would fail for them; install alloy-tui where every user can run "
             "it (the .deb, README 'Install on a server'); nothing was changed"
         )
+
+
+def switch(root: Root, unit: str, target: str, say: Say) -> bool:
+    """Do the switch; returns whether anything changed. Raises SwitchError on a failed step."""
+    _check_program(root, target)
     record = _load(root)
     record.setdefault("program", target)
     record.setdefault("links", [])
