@@ -34,6 +34,8 @@ def _left_as_is(root: Root, path: str) -> bool:
     return not os.path.lexists(real) or (
         os.path.islink(real) and os.readlink(real) in FOLLOWS_SENDMAIL
     )
+
+
 BACKUP_SUFFIX = ".before-alloy-tui"
 
 Say = Callable[[str], None]
