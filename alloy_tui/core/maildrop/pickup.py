@@ -222,7 +222,7 @@ class _Intake:
         except MessageRefused as e:
             if e.exit_code == EX_CONFIG:  # the config is not complete: not the message's fault
                 self.hold(fingerprint(st), name, uid, str(e))
-                return False
+                return True  # it waits alone (an alias that loops holds only its own mail)
             raise Refused(f"sendmail's rules refuse it: {e}") from None
         try:
             qid = self.box.submit(
