@@ -6,7 +6,7 @@ runs every command once, in turn), medians of the rounds.
 
     python benchmarks/bench_sendmail_handoff.py --venv /tmp/v-after [--venv before=/tmp/v-before]
         [--venv editable=/tmp/v-edit] [--postfix-root /var/tmp/postfix-root] [--runs 21]
-        [--burst] [--procs 20] [--calls 50]
+        [--burst] [--procs 20] [--calls 50] [--maildrop]
 
 Each `--venv [label=]PATH` is a virtualenv holding an install of alloy-tui (its `bin/alloy-sendmail`
 is the console script pip wrote; its `bin/python` is the floor). Make one of this checkout, not
@@ -15,6 +15,9 @@ Each gets its own config, state folder and outbox; a runner is held "already run
 taken here, as during a burst of cron mail), so the figure is the hand-off itself. Goal (issue
 23): at most 1.5x `python -c pass`. `--burst`: then 20 processes x 50 calls at once through the
 first venv's script, and every message checked queued once and whole after the runner's intake.
+`--maildrop` (as root): also the maildrop hand-off of system mode, for each venv: root with a
+config another user owns (root's cron mail), and a user who can't read the config (`setpriv`
+as nobody, against `python -c pass` run the same way); the drop files are removed each round.
 """
 
 from __future__ import annotations
@@ -94,6 +97,54 @@ def venv_variants(label: str, venv: Path, work: Path, msg: bytes) -> list[Varian
             env,
         )
     ]
+
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def maildrop_variants(label: str, venv: Path, work: Path, msg: bytes) -> list[Variant]:
+    """root with the service user's config, and nobody with root's 0600 config: both drop."""
+    out = []
+    for who, owner, prefix in (("root", 65534, []), ("nobody", 0, NOBODY)):
+        folder = work / f"{label}-{who}"
+        folder.mkdir()
+        folder.chmod(0o755)
+        config = folder / "config.toml"
+        config.write_text(CONFIG.format(d=folder))
+        config.chmod(0o600)
+        os.chown(config, owner, owner)
+        drop = folder / "maildrop"
+        drop.mkdir()
+        drop.chmod(0o3733)
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(folder),
+            "ALLOY_TUI_CONFIG": str(config),
+            "ALLOY_TUI_MAILDROP": str(drop),
+        }
+        argv = [*prefix, str(venv / "bin" / "alloy-sendmail"), "-oi", "-t"]
+        out.append(Variant(f"{label}: alloy-sendmail -oi -t ({who}, maildrop)", argv, msg, env))
+    return out
+
+
+def all_variants(
+    venvs: list[tuple[str, Path]], work: Path, msg: bytes, floor: Variant, maildrop: bool
+) -> list[Variant]:
+    out = []
+    if maildrop:
+        work.chmod(0o711)
+        out.append(Variant("python -c pass (nobody)", [*NOBODY, *floor.argv], b"", {}))
+    for label, venv in venvs:
+        out += venv_variants(label, venv, work, msg)
+        if maildrop:
+            out += maildrop_variants(label, venv, work, msg)
+    return out
+
+
+def clear_maildrops(work: Path) -> None:
+    for drop in work.glob("*/maildrop"):
+        for f in drop.iterdir():
+            f.unlink()
 
 
 def postfix_variant(root: Path, msg: bytes) -> Variant | None:
@@ -180,6 +231,7 @@ def main() -> None:
     ap.add_argument("--burst", action="store_true")
     ap.add_argument("--procs", type=int, default=20)
     ap.add_argument("--calls", type=int, default=50)
+    ap.add_argument("--maildrop", action="store_true")
     args = ap.parse_args()
     venvs = []
     for i, item in enumerate(args.venv):
@@ -193,9 +245,7 @@ def main() -> None:
             "python -c pass", [first_python, "-c", "pass"], b"", {"PATH": "/usr/bin:/bin"}
         )
         bare = Variant("python -I -S -c pass", [first_python, "-I", "-S", "-c", "pass"], b"", {})
-        variants = [floor, bare]
-        for label, venv in venvs:
-            variants += venv_variants(label, venv, work, msg)
+        variants = [floor, bare, *all_variants(venvs, work, msg, floor, args.maildrop)]
         pf_root = Path(args.postfix_root)
         pf = postfix_variant(pf_root, msg)
         pf_before = postfix_files(pf_root)
@@ -208,6 +258,7 @@ def main() -> None:
             for _ in range(args.runs):
                 for v in variants:
                     v.times.append(v.once())
+                clear_maildrops(work)
         finally:
             drop = pf_root / "var/spool/postfix/maildrop"
             for name in postfix_files(pf_root) - pf_before:  # only what this run put there

@@ -81,3 +81,47 @@ def test_audit_does_not_hang_on_a_fifo_a_user_planted(tmp_path: Path) -> None:
     r = run(config_path(), "audit", "--root", str(root), timeout=30)
     assert r.returncode in (0, 1, 2), r.stderr
     assert "is not a regular file" in r.stdout + r.stderr
+
+
+def test_switch_refuses_a_program_other_users_cannot_run(tmp_path: Path) -> None:
+    """sendmail pointed at a pipx install under /root (0700) would fail for cron's www-data."""
+    from alloy_tui.core.relays import switching
+
+    home = tmp_path / "root-home"
+    (home / ".local/bin").mkdir(parents=True)
+    program = home / ".local/bin/alloy-tui"
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    home.chmod(0o700)
+    assert "other users can't enter" in switching.not_for_everyone(str(program))
+    assert "cannot be run" in switching.not_for_everyone(str(tmp_path / "missing"))
+    assert switching.not_for_everyone("/bin/sh") == ""
+
+
+def test_rollback_under_root_does_not_use_a_record_outside_the_tree(tmp_path: Path) -> None:
+    root = with_mta(tmp_path)
+    host_backups = tmp_path / "host-var-backups"
+    host_backups.mkdir()
+    record = host_backups / Path(relays.RECORD).name
+    record.write_text('{"program": "/usr/bin/alloy-tui", "links": [], "services": []}\n')
+    (root / "var").mkdir(exist_ok=True)
+    os.symlink(str(host_backups), root / "var/backups")
+    r = run(config_path(), "takeover", "--rollback", "--root", str(root))
+    assert r.returncode == 1 and "leads out of" in r.stderr, r.stdout + r.stderr
+    assert record.exists()  # the host's record is not removed through the tree's link
+
+
+def test_a_rollback_cut_short_is_finished_by_the_next_one(tmp_path: Path) -> None:
+    """A rollback killed after putting sendmail back, before it rewrote the record: run again,
+    it finishes (sendmail is not 'changed since' forever) and removes the record."""
+    root = with_mta(tmp_path)
+    assert run(config_path(), "takeover", "--switch", "--root", str(root)).returncode == 0
+    sendmail = root / "usr/sbin/sendmail"
+    os.unlink(sendmail)  # what the cut-short rollback did for the first link
+    os.rename(root / "usr/sbin/sendmail.before-alloy-tui", sendmail)
+    r = run(config_path(), "takeover", "--rollback", "--root", str(root))
+    assert r.returncode == 0, r.stderr
+    assert "changed since" not in r.stdout, r.stdout
+    assert os.readlink(sendmail) == "/etc/alternatives/mta"
+    assert (root / "usr/bin/mailq").read_text() == "postfix's mailq\n"
+    assert not (root / relays.RECORD.lstrip("/")).exists()

@@ -33,6 +33,27 @@ def _wait_for(sock: str, text: str, timeout: float = 15.0) -> str:
     raise AssertionError(f"{text!r} did not appear; the screen was:\n{screen}")
 
 
+def _start_live(tmp_path: Path, state: Path, term: str) -> tuple[str, list[str]]:
+    """`alloy-tui log --live` at 80x24 in a new tmux server (session "live") with nothing but
+    this environment; the socket name and the tmux command line to reach it."""
+    sock = f"alloy-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    env = {
+        "ALLOY_TUI_STATE_DIR": str(state),
+        "ALLOY_TUI_CONFIG": str(tmp_path / "config.toml"),
+        "TERM": term,
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "TEXTUAL_ANIMATIONS": "none",
+    }
+    exports = " ".join(f"{k}='{v}'" for k, v in env.items())
+    shell = f"env -i {exports} {sys.executable} -m alloy_tui log --live"
+    tmux = ["tmux", "-L", sock, "-f", "/dev/null"]
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "live", "-x", "80", "-y", "24", shell], check=True
+    )
+    return sock, tmux
+
+
 def test_live_view_shows_an_entry_appended_by_another_process(tmp_path: Path) -> None:
     state = tmp_path / "state"
     log = state / "alert_log.jsonl"
@@ -45,36 +66,7 @@ def test_live_view_shows_an_entry_appended_by_another_process(tmp_path: Path) ->
         subprocess.run([sys.executable, "-c", append, str(log), level, message, event], check=True)
 
     write("info", "written before start", "test_message.sent")
-    sock = f"alloy-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    env = {
-        "ALLOY_TUI_STATE_DIR": str(state),
-        "ALLOY_TUI_CONFIG": str(tmp_path / "config.toml"),
-        "TERM": "xterm-256color",
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", str(tmp_path)),
-        "TEXTUAL_ANIMATIONS": "none",
-    }
-    exports = " ".join(f"{k}='{v}'" for k, v in env.items())
-    shell = f"env -i {exports} {sys.executable} -m alloy_tui log --live"
-    subprocess.run(
-        [
-            "tmux",
-            "-L",
-            sock,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "live",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            shell,
-        ],
-        check=True,
-    )
+    sock, tmux = _start_live(tmp_path, state, "xterm-256color")
     try:
         first = _wait_for(sock, "written before start")
         assert "1 entry" in first
@@ -86,19 +78,17 @@ def test_live_view_shows_an_entry_appended_by_another_process(tmp_path: Path) ->
         # At 80 columns sent and failed read in full, with today's time as HH:MM:SS.
         assert " test_message.failed " in rows[0] and " test_message.sent " in rows[1]
         assert re.match(r"^.\d\d:\d\d:\d\d ", rows[0]), rows[0]
-        subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "live", "q"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", "live", "q"], check=True)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            alive = subprocess.run(
-                ["tmux", "-L", sock, "has-session", "-t", "live"], capture_output=True
-            )
+            alive = subprocess.run([*tmux, "has-session", "-t", "live"], capture_output=True)
             if alive.returncode != 0:
                 break
             time.sleep(0.05)
         else:
             raise AssertionError("q did not close the live view:\n" + _capture(sock))
     finally:
-        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
 
 
 def test_sixteen_colour_terminal_tells_warn_from_error(tmp_path: Path) -> None:
@@ -113,21 +103,7 @@ def test_sixteen_colour_terminal_tells_warn_from_error(tmp_path: Path) -> None:
             for i, level in enumerate(("info", "warning", "error", "info"))
         )
     )
-    sock = f"alloy-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    env = {
-        "ALLOY_TUI_STATE_DIR": str(state),
-        "ALLOY_TUI_CONFIG": str(tmp_path / "config.toml"),
-        "TERM": "xterm",
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", str(tmp_path)),
-        "TEXTUAL_ANIMATIONS": "none",
-    }
-    exports = " ".join(f"{k}='{v}'" for k, v in env.items())
-    shell = f"env -i {exports} {sys.executable} -m alloy_tui log --live"
-    tmux = ["tmux", "-L", sock, "-f", "/dev/null"]
-    subprocess.run(
-        [*tmux, "new-session", "-d", "-s", "live", "-x", "80", "-y", "24", shell], check=True
-    )
+    sock, tmux = _start_live(tmp_path, state, "xterm")
     try:
         _wait_for(sock, "4 entries")
         subprocess.run([*tmux, "send-keys", "-t", "live", "Down"], check=True)  # cursor off row 1

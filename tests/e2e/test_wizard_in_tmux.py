@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from alloy_tui.scripts import link_command
+from tests.helpers.waiting import eventually, gone
 
 pytestmark = [
     pytest.mark.e2e,
@@ -167,14 +168,7 @@ def test_dropped_session_leaves_config_untouched(tmux: Tmux, tmp_path: Path) -> 
     tmux.wait("Step 2 of")
     pid = int(pidfile.read_text())
     tmux.kill()  # the terminal goes away: the program gets SIGHUP
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
+    if not eventually(lambda: gone(pid), 10):
         raise AssertionError("alloy-tui still running 10 s after its terminal closed")
     assert config.read_text(encoding="utf-8") == original
     assert sorted(p.name for p in config.parent.iterdir()) == ["config.toml"]
@@ -202,14 +196,7 @@ def test_sandbox_folder_removed_when_the_terminal_closes(
         tmux.kill()  # the terminal goes away: the program gets SIGHUP
     else:
         os.kill(pid, 15)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
+    if not eventually(lambda: gone(pid), 10):
         raise AssertionError(f"alloy-tui still running 10 s after {how}")
     assert [p.name for p in tmpdir.iterdir()] == []
 

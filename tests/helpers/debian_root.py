@@ -102,13 +102,17 @@ def base_root() -> Path:
     stamp = CACHE / f"{SUITE}-minbase.done"
     if not (_fresh(stamp, MAX_AGE) and base.is_dir()):
         stamp.unlink(missing_ok=True)
-        shutil.rmtree(base, ignore_errors=True)
+        _remove(base)
         scratch = CACHE / f"{SUITE}-minbase.new"
-        shutil.rmtree(scratch, ignore_errors=True)
-        subprocess.run(
-            ["debootstrap", "--variant=minbase", SUITE, str(scratch), mirror()],
-            check=True, capture_output=True, timeout=900, env=ENV,
-        )  # fmt: skip
+        _remove(scratch)
+        try:
+            subprocess.run(
+                ["debootstrap", "--variant=minbase", SUITE, str(scratch), mirror()],
+                check=True, capture_output=True, timeout=900, env=ENV,
+            )  # fmt: skip
+        except BaseException:  # killed (timeout) or failed: its /proc, /sys may still be mounted
+            _remove(scratch)
+            raise
         copy_sources(scratch)
         scratch.rename(base)
         stamp.touch()
@@ -146,12 +150,27 @@ def debian_root(name: str = "run") -> Iterator[Path]:
             _remove(root)
 
 
+def mounts_under(top: Path) -> list[Path]:
+    """Every mount point at or under `top` (this process's view), deepest first."""
+    prefix = os.path.realpath(top)
+    found = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+            if point == prefix or point.startswith(prefix + "/"):
+                found.append(Path(point))
+    return sorted(set(found), key=lambda p: len(p.parts), reverse=True)
+
+
 def _remove(root: Path) -> None:
+    """Unmount whatever is mounted in the root (ours, and the /proc and /sys a killed debootstrap
+    leaves), then delete it: never delete through a live mount."""
     if not root.exists():
         return
-    for target in ("proc", "var/cache/apt/archives"):  # never delete through a live mount
-        if os.path.ismount(root / target):
-            subprocess.run(["umount", "-l", str(root / target)], check=False)
+    for target in mounts_under(root):
+        subprocess.run(["umount", "-l", str(target)], check=False)
+    if mounts_under(root):
+        raise RuntimeError(f"{root}: still mounted after umount: {mounts_under(root)}")
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -51,3 +51,21 @@ async def settle(pilot: Any, ready: Callable[[Any], bool], last: float | None = 
         if ready(pilot.app.screen):
             break
     await pilot.pause(last)
+
+
+def device_code(clock: float) -> Callable[[Any], None]:
+    """An action for the wizard's sign-in step: show a fixed device code (F7GHK2LQX) that
+    expires 15 minutes after `clock`."""
+    from alloy_tui.core.signin.client import DeviceCode
+
+    def show(screen: Any) -> None:
+        screen.show_code(
+            DeviceCode(
+                user_code="F7GHK2LQX",
+                verification_uri="https://microsoft.com/devicelogin",
+                expires_at=clock + 900,
+                message="",
+            )
+        )
+
+    return show

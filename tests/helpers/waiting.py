@@ -3,6 +3,7 @@ module): `eventually` for a condition, `arrived` for messages the sandbox receiv
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -25,6 +26,15 @@ def wait_until(check: Callable[[], object], timeout: float = 30.0, interval: flo
     """Returns once `check()` is true; AssertionError after `timeout` seconds."""
     if not eventually(check, timeout, interval):
         raise AssertionError(f"timed out after {timeout} s")
+
+
+def gone(pid: int) -> bool:
+    """Whether no process `pid` is left (for ``eventually(lambda: gone(pid), 10)``)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 def arrived(

@@ -11,8 +11,17 @@ from typing import Any
 from textual.widgets import Input, Static
 
 from alloy_tui.ui.app import AlloyApp
+from alloy_tui.ui.wizard import flow
+from alloy_tui.ui.wizard.api_step import ApiScreen
+from alloy_tui.ui.wizard.delegation_step import DelegationScreen
+from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen
+from alloy_tui.ui.wizard.done_step import DoneScreen
+from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
 from alloy_tui.ui.wizard.registration_step import RegistrationScreen
+from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
+from alloy_tui.ui.wizard.signin_step import SignInScreen
+from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 
 
@@ -33,6 +42,29 @@ def set_input(app: Any, selector: str, value: str) -> None:
 
 def on(app: Any, cls: type) -> bool:
     return isinstance(app.screen, cls)
+
+
+class OneStep(AlloyApp):
+    """One step on its own, after the config is read and `prepare` changed the draft; keeps
+    what the step dismissed with in `results`."""
+
+    def __init__(
+        self,
+        path: Path,
+        key: str,
+        make: Callable[[Any], Any],
+        prepare: Callable[[Any], None] = lambda s: None,
+    ) -> None:
+        super().__init__(path, start_flow=False)
+        self.key, self.make, self.prepare = key, make, prepare
+        self.results: list[Any] = []
+
+    def load_config(self) -> None:
+        super().load_config()
+        self.prepare(self.state)
+        screen = self.make(self.state)
+        screen.progress = flow.progress_for(flow.steps_for(self.state), self.key, self.state)
+        self.push_screen(screen, callback=self.results.append)
 
 
 def endpoints_toml(sb: Any, folder: Path, *, ids: bool = True, api: str = "graph") -> str:
@@ -97,16 +129,52 @@ async def to_registration(app: AlloyApp, pilot: object) -> None:
     await wait_for(pilot, lambda: on(app, RegistrationScreen))
 
 
+async def to_api_step(app: AlloyApp, pilot: Any) -> None:
+    """Exchange Online in edit mode (a config with the ids): welcome to the API step."""
+    await wait_for(pilot, lambda: on(app, WelcomeScreen), what="welcome")
+    for screen in (ServiceScreen, RegistrationScreen):
+        await pilot.press("enter")
+        await wait_for(pilot, lambda s=screen: on(app, s), what=screen.__name__)
+    await pilot.press("enter", "enter", "enter")  # tenant -> client id -> cloud -> on
+    await wait_for(pilot, lambda: on(app, ApiScreen), what="API step")
+
+
+async def to_signin_step(app: AlloyApp, pilot: Any) -> None:
+    """Welcome to the sign-in step (edit mode, Graph)."""
+    await to_api_step(app, pilot)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: on(app, SignInScreen), what="sign-in step")
+
+
+async def send_from_delegation(app: AlloyApp, pilot: Any, to: str = "bob@example.com") -> None:
+    """From the delegation step: on to the test step, send to `to`, until the send is over."""
+    await wait_for(pilot, lambda: on(app, DelegationScreen), what="delegation step")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: on(app, TrialSendScreen), what="test step")
+    set_input(app, "#to", to)
+    await pilot.press("ctrl+t")
+    await wait_for(pilot, lambda: not app.screen.sending, timeout=15, what="the send")
+
+
+async def to_review(app: AlloyApp, pilot: Any) -> None:
+    """From the test step: past the optional local-mail step, to the review."""
+    await pilot.press("ctrl+n")
+    await wait_for(pilot, lambda: on(app, LocalMailScreen), what="the local mail step")
+    await pilot.press("ctrl+n")
+    await wait_for(pilot, lambda: on(app, ReviewScreen), what="the review step")
+
+
+async def quit_without_saving(app: AlloyApp, pilot: Any, key: str = "ctrl+q") -> None:
+    """`key`, then Yes in the quit question, until the app has stopped."""
+    await pilot.press(key)
+    await wait_for(pilot, lambda: on(app, ConfirmQuitScreen), what="the quit question")
+    await pilot.press("y")
+    await wait_for(pilot, lambda: not app.is_running, what="exit")
+
+
 async def save_after_test_step(app: AlloyApp, pilot: object) -> None:
     """From the test step: past the optional local-mail step, review, save, until Done shows."""
-    from alloy_tui.ui.wizard.done_step import DoneScreen
-    from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
-    from alloy_tui.ui.wizard.review_step import ReviewScreen
-
-    await pilot.press("ctrl+n")  # type: ignore[attr-defined]
-    await wait_for(pilot, lambda: on(app, LocalMailScreen), what="the local mail step")
-    await pilot.press("ctrl+n")  # type: ignore[attr-defined]
-    await wait_for(pilot, lambda: on(app, ReviewScreen), what="the review step")
+    await to_review(app, pilot)
     await pilot.press("enter")  # type: ignore[attr-defined]
     await wait_for(pilot, lambda: on(app, DoneScreen), what="saved")
 

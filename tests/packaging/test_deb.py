@@ -317,7 +317,9 @@ def remove_then_purge(root: Path) -> None:
     (backup,) = (root / "var/backups").glob("alloy-tui-spool-*")
     note = (backup / "README.alloy-tui").read_text()
     assert "1 file(s) in the maildrop" in note and "mv " in note
-    assert [p.name for p in (backup / "maildrop").iterdir() if re.fullmatch(r"\d+\.[^.]+", p.name)]
+    assert [
+        p.name for p in (backup / "spool/maildrop").iterdir() if re.fullmatch(r"\d+\.[^.]+", p.name)
+    ]
     skip = {"proc", "tmp", "var/backups", "var/cache/apt", "var/lib/apt", "var/lib/dpkg", "var/log"}
     left = []
     for dirpath, dirnames, filenames in os.walk(root):

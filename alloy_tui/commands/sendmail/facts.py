@@ -131,11 +131,38 @@ def lookup(config: str) -> Facts:
     """The facts of `config`: cached, else worked out (HandoffError as `setup_check.load`)."""
     try:
         text, _ = _read(config, 0, MAX_CONFIG_BYTES)
-    except OSError:
-        return work_out(config, None)  # missing or unreadable: the slow path says how
+    except OSError as e:
+        _out_of_reach(config, e)  # not this user's to read: the maildrop, without the slow path
+        return work_out(config, None)  # missing or not a file: the slow path says how
     key = _key(config, text)
     cached = _cached(key)
     return cached if cached is not None else work_out(config, key)
+
+
+def _out_of_reach(config: str, e: OSError) -> None:
+    """HandoffError with `permission` (sendmail then hands off to the maildrop) when the config
+    is there but not this user's to read, or when it is missing and the system config is out
+    of this user's sight (system mode set up for its owner only)."""
+    from alloy_tui.commands.sendmail.errors import HandoffError
+
+    if isinstance(e, PermissionError):
+        why = f"the config can't be used: {config} can't be read (permission denied)"
+    elif isinstance(e, FileNotFoundError) and system_config_hidden():
+        why = f"not set up: {config} does not exist and the system config is out of reach"
+    else:
+        return
+    raise HandoffError(why, os.EX_CONFIG, permission=True) from None
+
+
+def system_config_hidden() -> bool:
+    """The system config is there but this user may not even see it (/etc/alloy-tui 0700)."""
+    try:
+        os.stat(system_config())
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _cached(key: str) -> Facts | None:

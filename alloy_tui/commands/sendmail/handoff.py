@@ -125,10 +125,8 @@ def _deliver(args: SendmailArgs, prog: str, config: str | None, stdin: BinaryIO 
         except HandoffError as e:  # this user may not use the config: the maildrop, if any
             from alloy_tui.commands.sendmail.maildrop import drop_instead
 
-            with guard.committing():
-                if not drop_instead(e, args, raw, path):
-                    raise
-                guard.done()
+            if not drop_instead(e, args, raw, path, guard.commit):
+                raise
     except HandoffError as e:
         guard.decide()
         say(f"{prog}: {e}")

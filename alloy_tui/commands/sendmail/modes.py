@@ -74,7 +74,7 @@ def _smtp(prog: str, config_path: Path, stdin: BinaryIO | None) -> int:
     except HandoffError as e:
         from alloy_tui.commands.sendmail.maildrop import lacks_permission
 
-        if lacks_permission(e, config_path):
+        if lacks_permission(e, str(config_path)):
             return _smtp_to_maildrop(prog, config_path, e, rfd)
         return _refuse_session(prog, str(e), e.exit_code)
     from alloy_tui.core.smtpd import serve_pipe

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
         open_checked_outbox,
         runner_running,
         start_runner,
+        to_json,
         write_incoming,
     )
 
@@ -35,7 +36,7 @@ __getattr__ = lazy_names(
     {
         "writer": (
             "INCOMING IncomingError SlowPath header_line open_checked_outbox runner_running "
-            "start_runner write_incoming"
+            "start_runner to_json write_incoming"
         ),
         "header": "Handed HeaderError parse_handoff=parse",
     },
@@ -52,5 +53,6 @@ __all__ = [
     "parse_handoff",
     "runner_running",
     "start_runner",
+    "to_json",
     "write_incoming",
 ]

@@ -90,6 +90,9 @@ def _json(value: object) -> str:
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
+to_json = _json  # the maildrop's drop side writes its header line with it too
+
+
 def header_line(fields: dict[str, object]) -> bytes:
     """``alloy-handoff 1 <JSON>\\n``: what the runner needs besides the message."""
     return MAGIC + str(VERSION).encode() + b" " + _json(fields).encode("ascii") + b"\n"

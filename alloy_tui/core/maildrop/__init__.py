@@ -1,6 +1,7 @@
 """The maildrop: mail from every local user in system mode (postfix's idea, mode 3733).
 
-    drop(submit_folder(), raw, Envelope(...))      # any user: sendmail when it can't use the config
+    drop_bytes(submit_path(), header_bytes({...}), raw)  # any user's sendmail (no config)
+    drop(submit_folder(), raw, Envelope(...))      # sendmail -bs without the config
     intake(folder, box, settings, config_path, log) # the runner (the config's owner): into the outbox
     MaildropIntake(settings, config_path, box).take(if_changed=True)   # an intake core/daemon.py hands run_queue
 
@@ -11,18 +12,15 @@ The submitting side finds the folder by ``$ALLOY_TUI_MAILDROP`` or /var/spool/al
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from alloy_tui.core import lazy_names
 
+TYPE_CHECKING = False  # not typing's: sendmail's drop side imports this front door
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
     from alloy_tui.core.maildrop.drop_file import (
         DEFAULT_MAILDROP,
-        MAILDROP_ENV,
         MAX_HEADER_BYTES,
         Envelope,
         HeaderError,
-        MaildropError,
         drop,
         header_line,
         open_maildrop,
@@ -36,13 +34,20 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.maildrop.setup import apply as apply_step
     from alloy_tui.core.maildrop.waiting import Waiting, maildrop_folder, waiting_files
     from alloy_tui.core.maildrop.watch import MaildropIntake, maildrop_path, reads_maildrop
+    from alloy_tui.core.maildrop.writing import (
+        MAILDROP_ENV,
+        MaildropError,
+        drop_bytes,
+        header_bytes,
+        submit_path,
+    )
 
-# Loaded on first use (PEP 562): sendmail's submitting side needs drop_file alone.
+# Loaded on first use (PEP 562): sendmail's submitting side needs writing alone.
 __getattr__ = lazy_names(
     globals(),
     {
         "drop_file": (
-            "DEFAULT_MAILDROP MAILDROP_ENV MAX_HEADER_BYTES Envelope HeaderError MaildropError "
+            "DEFAULT_MAILDROP MAX_HEADER_BYTES Envelope HeaderError "
             "drop header_line open_maildrop parse submit_folder"
         ),
         "folder_check": "maildrop_problem",
@@ -51,6 +56,7 @@ __getattr__ = lazy_names(
         "setup": "MAILDROP_MODE FolderStep SetupError system_folders apply_step=apply",
         "waiting": "Waiting maildrop_folder waiting_files",
         "watch": "MaildropIntake maildrop_path reads_maildrop",
+        "writing": "MAILDROP_ENV MaildropError drop_bytes header_bytes submit_path",
     },
 )
 
@@ -70,6 +76,8 @@ __all__ = [
     "Waiting",
     "apply_step",
     "drop",
+    "drop_bytes",
+    "header_bytes",
     "header_line",
     "intake",
     "maildrop_folder",
@@ -80,6 +88,7 @@ __all__ = [
     "reads_maildrop",
     "stuck_files",
     "submit_folder",
+    "submit_path",
     "system_folders",
     "waiting_files",
 ]

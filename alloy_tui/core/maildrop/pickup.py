@@ -5,8 +5,11 @@ opened; it is refused and removed (moved aside when it can't be: refusals.py), a
 entry is looked at. A ``<uid>.<random>`` file is opened O_RDONLY|O_NOFOLLOW|O_NONBLOCK and
 checked on the open descriptor: the same file as the lstat, a regular file with one link, owned
 by the uid its name says, under the size limit. Then its header is parsed and the message goes
-through `prepare()` with the config's settings, exactly as sendmail's own hand-off does, and
-into the outbox with ``details.submitted_by`` (the user name of that uid).
+through sendmail's rules with the config's settings (`core/outbox/sendmail_rules.py`, exactly
+as for the outbox's own hand-off), and into the outbox with ``details.submitted_by``: the user
+name of the file's owner as the kernel says it (never anything written in the file). What the
+rules refuse is queued as failed: a ``mail.failed`` entry and a failure notice to the sender
+(a local sender's reaches ``[sendmail] admin``); the drop file goes.
 
 The drop file is removed once the outbox submit is durable (a crash in between gives at most a
 duplicate, never a loss). When it can't be removed (a read-only maildrop), its (device, inode,
@@ -203,45 +206,71 @@ class _Intake:
                 os.unlink(path)
 
     def queue(self, name: str, uid: int | None, data: bytes, st: os.stat_result) -> bool:
-        from alloy_tui.core.mail import MessageRefused, prepare
+        """Parse the header, apply sendmail's rules (the outbox's `sendmail_rules`, as for the
+        outbox's own hand-off), queue. Who sent it is the kernel's word: the owner of the file
+        on the descriptor it was read through (reading.py checked it is the uid its name says);
+        nothing written in the file can claim another user."""
+        from alloy_tui.core.mail import MessageRefused
+        from alloy_tui.core.outbox import Handoff, RulesRefused, apply_rules, queue_refused
 
-        user = user_name(uid)
+        user = user_name(st.st_uid)
         try:
             envelope, raw = parse(data)
-            prepared = prepare(
-                raw,
-                settings=self.settings,
-                arg_recipients=envelope.recipients,
-                read_headers=envelope.read_headers,
-                envelope_from=envelope.envelope_from,
-                full_name=envelope.full_name,
-                login=user,
-            )
         except HeaderError as e:
             raise Refused(f"its header can't be read: {e}") from None
-        except MessageRefused as e:
-            if e.exit_code == EX_CONFIG:  # the config is not complete: not the message's fault
-                self.hold(fingerprint(st), name, uid, str(e))
-                return True  # it waits alone (an alias that loops holds only its own mail)
-            raise Refused(f"sendmail's rules refuse it: {e}") from None
+        h = Handoff(
+            raw=raw,
+            recipients=envelope.recipients,
+            read_headers=envelope.read_headers,
+            envelope_from=envelope.envelope_from,
+            full_name=envelope.full_name,
+            login=user,
+            return_path=envelope.envelope_from or user,  # a failure notice goes there
+            dsn=dict(envelope.dsn),  # DSN: recorded
+            details={"submitted_by": user},
+        )
+        try:
+            prepared = apply_rules(self.settings, h)
+        except MessageRefused as e:  # 78: the config is not complete, not the message's fault
+            self.hold(fingerprint(st), name, uid, str(e))
+            return True  # it waits alone (an alias that loops holds only its own mail)
+        except RulesRefused as e:
+            try:
+                qid, stored = queue_refused(self.box, self.settings, h, str(e))
+            except OutboxError as oe:
+                self.hold(fingerprint(st), name, uid, oe.explanation.one_line())
+                return False
+            self.done(name, uid, st, qid)
+            self.tell_refused(qid, stored, h, str(e))
+            return True
         try:
             qid = self.box.submit(
                 prepared.raw,
                 recipients=prepared.recipients,
                 sender=prepared.sender,
                 source="sendmail",
-                details={"submitted_by": user, **dict(envelope.dsn)},  # DSN: recorded
-                return_path=envelope.envelope_from or user,  # a failure notice goes there
+                details={**h.details, **h.dsn},
+                return_path=h.return_path,
             )
         except OutboxError as e:
             self.hold(fingerprint(st), name, uid, e.explanation.one_line())
             return False
+        self.done(name, uid, st, qid)
+        return True
+
+    def done(self, name: str, uid: int | None, st: os.stat_result, qid: str) -> None:
+        """Queued (for delivery, or as failed): the drop file goes."""
         self.summary.taken += 1
         try:
             self.remove_if_same(self.folder / name, st)
         except OSError as e:  # queued, but still there: never take it again
             self.taken_not_removed(name, uid, st, qid, e)
-        return True
+
+    def tell_refused(self, qid: str, stored: Any, h: Any, reason: str) -> None:
+        from alloy_tui.core.outbox import tell_refused
+
+        with contextlib.suppress(Exception):  # the log never stops the intake
+            tell_refused(self.box, qid, stored, h, reason)
 
     # ---------------------------------------------------------------- outcomes
     def remove_if_same(self, path: Path, st: os.stat_result) -> None:

@@ -51,6 +51,13 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.outbox.queued import QueuedMessage
     from alloy_tui.core.outbox.record import QueueRecord, RecipientRecord
     from alloy_tui.core.outbox.runner import Intake, IntakeFactory, RunSummary, run_queue
+    from alloy_tui.core.outbox.sendmail_rules import (
+        Handoff,
+        RulesRefused,
+        apply_rules,
+        queue_refused,
+        tell_refused,
+    )
     from alloy_tui.core.outbox.summary import QueueSummary
 
 # Loaded on first use (PEP 562): the doors (sendmail) import only the spool.
@@ -67,11 +74,17 @@ __getattr__ = lazy_names(
         "record": "QueueRecord RecipientRecord",
         "summary": "QueueSummary",
         "runner": "Intake IntakeFactory RunSummary run_queue",
+        "sendmail_rules": "Handoff RulesRefused apply_rules queue_refused tell_refused",
     },
 )
 
 
 __all__ = [
+    "Handoff",
+    "RulesRefused",
+    "apply_rules",
+    "queue_refused",
+    "tell_refused",
     "EX_CANTCREAT",
     "EX_TEMPFAIL",
     "Intake",

@@ -12,8 +12,9 @@ which takes milliseconds per message), one file at a time:
   applied, the message submitted, and only then the file removed (the folder fsynced). A kill
   at any point before the submit leaves the file: the next run does it all again; after it,
   the first case above.
-- What sendmail's rules refuse (no recipient, a malformed header, a sender or recipient the
-  rules refuse, too big once prepared) is queued as a *failed* message with the reason: one
+- The rules are `sendmail_rules.py` (the maildrop's pickup applies the same). What they refuse
+  (no recipient, a malformed header, a sender or recipient the rules refuse, too big once
+  prepared) is queued as a *failed* message with the reason: one
   `mail.failed` entry, and the runner's failure notice (`outbox/notices.py`) to the sender
   (the -f address, else the user who ran sendmail: local names mapped, so root's reaches
   ``[sendmail] admin``).
@@ -37,19 +38,23 @@ import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from alloy_tui.core.config import Settings
-from alloy_tui.core.errors import Explanation, printable
+from alloy_tui.core.errors import printable
 from alloy_tui.core.folders import fsync_fd
 from alloy_tui.core.fs import read_at_most
 from alloy_tui.core.incoming import INCOMING, Handed, HeaderError, parse_handoff
-from alloy_tui.core.outbox import recipients as rcpt
-from alloy_tui.core.outbox.model import OutboxError, explanation_dict
+from alloy_tui.core.mail import MessageRefused
+from alloy_tui.core.outbox.model import OutboxError
+from alloy_tui.core.outbox.sendmail_rules import (
+    Handoff,
+    RulesRefused,
+    apply_rules,
+    queue_refused,
+    tell_refused,
+)
 from alloy_tui.core.outbox.spool import Outbox
-
-if TYPE_CHECKING:
-    from alloy_tui.core.outbox.record import QueueRecord
 
 EX_CONFIG = 78
 STALE_TEMP_SECONDS = 24 * 3600.0
@@ -206,36 +211,35 @@ class IncomingIntake:
         return parse_handoff(data)
 
     def queue(self, ifd: int, name: str, handed: Handed) -> bool | None:
-        from alloy_tui.core.mail import MessageRefused, end_at_lone_dot, prepare
+        from alloy_tui.core.mail import end_at_lone_dot
 
-        raw = handed.raw if handed.ignore_dots else end_at_lone_dot(handed.raw)
+        h = Handoff(
+            raw=handed.raw if handed.ignore_dots else end_at_lone_dot(handed.raw),
+            recipients=handed.recipients,
+            read_headers=handed.read_headers,
+            envelope_from=handed.envelope_from,
+            full_name=handed.full_name,
+            login=handed.user,
+            return_path=handed.return_path(),  # a failure notice goes there
+            dsn=handed.dsn,  # -N/-R/-V: recorded, not acted on
+            qid=name,
+            queued_at=handed.time,
+        )
         try:
-            prepared = prepare(
-                raw,
-                settings=self.settings,
-                arg_recipients=handed.recipients,
-                read_headers=handed.read_headers,
-                envelope_from=handed.envelope_from,
-                full_name=handed.full_name,
-                login=handed.user,
-            )
-        except MessageRefused as e:
-            if e.exit_code == EX_CONFIG:  # the settings are not complete: not the message's fault
-                self.hold(name, str(e))
-                return False  # it waits alone (an alias that loops holds only its own mail)
-            return self.refuse(ifd, name, handed, raw, str(e))
-        except Exception as e:  # noqa: BLE001 - a message the parser chokes on is refused, not lost
-            return self.refuse(
-                ifd, name, handed, raw, f"it could not be parsed ({type(e).__name__})"
-            )
+            prepared = apply_rules(self.settings, h)
+        except RulesRefused as e:
+            return self.refuse(ifd, name, h, str(e))
+        except MessageRefused as e:  # 78: the settings are not complete, not the message's fault
+            self.hold(name, str(e))
+            return False  # it waits alone (an alias that loops holds only its own mail)
         try:
             self.box.submit(
                 prepared.raw,
                 recipients=prepared.recipients,
                 sender=prepared.sender,
                 source="sendmail",
-                details=dict(handed.dsn) or None,  # -N/-R/-V: recorded, not acted on
-                return_path=handed.return_path(),  # a failure notice goes there
+                details=dict(h.dsn) or None,
+                return_path=h.return_path,
                 meta={"id": name, "queued_at": handed.time},
             )
         except OutboxError as e:
@@ -244,55 +248,15 @@ class IncomingIntake:
         self.remove(ifd, name)
         return True
 
-    def refuse(self, ifd: int, name: str, handed: Handed, raw: bytes, reason: str) -> bool | None:
+    def refuse(self, ifd: int, name: str, h: Handoff, reason: str) -> bool | None:
         """Queued as failed, with the reason: mail.failed, and the runner's failure notice."""
-        ex = Explanation(
-            title="sendmail's rules refuse the message",
-            cause=f"{reason[:1].upper()}{reason[1:]}",
-            fix="Correct the message or the command line, then send it again.",
-            code="sendmail.refused",
-            verdict="message",
-        )
-        error = explanation_dict(ex)
-        records = rcpt.new_records(handed.recipients)
-        for r in records:
-            r["state"], r["last_error"] = rcpt.FAILED, error
-        meta: dict[str, Any] = {
-            "id": name,
-            "queued_at": handed.time,
-            "state": "failed",
-            "last_error": error,
-            "recipients": records,
-        }
-        if self.settings.queue.failure_notices:
-            meta["notice"] = "due"  # the runner queues it (notices.py), once
         try:
-            self.box.submit(
-                raw,
-                recipients=list(handed.recipients),
-                sender=handed.envelope_from.strip("<>"),
-                source="sendmail",
-                details={**dict(handed.dsn), "refused": "sendmail's rules"},
-                return_path=handed.return_path(),
-                meta=meta,
-            )
+            qid, stored = queue_refused(self.box, self.settings, h, reason)
         except OutboxError as e:
             self.hold(name, e.explanation.one_line())
             return None
         self.remove(ifd, name)
-        stored = self.box.read_meta(name) or cast("QueueRecord", {**meta, "id": name})
-        self.box.event(
-            "error",
-            "mail.failed",
-            f"Mail {name} from sendmail was not queued for delivery: {printable(reason)}",
-            stored,
-            recipients=list(handed.recipients),
-            error_title=ex.title,
-            error_code=ex.code,
-            cause=printable(ex.cause),
-            fix=ex.fix,
-            verdict=ex.verdict,
-        )
+        tell_refused(self.box, qid, stored, h, reason)
         return True
 
     def remove(self, ifd: int, name: str) -> None:

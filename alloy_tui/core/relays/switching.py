@@ -66,6 +66,7 @@ def _inside(root: Root, real: Path, shown: str) -> None:
 
 def _load(root: Root) -> dict[str, Any]:
     path = root.real(RECORD)
+    _inside(root, path, RECORD)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
@@ -104,8 +105,35 @@ def _systemctl(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["systemctl", *args], capture_output=True, text=True, timeout=60)
 
 
+def not_for_everyone(target: str) -> str:
+    """Why every user could not run `target` (cron's mail from www-data, say), or "": a pipx
+    install under /root (0700) would leave every other user's sendmail failing."""
+    real = os.path.realpath(target)
+    try:
+        st = os.stat(real)
+    except OSError as e:
+        return f"{target} cannot be run ({e.strerror})"
+    if not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o001:
+        return f"{real} is not a program every user may run"
+    folder = os.path.dirname(real)
+    while True:
+        try:
+            if not os.stat(folder).st_mode & 0o001:
+                return f"{real} is in {folder}, which other users can't enter"
+        except OSError as e:
+            return f"{folder} cannot be read ({e.strerror})"
+        if folder == os.path.dirname(folder):
+            return ""
+        folder = os.path.dirname(folder)
+
+
 def switch(root: Root, unit: str, target: str, say: Say) -> bool:
     """Do the switch; returns whether anything changed. Raises SwitchError on a failed step."""
+    if root.is_system and (why := not_for_everyone(target)):
+        raise SwitchError(
+            f"{why}: sendmail would fail for them; install alloy-tui where every user can run "
+            "it (the .deb, README 'Install on a server'); nothing was changed"
+        )
     record = _load(root)
     record.setdefault("program", target)
     record.setdefault("links", [])
@@ -203,6 +231,9 @@ def _restore(root: Root, link: dict[str, str], say: Say) -> bool:
         _inside(root, real, path)
         if os.path.islink(real) and os.readlink(real) == target:
             os.unlink(real)
+        elif os.path.lexists(real) and backup and not os.path.lexists(root.real(backup)):
+            say(f"{path} is already back as it was: skipped")  # a rollback cut short before
+            return True
         elif os.path.lexists(real):
             say(f"{path} was changed since the switch (not alloy-tui's link): left alone")
             return False

@@ -26,6 +26,7 @@ from tests.helpers.m365 import (
     sign_in,
     signed_in_template,
 )
+from tests.helpers.outgoing import message_maker
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +40,7 @@ def settings(sb: Sandbox, signed_in: Settings, tmp_path: Path) -> Iterator[Setti
     sb.clear_scenarios()
 
 
-def msg(**kw: object) -> OutgoingMessage:
-    base: dict[str, object] = {
-        "to": ("bob@example.com",),
-        "subject": "Backup failed",
-        "body": "see log",
-    }
-    base.update(kw)
-    return OutgoingMessage(**base)  # type: ignore[arg-type]
+msg = message_maker("bob@example.com", "Backup failed", "see log")
 
 
 def send(settings: Settings, tmp_path: Path, message: OutgoingMessage, **kw: object) -> SendResult:

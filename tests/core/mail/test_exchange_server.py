@@ -12,10 +12,9 @@ import pytest
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, UserInputError
 from alloy_tui.core.mail.exchange_server.status import status
-from alloy_tui.core.mail.message import OutgoingMessage, SendResult
-from alloy_tui.core.mail.sending import send_message
 from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
+from tests.helpers.outgoing import foreground_sender, message_maker
 from tests.helpers.sandboxes import module_sandbox  # noqa: F401 - fixture `sandbox`
 
 USER = "CONTOSO\\svc-alerts"
@@ -45,27 +44,10 @@ def settings_for(sandbox: Sandbox, **kw: object) -> Settings:
     )
 
 
-def msg(**kw: object) -> OutgoingMessage:
-    base: dict[str, object] = {
-        "to": ("ops@contoso.example",),
-        "subject": "Backup finished",
-        "body": "All good.",
-    }
-    base.update(kw)
-    return OutgoingMessage(**base)  # type: ignore[arg-type]
+msg = message_maker("ops@contoso.example", "Backup finished", "All good.")
 
 
-def send(
-    settings: Settings,
-    tmp_path: Path,
-    message: OutgoingMessage | None = None,
-    password: str | None = None,
-) -> SendResult:
-    """`send_message`, the foreground's one road (the MIME as one CreateItem); `password`:
-    stored first, as the wizard would."""
-    if password is not None:
-        secrets.store_password("exchange-server", settings.exchange_server.username, password)
-    return send_message(settings, tmp_path / "config.toml", message or msg())
+send = foreground_sender(msg)
 
 
 def _find(sandbox: Sandbox, subject: str) -> list[object]:

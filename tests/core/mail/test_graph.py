@@ -25,6 +25,7 @@ from tests.helpers.m365 import (
     signed_in_settings,  # noqa: F401 - fixture `settings`
     signed_in_template,
 )
+from tests.helpers.outgoing import message_maker
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +33,7 @@ def signed_in(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Settings
     return signed_in_template(sb, tmp_path_factory, from_delegation=True)
 
 
-def msg(**kw: object) -> OutgoingMessage:
-    base: dict[str, object] = {
-        "to": ("bob@example.com",),
-        "subject": "Disk almost full",
-        "body": "92% used",
-    }
-    base.update(kw)
-    return OutgoingMessage(**base)  # type: ignore[arg-type]
+msg = message_maker("bob@example.com", "Disk almost full", "92% used")
 
 
 def posted(sb: Sandbox) -> list[EmailMessage]:

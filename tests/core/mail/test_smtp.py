@@ -12,11 +12,10 @@ import pytest
 
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.errors import ExplainedError, UserInputError
-from alloy_tui.core.mail.message import OutgoingMessage, SendResult
-from alloy_tui.core.mail.sending import send_message
 from alloy_tui.core.mail.smtp.client import default_port, queue_id
 from alloy_tui.core.mail.smtp.status import status
 from alloy_tui.core.secrets import passwords as secrets
+from tests.helpers.outgoing import foreground_sender, message_maker
 from tests.helpers.smtp_server import QUEUE_ID, DroppingServer, SmtpServer, free_port
 
 PASSWORD = "Tr0ub4dor&3-secret"
@@ -33,27 +32,10 @@ def settings_for(server: SmtpServer | None, port: int = 0, **smtp: object) -> Se
     return s.with_section("message", default_from="server@contoso.test")
 
 
-def msg(**kw: object) -> OutgoingMessage:
-    base: dict[str, object] = {
-        "to": ("ops@contoso.test",),
-        "subject": "Disk almost full",
-        "body": "94% used\n",
-    }
-    base.update(kw)
-    return OutgoingMessage(**base)  # type: ignore[arg-type]
+msg = message_maker("ops@contoso.test", "Disk almost full", "94% used\n")
 
 
-def send(
-    settings: Settings,
-    tmp_path: Path,
-    message: OutgoingMessage | None = None,
-    password: str | None = None,
-) -> SendResult:
-    """`send_message`, the foreground's one road; `password`: stored first, as the wizard or
-    `alloy-tui config` would."""
-    if password is not None:
-        secrets.store_password("smtp", settings.smtp.username, password)
-    return send_message(settings, tmp_path / "config.toml", message or msg())
+send = foreground_sender(msg)
 
 
 @pytest.mark.parametrize("mode", ["none", "starttls", "ssl"])

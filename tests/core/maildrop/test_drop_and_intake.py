@@ -237,11 +237,16 @@ def test_a_bad_header_or_name_is_moved_aside_and_logged_printable(
 def test_a_local_name_with_no_address_is_refused_by_sendmails_rules(
     folder: Path, tmp_path: Path
 ) -> None:
+    """Issue 23: as on the outbox's own hand-off, what the rules refuse is queued as failed
+    (one mail.failed entry; the runner's failure notice goes to the sender), not set aside."""
     plant(folder, 0, header_line(Envelope(("postgres",))) + RAW)
     box, log, summary = intake_into(folder, tmp_path, settings(admin=""))
-    assert summary.refused == 1 and box.list() == []
-    assert "sendmail's rules refuse it" in refused(log)["reason"]
-    assert len(os.listdir(box.path / "refused")) == 1
+    assert (summary.taken, summary.refused) == (1, 0) and os.listdir(folder) == []
+    [m] = box.list()
+    assert m.state == "failed" and m.details["submitted_by"] == "root"
+    [(_lvl, _ev, text, details)] = log.events("mail.failed")
+    assert "postgres" in text and details["queue_id"] == m.id
+    assert log.events("maildrop.refused") == [] and not (box.path / "refused").exists()
 
 
 def test_an_incomplete_config_holds_the_file_in_the_maildrop(folder: Path, tmp_path: Path) -> None:

@@ -165,6 +165,37 @@ def test_each_entry_is_its_own_even_when_one_raises(folder: Path, tmp_path: Path
     assert summary.taken + summary.refused == 2 and len(box.list()) >= 1
 
 
+def test_poison_files_never_block_the_mail_beside_them(folder: Path, tmp_path: Path) -> None:
+    """Issue 23: sendmail no longer checks anything in the message, so any local user can drop
+    anything: JSON nested past the interpreter's limit, a header of the wrong kinds, no header
+    line at all, bytes no parser likes, a message the rules refuse. Each is settled on its own
+    in one pass (set aside, or queued as failed with a notice) and the good mail sorted after
+    them is taken; nothing waits in the maildrop."""
+    head = b"alloy-maildrop 1 "
+    poison = [
+        head + b"[" * 60_000 + b"\n" + RAW,  # RecursionError in json
+        head + b'{"recipients": "root", "read_headers": 1}\n' + RAW,
+        head + b'{"recipients": ["root"], "ignore_dots": "no"}\n' + RAW,
+        b"no header line at all" * 5000,
+        header_line(Envelope(("root",))) + b"\xff\xfe\x00\r\r\n:\n\n" * 1000,
+        header_line(Envelope((), True)) + b"Subject: nobody at all\n\nbody\n",
+        header_line(Envelope(("root",))) + b"just some text\n",
+    ]
+    for i, data in enumerate(poison):
+        path = folder / f"0.{i:032x}"
+        path.write_bytes(data)
+        path.chmod(0o640)
+    good(folder, "after the poison")
+    box, log, summary = run_intake(folder, tmp_path)
+    assert os.listdir(folder) == []
+    assert summary.taken + summary.refused == len(poison) + 1 and summary.held == 0
+    subjects = [m.subject for m in box.list() if m.state != "failed"]
+    assert "after the poison" in subjects
+    failed = [m for m in box.list() if m.state == "failed"]
+    assert len(failed) == len(log.events("mail.failed")) >= 2
+    assert summary.refused == len(log.events("maildrop.refused")[0][3]["files"]) >= 3
+
+
 INTAKE_AS_RUNNER = """
 import json, sys
 from pathlib import Path

@@ -12,18 +12,9 @@ from alloy_tui.core.config import store
 from alloy_tui.core.signin import certificate
 from alloy_tui.sandbox.server import Sandbox
 from alloy_tui.ui.app import AlloyApp
-from alloy_tui.ui.wizard.api_step import ApiScreen
 from alloy_tui.ui.wizard.appcert_step import AppCertScreen
-from alloy_tui.ui.wizard.delegation_step import DelegationScreen
-from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen
 from alloy_tui.ui.wizard.done_step import DoneScreen
-from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
-from alloy_tui.ui.wizard.registration_step import RegistrationScreen
-from alloy_tui.ui.wizard.review_step import ReviewScreen
-from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
-from alloy_tui.ui.wizard.test_step import TrialSendScreen
-from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 from tests.helpers import wizard
 from tests.helpers.wizard import on, screen_text, set_input, wait_for
 
@@ -46,14 +37,7 @@ def app_tokens(tmp_path: Path) -> list[dict[str, Any]]:
 
 
 async def to_app_cert_step(app: AlloyApp, pilot: Any) -> None:
-    await wait_for(pilot, lambda: on(app, WelcomeScreen), what="welcome")
-    for screen in (ServiceScreen, RegistrationScreen):
-        await pilot.press("enter")
-        await wait_for(pilot, lambda s=screen: on(app, s), what=screen.__name__)
-    await pilot.press("enter", "enter", "enter")
-    await wait_for(pilot, lambda: on(app, ApiScreen), what="API step")
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: on(app, SignInScreen), what="sign-in step")
+    await wizard.to_signin_step(app, pilot)
     assert "App-only with a certificate (recommended for unattended servers)" in screen_text(app)
     await pilot.press("ctrl+o")
     await wait_for(pilot, lambda: on(app, AppCertScreen), what="certificate step")
@@ -94,22 +78,14 @@ async def test_switch_to_certificate_test_and_save(sandbox: Sandbox, tmp_path: P
         await to_app_cert_step(app, pilot)
         pem = await create_and_check(app, pilot, sandbox, tmp_path)
         await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, DelegationScreen), what="delegation")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, TrialSendScreen), what="test step")
-        set_input(app, "#to", "bob@example.com")
-        await pilot.press("ctrl+t")
-        await wait_for(pilot, lambda: not app.screen.sending, timeout=15, what="the send")
+        await wizard.send_from_delegation(app, pilot)
         assert "Test message has been sent" in screen_text(app)
         assert sandbox.messages()[-1].account == OLD
         assert [r.path for r in sandbox.requests("graph")][
             -1
         ] == f"/graph/v1.0/users/{OLD}/sendMail"
         assert cache(tmp_path).get("Account")  # not yet: nothing saved
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, LocalMailScreen), what="the local mail step")
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, ReviewScreen), what="review")
+        await wizard.to_review(app, pilot)
         assert "app-only, certificate" in screen_text(app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, DoneScreen), what="saved")
@@ -128,10 +104,7 @@ async def test_switch_then_quit_without_saving_keeps_the_device_code_account(
     async with app.run_test(size=(80, 24)) as pilot:
         await to_app_cert_step(app, pilot)
         await create_and_check(app, pilot, sandbox, tmp_path)
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: on(app, ConfirmQuitScreen), what="quit dialog")
-        await pilot.press("y")
-        await wait_for(pilot, lambda: not app.is_running, what="exit")
+        await wizard.quit_without_saving(app, pilot)
     assert path.read_text() == before
     assert [a["username"] for a in cache(tmp_path)["Account"].values()] == [OLD]
 

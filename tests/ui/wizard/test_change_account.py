@@ -18,19 +18,14 @@ from alloy_tui.core.mail.sending import send_test_message
 from alloy_tui.core.signin.client import SignIn
 from alloy_tui.sandbox.server import Sandbox
 from alloy_tui.ui.app import AlloyApp
-from alloy_tui.ui.wizard.api_step import ApiScreen
 from alloy_tui.ui.wizard.delegation_step import DelegationScreen
-from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen
 from alloy_tui.ui.wizard.done_step import DoneScreen
-from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
 from alloy_tui.ui.wizard.registration_step import RegistrationScreen
-from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
-from alloy_tui.ui.wizard.signin_step import SignInScreen
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 from tests.helpers import wizard
-from tests.helpers.wizard import on, screen_text, set_input, wait_for
+from tests.helpers.wizard import on, screen_text, wait_for
 
 OLD = "alerts@contoso.example"
 NEW = "ops@contoso.example"
@@ -47,14 +42,7 @@ def cached_usernames(tmp_path: Path) -> list[str]:
 
 async def change_to_new_account(app: AlloyApp, pilot: Any, sb: Sandbox) -> None:
     """Edit mode up to the sign-in step, then Change (a) and sign in as NEW."""
-    await wait_for(pilot, lambda: on(app, WelcomeScreen), what="welcome")
-    for screen in (ServiceScreen, RegistrationScreen):
-        await pilot.press("enter")
-        await wait_for(pilot, lambda s=screen: on(app, s), what=screen.__name__)
-    await pilot.press("enter", "enter", "enter")  # tenant -> client id -> cloud -> on
-    await wait_for(pilot, lambda: on(app, ApiScreen), what="API step")
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: on(app, SignInScreen), what="sign-in step")
+    await wizard.to_signin_step(app, pilot)
     await wait_for(pilot, lambda: "Already signed in" in screen_text(app), what="cache check")
     assert OLD in screen_text(app)
     sb.auto_approve_account = NEW
@@ -77,10 +65,7 @@ async def test_change_account_then_quit_without_saving_keeps_the_old_account(
         await change_to_new_account(app, pilot, sandbox)
         await pilot.press("enter")  # Next: the draft now names NEW
         await wait_for(pilot, lambda: on(app, DelegationScreen), what="delegation step")
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: on(app, ConfirmQuitScreen), what="quit dialog")
-        await pilot.press("y")  # quit without saving
-        await wait_for(pilot, lambda: not app.is_running, what="exit")
+        await wizard.quit_without_saving(app, pilot)  # quit without saving
     assert path.read_text() == before  # the config still names OLD
     assert cached_usernames(tmp_path) == sorted([OLD, NEW])  # nothing was removed
     # `test-send` with the old config still works, as OLD (the account the config names).
@@ -100,12 +85,7 @@ async def test_change_account_then_save_keeps_only_the_new_account_and_the_test_
         await change_to_new_account(app, pilot, sandbox)
         assert cached_usernames(tmp_path) == sorted([OLD, NEW])  # not yet: nothing saved
         await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, DelegationScreen), what="delegation step")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, TrialSendScreen), what="test step")
-        set_input(app, "#to", "bob@example.com")
-        await pilot.press("ctrl+t")
-        await wait_for(pilot, lambda: not app.screen.sending, timeout=15, what="the send")
+        await wizard.send_from_delegation(app, pilot)
         assert "Test message has been sent" in screen_text(app)
         assert sandbox.messages()[-1].account == NEW
 
@@ -119,10 +99,7 @@ async def test_change_account_then_save_keeps_only_the_new_account_and_the_test_
         await wait_for(pilot, lambda: on(app, DelegationScreen), what="back again")
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, TrialSendScreen))
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, LocalMailScreen), what="local mail step")
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, ReviewScreen), what="review step")
+        await wizard.to_review(app, pilot)
         text = screen_text(app)
         assert "A test message went through with these settings" in text
         assert "No test message went through" not in text
@@ -146,21 +123,10 @@ async def test_a_changed_setting_drops_the_earlier_test_result(
     path = signed_in_config(sandbox, tmp_path)
     app = AlloyApp(path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: on(app, WelcomeScreen))
-        for screen in (ServiceScreen, RegistrationScreen):
-            await pilot.press("enter")
-            await wait_for(pilot, lambda s=screen: on(app, s))
-        await pilot.press("enter", "enter", "enter")
-        await wait_for(pilot, lambda: on(app, ApiScreen))
-        await pilot.press("enter")
+        await wizard.to_signin_step(app, pilot)
         await wait_for(pilot, lambda: "Already signed in" in screen_text(app))
         await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, DelegationScreen))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, TrialSendScreen))
-        set_input(app, "#to", "bob@example.com")
-        await pilot.press("ctrl+t")
-        await wait_for(pilot, lambda: not app.screen.sending, timeout=15, what="the send")
+        await wizard.send_from_delegation(app, pilot)
         assert app.state.test_passed
         await pilot.press("escape")
         await wait_for(pilot, lambda: on(app, DelegationScreen))
@@ -170,10 +136,7 @@ async def test_a_changed_setting_drops_the_earlier_test_result(
         assert app.state.draft.exchange_online.from_delegation
         assert "Test message has been sent" not in screen_text(app)
         assert app.state.test_result is None  # dropped: sent with other settings
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, LocalMailScreen))
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, ReviewScreen))
+        await wizard.to_review(app, pilot)
         assert "No test message went through" in screen_text(app)
 
 

@@ -3,14 +3,12 @@ command that makes alloy-tui the server's sendmail with ^Y, and the Done step's 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from textual.widgets import Input
 
 from alloy_tui.scripts import link_command, sendmail_script
-from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard import flow
 from alloy_tui.ui.wizard.done_step import DoneScreen
 from alloy_tui.ui.wizard.local_mail_step import (
@@ -21,29 +19,7 @@ from alloy_tui.ui.wizard.local_mail_step import (
     sendmail_now,
 )
 from alloy_tui.ui.wizard.review_step import ReviewScreen
-from tests.helpers.wizard import on, screen_text, set_input, wait_for
-
-
-class OneStep(AlloyApp):
-    """One step on its own, after the config is read; keeps what it dismissed with."""
-
-    def __init__(
-        self,
-        path: Path,
-        key: str,
-        make: Callable[[Any], Any],
-        prepare: Callable[[Any], None] = lambda s: None,
-    ) -> None:
-        super().__init__(path, start_flow=False)
-        self.key, self.make, self.prepare = key, make, prepare
-        self.results: list[Any] = []
-
-    def load_config(self) -> None:
-        super().load_config()
-        self.prepare(self.state)
-        screen = self.make(self.state)
-        screen.progress = flow.progress_for(flow.steps_for(self.state), self.key, self.state)
-        self.push_screen(screen, callback=self.results.append)
+from tests.helpers.wizard import OneStep, on, screen_text, set_input, wait_for
 
 
 def config(

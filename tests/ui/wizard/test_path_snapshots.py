@@ -23,13 +23,14 @@ from pytest_textual_snapshot import SVGImageExtension
 from textual.widgets import Input
 
 from alloy_tui.core.mail.message import SendResult
-from alloy_tui.core.signin.client import Account, DeviceCode
+from alloy_tui.core.signin.client import Account
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard import flow
 from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
 from alloy_tui.ui.wizard.state import WizardState
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
+from tests.helpers.snapshots import device_code
 
 CLOCK = 1_790_000_000.0
 NEW_PATH = Path("/nonexistent/alloy-tui/config.toml")  # never created
@@ -90,17 +91,6 @@ def sent(api: str, account: str, from_address: str) -> Callable[[Any], None]:
     return show
 
 
-def code_shown(screen: SignInScreen) -> None:
-    screen.show_code(
-        DeviceCode(
-            user_code="F7GHK2LQX",
-            verification_uri="https://microsoft.com/devicelogin",
-            expires_at=CLOCK + 900,
-            message="",
-        )
-    )
-
-
 def password_typed(screen: Any) -> None:
     screen.query_one("#pw-value", Input).value = "hunter2-secret"
 
@@ -109,7 +99,7 @@ def password_typed(screen: Any) -> None:
 PATHS: dict[str, tuple[Callable[[WizardState], None], dict[str, Callable[[Any], None]]]] = {
     "exchange_online": (
         exchange_online,
-        {"signin": code_shown, "test": sent("graph", ACCOUNT.username, ACCOUNT.username)},
+        {"signin": device_code(CLOCK), "test": sent("graph", ACCOUNT.username, ACCOUNT.username)},
     ),
     "exchange_online_app_only": (
         exchange_online_app_only,

@@ -4,7 +4,6 @@ was typed survives Back, the test step tells the truth per service, Enter and th
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +13,13 @@ from textual.widgets import Input, Static
 from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.ui.app import AlloyApp
-from alloy_tui.ui.wizard import flow
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.smtp_step import SmtpServerScreen
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 from tests.helpers.smtp_server import SmtpServer
-from tests.helpers.wizard import on, screen_text, wait_for
+from tests.helpers.wizard import OneStep, on, screen_text, wait_for
 
 
 def config(tmp_path: Path, text: str) -> Path:
@@ -29,23 +27,6 @@ def config(tmp_path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
-
-
-class OneStep(AlloyApp):
-    """One step on its own, after the config is read and `prepare` changed the draft."""
-
-    def __init__(
-        self, path: Path, key: str, make: Callable[[Any], Any], prepare: Callable[[Any], None]
-    ) -> None:
-        super().__init__(path, start_flow=False)
-        self.key, self.make, self.prepare = key, make, prepare
-
-    def load_config(self) -> None:
-        super().load_config()
-        self.prepare(self.state)
-        screen = self.make(self.state)
-        screen.progress = flow.progress_for(flow.steps_for(self.state), self.key, self.state)
-        self.push_screen(screen, callback=lambda _r: None)
 
 
 def heading(app: AlloyApp) -> str:

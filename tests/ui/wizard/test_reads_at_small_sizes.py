@@ -13,32 +13,14 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from alloy_tui.ui.app import AlloyApp
-from alloy_tui.ui.wizard import flow
 from alloy_tui.ui.wizard.dialogs import HelpScreen
 from alloy_tui.ui.wizard.done_step import DoneScreen
 from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
-from tests.helpers.wizard import on, to_registration, wait_for
+from tests.helpers.wizard import OneStep, on, to_registration, wait_for
 
 TENANT_ID = "3e30a111-9bf7-4ee8-8e13-22728a41110a"
-
-
-class OneStep(AlloyApp):
-    """One step on its own, after the config is read."""
-
-    def __init__(
-        self, path: Path, key: str, make: Callable[[Any], Any], prepare: Callable[[Any], None]
-    ) -> None:
-        super().__init__(path, start_flow=False)
-        self.key, self.make, self.prepare = key, make, prepare
-
-    def load_config(self) -> None:
-        super().load_config()
-        self.prepare(self.state)
-        screen = self.make(self.state)
-        screen.progress = flow.progress_for(flow.steps_for(self.state), self.key, self.state)
-        self.push_screen(screen, callback=lambda _r: None)
 
 
 def lines_of(widget: Widget) -> list[str]:

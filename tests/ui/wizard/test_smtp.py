@@ -74,6 +74,23 @@ async def fill_server(pilot: Pilot[object], host: str, port: str, downs: int = 0
     await type_into(pilot, "port", port)
 
 
+async def to_sign_in(
+    pilot: Pilot[object], host: str = "smtp.example.com", port: str = "587", downs: int = 0
+) -> None:
+    """From the start to the sign-in step with the server filled in."""
+    await to_smtp_server(pilot)
+    await fill_server(pilot, host, port, downs)
+    await pilot.press("ctrl+n")
+    await wait_for(pilot, SmtpSignInScreen)
+
+
+async def password_from(pilot: Pilot[object], downs: int) -> None:
+    """As USER, pick where the password comes from: 1 a command, 2 an environment variable."""
+    await type_into(pilot, "username", USER)
+    pilot.app.screen.query_one("#pw-source").focus()
+    await pilot.press(*["down"] * downs)
+
+
 async def settle(pilot: Pilot[object], timeout: float = 15.0) -> None:
     """Wait for the step's thread workers (test send, password command), not the flow's."""
     for _ in range(int(timeout / 0.05)):
@@ -93,15 +110,31 @@ def status_text(pilot: Pilot[object], widget_id: str = "status") -> str:
     return str(pilot.app.screen.query_one(f"#{widget_id}", Static).render())
 
 
+async def command_refused(pilot: Pilot[object], command: str, words: str) -> None:
+    """A password command that fails keeps the step, explains it with `words`, changes nothing."""
+    await type_into(pilot, "pw-value", command)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, SmtpSignInScreen)
+    panel = pilot.app.screen.query_one("#pw-error", ExplanationPanel)
+    assert panel.display and words in str(panel.render())
+    assert "nothing was changed" in status_text(pilot)
+
+
+async def command_accepted(pilot: Pilot[object]) -> None:
+    """Fixed: a working password command moves on to the test step."""
+    await type_into(pilot, "pw-value", "printf 'from-cmd\\n'")
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    await wait_for(pilot, TrialSendScreen)
+
+
 async def test_smtp_path_with_test_send_and_save(tmp_path: Path) -> None:
     with SmtpServer(tmp_path, "starttls", users={USER: PASSWORD}, auth_required=True) as server:
         with_ca(server.tls.ca_path)
         app = AlloyApp(config_path())
         async with app.run_test(size=(80, 24)) as pilot:
-            await to_smtp_server(pilot)
-            await fill_server(pilot, "127.0.0.1", str(server.port))
-            await pilot.press("ctrl+n")
-            await wait_for(pilot, SmtpSignInScreen)
+            await to_sign_in(pilot, "127.0.0.1", str(server.port))
             await type_into(pilot, "username", USER)
             await type_into(pilot, "pw-value", PASSWORD, keys=True)
             said = status_text(pilot, "pw-check")  # nothing is saved yet: it says when it will be
@@ -189,29 +222,14 @@ def test_port_and_host_checks() -> None:
 async def test_password_command_is_run_and_explained() -> None:
     app = AlloyApp(config_path())
     async with app.run_test(size=(80, 24)) as pilot:
-        await to_smtp_server(pilot)
-        await fill_server(pilot, "smtp.example.com", "587")
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, SmtpSignInScreen)
-        await type_into(pilot, "username", USER)
-        app.screen.query_one("#pw-source").focus()
-        await pilot.press("down")  # a command prints it
+        await to_sign_in(pilot)
+        await password_from(pilot, 1)  # a command prints it
         for command, words in [
             ("echo nope >&2; exit 3", "exited with code 3"),
             ("no-such-password-tool-zz show", "not found (exit code 127)"),
         ]:
-            await type_into(pilot, "pw-value", command)
-            await pilot.press("ctrl+n")
-            await settle(pilot)
-            assert isinstance(app.screen, SmtpSignInScreen)
-            panel = app.screen.query_one("#pw-error", ExplanationPanel)
-            assert panel.display and words in str(panel.render())
-            assert "nothing was changed" in status_text(pilot)
-        # fix it: a working command moves on
-        await type_into(pilot, "pw-value", "printf 'from-cmd\\n'")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        await wait_for(pilot, TrialSendScreen)
+            await command_refused(pilot, command, words)
+        await command_accepted(pilot)  # fix it: a working command moves on
         assert app.state.draft.smtp.password_command == "printf 'from-cmd\\n'"
         await pilot.press("ctrl+q")  # quit without saving
         await pilot.pause()
@@ -224,37 +242,19 @@ async def test_an_unexpected_failure_of_the_password_command_is_explained() -> N
     the step (through core.explain), and the step is not left waiting for it forever."""
     app = AlloyApp(config_path())
     async with app.run_test(size=(80, 24)) as pilot:
-        await to_smtp_server(pilot)
-        await fill_server(pilot, "smtp.example.com", "587")
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, SmtpSignInScreen)
-        await type_into(pilot, "username", USER)
-        app.screen.query_one("#pw-source").focus()
-        await pilot.press("down")  # a command prints it
-        await type_into(pilot, "pw-value", "printf 'a\x00b'")  # a NUL: /bin/sh cannot take it
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        assert isinstance(app.screen, SmtpSignInScreen)
-        panel = app.screen.query_one("#pw-error", ExplanationPanel)
-        assert panel.display and "Unexpected error (ValueError)" in str(panel.render())
-        assert "nothing was changed" in status_text(pilot)
-        await type_into(pilot, "pw-value", "printf 'from-cmd\\n'")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        await wait_for(pilot, TrialSendScreen)
+        await to_sign_in(pilot)
+        await password_from(pilot, 1)  # a command prints it
+        # a NUL: /bin/sh cannot take it
+        await command_refused(pilot, "printf 'a\x00b'", "Unexpected error (ValueError)")
+        await command_accepted(pilot)
 
 
 async def test_env_variable_must_exist(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ALLOY_WIZ_PW", raising=False)
     app = AlloyApp(config_path())
     async with app.run_test(size=(80, 24)) as pilot:
-        await to_smtp_server(pilot)
-        await fill_server(pilot, "smtp.example.com", "587")
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, SmtpSignInScreen)
-        await type_into(pilot, "username", USER)
-        app.screen.query_one("#pw-source").focus()
-        await pilot.press("down", "down")  # an environment variable
+        await to_sign_in(pilot)
+        await password_from(pilot, 2)  # an environment variable
         await type_into(pilot, "pw-value", "ALLOY_WIZ_PW")
         assert "$ALLOY_WIZ_PW is not set" in status_text(pilot, "pw-check")
         await pilot.press("ctrl+n")
@@ -270,10 +270,7 @@ async def test_env_variable_must_exist(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_quitting_after_typing_a_password_writes_nothing() -> None:
     app = AlloyApp(config_path())
     async with app.run_test(size=(80, 24)) as pilot:
-        await to_smtp_server(pilot)
-        await fill_server(pilot, "smtp.example.com", "587")
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, SmtpSignInScreen)
+        await to_sign_in(pilot)
         await type_into(pilot, "username", USER)
         await type_into(pilot, "pw-value", PASSWORD)
         await pilot.press("ctrl+n")
@@ -288,10 +285,7 @@ async def test_quitting_after_typing_a_password_writes_nothing() -> None:
 async def test_no_username_means_no_password_and_needs_a_from() -> None:
     app = AlloyApp(config_path())
     async with app.run_test(size=(80, 24)) as pilot:
-        await to_smtp_server(pilot)
-        await fill_server(pilot, "relay.example.com", "25", downs=2)
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, SmtpSignInScreen)
+        await to_sign_in(pilot, "relay.example.com", "25", downs=2)
         assert "without signing in" in status_text(pilot, "pw-check")
         # No user name: the password fields are off and Tab goes from the user name to From.
         assert app.screen.query_one("#pw-value", Input).disabled
@@ -318,10 +312,7 @@ async def test_test_send_failure_is_explained(tmp_path: Path) -> None:
         with_ca(server.tls.ca_path)
         app = AlloyApp(config_path())
         async with app.run_test(size=(80, 24)) as pilot:
-            await to_smtp_server(pilot)
-            await fill_server(pilot, "127.0.0.1", str(server.port), downs=1)
-            await pilot.press("ctrl+n")
-            await wait_for(pilot, SmtpSignInScreen)
+            await to_sign_in(pilot, "127.0.0.1", str(server.port), downs=1)
             await type_into(pilot, "username", USER)
             await type_into(pilot, "pw-value", PASSWORD)
             await pilot.press("ctrl+n")

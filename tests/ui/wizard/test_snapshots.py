@@ -17,7 +17,7 @@ import pytest
 
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.mail.message import SendResult
-from alloy_tui.core.signin.client import Account, DeviceCode
+from alloy_tui.core.signin.client import Account
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard import flow
 from alloy_tui.ui.wizard.api_step import ApiScreen
@@ -30,6 +30,7 @@ from alloy_tui.ui.wizard.signin_step import SignInScreen
 from alloy_tui.ui.wizard.state import WizardState
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
+from tests.helpers.snapshots import device_code
 
 CLOCK = 1_790_000_000.0
 NEW_PATH = Path("/nonexistent/alloy-tui/config.toml")  # never created: "new config" screens
@@ -91,17 +92,6 @@ class StepApp(AlloyApp):
         self.push_screen(screen, callback=lambda _r: None)
 
 
-def sign_in_code(screen: SignInScreen) -> None:
-    screen.show_code(
-        DeviceCode(
-            user_code="F7GHK2LQX",
-            verification_uri="https://microsoft.com/devicelogin",
-            expires_at=CLOCK + 900,
-            message="",
-        )
-    )
-
-
 def send_denied(screen: TrialSendScreen) -> None:
     screen.query_one("#to").value = "bob@example.com"
     screen.query_one("#from").value = "ceo@contoso.example"
@@ -156,7 +146,7 @@ CASES: dict[str, Callable[[], StepApp]] = {
     "api_ews": lambda: StepApp(NEW_PATH, "api", ApiScreen, ews_chosen),
     "api_large": lambda: StepApp(NEW_PATH, "api", ApiScreen, large_messages_on),
     "signin_code": lambda: StepApp(
-        NEW_PATH, "signin", lambda s: SignInScreen(s, autostart=False), filled, sign_in_code
+        NEW_PATH, "signin", lambda s: SignInScreen(s, autostart=False), filled, device_code(CLOCK)
     ),
     "signin_done": lambda: StepApp(
         NEW_PATH,
