@@ -15,25 +15,14 @@ import pytest
 
 from alloy_tui.core.outbox import Outbox
 from tests.helpers.sendmail_door import log_events, metas, run_runner, scripts, take_in
+from tests.helpers.smtpd_listener import write_config as listener_config
 
 ROOT = Path(__file__).resolve().parents[2]
-CLIENT_ID = "11111111-2222-3333-4444-555555555555"
 
 
 def write_config(folder: Path, *, admin: str = "ops@contoso.com", extra: str = "") -> Path:
-    config = folder / "config.toml"
-    config.write_text(
-        'service = "exchange-online"\n'
-        "[exchange_online]\n"
-        f'tenant = "contoso.onmicrosoft.com"\nclient_id = "{CLIENT_ID}"\n'
-        'account = "alerts@contoso.com"\n'
-        # The runner each hand-off starts must never reach Microsoft: nothing listens here.
-        'login_endpoint = "https://127.0.0.1:9"\ngraph_endpoint = "https://127.0.0.1:9"\n'
-        f'[alert_log]\npath = "{folder / "alert_log.jsonl"}"\n'
-        f'[queue]\npath = "{folder / "queue"}"\n'
-        f'[sendmail]\nadmin = "{admin}"\n' + extra
-    )
-    return config
+    """The listener tests' config without an [smtpd] section."""
+    return listener_config(folder, None, admin=admin, extra=extra)
 
 
 def sendmail(

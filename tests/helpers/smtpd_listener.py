@@ -5,6 +5,7 @@ client for what smtplib won't do wrong."""
 from __future__ import annotations
 
 import os
+import smtplib
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alloy_tui.core.config import load_or_default
 from alloy_tui.core.outbox import Outbox
@@ -25,10 +27,18 @@ MESSAGE = (
 
 
 def write_config(
-    folder: Path, smtpd: str = "", queue: Path | None = None, exchange_online: str = ""
+    folder: Path,
+    smtpd: str | None = "",
+    queue: Path | None = None,
+    exchange_online: str = "",
+    *,
+    admin: str = "ops@contoso.com",
+    extra: str = "",
 ) -> Path:
-    """exchange-online as alerts@contoso.com (nothing listens at its endpoints), [smtpd] lines
-    and extra [exchange_online] lines (`large_messages = true`: Graph's limit is 3 MB without)."""
+    """exchange-online as alerts@contoso.com (nothing listens at its endpoints: the runner
+    must never reach Microsoft), [smtpd] lines (None: no [smtpd] section), extra
+    [exchange_online] lines (`large_messages = true`: Graph's limit is 3 MB without), the
+    [sendmail] admin, and `extra` sections at the end."""
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.toml"
     config.write_text(
@@ -40,8 +50,9 @@ def write_config(
         f"{exchange_online}\n"
         f'[alert_log]\npath = "{folder / "alert_log.jsonl"}"\n'
         f'[queue]\npath = "{queue or folder / "queue"}"\n'
-        '[sendmail]\nadmin = "ops@contoso.com"\n'
-        f"[smtpd]\n{smtpd}\n"
+        f'[sendmail]\nadmin = "{admin}"\n'
+        + ("" if smtpd is None else f"[smtpd]\n{smtpd}\n")
+        + extra
     )
     return config
 
@@ -53,8 +64,12 @@ def listening(
     listen: str = "127.0.0.1:0",
     queue: Path | None = None,
     exchange_online: str = "",
+    *,
+    config: Path | None = None,
 ) -> Iterator[tuple[ListenerThread, Outbox]]:
-    config = write_config(folder, smtpd, queue, exchange_online)
+    """The listener on `listen` and its outbox, from `config` or else a config written with
+    these [smtpd] and [exchange_online] lines; stopped at the end."""
+    config = config or write_config(folder, smtpd, queue, exchange_online)
     settings = load_or_default(config).settings
     box = Outbox(queue or folder / "queue")
     running = start_listener(settings, config, listen, outbox=box)
@@ -62,6 +77,19 @@ def listening(
         yield running, box
     finally:
         running.stop()
+
+
+def data_answer(folder: Path, **listening_kw: Any) -> tuple[int, bytes]:
+    """MESSAGE from grafana@contoso.com to ops@contoso.com through a listener started as
+    `listening(folder, **listening_kw)`: its answer to DATA."""
+    with (
+        listening(folder, **listening_kw) as (running, _),
+        smtplib.SMTP("127.0.0.1", running.port) as c,
+    ):
+        c.ehlo()
+        c.mail("grafana@contoso.com")
+        c.rcpt("ops@contoso.com")
+        return c.data(MESSAGE)
 
 
 class Raw:

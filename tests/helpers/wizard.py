@@ -172,6 +172,16 @@ async def quit_without_saving(app: AlloyApp, pilot: Any, key: str = "ctrl+q") ->
     await wait_for(pilot, lambda: not app.is_running, what="exit")
 
 
+async def change_to_smtp(app: AlloyApp, pilot: Any) -> None:
+    """Edit mode: on to the registration step, back to the service step, SMTP: the draft now
+    differs from the file."""
+    await to_registration(app, pilot)
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: on(app, ServiceScreen))
+    await pilot.press("down", "enter")
+    await pilot.pause()
+
+
 async def save_after_test_step(app: AlloyApp, pilot: object) -> None:
     """From the test step: past the optional local-mail step, review, save, until Done shows."""
     await to_review(app, pilot)

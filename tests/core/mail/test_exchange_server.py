@@ -14,12 +14,9 @@ from alloy_tui.core.errors import ExplainedError, UserInputError
 from alloy_tui.core.mail.exchange_server.status import status
 from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
+from tests.helpers.on_premises import PASSWORD, UPN, USER, exchange_server_settings
 from tests.helpers.outgoing import foreground_sender, message_maker
 from tests.helpers.sandboxes import module_sandbox  # noqa: F401 - fixture `sandbox`
-
-USER = "CONTOSO\\svc-alerts"
-UPN = "svc-alerts@contoso.example"
-PASSWORD = "Sandbox-Passw0rd"
 
 
 @pytest.fixture(autouse=True)
@@ -30,18 +27,7 @@ def _fresh_grants(sandbox: Sandbox) -> Iterator[None]:
 
 
 def settings_for(sandbox: Sandbox, **kw: object) -> Settings:
-    es: dict[str, object] = {
-        "ews_endpoint": sandbox.ews_endpoint,
-        "username": USER,
-        "auth": "basic",
-    }
-    es.update(kw)
-    return (
-        Settings(service="exchange-server")
-        .with_section("exchange_server", **es)
-        .with_section("network", ca_bundle=str(sandbox.ca_path), timeout=5.0)
-        .with_section("message", default_from=UPN)
-    )
+    return exchange_server_settings(sandbox, **kw)
 
 
 msg = message_maker("ops@contoso.example", "Backup finished", "All good.")

@@ -26,11 +26,8 @@ from alloy_tui.core.mail.message import OutgoingMessage
 from alloy_tui.core.mail.sending import send_message
 from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
+from tests.helpers.on_premises import PASSWORD, UPN, USER, exchange_server_settings
 from tests.helpers.sandboxes import module_sandbox  # noqa: F401 - fixture `sandbox`
-
-USER = "CONTOSO\\svc-alerts"
-UPN = "svc-alerts@contoso.example"
-PASSWORD = "Sandbox-Passw0rd"
 
 
 @pytest.fixture(autouse=True)
@@ -41,14 +38,8 @@ def _clean(sandbox: Sandbox) -> Iterator[None]:
 
 
 def settings_for(sandbox: Sandbox, **kw: object) -> Settings:
-    es: dict[str, object] = {"ews_endpoint": "", "username": USER, "auth": "basic"}
-    es.update(kw)
-    return (
-        Settings(service="exchange-server")
-        .with_section("exchange_server", **es)
-        .with_section("network", ca_bundle=str(sandbox.ca_path), timeout=5.0)
-        .with_section("message", default_from=UPN)
-    )
+    """No EWS URL: Autodiscover finds it."""
+    return exchange_server_settings(sandbox, **{"ews_endpoint": "", **kw})
 
 
 def discover(sandbox: Sandbox, tmp_path: Path, address: str = UPN, **kw: object):  # noqa: ANN201

@@ -16,7 +16,7 @@ import pytest
 from alloy_tui.core import secrets
 from alloy_tui.core.config import load_or_default
 from alloy_tui.core.smtpd import SmtpdError, start_listener
-from tests.helpers.smtpd_listener import MESSAGE, Raw, listening, write_config
+from tests.helpers.smtpd_listener import MESSAGE, Raw, data_answer, listening, write_config
 from tests.helpers.smtpd_tls import tls_files
 from tests.helpers.tmpfs import small_tmpfs
 
@@ -82,15 +82,8 @@ def test_after_starttls_auth_is_required_and_checked(
 def test_an_outbox_that_cannot_be_created_answers_451(tmp_path: Path) -> None:
     (tmp_path / "not-a-folder").write_text("a file where the outbox should go")
     queue = tmp_path / "not-a-folder" / "queue"
-    with (
-        listening(tmp_path, queue=queue) as (running, _),
-        smtplib.SMTP("127.0.0.1", running.port) as c,
-    ):
-        c.ehlo()
-        c.mail("grafana@contoso.com")
-        c.rcpt("ops@contoso.com")
-        code, text = c.data(MESSAGE)
-        assert code == 451 and b"Try again later" in text
+    code, text = data_answer(tmp_path, queue=queue)
+    assert code == 451 and b"Try again later" in text
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from alloy_tui.core.config import load_or_default
 from alloy_tui.core.smtpd import SmtpdError, start_listener
-from tests.helpers.smtpd_listener import MESSAGE, listening, write_config
+from tests.helpers.smtpd_listener import MESSAGE, data_answer, listening, write_config
 
 
 def queued(box_path: Path, qid: str) -> bytes:
@@ -90,16 +90,14 @@ def test_local_name_with_no_address_is_refused_550(tmp_path: Path) -> None:
         assert 'admin = "ops@contoso.com"' in config.read_text()
     # Without [sendmail] admin, a local name has nowhere to go.
     config.write_text(config.read_text().replace('admin = "ops@contoso.com"', 'admin = ""'))
-    settings = load_or_default(config).settings
-    running = start_listener(settings, config, "127.0.0.1:0")
-    try:
-        with smtplib.SMTP("127.0.0.1", running.port) as c:
-            c.ehlo()
-            c.mail("grafana@contoso.com")
-            code, text = c.rcpt("root")
-            assert code == 550, text
-    finally:
-        running.stop()
+    with (
+        listening(tmp_path, config=config) as (running, _),
+        smtplib.SMTP("127.0.0.1", running.port) as c,
+    ):
+        c.ehlo()
+        c.mail("grafana@contoso.com")
+        code, text = c.rcpt("root")
+        assert code == 550, text
 
 
 def test_sender_outside_allowed_senders_gets_550(tmp_path: Path) -> None:
@@ -131,17 +129,8 @@ def test_too_many_recipients_gets_452(tmp_path: Path) -> None:
 def test_not_signed_in_answers_451_so_the_client_keeps_the_message(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     config.write_text(config.read_text().replace('account = "alerts@contoso.com"\n', ""))
-    settings = load_or_default(config).settings
-    running = start_listener(settings, config, "127.0.0.1:0")
-    try:
-        with smtplib.SMTP("127.0.0.1", running.port) as c:
-            c.ehlo()
-            c.mail("grafana@contoso.com")
-            c.rcpt("ops@contoso.com")
-            code, text = c.data(MESSAGE)
-            assert code == 451 and b"sign in" in text
-    finally:
-        running.stop()
+    code, text = data_answer(tmp_path, config=config)
+    assert code == 451 and b"sign in" in text
 
 
 @pytest.mark.parametrize("listen", ["0.0.0.0:0", "[::]:0", "192.0.2.10:2525"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alloy_tui.sandbox.server import Sandbox
 from alloy_tui.ui.alertlog import AlertLogScreen
@@ -37,41 +38,38 @@ async def _round_trip(app: AlloyApp, pilot: object, step: type, expect: str = ""
     await wait_for(pilot, lambda: on(app, step), what=f"back on {step.__name__}")
 
 
+async def _on_to(app: AlloyApp, pilot: Any, key: str, step: type) -> None:
+    """`key` moves on to `step`; the alert log opens over it and closes back to it."""
+    await pilot.press(key)
+    await wait_for(pilot, lambda: on(app, step), what=step.__name__)
+    await _round_trip(app, pilot, step)
+
+
 async def test_alert_log_from_every_step(sandbox: Sandbox, sandbox_config: Path) -> None:
     app = AlloyApp(sandbox_config)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: on(app, WelcomeScreen), what="welcome")
         await _round_trip(app, pilot, WelcomeScreen)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, ServiceScreen))
-        await _round_trip(app, pilot, ServiceScreen)
+        await _on_to(app, pilot, "enter", ServiceScreen)
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, RegistrationScreen))
         set_input(app, "#tenant", sandbox.tenant)
         set_input(app, "#client_id", sandbox.client_id)
         await _round_trip(app, pilot, RegistrationScreen)
         assert app.screen.query_one("#client_id").value == sandbox.client_id  # nothing lost
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, ApiScreen))
-        await _round_trip(app, pilot, ApiScreen)
+        await _on_to(app, pilot, "ctrl+n", ApiScreen)
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, SignInScreen))
         await wait_for(
             pilot, lambda: "Signed in as" in screen_text(app), timeout=15, what="sign-in"
         )
         await _round_trip(app, pilot, SignInScreen, expect="signin.succeeded")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, DelegationScreen))
-        await _round_trip(app, pilot, DelegationScreen)
+        await _on_to(app, pilot, "enter", DelegationScreen)
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, TrialSendScreen))
         set_input(app, "#to", "ops@contoso.example")
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: not app.screen.sending, timeout=15, what="the send")
         await _round_trip(app, pilot, TrialSendScreen, expect="test_message.sent")
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, LocalMailScreen))
-        await _round_trip(app, pilot, LocalMailScreen)
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, ReviewScreen))
-        await _round_trip(app, pilot, ReviewScreen)
+        await _on_to(app, pilot, "ctrl+n", LocalMailScreen)
+        await _on_to(app, pilot, "ctrl+n", ReviewScreen)

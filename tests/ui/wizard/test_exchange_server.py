@@ -9,7 +9,6 @@ from textual.widgets import Input
 from alloy_tui.core.secrets import passwords as secrets
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.ui.app import AlloyApp
-from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.exchange_server_step import (
     ExchangeAccountScreen,
     ExchangeServerScreen,
@@ -23,21 +22,20 @@ from tests.helpers.exchange_server_wizard import (
     USER,
     config_path,
     fill,
+    on_exchange_server_step,
+    send_error,
+    send_test_to,
     settle,
     text_of,
     to_exchange_server,
     wait_for,
-    with_ca,
 )
 from tests.helpers.sandboxes import module_sandbox  # noqa: F401 - fixture `sandbox`
 from tests.helpers.wizard import save_after_test_step
 
 
 async def test_exchange_server_path_with_test_send_and_save(sandbox: Sandbox) -> None:
-    with_ca(sandbox.ca_path)
-    app = AlloyApp(config_path())
-    async with app.run_test(size=(80, 24)) as pilot:
-        await to_exchange_server(pilot)
+    async with on_exchange_server_step(sandbox.ca_path) as (app, pilot):
         await fill(pilot, "ews_url", sandbox.ews_endpoint)
         assert "looks right" in text_of(pilot, "ews_url-check")
         app.screen.query_one("#auth").focus()
@@ -72,10 +70,7 @@ async def test_exchange_server_path_with_test_send_and_save(sandbox: Sandbox) ->
 
 
 async def test_ntlm_wrong_password_and_on_behalf_denied_are_explained(sandbox: Sandbox) -> None:
-    with_ca(sandbox.ca_path)
-    app = AlloyApp(config_path())
-    async with app.run_test(size=(80, 24)) as pilot:
-        await to_exchange_server(pilot)
+    async with on_exchange_server_step(sandbox.ca_path) as (app, pilot):
         await fill(pilot, "ews_url", sandbox.ews_endpoint)
         await pilot.press("ctrl+n")  # NTLM, the default
         await wait_for(pilot, ExchangeAccountScreen)
@@ -83,21 +78,15 @@ async def test_ntlm_wrong_password_and_on_behalf_denied_are_explained(sandbox: S
         await fill(pilot, "pw-value", "Wrong-One-1")
         await fill(pilot, "from", "helpdesk@contoso.example")  # on behalf, not granted
         await pilot.press("ctrl+n")
-        await wait_for(pilot, TrialSendScreen)
-        await fill(pilot, "to", "ops@contoso.example")
-        await pilot.press("enter")
-        await settle(pilot)
-        panel = str(app.screen.query_one("#send-error", ExplanationPanel).render())
+        await send_test_to(pilot, "ops@contoso.example")
+        panel = send_error(pilot)
         assert "Exchange rejected the credentials" in panel and "Wrong-One-1" not in panel
         await pilot.press("escape")  # back: right password this time
         await wait_for(pilot, ExchangeAccountScreen)
         await fill(pilot, "pw-value", PASSWORD)
         await pilot.press("ctrl+n")
-        await wait_for(pilot, TrialSendScreen)
-        await fill(pilot, "to", "ops@contoso.example")
-        await pilot.press("enter")
-        await settle(pilot)
-        panel = str(app.screen.query_one("#send-error", ExplanationPanel).render())
+        await send_test_to(pilot, "ops@contoso.example")
+        panel = send_error(pilot)
         assert "ErrorSendAsDenied" in panel and "Delegate Access" in panel
         assert "helpdesk@contoso.example" in panel and UPN in panel
 

@@ -16,6 +16,8 @@ from tests.helpers.exchange_server_wizard import (
     UPN,
     config_path,
     fill,
+    on_exchange_server_step,
+    send_test_to,
     settle,
     text_of,
     to_exchange_server,
@@ -32,10 +34,7 @@ async def to_account(pilot: object, server: str) -> None:
 
 
 async def test_a_server_name_is_turned_into_the_ews_url_and_saved(sandbox: Sandbox) -> None:
-    with_ca(sandbox.ca_path)
-    app = AlloyApp(config_path())
-    async with app.run_test(size=(80, 24)) as pilot:
-        await to_exchange_server(pilot)
+    async with on_exchange_server_step(sandbox.ca_path) as (app, pilot):
         assert "Autodiscover" in text_of(pilot, "ews_url-check")  # empty is allowed
         await to_account_from_server(pilot, sandbox.base_url)
         assert "Autodiscover asks 127.0.0.1" in text_of(pilot, "discover-note")
@@ -46,9 +45,7 @@ async def test_a_server_name_is_turned_into_the_ews_url_and_saved(sandbox: Sandb
         await wait_for(pilot, TrialSendScreen)
         assert app.state.draft.exchange_server.ews_endpoint == sandbox.ews_endpoint
         assert len(sandbox.requests("autodiscover")) == 1
-        await fill(pilot, "to", "ops@contoso.example")
-        await pilot.press("enter")
-        await settle(pilot)
+        await send_test_to(pilot, "ops@contoso.example")
         assert "Test message has been sent" in text_of(pilot, "sent")
         await save_after_test_step(app, pilot)
         assert app.state.saved_path == config_path()

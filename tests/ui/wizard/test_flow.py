@@ -10,14 +10,22 @@ from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard.api_step import ApiScreen
 from alloy_tui.ui.wizard.delegation_step import DelegationScreen
 from alloy_tui.ui.wizard.done_step import DoneScreen
-from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
 from alloy_tui.ui.wizard.registration_step import RegistrationScreen
-from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
-from tests.helpers.wizard import endpoints_toml, on, screen_text, set_input, wait_for
+from tests.helpers.wizard import (
+    endpoints_toml,
+    existing,
+    on,
+    save_after_test_step,
+    screen_text,
+    set_input,
+    to_review,
+    to_signin_step,
+    wait_for,
+)
 
 
 async def _to_signed_in(app: AlloyApp, pilot: object, sb: Sandbox, *, ews: bool = False) -> None:
@@ -52,12 +60,7 @@ async def _send(app: AlloyApp, pilot: object, to: str, from_address: str | None 
 
 
 async def _save_and_quit(app: AlloyApp, pilot: object, path: Path) -> None:
-    await pilot.press("ctrl+n")
-    await wait_for(pilot, lambda: on(app, LocalMailScreen), what="local mail step")
-    await pilot.press("ctrl+n")
-    await wait_for(pilot, lambda: on(app, ReviewScreen), what="review step")
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: on(app, DoneScreen), what="saved")
+    await save_after_test_step(app, pilot)
     assert f"Settings saved to {path}" in screen_text(app)
     await pilot.press("enter")
     await wait_for(pilot, lambda: app.return_value is not None or not app.is_running, what="exit")
@@ -132,22 +135,13 @@ async def test_edit_mode_already_signed_in_keeps_comments(sandbox: Sandbox, tmp_
         await wait_for(pilot, lambda: on(app, WelcomeScreen))
         text = screen_text(app)
         assert "Edit mode" in text and sandbox.client_id in text
-        for screen in (ServiceScreen, RegistrationScreen):
-            await pilot.press("enter")
-            await wait_for(pilot, lambda s=screen: on(app, s))
-        await pilot.press("enter", "enter", "enter")  # tenant -> client id -> cloud -> on
-        await wait_for(pilot, lambda: on(app, ApiScreen))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, SignInScreen))
+        await to_signin_step(app, pilot)
         await wait_for(pilot, lambda: "Already signed in" in screen_text(app), what="cache check")
         assert app.screen.device_code is None, "no device flow when already signed in"
         assert account.username in screen_text(app)
         await pilot.press("enter", "enter")
         await wait_for(pilot, lambda: on(app, TrialSendScreen))
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, LocalMailScreen))
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: on(app, ReviewScreen))
+        await to_review(app, pilot)
         text = screen_text(app)
         assert "No test message went through" in text
         assert "exchange_online.account" in text  # the one change: the account is now recorded
@@ -163,9 +157,7 @@ async def test_edit_mode_already_signed_in_keeps_comments(sandbox: Sandbox, tmp_
 
 async def test_sign_in_cancelled_then_approved(tmp_path: Path) -> None:
     with Sandbox(workdir=tmp_path / "sb", auto_approve_after=None) as sb:
-        path = tmp_path / "cfg" / "config.toml"
-        path.parent.mkdir()
-        path.write_text(endpoints_toml(sb, tmp_path), encoding="utf-8")
+        path = existing(tmp_path, endpoints_toml(sb, tmp_path))
         app = AlloyApp(path)
         async with app.run_test(size=(80, 24)) as pilot:
             for _ in range(6):  # welcome, service, tenant, client id, cloud, API

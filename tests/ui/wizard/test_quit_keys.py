@@ -8,9 +8,9 @@ from alloy_tui.sandbox import Sandbox
 from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.wizard.api_step import ApiScreen
 from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen
-from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
 from tests.helpers.wizard import (
+    change_to_smtp,
     endpoints_toml,
     existing,
     on,
@@ -35,11 +35,7 @@ async def test_ctrl_c_asks_like_ctrl_q_when_something_is_unsaved(tmp_path: Path)
     before = path.read_bytes()
     app = AlloyApp(path)
     async with app.run_test() as pilot:
-        await to_registration(app, pilot)
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: on(app, ServiceScreen))
-        await pilot.press("down", "enter")  # SMTP: the draft now differs from the file
-        await pilot.pause()
+        await change_to_smtp(app, pilot)  # the draft now differs from the file
         await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: on(app, ConfirmQuitScreen), what="the quit question")
         assert "Quit without saving?" in screen_text(app)
@@ -49,9 +45,7 @@ async def test_ctrl_c_asks_like_ctrl_q_when_something_is_unsaved(tmp_path: Path)
 
 async def test_quit_right_after_signing_in_asks_first(tmp_path: Path) -> None:
     with Sandbox(auto_approve_after=0) as sb:
-        path = tmp_path / "cfg" / "config.toml"
-        path.parent.mkdir()
-        path.write_text(endpoints_toml(sb, tmp_path), encoding="utf-8")
+        path = existing(tmp_path, endpoints_toml(sb, tmp_path))
         app = AlloyApp(path)
         async with app.run_test() as pilot:
             await to_registration(app, pilot)

@@ -19,7 +19,7 @@ from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.widgets.explanation import ExplanationPanel
 from alloy_tui.ui.wizard.smtp_step import SmtpServerScreen, SmtpSignInScreen, check_host, check_port
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
-from tests.helpers.exchange_server_wizard import wait_for
+from tests.helpers.exchange_server_wizard import send_error, send_test_to, settle, wait_for
 from tests.helpers.smtp_server import QUEUE_ID, SmtpServer
 from tests.helpers.wizard import save_after_test_step
 
@@ -89,21 +89,6 @@ async def password_from(pilot: Pilot[object], downs: int) -> None:
     await type_into(pilot, "username", USER)
     pilot.app.screen.query_one("#pw-source").focus()
     await pilot.press(*["down"] * downs)
-
-
-async def settle(pilot: Pilot[object], timeout: float = 15.0) -> None:
-    """Wait for the step's thread workers (test send, password command), not the flow's."""
-    for _ in range(int(timeout / 0.05)):
-        await pilot.pause(0.05)
-        busy = [
-            w
-            for w in pilot.app.workers
-            if w.group in ("test-send", "password-command") and w.is_running
-        ]
-        if not busy:
-            await pilot.pause()
-            return
-    raise AssertionError("workers still running")
 
 
 def status_text(pilot: Pilot[object], widget_id: str = "status") -> str:
@@ -316,10 +301,6 @@ async def test_test_send_failure_is_explained(tmp_path: Path) -> None:
             await type_into(pilot, "username", USER)
             await type_into(pilot, "pw-value", PASSWORD)
             await pilot.press("ctrl+n")
-            await wait_for(pilot, TrialSendScreen)
-            await type_into(pilot, "to", "ops@contoso.test")
-            await pilot.press("enter")
-            await settle(pilot)
-            panel = app.screen.query_one("#send-error", ExplanationPanel)
-            text = str(panel.render())
+            await send_test_to(pilot, "ops@contoso.test")
+            text = send_error(pilot)
             assert "The username or password is wrong" in text and PASSWORD not in text

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import Input
 
@@ -56,23 +59,27 @@ async def test_a_refused_next_is_seen_at_80x24(tmp_path: Path) -> None:
 
 
 async def test_an_old_sent_box_goes_when_the_recipient_changes(tmp_path: Path) -> None:
+    async with at_test_step(tmp_path) as (sb, app, pilot):
+        set_input(app, "#to", "ops@contoso.example")
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: "has been sent" in screen_text(app), timeout=20)
+        set_input(app, "#to", "ops@contoso.example@@")
+        await pilot.pause(0.2)
+        assert not app.screen.query_one("#sent").display
+        assert "has been sent" not in screen_text(app)
+        set_input(app, "#to", "ops@contoso.example")  # back to what was sent to
+        await pilot.pause(0.2)
+        assert app.screen.query_one("#sent").display
+
+
+@asynccontextmanager
+async def at_test_step(tmp_path: Path) -> AsyncIterator[tuple[Sandbox, AlloyApp, Any]]:
+    """The sandbox, and the wizard at 100x50 on its test step, signed in by keys."""
     with Sandbox(auto_approve_after=0) as sb:
-        path = tmp_path / "cfg" / "config.toml"
-        path.parent.mkdir()
-        path.write_text(endpoints_toml(sb, tmp_path), encoding="utf-8")
-        app = AlloyApp(path)
+        app = AlloyApp(existing(tmp_path, endpoints_toml(sb, tmp_path)))
         async with app.run_test(size=(100, 50)) as pilot:
             await flow_to_test(app, pilot)
-            set_input(app, "#to", "ops@contoso.example")
-            await pilot.press("ctrl+t")
-            await wait_for(pilot, lambda: "has been sent" in screen_text(app), timeout=20)
-            set_input(app, "#to", "ops@contoso.example@@")
-            await pilot.pause(0.2)
-            assert not app.screen.query_one("#sent").display
-            assert "has been sent" not in screen_text(app)
-            set_input(app, "#to", "ops@contoso.example")  # back to what was sent to
-            await pilot.pause(0.2)
-            assert app.screen.query_one("#sent").display
+            yield sb, app, pilot
 
 
 async def flow_to_test(app: AlloyApp, pilot: object) -> None:
@@ -92,20 +99,14 @@ async def flow_to_test(app: AlloyApp, pilot: object) -> None:
 
 async def test_a_failed_test_send_says_what_to_press(tmp_path: Path) -> None:
     """The sign-in is gone (refresh token revoked): the fix is a key, not `alloy-tui login`."""
-    with Sandbox(auto_approve_after=0) as sb:
-        path = tmp_path / "cfg" / "config.toml"
-        path.parent.mkdir()
-        path.write_text(endpoints_toml(sb, tmp_path), encoding="utf-8")
-        app = AlloyApp(path)
-        async with app.run_test(size=(100, 50)) as pilot:
-            await flow_to_test(app, pilot)
-            sb.expire_access_tokens()
-            sb.revoke_refresh_tokens()
-            set_input(app, "#to", "ops@contoso.example")
-            await pilot.press("ctrl+t")
-            panel = app.screen.query_one("#send-error")
-            await wait_for(pilot, lambda: panel.display, timeout=20, what="the failure")
-            text = str(panel.content)
+    async with at_test_step(tmp_path) as (sb, app, pilot):
+        sb.expire_access_tokens()
+        sb.revoke_refresh_tokens()
+        set_input(app, "#to", "ops@contoso.example")
+        await pilot.press("ctrl+t")
+        panel = app.screen.query_one("#send-error")
+        await wait_for(pilot, lambda: panel.display, timeout=20, what="the failure")
+        text = str(panel.content)
     assert "Fix:" in text and "alloy-tui login" not in text, text
     assert "press r" in text, text
 

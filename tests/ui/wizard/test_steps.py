@@ -15,13 +15,13 @@ from alloy_tui.ui.wizard.api_step import ApiScreen
 from alloy_tui.ui.wizard.dialogs import ConfirmQuitScreen, HelpScreen
 from alloy_tui.ui.wizard.registration_step import RegistrationScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
-from alloy_tui.ui.wizard.service_step import ServiceScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 from tests.helpers.wizard import (
     CLIENT,
     TENANT,
+    change_to_smtp,
     existing,
     on,
     screen_text,
@@ -174,11 +174,7 @@ async def test_quit_with_unsaved_changes_asks_first(tmp_path: Path) -> None:
 
     app = AlloyApp(path)
     async with app.run_test() as pilot:
-        await to_registration(app, pilot)
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: on(app, ServiceScreen))
-        await pilot.press("down", "enter")  # SMTP: the draft now differs from the file
-        await pilot.pause()
+        await change_to_smtp(app, pilot)  # the draft now differs from the file
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: on(app, ConfirmQuitScreen))
         assert "service" in screen_text(app) and "stays as it is" in screen_text(app)
