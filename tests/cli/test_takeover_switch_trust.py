@@ -125,3 +125,26 @@ def test_a_rollback_cut_short_is_finished_by_the_next_one(tmp_path: Path) -> Non
     assert os.readlink(sendmail) == "/etc/alternatives/mta"
     assert (root / "usr/bin/mailq").read_text() == "postfix's mailq\n"
     assert not (root / relays.RECORD.lstrip("/")).exists()
+
+
+def test_rhel_usr_lib_sendmail_is_switched_and_debians_left_following(tmp_path: Path) -> None:
+    """RHEL's alternatives make /usr/lib/sendmail the old relay's program: a program calling it
+    would hand its mail to the relay --switch stopped. Debian's link to ../sbin/sendmail
+    already follows alloy-tui's: left alone."""
+    rhel = with_mta(tmp_path / "rhel")
+    (rhel / "usr/lib").mkdir(parents=True, exist_ok=True)
+    os.symlink("/etc/alternatives/mta-sendmail", rhel / "usr/lib/sendmail")
+    r = run(config_path(), "takeover", "--switch", "--root", str(rhel))
+    assert r.returncode == 0, r.stderr
+    program = json.loads((rhel / relays.RECORD.lstrip("/")).read_text())["program"]
+    assert os.readlink(rhel / "usr/lib/sendmail") == program
+    back = run(config_path(), "takeover", "--rollback", "--root", str(rhel))
+    assert back.returncode == 0, back.stderr
+    assert os.readlink(rhel / "usr/lib/sendmail") == "/etc/alternatives/mta-sendmail"
+
+    debian = with_mta(tmp_path / "debian")
+    (debian / "usr/lib").mkdir(parents=True, exist_ok=True)
+    os.symlink("../sbin/sendmail", debian / "usr/lib/sendmail")
+    assert run(config_path(), "takeover", "--switch", "--root", str(debian)).returncode == 0
+    assert os.readlink(debian / "usr/lib/sendmail") == "../sbin/sendmail"
+    assert not os.path.lexists(debian / "usr/lib/sendmail.before-alloy-tui")

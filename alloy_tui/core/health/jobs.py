@@ -97,7 +97,7 @@ def keepalive_job(settings: Settings, config_path: Path) -> Job:
     state_file = health_state.state_path(outbox_path(settings, config_path))
 
     def run() -> float:
-        argv = [sys.executable, "-m", "alloy_tui", "--config", str(config_path), "keepalive"]
+        argv = [sys.executable, "-P", "-m", "alloy_tui", "--config", str(config_path), "keepalive"]
         try:
             done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
         except subprocess.TimeoutExpired:

@@ -252,7 +252,8 @@ def start_runner(root: int, config_path: str) -> None:
         return
     import sys
 
-    argv = [sys.executable, "-m", "alloy_tui", "--config", config_path, "queue", "run"]
+    # -P: never the caller's working folder first on sys.path (PHP runs us in its web root)
+    argv = [sys.executable, "-P", "-m", "alloy_tui", "--config", config_path, "queue", "run"]
     null = os.devnull
     actions = [
         (os.POSIX_SPAWN_OPEN, 0, null, os.O_RDONLY, 0),

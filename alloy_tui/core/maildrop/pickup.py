@@ -233,7 +233,7 @@ class _Intake:
             prepared = apply_rules(self.settings, h)
         except MessageRefused as e:  # 78: the config is not complete, not the message's fault
             self.hold(fingerprint(st), name, uid, str(e))
-            return False
+            return True  # it waits alone (an alias that loops holds only its own mail)
         except RulesRefused as e:
             try:
                 qid, stored = queue_refused(self.box, self.settings, h, str(e))

@@ -24,7 +24,8 @@ def runner_active(outbox: Path) -> bool:
 
 
 def runner_command(config_path: Path) -> list[str]:
-    return [sys.executable, "-m", "alloy_tui", "--config", str(config_path), "queue", "run"]
+    # -P: never the caller's working folder first on sys.path (an alloy_tui/ planted there)
+    return [sys.executable, "-P", "-m", "alloy_tui", "--config", str(config_path), "queue", "run"]
 
 
 def start_runner_detached(config_path: Path, outbox: Path | None = None) -> None:

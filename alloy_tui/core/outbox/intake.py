@@ -18,8 +18,9 @@ which takes milliseconds per message), one file at a time:
   `mail.failed` entry, and the runner's failure notice (`outbox/notices.py`) to the sender
   (the -f address, else the user who ran sendmail: local names mapped, so root's reaches
   ``[sendmail] admin``).
-- A config that is not complete (78) leaves the file where it is (said once: ``mail.held``);
-  an outbox that can't take it now stops this pass (the next run tries again).
+- A config that is not complete (78) leaves the file where it is (said once: ``mail.held``)
+  and goes on with the others; an outbox that can't take it now stops this pass (the next run
+  tries again).
 - A file that can't even be read (not a regular file, not this user's, a header that is not
   ours) is moved to ``<outbox>/refused/`` with one ``mail.failed`` entry; if it can't be moved
   it is passed over: it never holds the others back.
@@ -230,7 +231,7 @@ class IncomingIntake:
             return self.refuse(ifd, name, h, str(e))
         except MessageRefused as e:  # 78: the settings are not complete, not the message's fault
             self.hold(name, str(e))
-            return None
+            return False  # it waits alone (an alias that loops holds only its own mail)
         try:
             self.box.submit(
                 prepared.raw,

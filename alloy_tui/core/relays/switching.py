@@ -20,7 +20,22 @@ from alloy_tui.core.relays.files import Root
 #: Root's own folder, not /var/lib/alloy-tui: that is the service user's (setup-system --user), and
 #: a record it could write would have root rename any file anywhere on --rollback.
 RECORD = "/var/backups/alloy-tui-takeover-switch.json"
-LINKS = ("/usr/sbin/sendmail", "/usr/bin/mailq", "/usr/bin/newaliases")
+LINKS = ("/usr/sbin/sendmail", "/usr/lib/sendmail", "/usr/bin/mailq", "/usr/bin/newaliases")
+#: /usr/lib/sendmail: RHEL's alternatives point it at the old relay's own program (a program that
+#: calls it would hand mail to the stopped relay); Debian's follows /usr/sbin/sendmail: left as is.
+FOLLOWS_SENDMAIL = ("../sbin/sendmail", "/usr/sbin/sendmail")
+
+
+def _left_as_is(root: Root, path: str) -> bool:
+    """/usr/lib/sendmail when there is none, or when it is a link to /usr/sbin/sendmail."""
+    if path != "/usr/lib/sendmail":
+        return False
+    real = root.real(path)
+    return not os.path.lexists(real) or (
+        os.path.islink(real) and os.readlink(real) in FOLLOWS_SENDMAIL
+    )
+
+
 BACKUP_SUFFIX = ".before-alloy-tui"
 
 Say = Callable[[str], None]
@@ -51,7 +66,8 @@ def planned(root: Root, unit: str, target: str) -> list[str]:
             else f"skip {unit}: no systemd here (stop it yourself)"
         )
     for path in LINKS:
-        out.append(f"point {path} at {target} (the old one kept as {path}{BACKUP_SUFFIX})")
+        if not _left_as_is(root, path):
+            out.append(f"point {path} at {target} (the old one kept as {path}{BACKUP_SUFFIX})")
     out.append(f"record every change in {RECORD} (for --rollback)")
     return out
 
@@ -127,13 +143,17 @@ def not_for_everyone(target: str) -> str:
         folder = os.path.dirname(folder)
 
 
-def switch(root: Root, unit: str, target: str, say: Say) -> bool:
-    """Do the switch; returns whether anything changed. Raises SwitchError on a failed step."""
+def _check_program(root: Root, target: str) -> None:
     if root.is_system and (why := not_for_everyone(target)):
         raise SwitchError(
             f"{why}: sendmail would fail for them; install alloy-tui where every user can run "
             "it (the .deb, README 'Install on a server'); nothing was changed"
         )
+
+
+def switch(root: Root, unit: str, target: str, say: Say) -> bool:
+    """Do the switch; returns whether anything changed. Raises SwitchError on a failed step."""
+    _check_program(root, target)
     record = _load(root)
     record.setdefault("program", target)
     record.setdefault("links", [])
@@ -144,6 +164,8 @@ def switch(root: Root, unit: str, target: str, say: Say) -> bool:
     done = {link["path"] for link in record["links"]}
     for path in LINKS:
         real = root.real(path)
+        if _left_as_is(root, path) and path not in done:
+            continue  # none there, or it follows /usr/sbin/sendmail
         if os.path.islink(real) and os.readlink(real) == target:
             say(f"{path} already points at {target}: skipped")
             continue

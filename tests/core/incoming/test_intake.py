@@ -226,7 +226,7 @@ def test_a_message_queued_before_a_kill_is_delivered_once(tmp_path: Path) -> Non
 
 def test_held_hand_offs_never_keep_a_runner_spinning(tmp_path: Path) -> None:
     """Two hand-offs the settings can't take yet (no account: 78, held): `queue run` says so and
-    ends; it does not loop on the second file the first one's hold kept it from looking at."""
+    ends; it does not loop on them."""
     service = (
         'service = "exchange-online"\n[exchange_online]\n'
         'tenant = "contoso.onmicrosoft.com"\n'
@@ -246,4 +246,71 @@ def test_held_hand_offs_never_keep_a_runner_spinning(tmp_path: Path) -> None:
     assert b"Traceback" not in done.stderr
     assert incoming(tmp_path) == sorted(names)  # still waiting, nothing lost
     held = [e for e in log_events(tmp_path) if e["event"] == "mail.held"]
-    assert len(held) == 1
+    assert len(held) == 2  # each said once
+
+
+def test_a_message_the_settings_cant_route_never_holds_the_others(tmp_path: Path) -> None:
+    """Mail to a local name whose aliases loop (78, the settings': held) waits alone; the mail
+    after it is queued."""
+    host = "localhost.localdomain"
+    write_config(tmp_path, f'[sendmail.aliases]\nloopy = "l2@{host}"\nl2 = "loopy@{host}"\n')
+    looping = hand_off(tmp_path, b"To: loopy\nSubject: loops\n\nx\n")
+    fine = hand_off(tmp_path, mail(2))
+    it = intake(tmp_path)
+    it.take()
+    assert list(metas(tmp_path)) == [fine]
+    assert incoming(tmp_path) == [looping]
+    held = [e for e in log_events(tmp_path) if e["event"] == "mail.held"]
+    assert len(held) == 1 and "loops at 'loopy'" in held[0]["message"]
+    it.take()  # said once while it stays so
+    assert len([e for e in log_events(tmp_path) if e["event"] == "mail.held"]) == 1
+
+
+def test_a_full_outbox_never_keeps_a_runner_spinning_on_the_hand_offs(tmp_path: Path) -> None:
+    """Two hand-offs and a disk that fills before the runner comes: the first can't be queued
+    (this pass stops), and `queue run` ends; nothing is lost."""
+    from tests.helpers.tmpfs import small_tmpfs
+
+    mount = tmp_path / "mnt"
+    with small_tmpfs(mount, "256k"):
+        config = write_config(tmp_path)
+        config.write_text(config.read_text().replace(str(tmp_path / "queue"), str(mount)))
+        box = Outbox(mount)
+        box.ensure()
+        names = []
+        for n in (1, 2):
+            root = open_checked_outbox(str(mount))
+            try:
+                fields = {
+                    "recipients": [],
+                    "read_headers": True,
+                    "envelope_from": "",
+                    "from_given": False,
+                    "full_name": "",
+                    "dsn": {},
+                    "ignore_dots": True,
+                    "uid": os.getuid(),
+                    "time": time.time(),
+                    "size": len(mail(n)),
+                }
+                names.append(
+                    write_incoming(root, str(mount), header_line(fields), mail(n), lambda s: s())
+                )
+            finally:
+                os.close(root)
+        n = 0
+        try:
+            while True:
+                (mount / f"fill{n}").write_bytes(b"x" * 4096)
+                n += 1
+        except OSError:
+            pass
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        done = subprocess.run(
+            [sys.executable, "-m", "alloy_tui", "--config", str(config), "queue", "run"],
+            capture_output=True,
+            timeout=60,
+            env=env,
+        )
+        assert b"Traceback" not in done.stderr
+        assert sorted(os.listdir(mount / "incoming")) == sorted(names)

@@ -300,3 +300,23 @@ def test_the_watch_looks_again_within_a_minute_while_a_file_is_stuck(
     watch._listed_at = time.time() - 61
     assert watch.take(if_changed=True).stuck == 0 and os.listdir(folder) == []
     assert stuck_files(tmp_path / "queue") == [] and len(Outbox(tmp_path / "queue").list()) == 1
+
+
+def test_a_drop_the_settings_cant_route_never_holds_the_others(
+    folder: Path, tmp_path: Path
+) -> None:
+    """Mail to a local name whose aliases loop (78: held) waits alone; the drop after it is
+    queued."""
+    host = "localhost.localdomain"
+    s = settings().with_section(
+        "sendmail",
+        admin="ops@contoso.example",
+        aliases={"loopy": f"l2@{host}", "l2": f"loopy@{host}"},
+    )
+    drop(folder, RAW, Envelope(("loopy",)))
+    time.sleep(0.01)
+    fine = good(folder, "after the loop")
+    box, log, _ = run_intake(folder, tmp_path, s)
+    assert [m.subject for m in box.list()] == ["after the loop"]
+    assert fine not in os.listdir(folder) and len(os.listdir(folder)) == 1  # the loop's waits
+    assert any("loops at 'loopy'" in str(e) for e in log.entries), log.entries
