@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from alloy_tui.commands.sendmail.args import SendmailArgs, UsageError, parse_argv
+from tests.helpers.sendmail_door import IGNORED_OPTIONS
 
 
 def test_cron_arguments() -> None:
@@ -137,13 +138,7 @@ def test_bad_dsn_values_are_ignored_with_a_warning(argv: list[str]) -> None:
 @pytest.mark.parametrize(
     "argv",
     [
-        ["-L", "myapp"],
-        ["-Lmyapp"],
-        ["-h", "12"],
-        ["-h12"],
-        ["-G"],
-        ["-U"],
-        ["-n"],
+        *IGNORED_OPTIONS,
         ["-m"],
         ["-c"],
         ["-X", "/tmp/traffic.log"],

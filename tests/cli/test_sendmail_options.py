@@ -13,6 +13,7 @@ import pytest
 
 from alloy_tui.core.outbox import Outbox
 from tests.helpers.sendmail_door import (
+    IGNORED_OPTIONS,
     MAIL,
     leftovers,
     log_events,
@@ -36,13 +37,7 @@ def _one_queued(folder: Path) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ["-L", "myapp"],
-        ["-Lmyapp"],
-        ["-h", "12"],
-        ["-h12"],
-        ["-G"],
-        ["-U"],
-        ["-n"],
+        *IGNORED_OPTIONS,
         ["-C", "/etc/mail/sendmail.cf"],
         ["-C/etc/mail/sendmail.cf"],
         ["-d0.1"],

@@ -6,13 +6,11 @@ from typing import Any
 
 from alloy_tui.ui.alertlog.app import AlertLogApp
 from alloy_tui.ui.alertlog.screen import AlertLogScreen
-from tests.helpers.pilot import lines_of, until  # noqa: F401 - until: shared with the tests here
+from tests.helpers.pilot import lines_of, screen_of, until  # noqa: F401 - until: shared with the tests here
 
 
 def log_screen(app: AlertLogApp) -> AlertLogScreen:
-    screen = app.screen
-    assert isinstance(screen, AlertLogScreen)
-    return screen
+    return screen_of(app, AlertLogScreen)
 
 
 def rows(app: AlertLogApp) -> list[str]:

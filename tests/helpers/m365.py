@@ -51,6 +51,22 @@ def sign_in(sb: Sandbox, settings: Settings, config_path: Path, account: str = A
     return signin
 
 
+def token_cached_at(sb: Sandbox, tmp_path: Path, api: str, base_url: str) -> tuple[Settings, Path]:
+    """Signed in with a token for `api` in the cache (so the send itself is the only request),
+    then `api`'s endpoint moved to `base_url` (EWS: its /EWS/Exchange.asmx): the settings and
+    <tmp_path>/config.toml."""
+    cfg = tmp_path / "config.toml"
+    s = settings_for(sb, tmp_path, api=api)
+    sign_in(sb, s, cfg)
+    SignIn(s, cfg).get_token(api)
+    key, url = (
+        ("graph_endpoint", base_url)
+        if api == "graph"
+        else ("ews_endpoint", f"{base_url}/EWS/Exchange.asmx")
+    )
+    return s.with_section("exchange_online", **{key: url}), cfg
+
+
 def copy_cache(src: Settings, dst_dir: Path) -> Path:
     """Copy a signed-in token cache so a test starts signed in without a device flow."""
     src_path = Path(src.exchange_online.token_cache)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
+
+S = TypeVar("S")
 
 
 async def until(pilot: Any, cond: Callable[[], object], timeout: float = 5.0) -> float:
@@ -22,3 +24,10 @@ def lines_of(view: Any, blank: bool = False) -> list[str]:
     """A Line API view's rows as drawn (blank ones dropped unless `blank`)."""
     drawn = [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
     return drawn if blank else [line for line in drawn if line.strip()]
+
+
+def screen_of(app: Any, cls: type[S]) -> S:
+    """The app's active screen, which must be a `cls`."""
+    screen = app.screen
+    assert isinstance(screen, cls), f"on {type(screen).__name__}, not {cls.__name__}"
+    return screen

@@ -12,8 +12,9 @@ from alloy_tui.core.config import load_or_default
 from alloy_tui.core.config.settings import Settings
 from alloy_tui.core.outbox import Outbox
 from alloy_tui.ui.queue.screen import QueueScreen
-from tests.helpers.pilot import lines_of
+from tests.helpers.pilot import lines_of, screen_of
 from tests.helpers.pilot import until as _until
+from tests.helpers.smtp_server import write_smtp_config
 
 
 def raw_message(subject: str, to: str) -> bytes:
@@ -23,28 +24,8 @@ def raw_message(subject: str, to: str) -> bytes:
 def write_config(tmp_path: Path, port: int, *, queue: str = "", extra: str = "") -> Path:
     """A config file (the detached runner reads it too) for SMTP on 127.0.0.1:``port``;
     `queue`: more [queue] lines, `extra`: more sections at the end."""
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f"""service = "smtp"
-
-[smtp]
-host = "127.0.0.1"
-port = {port}
-security = "none"
-
-[message]
-default_from = "server@contoso.test"
-
-[queue]
-path = "{tmp_path / "queue"}"
-max_per_minute = 0
-{queue}
-[alert_log]
-path = "{tmp_path / "log.jsonl"}"
-{extra}""",
-        encoding="utf-8",
-    )
-    return path
+    lines = f"{queue}\n" if queue else ""
+    return write_smtp_config(tmp_path, port, lines, log="log.jsonl", extra=extra)
 
 
 def settings(config: Path) -> Settings:
@@ -64,9 +45,7 @@ def log_events(tmp_path: Path, event: str) -> list[dict[str, Any]]:
 
 
 def queue_screen(app: Any) -> QueueScreen:
-    screen = app.screen
-    assert isinstance(screen, QueueScreen)
-    return screen
+    return screen_of(app, QueueScreen)
 
 
 def shown(app: Any) -> list[str]:

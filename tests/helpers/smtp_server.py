@@ -235,16 +235,20 @@ def smtp_settings(tmp_path: Path, port: int, **queue: Any) -> Settings:
     )
 
 
-def write_smtp_config(tmp_path: Path, port: int, queue: str = "") -> Path:
-    """smtp_settings as a config file (<tmp_path>/config.toml, the alert log in alert_log.jsonl), for
-    a runner in a process of its own; `queue`: more [queue] lines."""
+def write_smtp_config(
+    tmp_path: Path, port: int, queue: str = "", *, log: str = "alert_log.jsonl", extra: str = ""
+) -> Path:
+    """smtp_settings as a config file (<tmp_path>/config.toml, the alert log in `log`), for
+    a runner in a process of its own; `queue`: more [queue] lines, `extra`: more sections at
+    the end."""
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         'service = "smtp"\n'
         f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
         '[message]\ndefault_from = "server@contoso.test"\n'
         f'[queue]\npath = "{tmp_path / "queue"}"\nmax_per_minute = 0\n{queue}'
-        f'[alert_log]\npath = "{tmp_path / "alert_log.jsonl"}"\n'
+        f'[alert_log]\npath = "{tmp_path / log}"\n{extra}',
+        encoding="utf-8",
     )
     return cfg
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,8 @@ def on(app: Any, cls: type) -> bool:
 
 class OneStep(AlloyApp):
     """One step on its own, after the config is read and `prepare` changed the draft; keeps
-    what the step dismissed with in `results`."""
+    what the step dismissed with in `results`; `after(screen)`: an action for the test to run
+    once the step is shown; `app_kw`: more AlloyApp arguments (clock, today)."""
 
     def __init__(
         self,
@@ -54,9 +56,11 @@ class OneStep(AlloyApp):
         key: str,
         make: Callable[[Any], Any],
         prepare: Callable[[Any], None] = lambda s: None,
+        after: Callable[[Any], None] = lambda screen: None,
+        **app_kw: Any,
     ) -> None:
-        super().__init__(path, start_flow=False)
-        self.key, self.make, self.prepare = key, make, prepare
+        super().__init__(path, start_flow=False, **app_kw)
+        self.key, self.make, self.prepare, self.after = key, make, prepare, after
         self.results: list[Any] = []
 
     def load_config(self) -> None:
@@ -119,6 +123,21 @@ def existing(tmp_path: Path, text: str | None = None) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+@asynccontextmanager
+async def sandbox_wizard(
+    size: tuple[int, int] = (80, 24),
+) -> AsyncIterator[tuple[Any, AlloyApp, Any]]:
+    """`alloy-tui --sandbox`: a sandbox session's sandbox, and the wizard on it at `size`,
+    once its welcome shows."""
+    from alloy_tui.sandbox.session import open_sandbox_session
+
+    with open_sandbox_session() as session:
+        app = AlloyApp(session.config_path, sandbox=session)
+        async with app.run_test(size=size) as pilot:
+            await wait_for(pilot, lambda: on(app, WelcomeScreen))
+            yield session.sandbox, app, pilot
 
 
 async def to_registration(app: AlloyApp, pilot: object) -> None:

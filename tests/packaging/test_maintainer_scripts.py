@@ -84,3 +84,21 @@ def test_an_upgrade_starts_again_every_unit_prerm_stopped() -> None:
     stopped = {u for u in _units("prerm", "stop") if u.endswith((".timer", ".path"))}
     stopped.add("alloy-tui-queue.service")
     assert stopped - _units("postinst", "start") == set()
+
+
+def test_remove_says_when_mail_is_left_in_the_queue(tmp_path: Path) -> None:
+    """apt removes alloy-tui when another MTA is installed: the queued mail stays (not lost) but
+    is not sent, and the admin is told so, with what sends it."""
+    script, fs, env = relocated_postrm(tmp_path)
+    spool = fs / "var/spool/alloy-tui"
+    (spool / "queue/messages").mkdir(parents=True)
+    (spool / "queue/messages/q1.eml").write_text("To: root\n\nqueued\n")
+    r = subprocess.run(["sh", str(script), "remove"], capture_output=True, text=True, env=env,
+                       timeout=60)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "mail is still queued" in r.stdout and "install alloy-tui again" in r.stdout
+    assert (spool / "queue/messages/q1.eml").exists()
+    (spool / "queue/messages/q1.eml").unlink()
+    r = subprocess.run(["sh", str(script), "remove"], capture_output=True, text=True, env=env,
+                       timeout=60)  # fmt: skip
+    assert r.returncode == 0 and "queued" not in r.stdout

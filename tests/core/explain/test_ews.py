@@ -15,15 +15,10 @@ from alloy_tui.core.explain.dispatch import (
     explain,
     explain_ews,
 )
+from tests.helpers.explain_contexts import ACCOUNT, CLIENT, OWNER, contexts
 from tests.helpers.fault_servers import tls_server
 
-ACCOUNT = "alerts@contoso.example"
-OWNER = "ceo@contoso.example"
-CLIENT = "11111111-2222-3333-4444-555555555555"
-CTX = ExplainContext(
-    api="ews", account=ACCOUNT, from_address=OWNER, client_id=CLIENT, tenant="contoso.example"
-)
-PLAIN = ExplainContext(api="ews", account=ACCOUNT, client_id=CLIENT, tenant="contoso.example")
+CTX, PLAIN = contexts("ews")
 
 
 def _errors() -> Any:

@@ -8,16 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
-from alloy_tui.core.explain.dispatch import ExplainContext, explain, explain_graph
+from alloy_tui.core.explain.dispatch import explain, explain_graph
+from tests.helpers.explain_contexts import ACCOUNT, OWNER, contexts
 from tests.helpers.fault_servers import json_responder, tls_server
 
-ACCOUNT = "alerts@contoso.example"
-OWNER = "ceo@contoso.example"
-CLIENT = "11111111-2222-3333-4444-555555555555"
-CTX = ExplainContext(
-    api="graph", account=ACCOUNT, from_address=OWNER, client_id=CLIENT, tenant="contoso.example"
-)
-PLAIN = ExplainContext(api="graph", account=ACCOUNT, client_id=CLIENT, tenant="contoso.example")
+CTX, PLAIN = contexts("graph")
 
 
 def body(code: str, message: str = "Something.", request_id: str = "req-0001") -> dict[str, Any]:

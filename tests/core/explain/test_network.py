@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -52,19 +53,12 @@ def test_refused_requests() -> None:
     assert "127.0.0.1" in ex.cause
 
 
-def test_dns_failure_httpx() -> None:
-    exc = _httpx_error("https://alloy-tui-no-such-host.invalid/")
-    ex = explain(exc, CTX)
+@pytest.mark.parametrize("fail", [_httpx_error, _requests_error], ids=["httpx", "requests"])
+def test_dns_failure(fail: Callable[[str], BaseException]) -> None:
+    ex = explain(fail("https://alloy-tui-no-such-host.invalid/"), CTX)
     assert ex.code == "dns"
     assert "alloy-tui-no-such-host.invalid" in ex.cause
     assert "getent hosts alloy-tui-no-such-host.invalid" in ex.fix
-
-
-def test_dns_failure_requests() -> None:
-    exc = _requests_error("https://alloy-tui-no-such-host.invalid/")
-    ex = explain(exc, CTX)
-    assert ex.code == "dns"
-    assert "alloy-tui-no-such-host.invalid" in ex.cause
 
 
 def test_dns_failure_socket() -> None:

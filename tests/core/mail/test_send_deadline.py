@@ -17,7 +17,7 @@ from alloy_tui.core.mail.sending import send_test_message
 from alloy_tui.core.signin.client import SignIn
 from alloy_tui.sandbox import Sandbox
 from tests.helpers.fault_servers import Trickle, trickle_server
-from tests.helpers.m365 import log_entries, settings_for, sign_in
+from tests.helpers.m365 import log_entries, settings_for, token_cached_at
 from tests.helpers.sandboxes import ticking_sb  # noqa: F401 - fixture `sb`
 
 TIMEOUT = 1.0
@@ -50,15 +50,7 @@ def assert_timed_out(ei: pytest.ExceptionInfo[ExplainedError], started: float) -
 def test_a_trickling_server_cannot_hold_a_send(
     sb: Sandbox, tmp_path: Path, https_trickle: Trickle, api: str
 ) -> None:
-    cfg = tmp_path / "config.toml"
-    s = settings_for(sb, tmp_path, api=api)
-    sign_in(sb, s, cfg)
-    SignIn(s, cfg).get_token(api)  # a cached token: the send itself is the only request
-    url = f"https://127.0.0.1:{https_trickle.port}"
-    key, value = (
-        ("graph_endpoint", url) if api == "graph" else ("ews_endpoint", f"{url}/EWS/Exchange.asmx")
-    )
-    s = s.with_section("exchange_online", **{key: value})
+    s, cfg = token_cached_at(sb, tmp_path, api, f"https://127.0.0.1:{https_trickle.port}")
     s = s.with_section(
         "network", timeout=TIMEOUT, ca_bundle=trusting_both(sb, https_trickle, tmp_path)
     )

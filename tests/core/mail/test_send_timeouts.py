@@ -12,9 +12,8 @@ import pytest
 
 from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.mail.sending import send_test_message
-from alloy_tui.core.signin.client import SignIn
 from alloy_tui.sandbox import Sandbox
-from tests.helpers.m365 import log_entries, settings_for, sign_in
+from tests.helpers.m365 import log_entries, token_cached_at
 from tests.helpers.sandboxes import ticking_sb  # noqa: F401 - fixture `sb`
 
 
@@ -30,13 +29,8 @@ def mute() -> Iterator[str]:
 def test_a_server_that_never_answers_times_out(
     sb: Sandbox, tmp_path: Path, mute: str, api: str
 ) -> None:
-    cfg = tmp_path / "config.toml"
-    s = settings_for(sb, tmp_path, api=api)
-    sign_in(sb, s, cfg)
-    SignIn(s, cfg).get_token(api)  # a cached token: the send itself is the only request
-    key = "graph_endpoint" if api == "graph" else "ews_endpoint"
-    url = mute if api == "graph" else f"{mute}/EWS/Exchange.asmx"
-    s = s.with_section("exchange_online", **{key: url}).with_section("network", timeout=1.0)
+    s, cfg = token_cached_at(sb, tmp_path, api, mute)
+    s = s.with_section("network", timeout=1.0)
     t0 = time.monotonic()
     with pytest.raises(ExplainedError) as ei:
         send_test_message(s, cfg, "bob@example.com")

@@ -18,7 +18,7 @@ from alloy_tui.ui.wizard.done_step import DoneScreen
 from alloy_tui.ui.wizard.local_mail_step import LocalMailScreen
 from alloy_tui.ui.wizard.review_step import ReviewScreen
 from alloy_tui.ui.wizard.signin_step import SignInScreen
-from tests.helpers.wizard import OneStep, on, to_registration, wait_for
+from tests.helpers.wizard import OneStep, on, sandbox_wizard, to_registration, wait_for
 
 TENANT_ID = "3e30a111-9bf7-4ee8-8e13-22728a41110a"
 
@@ -152,16 +152,11 @@ async def test_review_keeps_values_in_their_column_and_ids_whole_at_60x20(
 async def test_sandbox_guide_facts_wrap_deeper_than_they_start_at_80x24() -> None:
     """`--sandbox`'s welcome: a fact that wraps ("not granted by: a, b, c") goes on under its
     own text, never back at the facts' indent, where it would read as another fact."""
-    from alloy_tui.sandbox.session import open_sandbox_session
     from alloy_tui.ui.widgets.hanging import HangingStatic
-    from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 
-    with open_sandbox_session() as session:
-        app = AlloyApp(session.config_path, sandbox=session)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: on(app, WelcomeScreen))
-            await pilot.pause()
-            facts = [lines_of(w) for w in app.screen.query(HangingStatic)]
+    async with sandbox_wizard() as (_, app, pilot):
+        await pilot.pause()
+        facts = [lines_of(w) for w in app.screen.query(HangingStatic)]
     wrapped = [lines for lines in facts if len(lines) > 1 and lines[0].startswith("    ")]
     assert any("not granted by:" in lines[0] for lines in wrapped), facts
     for lines in wrapped:

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 from alloy_tui.sandbox.session import open_sandbox_session
 from alloy_tui.ui.app import AlloyApp
-from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
-from tests.helpers.wizard import on, screen_text, wait_for
+from tests.helpers.wizard import on, sandbox_wizard, screen_text, wait_for
 
 
 async def test_sandbox_welcome_is_a_first_run_with_what_every_path_needs() -> None:
-    with open_sandbox_session() as session:
-        sb = session.sandbox
-        app = AlloyApp(session.config_path, sandbox=session)
-        async with app.run_test(size=(100, 80)) as pilot:
-            await wait_for(pilot, lambda: on(app, WelcomeScreen))
-            await pilot.pause()
-            text = screen_text(app)
+    async with sandbox_wizard((100, 80)) as (sb, app, pilot):
+        await pilot.pause()
+        text = screen_text(app)
     assert "Edit mode" not in text and "editing config.toml" not in text
     assert "This wizard sets up" in text  # the first-run plan
     for needed in (

@@ -16,19 +16,19 @@ from textual.widgets import Input
 
 from alloy_tui.core.errors import ExplainedError
 from alloy_tui.core.secrets import passwords as secrets
-from alloy_tui.ui.app import AlloyApp
 from alloy_tui.ui.widgets.choice import ChoiceList
-from alloy_tui.ui.wizard import flow
 from alloy_tui.ui.wizard.exchange_server_step import ExchangeAccountScreen, ExchangeServerScreen
 from alloy_tui.ui.wizard.smtp_step import SmtpServerScreen, SmtpSignInScreen
 from alloy_tui.ui.wizard.state import WizardState
+from tests.helpers.wizard import OneStep
 
 FAILING = "echo 'vault is locked' >&2; exit 3"
 NEW_PATH = Path("/nonexistent/alloy-tui/config.toml")  # never created
 
 
-class StepApp(AlloyApp):
-    """One step on its own, with a prepared state and an action once it is shown."""
+class StepApp(OneStep):
+    """One step on its own on a new config, `service` chosen and an SMTP host typed, with an
+    action once it is shown."""
 
     def __init__(
         self,
@@ -37,16 +37,11 @@ class StepApp(AlloyApp):
         make: Callable[[WizardState], Any],
         after: Callable[[Any], None] = lambda screen: None,
     ) -> None:
-        super().__init__(NEW_PATH, start_flow=False)
-        self.service, self.key, self.make, self.after = service, key, make, after
+        def prepare(state: WizardState) -> None:
+            draft = state.draft.with_section("smtp", host="smtp.contoso.com")
+            state.draft = dataclasses.replace(draft, service=service)
 
-    def load_config(self) -> None:
-        super().load_config()
-        draft = self.state.draft.with_section("smtp", host="smtp.contoso.com")
-        self.state.draft = dataclasses.replace(draft, service=self.service)
-        screen = self.make(self.state)
-        screen.progress = flow.progress_for(flow.steps_for(self.state), self.key, self.state)
-        self.push_screen(screen, callback=lambda _r: None)
+        super().__init__(NEW_PATH, key, make, prepare, after)
 
 
 def set_values(screen: Any, values: dict[str, str]) -> None:

@@ -18,8 +18,6 @@ import pytest
 from alloy_tui.core.errors import Explanation
 from alloy_tui.core.mail.message import SendResult
 from alloy_tui.core.signin.client import Account
-from alloy_tui.ui.app import AlloyApp
-from alloy_tui.ui.wizard import flow
 from alloy_tui.ui.wizard.api_step import ApiScreen
 from alloy_tui.ui.wizard.delegation_step import DelegationScreen
 from alloy_tui.ui.wizard.done_step import DoneScreen
@@ -31,6 +29,7 @@ from alloy_tui.ui.wizard.state import WizardState
 from alloy_tui.ui.wizard.test_step import TrialSendScreen
 from alloy_tui.ui.wizard.welcome_step import WelcomeScreen
 from tests.helpers.snapshots import device_code
+from tests.helpers.wizard import OneStep
 
 CLOCK = 1_790_000_000.0
 NEW_PATH = Path("/nonexistent/alloy-tui/config.toml")  # never created: "new config" screens
@@ -67,7 +66,7 @@ def filled(state: WizardState) -> None:
     state.account = ACCOUNT
 
 
-class StepApp(AlloyApp):
+class StepApp(OneStep):
     """One step on its own, with a prepared state and an optional action once it is shown."""
 
     def __init__(
@@ -78,18 +77,15 @@ class StepApp(AlloyApp):
         prepare: Callable[[WizardState], None] = lambda s: None,
         after: Callable[[Any], None] = lambda screen: None,
     ) -> None:
-        super().__init__(path, clock=lambda: CLOCK, today=date(2026, 9, 1), start_flow=False)
-        self.key, self.make, self.prepare, self.after = key, make, prepare, after
+        def shown_path_then(state: WizardState) -> None:
+            if state.config_path.parent.name.startswith("alloy-tui-snapshot-"):
+                shutil.rmtree(state.config_path.parent, ignore_errors=True)
+                state.config_path = EDIT_DIR / "config.toml"  # shown, never created
+            prepare(state)
 
-    def load_config(self) -> None:  # Textual runs on_mount handlers subclass-first: hook here
-        super().load_config()
-        if self.state.config_path.parent.name.startswith("alloy-tui-snapshot-"):
-            shutil.rmtree(self.state.config_path.parent, ignore_errors=True)
-            self.state.config_path = EDIT_DIR / "config.toml"  # shown, never created
-        self.prepare(self.state)
-        screen = self.make(self.state)
-        screen.progress = flow.progress_for(flow.steps_for(self.state), self.key, self.state)
-        self.push_screen(screen, callback=lambda _r: None)
+        super().__init__(
+            path, key, make, shown_path_then, after, clock=lambda: CLOCK, today=date(2026, 9, 1)
+        )
 
 
 def send_denied(screen: TrialSendScreen) -> None:
