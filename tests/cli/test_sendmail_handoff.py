@@ -294,3 +294,20 @@ def test_alloy_tui_sendmail_subcommand(tmp_path: Path) -> None:
     assert bad.returncode == 64 and bad.stderr.startswith(
         b"alloy-tui sendmail: -bd is not supported"
     )
+
+
+def test_more_recipients_than_a_hand_off_holds_is_64_at_once(tmp_path: Path) -> None:
+    """Recipients on the command line beyond what the runner reads of a hand-off's header line:
+    refused now (64, one line), never an exit 0 followed by a file the runner sets aside."""
+    write_config(tmp_path)
+    many = [f"user{i:05d}@example-recipient.com" for i in range(3000)]
+    r = sendmail(tmp_path, *many, stdin=b"Subject: to many\n\nhello\n")
+    assert r.returncode == 64, r.stderr
+    assert r.stderr.count(b"\n") == 1 and b"3000 recipients" in r.stderr, r.stderr
+    incoming = tmp_path / "queue" / "incoming"
+    assert not incoming.exists() or list(incoming.iterdir()) == []
+    few = many[:1000]  # still a lot, and handed off
+    assert sendmail(tmp_path, *few, stdin=b"Subject: to a few\n\nhello\n").returncode == 0
+    take_in(tmp_path)
+    [m] = Outbox(tmp_path / "queue").list()
+    assert len(m.to) == 1000

@@ -152,6 +152,7 @@ def _hand_off(args: SendmailArgs, raw: bytes, config: str, guard: Guard) -> None
     import time
 
     from alloy_tui.core.incoming import (
+        MAX_HEADER_BYTES,
         IncomingError,
         SlowPath,
         header_line,
@@ -170,6 +171,13 @@ def _hand_off(args: SendmailArgs, raw: bytes, config: str, guard: Guard) -> None
     if len(raw) > facts.limit:
         raise HandoffError(over_limit_text(len(raw), facts), os.EX_DATAERR)
     header = header_line(envelope(args, len(raw), time.time()))
+    if len(header) > MAX_HEADER_BYTES:  # the runner could not read it: said now, not after 0
+        raise HandoffError(
+            f"the command line's {len(args.recipients)} recipients and options take "
+            f"{len(header)} bytes; at most {MAX_HEADER_BYTES} can be handed off. Send to fewer "
+            "recipients at once (or put them in the message's headers with -t).",
+            os.EX_USAGE,
+        )
     for attempt in (1, 2):
         try:
             root = open_checked_outbox(facts.outbox)

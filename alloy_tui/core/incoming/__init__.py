@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.incoming.header import parse as parse_handoff
     from alloy_tui.core.incoming.writer import (
         INCOMING,
+        MAX_HEADER_BYTES,
         IncomingError,
         SlowPath,
         header_line,
@@ -35,7 +36,7 @@ __getattr__ = lazy_names(
     globals(),
     {
         "writer": (
-            "INCOMING IncomingError SlowPath header_line open_checked_outbox runner_running "
+            "INCOMING MAX_HEADER_BYTES IncomingError SlowPath header_line open_checked_outbox runner_running "
             "start_runner to_json write_incoming"
         ),
         "header": "Handed HeaderError parse_handoff=parse",
@@ -44,6 +45,7 @@ __getattr__ = lazy_names(
 
 __all__ = [
     "INCOMING",
+    "MAX_HEADER_BYTES",
     "Handed",
     "HeaderError",
     "IncomingError",

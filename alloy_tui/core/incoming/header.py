@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from alloy_tui.core.incoming.writer import MAGIC, VERSION
+from alloy_tui.core.incoming.writer import MAGIC, MAX_HEADER_BYTES, VERSION
 
-MAX_HEADER_BYTES = 64 * 1024
 DSN_KEYS = ("dsn_notify", "dsn_ret", "dsn_envid")
 
 

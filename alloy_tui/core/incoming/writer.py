@@ -32,6 +32,7 @@ INCOMING = "incoming"
 MAGIC = b"alloy-handoff "
 VERSION = 1
 EX_CANTCREAT = 73
+MAX_HEADER_BYTES = 64 * 1024  # the header line (the runner reads no further for it)
 EX_TEMPFAIL = 75
 _TEMP_ERRNOS = (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG, errno.EAGAIN, errno.EIO)
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
