@@ -334,7 +334,10 @@ def run_queue(
             now = clock.now()
             if runner.stopped():
                 break
-            if not incoming.fresh() and not any(runner.due(m, now) for m in box.metas()):
+            due = [m["id"] for m in box.metas() if runner.due(m, now)]
+            # one whose hand-off file is still there waits for an intake (a file that can't
+            # be removed stays so): not a reason to go round again
+            if not incoming.fresh() and all(waits_intake(box, qid) for qid in due):
                 break
     finally:
         runner.close()

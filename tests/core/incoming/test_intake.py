@@ -301,3 +301,26 @@ def test_a_full_outbox_never_keeps_a_runner_spinning_on_the_hand_offs(tmp_path: 
         )
         assert b"Traceback" not in done.stderr
         assert sorted(os.listdir(mount / "incoming")) == sorted(names)
+
+
+def test_a_hand_off_that_cant_be_removed_never_keeps_a_runner_spinning(tmp_path: Path) -> None:
+    """Queued, but its file can't be removed (immutable here; a folder made read-only in life):
+    the runner never sends it while the file is there, and `queue run` still ends."""
+    write_config(tmp_path)
+    name = hand_off(tmp_path, mail(1))
+    kept = tmp_path / "queue" / "incoming" / name
+    subprocess.run(["chattr", "+i", str(kept)], check=True)
+    try:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        done = subprocess.run(
+            [sys.executable, "-m", "alloy_tui", "--config", str(tmp_path / "config.toml")]
+            + ["queue", "run"],
+            capture_output=True,
+            timeout=60,
+            env=env,
+        )
+        assert b"Traceback" not in done.stderr
+        assert list(metas(tmp_path)) == [name] and incoming(tmp_path) == [name]
+        assert metas(tmp_path)[name]["attempts"] == 0  # never tried while its file is there
+    finally:
+        subprocess.run(["chattr", "-i", str(kept)], check=False)
