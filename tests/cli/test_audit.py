@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
+from typing import Any
 
 from tests.helpers.cli import run
 from tests.helpers.relay_trees import AUDIT_PASSWORDS, relay_tree
@@ -17,9 +19,13 @@ def config_path() -> Path:
     return Path(os.environ["ALLOY_TUI_CONFIG"])
 
 
+def audit(root: Path, *options: str) -> subprocess.CompletedProcess[Any]:
+    """`alloy-tui audit [options] --root <root>`."""
+    return run(config_path(), "audit", *options, "--root", str(root))
+
+
 def test_audit_json_finds_every_program(tmp_path: Path) -> None:
-    root = relay_tree(tmp_path, "host", kind="audit")
-    r = run(config_path(), "audit", "--json", "--root", str(root))
+    r = audit(relay_tree(tmp_path, "host", kind="audit"), "--json")
     assert r.returncode == 1, r.stderr
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     found = {(row["program"], row["file"], row["line"]): row for row in rows}
@@ -67,8 +73,7 @@ def test_audit_json_finds_every_program(tmp_path: Path) -> None:
 
 
 def test_audit_human_output_sorted_by_urgency(tmp_path: Path) -> None:
-    root = relay_tree(tmp_path, "host", kind="audit")
-    r = run(config_path(), "audit", "--root", str(root))
+    r = audit(relay_tree(tmp_path, "host", kind="audit"))
     assert r.returncode == 1, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("12 found; 10 send a password to Exchange Online")
@@ -80,13 +85,12 @@ def test_audit_human_output_sorted_by_urgency(tmp_path: Path) -> None:
 
 
 def test_audit_nothing_at_risk_exits_0(tmp_path: Path) -> None:
-    root = relay_tree(tmp_path, "clean", kind="audit")
-    r = run(config_path(), "audit", "--root", str(root))
+    r = audit(relay_tree(tmp_path, "clean", kind="audit"))
     assert r.returncode == 0, r.stderr
     assert "change: none: it already sends to this host" in r.stdout
     empty = tmp_path / "empty"
     empty.mkdir()
-    r = run(config_path(), "audit", "--root", str(empty))
+    r = audit(empty)
     assert r.returncode == 0 and "No program here is set up to send mail over SMTP." in r.stdout
 
 
@@ -94,7 +98,7 @@ def test_audit_names_a_file_it_cannot_read_and_goes_on(tmp_path: Path) -> None:
     root = relay_tree(tmp_path, "host", kind="audit")
     jenkins = root / "var/lib/jenkins/hudson.tasks.Mailer.xml"
     jenkins.write_text('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>')
-    r = run(config_path(), "audit", "--json", "--root", str(root))
+    r = audit(root, "--json")
     assert r.returncode == 1
     assert "alloy-tui: /var/lib/jenkins/hudson.tasks.Mailer.xml: has a DOCTYPE" in r.stderr
     assert len(r.stdout.splitlines()) == 11

@@ -11,6 +11,7 @@ import subprocess
 import time
 from email import policy
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,24 +27,17 @@ def cfg(sb: Sandbox, tmp_path: Path) -> Path:
     return signed_in_config(sb, tmp_path, '[sendmail]\nadmin = "ops@contoso.example"\n')
 
 
+def send(cfg: Path, subject: str, *options: str, stdin: bytes = b"") -> Any:
+    """`alloy-tui send [options] --to bob@example.com --subject <subject>`."""
+    return run(cfg, "send", *options, "--to", "bob@example.com", "--subject", subject, stdin=stdin)
+
+
 def test_send_attach_sends_mime_with_the_files(sb: Sandbox, cfg: Path, tmp_path: Path) -> None:
     csv = tmp_path / "report.csv"
     csv.write_text("host,used\nweb01,95%\n")
     blob = tmp_path / "dump.bin"
     blob.write_bytes(bytes(range(256)) * 40)
-    r = run(
-        cfg,
-        "send",
-        "--to",
-        "bob@example.com",
-        "--subject",
-        "Report",
-        "--attach",
-        str(csv),
-        "--attach",
-        str(blob),
-        stdin=b"see attached\n",
-    )
+    r = send(cfg, "Report", "--attach", str(csv), "--attach", str(blob), stdin=b"see attached\n")
     assert r.returncode == 0, r.stderr
     assert "Message has been sent to bob@example.com via Microsoft Graph" in r.stdout
     m = wait_for(sb, "Report", timeout=1)
@@ -62,16 +56,7 @@ def test_send_attach_missing_file_is_exit_2_before_sign_in(
     sb: Sandbox, cfg: Path, tmp_path: Path
 ) -> None:
     sb.clear_requests()
-    r = run(
-        cfg,
-        "send",
-        "--to",
-        "bob@example.com",
-        "--subject",
-        "x",
-        "--attach",
-        str(tmp_path / "nope.txt"),
-    )
+    r = send(cfg, "x", "--attach", str(tmp_path / "nope.txt"))
     assert (
         r.returncode == 2 and "nope.txt does not exist" in r.stderr and "Traceback" not in r.stderr
     )
@@ -79,16 +64,7 @@ def test_send_attach_missing_file_is_exit_2_before_sign_in(
 
 
 def test_send_queue_is_durable_then_delivered_by_the_runner(sb: Sandbox, cfg: Path) -> None:
-    r = run(
-        cfg,
-        "send",
-        "--queue",
-        "--to",
-        "bob@example.com",
-        "--subject",
-        "Queued disk alert",
-        stdin=b"95% on /var\n",
-    )
+    r = send(cfg, "Queued disk alert", "--queue", stdin=b"95% on /var\n")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("Queued ") and "queue list" in r.stdout
     m = wait_for(sb, "Queued disk alert")

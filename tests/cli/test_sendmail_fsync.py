@@ -69,6 +69,23 @@ def nth_fsync_of(trace: Path, folder: Path) -> int:
     return paths.index(str(folder)) + 1
 
 
+def fsync_number(folder: Path, target: Path) -> int:
+    """sendmail -t traced in `folder` (it must succeed): the number of `target`'s fsync among
+    all its fsyncs."""
+    r = traced(folder, folder / "plain.trace")
+    assert r.returncode == 0, r.stderr
+    return nth_fsync_of(folder / "plain.trace", target)
+
+
+def with_eio_at(folder: Path, n: int, target: Path) -> subprocess.CompletedProcess[bytes]:
+    """sendmail -t traced in `folder` with an EIO injected at the `n`th fsync, which must be
+    `target`'s."""
+    r = traced(folder, folder / "eio.trace", "-e", f"inject=fsync:error=EIO:when={n}")
+    injected = [p for p, result in fsyncs(folder / "eio.trace") if "INJECTED" in result]
+    assert injected == [str(target)]
+    return r
+
+
 def incoming_files(folder: Path) -> list[str]:
     incoming = folder / "queue" / "incoming"
     return sorted(p.name for p in incoming.iterdir()) if incoming.exists() else []
@@ -78,15 +95,9 @@ def incoming_files(folder: Path) -> list[str]:
 def test_a_failed_folder_fsync_is_75_and_nothing_is_queued(tmp_path: Path, which: str) -> None:
     write_config(tmp_path)
     assert sendmail(tmp_path, "-t").returncode == 0  # folders, config memo: as on a used system
+    n = fsync_number(tmp_path, tmp_path / "queue" / which)
     before = [m.id for m in queued(tmp_path)]
-    r = traced(tmp_path, tmp_path / "plain.trace")
-    assert r.returncode == 0, r.stderr
-    n = nth_fsync_of(tmp_path / "plain.trace", tmp_path / "queue" / which)
-    before = [m.id for m in queued(tmp_path)]
-
-    r = traced(tmp_path, tmp_path / "eio.trace", "-e", f"inject=fsync:error=EIO:when={n}")
-    injected = [p for p, result in fsyncs(tmp_path / "eio.trace") if "INJECTED" in result]
-    assert injected == [str(tmp_path / "queue" / which)]  # the EIO hit that folder's fsync
+    r = with_eio_at(tmp_path, n, tmp_path / "queue" / which)  # the EIO hit that folder's fsync
     assert r.returncode == 75, r.stderr
     err = r.stderr.decode()
     assert err.count("\n") == 1 and "I/O error" in err and "Nothing was queued" in err
@@ -115,12 +126,7 @@ def test_a_failed_fsync_of_a_new_folders_parent_is_75(tmp_path: Path) -> None:
     plain, failing = tmp_path / "plain", tmp_path / "failing"
     for folder in (plain, failing):
         write_config(folder)
-    r = traced(plain, plain / "trace")
-    assert r.returncode == 0, r.stderr
-    n = nth_fsync_of(plain / "trace", plain / "queue")
-    r = traced(failing, failing / "trace", "-e", f"inject=fsync:error=EIO:when={n}")
-    injected = [p for p, result in fsyncs(failing / "trace") if "INJECTED" in result]
-    assert injected == [str(failing / "queue")]
+    r = with_eio_at(failing, fsync_number(plain, plain / "queue"), failing / "queue")
     assert r.returncode == 75, r.stderr
     assert b"I/O error" in r.stderr and r.stderr.count(b"\n") == 1
     assert queued(failing) == []
@@ -133,12 +139,7 @@ def test_a_failed_fsync_of_the_outbox_when_making_incoming_is_75(tmp_path: Path)
         write_config(folder)
         Outbox(folder / "queue").ensure()
     plain, failing = tmp_path / "plain", tmp_path / "failing"
-    r = traced(plain, plain / "trace")
-    assert r.returncode == 0, r.stderr
-    n = nth_fsync_of(plain / "trace", plain / "queue")
-    r = traced(failing, failing / "trace", "-e", f"inject=fsync:error=EIO:when={n}")
-    injected = [p for p, result in fsyncs(failing / "trace") if "INJECTED" in result]
-    assert injected == [str(failing / "queue")]
+    r = with_eio_at(failing, fsync_number(plain, plain / "queue"), failing / "queue")
     assert b"Traceback" not in r.stderr
     assert r.returncode == 75, r.stderr
     assert b"I/O error" in r.stderr and r.stderr.count(b"\n") == 1

@@ -51,13 +51,19 @@ def sign_in(sb: Sandbox, settings: Settings, config_path: Path, account: str = A
     return signin
 
 
+def signed_in_at(sb: Sandbox, tmp_path: Path, **eo: Any) -> tuple[Settings, Path]:
+    """settings_for(sb, tmp_path, **eo), signed in with <tmp_path>/config.toml: both."""
+    cfg = tmp_path / "config.toml"
+    s = settings_for(sb, tmp_path, **eo)
+    sign_in(sb, s, cfg)
+    return s, cfg
+
+
 def token_cached_at(sb: Sandbox, tmp_path: Path, api: str, base_url: str) -> tuple[Settings, Path]:
     """Signed in with a token for `api` in the cache (so the send itself is the only request),
     then `api`'s endpoint moved to `base_url` (EWS: its /EWS/Exchange.asmx): the settings and
     <tmp_path>/config.toml."""
-    cfg = tmp_path / "config.toml"
-    s = settings_for(sb, tmp_path, api=api)
-    sign_in(sb, s, cfg)
+    s, cfg = signed_in_at(sb, tmp_path, api=api)
     SignIn(s, cfg).get_token(api)
     key, url = (
         ("graph_endpoint", base_url)

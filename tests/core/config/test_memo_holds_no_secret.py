@@ -56,6 +56,13 @@ def config_text(tmp_path: Path, hook: WebhookReceiver) -> str:
     return 'service = "smtp"\n' + body
 
 
+def config_and_memo(tmp_path: Path, hook: WebhookReceiver) -> tuple[Path, Path]:
+    """<tmp_path>/config.toml with every secret setting, and where its memo goes."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(config_text(tmp_path, hook))
+    return cfg, state() / MEMO_NAME
+
+
 def state() -> Path:
     folder = Path(os.environ["ALLOY_TUI_STATE_DIR"])
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -88,9 +95,7 @@ def test_every_secret_is_named_by_the_rule() -> None:
 def test_the_memo_keeps_no_secret_and_a_hit_still_reads_each(
     tmp_path: Path, hook: WebhookReceiver
 ) -> None:
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(config_text(tmp_path, hook))
-    memo = state() / MEMO_NAME
+    cfg, memo = config_and_memo(tmp_path, hook)
     first = read_values(cfg)  # a miss: parsed, then memoised
     assert_no_secret(memo, hook)
     assert memo.stat().st_mode & 0o777 == 0o600
@@ -128,9 +133,7 @@ def test_an_old_memo_holding_the_text_is_replaced_at_the_next_read(
 def test_sendmail_and_status_check_work_on_a_memo_hit_and_the_alert_reaches_the_webhook(
     tmp_path: Path, hook: WebhookReceiver
 ) -> None:
-    cfg = tmp_path / "config.toml"
-    cfg.write_text(config_text(tmp_path, hook))
-    memo = state() / MEMO_NAME
+    cfg, memo = config_and_memo(tmp_path, hook)
     mail = b"Subject: disk\nTo: root\n\n/var is 95% full\n"
     for _ in range(2):  # the first hand-off keeps the memo, the second reads it
         r = run(cfg, "sendmail", "-i", "root", stdin=mail)

@@ -23,9 +23,16 @@ from tests.helpers.sendmail_door import log_events, write_config
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def hand_off(folder: Path, raw: bytes, *recipients: str, read_headers: bool = True) -> str:
-    """One hand-off as sendmail writes it (the same writer, in this process)."""
-    box = Outbox(folder / "queue")
+def hand_off(
+    folder: Path,
+    raw: bytes,
+    *recipients: str,
+    read_headers: bool = True,
+    queue: Path | None = None,
+) -> str:
+    """One hand-off as sendmail writes it (the same writer, in this process), into the outbox
+    at `queue` (default: <folder>/queue)."""
+    box = Outbox(queue or folder / "queue")
     box.ensure()
     fields = {
         "recipients": list(recipients),
@@ -277,27 +284,7 @@ def test_a_full_outbox_never_keeps_a_runner_spinning_on_the_hand_offs(tmp_path: 
         config.write_text(config.read_text().replace(str(tmp_path / "queue"), str(mount)))
         box = Outbox(mount)
         box.ensure()
-        names = []
-        for n in (1, 2):
-            root = open_checked_outbox(str(mount))
-            try:
-                fields = {
-                    "recipients": [],
-                    "read_headers": True,
-                    "envelope_from": "",
-                    "from_given": False,
-                    "full_name": "",
-                    "dsn": {},
-                    "ignore_dots": True,
-                    "uid": os.getuid(),
-                    "time": time.time(),
-                    "size": len(mail(n)),
-                }
-                names.append(
-                    write_incoming(root, str(mount), header_line(fields), mail(n), lambda s: s())
-                )
-            finally:
-                os.close(root)
+        names = [hand_off(tmp_path, mail(n), queue=mount) for n in (1, 2)]
         n = 0
         try:
             while True:

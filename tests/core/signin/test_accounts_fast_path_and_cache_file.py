@@ -27,7 +27,7 @@ from alloy_tui.core.signin import cache_read as auth_cache
 from alloy_tui.core.signin.client import SignIn
 from alloy_tui.sandbox import Sandbox
 from alloy_tui.sandbox.session import config_text, write_config
-from tests.helpers.m365 import ACCOUNT, log_entries, settings_for, sign_in
+from tests.helpers.m365 import ACCOUNT, log_entries, settings_for, sign_in, signed_in_at
 
 OTHER = "ops@contoso.example"
 
@@ -55,9 +55,7 @@ def usernames(settings: Any) -> list[str]:
 
 
 def test_change_account_removes_the_old_accounts_tokens(sb: Sandbox, tmp_path: Path) -> None:
-    cfg = tmp_path / "config.toml"
-    s = settings_for(sb, tmp_path)
-    sign_in(sb, s, cfg)
+    s, cfg = signed_in_at(sb, tmp_path)
     old_tokens = sb.issued_tokens()
     bound = s.with_section("exchange_online", account=ACCOUNT)
     assert SignIn(bound, cfg).get_token("graph") in old_tokens
@@ -86,9 +84,7 @@ def test_change_account_removes_the_old_accounts_tokens(sb: Sandbox, tmp_path: P
 def test_forget_other_accounts_never_removes_the_only_working_account(
     sb: Sandbox, tmp_path: Path
 ) -> None:
-    cfg = tmp_path / "config.toml"
-    s = settings_for(sb, tmp_path, account=ACCOUNT)
-    sign_in(sb, s, cfg)
+    s, cfg = signed_in_at(sb, tmp_path, account=ACCOUNT)
     signin = SignIn(s, cfg)
     assert signin.forget_other_accounts(keep="nobody@contoso.example") == []
     assert signin.forget_other_accounts(keep="") == []
@@ -100,9 +96,7 @@ def test_forget_other_accounts_never_removes_the_only_working_account(
 def test_signing_in_again_with_the_same_account_removes_nothing(
     sb: Sandbox, tmp_path: Path
 ) -> None:
-    cfg = tmp_path / "config.toml"
-    s = settings_for(sb, tmp_path, account=ACCOUNT)
-    sign_in(sb, s, cfg)
+    s, cfg = signed_in_at(sb, tmp_path, account=ACCOUNT)
     again = sign_in(sb, s, cfg)
     assert again.replaced == [] and usernames(s) == [ACCOUNT]
     assert "signin.signed_out" not in [e["event"] for e in log_entries(s)]
@@ -139,9 +133,7 @@ def test_fast_path_sends_no_request_for_a_valid_cached_token(sb: Sandbox, tmp_pa
 
 
 def test_fast_path_never_uses_a_token_of_another_tenant(sb: Sandbox, tmp_path: Path) -> None:
-    cfg = tmp_path / "config.toml"
-    s = settings_for(sb, tmp_path)
-    sign_in(sb, s, cfg)
+    s, cfg = signed_in_at(sb, tmp_path)
     tokens = sb.issued_tokens()
     other = s.with_section("exchange_online", tenant="0f0f0f0f-1111-2222-3333-444455556666")
     with pytest.raises(ExplainedError) as ei:
@@ -224,9 +216,7 @@ def test_fast_path_rejects_a_token_that_is_not_exactly_right(
 
 
 def test_turning_delegation_on_later_asks_for_mail_send_shared(sb: Sandbox, tmp_path: Path) -> None:
-    cfg = tmp_path / "config.toml"
-    s = settings_for(sb, tmp_path)
-    sign_in(sb, s, cfg)
+    s, cfg = signed_in_at(sb, tmp_path)
     on = s.with_section("exchange_online", from_delegation=True)
     assert any(x.endswith("/Mail.Send.Shared") for x in SignIn(on, cfg).sign_in_scopes())
     sb.set_scenario("consent_required", scope="Mail.Send.Shared")
@@ -248,9 +238,7 @@ def test_turning_delegation_on_later_asks_for_mail_send_shared(sb: Sandbox, tmp_
 def test_consent_refused_without_delegation_keeps_the_plain_explanation(
     sb: Sandbox, tmp_path: Path
 ) -> None:
-    cfg = tmp_path / "config.toml"
-    s = settings_for(sb, tmp_path)
-    sign_in(sb, s, cfg)
+    s, cfg = signed_in_at(sb, tmp_path)
     sb.set_scenario("consent_required", count=1)
     with pytest.raises(ExplainedError) as ei:
         SignIn(s, cfg).get_token_info("graph", force_refresh=True)
@@ -391,9 +379,7 @@ def test_status_with_a_bad_app_setting_is_one_line_and_no_request(
 
 
 def test_cancelled_sign_in_keeps_the_old_account(sb: Sandbox, tmp_path: Path) -> None:
-    cfg = tmp_path / "config.toml"
-    s = settings_for(sb, tmp_path, account=ACCOUNT)
-    sign_in(sb, s, cfg)
+    s, cfg = signed_in_at(sb, tmp_path, account=ACCOUNT)
     signin = SignIn(s, cfg)
     signin.start_device_flow()
     cancel = threading.Event()

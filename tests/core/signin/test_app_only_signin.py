@@ -117,22 +117,30 @@ def test_aadsts65001_is_consent_missing(sb: Sandbox, setup: tuple[AppOnlySignIn,
     assert "consent" in e.value.explanation.title.lower()
 
 
-def test_wrong_client_id_is_explained(sb: Sandbox, setup: tuple[AppOnlySignIn, Path]) -> None:
+@pytest.mark.parametrize(
+    ("key", "value", "code", "fix"),
+    [
+        (
+            "client_id",
+            "00000000-0000-0000-0000-00000000abcd",
+            "AADSTS700016",
+            "client_id and tenant",
+        ),
+        (
+            "tenant",
+            "99999999-0000-0000-0000-000000000000",
+            "AADSTS90002",
+            "[exchange_online] tenant",
+        ),
+    ],
+    ids=["client_id", "tenant"],
+)
+def test_a_wrong_id_is_explained(
+    sb: Sandbox, setup: tuple[AppOnlySignIn, Path], key: str, value: str, code: str, fix: str
+) -> None:
     signin, cfg = setup
-    wrong = signin.settings.with_section(
-        "exchange_online", client_id="00000000-0000-0000-0000-00000000abcd"
-    )
+    wrong = signin.settings.with_section("exchange_online", **{key: value})
     with pytest.raises(ExplainedError) as e:
         AppOnlySignIn(wrong, cfg).check()
-    assert e.value.explanation.code == "AADSTS700016"
-    assert "client_id and tenant" in e.value.explanation.fix
-
-
-def test_wrong_tenant_is_explained(sb: Sandbox, setup: tuple[AppOnlySignIn, Path]) -> None:
-    signin, cfg = setup
-    wrong = signin.settings.with_section(
-        "exchange_online", tenant="99999999-0000-0000-0000-000000000000"
-    )
-    with pytest.raises(ExplainedError) as e:
-        AppOnlySignIn(wrong, cfg).check()
-    assert e.value.explanation.code == "AADSTS90002"
+    assert e.value.explanation.code == code
+    assert fix in e.value.explanation.fix

@@ -5,8 +5,12 @@ only once the config that no longer uses them is saved."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from alloy_tui.core.config import store
 from alloy_tui.core.signin import certificate
@@ -21,8 +25,10 @@ from tests.helpers.wizard import on, screen_text, set_input, wait_for
 OLD = "alerts@contoso.example"
 
 
-def signed_in_config(sb: Sandbox, tmp_path: Path) -> Path:
-    return wizard.signed_in_config(sb, tmp_path, OLD)
+@pytest.fixture
+def path(sandbox: Sandbox, tmp_path: Path) -> Path:
+    """A saved config naming OLD, signed in outside the wizard (what the cron job uses)."""
+    return wizard.signed_in_config(sandbox, tmp_path, OLD)
 
 
 def cache(tmp_path: Path) -> dict[str, Any]:
@@ -41,6 +47,15 @@ async def to_app_cert_step(app: AlloyApp, pilot: Any) -> None:
     assert "App-only with a certificate (recommended for unattended servers)" in screen_text(app)
     await pilot.press("ctrl+o")
     await wait_for(pilot, lambda: on(app, AppCertScreen), what="certificate step")
+
+
+@asynccontextmanager
+async def at_app_cert_step(path: Path) -> AsyncIterator[tuple[AlloyApp, Any]]:
+    """The wizard at 80x24 on `path`, switched to the certificate step."""
+    app = AlloyApp(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_app_cert_step(app, pilot)
+        yield app, pilot
 
 
 async def create_and_check(app: AlloyApp, pilot: Any, sb: Sandbox, tmp_path: Path) -> Path:
@@ -71,11 +86,10 @@ async def create_and_check(app: AlloyApp, pilot: Any, sb: Sandbox, tmp_path: Pat
     return pem
 
 
-async def test_switch_to_certificate_test_and_save(sandbox: Sandbox, tmp_path: Path) -> None:
-    path = signed_in_config(sandbox, tmp_path)
-    app = AlloyApp(path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await to_app_cert_step(app, pilot)
+async def test_switch_to_certificate_test_and_save(
+    sandbox: Sandbox, tmp_path: Path, path: Path
+) -> None:
+    async with at_app_cert_step(path) as (app, pilot):
         pem = await create_and_check(app, pilot, sandbox, tmp_path)
         await pilot.press("ctrl+n")
         await wizard.send_from_delegation(app, pilot)
@@ -96,13 +110,10 @@ async def test_switch_to_certificate_test_and_save(sandbox: Sandbox, tmp_path: P
 
 
 async def test_switch_then_quit_without_saving_keeps_the_device_code_account(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path, path: Path
 ) -> None:
-    path = signed_in_config(sandbox, tmp_path)
     before = path.read_text()
-    app = AlloyApp(path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await to_app_cert_step(app, pilot)
+    async with at_app_cert_step(path) as (app, pilot):
         await create_and_check(app, pilot, sandbox, tmp_path)
         await wizard.quit_without_saving(app, pilot)
     assert path.read_text() == before
@@ -110,12 +121,9 @@ async def test_switch_then_quit_without_saving_keeps_the_device_code_account(
 
 
 async def test_back_to_device_code_from_the_certificate_step(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path, path: Path
 ) -> None:
-    path = signed_in_config(sandbox, tmp_path)
-    app = AlloyApp(path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await to_app_cert_step(app, pilot)
+    async with at_app_cert_step(path) as (app, pilot):
         set_input(app, "#mailbox", "not an address")
         await pilot.pause(0.1)
         assert "✗" in screen_text(app)

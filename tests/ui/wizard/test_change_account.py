@@ -31,8 +31,10 @@ OLD = "alerts@contoso.example"
 NEW = "ops@contoso.example"
 
 
-def signed_in_config(sb: Sandbox, tmp_path: Path) -> Path:
-    return wizard.signed_in_config(sb, tmp_path, OLD)
+@pytest.fixture
+def path(sandbox: Sandbox, tmp_path: Path) -> Path:
+    """A saved config naming OLD, signed in outside the wizard (what the cron job uses)."""
+    return wizard.signed_in_config(sandbox, tmp_path, OLD)
 
 
 def cached_usernames(tmp_path: Path) -> list[str]:
@@ -56,9 +58,8 @@ async def change_to_new_account(app: AlloyApp, pilot: Any, sb: Sandbox) -> None:
 
 
 async def test_change_account_then_quit_without_saving_keeps_the_old_account(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path, path: Path
 ) -> None:
-    path = signed_in_config(sandbox, tmp_path)
     before = path.read_text()
     app = AlloyApp(path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -77,9 +78,8 @@ async def test_change_account_then_quit_without_saving_keeps_the_old_account(
 
 
 async def test_change_account_then_save_keeps_only_the_new_account_and_the_test_result(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path, path: Path
 ) -> None:
-    path = signed_in_config(sandbox, tmp_path)
     app = AlloyApp(path)
     async with app.run_test(size=(80, 24)) as pilot:
         await change_to_new_account(app, pilot, sandbox)
@@ -118,9 +118,8 @@ async def test_change_account_then_save_keeps_only_the_new_account_and_the_test_
 
 
 async def test_a_changed_setting_drops_the_earlier_test_result(
-    sandbox: Sandbox, tmp_path: Path
+    sandbox: Sandbox, tmp_path: Path, path: Path
 ) -> None:
-    path = signed_in_config(sandbox, tmp_path)
     app = AlloyApp(path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wizard.to_signin_step(app, pilot)
