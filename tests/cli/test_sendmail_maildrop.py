@@ -82,6 +82,12 @@ def test_no_maildrop_either_is_78_naming_both(users: Users, place: Path) -> None
         (["root"], b"   \n", 65, "the message is empty"),
         ([], MESSAGE, 65, "no recipient"),
         (["-f", "a\nb", "root"], MESSAGE, 64, "line break"),
+        (  # more than the runner reads of a drop file's envelope line: never 0, then refused
+            [f"user{i:05d}@example-recipient.com" for i in range(3000)],
+            MESSAGE,
+            64,
+            "3000 recipients",
+        ),
     ],
 )
 def test_what_can_be_checked_without_the_config_still_is(

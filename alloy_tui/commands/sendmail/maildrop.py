@@ -46,10 +46,16 @@ def drop_instead(
 
     if not args.recipients and not args.read_headers:  # the command line alone says so
         raise HandoffError("the message has no recipient: none in arguments (or use -t).", 65)
-    try:
-        maildrop.drop_bytes(
-            maildrop.submit_path(), maildrop.header_bytes(fields(args)), raw, commit
+    header = maildrop.header_bytes(fields(args))
+    if len(header) > maildrop.MAX_HEADER_BYTES:  # the runner could not read it: said now
+        raise HandoffError(
+            f"the command line's {len(args.recipients)} recipients and options take "
+            f"{len(header)} bytes; at most {maildrop.MAX_HEADER_BYTES} can be handed off. Send "
+            "to fewer recipients at once (or put them in the message's headers with -t).",
+            os.EX_USAGE,
         )
+    try:
+        maildrop.drop_bytes(maildrop.submit_path(), header, raw, commit)
     except maildrop.MaildropError as e:
         if e.exit_code == os.EX_CONFIG:
             raise HandoffError(

@@ -18,7 +18,6 @@ TYPE_CHECKING = False  # not typing's: sendmail's drop side imports this front d
 if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these names
     from alloy_tui.core.maildrop.drop_file import (
         DEFAULT_MAILDROP,
-        MAX_HEADER_BYTES,
         Envelope,
         HeaderError,
         drop,
@@ -36,6 +35,7 @@ if TYPE_CHECKING:  # what __getattr__ below returns, so type checkers know these
     from alloy_tui.core.maildrop.watch import MaildropIntake, maildrop_path, reads_maildrop
     from alloy_tui.core.maildrop.writing import (
         MAILDROP_ENV,
+        MAX_HEADER_BYTES,
         MaildropError,
         drop_bytes,
         header_bytes,
@@ -47,7 +47,7 @@ __getattr__ = lazy_names(
     globals(),
     {
         "drop_file": (
-            "DEFAULT_MAILDROP MAX_HEADER_BYTES Envelope HeaderError "
+            "DEFAULT_MAILDROP Envelope HeaderError "
             "drop header_line open_maildrop parse submit_folder"
         ),
         "folder_check": "maildrop_problem",
@@ -56,7 +56,9 @@ __getattr__ = lazy_names(
         "setup": "MAILDROP_MODE FolderStep SetupError system_folders apply_step=apply",
         "waiting": "Waiting maildrop_folder waiting_files",
         "watch": "MaildropIntake maildrop_path reads_maildrop",
-        "writing": "MAILDROP_ENV MaildropError drop_bytes header_bytes submit_path",
+        "writing": (
+            "MAILDROP_ENV MAX_HEADER_BYTES MaildropError drop_bytes header_bytes submit_path"
+        ),
     },
 )
 

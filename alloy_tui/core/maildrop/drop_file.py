@@ -41,6 +41,7 @@ from alloy_tui.core.maildrop.writing import (
     EX_TEMPFAIL,
     MAGIC,
     MAILDROP_ENV,
+    MAX_HEADER_BYTES,
     VERSION,
     MaildropError,
     drop_bytes,
@@ -67,7 +68,6 @@ __all__ = [
 ]
 
 DEFAULT_MAILDROP = Path("/var/spool/alloy-tui/maildrop")
-MAX_HEADER_BYTES = 64 * 1024  # the envelope line; recipients on a command line fit easily
 # The delivery status requests a drop may carry (sendmail's -N/-R/-V, -bs's DSN parameters),
 # recorded in the message's details by the runner, never acted on.
 DSN_KEYS = ("dsn_notify", "dsn_ret", "dsn_envid", "dsn_orcpt")

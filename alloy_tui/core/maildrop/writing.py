@@ -27,6 +27,7 @@ VERSION = 1
 EX_CANTCREAT = 73
 EX_TEMPFAIL = 75
 EX_CONFIG = 78
+MAX_HEADER_BYTES = 64 * 1024  # the envelope line (the runner reads no further for it)
 _TEMP_ERRNOS = (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG, errno.EAGAIN)
 
 
