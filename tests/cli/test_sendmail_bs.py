@@ -14,7 +14,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from tests.helpers.sendmail_door import env_for, leftovers, queued, scripts, write_config
+from tests.helpers.sendmail_door import env_for, leftovers, queued, scripts, sendmail, write_config
 
 MESSAGE = (
     b"From: Laravel <app@contoso.com>\r\nTo: ops@contoso.com\r\nSubject: Order {n}\r\n"
@@ -102,13 +102,7 @@ def test_a_whole_session_written_at_once_then_stdin_closed(tmp_path: Path) -> No
     for n in (1, 2, 3):
         body = MESSAGE.replace(b"{n}", str(n).encode()).replace(b"\r\n.", b"\r\n..")  # dot-stuffed
         session += b"MAIL FROM:<app@contoso.com>\r\nRCPT TO:<root>\r\nDATA\r\n" + body + b".\r\n"
-    r = subprocess.run(
-        [str(scripts(tmp_path) / "sendmail"), "-bs", "-i"],
-        input=session,  # no QUIT: stdin just ends
-        capture_output=True,
-        timeout=60,
-        env=env_for(tmp_path),
-    )
+    r = sendmail(tmp_path, "-bs", "-i", stdin=session)  # no QUIT: stdin just ends
     assert r.returncode == 0, r.stderr
     assert r.stdout.count(b"250 2.0.0 OK: queued as") == 3
     assert sorted(m.subject for m in queued(tmp_path)) == ["Order 1", "Order 2", "Order 3"]
@@ -118,13 +112,7 @@ def test_a_whole_session_written_at_once_then_stdin_closed(tmp_path: Path) -> No
 def test_stdin_ending_inside_data_queues_nothing(tmp_path: Path) -> None:
     write_config(tmp_path)
     cut = b"EHLO x\r\nMAIL FROM:<app@contoso.com>\r\nRCPT TO:<root>\r\nDATA\r\nSubject: cut\r\n\r\nhal"
-    r = subprocess.run(
-        [str(scripts(tmp_path) / "sendmail"), "-bs"],
-        input=cut,
-        capture_output=True,
-        timeout=60,
-        env=env_for(tmp_path),
-    )
+    r = sendmail(tmp_path, "-bs", stdin=cut)
     assert r.returncode == 0 and b"354" in r.stdout and b"queued as" not in r.stdout
     assert queued(tmp_path) == []
     assert leftovers(tmp_path) == {"tmp": [], "orphan_messages": []}

@@ -75,8 +75,15 @@ def env_for(folder: Path) -> dict[str, str]:
 
 
 def sendmail(
-    folder: Path, *args: str, stdin: bytes = MAIL, program: str = "sendmail", timeout: float = 60
+    folder: Path,
+    *args: str,
+    stdin: bytes = MAIL,
+    program: str = "sendmail",
+    timeout: float = 60,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
+    """The installed `program` script for `folder` (its config, state and outbox) with `args`,
+    `stdin` its input, run in `cwd` (default: this process's)."""
     bin_dir = scripts(folder)
     return subprocess.run(
         [str(bin_dir / program), *args],
@@ -84,6 +91,7 @@ def sendmail(
         capture_output=True,
         timeout=timeout,
         env=env_for(folder),
+        cwd=cwd,
     )
 
 

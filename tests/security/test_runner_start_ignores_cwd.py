@@ -4,11 +4,10 @@ so an `alloy_tui/` planted there would run as whoever sent mail."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
-from tests.helpers.sendmail_door import MAIL, env_for, scripts, write_config
+from tests.helpers.sendmail_door import sendmail, write_config
 
 
 def test_the_started_runner_does_not_import_from_the_callers_folder(tmp_path: Path) -> None:
@@ -19,14 +18,7 @@ def test_the_started_runner_does_not_import_from_the_callers_folder(tmp_path: Pa
     marker = tmp_path / "planted-code-ran"
     (planted / "__init__.py").write_text("")
     (planted / "__main__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
-    r = subprocess.run(
-        [str(scripts(tmp_path) / "sendmail"), "-t"],
-        input=MAIL,
-        capture_output=True,
-        timeout=60,
-        env=env_for(tmp_path),
-        cwd=web_root,
-    )
+    r = sendmail(tmp_path, "-t", cwd=web_root)
     assert r.returncode == 0, r.stderr
     incoming = tmp_path / "queue" / "incoming"
     deadline = time.monotonic() + 30

@@ -53,6 +53,17 @@ def hand_off(
         os.close(root)
 
 
+def queue_run(config: Path) -> subprocess.CompletedProcess[bytes]:
+    """`alloy-tui --config <config> queue run` from this checkout, in a process of its own."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "alloy_tui", "--config", str(config), "queue", "run"],
+        capture_output=True,
+        timeout=60,
+        env=env,
+    )
+
+
 def intake(folder: Path) -> IncomingIntake:
     config = folder / "config.toml"
     settings = load_or_default(config).settings
@@ -242,14 +253,7 @@ def test_held_hand_offs_never_keep_a_runner_spinning(tmp_path: Path) -> None:
     )
     write_config(tmp_path, service=service)
     names = [hand_off(tmp_path, mail(1)), hand_off(tmp_path, mail(2))]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-m", "alloy_tui", "--config", str(tmp_path / "config.toml")]
-        + ["queue", "run"],
-        capture_output=True,
-        timeout=60,
-        env=env,
-    )
+    done = queue_run(tmp_path / "config.toml")
     assert b"Traceback" not in done.stderr
     assert incoming(tmp_path) == sorted(names)  # still waiting, nothing lost
     held = [e for e in log_events(tmp_path) if e["event"] == "mail.held"]
@@ -292,13 +296,7 @@ def test_a_full_outbox_never_keeps_a_runner_spinning_on_the_hand_offs(tmp_path: 
                 n += 1
         except OSError:
             pass
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        done = subprocess.run(
-            [sys.executable, "-m", "alloy_tui", "--config", str(config), "queue", "run"],
-            capture_output=True,
-            timeout=60,
-            env=env,
-        )
+        done = queue_run(config)
         assert b"Traceback" not in done.stderr
         assert sorted(os.listdir(mount / "incoming")) == sorted(names)
 
@@ -311,14 +309,7 @@ def test_a_hand_off_that_cant_be_removed_never_keeps_a_runner_spinning(tmp_path:
     kept = tmp_path / "queue" / "incoming" / name
     subprocess.run(["chattr", "+i", str(kept)], check=True)
     try:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        done = subprocess.run(
-            [sys.executable, "-m", "alloy_tui", "--config", str(tmp_path / "config.toml")]
-            + ["queue", "run"],
-            capture_output=True,
-            timeout=60,
-            env=env,
-        )
+        done = queue_run(tmp_path / "config.toml")
         assert b"Traceback" not in done.stderr
         assert list(metas(tmp_path)) == [name] and incoming(tmp_path) == [name]
         assert metas(tmp_path)[name]["attempts"] == 0  # never tried while its file is there
