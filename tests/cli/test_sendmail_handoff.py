@@ -311,3 +311,14 @@ def test_more_recipients_than_a_hand_off_holds_is_64_at_once(tmp_path: Path) -> 
     take_in(tmp_path)
     [m] = Outbox(tmp_path / "queue").list()
     assert len(m.to) == 1000
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["--\x1b]0;owned\x07", "-q\x1b[2J", "-b\x1b]52;c;Zm9v\x07", "-N\x1b[31m"],
+)
+def test_a_hostile_option_word_never_reaches_the_terminal_raw(tmp_path: Path, word: str) -> None:
+    write_config(tmp_path)
+    r = sendmail(tmp_path, word, "root", stdin=b"Subject: x\n\nhi\n")
+    assert r.stderr.count(b"\n") >= 1
+    assert b"\x1b" not in r.stderr and b"\x07" not in r.stderr, r.stderr

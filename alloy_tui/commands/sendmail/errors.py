@@ -20,7 +20,12 @@ class HandoffError(Exception):
 
 
 def say(line: str) -> None:
-    """One line on stderr; a closed stderr never changes the exit code."""
+    """One line on stderr, nothing a terminal acts on (an option word may hold an escape
+    sequence); a closed stderr never changes the exit code."""
+    if not line.isprintable():
+        from alloy_tui.core.terminal_text import printable
+
+        line = printable(line)
     try:
         print(line, file=sys.stderr, flush=True)
     except (OSError, ValueError):
