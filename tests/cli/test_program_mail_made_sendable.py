@@ -34,6 +34,12 @@ def configure(sb: Sandbox, tmp_path: Path, api: str = "graph") -> Path:
     return path
 
 
+def handed_off(sb: Sandbox, cfg: Path, raw: bytes, subject: str) -> DeliveredMessage:
+    """`raw` handed to `sendmail -oi -t` (exit 0), then the message once the sandbox has it."""
+    assert run(cfg, "sendmail", "-oi", "-t", stdin=raw).returncode == 0
+    return delivered(sb, cfg, subject)
+
+
 def delivered(sb: Sandbox, cfg: Path, subject: str, timeout: float = 60.0) -> DeliveredMessage:
     """The message once the sandbox has it (a flush makes sure the queue is tried now)."""
     deadline = time.monotonic() + timeout
@@ -73,8 +79,7 @@ def test_latin1_cron_body_is_labelled(sb: Sandbox, tmp_path: Path, api: str) -> 
     cfg = configure(sb, tmp_path, api)
     body = "Sauvegarde terminée: 3 fichiers copiés\n".encode("latin-1")
     raw = f"From: root (Cron Daemon)\nTo: root\nSubject: sauvegarde {api}\n\n".encode() + body
-    assert run(cfg, "sendmail", "-oi", "-t", stdin=raw).returncode == 0
-    msg = stored(delivered(sb, cfg, f"sauvegarde {api}"))
+    msg = stored(handed_off(sb, cfg, raw, f"sauvegarde {api}"))
     assert msg.get_content_charset() == "iso-8859-1"
     assert msg.get_content().replace("\r\n", "\n") == "Sauvegarde terminée: 3 fichiers copiés\n"
 
@@ -88,8 +93,7 @@ def test_rewritten_from_goes_to_reply_to_and_a_foreign_sender_is_removed(
         b"Sender: bounces@fabrikam.example\n"
         b"To: ops@contoso.example\nSubject: from rewritten\n\nok\n"
     )
-    assert run(cfg, "sendmail", "-oi", "-t", stdin=raw).returncode == 0
-    m = delivered(sb, cfg, "from rewritten")
+    m = handed_off(sb, cfg, raw, "from rewritten")
     msg = stored(m)
     assert m.from_address == ACCOUNT and msg["From"].addresses[0].addr_spec == ACCOUNT
     assert "Nightly Backup" in str(msg["From"])
@@ -103,8 +107,7 @@ def test_a_reply_to_of_the_program_is_kept(sb: Sandbox, tmp_path: Path) -> None:
         b"From: app@fabrikam.example\nReply-To: helpdesk@fabrikam.example\n"
         b"To: ops@contoso.example\nSubject: own reply-to\n\nok\n"
     )
-    assert run(cfg, "sendmail", "-oi", "-t", stdin=raw).returncode == 0
-    msg = stored(delivered(sb, cfg, "own reply-to"))
+    msg = stored(handed_off(sb, cfg, raw, "own reply-to"))
     assert msg.get_all("Reply-To") == ["helpdesk@fabrikam.example"]
 
 
@@ -128,8 +131,7 @@ def test_visible_to_and_cc_are_who_it_goes_to_bcc_stays_hidden(sb: Sandbox, tmp_
         b"To: root, dev@contoso.example\nCc: lead@contoso.example\n"
         b"Bcc: audit@contoso.example\nSubject: visible recipients\n\nok\n"
     )
-    assert run(cfg, "sendmail", "-oi", "-t", stdin=raw).returncode == 0
-    m = delivered(sb, cfg, "visible recipients")
+    m = handed_off(sb, cfg, raw, "visible recipients")
     assert m.to == ("ops@contoso.example", "dev@contoso.example")
     assert m.cc == ("lead@contoso.example",) and m.bcc == ("audit@contoso.example",)
     assert "audit" not in str(stored(m).get("To", "")) + str(stored(m).get("Cc", ""))

@@ -5,39 +5,22 @@ mid-batch leaves nothing half-written, and the files are 0600 whatever the umask
 from __future__ import annotations
 
 import os
-import signal
 import stat
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from alloy_tui.core.outbox import EX_TEMPFAIL, Outbox, OutboxError, Submission
-from tests.helpers.tmpfs import small_tmpfs as mounted_tmpfs
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def message(n: int, size: int) -> bytes:
-    head = f"To: a@b.com\r\nSubject: m{n}\r\n\r\n".encode()
-    return head + bytes([65 + n % 26]) * (size - len(head))
+from tests.helpers.outbox_faults import (
+    assert_intact,
+    assert_tidied_to,
+    kill_mid_write,
+    message,
+    start_writer,
+)
 
 
 def submission(n: int, size: int = 3000) -> Submission:
     return Submission(message(n, size), (f"to{n}@b.com",), f"from{n}@b.com", "smtpd")
-
-
-def assert_intact(box: Outbox) -> int:
-    """Every listed message reads back whole and matches its subject's number."""
-    listed = box.list()
-    for m in listed:
-        raw = box.read_raw(m.id)
-        assert len(raw) == m.size and raw == message(int(m.subject[1:]), m.size), m.id
-    return len(listed)
 
 
 class Logs:
@@ -103,13 +86,6 @@ def test_an_outbox_that_cannot_be_made_refuses_every_message(tmp_path: Path) -> 
     assert [type(e) for e in out] == [OutboxError, OutboxError]
 
 
-@pytest.fixture
-def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
-    """A real 256 KiB tmpfs (we run as root); the test fails, never skips, if it can't mount."""
-    with mounted_tmpfs(tmp_path / "disk") as d:
-        yield d
-
-
 def test_a_batch_on_a_filling_disk_keeps_what_fits_and_refuses_the_rest(small_tmpfs: Path) -> None:
     box = Outbox(small_tmpfs / "q")
     out = box.submit_many([submission(n, 9_000 + n * 13) for n in range(40)])
@@ -150,26 +126,15 @@ while True:
 
 def test_sigkill_mid_batch_leaves_nothing_half_written(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "q")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for round_no in range(6):
-        child = subprocess.Popen(
-            [sys.executable, "-c", _BATCHER, str(box.path), str(200_000 + round_no * 7919)],
-            stdout=subprocess.PIPE,
-            env=env,
-        )
-        assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+        child = start_writer(_BATCHER, box, 200_000 + round_no * 7919)
         # One whole batch first, whatever the machine's load, then the kill lands in
         # different phases of the next one.
-        assert child.stdout.readline() == b"batch\n"
-        time.sleep(0.05 + 0.043 * round_no)
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        assert_intact(box)
+        assert child.stdout is not None and child.stdout.readline() == b"batch\n"
+        kill_mid_write(child, box, 0.05 + 0.043 * round_no)
     listed = {m.id for m in box.list()}
     assert listed
     assert {p.stem for p in (box.path / "meta").iterdir()} == listed
     # Leftovers are only temp files and message files whose metadata never landed; tidy-up
     # removes them (an hour later) and nothing listed.
-    Outbox(box.path, clock=lambda: time.time() + 3700).tidy()
-    assert list((box.path / "tmp").iterdir()) == []
-    assert {p.stem for p in (box.path / "messages").iterdir()} == listed
+    assert_tidied_to(box, listed)

@@ -5,37 +5,24 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from alloy_tui.core.outbox import EX_CANTCREAT, EX_TEMPFAIL, Outbox, OutboxError
+from tests.helpers.outbox_faults import (
+    assert_intact,
+    assert_tidied_to,
+    kill_mid_write,
+    message,
+    start_writer,
+)
 from tests.helpers.store import public_dir, unprivileged
-from tests.helpers.tmpfs import small_tmpfs as mounted_tmpfs
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def message(n: int, size: int) -> bytes:
-    head = f"To: a@b.com\r\nSubject: m{n}\r\n\r\n".encode()
-    return head + bytes([65 + n % 26]) * (size - len(head))
-
-
-def assert_intact(box: Outbox) -> int:
-    """Every listed message reads back whole; no message file lacks its metadata for long."""
-    listed = box.list()
-    for m in listed:
-        raw = box.read_raw(m.id)
-        assert len(raw) == m.size, m.id
-        n = int(m.subject[1:])
-        assert raw == message(n, m.size), m.id
-    return len(listed)
 
 
 _SUBMITTER = """
@@ -56,18 +43,10 @@ while True:
 
 def test_sigkill_mid_submit_leaves_nothing_half_written(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "q")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for round_no in range(8):
-        child = subprocess.Popen(
-            [sys.executable, "-c", _SUBMITTER, str(box.path), str(2_000_000 + round_no * 7919)],
-            stdout=subprocess.PIPE,
-            env=env,
-        )
-        assert child.stdout is not None and child.stdout.readline() == b"ready\n"
-        time.sleep(0.05 + 0.037 * round_no)  # lands in different phases of a 2 MB write
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        assert_intact(box)
+        child = start_writer(_SUBMITTER, box, 2_000_000 + round_no * 7919)
+        # the kill lands in different phases of a 2 MB write
+        kill_mid_write(child, box, 0.05 + 0.037 * round_no)
     assert len(box.list()) >= 1
     # The leftovers of killed writers are only ever temp files (never listed) or a message
     # file whose metadata never landed (never listed either).
@@ -75,18 +54,8 @@ def test_sigkill_mid_submit_leaves_nothing_half_written(tmp_path: Path) -> None:
     metas = {p.stem for p in (box.path / "meta").iterdir()}
     assert metas == listed
     # An hour later the runner's tidy-up removes those leftovers, and nothing listed.
-    later = Outbox(box.path, clock=lambda: time.time() + 3700)
-    later.tidy()
-    assert list((box.path / "tmp").iterdir()) == []
-    assert {p.stem for p in (box.path / "messages").iterdir()} == listed
+    assert_tidied_to(box, listed)
     assert {m.id for m in box.list()} == listed
-
-
-@pytest.fixture
-def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
-    """A real 256 KiB tmpfs (we run as root); the test fails, never skips, if it can't mount."""
-    with mounted_tmpfs(tmp_path / "disk") as d:
-        yield d
 
 
 def test_full_disk_refuses_with_tempfail_and_leaves_nothing(small_tmpfs: Path) -> None:
