@@ -40,6 +40,7 @@ def delivery_lines(
     """(why mail cannot go now, or "" when nothing holds it; the lines to print)."""
     from alloy_tui.core import health as d
     from alloy_tui.core.maildrop import maildrop_folder, waiting_files
+    from alloy_tui.core.outbox import outbox_path
 
     now = time.time()
     window = settings.monitor.failed_window_hours
@@ -70,6 +71,13 @@ def delivery_lines(
         lines.append(
             f"Maildrop: {drop.files} file(s) waiting in {drop.folder}, the oldest for "
             f"{age // 60} min"
+        )
+    handed = waiting_files(outbox_path(settings, Path(str(config_path))) / "incoming", now)
+    if handed.files:  # sendmail's hand-offs no runner has taken yet
+        age = handed.oldest_s or 0
+        lines.append(
+            f"Hand-offs: {handed.files} from sendmail waiting in {handed.folder}, the oldest "
+            f"for {age // 60} min (`alloy-tui queue run` takes them)"
         )
     if found and not held:
         held, found = found[0].text, found[1:]

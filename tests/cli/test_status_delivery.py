@@ -185,3 +185,5 @@ def test_sendmail_hand_offs_waiting_in_incoming_warn_then_are_critical(tmp_path:
     os.utime(waiting, (older, older))
     code, out = check(cfg)
     assert code == 2 and "1 sendmail hand-off(s) wait in" in out, out
+    said = run(cfg, "status").stdout
+    assert "Hand-offs: 1 from sendmail waiting in" in said and "the oldest for 40 min" in said, said
