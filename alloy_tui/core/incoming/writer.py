@@ -111,6 +111,11 @@ def open_checked_outbox(outbox: str) -> int:
         fd = os.open(outbox, _DIR)
     except OSError:
         raise SlowPath() from None
+    return _kept_if_checked(fd)
+
+
+def _kept_if_checked(fd: int) -> int:
+    """`fd` when `_checked` passes; closed before whatever it raised goes on."""
     try:
         _checked(fd)
     except BaseException:
@@ -139,12 +144,7 @@ def _incoming(root: int, outbox: str) -> int:
             raise SlowPath() from None
     except OSError:
         raise SlowPath() from None
-    try:
-        _checked(fd)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+    return _kept_if_checked(fd)
 
 
 def _error(outbox: str, action: str, e: OSError) -> IncomingError:

@@ -87,6 +87,18 @@ def size_refusal(size: int, settings: Settings, one_request_fix: str = "") -> Ex
     )
 
 
+def sendable_within_limit(message: bytes, settings: Settings) -> bytes:
+    """A delivery's first step: the message made fit to send (NUL, bare CR, unlabelled 8-bit)
+    and checked against the configured service's limit (ExplainedError, verdict "message")."""
+    from alloy_tui.core.mail.sendable import make_sendable
+
+    message = make_sendable(message)
+    refused = size_refusal(len(message), settings)
+    if refused is not None:
+        raise ExplainedError(refused)
+    return message
+
+
 class MessageTooLarge(ExplainedError):
     """The message is over the service's size limit; nothing was sent (bad input: exit 2)."""
 

@@ -16,9 +16,8 @@ from alloy_tui.core.errors import AlloyError, ExplainedError
 from alloy_tui.core.mail import m365
 from alloy_tui.core.mail.ews.items import ItemDelivery, mime_item
 from alloy_tui.core.mail.headers import other_from
-from alloy_tui.core.mail.limits import size_refusal
+from alloy_tui.core.mail.limits import sendable_within_limit
 from alloy_tui.core.mail.message import SendResult
-from alloy_tui.core.mail.sendable import make_sendable
 
 
 class EwsDelivery(ItemDelivery, m365.M365Client):
@@ -46,10 +45,7 @@ class EwsDelivery(ItemDelivery, m365.M365Client):
         self, message: bytes, recipients: Sequence[str], *, sender: str = ""
     ) -> SendResult:
         started = time.monotonic()
-        message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
-        too_big = size_refusal(len(message), self.settings)
-        if too_big is not None:
-            raise ExplainedError(too_big)
+        message = sendable_within_limit(message, self.settings)
         ex_account = self._ready()
         for attempt in (1, 2):
             try:

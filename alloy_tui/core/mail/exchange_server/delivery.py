@@ -18,9 +18,8 @@ from alloy_tui.core.mail.exchange_server.client import (
     mailbox_address,
 )
 from alloy_tui.core.mail.headers import other_from
-from alloy_tui.core.mail.limits import size_refusal
+from alloy_tui.core.mail.limits import sendable_within_limit
 from alloy_tui.core.mail.message import SendResult
-from alloy_tui.core.mail.sendable import make_sendable
 
 
 class ExchangeServerDelivery(ItemDelivery, ExchangeServerClient):
@@ -53,10 +52,7 @@ class ExchangeServerDelivery(ItemDelivery, ExchangeServerClient):
         self, message: bytes, recipients: Sequence[str], *, sender: str = ""
     ) -> SendResult:
         started = time.monotonic()
-        message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
-        too_big = size_refusal(len(message), self.settings)
-        if too_big is not None:
-            raise ExplainedError(too_big)
+        message = sendable_within_limit(message, self.settings)
         label = self.settings.exchange_server.username.strip()
         try:
             ex_account = self._ready()

@@ -13,9 +13,8 @@ from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import ExplainedError, Explanation, UserInputError
 from alloy_tui.core.explain import explain_smtp
 from alloy_tui.core.mail.headers import from_header_address, without_bcc
-from alloy_tui.core.mail.limits import size_refusal
+from alloy_tui.core.mail.limits import sendable_within_limit
 from alloy_tui.core.mail.message import SendResult
-from alloy_tui.core.mail.sendable import make_sendable
 from alloy_tui.core.mail.smtp.client import (
     _NETWORK_ERRORS,
     SmtpClient,
@@ -81,10 +80,7 @@ class SmtpDelivery(SmtpClient):
         self, message: bytes, recipients: Sequence[str], *, sender: str = ""
     ) -> SendResult:
         started = time.monotonic()
-        message = make_sendable(message)  # NUL, bare CR, unlabelled 8-bit
-        too_big = size_refusal(len(message), self.settings)
-        if too_big is not None:
-            raise ExplainedError(too_big)
+        message = sendable_within_limit(message, self.settings)
         envelope_from = sender or from_address_for(self.settings) or from_header_address(message)
         if not envelope_from:
             raise ExplainedError(
