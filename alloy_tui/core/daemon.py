@@ -7,8 +7,10 @@ the outbox, the health jobs read it).
     serve(settings, config_path, daemon=True, stop=stop)          # the daemon: lock, health
                                                                   # jobs, listener, runner, watch
 
-Where mail reaches the outbox through the runner is `intakes()` (today the maildrop of system
-mode); a new intake is one line there. No Textual, no click: the command (commands/
+Where other doors' mail reaches the outbox through the runner is `intakes()` (today the maildrop
+of system mode); a new intake is one line there. The sendmail hand-offs in the outbox's own
+`incoming/` are the outbox's part, taken in by `run_queue` itself (core/outbox/intake.py), so a
+runner started by any door reads them. No Textual, no click: the command (commands/
 queue_run_cmd.py) keeps the signals, the output and the exit codes.
 """
 
