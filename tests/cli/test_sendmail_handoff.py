@@ -133,6 +133,8 @@ def test_what_the_rules_refuse_is_a_failure_notice_not_an_exit_code(
     raw = Outbox(tmp_path / "queue").read_raw(notice["id"])
     assert b"Subject: Undelivered mail:" in raw and says.encode() in raw
     assert [e["event"] for e in log_events(tmp_path)].count("mail.bounced") == 1
+    for entry in log_events(tmp_path):  # no sentence left hanging ("to  from", "delivered to")
+        assert " to  " not in entry["message"] and not entry["message"].endswith(" to")
 
 
 def test_local_recipient_without_admin_is_a_failure_entry(tmp_path: Path) -> None:

@@ -182,9 +182,8 @@ class Outcomes:
             self.progress(text)
             return
         self.box.note_notice(meta, qid)
-        text = (
-            f"Failure notice {qid} queued to {', '.join(to)} for mail {meta['id']} "
-            f"not delivered to {', '.join(failed)}"
+        text = f"Failure notice {qid} queued to {', '.join(to)} for mail {meta['id']} " + (
+            f"not delivered to {', '.join(failed)}" if failed else "refused before delivery"
         )
         self.box.event(
             "info", "mail.bounced", text, meta, recipients=failed, notice_id=qid, notice_to=to

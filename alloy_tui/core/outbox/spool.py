@@ -176,7 +176,8 @@ class Outbox(RecordChanges):
             who = item.source or "a program"
             if item.details and item.details.get("submitted_by"):
                 who += f" (user {item.details['submitted_by']}, through the maildrop)"
-            text = f"Queued mail to {', '.join(item.recipients)} from {who}"
+            to = ", ".join(item.recipients) or "no recipient (refused)"
+            text = f"Queued mail to {to} from {who}"
             queued.append(("info", "mail.queued", text, self._details(meta)))
             out.append(p.qid)
         if self.log_many is not None and queued:
