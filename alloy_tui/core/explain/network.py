@@ -93,15 +93,26 @@ def _reach(host: str, ctx: ExplainContext, exc: BaseException | None = None) -> 
 
 
 def _port_of(exc: BaseException) -> int | None:
-    """The port of the request that failed (an httpx request's URL), when it says one."""
+    """The port of the request that failed, when it says one: an httpx request's URL, a
+    requests request's URL text, or a urllib3 pool or connection."""
     for item in exception_chain(exc):
         try:
             request = item.request  # type: ignore[attr-defined]  # httpx raises RuntimeError if unset
         except Exception:  # noqa: BLE001
-            continue
-        port = getattr(getattr(request, "url", None), "port", None)
+            request = None
+        url = getattr(request, "url", None)
+        port = getattr(url, "port", None)
         if isinstance(port, int):
             return port
+        if isinstance(url, str) and "://" in url:
+            where = url.split("://", 1)[1].split("/", 1)[0].split("@")[-1]
+            text = where.rsplit(":", 1)[1] if ":" in where and not where.endswith("]") else ""
+            if text.isdigit():
+                return int(text)
+        for attr in ("pool", "conn"):
+            port = getattr(getattr(item, attr, None), "port", None)
+            if isinstance(port, int):
+                return port
     return None
 
 

@@ -47,10 +47,12 @@ def test_refused_httpx() -> None:
 
 
 def test_refused_requests() -> None:
-    exc = _requests_error(f"https://127.0.0.1:{closed_port()}/EWS/Exchange.asmx")
+    port = closed_port()
+    exc = _requests_error(f"https://127.0.0.1:{port}/EWS/Exchange.asmx")
     ex = explain(exc, CTX)
     assert ex.code == "refused"
     assert "127.0.0.1" in ex.cause
+    assert f"`curl -v https://127.0.0.1:{port}/`" in ex.fix  # the port that was refused
 
 
 @pytest.mark.parametrize("fail", [_httpx_error, _requests_error], ids=["httpx", "requests"])
