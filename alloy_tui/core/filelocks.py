@@ -5,6 +5,7 @@ config/secrets savers' folder lock. One kind of lock, one set of flags, one plac
     try_lock(name, dir_fd=fd)            # a claim: never waits; None when someone holds it
     wait_lock / held(name, dir_fd=fd)    # runner.lock (shared), pace.lock, health.lock
     is_locked(name, dir_fd=fd)           # a probe that never creates the file
+    held_shared(name, dir_fd=fd)         # runner.lock's probe: runners, not other probes
     lock_fd(fd, wait=True)               # a file opened by its owner's own rules (the alert log)
     folder_lock(folder)                  # the config's and the secrets' savers
 
@@ -118,6 +119,38 @@ def is_locked(path: Path, *, dir_fd: int | None = None) -> bool:
         return True
     finally:
         os.close(fd)  # closing releases our probe's lock
+    return False
+
+
+def held_shared(path: Path, *, dir_fd: int | None = None, tries: int = 5) -> bool:
+    """True if some process holds the lock *shared* (every runner holds runner.lock so). A
+    probe like `is_locked`, but another probe's exclusive hold, which lasts microseconds, is
+    not taken for a runner: it is tried again, and still held after ``tries`` it reads as
+    nobody (a second runner finds nothing left to claim; a missed one leaves mail waiting)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW, dir_fd=dir_fd)
+    except OSError:
+        return False
+    try:
+        return _shared_holders(fd, tries)
+    finally:
+        os.close(fd)  # closing releases our probe's lock
+
+
+def _shared_holders(fd: int, tries: int) -> bool:
+    import time
+
+    for _ in range(tries):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False  # nobody holds it
+        except BlockingIOError:
+            pass
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return True  # held, and only shared: runners
+        except BlockingIOError:
+            time.sleep(0.001)  # an exclusive holder: another probe, gone in a moment
     return False
 
 

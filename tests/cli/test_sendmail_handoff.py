@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -324,3 +325,39 @@ def test_a_hostile_option_word_never_reaches_the_terminal_raw(tmp_path: Path, wo
     r = sendmail(tmp_path, word, "root", stdin=b"Subject: x\n\nhi\n")
     assert r.stderr.count(b"\n") >= 1
     assert b"\x1b" not in r.stderr and b"\x07" not in r.stderr, r.stderr
+
+
+def _settled(folder: Path, count: int, timeout: float = 30.0) -> bool:
+    """Every hand-off taken in by a runner sendmail started (none is run here), `count` queued."""
+    incoming = folder / "queue" / "incoming"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        waiting = [n for n in os.listdir(incoming) if not n.startswith(".")]
+        if not waiting and len(Outbox(folder / "queue").list()) == count:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_another_probe_holding_the_runner_lock_is_not_taken_for_a_runner(tmp_path: Path) -> None:
+    """`status`, the queue screen or another sendmail probes runner.lock by taking it exclusive
+    for a moment; runners hold it shared. A hand-off that probes in that moment still starts a
+    runner, so its mail never waits for the next hand-off (found in review)."""
+    write_config(tmp_path)
+    assert sendmail(tmp_path, "-i", "root", stdin=b"Subject: first\n\nx\n").returncode == 0
+    assert _settled(tmp_path, 1)  # the runner the first hand-off started made runner.lock
+    fd = os.open(tmp_path / "queue" / "runner.lock", os.O_RDWR)
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # once the first runner is done: a probe's hold, caught at its moment
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                assert time.monotonic() < deadline, "the first runner never finished"
+                time.sleep(0.05)
+        r = sendmail(tmp_path, "-i", "root", stdin=b"Subject: second\n\nx\n")
+        assert r.returncode == 0, r.stderr
+    finally:
+        os.close(fd)  # the probe lets go; a runner started meanwhile now takes the lock
+    assert _settled(tmp_path, 2), os.listdir(tmp_path / "queue" / "incoming")

@@ -227,7 +227,8 @@ def _unlink(dfd: int, name: str) -> None:
 
 
 def runner_running(root: int) -> bool:
-    """Whether a runner holds ``runner.lock`` (a probe: never created, never followed)."""
+    """Whether a runner holds ``runner.lock`` (a probe: never created, never followed). Runners
+    hold it shared; an exclusive holder is another probe, so it does not count as one."""
     try:
         fd = os.open("runner.lock", os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=root)
     except OSError:
@@ -235,14 +236,22 @@ def runner_running(root: int) -> bool:
     try:
         import fcntl
 
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
+        for _ in range(5):  # as filelocks.held_shared (not imported: the hand-off stays light)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return False  # nobody holds it
+            except BlockingIOError:
+                pass
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return True  # held, and only shared: runners
+            except BlockingIOError:
+                time.sleep(0.001)  # another probe's exclusive hold (`status`, a sendmail)
+        return False  # still a probe's: start one; a second runner finds nothing to claim
     except OSError:
         return False
     finally:
         os.close(fd)
-    return False
 
 
 def start_runner(root: int, config_path: str) -> None:

@@ -120,7 +120,7 @@ class OutboxFolders:
         """True while some runner holds runner.lock (a probe: the file is never created)."""
         try:
             with self.folders() as (root,):
-                return locks.is_locked(Path("runner.lock"), dir_fd=root)
+                return locks.held_shared(Path("runner.lock"), dir_fd=root)
         except OSError:
             return False
 
