@@ -7,6 +7,7 @@ Exit codes: 0 done (with --dry-run: something found), 1 nothing found or a step 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -69,15 +70,22 @@ def takeover_command(
         _rollback(root, dry_run)
         return
     relay = _the_relay(root, kind or "")
+    _as_config_owner(obj, lambda: _plan_and_write(obj, root, relay, dry_run, switch))
+    if switch and not dry_run:
+        _switch(root, relay)
+
+
+def _plan_and_write(obj: CliContext, root: Root, relay: Relay, dry_run: bool, switch: bool) -> None:
+    """The config read, the plan shown and (not `dry_run`) written: as the config's owner."""
+    from alloy_tui.core import relays
+
     loaded = _load(obj)
     plan = relays.plan_takeover(relay, loaded.settings)
     _show_found(relay, plan)
     if dry_run:
         _show_dry_run(root, loaded, plan, switch)
         return
-    _write_as_config_owner(obj, loaded, plan)
-    if switch:
-        _switch(root, relay)
+    _write(loaded, plan)
     _show_next(plan)
 
 
@@ -150,32 +158,35 @@ def _diff(loaded: LoadedConfig, plan: Plan) -> list[str]:
         fail([f"the relay's settings can't be used: {line}" for line in e.lines], 2)
 
 
-def _write_as_config_owner(obj: CliContext, loaded: LoadedConfig, plan: Plan) -> None:
+def _as_config_owner(obj: CliContext, work: Callable[[], None]) -> None:
     """Root for another user's config (`setup-system --user alloy`): the relay's files were
-    read as root; the config and the secrets file are written by a child that becomes the
-    config's owner first (core/become.py), so root never writes in that user's folders. The
-    parent goes on as root (--switch) once the child has written them."""
+    read as root; the config is read, shown and written (with the secrets file) by a child that
+    becomes the config's owner first (core/become.py), so root never acts by path in that
+    user's folders (a link there can't show a root-only file in the dry run's diff). The parent
+    goes on as root (--switch) once the child is done."""
     import os
     import sys
 
     from alloy_tui.core.become import foreign_owner
 
     if foreign_owner(obj.config_path) is None:
-        _write(loaded, plan)
+        work()
         return
     import tomlkit  # noqa: F401 - loaded before the child drops root (it may not reach them)
 
     from alloy_tui.core import relays, secrets
+    from alloy_tui.core.config import load_or_default
 
-    _ = (relays.apply_plan, relays.config_diff, secrets.store_password)
+    _ = (relays.apply_plan, relays.config_diff, relays.plan_takeover, relays.planned)
+    _ = (secrets.store_password, secrets.secrets_path, load_or_default)
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
-    if pid == 0:  # the child: become the owner, write, leave
+    if pid == 0:  # the child: become the owner, do the work, leave
         code = 0
         try:
             as_config_owner(obj)
-            _write(_load(obj), plan)
+            work()
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else 1
         except BaseException as e:  # noqa: BLE001 - the child must never return into click

@@ -187,3 +187,33 @@ def test_root_for_a_service_users_config_writes_as_that_user(tmp_path: Path) -> 
         assert PASSWORDS["msmtp-local"] in secrets_file.read_text()
         assert tomllib.loads(cfg.read_text())["smtp"]["username"] == "msmtp-user@contoso.test"
         assert PASSWORDS["msmtp-local"] not in out + err
+
+
+def test_root_never_reads_a_service_users_linked_config_for_it(tmp_path: Path) -> None:
+    """svc's config is a link svc made to a file only root may read: root's takeover reads the
+    config as svc (the child that became svc), so the dry run's diff can't show that file."""
+    from tests.helpers.unix_users import as_users
+
+    with as_users("svc") as users:
+        svc = users["svc"]
+        home = users.workdir / "svc"
+        home.mkdir(mode=0o700)
+        (home / "state").mkdir(mode=0o700)
+        for path in (home, home / "state"):
+            os.chown(path, svc.uid, svc.gid)
+        secret = users.workdir / "root-only.toml"
+        secret.write_text('[message]\ndefault_from = "only-root-may-read@contoso.test"\n')
+        secret.chmod(0o600)
+        cfg = home / "config.toml"
+        cfg.symlink_to(secret)
+        os.chown(cfg, svc.uid, svc.gid, follow_symlinks=False)
+        tree = relay_tree(users.workdir, "msmtp-local", 2525)
+        r = users.run(
+            "root",
+            ["-m", "alloy_tui", "--config", str(cfg), "takeover", "--dry-run", "--root", str(tree)],
+            env={"ALLOY_TUI_STATE_DIR": str(home / "state"), "HOME": "/root", "TERM": "dumb"},
+        )
+        out, err = r.stdout.decode(), r.stderr.decode()
+        assert "only-root-may-read" not in out + err
+        assert r.returncode == 2, out + err  # svc can't read it: said as bad input, one line
+        assert "Traceback" not in err
