@@ -22,6 +22,7 @@ from alloy_tui.commands.context import CliContext, fail
 
 if TYPE_CHECKING:
     from alloy_tui.core.config import Settings
+    from alloy_tui.core.config_watch import Stamp
 
 
 def _summary_line(s: Any) -> str:
@@ -59,14 +60,22 @@ def _run(obj: CliContext, *, daemon: bool, flush: bool, echo: bool) -> Any:
     outbox, the state folder or the alert log can't be used; a full disk or an outbox error
     is exit 1 for the daemon too, so its unit restarts it."""
     from alloy_tui.cli_support.outbox_guard import EX_CONFIG, check_outbox, guarded
+    from alloy_tui.core.config_watch import stamp
 
+    version = stamp(obj.config_path)  # before the read: a save meanwhile is a change
     settings = check_outbox(obj, write=True, daemon=daemon)  # the config read once for both
     with guarded(obj, EX_CONFIG if daemon else 1, transient_code=1):
-        return _run_checked(obj, settings, daemon=daemon, flush=flush, echo=echo)
+        return _run_checked(obj, settings, daemon=daemon, flush=flush, echo=echo, version=version)
 
 
 def _run_checked(
-    obj: CliContext, settings: Settings, *, daemon: bool, flush: bool, echo: bool
+    obj: CliContext,
+    settings: Settings,
+    *,
+    daemon: bool,
+    flush: bool,
+    echo: bool,
+    version: Stamp | None = None,
 ) -> Any:
     """The delivery side as core/daemon.py assembles it; here only the signals and the output."""
     from alloy_tui.core.daemon import DaemonBusy, serve
@@ -74,12 +83,20 @@ def _run_checked(
 
     stop = threading.Event()
     got = _stop_on_signals(stop)
+    changed = threading.Event()  # the daemon's config was saved anew: start again with it
     # Each line may quote a recipient, a subject or a server's reply: never raw to the terminal.
     # a closed stdout (`queue flush | head -1`) never stops the run halfway
     progress = (lambda text: echo_result(printable(text))) if echo else None
     try:
         summary = serve(
-            settings, obj.config_path, daemon=daemon, stop=stop, flush=flush, on_progress=progress
+            settings,
+            obj.config_path,
+            daemon=daemon,
+            stop=stop,
+            flush=flush,
+            on_progress=progress,
+            config_changed=changed,
+            config_stamp=version,
         )
     except DaemonBusy as busy:
         fail(
@@ -91,13 +108,14 @@ def _run_checked(
             ],
             1,
         )
-    if daemon and signal.SIGHUP in got:
-        _start_again()
+    if daemon and (signal.SIGHUP in got or (changed.is_set() and not got)):
+        _start_again()  # a signal other than SIGHUP wins: SIGTERM during a change still stops
     return summary
 
 
 def _start_again() -> None:
-    """SIGHUP: the message in flight finished; run the same command line again (config reread)."""
+    """SIGHUP or a config saved anew: the message in flight finished; run the same command line
+    again (config reread)."""
     import os
     import sys
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alloy_tui.core.config import Settings
+    from alloy_tui.core.config_watch import Stamp
     from alloy_tui.core.health import DaemonLock
     from alloy_tui.core.outbox import IntakeFactory, Outbox, QueueRecord, RunSummary
 
@@ -94,19 +95,26 @@ def serve(
     stop: threading.Event,
     flush: bool = False,
     on_progress: Callable[[str], None] | None = None,
+    config_changed: threading.Event | None = None,
+    config_stamp: Stamp | None = None,
 ) -> RunSummary:
     """`queue run [--daemon]` / `queue flush`. The daemon takes its lock first (DaemonBusy),
-    starts the health jobs (keep-alive, alerts) and, with `[smtpd] listen`, the listener, then
-    drains until ``stop``; every run ends with a look at the outbox for alerts."""
+    starts the health jobs (keep-alive, alerts), the config watch (``config_changed``: the
+    config that ``config_stamp`` names was replaced by one that loads; core/config_watch.py) and,
+    with `[smtpd] listen`, the listener, then drains until ``stop``; every run ends with a look
+    at the outbox for alerts."""
     from alloy_tui.core import health
     from alloy_tui.core.outbox import outbox_path
 
     lock = daemon_lock(outbox_path(settings, config_path)) if daemon else None
     listener: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     if daemon:
+        from alloy_tui.core.config_watch import watch_config
         from alloy_tui.core.smtpd import daemon_listener
 
         health.start_jobs(health.daemon_jobs(settings, config_path), stop)
+        if config_changed is not None:
+            watch_config(settings, config_path, stop, config_changed, since=config_stamp)
         listener = daemon_listener(settings, config_path)
     try:
         with listener:

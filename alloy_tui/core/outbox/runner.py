@@ -28,6 +28,7 @@ from alloy_tui.core.outbox.pacing import Clock, Pacer, SystemClock
 from alloy_tui.core.outbox.settled import MessageOutcomes
 from alloy_tui.core.outbox.settled import RunSummary as RunSummary  # re-exported
 from alloy_tui.core.outbox.spool import Outbox
+from alloy_tui.core.outbox.summary import last_attempt_at
 
 if TYPE_CHECKING:
     from alloy_tui.core.outbox.record import QueueRecord
@@ -80,6 +81,10 @@ class Runner(MessageOutcomes):
     ) -> None:
         self.settings = settings
         self.config_path = config_path
+        try:  # when these settings were saved: mail deferred before then is tried with them now
+            self.settings_since = os.stat(config_path).st_mtime
+        except OSError:
+            self.settings_since = 0.0
         self.box = box
         self.clock = clock
         self.stop = stop
@@ -104,14 +109,12 @@ class Runner(MessageOutcomes):
 
     def sync_hold(self) -> None:
         """The hold on disk is the truth: `queue retry/delete/flush` lift it by removing it.
-        A `settings` hold also ends when the config file changed after it began."""
+        A `settings` hold also ends for a runner whose settings were saved after it began (a
+        daemon still on older ones leaves it: its config watch starts it again on the new
+        ones first, so nothing is tried again with the settings that failed)."""
         self.hold = holds.read_hold(self.box.path)
         if self.hold is not None and self.hold.get("verdict") == "settings":
-            try:
-                changed = os.stat(self.config_path).st_mtime > float(self.hold["since"])
-            except OSError:
-                changed = False
-            if changed:  # the settings were saved: every pending message is tried once now
+            if self.settings_since > float(self.hold["since"]):  # tried once now, each of them
                 self.lift_hold()
                 self.flush = True
 
@@ -140,7 +143,10 @@ class Runner(MessageOutcomes):
             return True
         if now < self.hold_until:
             return False
-        return self.flush or float(meta.get("next_attempt_at") or 0) <= now
+        if self.flush or float(meta.get("next_attempt_at") or 0) <= now:
+            return True
+        tried = last_attempt_at(meta)  # deferred under settings since replaced (a fixed password)
+        return tried is not None and tried < self.settings_since
 
     def expiry(self, meta: QueueRecord) -> float:
         """When the message fails if still pending (a retried failed one starts afresh)."""
