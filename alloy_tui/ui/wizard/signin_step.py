@@ -39,6 +39,15 @@ QR_MIN_WIDTH = 80
 BESIDE_TEXT_WIDTH = 40  # the text column beside the QR code, at least
 FRAME_ROWS = 5  # title bar, footer, heading (and its margin), one spare line
 
+#: Keys that work only in some phases of the sign-in (the others are hidden from the footer).
+_ACTION_PHASES = {
+    "copy_code": ("waiting",),
+    "cancel": ("starting", "waiting", "checking"),
+    "retry": ("failed", "cancelled"),
+    "change": ("signed-in",),
+    "next": ("signed-in",),
+}
+
 
 @dataclass(frozen=True)
 class SignedIn:
@@ -146,19 +155,10 @@ the attempt is in the alert log (^L)."""
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.ready:
             return False
-        phase = self.phase
-        if action == "copy_code":
-            return True if phase == "waiting" else False
-        if action == "cancel":
-            return True if phase in ("starting", "waiting", "checking") else False
-        if action == "retry":
-            return True if phase in ("failed", "cancelled") else False
-        if action == "change":
-            return True if phase == "signed-in" else False
-        if action == "next":
-            return phase == "signed-in"
+        if action in _ACTION_PHASES:  # shown and working in these phases only
+            return self.phase in _ACTION_PHASES[action]
         if action == "not_signed_in":
-            return phase != "signed-in"
+            return self.phase != "signed-in"
         return super().check_action(action, parameters)
 
     def qr_place(self) -> str:
@@ -168,11 +168,9 @@ the attempt is in the alert log (^L)."""
             return ""
         width, height = self.app.size
         qr_w, qr_h = qr.needed
-        if height >= QR_MIN_HEIGHT and width >= QR_MIN_WIDTH:
-            return "below"
-        if width >= qr_w + BESIDE_TEXT_WIDTH + 6 and height >= qr_h + FRAME_ROWS:
-            return "beside"
-        return ""
+        below = height >= QR_MIN_HEIGHT and width >= QR_MIN_WIDTH
+        beside = width >= qr_w + BESIDE_TEXT_WIDTH + 6 and height >= qr_h + FRAME_ROWS
+        return "below" if below else "beside" if beside else ""
 
     def _place_qr(self) -> None:
         if not self.is_mounted:
