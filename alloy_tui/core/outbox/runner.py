@@ -145,8 +145,11 @@ class Runner(MessageOutcomes):
             return False
         if self.flush or float(meta.get("next_attempt_at") or 0) <= now:
             return True
-        tried = last_attempt_at(meta)  # deferred under settings since replaced (a fixed password)
-        return tried is not None and tried < self.settings_since
+        # Deferred under settings since replaced (a fixed password): due now. The attempts log
+        # keeps whole seconds, so the save's second counts whole too (never the same second:
+        # an attempt made just after a save would read as made before it, and go again).
+        tried = last_attempt_at(meta)
+        return tried is not None and tried < int(self.settings_since)
 
     def expiry(self, meta: QueueRecord) -> float:
         """When the message fails if still pending (a retried failed one starts afresh)."""
