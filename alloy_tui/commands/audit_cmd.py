@@ -4,9 +4,14 @@ urgent first (Exchange Online with a password), each with the change that points
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from alloy_tui.core.errors import printable
+
+if TYPE_CHECKING:
+    from alloy_tui.core.relays import AuditResult
 
 
 @click.command("audit")
@@ -38,10 +43,7 @@ def audit_command(root_dir: str, as_json: bool) -> None:
     raise SystemExit(1 if result.at_risk else 0)
 
 
-def _human(result: object) -> None:
-    from alloy_tui.core.relays import AuditResult
-
-    assert isinstance(result, AuditResult)
+def _human(result: AuditResult) -> None:
     if not result.findings:
         click.echo("No program here is set up to send mail over SMTP.")
         return

@@ -30,14 +30,14 @@ def open_box(obj: CliContext, *, write: bool = False) -> Any:
     return open_outbox(settings, obj.config_path)
 
 
-def resolve_id(box: Any, typed: str) -> str:
+def resolve_id(box: Any, typed: str, ids: list[str] | None = None) -> str:
     """The queued message a typed id names: the full id, the short form `queue list` shows, or
     a unique prefix of either (at least 6 characters). Anything else (a path, a typo, too
     short, several messages) is bad input: one line, exit 2."""
     from alloy_tui.core.outbox import QueueIdError, match_id
 
     try:
-        return match_id(typed, box.ids())
+        return match_id(typed, box.ids() if ids is None else ids)
     except QueueIdError as e:
         fail(str(e))
 
@@ -64,7 +64,8 @@ def _ids(box: Any, ids: tuple[str, ...], failed: bool, what: str) -> list[str]:
         return [m.id for m in box.list("failed")]
     if not ids:
         fail(f"name the messages to {what} (ids from `alloy-tui queue list`), or use --failed.")
-    return [_known(box, resolve_id(box, qid)) for qid in ids]
+    queued = box.ids()  # meta/ listed once for every typed id
+    return [_known(box, resolve_id(box, qid, queued)) for qid in ids]
 
 
 def _each(box: Any, ids: list[str], action: str, done: str) -> None:

@@ -20,6 +20,7 @@ def handed_off(outbox: Path) -> list[tuple[str, int]]:
     """(short queue id, bytes) of each hand-off not read yet (``incoming/``), oldest first."""
     from alloy_tui.core.errors import printable
     from alloy_tui.core.incoming import INCOMING
+    from alloy_tui.core.outbox import short_id
 
     try:
         names = sorted(n for n in os.listdir(outbox / INCOMING) if not n.startswith("."))
@@ -31,7 +32,7 @@ def handed_off(outbox: Path) -> list[tuple[str, int]]:
             size = os.lstat(outbox / INCOMING / name).st_size
         except OSError:
             continue
-        out.append((printable(name.rpartition("-")[2] or name), size))
+        out.append((printable(short_id(name)), size))
     return out
 
 

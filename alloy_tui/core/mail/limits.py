@@ -112,11 +112,11 @@ _SHORTER = (
 )
 
 
-def too_large(size: str, why: str) -> MessageTooLarge:
+def _too_large(cause: str) -> MessageTooLarge:
     return MessageTooLarge(
         Explanation(
             title="The message is too large to send",
-            cause=f"The message is {size}; {why}. Nothing was sent.",
+            cause=cause,
             fix=_SHORTER,
             code="too_large",
             verdict="message",
@@ -124,17 +124,13 @@ def too_large(size: str, why: str) -> MessageTooLarge:
     )
 
 
+def too_large(size: str, why: str) -> MessageTooLarge:
+    return _too_large(f"The message is {size}; {why}. Nothing was sent.")
+
+
 def check_now(size: int, settings: Settings) -> None:
     """A message composed now (`send`, `test-send`) over the service's limit: MessageTooLarge
     (exit 2) before anything is sent, saying `over_limit`'s sentence."""
     said = over_limit(size, settings)
     if said:
-        raise MessageTooLarge(
-            Explanation(
-                title="The message is too large to send",
-                cause=f"{said[0].upper()}{said[1:]} Nothing was sent.",
-                fix=_SHORTER,
-                code="too_large",
-                verdict="message",
-            )
-        )
+        raise _too_large(f"{said[0].upper()}{said[1:]} Nothing was sent.")

@@ -41,10 +41,6 @@ if TYPE_CHECKING:
 API_LABELS = {row.key: row.label for row in SERVICES.values()}
 
 
-def api_of(settings: Settings) -> str:
-    return service_of(settings).key
-
-
 def _account_hint(settings: Settings, delivery: Any) -> str:
     if not service_of(settings).signs_in:  # SMTP, Exchange Server: the configured user
         return str(getattr(settings.service_section(), "username", ""))

@@ -32,7 +32,6 @@ intake finishes it first.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import stat
 import time
@@ -40,6 +39,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from alloy_tui.core import filelocks
 from alloy_tui.core.config import Settings
 from alloy_tui.core.errors import printable
 from alloy_tui.core.folders import fsync_fd
@@ -84,13 +84,9 @@ def waits_intake(box: Outbox, qid: str) -> bool:
 def _only_one(box: Outbox) -> Iterator[None]:
     """``incoming.lock`` held: two runners never queue the same hand-off (a second waits)."""
     with box.folders() as (root,):  # the checked outbox folder: never through a symlink
-        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
-        fd = os.open("incoming.lock", flags, 0o600, dir_fd=root)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        lock = filelocks.wait_lock(Path("incoming.lock"), dir_fd=root)
+    with lock:
         yield
-    finally:
-        os.close(fd)
 
 
 class IncomingIntake:
